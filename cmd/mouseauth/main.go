@@ -1,0 +1,39 @@
+// Command mouseauth is a workbench for continuous two-factor authentication
+// by mouse dynamics. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/mouseauth/mouseauth/internal/cli"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args))
+}
+
+func run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := cli.NewFactory(version, args)
+	root := NewCmdRoot(f)
+	root.SetArgs(args[1:])
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		var fe *cli.FlagError
+		if errors.As(err, &fe) {
+			fmt.Fprintf(f.IO.ErrOut, "error: %v\nRun '%s --help' for usage.\n", err, root.Name())
+		} else if !errors.Is(err, context.Canceled) {
+			fmt.Fprintf(f.IO.ErrOut, "error: %v\n", err)
+		}
+	}
+	return cli.ExitCode(err)
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mouseauth/mouseauth/internal/cli"
+)
+
+// NewCmdRoot builds the command tree.
+func NewCmdRoot(f *cli.Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mouseauth",
+		Short: "Continuous two-factor authentication by mouse dynamics",
+		Long: `mouseauth reads mouse logs, segments them into actions, extracts features,
+trains per-user models, evaluates them, and runs a live scoring pipeline.
+
+Start with 'mouseauth demo': it runs every stage on synthetic data, embedded,
+with no servers and no downloads.`,
+		Example: `  mouseauth demo
+  mouseauth dataset clean --data ../shared/data/balabit/training_files --out cleaned
+  mouseauth preprocess features --data cleaned --out features.csv`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       f.Version,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.PersistentFlags().BoolVarP(&f.IO.Quiet, "quiet", "q", false, "no progress output on stderr")
+	// Flag parse errors are usage errors (exit code 2).
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cli.FlagError{Err: err} })
+
+	root.AddGroup(&cobra.Group{ID: "research", Title: "Research pipeline:"},
+		&cobra.Group{ID: "deploy", Title: "Deployment:"})
+	for _, c := range []*cobra.Command{
+		NewCmdDemo(f), NewCmdDataset(f), NewCmdPreprocess(f), NewCmdClassify(f),
+		NewCmdEvaluate(f), NewCmdReport(f),
+	} {
+		c.GroupID = "research"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{NewCmdPKI(f), NewCmdLive(f), NewCmdReplay(f), NewCmdBench(f)} {
+		c.GroupID = "deploy"
+		root.AddCommand(c)
+	}
+	usageErrors(root)
+	return root
+}
+
+// usageErrors makes argument-count errors and unknown subcommands usage
+// errors (exit code 2) throughout the tree.
+func usageErrors(c *cobra.Command) {
+	args := c.Args
+	if args == nil {
+		args = func(cmd *cobra.Command, a []string) error {
+			if cmd.HasSubCommands() && len(a) > 0 {
+				return fmt.Errorf("unknown command %q for %q", a[0], cmd.CommandPath())
+			}
+			return nil
+		}
+	}
+	c.Args = func(cmd *cobra.Command, a []string) error {
+		if err := args(cmd, a); err != nil {
+			return &cli.FlagError{Err: err}
+		}
+		return nil
+	}
+	for _, sub := range c.Commands() {
+		usageErrors(sub)
+	}
+}
+
+// group returns a command that only holds subcommands; run without one, it
+// prints its help.
+func group(use, short, example string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{
+		Use:     use,
+		Short:   short,
+		Example: example,
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	c.AddCommand(subs...)
+	return c
+}
