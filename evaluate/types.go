@@ -1,0 +1,97 @@
+package evaluate
+
+import "time"
+
+// ROCCurve is a receiver operating characteristic: FPR[i], TPR[i] at
+// Thresholds[i], FPR ascending from 0 to 1.
+type ROCCurve struct {
+	FPR        []float64 `json:"fpr"`
+	TPR        []float64 `json:"tpr"`
+	Thresholds []float64 `json:"thresholds,omitempty"`
+}
+
+// UserResult is one user's figures at one window size.
+type UserResult struct {
+	User      string   `json:"user"`
+	Window    int      `json:"window"`
+	AUC       float64  `json:"auc"`
+	EER       float64  `json:"eer"`
+	Accuracy  float64  `json:"accuracy"`
+	Genuine   int      `json:"genuine"`  // genuine test windows
+	Impostor  int      `json:"impostor"` // impostor test windows
+	ROC       ROCCurve `json:"roc"`
+	TrainSecs float64  `json:"train_seconds"`
+}
+
+// WindowSummary is the mean and standard deviation over users at one window
+// size, and the mean ROC curve (TPR averaged over users on a common FPR grid).
+type WindowSummary struct {
+	Window       int      `json:"window"`
+	MeanAUC      float64  `json:"mean_auc"`
+	SDAUC        float64  `json:"sd_auc"`
+	MeanEER      float64  `json:"mean_eer"`
+	SDEER        float64  `json:"sd_eer"`
+	MeanAccuracy float64  `json:"mean_accuracy"`
+	MeanROC      ROCCurve `json:"mean_roc"`
+}
+
+// Result is one evaluation run: a protocol and classifier over all users.
+type Result struct {
+	Protocol   string          `json:"protocol"`   // "reference" or "strict"
+	Classifier string          `json:"classifier"` // e.g. "rf"
+	Params     map[string]any  `json:"params,omitempty"`
+	Seed       int64           `json:"seed"`
+	Windows    []int           `json:"windows"`
+	Users      []UserResult    `json:"users"`
+	Summary    []WindowSummary `json:"summary"`
+	Seconds    float64         `json:"seconds"`
+}
+
+// SweepPoint is one point of a parameter sweep (tree count or window size).
+type SweepPoint struct {
+	Param   string  `json:"param"` // "trees" or "window"
+	Value   float64 `json:"value"`
+	MeanAUC float64 `json:"mean_auc"`
+	SDAUC   float64 `json:"sd_auc"`
+	MeanEER float64 `json:"mean_eer"`
+	Seconds float64 `json:"seconds"`
+}
+
+// ThresholdPoint gives the alarm figures for one threshold p on the windowed
+// mean score: an alarm is raised when the mean falls below p.
+type ThresholdPoint struct {
+	Threshold      float64 `json:"threshold"`
+	FalseAlarmRate float64 `json:"false_alarm_rate"` // genuine windows that alarm
+	MissRate       float64 `json:"miss_rate"`        // impostor windows that do not
+	// ImpostorActionsToAlarm is the mean number of impostor actions before the
+	// first alarm (detection delay); GenuineActionsToFalseAlarm the mean number
+	// of genuine actions before the first false alarm.
+	ImpostorActionsToAlarm     float64 `json:"impostor_actions_to_alarm"`
+	GenuineActionsToFalseAlarm float64 `json:"genuine_actions_to_false_alarm"`
+}
+
+// Input is a data file a run read, with its SHA-256, so the run can be repeated.
+type Input struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+}
+
+// Manifest records how a run was made: every report carries one.
+type Manifest struct {
+	Command   []string  `json:"command"`
+	Version   string    `json:"version"`
+	Seed      int64     `json:"seed"`
+	Inputs    []Input   `json:"inputs"`
+	Started   time.Time `json:"started"`
+	GoVersion string    `json:"go_version"`
+}
+
+// Run is what `mouseauth evaluate ... --out DIR` writes to DIR/run.json and
+// what `mouseauth report` reads. Any part may be empty.
+type Run struct {
+	Manifest   Manifest         `json:"manifest"`
+	Results    []Result         `json:"results,omitempty"`
+	Sweeps     []SweepPoint     `json:"sweeps,omitempty"`
+	Thresholds []ThresholdPoint `json:"thresholds,omitempty"`
+}
