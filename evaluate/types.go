@@ -33,6 +33,7 @@ type WindowSummary struct {
 	SDEER        float64  `json:"sd_eer"`
 	MeanAccuracy float64  `json:"mean_accuracy"`
 	MeanROC      ROCCurve `json:"mean_roc"`
+	Users        int      `json:"users"` // users averaged (skipped ones excluded)
 }
 
 // Result is one evaluation run: a protocol and classifier over all users.
@@ -45,6 +46,10 @@ type Result struct {
 	Users      []UserResult    `json:"users"`
 	Summary    []WindowSummary `json:"summary"`
 	Seconds    float64         `json:"seconds"`
+	// Aggregate is how action scores combine into a window score ("mean",
+	// "logodds", ...); Skipped lists users left out and why.
+	Aggregate string `json:"aggregate,omitempty"`
+	Skipped   []Skip `json:"skipped,omitempty"`
 }
 
 // SweepPoint is one point of a parameter sweep (tree count or window size).
@@ -55,6 +60,11 @@ type SweepPoint struct {
 	SDAUC   float64 `json:"sd_auc"`
 	MeanEER float64 `json:"mean_eer"`
 	Seconds float64 `json:"seconds"`
+	// Trees and Window locate the point on the sweep grid: every point has
+	// both, Param names the swept axis ("trees" when several tree counts were
+	// run, else "window") and Value repeats that axis's value.
+	Trees  int `json:"trees,omitempty"`
+	Window int `json:"window,omitempty"`
 }
 
 // ThresholdPoint gives the alarm figures for one threshold p on the windowed
@@ -68,6 +78,12 @@ type ThresholdPoint struct {
 	// of genuine actions before the first false alarm.
 	ImpostorActionsToAlarm     float64 `json:"impostor_actions_to_alarm"`
 	GenuineActionsToFalseAlarm float64 `json:"genuine_actions_to_false_alarm"`
+	// ImpostorDetected is the share of impostor streams that raised an alarm,
+	// GenuineAlarmed the share of genuine streams with a false alarm; streams
+	// without an alarm count their full length in the means above.
+	ImpostorDetected float64 `json:"impostor_detected"`
+	GenuineAlarmed   float64 `json:"genuine_alarmed"`
+	Window           int     `json:"window,omitempty"`
 }
 
 // Input is a data file a run read, with its SHA-256, so the run can be repeated.

@@ -1,15 +1,93 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/reports"
 )
 
-// NewCmdReport is a placeholder until its issue lands.
+// ReportOptions are the inputs of `mouseauth report`.
+type ReportOptions struct {
+	IO     *cli.IOStreams
+	RunDir string // directory holding run.json
+	Out    string // report directory; RunDir when empty
+}
+
+// NewCmdReport builds `mouseauth report`.
 func NewCmdReport(f *cli.Factory) *cobra.Command {
-	return &cobra.Command{Use: "report", Short: "Gather a run into a report", Hidden: true,
-		RunE: func(*cobra.Command, []string) error { return errors.New("report: not built yet") }}
+	return newCmdReport(f, nil)
+}
+
+func newCmdReport(f *cli.Factory, runF func(context.Context, *ReportOptions) error) *cobra.Command {
+	opts := &ReportOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "report --run DIR [--out DIR]",
+		Short: "Gather a run into plots, tables and one HTML page",
+		Long: `Report reads DIR/run.json, written by 'mouseauth evaluate --out DIR', and writes
+
+  plots/*.png, plots/*.svg    ROC per user and mean ROC per window, classifier
+                              comparison, sweeps (AUC, EER, time), alarm thresholds
+  tables/*.md, *.csv, *.json  summary (mean ± sd per window), per-user results,
+                              sweeps, thresholds, input files
+  report.html                 all of it in one self-contained page, with the
+                              command line, seed, version and input file hashes
+
+into DIR, or into --out. It prints the files it wrote, then the path of report.html.`,
+		Example: `  mouseauth evaluate --data features.csv --out runs/rf
+  mouseauth report --run runs/rf
+  mouseauth report --run runs/rf --out /tmp/rf-report`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.RunDir == "" {
+				return cli.FlagErrorf("--run is required: the directory with run.json")
+			}
+			if opts.Out == "" {
+				opts.Out = opts.RunDir
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return reportRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.RunDir, "run", "", "directory with run.json (required)")
+	cmd.Flags().StringVar(&opts.Out, "out", "", "directory to write the report into (default: the --run directory)")
+	return cmd
+}
+
+func reportRun(ctx context.Context, opts *ReportOptions) error {
+	path := filepath.Join(opts.RunDir, reports.RunFile)
+	run, err := reports.ReadRun(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w (is %s the --out directory of 'mouseauth evaluate'?)", err, opts.RunDir)
+	}
+	if err != nil {
+		return err
+	}
+	if reports.IsEmpty(run) {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s has no results, sweeps or thresholds; the report holds only the manifest\n", path)
+	}
+	var bar *cli.Progress
+	files, err := reports.Write(ctx, opts.Out, run, reports.Options{Progress: func(done, total int) {
+		if bar == nil {
+			bar = cli.NewProgress(opts.IO, int64(total), "report", "files")
+		}
+		bar.Add(1)
+	}})
+	bar.Done()
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		fmt.Fprintln(opts.IO.Out, f)
+	}
+	fmt.Fprintf(opts.IO.Out, "report: %s\n", filepath.Join(opts.Out, reports.ReportHTML))
+	return nil
 }

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/reports"
+	"github.com/mouseauth/mouseauth/reports/reportstest"
+)
+
+func TestNewCmdReport(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      string
+		want      ReportOptions
+		wantErr   string
+		wantUsage bool
+	}{
+		{name: "run only", args: "--run runs/rf", want: ReportOptions{RunDir: "runs/rf", Out: "runs/rf"}},
+		{name: "run and out", args: "--run runs/rf --out /tmp/r", want: ReportOptions{RunDir: "runs/rf", Out: "/tmp/r"}},
+		{name: "no run", args: "--out x", wantErr: "--run is required", wantUsage: true},
+		{name: "no flags", args: "", wantErr: "--run is required", wantUsage: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, _ := cli.TestIO()
+			var got *ReportOptions
+			cmd := newCmdReport(&cli.Factory{IO: ios}, func(_ context.Context, o *ReportOptions) error {
+				got = o
+				return nil
+			})
+			cmd.SetArgs(strings.Fields(tt.args))
+			cmd.SetOut(ios.Out)
+			cmd.SetErr(ios.ErrOut)
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				if tt.wantUsage && cli.ExitCode(err) != cli.ExitUsage {
+					t.Errorf("exit code %d, want %d", cli.ExitCode(err), cli.ExitUsage)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == nil {
+				t.Fatal("run function not called")
+			}
+			if got.RunDir != tt.want.RunDir || got.Out != tt.want.Out {
+				t.Errorf("options %+v, want %+v", *got, tt.want)
+			}
+		})
+	}
+}
+
+// Usage errors through the root command: extra arguments and unknown flags
+// exit with 2 before any work.
+func TestReportUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"report", "--run", "d", "extra"}, {"report", "--nope"}} {
+		ios, _, _, _ := cli.TestIO()
+		root := NewCmdRoot(&cli.Factory{IO: ios})
+		root.SetArgs(args)
+		if err := root.Execute(); cli.ExitCode(err) != cli.ExitUsage {
+			t.Errorf("%v: error %v, exit code %d, want %d", args, err, cli.ExitCode(err), cli.ExitUsage)
+		}
+	}
+}
+
+func TestReportHelp(t *testing.T) {
+	ios, _, out, _ := cli.TestIO()
+	root := NewCmdRoot(&cli.Factory{IO: ios})
+	root.SetArgs([]string{"report", "--help"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Examples:", "mouseauth report --run runs/rf", "--out", "report.html"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestReportRun(t *testing.T) {
+	full, err := json.Marshal(reportstest.Run())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		runJSON    []byte // nil: no run.json
+		separate   bool   // --out to another directory
+		quiet      bool
+		wantErr    []string
+		wantIs     error
+		wantFiles  int
+		wantStderr string
+	}{
+		{name: "report next to run", runJSON: full, wantFiles: 51, wantStderr: "report"},
+		{name: "report to --out", runJSON: full, separate: true, quiet: true, wantFiles: 51},
+		{name: "empty run warns", runJSON: []byte(`{"manifest":{"seed":3}}`), quiet: true, wantFiles: 4,
+			wantStderr: "has no results, sweeps or thresholds"},
+		{name: "missing run.json", wantErr: []string{"run.json", "mouseauth evaluate"}, wantIs: fs.ErrNotExist},
+		{name: "invalid run.json", runJSON: []byte("{\"sweeps\": [{\"value\": \"ten\"}]}"),
+			wantErr: []string{"run.json", `field "sweeps.value"`, "line 1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runDir := t.TempDir()
+			if tt.runJSON != nil {
+				if err := os.WriteFile(filepath.Join(runDir, "run.json"), tt.runJSON, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			outDir := runDir
+			if tt.separate {
+				outDir = filepath.Join(t.TempDir(), "new", "report")
+			}
+			ios, _, stdout, stderr := cli.TestIO()
+			ios.Quiet = tt.quiet
+			err := reportRun(context.Background(), &ReportOptions{IO: ios, RunDir: runDir, Out: outDir})
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not mention %q", err, w)
+					}
+				}
+				if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+					t.Errorf("error %v is not %v", err, tt.wantIs)
+				}
+				if _, serr := os.Stat(filepath.Join(outDir, reports.ReportHTML)); serr == nil {
+					t.Error("report.html written despite the error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			html := filepath.Join(outDir, reports.ReportHTML)
+			if last := lines[len(lines)-1]; last != "report: "+html {
+				t.Errorf("last line %q, want the report path %s", last, html)
+			}
+			files := lines[:len(lines)-1]
+			if len(files) != tt.wantFiles {
+				t.Errorf("listed %d files, want %d", len(files), tt.wantFiles)
+			}
+			for _, f := range files {
+				if !strings.HasPrefix(f, outDir+string(filepath.Separator)) {
+					t.Errorf("%s is outside %s", f, outDir)
+				}
+				if _, err := os.Stat(f); err != nil {
+					t.Errorf("listed but missing: %v", err)
+				}
+			}
+			if tt.wantStderr != "" && !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("stderr %q lacks %q", stderr.String(), tt.wantStderr)
+			}
+			if tt.quiet && tt.wantStderr == "" && stderr.String() != "" {
+				t.Errorf("quiet run wrote to stderr: %q", stderr.String())
+			}
+		})
+	}
+}

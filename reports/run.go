@@ -1,0 +1,217 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/mouseauth/mouseauth/evaluate"
+)
+
+// RunFile is the file name of a run inside its directory.
+const RunFile = "run.json"
+
+// ErrEmptyRun is returned by [ReadRun] (wrapped) for a run.json that is
+// empty or holds only whitespace.
+var ErrEmptyRun = errors.New("empty run file")
+
+// ReadRun reads and checks an [evaluate.Run] from path (usually DIR/run.json).
+// Errors name the file and, for bad JSON, the line, column, byte offset and
+// the JSON field; for a run that parses but cannot be reported (an ROC with
+// more FPR than TPR values, say) they name the field, e.g.
+// "results[0].users[2].roc". Unknown fields are ignored, so a run written by a
+// newer evaluate still reads.
+func ReadRun(path string) (*evaluate.Run, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read run: %w", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("read %s: %w", path, ErrEmptyRun)
+	}
+	var run evaluate.Run
+	if err := json.Unmarshal(data, &run); err != nil {
+		return nil, fmt.Errorf("read %s: %s", path, describeJSONError(data, err))
+	}
+	if err := Check(&run); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return &run, nil
+}
+
+// describeJSONError turns a decoding error into "line L, column C (byte N): ...",
+// naming the field for type errors.
+func describeJSONError(data []byte, err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("%s: invalid JSON: %v", position(data, se.Offset), se)
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "(top level)"
+		}
+		return fmt.Sprintf("%s: field %q: JSON %s cannot be a Go %s", position(data, te.Offset), field, te.Value, te.Type)
+	default:
+		return "invalid JSON: " + err.Error()
+	}
+}
+
+// position gives the 1-based line and column of the byte that stopped the
+// decoder: encoding/json offsets count the bytes read, so that byte is the
+// one before the offset.
+func position(data []byte, off int64) string {
+	at := min(max(off-1, 0), int64(len(data)))
+	before := data[:at]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := int(at) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return fmt.Sprintf("line %d, column %d (offset %d)", line, col, off)
+}
+
+// Check reports the first part of run that cannot be drawn or tabulated,
+// naming its field: ROC curves whose FPR and TPR lengths differ.
+func Check(run *evaluate.Run) error {
+	check := func(field string, c evaluate.ROCCurve) error {
+		if len(c.FPR) != len(c.TPR) {
+			return fmt.Errorf("%s: %d fpr values but %d tpr values", field, len(c.FPR), len(c.TPR))
+		}
+		if len(c.Thresholds) > 0 && len(c.Thresholds) != len(c.FPR) {
+			return fmt.Errorf("%s: %d thresholds for %d points", field, len(c.Thresholds), len(c.FPR))
+		}
+		return nil
+	}
+	for i, r := range run.Results {
+		for j, u := range r.Users {
+			if err := check(fmt.Sprintf("results[%d].users[%d].roc (user %q, window %d)", i, j, u.User, u.Window), u.ROC); err != nil {
+				return err
+			}
+		}
+		for j, s := range r.Summary {
+			if err := check(fmt.Sprintf("results[%d].summary[%d].mean_roc (window %d)", i, j, s.Window), s.MeanROC); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// IsEmpty reports whether run has nothing to plot or tabulate.
+func IsEmpty(run *evaluate.Run) bool {
+	return len(run.Results) == 0 && len(run.Sweeps) == 0 && len(run.Thresholds) == 0
+}
+
+// resultLabel is how a result is named in titles and tables: "rf, reference".
+func resultLabel(r evaluate.Result) string {
+	var parts []string
+	for _, s := range []string{r.Classifier, r.Protocol} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 0 {
+		return "result"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// fileSlug keeps [a-z0-9] and turns runs of anything else into one '-'.
+func fileSlug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, c := range strings.ToLower(s) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			b.WriteRune(c)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+// resultSlugs names each result for file names: "<classifier>-<protocol>",
+// with "-2", "-3", ... appended to repeats.
+func resultSlugs(results []evaluate.Result) []string {
+	out := make([]string, len(results))
+	seen := map[string]int{}
+	for i, r := range results {
+		s := fileSlug(r.Classifier + "-" + r.Protocol)
+		if s == "" {
+			s = "result"
+		}
+		seen[s]++
+		if n := seen[s]; n > 1 {
+			s = fmt.Sprintf("%s-%d", s, n)
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// resultWindows returns the window sizes with per-user results, ascending:
+// r.Windows if set, otherwise those found in r.Users.
+func resultWindows(r evaluate.Result) []int {
+	set := map[int]bool{}
+	for _, w := range r.Windows {
+		set[w] = true
+	}
+	if len(set) == 0 {
+		for _, u := range r.Users {
+			set[u.Window] = true
+		}
+	}
+	var ws []int
+	for w := range set {
+		if len(usersAt(r, w)) > 0 {
+			ws = append(ws, w)
+		}
+	}
+	sort.Ints(ws)
+	return ws
+}
+
+// usersAt returns r's user results at window w, in their order in the run.
+func usersAt(r evaluate.Result, w int) []evaluate.UserResult {
+	var us []evaluate.UserResult
+	for _, u := range r.Users {
+		if u.Window == w {
+			us = append(us, u)
+		}
+	}
+	return us
+}
+
+// allSummaryWindows returns every window with a summary in any result, ascending.
+func allSummaryWindows(results []evaluate.Result) []int {
+	set := map[int]bool{}
+	for _, r := range results {
+		for _, s := range r.Summary {
+			set[s.Window] = true
+		}
+	}
+	ws := make([]int, 0, len(set))
+	for w := range set {
+		ws = append(ws, w)
+	}
+	sort.Ints(ws)
+	return ws
+}
+
+// sweepParams returns the swept parameters in order of first appearance.
+func sweepParams(sw []evaluate.SweepPoint) []string {
+	var ps []string
+	seen := map[string]bool{}
+	for _, s := range sw {
+		if !seen[s.Param] {
+			seen[s.Param] = true
+			ps = append(ps, s.Param)
+		}
+	}
+	return ps
+}

@@ -1,0 +1,125 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/mouseauth/mouseauth/evaluate"
+	"github.com/mouseauth/mouseauth/internal/cli"
+)
+
+// Sub-directories of a report and the name of its HTML page.
+const (
+	PlotsDir   = "plots"
+	TablesDir  = "tables"
+	ReportHTML = "report.html"
+)
+
+// Options tunes [Write]. The zero value is ready to use.
+type Options struct {
+	// Progress, if set, is called after each file is written with the
+	// number of steps done and the total (figures + tables + the page).
+	Progress func(done, total int)
+}
+
+// Write writes the report of run into dir (created if missing):
+//
+//	dir/plots/<figure>.png and .svg   for each of [Figures]
+//	dir/tables/<table>.md, .csv, .json for each of [Tables] (.md uses [Display])
+//	dir/report.html                   see [WriteHTML]
+//
+// and returns the paths written, report.html last. It stops between files
+// when ctx is cancelled. Output is deterministic: the same run gives the same
+// files.
+func Write(ctx context.Context, dir string, run *evaluate.Run, opts Options) ([]string, error) {
+	if err := Check(run); err != nil {
+		return nil, err
+	}
+	figs, err := Figures(run)
+	if err != nil {
+		return nil, err
+	}
+	tables := Tables(run)
+	total, done := len(figs)+len(tables)+1, 0
+	step := func() {
+		done++
+		if opts.Progress != nil {
+			opts.Progress(done, total)
+		}
+	}
+	for _, d := range []string{dir, filepath.Join(dir, PlotsDir), filepath.Join(dir, TablesDir)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("create report directory: %w", err)
+		}
+	}
+	var written []string
+	write := func(path string, data []byte) error {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		written = append(written, path)
+		return nil
+	}
+
+	rendered := make([]Rendered, 0, len(figs))
+	for _, f := range figs {
+		if err := ctx.Err(); err != nil {
+			return written, err
+		}
+		png, err := RenderPNG(f.Plot)
+		if err != nil {
+			return written, fmt.Errorf("figure %s: %w", f.Name, err)
+		}
+		svg, err := RenderSVG(f.Plot)
+		if err != nil {
+			return written, fmt.Errorf("figure %s: %w", f.Name, err)
+		}
+		base := filepath.Join(dir, PlotsDir, f.Name)
+		if err := write(base+".png", png); err != nil {
+			return written, err
+		}
+		if err := write(base+".svg", svg); err != nil {
+			return written, err
+		}
+		rendered = append(rendered, Rendered{Figure: f, PNG: png, SVG: svg})
+		step()
+	}
+
+	for _, t := range tables {
+		if err := ctx.Err(); err != nil {
+			return written, err
+		}
+		base := filepath.Join(dir, TablesDir, t.Name)
+		var md bytes.Buffer
+		fmt.Fprintf(&md, "# %s\n\n", t.Title)
+		if err := cli.RenderMarkdown(&md, Display(t.Table)); err != nil {
+			return written, err
+		}
+		if err := write(base+".md", md.Bytes()); err != nil {
+			return written, err
+		}
+		for _, format := range []string{cli.FormatCSV, cli.FormatJSON} {
+			var b bytes.Buffer
+			if err := cli.Render(&b, format, t.Table); err != nil {
+				return written, fmt.Errorf("table %s as %s: %w", t.Name, format, err)
+			}
+			if err := write(base+"."+format, b.Bytes()); err != nil {
+				return written, err
+			}
+		}
+		step()
+	}
+
+	var page bytes.Buffer
+	if err := WriteHTML(&page, run, rendered); err != nil {
+		return written, fmt.Errorf("render %s: %w", ReportHTML, err)
+	}
+	if err := write(filepath.Join(dir, ReportHTML), page.Bytes()); err != nil {
+		return written, err
+	}
+	step()
+	return written, nil
+}
