@@ -1,15 +1,351 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mouseauth/mouseauth/dataset"
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/preprocess"
 )
 
-// NewCmdPreprocess is a placeholder until its issue lands.
+// NewCmdPreprocess is the preprocess command group.
 func NewCmdPreprocess(f *cli.Factory) *cobra.Command {
-	return &cobra.Command{Use: "preprocess", Short: "Segment logs into actions and extract features", Hidden: true,
-		RunE: func(*cobra.Command, []string) error { return errors.New("preprocess: not built yet") }}
+	return group("preprocess", "Segment logs into actions and extract features",
+		`  mouseauth preprocess features --data ../shared/data/balabit/training_files --out features.csv
+  mouseauth preprocess compare --data ../shared/data/balabit/training_files \
+      --published ../shared/data/features/balabit_39feat_PC_MM_DD_1000.csv`,
+		newCmdPreprocessFeatures(f, nil), newCmdPreprocessCompare(f, nil))
+}
+
+// FeaturesOptions are the options of 'preprocess features'.
+type FeaturesOptions struct {
+	IO *cli.IOStreams
+	// Create opens the output file (os.Create outside tests).
+	Create     func(name string) (io.WriteCloser, error)
+	Data, Out  string
+	Compat     preprocess.Compat
+	MaxActions int // per user; 0 = all
+	Strict     bool
+	Output     string
+	Workers    int // 0 = GOMAXPROCS
+}
+
+func createFile(name string) (io.WriteCloser, error) { return os.Create(name) }
+
+func newCmdPreprocessFeatures(f *cli.Factory, runF func(context.Context, *FeaturesOptions) error) *cobra.Command {
+	opts := &FeaturesOptions{IO: f.IO, Create: createFile}
+	var compat string
+	cmd := &cobra.Command{
+		Use:   "features",
+		Short: "Extract the 39 features of every action of every session into a CSV",
+		Long: `Reads every session under --data (a folder of user folders, one user folder
+or one file; DFL or Balabit format), segments it into mouse moves (MM),
+point-clicks (PC) and drag-and-drops (DD), extracts the 39 features of each
+action and writes them to --out in mouseauth's feature CSV format:
+user,session,action,start, then the 39 feature names.
+
+Sessions are processed in parallel and written in sorted user, session order.
+Malformed rows are skipped and counted (--strict makes the first one an
+error); files that cannot be read are reported and the rest processed. A
+summary per user goes to stdout (--output table|csv|json).
+
+--compat reference follows the published extractor's conventions, which
+reproduce the published Balabit feature files; the default is the clean
+definitions (see preprocess.Extractor).`,
+		Example: `  mouseauth preprocess features --data ../shared/data/balabit/training_files --out features.csv
+  mouseauth preprocess features --data ../shared/data/balabit/training_files --out ref.csv \
+      --compat reference --max-actions 1000
+  mouseauth preprocess features --data session.csv --out - --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Data == "" {
+				return cli.FlagErrorf("--data is required")
+			}
+			if opts.Out == "" {
+				return cli.FlagErrorf("--out is required (use - for stdout)")
+			}
+			c, ok := preprocess.ParseCompat(compat)
+			if !ok {
+				return cli.FlagErrorf("--compat must be clean or reference, not %q", compat)
+			}
+			opts.Compat = c
+			if opts.MaxActions < 0 {
+				return cli.FlagErrorf("--max-actions must be >= 0, not %d", opts.MaxActions)
+			}
+			if opts.Workers < 0 {
+				return cli.FlagErrorf("--workers must be >= 0, not %d", opts.Workers)
+			}
+			if err := cli.ValidateOutput(opts.Output); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return featuresRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Data, "data", "", "session file, user folder or folder of user folders (required)")
+	fl.StringVar(&opts.Out, "out", "", "feature CSV to write, - for stdout (required)")
+	fl.StringVar(&compat, "compat", "clean", "feature conventions: clean or reference (the published extractor's)")
+	fl.IntVar(&opts.MaxActions, "max-actions", 0, "keep the first N actions of each user (0 = all)")
+	fl.BoolVar(&opts.Strict, "strict", false, "make the first malformed row an error")
+	fl.IntVar(&opts.Workers, "workers", 0, "sessions processed in parallel (0 = GOMAXPROCS)")
+	cli.AddOutputFlag(cmd, &opts.Output)
+	return cmd
+}
+
+// userSummary is one line of the features summary.
+type userSummary struct {
+	user                           string
+	sessions, failed               int
+	events, malformed, duplicates  int
+	mm, pc, dd, written, truncated int
+}
+
+// extractResult is what extractAll returns.
+type extractResult struct {
+	users   []*userSummary
+	files   int
+	events  int
+	actions int
+}
+
+// extractAll walks data and runs the pipeline; the kept vectors (the first
+// maxActions of each user, all if 0) go in order to fw as CSV rows (encoded
+// on the workers) if fw is not nil, and to collect if it is not nil. Session
+// errors and malformed rows are reported on errOut (with strict the first
+// one is returned).
+func extractAll(ctx context.Context, data string, c preprocess.Compat, maxActions int, strict bool,
+	workers int, errOut io.Writer, ios *cli.IOStreams, fw *preprocess.FeatureWriter,
+	collect func(*preprocess.FeatureVector)) (*extractResult, error) {
+	sessions, walkErrs, err := dataset.Walk(data)
+	if err != nil {
+		return nil, err
+	}
+	for _, we := range walkErrs {
+		fmt.Fprintf(errOut, "warning: %v\n", we)
+	}
+	if len(sessions) == 0 {
+		return nil, fmt.Errorf("no sessions under %s", data)
+	}
+	var progress *cli.Progress
+	if ios != nil {
+		progress = cli.NewProgress(ios, int64(len(sessions)), "sessions", "sessions")
+	}
+	ropts := dataset.ReadOptions{Strict: strict}
+	jobs := make([]preprocess.Job, len(sessions))
+	for i, s := range sessions {
+		s := s
+		jobs[i] = preprocess.Job{User: s.User, Session: s.ID, Open: func() (preprocess.EventSource, error) {
+			r, err := dataset.Open(s.Path, ropts)
+			if err != nil {
+				return nil, err
+			}
+			return r, nil
+		}}
+	}
+	res := &extractResult{files: len(sessions)}
+	byUser := map[string]*userSummary{}
+	popts := preprocess.PipelineOptions{Compat: c, Workers: workers, StopOnError: strict, EncodeCSV: fw != nil}
+	err = preprocess.Run(ctx, jobs, popts,
+		func(r *preprocess.SessionResult) error {
+			u := byUser[r.Job.User]
+			if u == nil {
+				u = &userSummary{user: r.Job.User}
+				byUser[r.Job.User] = u
+				res.users = append(res.users, u)
+			}
+			u.sessions++
+			u.events += r.Events
+			res.events += r.Events
+			u.duplicates += r.Segment.Duplicates
+			if rd, ok := r.Source.(*dataset.Reader); ok {
+				u.malformed += rd.Stats().Malformed
+				for _, is := range rd.Issues() {
+					fmt.Fprintf(errOut, "skipped: %v\n", &is)
+				}
+				if n := rd.Stats().Malformed - len(rd.Issues()); n > 0 {
+					fmt.Fprintf(errOut, "skipped: %d more malformed rows in %s\n", n, r.Job.Session)
+				}
+			}
+			if r.Err != nil {
+				u.failed++
+				fmt.Fprintf(errOut, "error: %v\n", r.Err)
+			}
+			keep := len(r.Vectors)
+			if maxActions > 0 && u.written+keep > maxActions {
+				keep = max(0, maxActions-u.written)
+				u.truncated += len(r.Vectors) - keep
+			}
+			for i := range r.Vectors[:keep] {
+				v := &r.Vectors[i]
+				switch v.Kind() {
+				case preprocess.MM:
+					u.mm++
+				case preprocess.PC:
+					u.pc++
+				case preprocess.DD:
+					u.dd++
+				}
+				if collect != nil {
+					collect(v)
+				}
+			}
+			u.written += keep
+			res.actions += keep
+			if fw != nil && keep > 0 {
+				if err := fw.WriteRows(r.CSV[:r.RowEnds[keep-1]], keep); err != nil {
+					return err
+				}
+			}
+			progress.Add(1)
+			return nil
+		})
+	progress.Done()
+	sort.SliceStable(res.users, func(i, j int) bool { return res.users[i].user < res.users[j].user })
+	return res, err
+}
+
+func featuresRun(ctx context.Context, opts *FeaturesOptions) error {
+	var out io.Writer = opts.IO.Out
+	var closer io.Closer
+	summaryOut := opts.IO.Out
+	if opts.Out != "-" {
+		f, err := opts.Create(opts.Out)
+		if err != nil {
+			return err
+		}
+		out, closer = f, f
+	} else {
+		summaryOut = opts.IO.ErrOut
+	}
+	fw, err := preprocess.NewFeatureWriter(out)
+	if err != nil {
+		return err
+	}
+	res, err := extractAll(ctx, opts.Data, opts.Compat, opts.MaxActions, opts.Strict, opts.Workers,
+		opts.IO.ErrOut, opts.IO, fw, nil)
+	if ferr := fw.Flush(); err == nil {
+		err = ferr
+	}
+	if closer != nil {
+		if cerr := closer.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	t := &cli.Table{Columns: []string{"user", "sessions", "failed", "events", "malformed", "duplicates", "MM", "PC", "DD", "actions", "not_kept"}}
+	var tot userSummary
+	for _, u := range res.users {
+		t.Add(u.user, u.sessions, u.failed, u.events, u.malformed, u.duplicates, u.mm, u.pc, u.dd, u.written, u.truncated)
+		tot.sessions += u.sessions
+		tot.failed += u.failed
+		tot.events += u.events
+		tot.malformed += u.malformed
+		tot.duplicates += u.duplicates
+		tot.mm += u.mm
+		tot.pc += u.pc
+		tot.dd += u.dd
+		tot.written += u.written
+		tot.truncated += u.truncated
+	}
+	t.Add("total", tot.sessions, tot.failed, tot.events, tot.malformed, tot.duplicates, tot.mm, tot.pc, tot.dd, tot.written, tot.truncated)
+	if err := cli.Render(summaryOut, opts.Output, t); err != nil {
+		return err
+	}
+	if opts.Out != "-" {
+		fmt.Fprintf(opts.IO.ErrOut, "wrote %d actions to %s\n", tot.written, opts.Out)
+	}
+	return nil
+}
+
+// CompareOptions are the options of 'preprocess compare'.
+type CompareOptions struct {
+	IO *cli.IOStreams
+	// OpenFile opens the published file (os.Open outside tests).
+	OpenFile   func(name string) (io.ReadCloser, error)
+	Data       string
+	Published  string
+	Compat     preprocess.Compat
+	MaxActions int
+	Workers    int
+}
+
+func newCmdPreprocessCompare(f *cli.Factory, runF func(context.Context, *CompareOptions) error) *cobra.Command {
+	opts := &CompareOptions{IO: f.IO, OpenFile: func(n string) (io.ReadCloser, error) { return os.Open(n) }}
+	compat := "reference"
+	cmd := &cobra.Command{
+		Use:   "compare",
+		Short: "Compare extracted features with a published feature file",
+		Long: `Extracts the features of the sessions under --data (sorted users and sessions,
+the first --max-actions actions of each user) and compares them with a
+published feature file (39 features then userid): per user, the rows equal in
+all 39 values (relative 1e-4, or at the printed precision of values printed
+with few digits, or |a-b| <= 1e-9) position by position and in order (an
+alignment that tolerates one action too many or too few), and the columns
+that differ where the same action (type and elapsed time) was found.`,
+		Example: `  mouseauth preprocess compare --data ../shared/data/balabit/training_files \
+      --published ../shared/data/features/balabit_39feat_PC_MM_DD_1000.csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Data == "" || opts.Published == "" {
+				return cli.FlagErrorf("--data and --published are required")
+			}
+			c, ok := preprocess.ParseCompat(compat)
+			if !ok {
+				return cli.FlagErrorf("--compat must be clean or reference, not %q", compat)
+			}
+			opts.Compat = c
+			if opts.MaxActions <= 0 {
+				return cli.FlagErrorf("--max-actions must be > 0, not %d", opts.MaxActions)
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return compareRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Data, "data", "", "folder of user folders (required)")
+	fl.StringVar(&opts.Published, "published", "", "published feature file (required)")
+	fl.StringVar(&compat, "compat", compat, "feature conventions: clean or reference")
+	fl.IntVar(&opts.MaxActions, "max-actions", 1000, "actions per user in the published file")
+	fl.IntVar(&opts.Workers, "workers", 0, "sessions processed in parallel (0 = GOMAXPROCS)")
+	return cmd
+}
+
+func compareRun(ctx context.Context, opts *CompareOptions) error {
+	pf, err := opts.OpenFile(opts.Published)
+	if err != nil {
+		return err
+	}
+	defer pf.Close()
+	pub, err := preprocess.ReadPublishedRows(pf, opts.Published)
+	if err != nil {
+		return err
+	}
+	var ours []preprocess.FeatureVector
+	// A few more actions than published so the in-order alignment can
+	// reach the end of each user's rows.
+	_, err = extractAll(ctx, opts.Data, opts.Compat, opts.MaxActions+preprocess.AlignWindow, false, opts.Workers,
+		io.Discard, opts.IO, nil,
+		func(v *preprocess.FeatureVector) { ours = append(ours, *v) })
+	if err != nil {
+		return err
+	}
+	if len(pub) == 0 {
+		return errors.New("no rows in " + opts.Published)
+	}
+	preprocess.CompareToPublished(ours, pub).WriteText(opts.IO.Out)
+	return nil
 }

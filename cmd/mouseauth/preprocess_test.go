@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/preprocess"
+)
+
+func TestNewCmdPreprocessFeatures(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    string
+		want    FeaturesOptions
+		wantErr string
+	}{
+		{name: "defaults", args: "--data d --out f.csv",
+			want: FeaturesOptions{Data: "d", Out: "f.csv", Compat: preprocess.Clean, Output: "table"}},
+		{name: "all flags", args: "--data d --out - --compat reference --max-actions 1000 --strict --workers 3 -o json",
+			want: FeaturesOptions{Data: "d", Out: "-", Compat: preprocess.Reference, MaxActions: 1000, Strict: true, Workers: 3, Output: "json"}},
+		{name: "no data", args: "--out f.csv", wantErr: "--data is required"},
+		{name: "no out", args: "--data d", wantErr: "--out is required"},
+		{name: "bad compat", args: "--data d --out f --compat python", wantErr: `--compat must be clean or reference, not "python"`},
+		{name: "negative max", args: "--data d --out f --max-actions -1", wantErr: "--max-actions must be >= 0"},
+		{name: "bad output", args: "--data d --out f -o xml", wantErr: "--output must be table, csv or json"},
+		{name: "bad int", args: "--data d --out f --max-actions many", wantErr: "invalid argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, _ := cli.TestIO()
+			var got *FeaturesOptions
+			cmd := newCmdPreprocessFeatures(&cli.Factory{IO: ios}, func(_ context.Context, o *FeaturesOptions) error {
+				got = o
+				return nil
+			})
+			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cli.FlagError{Err: err} })
+			cmd.SetArgs(strings.Fields(tt.args))
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				if cli.ExitCode(err) != cli.ExitUsage {
+					t.Errorf("exit code %d, want %d", cli.ExitCode(err), cli.ExitUsage)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == nil {
+				t.Fatal("run function not called")
+			}
+			g := *got
+			if g.IO == nil || g.Create == nil {
+				t.Error("IO or Create not set")
+			}
+			if g.Data != tt.want.Data || g.Out != tt.want.Out || g.Compat != tt.want.Compat || g.MaxActions != tt.want.MaxActions ||
+				g.Strict != tt.want.Strict || g.Workers != tt.want.Workers || g.Output != tt.want.Output {
+				t.Errorf("options %+v,\nwant %+v", g, tt.want)
+			}
+		})
+	}
+}
+
+// sessionsDir lays out preprocess/testdata logs as Balabit user folders and
+// adds a session with a malformed row.
+func sessionsDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"user1/session_1": "click.csv", "user1/session_2": "drag.csv",
+		"user2/session_3": "pause.csv", "user2/session_4": "straight.csv",
+	}
+	for dst, src := range files {
+		b, err := os.ReadFile(filepath.Join("..", "..", "preprocess", "testdata", src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dst == "user2/session_4" {
+			b = append(b, []byte("0.6,0.6,NoButton,Move,abc,100\n0.7,0.7,NoButton,Move,170,100\n")...)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(dst)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+func TestPreprocessFeaturesRun(t *testing.T) {
+	dir := sessionsDir(t)
+	run := func(t *testing.T, opts FeaturesOptions) (csv string, out, errOut string, err error) {
+		ios, _, o, e := cli.TestIO()
+		var file bytes.Buffer
+		opts.IO = ios
+		opts.Create = func(name string) (io.WriteCloser, error) {
+			if name != "f.csv" {
+				t.Errorf("created %q", name)
+			}
+			return nopCloser{&file}, nil
+		}
+		err = featuresRun(context.Background(), &opts)
+		return file.String(), o.String(), e.String(), err
+	}
+
+	t.Run("all sessions", func(t *testing.T) {
+		csv, out, errOut, err := run(t, FeaturesOptions{Data: dir, Out: "f.csv", Output: "json", Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs, err := preprocess.ReadFeatureCSV(strings.NewReader(csv), "f.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// user1: click (PC), drag (MM, DD); user2: pause (MM, MM), straight
+		// plus one good row after the malformed one (MM of 7 points).
+		var got []string
+		for _, v := range vs {
+			got = append(got, v.User+"/"+v.Session+"/"+v.Kind().String())
+		}
+		want := "user1/session_1/PC user1/session_2/MM user1/session_2/DD user2/session_3/MM user2/session_3/MM user2/session_4/MM"
+		if strings.Join(got, " ") != want {
+			t.Errorf("rows %v,\nwant %s", got, want)
+		}
+		if n := vs[len(vs)-1].Values[5]; n != 7 {
+			t.Errorf("last action has %v points, want 7 (the malformed row skipped)", n)
+		}
+		var sum []map[string]any
+		if err := json.Unmarshal([]byte(out), &sum); err != nil {
+			t.Fatalf("summary %q: %v", out, err)
+		}
+		if len(sum) != 3 || sum[1]["user"] != "user2" || sum[1]["malformed"] != 1.0 || sum[2]["actions"] != 6.0 || sum[0]["DD"] != 1.0 {
+			t.Errorf("summary %v", sum)
+		}
+		if !strings.Contains(errOut, "session_4") || !strings.Contains(errOut, "abc") {
+			t.Errorf("stderr does not report the malformed row (file, value): %q", errOut)
+		}
+	})
+	t.Run("max actions", func(t *testing.T) {
+		csv, out, _, err := run(t, FeaturesOptions{Data: dir, Out: "f.csv", Output: "csv", MaxActions: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(csv, "\n"); n != 1+4 {
+			t.Errorf("%d lines, want header and 2 actions per user:\n%s", n, csv)
+		}
+		// user1 and user2 have 3 actions each: one not kept.
+		if !strings.Contains(out, "user1,2,0,") || !strings.Contains(out, "total,4,0,") || !strings.HasSuffix(strings.TrimSpace(out), ",4,2") {
+			t.Errorf("summary:\n%s", out)
+		}
+	})
+	t.Run("reference", func(t *testing.T) {
+		csv, _, _, err := run(t, FeaturesOptions{Data: dir, Out: "f.csv", Output: "csv", Compat: preprocess.Reference})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Reference mode skips trailing chunks: user2's logs of moves alone
+		// give nothing; user1's click and drag remain.
+		vs, err := preprocess.ReadFeatureCSV(strings.NewReader(csv), "f.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vs) != 3 || vs[0].Kind() != preprocess.PC || vs[1].Kind() != preprocess.MM || vs[2].Kind() != preprocess.DD {
+			t.Errorf("%d vectors %+v, want user1's PC, MM, DD", len(vs), vs)
+		}
+	})
+	t.Run("strict", func(t *testing.T) {
+		_, _, _, err := run(t, FeaturesOptions{Data: dir, Out: "f.csv", Output: "table", Strict: true})
+		if err == nil || !strings.Contains(err.Error(), "session_4") {
+			t.Errorf("strict: error %v, want the malformed row of session_4", err)
+		}
+	})
+	t.Run("missing data", func(t *testing.T) {
+		_, _, _, err := run(t, FeaturesOptions{Data: filepath.Join(dir, "nope"), Out: "f.csv", Output: "table"})
+		if err == nil || !strings.Contains(err.Error(), "nope") {
+			t.Errorf("error %v, want one naming the missing path", err)
+		}
+	})
+}
+
+func TestPreprocessCompareRun(t *testing.T) {
+	data := "../../../shared/data/balabit/training_files"
+	pub := "../../../shared/data/features/balabit_39feat_PC_MM_DD_100.csv"
+	for _, p := range []string{data, pub} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("data missing: %s", p)
+		}
+	}
+	if testing.Short() {
+		t.Skip("reads the Balabit logs")
+	}
+	ios, _, out, _ := cli.TestIO()
+	opts := &CompareOptions{IO: ios, Data: data, Published: pub, Compat: preprocess.Reference, MaxActions: 100,
+		OpenFile: func(n string) (io.ReadCloser, error) { return os.Open(n) }}
+	if err := compareRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"user12", "user9", "total", "columns that differ"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, out.String())
+		}
+	}
+	t.Log("\n" + out.String())
+}
