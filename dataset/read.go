@@ -64,6 +64,8 @@ type Reader struct {
 	stats   ReadStats
 	issues  []RowError
 	pending []byte // first data line of a headerless file
+	header  []byte // the header line as written; nil for a headerless file
+	raw     []byte // the row of the last event returned
 }
 
 const maxLine = 64 << 10
@@ -98,8 +100,10 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 		switch {
 		case bytes.HasPrefix(low, []byte("record timestamp")):
 			rd.format = FormatBalabit
+			rd.header = append([]byte(nil), line...)
 		case bytes.HasPrefix(low, []byte("client timestamp")):
 			rd.format = FormatDFL
+			rd.header = append([]byte(nil), line...)
 		case cols == 5 && startsNumeric(low):
 			rd.format = FormatDFL
 			rd.pending = append([]byte(nil), line...)
@@ -151,6 +155,16 @@ func (r *Reader) Stats() ReadStats { return r.stats }
 // Issues returns the malformed rows recorded so far (at most MaxIssues).
 func (r *Reader) Issues() []RowError { return r.issues }
 
+// Header returns the header line as written, nil for a headerless file.
+func (r *Reader) Header() []byte { return r.header }
+
+// Raw returns the row of the event Next last returned, as written (without
+// the line ending). It is valid until the next call to Next.
+func (r *Reader) Raw() []byte { return r.raw }
+
+// Line returns the 1-based line number of the row Next last read.
+func (r *Reader) Line() int { return r.line }
+
 // Name is the file name used in errors.
 func (r *Reader) Name() string { return r.name }
 
@@ -201,6 +215,7 @@ func (r *Reader) Next() (Event, error) {
 		r.stats.Rows++
 		ev, rerr := r.parse(line)
 		if rerr == nil {
+			r.raw = line
 			r.stats.Events++
 			return ev, nil
 		}

@@ -1,0 +1,140 @@
+package dataset
+
+import "strings"
+
+// DropReason says why cleaning dropped a row. Each dropped row has exactly
+// one reason: the first rule, in the order below, that it breaks.
+type DropReason uint8
+
+// Drop reasons, in the order the rules are checked.
+const (
+	// DropMalformed: the reader could not parse the row (wrong column count,
+	// text or NaN in a number field, a coordinate outside int32, binary data).
+	DropMalformed DropReason = iota
+	// DropUnknownButtonState: a button or state the logger should not write
+	// (Balabit has a few "XButton" rows). Counted from the reader's issues.
+	DropUnknownButtonState
+	// DropRepeated: the row repeats the previous row of the file exactly.
+	DropRepeated
+	// DropOutOfRange: a negative coordinate, the 65535 artefact (any
+	// coordinate >= 65535), or a coordinate beyond the configured screen.
+	DropOutOfRange
+	// DropBackwards: the time is earlier than the last kept row's.
+	DropBackwards
+	// DropSameTime: the same time, button and state as the last kept row but
+	// another position: the logger wrote two positions for one instant. The
+	// first is kept (a stream cannot know a later one is coming), and a
+	// press or release at the same instant as a move is not a duplicate.
+	DropSameTime
+	NumDropReasons
+)
+
+var dropNames = [NumDropReasons]string{"malformed", "unknown_button_state", "repeated", "out_of_range", "backwards", "same_time"}
+
+func (r DropReason) String() string {
+	if r < NumDropReasons {
+		return dropNames[r]
+	}
+	return "unknown"
+}
+
+// DropCounts counts dropped rows by reason.
+type DropCounts [NumDropReasons]int
+
+// Total is the number of dropped rows.
+func (c DropCounts) Total() int {
+	n := 0
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// Add adds o to c.
+func (c *DropCounts) Add(o DropCounts) {
+	for i, v := range o {
+		c[i] += v
+	}
+}
+
+// ReasonForIssue maps a reader issue to a drop reason: unknown buttons and
+// states are their own reason, everything else is malformed.
+func ReasonForIssue(e RowError) DropReason {
+	if strings.HasPrefix(e.Reason, "unknown button") || strings.HasPrefix(e.Reason, "unknown state") {
+		return DropUnknownButtonState
+	}
+	return DropMalformed
+}
+
+// CleanOptions configure cleaning.
+type CleanOptions struct {
+	// ScreenW and ScreenH bound coordinates: x >= ScreenW or y >= ScreenH is
+	// out of range. 0 means no bound beyond the 65535 artefact.
+	ScreenW, ScreenH int32
+}
+
+// Cleaner applies the cleaning rules to a stream of events, one at a time,
+// so memory does not grow with the log. The zero value is not ready: use
+// NewCleaner.
+type Cleaner struct {
+	opts     CleanOptions
+	prev     Event // previous row of the file (kept or not)
+	havePrev bool
+	last     Event // last kept row
+	haveLast bool
+	Counts   DropCounts
+	Kept     int
+}
+
+// NewCleaner returns a Cleaner with the given options.
+func NewCleaner(opts CleanOptions) *Cleaner { return &Cleaner{opts: opts} }
+
+// Push decides whether ev is kept. When it is not, reason says why, and the
+// drop is counted.
+func (c *Cleaner) Push(ev Event) (keep bool, reason DropReason) {
+	repeated := c.havePrev && ev == c.prev
+	c.prev, c.havePrev = ev, true
+	switch {
+	case repeated:
+		reason = DropRepeated
+	case c.outOfRange(ev):
+		reason = DropOutOfRange
+	case c.haveLast && ev.T < c.last.T:
+		reason = DropBackwards
+	case c.haveLast && ev.T == c.last.T && ev.Button == c.last.Button && ev.State == c.last.State:
+		reason = DropSameTime
+	default:
+		c.last, c.haveLast = ev, true
+		c.Kept++
+		return true, 0
+	}
+	c.Counts[reason]++
+	return false, reason
+}
+
+// CountIssue counts a row the reader could not return as an event.
+func (c *Cleaner) CountIssue(e RowError) { c.Counts[ReasonForIssue(e)]++ }
+
+func (c *Cleaner) outOfRange(ev Event) bool {
+	if ev.X < 0 || ev.Y < 0 || ev.X >= 65535 || ev.Y >= 65535 {
+		return true
+	}
+	if ev.State == Scrool {
+		// DFL scroll rows repeat x where y belongs; their position is not
+		// used (segmentation takes the previous row's), so only x is checked.
+		return c.opts.ScreenW > 0 && ev.X >= c.opts.ScreenW
+	}
+	return (c.opts.ScreenW > 0 && ev.X >= c.opts.ScreenW) || (c.opts.ScreenH > 0 && ev.Y >= c.opts.ScreenH)
+}
+
+// Clean applies the cleaning rules to a whole session (see [Cleaner]).
+func Clean(events []Event, opts CleanOptions) ([]Event, DropCounts) {
+	c := NewCleaner(opts)
+	out := make([]Event, 0, len(events))
+	for _, ev := range events {
+		if keep, _ := c.Push(ev); keep {
+			out = append(out, ev)
+		}
+	}
+	return out, c.Counts
+}
