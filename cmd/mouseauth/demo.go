@@ -1,15 +1,124 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/preprocess"
 )
 
-// NewCmdDemo is a placeholder until its issue lands.
-func NewCmdDemo(f *cli.Factory) *cobra.Command {
-	return &cobra.Command{Use: "demo", Short: "Run every stage on synthetic data", Hidden: true,
-		RunE: func(*cobra.Command, []string) error { return errors.New("demo: not built yet") }}
+// DemoOptions are the options of `mouseauth demo`.
+type DemoOptions struct {
+	IO       *cli.IOStreams
+	Factory  *cli.Factory
+	Dir      string // output folder; a new temporary folder when empty
+	Users    int
+	Sessions int
+	Actions  int
+	Seed     uint64
 }
+
+// NewCmdDemo builds `mouseauth demo`.
+func NewCmdDemo(f *cli.Factory) *cobra.Command { return newCmdDemo(f, nil) }
+
+func newCmdDemo(f *cli.Factory, runF func(context.Context, *DemoOptions) error) *cobra.Command {
+	opts := &DemoOptions{IO: f.IO, Factory: f}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run every stage on synthetic data, embedded: no servers, no downloads",
+		Long: `Demo synthesizes a small data set and runs every stage on it, each through
+the same code as its own command:
+
+  1. dataset synth          synthetic DFL logs         DIR/logs
+  2. dataset clean          cleaned logs, drop counts  DIR/cleaned
+  3. preprocess features    the 39 features per action DIR/features.csv
+  4. classify train         one model per user         DIR/models
+  5. evaluate               reference protocol, ROC    DIR/run/run.json
+  6. report                 plots, tables, report.html DIR/run/report.html
+
+It prints where each output is.`,
+		Example: `  mouseauth demo
+  mouseauth demo --dir demo-out --users 12 --sessions 4 --seed 7`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Users < 2 || opts.Sessions < 2 || opts.Actions < 20 {
+				return cli.FlagErrorf("the demo needs --users >= 2, --sessions >= 2 and --actions >= 20")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return demoRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Dir, "dir", "", "output folder (default: a new temporary folder)")
+	cmd.Flags().IntVar(&opts.Users, "users", 8, "synthetic users")
+	cmd.Flags().IntVar(&opts.Sessions, "sessions", 3, "sessions per user")
+	cmd.Flags().IntVar(&opts.Actions, "actions", 250, "pointing actions per session")
+	cmd.Flags().Uint64Var(&opts.Seed, "seed", 1, "random seed: the same seed gives the same results")
+	return cmd
+}
+
+// demoStage is one step of the demo.
+type demoStage struct {
+	title string
+	out   string // what it wrote, printed at the end
+	run   func(ctx context.Context) error
+}
+
+func demoRun(ctx context.Context, opts *DemoOptions) error {
+	dir := opts.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "mouseauth-demo-")
+		if err != nil {
+			return err
+		}
+		dir = d
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	ios := opts.IO
+	logs := filepath.Join(dir, "logs")
+	cleaned := filepath.Join(dir, "cleaned")
+	features := filepath.Join(dir, "features.csv")
+
+	stages := []demoStage{
+		{"synthesize logs", logs, func(ctx context.Context) error {
+			o := &SynthOptions{IO: ios, Out: logs, Force: true}
+			o.Users, o.Sessions, o.Actions, o.Seed = opts.Users, opts.Sessions, opts.Actions, opts.Seed
+			return synthRun(ctx, o)
+		}},
+		{"clean logs", cleaned, func(ctx context.Context) error {
+			return cleanRun(ctx, &CleanOptions{IO: ios, Create: createInDir, Data: logs, Out: cleaned,
+				Output: cli.FormatTable, MaxListed: 5})
+		}},
+		{"extract features", features, func(ctx context.Context) error {
+			return featuresRun(ctx, &FeaturesOptions{IO: ios, Create: createFile, Data: cleaned, Out: features,
+				Compat: preprocess.Clean, Output: cli.FormatTable})
+		}},
+	}
+	stages = append(stages, demoLaterStages(opts, dir, features)...)
+
+	for i, st := range stages {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		fmt.Fprintf(ios.Out, "\n== %d/%d %s\n", i+1, len(stages), st.title)
+		if err := st.run(ctx); err != nil {
+			return fmt.Errorf("demo stage %q: %w", st.title, err)
+		}
+	}
+	fmt.Fprintf(ios.Out, "\nDemo outputs in %s:\n", dir)
+	for _, st := range stages {
+		fmt.Fprintf(ios.Out, "  %-20s %s\n", st.title, st.out)
+	}
+	return nil
+}
+
+// demoLaterStages are the stages after feature extraction (classification,
+// evaluation, report), added as those commands land.
+func demoLaterStages(opts *DemoOptions, dir, features string) []demoStage { return nil }
