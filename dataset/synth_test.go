@@ -139,3 +139,27 @@ func BenchmarkSynth(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkSynthesize generates 200 users of one 50-action session each into
+// io.Discard, with as many workers as GOMAXPROCS: the load-test path. The
+// allocations per op show memory does not grow with the users (a 64 KiB
+// buffer and a generator per session).
+func BenchmarkSynthesize(b *testing.B) {
+	create := func(string, string) (io.WriteCloser, error) { return discardCloser{}, nil }
+	opts := SynthOptions{Users: 200, Sessions: 1, Actions: 50, Seed: 1, Workers: runtime.GOMAXPROCS(0)}
+	b.ReportAllocs()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		st, err := Synthesize(context.Background(), opts, create, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += st.Events
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
+
+type discardCloser struct{}
+
+func (discardCloser) Write(p []byte) (int, error) { return len(p), nil }
+func (discardCloser) Close() error                { return nil }

@@ -36,9 +36,10 @@ milliseconds) in the DFL layout DIR/User<N>/<yyyy_MM_dd__HH_mm_ss>.CSV.
 
 Each user has habits drawn from the seed: Fitts'-law speed, a minimum-jerk
 speed profile with its own skew, a sideways bow (curvature) with a handedness
-bias, overshoot and correction, tremor, sampling rate, click hold time, drag
-and scroll frequency, and pause lengths including pauses over 10 s. Every
-stroke adds its own noise, so users differ measurably but overlap. A few
+bias, overshoot, corrective sub-movements, tremor, sampling rate (a row every
+8-20 ms), click hold time, drag and scroll frequency, screen size, and pause
+lengths including pauses over 10 s. Every stroke adds its own noise, so
+users differ measurably but overlap. A few
 repeated and same-instant rows are written so cleaning has something to count.
 
 The same seed and options give the same bytes, whatever the number of cores.`,
@@ -50,7 +51,8 @@ The same seed and options give the same bytes, whatever the number of cores.`,
 				return cli.FlagErrorf("--out is required")
 			}
 			if opts.Users <= 0 || opts.Sessions <= 0 || opts.Actions <= 0 {
-				return cli.FlagErrorf("--users, --sessions and --actions must be positive")
+				return cli.FlagErrorf("--users, --sessions and --actions must be positive (got %d, %d, %d)",
+					opts.Users, opts.Sessions, opts.Actions)
 			}
 			if start != "" {
 				t, err := time.Parse(time.RFC3339, start)

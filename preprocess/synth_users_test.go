@@ -1,4 +1,4 @@
-package dataset_test
+package preprocess_test
 
 import (
 	"bytes"
