@@ -170,15 +170,15 @@ func extractAll(ctx context.Context, data string, c preprocess.Compat, maxAction
 			if rd, ok := r.Source.(*dataset.Reader); ok {
 				u.malformed += rd.Stats().Malformed
 				for _, is := range rd.Issues() {
-					fmt.Fprintf(errOut, "skipped: %v\n", &is)
+					fmt.Fprintf(errOut, "row skipped: %v\n", &is)
 				}
 				if n := rd.Stats().Malformed - len(rd.Issues()); n > 0 {
-					fmt.Fprintf(errOut, "skipped: %d more malformed rows in %s\n", n, r.Job.Session)
+					fmt.Fprintf(errOut, "row skipped: %d more malformed rows in %s\n", n, r.Job.Session)
 				}
 			}
 			if r.Err != nil {
 				u.failed++
-				fmt.Fprintf(errOut, "error: %v\n", r.Err)
+				fmt.Fprintf(errOut, "file skipped: %v\n", r.Err)
 			}
 			keep := len(r.Vectors)
 			if maxActions > 0 && u.written+keep > maxActions {
