@@ -1,0 +1,9 @@
+// Package testutil consumes TLS configurations and test handles and produces
+// private test servers: a MariaDB started in a temporary directory
+// ([StartMariaDB]) and a minimal CQL v4 protocol stub ([StartCQLStub]) that
+// gocql can connect to.
+//
+// Servers that need a program the machine lacks are skipped, naming what is
+// missing, unless MOUSEAUTH_REQUIRE_ALL=1 (as CI sets), which turns the skip
+// into a failure.
+package testutil
