@@ -34,6 +34,7 @@ type WindowSummary struct {
 	MeanAccuracy float64  `json:"mean_accuracy"`
 	MeanROC      ROCCurve `json:"mean_roc"`
 	Users        int      `json:"users"` // users averaged (skipped ones excluded)
+	SDAccuracy   float64  `json:"sd_accuracy"`
 }
 
 // Result is one evaluation run: a protocol and classifier over all users.

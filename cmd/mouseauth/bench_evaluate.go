@@ -1,15 +1,139 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
 )
 
-// newCmdBenchEvaluate is a placeholder; its owner replaces this file.
+// Published evaluation script time for one DFL-500 run (../shared/data/README.md).
+const (
+	publishedMinSecs = 40.0
+	publishedMaxSecs = 65.0
+)
+
+// BenchEvaluateOptions are the options of `mouseauth bench evaluate`.
+type BenchEvaluateOptions struct {
+	IO       *cli.IOStreams
+	Now      func() time.Time
+	Features string
+	Trees    int
+	Windows  []int
+	Seed     int64
+	Output   string
+	// Procs lists the GOMAXPROCS settings to time (0 = the current one).
+	Procs []int
+
+	Load          func(path string) (*evaluate.Data, error)
+	NewClassifier func(name string, params map[string]any) (classify.Classifier, error)
+}
+
 func newCmdBenchEvaluate(f *cli.Factory) *cobra.Command {
-	return &cobra.Command{Use: "evaluate", Hidden: true,
-		RunE: func(*cobra.Command, []string) error { return errors.New("bench evaluate: not built yet") }}
+	return newCmdBenchEvaluateF(f, nil)
+}
+
+func newCmdBenchEvaluateF(f *cli.Factory, runF func(context.Context, *BenchEvaluateOptions) error) *cobra.Command {
+	opts := &BenchEvaluateOptions{IO: f.IO, Now: f.Now, Load: loadFeatures, NewClassifier: newClassifier}
+	var windows string
+	cmd := &cobra.Command{
+		Use:   "evaluate --features FILE",
+		Short: "Time the reference evaluation end to end against the published script",
+		Long: `Bench evaluate times the reference-protocol evaluation (read the feature
+file, train a random forest per user, score, window, ROC/AUC) end to end, with
+all cores and with GOMAXPROCS=1, and prints the seconds and the speed-up over
+the published Python script's 40-65 s for the DFL-500 file.`,
+		Example: `  mouseauth bench evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Features == "" {
+				return cli.FlagErrorf("--features is required")
+			}
+			var err error
+			if opts.Windows, err = parseIntRange(windows); err != nil {
+				return cli.FlagErrorf("--window: %v", err)
+			}
+			for _, w := range opts.Windows {
+				if w < 1 {
+					return cli.FlagErrorf("--window: size %d must be >= 1", w)
+				}
+			}
+			if opts.Trees < 1 {
+				return cli.FlagErrorf("--trees: %d must be >= 1", opts.Trees)
+			}
+			if err := cli.ValidateOutput(opts.Output); err != nil {
+				return err
+			}
+			opts.Procs = []int{0, 1}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return benchEvaluateRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Features, "features", "", "feature CSV, e.g. dfl_39feat_PC_MM_DD_500.csv (required)")
+	cmd.Flags().IntVar(&opts.Trees, "trees", 100, "random forest trees")
+	cmd.Flags().StringVar(&windows, "window", "1,10", "window sizes")
+	cmd.Flags().Int64Var(&opts.Seed, "seed", 0, "random seed")
+	cli.AddOutputFlag(cmd, &opts.Output)
+	return cmd
+}
+
+// benchEvaluateRun times one evaluation per GOMAXPROCS setting. It sets
+// runtime.GOMAXPROCS for the duration of a timed run and restores it.
+func benchEvaluateRun(ctx context.Context, o *BenchEvaluateOptions) error {
+	t := &cli.Table{Columns: []string{"gomaxprocs", "users", "seconds", "speedup_vs_40s", "speedup_vs_65s"}}
+	for _, w := range o.Windows {
+		t.Columns = append(t.Columns, fmt.Sprintf("auc_w%d", w))
+	}
+	for _, procs := range o.Procs {
+		if procs == 0 {
+			procs = runtime.GOMAXPROCS(0)
+		}
+		fmt.Fprintf(o.IO.ErrOut, "timing with GOMAXPROCS=%d ...\n", procs)
+		secs, res, err := timeEvaluate(ctx, o, procs)
+		if err != nil {
+			return err
+		}
+		row := []any{procs, countUsersResult(res), secs, publishedMinSecs / secs, publishedMaxSecs / secs}
+		for _, w := range o.Windows {
+			s, _ := res.Find(w)
+			row = append(row, s.MeanAUC)
+		}
+		t.Add(row...)
+	}
+	return cli.Render(o.IO.Out, o.Output, t)
+}
+
+func timeEvaluate(ctx context.Context, o *BenchEvaluateOptions, procs int) (float64, evaluate.Result, error) {
+	old := runtime.GOMAXPROCS(procs)
+	defer runtime.GOMAXPROCS(old)
+	start := o.Now()
+	d, err := o.Load(o.Features)
+	if err != nil {
+		return 0, evaluate.Result{}, err
+	}
+	c, err := o.NewClassifier("rf", map[string]any{"trees": o.Trees})
+	if err != nil {
+		return 0, evaluate.Result{}, err
+	}
+	res, err := evaluate.Evaluate(ctx, d, evaluate.Options{Protocol: evaluate.Reference, Classifier: c,
+		Windows: o.Windows, Seed: o.Seed, Workers: procs})
+	if err != nil {
+		return 0, evaluate.Result{}, err
+	}
+	return o.Now().Sub(start).Seconds(), res, nil
+}
+
+func countUsersResult(r evaluate.Result) int {
+	if len(r.Summary) == 0 {
+		return 0
+	}
+	return r.Summary[0].Users
 }

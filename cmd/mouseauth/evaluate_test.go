@@ -1,0 +1,302 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/evaluate"
+	"github.com/mouseauth/mouseauth/internal/cli"
+)
+
+// fakeClassifier scores by relative distance to the class centroids; it
+// stands in for the classify package in command tests.
+type fakeClassifier struct{ name string }
+
+func (c fakeClassifier) Name() string { return c.name }
+
+func (c fakeClassifier) Fit(_ context.Context, X [][]float64, genuine []bool, _ *rand.Rand) (classify.Model, error) {
+	g, im := make([]float64, len(X[0])), make([]float64, len(X[0]))
+	var ng, ni float64
+	for i, x := range X {
+		dst := im
+		if genuine[i] {
+			dst, ng = g, ng+1
+		} else {
+			ni++
+		}
+		for j, v := range x {
+			dst[j] += v
+		}
+	}
+	for j := range g {
+		g[j] /= ng
+		im[j] /= ni
+	}
+	return fakeModel{g, im}, nil
+}
+
+type fakeModel struct{ g, im []float64 }
+
+func (m fakeModel) Score(x []float64) float64 {
+	var dg, di float64
+	for j, v := range x {
+		dg += (v - m.g[j]) * (v - m.g[j])
+		di += (v - m.im[j]) * (v - m.im[j])
+	}
+	dg, di = math.Sqrt(dg), math.Sqrt(di)
+	return di / (dg + di)
+}
+
+func fakeNew(name string, params map[string]any) (classify.Classifier, error) {
+	if name == "bogus" {
+		return nil, errors.New("unknown classifier \"bogus\"")
+	}
+	return fakeClassifier{name: name}, nil
+}
+
+func testFactory() (*cli.Factory, *cli.Buffer, *cli.Buffer) {
+	ios, _, out, errOut := cli.TestIO()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	return &cli.Factory{IO: ios, Now: func() time.Time { return now }, Version: "test",
+		Args: []string{"mouseauth", "evaluate"}}, out, errOut
+}
+
+func TestNewCmdEvaluate(t *testing.T) {
+	tests := []struct {
+		name    string
+		argv    string
+		check   func(t *testing.T, o *EvaluateOptions)
+		wantErr string
+	}{
+		{name: "defaults", argv: "--features f.csv", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Mode != modeRun || o.Protocol != "reference" || o.Preset != presetImproved || o.Trees != 100 ||
+				!reflect.DeepEqual(o.Windows, []int{1, 5, 10, 20}) || math.Abs(o.TrainFraction-2.0/3) > 1e-12 || o.Output != "table" {
+				t.Errorf("opts = %+v", o)
+			}
+		}},
+		{name: "flags", argv: "--features f.csv --protocol strict --preset reference --window 1:3,10 --seed 7 --trees 50 -o json --out d", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Protocol != "strict" || o.Preset != "reference" || !reflect.DeepEqual(o.Windows, []int{1, 2, 3, 10}) ||
+				o.Seed != 7 || o.Trees != 50 || o.Output != "json" || o.Out != "d" {
+				t.Errorf("opts = %+v", o)
+			}
+		}},
+		{name: "sweep", argv: "sweep --features f.csv --trees 10:30:10 --window 1:3", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Mode != modeSweep || !reflect.DeepEqual(o.TreeRange, []int{10, 20, 30}) || !reflect.DeepEqual(o.Windows, []int{1, 2, 3}) {
+				t.Errorf("opts = %+v", o)
+			}
+		}},
+		{name: "compare", argv: "compare --features f.csv --classifiers rf,logreg --presets reference,improved", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Mode != modeCompare || !reflect.DeepEqual(o.Classifiers, []string{"rf", "logreg"}) || !reflect.DeepEqual(o.Presets, []string{"reference", "improved"}) {
+				t.Errorf("opts = %+v", o)
+			}
+		}},
+		{name: "threshold", argv: "threshold --features f.csv --window 10 --thresholds 0:1:0.25", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Mode != modeThreshold || !reflect.DeepEqual(o.Thresholds, []float64{0, 0.25, 0.5, 0.75, 1}) || !reflect.DeepEqual(o.Windows, []int{10}) {
+				t.Errorf("opts = %+v", o)
+			}
+		}},
+		{name: "threshold 0.05 steps end at 1", argv: "threshold --features f.csv", check: func(t *testing.T, o *EvaluateOptions) {
+			if len(o.Thresholds) != 21 || o.Thresholds[20] != 1 || o.Thresholds[1] != 0.05 {
+				t.Errorf("thresholds = %v", o.Thresholds)
+			}
+		}},
+		{name: "no features", argv: "", wantErr: "--features is required"},
+		{name: "window 0", argv: "--features f.csv --window 0", wantErr: "must be >= 1"},
+		{name: "backwards range", argv: "--features f.csv --window 5:1", wantErr: "A <= B"},
+		{name: "bad step", argv: "sweep --features f.csv --trees 10:100:0", wantErr: "S > 0"},
+		{name: "not a number", argv: "--features f.csv --window x", wantErr: "not an integer"},
+		{name: "bad protocol", argv: "--features f.csv --protocol loose", wantErr: "unknown protocol"},
+		{name: "bad preset", argv: "--features f.csv --preset fast", wantErr: "unknown preset"},
+		{name: "bad aggregate", argv: "--features f.csv --aggregate max", wantErr: "unknown aggregate"},
+		{name: "bad output", argv: "--features f.csv -o xml", wantErr: "--output"},
+		{name: "train fraction", argv: "--features f.csv --train-fraction 1", wantErr: "--train-fraction"},
+		{name: "threshold out of range", argv: "threshold --features f.csv --thresholds 0:2:0.5", wantErr: "outside [0, 1]"},
+		{name: "threshold two windows", argv: "threshold --features f.csv --window 1,10", wantErr: "one window size"},
+		{name: "zero trees", argv: "--features f.csv --trees 0", wantErr: "--trees"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _, _ := testFactory()
+			var got *EvaluateOptions
+			cmd := newCmdEvaluate(f, func(_ context.Context, o *EvaluateOptions) error { got = o; return nil })
+			cmd.SetArgs(strings.Fields(tt.argv))
+			cmd.SetOut(f.IO.Out)
+			cmd.SetErr(f.IO.ErrOut)
+			err := cmd.ExecuteContext(context.Background())
+			if tt.wantErr != "" {
+				var fe *cli.FlagError
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &fe) {
+					t.Fatalf("err = %v, want usage error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, got)
+		})
+	}
+}
+
+func runOpts(t *testing.T, mode string) (*EvaluateOptions, *cli.Buffer, *cli.Buffer) {
+	t.Helper()
+	f, out, errOut := testFactory()
+	o := newEvaluateOptions(f, mode)
+	o.NewClassifier = fakeNew
+	o.Features = "testdata/evaluate_small.csv"
+	o.Protocol, o.Preset, o.Classifier, o.Trees = "reference", presetReference, "rf", 10
+	o.Windows, o.TrainFraction, o.Output = []int{1, 3}, 2.0/3, "table"
+	return o, out, errOut
+}
+
+func TestEvaluateRun(t *testing.T) {
+	t.Run("table", func(t *testing.T) {
+		o, out, _ := runOpts(t, modeRun)
+		if err := evaluateRun(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		s := out.String()
+		// 3 users x 2 windows + mean and sd rows per window, plus the header.
+		if lines := strings.Count(s, "\n"); lines != 1+2*(3+2) {
+			t.Errorf("%d lines, want 11:\n%s", lines, s)
+		}
+		for _, w := range []string{"window", "auc", "mean", "sd"} {
+			if !strings.Contains(s, w) {
+				t.Errorf("output lacks %q:\n%s", w, s)
+			}
+		}
+	})
+	t.Run("json and run.json", func(t *testing.T) {
+		o, out, errOut := runOpts(t, modeRun)
+		o.Output, o.Out, o.Seed = "json", t.TempDir(), 11
+		if err := evaluateRun(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		var rows []map[string]any
+		if err := json.Unmarshal([]byte(out.String()), &rows); err != nil {
+			t.Fatalf("stdout is not JSON: %v\n%s", err, out.String())
+		}
+		var run evaluate.Run
+		b, err := os.ReadFile(filepath.Join(o.Out, "run.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &run); err != nil {
+			t.Fatal(err)
+		}
+		m := run.Manifest
+		if m.Seed != 11 || m.Version != "test" || len(m.Inputs) != 1 || len(m.Inputs[0].SHA256) != 64 ||
+			m.Inputs[0].Bytes == 0 || !m.Started.Equal(o.Now()) || m.GoVersion == "" || len(m.Command) != 2 {
+			t.Errorf("manifest = %+v", m)
+		}
+		if len(run.Results) != 1 || len(run.Results[0].Summary) != 2 || run.Results[0].Summary[0].MeanAUC < 0.9 {
+			t.Errorf("results = %+v", run.Results)
+		}
+		if !strings.Contains(errOut.String(), "run.json") {
+			t.Errorf("stderr does not name the file written: %q", errOut.String())
+		}
+	})
+	t.Run("same seed same numbers", func(t *testing.T) {
+		a, outA, _ := runOpts(t, modeRun)
+		b, outB, _ := runOpts(t, modeRun)
+		a.Protocol, b.Protocol = "strict", "strict"
+		a.Output, b.Output = "csv", "csv"
+		if err := evaluateRun(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+		if err := evaluateRun(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+		if outA.String() != outB.String() || outA.String() == "" {
+			t.Errorf("two runs differ:\n%s\n%s", outA.String(), outB.String())
+		}
+	})
+	t.Run("sweep", func(t *testing.T) {
+		o, out, _ := runOpts(t, modeSweep)
+		o.TreeRange, o.Output = []int{10, 20}, "csv"
+		if err := evaluateRun(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Count(out.String(), "\n"); got != 1+2*2 {
+			t.Errorf("%d lines, want 5:\n%s", got, out.String())
+		}
+	})
+	t.Run("compare", func(t *testing.T) {
+		o, out, _ := runOpts(t, modeCompare)
+		o.Classifiers, o.Presets, o.Output = []string{"rf", "kmeans"}, []string{"reference", "improved"}, "csv"
+		if err := evaluateRun(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		s := out.String()
+		if got := strings.Count(s, "\n"); got != 1+2*2*2 || !strings.Contains(s, "kmeans,improved") {
+			t.Errorf("%d lines, want 9:\n%s", got, s)
+		}
+	})
+	t.Run("threshold", func(t *testing.T) {
+		o, out, _ := runOpts(t, modeThreshold)
+		o.Windows, o.Thresholds, o.Output = []int{3}, []float64{0, 0.5, 1}, "json"
+		if err := evaluateRun(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		var rows []map[string]float64
+		if err := json.Unmarshal([]byte(out.String()), &rows); err != nil {
+			t.Fatal(err)
+		}
+		// p=0 never alarms; p=1 alarms on every window (scores < 1).
+		if len(rows) != 3 || rows[0]["false_alarm_rate"] != 0 || rows[0]["miss_rate"] != 1 ||
+			rows[2]["false_alarm_rate"] != 1 || rows[2]["impostor_actions_to_alarm"] != 3 {
+			t.Errorf("rows = %v", rows)
+		}
+	})
+}
+
+func TestEvaluateRunBadInput(t *testing.T) {
+	tests := []struct {
+		name, file, classifier, want string
+	}{
+		{"missing column", "testdata/evaluate_missing_column.csv", "rf", "evaluate_missing_column.csv line 1"},
+		{"NaN", "testdata/evaluate_nan.csv", "rf", "line 6 field minv"},
+		{"absent file", "testdata/nope.csv", "rf", "nope.csv"},
+		{"unknown classifier", "testdata/evaluate_small.csv", "bogus", "bogus"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, _, _ := runOpts(t, modeRun)
+			o.Features, o.Classifier = tt.file, tt.classifier
+			err := evaluateRun(context.Background(), o)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestBenchEvaluateRun(t *testing.T) {
+	f, out, _ := testFactory()
+	var calls int
+	o := &BenchEvaluateOptions{IO: f.IO, Now: func() time.Time { calls++; return time.Unix(int64(calls), 0) },
+		Features: "testdata/evaluate_small.csv", Trees: 10, Windows: []int{1, 3}, Procs: []int{0, 1}, Output: "json",
+		Load: loadFeatures, NewClassifier: fakeNew}
+	if err := benchEvaluateRun(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]float64
+	if err := json.Unmarshal([]byte(out.String()), &rows); err != nil {
+		t.Fatal(err)
+	}
+	// Fake clock: each timed run spans one second.
+	if len(rows) != 2 || rows[1]["gomaxprocs"] != 1 || rows[0]["seconds"] != 1 || rows[0]["speedup_vs_40s"] != 40 ||
+		rows[0]["users"] != 3 || rows[0]["auc_w3"] < 0.9 {
+		t.Errorf("rows = %v", rows)
+	}
+}
