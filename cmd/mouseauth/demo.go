@@ -37,9 +37,9 @@ the same code as its own command:
   1. dataset synth          synthetic DFL logs         DIR/logs
   2. dataset clean          cleaned logs, drop counts  DIR/cleaned
   3. preprocess features    the 39 features per action DIR/features.csv
-  4. classify train         one model per user         DIR/models
-  5. evaluate               reference protocol, ROC    DIR/run/run.json
-  6. report                 plots, tables, report.html DIR/run/report.html
+  4. evaluate threshold     reference protocol, ROC,   DIR/run/run.json
+                            alarm thresholds
+  5. report                 plots, tables, report.html DIR/run/report.html
 
 It prints where each output is.`,
 		Example: `  mouseauth demo
@@ -119,6 +119,33 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	return nil
 }
 
-// demoLaterStages are the stages after feature extraction (classification,
-// evaluation, report), added as those commands land.
-func demoLaterStages(opts *DemoOptions, dir, features string) []demoStage { return nil }
+// demoLaterStages are the stages after feature extraction: evaluation and
+// the report. They run the commands themselves, with the arguments a user
+// would type, so defaults and validation are the commands' own.
+func demoLaterStages(opts *DemoOptions, dir, features string) []demoStage {
+	run := filepath.Join(dir, "run")
+	seed := fmt.Sprint(opts.Seed)
+	return []demoStage{
+		{"evaluate with alarm thresholds", filepath.Join(run, "run.json"), func(ctx context.Context) error {
+			return runCommand(ctx, opts.Factory, NewCmdEvaluate, "evaluate", "threshold", "--features", features,
+				"--window", "1,5,10", "--thresholds", "0.05:0.95:0.05", "--seed", seed, "--out", run)
+		}},
+		{"report", filepath.Join(run, "report.html"), func(ctx context.Context) error {
+			return runCommand(ctx, opts.Factory, NewCmdReport, "report", "--run", run)
+		}},
+	}
+}
+
+// runCommand runs a command of the tree with args, as if typed after
+// "mouseauth": its own flag defaults and validation apply, and the manifest
+// records the equivalent command line.
+func runCommand(ctx context.Context, f *cli.Factory, newCmd func(*cli.Factory) *cobra.Command, args ...string) error {
+	sub := *f
+	sub.Args = append([]string{"mouseauth"}, args...)
+	cmd := newCmd(&sub)
+	cmd.SetArgs(args[1:])
+	cmd.SetOut(f.IO.Out)
+	cmd.SetErr(f.IO.ErrOut)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	return cmd.ExecuteContext(ctx)
+}

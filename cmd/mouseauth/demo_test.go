@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
 )
@@ -15,7 +16,7 @@ import (
 func TestDemoRun(t *testing.T) {
 	ios, _, out, _ := cli.TestIO()
 	dir := t.TempDir()
-	opts := &DemoOptions{IO: ios, Factory: &cli.Factory{IO: ios, Args: []string{"mouseauth", "demo"}, Version: "test"},
+	opts := &DemoOptions{IO: ios, Factory: &cli.Factory{IO: ios, Now: time.Now, Args: []string{"mouseauth", "demo"}, Version: "test"},
 		Dir: dir, Users: 4, Sessions: 2, Actions: 40, Seed: 3}
 	if err := demoRun(context.Background(), opts); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -24,7 +25,7 @@ func TestDemoRun(t *testing.T) {
 	if !strings.Contains(s, "Demo outputs in "+dir) {
 		t.Errorf("summary missing:\n%s", s)
 	}
-	for _, p := range []string{"logs/User1", "cleaned/User4", "features.csv"} {
+	for _, p := range []string{"logs/User1", "cleaned/User4", "features.csv", "run/run.json", "run/report.html"} {
 		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
 			t.Errorf("demo output %s: %v", p, err)
 		}

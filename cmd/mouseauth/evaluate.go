@@ -234,7 +234,7 @@ first alarm and of genuine actions until the first false alarm. Each stream
 is walked one action at a time; the delay is the count of actions up to and
 including the one that completes the first alarming window; a stream that
 never alarms counts its whole length (and the detected/alarmed shares say how
-many did).`,
+many did). With several --window sizes, each gets its own curves.`,
 		Example: `  mouseauth evaluate threshold --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --window 10 --thresholds 0:1:0.05`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -249,9 +249,6 @@ many did).`,
 			}
 			if err := opts.validate(windows); err != nil {
 				return err
-			}
-			if len(opts.Windows) != 1 {
-				return cli.FlagErrorf("--window: threshold takes one window size, not %d", len(opts.Windows))
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -372,12 +369,14 @@ func evaluateRun(ctx context.Context, o *EvaluateOptions) error {
 			tbl = userTable(res)
 			break
 		}
-		pts, err := evaluate.Thresholds(scores, o.Windows[0], eo.Aggregate, o.Thresholds)
-		if err != nil {
-			return err
+		for _, w := range o.Windows {
+			pts, err := evaluate.Thresholds(scores, w, eo.Aggregate, o.Thresholds)
+			if err != nil {
+				return err
+			}
+			run.Thresholds = append(run.Thresholds, pts...)
 		}
-		run.Thresholds = pts
-		tbl = thresholdTable(pts)
+		tbl = thresholdTable(run.Thresholds)
 	case modeSweep:
 		eo, err := o.presetOptions(o.Preset, "rf", o.TreeRange[0])
 		if err != nil {
@@ -508,10 +507,10 @@ func sweepTable(pts []evaluate.SweepPoint) *cli.Table {
 }
 
 func thresholdTable(pts []evaluate.ThresholdPoint) *cli.Table {
-	t := &cli.Table{Columns: []string{"threshold", "false_alarm_rate", "miss_rate", "impostor_actions_to_alarm",
+	t := &cli.Table{Columns: []string{"window", "threshold", "false_alarm_rate", "miss_rate", "impostor_actions_to_alarm",
 		"genuine_actions_to_false_alarm", "impostor_detected", "genuine_alarmed"}}
 	for _, p := range pts {
-		t.Add(p.Threshold, p.FalseAlarmRate, p.MissRate, p.ImpostorActionsToAlarm, p.GenuineActionsToFalseAlarm,
+		t.Add(p.Window, p.Threshold, p.FalseAlarmRate, p.MissRate, p.ImpostorActionsToAlarm, p.GenuineActionsToFalseAlarm,
 			p.ImpostorDetected, p.GenuineAlarmed)
 	}
 	return t

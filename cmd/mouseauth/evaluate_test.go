@@ -105,6 +105,11 @@ func TestNewCmdEvaluate(t *testing.T) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
+		{name: "threshold two windows", argv: "threshold --features f.csv --window 1,10", check: func(t *testing.T, o *EvaluateOptions) {
+			if !reflect.DeepEqual(o.Windows, []int{1, 10}) {
+				t.Errorf("windows = %v", o.Windows)
+			}
+		}},
 		{name: "threshold 0.05 steps end at 1", argv: "threshold --features f.csv", check: func(t *testing.T, o *EvaluateOptions) {
 			if len(o.Thresholds) != 21 || o.Thresholds[20] != 1 || o.Thresholds[1] != 0.05 {
 				t.Errorf("thresholds = %v", o.Thresholds)
@@ -121,7 +126,6 @@ func TestNewCmdEvaluate(t *testing.T) {
 		{name: "bad output", argv: "--features f.csv -o xml", wantErr: "--output"},
 		{name: "train fraction", argv: "--features f.csv --train-fraction 1", wantErr: "--train-fraction"},
 		{name: "threshold out of range", argv: "threshold --features f.csv --thresholds 0:2:0.5", wantErr: "outside [0, 1]"},
-		{name: "threshold two windows", argv: "threshold --features f.csv --window 1,10", wantErr: "one window size"},
 		{name: "zero trees", argv: "--features f.csv --trees 0", wantErr: "--trees"},
 	}
 	for _, tt := range tests {
