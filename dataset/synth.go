@@ -67,12 +67,12 @@ type Profile struct {
 
 	// FittsA, FittsB: movement time in seconds follows Fitts' law,
 	// FittsA + FittsB*log2(D/W + 1) for a movement of D pixels to a target
-	// W pixels wide, times (1 + 8% Gaussian noise) per movement. A small
+	// W pixels wide, times (1 + 20% Gaussian noise) per movement. A small
 	// FittsB is a fast, confident user; FittsA is the reaction overhead.
 	FittsA, FittsB float64
 
 	// TypicalDist: the median distance in pixels to the next target; each
-	// distance is log-normal around it (sigma 0.45). Users with large
+	// distance is log-normal around it (sigma 0.6). Users with large
 	// screens and sweeping habits have larger values.
 	TypicalDist float64
 
@@ -104,7 +104,7 @@ type Profile struct {
 	Tremor float64
 
 	// SampleMS: the logger samples the pointer every SampleMS milliseconds
-	// (8-20 ms across users, like real loggers) with +-3 ms jitter, and
+	// (14-17 ms across users: loggers on one platform sample alike) with +-3 ms jitter, and
 	// writes a row only when the pointer has moved to another pixel, so
 	// the slow start and end of a movement have sparser rows.
 	SampleMS float64
@@ -151,16 +151,16 @@ func NewProfile(seed uint64, u int) Profile {
 	}
 	return Profile{
 		ScreenW: sc[0], ScreenH: sc[1],
-		FittsA: uni(0.08, 0.25), FittsB: uni(0.07, 0.2),
-		TypicalDist: uni(150, 550),
-		BowMean:     hand * uni(0.0, 0.2), BowSD: uni(0.02, 0.08),
-		Skew:       uni(0.8, 1.25),
+		FittsA: uni(0.1, 0.2), FittsB: uni(0.09, 0.16),
+		TypicalDist: uni(200, 450),
+		BowMean:     hand * uni(0.0, 0.12), BowSD: uni(0.04, 0.09),
+		Skew:       uni(0.9, 1.12),
 		OvershootP: uni(0.05, 0.4), OvershootSize: uni(0.02, 0.1),
 		SubMoves: uni(0.1, 1.5),
-		Tremor:   uni(0.2, 1.5),
-		SampleMS: uni(8, 20),
+		Tremor:   uni(0.3, 1.0),
+		SampleMS: uni(14, 17),
 		ClickP:   uni(0.45, 0.75), RightP: uni(0.02, 0.1), DragP: uni(0.05, 0.2),
-		ClickHold:   uni(0.06, 0.16),
+		ClickHold:   uni(0.08, 0.13),
 		ScrollP:     uni(0.0, 0.08),
 		PauseMedian: uni(0.3, 2.0), LongPauseP: uni(0.01, 0.04),
 		RepeatP: 0.002, SameTimeP: 0.002,
@@ -307,7 +307,7 @@ func (g *synthGen) clampY(y float64) float64 { return clamp(y, 0, float64(g.p.Sc
 // random direction, kept on the screen.
 func (g *synthGen) target() (float64, float64) {
 	p := g.p
-	d := p.TypicalDist * math.Exp(0.45*g.r.NormFloat64())
+	d := p.TypicalDist * math.Exp(0.6*g.r.NormFloat64())
 	ang := 2 * math.Pi * g.r.Float64()
 	x := clamp(g.x+d*math.Cos(ang), 5, float64(p.ScreenW-5))
 	y := clamp(g.y+d*math.Sin(ang), 5, float64(p.ScreenH-5))
@@ -325,7 +325,7 @@ func (g *synthGen) stroke(tx, ty, width float64, button, state string) {
 	if d < 2 {
 		return
 	}
-	dur := 1000 * (p.FittsA + p.FittsB*math.Log2(d/width+1)) * (1 + 0.08*g.r.NormFloat64())
+	dur := 1000 * (p.FittsA + p.FittsB*math.Log2(d/width+1)) * (1 + 0.2*g.r.NormFloat64())
 	dur = math.Max(dur, 3*p.SampleMS)
 	bow := p.BowMean + p.BowSD*g.r.NormFloat64()
 	nx, ny := -dy/d, dx/d // unit normal
