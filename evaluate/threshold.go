@@ -26,20 +26,16 @@ func Thresholds(scores []UserScores, w int, agg Aggregate, ps []float64) ([]Thre
 	if w < 1 {
 		return nil, fmt.Errorf("window size %d: must be >= 1", w)
 	}
-	type stream struct {
-		win []float64
-		n   int // actions in the stream
-	}
-	type user struct{ gen, imp []stream }
+	type user struct{ gen, imp []alarmStream }
 	var users []user
 	for _, us := range scores {
 		var u user
 		if g := Windows(us.Genuine, w, agg); len(g) > 0 {
-			u.gen = append(u.gen, stream{g, len(us.Genuine)})
+			u.gen = append(u.gen, alarmStream{g, len(us.Genuine), w})
 		}
 		for _, s := range us.Impostor {
 			if iw := Windows(s, w, agg); len(iw) > 0 {
-				u.imp = append(u.imp, stream{iw, len(s)})
+				u.imp = append(u.imp, alarmStream{iw, len(s), w})
 			}
 		}
 		if len(u.gen) > 0 && len(u.imp) > 0 {
@@ -49,54 +45,22 @@ func Thresholds(scores []UserScores, w int, agg Aggregate, ps []float64) ([]Thre
 	if len(users) == 0 {
 		return nil, fmt.Errorf("window %d: no user has genuine and impostor windows", w)
 	}
-	// firstAlarm returns the delay of s at threshold p and whether it alarmed.
-	firstAlarm := func(s stream, p float64) (int, bool) {
-		for i, v := range s.win {
-			if v < p {
-				return i + w, true
-			}
-		}
-		return s.n, false
-	}
 	out := make([]ThresholdPoint, 0, len(ps))
 	for _, p := range ps {
 		pt := ThresholdPoint{Threshold: p, Window: w}
 		var nGen, nImp, genAlarmed, impDetected int
 		var genDelay, impDelay float64
 		for _, u := range users {
-			var fa, tot int
-			for _, s := range u.gen {
-				for _, v := range s.win {
-					if v < p {
-						fa++
-					}
-				}
-				tot += len(s.win)
-				d, ok := firstAlarm(s, p)
-				genDelay += float64(d)
-				nGen++
-				if ok {
-					genAlarmed++
-				}
-			}
-			pt.FalseAlarmRate += float64(fa) / float64(tot)
-			var miss int
-			tot = 0
-			for _, s := range u.imp {
-				for _, v := range s.win {
-					if v >= p {
-						miss++
-					}
-				}
-				tot += len(s.win)
-				d, ok := firstAlarm(s, p)
-				impDelay += float64(d)
-				nImp++
-				if ok {
-					impDetected++
-				}
-			}
-			pt.MissRate += float64(miss) / float64(tot)
+			g := walkStreams(u.gen, p)
+			pt.FalseAlarmRate += float64(g.alarmedWindows) / float64(g.windows)
+			genDelay += g.delay
+			nGen += g.streams
+			genAlarmed += g.alarmedStreams
+			m := walkStreams(u.imp, p)
+			pt.MissRate += float64(m.windows-m.alarmedWindows) / float64(m.windows)
+			impDelay += m.delay
+			nImp += m.streams
+			impDetected += m.alarmedStreams
 		}
 		pt.FalseAlarmRate /= float64(len(users))
 		pt.MissRate /= float64(len(users))
@@ -107,4 +71,49 @@ func Thresholds(scores []UserScores, w int, agg Aggregate, ps []float64) ([]Thre
 		out = append(out, pt)
 	}
 	return out, nil
+}
+
+// alarmStream is the window scores of one stream of consecutive actions.
+type alarmStream struct {
+	win []float64
+	n   int // actions in the stream
+	w   int // window size
+}
+
+// firstAlarm returns the delay of s at threshold p (actions up to and
+// including the one completing the first window below p, or the stream's
+// length) and whether it alarmed.
+func (s alarmStream) firstAlarm(p float64) (int, bool) {
+	for i, v := range s.win {
+		if v < p {
+			return i + s.w, true
+		}
+	}
+	return s.n, false
+}
+
+// alarmCounts sums the alarm figures of a set of streams at one threshold.
+type alarmCounts struct {
+	windows, alarmedWindows int
+	streams, alarmedStreams int
+	delay                   float64 // sum of the streams' delays
+}
+
+func walkStreams(ss []alarmStream, p float64) alarmCounts {
+	var c alarmCounts
+	for _, s := range ss {
+		for _, v := range s.win {
+			if v < p {
+				c.alarmedWindows++
+			}
+		}
+		c.windows += len(s.win)
+		d, ok := s.firstAlarm(p)
+		c.delay += float64(d)
+		c.streams++
+		if ok {
+			c.alarmedStreams++
+		}
+	}
+	return c
 }
