@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/mouseauth/mouseauth/evaluate/interimrf"
+	"github.com/mouseauth/mouseauth/classify"
 )
 
 const featuresDir = "../../shared/data/features/"
@@ -26,7 +26,7 @@ func TestReproducePublished(t *testing.T) {
 	for file, want := range published {
 		t.Run(file, func(t *testing.T) {
 			d := readFeatureCSV(t, featuresDir+file)
-			res, err := Evaluate(context.Background(), d, Options{Classifier: interimrf.New(100), Windows: []int{1, 5, 10, 20}, Seed: 0})
+			res, err := Evaluate(context.Background(), d, Options{Classifier: classify.Forest{Trees: 100}, Windows: []int{1, 5, 10, 20}, Seed: 0})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,7 +48,7 @@ func TestImprovedBeatsReference(t *testing.T) {
 		t.Skip("trains 100-tree forests for every user; skipped with -short")
 	}
 	d := readFeatureCSV(t, featuresDir+"dfl_39feat_PC_MM_DD_500.csv")
-	opts := Options{Classifier: interimrf.New(100), Windows: []int{10, 20}}
+	opts := Options{Classifier: classify.Forest{Trees: 100}, Windows: []int{10, 20}}
 	ref, err := Evaluate(context.Background(), d, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestReproducibleOnData(t *testing.T) {
 	run := func(procs int) Result {
 		old := runtime.GOMAXPROCS(procs)
 		defer runtime.GOMAXPROCS(old)
-		res, err := Evaluate(context.Background(), d, Options{Classifier: interimrf.New(10), Windows: []int{1, 5}, Seed: 42})
+		res, err := Evaluate(context.Background(), d, Options{Classifier: classify.Forest{Trees: 10}, Windows: []int{1, 5}, Seed: 42})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestReproducibleOnData(t *testing.T) {
 func BenchmarkReferenceDFL500(b *testing.B) {
 	d := readFeatureCSV(b, featuresDir+"dfl_39feat_PC_MM_DD_500.csv")
 	for b.Loop() {
-		if _, err := Evaluate(context.Background(), d, Options{Classifier: interimrf.New(100), Windows: []int{1, 10}}); err != nil {
+		if _, err := Evaluate(context.Background(), d, Options{Classifier: classify.Forest{Trees: 100}, Windows: []int{1, 10}}); err != nil {
 			b.Fatal(err)
 		}
 	}

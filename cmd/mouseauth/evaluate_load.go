@@ -10,7 +10,6 @@ import (
 
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/evaluate"
-	"github.com/mouseauth/mouseauth/evaluate/interimrf"
 )
 
 // loadFeatures reads a published feature file (39 features, userid last) or
@@ -74,13 +73,6 @@ func loadFeatures(path string) (*evaluate.Data, error) {
 }
 
 // newClassifier builds a classifier by name with its parameters.
-// TODO: classify.New once the classify package lands; until then only "rf"
-// exists, from evaluate/interimrf.
 func newClassifier(name string, params map[string]any) (classify.Classifier, error) {
-	switch name {
-	case "rf":
-		trees, _ := params["trees"].(int)
-		return interimrf.New(trees), nil
-	}
-	return nil, fmt.Errorf("classifier %q: not available yet (the classify package has not landed; only rf)", name)
+	return classify.New(name, params)
 }

@@ -1,0 +1,299 @@
+package classify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// ErrSingleClass: a training set with only genuine or only impostor rows.
+var ErrSingleClass = errors.New("training set has a single class: need genuine and impostor rows")
+
+// Forest is a random forest of CART trees (Gini impurity, bootstrap samples,
+// MaxFeatures features tried per split, grown to MaxDepth/MinLeaf), written
+// here rather than taken from github.com/malaschitz/randomForest because
+// that library draws from the global math/rand in several goroutines and
+// cannot be seeded: results here must be reproducible from --seed whatever
+// GOMAXPROCS is. One seed per tree is drawn from the caller's rng before the
+// trees are grown in parallel, so the forest is the same for any Workers.
+type Forest struct {
+	Trees       int // default 100
+	MaxFeatures int // features tried per split; 0 = floor(sqrt(d))
+	MaxDepth    int // 0 = unlimited
+	MinLeaf     int // minimum rows (with bootstrap weight) in a leaf; 0 = 1
+	Workers     int // 0 = GOMAXPROCS
+}
+
+// Name returns "rf".
+func (Forest) Name() string { return "rf" }
+
+type fnode struct {
+	feat        int32 // -1 for a leaf
+	left, right int32
+	thr         float64 // go left when x[feat] <= thr
+	value       float64 // leaf: genuine share of the leaf's (weighted) rows
+}
+
+// ForestModel is a fitted forest.
+type ForestModel struct {
+	Trees [][]fnode
+	D     int
+}
+
+// Score is the mean over trees of the leaf's genuine share (as
+// scikit-learn's predict_proba). It does not allocate.
+func (m *ForestModel) Score(x []float64) float64 {
+	s := 0.0
+	for _, t := range m.Trees {
+		i := int32(0)
+		for t[i].feat >= 0 {
+			if x[t[i].feat] <= t[i].thr {
+				i = t[i].left
+			} else {
+				i = t[i].right
+			}
+		}
+		s += t[i].value
+	}
+	return s / float64(len(m.Trees))
+}
+
+func validate(X [][]float64, genuine []bool) (d int, err error) {
+	if len(X) == 0 || len(X) != len(genuine) {
+		return 0, fmt.Errorf("training set: %d rows, %d labels", len(X), len(genuine))
+	}
+	d = len(X[0])
+	pos := 0
+	for i, row := range X {
+		if len(row) != d {
+			return 0, fmt.Errorf("training row %d has %d values, want %d", i, len(row), d)
+		}
+		for j, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return 0, fmt.Errorf("training row %d feature %d is %v", i, j, v)
+			}
+		}
+		if genuine[i] {
+			pos++
+		}
+	}
+	if pos == 0 || pos == len(X) {
+		return 0, ErrSingleClass
+	}
+	return d, nil
+}
+
+// Fit grows the forest.
+func (f Forest) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *rand.Rand) (Model, error) {
+	d, err := validate(X, genuine)
+	if err != nil {
+		return nil, err
+	}
+	trees := f.Trees
+	if trees <= 0 {
+		trees = 100
+	}
+	mtry := f.MaxFeatures
+	if mtry <= 0 {
+		mtry = max(1, int(math.Sqrt(float64(d))))
+	}
+	mtry = min(mtry, d)
+	n := len(X)
+	// Ranks per feature: equal values share a rank, so sorting a node by
+	// rank sorts it by value, and ranks pack with the row index into one
+	// uint64 that sorts fast.
+	data := &forestData{n: n, d: d, y: genuine, x: make([]float64, n*d), rank: make([]uint32, n*d)}
+	idx := make([]int, n)
+	for j := 0; j < d; j++ {
+		for i := range idx {
+			idx[i] = i
+			data.x[j*n+i] = X[i][j]
+		}
+		col := data.x[j*n : (j+1)*n]
+		slices.SortFunc(idx, func(a, b int) int {
+			switch {
+			case col[a] < col[b]:
+				return -1
+			case col[a] > col[b]:
+				return 1
+			}
+			return 0
+		})
+		r := uint32(0)
+		for k, i := range idx {
+			if k > 0 && col[i] != col[idx[k-1]] {
+				r++
+			}
+			data.rank[j*n+i] = r
+		}
+	}
+	seeds := make([]uint64, trees)
+	for i := range seeds {
+		seeds[i] = rng.Uint64()
+	}
+	workers := f.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	m := &ForestModel{Trees: make([][]fnode, trees), D: d}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(workers, trees); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g := &grower{data: data, mtry: mtry, maxDepth: f.MaxDepth, minLeaf: max(f.MinLeaf, 1)}
+			for t := range next {
+				m.Trees[t] = g.grow(rand.New(rand.NewPCG(seeds[t], uint64(t))))
+			}
+		}()
+	}
+	for t := 0; t < trees; t++ {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- t
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+type forestData struct {
+	n, d int
+	x    []float64 // column-major
+	rank []uint32  // column-major
+	y    []bool
+}
+
+type grower struct {
+	data     *forestData
+	mtry     int
+	maxDepth int
+	minLeaf  int
+	rng      *rand.Rand
+	nodes    []fnode
+	rows     []int32   // distinct bootstrap rows, partitioned by node
+	w        []float64 // bootstrap weight per row
+	keys     []uint64
+	feats    []int
+}
+
+func (g *grower) grow(rng *rand.Rand) []fnode {
+	d := g.data
+	g.rng = rng
+	if cap(g.w) < d.n {
+		g.w = make([]float64, d.n)
+		g.keys = make([]uint64, d.n)
+		g.rows = make([]int32, 0, d.n)
+		g.feats = make([]int, d.d)
+	}
+	g.w = g.w[:d.n]
+	clear(g.w)
+	for i := 0; i < d.n; i++ {
+		g.w[rng.IntN(d.n)]++
+	}
+	g.rows = g.rows[:0]
+	for i, w := range g.w {
+		if w > 0 {
+			g.rows = append(g.rows, int32(i))
+		}
+	}
+	for j := range g.feats {
+		g.feats[j] = j
+	}
+	g.nodes = make([]fnode, 0, 2*len(g.rows)/3+1)
+	g.split(0, len(g.rows), 0)
+	return slices.Clip(g.nodes)
+}
+
+// split grows the node over rows[lo:hi] and returns its index.
+func (g *grower) split(lo, hi, depth int) int32 {
+	d := g.data
+	var wpos, wall float64
+	for _, r := range g.rows[lo:hi] {
+		wall += g.w[r]
+		if d.y[r] {
+			wpos += g.w[r]
+		}
+	}
+	me := int32(len(g.nodes))
+	g.nodes = append(g.nodes, fnode{feat: -1, value: wpos / wall})
+	if wpos == 0 || wpos == wall || hi-lo < 2 || (g.maxDepth > 0 && depth >= g.maxDepth) || wall < float64(2*g.minLeaf) {
+		return me
+	}
+	// Gini of a split: minimise wl*gini(l) + wr*gini(r), i.e. maximise
+	// pl^2/wl + nl^2/wl + pr^2/wr + nr^2/wr.
+	best, bestFeat, bestThr, bestCut := math.Inf(-1), -1, 0.0, 0
+	// Try features in random order; like scikit-learn, go past mtry while
+	// no valid split has been found (constant features).
+	tried := 0
+	for k := 0; k < d.d && (tried < g.mtry || bestFeat < 0); k++ {
+		j := k + g.rng.IntN(d.d-k)
+		g.feats[k], g.feats[j] = g.feats[j], g.feats[k]
+		f := g.feats[k]
+		tried++
+		keys := g.keys[:hi-lo]
+		rank := d.rank[f*d.n : (f+1)*d.n]
+		for i, r := range g.rows[lo:hi] {
+			keys[i] = uint64(rank[r])<<32 | uint64(r)
+		}
+		slices.Sort(keys)
+		if keys[0]>>32 == keys[len(keys)-1]>>32 {
+			continue // constant in this node
+		}
+		var pl, wl float64
+		for i := 0; i < len(keys)-1; i++ {
+			r := int32(keys[i])
+			wl += g.w[r]
+			if d.y[r] {
+				pl += g.w[r]
+			}
+			if keys[i]>>32 == keys[i+1]>>32 {
+				continue
+			}
+			wr := wall - wl
+			if wl < float64(g.minLeaf) || wr < float64(g.minLeaf) {
+				continue
+			}
+			nl, pr := wl-pl, wpos-pl
+			nr := wr - pr
+			v := (pl*pl+nl*nl)/wl + (pr*pr+nr*nr)/wr
+			if v > best {
+				col := d.x[f*d.n : (f+1)*d.n]
+				best, bestFeat, bestCut = v, f, i+1
+				bestThr = col[r] + (col[int32(keys[i+1])]-col[r])/2
+			}
+		}
+	}
+	if bestFeat < 0 {
+		return me
+	}
+	// Partition rows[lo:hi] by the best split.
+	col := d.x[bestFeat*d.n : (bestFeat+1)*d.n]
+	i, j := lo, hi-1
+	for i <= j {
+		if col[g.rows[i]] <= bestThr {
+			i++
+		} else {
+			g.rows[i], g.rows[j] = g.rows[j], g.rows[i]
+			j--
+		}
+	}
+	_ = bestCut
+	if i == lo || i == hi {
+		return me // rounding put everything on one side
+	}
+	l := g.split(lo, i, depth+1)
+	r := g.split(i, hi, depth+1)
+	g.nodes[me].feat, g.nodes[me].thr, g.nodes[me].left, g.nodes[me].right = int32(bestFeat), bestThr, l, r
+	return me
+}
