@@ -109,7 +109,7 @@ With --out DIR the run is written to DIR/run.json for 'mouseauth report'.`,
 		Example: `  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --preset reference --window 1,5,10,20
   mouseauth evaluate --features ../shared/data/features/balabit_39feat_PC_MM_DD_1000.csv --protocol strict --out runs/strict
   mouseauth evaluate sweep --features F.csv --trees 10:100:10 --window 1:20
-  mouseauth evaluate compare --features F.csv --classifiers rf,logreg,mlp,kmeans
+  mouseauth evaluate compare --features F.csv --classifiers rf --presets reference,improved
   mouseauth evaluate threshold --features F.csv --window 10 --thresholds 0:1:0.05`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -132,7 +132,7 @@ func addEvaluateFlags(cmd *cobra.Command, opts *EvaluateOptions, windows *string
 	fl.StringVar(&opts.Features, "features", "", "feature CSV (mouseauth or published format) (required)")
 	fl.StringVar(&opts.Protocol, "protocol", "reference", "protocol: reference or strict")
 	fl.StringVar(&opts.Preset, "preset", presetImproved, "settings preset: reference (published) or improved")
-	fl.StringVar(&opts.Classifier, "classifier", "rf", "classifier: rf, logreg, mlp or kmeans")
+	fl.StringVar(&opts.Classifier, "classifier", "rf", "classifier: "+strings.Join(classify.Names(), ", "))
 	fl.IntVar(&opts.Trees, "trees", 100, "random forest trees")
 	fl.StringVar(windows, "window", defWindows, "window sizes: list and ranges, e.g. 1,5,10,20 or 1:20")
 	fl.Float64Var(&opts.TrainFraction, "train-fraction", 2.0/3, "chronological share of each user's actions that trains")
@@ -192,7 +192,7 @@ func newCmdEvaluateCompare(f *cli.Factory, runF func(context.Context, *EvaluateO
 		Short: "Evaluate several classifiers (and presets) under the same protocol and seed",
 		Long: `Compare runs one evaluation per classifier and preset and prints their mean
 figures beside each other; --out writes every Result (with mean ROC curves).`,
-		Example: `  mouseauth evaluate compare --features F.csv --classifiers rf,logreg,mlp,kmeans
+		Example: `  mouseauth evaluate compare --features F.csv --classifiers rf --presets reference,improved
   mouseauth evaluate compare --features F.csv --classifiers rf --presets reference,improved --window 1,5,10,20`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -200,6 +200,11 @@ figures beside each other; --out writes every Result (with mean ROC curves).`,
 			opts.Presets = splitList(presets)
 			if len(opts.Classifiers) == 0 || len(opts.Presets) == 0 {
 				return cli.FlagErrorf("--classifiers and --presets need at least one name")
+			}
+			for _, c := range opts.Classifiers {
+				if !slices.Contains(classify.Names(), c) {
+					return cli.FlagErrorf("--classifiers: unknown classifier %q (have %s)", c, strings.Join(classify.Names(), ", "))
+				}
 			}
 			for _, p := range opts.Presets {
 				if p != presetReference && p != presetImproved {
@@ -216,7 +221,7 @@ figures beside each other; --out writes every Result (with mean ROC curves).`,
 		},
 	}
 	addEvaluateFlagsExcept(cmd, opts, &windows, "1,5,10,20", "classifier", "preset")
-	cmd.Flags().StringVar(&classifiers, "classifiers", "rf,logreg,mlp,kmeans", "classifiers to compare")
+	cmd.Flags().StringVar(&classifiers, "classifiers", "rf", "classifiers to compare, comma-separated: "+strings.Join(classify.Names(), ", "))
 	cmd.Flags().StringVar(&presets, "presets", presetImproved, "presets to compare: reference, improved or both")
 	return cmd
 }
@@ -265,6 +270,9 @@ many did). With several --window sizes, each gets its own curves.`,
 func (o *EvaluateOptions) validate(windows string) error {
 	if o.Features == "" {
 		return cli.FlagErrorf("--features is required")
+	}
+	if o.Classifier != "" && !slices.Contains(classify.Names(), o.Classifier) {
+		return cli.FlagErrorf("--classifier: unknown classifier %q (have %s)", o.Classifier, strings.Join(classify.Names(), ", "))
 	}
 	var err error
 	if o.Windows, err = parseIntRange(windows); err != nil {

@@ -95,8 +95,8 @@ func TestNewCmdEvaluate(t *testing.T) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
-		{name: "compare", argv: "compare --features f.csv --classifiers rf,logreg --presets reference,improved", check: func(t *testing.T, o *EvaluateOptions) {
-			if o.Mode != modeCompare || !reflect.DeepEqual(o.Classifiers, []string{"rf", "logreg"}) || !reflect.DeepEqual(o.Presets, []string{"reference", "improved"}) {
+		{name: "compare", argv: "compare --features f.csv --classifiers rf --presets reference,improved", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Mode != modeCompare || !reflect.DeepEqual(o.Classifiers, []string{"rf"}) || !reflect.DeepEqual(o.Presets, []string{"reference", "improved"}) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
@@ -116,6 +116,8 @@ func TestNewCmdEvaluate(t *testing.T) {
 			}
 		}},
 		{name: "no features", argv: "", wantErr: "--features is required"},
+		{name: "unknown classifier", argv: "compare --features f.csv --classifiers rf,svm", wantErr: `unknown classifier "svm"`},
+		{name: "unknown single classifier", argv: "--features f.csv --classifier svm", wantErr: `unknown classifier "svm"`},
 		{name: "window 0", argv: "--features f.csv --window 0", wantErr: "must be >= 1"},
 		{name: "backwards range", argv: "--features f.csv --window 5:1", wantErr: "A <= B"},
 		{name: "bad step", argv: "sweep --features f.csv --trees 10:100:0", wantErr: "S > 0"},
