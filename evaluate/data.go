@@ -12,6 +12,11 @@ import (
 type Data struct {
 	Users []string
 	X     [][]float64
+	// Sessions[i] is row i's session where the file names one (mouseauth's
+	// own feature CSVs), else empty; Names are the feature columns' names.
+	// Both are optional.
+	Sessions []string
+	Names    []string
 }
 
 // ErrBadData reports a table that cannot be evaluated.

@@ -1,15 +1,326 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
 )
 
-// NewCmdClassify is a placeholder until its issue lands.
+// NewCmdClassify is the classify command group.
 func NewCmdClassify(f *cli.Factory) *cobra.Command {
-	return &cobra.Command{Use: "classify", Short: "Train and apply per-user models", Hidden: true,
-		RunE: func(*cobra.Command, []string) error { return errors.New("classify: not built yet") }}
+	return group("classify", "Train per-user models and score actions and sessions with them",
+		`  mouseauth classify train --features features.csv --out models
+  mouseauth classify score --model models --features features.csv`,
+		newCmdClassifyTrain(f, nil), newCmdClassifyScore(f, nil))
+}
+
+// TrainOptions are the options of `mouseauth classify train`.
+type TrainOptions struct {
+	IO         *cli.IOStreams
+	Now        func() time.Time
+	Load       func(path string) (*evaluate.Data, error)
+	Features   string
+	User       string // "" = every user
+	Out        string
+	Classifier string
+	Trees      int
+	Seed       int64
+	Output     string
+}
+
+func newCmdClassifyTrain(f *cli.Factory, runF func(context.Context, *TrainOptions) error) *cobra.Command {
+	opts := &TrainOptions{IO: f.IO, Now: f.Now, Load: loadFeatures}
+	cmd := &cobra.Command{
+		Use:   "train --features F.csv --out DIR",
+		Short: "Train one model per user and save it as DIR/<user>.model",
+		Long: `Train fits, for each user (or --user), a binary model of that user's actions
+(genuine) against as many actions drawn at random from the other users
+(impostors), and writes it in mouseauth's versioned model format, which the
+live service loads. The same --seed and data give the same models.`,
+		Example: `  mouseauth classify train --features features.csv --out models
+  mouseauth classify train --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --user 3 --trees 200 --out models`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Features == "" || opts.Out == "" {
+				return cli.FlagErrorf("--features and --out are required")
+			}
+			if opts.Trees < 1 {
+				return cli.FlagErrorf("--trees must be >= 1, not %d", opts.Trees)
+			}
+			if _, err := classify.New(opts.Classifier, nil); err != nil {
+				return cli.FlagErrorf("--classifier: %v", err)
+			}
+			if err := cli.ValidateOutput(opts.Output); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return trainRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Features, "features", "", "feature CSV (mouseauth's or a published one)")
+	fl.StringVar(&opts.User, "user", "", "train only this user (default: every user)")
+	fl.StringVar(&opts.Out, "out", "", "folder for the model files")
+	fl.StringVar(&opts.Classifier, "classifier", "rf", "classifier: "+strings.Join(classify.Names(), ", "))
+	fl.IntVar(&opts.Trees, "trees", 100, "trees in the forest")
+	fl.Int64Var(&opts.Seed, "seed", 1, "random seed")
+	cli.AddOutputFlag(cmd, &opts.Output)
+	return cmd
+}
+
+func trainRun(ctx context.Context, opts *TrainOptions) error {
+	d, err := opts.Load(opts.Features)
+	if err != nil {
+		return err
+	}
+	if err := d.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", opts.Features, err)
+	}
+	rows := map[string][]int{}
+	var users []string
+	for i, u := range d.Users {
+		if _, ok := rows[u]; !ok {
+			users = append(users, u)
+		}
+		rows[u] = append(rows[u], i)
+	}
+	sort.Strings(users)
+	// One seed per user, drawn in user order before any work, so a user's
+	// model does not depend on which other users are trained.
+	seeds := map[string]uint64{}
+	master := rand.New(rand.NewPCG(uint64(opts.Seed), 0x7a1))
+	for _, u := range users {
+		seeds[u] = master.Uint64()
+	}
+	if opts.User != "" {
+		if _, ok := rows[opts.User]; !ok {
+			return fmt.Errorf("%s: no user %q (users: %s)", opts.Features, opts.User, strings.Join(users, ", "))
+		}
+		users = []string{opts.User}
+	}
+	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
+		return err
+	}
+	c, err := classify.New(opts.Classifier, map[string]any{"trees": opts.Trees})
+	if err != nil {
+		return err
+	}
+	t := &cli.Table{Columns: []string{"user", "genuine", "impostor", "seconds", "bytes", "model"}}
+	bar := cli.NewProgress(opts.IO, int64(len(users)), "training", "users")
+	defer bar.Done()
+	for _, u := range users {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rng := rand.New(rand.NewPCG(seeds[u], 1))
+		var others []int
+		for i, v := range d.Users {
+			if v != u {
+				others = append(others, i)
+			}
+		}
+		own := rows[u]
+		k := min(len(own), len(others))
+		X := make([][]float64, 0, len(own)+k)
+		y := make([]bool, 0, len(own)+k)
+		for _, i := range own {
+			X, y = append(X, d.X[i]), append(y, true)
+		}
+		perm := rng.Perm(len(others))
+		for _, j := range perm[:k] {
+			X, y = append(X, d.X[others[j]]), append(y, false)
+		}
+		t0 := time.Now()
+		m, err := c.Fit(ctx, X, y, rng)
+		if err != nil {
+			return fmt.Errorf("train %s: %w", u, err)
+		}
+		secs := time.Since(t0).Seconds()
+		path := filepath.Join(opts.Out, safeName(u)+".model")
+		n, err := writeModel(path, &classify.SavedModel{Model: m, Header: classify.Header{
+			Classifier: c.Name(), Params: map[string]string{"trees": strconv.Itoa(opts.Trees)},
+			FeatureNames: d.Names, User: u, Genuine: len(own), Impostor: k, Seed: opts.Seed, Created: opts.Now().UTC(),
+		}})
+		if err != nil {
+			return err
+		}
+		t.Add(u, len(own), k, secs, n, path)
+		bar.Add(1)
+	}
+	bar.Done()
+	return cli.Render(opts.IO.Out, opts.Output, t)
+}
+
+// safeName keeps a user name usable as a file name.
+func safeName(u string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 || r == ':' {
+			return '_'
+		}
+		return r
+	}, u)
+}
+
+func writeModel(path string, m *classify.SavedModel) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	if err := classify.Save(f, m); err != nil {
+		f.Close()
+		return 0, fmt.Errorf("write %s: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+// ScoreOptions are the options of `mouseauth classify score`.
+type ScoreOptions struct {
+	IO       *cli.IOStreams
+	Load     func(path string) (*evaluate.Data, error)
+	Model    string // a model file, or a folder of them (one per user)
+	Features string
+	Output   string
+}
+
+func newCmdClassifyScore(f *cli.Factory, runF func(context.Context, *ScoreOptions) error) *cobra.Command {
+	opts := &ScoreOptions{IO: f.IO, Load: loadFeatures}
+	cmd := &cobra.Command{
+		Use:   "score --model M --features F.csv",
+		Short: "Score each session of a feature CSV: the mean of its actions' scores",
+		Long: `Score applies a model to every action of a feature CSV and prints one row per
+user and session: the number of actions and the session score, the mean of
+the actions' scores (the probability that they are the genuine user's).
+
+With a single model file every row is scored against it (the question: is
+this the model's user?). With a folder of models each row is scored against
+its own user's model (the question: is this really the user it claims to
+be?); rows of users without a model are reported and skipped.`,
+		Example: `  mouseauth classify score --model models/user12.model --features features.csv
+  mouseauth classify score --model models --features features.csv -o csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Model == "" || opts.Features == "" {
+				return cli.FlagErrorf("--model and --features are required")
+			}
+			if err := cli.ValidateOutput(opts.Output); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return scoreRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Model, "model", "", "model file, or folder of model files")
+	cmd.Flags().StringVar(&opts.Features, "features", "", "feature CSV to score")
+	cli.AddOutputFlag(cmd, &opts.Output)
+	return cmd
+}
+
+func readModel(path string) (*classify.SavedModel, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m, err := classify.Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+func scoreRun(ctx context.Context, opts *ScoreOptions) error {
+	var single *classify.SavedModel
+	byUser := map[string]*classify.SavedModel{}
+	if fi, err := os.Stat(opts.Model); err != nil {
+		return err
+	} else if fi.IsDir() {
+		paths, _ := filepath.Glob(filepath.Join(opts.Model, "*.model"))
+		if len(paths) == 0 {
+			return fmt.Errorf("%s: no .model files", opts.Model)
+		}
+		for _, p := range paths {
+			m, err := readModel(p)
+			if err != nil {
+				return err
+			}
+			byUser[m.Header.User] = m
+		}
+	} else if single, err = readModel(opts.Model); err != nil {
+		return err
+	}
+	d, err := opts.Load(opts.Features)
+	if err != nil {
+		return err
+	}
+	type key struct{ user, session string }
+	type acc struct {
+		n   int
+		sum float64
+	}
+	var order []key
+	sums := map[key]*acc{}
+	missing := map[string]int{}
+	for i, x := range d.X {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m := single
+		if m == nil {
+			if m = byUser[d.Users[i]]; m == nil {
+				missing[d.Users[i]]++
+				continue
+			}
+		}
+		if len(m.Header.FeatureNames) > 0 && len(m.Header.FeatureNames) != len(x) {
+			return fmt.Errorf("%s has %d features, the model of %s expects %d", opts.Features, len(x), m.Header.User, len(m.Header.FeatureNames))
+		}
+		k := key{user: d.Users[i]}
+		if d.Sessions != nil {
+			k.session = d.Sessions[i]
+		}
+		a := sums[k]
+		if a == nil {
+			a = &acc{}
+			sums[k] = a
+			order = append(order, k)
+		}
+		a.n++
+		a.sum += m.Model.Score(x)
+	}
+	for u, n := range missing {
+		fmt.Fprintf(opts.IO.ErrOut, "skipped %d actions of %s: no model for that user in %s\n", n, u, opts.Model)
+	}
+	if len(order) == 0 {
+		return errors.New("nothing scored")
+	}
+	t := &cli.Table{Columns: []string{"user", "session", "actions", "score"}}
+	for _, k := range order {
+		a := sums[k]
+		t.Add(k.user, k.session, a.n, a.sum/float64(a.n))
+	}
+	return cli.Render(opts.IO.Out, opts.Output, t)
 }

@@ -37,9 +37,10 @@ the same code as its own command:
   1. dataset synth          synthetic DFL logs         DIR/logs
   2. dataset clean          cleaned logs, drop counts  DIR/cleaned
   3. preprocess features    the 39 features per action DIR/features.csv
-  4. evaluate threshold     reference protocol, ROC,   DIR/run/run.json
+  4. classify train         one model per user         DIR/models
+  5. evaluate threshold     reference protocol, ROC,   DIR/run/run.json
                             alarm thresholds
-  5. report                 plots, tables, report.html DIR/run/report.html
+  6. report                 plots, tables, report.html DIR/run/report.html
 
 It prints where each output is.`,
 		Example: `  mouseauth demo
@@ -125,8 +126,13 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 func demoLaterStages(opts *DemoOptions, dir, features string) []demoStage {
 	run := filepath.Join(dir, "run")
 	seed := fmt.Sprint(opts.Seed)
+	models := filepath.Join(dir, "models")
 	return []demoStage{
-		{"evaluate with alarm thresholds", filepath.Join(run, "run.json"), func(ctx context.Context) error {
+		{"train models", models, func(ctx context.Context) error {
+			return runCommand(ctx, opts.Factory, NewCmdClassify, "classify", "train", "--features", features,
+				"--seed", seed, "--out", models)
+		}},
+		{"evaluate and alarms", filepath.Join(run, "run.json"), func(ctx context.Context) error {
 			return runCommand(ctx, opts.Factory, NewCmdEvaluate, "evaluate", "threshold", "--features", features,
 				"--window", "1,5,10", "--thresholds", "0.05:0.95:0.05", "--seed", seed, "--out", run)
 		}},

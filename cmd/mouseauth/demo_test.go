@@ -25,7 +25,7 @@ func TestDemoRun(t *testing.T) {
 	if !strings.Contains(s, "Demo outputs in "+dir) {
 		t.Errorf("summary missing:\n%s", s)
 	}
-	for _, p := range []string{"logs/User1", "cleaned/User4", "features.csv", "run/run.json", "run/report.html"} {
+	for _, p := range []string{"logs/User1", "cleaned/User4", "features.csv", "models/User1.model", "run/run.json", "run/report.html"} {
 		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
 			t.Errorf("demo output %s: %v", p, err)
 		}

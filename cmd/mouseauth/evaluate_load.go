@@ -41,7 +41,7 @@ func loadFeatures(path string) (*evaluate.Data, error) {
 	default:
 		return nil, fmt.Errorf("%s line 1: header has %d columns; want 39 features and userid last, or user,session,action,start and 39 features", path, len(header))
 	}
-	d := &evaluate.Data{}
+	d := &evaluate.Data{Names: header[first : first+nf]}
 	for line := 2; sc.Scan(); line++ {
 		text := sc.Text()
 		if strings.TrimSpace(text) == "" {
@@ -61,6 +61,9 @@ func loadFeatures(path string) (*evaluate.Data, error) {
 			x[j] = v
 		}
 		d.Users = append(d.Users, strings.TrimSpace(fields[userCol]))
+		if first == 4 {
+			d.Sessions = append(d.Sessions, strings.TrimSpace(fields[1]))
+		}
 		d.X = append(d.X, x)
 	}
 	if err := sc.Err(); err != nil {

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mouseauth/mouseauth/internal/cli"
+)
+
+func TestNewCmdClassifyTrain(t *testing.T) {
+	for _, tc := range []struct{ name, args, wantErr string }{
+		{"ok", "--features f.csv --out m", ""},
+		{"no out", "--features f.csv", "--features and --out are required"},
+		{"zero trees", "--features f.csv --out m --trees 0", "--trees must be >= 1"},
+		{"unknown classifier", "--features f.csv --out m --classifier svm", "--classifier"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ios, _, _, _ := cli.TestIO()
+			var got *TrainOptions
+			cmd := newCmdClassifyTrain(&cli.Factory{IO: ios}, func(_ context.Context, o *TrainOptions) error { got = o; return nil })
+			cmd.SetArgs(strings.Fields(tc.args))
+			cmd.SetOut(ios.Out)
+			cmd.SetErr(ios.ErrOut)
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || cli.ExitCode(err) != cli.ExitUsage {
+					t.Fatalf("err = %v, want usage error %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got.Trees != 100 || got.Classifier != "rf" || got.Seed != 1 {
+				t.Fatalf("err = %v, opts = %+v", err, got)
+			}
+		})
+	}
+}
+
+// TestClassifyTrainScore trains models on a small feature file, then scores
+// the same file with the folder of models and with one user's model: each
+// user's own model must score its actions above the other users'.
+func TestClassifyTrainScore(t *testing.T) {
+	ios, _, out, _ := cli.TestIO()
+	dir := t.TempDir()
+	features := "../../../shared/data/features/dfl_39feat_PC_MM_DD_50.csv"
+	if _, err := os.Stat(features); err != nil {
+		t.Skipf("feature data missing: %s", features)
+	}
+	topts := &TrainOptions{IO: ios, Now: time.Now, Load: loadFeatures, Features: features, Out: dir,
+		Classifier: "rf", Trees: 20, Seed: 1, Output: "json"}
+	if err := trainRun(context.Background(), topts); err != nil {
+		t.Fatal(err)
+	}
+	var trained []map[string]any
+	if err := json.Unmarshal([]byte(out.String()), &trained); err != nil || len(trained) != 21 {
+		t.Fatalf("trained %d users (%v): %s", len(trained), err, out)
+	}
+	first, _ := os.ReadFile(filepath.Join(dir, "1.model"))
+
+	// Same seed, same model bytes (the header's creation time aside: Now
+	// is fixed here).
+	fixed := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	topts.Now, topts.User = fixed, "1"
+	for i := 0; i < 2; i++ {
+		if err := trainRun(context.Background(), topts); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, "1.model"))
+		if i == 0 {
+			first = b
+		} else if string(b) != string(first) {
+			t.Fatal("same seed gave different model files")
+		}
+	}
+
+	ios, _, out, _ = cli.TestIO()
+	sopts := &ScoreOptions{IO: ios, Load: loadFeatures, Model: filepath.Join(dir, "1.model"), Features: features, Output: "json"}
+	if err := scoreRun(context.Background(), sopts); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		User    string  `json:"user"`
+		Actions int     `json:"actions"`
+		Score   float64 `json:"score"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &rows); err != nil {
+		t.Fatal(err)
+	}
+	var own, others float64
+	for _, r := range rows {
+		if r.User == "1" {
+			own = r.Score
+		} else {
+			others += r.Score / float64(len(rows)-1)
+		}
+	}
+	if own <= others {
+		t.Errorf("user 1's model: own score %.3f, others' mean %.3f", own, others)
+	}
+
+	// A corrupt model file is refused with a clear error.
+	bad := filepath.Join(dir, "bad.model")
+	b := append([]byte(nil), first...)
+	b[len(b)/2] ^= 1
+	os.WriteFile(bad, b, 0o644)
+	sopts.Model = bad
+	if err := scoreRun(context.Background(), sopts); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Errorf("corrupt model: %v", err)
+	}
+}
