@@ -3,6 +3,7 @@ package classify
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"io"
 	"math"
 	"time"
+
+	randomforest "github.com/malaschitz/randomForest"
 )
 
 // The model file format, version 1. All integers are big-endian.
@@ -168,6 +171,14 @@ func encodePayload(m Model) ([]byte, string, error) {
 			}
 		}
 		return b.Bytes(), "rf", nil
+	case *LogRegModel:
+		return gobBytes(fm, "logreg")
+	case *MLPModel:
+		return gobBytes(fm, "mlp")
+	case *KMeansModel:
+		return gobBytes(fm, "kmeans")
+	case *MalaschitzModel:
+		return gobBytes(fm.Forest, "malaschitz")
 	}
 	return nil, "", fmt.Errorf("save model: no file encoding for %T", m)
 }
@@ -214,8 +225,37 @@ func decodePayload(classifier string, p []byte) (Model, error) {
 			return nil, fmt.Errorf("%d bytes after the last tree", r.Len())
 		}
 		return m, nil
+	case "logreg":
+		return gobModel(p, &LogRegModel{})
+	case "mlp":
+		return gobModel(p, &MLPModel{})
+	case "kmeans":
+		return gobModel(p, &KMeansModel{})
+	case "malaschitz":
+		var f randomforest.Forest
+		if err := gob.NewDecoder(bytes.NewReader(p)).Decode(&f); err != nil {
+			return nil, err
+		}
+		return &MalaschitzModel{Forest: &f}, nil
 	}
 	return nil, fmt.Errorf("unknown classifier %q", classifier)
+}
+
+// gobBytes encodes the payload of the models other than the forest with
+// encoding/gob, which keeps float64 values exact.
+func gobBytes(v any, name string) ([]byte, string, error) {
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(v); err != nil {
+		return nil, "", fmt.Errorf("save %s model: %w", name, err)
+	}
+	return b.Bytes(), name, nil
+}
+
+func gobModel[M Model](p []byte, m M) (Model, error) {
+	if err := gob.NewDecoder(bytes.NewReader(p)).Decode(m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 func readAll(r io.Reader, vs ...any) error {
