@@ -65,3 +65,69 @@ func SignedLog(d *Data) *Data {
 	}
 	return out
 }
+
+// Placeholder is the value the published extractor leaves in min_vx and
+// min_vy (DFL files) when its running minimum never moved off its start
+// value: every value of the series was 0.
+const Placeholder = 2147483647
+
+// ReplacePlaceholders returns a copy of d with every [Placeholder] replaced
+// by 0, the minimum it stands for, and how many were replaced. Trees hardly
+// notice the placeholder; standardised models (logreg, mlp, kmeans) do,
+// since one such value dominates a column's variance.
+func ReplacePlaceholders(d *Data) (*Data, int) {
+	n := 0
+	out := &Data{Users: d.Users, Sessions: d.Sessions, Names: d.Names, X: make([][]float64, len(d.X))}
+	for i, row := range d.X {
+		out.X[i] = row
+		if !slices.Contains(row, Placeholder) {
+			continue
+		}
+		r := slices.Clone(row)
+		for j, v := range r {
+			if v == Placeholder {
+				r[j] = 0
+				n++
+			}
+		}
+		out.X[i] = r
+	}
+	return out, n
+}
+
+// Defects counts the known defects of the published feature files in d:
+// placeholder values, rows that repeat an earlier row of the same user, and
+// columns that duplicate an earlier column.
+type Defects struct {
+	Placeholders, DuplicateRows int
+	DuplicateColumns            []int
+}
+
+// FindDefects returns the defects of d (see [Defects]).
+func FindDefects(d *Data) Defects {
+	var df Defects
+	seen := map[string]bool{}
+	var key []byte
+	for i, row := range d.X {
+		key = append(key[:0], d.Users[i]...)
+		for _, v := range row {
+			if v == Placeholder {
+				df.Placeholders++
+			}
+			key = binaryAppend(key, math.Float64bits(v))
+		}
+		if seen[string(key)] {
+			df.DuplicateRows++
+		}
+		seen[string(key)] = true
+	}
+	_, df.DuplicateColumns = DropDuplicateColumns(d)
+	return df
+}
+
+func binaryAppend(b []byte, v uint64) []byte {
+	for k := 0; k < 8; k++ {
+		b = append(b, byte(v>>(8*k)))
+	}
+	return b
+}

@@ -72,7 +72,10 @@ type Options struct {
 	// in every row of the table (see [DropDuplicateColumns]) before any
 	// split; it looks at no labels.
 	DropDuplicateColumns bool
-	Seed                 int64
+	// ReplacePlaceholders replaces the published files' 2147483647
+	// placeholder by 0 (see [ReplacePlaceholders]) before any training.
+	ReplacePlaceholders bool
+	Seed                int64
 	// Workers is the number of users evaluated at once; default GOMAXPROCS.
 	// Results do not depend on it: each user's random stream is derived from
 	// Seed, in user order, before the work fans out.
@@ -151,6 +154,9 @@ func ScoreUsers(ctx context.Context, d *Data, opts Options) ([]UserScores, []Ski
 	}
 	if err := d.Validate(); err != nil {
 		return nil, nil, err
+	}
+	if opts.ReplacePlaceholders {
+		d, _ = ReplacePlaceholders(d)
 	}
 	if opts.DropDuplicateColumns {
 		d, _ = DropDuplicateColumns(d)

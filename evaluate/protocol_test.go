@@ -214,3 +214,15 @@ func TestEvaluateCancelled(t *testing.T) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
+
+func TestDefects(t *testing.T) {
+	d := &Data{Users: []string{"a", "a", "b"}, X: [][]float64{{1, 1, Placeholder}, {1, 1, Placeholder}, {2, 2, 3}}}
+	df := FindDefects(d)
+	if df.Placeholders != 2 || df.DuplicateRows != 1 || len(df.DuplicateColumns) != 1 || df.DuplicateColumns[0] != 1 {
+		t.Errorf("defects = %+v", df)
+	}
+	r, n := ReplacePlaceholders(d)
+	if n != 2 || r.X[0][2] != 0 || d.X[0][2] != Placeholder {
+		t.Errorf("replaced %d: %v (input %v must not change)", n, r.X, d.X)
+	}
+}

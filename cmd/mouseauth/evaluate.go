@@ -315,14 +315,14 @@ func (o *EvaluateOptions) validate(windows string) error {
 // (flags override the preset's aggregate and negative ratio).
 func (o *EvaluateOptions) presetOptions(preset, classifier string, trees int) (evaluate.Options, error) {
 	params := map[string]any{}
-	if classifier == "rf" {
+	if classifier == "rf" || classifier == "malaschitz" {
 		params["trees"] = trees
 	}
 	eo := evaluate.Options{Protocol: evaluate.Protocol(o.Protocol), Windows: o.Windows,
 		TrainFraction: o.TrainFraction, Seed: o.Seed, Workers: o.Workers, Now: o.Now,
 		Aggregate: evaluate.AggMean, NegativeRatio: 1}
 	if preset == presetImproved {
-		eo.Aggregate, eo.DropDuplicateColumns = evaluate.AggLogOdds, true
+		eo.Aggregate, eo.DropDuplicateColumns, eo.ReplacePlaceholders = evaluate.AggLogOdds, true, true
 	}
 	if o.Aggregate != "" {
 		eo.Aggregate = evaluate.Aggregate(o.Aggregate)
@@ -336,7 +336,8 @@ func (o *EvaluateOptions) presetOptions(preset, classifier string, trees int) (e
 	}
 	eo.Classifier = c
 	eo.Params = map[string]any{"preset": preset, "negative_ratio": eo.NegativeRatio,
-		"train_fraction": eo.TrainFraction, "drop_duplicate_columns": eo.DropDuplicateColumns}
+		"train_fraction": eo.TrainFraction, "drop_duplicate_columns": eo.DropDuplicateColumns,
+		"replace_placeholders": eo.ReplacePlaceholders}
 	for k, v := range params {
 		eo.Params[k] = v
 	}
@@ -352,6 +353,7 @@ func evaluateRun(ctx context.Context, o *EvaluateOptions) error {
 	if err := d.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", o.Features, err)
 	}
+	reportDefects(o.IO.ErrOut, o.Features, d)
 	nUsers := countUsers(d)
 	run := evaluate.Run{}
 	progress := func(total int, what string) (*cli.Progress, func()) {
@@ -626,4 +628,26 @@ func parseFloatRange(s string) ([]float64, error) {
 		return nil, fmt.Errorf("no values in %q", s)
 	}
 	return out, nil
+}
+
+// reportDefects says which known defects of the published feature files d
+// has, and what the presets do about them.
+func reportDefects(w io.Writer, path string, d *evaluate.Data) {
+	df := evaluate.FindDefects(d)
+	if df.Placeholders > 0 {
+		fmt.Fprintf(w, "note: %s: %d values are the placeholder 2147483647 (a minimum over all-zero values); the improved preset reads them as 0, the reference preset keeps them as published\n", path, df.Placeholders)
+	}
+	if n := len(df.DuplicateColumns); n > 0 {
+		names := make([]string, n)
+		for i, j := range df.DuplicateColumns {
+			names[i] = strconv.Itoa(j + 1)
+			if j < len(d.Names) {
+				names[i] = d.Names[j]
+			}
+		}
+		fmt.Fprintf(w, "note: %s: column(s) %s repeat an earlier column; the improved preset drops them\n", path, strings.Join(names, ", "))
+	}
+	if df.DuplicateRows > 0 {
+		fmt.Fprintf(w, "note: %s: %d rows repeat an earlier row of the same user; kept, as the published protocol kept them\n", path, df.DuplicateRows)
+	}
 }
