@@ -17,6 +17,7 @@ import (
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/preprocess"
 )
 
 // NewCmdClassify is the classify command group.
@@ -200,7 +201,8 @@ type ScoreOptions struct {
 	IO       *cli.IOStreams
 	Load     func(path string) (*evaluate.Data, error)
 	Model    string // a model file, or a folder of them (one per user)
-	Features string
+	Features string // a feature CSV, or
+	Data     string // raw logs: features are extracted first (clean definitions)
 	Output   string
 }
 
@@ -218,11 +220,12 @@ this the model's user?). With a folder of models each row is scored against
 its own user's model (the question: is this really the user it claims to
 be?); rows of users without a model are reported and skipped.`,
 		Example: `  mouseauth classify score --model models/user12.model --features features.csv
-  mouseauth classify score --model models --features features.csv -o csv`,
+  mouseauth classify score --model models --features features.csv -o csv
+  mouseauth classify score --model models --data ../shared/data/balabit/training_files/user12`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Model == "" || opts.Features == "" {
-				return cli.FlagErrorf("--model and --features are required")
+			if opts.Model == "" || (opts.Features == "") == (opts.Data == "") {
+				return cli.FlagErrorf("--model and one of --features or --data are required")
 			}
 			if err := cli.ValidateOutput(opts.Output); err != nil {
 				return err
@@ -235,6 +238,7 @@ be?); rows of users without a model are reported and skipped.`,
 	}
 	cmd.Flags().StringVar(&opts.Model, "model", "", "model file, or folder of model files")
 	cmd.Flags().StringVar(&opts.Features, "features", "", "feature CSV to score")
+	cmd.Flags().StringVar(&opts.Data, "data", "", "raw logs to score (session file, user folder or folder of users)")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }
@@ -272,8 +276,20 @@ func scoreRun(ctx context.Context, opts *ScoreOptions) error {
 	} else if single, err = readModel(opts.Model); err != nil {
 		return err
 	}
-	d, err := opts.Load(opts.Features)
-	if err != nil {
+	var d *evaluate.Data
+	var err error
+	if opts.Data != "" {
+		d = &evaluate.Data{Names: preprocess.FeatureNames[:]}
+		_, err = extractAll(ctx, opts.Data, preprocess.Clean, 0, false, 0, opts.IO.ErrOut, opts.IO, nil,
+			func(v *preprocess.FeatureVector) {
+				d.Users = append(d.Users, v.User)
+				d.Sessions = append(d.Sessions, v.Session)
+				d.X = append(d.X, append([]float64(nil), v.Values[:]...))
+			})
+		if err != nil {
+			return err
+		}
+	} else if d, err = opts.Load(opts.Features); err != nil {
 		return err
 	}
 	type key struct{ user, session string }

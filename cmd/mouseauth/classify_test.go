@@ -112,3 +112,36 @@ func TestClassifyTrainScore(t *testing.T) {
 		t.Errorf("corrupt model: %v", err)
 	}
 }
+
+// TestClassifyScoreRawMatchesFeatures: scoring raw logs (features
+// extracted on the fly) gives the same session scores as scoring the
+// feature CSV extracted from them.
+func TestClassifyScoreRawMatchesFeatures(t *testing.T) {
+	ios, _, _, _ := cli.TestIO()
+	dir := t.TempDir()
+	logs, features, models := filepath.Join(dir, "logs"), filepath.Join(dir, "f.csv"), filepath.Join(dir, "m")
+	so := &SynthOptions{IO: ios, Out: logs}
+	so.Users, so.Sessions, so.Actions, so.Seed = 3, 2, 40, 4
+	if err := synthRun(context.Background(), so); err != nil {
+		t.Fatal(err)
+	}
+	if err := featuresRun(context.Background(), &FeaturesOptions{IO: ios, Create: createFile, Data: logs, Out: features, Output: "table"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := trainRun(context.Background(), &TrainOptions{IO: ios, Now: time.Now, Load: loadFeatures, Features: features,
+		Out: models, Classifier: "rf", Trees: 10, Seed: 1, Output: "table"}); err != nil {
+		t.Fatal(err)
+	}
+	score := func(o *ScoreOptions) string {
+		ios, _, out, _ := cli.TestIO()
+		o.IO, o.Load, o.Model, o.Output = ios, loadFeatures, models, "csv"
+		if err := scoreRun(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	fromCSV, fromRaw := score(&ScoreOptions{Features: features}), score(&ScoreOptions{Data: logs})
+	if fromCSV != fromRaw || strings.Count(fromCSV, "\n") != 7 {
+		t.Errorf("feature CSV:\n%s\nraw logs:\n%s", fromCSV, fromRaw)
+	}
+}
