@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 )
 
 // Data is a table of user-labelled feature vectors: row i is one action of
@@ -71,4 +72,16 @@ func (d *Data) rowsByUser() map[string][]int {
 		m[u] = append(m[u], i)
 	}
 	return m
+}
+
+// ByUser returns the users sorted by name and each user's row indices in
+// file order.
+func (d *Data) ByUser() (users []string, rows map[string][]int) {
+	rows = d.rowsByUser()
+	users = make([]string, 0, len(rows))
+	for u := range rows {
+		users = append(users, u)
+	}
+	sort.Strings(users)
+	return users, rows
 }

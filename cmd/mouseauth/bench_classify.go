@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -68,15 +67,7 @@ func benchClassifyRun(ctx context.Context, opts *BenchClassifyOptions) error {
 	if err != nil {
 		return err
 	}
-	rows := map[string][]int{}
-	var users []string
-	for i, u := range d.Users {
-		if _, ok := rows[u]; !ok {
-			users = append(users, u)
-		}
-		rows[u] = append(rows[u], i)
-	}
-	sort.Strings(users)
+	users, rows := d.ByUser()
 	cases := []struct {
 		label   string
 		c       classify.Classifier

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -92,15 +91,7 @@ func trainRun(ctx context.Context, opts *TrainOptions) error {
 	if err := d.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", opts.Features, err)
 	}
-	rows := map[string][]int{}
-	var users []string
-	for i, u := range d.Users {
-		if _, ok := rows[u]; !ok {
-			users = append(users, u)
-		}
-		rows[u] = append(rows[u], i)
-	}
-	sort.Strings(users)
+	users, rows := d.ByUser()
 	// One seed per user, drawn in user order before any work, so a user's
 	// model does not depend on which other users are trained.
 	seeds := map[string]uint64{}

@@ -23,14 +23,9 @@ func TestNewCmdClassifyTrain(t *testing.T) {
 			ios, _, _, _ := cli.TestIO()
 			var got *TrainOptions
 			cmd := newCmdClassifyTrain(&cli.Factory{IO: ios}, func(_ context.Context, o *TrainOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tc.args))
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			err := cmd.Execute()
+			err := execArgs(ios, cmd, tc.args)
 			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || cli.ExitCode(err) != cli.ExitUsage {
-					t.Fatalf("err = %v, want usage error %q", err, tc.wantErr)
-				}
+				wantUsageError(t, err, tc.wantErr)
 				return
 			}
 			if err != nil || got.Trees != 100 || got.Classifier != "rf" || got.Seed != 1 {

@@ -30,14 +30,9 @@ func TestNewCmdDatasetClean(t *testing.T) {
 			ios, _, _, _ := cli.TestIO()
 			var got *CleanOptions
 			cmd := newCmdDatasetCleanF(&cli.Factory{IO: ios}, func(_ context.Context, o *CleanOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tc.args))
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			err := cmd.Execute()
+			err := execArgs(ios, cmd, tc.args)
 			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || cli.ExitCode(err) != cli.ExitUsage {
-					t.Fatalf("err = %v, want usage error %q", err, tc.wantErr)
-				}
+				wantUsageError(t, err, tc.wantErr)
 				return
 			}
 			if err != nil || got == nil || !tc.check(got) {
