@@ -3,12 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/preprocess"
@@ -34,15 +30,9 @@ func TestNewCmdBenchFeatures(t *testing.T) {
 				got = o
 				return nil
 			})
-			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cli.FlagError{Err: err} })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
+			err := execArgs(ios, cmd, tt.args)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || cli.ExitCode(err) != cli.ExitUsage {
-					t.Fatalf("error %v (exit %d), want usage error %q", err, cli.ExitCode(err), tt.wantErr)
-				}
+				wantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil || got == nil {

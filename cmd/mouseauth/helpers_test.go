@@ -10,8 +10,10 @@ import (
 )
 
 // execArgs runs cmd with the space-separated args on ios and returns its
-// error; the caller's runF captures the options.
+// error; the caller's runF captures the options. Flag parse errors are
+// usage errors, as under the root command.
 func execArgs(ios *cli.IOStreams, cmd *cobra.Command, args string) error {
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cli.FlagError{Err: err} })
 	cmd.SetArgs(strings.Fields(args))
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
