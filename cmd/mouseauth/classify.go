@@ -120,23 +120,16 @@ func trainRun(ctx context.Context, opts *TrainOptions) error {
 			return err
 		}
 		rng := rand.New(rand.NewPCG(seeds[u], 1))
-		var others []int
+		var own, others [][]float64
 		for i, v := range d.Users {
-			if v != u {
-				others = append(others, i)
+			if v == u {
+				own = append(own, d.X[i])
+			} else {
+				others = append(others, d.X[i])
 			}
 		}
-		own := rows[u]
-		k := min(len(own), len(others))
-		X := make([][]float64, 0, len(own)+k)
-		y := make([]bool, 0, len(own)+k)
-		for _, i := range own {
-			X, y = append(X, d.X[i]), append(y, true)
-		}
-		perm := rng.Perm(len(others))
-		for _, j := range perm[:k] {
-			X, y = append(X, d.X[others[j]]), append(y, false)
-		}
+		X, y := classify.Balanced(own, others, rng)
+		k := len(X) - len(own)
 		t0 := time.Now()
 		m, err := c.Fit(ctx, X, y, rng)
 		if err != nil {

@@ -30,6 +30,8 @@ type MariaDB struct {
 	Log    string // error log path
 	cmd    *exec.Cmd
 	done   chan error
+	args   []string
+	bin    string
 }
 
 // StartMariaDB initialises a data directory with mariadb-install-db, starts
@@ -74,12 +76,41 @@ func StartMariaDB(t testing.TB, o MariaDBOptions) *MariaDB {
 		args = append(args, "--ssl-ca="+o.CA, "--ssl-cert="+o.Cert, "--ssl-key="+o.Key,
 			"--require-secure-transport=ON", "--tls-version=TLSv1.2,TLSv1.3")
 	}
-	m.cmd = exec.Command(mariadbd, args...)
-	if err := m.cmd.Start(); err != nil {
+	m.bin, m.args = mariadbd, args
+	if err := m.start(); err != nil {
 		t.Fatalf("start mariadbd: %v", err)
 	}
-	go func() { m.done <- m.cmd.Wait() }()
 	t.Cleanup(m.stop)
+	m.wait(t)
+	return m
+}
+
+func (m *MariaDB) start() error {
+	m.cmd = exec.Command(m.bin, m.args...)
+	m.done = make(chan error, 1)
+	if err := m.cmd.Start(); err != nil {
+		return err
+	}
+	cmd, done := m.cmd, m.done
+	go func() { done <- cmd.Wait() }()
+	return nil
+}
+
+// Restart stops mariadbd (SIGTERM, as an operator's restart) and starts it
+// again on the same port and data directory, waiting until it answers.
+// Down, if positive, is how long it stays stopped.
+func (m *MariaDB) Restart(t testing.TB, down time.Duration) {
+	t.Helper()
+	m.stop()
+	time.Sleep(down)
+	if err := m.start(); err != nil {
+		t.Fatalf("restart mariadbd: %v", err)
+	}
+	m.wait(t)
+}
+
+func (m *MariaDB) wait(t testing.TB) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		db, err := m.Root()
@@ -88,7 +119,7 @@ func StartMariaDB(t testing.TB, o MariaDBOptions) *MariaDB {
 			db.Close()
 		}
 		if err == nil {
-			return m
+			return
 		}
 		select {
 		case werr := <-m.done:
@@ -132,7 +163,7 @@ func (m *MariaDB) Exec(t testing.TB, stmts ...string) {
 }
 
 func (m *MariaDB) stop() {
-	if m.cmd.Process == nil {
+	if m.cmd == nil || m.cmd.Process == nil {
 		return
 	}
 	_ = m.cmd.Process.Signal(syscall.SIGTERM)
@@ -142,6 +173,7 @@ func (m *MariaDB) stop() {
 		_ = m.cmd.Process.Kill()
 		<-m.done
 	}
+	m.cmd = nil
 }
 
 func lookPath(name string, fallbacks ...string) (string, error) {

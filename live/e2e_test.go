@@ -1,0 +1,159 @@
+package live_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mouseauth/mouseauth/internal/cluster"
+	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/store/embedded"
+	"github.com/mouseauth/mouseauth/replay"
+)
+
+// env is an embedded pipeline: broker, store, and a running service.
+type env struct {
+	t       *testing.T
+	cl      *cluster.Cluster
+	st      store.Profiles
+	creds   store.Credentials
+	svc     *live.Service
+	stop    context.CancelFunc
+	done    chan error
+	cfg     live.Config
+}
+
+func startEnv(t *testing.T, cfg live.Config) *env {
+	t.Helper()
+	ctx := context.Background()
+	cl, err := cluster.Start(ctx, cluster.Options{Dir: t.TempDir(), Partitions: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	st, err := embedded.Open(ctx, filepath.Join(cl.Dir, "mouseauth.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := &env{t: t, cl: cl, st: st, creds: st}
+	cfg.Brokers, cfg.TLS, cfg.Profiles, cfg.Credentials = cl.Brokers, cl.ScorerTLS, st, st
+	if cfg.SessionTimeout == 0 {
+		cfg.SessionTimeout = 2 * time.Second
+	}
+	e.cfg = cfg
+	return e
+}
+
+func (e *env) startService() {
+	e.t.Helper()
+	svc, err := live.New(e.cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.svc, e.stop, e.done = svc, cancel, make(chan error, 1)
+	go func() { e.done <- svc.Run(ctx) }()
+	e.t.Cleanup(e.stopService)
+}
+
+func (e *env) stopService() {
+	if e.stop == nil {
+		return
+	}
+	e.stop()
+	if err := <-e.done; err != nil {
+		e.t.Errorf("service Run: %v", err)
+	}
+	e.stop = nil
+}
+
+func synthUsers(t *testing.T, users, sessions, actions int) []replay.UserSessions {
+	t.Helper()
+	us, err := replay.Synthetic(context.Background(), users, sessions, actions, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return us
+}
+
+func plan(t *testing.T, e *env, us []replay.UserSessions, impostors int) []replay.Session {
+	t.Helper()
+	ss, err := replay.Plan(context.Background(), e.creds, e.st, us, replay.PlanOptions{Impostors: impostors,
+		Train: live.TrainOptions{Params: map[string]any{"trees": 50}, Seed: 1}, Now: time.Now(), RunID: t.Name()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss
+}
+
+func (e *env) replay(ss []replay.Session, cfg replay.Config) replay.Result {
+	e.t.Helper()
+	cfg.Brokers, cfg.TLS = e.cl.Brokers, e.cl.ReplayTLS
+	if cfg.Interval == 0 {
+		cfg.Interval = -1
+	}
+	if cfg.Wait == 0 {
+		cfg.Wait = 60 * time.Second
+	}
+	res, err := replay.Run(context.Background(), cfg, ss)
+	if err != nil {
+		e.t.Fatalf("replay: %v", err)
+	}
+	return res
+}
+
+// checkExactlyOnce compares the store with what was sent.
+func (e *env) checkExactlyOnce(ss []replay.Session, res replay.Result) {
+	e.t.Helper()
+	var sent int64
+	for _, s := range res.Sessions {
+		sent += int64(s.Sent)
+	}
+	if sent != res.Sent || res.Decided != res.Sent {
+		e.t.Fatalf("sent %d (sessions say %d), decided %d", res.Sent, sent, res.Decided)
+	}
+	perUser := map[string]int64{}
+	for _, s := range res.Sessions {
+		perUser[s.LoginAs] += int64(s.Sent)
+	}
+	for u, n := range perUser {
+		nv, nd, err := e.st.Counts(context.Background(), u)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if nv != n || nd != n {
+			e.t.Errorf("user %s: sent %d, stored %d vectors and %d decisions", u, n, nv, nd)
+		}
+	}
+}
+
+func TestEndToEndEmbedded(t *testing.T) {
+	e := startEnv(t, live.Config{Window: 10, Threshold: 0.5, Retrain: live.RetrainPolicy{Every: -1}})
+	us := synthUsers(t, 4, 3, 80)
+	ss := plan(t, e, us, 4)
+	e.startService()
+	res := e.replay(ss, replay.Config{})
+	t.Logf("sent %d decided %d dup %d; genuine alerts %d/%d, impostor alerts %d/%d; latency %+v",
+		res.Sent, res.Decided, res.Duplicates, res.GenuineAlerts, res.GenuineSessions, res.ImpostorAlerts, res.ImpostorSessions, res.Latency)
+	e.checkExactlyOnce(ss, res)
+	if res.Refused != 0 {
+		t.Errorf("%d logins refused with the right password", res.Refused)
+	}
+	if res.ImpostorAlerts != res.ImpostorSessions {
+		t.Errorf("impostor sessions alerted: %d of %d", res.ImpostorAlerts, res.ImpostorSessions)
+	}
+	for _, s := range res.Sessions {
+		if s.Impostor && s.FirstAlert > 40 {
+			t.Errorf("impostor session %s alerted only after %d actions (window 10)", s.ID, s.FirstAlert)
+		}
+	}
+	if res.GenuineAlerts > res.GenuineSessions/2 {
+		t.Errorf("genuine sessions alerted: %d of %d", res.GenuineAlerts, res.GenuineSessions)
+	}
+	if got := live.Value(e.svc.Stats().Alerts); int(got) != res.GenuineAlerts+res.ImpostorAlerts {
+		t.Errorf("service counted %v alerts, replay saw %d", got, res.GenuineAlerts+res.ImpostorAlerts)
+	}
+}

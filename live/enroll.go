@@ -1,0 +1,53 @@
+package live
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mouseauth/mouseauth/live/store"
+)
+
+// Enrolment is one user's registration: first factor and first model.
+type Enrolment struct {
+	User, Department string
+	Password         string // hashed with argon2id here; never stored
+	Model            []byte // classify model file bytes; nil keeps the stored one
+	Now              time.Time
+}
+
+// Enroll stores the credential (replacing an older one, with no failures)
+// and, when given, the model as version 1. A user who already has a model
+// keeps it, and Enroll reports kept = true.
+func Enroll(ctx context.Context, creds store.Credentials, models store.Models, e Enrolment) (kept bool, err error) {
+	hash, err := HashPassword(e.Password, DefaultArgon2)
+	if err != nil {
+		return false, err
+	}
+	if err := creds.PutCredential(ctx, store.Credential{User: e.User, Department: e.Department, Hash: hash}); err != nil {
+		return false, fmt.Errorf("enroll %s: %w", e.User, err)
+	}
+	if e.Model == nil {
+		return true, nil
+	}
+	err = models.PutModel(ctx, store.Model{User: e.User, Version: 1, Data: e.Model, Created: e.Now})
+	if errors.Is(err, store.ErrVersionExists) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("enroll %s: %w", e.User, err)
+	}
+	return false, nil
+}
+
+// NewPassword returns a random 128-bit password (for generated accounts).
+func NewPassword() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,226 @@
+package live
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/preprocess"
+)
+
+// TrainOptions choose the classifier of enrolment and retraining.
+type TrainOptions struct {
+	Classifier string         // default "rf" (random forest)
+	Params     map[string]any // classify.New parameters, e.g. {"trees": 100}
+	Seed       int64
+}
+
+// TrainModel fits user's model on own rows against others' and returns the
+// model file bytes. The seed of the fit is derived from (Seed, user,
+// version) so a retraining is reproducible.
+func TrainModel(ctx context.Context, user string, version int, own, others [][]float64, o TrainOptions, now time.Time) ([]byte, error) {
+	if o.Classifier == "" {
+		o.Classifier = "rf"
+	}
+	c, err := classify.New(o.Classifier, o.Params)
+	if err != nil {
+		return nil, err
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%s/%d", o.Seed, user, version)
+	rng := rand.New(rand.NewPCG(h.Sum64(), 0x11fe))
+	X, y := classify.Balanced(own, others, rng)
+	m, err := c.Fit(ctx, X, y, rng)
+	if err != nil {
+		return nil, fmt.Errorf("train %s v%d: %w", user, version, err)
+	}
+	params := map[string]string{}
+	for k, v := range o.Params {
+		params[k] = fmt.Sprint(v)
+	}
+	params["version"] = strconv.Itoa(version)
+	var buf bytes.Buffer
+	err = classify.Save(&buf, &classify.SavedModel{Model: m, Header: classify.Header{
+		Classifier: c.Name(), Params: params, FeatureNames: preprocess.FeatureNames[:], User: user,
+		Genuine: len(own), Impostor: len(X) - len(own), Seed: o.Seed, Created: now.UTC()}})
+	return buf.Bytes(), err
+}
+
+// RetrainPolicy says when a user's model is retrained in the background.
+type RetrainPolicy struct {
+	Every      int64         // new vectors since the model was trained; default 1000, <0 never
+	MaxAge     time.Duration // default 30 days
+	MaxGenuine int           // most recent own vectors used; default 5000
+	Train      TrainOptions
+}
+
+// loaded is a user's model in the cache.
+type loaded struct {
+	version  int
+	model    classify.Model
+	vectors  int64 // vectors stored when it was trained
+	created  time.Time
+	newSince int64
+	training bool
+}
+
+// modelCache holds one model per user. A retrained model replaces the
+// entry under the lock, so a scorer sees either the old or the new model,
+// never a mix.
+type modelCache struct {
+	profiles store.Profiles
+	mu       sync.Mutex
+	m        map[string]*loaded
+	loading  map[string]chan struct{}
+	loads    func() // metric hook
+}
+
+func newModelCache(p store.Profiles, loads func()) *modelCache {
+	return &modelCache{profiles: p, m: map[string]*loaded{}, loading: map[string]chan struct{}{}, loads: loads}
+}
+
+// get returns user's model, loading it from the store once.
+func (c *modelCache) get(ctx context.Context, user string) (*loaded, error) {
+	for {
+		c.mu.Lock()
+		if l, ok := c.m[user]; ok {
+			c.mu.Unlock()
+			return l, nil
+		}
+		if ch, ok := c.loading[user]; ok {
+			c.mu.Unlock()
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		ch := make(chan struct{})
+		c.loading[user] = ch
+		c.mu.Unlock()
+		l, err := c.load(ctx, user)
+		c.mu.Lock()
+		delete(c.loading, user)
+		if err == nil {
+			c.m[user] = l
+		}
+		c.mu.Unlock()
+		close(ch)
+		return l, err
+	}
+}
+
+func (c *modelCache) load(ctx context.Context, user string) (*loaded, error) {
+	sm, err := c.profiles.LatestModel(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	m, err := classify.Load(bytes.NewReader(sm.Data))
+	if err != nil {
+		return nil, fmt.Errorf("model %s v%d: %w", user, sm.Version, err)
+	}
+	if c.loads != nil {
+		c.loads()
+	}
+	return &loaded{version: sm.Version, model: m.Model, vectors: sm.Vectors, created: sm.Created}, nil
+}
+
+// noteVector counts a new vector and reports whether a retraining should
+// start now (it marks the entry as training).
+func (c *modelCache) noteVector(user string, now time.Time, p RetrainPolicy) (start bool, version int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.m[user]
+	if !ok {
+		return false, 0
+	}
+	l.newSince++
+	if l.training || p.Every < 0 {
+		return false, 0
+	}
+	old := !l.created.IsZero() && now.Sub(l.created) > p.MaxAge
+	if l.newSince >= p.Every || old {
+		l.training = true
+		return true, l.version
+	}
+	return false, 0
+}
+
+// swap installs a retrained model (or clears the training mark when m is nil).
+func (c *modelCache) swap(user string, m *loaded) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if m == nil {
+		if l, ok := c.m[user]; ok {
+			l.training = false
+			l.newSince = 0
+		}
+		return
+	}
+	c.m[user] = m
+}
+
+// retrain trains version+1 of user's model from the stored vectors.
+func (c *modelCache) retrain(ctx context.Context, user string, version int, p RetrainPolicy, now time.Time) (*loaded, error) {
+	own, err := c.profiles.Vectors(ctx, user, p.MaxGenuine)
+	if err != nil {
+		return nil, err
+	}
+	users, err := c.profiles.ModelUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var others [][]float64
+	per := len(own)/max(1, len(users)-1) + 1
+	for _, u := range users {
+		if u == user {
+			continue
+		}
+		vs, err := c.profiles.Vectors(ctx, u, per)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range vs {
+			others = append(others, v.Values)
+		}
+	}
+	if len(own) == 0 || len(others) == 0 {
+		return nil, fmt.Errorf("retrain %s: %d own and %d other vectors stored: %w", user, len(own), len(others), errNothingToTrain)
+	}
+	X := make([][]float64, len(own))
+	for i, v := range own {
+		X[i] = v.Values
+	}
+	nv, _, err := c.profiles.Counts(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	data, err := TrainModel(ctx, user, version+1, X, others, p.Train, now)
+	if err != nil {
+		return nil, err
+	}
+	err = c.profiles.PutModel(ctx, store.Model{User: user, Version: version + 1, Data: data, Created: now, Vectors: nv})
+	if errors.Is(err, store.ErrVersionExists) {
+		// Another instance retrained first: use its model.
+		return c.load(ctx, user)
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := classify.Load(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return &loaded{version: version + 1, model: m.Model, vectors: nv, created: now}, nil
+}
+
+var errNothingToTrain = errors.New("not enough stored vectors to train")

@@ -1,0 +1,105 @@
+package live
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// Stats are the service's Prometheus metrics, on their own registry so
+// several services (tests, replay with an embedded service) never collide.
+type Stats struct {
+	Registry     *prometheus.Registry
+	Logins       *prometheus.CounterVec // result: accepted, wrong password, unknown user, locked
+	Vectors      prometheus.Counter     // vectors stored (first delivery)
+	Redelivered  prometheus.Counter     // messages seen again after a restart or rebalance
+	Decisions    *prometheus.CounterVec // accept: true|false
+	Alerts       prometheus.Counter
+	DeadLetters  *prometheus.CounterVec // class: malformed, version, length, unknown user, no login, refused session, no model
+	ModelLoads   prometheus.Counter
+	Retrains     *prometheus.CounterVec // result: ok, skipped, error
+	StoreRetries prometheus.Counter
+	Latency      prometheus.Histogram // fetch to decision stored and published, seconds
+}
+
+// NewStats returns fresh metrics on a new registry.
+func NewStats() *Stats {
+	r := prometheus.NewRegistry()
+	f := func(c prometheus.Collector) { r.MustRegister(c) }
+	s := &Stats{Registry: r,
+		Logins:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_logins_total", Help: "Logins by result."}, []string{"result"}),
+		Vectors:      prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_vectors_total", Help: "Feature vectors stored."}),
+		Redelivered:  prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_redelivered_total", Help: "Messages already processed, seen again."}),
+		Decisions:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_decisions_total", Help: "Decisions stored, by verdict."}, []string{"accept"}),
+		Alerts:       prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_alerts_total", Help: "Alerts raised."}),
+		DeadLetters:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_dead_letters_total", Help: "Messages sent to the dead-letter topic, by class."}, []string{"class"}),
+		ModelLoads:   prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_model_loads_total", Help: "Models loaded from the profile store."}),
+		Retrains:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_retrains_total", Help: "Background retrainings by result."}, []string{"result"}),
+		StoreRetries: prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_store_retries_total", Help: "Store operations retried after an error."}),
+		Latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "mouseauth_decision_seconds", Help: "Fetch to decision stored and published.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}),
+	}
+	for _, c := range []prometheus.Collector{s.Logins, s.Vectors, s.Redelivered, s.Decisions, s.Alerts, s.DeadLetters,
+		s.ModelLoads, s.Retrains, s.StoreRetries, s.Latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{})} {
+		f(c)
+	}
+	return s
+}
+
+// Value reads a counter (summing over labels when vec is a *CounterVec and
+// no labels are given).
+func Value(c prometheus.Collector, labels ...string) float64 {
+	ch := make(chan prometheus.Metric, 64)
+	go func() { c.Collect(ch); close(ch) }()
+	var sum float64
+	for m := range ch {
+		var d dto.Metric
+		if m.Write(&d) != nil {
+			continue
+		}
+		if len(labels) > 0 && !hasLabels(&d, labels) {
+			continue
+		}
+		switch {
+		case d.Counter != nil:
+			sum += d.Counter.GetValue()
+		case d.Gauge != nil:
+			sum += d.Gauge.GetValue()
+		case d.Histogram != nil:
+			sum += float64(d.Histogram.GetSampleCount())
+		}
+	}
+	return sum
+}
+
+func hasLabels(d *dto.Metric, want []string) bool {
+	for i := 0; i+1 < len(want); i += 2 {
+		ok := false
+		for _, l := range d.Label {
+			if l.GetName() == want[i] && l.GetValue() == want[i+1] {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Handler serves /metrics (Prometheus text format) and /healthz (200 while
+// the consume loop runs, 503 otherwise).
+func Handler(s *Service) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(s.Stats().Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		if !s.Healthy() {
+			http.Error(w, "not consuming", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return mux
+}

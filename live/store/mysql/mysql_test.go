@@ -1,0 +1,62 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/mouseauth/mouseauth/internal/testpki"
+	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/store/storetest"
+)
+
+var dbSeq atomic.Int64
+
+func TestMariaDB(t *testing.T) {
+	p := testpki.New(t)
+	db := p.MariaDB(t)
+	open := func(t *testing.T) *Store {
+		s, err := Open(context.Background(), Config{
+			DSN:  fmt.Sprintf("scorer@tcp(%s)/mouseauth_t%d", db.Addr, dbSeq.Add(1)),
+			TLS:  p.Client(t, "scorer"), CreateSchema: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	t.Run("Profiles", func(t *testing.T) {
+		storetest.Profiles(t, func(t *testing.T) store.Profiles { return open(t) })
+	})
+	t.Run("Credentials", func(t *testing.T) {
+		storetest.Credentials(t, func(t *testing.T) store.Credentials { return open(t) })
+	})
+	t.Run("WrongCertificate", func(t *testing.T) {
+		// The replay certificate is from the same CA but has another
+		// subject: the account must refuse it.
+		_, err := Open(context.Background(), Config{DSN: fmt.Sprintf("scorer@tcp(%s)/mouseauth_x", db.Addr), TLS: p.Client(t, "replay")})
+		if err == nil || !strings.Contains(err.Error(), "Access denied") {
+			t.Fatalf("Open with another subject's certificate: err = %v, want access denied", err)
+		}
+	})
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"no TLS", Config{DSN: "u@tcp(127.0.0.1:1)/db"}, "TLS configuration is required"},
+		{"no database", Config{DSN: "u@tcp(127.0.0.1:1)/", TLS: testpki.New(t).Client(t, "scorer")}, "names no database"},
+		{"bad DSN", Config{DSN: "u@tcp(127.0.0.1:1", TLS: testpki.New(t).Client(t, "scorer")}, "DSN"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Open(context.Background(), tc.cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}

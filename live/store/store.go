@@ -1,0 +1,125 @@
+// Package store defines what the live scoring service keeps: models,
+// feature vectors, decisions, sessions and credentials, behind small
+// interfaces with one shared test suite (storetest) run against every
+// backend: embedded (SQLite), MySQL/MariaDB, Cassandra and a file store for
+// models. It consumes values from the service and produces them back; it
+// knows nothing of Kafka.
+//
+// Writes of vectors and decisions are idempotent: they are keyed by
+// (user, session, seq) and a second write of the same key is ignored and
+// reported as not inserted, so a message redelivered by Kafka is never
+// counted twice.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors the backends return; check them with errors.Is.
+var (
+	// ErrNotFound: no such model, session, decision or credential.
+	ErrNotFound = errors.New("not found")
+	// ErrVersionExists: a model with this user and version is already stored.
+	ErrVersionExists = errors.New("model version already exists")
+)
+
+// Model is a serialised classify model (classify.Save bytes) of one user.
+// Versions start at 1 and grow by one with each retraining.
+type Model struct {
+	User    string
+	Version int
+	Data    []byte
+	Created time.Time
+	// Vectors is the number of the user's vectors stored when it was trained
+	// (0 for a model imported from `classify train`).
+	Vectors int64
+}
+
+// Vector is one feature vector received from a client.
+type Vector struct {
+	User, Session string
+	Seq           int64     // position of the action in its session, from 0
+	At            time.Time // when the service received it
+	Values        []float64 // preprocess.FeatureNames order
+}
+
+// Decision is the service's verdict after scoring one vector.
+type Decision struct {
+	User, Session string
+	Seq           int64
+	Score         float64 // this action's score (probability it is the user's)
+	Mean          float64 // mean score over the window ending at this action
+	Window        int     // scores in that mean (≤ the configured window)
+	Threshold     float64
+	Accept        bool
+	Alert         bool // this decision raised the session's alert
+	ModelVersion  int
+	At            time.Time
+}
+
+// Session is one login.
+type Session struct {
+	ID, User string
+	Client   string // client address as sent in the login
+	Accepted bool   // first factor passed
+	Reason   string // why it was rejected, empty when accepted
+	Alerted  bool   // the second factor raised an alert in this session
+	Started  time.Time
+}
+
+// Credential is a user's first factor. Hash is an encoded argon2id hash
+// (live.HashPassword); the plain password is never stored.
+type Credential struct {
+	User, Department string
+	Hash             string
+	Failures         int       // consecutive failed logins
+	LockedUntil      time.Time // zero when not locked
+}
+
+// Models stores trained models. The file store implements only this.
+type Models interface {
+	// PutModel stores m; ErrVersionExists if (m.User, m.Version) is taken.
+	PutModel(ctx context.Context, m Model) error
+	// LatestModel returns the highest version of user's model, or ErrNotFound.
+	LatestModel(ctx context.Context, user string) (Model, error)
+	// ModelUsers lists the users with at least one model, sorted.
+	ModelUsers(ctx context.Context) ([]string, error)
+	Close() error
+}
+
+// Profiles stores everything the scoring service writes per user.
+type Profiles interface {
+	Models
+	// PutVector stores v unless (User, Session, Seq) is stored already;
+	// inserted reports which.
+	PutVector(ctx context.Context, v Vector) (inserted bool, err error)
+	// PutDecision stores d unless (User, Session, Seq) is stored already.
+	PutDecision(ctx context.Context, d Decision) (inserted bool, err error)
+	// Decision returns the stored decision for (user, session, seq).
+	Decision(ctx context.Context, user, session string, seq int64) (Decision, error)
+	// RecentDecisions returns up to n decisions of the session with
+	// Seq < before, in ascending Seq order.
+	RecentDecisions(ctx context.Context, user, session string, before int64, n int) ([]Decision, error)
+	// Vectors returns up to limit of the user's vectors from sessions that
+	// raised no alert, newest sessions first (for retraining).
+	Vectors(ctx context.Context, user string, limit int) ([]Vector, error)
+	// Counts returns how many vectors and decisions of user are stored.
+	Counts(ctx context.Context, user string) (vectors, decisions int64, err error)
+	// PutSession creates or replaces a session.
+	PutSession(ctx context.Context, s Session) error
+	// Session returns the session with this user and id.
+	Session(ctx context.Context, user, id string) (Session, error)
+}
+
+// Credentials stores the first factor.
+type Credentials interface {
+	// PutCredential creates or replaces c.
+	PutCredential(ctx context.Context, c Credential) error
+	// Credential returns user's credential, or ErrNotFound.
+	Credential(ctx context.Context, user string) (Credential, error)
+	// SetFailures records the failed-login count and lock of user.
+	SetFailures(ctx context.Context, user string, failures int, lockedUntil time.Time) error
+	Close() error
+}

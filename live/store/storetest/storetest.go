@@ -1,0 +1,339 @@
+// Package storetest is the one test suite every store backend runs, as
+// restic's backend/test is: a backend's test opens a fresh, empty store and
+// calls [Profiles], [Models] or [Credentials] with a function that opens one.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mouseauth/mouseauth/live/store"
+)
+
+// t0 is a fixed time with millisecond precision, the coarsest any backend
+// keeps (Cassandra timestamps).
+var t0 = time.Date(2026, 11, 22, 10, 30, 0, 123_000_000, time.UTC)
+
+func vec(user, session string, seq int64) store.Vector {
+	vals := make([]float64, 39)
+	for i := range vals {
+		vals[i] = float64(seq)*1.5 + float64(i)/7 + math.Pi // not exactly representable in decimal
+	}
+	vals[3] = -0.0001234567890123
+	vals[38] = 1e300
+	return store.Vector{User: user, Session: session, Seq: seq, At: t0.Add(time.Duration(seq) * time.Millisecond), Values: vals}
+}
+
+func dec(user, session string, seq int64, score float64) store.Decision {
+	return store.Decision{User: user, Session: session, Seq: seq, Score: score, Mean: score / 2, Window: int(seq%10) + 1,
+		Threshold: 0.5, Accept: score >= 0.5, Alert: seq == 7, ModelVersion: 3, At: t0.Add(time.Duration(seq) * time.Second)}
+}
+
+func sameTime(a, b time.Time) bool { return a.UnixMilli() == b.UnixMilli() }
+
+// Models runs the model-store tests. open returns a new empty store; the
+// suite closes it.
+func Models(t *testing.T, open func(t *testing.T) store.Models) {
+	ctx := context.Background()
+	t.Run("LatestModelMissing", func(t *testing.T) {
+		s := open(t)
+		defer s.Close()
+		if _, err := s.LatestModel(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("LatestModel of unknown user: err = %v, want ErrNotFound", err)
+		}
+		users, err := s.ModelUsers(ctx)
+		if err != nil || len(users) != 0 {
+			t.Fatalf("ModelUsers of empty store = %v, %v", users, err)
+		}
+	})
+	t.Run("VersionsAndUsers", func(t *testing.T) {
+		s := open(t)
+		defer s.Close()
+		data := make([]byte, 300_000) // a real forest is this size
+		for i := range data {
+			data[i] = byte(i * 7)
+		}
+		for _, m := range []store.Model{
+			{User: "user7", Version: 1, Data: []byte("v1"), Created: t0},
+			{User: "user7", Version: 2, Data: data, Created: t0.Add(time.Hour), Vectors: 1000},
+			{User: "user12", Version: 1, Data: []byte{0, 1, 2, 255}, Created: t0},
+		} {
+			if err := s.PutModel(ctx, m); err != nil {
+				t.Fatalf("PutModel %s v%d: %v", m.User, m.Version, err)
+			}
+		}
+		m, err := s.LatestModel(ctx, "user7")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Version != 2 || m.User != "user7" || m.Vectors != 1000 || !sameTime(m.Created, t0.Add(time.Hour)) || string(m.Data) != string(data) {
+			t.Fatalf("LatestModel(user7) = v%d user %q vectors %d created %v, %d bytes; want v2 with the 300 kB payload",
+				m.Version, m.User, m.Vectors, m.Created, len(m.Data))
+		}
+		err = s.PutModel(ctx, store.Model{User: "user7", Version: 2, Data: []byte("other"), Created: t0})
+		if !errors.Is(err, store.ErrVersionExists) {
+			t.Fatalf("second PutModel of user7 v2: err = %v, want ErrVersionExists", err)
+		}
+		if m, _ := s.LatestModel(ctx, "user7"); string(m.Data) != string(data) {
+			t.Fatal("a refused PutModel replaced the stored model")
+		}
+		users, err := s.ModelUsers(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(users, []string{"user12", "user7"}) {
+			t.Fatalf("ModelUsers = %q, want [user12 user7]", users)
+		}
+	})
+}
+
+// Profiles runs the model tests and the vector, decision and session tests.
+func Profiles(t *testing.T, open func(t *testing.T) store.Profiles) {
+	ctx := context.Background()
+	t.Run("Models", func(t *testing.T) {
+		Models(t, func(t *testing.T) store.Models { return open(t) })
+	})
+	t.Run("VectorsIdempotent", func(t *testing.T) {
+		s := open(t)
+		defer s.Close()
+		for seq := int64(0); seq < 5; seq++ {
+			ins, err := s.PutVector(ctx, vec("u1", "s1", seq))
+			if err != nil || !ins {
+				t.Fatalf("PutVector seq %d: inserted=%v err=%v", seq, ins, err)
+			}
+		}
+		dup := vec("u1", "s1", 3)
+		dup.Values[0] = 42 // a redelivery never replaces the first write
+		ins, err := s.PutVector(ctx, dup)
+		if err != nil || ins {
+			t.Fatalf("second PutVector of (u1,s1,3): inserted=%v err=%v, want false, nil", ins, err)
+		}
+		if ins, err := s.PutVector(ctx, vec("u1", "s2", 3)); err != nil || !ins {
+			t.Fatalf("same seq in another session: inserted=%v err=%v", ins, err)
+		}
+		if ins, err := s.PutVector(ctx, vec("u2", "s1", 3)); err != nil || !ins {
+			t.Fatalf("same session and seq for another user: inserted=%v err=%v", ins, err)
+		}
+		nv, nd, err := s.Counts(ctx, "u1")
+		if err != nil || nv != 6 || nd != 0 {
+			t.Fatalf("Counts(u1) = %d vectors, %d decisions, %v; want 6, 0", nv, nd, err)
+		}
+		got, err := s.Vectors(ctx, "u1", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 6 {
+			t.Fatalf("Vectors(u1) returned %d, want 6", len(got))
+		}
+		for _, v := range got {
+			want := vec("u1", v.Session, v.Seq)
+			if v.User != "u1" || !reflect.DeepEqual(v.Values, want.Values) || !sameTime(v.At, want.At) {
+				t.Fatalf("vector (%s,%d) did not round-trip: %+v", v.Session, v.Seq, v)
+			}
+		}
+		if got, _ := s.Vectors(ctx, "u1", 2); len(got) != 2 {
+			t.Fatalf("Vectors(u1, limit 2) returned %d", len(got))
+		}
+	})
+	t.Run("VectorsSkipAlertedSessions", func(t *testing.T) {
+		s := open(t)
+		defer s.Close()
+		for _, sess := range []store.Session{
+			{ID: "good", User: "u1", Accepted: true, Started: t0},
+			{ID: "bad", User: "u1", Accepted: true, Alerted: true, Started: t0},
+		} {
+			if err := s.PutSession(ctx, sess); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for seq := int64(0); seq < 3; seq++ {
+			for _, sess := range []string{"good", "bad"} {
+				if _, err := s.PutVector(ctx, vec("u1", sess, seq)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		got, err := s.Vectors(ctx, "u1", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 {
+			t.Fatalf("Vectors returned %d vectors, want the 3 of the session without an alert", len(got))
+		}
+		for _, v := range got {
+			if v.Session != "good" {
+				t.Fatalf("Vectors returned a vector of alerted session %q", v.Session)
+			}
+		}
+	})
+	t.Run("DecisionsIdempotent", func(t *testing.T) {
+		s := open(t)
+		defer s.Close()
+		for seq := int64(0); seq < 10; seq++ {
+			ins, err := s.PutDecision(ctx, dec("u1", "s1", seq, float64(seq)/10))
+			if err != nil || !ins {
+				t.Fatalf("PutDecision seq %d: inserted=%v err=%v", seq, ins, err)
+			}
+		}
+		ins, err := s.PutDecision(ctx, dec("u1", "s1", 4, 0.99))
+		if err != nil || ins {
+			t.Fatalf("second PutDecision of seq 4: inserted=%v err=%v, want false, nil", ins, err)
+		}
+		d, err := s.Decision(ctx, "u1", "s1", 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := dec("u1", "s1", 4, 0.4)
+		if !sameTime(d.At, want.At) {
+			t.Fatalf("decision time %v, want %v", d.At, want.At)
+		}
+		d.At = want.At
+		if !reflect.DeepEqual(d, want) {
+			t.Fatalf("Decision(u1,s1,4) = %+v\nwant %+v", d, want)
+		}
+		if d, _ := s.Decision(ctx, "u1", "s1", 7); !d.Alert || !d.Accept {
+			t.Fatalf("decision 7 lost its alert flag: %+v", d)
+		}
+		if _, err := s.Decision(ctx, "u1", "s1", 99); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Decision of a missing seq: err = %v, want ErrNotFound", err)
+		}
+		recent, err := s.RecentDecisions(ctx, "u1", "s1", 8, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seqs []int64
+		for _, d := range recent {
+			seqs = append(seqs, d.Seq)
+		}
+		if !reflect.DeepEqual(seqs, []int64{5, 6, 7}) {
+			t.Fatalf("RecentDecisions(before 8, n 3) seqs = %v, want [5 6 7]", seqs)
+		}
+		if recent[0].Score != 0.5 {
+			t.Fatalf("RecentDecisions score = %v, want 0.5", recent[0].Score)
+		}
+		if r, err := s.RecentDecisions(ctx, "u1", "s1", 0, 3); err != nil || len(r) != 0 {
+			t.Fatalf("RecentDecisions before 0 = %v, %v", r, err)
+		}
+		if _, nd, err := s.Counts(ctx, "u1"); err != nil || nd != 10 {
+			t.Fatalf("Counts(u1) decisions = %d, %v; want 10", nd, err)
+		}
+	})
+	t.Run("Sessions", func(t *testing.T) {
+		s := open(t)
+		defer s.Close()
+		if _, err := s.Session(ctx, "u1", "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Session of unknown id: err = %v, want ErrNotFound", err)
+		}
+		want := store.Session{ID: "sess-1", User: "u1", Client: "10.0.0.7:5123", Accepted: false, Reason: "wrong password", Started: t0}
+		if err := s.PutSession(ctx, want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Session(ctx, "u1", "sess-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameTime(got.Started, want.Started) {
+			t.Fatalf("Started %v, want %v", got.Started, want.Started)
+		}
+		got.Started = want.Started
+		if got != want {
+			t.Fatalf("Session = %+v, want %+v", got, want)
+		}
+		want.Accepted, want.Reason, want.Alerted = true, "", true
+		if err := s.PutSession(ctx, want); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Session(ctx, "u1", "sess-1"); !got.Alerted || !got.Accepted || got.Reason != "" {
+			t.Fatalf("PutSession did not replace: %+v", got)
+		}
+	})
+	t.Run("ConcurrentWrites", func(t *testing.T) {
+		s := open(t)
+		defer s.Close()
+		// Eight writers race on the same 50 keys, as redeliveries to two
+		// consumers might: each key must be inserted exactly once.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		inserted := map[int64]int{}
+		errs := make(chan error, 8)
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for seq := int64(0); seq < 50; seq++ {
+					ins, err := s.PutDecision(ctx, dec("race", "s", seq, 0.6))
+					if err != nil {
+						errs <- fmt.Errorf("seq %d: %w", seq, err)
+						return
+					}
+					if ins {
+						mu.Lock()
+						inserted[seq]++
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		for seq := int64(0); seq < 50; seq++ {
+			if inserted[seq] != 1 {
+				t.Fatalf("decision %d reported inserted %d times, want 1", seq, inserted[seq])
+			}
+		}
+		if _, nd, _ := s.Counts(ctx, "race"); nd != 50 {
+			t.Fatalf("Counts(race) decisions = %d, want 50", nd)
+		}
+	})
+}
+
+// Credentials runs the credential-store tests.
+func Credentials(t *testing.T, open func(t *testing.T) store.Credentials) {
+	ctx := context.Background()
+	s := open(t)
+	defer s.Close()
+	if _, err := s.Credential(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Credential of unknown user: err = %v, want ErrNotFound", err)
+	}
+	c := store.Credential{User: "user7", Department: "finance", Hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"}
+	if err := s.PutCredential(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Credential(ctx, "user7")
+	if err != nil || got.User != c.User || got.Department != c.Department || got.Hash != c.Hash || got.Failures != 0 || !got.LockedUntil.IsZero() {
+		t.Fatalf("Credential(user7) = %+v, %v; want %+v", got, err, c)
+	}
+	until := t0.Add(15 * time.Minute)
+	if err := s.SetFailures(ctx, "user7", 5, until); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Credential(ctx, "user7")
+	if got.Failures != 5 || !sameTime(got.LockedUntil, until) || got.Hash != c.Hash {
+		t.Fatalf("after SetFailures: %+v", got)
+	}
+	if err := s.SetFailures(ctx, "user7", 0, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = s.Credential(ctx, "user7"); got.Failures != 0 || !got.LockedUntil.IsZero() {
+		t.Fatalf("after reset: %+v", got)
+	}
+	c.Hash = "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXI$bmV3"
+	if err := s.PutCredential(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = s.Credential(ctx, "user7"); got.Hash != c.Hash {
+		t.Fatalf("PutCredential did not replace the hash: %+v", got)
+	}
+	if err := s.SetFailures(ctx, "nobody", 1, time.Time{}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("SetFailures of unknown user: err = %v, want ErrNotFound", err)
+	}
+}

@@ -1,0 +1,94 @@
+package live
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/mouseauth/mouseauth/pki"
+)
+
+// Topics names the pipeline's topics.
+type Topics struct {
+	Logins, Features, Decisions, Alerts, DeadLetter string
+	// PerUser reproduces the enterprise design's one feature topic per
+	// user (Features + "." + user) instead of one topic keyed by user.
+	PerUser bool
+}
+
+// DefaultTopics are the names the ACLs in pki cover.
+func DefaultTopics() Topics {
+	return Topics{Logins: pki.TopicLogins, Features: pki.TopicFeatures, Decisions: pki.TopicDecisions,
+		Alerts: pki.TopicAlerts, DeadLetter: pki.TopicDeadLetter}
+}
+
+// FeaturesFor is the topic a user's vectors go to.
+func (t Topics) FeaturesFor(user string) string {
+	if t.PerUser {
+		return t.Features + "." + user
+	}
+	return t.Features
+}
+
+// Shared lists the topics that do not depend on users.
+func (t Topics) Shared() []string {
+	out := []string{t.Logins, t.Decisions, t.Alerts, t.DeadLetter}
+	if !t.PerUser {
+		out = append(out, t.Features)
+	}
+	return out
+}
+
+// EnsureTopics creates the topics that do not exist yet, each with
+// partitions partitions (replication factor 1 when replicas is 0). Neither
+// the embedded broker nor a locked-down cluster creates topics on first
+// use, so both go through here.
+func EnsureTopics(ctx context.Context, brokers []string, cfg *tls.Config, partitions, replicas int, topics ...string) error {
+	if replicas <= 0 {
+		replicas = 1
+	}
+	c := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: pki.KafkaTransport(cfg), Timeout: 15 * time.Second}
+	req := &kafka.CreateTopicsRequest{}
+	for _, t := range topics {
+		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: replicas})
+	}
+	var resp *kafka.CreateTopicsResponse
+	var err error
+	// The broker may still be starting: retry connection errors briefly.
+	for attempt := 0; attempt < 20; attempt++ {
+		resp, err = c.CreateTopics(ctx, req)
+		var ne net.Error
+		if err == nil || !(errors.As(err, &ne) || errors.Is(err, kafka.BrokerNotAvailable)) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("create topics: %w", err)
+	}
+	for t, e := range resp.Errors {
+		if e != nil && !errors.Is(e, kafka.TopicAlreadyExists) {
+			return fmt.Errorf("create topic %s: %w", t, e)
+		}
+	}
+	return nil
+}
+
+// Balancer is the partitioner every producer uses: murmur2 of the key, as
+// Java clients do, so a user's logins, vectors and decisions share a
+// partition number in every topic with the same partition count.
+func Balancer() kafka.Balancer { return &kafka.Murmur2Balancer{} }
+
+// NewWriter returns a producer for any of the topics (the topic is set per
+// message) with a small batch timeout (kafka-go's default of 1 s would add
+// a second to every decision).
+func NewWriter(brokers []string, cfg *tls.Config) *kafka.Writer {
+	return &kafka.Writer{Addr: kafka.TCP(brokers...), Transport: pki.KafkaTransport(cfg), Balancer: Balancer(),
+		BatchTimeout: 2 * time.Millisecond, RequiredAcks: kafka.RequireAll, MaxAttempts: 10,
+		WriteBackoffMin: 50 * time.Millisecond, WriteBackoffMax: time.Second}
+}

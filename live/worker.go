@@ -1,0 +1,323 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/wire"
+)
+
+// sessionState is what a worker keeps per session between vectors.
+type sessionState struct {
+	window  *Window
+	alerted bool
+	next    int64 // the seq the window expects next
+	seen    time.Time
+}
+
+// worker processes one partition's messages in order. Only its goroutine
+// touches its sessions.
+type worker struct {
+	s        *Service
+	sessions map[[2]string]*sessionState
+	swept    time.Time
+}
+
+func newWorker(s *Service) *worker {
+	return &worker{s: s, sessions: map[[2]string]*sessionState{}, swept: s.cfg.Now()}
+}
+
+// sessionIdle is how long a session's window stays in memory unused; it is
+// reloaded from the stored decisions if the session comes back.
+const sessionIdle = 30 * time.Minute
+
+func (w *worker) sweep(now time.Time) {
+	if now.Sub(w.swept) < time.Minute {
+		return
+	}
+	w.swept = now
+	for k, st := range w.sessions {
+		if now.Sub(st.seen) > sessionIdle {
+			delete(w.sessions, k)
+		}
+	}
+}
+
+func (w *worker) hook(stage string) {
+	if w.s.cfg.Hooks != nil {
+		w.s.cfg.Hooks(stage)
+	}
+}
+
+// handle processes m and then hands its offset to the committer. An error
+// here happens only when ctx ends (the drain timed out): the offset is then
+// not committed and the message comes back after a restart.
+func (w *worker) handle(ctx context.Context, m kafka.Message) {
+	start := time.Now()
+	w.sweep(w.s.cfg.Now())
+	var err error
+	switch {
+	case m.Topic == w.s.cfg.Topics.Logins:
+		err = w.login(ctx, m)
+	default:
+		err = w.vector(ctx, m, start)
+	}
+	if err != nil {
+		w.s.cfg.Logger.Error("message not processed; it will be redelivered", "topic", m.Topic, "offset", m.Offset, "err", err)
+		return
+	}
+	w.hook("processed")
+	if err := w.s.reader.CommitMessages(ctx, m); err != nil && ctx.Err() == nil {
+		w.s.cfg.Logger.Warn("commit", "err", err)
+	}
+}
+
+func classOf(err error) string {
+	if errors.Is(err, wire.ErrVersion) {
+		return "version"
+	}
+	return "malformed"
+}
+
+func (w *worker) login(ctx context.Context, m kafka.Message) error {
+	s := w.s
+	l, err := wire.DecodeLogin(m.Value)
+	if err != nil {
+		s.deadLetter(ctx, m, err.Error(), classOf(err))
+		return nil
+	}
+	var sess store.Session
+	err = s.retry(ctx, "session", func() error { sess, err = s.cfg.Profiles.Session(ctx, l.User, l.Session); return err })
+	switch {
+	case err == nil:
+		// A redelivered login: answer as before, count nothing again.
+		s.cfg.Stats.Redelivered.Inc()
+		d := wire.Decision{User: l.User, Session: l.Session, Seq: wire.LoginSeq, Accept: sess.Accepted, Reason: sess.Reason, Sent: l.Sent, Redelivered: true}
+		return s.publish(ctx, kafka.Message{Topic: s.cfg.Topics.Decisions, Key: []byte(l.User), Value: wire.EncodeDecision(d)})
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	now := s.cfg.Now()
+	var cred store.Credential
+	err = s.retry(ctx, "credential", func() error { cred, err = s.cfg.Credentials.Credential(ctx, l.User); return err })
+	var res LoginResult
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		res = LoginResult{Reason: "unknown user"}
+	case err != nil:
+		return err
+	default:
+		res = CheckLogin(cred, l.Password, now, s.cfg.Lockout)
+		if res.Failures != cred.Failures || !res.LockedUntil.Equal(cred.LockedUntil) {
+			if err := s.retry(ctx, "set failures", func() error {
+				return s.cfg.Credentials.SetFailures(ctx, l.User, res.Failures, res.LockedUntil)
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	sess = store.Session{ID: l.Session, User: l.User, Client: l.Client, Accepted: res.Accept, Reason: res.Reason, Started: now}
+	if err := s.retry(ctx, "put session", func() error { return s.cfg.Profiles.PutSession(ctx, sess) }); err != nil {
+		return err
+	}
+	result := "accepted"
+	if !res.Accept {
+		result = res.Reason
+	}
+	s.cfg.Stats.Logins.WithLabelValues(result).Inc()
+	// The password is in l; log only the user, session and outcome.
+	s.cfg.Logger.Info("login", "user", l.User, "session", l.Session, "client", l.Client, "result", result)
+	d := wire.Decision{User: l.User, Session: l.Session, Seq: wire.LoginSeq, Accept: res.Accept, Reason: res.Reason, Sent: l.Sent}
+	return s.publish(ctx, kafka.Message{Topic: s.cfg.Topics.Decisions, Key: []byte(l.User), Value: wire.EncodeDecision(d)})
+}
+
+func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) error {
+	s := w.s
+	v, err := wire.DecodeVector(m.Value)
+	if err != nil {
+		s.deadLetter(ctx, m, err.Error(), classOf(err))
+		return nil
+	}
+	if len(v.Values) != s.cfg.NumFeatures {
+		s.deadLetter(ctx, m, fmt.Sprintf("vector of %d values, want %d", len(v.Values), s.cfg.NumFeatures), "length")
+		return nil
+	}
+	k := [2]string{v.User, v.Session}
+	st := w.sessions[k]
+	if st == nil {
+		var reason, class string
+		st, reason, class, err = w.loadSession(ctx, v)
+		if err != nil {
+			return err
+		}
+		if reason != "" {
+			s.deadLetter(ctx, m, reason, class)
+			return nil
+		}
+		w.sessions[k] = st
+	}
+	st.seen = s.cfg.Now()
+	if v.Seq < st.next {
+		// Already decided: a redelivery. Republish the stored decision so a
+		// client that missed it still gets it; count nothing.
+		return w.republish(ctx, v)
+	}
+	mdl, err := s.models.get(ctx, v.User)
+	if errors.Is(err, store.ErrNotFound) {
+		s.deadLetter(ctx, m, "no model for user "+v.User, "no model")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	score := mdl.model.Score(v.Values)
+	now := s.cfg.Now()
+	var inserted bool
+	sv := store.Vector{User: v.User, Session: v.Session, Seq: v.Seq, At: now, Values: v.Values}
+	if err := s.retry(ctx, "put vector", func() (err error) { inserted, err = s.cfg.Profiles.PutVector(ctx, sv); return err }); err != nil {
+		return err
+	}
+	w.hook("vector stored")
+	if inserted {
+		s.cfg.Stats.Vectors.Inc()
+		if ok, ver := s.models.noteVector(v.User, now, s.cfg.Retrain); ok {
+			w.startRetrain(ctx, v.User, ver)
+		}
+	}
+	st.window.Push(score)
+	verdict := Decide(st.window, s.cfg.Threshold, st.alerted)
+	d := store.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Score: score, Mean: st.window.Mean(), Window: st.window.Len(),
+		Threshold: s.cfg.Threshold, Accept: verdict.Accept, Alert: verdict.Alert, ModelVersion: mdl.version, At: now}
+	var decided bool
+	if err := s.retry(ctx, "put decision", func() (err error) { decided, err = s.cfg.Profiles.PutDecision(ctx, d); return err }); err != nil {
+		return err
+	}
+	st.next = v.Seq + 1
+	if !decided {
+		// Stored by an earlier delivery whose offset was not committed.
+		return w.republish(ctx, v)
+	}
+	w.hook("decision stored")
+	if verdict.Alert {
+		st.alerted = true
+		sess, err := s.cfg.Profiles.Session(ctx, v.User, v.Session)
+		if err == nil {
+			sess.Alerted = true
+			err = s.retry(ctx, "put session", func() error { return s.cfg.Profiles.PutSession(ctx, sess) })
+		}
+		if err != nil {
+			return err
+		}
+	}
+	s.cfg.Stats.Decisions.WithLabelValues(fmt.Sprint(verdict.Accept)).Inc()
+	msgs := []kafka.Message{{Topic: s.cfg.Topics.Decisions, Key: []byte(v.User), Value: wire.EncodeDecision(wire.Decision{
+		User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: score, Mean: d.Mean,
+		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, ServiceNanos: time.Since(start).Nanoseconds()})}}
+	if verdict.Alert {
+		s.cfg.Stats.Alerts.Inc()
+		s.cfg.Logger.Info("alert", "user", v.User, "session", v.Session, "seq", v.Seq, "mean", d.Mean)
+		msgs = append(msgs, kafka.Message{Topic: s.cfg.Topics.Alerts, Key: []byte(v.User), Value: wire.EncodeAlert(wire.Alert{
+			User: v.User, Session: v.Session, Seq: v.Seq, Mean: d.Mean, Threshold: d.Threshold, Window: d.Window, At: now.UTC()})})
+	}
+	if err := s.publish(ctx, msgs...); err != nil {
+		return err
+	}
+	s.cfg.Stats.Latency.Observe(time.Since(start).Seconds())
+	return nil
+}
+
+// loadSession builds a session's state from the store: the login must have
+// been accepted, and the window resumes from the stored decisions.
+func (w *worker) loadSession(ctx context.Context, v wire.Vector) (st *sessionState, reason, class string, err error) {
+	s := w.s
+	var sess store.Session
+	err = s.retry(ctx, "session", func() error { sess, err = s.cfg.Profiles.Session(ctx, v.User, v.Session); return err })
+	if errors.Is(err, store.ErrNotFound) {
+		_, cerr := s.cfg.Credentials.Credential(ctx, v.User)
+		if errors.Is(cerr, store.ErrNotFound) {
+			return nil, "unknown user " + v.User, "unknown user", nil
+		}
+		return nil, "no login for session " + v.Session + " of " + v.User, "no login", nil
+	}
+	if err != nil {
+		return nil, "", "", err
+	}
+	if !sess.Accepted {
+		return nil, "session " + v.Session + " was refused at login (" + sess.Reason + ")", "refused session", nil
+	}
+	st = &sessionState{window: NewWindow(s.cfg.Window), alerted: sess.Alerted}
+	var recent []store.Decision
+	err = s.retry(ctx, "recent decisions", func() error {
+		recent, err = s.cfg.Profiles.RecentDecisions(ctx, v.User, v.Session, v.Seq, s.cfg.Window)
+		return err
+	})
+	if err != nil {
+		return nil, "", "", err
+	}
+	for _, d := range recent {
+		st.window.Push(d.Score)
+		st.alerted = st.alerted || d.Alert
+	}
+	st.next = 0
+	if len(recent) > 0 {
+		st.next = recent[len(recent)-1].Seq + 1
+	}
+	// The vector itself may be decided already (redelivery after restart).
+	if _, err := s.cfg.Profiles.Decision(ctx, v.User, v.Session, v.Seq); err == nil {
+		st.next = v.Seq + 1
+		st.window = NewWindow(s.cfg.Window)
+		recent, err = s.cfg.Profiles.RecentDecisions(ctx, v.User, v.Session, v.Seq+1, s.cfg.Window)
+		if err != nil {
+			return nil, "", "", err
+		}
+		for _, d := range recent {
+			st.window.Push(d.Score)
+		}
+	}
+	return st, "", "", nil
+}
+
+func (w *worker) republish(ctx context.Context, v wire.Vector) error {
+	s := w.s
+	s.cfg.Stats.Redelivered.Inc()
+	var d store.Decision
+	var err error
+	err = s.retry(ctx, "decision", func() error { d, err = s.cfg.Profiles.Decision(ctx, v.User, v.Session, v.Seq); return err })
+	if errors.Is(err, store.ErrNotFound) {
+		// Older than the window's start and never decided: nothing to say.
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.publish(ctx, kafka.Message{Topic: s.cfg.Topics.Decisions, Key: []byte(v.User), Value: wire.EncodeDecision(wire.Decision{
+		User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: d.Score, Mean: d.Mean, Window: d.Window,
+		Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, Redelivered: true})})
+}
+
+func (w *worker) startRetrain(ctx context.Context, user string, version int) {
+	s := w.s
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		m, err := s.models.retrain(ctx, user, version, s.cfg.Retrain, s.cfg.Now())
+		// Swap first, count after: a counted retraining is in use.
+		s.models.swap(user, m)
+		switch {
+		case errors.Is(err, errNothingToTrain):
+			s.cfg.Stats.Retrains.WithLabelValues("skipped").Inc()
+			s.cfg.Logger.Info("retrain skipped", "user", user, "err", err)
+		case err != nil:
+			s.cfg.Stats.Retrains.WithLabelValues("error").Inc()
+			s.cfg.Logger.Error("retrain", "user", user, "err", err)
+		default:
+			s.cfg.Stats.Retrains.WithLabelValues("ok").Inc()
+			s.cfg.Logger.Info("retrained", "user", user, "version", m.version)
+		}
+	}()
+}

@@ -1,0 +1,130 @@
+package replay
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/store"
+)
+
+// PlanOptions configure [Plan].
+type PlanOptions struct {
+	// TrainSessions is how many of each user's first sessions train the
+	// model (default: half, at least 1); the rest are replayed.
+	TrainSessions int
+	// Impostors is how many sessions are replayed a second time under
+	// another user's login.
+	Impostors int
+	// MaxActions caps the vectors replayed per session (0 = all).
+	MaxActions int
+	Train      live.TrainOptions
+	RunID      string // prefix of session ids, unique per replay
+	Now        time.Time
+	// Progress, when set, is called after each user is enrolled.
+	Progress func(user string, kept bool)
+}
+
+// Plan enrols users (a generated password each, and a model trained on
+// their first sessions against the other users' unless one is stored) and
+// returns the sessions to replay: each user's remaining sessions, then
+// opts.Impostors of them again under the next user's login.
+func Plan(ctx context.Context, creds store.Credentials, models store.Models, users []UserSessions, o PlanOptions) ([]Session, error) {
+	if len(users) < 2 {
+		return nil, fmt.Errorf("replay: %d users; a model needs other users' actions as impostors, so at least 2", len(users))
+	}
+	if o.RunID == "" {
+		o.RunID = fmt.Sprintf("r%d", time.Now().UnixNano())
+	}
+	split := func(u UserSessions) int {
+		n := o.TrainSessions
+		if n <= 0 {
+			n = max(1, len(u.Sessions)/2)
+		}
+		return min(n, len(u.Sessions)-1)
+	}
+	train := make([][][]float64, len(users))
+	for i, u := range users {
+		if len(u.Sessions) < 2 {
+			return nil, fmt.Errorf("replay: user %s has %d sessions; at least 2 are needed (one to train, one to replay)", u.User, len(u.Sessions))
+		}
+		for _, s := range u.Sessions[:split(u)] {
+			for _, v := range s {
+				train[i] = append(train[i], v.Values)
+			}
+		}
+	}
+	passwords := make([]string, len(users))
+	errs := make([]error, len(users))
+	var mu sync.Mutex
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			passwords[i] = live.NewPassword()
+			var model []byte
+			if _, err := models.LatestModel(ctx, u.User); err != nil {
+				var others [][]float64
+				for j := range users {
+					if j != i {
+						others = append(others, train[j]...)
+					}
+				}
+				if model, err = live.TrainModel(ctx, u.User, 1, train[i], others, o.Train, o.Now); err != nil {
+					errs[i] = err
+					return
+				}
+			}
+			kept, err := live.Enroll(ctx, creds, models, live.Enrolment{User: u.User, Department: "replay", Password: passwords[i], Model: model, Now: o.Now})
+			errs[i] = err
+			if o.Progress != nil && err == nil {
+				mu.Lock()
+				o.Progress(u.User, kept)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	var out []Session
+	cut := func(v []Timed) []Timed {
+		if o.MaxActions > 0 && len(v) > o.MaxActions {
+			return v[:o.MaxActions]
+		}
+		return v
+	}
+	for i, u := range users {
+		for j := split(u); j < len(u.Sessions); j++ {
+			out = append(out, Session{User: u.User, LoginAs: u.User, Password: passwords[i],
+				ID: fmt.Sprintf("%s-%s-%s", o.RunID, u.User, u.IDs[j]), Vectors: cut(u.Sessions[j])})
+		}
+	}
+	genuine := len(out)
+	for k := 0; k < o.Impostors && genuine > 0; k++ {
+		g := out[k%genuine]
+		// The victim is the next user in the list.
+		var victim int
+		for i, u := range users {
+			if u.User == g.User {
+				victim = (i + 1 + k/genuine) % len(users)
+				if victim == i {
+					victim = (i + 1) % len(users)
+				}
+			}
+		}
+		out = append(out, Session{User: g.User, LoginAs: users[victim].User, Password: passwords[victim],
+			ID: fmt.Sprintf("%s-imp%d-%s-as-%s", o.RunID, k, g.User, users[victim].User), Vectors: g.Vectors})
+	}
+	return out, nil
+}
