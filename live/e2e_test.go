@@ -15,14 +15,14 @@ import (
 
 // env is an embedded pipeline: broker, store, and a running service.
 type env struct {
-	t       *testing.T
-	cl      *cluster.Cluster
-	st      store.Profiles
-	creds   store.Credentials
-	svc     *live.Service
-	stop    context.CancelFunc
-	done    chan error
-	cfg     live.Config
+	t     *testing.T
+	cl    *cluster.Cluster
+	st    store.Profiles
+	creds store.Credentials
+	svc   *live.Service
+	stop  context.CancelFunc
+	done  chan error
+	cfg   live.Config
 }
 
 func startEnv(t *testing.T, cfg live.Config) *env {

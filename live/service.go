@@ -47,9 +47,9 @@ type Config struct {
 	// how long a killed instance's partitions wait before reassignment.
 	SessionTimeout time.Duration
 
-	Logger *slog.Logger          // default discard
-	Now    func() time.Time      // default time.Now
-	Stats  *Stats                // default a new one
+	Logger *slog.Logger       // default discard
+	Now    func() time.Time   // default time.Now
+	Stats  *Stats             // default a new one
 	Hooks  func(stage string) // test hook called at pipeline stages; nil in production
 }
 

@@ -70,7 +70,7 @@ func (c *Config) validate() error {
 
 // Summary describes a latency sample in milliseconds.
 type Summary struct {
-	N                          int
+	N                             int
 	Mean, Std, Min, P50, P99, Max float64
 }
 
@@ -130,14 +130,14 @@ type key struct {
 
 // collector receives decisions and matches them to sent vectors.
 type collector struct {
-	mu        sync.Mutex
-	decided   map[key]bool
-	logins    map[string]chan wire.Decision
-	latency   []time.Duration
-	service   []time.Duration
-	perSess   map[string]*SessionResult
-	dups      atomic.Int64
-	nDecided  atomic.Int64
+	mu       sync.Mutex
+	decided  map[key]bool
+	logins   map[string]chan wire.Decision
+	latency  []time.Duration
+	service  []time.Duration
+	perSess  map[string]*SessionResult
+	dups     atomic.Int64
+	nDecided atomic.Int64
 }
 
 func (c *collector) receive(d wire.Decision, now time.Time) {

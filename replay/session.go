@@ -106,7 +106,6 @@ type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
 
-
 // FromDir reads every session under root (dataset.Walk layouts), cleans it
 // and vectorises it. Users come in dataset.Walk's order, sessions in file
 // name order. Unreadable files are reported through problem and skipped.

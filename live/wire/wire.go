@@ -128,8 +128,8 @@ type Decision struct {
 	Window       int       `json:"window"`
 	Threshold    float64   `json:"threshold"`
 	ModelVersion int       `json:"model_version,omitempty"`
-	Sent         time.Time `json:"sent"`               // the client's send time, echoed for latency
-	ServiceNanos int64     `json:"service_ns"`         // fetch to decision stored, in the service
+	Sent         time.Time `json:"sent"`                  // the client's send time, echoed for latency
+	ServiceNanos int64     `json:"service_ns"`            // fetch to decision stored, in the service
 	Redelivered  bool      `json:"redelivered,omitempty"` // a repeat of a stored decision
 }
 

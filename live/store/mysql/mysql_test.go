@@ -19,8 +19,8 @@ func TestMariaDB(t *testing.T) {
 	db := p.MariaDB(t)
 	open := func(t *testing.T) *Store {
 		s, err := Open(context.Background(), Config{
-			DSN:  fmt.Sprintf("scorer@tcp(%s)/mouseauth_t%d", db.Addr, dbSeq.Add(1)),
-			TLS:  p.Client(t, "scorer"), CreateSchema: true})
+			DSN: fmt.Sprintf("scorer@tcp(%s)/mouseauth_t%d", db.Addr, dbSeq.Add(1)),
+			TLS: p.Client(t, "scorer"), CreateSchema: true})
 		if err != nil {
 			t.Fatal(err)
 		}
