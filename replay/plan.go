@@ -110,19 +110,18 @@ func Plan(ctx context.Context, creds store.Credentials, models store.Models, use
 				ID: fmt.Sprintf("%s-%s-%s", o.RunID, u.User, u.IDs[j]), Vectors: cut(u.Sessions[j])})
 		}
 	}
-	genuine := len(out)
-	for k := 0; k < o.Impostors && genuine > 0; k++ {
-		g := out[k%genuine]
-		// The victim is the next user in the list.
-		var victim int
-		for i, u := range users {
-			if u.User == g.User {
-				victim = (i + 1 + k/genuine) % len(users)
-				if victim == i {
-					victim = (i + 1) % len(users)
-				}
-			}
-		}
+	// Impostor k replays a session of user k mod n (its (k div n)-th
+	// replayed session) under the login of the next user in the list, so
+	// impostors spread over users and victims.
+	byUser := map[string][]Session{}
+	for _, x := range out {
+		byUser[x.User] = append(byUser[x.User], x)
+	}
+	for k := 0; k < o.Impostors; k++ {
+		i := k % len(users)
+		own := byUser[users[i].User]
+		g := own[(k/len(users))%len(own)]
+		victim := (i + 1) % len(users)
 		out = append(out, Session{User: g.User, LoginAs: users[victim].User, Password: passwords[victim],
 			ID: fmt.Sprintf("%s-imp%d-%s-as-%s", o.RunID, k, g.User, users[victim].User), Vectors: g.Vectors})
 	}

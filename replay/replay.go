@@ -253,6 +253,9 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 	// A little longer, to see redelivered duplicates that follow a restart.
 	time.Sleep(50 * time.Millisecond)
 	close(progressDone)
+	if cfg.Progress != nil {
+		cfg.Progress(sent.Load(), col.nDecided.Load())
+	}
 	stopReading()
 	readers.Wait()
 

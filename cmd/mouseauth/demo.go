@@ -41,6 +41,10 @@ the same code as its own command:
   5. evaluate threshold     reference protocol, ROC,   DIR/run/run.json
                             alarm thresholds
   6. report                 plots, tables, report.html DIR/run/report.html
+  7. replay                 the live pipeline embedded DIR/live
+                            (Kafka with mTLS, database,
+                            scoring service): an
+                            impostor is caught
 
 It prints where each output is.`,
 		Example: `  mouseauth demo
@@ -138,6 +142,13 @@ func demoLaterStages(opts *DemoOptions, dir, features string) []demoStage {
 		}},
 		{"report", filepath.Join(run, "report.html"), func(ctx context.Context) error {
 			return runCommand(ctx, opts.Factory, NewCmdReport, "report", "--run", run)
+		}},
+		{"live replay", filepath.Join(dir, "live"), func(ctx context.Context) error {
+			// The live pipeline, embedded: broker with mTLS, database,
+			// scoring service; two impostor sessions must raise alerts.
+			return runCommand(ctx, opts.Factory, NewCmdReplay, "replay", "--state", filepath.Join(dir, "live"),
+				"--data", filepath.Join(dir, "logs"), "--users", fmt.Sprint(min(opts.Users, 4)), "--max-actions", "60",
+				"--impostors", "2", "--interval", "10ms", "--trees", "50", "--seed", seed)
 		}},
 	}
 }

@@ -1,15 +1,308 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/preprocess"
+	"github.com/mouseauth/mouseauth/replay"
 )
 
-// NewCmdReplay is a placeholder until its issue lands.
-func NewCmdReplay(f *cli.Factory) *cobra.Command {
-	return &cobra.Command{Use: "replay", Short: "Replay recorded sessions", Hidden: true,
-		RunE: func(*cobra.Command, []string) error { return errors.New("replay: not built yet") }}
+// ReplayOptions are the options of `mouseauth replay`.
+type ReplayOptions struct {
+	IO     *cli.IOStreams
+	Now    func() time.Time
+	Deploy DeployOptions
+
+	Data                     string
+	Users                    []int // user counts, one replay round each
+	Sessions, Actions        int
+	Seed                     uint64
+	TrainSessions, Impostors int
+	MaxActions               int
+	Speed                    float64
+	Interval                 time.Duration
+	Stagger                  time.Duration
+	Wait                     time.Duration
+	NoService                bool
+	Window                   int
+	Threshold                float64
+	Trees                    int
+	Output                   string
+	// Result receives the rounds' results (tests, the demo).
+	Result func([]replay.Result)
+}
+
+// NewCmdReplay builds `mouseauth replay`.
+func NewCmdReplay(f *cli.Factory) *cobra.Command { return newCmdReplay(f, nil) }
+
+func newCmdReplay(f *cli.Factory, runF func(context.Context, *ReplayOptions) error) *cobra.Command {
+	opts := &ReplayOptions{IO: f.IO, Now: f.Now}
+	var users string
+	cmd := &cobra.Command{
+		Use:   "replay",
+		Short: "Replay recorded sessions through the live pipeline and measure it",
+		Long: `Replay drives the live pipeline as many clients at once would. For each user it
+enrols a generated password and a model trained on the user's first sessions
+(unless one is stored), then replays the remaining sessions: it logs in, waits
+for the first factor's answer, extracts features on the client side as the
+deployed design does, and sends each action's vector with its recorded timing
+(--speed times faster, or one every --interval). --impostors K replays K of the
+sessions again under another user's login, to check that alerts fire.
+
+Sessions come from --data (raw DFL or Balabit logs) or are synthesized.
+--users takes a count, a list (1,4,14) or a range (1:14): one round per count,
+each replaying the sessions of the first N users. Per round it reports vectors
+sent, decisions received (each counted once; redeliveries apart), alerts, and
+the latency from send to decision: mean, p50, p99, max.
+
+With no cluster flags, everything runs in this process: the embedded broker
+with mutual TLS, the embedded database and a scoring service. With --brokers
+it talks to a real cluster; --no-service leaves scoring to a running
+'mouseauth live serve'.`,
+		Example: `  # embedded, synthetic users, 2 impostor sessions
+  mouseauth replay --users 6 --impostors 2
+
+  # the enterprise design's load: 1 to 14 users, 10 vectors per 5 s each
+  mouseauth replay --data ../shared/data/dfl --users 1:14 --interval 500ms --max-actions 40
+
+  # against a running 'mouseauth live serve' (see its output for the flags)
+  mouseauth replay --brokers 127.0.0.1:40123 --tls-dir mouseauth-state/pki --no-service`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if opts.Users, err = parseCounts(users); err != nil {
+				return cli.FlagErrorf("--users %q: %v", users, err)
+			}
+			if err := opts.Deploy.validate(); err != nil {
+				return err
+			}
+			if err := cli.ValidateOutput(opts.Output); err != nil {
+				return err
+			}
+			switch {
+			case opts.Speed <= 0:
+				return cli.FlagErrorf("--speed must be positive")
+			case opts.Data == "" && (opts.Sessions < 2 || opts.Actions < 1):
+				return cli.FlagErrorf("--sessions must be at least 2 (one trains, one is replayed) and --actions at least 1")
+			case opts.Impostors < 0 || opts.MaxActions < 0:
+				return cli.FlagErrorf("--impostors and --max-actions cannot be negative")
+			case opts.Window < 1 || opts.Threshold <= 0 || opts.Threshold >= 1:
+				return cli.FlagErrorf("--window must be >= 1 and --threshold in (0, 1)")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return replayRun(cmd.Context(), opts)
+		},
+	}
+	opts.Deploy.bind(cmd.Flags(), "replay")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Data, "data", "", "folder of raw logs (default: synthetic users)")
+	fl.StringVar(&users, "users", "6", "user count, list (1,4,14) or range (1:14); one round each")
+	fl.IntVar(&opts.Sessions, "sessions", 3, "synthetic sessions per user")
+	fl.IntVar(&opts.Actions, "actions", 150, "pointing actions per synthetic session")
+	fl.Uint64Var(&opts.Seed, "seed", 1, "seed of synthesis and training")
+	fl.IntVar(&opts.TrainSessions, "train-sessions", 0, "first sessions of each user that train its model (default: half)")
+	fl.IntVar(&opts.Impostors, "impostors", 2, "sessions replayed again under another user's login")
+	fl.IntVar(&opts.MaxActions, "max-actions", 0, "at most this many vectors per session (0: all)")
+	fl.Float64Var(&opts.Speed, "speed", 1, "replay the recorded timing this many times faster")
+	fl.DurationVar(&opts.Interval, "interval", 0, "send one vector per session every interval instead of the recorded timing (-1ns: as fast as possible)")
+	fl.DurationVar(&opts.Stagger, "stagger", 10*time.Millisecond, "pause between logins")
+	fl.DurationVar(&opts.Wait, "wait", time.Minute, "how long to wait for outstanding decisions")
+	fl.BoolVar(&opts.NoService, "no-service", false, "do not run a scoring service in this process (one runs elsewhere)")
+	fl.IntVar(&opts.Window, "window", 10, "window of the in-process service")
+	fl.Float64Var(&opts.Threshold, "threshold", 0.5, "threshold of the in-process service")
+	fl.IntVar(&opts.Trees, "trees", 100, "trees of the enrolment models")
+	cli.AddOutputFlag(cmd, &opts.Output)
+	return cmd
+}
+
+// parseCounts reads "14", "1,4,14" or "1:14".
+func parseCounts(s string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), ":")
+		a, err := strconv.Atoi(lo)
+		if err != nil || a < 1 {
+			return nil, fmt.Errorf("%q is not a positive count", part)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a {
+				return nil, fmt.Errorf("%q is not a range low:high", part)
+			}
+		}
+		for n := a; n <= b; n++ {
+			out = append(out, n)
+		}
+	}
+	sort.Ints(out)
+	return out, nil
+}
+
+func replayRun(ctx context.Context, opts *ReplayOptions) error {
+	ios := opts.IO
+	maxUsers := opts.Users[len(opts.Users)-1]
+	var users []replay.UserSessions
+	var err error
+	if opts.Data != "" {
+		fmt.Fprintf(ios.ErrOut, "reading sessions from %s\n", opts.Data)
+		users, err = replay.FromDir(ctx, opts.Data, preprocess.Clean, func(e error) { fmt.Fprintln(ios.ErrOut, "warning:", e) })
+		if err != nil {
+			return err
+		}
+		if len(users) < maxUsers {
+			return fmt.Errorf("%s has %d users; --users asks for %d", opts.Data, len(users), maxUsers)
+		}
+		users = users[:maxUsers]
+	} else {
+		fmt.Fprintf(ios.ErrOut, "synthesizing %d users × %d sessions × %d actions (seed %d)\n", maxUsers, opts.Sessions, opts.Actions, opts.Seed)
+		if users, err = replay.Synthetic(ctx, maxUsers, opts.Sessions, opts.Actions, opts.Seed); err != nil {
+			return err
+		}
+	}
+	if len(users) < 2 {
+		return errors.New("replay needs at least 2 users: each model is trained against the other users")
+	}
+	logger := slog.New(slog.NewTextHandler(ios.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	env, err := opts.Deploy.open(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	for _, w := range env.Where {
+		fmt.Fprintln(ios.ErrOut, "replay:", w)
+	}
+	bar := cli.NewProgress(ios, int64(len(users)), "enrolling", "users")
+	sessions, err := replay.Plan(ctx, env.Creds, env.Profiles, users, replay.PlanOptions{
+		TrainSessions: opts.TrainSessions, Impostors: opts.Impostors, MaxActions: opts.MaxActions,
+		Train: live.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)},
+		RunID: fmt.Sprintf("r%d", opts.Now().UnixNano()), Now: opts.Now(),
+		Progress: func(string, bool) { bar.Add(1) }})
+	bar.Done()
+	if err != nil {
+		return err
+	}
+	if env.Topics.PerUser {
+		var topics []string
+		for _, u := range users {
+			topics = append(topics, env.Topics.FeaturesFor(u.User))
+		}
+		if err := live.EnsureTopics(ctx, env.Brokers, env.Scorer, opts.Deploy.Partitions, 0, topics...); err != nil {
+			return err
+		}
+	}
+	var svc *live.Service
+	if !opts.NoService {
+		svc, err = live.New(live.Config{Brokers: env.Brokers, TLS: env.Scorer, Topics: env.Topics, Profiles: env.Profiles,
+			Credentials: env.Creds, Window: opts.Window, Threshold: opts.Threshold, Logger: logger,
+			Retrain: live.RetrainPolicy{Train: live.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)}}})
+		if err != nil {
+			return err
+		}
+		sctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- svc.Run(sctx) }()
+		defer func() {
+			stop()
+			if err := <-done; err != nil {
+				fmt.Fprintln(ios.ErrOut, "scoring service:", err)
+			}
+		}()
+		fmt.Fprintln(ios.ErrOut, "replay: scoring service running in this process")
+	}
+
+	t := &cli.Table{Columns: []string{"users", "sessions", "impostor_sessions", "sent", "decided", "redelivered", "logins_refused",
+		"genuine_alerted", "impostor_alerted", "median_actions_to_alert", "latency_mean_ms", "latency_p50_ms", "latency_p99_ms",
+		"latency_max_ms", "service_mean_ms", "service_p99_ms", "decisions_per_s"}}
+	var results []replay.Result
+	for _, n := range opts.Users {
+		in := map[string]bool{}
+		for _, u := range users[:n] {
+			in[u.User] = true
+		}
+		var round []replay.Session
+		for _, s := range sessions {
+			if in[s.User] && in[s.LoginAs] {
+				round = append(round, s)
+			}
+		}
+		var total int64
+		for _, s := range round {
+			total += int64(len(s.Vectors))
+		}
+		pb := cli.NewProgress(ios, total, fmt.Sprintf("replaying %d users", n), "vectors decided")
+		var last int64
+		res, err := replay.Run(ctx, replay.Config{Brokers: env.Brokers, TLS: env.TLS, Topics: env.Topics, Speed: opts.Speed,
+			Interval: opts.Interval, Stagger: opts.Stagger, Wait: opts.Wait,
+			Progress: func(_, decided int64) { pb.Add(int(decided - last)); last = decided }}, round)
+		pb.Done()
+		if err != nil {
+			return err
+		}
+		results = append(results, res)
+		t.Add(n, len(res.Sessions), res.ImpostorSessions, res.Sent, res.Decided, res.Duplicates, res.Refused,
+			res.GenuineAlerts, res.ImpostorAlerts, medianFirstAlert(res), r2(res.Latency.Mean), r2(res.Latency.P50), r2(res.Latency.P99),
+			r2(res.Latency.Max), r2(res.Service.Mean), r2(res.Service.P99), r2(res.Throughput))
+	}
+	if err := cli.Render(ios.Out, opts.Output, t); err != nil {
+		return err
+	}
+	describeImpostors(ios.ErrOut, results[len(results)-1])
+	if opts.Result != nil {
+		opts.Result(results)
+	}
+	return nil
+}
+
+func r2(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }
+
+func medianFirstAlert(r replay.Result) any {
+	var a []int
+	for _, s := range r.Sessions {
+		if s.Impostor && s.FirstAlert > 0 {
+			a = append(a, s.FirstAlert)
+		}
+	}
+	if len(a) == 0 {
+		return "-"
+	}
+	sort.Ints(a)
+	return a[len(a)/2]
+}
+
+func describeImpostors(w io.Writer, r replay.Result) {
+	for _, s := range r.Sessions {
+		if !s.Impostor {
+			continue
+		}
+		if s.FirstAlert > 0 {
+			fmt.Fprintf(w, "impostor caught: %s's session replayed as %s raised an alert after %d actions\n", s.User, s.LoginAs, s.FirstAlert)
+		} else {
+			fmt.Fprintf(w, "impostor NOT caught: %s's session replayed as %s, %d actions, no alert\n", s.User, s.LoginAs, s.Sent)
+		}
+	}
+	var alerted []string
+	for _, s := range r.Sessions {
+		if !s.Impostor && s.FirstAlert > 0 {
+			alerted = append(alerted, fmt.Sprintf("%s (after %d of %d actions)", s.ID, s.FirstAlert, s.Sent))
+		}
+	}
+	fmt.Fprintf(w, "genuine sessions with an alert: %d of %d", len(alerted), r.GenuineSessions)
+	if len(alerted) > 0 {
+		fmt.Fprintf(w, ": %s", strings.Join(alerted, ", "))
+	}
+	fmt.Fprintln(w)
 }

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/internal/cluster"
+	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/store/embedded"
+	"github.com/mouseauth/mouseauth/live/store/file"
+	"github.com/mouseauth/mouseauth/live/store/mysql"
+	"github.com/mouseauth/mouseauth/pki"
+)
+
+// DeployOptions say where the live pipeline's broker and stores are. With
+// none of the cluster flags, everything is embedded under State.
+type DeployOptions struct {
+	State        string   // embedded state: pki/, kafka/, mouseauth.db
+	Brokers      []string // external Kafka; empty = the embedded broker
+	TLSDir       string   // pki directory with ca.crt and issued/NAME.{crt,key}
+	TLSName      string   // certificate name, default per command (scorer, replay)
+	Partitions   int
+	Profiles     string // embedded | mysql | cassandra
+	MySQLDSNFile string // file holding the DSN; else $MOUSEAUTH_MYSQL_DSN
+	Cassandra    []string
+	Keyspace     string
+	Replication  string
+	ModelsDir    string
+	TopicPerUser bool
+	Getenv       func(string) string
+}
+
+func (o *DeployOptions) bind(fs *pflag.FlagSet, certName string) {
+	o.TLSName = certName
+	fs.StringVar(&o.State, "state", "mouseauth-state", "folder of the embedded default: CA and certificates, broker data, database file")
+	fs.StringSliceVar(&o.Brokers, "brokers", nil, "external Kafka brokers host:port (default: the embedded broker)")
+	fs.StringVar(&o.TLSDir, "tls-dir", "", "pki folder with ca.crt and issued/NAME.crt|key (default: STATE/pki)")
+	fs.StringVar(&o.TLSName, "tls-name", certName, "client certificate name in --tls-dir")
+	fs.IntVar(&o.Partitions, "partitions", 8, "partitions of each topic when creating topics")
+	fs.StringVar(&o.Profiles, "profiles", "", "profile store: embedded, mysql or cassandra (default: cassandra with --cassandra, else mysql when a DSN is set, else embedded)")
+	fs.StringVar(&o.MySQLDSNFile, "mysql-dsn-file", "", "file holding the MySQL DSN user@tcp(host:port)/db (or set MOUSEAUTH_MYSQL_DSN); credentials go there")
+	fs.StringSliceVar(&o.Cassandra, "cassandra", nil, "Cassandra contact points host:port for profiles")
+	fs.StringVar(&o.Keyspace, "keyspace", "mouseauth", "Cassandra keyspace")
+	fs.StringVar(&o.Replication, "replication", "SimpleStrategy:1", "keyspace replication: SimpleStrategy:N or NetworkTopologyStrategy:dc1=N,dc2=M")
+	fs.StringVar(&o.ModelsDir, "models-dir", "", "keep models in this folder (file store) instead of the profile store")
+	fs.BoolVar(&o.TopicPerUser, "topic-per-user", false, "one feature topic per user, as the enterprise design had")
+}
+
+// validate checks the combination before any work.
+func (o *DeployOptions) validate() error {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	switch o.Profiles {
+	case "", "embedded", "mysql", "cassandra":
+	default:
+		return cli.FlagErrorf("--profiles %q: want embedded, mysql or cassandra", o.Profiles)
+	}
+	if len(o.Brokers) > 0 && o.TLSDir == "" {
+		return cli.FlagErrorf("--brokers needs --tls-dir: the pipeline speaks only mutual TLS")
+	}
+	if o.Profiles == "cassandra" && len(o.Cassandra) == 0 {
+		return cli.FlagErrorf("--profiles cassandra needs --cassandra host:port")
+	}
+	if o.Profiles == "mysql" && o.dsnSource() == "" {
+		return cli.FlagErrorf("--profiles mysql needs --mysql-dsn-file or MOUSEAUTH_MYSQL_DSN")
+	}
+	if o.Partitions < 1 {
+		return cli.FlagErrorf("--partitions must be at least 1")
+	}
+	return nil
+}
+
+func (o *DeployOptions) dsnSource() string {
+	if o.MySQLDSNFile != "" {
+		return "file"
+	}
+	if o.Getenv != nil && o.Getenv("MOUSEAUTH_MYSQL_DSN") != "" {
+		return "env"
+	}
+	return ""
+}
+
+func (o *DeployOptions) dsn() (string, error) {
+	if o.MySQLDSNFile != "" {
+		b, err := os.ReadFile(o.MySQLDSNFile)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return o.Getenv("MOUSEAUTH_MYSQL_DSN"), nil
+}
+
+// deployEnv is an opened pipeline environment.
+type deployEnv struct {
+	Brokers  []string
+	TLS      *tls.Config // this command's client certificate
+	Scorer   *tls.Config // the scorer's (embedded only, to run a service in process)
+	Cluster  *cluster.Cluster
+	Profiles store.Profiles
+	Creds    store.Credentials
+	Topics   live.Topics
+	Where    []string // what runs where, for the user
+	closers  []func()
+}
+
+func (e *deployEnv) Close() {
+	for i := len(e.closers) - 1; i >= 0; i-- {
+		e.closers[i]()
+	}
+}
+
+// open starts or connects to what o describes.
+func (o *DeployOptions) open(ctx context.Context, logger *slog.Logger) (_ *deployEnv, err error) {
+	e := &deployEnv{Topics: live.DefaultTopics()}
+	e.Topics.PerUser = o.TopicPerUser
+	defer func() {
+		if err != nil {
+			e.Close()
+		}
+	}()
+	tlsDir := o.TLSDir
+	if len(o.Brokers) == 0 {
+		cl, err := cluster.Start(ctx, cluster.Options{Dir: o.State, Partitions: o.Partitions})
+		if err != nil {
+			return nil, err
+		}
+		e.closers = append(e.closers, cl.Close)
+		e.Cluster, e.Brokers = cl, cl.Brokers
+		if tlsDir == "" {
+			tlsDir = cl.PKIDir
+		}
+		e.Where = append(e.Where, fmt.Sprintf("embedded Kafka broker %s (mTLS, data in %s)", cl.Brokers[0], filepath.Join(o.State, "kafka")))
+		e.Scorer = cl.ScorerTLS
+	} else {
+		e.Brokers = o.Brokers
+		e.Where = append(e.Where, "Kafka "+strings.Join(o.Brokers, ","))
+	}
+	if e.TLS, err = pki.ClientTLSFromDir(tlsDir, o.TLSName, ""); err != nil {
+		return nil, fmt.Errorf("client certificate %q: %w", o.TLSName, err)
+	}
+	if e.Scorer == nil {
+		e.Scorer = e.TLS
+	}
+	if len(o.Brokers) > 0 {
+		if err := live.EnsureTopics(ctx, e.Brokers, e.TLS, o.Partitions, 0, e.Topics.Shared()...); err != nil {
+			return nil, err
+		}
+	}
+
+	if err := o.stores(ctx, e, logger); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// openStores opens only the stores (commands that do not touch Kafka).
+func (o *DeployOptions) openStores(ctx context.Context) (_ *deployEnv, err error) {
+	e := &deployEnv{}
+	defer func() {
+		if err != nil {
+			e.Close()
+		}
+	}()
+	tlsDir := o.TLSDir
+	if tlsDir == "" {
+		tlsDir = filepath.Join(o.State, "pki")
+		if _, err := cluster.EnsurePKI(tlsDir, time.Now()); err != nil {
+			return nil, err
+		}
+	}
+	if e.TLS, err = pki.ClientTLSFromDir(tlsDir, o.TLSName, ""); err != nil {
+		return nil, fmt.Errorf("client certificate %q: %w", o.TLSName, err)
+	}
+	if err := o.stores(ctx, e, nil); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// stores opens the credential and profile stores into e. Credentials live
+// in MySQL when a DSN is given, else in the embedded database; profiles in
+// --profiles, defaulting to Cassandra with --cassandra, else MySQL with a
+// DSN, else the embedded database.
+func (o *DeployOptions) stores(ctx context.Context, e *deployEnv, logger *slog.Logger) error {
+	kind := o.Profiles
+	switch {
+	case kind != "":
+	case len(o.Cassandra) > 0:
+		kind = "cassandra"
+	case o.dsnSource() != "":
+		kind = "mysql"
+	default:
+		kind = "embedded"
+	}
+	var ms *mysql.Store
+	if src := o.dsnSource(); src != "" {
+		dsn, err := o.dsn()
+		if err != nil {
+			return err
+		}
+		if ms, err = mysql.Open(ctx, mysql.Config{DSN: dsn, TLS: e.TLS, CreateSchema: true, Logger: logger}); err != nil {
+			return err
+		}
+		e.closers = append(e.closers, func() { ms.Close() })
+		e.Creds = ms
+		e.Where = append(e.Where, "credentials in MySQL (DSN from "+src+")")
+	}
+	if e.Creds == nil || kind == "embedded" {
+		path := filepath.Join(o.State, "mouseauth.db")
+		es, err := embedded.Open(ctx, path)
+		if err != nil {
+			return err
+		}
+		e.closers = append(e.closers, func() { es.Close() })
+		if e.Creds == nil {
+			e.Creds = es
+			e.Where = append(e.Where, "credentials in "+path)
+		}
+		if kind == "embedded" {
+			e.Profiles = es
+			e.Where = append(e.Where, "profiles in "+path)
+		}
+	}
+	switch kind {
+	case "mysql":
+		e.Profiles = ms
+		e.Where = append(e.Where, "profiles in MySQL")
+	case "cassandra":
+		cs, err := openCassandra(ctx, o, e.TLS)
+		if err != nil {
+			return err
+		}
+		e.closers = append(e.closers, func() { cs.Close() })
+		e.Profiles = cs
+		e.Where = append(e.Where, "profiles in Cassandra "+strings.Join(o.Cassandra, ",")+" keyspace "+o.Keyspace)
+	}
+	if o.ModelsDir != "" {
+		fs, err := file.Open(o.ModelsDir)
+		if err != nil {
+			return err
+		}
+		e.Profiles = store.WithModels(e.Profiles, fs)
+		e.Where = append(e.Where, "models in "+o.ModelsDir)
+	}
+	return nil
+}

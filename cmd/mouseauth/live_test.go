@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/replay"
+)
+
+func TestNewCmdReplay(t *testing.T) {
+	tests := []struct {
+		name, args, wantErr string
+		users               []int
+		check               func(*ReplayOptions) bool
+	}{
+		{name: "defaults", args: "", users: []int{6}, check: func(o *ReplayOptions) bool {
+			return o.Deploy.State == "mouseauth-state" && o.Deploy.TLSName == "replay" && o.Impostors == 2 && o.Speed == 1 && o.Window == 10
+		}},
+		{name: "range", args: "--users 1:3,7 --interval 500ms --max-actions 40", users: []int{1, 2, 3, 7}, check: func(o *ReplayOptions) bool {
+			return o.Interval == 500*time.Millisecond && o.MaxActions == 40
+		}},
+		{name: "bad users", args: "--users 0", wantErr: "not a positive count"},
+		{name: "bad range", args: "--users 5:2", wantErr: "not a range"},
+		{name: "brokers without tls", args: "--brokers k:9093", wantErr: "--brokers needs --tls-dir"},
+		{name: "bad speed", args: "--speed 0", wantErr: "--speed must be positive"},
+		{name: "one session", args: "--sessions 1", wantErr: "--sessions must be at least 2"},
+		{name: "bad profiles", args: "--profiles redis", wantErr: "--profiles \"redis\""},
+		{name: "cassandra without hosts", args: "--profiles cassandra", wantErr: "needs --cassandra"},
+		{name: "mysql without dsn", args: "--profiles mysql", wantErr: "MOUSEAUTH_MYSQL_DSN"},
+		{name: "bad output", args: "-o yaml", wantErr: "yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, _ := cli.TestIO()
+			var got *ReplayOptions
+			cmd := newCmdReplay(&cli.Factory{IO: ios, Now: time.Now}, func(_ context.Context, o *ReplayOptions) error { got = o; return nil })
+			t.Setenv("MOUSEAUTH_MYSQL_DSN", "")
+			err := execArgs(ios, cmd, tt.args)
+			if tt.wantErr != "" {
+				wantUsageError(t, err, tt.wantErr)
+				return
+			}
+			if err != nil || got == nil {
+				t.Fatalf("error %v, run called %v", err, got != nil)
+			}
+			if jsonOf(got.Users) != jsonOf(tt.users) || !tt.check(got) {
+				t.Errorf("options %+v", *got)
+			}
+		})
+	}
+}
+
+func jsonOf(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// TestReplayRunEmbedded runs the whole embedded default through the
+// command: broker, store, service, enrolment, replay, table.
+func TestReplayRunEmbedded(t *testing.T) {
+	ios, _, out, errOut := cli.TestIO()
+	var results []replay.Result
+	opts := &ReplayOptions{IO: ios, Now: time.Now, Users: []int{2, 4}, Sessions: 3, Actions: 60, Seed: 3, Impostors: 2,
+		Speed: 1, Interval: -1, Wait: time.Minute, Window: 10, Threshold: 0.5, Trees: 30, Output: "json",
+		Result: func(r []replay.Result) { results = r }}
+	opts.Deploy = DeployOptions{State: t.TempDir(), TLSName: "replay", Partitions: 4, Getenv: func(string) string { return "" }}
+	if err := replayRun(context.Background(), opts); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(out.String()), &rows); err != nil || len(rows) != 2 {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	for i, r := range rows {
+		if r["sent"] != r["decided"] || r["sent"].(float64) == 0 {
+			t.Errorf("round %d: sent %v decided %v", i, r["sent"], r["decided"])
+		}
+	}
+	if rows[0]["users"].(float64) != 2 || rows[1]["users"].(float64) != 4 || rows[1]["sent"].(float64) <= rows[0]["sent"].(float64) {
+		t.Errorf("rounds: %v", rows)
+	}
+	last := results[len(results)-1]
+	if last.ImpostorSessions != 2 || last.ImpostorAlerts != 2 {
+		t.Errorf("impostors %d, alerted %d", last.ImpostorSessions, last.ImpostorAlerts)
+	}
+	if !strings.Contains(errOut.String(), "impostor caught:") {
+		t.Errorf("stderr does not report the impostor:\n%s", errOut)
+	}
+	// The state survives: a second run reuses the CA, the broker's data and
+	// the stored models.
+	opts.Users = []int{2}
+	if err := replayRun(context.Background(), opts); err != nil {
+		t.Fatalf("second run: %v\n%s", err, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(opts.Deploy.State, "pki", "ca.crt")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServeAndReplay runs `live serve` on the embedded default and a
+// `replay --no-service` client against it, as two terminals would, and
+// checks /healthz, /metrics and the drain on shutdown.
+func TestServeAndReplay(t *testing.T) {
+	state := t.TempDir()
+	ios, _, _, serveErr := cli.TestIO()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	sopts := &ServeOptions{IO: ios, Window: 10, Threshold: 0.5, Retrain: -1, Trees: 10, Seed: 1, Group: "g",
+		Listen: "127.0.0.1:0", LogLevel: "warn", Lockout: 5, LockFor: time.Minute, Ready: func(a string) { ready <- a }}
+	sopts.Deploy = DeployOptions{State: state, TLSName: "scorer", Partitions: 4, Getenv: func(string) string { return "" }}
+	done := make(chan error, 1)
+	go func() { done <- serveRun(ctx, sopts) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("serve stopped: %v\n%s", err, serveErr)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve not ready after 30 s")
+	}
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
+		t.Fatalf("/healthz: %d %q", code, body)
+	}
+	// The broker address is in serve's output; the client reads it the
+	// same way a user would.
+	var brokers string
+	for _, line := range strings.Split(serveErr.String(), "\n") {
+		if i := strings.Index(line, "--brokers "); i >= 0 {
+			brokers = strings.Fields(line[i+len("--brokers "):])[0]
+		}
+	}
+	if brokers == "" {
+		t.Fatalf("serve did not print the replay command:\n%s", serveErr)
+	}
+	rios, _, _, rerr := cli.TestIO()
+	var results []replay.Result
+	ropts := &ReplayOptions{IO: rios, Now: time.Now, Users: []int{3}, Sessions: 2, Actions: 40, Seed: 5, Impostors: 1,
+		Speed: 1, Interval: -1, Wait: time.Minute, Window: 10, Threshold: 0.5, Trees: 20, Output: "table", NoService: true,
+		Result: func(r []replay.Result) { results = r }}
+	ropts.Deploy = DeployOptions{State: state, Brokers: []string{brokers}, TLSDir: filepath.Join(state, "pki"), TLSName: "replay",
+		Partitions: 4, Getenv: func(string) string { return "" }}
+	if err := replayRun(context.Background(), ropts); err != nil {
+		t.Fatalf("replay: %v\n%s", err, rerr)
+	}
+	if r := results[0]; r.Sent == 0 || r.Decided != r.Sent || r.ImpostorAlerts != 1 {
+		t.Fatalf("replay against serve: sent %d decided %d impostor alerts %d", r.Sent, r.Decided, r.ImpostorAlerts)
+	}
+	code, metrics := get("/metrics")
+	if code != 200 || !strings.Contains(metrics, "mouseauth_decisions_total") || !strings.Contains(metrics, "mouseauth_decision_seconds_bucket") {
+		t.Fatalf("/metrics: %d\n%.500s", code, metrics)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve after SIGTERM-like cancel: %v", err)
+	}
+	if !strings.Contains(serveErr.String(), "stopped after") {
+		t.Errorf("no drain summary:\n%s", serveErr)
+	}
+	if strings.Contains(serveErr.String()+rerr.String(), "password=") {
+		t.Error("a password was logged")
+	}
+}
