@@ -74,8 +74,11 @@ it talks to a real cluster; --no-service leaves scoring to a running
 		Example: `  # embedded, synthetic users, 2 impostor sessions
   mouseauth replay --users 6 --impostors 2
 
-  # the enterprise design's load: 1 to 14 users, 10 vectors per 5 s each
-  mouseauth replay --data ../shared/data/dfl --users 1:14 --interval 500ms --max-actions 40
+  # the enterprise design's load: 14 users, 10 vectors per 5 s each
+  mouseauth replay --users 14 --interval 500ms --max-actions 40 --impostors 4
+
+  # recorded sessions at 20x their real speed
+  mouseauth replay --data ../shared/data/balabit/training_files --users 10 --speed 20 --max-actions 300
 
   # against a running 'mouseauth live serve' (see its output for the flags)
   mouseauth replay --brokers 127.0.0.1:40123 --tls-dir mouseauth-state/pki --no-service`,

@@ -1,0 +1,104 @@
+package replay
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mouseauth/mouseauth/live/store/embedded"
+)
+
+func TestSummarize(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 100; i++ {
+		d = append(d, time.Duration(i)*time.Millisecond)
+	}
+	s := Summarize(d)
+	if s.N != 100 || s.Min != 1 || s.Max != 100 || math.Abs(s.Mean-50.5) > 1e-9 || s.P50 != 50 || s.P99 != 99 {
+		t.Fatalf("Summarize(1..100 ms) = %+v", s)
+	}
+	if s := Summarize(nil); s.N != 0 {
+		t.Fatalf("Summarize(nil) = %+v", s)
+	}
+}
+
+func TestSyntheticAndVectorize(t *testing.T) {
+	us, err := Synthetic(context.Background(), 2, 2, 20, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(us) != 2 || us[0].User != "User1" || len(us[0].Sessions) != 2 {
+		t.Fatalf("users %+v", us)
+	}
+	for _, u := range us {
+		for _, s := range u.Sessions {
+			if len(s) < 10 {
+				t.Fatalf("%s: %d vectors from 20 pointing actions (fewer than 10)", u.User, len(s))
+			}
+			for i := 1; i < len(s); i++ {
+				if s[i].At < s[i-1].At || len(s[i].Values) != 39 {
+					t.Fatalf("%s vector %d: at %v after %v, %d values", u.User, i, s[i].At, s[i-1].At, len(s[i].Values))
+				}
+			}
+		}
+	}
+	again, _ := Synthetic(context.Background(), 2, 2, 20, 9)
+	if again[1].Sessions[1][5].Values[7] != us[1].Sessions[1][5].Values[7] {
+		t.Fatal("the same seed gave other vectors")
+	}
+}
+
+func TestPlan(t *testing.T) {
+	ctx := context.Background()
+	st, err := embedded.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	us, err := Synthetic(ctx, 3, 3, 20, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := Plan(ctx, st, st, us, PlanOptions{Impostors: 4, MaxActions: 7, RunID: "x", Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 users × (3 sessions − 1 training) genuine, then 4 impostors.
+	if len(ss) != 10 {
+		t.Fatalf("%d sessions, want 10", len(ss))
+	}
+	victims := map[string]bool{}
+	for i, s := range ss {
+		if len(s.Vectors) != 7 {
+			t.Errorf("session %s: %d vectors, want --max-actions 7", s.ID, len(s.Vectors))
+		}
+		if s.Impostor() != (i >= 6) {
+			t.Errorf("session %d %s: impostor %v", i, s.ID, s.Impostor())
+		}
+		if s.Impostor() {
+			victims[s.User+">"+s.LoginAs] = true
+		}
+		if c, err := st.Credential(ctx, s.LoginAs); err != nil || strings.Contains(c.Hash, s.Password) {
+			t.Fatalf("credential of %s: %v", s.LoginAs, err)
+		}
+	}
+	if len(victims) != 3 {
+		t.Errorf("impostor pairs %v: want them spread over the 3 users", victims)
+	}
+	for _, u := range us {
+		if m, err := st.LatestModel(ctx, u.User); err != nil || m.Version != 1 {
+			t.Fatalf("model of %s: v%d %v", u.User, m.Version, err)
+		}
+	}
+	if _, err := Plan(ctx, st, st, us[:1], PlanOptions{}); err == nil || !strings.Contains(err.Error(), "at least 2") {
+		t.Errorf("one user: %v", err)
+	}
+	short := append([]UserSessions(nil), us...)
+	short[0].Sessions = short[0].Sessions[:1]
+	if _, err := Plan(ctx, st, st, short, PlanOptions{}); err == nil || !strings.Contains(err.Error(), "at least 2 are needed") {
+		t.Errorf("one session: %v", err)
+	}
+}
