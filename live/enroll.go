@@ -17,13 +17,19 @@ type Enrolment struct {
 	Password         string // hashed with argon2id here; never stored
 	Model            []byte // classify model file bytes; nil keeps the stored one
 	Now              time.Time
+	// Argon2 overrides DefaultArgon2 (load tests enrol thousands of users).
+	Argon2 *Argon2Params
 }
 
 // Enroll stores the credential (replacing an older one, with no failures)
 // and, when given, the model as version 1. A user who already has a model
 // keeps it, and Enroll reports kept = true.
 func Enroll(ctx context.Context, creds store.Credentials, models store.Models, e Enrolment) (kept bool, err error) {
-	hash, err := HashPassword(e.Password, DefaultArgon2)
+	params := DefaultArgon2
+	if e.Argon2 != nil {
+		params = *e.Argon2
+	}
+	hash, err := HashPassword(e.Password, params)
 	if err != nil {
 		return false, err
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/mouseauth/mouseauth/live/store"
-	"github.com/mouseauth/mouseauth/live/wire"
 	"github.com/mouseauth/mouseauth/pki"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
@@ -211,8 +210,22 @@ func (s *Service) Run(ctx context.Context) error {
 			go func() {
 				defer wg.Done()
 				w := newWorker(s)
+				batch := make([]kafka.Message, 0, maxBatch)
 				for m := range ch {
-					w.handle(work, m)
+					batch = append(batch[:0], m)
+				fill:
+					for len(batch) < maxBatch {
+						select {
+						case m, ok := <-ch:
+							if !ok {
+								break fill
+							}
+							batch = append(batch, m)
+						default:
+							break fill
+						}
+					}
+					w.handleBatch(work, batch)
 				}
 			}()
 		}
@@ -253,12 +266,6 @@ func (s *Service) publish(ctx context.Context, msgs ...kafka.Message) error {
 	}
 }
 
-func (s *Service) deadLetter(ctx context.Context, m kafka.Message, reason string, class string) {
-	s.cfg.Stats.DeadLetters.WithLabelValues(class).Inc()
-	s.cfg.Logger.Warn("dead letter", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "reason", reason)
-	x := wire.DeadLetter{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: string(m.Key), Reason: reason, Value: m.Value, At: s.cfg.Now().UTC()}
-	_ = s.publish(ctx, kafka.Message{Topic: s.cfg.Topics.DeadLetter, Key: m.Key, Value: wire.EncodeDeadLetter(x)})
-}
 
 // retry runs f until it succeeds or ctx ends: a store that is restarting
 // (MariaDB, a Cassandra node) stalls the partition instead of losing the

@@ -120,7 +120,9 @@ type Result struct {
 	Latency                           Summary // send to decision received
 	Service                           Summary // the service's own time per vector
 	Elapsed                           time.Duration
-	Throughput                        float64 // decisions per second over the replay
+	// Span runs from the first vector sent to the last decision received.
+	Span       time.Duration
+	Throughput float64 // decisions per second over Span
 }
 
 type key struct {
@@ -138,6 +140,8 @@ type collector struct {
 	perSess  map[string]*SessionResult
 	dups     atomic.Int64
 	nDecided atomic.Int64
+	// firstSend and lastDecided bound the span throughput is measured over.
+	firstSend, lastDecided time.Time
 }
 
 func (c *collector) receive(d wire.Decision, now time.Time) {
@@ -163,6 +167,7 @@ func (c *collector) receive(d wire.Decision, now time.Time) {
 	}
 	c.decided[k] = true
 	c.nDecided.Add(1)
+	c.lastDecided = now
 	sr.Decided++
 	if !d.Accept {
 		sr.Rejected++
@@ -282,8 +287,9 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 			}
 		}
 	}
-	if secs := r.Elapsed.Seconds(); secs > 0 {
-		r.Throughput = float64(r.Decided) / secs
+	if !col.firstSend.IsZero() && col.lastDecided.After(col.firstSend) {
+		r.Span = col.lastDecided.Sub(col.firstSend)
+		r.Throughput = float64(r.Decided) / r.Span.Seconds()
 	}
 	if r.Decided < r.Sent && ctx.Err() == nil {
 		errs = append(errs, fmt.Errorf("replay: %d of %d vectors got no decision within %v", r.Sent-r.Decided, r.Sent, cfg.Wait))
@@ -340,6 +346,9 @@ func play(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, s Se
 		sent.Add(1)
 		col.mu.Lock()
 		sr.Sent++
+		if col.firstSend.IsZero() {
+			col.firstSend = time.Now()
+		}
 		col.mu.Unlock()
 	}
 	return nil

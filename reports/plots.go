@@ -338,3 +338,36 @@ func sortedSummary(s []evaluate.WindowSummary) []evaluate.WindowSummary {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Window < out[j].Window })
 	return out
 }
+
+// Series is one line of a [LinePlot].
+type Series struct {
+	Label string
+	X, Y  []float64
+}
+
+// LinePlot draws series as lines with points (bench figures: latency
+// against users, throughput against offered rate). With logX the x axis is
+// logarithmic.
+func LinePlot(title, x, y string, logX bool, series ...Series) (*plot.Plot, error) {
+	p := newPlot(title, x, y)
+	if logX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	for i, s := range series {
+		pts := finiteXYs(s.X, s.Y)
+		l, sc, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return nil, err
+		}
+		style(l, i)
+		sc.Color = l.Color
+		p.Add(l, sc)
+		if s.Label != "" {
+			p.Legend.Add(s.Label, l, sc)
+		}
+	}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	return p, nil
+}

@@ -63,54 +63,12 @@ func Write(ctx context.Context, dir string, run *evaluate.Run, opts Options) ([]
 		written = append(written, path)
 		return nil
 	}
-
-	rendered := make([]Rendered, 0, len(figs))
-	for _, f := range figs {
-		if err := ctx.Err(); err != nil {
-			return written, err
-		}
-		png, err := RenderPNG(f.Plot)
-		if err != nil {
-			return written, fmt.Errorf("figure %s: %w", f.Name, err)
-		}
-		svg, err := RenderSVG(f.Plot)
-		if err != nil {
-			return written, fmt.Errorf("figure %s: %w", f.Name, err)
-		}
-		base := filepath.Join(dir, PlotsDir, f.Name)
-		if err := write(base+".png", png); err != nil {
-			return written, err
-		}
-		if err := write(base+".svg", svg); err != nil {
-			return written, err
-		}
-		rendered = append(rendered, Rendered{Figure: f, PNG: png, SVG: svg})
-		step()
+	rendered, err := writeFigures(ctx, dir, figs, write, step)
+	if err != nil {
+		return written, err
 	}
-
-	for _, t := range tables {
-		if err := ctx.Err(); err != nil {
-			return written, err
-		}
-		base := filepath.Join(dir, TablesDir, t.Name)
-		var md bytes.Buffer
-		fmt.Fprintf(&md, "# %s\n\n", t.Title)
-		if err := cli.RenderMarkdown(&md, Display(t.Table)); err != nil {
-			return written, err
-		}
-		if err := write(base+".md", md.Bytes()); err != nil {
-			return written, err
-		}
-		for _, format := range []string{cli.FormatCSV, cli.FormatJSON} {
-			var b bytes.Buffer
-			if err := cli.Render(&b, format, t.Table); err != nil {
-				return written, fmt.Errorf("table %s as %s: %w", t.Name, format, err)
-			}
-			if err := write(base+"."+format, b.Bytes()); err != nil {
-				return written, err
-			}
-		}
-		step()
+	if err := writeTables(ctx, dir, tables, write, step); err != nil {
+		return written, err
 	}
 
 	var page bytes.Buffer
@@ -122,4 +80,82 @@ func Write(ctx context.Context, dir string, run *evaluate.Run, opts Options) ([]
 	}
 	step()
 	return written, nil
+}
+
+// WriteFiles writes tables (dir/tables/NAME.md, .csv, .json) and figures
+// (dir/plots/NAME.png, .svg) without a page, for bench results, and returns
+// the paths written.
+func WriteFiles(ctx context.Context, dir string, tables []NamedTable, figs []Figure) ([]string, error) {
+	for _, d := range []string{filepath.Join(dir, PlotsDir), filepath.Join(dir, TablesDir)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("create report directory: %w", err)
+		}
+	}
+	var written []string
+	write := func(path string, data []byte) error {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		written = append(written, path)
+		return nil
+	}
+	if _, err := writeFigures(ctx, dir, figs, write, func() {}); err != nil {
+		return written, err
+	}
+	return written, writeTables(ctx, dir, tables, write, func() {})
+}
+
+func writeFigures(ctx context.Context, dir string, figs []Figure, write func(string, []byte) error, step func()) ([]Rendered, error) {
+	rendered := make([]Rendered, 0, len(figs))
+	for _, f := range figs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		png, err := RenderPNG(f.Plot)
+		if err != nil {
+			return nil, fmt.Errorf("figure %s: %w", f.Name, err)
+		}
+		svg, err := RenderSVG(f.Plot)
+		if err != nil {
+			return nil, fmt.Errorf("figure %s: %w", f.Name, err)
+		}
+		base := filepath.Join(dir, PlotsDir, f.Name)
+		if err := write(base+".png", png); err != nil {
+			return nil, err
+		}
+		if err := write(base+".svg", svg); err != nil {
+			return nil, err
+		}
+		rendered = append(rendered, Rendered{Figure: f, PNG: png, SVG: svg})
+		step()
+	}
+	return rendered, nil
+}
+
+func writeTables(ctx context.Context, dir string, tables []NamedTable, write func(string, []byte) error, step func()) error {
+	for _, t := range tables {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		base := filepath.Join(dir, TablesDir, t.Name)
+		var md bytes.Buffer
+		fmt.Fprintf(&md, "# %s\n\n", t.Title)
+		if err := cli.RenderMarkdown(&md, Display(t.Table)); err != nil {
+			return err
+		}
+		if err := write(base+".md", md.Bytes()); err != nil {
+			return err
+		}
+		for _, format := range []string{cli.FormatCSV, cli.FormatJSON} {
+			var b bytes.Buffer
+			if err := cli.Render(&b, format, t.Table); err != nil {
+				return fmt.Errorf("table %s as %s: %w", t.Name, format, err)
+			}
+			if err := write(base+"."+format, b.Bytes()); err != nil {
+				return err
+			}
+		}
+		step()
+	}
+	return nil
 }

@@ -9,9 +9,11 @@ import (
 // NewCmdBench is the bench command group: commands that measure and print
 // their figures beside a peer measured in the same run.
 func NewCmdBench(f *cli.Factory) *cobra.Command {
-	return group("bench", "Measure speed: feature extraction, training and scoring, evaluation",
+	return group("bench", "Measure speed: features, training and scoring, evaluation, model loading, the live pipeline",
 		`  mouseauth bench features --data ../shared/data/balabit/training_files
   mouseauth bench classify --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv
-  mouseauth bench evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv`,
-		newCmdBenchFeatures(f), newCmdBenchClassify(f), newCmdBenchEvaluate(f))
+  mouseauth bench evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv
+  mouseauth bench model-load --stores file,embedded --users 9
+  mouseauth bench pipeline --users 1:14`,
+		newCmdBenchFeatures(f), newCmdBenchClassify(f), newCmdBenchEvaluate(f), newCmdBenchPipeline(f), newCmdBenchModelLoad(f))
 }

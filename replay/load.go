@@ -1,0 +1,109 @@
+package replay
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/store"
+)
+
+// LoadOptions configure [PlanLoad].
+type LoadOptions struct {
+	Users   int // load users to enrol
+	Vectors int // vectors each sends
+	Train   live.TrainOptions
+	Argon2  live.Argon2Params // cheap hashing: the load is on the second factor
+	RunID   string
+	Now     time.Time
+	// Progress, when set, is called as users are enrolled.
+	Progress func(done int)
+}
+
+// PlanLoad enrols o.Users load users named load00001, ... for a load test.
+// Only the base users' models are trained (on their first session); load
+// user k gets base user k mod len(base)'s model and replays that user's
+// later sessions' vectors, cycled to o.Vectors, so scores look like a
+// genuine user's.
+func PlanLoad(ctx context.Context, creds store.Credentials, models store.Models, base []UserSessions, o LoadOptions) ([]Session, error) {
+	if len(base) < 2 {
+		return nil, fmt.Errorf("replay: %d base users; at least 2 are needed", len(base))
+	}
+	train := make([][][]float64, len(base))
+	var pool [][][]float64 // replayable vectors per base user
+	for i, u := range base {
+		if len(u.Sessions) < 2 {
+			return nil, fmt.Errorf("replay: base user %s has %d sessions, want 2 or more", u.User, len(u.Sessions))
+		}
+		for _, v := range u.Sessions[0] {
+			train[i] = append(train[i], v.Values)
+		}
+		var p [][]float64
+		for _, s := range u.Sessions[1:] {
+			for _, v := range s {
+				p = append(p, v.Values)
+			}
+		}
+		pool = append(pool, p)
+	}
+	modelsOf := make([][]byte, len(base))
+	var wg sync.WaitGroup
+	errs := make([]error, len(base))
+	for i, u := range base {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var others [][]float64
+			for j := range base {
+				if j != i {
+					others = append(others, train[j]...)
+				}
+			}
+			modelsOf[i], errs[i] = live.TrainModel(ctx, u.User, 1, train[i], others, o.Train, o.Now)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]Session, o.Users)
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0)*2)
+	var mu sync.Mutex
+	var firstErr error
+	done := 0
+	for k := range out {
+		b := k % len(base)
+		name := fmt.Sprintf("load%05d", k+1)
+		pw := live.NewPassword()
+		vs := make([]Timed, o.Vectors)
+		for i := range vs {
+			vs[i] = Timed{Values: pool[b][(k+i)%len(pool[b])]}
+		}
+		out[k] = Session{User: name, LoginAs: name, Password: pw, ID: fmt.Sprintf("%s-%s", o.RunID, name), Vectors: vs}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			a := o.Argon2
+			_, err := live.Enroll(ctx, creds, models, live.Enrolment{User: name, Department: "load", Password: pw,
+				Model: modelsOf[b], Now: o.Now, Argon2: &a})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			done++
+			if o.Progress != nil {
+				o.Progress(done)
+			}
+		}()
+	}
+	wg.Wait()
+	return out, firstErr
+}
