@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -44,18 +45,32 @@ func (t Topics) Shared() []string {
 	return out
 }
 
-// EnsureTopics creates the topics that do not exist yet, each with
-// partitions partitions (replication factor 1 when replicas is 0). Neither
-// the embedded broker nor a locked-down cluster creates topics on first
-// use, so both go through here.
-func EnsureTopics(ctx context.Context, brokers []string, cfg *tls.Config, partitions, replicas int, topics ...string) error {
+// TopicSpec is how [EnsureTopics] creates topics.
+type TopicSpec struct {
+	Partitions int           // default 8
+	Replicas   int           // replication factor, default 1
+	Retention  time.Duration // retention.ms; 0 leaves the broker's default
+}
+
+// EnsureTopics creates the topics that do not exist yet. Neither the
+// embedded broker nor a locked-down cluster creates topics on first use, so
+// both go through here.
+func EnsureTopics(ctx context.Context, brokers []string, cfg *tls.Config, spec TopicSpec, topics ...string) error {
+	partitions, replicas := spec.Partitions, spec.Replicas
+	if partitions <= 0 {
+		partitions = 8
+	}
 	if replicas <= 0 {
 		replicas = 1
+	}
+	var entries []kafka.ConfigEntry
+	if spec.Retention > 0 {
+		entries = append(entries, kafka.ConfigEntry{ConfigName: "retention.ms", ConfigValue: strconv.FormatInt(spec.Retention.Milliseconds(), 10)})
 	}
 	c := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: pki.KafkaTransport(cfg), Timeout: 15 * time.Second}
 	req := &kafka.CreateTopicsRequest{}
 	for _, t := range topics {
-		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: replicas})
+		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: replicas, ConfigEntries: entries})
 	}
 	var resp *kafka.CreateTopicsResponse
 	var err error

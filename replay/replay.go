@@ -125,18 +125,13 @@ type Result struct {
 	Throughput float64 // decisions per second over Span
 }
 
-type key struct {
-	session string
-	seq     int64
-}
-
 // collector receives decisions and matches them to sent vectors.
 type collector struct {
 	mu       sync.Mutex
-	decided  map[key]bool
+	got      map[string][]bool // per session, by seq: decided already
 	logins   map[string]chan wire.Decision
-	latency  []time.Duration
-	service  []time.Duration
+	latency  *Sampler
+	service  *Sampler
 	perSess  map[string]*SessionResult
 	dups     atomic.Int64
 	nDecided atomic.Int64
@@ -160,12 +155,15 @@ func (c *collector) receive(d wire.Decision, now time.Time) {
 	if !ok {
 		return // another client's session
 	}
-	k := key{d.Session, d.Seq}
-	if c.decided[k] {
+	got := c.got[d.Session]
+	if d.Seq < 0 || d.Seq >= int64(len(got)) {
+		return // not a seq this replay sent
+	}
+	if got[d.Seq] {
 		c.dups.Add(1)
 		return
 	}
-	c.decided[k] = true
+	got[d.Seq] = true
 	c.nDecided.Add(1)
 	c.lastDecided = now
 	sr.Decided++
@@ -176,8 +174,8 @@ func (c *collector) receive(d wire.Decision, now time.Time) {
 		sr.FirstAlert = int(d.Seq) + 1
 	}
 	if !d.Redelivered {
-		c.latency = append(c.latency, now.Sub(d.Sent))
-		c.service = append(c.service, time.Duration(d.ServiceNanos))
+		c.latency.Add(now.Sub(d.Sent))
+		c.service.Add(time.Duration(d.ServiceNanos))
 	}
 }
 
@@ -189,7 +187,8 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 		return Result{}, err
 	}
 	start := time.Now()
-	col := &collector{decided: map[key]bool{}, logins: map[string]chan wire.Decision{}, perSess: map[string]*SessionResult{}}
+	col := &collector{got: map[string][]bool{}, logins: map[string]chan wire.Decision{}, perSess: map[string]*SessionResult{},
+		latency: NewSampler(1), service: NewSampler(2)}
 	users := map[string]bool{}
 	for _, s := range sessions {
 		if _, dup := col.perSess[s.ID]; dup {
@@ -197,6 +196,7 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 		}
 		col.perSess[s.ID] = &SessionResult{User: s.User, LoginAs: s.LoginAs, ID: s.ID, Impostor: s.Impostor()}
 		col.logins[s.ID] = make(chan wire.Decision, 1)
+		col.got[s.ID] = make([]bool, len(s.Vectors))
 		users[s.LoginAs] = true
 	}
 	readCtx, stopReading := context.WithCancel(ctx)
@@ -267,7 +267,7 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 	col.mu.Lock()
 	defer col.mu.Unlock()
 	r := Result{Users: len(users), Sent: sent.Load(), Decided: col.nDecided.Load(), Duplicates: col.dups.Load(),
-		Latency: Summarize(col.latency), Service: Summarize(col.service), Elapsed: time.Since(start)}
+		Latency: col.latency.Summary(), Service: col.service.Summary(), Elapsed: time.Since(start)}
 	for _, s := range sessions {
 		sr := *col.perSess[s.ID]
 		r.Sessions = append(r.Sessions, sr)

@@ -102,3 +102,28 @@ func TestPlan(t *testing.T) {
 		t.Errorf("one session: %v", err)
 	}
 }
+
+func TestSamplerMatchesSummarize(t *testing.T) {
+	var d []time.Duration
+	s := NewSampler(1)
+	for i := 0; i < 5000; i++ {
+		v := time.Duration((i*7919)%1000+1) * time.Microsecond
+		d = append(d, v)
+		s.Add(v)
+	}
+	a, b := Summarize(d), s.Summary()
+	if a.N != b.N || math.Abs(a.Mean-b.Mean) > 1e-9 || math.Abs(a.Std-b.Std) > 1e-9 || a.Min != b.Min || a.Max != b.Max || a.P50 != b.P50 || a.P99 != b.P99 {
+		t.Fatalf("below the reservoir size the sampler is exact:\nSummarize %+v\nSampler   %+v", a, b)
+	}
+	// Past the reservoir size memory stays bounded and quantiles stay close.
+	big := NewSampler(2)
+	for i := 0; i < 3*reservoirSize; i++ {
+		big.Add(time.Duration(i%1000) * time.Millisecond)
+	}
+	if len(big.res) != reservoirSize {
+		t.Fatalf("reservoir holds %d values", len(big.res))
+	}
+	if got := big.Summary(); math.Abs(got.P99-990) > 5 || math.Abs(got.P50-500) > 10 || got.Max != 999 {
+		t.Fatalf("uniform 0..999 ms: %+v", got)
+	}
+}

@@ -194,7 +194,7 @@ func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 		for _, s := range all {
 			topics = append(topics, env.Topics.FeaturesFor(s.LoginAs))
 		}
-		if err := live.EnsureTopics(ctx, env.Brokers, env.Scorer, opts.Deploy.Partitions, 0, topics...); err != nil {
+		if err := env.EnsureTopics(ctx, opts.Deploy.Partitions, topics...); err != nil {
 			return err
 		}
 	}

@@ -142,7 +142,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		for _, u := range users {
 			topics = append(topics, env.Topics.FeaturesFor(u))
 		}
-		if err := live.EnsureTopics(ctx, env.Brokers, env.Scorer, opts.Deploy.Partitions, 0, topics...); err != nil {
+		if err := env.EnsureTopics(ctx, opts.Deploy.Partitions, topics...); err != nil {
 			return err
 		}
 		cfg.Users = users

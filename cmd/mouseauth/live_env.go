@@ -115,6 +115,15 @@ type deployEnv struct {
 	closers  []func()
 }
 
+// EnsureTopics creates topics (per-user feature topics) on the embedded
+// broker, with its retention, or on the cluster.
+func (e *deployEnv) EnsureTopics(ctx context.Context, partitions int, topics ...string) error {
+	if e.Cluster != nil {
+		return e.Cluster.EnsureTopics(ctx, topics...)
+	}
+	return live.EnsureTopics(ctx, e.Brokers, e.Scorer, live.TopicSpec{Partitions: partitions}, topics...)
+}
+
 func (e *deployEnv) Close() {
 	for i := len(e.closers) - 1; i >= 0; i-- {
 		e.closers[i]()
@@ -154,7 +163,7 @@ func (o *DeployOptions) open(ctx context.Context, logger *slog.Logger) (_ *deplo
 		e.Scorer = e.TLS
 	}
 	if len(o.Brokers) > 0 {
-		if err := live.EnsureTopics(ctx, e.Brokers, e.TLS, o.Partitions, 0, e.Topics.Shared()...); err != nil {
+		if err := live.EnsureTopics(ctx, e.Brokers, e.TLS, live.TopicSpec{Partitions: o.Partitions}, e.Topics.Shared()...); err != nil {
 			return nil, err
 		}
 	}

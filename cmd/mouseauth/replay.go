@@ -203,7 +203,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		for _, u := range users {
 			topics = append(topics, env.Topics.FeaturesFor(u.User))
 		}
-		if err := live.EnsureTopics(ctx, env.Brokers, env.Scorer, opts.Deploy.Partitions, 0, topics...); err != nil {
+		if err := env.EnsureTopics(ctx, opts.Deploy.Partitions, topics...); err != nil {
 			return err
 		}
 	}

@@ -36,6 +36,10 @@ type Options struct {
 	Port int
 	// Topics to create, default live.DefaultTopics().Shared().
 	Topics []string
+	// Retention of the topics' messages, default 10 minutes: the embedded
+	// broker keeps messages in memory, and a long replay must not grow it
+	// without bound. Messages are consumed within milliseconds.
+	Retention time.Duration
 	Now    func() time.Time
 }
 
@@ -107,6 +111,9 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Retention <= 0 {
+		o.Retention = 10 * time.Minute
+	}
 	if len(o.Topics) == 0 {
 		o.Topics = live.DefaultTopics().Shared()
 	}
@@ -144,7 +151,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	_ = os.WriteFile(portFile, []byte(strconv.Itoa(c.port)+"\n"), 0o644)
-	if err := live.EnsureTopics(ctx, c.Brokers, c.ScorerTLS, o.Partitions, 1, o.Topics...); err != nil {
+	if err := c.EnsureTopics(ctx, o.Topics...); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -153,7 +160,9 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 
 func (c *Cluster) start() error {
 	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.TLS(c.ServerTLS), kfake.DataDir(filepath.Join(c.Dir, "kafka")),
-		kfake.GroupMinSessionTimeout(time.Second)}
+		kfake.GroupMinSessionTimeout(time.Second),
+		// Apply retention every 10 s (Kafka's default is hourly).
+		kfake.BrokerConfigs(map[string]string{"log.cleaner.backoff.ms": "10000"})}
 	if c.port != 0 {
 		opts = append(opts, kfake.Ports(c.port))
 	}
@@ -171,7 +180,7 @@ func (c *Cluster) start() error {
 
 // EnsureTopics creates more topics (the per-user feature topics).
 func (c *Cluster) EnsureTopics(ctx context.Context, topics ...string) error {
-	return live.EnsureTopics(ctx, c.Brokers, c.ScorerTLS, c.opts.Partitions, 1, topics...)
+	return live.EnsureTopics(ctx, c.Brokers, c.ScorerTLS, live.TopicSpec{Partitions: c.opts.Partitions, Retention: c.opts.Retention}, topics...)
 }
 
 // Restart stops the broker and starts it again on the same port from its
