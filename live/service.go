@@ -266,7 +266,6 @@ func (s *Service) publish(ctx context.Context, msgs ...kafka.Message) error {
 	}
 }
 
-
 // retry runs f until it succeeds or ctx ends: a store that is restarting
 // (MariaDB, a Cassandra node) stalls the partition instead of losing the
 // message.

@@ -40,7 +40,7 @@ type Options struct {
 	// broker keeps messages in memory, and a long replay must not grow it
 	// without bound. Messages are consumed within milliseconds.
 	Retention time.Duration
-	Now    func() time.Time
+	Now       func() time.Time
 }
 
 // Cluster is a running embedded broker.
