@@ -77,8 +77,8 @@ func TestReplayRunEmbedded(t *testing.T) {
 		t.Fatalf("output %q: %v", out, err)
 	}
 	for i, r := range rows {
-		if r["sent"] != r["decided"] || r["sent"].(float64) == 0 {
-			t.Errorf("round %d: sent %v decided %v", i, r["sent"], r["decided"])
+		if r["sent"] != r["decided"] || r["sent"] != r["stored_vectors"] || r["sent"] != r["stored_decisions"] || r["sent"].(float64) == 0 {
+			t.Errorf("round %d: sent %v decided %v stored %v vectors and %v decisions", i, r["sent"], r["decided"], r["stored_vectors"], r["stored_decisions"])
 		}
 	}
 	if rows[0]["users"].(float64) != 2 || rows[1]["users"].(float64) != 4 || rows[1]["sent"].(float64) <= rows[0]["sent"].(float64) {
@@ -173,5 +173,78 @@ func TestServeAndReplay(t *testing.T) {
 	}
 	if strings.Contains(serveErr.String()+rerr.String(), "password=") {
 		t.Error("a password was logged")
+	}
+}
+
+func TestEnrollAndStatus(t *testing.T) {
+	state := t.TempDir()
+	deploy := DeployOptions{State: state, TLSName: "scorer", Partitions: 2, Getenv: func(string) string { return "" }}
+	// A model from `classify train` on a small feature file.
+	models := filepath.Join(t.TempDir(), "models")
+	ios, _, _, errOut := cli.TestIO()
+	if err := trainRun(context.Background(), &TrainOptions{IO: ios, Features: "testdata/evaluate_small.csv", Out: models, Classifier: "rf",
+		Trees: 5, Seed: 1, Output: "table", Now: time.Now, Load: loadFeatures}); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	entries, _ := os.ReadDir(models)
+	if len(entries) < 2 {
+		t.Fatalf("classify train wrote %d models", len(entries))
+	}
+	user := strings.TrimSuffix(entries[0].Name(), ".model")
+	other := strings.TrimSuffix(entries[1].Name(), ".model")
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte("s3cret-horse\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	enroll := func(u, model string, in string, env map[string]string) error {
+		ios, stdin, _, _ := cli.TestIO()
+		stdin.WriteString(in)
+		o := &EnrollOptions{IO: ios, Deploy: deploy, User: u, Department: "finance", Model: model, Now: time.Now,
+			Getenv: func(k string) string { return env[k] }}
+		if in == "" && env == nil {
+			o.PasswordFile = pwFile
+		}
+		return enrollRun(context.Background(), o)
+	}
+	if err := enroll(user, filepath.Join(models, entries[0].Name()), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := enroll(other, filepath.Join(models, entries[1].Name()), "from-stdin\n", map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := enroll(user, filepath.Join(models, entries[1].Name()), "x\n", map[string]string{}); err == nil || !strings.Contains(err.Error(), "not "+user+"'s") {
+		t.Fatalf("enrolling another user's model: %v", err)
+	}
+	if err := enroll("carol", "", "\n", map[string]string{}); err == nil || !strings.Contains(err.Error(), "empty password") {
+		t.Fatalf("empty password: %v", err)
+	}
+	if err := enroll("dave", "", "", map[string]string{"MOUSEAUTH_PASSWORD": "from-env"}); err != nil {
+		t.Fatal(err)
+	}
+	sios, _, out, _ := cli.TestIO()
+	if err := statusRun(context.Background(), &StatusOptions{IO: sios, Deploy: deploy, Output: "json"}); err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(out.String()), &rows); err != nil || len(rows) != 2 {
+		t.Fatalf("status %q: %v", out, err)
+	}
+	if rows[0]["model_version"].(float64) != 1 || rows[0]["vectors"].(float64) != 0 {
+		t.Errorf("status rows %v", rows)
+	}
+	files, _ := filepath.Glob(filepath.Join(state, "mouseauth.db*")) // the database and its WAL
+	if len(files) == 0 {
+		t.Fatal("no database file")
+	}
+	for _, f := range files {
+		db, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pw := range []string{"s3cret-horse", "from-stdin", "from-env"} {
+			if strings.Contains(string(db), pw) {
+				t.Errorf("%s contains the password %q", f, pw)
+			}
+		}
 	}
 }

@@ -227,7 +227,19 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		fmt.Fprintln(ios.ErrOut, "replay: scoring service running in this process")
 	}
 
-	t := &cli.Table{Columns: []string{"users", "sessions", "impostor_sessions", "sent", "decided", "redelivered", "logins_refused",
+	// Stored counts before and after each round show that every vector sent
+	// was stored and decided exactly once.
+	counts := func(users []replay.UserSessions) (nv, nd int64, err error) {
+		for _, u := range users {
+			v, d, err := env.Profiles.Counts(ctx, u.User)
+			if err != nil {
+				return 0, 0, err
+			}
+			nv, nd = nv+v, nd+d
+		}
+		return nv, nd, nil
+	}
+	t := &cli.Table{Columns: []string{"users", "sessions", "impostor_sessions", "sent", "decided", "stored_vectors", "stored_decisions", "redelivered", "logins_refused",
 		"genuine_alerted", "impostor_alerted", "median_actions_to_alert", "latency_mean_ms", "latency_p50_ms", "latency_p99_ms",
 		"latency_max_ms", "service_mean_ms", "service_p99_ms", "decisions_per_s"}}
 	var results []replay.Result
@@ -246,6 +258,10 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		for _, s := range round {
 			total += int64(len(s.Vectors))
 		}
+		v0, d0, err := counts(users[:n])
+		if err != nil {
+			return err
+		}
 		pb := cli.NewProgress(ios, total, fmt.Sprintf("replaying %d users", n), "vectors decided")
 		var last int64
 		res, err := replay.Run(ctx, replay.Config{Brokers: env.Brokers, TLS: env.TLS, Topics: env.Topics, Speed: opts.Speed,
@@ -256,7 +272,11 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 			return err
 		}
 		results = append(results, res)
-		t.Add(n, len(res.Sessions), res.ImpostorSessions, res.Sent, res.Decided, res.Duplicates, res.Refused,
+		v1, d1, err := counts(users[:n])
+		if err != nil {
+			return err
+		}
+		t.Add(n, len(res.Sessions), res.ImpostorSessions, res.Sent, res.Decided, v1-v0, d1-d0, res.Duplicates, res.Refused,
 			res.GenuineAlerts, res.ImpostorAlerts, medianFirstAlert(res), r2(res.Latency.Mean), r2(res.Latency.P50), r2(res.Latency.P99),
 			r2(res.Latency.Max), r2(res.Service.Mean), r2(res.Service.P99), r2(res.Throughput))
 	}

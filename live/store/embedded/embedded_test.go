@@ -53,3 +53,13 @@ func TestReopen(t *testing.T) {
 		t.Fatal(fmt.Sprint(nv, err))
 	}
 }
+
+func BenchmarkWrites(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Profiles {
+		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}

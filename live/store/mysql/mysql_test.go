@@ -60,3 +60,15 @@ func TestConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkWrites(b *testing.B) {
+	p := testpki.New(b)
+	db := p.MariaDB(b)
+	storetest.Bench(b, func(b *testing.B) store.Profiles {
+		s, err := Open(context.Background(), Config{DSN: fmt.Sprintf("scorer@tcp(%s)/mouseauth_bench", db.Addr), TLS: p.Client(b, "scorer"), CreateSchema: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}

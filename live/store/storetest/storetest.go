@@ -337,3 +337,25 @@ func Credentials(t *testing.T, open func(t *testing.T) store.Credentials) {
 		t.Fatalf("SetFailures of unknown user: err = %v, want ErrNotFound", err)
 	}
 }
+
+// Bench measures what the service writes per action: one PutVector and one
+// PutDecision, sequentially, as one partition's worker does.
+func Bench(b *testing.B, open func(b *testing.B) store.Profiles) {
+	s := open(b)
+	defer s.Close()
+	ctx := context.Background()
+	v := vec("bench", "s", 0)
+	d := dec("bench", "s", 0, 0.7)
+	b.ReportAllocs()
+	var seq int64
+	for b.Loop() {
+		v.Seq, d.Seq = seq, seq
+		if _, err := s.PutVector(ctx, v); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.PutDecision(ctx, d); err != nil {
+			b.Fatal(err)
+		}
+		seq++
+	}
+}
