@@ -211,9 +211,12 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 	var sent atomic.Int64
 	var wg sync.WaitGroup
 	errc := make(chan error, len(sessions))
-	progressDone := make(chan struct{})
-	if cfg.Progress != nil {
+	progressDone, progressStopped := make(chan struct{}), make(chan struct{})
+	if cfg.Progress == nil {
+		close(progressStopped)
+	} else {
 		go func() {
+			defer close(progressStopped)
 			t := time.NewTicker(time.Second)
 			defer t.Stop()
 			for {
@@ -258,6 +261,7 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 	// A little longer, to see redelivered duplicates that follow a restart.
 	time.Sleep(50 * time.Millisecond)
 	close(progressDone)
+	<-progressStopped // Progress is never called twice at once
 	if cfg.Progress != nil {
 		cfg.Progress(sent.Load(), col.nDecided.Load())
 	}

@@ -303,14 +303,53 @@ func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 			n, rate := opts.Users[0], opts.Rates[0]
 			interval := time.Duration(float64(n) / rate * float64(time.Second))
 			h0, r0 := memMB()
+			// Sample memory through the soak: flat means the heap stops
+			// growing once the broker's retention window is full.
+			mt := &cli.Table{Columns: []string{"t_s", "heap_mb", "rss_mb"}}
+			var ts, hs, rs []float64
+			begin := time.Now()
+			sample := func() {
+				h, r := memMB()
+				sec := time.Since(begin).Seconds()
+				mt.Add(r2(sec), r2(h), r2(r))
+				ts, hs, rs = append(ts, sec), append(hs, h), append(rs, r)
+			}
+			sample()
+			stopSampling := make(chan struct{})
+			sampled := make(chan struct{})
+			go func() {
+				defer close(sampled)
+				tick := time.NewTicker(opts.Soak / 20)
+				defer tick.Stop()
+				for {
+					select {
+					case <-tick.C:
+						sample()
+					case <-stopSampling:
+						return
+					}
+				}
+			}()
 			res, u0, u1, err := step(n, interval, int(opts.Soak/interval))
+			close(stopSampling)
+			<-sampled
 			if err != nil {
 				return err
 			}
 			h1, r1 := memMB()
-			st := &cli.Table{Columns: []string{"users", "rate_per_s", "duration_s", "sent", "decided", "p99_ms", "cpu_cores", "heap_start_mb", "heap_end_mb", "rss_start_mb", "rss_end_mb"}}
-			st.Add(n, rate, r2(res.Span.Seconds()), res.Sent, res.Decided, r3(res.Latency.P99), r2(cores(u0, u1)), r2(h0), r2(h1), r2(r0), r2(r1))
-			tables = append(tables, reports.NamedTable{Name: "pipeline_soak", Title: "Soak: memory at start and end", Table: st})
+			st := &cli.Table{Columns: []string{"users", "rate_per_s", "duration_s", "sent", "decided", "p99_ms", "cpu_cores", "heap_start_mb",
+				"heap_mid_mb", "heap_end_mb", "rss_start_mb", "rss_mid_mb", "rss_end_mb"}}
+			mid := len(hs) / 2
+			st.Add(n, rate, r2(res.Span.Seconds()), res.Sent, res.Decided, r3(res.Latency.P99), r2(cores(u0, u1)), r2(h0), r2(hs[mid]), r2(h1),
+				r2(r0), r2(rs[mid]), r2(r1))
+			tables = append(tables, reports.NamedTable{Name: "pipeline_soak", Title: "Soak: memory at start, middle and end", Table: st},
+				reports.NamedTable{Name: "pipeline_soak_memory", Title: "Soak: memory over time", Table: mt})
+			p, err := reports.LinePlot("Memory during the soak", "seconds", "MB", false,
+				reports.Series{Label: "heap after GC", X: ts, Y: hs}, reports.Series{Label: "resident set", X: ts, Y: rs})
+			if err != nil {
+				return err
+			}
+			figs = append(figs, reports.Figure{Name: "soak_memory", Caption: "Memory during the soak", Plot: p})
 			if err := cli.Render(ios.Out, opts.Output, st); err != nil {
 				return err
 			}

@@ -37,6 +37,7 @@ type DeployOptions struct {
 	Replication  string
 	ModelsDir    string
 	TopicPerUser bool
+	Retention    time.Duration // of the embedded broker's topics
 	Getenv       func(string) string
 }
 
@@ -54,6 +55,7 @@ func (o *DeployOptions) bind(fs *pflag.FlagSet, certName string) {
 	fs.StringVar(&o.Replication, "replication", "SimpleStrategy:1", "keyspace replication: SimpleStrategy:N or NetworkTopologyStrategy:dc1=N,dc2=M")
 	fs.StringVar(&o.ModelsDir, "models-dir", "", "keep models in this folder (file store) instead of the profile store")
 	fs.BoolVar(&o.TopicPerUser, "topic-per-user", false, "one feature topic per user, as the enterprise design had")
+	fs.DurationVar(&o.Retention, "retention", 10*time.Minute, "how long the embedded broker keeps messages")
 }
 
 // validate checks the combination before any work.
@@ -77,6 +79,9 @@ func (o *DeployOptions) validate() error {
 	}
 	if o.Partitions < 1 {
 		return cli.FlagErrorf("--partitions must be at least 1")
+	}
+	if _, _, _, err := parseReplication(o.Replication); err != nil {
+		return cli.FlagErrorf("%v", err)
 	}
 	return nil
 }
@@ -141,7 +146,7 @@ func (o *DeployOptions) open(ctx context.Context, logger *slog.Logger) (_ *deplo
 	}()
 	tlsDir := o.TLSDir
 	if len(o.Brokers) == 0 {
-		cl, err := cluster.Start(ctx, cluster.Options{Dir: o.State, Partitions: o.Partitions})
+		cl, err := cluster.Start(ctx, cluster.Options{Dir: o.State, Partitions: o.Partitions, Retention: o.Retention})
 		if err != nil {
 			return nil, err
 		}

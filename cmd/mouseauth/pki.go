@@ -252,9 +252,9 @@ $` + envKeystorePassword + `; never from a flag value. The default encoding
              may only consume them (in --group) and produce mouseauth.decisions,
              mouseauth.alerts and mouseauth.deadletter.
 
-The embedded broker (live serve or replay without --brokers) cannot map
-certificates to principals: it enforces only "a client certificate issued by
-our CA". The ACLs apply to a real Kafka cluster.`,
+The embedded broker (live serve or replay without --brokers)
+cannot map certificates to principals: it enforces only "a client certificate
+issued by our CA". The ACLs apply to a real Kafka cluster.`,
 		Example: `  mouseauth pki config kafka --dir pki --name kafka-1 --listener 0.0.0.0:9093
   mouseauth pki config mariadb --dir pki --name db-1 --client scorer --user scorer --grant "SELECT, INSERT ON mouseauth.*"
   mouseauth pki config cassandra --dir pki --name cass-1

@@ -248,9 +248,12 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		for _, u := range users[:n] {
 			in[u.User] = true
 		}
+		// Each round replays its sessions under fresh ids: the same id
+		// again would be (rightly) taken for a redelivery.
 		var round []replay.Session
 		for _, s := range sessions {
 			if in[s.User] && in[s.LoginAs] {
+				s.ID = fmt.Sprintf("%s-u%d", s.ID, n)
 				round = append(round, s)
 			}
 		}

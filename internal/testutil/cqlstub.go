@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -11,17 +12,26 @@ import (
 	"testing"
 )
 
-// CQLStub is a minimal CQL native protocol v4 server behind TLS. It answers
-// OPTIONS, STARTUP, REGISTER and the QUERY frames gocql sends while
-// connecting (system.local, system.peers); other queries get a Void result.
-// It is hand-written because no Go library serves CQL; it is enough for
-// gocql to connect and for TLS tests, not a database.
+// CQLStub is a CQL native protocol v4 server behind TLS. It answers
+// OPTIONS, STARTUP, REGISTER and the queries gocql sends while connecting
+// (system.local, system.peers), and runs QUERY, PREPARE and EXECUTE frames
+// on a small in-memory engine (cqlengine.go) with Cassandra's semantics for
+// the statements the Cassandra store uses. Other statements are errors,
+// including gocql's schema-metadata queries on system_schema (gocql logs
+// that and carries on without schema metadata). It is hand-written because
+// no Go library serves CQL: it is a contract-test double and a TLS
+// endpoint, not a database.
 type CQLStub struct {
 	Addr string
-	ln   net.Listener
-	wg   sync.WaitGroup
+
+	tls    *tls.Config
+	engine *cqlEngine // survives Restart
 
 	mu         sync.Mutex
+	ln         net.Listener
+	closed     bool // ln is closed: connections still being accepted are dropped
+	conns      map[net.Conn]struct{}
+	wg         sync.WaitGroup
 	queries    []string
 	handshakes []error
 }
@@ -30,27 +40,59 @@ type CQLStub struct {
 // the test ends.
 func StartCQLStub(t testing.TB, cfg *tls.Config) *CQLStub {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	s := &CQLStub{tls: cfg, engine: newCQLEngine()}
+	if err := s.listen("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	s := &CQLStub{Addr: ln.Addr().String(), ln: ln}
-	if cfg != nil {
-		s.ln = tls.NewListener(ln, cfg)
-	}
-	s.wg.Add(1)
-	go s.serve()
 	t.Cleanup(s.Close)
 	return s
 }
 
-// Close stops the listener and waits for connections to end.
+func (s *CQLStub) listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.Addr = ln.Addr().String()
+	if s.tls != nil {
+		ln = tls.NewListener(ln, s.tls)
+	}
+	s.mu.Lock()
+	s.ln, s.closed = ln, false
+	s.conns = map[net.Conn]struct{}{}
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go s.serve(ln)
+	return nil
+}
+
+// Close stops the listener, drops open connections and waits for their
+// handlers to end.
 func (s *CQLStub) Close() {
+	s.mu.Lock()
+	s.closed = true
 	s.ln.Close()
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
 	s.wg.Wait()
 }
 
-// Queries returns the query strings received so far.
+// Restart drops every connection and listens again on the same address,
+// keeping the data, as a node restart does; clients must reconnect.
+func (s *CQLStub) Restart() error {
+	s.Close()
+	return s.listen(s.Addr)
+}
+
+// Replication returns the replication options a keyspace was created with.
+func (s *CQLStub) Replication(keyspace string) (map[string]string, bool) {
+	return s.engine.replication(keyspace)
+}
+
+// Queries returns the statements received so far in QUERY and PREPARE
+// frames.
 func (s *CQLStub) Queries() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -64,19 +106,30 @@ func (s *CQLStub) HandshakeErrors() []error {
 	return append([]error(nil), s.handshakes...)
 }
 
-func (s *CQLStub) serve() {
+func (s *CQLStub) serve(ln net.Listener) {
 	defer s.wg.Done()
-	var conns sync.WaitGroup
-	defer conns.Wait()
 	for {
-		c, err := s.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
-		conns.Add(1)
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			c.Close()
+			return
+		}
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.wg.Add(1)
 		go func() {
-			defer conns.Done()
-			defer c.Close()
+			defer s.wg.Done()
+			defer func() {
+				s.mu.Lock()
+				delete(s.conns, c)
+				s.mu.Unlock()
+				c.Close()
+			}()
 			if tc, ok := c.(*tls.Conn); ok {
 				if err := tc.Handshake(); err != nil {
 					s.mu.Lock()
@@ -99,74 +152,234 @@ const (
 	opSupported = 0x06
 	opQuery     = 0x07
 	opResult    = 0x08
+	opPrepare   = 0x09
+	opExecute   = 0x0A
 	opRegister  = 0x0B
 )
 
+// maxCQLFrame is Cassandra's default native_transport_max_frame_size.
+const maxCQLFrame = 256 << 20
+
 func (s *CQLStub) handle(c net.Conn) {
 	hdr := make([]byte, 9)
+	keyspace := "" // set by USE, per connection as in Cassandra
 	for {
 		if _, err := io.ReadFull(c, hdr); err != nil {
 			return
 		}
 		if hdr[0]&0x7f != 4 {
 			// Answer with a protocol error in the client's version so it downgrades or stops.
-			var b buf
-			b.int(0x000A)
-			b.str("stub speaks only protocol v4")
-			_ = writeFrame(c, hdr[0]&0x7f, hdr[2:4], opError, b)
+			e := &cqlError{code: cqlErrProtocol, msg: "stub speaks only protocol v4"}
+			_ = writeFrame(c, hdr[0]&0x7f, hdr[2:4], opError, e.encode())
 			return
 		}
 		n := binary.BigEndian.Uint32(hdr[5:9])
-		if n > 1<<20 {
+		if n > maxCQLFrame {
 			return
 		}
 		body := make([]byte, n)
 		if _, err := io.ReadFull(c, body); err != nil {
 			return
 		}
-		stream := hdr[2:4]
-		var b buf
-		op := byte(opResult)
-		switch hdr[4] {
-		case opOptions:
-			op = opSupported
-			b.short(2)
-			b.str("CQL_VERSION")
-			b.short(1)
-			b.str("3.4.4")
-			b.str("COMPRESSION")
-			b.short(0)
-		case opStartup, opRegister:
-			op = opReady
-		case opQuery:
-			q := ""
-			if len(body) >= 4 {
-				l := int(binary.BigEndian.Uint32(body))
-				if l >= 0 && 4+l <= len(body) {
-					q = string(body[4 : 4+l])
-				}
-			}
-			s.mu.Lock()
-			s.queries = append(s.queries, q)
-			s.mu.Unlock()
-			b = s.answer(c, q)
-			if len(b) > 4 && binary.BigEndian.Uint32(b) == 0x2200 {
-				op = opError
-			}
-		default:
-			op = opError
-			b.int(0x000A)
-			b.str("stub does not implement this opcode")
-		}
-		if err := writeFrame(c, 4, stream, op, b); err != nil {
+		op, b := s.respond(c, hdr[1], hdr[4], body, &keyspace)
+		if err := writeFrame(c, 4, hdr[2:4], op, b); err != nil {
 			return
 		}
 	}
 }
 
-func (s *CQLStub) answer(c net.Conn, q string) buf {
-	var b buf
+// Frame header flags.
+const (
+	flagCompression   = 0x01
+	flagCustomPayload = 0x04
+)
+
+// respond answers one request frame.
+func (s *CQLStub) respond(c net.Conn, flags, opcode byte, body []byte, keyspace *string) (byte, buf) {
+	fail := func(err error) (byte, buf) {
+		var e *cqlError
+		if !errors.As(err, &e) {
+			e = &cqlError{code: cqlErrProtocol, msg: err.Error()}
+		}
+		return opError, e.encode()
+	}
+	if flags&flagCompression != 0 {
+		return fail(errors.New("stub does not implement compression"))
+	}
+	r := &cqlReader{b: body}
+	if flags&flagCustomPayload != 0 {
+		for n := r.u16(); n > 0 && r.err == nil; n-- {
+			r.str()
+			r.value()
+		}
+	}
+	var (
+		res      *cqlResult
+		err      error
+		skipMeta bool
+	)
+	switch opcode {
+	case opOptions:
+		var b buf
+		b.short(2)
+		b.str("CQL_VERSION")
+		b.short(1)
+		b.str("3.4.4")
+		b.str("COMPRESSION")
+		b.short(0)
+		return opSupported, b
+	case opStartup, opRegister:
+		return opReady, nil
+	case opQuery:
+		q := r.longStr()
+		s.record(q)
+		if op, b, ok := systemAnswer(c, q); ok {
+			return op, b
+		}
+		var vals []cqlValue
+		if vals, _, err = r.queryParams(); err != nil {
+			return fail(err)
+		}
+		res, err = s.engine.query(*keyspace, q, vals)
+	case opPrepare:
+		q := r.longStr()
+		s.record(q)
+		if r.err != nil {
+			return fail(r.err)
+		}
+		res, err = s.engine.prepare(*keyspace, q)
+	case opExecute:
+		id := r.shortBytes()
+		var vals []cqlValue
+		if vals, skipMeta, err = r.queryParams(); err != nil {
+			return fail(err)
+		}
+		res, err = s.engine.execute(id, vals)
+	default:
+		return fail(fmt.Errorf("stub does not implement opcode 0x%02x", opcode))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if res.kind == resSetKeyspace {
+		*keyspace = res.keyspace
+	}
+	return opResult, res.encode(skipMeta)
+}
+
+func (s *CQLStub) record(q string) {
+	s.mu.Lock()
+	s.queries = append(s.queries, q)
+	s.mu.Unlock()
+}
+
+// cqlReader decodes a request body; the first error sticks.
+type cqlReader struct {
+	b   []byte
+	err error
+}
+
+func (r *cqlReader) take(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n < 0 || n > len(r.b) {
+		r.err = errors.New("truncated frame body")
+		return nil
+	}
+	p := r.b[:n:n]
+	r.b = r.b[n:]
+	return p
+}
+
+func (r *cqlReader) u8() byte {
+	if p := r.take(1); p != nil {
+		return p[0]
+	}
+	return 0
+}
+
+func (r *cqlReader) u16() uint16 {
+	if p := r.take(2); p != nil {
+		return binary.BigEndian.Uint16(p)
+	}
+	return 0
+}
+
+func (r *cqlReader) i32() int32 {
+	if p := r.take(4); p != nil {
+		return int32(binary.BigEndian.Uint32(p))
+	}
+	return 0
+}
+
+func (r *cqlReader) str() string        { return string(r.take(int(r.u16()))) }
+func (r *cqlReader) longStr() string    { return string(r.take(int(r.i32()))) }
+func (r *cqlReader) shortBytes() []byte { return r.take(int(r.u16())) }
+
+// value reads [value]: -1 is null, -2 is unset.
+func (r *cqlReader) value() cqlValue {
+	switch n := r.i32(); {
+	case n == -1:
+		return cqlValue{}
+	case n == -2:
+		return cqlValue{unset: true}
+	default:
+		b := r.take(int(n))
+		if b == nil {
+			b = []byte{}
+		}
+		return cqlValue{b: b}
+	}
+}
+
+// Query parameter flags (protocol v4, section 4.1.4).
+const (
+	qfValues            = 0x01
+	qfSkipMetadata      = 0x02
+	qfPageSize          = 0x04
+	qfPagingState       = 0x08
+	qfSerialConsistency = 0x10
+	qfDefaultTimestamp  = 0x20
+	qfNamedValues       = 0x40
+)
+
+// queryParams reads the parameters of QUERY and EXECUTE. Paging is
+// accepted but every result comes back in one page.
+func (r *cqlReader) queryParams() (vals []cqlValue, skipMeta bool, err error) {
+	r.u16() // consistency: one replica holds everything
+	flags := r.u8()
+	if flags&qfNamedValues != 0 {
+		return nil, false, errors.New("stub does not implement named values")
+	}
+	if flags&qfValues != 0 {
+		for n := r.u16(); n > 0 && r.err == nil; n-- {
+			vals = append(vals, r.value())
+		}
+	}
+	if flags&qfPageSize != 0 {
+		r.i32()
+	}
+	if flags&qfPagingState != 0 {
+		r.value()
+	}
+	if flags&qfSerialConsistency != 0 {
+		r.u16()
+	}
+	if flags&qfDefaultTimestamp != 0 {
+		r.take(8)
+	}
+	return vals, flags&qfSkipMetadata != 0, r.err
+}
+
+// systemAnswer answers the system-table queries gocql makes while
+// connecting and awaiting schema agreement: one node, dc1, rack1, one
+// schema version. ok is false for any other statement.
+func systemAnswer(c net.Conn, q string) (op byte, b buf, ok bool) {
 	low := strings.ToLower(q)
+	if !strings.Contains(low, "system.local") && !strings.Contains(low, "system.peers") {
+		return 0, nil, false
+	}
 	ip := net.IPv4(127, 0, 0, 1).To4()
 	if a, ok := c.LocalAddr().(*net.TCPAddr); ok && a.IP.To4() != nil {
 		ip = a.IP.To4()
@@ -175,8 +388,7 @@ func (s *CQLStub) answer(c net.Conn, q string) buf {
 	schema := []byte{0x1f, 0x4e, 0x3e, 0x4e, 0x1a, 0x6d, 0x4c, 0x7b, 0x9b, 0x3a, 0x11, 0x22, 0x33, 0x44, 0x55, 0x77}
 	switch {
 	case strings.Contains(low, "system.peers_v2"):
-		b.int(0x2200)
-		b.str("unconfigured table peers_v2")
+		return opError, (&cqlError{code: cqlErrInvalid, msg: "unconfigured table peers_v2"}).encode(), true
 	case strings.Contains(low, "select schema_version from system.local"):
 		rows(&b, "local", []col{{"schema_version", typUUID}}, [][][]byte{{schema}})
 	case strings.Contains(low, "system.local"):
@@ -194,10 +406,8 @@ func (s *CQLStub) answer(c net.Conn, q string) buf {
 			{"rack", typVarchar}, {"release_version", typVarchar}, {"rpc_address", typInet},
 			{"schema_version", typUUID}, {"tokens", typSetVarchar}}
 		rows(&b, "peers", cols, nil)
-	default:
-		b.int(0x0001) // Void
 	}
-	return b
+	return opResult, b, true
 }
 
 type col struct {
@@ -261,8 +471,5 @@ func writeFrame(w io.Writer, version byte, stream []byte, op byte, body []byte) 
 	binary.BigEndian.PutUint32(f[5:9], uint32(len(body)))
 	f = append(f, body...)
 	_, err := w.Write(f)
-	if err != nil && !errors.Is(err, net.ErrClosed) {
-		return err
-	}
 	return err
 }

@@ -1,0 +1,498 @@
+package cassandra
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/mouseauth/mouseauth/live/store"
+)
+
+// Replication strategies for Config.Replication.
+const (
+	SimpleStrategy          = "SimpleStrategy"
+	NetworkTopologyStrategy = "NetworkTopologyStrategy"
+)
+
+// defaultPort is Cassandra's native transport port.
+const defaultPort = 9042
+
+// Config configures [Open].
+type Config struct {
+	// Hosts are contact points, host:port (host alone means port 9042).
+	// They must share one port: gocql reaches the nodes it discovers on it.
+	Hosts []string
+	// Keyspace, default "mouseauth": letters, digits and underscores,
+	// starting with a letter, at most 48 characters (Cassandra's limit).
+	Keyspace string
+	// Replication is SimpleStrategy (default) with Factor copies (default
+	// 1), or NetworkTopologyStrategy with DCFactors (datacenter -> copies).
+	// It is used only when CreateSchema creates the keyspace.
+	Replication string
+	Factor      int
+	DCFactors   map[string]int
+	// TLS is required: the store speaks mutual TLS only.
+	TLS *tls.Config
+	// Consistency of reads and writes, default LOCAL_QUORUM; any name gocql
+	// knows (ONE, QUORUM, LOCAL_ONE, ALL, ...).
+	Consistency string
+	// Timeout of connecting and of each request, default 5s.
+	Timeout time.Duration
+	// CreateSchema creates the keyspace and missing tables.
+	CreateSchema bool
+}
+
+var (
+	keyspaceName   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,47}$`)
+	datacenterName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+)
+
+// settings is what validate derives from a Config.
+type settings struct {
+	hosts       []string // without ports
+	port        int
+	consistency gocql.Consistency
+	serial      gocql.Consistency
+	replication string // CQL map literal
+}
+
+// validate checks c, fills in its defaults and derives the driver settings.
+func (c *Config) validate() (settings, error) {
+	var st settings
+	if c.TLS == nil {
+		return st, errors.New("cassandra: a TLS configuration is required (mutual TLS only)")
+	}
+	if len(c.Hosts) == 0 {
+		return st, errors.New("cassandra: no contact points (host:port)")
+	}
+	for _, h := range c.Hosts {
+		host, port := h, defaultPort
+		if hp, ps, err := net.SplitHostPort(h); err == nil {
+			p, err := strconv.Atoi(ps)
+			if err != nil || p <= 0 || p > 65535 {
+				return st, fmt.Errorf("cassandra: contact point %q: bad port", h)
+			}
+			host, port = hp, p
+		}
+		if host == "" {
+			return st, fmt.Errorf("cassandra: contact point %q has no host", h)
+		}
+		if st.port != 0 && port != st.port {
+			return st, fmt.Errorf("cassandra: contact points use ports %d and %d; gocql reaches every node on one port", st.port, port)
+		}
+		st.port = port
+		st.hosts = append(st.hosts, host)
+	}
+	if c.Keyspace == "" {
+		c.Keyspace = "mouseauth"
+	}
+	if !keyspaceName.MatchString(c.Keyspace) {
+		return st, fmt.Errorf("cassandra: keyspace %q: want letters, digits and underscores, starting with a letter, at most 48", c.Keyspace)
+	}
+	switch {
+	case c.Replication == "" || strings.EqualFold(c.Replication, SimpleStrategy):
+		c.Replication = SimpleStrategy
+		if c.Factor == 0 {
+			c.Factor = 1
+		}
+		if c.Factor < 1 {
+			return st, fmt.Errorf("cassandra: replication factor %d: want at least 1", c.Factor)
+		}
+		if len(c.DCFactors) > 0 {
+			return st, errors.New("cassandra: datacenter factors need NetworkTopologyStrategy")
+		}
+		st.replication = fmt.Sprintf("{'class': 'SimpleStrategy', 'replication_factor': %d}", c.Factor)
+	case strings.EqualFold(c.Replication, NetworkTopologyStrategy):
+		c.Replication = NetworkTopologyStrategy
+		if c.Factor != 0 {
+			return st, errors.New("cassandra: NetworkTopologyStrategy takes datacenter factors, not Factor")
+		}
+		if len(c.DCFactors) == 0 {
+			return st, errors.New("cassandra: NetworkTopologyStrategy needs at least one datacenter factor (dc1=3)")
+		}
+		dcs := make([]string, 0, len(c.DCFactors))
+		for dc, n := range c.DCFactors {
+			if !datacenterName.MatchString(dc) {
+				return st, fmt.Errorf("cassandra: datacenter name %q: want letters, digits, '_', '.' or '-'", dc)
+			}
+			if n < 1 {
+				return st, fmt.Errorf("cassandra: datacenter %s: replication factor %d, want at least 1", dc, n)
+			}
+			dcs = append(dcs, dc)
+		}
+		sort.Strings(dcs)
+		var b strings.Builder
+		b.WriteString("{'class': 'NetworkTopologyStrategy'")
+		for _, dc := range dcs {
+			fmt.Fprintf(&b, ", '%s': %d", dc, c.DCFactors[dc])
+		}
+		b.WriteString("}")
+		st.replication = b.String()
+	default:
+		return st, fmt.Errorf("cassandra: unknown replication strategy %q (want %s or %s)", c.Replication, SimpleStrategy, NetworkTopologyStrategy)
+	}
+	if c.Consistency == "" {
+		c.Consistency = "LOCAL_QUORUM"
+	}
+	cons, err := gocql.ParseConsistencyWrapper(c.Consistency)
+	if err != nil || cons == gocql.Serial || cons == gocql.LocalSerial {
+		return st, fmt.Errorf("cassandra: unknown consistency %q (want ONE, QUORUM, LOCAL_QUORUM, ...)", c.Consistency)
+	}
+	st.consistency = cons
+	// Paxos rounds of the lightweight transactions stay in the local
+	// datacenter when the other requests do.
+	st.serial = gocql.Serial
+	if strings.HasPrefix(cons.String(), "LOCAL_") {
+		st.serial = gocql.LocalSerial
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 5 * time.Second
+	}
+	if c.Timeout < 0 {
+		return st, fmt.Errorf("cassandra: negative timeout %v", c.Timeout)
+	}
+	return st, nil
+}
+
+func (st settings) cluster(c *Config, keyspace string) *gocql.ClusterConfig {
+	cl := gocql.NewCluster(st.hosts...)
+	cl.Port = st.port
+	cl.ProtoVersion = 4
+	cl.Keyspace = keyspace
+	cl.Consistency = st.consistency
+	cl.SerialConsistency = st.serial
+	cl.Timeout = c.Timeout
+	cl.ConnectTimeout = c.Timeout
+	cl.SslOpts = &gocql.SslOptions{Config: c.TLS.Clone(), EnableHostVerification: true}
+	// Look for restarted nodes every second instead of gocql's default
+	// minute, so a rolling restart stalls the service briefly, not for 60 s.
+	cl.ReconnectInterval = time.Second
+	return cl
+}
+
+// Tables, one statement each (Cassandra runs one statement per request).
+var tables = []string{
+	`CREATE TABLE IF NOT EXISTS models (uid text, version int, data blob, created timestamp, vectors bigint,
+		PRIMARY KEY (uid, version)) WITH CLUSTERING ORDER BY (version DESC)`,
+	`CREATE TABLE IF NOT EXISTS vectors (uid text, session text, seq bigint, at timestamp, vals blob,
+		PRIMARY KEY ((uid), session, seq))`,
+	`CREATE TABLE IF NOT EXISTS decisions (uid text, session text, seq bigint, score double, mean double, win int,
+		threshold double, accept boolean, alert boolean, model_version int, at timestamp,
+		PRIMARY KEY ((uid), session, seq))`,
+	`CREATE TABLE IF NOT EXISTS sessions (uid text, id text, client text, accepted boolean, reason text,
+		alerted boolean, started timestamp, PRIMARY KEY ((uid), id))`,
+}
+
+// Store is the Cassandra profile store; it implements store.Profiles.
+type Store struct {
+	s *gocql.Session
+}
+
+var _ store.Profiles = (*Store)(nil)
+
+// Open validates cfg, connects and, with CreateSchema, creates the keyspace
+// and tables.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	st, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	where := strings.Join(cfg.Hosts, ",")
+	if cfg.CreateSchema {
+		// The keyspace may not exist yet, so this session has none.
+		boot, err := connect(ctx, st.cluster(&cfg, ""))
+		if err != nil {
+			return nil, fmt.Errorf("cassandra: connect to %s: %w", where, err)
+		}
+		// The name is quoted because gocql's USE quotes it: both then keep
+		// its case.
+		err = boot.Query(`CREATE KEYSPACE IF NOT EXISTS "` + cfg.Keyspace + `" WITH replication = ` + st.replication).
+			WithContext(ctx).Exec()
+		boot.Close()
+		if err != nil {
+			return nil, fmt.Errorf("cassandra: create keyspace %s: %w", cfg.Keyspace, err)
+		}
+	}
+	sess, err := connect(ctx, st.cluster(&cfg, cfg.Keyspace))
+	if err != nil {
+		return nil, fmt.Errorf("cassandra: connect to %s keyspace %s: %w", where, cfg.Keyspace, err)
+	}
+	if cfg.CreateSchema {
+		for _, q := range tables {
+			if err := sess.Query(q).WithContext(ctx).Exec(); err != nil {
+				sess.Close()
+				return nil, fmt.Errorf("cassandra: create tables in %s: %w", cfg.Keyspace, err)
+			}
+		}
+	}
+	return &Store{s: sess}, nil
+}
+
+// connect is CreateSession bounded by ctx as well as by the connect timeout.
+func connect(ctx context.Context, cl *gocql.ClusterConfig) (*gocql.Session, error) {
+	type result struct {
+		s   *gocql.Session
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		s, err := cl.CreateSession()
+		ch <- result{s, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.s, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.s != nil {
+				r.s.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+// Close closes the session.
+func (s *Store) Close() error {
+	s.s.Close()
+	return nil
+}
+
+// wrap adds context to a driver error, mapping "no row" to store.ErrNotFound.
+func wrap(what string, err error) error {
+	if errors.Is(err, gocql.ErrNotFound) {
+		err = store.ErrNotFound
+	}
+	return fmt.Errorf("cassandra: %s: %w", what, err)
+}
+
+// insertNew runs an INSERT ... IF NOT EXISTS and reports whether it applied.
+func (s *Store) insertNew(ctx context.Context, stmt string, args ...any) (bool, error) {
+	// When not applied the existing row comes back too; MapScanCAS takes
+	// it whatever its columns, and it is not needed.
+	return s.s.Query(stmt, args...).WithContext(ctx).MapScanCAS(map[string]any{})
+}
+
+// PutModel implements store.Models.
+func (s *Store) PutModel(ctx context.Context, m store.Model) error {
+	what := fmt.Sprintf("put model %s v%d", m.User, m.Version)
+	ins, err := s.insertNew(ctx, `INSERT INTO models (uid, version, data, created, vectors) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS`,
+		m.User, m.Version, m.Data, m.Created, m.Vectors)
+	if err != nil {
+		return wrap(what, err)
+	}
+	if !ins {
+		return wrap(what, store.ErrVersionExists)
+	}
+	return nil
+}
+
+// LatestModel implements store.Models.
+func (s *Store) LatestModel(ctx context.Context, user string) (store.Model, error) {
+	m := store.Model{User: user}
+	err := s.s.Query(`SELECT version, data, created, vectors FROM models WHERE uid = ? LIMIT 1`, user).WithContext(ctx).
+		Scan(&m.Version, &m.Data, &m.Created, &m.Vectors)
+	if err != nil {
+		return store.Model{}, wrap("latest model of "+user, err)
+	}
+	m.Created = m.Created.UTC()
+	return m, nil
+}
+
+// ModelUsers implements store.Models.
+func (s *Store) ModelUsers(ctx context.Context) ([]string, error) {
+	iter := s.s.Query(`SELECT DISTINCT uid FROM models`).WithContext(ctx).Iter()
+	var users []string
+	var u string
+	for iter.Scan(&u) {
+		users = append(users, u)
+	}
+	if err := iter.Close(); err != nil {
+		return nil, wrap("model users", err)
+	}
+	sort.Strings(users) // partitions come in token order
+	return users, nil
+}
+
+// PutVector implements store.Profiles.
+func (s *Store) PutVector(ctx context.Context, v store.Vector) (bool, error) {
+	ins, err := s.insertNew(ctx, `INSERT INTO vectors (uid, session, seq, at, vals) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS`,
+		v.User, v.Session, v.Seq, v.At, encodeValues(v.Values))
+	if err != nil {
+		return false, wrap("put vector", err)
+	}
+	return ins, nil
+}
+
+// PutDecision implements store.Profiles.
+func (s *Store) PutDecision(ctx context.Context, d store.Decision) (bool, error) {
+	ins, err := s.insertNew(ctx, `INSERT INTO decisions (uid, session, seq, score, mean, win, threshold, accept, alert, model_version, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		d.User, d.Session, d.Seq, d.Score, d.Mean, d.Window, d.Threshold, d.Accept, d.Alert, d.ModelVersion, d.At)
+	if err != nil {
+		return false, wrap("put decision", err)
+	}
+	return ins, nil
+}
+
+const decisionCols = `seq, score, mean, win, threshold, accept, alert, model_version, at`
+
+// Decision implements store.Profiles.
+func (s *Store) Decision(ctx context.Context, user, session string, seq int64) (store.Decision, error) {
+	d := store.Decision{User: user, Session: session}
+	err := s.s.Query(`SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq = ?`, user, session, seq).
+		WithContext(ctx).Scan(&d.Seq, &d.Score, &d.Mean, &d.Window, &d.Threshold, &d.Accept, &d.Alert, &d.ModelVersion, &d.At)
+	if err != nil {
+		return store.Decision{}, wrap(fmt.Sprintf("decision %s/%s/%d", user, session, seq), err)
+	}
+	d.At = d.At.UTC()
+	return d, nil
+}
+
+// RecentDecisions implements store.Profiles.
+func (s *Store) RecentDecisions(ctx context.Context, user, session string, before int64, n int) ([]store.Decision, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	// Newest first so LIMIT keeps the last n, then back to ascending.
+	sc := s.s.Query(`SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq < ?
+		ORDER BY session DESC, seq DESC LIMIT ?`, user, session, before, n).WithContext(ctx).Iter().Scanner()
+	var out []store.Decision
+	for sc.Next() {
+		d := store.Decision{User: user, Session: session}
+		if err := sc.Scan(&d.Seq, &d.Score, &d.Mean, &d.Window, &d.Threshold, &d.Accept, &d.Alert, &d.ModelVersion, &d.At); err != nil {
+			return nil, wrap("recent decisions", err)
+		}
+		d.At = d.At.UTC()
+		out = append(out, d)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, wrap("recent decisions", err)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// Vectors implements store.Profiles. Cassandra has no join, so it reads the
+// user's sessions, then the user's vector partition, and orders in Go as
+// the SQL stores do: newest session first (sessions without a row last),
+// then session id and seq.
+func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Vector, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	type info struct {
+		alerted bool
+		started time.Time
+	}
+	sessions := map[string]info{}
+	iter := s.s.Query(`SELECT id, alerted, started FROM sessions WHERE uid = ?`, user).WithContext(ctx).Iter()
+	var (
+		id string
+		in info
+	)
+	for iter.Scan(&id, &in.alerted, &in.started) {
+		sessions[id] = in
+	}
+	if err := iter.Close(); err != nil {
+		return nil, wrap("vectors: sessions of "+user, err)
+	}
+
+	var out []store.Vector
+	iter = s.s.Query(`SELECT session, seq, at, vals FROM vectors WHERE uid = ?`, user).WithContext(ctx).Iter()
+	var (
+		v    store.Vector
+		vals []byte
+	)
+	for iter.Scan(&v.Session, &v.Seq, &v.At, &vals) {
+		if sessions[v.Session].alerted {
+			continue
+		}
+		values, err := decodeValues(vals)
+		if err != nil {
+			iter.Close()
+			return nil, wrap(fmt.Sprintf("vectors: %s/%s/%d", user, v.Session, v.Seq), err)
+		}
+		out = append(out, store.Vector{User: user, Session: v.Session, Seq: v.Seq, At: v.At.UTC(), Values: values})
+	}
+	if err := iter.Close(); err != nil {
+		return nil, wrap("vectors of "+user, err)
+	}
+	// Rows come by session, then seq: a stable sort on the start keeps that.
+	slices.SortStableFunc(out, func(a, b store.Vector) int {
+		return sessions[b.Session].started.Compare(sessions[a.Session].started)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// Counts implements store.Profiles.
+func (s *Store) Counts(ctx context.Context, user string) (vectors, decisions int64, err error) {
+	if err = s.s.Query(`SELECT COUNT(*) FROM vectors WHERE uid = ?`, user).WithContext(ctx).Scan(&vectors); err != nil {
+		return 0, 0, wrap("count vectors", err)
+	}
+	if err = s.s.Query(`SELECT COUNT(*) FROM decisions WHERE uid = ?`, user).WithContext(ctx).Scan(&decisions); err != nil {
+		return 0, 0, wrap("count decisions", err)
+	}
+	return vectors, decisions, nil
+}
+
+// PutSession implements store.Profiles.
+func (s *Store) PutSession(ctx context.Context, ss store.Session) error {
+	err := s.s.Query(`INSERT INTO sessions (uid, id, client, accepted, reason, alerted, started) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		ss.User, ss.ID, ss.Client, ss.Accepted, ss.Reason, ss.Alerted, ss.Started).WithContext(ctx).Exec()
+	if err != nil {
+		return wrap("put session", err)
+	}
+	return nil
+}
+
+// Session implements store.Profiles.
+func (s *Store) Session(ctx context.Context, user, id string) (store.Session, error) {
+	ss := store.Session{User: user, ID: id}
+	err := s.s.Query(`SELECT client, accepted, reason, alerted, started FROM sessions WHERE uid = ? AND id = ?`, user, id).
+		WithContext(ctx).Scan(&ss.Client, &ss.Accepted, &ss.Reason, &ss.Alerted, &ss.Started)
+	if err != nil {
+		return store.Session{}, wrap(fmt.Sprintf("session %s/%s", user, id), err)
+	}
+	ss.Started = ss.Started.UTC()
+	return ss, nil
+}
+
+// encodeValues stores a vector as little-endian IEEE-754 float64s, which
+// round-trip exactly, unlike a decimal text form.
+func encodeValues(vals []float64) []byte {
+	b := make([]byte, 0, 8*len(vals))
+	for _, v := range vals {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+	}
+	return b
+}
+
+func decodeValues(b []byte) ([]float64, error) {
+	if len(b)%8 != 0 {
+		return nil, fmt.Errorf("vector blob of %d bytes is not a whole number of float64s", len(b))
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	vals := make([]float64, len(b)/8)
+	for i := range vals {
+		vals[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return vals, nil
+}

@@ -1,0 +1,198 @@
+package cassandra
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mouseauth/mouseauth/internal/testpki"
+	"github.com/mouseauth/mouseauth/internal/testutil"
+	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/store/storetest"
+	"github.com/mouseauth/mouseauth/pki"
+)
+
+var ksSeq atomic.Int64
+
+// stub starts the CQL stub with a server certificate of a fresh CA and
+// returns it with a client configuration of the same CA.
+func stub(t *testing.T) (*testutil.CQLStub, *tls.Config) {
+	t.Helper()
+	p := testpki.New(t)
+	return testutil.StartCQLStub(t, p.Server(t)), p.Client(t, "scorer")
+}
+
+func TestStub(t *testing.T) {
+	s, client := stub(t)
+	storetest.Profiles(t, func(t *testing.T) store.Profiles {
+		st, err := Open(context.Background(), Config{
+			Hosts: []string{s.Addr}, Keyspace: fmt.Sprintf("mouseauth_test_%d", ksSeq.Add(1)),
+			TLS: client, CreateSchema: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	})
+}
+
+func TestConfigErrors(t *testing.T) {
+	client := testpki.New(t).Client(t, "scorer")
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"no TLS", Config{Hosts: []string{"127.0.0.1:9142"}}, "TLS configuration is required"},
+		{"no hosts", Config{TLS: client}, "no contact points"},
+		{"bad keyspace", Config{Hosts: []string{"127.0.0.1:9142"}, TLS: client, Keyspace: "mouse; DROP KEYSPACE x"}, `keyspace "mouse; DROP KEYSPACE x"`},
+		{"keyspace starting with a digit", Config{Hosts: []string{"127.0.0.1:9142"}, TLS: client, Keyspace: "1ks"}, "starting with a letter"},
+		{"unknown replication", Config{Hosts: []string{"127.0.0.1:9142"}, TLS: client, Replication: "EverywhereStrategy"}, `unknown replication strategy "EverywhereStrategy"`},
+		{"topology without datacenters", Config{Hosts: []string{"127.0.0.1:9142"}, TLS: client, Replication: NetworkTopologyStrategy}, "at least one datacenter"},
+		{"datacenter name with a quote", Config{Hosts: []string{"127.0.0.1:9142"}, TLS: client, Replication: NetworkTopologyStrategy,
+			DCFactors: map[string]int{"dc1'": 3}}, "datacenter name"},
+		{"simple with datacenters", Config{Hosts: []string{"127.0.0.1:9142"}, TLS: client, DCFactors: map[string]int{"dc1": 3}}, "need NetworkTopologyStrategy"},
+		{"negative factor", Config{Hosts: []string{"127.0.0.1:9142"}, TLS: client, Factor: -1}, "at least 1"},
+		{"unknown consistency", Config{Hosts: []string{"127.0.0.1:9142"}, TLS: client, Consistency: "MOST"}, `unknown consistency "MOST"`},
+		{"two ports", Config{Hosts: []string{"127.0.0.1:9142", "127.0.0.2:9042"}, TLS: client}, "ports 9142 and 9042"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Open(context.Background(), tc.cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCreateSchemaReplication(t *testing.T) {
+	s, client := stub(t)
+	st, err := Open(context.Background(), Config{Hosts: []string{s.Addr}, Keyspace: "mouseauth_nts", TLS: client,
+		Replication: NetworkTopologyStrategy, DCFactors: map[string]int{"dc1": 3, "dc2": 2}, CreateSchema: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	want := `CREATE KEYSPACE IF NOT EXISTS "mouseauth_nts" WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc2': 2}`
+	var sawKeyspace, tables int
+	for _, q := range s.Queries() {
+		if q == want {
+			sawKeyspace++
+		}
+		if strings.HasPrefix(q, "CREATE TABLE IF NOT EXISTS") {
+			tables++
+		}
+	}
+	if sawKeyspace != 1 || tables != 4 {
+		t.Fatalf("the stub saw %d %q and %d CREATE TABLE; queries:\n%s", sawKeyspace, want, tables, strings.Join(s.Queries(), "\n"))
+	}
+	rep, ok := s.Replication("mouseauth_nts")
+	if !ok || rep["class"] != NetworkTopologyStrategy || rep["dc1"] != "3" || rep["dc2"] != "2" {
+		t.Fatalf("stub keyspace replication = %v, %v", rep, ok)
+	}
+
+	// Opening again with CreateSchema is harmless: everything exists.
+	again, err := Open(context.Background(), Config{Hosts: []string{s.Addr}, Keyspace: "mouseauth_nts", TLS: client, CreateSchema: true})
+	if err != nil {
+		t.Fatalf("second Open with CreateSchema: %v", err)
+	}
+	again.Close()
+}
+
+func TestMissingKeyspace(t *testing.T) {
+	s, client := stub(t)
+	_, err := Open(context.Background(), Config{Hosts: []string{s.Addr}, Keyspace: "absent", TLS: client, Timeout: 2 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "keyspace absent") {
+		t.Fatalf("Open of a missing keyspace without CreateSchema: err = %v", err)
+	}
+}
+
+// TestStubRestart: a node restart drops every connection; the store keeps
+// working once gocql has reconnected, and the data is still there.
+func TestStubRestart(t *testing.T) {
+	s, client := stub(t)
+	ctx := context.Background()
+	st, err := Open(ctx, Config{Hosts: []string{s.Addr}, Keyspace: "mouseauth_restart", TLS: client, CreateSchema: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.PutSession(ctx, store.Session{ID: "s", User: "u", Accepted: true, Started: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, err = st.Session(ctx, "u", "s")
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("after a restart: %v", err)
+	}
+}
+
+// TestRealCluster runs the suite against a real Cassandra with mutual TLS.
+func TestRealCluster(t *testing.T) {
+	hosts := os.Getenv("MOUSEAUTH_TEST_CASSANDRA")
+	if hosts == "" {
+		t.Skip("set MOUSEAUTH_TEST_CASSANDRA=host:port[,host:port] with MOUSEAUTH_TEST_CASSANDRA_CA, " +
+			"MOUSEAUTH_TEST_CASSANDRA_CERT and MOUSEAUTH_TEST_CASSANDRA_KEY (PEM paths) to test a real cluster")
+	}
+	ca, err := pki.ReadCert(os.Getenv("MOUSEAUTH_TEST_CASSANDRA_CA"))
+	if err != nil {
+		t.Fatalf("MOUSEAUTH_TEST_CASSANDRA_CA: %v", err)
+	}
+	cert, err := pki.LoadKeyPair(os.Getenv("MOUSEAUTH_TEST_CASSANDRA_CERT"), os.Getenv("MOUSEAUTH_TEST_CASSANDRA_KEY"))
+	if err != nil {
+		t.Fatalf("MOUSEAUTH_TEST_CASSANDRA_CERT/KEY: %v", err)
+	}
+	client, err := pki.ClientTLS(pki.Config{CA: ca, Certificate: cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Hosts: strings.Split(hosts, ","), TLS: client, CreateSchema: true, Timeout: 20 * time.Second}
+	run := time.Now().UnixNano()
+	var keyspaces []string
+	t.Cleanup(func() { dropKeyspaces(t, cfg, keyspaces) })
+	storetest.Profiles(t, func(t *testing.T) store.Profiles {
+		c := cfg
+		c.Keyspace = fmt.Sprintf("mouseauth_t%d_%d", run%1e9, ksSeq.Add(1))
+		keyspaces = append(keyspaces, c.Keyspace)
+		st, err := Open(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	})
+}
+
+func dropKeyspaces(t *testing.T, cfg Config, keyspaces []string) {
+	if len(keyspaces) == 0 {
+		return
+	}
+	st, err := cfg.validate()
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	sess, err := st.cluster(&cfg, "").CreateSession()
+	if err != nil {
+		t.Errorf("dropping the test keyspaces: %v", err)
+		return
+	}
+	defer sess.Close()
+	for _, ks := range keyspaces {
+		if err := sess.Query(`DROP KEYSPACE IF EXISTS "` + ks + `"`).Exec(); err != nil {
+			t.Errorf("drop keyspace %s: %v", ks, err)
+		}
+	}
+}
