@@ -58,7 +58,8 @@ func TestBenchPipelineRun(t *testing.T) {
 		t.Fatalf("output %q: %v", out, err)
 	}
 	for _, r := range rows {
-		if r["lost"].(float64) != 0 || r["decided"] != r["vectors"] || r["vectors"].(float64) != 5*r["users"].(float64) {
+		if r["lost"].(float64) != 0 || r["decided"] != r["vectors"] || r["stored_vectors"] != r["vectors"] || r["stored_decisions"] != r["vectors"] ||
+			r["vectors"].(float64) != 5*r["users"].(float64) {
 			t.Errorf("row %v", r)
 		}
 		if r["service_mean_ms"].(float64) <= 0 || r["e2e_mean_ms"].(float64) < r["service_mean_ms"].(float64) {
@@ -85,7 +86,7 @@ func TestBenchPipelineSaturation(t *testing.T) {
 		t.Fatalf("output %q: %v", out, err)
 	}
 	for _, r := range rows {
-		if r["lost"].(float64) != 0 || r["achieved_per_s"].(float64) <= 0 || r["cpu_cores"].(float64) <= 0 || r["heap_mb"].(float64) <= 0 {
+		if r["lost"].(float64) != 0 || r["stored_vectors"] != r["sent"] || r["achieved_per_s"].(float64) <= 0 || r["cpu_cores"].(float64) <= 0 || r["heap_mb"].(float64) <= 0 {
 			t.Errorf("row %v", r)
 		}
 	}
