@@ -2,6 +2,8 @@ package live_test
 
 import (
 	"context"
+	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -25,7 +27,7 @@ func TestCassandraProfilesEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cs.Close()
-	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}})
+	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	e.st = cs
 	e.cfg.Profiles = cs
 	us := synthUsers(t, 3, 2, 60)

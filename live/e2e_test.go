@@ -100,6 +100,17 @@ func (e *env) replay(ss []replay.Session, cfg replay.Config) replay.Result {
 	}
 	res, err := replay.Run(context.Background(), cfg, ss)
 	if err != nil {
+		// Say where the shortfall is before failing.
+		for _, s := range res.Sessions {
+			if s.Decided < s.Sent {
+				e.t.Logf("session %s: sent %d, decided %d", s.ID, s.Sent, s.Decided)
+			}
+		}
+		if e.svc != nil {
+			st := e.svc.Stats()
+			e.t.Logf("service: vectors %v decisions %v dead letters %v redelivered %v store retries %v",
+				live.Value(st.Vectors), live.Value(st.Decisions), live.Value(st.DeadLetters), live.Value(st.Redelivered), live.Value(st.StoreRetries))
+		}
 		e.t.Fatalf("replay: %v", err)
 	}
 	return res

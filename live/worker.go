@@ -202,9 +202,14 @@ func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) e
 	}
 	st.seen = s.cfg.Now()
 	if v.Seq < st.next {
-		// Already decided: a redelivery. Republish the stored decision so a
-		// client that missed it still gets it; count nothing.
-		return w.republish(ctx, v)
+		// Already decided: a redelivery. Republish the stored decision.
+		found, err := w.republish(ctx, v)
+		if err != nil || found {
+			return err
+		}
+		// Behind the window yet never decided: decide it now rather than
+		// leave the client without an answer.
+		s.cfg.Logger.Warn("vector behind the session's window has no stored decision; deciding it now", "user", v.User, "session", v.Session, "seq", v.Seq)
 	}
 	mdl, err := s.models.get(ctx, v.User)
 	if errors.Is(err, store.ErrNotFound) {
@@ -236,10 +241,15 @@ func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) e
 	if err := s.retry(ctx, "put decision", func() (err error) { decided, err = s.cfg.Profiles.PutDecision(ctx, d); return err }); err != nil {
 		return err
 	}
-	st.next = v.Seq + 1
+	st.next = max(st.next, v.Seq+1)
 	if !decided {
-		// Stored by an earlier delivery whose offset was not committed.
-		return w.republish(ctx, v)
+		// Stored by an earlier delivery whose offset was not committed (or
+		// by our own write whose answer a failure swallowed).
+		found, err := w.republish(ctx, v)
+		if err != nil || found {
+			return err
+		}
+		s.cfg.Logger.Warn("the store refused a decision as existing but cannot read it; publishing this one", "user", v.User, "session", v.Session, "seq", v.Seq)
 	}
 	w.hook("decision stored")
 	if verdict.Alert {
@@ -319,23 +329,37 @@ func (w *worker) loadSession(ctx context.Context, v wire.Vector) (st *sessionSta
 	return st, "", "", nil
 }
 
-func (w *worker) republish(ctx context.Context, v wire.Vector) error {
+// republish emits the stored decision of v again, marked redelivered, so a
+// client that missed it still gets it; it counts nothing. found is false
+// when no decision is stored for v, which the caller must handle: dropping
+// the vector would leave the client waiting.
+func (w *worker) republish(ctx context.Context, v wire.Vector) (found bool, err error) {
 	s := w.s
-	s.cfg.Stats.Redelivered.Inc()
 	var d store.Decision
-	var err error
-	err = s.retry(ctx, "decision", func() error { d, err = s.cfg.Profiles.Decision(ctx, v.User, v.Session, v.Seq); return err })
+	// A replica may not show a write acknowledged a moment ago: look again
+	// briefly before concluding it is missing.
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.retry(ctx, "decision", func() error { d, err = s.cfg.Profiles.Decision(ctx, v.User, v.Session, v.Seq); return err })
+		if !errors.Is(err, store.ErrNotFound) {
+			break
+		}
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
-		// Older than the window's start and never decided: nothing to say.
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
+	s.cfg.Stats.Redelivered.Inc()
 	w.emit(kafka.Message{Topic: s.cfg.Topics.Decisions, Key: []byte(v.User), Value: wire.EncodeDecision(wire.Decision{
 		User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: d.Score, Mean: d.Mean, Window: d.Window,
 		Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, Redelivered: true})})
-	return nil
+	return true, nil
 }
 
 func (w *worker) startRetrain(ctx context.Context, user string, version int) {
