@@ -73,18 +73,36 @@ func (w *worker) handleBatch(ctx context.Context, batch []kafka.Message) {
 	done := 0
 	for _, m := range batch {
 		start := time.Now()
-		var err error
-		if m.Topic == s.cfg.Topics.Logins {
-			err = w.login(ctx, m)
-		} else {
-			err = w.vector(ctx, m, start)
-		}
-		if err != nil {
-			s.cfg.Logger.Error("message not processed; it will be redelivered", "topic", m.Topic, "offset", m.Offset, "err", err)
-			break
+		// A message is retried until it is processed: going on to the next
+		// one would commit past it and lose it. Processing is idempotent, so
+		// a retry after a half-done attempt is safe. Only the end of ctx
+		// (a drain that timed out) stops it; the message then comes back
+		// after a restart.
+		for delay := 50 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
+			mark := len(w.out)
+			var err error
+			if m.Topic == s.cfg.Topics.Logins {
+				err = w.login(ctx, m)
+			} else {
+				err = w.vector(ctx, m, start)
+			}
+			if err == nil {
+				break
+			}
+			w.out = w.out[:mark]
+			if ctx.Err() != nil {
+				s.cfg.Logger.Error("message not processed; it will be redelivered after a restart", "topic", m.Topic, "offset", m.Offset, "err", err)
+				goto publish
+			}
+			s.cfg.Logger.Warn("message failed; retrying", "topic", m.Topic, "offset", m.Offset, "err", err)
+			select {
+			case <-time.After(delay):
+			case <-ctx.Done():
+			}
 		}
 		done++
 	}
+publish:
 	if len(w.out) > 0 {
 		if err := s.publish(ctx, w.out...); err != nil {
 			s.cfg.Logger.Error("publish; the batch will be redelivered", "err", err)
@@ -211,7 +229,8 @@ func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) e
 		// leave the client without an answer.
 		s.cfg.Logger.Warn("vector behind the session's window has no stored decision; deciding it now", "user", v.User, "session", v.Session, "seq", v.Seq)
 	}
-	mdl, err := s.models.get(ctx, v.User)
+	var mdl *loaded
+	err = s.retry(ctx, "model", func() (err error) { mdl, err = s.models.get(ctx, v.User); return err })
 	if errors.Is(err, store.ErrNotFound) {
 		w.deadLetter(m, "no model for user "+v.User, "no model")
 		return nil
@@ -253,13 +272,7 @@ func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) e
 	}
 	w.hook("decision stored")
 	if verdict.Alert {
-		st.alerted = true
-		sess, err := s.cfg.Profiles.Session(ctx, v.User, v.Session)
-		if err == nil {
-			sess.Alerted = true
-			err = s.retry(ctx, "put session", func() error { return s.cfg.Profiles.PutSession(ctx, sess) })
-		}
-		if err != nil {
+		if err := w.markAlerted(ctx, v, st); err != nil {
 			return err
 		}
 	}
@@ -315,10 +328,17 @@ func (w *worker) loadSession(ctx context.Context, v wire.Vector) (st *sessionSta
 		st.next = recent[len(recent)-1].Seq + 1
 	}
 	// The vector itself may be decided already (redelivery after restart).
-	if _, err := s.cfg.Profiles.Decision(ctx, v.User, v.Session, v.Seq); err == nil {
+	err = s.retry(ctx, "decision", func() error { _, err := s.cfg.Profiles.Decision(ctx, v.User, v.Session, v.Seq); return err })
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, "", "", err
+	}
+	if err == nil {
 		st.next = v.Seq + 1
 		st.window = NewWindow(s.cfg.Window)
-		recent, err = s.cfg.Profiles.RecentDecisions(ctx, v.User, v.Session, v.Seq+1, s.cfg.Window)
+		err = s.retry(ctx, "recent decisions", func() error {
+			recent, err = s.cfg.Profiles.RecentDecisions(ctx, v.User, v.Session, v.Seq+1, s.cfg.Window)
+			return err
+		})
 		if err != nil {
 			return nil, "", "", err
 		}
@@ -359,7 +379,36 @@ func (w *worker) republish(ctx context.Context, v wire.Vector) (found bool, err 
 	w.emit(kafka.Message{Topic: s.cfg.Topics.Decisions, Key: []byte(v.User), Value: wire.EncodeDecision(wire.Decision{
 		User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: d.Score, Mean: d.Mean, Window: d.Window,
 		Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, Redelivered: true})})
+	if d.Alert {
+		// The earlier delivery may have stopped between storing the
+		// decision and flagging the session or publishing the alert: do
+		// both again (alerts are delivered at least once).
+		if st := w.sessions[[2]string{v.User, v.Session}]; st != nil {
+			if err := w.markAlerted(ctx, v, st); err != nil {
+				return false, err
+			}
+		}
+		w.emit(kafka.Message{Topic: s.cfg.Topics.Alerts, Key: []byte(v.User), Value: wire.EncodeAlert(wire.Alert{
+			User: v.User, Session: v.Session, Seq: v.Seq, Mean: d.Mean, Threshold: d.Threshold, Window: d.Window, At: d.At.UTC()})})
+	}
 	return true, nil
+}
+
+// markAlerted flags the session as alerted in memory and in the store, so
+// no second alert is raised and its vectors are never trained on.
+func (w *worker) markAlerted(ctx context.Context, v wire.Vector, st *sessionState) error {
+	s := w.s
+	st.alerted = true
+	var sess store.Session
+	err := s.retry(ctx, "session", func() (err error) { sess, err = s.cfg.Profiles.Session(ctx, v.User, v.Session); return err })
+	if err != nil {
+		return err
+	}
+	if sess.Alerted {
+		return nil
+	}
+	sess.Alerted = true
+	return s.retry(ctx, "put session", func() error { return s.cfg.Profiles.PutSession(ctx, sess) })
 }
 
 func (w *worker) startRetrain(ctx context.Context, user string, version int) {

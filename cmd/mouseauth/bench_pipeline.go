@@ -189,24 +189,18 @@ func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 	if err != nil {
 		return err
 	}
-	if env.Topics.PerUser {
-		var topics []string
-		for _, s := range all {
-			topics = append(topics, env.Topics.FeaturesFor(s.LoginAs))
-		}
-		if err := env.EnsureTopics(ctx, opts.Deploy.Partitions, topics...); err != nil {
-			return err
-		}
+	names := make([]string, len(all))
+	for i, s := range all {
+		names[i] = s.LoginAs
 	}
-	svc, err := live.New(live.Config{Brokers: env.Brokers, TLS: env.Scorer, Topics: env.Topics, Profiles: env.Profiles,
-		Credentials: env.Creds, Logger: logger, Retrain: live.RetrainPolicy{Every: -1}})
+	if err := env.EnsureUserTopics(ctx, opts.Deploy.Partitions, names); err != nil {
+		return err
+	}
+	stop, err := env.StartService(ctx, live.Config{Logger: logger, Retrain: live.RetrainPolicy{Every: -1}})
 	if err != nil {
 		return err
 	}
-	sctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(sctx) }()
-	defer func() { stop(); <-done }()
+	defer func() { _ = stop() }()
 
 	round := 0
 	// stored counts what the store holds for the first n users: the

@@ -138,11 +138,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		if err != nil {
 			return err
 		}
-		var topics []string
-		for _, u := range users {
-			topics = append(topics, env.Topics.FeaturesFor(u))
-		}
-		if err := env.EnsureTopics(ctx, opts.Deploy.Partitions, topics...); err != nil {
+		if err := env.EnsureUserTopics(ctx, opts.Deploy.Partitions, users); err != nil {
 			return err
 		}
 		cfg.Users = users

@@ -129,6 +129,33 @@ func (e *deployEnv) EnsureTopics(ctx context.Context, partitions int, topics ...
 	return live.EnsureTopics(ctx, e.Brokers, e.Scorer, live.TopicSpec{Partitions: partitions}, topics...)
 }
 
+// EnsureUserTopics creates the users' feature topics when the
+// one-topic-per-user design is on, and does nothing otherwise.
+func (e *deployEnv) EnsureUserTopics(ctx context.Context, partitions int, users []string) error {
+	if !e.Topics.PerUser {
+		return nil
+	}
+	topics := make([]string, len(users))
+	for i, u := range users {
+		topics[i] = e.Topics.FeaturesFor(u)
+	}
+	return e.EnsureTopics(ctx, partitions, topics...)
+}
+
+// StartService runs a scoring service on e in this process until the
+// returned stop is called; stop drains it and returns Run's error.
+func (e *deployEnv) StartService(ctx context.Context, cfg live.Config) (stop func() error, err error) {
+	cfg.Brokers, cfg.TLS, cfg.Topics, cfg.Profiles, cfg.Credentials = e.Brokers, e.Scorer, e.Topics, e.Profiles, e.Creds
+	svc, err := live.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(sctx) }()
+	return func() error { cancel(); return <-done }, nil
+}
+
 func (e *deployEnv) Close() {
 	for i := len(e.closers) - 1; i >= 0; i-- {
 		e.closers[i]()

@@ -198,29 +198,21 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	if err != nil {
 		return err
 	}
-	if env.Topics.PerUser {
-		var topics []string
-		for _, u := range users {
-			topics = append(topics, env.Topics.FeaturesFor(u.User))
-		}
-		if err := env.EnsureTopics(ctx, opts.Deploy.Partitions, topics...); err != nil {
-			return err
-		}
+	names := make([]string, len(users))
+	for i, u := range users {
+		names[i] = u.User
 	}
-	var svc *live.Service
+	if err := env.EnsureUserTopics(ctx, opts.Deploy.Partitions, names); err != nil {
+		return err
+	}
 	if !opts.NoService {
-		svc, err = live.New(live.Config{Brokers: env.Brokers, TLS: env.Scorer, Topics: env.Topics, Profiles: env.Profiles,
-			Credentials: env.Creds, Window: opts.Window, Threshold: opts.Threshold, Logger: logger,
+		stop, err := env.StartService(ctx, live.Config{Window: opts.Window, Threshold: opts.Threshold, Logger: logger,
 			Retrain: live.RetrainPolicy{Train: live.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)}}})
 		if err != nil {
 			return err
 		}
-		sctx, stop := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- svc.Run(sctx) }()
 		defer func() {
-			stop()
-			if err := <-done; err != nil {
+			if err := stop(); err != nil {
 				fmt.Fprintln(ios.ErrOut, "scoring service:", err)
 			}
 		}()
