@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mouseauth/mouseauth/internal/testutil"
+	"github.com/mouseauth/mouseauth/live/store/cassandra"
 )
 
 func TestCassandraRejectionMatrix(t *testing.T) {
@@ -20,7 +21,9 @@ func TestCassandraRejectionMatrix(t *testing.T) {
 		{name: "expired client certificate", cfg: f.client(t, "expired"), addr: good.Addr, explain: explExpired},
 		{name: "server name does not match", cfg: f.client(t, "scorer"), addr: wrongName.Addr, explain: explName},
 		{name: "server certificate from another CA", cfg: f.client(t, "scorer"), addr: foreign.Addr, explain: explServerCA},
-	}, func(tc matrixCase) CheckResult { return CheckCassandra(context.Background(), tc.cfg, tc.addr) })
+	}, func(tc matrixCase) CheckResult {
+		return Check(context.Background(), "cassandra", tc.addr, tc.cfg, cassandra.Probe(tc.addr))
+	})
 
 	var sawLocal bool
 	for _, q := range good.Queries() {

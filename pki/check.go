@@ -3,16 +3,9 @@ package pki
 import (
 	"context"
 	"crypto/tls"
-	"database/sql"
-	"errors"
-	"fmt"
-	"github.com/go-sql-driver/mysql"
-	"net"
-	"strings"
 	"sync"
 	"time"
 
-	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -85,97 +78,18 @@ func CheckKafka(ctx context.Context, cfg *tls.Config, addr string) CheckResult {
 	return rec.fill(&res, err)
 }
 
-// CheckMySQL connects with dsn (its tls= parameter is replaced by cfg) and
-// runs a query over the connection.
-func CheckMySQL(ctx context.Context, cfg *tls.Config, dsn string) (res CheckResult) {
+// Probe opens a connection to a service with a TLS configuration and makes
+// a first request; it returns why that failed. The probes of the databases
+// live with their stores (live/store/mysql.Probe, live/store/cassandra.Probe),
+// so pki itself imports no database driver.
+type Probe func(ctx context.Context, cfg *tls.Config) error
+
+// Check runs probe against addr, recording what the TLS handshake
+// negotiated and explaining a failure.
+func Check(ctx context.Context, target, addr string, cfg *tls.Config, probe Probe) CheckResult {
 	var rec recorder
-	res = CheckResult{Target: "mysql"}
-	name := fmt.Sprintf("mouseauth-check-%d", time.Now().UnixNano())
-	full, err := RegisterMySQL(name, rec.wrap(cfg), dsn)
-	if err != nil {
-		return rec.fill(&res, err)
-	}
-	res.Addr = mysqlAddr(full)
-	mc, err := mysql.ParseDSN(full)
-	if err != nil {
-		return rec.fill(&res, err)
-	}
-	// The driver logs the TLS error and returns only "invalid connection":
-	// capture the log so the refusal can be explained.
-	var logged driverLog
-	mc.Logger = &logged
-	conn, err := mysql.NewConnector(mc)
-	if err != nil {
-		return rec.fill(&res, err)
-	}
-	db := sql.OpenDB(conn)
-	defer db.Close()
-	defer func() {
-		if res.Error != "" && logged.String() != "" {
-			res.Error += " (driver: " + logged.String() + ")"
-			res.Explanation = Explain(errors.New(logged.String()))
-		}
-	}()
+	res := CheckResult{Target: target, Addr: addr}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	var cipher string
-	err = db.QueryRowContext(ctx, "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME='Ssl_cipher'").Scan(&cipher)
-	if err == nil && cipher == "" {
-		err = fmt.Errorf("the server reports no TLS cipher on this session")
-	}
-	res = rec.fill(&res, err)
-	return res
-}
-
-// driverLog collects what the MySQL driver logs.
-type driverLog struct {
-	mu  sync.Mutex
-	msg []string
-}
-
-func (l *driverLog) Print(v ...any) {
-	l.mu.Lock()
-	l.msg = append(l.msg, strings.TrimSpace(fmt.Sprint(v...)))
-	l.mu.Unlock()
-}
-
-func (l *driverLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.msg, "; ")
-}
-
-func mysqlAddr(dsn string) string {
-	if i := strings.Index(dsn, "("); i >= 0 {
-		if j := strings.Index(dsn[i:], ")"); j > 0 {
-			return dsn[i+1 : i+j]
-		}
-	}
-	return ""
-}
-
-// CheckCassandra connects to hosts (comma-separated host:port) with cfg.
-func CheckCassandra(_ context.Context, cfg *tls.Config, hosts string) CheckResult {
-	var rec recorder
-	res := CheckResult{Target: "cassandra", Addr: hosts}
-	hs := strings.Split(hosts, ",")
-	cl := gocql.NewCluster(hs...)
-	if h, p, err := net.SplitHostPort(hs[0]); err == nil {
-		var port int
-		fmt.Sscan(p, &port)
-		cl.Hosts = []string{h}
-		cl.Port = port
-	}
-	cl.ProtoVersion = 4
-	cl.Timeout = 5 * time.Second
-	cl.ConnectTimeout = 5 * time.Second
-	cl.NumConns = 1
-	cl.ReconnectionPolicy = &gocql.ConstantReconnectionPolicy{MaxRetries: 0, Interval: time.Second}
-	cl.SslOpts = Gocql(rec.wrap(cfg))
-	s, err := cl.CreateSession()
-	if err == nil {
-		// CreateSession has read system.local and system.peers over TLS.
-		s.Close()
-	}
-	return rec.fill(&res, err)
+	return rec.fill(&res, probe(ctx, rec.wrap(cfg)))
 }

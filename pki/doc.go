@@ -20,4 +20,8 @@
 // The embedded broker (kfake) cannot map a certificate to a Kafka principal,
 // so in embedded mode the only rule enforced is "any client certificate issued
 // by our CA"; per-principal ACLs ([KafkaACLs]) apply on a real Kafka cluster.
+//
+// [Check] reports what a connection negotiated or why it was refused. pki
+// imports no database driver: the MySQL and Cassandra probes it runs live
+// with their stores (live/store/mysql.Probe, live/store/cassandra.Probe).
 package pki

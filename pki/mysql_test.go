@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mouseauth/mouseauth/internal/testutil"
+	mysqlstore "github.com/mouseauth/mouseauth/live/store/mysql"
 )
 
 func TestMySQLRejectionMatrix(t *testing.T) {
@@ -33,5 +34,7 @@ func TestMySQLRejectionMatrix(t *testing.T) {
 		{name: "expired client certificate", cfg: f.client(t, "expired"), explain: append(explExpired, explWrongSubject...)},
 		{name: "certificate for the wrong subject", cfg: f.client(t, "intruder"), explain: explWrongSubject},
 		{name: "server name does not match", cfg: wrongName, explain: explName},
-	}, func(tc matrixCase) CheckResult { return CheckMySQL(context.Background(), tc.cfg, dsn) })
+	}, func(tc matrixCase) CheckResult {
+		return Check(context.Background(), "mysql", db.Addr, tc.cfg, mysqlstore.Probe(dsn))
+	})
 }

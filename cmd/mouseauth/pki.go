@@ -15,6 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/live/store/cassandra"
+	mysqlstore "github.com/mouseauth/mouseauth/live/store/mysql"
 	"github.com/mouseauth/mouseauth/pki"
 )
 
@@ -612,10 +614,10 @@ func pkiCheck(ctx context.Context, o *PKIOptions) error {
 		res = append(res, pki.CheckKafka(ctx, cfg, o.Kafka))
 	}
 	if o.MySQLDSN != "" {
-		res = append(res, pki.CheckMySQL(ctx, cfg, o.MySQLDSN))
+		res = append(res, pki.Check(ctx, "mysql", mysqlstore.Addr(o.MySQLDSN), cfg, mysqlstore.Probe(o.MySQLDSN)))
 	}
 	if o.Cassandra != "" {
-		res = append(res, pki.CheckCassandra(ctx, cfg, o.Cassandra))
+		res = append(res, pki.Check(ctx, "cassandra", o.Cassandra, cfg, cassandra.Probe(o.Cassandra)))
 	}
 	t := &cli.Table{Columns: []string{"target", "addr", "ok", "tls", "cipher", "peer", "verified_chain", "explanation"}}
 	failed := false
