@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -143,4 +144,24 @@ func BenchmarkForestScore(b *testing.B) {
 		s += m.Score(X[i%len(X)])
 	}
 	_ = s
+}
+
+func BenchmarkLoadForest(b *testing.B) {
+	X, y := toy(5, 700, 39, 0.5)
+	m, err := Forest{Trees: 100}.Fit(context.Background(), X, y, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Save(&buf, &SavedModel{Model: m, Header: Header{Classifier: "rf"}}); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
