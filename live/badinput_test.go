@@ -220,7 +220,7 @@ func TestTopicPerUser(t *testing.T) {
 	for _, u := range us {
 		names = append(names, topics.FeaturesFor(u.User))
 	}
-	if err := e.cl.EnsureTopics(context.Background(), names...); err != nil {
+	if err := e.cl.EnsureTopics(context.Background(), 1, names...); err != nil {
 		t.Fatal(err)
 	}
 	e.startService()

@@ -193,7 +193,7 @@ func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 	for i, s := range all {
 		names[i] = s.LoginAs
 	}
-	if err := env.EnsureUserTopics(ctx, opts.Deploy.Partitions, names); err != nil {
+	if err := env.EnsureUserTopics(ctx, names); err != nil {
 		return err
 	}
 	stop, err := env.StartService(ctx, live.Config{Logger: logger, Retrain: live.RetrainPolicy{Every: -1}})

@@ -138,7 +138,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := env.EnsureUserTopics(ctx, opts.Deploy.Partitions, users); err != nil {
+		if err := env.EnsureUserTopics(ctx, users); err != nil {
 			return err
 		}
 		cfg.Users = users

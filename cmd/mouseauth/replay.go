@@ -202,7 +202,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	for i, u := range users {
 		names[i] = u.User
 	}
-	if err := env.EnsureUserTopics(ctx, opts.Deploy.Partitions, names); err != nil {
+	if err := env.EnsureUserTopics(ctx, names); err != nil {
 		return err
 	}
 	if !opts.NoService {

@@ -151,7 +151,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	_ = os.WriteFile(portFile, []byte(strconv.Itoa(c.port)+"\n"), 0o644)
-	if err := c.EnsureTopics(ctx, o.Topics...); err != nil {
+	if err := c.EnsureTopics(ctx, 0, o.Topics...); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -178,9 +178,13 @@ func (c *Cluster) start() error {
 	return nil
 }
 
-// EnsureTopics creates more topics (the per-user feature topics).
-func (c *Cluster) EnsureTopics(ctx context.Context, topics ...string) error {
-	return live.EnsureTopics(ctx, c.Brokers, c.ScorerTLS, live.TopicSpec{Partitions: c.opts.Partitions, Retention: c.opts.Retention}, topics...)
+// EnsureTopics creates more topics (the per-user feature topics) with the
+// cluster's retention and partitions partitions (0: the cluster's default).
+func (c *Cluster) EnsureTopics(ctx context.Context, partitions int, topics ...string) error {
+	if partitions <= 0 {
+		partitions = c.opts.Partitions
+	}
+	return live.EnsureTopics(ctx, c.Brokers, c.ScorerTLS, live.TopicSpec{Partitions: partitions, Retention: c.opts.Retention}, topics...)
 }
 
 // Restart stops the broker and starts it again on the same port from its
