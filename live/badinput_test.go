@@ -13,7 +13,9 @@ import (
 
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/live/wire"
 	"github.com/mouseauth/mouseauth/pki"
 	"github.com/mouseauth/mouseauth/replay"
@@ -55,30 +57,30 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 	nan.Values[3] = math.Inf(1)
 	nanBytes := wire.EncodeVector(wire.Vector{User: nan.User, Session: nan.Session, Seq: nan.Seq, Values: make([]float64, 39)})
 	copy(nanBytes[len(nanBytes)-8*36:], []byte{0x7f, 0xf0, 0, 0, 0, 0, 0, 0}) // value 3 = +Inf
-	topics := live.DefaultTopics()
+	names := topics.Default()
 	poison := []struct {
 		topic, key string
 		value      []byte
 		class      string
 		reason     string
 	}{
-		{topics.Features, "x", []byte("\x00\xffgarbage bytes"), "malformed", "no mouseauth header"},
-		{topics.Features, good.LoginAs, wrongVersion, "version", "version 2"},
-		{topics.Features, good.LoginAs, vec(good.LoginAs, good.ID, 97, 12), "length", "vector of 12 values, want 39"},
-		{topics.Features, good.LoginAs, nanBytes, "malformed", "value 3 is +Inf"},
-		{topics.Features, "mallory", vec("mallory", "s1", 0, 39), "unknown user", "unknown user mallory"},
-		{topics.Features, good.LoginAs, vec(good.LoginAs, "never-logged-in", 0, 39), "no login", "no login for session never-logged-in"},
-		{topics.Logins, "x", []byte(`{"user":"u"}`), "malformed", "no mouseauth header"},
-		{topics.Logins, "x", append([]byte{'M', 1, 'L'}, "{not json"...), "malformed", "login body"},
+		{names.Features, "x", []byte("\x00\xffgarbage bytes"), "malformed", "no mouseauth header"},
+		{names.Features, good.LoginAs, wrongVersion, "version", "version 2"},
+		{names.Features, good.LoginAs, vec(good.LoginAs, good.ID, 97, 12), "length", "vector of 12 values, want 39"},
+		{names.Features, good.LoginAs, nanBytes, "malformed", "value 3 is +Inf"},
+		{names.Features, "mallory", vec("mallory", "s1", 0, 39), "unknown user", "unknown user mallory"},
+		{names.Features, good.LoginAs, vec(good.LoginAs, "never-logged-in", 0, 39), "no login", "no login for session never-logged-in"},
+		{names.Logins, "x", []byte(`{"user":"u"}`), "malformed", "no mouseauth header"},
+		{names.Logins, "x", append([]byte{'M', 1, 'L'}, "{not json"...), "malformed", "login body"},
 	}
-	w := live.NewWriter(e.cl.Brokers, e.cl.ReplayTLS)
+	w := topics.NewWriter(e.cl.Brokers, e.cl.ReplayTLS)
 	defer w.Close()
 	for _, p := range poison {
 		if err := w.WriteMessages(context.Background(), kafka.Message{Topic: p.topic, Key: []byte(p.key), Value: p.value}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	dead := e.readTopic(topics.DeadLetter, len(poison))
+	dead := e.readTopic(names.DeadLetter, len(poison))
 	got := map[string]bool{}
 	for _, m := range dead {
 		x, err := wire.DecodeDeadLetter(m.Value)
@@ -166,7 +168,7 @@ func TestLoginLockout(t *testing.T) {
 func TestRetrainSwapsModel(t *testing.T) {
 	// A low threshold: vectors of alerted sessions are (rightly) not trained
 	// on, and this test wants every vector to count.
-	e := startEnv(t, live.Config{Threshold: 0.01, Retrain: live.RetrainPolicy{Every: 30, Train: live.TrainOptions{Params: map[string]any{"trees": 20}, Seed: 3}}})
+	e := startEnv(t, live.Config{Threshold: 0.01, Retrain: live.RetrainPolicy{Every: 30, Train: account.TrainOptions{Params: map[string]any{"trees": 20}, Seed: 3}}})
 	us := synthUsers(t, 3, 3, 60)
 	ss := plan(t, e, us, 0)
 	// ss[0] and ss[1] are User1's two replayed sessions; the other users'
@@ -211,20 +213,20 @@ func TestRetrainSwapsModel(t *testing.T) {
 }
 
 func TestTopicPerUser(t *testing.T) {
-	topics := live.DefaultTopics()
-	topics.PerUser = true
-	e := startEnv(t, live.Config{Topics: topics, Retrain: live.RetrainPolicy{Every: -1}})
+	perUser := topics.Default()
+	perUser.PerUser = true
+	e := startEnv(t, live.Config{Topics: perUser, Retrain: live.RetrainPolicy{Every: -1}})
 	us := synthUsers(t, 3, 2, 30)
 	ss := plan(t, e, us, 1)
 	var names []string
 	for _, u := range us {
-		names = append(names, topics.FeaturesFor(u.User))
+		names = append(names, perUser.FeaturesFor(u.User))
 	}
 	if err := e.cl.EnsureTopics(context.Background(), 1, names...); err != nil {
 		t.Fatal(err)
 	}
 	e.startService()
-	res := e.replay(ss, replay.Config{Topics: topics})
+	res := e.replay(ss, replay.Config{Topics: perUser})
 	e.checkExactlyOnce(ss, res)
 	if res.ImpostorAlerts != 1 {
 		t.Errorf("impostor alerts %d of 1", res.ImpostorAlerts)

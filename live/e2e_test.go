@@ -8,6 +8,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/store/embedded"
 	"github.com/mouseauth/mouseauth/replay"
@@ -82,7 +83,7 @@ func synthUsers(t *testing.T, users, sessions, actions int) []replay.UserSession
 func plan(t *testing.T, e *env, us []replay.UserSessions, impostors int) []replay.Session {
 	t.Helper()
 	ss, err := replay.Plan(context.Background(), e.creds, e.st, us, replay.PlanOptions{Impostors: impostors,
-		Train: live.TrainOptions{Params: map[string]any{"trees": 50}, Seed: 1}, Now: time.Now(), RunID: t.Name()})
+		Train: account.TrainOptions{Params: map[string]any{"trees": 50}, Seed: 1}, Now: time.Now(), RunID: t.Name()})
 	if err != nil {
 		t.Fatal(err)
 	}

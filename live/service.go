@@ -14,6 +14,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/pki"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
@@ -22,8 +23,8 @@ import (
 // [New] validates it in one place.
 type Config struct {
 	Brokers []string
-	TLS     *tls.Config // required: the scorer's client certificate
-	Topics  Topics      // default DefaultTopics()
+	TLS     *tls.Config  // required: the scorer's client certificate
+	Topics  topics.Names // default topics.Default()
 	// Users lists the users whose feature topics are consumed when
 	// Topics.PerUser is set (default: every user with a model).
 	Users []string
@@ -64,7 +65,7 @@ func (c *Config) validate() error {
 	}
 	if c.Topics.Logins == "" {
 		per := c.Topics.PerUser
-		c.Topics = DefaultTopics()
+		c.Topics = topics.Default()
 		c.Topics.PerUser = per
 	}
 	if c.Group == "" {
@@ -140,7 +141,7 @@ func (s *Service) Stats() *Stats { return s.cfg.Stats }
 // Healthy reports whether the consume loop is running.
 func (s *Service) Healthy() bool { return s.running.Load() }
 
-func (s *Service) topics(ctx context.Context) ([]string, error) {
+func (s *Service) consumed(ctx context.Context) ([]string, error) {
 	t := s.cfg.Topics
 	if !t.PerUser {
 		return []string{t.Logins, t.Features}, nil
@@ -163,12 +164,12 @@ func (s *Service) topics(ctx context.Context) ([]string, error) {
 // fetched are finished, their offsets committed, the group left and the
 // producers flushed. It returns nil after a drain caused by ctx.
 func (s *Service) Run(ctx context.Context) error {
-	topics, err := s.topics(ctx)
+	consumed, err := s.consumed(ctx)
 	if err != nil {
 		return err
 	}
 	s.reader = kafka.NewReader(kafka.ReaderConfig{
-		Brokers: s.cfg.Brokers, GroupID: s.cfg.Group, GroupTopics: topics,
+		Brokers: s.cfg.Brokers, GroupID: s.cfg.Group, GroupTopics: consumed,
 		Dialer: pki.KafkaDialer(s.cfg.TLS), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 100 * time.Millisecond,
 		CommitInterval: s.cfg.CommitInterval, SessionTimeout: s.cfg.SessionTimeout,
 		HeartbeatInterval: s.cfg.SessionTimeout / 5, RebalanceTimeout: s.cfg.SessionTimeout,
@@ -176,7 +177,7 @@ func (s *Service) Run(ctx context.Context) error {
 		ReadBackoffMin: 20 * time.Millisecond, ReadBackoffMax: 500 * time.Millisecond,
 		ErrorLogger: kafka.LoggerFunc(func(f string, a ...any) { s.cfg.Logger.Debug("kafka reader: " + fmt.Sprintf(f, a...)) }),
 	})
-	s.writer = NewWriter(s.cfg.Brokers, s.cfg.TLS)
+	s.writer = topics.NewWriter(s.cfg.Brokers, s.cfg.TLS)
 	s.running.Store(true)
 	defer s.running.Store(false)
 
@@ -266,18 +267,27 @@ func (s *Service) publish(ctx context.Context, msgs ...kafka.Message) error {
 	}
 }
 
-// retry runs f until it succeeds or ctx ends: a store that is restarting
-// (MariaDB, a Cassandra node) stalls the partition instead of losing the
-// message.
+// retry runs a store operation until it succeeds, fails for good (not
+// found, version exists) or ctx ends: a store that is restarting (MariaDB, a
+// Cassandra node) stalls the partition instead of losing the message.
 func (s *Service) retry(ctx context.Context, what string, f func() error) error {
+	return s.retryUntil(ctx, what, f, func(err error) bool {
+		return errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrVersionExists)
+	})
+}
+
+// retryUntil runs f with backoff (50 ms doubling to 2 s) until it succeeds,
+// final(err) holds or ctx ends. Each retry counts in StoreRetries: every
+// failure it retries comes from a store.
+func (s *Service) retryUntil(ctx context.Context, what string, f func() error, final func(error) bool) error {
 	delay := 50 * time.Millisecond
 	for {
 		err := f()
-		if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrVersionExists) || ctx.Err() != nil {
+		if err == nil || final(err) || ctx.Err() != nil {
 			return err
 		}
 		s.cfg.Stats.StoreRetries.Inc()
-		s.cfg.Logger.Warn("store failed; retrying", "op", what, "err", err)
+		s.cfg.Logger.Warn("failed; retrying", "op", what, "err", err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

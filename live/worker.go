@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -72,37 +73,11 @@ func (w *worker) handleBatch(ctx context.Context, batch []kafka.Message) {
 	w.out, w.timed = w.out[:0], w.timed[:0]
 	done := 0
 	for _, m := range batch {
-		start := time.Now()
-		// A message is retried until it is processed: going on to the next
-		// one would commit past it and lose it. Processing is idempotent, so
-		// a retry after a half-done attempt is safe. Only the end of ctx
-		// (a drain that timed out) stops it; the message then comes back
-		// after a restart.
-		for delay := 50 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
-			mark := len(w.out)
-			var err error
-			if m.Topic == s.cfg.Topics.Logins {
-				err = w.login(ctx, m)
-			} else {
-				err = w.vector(ctx, m, start)
-			}
-			if err == nil {
-				break
-			}
-			w.out = w.out[:mark]
-			if ctx.Err() != nil {
-				s.cfg.Logger.Error("message not processed; it will be redelivered after a restart", "topic", m.Topic, "offset", m.Offset, "err", err)
-				goto publish
-			}
-			s.cfg.Logger.Warn("message failed; retrying", "topic", m.Topic, "offset", m.Offset, "err", err)
-			select {
-			case <-time.After(delay):
-			case <-ctx.Done():
-			}
+		if !w.process(ctx, m) {
+			break
 		}
 		done++
 	}
-publish:
 	if len(w.out) > 0 {
 		if err := s.publish(ctx, w.out...); err != nil {
 			s.cfg.Logger.Error("publish; the batch will be redelivered", "err", err)
@@ -119,6 +94,32 @@ publish:
 	if err := s.reader.CommitMessages(ctx, batch[:done]...); err != nil && ctx.Err() == nil {
 		s.cfg.Logger.Warn("commit", "err", err)
 	}
+}
+
+// process handles m, retrying until it succeeds: going on to the next
+// message would commit past m and lose it. Processing is idempotent, so a
+// retry after a half-done attempt is safe. Only the end of ctx (a drain that
+// timed out) stops it, and then m comes back after a restart.
+func (w *worker) process(ctx context.Context, m kafka.Message) bool {
+	start := time.Now()
+	err := w.s.retryUntil(ctx, "message "+m.Topic, func() error {
+		mark := len(w.out)
+		var err error
+		if m.Topic == w.s.cfg.Topics.Logins {
+			err = w.login(ctx, m)
+		} else {
+			err = w.vector(ctx, m, start)
+		}
+		if err != nil {
+			w.out = w.out[:mark] // drop what the failed attempt queued
+		}
+		return err
+	}, func(error) bool { return false })
+	if err != nil {
+		w.s.cfg.Logger.Error("message not processed; it will be redelivered after a restart", "topic", m.Topic, "offset", m.Offset, "err", err)
+		return false
+	}
+	return true
 }
 
 func (w *worker) emit(msgs ...kafka.Message) { w.out = append(w.out, msgs...) }
@@ -276,7 +277,7 @@ func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) e
 			return err
 		}
 	}
-	s.cfg.Stats.Decisions.WithLabelValues(fmt.Sprint(verdict.Accept)).Inc()
+	s.cfg.Stats.Decisions.WithLabelValues(strconv.FormatBool(verdict.Accept)).Inc()
 	msgs := []kafka.Message{{Topic: s.cfg.Topics.Decisions, Key: []byte(v.User), Value: wire.EncodeDecision(wire.Decision{
 		User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: score, Mean: d.Mean,
 		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, ServiceNanos: time.Since(start).Nanoseconds()})}}
@@ -310,41 +311,32 @@ func (w *worker) loadSession(ctx context.Context, v wire.Vector) (st *sessionSta
 	if !sess.Accepted {
 		return nil, "session " + v.Session + " was refused at login (" + sess.Reason + ")", "refused session", nil
 	}
-	st = &sessionState{window: NewWindow(s.cfg.Window), alerted: sess.Alerted}
+	// The window resumes from the stored decisions before this vector, or
+	// up to and including it when it is decided already (a redelivery after
+	// a restart).
+	before := v.Seq
+	err = s.retry(ctx, "decision", func() error { _, err := s.cfg.Profiles.Decision(ctx, v.User, v.Session, v.Seq); return err })
+	switch {
+	case err == nil:
+		before = v.Seq + 1
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, "", "", err
+	}
 	var recent []store.Decision
 	err = s.retry(ctx, "recent decisions", func() error {
-		recent, err = s.cfg.Profiles.RecentDecisions(ctx, v.User, v.Session, v.Seq, s.cfg.Window)
+		recent, err = s.cfg.Profiles.RecentDecisions(ctx, v.User, v.Session, before, s.cfg.Window)
 		return err
 	})
 	if err != nil {
 		return nil, "", "", err
 	}
+	st = &sessionState{window: NewWindow(s.cfg.Window), alerted: sess.Alerted}
 	for _, d := range recent {
 		st.window.Push(d.Score)
 		st.alerted = st.alerted || d.Alert
 	}
-	st.next = 0
 	if len(recent) > 0 {
 		st.next = recent[len(recent)-1].Seq + 1
-	}
-	// The vector itself may be decided already (redelivery after restart).
-	err = s.retry(ctx, "decision", func() error { _, err := s.cfg.Profiles.Decision(ctx, v.User, v.Session, v.Seq); return err })
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, "", "", err
-	}
-	if err == nil {
-		st.next = v.Seq + 1
-		st.window = NewWindow(s.cfg.Window)
-		err = s.retry(ctx, "recent decisions", func() error {
-			recent, err = s.cfg.Profiles.RecentDecisions(ctx, v.User, v.Session, v.Seq+1, s.cfg.Window)
-			return err
-		})
-		if err != nil {
-			return nil, "", "", err
-		}
-		for _, d := range recent {
-			st.window.Push(d.Score)
-		}
 	}
 	return st, "", "", nil
 }

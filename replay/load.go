@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 )
 
@@ -15,8 +15,8 @@ import (
 type LoadOptions struct {
 	Users   int // load users to enrol
 	Vectors int // vectors each sends
-	Train   live.TrainOptions
-	Argon2  live.Argon2Params // cheap hashing: the load is on the second factor
+	Train   account.TrainOptions
+	Argon2  account.Argon2Params // cheap hashing: the load is on the second factor
 	RunID   string
 	Now     time.Time
 	// Progress, when set, is called as users are enrolled.
@@ -62,7 +62,7 @@ func PlanLoad(ctx context.Context, creds store.Credentials, models store.Models,
 					others = append(others, train[j]...)
 				}
 			}
-			modelsOf[i], errs[i] = live.TrainModel(ctx, u.User, 1, train[i], others, o.Train, o.Now)
+			modelsOf[i], errs[i] = account.TrainModel(ctx, u.User, 1, train[i], others, o.Train, o.Now)
 		}()
 	}
 	wg.Wait()
@@ -79,7 +79,7 @@ func PlanLoad(ctx context.Context, creds store.Credentials, models store.Models,
 	for k := range out {
 		b := k % len(base)
 		name := fmt.Sprintf("load%05d", k+1)
-		pw := live.NewPassword()
+		pw := account.NewPassword()
 		vs := make([]Timed, o.Vectors)
 		for i := range vs {
 			vs[i] = Timed{Values: pool[b][(k+i)%len(pool[b])]}
@@ -91,7 +91,7 @@ func PlanLoad(ctx context.Context, creds store.Credentials, models store.Models,
 			defer wg.Done()
 			defer func() { <-sem }()
 			a := o.Argon2
-			_, err := live.Enroll(ctx, creds, models, live.Enrolment{User: name, Department: "load", Password: pw,
+			_, err := account.Enroll(ctx, creds, models, account.Enrolment{User: name, Department: "load", Password: pw,
 				Model: modelsOf[b], Now: o.Now, Argon2: &a})
 			mu.Lock()
 			defer mu.Unlock()

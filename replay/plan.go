@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 )
 
@@ -21,7 +21,7 @@ type PlanOptions struct {
 	Impostors int
 	// MaxActions caps the vectors replayed per session (0 = all).
 	MaxActions int
-	Train      live.TrainOptions
+	Train      account.TrainOptions
 	RunID      string // prefix of session ids, unique per replay
 	Now        time.Time
 	// Progress, when set, is called after each user is enrolled.
@@ -68,7 +68,7 @@ func Plan(ctx context.Context, creds store.Credentials, models store.Models, use
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			passwords[i] = live.NewPassword()
+			passwords[i] = account.NewPassword()
 			var model []byte
 			if _, err := models.LatestModel(ctx, u.User); err != nil {
 				var others [][]float64
@@ -77,12 +77,12 @@ func Plan(ctx context.Context, creds store.Credentials, models store.Models, use
 						others = append(others, train[j]...)
 					}
 				}
-				if model, err = live.TrainModel(ctx, u.User, 1, train[i], others, o.Train, o.Now); err != nil {
+				if model, err = account.TrainModel(ctx, u.User, 1, train[i], others, o.Train, o.Now); err != nil {
 					errs[i] = err
 					return
 				}
 			}
-			kept, err := live.Enroll(ctx, creds, models, live.Enrolment{User: u.User, Department: "replay", Password: passwords[i], Model: model, Now: o.Now})
+			kept, err := account.Enroll(ctx, creds, models, account.Enrolment{User: u.User, Department: "replay", Password: passwords[i], Model: model, Now: o.Now})
 			errs[i] = err
 			if o.Progress != nil && err == nil {
 				mu.Lock()

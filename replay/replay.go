@@ -13,7 +13,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/live/wire"
 	"github.com/mouseauth/mouseauth/pki"
 )
@@ -21,8 +21,8 @@ import (
 // Config configures [Run].
 type Config struct {
 	Brokers []string
-	TLS     *tls.Config // the replaying client's certificate; required
-	Topics  live.Topics // default live.DefaultTopics()
+	TLS     *tls.Config  // the replaying client's certificate; required
+	Topics  topics.Names // default topics.Default()
 	// Speed replays the recorded timing Speed times faster (default 1).
 	// Ignored when Interval is set.
 	Speed float64
@@ -50,7 +50,7 @@ func (c *Config) validate() error {
 	}
 	if c.Topics.Logins == "" {
 		per := c.Topics.PerUser
-		c.Topics = live.DefaultTopics()
+		c.Topics = topics.Default()
 		c.Topics.PerUser = per
 	}
 	if c.Speed <= 0 {
@@ -205,7 +205,7 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	w := live.NewWriter(cfg.Brokers, cfg.TLS)
+	w := topics.NewWriter(cfg.Brokers, cfg.TLS)
 	defer w.Close()
 
 	var sent atomic.Int64

@@ -50,59 +50,62 @@ func Write(ctx context.Context, dir string, run *evaluate.Run, opts Options) ([]
 			opts.Progress(done, total)
 		}
 	}
-	for _, d := range []string{dir, filepath.Join(dir, PlotsDir), filepath.Join(dir, TablesDir)} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, fmt.Errorf("create report directory: %w", err)
-		}
-	}
-	var written []string
-	write := func(path string, data []byte) error {
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-		written = append(written, path)
-		return nil
-	}
-	rendered, err := writeFigures(ctx, dir, figs, write, step)
+	out, err := newOutput(dir)
 	if err != nil {
-		return written, err
+		return nil, err
 	}
-	if err := writeTables(ctx, dir, tables, write, step); err != nil {
-		return written, err
+	rendered, err := writeFigures(ctx, dir, figs, out.write, step)
+	if err != nil {
+		return out.written, err
+	}
+	if err := writeTables(ctx, dir, tables, out.write, step); err != nil {
+		return out.written, err
 	}
 
 	var page bytes.Buffer
 	if err := WriteHTML(&page, run, rendered); err != nil {
-		return written, fmt.Errorf("render %s: %w", ReportHTML, err)
+		return out.written, fmt.Errorf("render %s: %w", ReportHTML, err)
 	}
-	if err := write(filepath.Join(dir, ReportHTML), page.Bytes()); err != nil {
-		return written, err
+	if err := out.write(filepath.Join(dir, ReportHTML), page.Bytes()); err != nil {
+		return out.written, err
 	}
 	step()
-	return written, nil
+	return out.written, nil
 }
 
 // WriteFiles writes tables (dir/tables/NAME.md, .csv, .json) and figures
 // (dir/plots/NAME.png, .svg) without a page, for bench results, and returns
 // the paths written.
 func WriteFiles(ctx context.Context, dir string, tables []NamedTable, figs []Figure) ([]string, error) {
-	for _, d := range []string{filepath.Join(dir, PlotsDir), filepath.Join(dir, TablesDir)} {
+	out, err := newOutput(dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := writeFigures(ctx, dir, figs, out.write, func() {}); err != nil {
+		return out.written, err
+	}
+	return out.written, writeTables(ctx, dir, tables, out.write, func() {})
+}
+
+// output writes a report's files and remembers their paths.
+type output struct{ written []string }
+
+// newOutput creates dir with its plots and tables folders.
+func newOutput(dir string) (*output, error) {
+	for _, d := range []string{dir, filepath.Join(dir, PlotsDir), filepath.Join(dir, TablesDir)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("create report directory: %w", err)
 		}
 	}
-	var written []string
-	write := func(path string, data []byte) error {
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-		written = append(written, path)
-		return nil
+	return &output{}, nil
+}
+
+func (o *output) write(path string, data []byte) error {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
 	}
-	if _, err := writeFigures(ctx, dir, figs, write, func() {}); err != nil {
-		return written, err
-	}
-	return written, writeTables(ctx, dir, tables, write, func() {})
+	o.written = append(o.written, path)
+	return nil
 }
 
 func writeFigures(ctx context.Context, dir string, figs []Figure, write func(string, []byte) error, step func()) ([]Rendered, error) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/internal/cluster"
-	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/store/embedded"
 	"github.com/mouseauth/mouseauth/live/store/file"
@@ -66,17 +67,14 @@ a note.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, s := range opts.Stores {
-				if !contains(modelStoreKinds, s) {
+				if !slices.Contains(modelStoreKinds, s) {
 					return cli.FlagErrorf("--stores: unknown store %q (have %s)", s, strings.Join(modelStoreKinds, ", "))
 				}
 			}
 			if opts.Users < 2 || opts.Repeat < 1 {
 				return cli.FlagErrorf("--users must be >= 2 and --repeat >= 1")
 			}
-			if err := opts.Deploy.validate(); err != nil {
-				return err
-			}
-			if err := cli.ValidateOutput(opts.Output); err != nil {
+			if err := opts.Deploy.validateWith(opts.Output); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -94,15 +92,6 @@ a note.`,
 	cmd.Flags().StringVar(&opts.Report, "report", "", "write the table (md, csv, json) to this folder")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // openModelStore opens one store for the bench; skip explains a store that
@@ -172,8 +161,8 @@ func benchModelLoadRun(ctx context.Context, opts *BenchModelLoadOptions) error {
 				others = append(others, train[j]...)
 			}
 		}
-		if models[i], err = live.TrainModel(ctx, u.User, 1, train[i], others,
-			live.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)}, opts.Now()); err != nil {
+		if models[i], err = account.TrainModel(ctx, u.User, 1, train[i], others,
+			account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)}, opts.Now()); err != nil {
 			return err
 		}
 		bar.Add(1)

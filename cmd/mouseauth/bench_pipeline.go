@@ -15,6 +15,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/replay"
 	"github.com/mouseauth/mouseauth/reports"
 )
@@ -98,10 +99,7 @@ share this process (and its CPU). Cluster flags as for 'live serve'.`,
 			if opts.Interval <= 0 || opts.Vectors < 1 || opts.Duration < time.Second {
 				return cli.FlagErrorf("--interval must be positive, --vectors >= 1, --duration >= 1s")
 			}
-			if err := opts.Deploy.validate(); err != nil {
-				return err
-			}
-			if err := cli.ValidateOutput(opts.Output); err != nil {
+			if err := opts.Deploy.validateWith(opts.Output); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -182,8 +180,8 @@ func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 	bar := cli.NewProgress(ios, int64(maxUsers), "enrolling", "users")
 	var last int
 	all, err := replay.PlanLoad(ctx, env.Creds, env.Profiles, base, replay.LoadOptions{Users: maxUsers, Vectors: 1,
-		Train:  live.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)},
-		Argon2: live.Argon2Params{Memory: 64, Time: 1, Threads: 1}, RunID: "enrol", Now: opts.Now(),
+		Train:  account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)},
+		Argon2: account.Argon2Params{Memory: 64, Time: 1, Threads: 1}, RunID: "enrol", Now: opts.Now(),
 		Progress: func(done int) { bar.Add(done - last); last = done }})
 	bar.Done()
 	if err != nil {

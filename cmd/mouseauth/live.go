@@ -18,6 +18,7 @@ import (
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/account"
 )
 
 // NewCmdLive builds `mouseauth live`.
@@ -131,7 +132,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		Profiles: env.Profiles, Credentials: env.Creds, Window: opts.Window, Threshold: opts.Threshold,
 		Lockout: live.Lockout{MaxFailures: opts.Lockout, LockFor: opts.LockFor},
 		Retrain: live.RetrainPolicy{Every: opts.Retrain, MaxAge: opts.RetrainAge,
-			Train: live.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}},
+			Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}},
 		Logger: logger}
 	if env.Topics.PerUser {
 		users, err := env.Profiles.ModelUsers(ctx)
@@ -280,7 +281,7 @@ func enrollRun(ctx context.Context, opts *EnrollOptions) error {
 		return err
 	}
 	defer env.Close()
-	kept, err := live.Enroll(ctx, env.Creds, env.Profiles, live.Enrolment{User: opts.User, Department: opts.Department,
+	kept, err := account.Enroll(ctx, env.Creds, env.Profiles, account.Enrolment{User: opts.User, Department: opts.Department,
 		Password: pw, Model: model, Now: opts.Now()})
 	if err != nil {
 		return err
@@ -309,10 +310,7 @@ func newCmdLiveStatus(f *cli.Factory, runF func(context.Context, *StatusOptions)
   mouseauth live status --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := opts.Deploy.validate(); err != nil {
-				return err
-			}
-			if err := cli.ValidateOutput(opts.Output); err != nil {
+			if err := opts.Deploy.validateWith(opts.Output); err != nil {
 				return err
 			}
 			if runF != nil {

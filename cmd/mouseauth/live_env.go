@@ -19,6 +19,7 @@ import (
 	"github.com/mouseauth/mouseauth/live/store/embedded"
 	"github.com/mouseauth/mouseauth/live/store/file"
 	"github.com/mouseauth/mouseauth/live/store/mysql"
+	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/pki"
 )
 
@@ -86,6 +87,15 @@ func (o *DeployOptions) validate() error {
 	return nil
 }
 
+// validateWith validates the deploy flags and an --output format, the
+// checks every command that prints results from the pipeline makes.
+func (o *DeployOptions) validateWith(output string) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	return cli.ValidateOutput(output)
+}
+
 func (o *DeployOptions) dsnSource() string {
 	if o.MySQLDSNFile != "" {
 		return "file"
@@ -115,18 +125,9 @@ type deployEnv struct {
 	Cluster  *cluster.Cluster
 	Profiles store.Profiles
 	Creds    store.Credentials
-	Topics   live.Topics
+	Topics   topics.Names
 	Where    []string // what runs where, for the user
 	closers  []func()
-}
-
-// EnsureTopics creates topics (per-user feature topics) on the embedded
-// broker, with its retention, or on the cluster.
-func (e *deployEnv) EnsureTopics(ctx context.Context, partitions int, topics ...string) error {
-	if e.Cluster != nil {
-		return e.Cluster.EnsureTopics(ctx, partitions, topics...)
-	}
-	return live.EnsureTopics(ctx, e.Brokers, e.Scorer, live.TopicSpec{Partitions: partitions}, topics...)
 }
 
 // EnsureUserTopics creates the users' feature topics when the
@@ -138,11 +139,14 @@ func (e *deployEnv) EnsureUserTopics(ctx context.Context, users []string) error 
 	if !e.Topics.PerUser {
 		return nil
 	}
-	topics := make([]string, len(users))
+	names := make([]string, len(users))
 	for i, u := range users {
-		topics[i] = e.Topics.FeaturesFor(u)
+		names[i] = e.Topics.FeaturesFor(u)
 	}
-	return e.EnsureTopics(ctx, 1, topics...)
+	if e.Cluster != nil {
+		return e.Cluster.EnsureTopics(ctx, 1, names...) // with the embedded retention
+	}
+	return topics.Ensure(ctx, e.Brokers, e.Scorer, topics.Spec{Partitions: 1}, names...)
 }
 
 // StartService runs a scoring service on e in this process until the
@@ -167,7 +171,7 @@ func (e *deployEnv) Close() {
 
 // open starts or connects to what o describes.
 func (o *DeployOptions) open(ctx context.Context, logger *slog.Logger) (_ *deployEnv, err error) {
-	e := &deployEnv{Topics: live.DefaultTopics()}
+	e := &deployEnv{Topics: topics.Default()}
 	e.Topics.PerUser = o.TopicPerUser
 	defer func() {
 		if err != nil {
@@ -198,7 +202,7 @@ func (o *DeployOptions) open(ctx context.Context, logger *slog.Logger) (_ *deplo
 		e.Scorer = e.TLS
 	}
 	if len(o.Brokers) > 0 {
-		if err := live.EnsureTopics(ctx, e.Brokers, e.TLS, live.TopicSpec{Partitions: o.Partitions}, e.Topics.Shared()...); err != nil {
+		if err := topics.Ensure(ctx, e.Brokers, e.TLS, topics.Spec{Partitions: o.Partitions}, e.Topics.Shared()...); err != nil {
 			return nil, err
 		}
 	}

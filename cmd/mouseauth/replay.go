@@ -15,6 +15,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/preprocess"
 	"github.com/mouseauth/mouseauth/replay"
 )
@@ -88,10 +89,7 @@ it talks to a real cluster; --no-service leaves scoring to a running
 			if opts.Users, err = parseCounts(users); err != nil {
 				return cli.FlagErrorf("--users %q: %v", users, err)
 			}
-			if err := opts.Deploy.validate(); err != nil {
-				return err
-			}
-			if err := cli.ValidateOutput(opts.Output); err != nil {
+			if err := opts.Deploy.validateWith(opts.Output); err != nil {
 				return err
 			}
 			switch {
@@ -132,23 +130,16 @@ it talks to a real cluster; --no-service leaves scoring to a running
 	return cmd
 }
 
-// parseCounts reads "14", "1,4,14" or "1:14".
+// parseCounts reads user counts: "14", "1,4,14" or "1:14" (parseIntRange
+// with every value at least 1), sorted.
 func parseCounts(s string) ([]int, error) {
-	var out []int
-	for _, part := range strings.Split(s, ",") {
-		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), ":")
-		a, err := strconv.Atoi(lo)
-		if err != nil || a < 1 {
-			return nil, fmt.Errorf("%q is not a positive count", part)
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < a {
-				return nil, fmt.Errorf("%q is not a range low:high", part)
-			}
-		}
-		for n := a; n <= b; n++ {
-			out = append(out, n)
+	out, err := parseIntRange(s)
+	if err != nil {
+		return nil, fmt.Errorf("not a range low:high or a count: %w", err)
+	}
+	for _, n := range out {
+		if n < 1 {
+			return nil, fmt.Errorf("%q is not a positive count", strconv.Itoa(n))
 		}
 	}
 	sort.Ints(out)
@@ -191,7 +182,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	bar := cli.NewProgress(ios, int64(len(users)), "enrolling", "users")
 	sessions, err := replay.Plan(ctx, env.Creds, env.Profiles, users, replay.PlanOptions{
 		TrainSessions: opts.TrainSessions, Impostors: opts.Impostors, MaxActions: opts.MaxActions,
-		Train: live.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)},
+		Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)},
 		RunID: fmt.Sprintf("r%d", opts.Now().UnixNano()), Now: opts.Now(),
 		Progress: func(string, bool) { bar.Add(1) }})
 	bar.Done()
@@ -207,7 +198,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	}
 	if !opts.NoService {
 		stop, err := env.StartService(ctx, live.Config{Window: opts.Window, Threshold: opts.Threshold, Logger: logger,
-			Retrain: live.RetrainPolicy{Train: live.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)}}})
+			Retrain: live.RetrainPolicy{Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)}}})
 		if err != nil {
 			return err
 		}

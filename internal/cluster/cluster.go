@@ -21,7 +21,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/pki"
 )
 
@@ -34,7 +34,7 @@ type Options struct {
 	// Port of the broker; 0 reuses the port of the last run (kept in
 	// Dir/kafka.port) or picks a free one.
 	Port int
-	// Topics to create, default live.DefaultTopics().Shared().
+	// Topics to create, default topics.Default().Shared().
 	Topics []string
 	// Retention of the topics' messages, default 10 minutes: the embedded
 	// broker keeps messages in memory, and a long replay must not grow it
@@ -115,7 +115,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		o.Retention = 10 * time.Minute
 	}
 	if len(o.Topics) == 0 {
-		o.Topics = live.DefaultTopics().Shared()
+		o.Topics = topics.Default().Shared()
 	}
 	c := &Cluster{Dir: o.Dir, PKIDir: filepath.Join(o.Dir, "pki"), StorePath: filepath.Join(o.Dir, "mouseauth.db"), opts: o}
 	if err := os.MkdirAll(c.PKIDir, 0o700); err != nil {
@@ -180,11 +180,11 @@ func (c *Cluster) start() error {
 
 // EnsureTopics creates more topics (the per-user feature topics) with the
 // cluster's retention and partitions partitions (0: the cluster's default).
-func (c *Cluster) EnsureTopics(ctx context.Context, partitions int, topics ...string) error {
+func (c *Cluster) EnsureTopics(ctx context.Context, partitions int, names ...string) error {
 	if partitions <= 0 {
 		partitions = c.opts.Partitions
 	}
-	return live.EnsureTopics(ctx, c.Brokers, c.ScorerTLS, live.TopicSpec{Partitions: partitions, Retention: c.opts.Retention}, topics...)
+	return topics.Ensure(ctx, c.Brokers, c.ScorerTLS, topics.Spec{Partitions: partitions, Retention: c.opts.Retention}, names...)
 }
 
 // Restart stops the broker and starts it again on the same port from its

@@ -408,13 +408,9 @@ func (p *cqlParser) createTable() (any, error) {
 				return nil, err
 			}
 			for {
-				var o cqlOrder
-				if o.col, err = p.name(); err != nil {
+				o, err := p.orderTerm()
+				if err != nil {
 					return nil, err
-				}
-				o.desc = p.acceptKw("desc")
-				if !o.desc {
-					p.acceptKw("asc")
 				}
 				st.order = append(st.order, o)
 				if p.accept(")") {
@@ -553,13 +549,9 @@ func (p *cqlParser) selectStmt() (any, error) {
 	}
 	if p.acceptKw("order", "by") {
 		for {
-			var o cqlOrder
-			if o.col, err = p.name(); err != nil {
+			o, err := p.orderTerm()
+			if err != nil {
 				return nil, err
-			}
-			o.desc = p.acceptKw("desc")
-			if !o.desc {
-				p.acceptKw("asc")
 			}
 			st.order = append(st.order, o)
 			if !p.accept(",") {
@@ -585,4 +577,18 @@ func (p *cqlParser) selectStmt() (any, error) {
 		return nil, fmt.Errorf("stub does not implement ALLOW FILTERING")
 	}
 	return st, nil
+}
+
+// orderTerm reads "column [ASC|DESC]" of a CLUSTERING ORDER BY or ORDER BY.
+func (p *cqlParser) orderTerm() (cqlOrder, error) {
+	var o cqlOrder
+	var err error
+	if o.col, err = p.name(); err != nil {
+		return o, err
+	}
+	o.desc = p.acceptKw("desc")
+	if !o.desc {
+		p.acceptKw("asc")
+	}
+	return o, nil
 }

@@ -13,7 +13,10 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"math"
 	"time"
 )
 
@@ -70,7 +73,7 @@ type Session struct {
 }
 
 // Credential is a user's first factor. Hash is an encoded argon2id hash
-// (live.HashPassword); the plain password is never stored.
+// (live/account.HashPassword); the plain password is never stored.
 type Credential struct {
 	User, Department string
 	Hash             string
@@ -122,4 +125,26 @@ type Credentials interface {
 	// SetFailures records the failed-login count and lock of user.
 	SetFailures(ctx context.Context, user string, failures int, lockedUntil time.Time) error
 	Close() error
+}
+
+// EncodeValues packs a vector as little-endian float64s, so it round-trips
+// exactly in every backend.
+func EncodeValues(v []float64) []byte {
+	out := make([]byte, 8*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(out[8*i:], math.Float64bits(x))
+	}
+	return out
+}
+
+// DecodeValues is the inverse of EncodeValues.
+func DecodeValues(p []byte) ([]float64, error) {
+	if len(p)%8 != 0 {
+		return nil, fmt.Errorf("vector blob of %d bytes is not a whole number of float64s", len(p))
+	}
+	out := make([]float64, len(p)/8)
+	for i := range out {
+		out[i] = math.Float64frombits(binary.LittleEndian.Uint64(p[8*i:]))
+	}
+	return out, nil
 }

@@ -3,10 +3,8 @@ package cassandra
 import (
 	"context"
 	"crypto/tls"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"regexp"
 	"slices"
@@ -329,7 +327,7 @@ func (s *Store) ModelUsers(ctx context.Context) ([]string, error) {
 // PutVector implements store.Profiles.
 func (s *Store) PutVector(ctx context.Context, v store.Vector) (bool, error) {
 	ins, err := s.insertNew(ctx, `INSERT INTO vectors (uid, session, seq, at, vals) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS`,
-		v.User, v.Session, v.Seq, v.At, encodeValues(v.Values))
+		v.User, v.Session, v.Seq, v.At, store.EncodeValues(v.Values))
 	if err != nil {
 		return false, wrap("put vector", err)
 	}
@@ -420,7 +418,7 @@ func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Ve
 		if sessions[v.Session].alerted {
 			continue
 		}
-		values, err := decodeValues(vals)
+		values, err := store.DecodeValues(vals)
 		if err != nil {
 			iter.Close()
 			return nil, wrap(fmt.Sprintf("vectors: %s/%s/%d", user, v.Session, v.Seq), err)
@@ -471,28 +469,4 @@ func (s *Store) Session(ctx context.Context, user, id string) (store.Session, er
 	}
 	ss.Started = ss.Started.UTC()
 	return ss, nil
-}
-
-// encodeValues stores a vector as little-endian IEEE-754 float64s, which
-// round-trip exactly, unlike a decimal text form.
-func encodeValues(vals []float64) []byte {
-	b := make([]byte, 0, 8*len(vals))
-	for _, v := range vals {
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
-	}
-	return b
-}
-
-func decodeValues(b []byte) ([]float64, error) {
-	if len(b)%8 != 0 {
-		return nil, fmt.Errorf("vector blob of %d bytes is not a whole number of float64s", len(b))
-	}
-	if len(b) == 0 {
-		return nil, nil
-	}
-	vals := make([]float64, len(b)/8)
-	for i := range vals {
-		vals[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
-	}
-	return vals, nil
 }

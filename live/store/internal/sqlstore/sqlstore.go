@@ -6,11 +6,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
-	"strings"
 	"time"
 
 	"github.com/mouseauth/mouseauth/live/store"
@@ -123,28 +120,6 @@ func b2i(b bool) int {
 	return 0
 }
 
-// EncodeValues packs a vector as little-endian float64s, so it round-trips
-// exactly in every backend.
-func EncodeValues(v []float64) []byte {
-	out := make([]byte, 8*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint64(out[8*i:], math.Float64bits(x))
-	}
-	return out
-}
-
-// DecodeValues is the inverse of EncodeValues.
-func DecodeValues(p []byte) ([]float64, error) {
-	if len(p)%8 != 0 {
-		return nil, fmt.Errorf("vector blob of %d bytes is not a whole number of float64s", len(p))
-	}
-	out := make([]float64, len(p)/8)
-	for i := range out {
-		out[i] = math.Float64frombits(binary.LittleEndian.Uint64(p[8*i:]))
-	}
-	return out, nil
-}
-
 func (s *Store) insertNew(ctx context.Context, op, stmt string, args ...any) (bool, error) {
 	res, err := s.db.ExecContext(ctx, s.d.InsertNew(stmt), args...)
 	if err != nil {
@@ -201,7 +176,7 @@ func (s *Store) ModelUsers(ctx context.Context) ([]string, error) {
 // PutVector implements store.Profiles.
 func (s *Store) PutVector(ctx context.Context, v store.Vector) (bool, error) {
 	return s.insertNew(ctx, "put vector", `INSERT INTO vectors (uid, session, seq, at, vals) VALUES (?, ?, ?, ?, ?)`,
-		v.User, v.Session, v.Seq, ms(v.At), EncodeValues(v.Values))
+		v.User, v.Session, v.Seq, ms(v.At), store.EncodeValues(v.Values))
 }
 
 // PutDecision implements store.Profiles.
@@ -270,7 +245,7 @@ func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Ve
 			return nil, s.wrap("vectors", err)
 		}
 		v.At = fromMS(at)
-		if v.Values, err = DecodeValues(blob); err != nil {
+		if v.Values, err = store.DecodeValues(blob); err != nil {
 			return nil, s.wrap("vectors", err)
 		}
 		out = append(out, v)
@@ -342,6 +317,3 @@ func (s *Store) SetFailures(ctx context.Context, user string, failures int, lock
 	}
 	return nil
 }
-
-// Quote is for messages only.
-func Quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -1,4 +1,9 @@
-package live
+// Package topics is the Kafka side of the live pipeline's contract, shared by
+// the producers (replay, any client) and the scoring service: the topic
+// names, how topics are created, the partitioner and a low-latency producer.
+// It consumes broker addresses and a TLS configuration and produces topics
+// and writers.
+package topics
 
 import (
 	"context"
@@ -14,22 +19,22 @@ import (
 	"github.com/mouseauth/mouseauth/pki"
 )
 
-// Topics names the pipeline's topics.
-type Topics struct {
+// Names are the pipeline's topics.
+type Names struct {
 	Logins, Features, Decisions, Alerts, DeadLetter string
 	// PerUser reproduces the enterprise design's one feature topic per
 	// user (Features + "." + user) instead of one topic keyed by user.
 	PerUser bool
 }
 
-// DefaultTopics are the names the ACLs in pki cover.
-func DefaultTopics() Topics {
-	return Topics{Logins: pki.TopicLogins, Features: pki.TopicFeatures, Decisions: pki.TopicDecisions,
+// Default returns the names the ACLs in pki cover.
+func Default() Names {
+	return Names{Logins: pki.TopicLogins, Features: pki.TopicFeatures, Decisions: pki.TopicDecisions,
 		Alerts: pki.TopicAlerts, DeadLetter: pki.TopicDeadLetter}
 }
 
 // FeaturesFor is the topic a user's vectors go to.
-func (t Topics) FeaturesFor(user string) string {
+func (t Names) FeaturesFor(user string) string {
 	if t.PerUser {
 		return t.Features + "." + user
 	}
@@ -37,7 +42,7 @@ func (t Topics) FeaturesFor(user string) string {
 }
 
 // Shared lists the topics that do not depend on users.
-func (t Topics) Shared() []string {
+func (t Names) Shared() []string {
 	out := []string{t.Logins, t.Decisions, t.Alerts, t.DeadLetter}
 	if !t.PerUser {
 		out = append(out, t.Features)
@@ -45,17 +50,17 @@ func (t Topics) Shared() []string {
 	return out
 }
 
-// TopicSpec is how [EnsureTopics] creates topics.
-type TopicSpec struct {
+// Spec is how [Ensure] creates topics.
+type Spec struct {
 	Partitions int           // default 8
 	Replicas   int           // replication factor, default 1
 	Retention  time.Duration // retention.ms; 0 leaves the broker's default
 }
 
-// EnsureTopics creates the topics that do not exist yet. Neither the
+// Ensure creates the topics that do not exist yet. Neither the
 // embedded broker nor a locked-down cluster creates topics on first use, so
 // both go through here.
-func EnsureTopics(ctx context.Context, brokers []string, cfg *tls.Config, spec TopicSpec, topics ...string) error {
+func Ensure(ctx context.Context, brokers []string, cfg *tls.Config, spec Spec, names ...string) error {
 	partitions, replicas := spec.Partitions, spec.Replicas
 	if partitions <= 0 {
 		partitions = 8
@@ -69,7 +74,7 @@ func EnsureTopics(ctx context.Context, brokers []string, cfg *tls.Config, spec T
 	}
 	c := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: pki.KafkaTransport(cfg), Timeout: 15 * time.Second}
 	req := &kafka.CreateTopicsRequest{}
-	for _, t := range topics {
+	for _, t := range names {
 		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: replicas, ConfigEntries: entries})
 	}
 	var resp *kafka.CreateTopicsResponse
