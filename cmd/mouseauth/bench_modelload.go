@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,13 +14,11 @@ import (
 
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/cli"
-	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/store/embedded"
 	"github.com/mouseauth/mouseauth/live/store/file"
 	"github.com/mouseauth/mouseauth/live/store/mysql"
-	"github.com/mouseauth/mouseauth/pki"
 	"github.com/mouseauth/mouseauth/replay"
 	"github.com/mouseauth/mouseauth/reports"
 )
@@ -97,16 +94,6 @@ a note.`,
 // openModelStore opens one store for the bench; skip explains a store that
 // is not configured.
 func openModelStore(ctx context.Context, kind string, o *DeployOptions, dir string) (st store.Models, skip string, err error) {
-	clientTLS := func() (*tls.Config, error) {
-		tlsDir := o.TLSDir
-		if tlsDir == "" {
-			tlsDir = filepath.Join(o.State, "pki")
-			if _, err := cluster.EnsurePKI(tlsDir, time.Now()); err != nil {
-				return nil, err
-			}
-		}
-		return pki.ClientTLSFromDir(tlsDir, o.TLSName, "")
-	}
 	switch kind {
 	case "file":
 		st, err = file.Open(filepath.Join(dir, "models"))
@@ -120,7 +107,7 @@ func openModelStore(ctx context.Context, kind string, o *DeployOptions, dir stri
 		if err != nil {
 			return nil, "", err
 		}
-		c, err := clientTLS()
+		c, err := o.clientTLS()
 		if err != nil {
 			return nil, "", err
 		}
@@ -130,7 +117,7 @@ func openModelStore(ctx context.Context, kind string, o *DeployOptions, dir stri
 		if len(o.Cassandra) == 0 {
 			return nil, "no --cassandra contact points", nil
 		}
-		c, err := clientTLS()
+		c, err := o.clientTLS()
 		if err != nil {
 			return nil, "", err
 		}

@@ -221,6 +221,18 @@ func (o *DeployOptions) openStores(ctx context.Context) (_ *deployEnv, err error
 			e.Close()
 		}
 	}()
+	if e.TLS, err = o.clientTLS(); err != nil {
+		return nil, err
+	}
+	if err := o.stores(ctx, e, nil); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// clientTLS is the --tls-name certificate from --tls-dir, or from the
+// embedded default's PKI (created on first use) when --tls-dir is empty.
+func (o *DeployOptions) clientTLS() (*tls.Config, error) {
 	tlsDir := o.TLSDir
 	if tlsDir == "" {
 		tlsDir = filepath.Join(o.State, "pki")
@@ -228,13 +240,11 @@ func (o *DeployOptions) openStores(ctx context.Context) (_ *deployEnv, err error
 			return nil, err
 		}
 	}
-	if e.TLS, err = pki.ClientTLSFromDir(tlsDir, o.TLSName, ""); err != nil {
+	cfg, err := pki.ClientTLSFromDir(tlsDir, o.TLSName, "")
+	if err != nil {
 		return nil, fmt.Errorf("client certificate %q: %w", o.TLSName, err)
 	}
-	if err := o.stores(ctx, e, nil); err != nil {
-		return nil, err
-	}
-	return e, nil
+	return cfg, nil
 }
 
 // stores opens the credential and profile stores into e. Credentials live

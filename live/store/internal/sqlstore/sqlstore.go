@@ -58,10 +58,6 @@ func New(ctx context.Context, db *sql.DB, d Dialect, create bool) (*Store, error
 	return s, nil
 }
 
-// Schema returns the CREATE TABLE statements, for documentation and
-// `mouseauth live schema`.
-func Schema(d Dialect) []string { return (&Store{d: d}).schema() }
-
 func (s *Store) schema() []string {
 	t, b, lb := s.d.Text, s.d.Blob, s.d.LongBlob
 	// Times are Unix milliseconds in BIGINT: exact, and the same in every
@@ -82,9 +78,6 @@ func (s *Store) schema() []string {
 			hash ` + t + ` NOT NULL, failures INT NOT NULL, locked_until BIGINT NOT NULL, PRIMARY KEY (uid))`,
 	}
 }
-
-// DB returns the underlying handle.
-func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
