@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mouseauth/mouseauth/internal/cqltest"
 	"github.com/mouseauth/mouseauth/internal/testpki"
-	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/store/cassandra"
 )
@@ -19,7 +19,7 @@ import (
 // "node" mid-replay.
 func TestCassandraProfilesEndToEnd(t *testing.T) {
 	p := testpki.New(t)
-	stub := testutil.StartCQLStub(t, p.Server(t))
+	stub := cqltest.Start(t, p.Server(t))
 	ctx := context.Background()
 	cs, err := cassandra.Open(ctx, cassandra.Config{Hosts: []string{stub.Addr}, Keyspace: "mouseauth_e2e", TLS: p.Client(t, "scorer"),
 		CreateSchema: true, Timeout: 2 * time.Second})

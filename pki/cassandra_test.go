@@ -5,15 +5,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mouseauth/mouseauth/internal/testutil"
+	"github.com/mouseauth/mouseauth/internal/cqltest"
 	"github.com/mouseauth/mouseauth/live/store/cassandra"
 )
 
 func TestCassandraRejectionMatrix(t *testing.T) {
 	f := newFixture(t)
-	good := testutil.StartCQLStub(t, f.server(t, "server"))
-	wrongName := testutil.StartCQLStub(t, f.server(t, "wrongname"))
-	foreign := testutil.StartCQLStub(t, f.otherServer(t))
+	good := cqltest.Start(t, f.server(t, "server"))
+	wrongName := cqltest.Start(t, f.server(t, "wrongname"))
+	foreign := cqltest.Start(t, f.otherServer(t))
 	runMatrix(t, []matrixCase{
 		{name: "positive", cfg: f.client(t, "scorer"), addr: good.Addr, wantOK: true},
 		{name: "no client certificate", cfg: f.clientNoCert(t), addr: good.Addr, explain: explNoCert},

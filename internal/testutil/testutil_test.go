@@ -1,34 +1,6 @@
 package testutil
 
-import (
-	"strings"
-	"testing"
-	"time"
-
-	gocql "github.com/apache/cassandra-gocql-driver/v2"
-)
-
-func TestCQLStubServesGocql(t *testing.T) {
-	s := StartCQLStub(t, nil)
-	host, port, _ := strings.Cut(s.Addr, ":")
-	cl := gocql.NewCluster(host)
-	cl.Port = atoi(t, port)
-	cl.ProtoVersion = 4
-	cl.Timeout = 2 * time.Second
-	cl.NumConns = 1
-	sess, err := cl.CreateSession()
-	if err != nil {
-		t.Fatalf("gocql could not connect to the stub: %v", err)
-	}
-	sess.Close()
-	var local bool
-	for _, q := range s.Queries() {
-		local = local || strings.Contains(q, "system.local")
-	}
-	if !local {
-		t.Fatalf("gocql connected without asking system.local: %q", s.Queries())
-	}
-}
+import "testing"
 
 func TestMariaDBStarts(t *testing.T) {
 	m := StartMariaDB(t, MariaDBOptions{})
@@ -42,16 +14,4 @@ func TestMariaDBStarts(t *testing.T) {
 	if err := db.QueryRow("SELECT SUM(v) FROM mt.t").Scan(&sum); err != nil || sum != 42 {
 		t.Fatalf("sum %d, err %v", sum, err)
 	}
-}
-
-func atoi(t *testing.T, s string) int {
-	t.Helper()
-	n := 0
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			t.Fatalf("port %q", s)
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
 }

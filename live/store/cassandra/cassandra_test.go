@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mouseauth/mouseauth/internal/cqltest"
 	"github.com/mouseauth/mouseauth/internal/testpki"
-	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/store/storetest"
 	"github.com/mouseauth/mouseauth/pki"
@@ -21,10 +21,10 @@ var ksSeq atomic.Int64
 
 // stub starts the CQL stub with a server certificate of a fresh CA and
 // returns it with a client configuration of the same CA.
-func stub(t *testing.T) (*testutil.CQLStub, *tls.Config) {
+func stub(t *testing.T) (*cqltest.Server, *tls.Config) {
 	t.Helper()
 	p := testpki.New(t)
-	return testutil.StartCQLStub(t, p.Server(t)), p.Client(t, "scorer")
+	return cqltest.Start(t, p.Server(t)), p.Client(t, "scorer")
 }
 
 func TestStub(t *testing.T) {

@@ -1,4 +1,4 @@
-package testutil
+package cqltest
 
 import (
 	"crypto/tls"
@@ -12,16 +12,16 @@ import (
 	"testing"
 )
 
-// CQLStub is a CQL native protocol v4 server behind TLS. It answers
+// Server is a CQL native protocol v4 server behind TLS. It answers
 // OPTIONS, STARTUP, REGISTER and the queries gocql sends while connecting
 // (system.local, system.peers), and runs QUERY, PREPARE and EXECUTE frames
-// on a small in-memory engine (cqlengine.go) with Cassandra's semantics for
+// on a small in-memory engine (engine.go) with Cassandra's semantics for
 // the statements the Cassandra store uses. Other statements are errors,
 // including gocql's schema-metadata queries on system_schema (gocql logs
 // that and carries on without schema metadata). It is hand-written because
 // no Go library serves CQL: it is a contract-test double and a TLS
 // endpoint, not a database.
-type CQLStub struct {
+type Server struct {
 	Addr string
 
 	tls    *tls.Config
@@ -36,11 +36,11 @@ type CQLStub struct {
 	handshakes []error
 }
 
-// StartCQLStub listens on 127.0.0.1 with cfg (nil = plaintext) and stops when
+// Start listens on 127.0.0.1 with cfg (nil = plaintext) and stops when
 // the test ends.
-func StartCQLStub(t testing.TB, cfg *tls.Config) *CQLStub {
+func Start(t testing.TB, cfg *tls.Config) *Server {
 	t.Helper()
-	s := &CQLStub{tls: cfg, engine: newCQLEngine()}
+	s := &Server{tls: cfg, engine: newCQLEngine()}
 	if err := s.listen("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func StartCQLStub(t testing.TB, cfg *tls.Config) *CQLStub {
 	return s
 }
 
-func (s *CQLStub) listen(addr string) error {
+func (s *Server) listen(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -68,7 +68,7 @@ func (s *CQLStub) listen(addr string) error {
 
 // Close stops the listener, drops open connections and waits for their
 // handlers to end.
-func (s *CQLStub) Close() {
+func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
 	s.ln.Close()
@@ -81,32 +81,32 @@ func (s *CQLStub) Close() {
 
 // Restart drops every connection and listens again on the same address,
 // keeping the data, as a node restart does; clients must reconnect.
-func (s *CQLStub) Restart() error {
+func (s *Server) Restart() error {
 	s.Close()
 	return s.listen(s.Addr)
 }
 
 // Replication returns the replication options a keyspace was created with.
-func (s *CQLStub) Replication(keyspace string) (map[string]string, bool) {
+func (s *Server) Replication(keyspace string) (map[string]string, bool) {
 	return s.engine.replication(keyspace)
 }
 
 // Queries returns the statements received so far in QUERY and PREPARE
 // frames.
-func (s *CQLStub) Queries() []string {
+func (s *Server) Queries() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.queries...)
 }
 
 // HandshakeErrors returns the TLS handshake failures seen by the server.
-func (s *CQLStub) HandshakeErrors() []error {
+func (s *Server) HandshakeErrors() []error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]error(nil), s.handshakes...)
 }
 
-func (s *CQLStub) serve(ln net.Listener) {
+func (s *Server) serve(ln net.Listener) {
 	defer s.wg.Done()
 	for {
 		c, err := ln.Accept()
@@ -160,7 +160,7 @@ const (
 // maxCQLFrame is Cassandra's default native_transport_max_frame_size.
 const maxCQLFrame = 256 << 20
 
-func (s *CQLStub) handle(c net.Conn) {
+func (s *Server) handle(c net.Conn) {
 	hdr := make([]byte, 9)
 	keyspace := "" // set by USE, per connection as in Cassandra
 	for {
@@ -195,7 +195,7 @@ const (
 )
 
 // respond answers one request frame.
-func (s *CQLStub) respond(c net.Conn, flags, opcode byte, body []byte, keyspace *string) (byte, buf) {
+func (s *Server) respond(c net.Conn, flags, opcode byte, body []byte, keyspace *string) (byte, buf) {
 	fail := func(err error) (byte, buf) {
 		var e *cqlError
 		if !errors.As(err, &e) {
@@ -267,7 +267,7 @@ func (s *CQLStub) respond(c net.Conn, flags, opcode byte, body []byte, keyspace 
 	return opResult, res.encode(skipMeta)
 }
 
-func (s *CQLStub) record(q string) {
+func (s *Server) record(q string) {
 	s.mu.Lock()
 	s.queries = append(s.queries, q)
 	s.mu.Unlock()

@@ -1,4 +1,4 @@
-package testutil
+package cqltest
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 )
 
 // The parser covers only the statement shapes the Cassandra store sends
-// (see cqlengine.go). Anything else is a syntax error naming the statement,
+// (see engine.go). Anything else is a syntax error naming the statement,
 // so a store that drifts from that subset fails loudly in tests instead of
 // being silently accepted.
 

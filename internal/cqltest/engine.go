@@ -1,4 +1,4 @@
-package testutil
+package cqltest
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 	"unicode/utf8"
 )
 
-// cqlEngine is the in-memory database behind CQLStub: keyspaces, tables
+// cqlEngine is the in-memory database behind [Server]: keyspaces, tables
 // and rows, shared by every connection and kept across Restart. It is a
 // contract-test double for the Cassandra store, written by hand because no
 // Go library serves CQL. It implements the statement shapes the store sends
@@ -26,21 +26,7 @@ import (
 // query real Cassandra would refuse is refused here too. Anything else is
 // an error, never a silent success.
 //
-// Supported statements:
-//
-//	CREATE KEYSPACE [IF NOT EXISTS] ks WITH replication = {...} [AND durable_writes = b]
-//	DROP KEYSPACE [IF EXISTS] ks
-//	USE ks
-//	CREATE TABLE [IF NOT EXISTS] [ks.]t (col type, ..., PRIMARY KEY ((p...), c...))
-//	    [WITH CLUSTERING ORDER BY (c ASC|DESC, ...)]
-//	INSERT INTO [ks.]t (cols) VALUES (?, ...) [IF NOT EXISTS]
-//	SELECT [DISTINCT] cols | * | COUNT(*) FROM [ks.]t [WHERE c op ? [AND ...]]
-//	    [ORDER BY c [ASC|DESC], ...] [LIMIT ?|n]
-//
-// with types text, varchar, int, bigint, blob, double, boolean and
-// timestamp; values are bind markers only. Partitions come back in an
-// unspecified order (Cassandra uses token order), rows of a partition in
-// clustering order.
+// The statements it serves and its limits are listed in doc.go.
 type cqlEngine struct {
 	mu        sync.Mutex
 	keyspaces map[string]*cqlKeyspace

@@ -1,4 +1,4 @@
-package testutil
+package cqltest
 
 import (
 	"encoding/binary"
@@ -167,11 +167,11 @@ func TestCQLEnginePrepare(t *testing.T) {
 	}
 }
 
-// TestCQLStubGocqlCAS drives the engine through the wire protocol with
+// TestServerGocqlCAS drives the engine through the wire protocol with
 // gocql, including ScanCAS on a refused INSERT ... IF NOT EXISTS and a
 // restart of the stub.
-func TestCQLStubGocqlCAS(t *testing.T) {
-	s := StartCQLStub(t, nil)
+func TestServerGocqlCAS(t *testing.T) {
+	s := Start(t, nil)
 	host, port, _ := strings.Cut(s.Addr, ":")
 	cl := gocql.NewCluster(host)
 	cl.Port = atoi(t, port)
