@@ -3,10 +3,11 @@ package preprocess
 import "math"
 
 // Reference (compat) mode: the conventions of the published extractor that
-// made balabit_39feat_PC_MM_DD_*.csv (docs/actions-and-features.md, "How the
-// published Balabit feature files were made" and "Where the published
-// extractor departs from the clean definitions"), completed by reproducing
-// that file (TestReproducePublished; 'mouseauth preprocess compare').
+// made balabit_39feat_PC_MM_DD_*.csv (docs/actions-and-features.md: the
+// reference column of "The 39 features" and "Series and their statistics",
+// "Reference mode", and "Differences from the published description"),
+// completed by reproducing that file (TestReproducePublished; 'mouseauth
+// preprocess compare').
 // Segmentation differences live in segment.go ([Segmenter]). Here:
 //   - points are resampled at [ResampleStep] s ([Extractor.resample]) unless
 //     the action lasts less than that;
@@ -198,14 +199,14 @@ func refMovingMin(s, v []float64) float64 {
 }
 
 // resample replaces the loaded points by the published extractor's
-// resampling at ResampleStep (docs/actions-and-features.md): between two
-// consecutive points whose gap holds k = floor(gap/step) steps, k-1 points are
-// inserted; x advances in k equal steps (x0 + j*dx/k), y follows the
-// segment's slope from the previously inserted y (in k equal steps when x
-// does not change); the
-// j-th inserted point's time is the previous inserted time plus j*step (the
-// published cumulative quirk); inserted coordinates are truncated to
-// integers. Skipped when the action lasts less than one step.
+// resampling at ResampleStep (docs/actions-and-features.md, "Resampling
+// (reference)"): between two consecutive points whose gap holds
+// k = floor(gap/step) steps, k-1 points are inserted; x advances in k equal
+// steps (x0 + j*dx/k), y follows the segment's slope from the previously
+// inserted y (in k equal steps when x does not change); the j-th inserted
+// point's time is the previous inserted time plus j*step (the published
+// cumulative quirk); inserted coordinates are truncated to integers. Skipped
+// when the action lasts less than one step.
 func (e *Extractor) resample() {
 	x, y, t := e.x, e.y, e.t
 	n := len(t)

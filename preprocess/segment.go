@@ -8,9 +8,9 @@ import (
 type Compat uint8
 
 const (
-	// Clean follows the definitions of docs/actions-and-features.md, with
-	// the choices documented on [Segmenter] and [Extractor]. It is the
-	// default.
+	// Clean follows the clean column of docs/actions-and-features.md
+	// ("Segmentation" and "The 39 features"), as documented on [Segmenter]
+	// and [Extractor]. It is the default.
 	Clean Compat = iota
 	// Reference follows the conventions of the published extractor that made
 	// the Balabit feature files (see reference.go): it reproduces
@@ -36,7 +36,8 @@ func ParseCompat(s string) (Compat, bool) {
 	return Clean, false
 }
 
-// Segmentation constants (docs/actions-and-features.md).
+// Segmentation constants (docs/actions-and-features.md, "Segmentation
+// constants").
 const (
 	// MaxPause is the longest pause, in seconds, inside one action; a longer
 	// one ends a mouse move.
@@ -72,7 +73,7 @@ type SegmentStats struct {
 // Memory is bounded by the longest chunk (the events between two left-button
 // releases), not by the session.
 //
-// Clean rules (docs/actions-and-features.md):
+// Clean rules (docs/actions-and-features.md, "Segmentation"):
 //   - a row repeating the previous row exactly is dropped; a scroll row
 //     (Scroll button, or DFL's "Scrool" state) takes the previous kept point's
 //     x, y; a point with x or y above [MaxCoordinate] is replaced by the

@@ -35,8 +35,9 @@ type Action struct {
 const NumFeatures = 39
 
 // FeatureNames are the 39 per-action features in the order of the published
-// Balabit feature files (see docs/actions-and-features.md). Times are seconds,
-// distances pixels.
+// Balabit feature files (see docs/actions-and-features.md, "The 39
+// features", for each definition and unit). Times are seconds, distances
+// pixels.
 var FeatureNames = [NumFeatures]string{
 	"type_of_action", "traveled_distance_pixel", "elapsed_time", "direction_of_movement",
 	"straightness", "num_points", "sum_of_angles",
