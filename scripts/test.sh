@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need
 # (Go modules; MariaDB and Chromium from Debian's packages when running as
-# root with apt), then go vet and the race-enabled tests.
+# root with apt), then gofmt, go mod tidy -diff, go vet and the race-enabled
+# tests.
 #
 # Tests that need a server or a browser skip with a message where it is
 # missing; with MOUSEAUTH_REQUIRE_ALL=1 (CI sets it) they fail instead.
@@ -26,6 +27,13 @@ go mod download
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change: $unformatted" >&2
+  exit 1
+fi
+# go.mod and go.sum must be what 'go mod tidy' makes of them; -diff prints
+# the changes it would make and exits non-zero without touching the files.
+if ! tidy_diff=$(go mod tidy -diff); then
+  printf '%s\n' "$tidy_diff" >&2
+  echo "go mod tidy would change go.mod/go.sum (diff above): run 'go mod tidy' and commit both" >&2
   exit 1
 fi
 go vet ./...
