@@ -17,6 +17,7 @@ import (
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live/store/cassandra"
 	mysqlstore "github.com/mouseauth/mouseauth/live/store/mysql"
+	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/pki"
 )
 
@@ -248,11 +249,12 @@ $` + envKeystorePassword + `; never from a flag value. The default encoding
              (--name: server certificate), and with --client NAME --user USER:
              CREATE USER ... REQUIRE SUBJECT '/.../CN=...' AND ISSUER '/.../CN=...'
   cassandra  client_encryption_options with require_client_auth: true (--name: node)
-  acl        kafka-acls.sh commands; principals are certificate subjects in
-             RFC 2253 form (User:CN=replay,O=...). --replay NAME may only
-             produce to mouseauth.logins and mouseauth.features; --scorer NAME
-             may only consume them (in --group) and produce mouseauth.decisions,
-             mouseauth.alerts and mouseauth.deadletter.
+  acl        kafka-acls.sh commands rendered from the pipeline's ACL specification
+             (live/topics); principals are certificate subjects in RFC 2253 form
+             (User:CN=replay,O=...). --replay NAME may produce logins and vectors
+             (also per-user topics) and read mouseauth.decisions; --scorer NAME
+             may consume logins and vectors in --group and produce decisions,
+             alerts and dead letters. Neither creates topics.
 
 The embedded broker (live serve or replay without --brokers)
 cannot map certificates to principals: it enforces only "a client certificate
@@ -292,7 +294,7 @@ issued by our CA". The ACLs apply to a real Kafka cluster.`,
 	cfgCmd.Flags().StringVar(&cfgO.Grant, "grant", "", "mariadb: privileges to grant, e.g. \"SELECT ON mouseauth.*\"")
 	cfgCmd.Flags().StringVar(&cfgO.Replay, "replay", "", "acl: certificate of the replaying client")
 	cfgCmd.Flags().StringVar(&cfgO.Scorer, "scorer", "", "acl: certificate of the scoring service")
-	cfgCmd.Flags().StringVar(&cfgO.Group, "group", "mouseauth-live", "acl: the scorer's consumer group")
+	cfgCmd.Flags().StringVar(&cfgO.Group, "group", topics.DefaultGroup, "acl: the scorer's consumer group")
 	cfgCmd.Flags().StringVar(&cfgO.Bootstrap, "bootstrap-server", "localhost:9093", "acl: broker address for kafka-acls.sh")
 
 	// check
@@ -588,14 +590,19 @@ func pkiConfig(o *PKIOptions) error {
 		fmt.Fprintf(o.IO.Out, "\n-- account bound to %s's certificate\n%s", o.Client, pki.MariaDBCreateUser(o.User, o.Host, client, ca, o.Grant))
 		return nil
 	case "acl":
-		var certs [2]*x509.Certificate
-		for i, n := range []string{o.Replay, o.Scorer} {
-			crt, _ := pki.CertPaths(abs, n)
-			if certs[i], err = pki.ReadCert(crt); err != nil {
+		principals := topics.Principals{}
+		for _, c := range []struct {
+			role topics.Role
+			name string
+		}{{topics.RoleScorer, o.Scorer}, {topics.RoleClient, o.Replay}} {
+			crt, _ := pki.CertPaths(abs, c.name)
+			cert, err := pki.ReadCert(crt)
+			if err != nil {
 				return err
 			}
+			principals[c.role] = pki.KafkaPrincipal(cert)
 		}
-		return pki.KafkaACLs(o.IO.Out, pki.ACLPrincipals{Replay: certs[0], Scorer: certs[1], Group: o.Group, Brokers: o.Bootstrap})
+		return topics.WriteACLCommands(o.IO.Out, topics.Default().ACLs(o.Group), principals, topics.ACLCommandOptions{Brokers: o.Bootstrap})
 	}
 	return fmt.Errorf("config: unknown kind %q", o.Kind)
 }
@@ -611,7 +618,7 @@ func pkiCheck(ctx context.Context, o *PKIOptions) error {
 	}
 	var res []pki.CheckResult
 	if o.Kafka != "" {
-		res = append(res, pki.CheckKafka(ctx, cfg, o.Kafka))
+		res = append(res, pki.Check(ctx, "kafka", o.Kafka, cfg, topics.Probe(o.Kafka)))
 	}
 	if o.MySQLDSN != "" {
 		res = append(res, pki.Check(ctx, "mysql", mysqlstore.Addr(o.MySQLDSN), cfg, mysqlstore.Probe(o.MySQLDSN)))

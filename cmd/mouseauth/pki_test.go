@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/pki"
 )
 
@@ -77,7 +78,7 @@ func TestNewCmdPKI(t *testing.T) {
 		{name: "keystore no password", args: "keystore k --dir d", wantErr: envKeystorePassword},
 		{name: "keystore password flag does not exist", args: "keystore k --dir d --password x", wantErr: "unknown flag"},
 		{name: "config acl", args: "config acl --dir d --replay r --scorer s", check: func(t *testing.T, o *PKIOptions) {
-			if o.Kind != "acl" || o.Replay != "r" || o.Scorer != "s" || o.Group != "mouseauth-live" {
+			if o.Kind != "acl" || o.Replay != "r" || o.Scorer != "s" || o.Group != topics.DefaultGroup {
 				t.Errorf("%+v", o)
 			}
 		}},
@@ -225,7 +226,8 @@ func TestPKIRun(t *testing.T) {
 
 	// config
 	acl := must(PKIOptions{Action: "config", Kind: "acl", Replay: "replay", Scorer: "scorer", Group: "g1", Bootstrap: "k:9093"})
-	if !strings.Contains(acl, "'User:CN=scorer,OU=live,O=mouseauth' --consumer --topic mouseauth.logins --group 'g1'") {
+	if !strings.Contains(acl, "--allow-principal 'User:CN=scorer,OU=live,O=mouseauth' --operation Read --group 'g1' --resource-pattern-type literal") ||
+		!strings.Contains(acl, "--allow-principal 'User:CN=replay,O=mouseauth' --operation Read --topic 'mouseauth.decisions' --resource-pattern-type literal") {
 		t.Errorf("acl:\n%s", acl)
 	}
 	my := must(PKIOptions{Action: "config", Kind: "mariadb", Name: "broker", Client: "scorer", User: "scorer", Host: "%"})
@@ -241,7 +243,7 @@ func TestPKIRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := kfake.NewCluster(kfake.NumBrokers(1), pki.Kfake(srv), kfake.SeedTopics(1, pki.TopicLogins))
+	cl, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.TLS(srv), kfake.SeedTopics(1, topics.Logins))
 	if err != nil {
 		t.Fatal(err)
 	}
