@@ -119,7 +119,8 @@ func TestACLsCoverWhatTheCodeDoes(t *testing.T) {
 }
 
 // tokens splits a shell command line as sh does for the quoting
-// WriteACLCommands uses: single quotes, and '\'' for a quote inside them.
+// WriteACLCommands uses: single quotes, and a quote inside them written as
+// close quote, backslash-escaped quote, open quote.
 func tokens(t *testing.T, line string) []string {
 	t.Helper()
 	var out []string

@@ -21,11 +21,8 @@ func Dialer(cfg *tls.Config) *kafka.Dialer {
 	return &kafka.Dialer{TLS: cfg, Timeout: 5 * time.Second, DualStack: true}
 }
 
-// NewClient returns a kafka-go client for single requests (metadata,
-// offsets, topic creation) over [Transport].
-func NewClient(brokers []string, cfg *tls.Config) *kafka.Client {
-	return &kafka.Client{Addr: kafka.TCP(brokers...), Transport: Transport(cfg), Timeout: 15 * time.Second}
-}
+// clientTimeout bounds each request of [Ensure]'s client.
+const clientTimeout = 15 * time.Second
 
 // Probe returns the check `mouseauth pki check --kafka` runs through
 // pki.Check: connect to addr with the TLS configuration it is given and ask

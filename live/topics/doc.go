@@ -6,7 +6,7 @@
 // feature topics [Names.FeaturesFor]), the scorer's consumer group
 // ([DefaultGroup]), the partitioner ([Balancer]) and producer ([NewWriter]),
 // topic creation ([Ensure]), the kafka-go connection builders every client
-// uses ([Transport], [Dialer], [NewClient]), the probe behind
+// uses ([Transport], [Dialer]), the probe behind
 // `mouseauth pki check --kafka` ([Probe]), and the ACL specification
 // ([Names.ACLs]): which role may make which request on which resource.
 // `mouseauth pki config acl` renders kafka-acls.sh commands from that

@@ -36,9 +36,9 @@ var ErrCreateDenied = errors.New("may not create topics")
 // Create grant, start against a cluster whose topics the admin role made,
 // and are refused with [ErrCreateDenied] where a topic is missing.
 func Ensure(ctx context.Context, brokers []string, cfg *tls.Config, spec Spec, names ...string) error {
-	c := NewClient(brokers, cfg)
-	defer c.Transport.(*kafka.Transport).CloseIdleConnections()
-	return EnsureWith(ctx, c, spec, names...)
+	tr := Transport(cfg)
+	defer tr.CloseIdleConnections()
+	return EnsureWith(ctx, &kafka.Client{Addr: kafka.TCP(brokers...), Transport: tr, Timeout: clientTimeout}, spec, names...)
 }
 
 // EnsureWith is [Ensure] over a client the caller built (for example with
