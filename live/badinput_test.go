@@ -17,7 +17,6 @@ import (
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/live/wire"
-	"github.com/mouseauth/mouseauth/pki"
 	"github.com/mouseauth/mouseauth/replay"
 )
 
@@ -27,7 +26,7 @@ func (e *env) readTopic(topic string, n int) []kafka.Message {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	r := kafka.NewReader(kafka.ReaderConfig{Brokers: e.cl.Brokers, GroupID: "test-" + e.t.Name() + topic, Topic: topic,
-		Dialer: pki.KafkaDialer(e.cl.ScorerTLS), StartOffset: kafka.FirstOffset, MaxWait: 50 * time.Millisecond})
+		Dialer: topics.Dialer(e.cl.ScorerTLS), StartOffset: kafka.FirstOffset, MaxWait: 50 * time.Millisecond})
 	defer r.Close()
 	var out []kafka.Message
 	for len(out) < n {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/topics"
-	"github.com/mouseauth/mouseauth/pki"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
@@ -28,7 +27,7 @@ type Config struct {
 	// Users lists the users whose feature topics are consumed when
 	// Topics.PerUser is set (default: every user with a model).
 	Users []string
-	Group string // consumer group, default "mouseauth-live"
+	Group string // consumer group, default topics.DefaultGroup
 
 	Profiles    store.Profiles    // required
 	Credentials store.Credentials // required
@@ -69,7 +68,7 @@ func (c *Config) validate() error {
 		c.Topics.PerUser = per
 	}
 	if c.Group == "" {
-		c.Group = "mouseauth-live"
+		c.Group = topics.DefaultGroup
 	}
 	if c.Window == 0 {
 		c.Window = 10
@@ -170,7 +169,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	s.reader = kafka.NewReader(kafka.ReaderConfig{
 		Brokers: s.cfg.Brokers, GroupID: s.cfg.Group, GroupTopics: consumed,
-		Dialer: pki.KafkaDialer(s.cfg.TLS), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 100 * time.Millisecond,
+		Dialer: topics.Dialer(s.cfg.TLS), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 100 * time.Millisecond,
 		CommitInterval: s.cfg.CommitInterval, SessionTimeout: s.cfg.SessionTimeout,
 		HeartbeatInterval: s.cfg.SessionTimeout / 5, RebalanceTimeout: s.cfg.SessionTimeout,
 		JoinGroupBackoff: 500 * time.Millisecond, StartOffset: kafka.FirstOffset,

@@ -5,8 +5,6 @@ import (
 	"crypto/tls"
 	"sync"
 	"time"
-
-	"github.com/segmentio/kafka-go"
 )
 
 // CheckResult says what a connection negotiated, or why it failed.
@@ -67,21 +65,11 @@ func (r *recorder) fill(res *CheckResult, err error) CheckResult {
 	return *res
 }
 
-// CheckKafka connects to a broker with cfg and asks for its API versions.
-func CheckKafka(ctx context.Context, cfg *tls.Config, addr string) CheckResult {
-	var rec recorder
-	res := CheckResult{Target: "kafka", Addr: addr}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	cl := &kafka.Client{Addr: kafka.TCP(addr), Transport: KafkaTransport(rec.wrap(cfg))}
-	_, err := cl.ApiVersions(ctx, &kafka.ApiVersionsRequest{})
-	return rec.fill(&res, err)
-}
-
 // Probe opens a connection to a service with a TLS configuration and makes
-// a first request; it returns why that failed. The probes of the databases
-// live with their stores (live/store/mysql.Probe, live/store/cassandra.Probe),
-// so pki itself imports no database driver.
+// a first request; it returns why that failed. The probes live with the
+// code that speaks each protocol (live/topics.Probe for Kafka,
+// live/store/mysql.Probe, live/store/cassandra.Probe), so pki itself imports
+// no Kafka client and no database driver.
 type Probe func(ctx context.Context, cfg *tls.Config) error
 
 // Check runs probe against addr, recording what the TLS handshake

@@ -83,19 +83,6 @@ func ReadKeystore(path, password string) (crypto.Signer, *x509.Certificate, []*x
 	return s, c, chain, nil
 }
 
-// ReadTruststore decodes a PKCS#12 truststore file.
-func ReadTruststore(path, password string) ([]*x509.Certificate, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	certs, err := pkcs12.DecodeTrustStore(b, password)
-	if err != nil {
-		return nil, keystoreErr(path, err)
-	}
-	return certs, nil
-}
-
 func keystoreErr(path string, err error) error {
 	if errors.Is(err, pkcs12.ErrIncorrectPassword) || strings.Contains(err.Error(), "password") {
 		return fmt.Errorf("%s: %w", path, ErrKeystorePassword)

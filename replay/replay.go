@@ -15,7 +15,6 @@ import (
 
 	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/live/wire"
-	"github.com/mouseauth/mouseauth/pki"
 )
 
 // Config configures [Run].
@@ -378,7 +377,7 @@ func write(ctx context.Context, cfg Config, w *kafka.Writer, m kafka.Message) er
 // startReaders reads every partition of the decision topic from its
 // current end.
 func startReaders(ctx context.Context, cfg Config, col *collector) (*sync.WaitGroup, error) {
-	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Transport: pki.KafkaTransport(cfg.TLS), Timeout: 15 * time.Second}
+	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Transport: topics.Transport(cfg.TLS), Timeout: 15 * time.Second}
 	topic := cfg.Topics.Decisions
 	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
@@ -405,7 +404,7 @@ func startReaders(ctx context.Context, cfg Config, col *collector) (*sync.WaitGr
 			return nil, fmt.Errorf("replay: offset of %s/%d: %w", topic, po.Partition, po.Error)
 		}
 		r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Brokers, Topic: topic, Partition: po.Partition,
-			Dialer: pki.KafkaDialer(cfg.TLS), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 50 * time.Millisecond,
+			Dialer: topics.Dialer(cfg.TLS), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 50 * time.Millisecond,
 			ReadBackoffMin: 10 * time.Millisecond, ReadBackoffMax: 200 * time.Millisecond})
 		if err := r.SetOffset(po.LastOffset); err != nil {
 			return nil, err

@@ -19,6 +19,7 @@ import (
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
+	"github.com/mouseauth/mouseauth/live/topics"
 )
 
 // NewCmdLive builds `mouseauth live`.
@@ -104,7 +105,7 @@ MySQL DSN) come from a file or the environment, never from flags.`,
 	fl.DurationVar(&opts.RetrainAge, "retrain-age", 30*24*time.Hour, "retrain a model older than this")
 	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained random forests")
 	fl.Int64Var(&opts.Seed, "seed", 1, "seed of retraining")
-	fl.StringVar(&opts.Group, "group", "mouseauth-live", "Kafka consumer group")
+	fl.StringVar(&opts.Group, "group", topics.DefaultGroup, "Kafka consumer group")
 	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:9464", "address of /metrics and /healthz (empty: off)")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")
 	fl.IntVar(&opts.Lockout, "lockout", 5, "failed logins before the account is locked")

@@ -1,7 +1,9 @@
 // Package cluster runs the embedded default of the live pipeline in one
 // process: a private CA and certificates (created on first use), the
 // in-process Kafka broker (kfake) serving mutual TLS with a data directory,
-// and the pipeline's topics. It consumes a state directory and produces
+// and the pipeline's topics, created by the admin identity as the ACL
+// specification of live/topics says ([KfakeACLs] converts that
+// specification for kfake's SASL users). It consumes a state directory and produces
 // broker addresses and *tls.Config values; the embedded store is opened
 // from the same directory by the caller.
 package cluster
@@ -50,22 +52,27 @@ type Cluster struct {
 	StorePath string // Dir/mouseauth.db
 	Brokers   []string
 	ServerTLS *tls.Config
-	ScorerTLS *tls.Config // the scoring service's client certificate
-	ReplayTLS *tls.Config // the replaying client's certificate
-	opts      Options
-	port      int
-	kc        *kfake.Cluster
+	ScorerTLS *tls.Config // the scoring service's client certificate (topics.RoleScorer)
+	ReplayTLS *tls.Config // the replaying client's certificate (topics.RoleClient)
+	// AdminTLS is the bootstrap identity that creates the topics
+	// (topics.RoleAdmin); neither the scorer nor the clients create topics.
+	AdminTLS *tls.Config
+	opts     Options
+	port     int
+	kc       *kfake.Cluster
 }
 
-// Certificates the embedded default issues.
+// Certificates the embedded default issues: the broker's, and one client
+// certificate per role of the ACL specification (live/topics).
 const (
 	CertServer = "broker"
 	CertScorer = "scorer"
 	CertReplay = "replay"
+	CertAdmin  = "admin"
 )
 
-// EnsurePKI creates dir's CA and the broker, scorer and replay certificates
-// unless they exist. It reports what it created.
+// EnsurePKI creates dir's CA and the broker, scorer, replay and admin
+// certificates unless they exist. It reports what it created.
 func EnsurePKI(dir string, now time.Time) (created []string, err error) {
 	ca, err := pki.LoadCA(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -82,6 +89,7 @@ func EnsurePKI(dir string, now time.Time) (created []string, err error) {
 		{Name: CertServer, DNS: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, Role: pki.RoleServer},
 		{Name: CertScorer, Subject: pki.Subject{CommonName: "scorer", OrganizationalUnit: "live", Organization: "mouseauth"}, Role: pki.RoleClient},
 		{Name: CertReplay, Subject: pki.Subject{CommonName: "replay", OrganizationalUnit: "live", Organization: "mouseauth"}, Role: pki.RoleClient},
+		{Name: CertAdmin, Subject: pki.Subject{CommonName: "admin", OrganizationalUnit: "live", Organization: "mouseauth"}, Role: pki.RoleClient},
 	} {
 		crt, _ := pki.CertPaths(dir, r.Name)
 		if _, err := os.Stat(crt); err == nil {
@@ -134,6 +142,9 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if c.ReplayTLS, err = pki.ClientTLSFromDir(c.PKIDir, CertReplay, ""); err != nil {
 		return nil, err
 	}
+	if c.AdminTLS, err = pki.ClientTLSFromDir(c.PKIDir, CertAdmin, ""); err != nil {
+		return nil, err
+	}
 	c.port = o.Port
 	portFile := filepath.Join(o.Dir, "kafka.port")
 	if c.port == 0 {
@@ -179,12 +190,13 @@ func (c *Cluster) start() error {
 }
 
 // EnsureTopics creates more topics (the per-user feature topics) with the
-// cluster's retention and partitions partitions (0: the cluster's default).
+// cluster's retention and partitions partitions (0: the cluster's default),
+// as the admin role.
 func (c *Cluster) EnsureTopics(ctx context.Context, partitions int, names ...string) error {
 	if partitions <= 0 {
 		partitions = c.opts.Partitions
 	}
-	return topics.Ensure(ctx, c.Brokers, c.ScorerTLS, topics.Spec{Partitions: partitions, Retention: c.opts.Retention}, names...)
+	return topics.Ensure(ctx, c.Brokers, c.AdminTLS, topics.Spec{Partitions: partitions, Retention: c.opts.Retention}, names...)
 }
 
 // Restart stops the broker and starts it again on the same port from its

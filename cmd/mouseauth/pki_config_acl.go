@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/live/topics"
+	"github.com/mouseauth/mouseauth/pki"
+)
+
+// PKIConfigACLOptions are the inputs of `mouseauth pki config acl`.
+type PKIConfigACLOptions struct {
+	pkiCommon
+	Replay, Scorer string // certificates of the client and scorer roles
+	Admin          string // certificate of the admin role; empty: a super user creates topics
+	Group          string // the scorer's consumer group
+	Bootstrap      string
+}
+
+func newCmdPKIConfigACL(f *cli.Factory, runF func(context.Context, *PKIConfigACLOptions) error) *cobra.Command {
+	o := &PKIConfigACLOptions{pkiCommon: newPKICommon(f)}
+	cmd := &cobra.Command{
+		Use:   "acl --dir DIR --replay NAME --scorer NAME [--admin NAME] [--group GROUP]",
+		Short: "kafka-acls.sh commands granting each role exactly what mouseauth does",
+		Long: `Acl prints one kafka-acls.sh command per grant of the pipeline's ACL
+specification (live/topics), for the principals of the named certificates:
+
+` + aclSummary() + `
+Topics are created only by the admin role: with --admin NAME its grants go to
+NAME's certificate, without it a super user creates the topics. The scorer and
+clients only check that their topics exist.`,
+		Example: `  mouseauth pki config acl --dir pki --replay replay --scorer scorer --group mouseauth-live
+  mouseauth pki config acl --dir pki --replay replay --scorer scorer --admin ops --bootstrap-server kafka-1:9093`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Replay == "" || o.Scorer == "" {
+				return cli.FlagErrorf("config acl: --replay and --scorer are required")
+			}
+			return runPKI(cmd.Context(), &o.pkiCommon, o, runF, runPKIConfigACL)
+		},
+	}
+	o.bindDir(cmd)
+	cmd.Flags().StringVar(&o.Replay, "replay", "", "certificate of the replaying client (role client)")
+	cmd.Flags().StringVar(&o.Scorer, "scorer", "", "certificate of the scoring service (role scorer)")
+	cmd.Flags().StringVar(&o.Admin, "admin", "", "certificate of the operator who creates the topics (role admin)")
+	cmd.Flags().StringVar(&o.Group, "group", topics.DefaultGroup, "the scorer's consumer group")
+	cmd.Flags().StringVar(&o.Bootstrap, "bootstrap-server", "localhost:9093", "broker address for kafka-acls.sh")
+	return cmd
+}
+
+func runPKIConfigACL(_ context.Context, o *PKIConfigACLOptions) error {
+	principals := topics.Principals{}
+	for _, c := range []struct {
+		role topics.Role
+		name string
+	}{{topics.RoleScorer, o.Scorer}, {topics.RoleClient, o.Replay}, {topics.RoleAdmin, o.Admin}} {
+		if c.name == "" {
+			continue
+		}
+		p, err := pki.PrincipalOf(o.Dir, c.name)
+		if err != nil {
+			return err
+		}
+		principals[c.role] = p
+	}
+	return topics.WriteACLCommands(o.IO.Out, topics.Default().ACLs(o.Group), principals, topics.ACLCommandOptions{Brokers: o.Bootstrap})
+}
+
+// aclSummary lists the specification's grants per role, for the help.
+func aclSummary() string {
+	var b strings.Builder
+	flag := map[topics.Role]string{topics.RoleScorer: "--scorer", topics.RoleClient: "--replay", topics.RoleAdmin: "--admin"}
+	for _, r := range topics.Roles() {
+		fmt.Fprintf(&b, "  %s (%s)\n", r, flag[r])
+		for _, g := range topics.For(topics.Default().ACLs("--group"), r) {
+			name := g.Name
+			if g.Pattern == topics.PatternPrefixed {
+				name += "*"
+			}
+			fmt.Fprintf(&b, "    %-8s %-5s %s\n", g.Operation, g.Resource, name)
+		}
+	}
+	return b.String()
+}

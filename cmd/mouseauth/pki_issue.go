@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/pki"
+)
+
+// PKIIssueOptions are the inputs of `mouseauth pki issue`.
+type PKIIssueOptions struct {
+	pkiCommon
+	Name     string
+	Subject  pki.Subject
+	Algo     string
+	Role     pki.Role
+	DNS      []string
+	IPs      []net.IP
+	Validity time.Duration
+}
+
+func newCmdPKIIssue(f *cli.Factory, runF func(context.Context, *PKIIssueOptions) error) *cobra.Command {
+	o := &PKIIssueOptions{pkiCommon: newPKICommon(f)}
+	var cf certFlags
+	cmd := &cobra.Command{
+		Use:   "issue NAME --dir DIR --role server|client|both [--dns HOST]... [--ip ADDR]...",
+		Short: "Make a key and a certificate signed by the CA",
+		Long: `Issue writes DIR/issued/NAME.key (0600) and DIR/issued/NAME.crt (certificate
+then CA). The role sets ExtKeyUsage: server (ServerAuth), client (ClientAuth)
+or both. Server certificates need at least one --dns or --ip: clients verify
+the host name they dial against them.`,
+		Example: `  mouseauth pki issue kafka-1 --dir pki --role server --dns kafka-1.example --ip 127.0.0.1
+  mouseauth pki issue replay --dir pki --role client
+  mouseauth pki issue scorer --dir pki --role client --ou live`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Name = args[0]
+			var err error
+			if o.Role, o.IPs, err = cf.parse(o.Validity); err != nil {
+				return err
+			}
+			if err := checkAlgo(o.Algo); err != nil {
+				return err
+			}
+			return runPKI(cmd.Context(), &o.pkiCommon, o, runF, runPKIIssue)
+		},
+	}
+	o.bindDir(cmd)
+	subjectFlags(cmd, &o.Subject, &o.Algo)
+	cf.bind(cmd, &o.DNS, &o.Validity, "DNS name (repeatable)", "IP address (repeatable)")
+	return cmd
+}
+
+func runPKIIssue(_ context.Context, o *PKIIssueOptions) error {
+	is, err := pki.IssueInDir(o.Dir, pki.IssueRequest{Name: o.Name, Subject: o.Subject, Role: o.Role, DNS: o.DNS, IPs: o.IPs,
+		Algo: pki.KeyAlgo(o.Algo), Validity: o.Validity, Now: o.Now()})
+	if err != nil {
+		return err
+	}
+	printIssued(o.IO.Out, o.Dir, is)
+	return nil
+}
+
+// PKISignOptions are the inputs of `mouseauth pki sign`.
+type PKISignOptions struct {
+	pkiCommon
+	CSRPath  string
+	Name     string // default: the request's CN
+	CN       string // default: the request's subject
+	Role     pki.Role
+	DNS      []string // default, with IPs: the request's SANs
+	IPs      []net.IP
+	Validity time.Duration
+}
+
+func newCmdPKISign(f *cli.Factory, runF func(context.Context, *PKISignOptions) error) *cobra.Command {
+	o := &PKISignOptions{pkiCommon: newPKICommon(f)}
+	var cf certFlags
+	cmd := &cobra.Command{
+		Use:   "sign REQUEST.csr --dir DIR --role server|client|both [--name NAME]",
+		Short: "Sign a certificate request made elsewhere (OpenSSL, keytool -certreq)",
+		Long: `Sign checks the request's signature, then signs it with the CA. The subject
+and SANs come from the request unless --cn/--dns/--ip are given. The
+certificate is written to DIR/issued/NAME.crt (NAME defaults to the request's CN).`,
+		Example: `  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ext.key -out ext.csr -subj /CN=ext
+  mouseauth pki sign ext.csr --dir pki --role client
+  keytool -certreq -alias kafka -keystore kafka.p12 -file kafka.csr
+  mouseauth pki sign kafka.csr --dir pki --role server --name kafka-2`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.CSRPath = args[0]
+			var err error
+			if o.Role, o.IPs, err = cf.parse(o.Validity); err != nil {
+				return err
+			}
+			return runPKI(cmd.Context(), &o.pkiCommon, o, runF, runPKISign)
+		},
+	}
+	o.bindDir(cmd)
+	cmd.Flags().StringVar(&o.Name, "name", "", "file name stem (default: the request's CN)")
+	cmd.Flags().StringVar(&o.CN, "cn", "", "override the request's common name")
+	cf.bind(cmd, &o.DNS, &o.Validity, "override the request's DNS names", "override the request's IP addresses")
+	return cmd
+}
+
+func runPKISign(_ context.Context, o *PKISignOptions) error {
+	req := pki.IssueRequest{Name: o.Name, Role: o.Role, DNS: o.DNS, IPs: o.IPs, Validity: o.Validity, Now: o.Now()}
+	if o.CN != "" {
+		req.Subject = pki.Subject{CommonName: o.CN}
+	}
+	is, err := pki.SignFileInDir(o.Dir, o.CSRPath, req)
+	if err != nil {
+		return err
+	}
+	printIssued(o.IO.Out, o.Dir, is)
+	return nil
+}
+
+func printIssued(w io.Writer, dir string, is *pki.Issued) {
+	crt, key := pki.CertPaths(dir, is.Name)
+	info := pki.Info(is.Name, is.Cert)
+	fmt.Fprintf(w, "issued %s: %s, role %s, SANs [%s], expires %s\n%s\n", is.Name, info.Subject, info.Role,
+		strings.Join(info.SANs, " "), info.NotAfter.Format(time.DateOnly), crt)
+	if is.Key != nil {
+		fmt.Fprintf(w, "%s (mode 0600)\n", key)
+	}
+}
