@@ -36,6 +36,7 @@ import (
 //	INSERT INTO [ks.]t (cols) VALUES (?, ...) [IF NOT EXISTS]
 //	SELECT [DISTINCT] cols | * | COUNT(*) FROM [ks.]t [WHERE c op ? [AND ...]]
 //	    [ORDER BY c [ASC|DESC], ...] [LIMIT ?|n]
+//	UPDATE and BATCH: see cqlbatch.go
 //
 // with types text, varchar, int, bigint, blob, double, boolean and
 // timestamp; values are bind markers only. Partitions come back in an
@@ -335,6 +336,8 @@ func (e *cqlEngine) plan(cur string, st any) (*cqlPlan, error) {
 		return pl, e.planInsert(pl, st)
 	case cqlSelect:
 		return pl, e.planSelect(pl, st)
+	case cqlUpdate:
+		return pl, e.planUpdate(pl, st) // cqlbatch.go
 	}
 	return pl, nil
 }
@@ -541,6 +544,8 @@ func (e *cqlEngine) run(pl *cqlPlan, vals []cqlValue) (*cqlResult, error) {
 		return e.insert(pl, st, vals)
 	case cqlSelect:
 		return e.selectRows(pl, st, vals)
+	case cqlUpdate:
+		return e.update(pl, st, vals) // cqlbatch.go
 	}
 	return nil, &cqlError{code: cqlErrSyntax, msg: fmt.Sprintf("stub cannot run %T", pl.stmt)}
 }
