@@ -34,13 +34,18 @@ type Dialect struct {
 	// Retryable reports an error after which a transaction is worth
 	// running again (a deadlock); nil means none is.
 	Retryable func(error) bool
+	// RowByRow makes PutBatch run one prepared single-row INSERT per row
+	// instead of multi-row INSERTs: for an in-process database parsing a
+	// statement of hundreds of rows costs more than the calls it saves.
+	RowByRow bool
 }
 
 // SQLite is the embedded store's dialect.
 var SQLite = Dialect{Name: "sqlite", Blob: "BLOB", LongBlob: "BLOB", Text: "TEXT",
 	InsertNew:    func(s string) string { return s + " ON CONFLICT DO NOTHING" },
 	Greatest:     "MAX",
-	ColumnExists: `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`}
+	ColumnExists: `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`,
+	RowByRow:     true}
 
 // MySQL is MySQL's and MariaDB's dialect. ON DUPLICATE KEY UPDATE of a key
 // column to itself affects 0 rows (unless the connection asks for found
@@ -57,6 +62,11 @@ var MySQL = Dialect{Name: "mysql", Blob: "MEDIUMBLOB", LongBlob: "LONGBLOB", Tex
 type Store struct {
 	db *sql.DB
 	d  Dialect
+
+	// rowInsert holds PutBatch's single-row INSERTs by table, prepared in
+	// New (with RowByRow): with one connection, as SQLite has, preparing
+	// one inside a transaction would wait for the connection it holds.
+	rowInsert map[string]*sql.Stmt
 }
 
 var (
@@ -92,7 +102,23 @@ func New(ctx context.Context, db *sql.DB, d Dialect, create bool) (*Store, error
 			return nil, fmt.Errorf("%s: add column %s to table %s: %w", d.Name, m.column, m.table, err)
 		}
 	}
+	if d.RowByRow {
+		s.rowInsert = map[string]*sql.Stmt{}
+		for _, t := range []struct{ name, cols string }{{vectorTable.name, vectorTable.cols}, {decisionTable.name, decisionTable.cols}} {
+			st, err := db.PrepareContext(ctx, d.InsertNew(`INSERT INTO `+t.name+` (`+t.cols+`) VALUES `+rowOf(t.cols)))
+			if err != nil {
+				s.Close()
+				return nil, fmt.Errorf("%s: prepare insert into %s: %w", d.Name, t.name, err)
+			}
+			s.rowInsert[t.name] = st
+		}
+	}
 	return s, nil
+}
+
+// rowOf returns the VALUES row of bind markers for a column list.
+func rowOf(cols string) string {
+	return "(?" + strings.Repeat(", ?", strings.Count(cols, ",")) + ")"
 }
 
 func (s *Store) schema() []string {
@@ -130,7 +156,12 @@ func (s *Store) migrations() []migration {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	for _, st := range s.rowInsert {
+		st.Close()
+	}
+	return s.db.Close()
+}
 
 func (s *Store) wrap(op string, err error) error {
 	if err == nil {
@@ -495,16 +526,16 @@ func (s *Store) PutBatch(ctx context.Context, vs []store.Vector, ds []store.Deci
 		return s.inTx(ctx, func(tx *sql.Tx) error {
 			clear(iv)
 			clear(id)
-			if err := insertBatch(ctx, tx, s.d, vectorTable, vs, uv, iv, rowByRow); err != nil {
+			if err := insertBatch(ctx, s, tx, vectorTable, vs, uv, iv, rowByRow); err != nil {
 				return err
 			}
 			if err := faultpoint.Check(ctx, faultpoint.BatchVectorsWritten); err != nil {
 				return err
 			}
-			return insertBatch(ctx, tx, s.d, decisionTable, ds, ud, id, rowByRow)
+			return insertBatch(ctx, s, tx, decisionTable, ds, ud, id, rowByRow)
 		})
 	}
-	err := run(false)
+	err := run(s.d.RowByRow)
 	if errors.Is(err, errPartial) {
 		err = run(true)
 	}
@@ -516,16 +547,20 @@ func (s *Store) PutBatch(ctx context.Context, vs []store.Vector, ds []store.Deci
 
 // insertBatch inserts xs[i] for i in uniq and sets inserted[i] for the rows
 // stored.
-func insertBatch[T store.Vector | store.Decision](ctx context.Context, tx *sql.Tx, d Dialect, t table[T], xs []T, uniq []int, inserted []bool, rowByRow bool) error {
+func insertBatch[T store.Vector | store.Decision](ctx context.Context, s *Store, tx *sql.Tx, t table[T], xs []T, uniq []int, inserted []bool, rowByRow bool) error {
 	if len(uniq) == 0 {
 		return nil
 	}
-	ncol := strings.Count(t.cols, ",") + 1
-	row := "(?" + strings.Repeat(", ?", ncol-1) + ")"
+	row := rowOf(t.cols)
 	if rowByRow {
-		st, err := tx.PrepareContext(ctx, d.InsertNew(`INSERT INTO `+t.name+` (`+t.cols+`) VALUES `+row))
-		if err != nil {
-			return err
+		var st *sql.Stmt
+		if prep := s.rowInsert[t.name]; prep != nil {
+			st = tx.StmtContext(ctx, prep)
+		} else {
+			var err error
+			if st, err = tx.PrepareContext(ctx, s.d.InsertNew(`INSERT INTO `+t.name+` (`+t.cols+`) VALUES `+row)); err != nil {
+				return err
+			}
 		}
 		defer st.Close()
 		for _, i := range uniq {
@@ -544,12 +579,12 @@ func insertBatch[T store.Vector | store.Decision](ctx context.Context, tx *sql.T
 	for len(uniq) > 0 {
 		chunk := uniq[:min(len(uniq), maxRowsPerInsert)]
 		uniq = uniq[len(chunk):]
-		args := make([]any, 0, ncol*len(chunk))
+		args := make([]any, 0, len(chunk)*strings.Count(row, "?"))
 		for _, i := range chunk {
 			args = append(args, t.args(xs[i])...)
 		}
 		q := `INSERT INTO ` + t.name + ` (` + t.cols + `) VALUES ` + row + strings.Repeat(", "+row, len(chunk)-1)
-		res, err := tx.ExecContext(ctx, d.InsertNew(q), args...)
+		res, err := tx.ExecContext(ctx, s.d.InsertNew(q), args...)
 		if err != nil {
 			return err
 		}
