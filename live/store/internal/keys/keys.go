@@ -41,10 +41,16 @@ func Compare(a, b Key) int {
 // Unique returns the index of the first occurrence of each distinct key of
 // xs, ordered by key (so concurrent writers lock rows in one order).
 func Unique[T store.Vector | store.Decision](xs []T) []int {
+	ks := make([]Key, len(xs))
 	idx := make([]int, len(xs))
-	for i := range idx {
-		idx[i] = i
+	for i, x := range xs {
+		ks[i], idx[i] = Of(x), i
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return Compare(Of(xs[a]), Of(xs[b])) })
-	return slices.CompactFunc(idx, func(a, b int) bool { return Of(xs[a]) == Of(xs[b]) })
+	slices.SortFunc(idx, func(a, b int) int {
+		if c := Compare(ks[a], ks[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b) // the first occurrence first
+	})
+	return slices.CompactFunc(idx, func(a, b int) bool { return ks[a] == ks[b] })
 }

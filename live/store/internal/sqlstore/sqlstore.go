@@ -510,12 +510,14 @@ var (
 		}}
 )
 
-// PutBatch implements store.Profiles: one transaction holds every row. Each
-// table gets one multi-row INSERT per 500 rows of distinct keys, in key
-// order (so concurrent batches lock rows in one order); its affected-row
-// count tells all rows inserted or none. Only when it tells neither (a
-// redelivery overlapping part of the batch, or a concurrent writer) does the
-// transaction run again with one INSERT per row, whose counts are exact.
+// PutBatch implements store.Profiles: one transaction holds every row, so
+// the batch costs one commit. Rows go in key order (so concurrent batches
+// lock rows in one order), each distinct key once. With RowByRow (SQLite)
+// each row is one run of a prepared INSERT whose affected-row count says
+// whether it was stored. Otherwise (MySQL) each table gets one multi-row
+// INSERT per 500 rows, whose count tells all rows inserted or none; only
+// when it tells neither (a redelivery overlapping part of the batch, or a
+// concurrent writer) does the transaction run again row by row.
 func (s *Store) PutBatch(ctx context.Context, vs []store.Vector, ds []store.Decision) ([]bool, []bool, error) {
 	iv, id := make([]bool, len(vs)), make([]bool, len(ds))
 	if len(vs)+len(ds) == 0 {
