@@ -9,7 +9,11 @@
 // (user, session, seq) and a second write of the same key is ignored and
 // reported as not inserted, so a message redelivered by Kafka is never
 // counted twice. [Profiles.PutBatch] writes a whole fetched batch at once
-// (group commit) with the same semantics per key.
+// (group commit) with the same semantics per key: a consumer scores the
+// batch, calls PutBatch once (again, whole, after an error), publishes the
+// computed decision of each key reported inserted and the stored one of each
+// key reported not inserted, and commits its offsets only after PutBatch
+// returned without error, as only then is the batch durable.
 //
 // Sessions are first-write-wins ([Profiles.CreateSession]) and their alert
 // flag only ever goes from false to true ([Profiles.MarkAlerted]); lockout
@@ -133,8 +137,9 @@ type Profiles interface {
 	// calls with overlapping keys each key is reported inserted exactly
 	// once, by the call whose values are stored.
 	//
-	// The SQL stores write everything in one transaction: on error nothing
-	// is stored. The Cassandra store writes one batch per user and table and
+	// The SQL stores write everything in one transaction: an error before
+	// the commit stores nothing (one during it may have stored all, its
+	// answer lost). The Cassandra store writes one batch per user and table and
 	// on error may have stored part of the call. Either way a caller retries
 	// the whole call after an error; keys stored by the failed attempt are
 	// then reported not inserted (as for a redelivery: their stored
