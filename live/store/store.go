@@ -148,7 +148,9 @@ type Profiles interface {
 	// CreateSession stores s unless a session with its (User, ID) exists
 	// (first write wins, even between concurrent callers). It returns
 	// whether s was stored and the session now stored: s, or the earlier
-	// one, which s never replaces.
+	// one, which s never replaces. A service creates sessions for accepted
+	// logins only: a refused login that stored one would take its id from
+	// the genuine login that comes later.
 	CreateSession(ctx context.Context, s Session) (created bool, stored Session, err error)
 	// MarkAlerted sets the session's Alerted flag (idempotent; it is never
 	// cleared). ErrNotFound when there is no such session.
