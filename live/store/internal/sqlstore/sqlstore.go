@@ -360,7 +360,7 @@ func (s *Store) CreateSession(ctx context.Context, x store.Session) (bool, store
 // MarkAlerted implements store.Profiles.
 func (s *Store) MarkAlerted(ctx context.Context, user, id string) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET alerted = 1 WHERE uid = ? AND id = ?`, user, id)
-	return s.updated(ctx, "mark alerted", res, err, `SELECT 1 FROM sessions WHERE uid = ? AND id = ?`, user, id)
+	return s.updated(ctx, "mark session "+user+"/"+id+" alerted", res, err, `SELECT 1 FROM sessions WHERE uid = ? AND id = ?`, user, id)
 }
 
 // updated checks the result of an UPDATE of one row: ErrNotFound when the
@@ -376,7 +376,7 @@ func (s *Store) updated(ctx context.Context, op string, res sql.Result, err erro
 	}
 	if n == 0 {
 		var one int
-		return s.wrap(fmt.Sprintf("%s %v", op, args), s.db.QueryRowContext(ctx, exists, args...).Scan(&one))
+		return s.wrap(op, s.db.QueryRowContext(ctx, exists, args...).Scan(&one))
 	}
 	return nil
 }
