@@ -37,6 +37,9 @@
 //	INSERT INTO [ks.]t (cols) VALUES (?, ...) [IF NOT EXISTS]
 //	SELECT [DISTINCT] cols | * | COUNT(*) FROM [ks.]t [WHERE c op ? [AND ...]]
 //	    [ORDER BY c [ASC|DESC], ...] [LIMIT ?|n]
+//	UPDATE [ks.]t SET c = ?, ... WHERE <full primary key> [IF EXISTS]
+//	BATCH frames of INSERT/UPDATE, with Cassandra's rules for conditional
+//	    batches (one table, one partition, all or nothing; 50 KiB limit)
 //
 // The engine keeps Cassandra's semantics for these shapes (primary keys,
 // clustering order, the lightweight-transaction result of INSERT ... IF NOT
@@ -47,7 +50,7 @@
 // # Limits
 //
 // Anything outside that subset is an error frame, never a silent success:
-// other statements (UPDATE, DELETE, BATCH, TRUNCATE, ALTER, DROP TABLE,
+// other statements (DELETE, TRUNCATE, ALTER, DROP TABLE,
 // secondary indexes), literals in place of bind markers in VALUES and WHERE, IN relations,
 // ALLOW FILTERING, named values, compression, authentication (no
 // AUTHENTICATE is sent), and gocql's schema-metadata queries on

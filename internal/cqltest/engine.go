@@ -321,6 +321,8 @@ func (e *cqlEngine) plan(cur string, st any) (*cqlPlan, error) {
 		return pl, e.planInsert(pl, st)
 	case cqlSelect:
 		return pl, e.planSelect(pl, st)
+	case cqlUpdate:
+		return pl, e.planUpdate(pl, st) // batch.go
 	}
 	return pl, nil
 }
@@ -527,6 +529,8 @@ func (e *cqlEngine) run(pl *cqlPlan, vals []cqlValue) (*cqlResult, error) {
 		return e.insert(pl, st, vals)
 	case cqlSelect:
 		return e.selectRows(pl, st, vals)
+	case cqlUpdate:
+		return e.update(pl, st, vals) // batch.go
 	}
 	return nil, &cqlError{code: cqlErrSyntax, msg: fmt.Sprintf("stub cannot run %T", pl.stmt)}
 }

@@ -116,7 +116,7 @@ func TestCQLEngineRefuses(t *testing.T) {
 		code   int32
 		want   string
 	}{
-		{"ks", `UPDATE t SET v = ? WHERE p = ?`, []cqlValue{txt("x"), txt("a")}, cqlErrSyntax, "UPDATE t SET v"},
+		{"ks", `DELETE FROM t WHERE p = ?`, []cqlValue{txt("a")}, cqlErrSyntax, "DELETE FROM t"},
 		{"ks", `SELECT v FROM t WHERE p = 'a'`, nil, cqlErrSyntax, "bind markers"},
 		{"ks", `SELECT v FROM t WHERE v = ?`, []cqlValue{txt("x")}, cqlErrInvalid, "ALLOW FILTERING"},
 		{"ks", `SELECT v FROM t WHERE c = ?`, []cqlValue{i32(1)}, cqlErrInvalid, "ALLOW FILTERING"},

@@ -275,6 +275,8 @@ func parseCQL(src string) (any, error) {
 		st, err = p.insert()
 	case p.acceptKw("select"):
 		st, err = p.selectStmt()
+	case p.acceptKw("update"):
+		st, err = p.update() // batch.go
 	default:
 		return nil, p.errorf("unsupported statement")
 	}

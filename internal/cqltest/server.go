@@ -255,6 +255,8 @@ func (s *Server) respond(c net.Conn, flags, opcode byte, body []byte, keyspace *
 			return fail(err)
 		}
 		res, err = s.engine.execute(id, vals)
+	case opBatch:
+		res, err = s.batch(r, *keyspace) // batch.go
 	default:
 		return fail(fmt.Errorf("stub does not implement opcode 0x%02x", opcode))
 	}

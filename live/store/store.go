@@ -8,7 +8,17 @@
 // Writes of vectors and decisions are idempotent: they are keyed by
 // (user, session, seq) and a second write of the same key is ignored and
 // reported as not inserted, so a message redelivered by Kafka is never
-// counted twice.
+// counted twice. [Profiles.PutBatch] writes a whole fetched batch at once
+// (group commit) with the same semantics per key: a consumer scores the
+// batch, calls PutBatch once (again, whole, after an error), publishes the
+// computed decision of each key reported inserted and the stored one of each
+// key reported not inserted, and commits its offsets only after PutBatch
+// returned without error, as only then is the batch durable.
+//
+// Sessions are first-write-wins ([Profiles.CreateSession]) and their alert
+// flag only ever goes from false to true ([Profiles.MarkAlerted]); lockout
+// counters change by atomic store operations ([Credentials.RecordFailure],
+// [Credentials.ResetFailures]), never by a read-modify-write in the caller.
 package store
 
 import (
@@ -26,6 +36,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrVersionExists: a model with this user and version is already stored.
 	ErrVersionExists = errors.New("model version already exists")
+	// ErrSchema: the database holds tables of another mouseauth version
+	// that Open could not (or was not allowed to) bring up to date.
+	ErrSchema = errors.New("schema of another version")
 )
 
 // Model is a serialised classify model (classify.Save bytes) of one user.
@@ -68,8 +81,13 @@ type Session struct {
 	Client   string // client address as sent in the login
 	Accepted bool   // first factor passed
 	Reason   string // why it was rejected, empty when accepted
-	Alerted  bool   // the second factor raised an alert in this session
-	Started  time.Time
+	// Alerted: the second factor raised an alert in this session. It is
+	// sticky: MarkAlerted sets it and nothing clears it.
+	Alerted bool
+	Started time.Time
+	// Key is the session's MAC key as the service stores it (sealed by the
+	// service; the store keeps opaque bytes, nil when there is none).
+	Key []byte
 }
 
 // Credential is a user's first factor. Hash is an encoded argon2id hash
@@ -110,7 +128,38 @@ type Profiles interface {
 	Vectors(ctx context.Context, user string, limit int) ([]Vector, error)
 	// Counts returns how many vectors and decisions of user are stored.
 	Counts(ctx context.Context, user string) (vectors, decisions int64, err error)
+	// PutBatch writes a fetched batch's vectors and decisions durably
+	// (group commit). Each vector and decision is stored unless its
+	// (User, Session, Seq) is stored already; insertedVectors[i] and
+	// insertedDecisions[i] report which, as PutVector and PutDecision do.
+	// A key that appears twice in one call is stored at its first
+	// occurrence and reported not inserted at the others. Under concurrent
+	// calls with overlapping keys each key is reported inserted exactly
+	// once, by the call whose values are stored.
+	//
+	// The SQL stores write everything in one transaction: an error before
+	// the commit stores nothing (one during it may have stored all, its
+	// answer lost). The Cassandra store writes one batch per user and table and
+	// on error may have stored part of the call. Either way a caller retries
+	// the whole call after an error; keys stored by the failed attempt are
+	// then reported not inserted (as for a redelivery: their stored
+	// decision is the one to publish). On success everything is durable.
+	PutBatch(ctx context.Context, vectors []Vector, decisions []Decision) (insertedVectors, insertedDecisions []bool, err error)
+	// CreateSession stores s unless a session with its (User, ID) exists
+	// (first write wins, even between concurrent callers). It returns
+	// whether s was stored and the session now stored: s, or the earlier
+	// one, which s never replaces. A service creates sessions for accepted
+	// logins only: a refused login that stored one would take its id from
+	// the genuine login that comes later.
+	CreateSession(ctx context.Context, s Session) (created bool, stored Session, err error)
+	// MarkAlerted sets the session's Alerted flag (idempotent; it is never
+	// cleared). ErrNotFound when there is no such session.
+	MarkAlerted(ctx context.Context, user, id string) error
 	// PutSession creates or replaces a session.
+	//
+	// Deprecated: it can replace an accepted session and clear an alert;
+	// use CreateSession and MarkAlerted. It stays until the service no
+	// longer calls it.
 	PutSession(ctx context.Context, s Session) error
 	// Session returns the session with this user and id.
 	Session(ctx context.Context, user, id string) (Session, error)
@@ -122,9 +171,35 @@ type Credentials interface {
 	PutCredential(ctx context.Context, c Credential) error
 	// Credential returns user's credential, or ErrNotFound.
 	Credential(ctx context.Context, user string) (Credential, error)
+	// RecordFailure counts one failed login of user atomically in the
+	// store (concurrent calls from any number of processes each count
+	// once) and returns the new count and lock. When the count reaches max
+	// the user is locked until now+lockFor (a lock is only ever extended,
+	// never shortened). ErrNotFound when user has no credential; max must
+	// be at least 1 and lockFor positive.
+	RecordFailure(ctx context.Context, user string, now time.Time, max int, lockFor time.Duration) (failures int, lockedUntil time.Time, err error)
+	// ResetFailures sets user's failure count to 0 and lifts the lock
+	// (after a successful login). ErrNotFound when user has no credential.
+	ResetFailures(ctx context.Context, user string) error
 	// SetFailures records the failed-login count and lock of user.
+	//
+	// Deprecated: a read-modify-write with it loses counts under
+	// concurrency; use RecordFailure and ResetFailures. It stays until the
+	// service no longer calls it.
 	SetFailures(ctx context.Context, user string, failures int, lockedUntil time.Time) error
 	Close() error
+}
+
+// CheckLockout validates RecordFailure's policy arguments; every backend
+// calls it first.
+func CheckLockout(max int, lockFor time.Duration) error {
+	if max < 1 {
+		return fmt.Errorf("lockout after %d failures: want at least 1", max)
+	}
+	if lockFor <= 0 {
+		return fmt.Errorf("lockout for %v: want a positive duration", lockFor)
+	}
+	return nil
 }
 
 // EncodeValues packs a vector as little-endian float64s, so it round-trips

@@ -14,8 +14,11 @@ import (
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/store/internal/faultpoint"
+	"github.com/mouseauth/mouseauth/live/store/internal/keys"
 )
 
 // Replication strategies for Config.Replication.
@@ -190,7 +193,7 @@ var tables = []string{
 		threshold double, accept boolean, alert boolean, model_version int, at timestamp,
 		PRIMARY KEY ((uid), session, seq))`,
 	`CREATE TABLE IF NOT EXISTS sessions (uid text, id text, client text, accepted boolean, reason text,
-		alerted boolean, started timestamp, PRIMARY KEY ((uid), id))`,
+		alerted boolean, started timestamp, mac_key blob, PRIMARY KEY ((uid), id))`,
 }
 
 // Store is the Cassandra profile store; it implements store.Profiles.
@@ -235,7 +238,27 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			}
 		}
 	}
+	if err := checkSchema(ctx, sess, cfg.Keyspace); err != nil {
+		sess.Close()
+		return nil, err
+	}
 	return &Store{s: sess}, nil
+}
+
+// checkSchema refuses tables created by an older version: CREATE TABLE IF
+// NOT EXISTS leaves them as they are, and the first login would fail on the
+// missing column.
+func checkSchema(ctx context.Context, sess *gocql.Session, keyspace string) error {
+	err := sess.Query(`SELECT mac_key FROM sessions LIMIT 1`).WithContext(ctx).Exec()
+	var re gocql.RequestError
+	if errors.As(err, &re) && re.Code() == gocql.ErrCodeInvalid {
+		return fmt.Errorf("cassandra: keyspace %s: table sessions has no column mac_key (created by an older mouseauth; %v): "+
+			"run ALTER TABLE %q.sessions ADD mac_key blob: %w", keyspace, err, keyspace, store.ErrSchema)
+	}
+	if err != nil {
+		return fmt.Errorf("cassandra: keyspace %s: check the sessions table: %w", keyspace, err)
+	}
+	return nil
 }
 
 // connect is CreateSession bounded by ctx as well as by the connect timeout.
@@ -449,12 +472,56 @@ func (s *Store) Counts(ctx context.Context, user string) (vectors, decisions int
 	return vectors, decisions, nil
 }
 
+const sessionCols = `client, accepted, reason, alerted, started, mac_key`
+
 // PutSession implements store.Profiles.
 func (s *Store) PutSession(ctx context.Context, ss store.Session) error {
-	err := s.s.Query(`INSERT INTO sessions (uid, id, client, accepted, reason, alerted, started) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		ss.User, ss.ID, ss.Client, ss.Accepted, ss.Reason, ss.Alerted, ss.Started).WithContext(ctx).Exec()
+	err := s.s.Query(`INSERT INTO sessions (uid, id, `+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		ss.User, ss.ID, ss.Client, ss.Accepted, ss.Reason, ss.Alerted, ss.Started, ss.Key).WithContext(ctx).Exec()
 	if err != nil {
 		return wrap("put session", err)
+	}
+	return nil
+}
+
+// CreateSession implements store.Profiles with INSERT ... IF NOT EXISTS; when
+// it does not apply, Cassandra returns the stored row.
+func (s *Store) CreateSession(ctx context.Context, ss store.Session) (bool, store.Session, error) {
+	row := map[string]any{}
+	created, err := s.s.Query(`INSERT INTO sessions (uid, id, `+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		ss.User, ss.ID, ss.Client, ss.Accepted, ss.Reason, ss.Alerted, ss.Started, ss.Key).WithContext(ctx).MapScanCAS(row)
+	if err != nil {
+		return false, store.Session{}, wrap(fmt.Sprintf("create session %s/%s", ss.User, ss.ID), err)
+	}
+	if created {
+		return true, ss, nil
+	}
+	stored := store.Session{User: ss.User, ID: ss.ID}
+	stored.Client, _ = row["client"].(string)
+	stored.Accepted, _ = row["accepted"].(bool)
+	stored.Reason, _ = row["reason"].(string)
+	stored.Alerted, _ = row["alerted"].(bool)
+	if t, ok := row["started"].(time.Time); ok {
+		stored.Started = t.UTC()
+	}
+	if k, ok := row["mac_key"].([]byte); ok && len(k) > 0 {
+		stored.Key = k
+	}
+	return false, stored, nil
+}
+
+// MarkAlerted implements store.Profiles with a lightweight transaction, as
+// the session was created with one (mixing the two on a row can order its
+// writes by clocks instead of Paxos).
+func (s *Store) MarkAlerted(ctx context.Context, user, id string) error {
+	applied, err := s.s.Query(`UPDATE sessions SET alerted = ? WHERE uid = ? AND id = ? IF EXISTS`, true, user, id).
+		WithContext(ctx).MapScanCAS(map[string]any{})
+	what := fmt.Sprintf("mark session %s/%s alerted", user, id)
+	if err != nil {
+		return wrap(what, err)
+	}
+	if !applied {
+		return wrap(what, store.ErrNotFound)
 	}
 	return nil
 }
@@ -462,11 +529,141 @@ func (s *Store) PutSession(ctx context.Context, ss store.Session) error {
 // Session implements store.Profiles.
 func (s *Store) Session(ctx context.Context, user, id string) (store.Session, error) {
 	ss := store.Session{User: user, ID: id}
-	err := s.s.Query(`SELECT client, accepted, reason, alerted, started FROM sessions WHERE uid = ? AND id = ?`, user, id).
-		WithContext(ctx).Scan(&ss.Client, &ss.Accepted, &ss.Reason, &ss.Alerted, &ss.Started)
+	err := s.s.Query(`SELECT `+sessionCols+` FROM sessions WHERE uid = ? AND id = ?`, user, id).
+		WithContext(ctx).Scan(&ss.Client, &ss.Accepted, &ss.Reason, &ss.Alerted, &ss.Started, &ss.Key)
 	if err != nil {
 		return store.Session{}, wrap(fmt.Sprintf("session %s/%s", user, id), err)
 	}
+	if len(ss.Key) == 0 {
+		ss.Key = nil
+	}
 	ss.Started = ss.Started.UTC()
 	return ss, nil
+}
+
+// maxBatchBytes bounds the values of one Cassandra batch, below the default
+// batch_size_fail_threshold of 50 KiB (a vector is about 330 bytes, so a
+// batch holds about 70 vectors or 250 decisions). Batches above the default
+// warn threshold of 5 KiB are logged by the server: raise
+// batch_size_warn_threshold to 32 KiB on clusters this store writes to.
+const maxBatchBytes = 24 << 10
+
+// batchConcurrency bounds the batches of one PutBatch in flight at once.
+const batchConcurrency = 8
+
+// insertTable is how PutBatch writes one kind of row.
+type insertTable[T store.Vector | store.Decision] struct {
+	stmt string
+	args func(T) []any
+	size func(T) int
+}
+
+var (
+	vectorInsert = insertTable[store.Vector]{
+		`INSERT INTO vectors (uid, session, seq, at, vals) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS`,
+		func(v store.Vector) []any { return []any{v.User, v.Session, v.Seq, v.At, store.EncodeValues(v.Values)} },
+		func(v store.Vector) int { return len(v.User) + len(v.Session) + 16 + 8*len(v.Values) },
+	}
+	decisionInsert = insertTable[store.Decision]{
+		`INSERT INTO decisions (uid, session, seq, score, mean, win, threshold, accept, alert, model_version, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		func(d store.Decision) []any {
+			return []any{d.User, d.Session, d.Seq, d.Score, d.Mean, d.Window, d.Threshold, d.Accept, d.Alert, d.ModelVersion, d.At}
+		},
+		func(d store.Decision) int { return len(d.User) + len(d.Session) + 8*6 + 2 + 4*2 },
+	}
+)
+
+// PutBatch implements store.Profiles. A lightweight transaction cannot span
+// partitions, and a batch with conditions must stay in one partition of one
+// table: so the vectors, then the decisions, go as one unlogged batch of
+// INSERT ... IF NOT EXISTS per user (split to stay under maxBatchBytes), up
+// to batchConcurrency at a time. Such a batch applies all of its inserts or
+// none; when some keys exist, Cassandra returns their rows, and the batch
+// goes again without them until it applies. Each batch is one Paxos round
+// instead of one per row. A failed PutBatch may have stored some users'
+// rows: a retry reports those as not inserted.
+func (s *Store) PutBatch(ctx context.Context, vs []store.Vector, ds []store.Decision) ([]bool, []bool, error) {
+	iv, id := make([]bool, len(vs)), make([]bool, len(ds))
+	what := fmt.Sprintf("put batch of %d vectors and %d decisions", len(vs), len(ds))
+	if err := putRows(ctx, s.s, vectorInsert, vs, iv); err != nil {
+		return nil, nil, wrap(what, err)
+	}
+	if err := faultpoint.Check(ctx, faultpoint.BatchVectorsWritten); err != nil {
+		return nil, nil, wrap(what, err)
+	}
+	if err := putRows(ctx, s.s, decisionInsert, ds, id); err != nil {
+		return nil, nil, wrap(what, err)
+	}
+	return iv, id, nil
+}
+
+// putRows writes xs with one conditional batch per user (and size limit)
+// and sets inserted[i] for each row stored.
+func putRows[T store.Vector | store.Decision](ctx context.Context, sess *gocql.Session, t insertTable[T], xs []T, inserted []bool) error {
+	uniq := keys.Unique(xs) // sorted by key, so each user's rows are together
+	var g errgroup.Group
+	g.SetLimit(batchConcurrency)
+	for len(uniq) > 0 {
+		user := keys.Of(xs[uniq[0]]).User
+		n, size := 0, 0
+		for n < len(uniq) && keys.Of(xs[uniq[n]]).User == user && (n == 0 || size+t.size(xs[uniq[n]]) <= maxBatchBytes) {
+			size += t.size(xs[uniq[n]])
+			n++
+		}
+		chunk := uniq[:n]
+		uniq = uniq[n:]
+		g.Go(func() error { return putPartition(ctx, sess, t, xs, chunk, inserted) })
+	}
+	return g.Wait()
+}
+
+// putPartition writes xs[i], i in idx, all of one user, in one conditional
+// batch, again without the keys that exist until it applies.
+func putPartition[T store.Vector | store.Decision](ctx context.Context, sess *gocql.Session, t insertTable[T], xs []T, idx []int, inserted []bool) error {
+	for len(idx) > 0 {
+		b := sess.Batch(gocql.UnloggedBatch).WithContext(ctx)
+		for _, i := range idx {
+			b.Query(t.stmt, t.args(xs[i])...)
+		}
+		row := map[string]any{}
+		applied, iter, err := b.MapExecCAS(row)
+		if err != nil {
+			if iter != nil {
+				iter.Close()
+			}
+			return err
+		}
+		if applied {
+			for _, i := range idx {
+				inserted[i] = true
+			}
+			return iter.Close()
+		}
+		// Not applied: the rows that exist come back, one per row.
+		exists := map[keys.Key]bool{}
+		for {
+			session, _ := row["session"].(string)
+			seq, _ := row["seq"].(int64)
+			exists[keys.Key{User: keys.Of(xs[idx[0]]).User, Session: session, Seq: seq}] = true
+			row = map[string]any{}
+			if !iter.MapScan(row) {
+				break
+			}
+		}
+		if err := iter.Close(); err != nil {
+			return err
+		}
+		rest := idx[:0:0]
+		for _, i := range idx {
+			if !exists[keys.Of(xs[i])] {
+				rest = append(rest, i)
+			}
+		}
+		if len(rest) == len(idx) {
+			return fmt.Errorf("a conditional batch of %d rows did not apply, yet named no existing row", len(idx))
+		}
+		idx = rest
+	}
+	return nil
 }

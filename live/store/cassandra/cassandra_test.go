@@ -3,6 +3,7 @@ package cassandra
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -37,7 +38,7 @@ func TestStub(t *testing.T) {
 			t.Fatal(err)
 		}
 		return st
-	})
+	}, storetest.PartialBatches())
 }
 
 func TestConfigErrors(t *testing.T) {
@@ -172,7 +173,7 @@ func TestRealCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 		return st
-	})
+	}, storetest.PartialBatches())
 }
 
 func dropKeyspaces(t *testing.T, cfg Config, keyspaces []string) {
@@ -195,4 +196,90 @@ func dropKeyspaces(t *testing.T, cfg Config, keyspaces []string) {
 			t.Errorf("drop keyspace %s: %v", ks, err)
 		}
 	}
+}
+
+// TestLargeBatch: a batch over Cassandra's 50 KiB batch limit (which the
+// stub enforces) is split per user into batches under it.
+func TestLargeBatch(t *testing.T) {
+	s, client := stub(t)
+	ctx := context.Background()
+	st, err := Open(ctx, Config{Hosts: []string{s.Addr}, Keyspace: "mouseauth_large", TLS: client, CreateSchema: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var vs []store.Vector
+	var ds []store.Decision
+	for seq := int64(0); seq < 300; seq++ {
+		for _, user := range []string{"u1", "u2"} {
+			vs = append(vs, store.Vector{User: user, Session: "s", Seq: seq, At: time.UnixMilli(seq), Values: make([]float64, 39)})
+			ds = append(ds, store.Decision{User: user, Session: "s", Seq: seq, At: time.UnixMilli(seq)})
+		}
+	}
+	iv, id, err := st.PutBatch(ctx, vs, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range iv {
+		if !iv[i] || !id[i] {
+			t.Fatalf("row %d not inserted", i)
+		}
+	}
+	for _, user := range []string{"u1", "u2"} {
+		if nv, nd, err := st.Counts(ctx, user); err != nil || nv != 300 || nd != 300 {
+			t.Fatalf("Counts(%s) = %d, %d, %v", user, nv, nd, err)
+		}
+	}
+	batches := 0
+	for _, q := range s.Queries() {
+		if strings.HasPrefix(q, "INSERT INTO vectors") {
+			batches++
+		}
+	}
+	if batches != 1 {
+		t.Fatalf("the vector insert was prepared %d times, want once", batches)
+	}
+}
+
+// TestOlderSchema: a keyspace whose sessions table predates the session
+// key is refused with the statement that brings it up to date.
+func TestOlderSchema(t *testing.T) {
+	s, client := stub(t)
+	ctx := context.Background()
+	cfg := Config{Hosts: []string{s.Addr}, Keyspace: "mouseauth_old", TLS: client, CreateSchema: true}
+	st, err := cfg.validate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := st.cluster(&cfg, "").CreateSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE KEYSPACE mouseauth_old WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+		`CREATE TABLE mouseauth_old.sessions (uid text, id text, client text, accepted boolean, reason text,
+			alerted boolean, started timestamp, PRIMARY KEY ((uid), id))`,
+	} {
+		if err := sess.Query(q).Exec(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sess.Close()
+	_, err = Open(ctx, cfg)
+	if !errors.Is(err, store.ErrSchema) || !strings.Contains(err.Error(), `ALTER TABLE "mouseauth_old".sessions ADD mac_key blob`) {
+		t.Fatalf("Open of a keyspace of an older version: err = %v, want ErrSchema with the ALTER TABLE", err)
+	}
+}
+
+func BenchmarkWrites(b *testing.B) {
+	p := testpki.New(b)
+	s := cqltest.Start(b, p.Server(b))
+	storetest.Bench(b, func(b *testing.B) store.Profiles {
+		st, err := Open(context.Background(), Config{Hosts: []string{s.Addr}, Keyspace: fmt.Sprintf("mouseauth_bench_%d", ksSeq.Add(1)),
+			TLS: p.Client(b, "scorer"), CreateSchema: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st
+	})
 }

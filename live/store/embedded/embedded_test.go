@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -62,4 +63,50 @@ func BenchmarkWrites(b *testing.B) {
 		}
 		return s
 	})
+}
+
+// TestOpensOlderSchema opens a database written by the version before
+// sessions had a key: Open adds the column, old rows keep working and new
+// sessions store their key.
+func TestOpensOlderSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		// The sessions table exactly as the previous version created it.
+		`CREATE TABLE sessions (uid TEXT NOT NULL, id TEXT NOT NULL, client TEXT NOT NULL,
+			accepted SMALLINT NOT NULL, reason TEXT NOT NULL, alerted SMALLINT NOT NULL, started BIGINT NOT NULL,
+			PRIMARY KEY (uid, id))`,
+		`INSERT INTO sessions VALUES ('u', 'old', '10.0.0.1:1', 1, '', 0, 1700000000000)`,
+	} {
+		if _, err := old.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open of a database of the previous version: %v", err)
+	}
+	defer s.Close()
+	got, err := s.Session(ctx, "u", "old")
+	if err != nil || !got.Accepted || got.Client != "10.0.0.1:1" || got.Key != nil {
+		t.Fatalf("old session read back as %+v, %v", got, err)
+	}
+	if created, _, err := s.CreateSession(ctx, store.Session{ID: "old", User: "u", Reason: "wrong password"}); err != nil || created {
+		t.Fatalf("CreateSession over an old session: created %v, %v", created, err)
+	}
+	if _, _, err := s.CreateSession(ctx, store.Session{ID: "new", User: "u", Accepted: true, Key: []byte{9, 8, 7}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Session(ctx, "u", "new"); err != nil || string(got.Key) != "\x09\x08\x07" {
+		t.Fatalf("new session read back as %+v, %v", got, err)
+	}
+	if err := s.MarkAlerted(ctx, "u", "old"); err != nil {
+		t.Fatal(err)
+	}
 }

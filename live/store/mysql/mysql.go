@@ -61,6 +61,9 @@ func (c *Config) validate() (*driver.Config, error) {
 	mc.TLS = c.TLS.Clone()
 	mc.Logger = driverLogger{c.Logger}
 	mc.ParseTime = false
+	// The store tells inserted rows from existing ones by the affected-row
+	// count, which found rows would blur.
+	mc.ClientFoundRows = false
 	if mc.Timeout == 0 {
 		mc.Timeout = 5 * time.Second
 	}
@@ -104,10 +107,20 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("mysql store %s: %w", mc.Addr, err)
 	}
-	s, err := sqlstore.New(ctx, db, sqlstore.MySQL, cfg.CreateSchema)
+	d := sqlstore.MySQL
+	d.Retryable = retryable
+	s, err := sqlstore.New(ctx, db, d, cfg.CreateSchema)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return &Store{s}, nil
+}
+
+// retryable reports InnoDB's deadlock and lock-wait timeout, after which the
+// transaction was rolled back and may run again (concurrent batches with
+// overlapping keys can deadlock).
+func retryable(err error) bool {
+	var me *driver.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }

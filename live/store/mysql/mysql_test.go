@@ -2,10 +2,14 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	driver "github.com/go-sql-driver/mysql"
 
 	"github.com/mouseauth/mouseauth/internal/testpki"
 	"github.com/mouseauth/mouseauth/live/store"
@@ -31,6 +35,55 @@ func TestMariaDB(t *testing.T) {
 	})
 	t.Run("Credentials", func(t *testing.T) {
 		storetest.Credentials(t, func(t *testing.T) store.Credentials { return open(t) })
+	})
+	t.Run("OlderSchema", func(t *testing.T) {
+		ctx := context.Background()
+		cfg := Config{DSN: fmt.Sprintf("scorer@tcp(%s)/mouseauth_old", db.Addr), TLS: p.Client(t, "scorer"), CreateSchema: true}
+		s, err := Open(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		// Turn the tables into the previous version's: no session key.
+		mc, err := cfg.validate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := driver.NewConnector(mc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := sql.OpenDB(conn)
+		defer raw.Close()
+		for _, q := range []string{
+			`ALTER TABLE sessions DROP COLUMN mac_key`,
+			`INSERT INTO sessions VALUES ('u', 'old', '10.0.0.1:1', 1, '', 0, 1700000000000)`,
+		} {
+			if _, err := raw.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		noCreate := cfg
+		noCreate.CreateSchema = false
+		if _, err := Open(ctx, noCreate); !errors.Is(err, store.ErrSchema) || !strings.Contains(err.Error(), "mac_key") {
+			t.Fatalf("Open of an older schema without CreateSchema: err = %v, want ErrSchema naming mac_key", err)
+		}
+		s, err = Open(ctx, cfg)
+		if err != nil {
+			t.Fatalf("Open of an older schema with CreateSchema: %v", err)
+		}
+		defer s.Close()
+		if got, err := s.Session(ctx, "u", "old"); err != nil || !got.Accepted || got.Key != nil {
+			t.Fatalf("old session read back as %+v, %v", got, err)
+		}
+		if _, _, err := s.CreateSession(ctx, store.Session{ID: "new", User: "u", Key: []byte{1, 2}}); err != nil {
+			t.Fatal(err)
+		}
+		again, err := Open(ctx, noCreate)
+		if err != nil {
+			t.Fatalf("Open without CreateSchema after the migration: %v", err)
+		}
+		again.Close()
 	})
 	t.Run("WrongCertificate", func(t *testing.T) {
 		// The replay certificate is from the same CA but has another

@@ -1,6 +1,7 @@
 // Package sqlstore implements the store interfaces over database/sql for the
 // two SQL backends, SQLite (embedded) and MySQL/MariaDB. They differ only in
-// column types and the spelling of "insert unless the key exists".
+// column types, the spelling of "insert unless the key exists" and of the
+// larger of two values, and which errors are worth a retry.
 package sqlstore
 
 import (
@@ -8,9 +9,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/store/internal/faultpoint"
+	"github.com/mouseauth/mouseauth/live/store/internal/keys"
 )
 
 // Dialect is what differs between the SQL backends.
@@ -18,26 +22,51 @@ type Dialect struct {
 	Name string
 	// Blob, LongBlob and Text are column types.
 	Blob, LongBlob, Text string
-	// InsertNew turns "INSERT INTO t (cols) VALUES (...)" into a statement
-	// that inserts nothing, without error, when the primary key exists.
+	// InsertNew turns "INSERT INTO t (cols) VALUES (...), ..." into a
+	// statement that inserts nothing, without error, for a row whose
+	// primary key exists, and counts only inserted rows as affected.
 	InsertNew func(stmt string) string
+	// Greatest is the SQL function of the larger of two values.
+	Greatest string
+	// ColumnExists is a query of one row and column, the number of columns
+	// named ?2 in table ?1 (0 or 1).
+	ColumnExists string
+	// Retryable reports an error after which a transaction is worth
+	// running again (a deadlock); nil means none is.
+	Retryable func(error) bool
+	// RowByRow makes PutBatch run one prepared single-row INSERT per row
+	// instead of multi-row INSERTs: for an in-process database parsing a
+	// statement of hundreds of rows costs more than the calls it saves.
+	RowByRow bool
 }
 
 // SQLite is the embedded store's dialect.
 var SQLite = Dialect{Name: "sqlite", Blob: "BLOB", LongBlob: "BLOB", Text: "TEXT",
-	InsertNew: func(s string) string { return s + " ON CONFLICT DO NOTHING" }}
+	InsertNew:    func(s string) string { return s + " ON CONFLICT DO NOTHING" },
+	Greatest:     "MAX",
+	ColumnExists: `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`,
+	RowByRow:     true}
 
 // MySQL is MySQL's and MariaDB's dialect. ON DUPLICATE KEY UPDATE of a key
-// column to itself affects 0 rows, unlike INSERT IGNORE, which would also
-// turn truncation and other data errors into warnings.
+// column to itself affects 0 rows (unless the connection asks for found
+// rows, which the mysql package forbids), unlike INSERT IGNORE, which would
+// also turn truncation and other data errors into warnings.
 var MySQL = Dialect{Name: "mysql", Blob: "MEDIUMBLOB", LongBlob: "LONGBLOB", Text: "VARCHAR(191)",
-	InsertNew: func(s string) string { return s + " ON DUPLICATE KEY UPDATE uid = uid" }}
+	InsertNew: func(s string) string { return s + " ON DUPLICATE KEY UPDATE uid = uid" },
+	Greatest:  "GREATEST",
+	ColumnExists: `SELECT COUNT(*) FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?`}
 
 // Store is a store over db. It implements store.Profiles and
 // store.Credentials.
 type Store struct {
 	db *sql.DB
 	d  Dialect
+
+	// rowInsert holds PutBatch's single-row INSERTs by table, prepared in
+	// New (with RowByRow): with one connection, as SQLite has, preparing
+	// one inside a transaction would wait for the connection it holds.
+	rowInsert map[string]*sql.Stmt
 }
 
 var (
@@ -45,7 +74,9 @@ var (
 	_ store.Credentials = (*Store)(nil)
 )
 
-// New wraps db; with create it creates missing tables first.
+// New wraps db. With create it creates missing tables and adds the columns
+// later versions added to existing ones; without, it checks they are there
+// and refuses an older schema with store.ErrSchema.
 func New(ctx context.Context, db *sql.DB, d Dialect, create bool) (*Store, error) {
 	s := &Store{db: db, d: d}
 	if create {
@@ -55,7 +86,39 @@ func New(ctx context.Context, db *sql.DB, d Dialect, create bool) (*Store, error
 			}
 		}
 	}
+	for _, m := range s.migrations() {
+		var n int
+		if err := db.QueryRowContext(ctx, d.ColumnExists, m.table, m.column).Scan(&n); err != nil {
+			return nil, fmt.Errorf("%s: check schema: %w", d.Name, err)
+		}
+		if n > 0 {
+			continue
+		}
+		if !create {
+			return nil, fmt.Errorf("%s: table %s has no column %s (tables of an older mouseauth): open once with the schema "+
+				"created (CreateSchema) to add it, or run %q: %w", d.Name, m.table, m.column, m.ddl, store.ErrSchema)
+		}
+		if _, err := db.ExecContext(ctx, m.ddl); err != nil {
+			return nil, fmt.Errorf("%s: add column %s to table %s: %w", d.Name, m.column, m.table, err)
+		}
+	}
+	if d.RowByRow {
+		s.rowInsert = map[string]*sql.Stmt{}
+		for _, t := range []struct{ name, cols string }{{vectorTable.name, vectorTable.cols}, {decisionTable.name, decisionTable.cols}} {
+			st, err := db.PrepareContext(ctx, d.InsertNew(`INSERT INTO `+t.name+` (`+t.cols+`) VALUES `+rowOf(t.cols)))
+			if err != nil {
+				s.Close()
+				return nil, fmt.Errorf("%s: prepare insert into %s: %w", d.Name, t.name, err)
+			}
+			s.rowInsert[t.name] = st
+		}
+	}
 	return s, nil
+}
+
+// rowOf returns the VALUES row of bind markers for a column list.
+func rowOf(cols string) string {
+	return "(?" + strings.Repeat(", ?", strings.Count(cols, ",")) + ")"
 }
 
 func (s *Store) schema() []string {
@@ -71,6 +134,8 @@ func (s *Store) schema() []string {
 			score DOUBLE PRECISION NOT NULL, mean DOUBLE PRECISION NOT NULL, win INT NOT NULL, threshold DOUBLE PRECISION NOT NULL,
 			accept SMALLINT NOT NULL, alert SMALLINT NOT NULL, model_version INT NOT NULL, at BIGINT NOT NULL,
 			PRIMARY KEY (uid, session, seq))`,
+		// mac_key is added by a migration, so old and new databases end up
+		// with the same table.
 		`CREATE TABLE IF NOT EXISTS sessions (uid ` + t + ` NOT NULL, id ` + t + ` NOT NULL, client ` + t + ` NOT NULL,
 			accepted SMALLINT NOT NULL, reason ` + t + ` NOT NULL, alerted SMALLINT NOT NULL, started BIGINT NOT NULL,
 			PRIMARY KEY (uid, id))`,
@@ -79,8 +144,24 @@ func (s *Store) schema() []string {
 	}
 }
 
+// migration is a column a later version added to a table.
+type migration struct{ table, column, ddl string }
+
+func (s *Store) migrations() []migration {
+	return []migration{
+		// The session's sealed MAC key (store.Session.Key); NULL in rows
+		// written before it existed.
+		{"sessions", "mac_key", `ALTER TABLE sessions ADD COLUMN mac_key ` + s.d.Blob + ` NULL`},
+	}
+}
+
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	for _, st := range s.rowInsert {
+		st.Close()
+	}
+	return s.db.Close()
+}
 
 func (s *Store) wrap(op string, err error) error {
 	if err == nil {
@@ -255,11 +336,49 @@ func (s *Store) Counts(ctx context.Context, user string) (vectors, decisions int
 	return vectors, decisions, s.wrap("count decisions", err)
 }
 
+const sessionCols = `client, accepted, reason, alerted, started, mac_key`
+
 // PutSession implements store.Profiles.
 func (s *Store) PutSession(ctx context.Context, x store.Session) error {
-	_, err := s.db.ExecContext(ctx, `REPLACE INTO sessions (uid, id, client, accepted, reason, alerted, started) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		x.User, x.ID, x.Client, b2i(x.Accepted), x.Reason, b2i(x.Alerted), ms(x.Started))
+	_, err := s.db.ExecContext(ctx, `REPLACE INTO sessions (uid, id, `+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		x.User, x.ID, x.Client, b2i(x.Accepted), x.Reason, b2i(x.Alerted), ms(x.Started), x.Key)
 	return s.wrap("put session", err)
+}
+
+// CreateSession implements store.Profiles.
+func (s *Store) CreateSession(ctx context.Context, x store.Session) (bool, store.Session, error) {
+	created, err := s.insertNew(ctx, "create session", `INSERT INTO sessions (uid, id, `+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		x.User, x.ID, x.Client, b2i(x.Accepted), x.Reason, b2i(x.Alerted), ms(x.Started), x.Key)
+	if err != nil || created {
+		return created, x, err
+	}
+	// Sessions are never deleted: the row that won is there to read.
+	stored, err := s.Session(ctx, x.User, x.ID)
+	return false, stored, err
+}
+
+// MarkAlerted implements store.Profiles.
+func (s *Store) MarkAlerted(ctx context.Context, user, id string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET alerted = 1 WHERE uid = ? AND id = ?`, user, id)
+	return s.updated(ctx, "mark session "+user+"/"+id+" alerted", res, err, `SELECT 1 FROM sessions WHERE uid = ? AND id = ?`, user, id)
+}
+
+// updated checks the result of an UPDATE of one row: ErrNotFound when the
+// row does not exist. MySQL reports 0 rows also when the values did not
+// change, so 0 is told apart by looking for the row with exists.
+func (s *Store) updated(ctx context.Context, op string, res sql.Result, err error, exists string, args ...any) error {
+	if err != nil {
+		return s.wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return s.wrap(op, err)
+	}
+	if n == 0 {
+		var one int
+		return s.wrap(op, s.db.QueryRowContext(ctx, exists, args...).Scan(&one))
+	}
+	return nil
 }
 
 // Session implements store.Profiles.
@@ -267,9 +386,12 @@ func (s *Store) Session(ctx context.Context, user, id string) (store.Session, er
 	x := store.Session{User: user, ID: id}
 	var accepted, alerted int
 	var started int64
-	err := s.db.QueryRowContext(ctx, `SELECT client, accepted, reason, alerted, started FROM sessions WHERE uid = ? AND id = ?`, user, id).
-		Scan(&x.Client, &accepted, &x.Reason, &alerted, &started)
+	err := s.db.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE uid = ? AND id = ?`, user, id).
+		Scan(&x.Client, &accepted, &x.Reason, &alerted, &started, &x.Key)
 	x.Accepted, x.Alerted, x.Started = accepted != 0, alerted != 0, fromMS(started)
+	if len(x.Key) == 0 {
+		x.Key = nil
+	}
 	return x, s.wrap("session", err)
 }
 
@@ -293,19 +415,193 @@ func (s *Store) Credential(ctx context.Context, user string) (store.Credential, 
 // SetFailures implements store.Credentials.
 func (s *Store) SetFailures(ctx context.Context, user string, failures int, lockedUntil time.Time) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE credentials SET failures = ?, locked_until = ? WHERE uid = ?`, failures, ms(lockedUntil), user)
-	if err != nil {
-		return s.wrap("set failures", err)
+	return s.updated(ctx, "set failures of "+user, res, err, `SELECT 1 FROM credentials WHERE uid = ?`, user)
+}
+
+// ResetFailures implements store.Credentials.
+func (s *Store) ResetFailures(ctx context.Context, user string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE credentials SET failures = 0, locked_until = 0 WHERE uid = ?`, user)
+	return s.updated(ctx, "reset failures of "+user, res, err, `SELECT 1 FROM credentials WHERE uid = ?`, user)
+}
+
+// RecordFailure implements store.Credentials: one UPDATE counts the failure
+// and sets the lock from the count it had, then the row is read back in the
+// same transaction. locked_until is assigned before failures because MySQL
+// evaluates a single-table UPDATE's assignments left to right with the new
+// values (SQLite uses the old ones throughout): this order means the same
+// in both.
+func (s *Store) RecordFailure(ctx context.Context, user string, now time.Time, max int, lockFor time.Duration) (int, time.Time, error) {
+	if err := store.CheckLockout(max, lockFor); err != nil {
+		return 0, time.Time{}, fmt.Errorf("%s: record failure of %s: %w", s.d.Name, user, err)
 	}
-	n, err := res.RowsAffected()
+	var failures int
+	var locked int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE credentials
+			SET locked_until = CASE WHEN failures + 1 >= ? THEN `+s.d.Greatest+`(locked_until, ?) ELSE locked_until END,
+			    failures = failures + 1
+			WHERE uid = ?`, max, now.Add(lockFor).UnixMilli(), user)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return sql.ErrNoRows // failures always changes: 0 rows is no such user
+		}
+		return tx.QueryRowContext(ctx, `SELECT failures, locked_until FROM credentials WHERE uid = ?`, user).Scan(&failures, &locked)
+	})
 	if err != nil {
-		return s.wrap("set failures", err)
+		return 0, time.Time{}, s.wrap("record failure of "+user, err)
 	}
-	if n == 0 {
-		// MySQL reports 0 rows also when the values did not change; tell
-		// the two apart.
-		var one int
-		if err := s.db.QueryRowContext(ctx, `SELECT 1 FROM credentials WHERE uid = ?`, user).Scan(&one); err != nil {
-			return s.wrap("set failures of "+user, err)
+	return failures, fromMS(locked), nil
+}
+
+// maxAttempts bounds the runs of a transaction that failed with a
+// retryable error (a deadlock between concurrent batches).
+const maxAttempts = 10
+
+// inTx runs fn in a transaction and commits it, again while it fails with
+// a retryable error.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.tryTx(ctx, fn)
+		if err == nil || s.d.Retryable == nil || !s.d.Retryable(err) || attempt == maxAttempts || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// errPartial: a multi-row insert stored some of its rows but not all, so
+// which ones is unknown; the batch runs again row by row.
+var errPartial = errors.New("multi-row insert met some existing keys")
+
+// maxRowsPerInsert bounds one multi-row INSERT (SQLite allows 32766
+// parameters, MySQL 65535).
+const maxRowsPerInsert = 500
+
+// table is how PutBatch writes one kind of row.
+type table[T store.Vector | store.Decision] struct {
+	name, cols string
+	args       func(T) []any
+}
+
+var (
+	vectorTable = table[store.Vector]{"vectors", "uid, session, seq, at, vals", func(v store.Vector) []any {
+		return []any{v.User, v.Session, v.Seq, ms(v.At), store.EncodeValues(v.Values)}
+	}}
+	decisionTable = table[store.Decision]{"decisions", "uid, session, seq, score, mean, win, threshold, accept, alert, model_version, at",
+		func(d store.Decision) []any {
+			return []any{d.User, d.Session, d.Seq, d.Score, d.Mean, d.Window, d.Threshold, b2i(d.Accept), b2i(d.Alert), d.ModelVersion, ms(d.At)}
+		}}
+)
+
+// PutBatch implements store.Profiles: one transaction holds every row, so
+// the batch costs one commit. Rows go in key order (so concurrent batches
+// lock rows in one order), each distinct key once. With RowByRow (SQLite)
+// each row is one run of a prepared INSERT whose affected-row count says
+// whether it was stored. Otherwise (MySQL) each table gets one multi-row
+// INSERT per 500 rows, whose count tells all rows inserted or none; only
+// when it tells neither (a redelivery overlapping part of the batch, or a
+// concurrent writer) does the transaction run again row by row.
+func (s *Store) PutBatch(ctx context.Context, vs []store.Vector, ds []store.Decision) ([]bool, []bool, error) {
+	iv, id := make([]bool, len(vs)), make([]bool, len(ds))
+	if len(vs)+len(ds) == 0 {
+		return iv, id, nil
+	}
+	uv, ud := keys.Unique(vs), keys.Unique(ds)
+	run := func(rowByRow bool) error {
+		return s.inTx(ctx, func(tx *sql.Tx) error {
+			clear(iv)
+			clear(id)
+			if err := insertBatch(ctx, s, tx, vectorTable, vs, uv, iv, rowByRow); err != nil {
+				return err
+			}
+			if err := faultpoint.Check(ctx, faultpoint.BatchVectorsWritten); err != nil {
+				return err
+			}
+			return insertBatch(ctx, s, tx, decisionTable, ds, ud, id, rowByRow)
+		})
+	}
+	err := run(s.d.RowByRow)
+	if errors.Is(err, errPartial) {
+		err = run(true)
+	}
+	if err != nil {
+		return nil, nil, s.wrap(fmt.Sprintf("put batch of %d vectors and %d decisions", len(vs), len(ds)), err)
+	}
+	return iv, id, nil
+}
+
+// insertBatch inserts xs[i] for i in uniq and sets inserted[i] for the rows
+// stored.
+func insertBatch[T store.Vector | store.Decision](ctx context.Context, s *Store, tx *sql.Tx, t table[T], xs []T, uniq []int, inserted []bool, rowByRow bool) error {
+	if len(uniq) == 0 {
+		return nil
+	}
+	row := rowOf(t.cols)
+	if rowByRow {
+		var st *sql.Stmt
+		if prep := s.rowInsert[t.name]; prep != nil {
+			st = tx.StmtContext(ctx, prep)
+		} else {
+			var err error
+			if st, err = tx.PrepareContext(ctx, s.d.InsertNew(`INSERT INTO `+t.name+` (`+t.cols+`) VALUES `+row)); err != nil {
+				return err
+			}
+		}
+		defer st.Close()
+		for _, i := range uniq {
+			res, err := st.ExecContext(ctx, t.args(xs[i])...)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			inserted[i] = n == 1
+		}
+		return nil
+	}
+	for len(uniq) > 0 {
+		chunk := uniq[:min(len(uniq), maxRowsPerInsert)]
+		uniq = uniq[len(chunk):]
+		args := make([]any, 0, len(chunk)*strings.Count(row, "?"))
+		for _, i := range chunk {
+			args = append(args, t.args(xs[i])...)
+		}
+		q := `INSERT INTO ` + t.name + ` (` + t.cols + `) VALUES ` + row + strings.Repeat(", "+row, len(chunk)-1)
+		res, err := tx.ExecContext(ctx, s.d.InsertNew(q), args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		switch n {
+		case int64(len(chunk)):
+			for _, i := range chunk {
+				inserted[i] = true
+			}
+		case 0:
+		default:
+			return errPartial
 		}
 	}
 	return nil
