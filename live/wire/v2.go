@@ -36,9 +36,11 @@ var (
 
 // ErrorClass returns a short label for err, for metrics and dead letters:
 // "version", "too large", "malformed", "bad mac", "bad seal", "unknown key",
-// or "error" for anything else.
+// "error" for anything else, and "" for nil.
 func ErrorClass(err error) string {
 	switch {
+	case err == nil:
+		return ""
 	case errors.Is(err, ErrVersion):
 		return "version"
 	case errors.Is(err, ErrTooLarge):
