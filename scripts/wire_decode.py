@@ -9,7 +9,7 @@ open sealed logins (that needs X25519 and AES-GCM: use an RFC 9180 library).
       checks every vector and decision of the test set, the valid ones and the
       invalid ones (each must be refused with its published error class)
 
-  kcat ... -C -t mouseauth.features -c 1 -e | python3 scripts/wire_decode.py decode --key HEX -
+  kcat ... -C -t mouseauth.features -c 1 -e -f '%s' | python3 scripts/wire_decode.py decode --key HEX -
       decodes one message (a file or - for stdin) and prints it as JSON; with
       --key (the session key, 64 hex digits) it verifies the MAC
 

@@ -148,6 +148,17 @@ func ParseDeadLetter(p []byte) (DeadLetter, error) {
 	return x, nil
 }
 
+// WithoutValue returns x keeping none of the original message's bytes,
+// only its size and SHA-256: for the login topic, where a message that
+// fails to decode may be a version 1 login with a clear password.
+func (x DeadLetter) WithoutValue() DeadLetter {
+	if x.Size <= len(x.Value) {
+		x.Size, x.SHA256 = len(x.Value), sha256.Sum256(x.Value)
+	}
+	x.Value = nil
+	return x
+}
+
 // Truncated reports whether a decoded dead letter kept only part of the
 // original message.
 func (x DeadLetter) Truncated() bool { return x.Size > len(x.Value) }

@@ -561,6 +561,20 @@ func TestDeadLetterAlwaysFits(t *testing.T) {
 	wantErr(t, err, ErrVersion, "version 1")
 }
 
+// TestDeadLoginKeepsNoBytes: a v1 login (clear password) dead-lettered
+// WithoutValue keeps its size and hash, not the password.
+func TestDeadLoginKeepsNoBytes(t *testing.T) {
+	v1 := EncodeLogin(Login{User: "u", Session: "s", Password: "hunter2-secret"})
+	p := MarshalDeadLetter(DeadLetter{Topic: "mouseauth.logins", Key: "u", Class: "version", Reason: "version 1", Value: v1, At: at}.WithoutValue())
+	if bytes.Contains(p, []byte("hunter2")) || bytes.Contains(p, []byte("aHVudGVyMi")) {
+		t.Fatalf("the dead letter shows the password: %s", p)
+	}
+	x, err := ParseDeadLetter(p)
+	if err != nil || len(x.Value) != 0 || x.Size != len(v1) || x.SHA256 != sha256.Sum256(v1) || !x.Truncated() {
+		t.Fatalf("dead login: %+v %v", x, err)
+	}
+}
+
 func TestLoginSealOpen(t *testing.T) {
 	scorer := fixedKey(t, "scorer")
 	for _, l := range []Login{

@@ -236,16 +236,23 @@ func generateVectors(t *testing.T) tvFile {
 	f.Alerts = append(f.Alerts, tvPlain{Name: "alert", Message: string(alert)})
 	big := bytes.Repeat([]byte("0123456789abcdef"), 5000/16+1)[:5000]
 	for _, c := range []struct {
-		name string
-		x    DeadLetter
+		name    string
+		x       DeadLetter
+		noValue bool
 	}{
 		{"bad MAC", DeadLetter{Topic: "mouseauth.features", Partition: 3, Offset: 77, Key: "user7", Class: "bad mac",
-			Reason: `bad MAC: vector 41 of session "s-12" of user "user7"`, Value: []byte("M\x02V\x00\x05user7"), At: tvSent}},
-		{"truncated", DeadLetter{Topic: "mouseauth.logins", Partition: 0, Offset: 5, Key: "user7", Class: "too large",
-			Reason: "message too large", Value: big, At: tvSent}},
+			Reason: `bad MAC: vector 41 of session "s-12" of user "user7"`, Value: []byte("M\x02V\x00\x05user7"), At: tvSent}, false},
+		{"truncated", DeadLetter{Topic: "mouseauth.features", Partition: 1, Offset: 5, Key: "user7", Class: "too large",
+			Reason: "message too large", Value: big, At: tvSent}, false},
+		{"login, kept without its bytes", DeadLetter{Topic: "mouseauth.logins", Partition: 0, Offset: 12, Key: "user7", Class: "version",
+			Reason: "unsupported message version: version 1", Value: EncodeLogin(Login{User: "user7", Session: "s-12", Password: "pw", Sent: tvSent}), At: tvSent}, true},
 	} {
 		sum := sha256.Sum256(c.x.Value)
-		f.DeadLetters = append(f.DeadLetters, tvPlain{Name: c.name, OriginalSize: len(c.x.Value), OriginalSHA256: hexOf(sum[:]), Message: string(MarshalDeadLetter(c.x))})
+		x := c.x
+		if c.noValue {
+			x = x.WithoutValue()
+		}
+		f.DeadLetters = append(f.DeadLetters, tvPlain{Name: c.name, OriginalSize: len(c.x.Value), OriginalSHA256: hexOf(sum[:]), Message: string(MarshalDeadLetter(x))})
 	}
 
 	// Invalid messages a decoder must refuse, with the class it refuses them with.
