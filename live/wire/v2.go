@@ -1,0 +1,302 @@
+package wire
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Version2 is the format version this package writes and reads.
+const Version2 = 2
+
+// Errors of the version 2 decoders and verifiers, for errors.Is. Every
+// decoder error wraps exactly one of them, except an oversized message,
+// which wraps both ErrTooLarge and ErrMalformed. [ErrorClass] names them.
+var (
+	// ErrTooLarge: the message or one of its fields exceeds a limit.
+	ErrTooLarge = errors.New("message too large")
+	// ErrBadMAC: a vector's or decision's MAC does not match the session
+	// key: forged, tampered with, moved to another session, or the wrong key.
+	ErrBadMAC = errors.New("bad MAC")
+	// ErrBadSeal: a sealed login does not open with the scorer key its key
+	// id names: forged, tampered with, or moved to another user or session.
+	ErrBadSeal = errors.New("sealed login does not open")
+	// ErrUnknownKey: a login is sealed to a scorer key id the scorer does
+	// not hold (the client has an old or a foreign public key).
+	ErrUnknownKey = errors.New("unknown scorer key")
+)
+
+// ErrorClass returns a short label for err, for metrics and dead letters:
+// "version", "too large", "malformed", "bad mac", "bad seal", "unknown key",
+// "error" for anything else, and "" for nil.
+func ErrorClass(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrVersion):
+		return "version"
+	case errors.Is(err, ErrTooLarge):
+		return "too large"
+	case errors.Is(err, ErrMalformed):
+		return "malformed"
+	case errors.Is(err, ErrBadMAC):
+		return "bad mac"
+	case errors.Is(err, ErrBadSeal):
+		return "bad seal"
+	case errors.Is(err, ErrUnknownKey):
+		return "unknown key"
+	}
+	return "error"
+}
+
+// Limits of version 2. Names (user, session, client, a decision's reason)
+// are 1 to MaxName bytes of UTF-8 without control characters (client and
+// reason may be empty); a vector has at most MaxValues values. Every
+// decoder refuses a message longer than its kind's maximum before parsing
+// it; every encoder's output fits that maximum.
+const (
+	// MACSize is the size of an HMAC-SHA256 tag; version 2 sends it whole.
+	MACSize = sha256.Size
+	// MaxPassword is the longest password a login can seal, in bytes.
+	MaxPassword = 1024
+	// MaxReason bounds a dead letter's reason, in bytes.
+	MaxReason = 1024
+	// MaxDeadLetterValue is how much of the original message a dead letter
+	// keeps, in bytes.
+	MaxDeadLetterValue = 4096
+	// MaxDeadLetterKey is how much of the original record key a dead letter
+	// keeps, in bytes.
+	MaxDeadLetterKey = 256
+	// MaxClass bounds a dead letter's class label, in bytes.
+	MaxClass = 64
+
+	// MaxVectorSize is the largest vector encoding: header, two names of
+	// MaxName bytes, seq, sent, MaxValues values and the MAC.
+	MaxVectorSize = 3 + 2 + MaxName + 2 + MaxName + 8 + 8 + 2 + 8*MaxValues + MACSize
+	// MaxLoginSize, MaxDecisionSize and MaxAlertSize bound the JSON kinds.
+	MaxLoginSize    = 4096
+	MaxDecisionSize = 4096
+	MaxAlertSize    = 4096
+	// MaxDeadLetterSize bounds a dead letter's encoding whatever the
+	// original message, far below Kafka's default 1 MiB message limit.
+	MaxDeadLetterSize = 16384
+)
+
+// Domain-separation labels and the HPKE info string. Each label ends in a
+// NUL byte, so no label is a prefix of another.
+const (
+	LabelVectorMAC   = "mouseauth/v2 vector mac\x00"
+	LabelDecisionMAC = "mouseauth/v2 decision mac\x00"
+	HPKEInfo         = "mouseauth/v2 login"
+)
+
+// JSON kind names of version 2.
+const (
+	kindNameLogin      = "login"
+	kindNameDecision   = "decision"
+	kindNameAlert      = "alert"
+	kindNameDeadLetter = "dead_letter"
+)
+
+func kindName(k Kind) string {
+	switch k {
+	case KindLogin:
+		return kindNameLogin
+	case KindDecision:
+		return kindNameDecision
+	case KindAlert:
+		return kindNameAlert
+	case KindDeadLetter:
+		return kindNameDeadLetter
+	case KindVector:
+		return "vector"
+	}
+	return k.String()
+}
+
+// errorf returns an error wrapping kind with a message.
+func errorf(kind error, format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{kind}, args...)...)
+}
+
+// article prefixes a kind name with "a" or "an".
+func article(name string) string {
+	if strings.ContainsRune("aeiou", rune(name[0])) {
+		return "an " + name
+	}
+	return "a " + name
+}
+
+func malformed(format string, args ...any) error { return errorf(ErrMalformed, format, args...) }
+
+func tooLarge(format string, args ...any) error {
+	return fmt.Errorf("%w (%w): "+format, append([]any{ErrTooLarge, ErrMalformed}, args...)...)
+}
+
+func versionError(v string) error {
+	if v == "1" {
+		return fmt.Errorf("%w: version 1 (this build reads version %d only; version 1 sent passwords in clear and nothing signed)", ErrVersion, Version2)
+	}
+	return fmt.Errorf("%w: version %s (this build reads version %d)", ErrVersion, v, Version2)
+}
+
+// KindOf returns the kind of a version 2 message: a binary vector ('M', 2,
+// 'V', ...) or a JSON object whose "v" is 2 and whose "kind" is "login",
+// "decision", "alert" or "dead_letter". Any other version, version 1
+// included, is an [ErrVersion]; anything else an [ErrMalformed]. It checks
+// the framing only, not the body.
+func KindOf(p []byte) (Kind, error) {
+	if len(p) == 0 {
+		return 0, malformed("empty message")
+	}
+	switch p[0] {
+	case Magic:
+		if len(p) < 3 {
+			return 0, malformed("binary header of %d bytes (3 expected)", len(p))
+		}
+		if p[1] != Version2 {
+			return 0, versionError(strconv.Itoa(int(p[1])))
+		}
+		if k := Kind(p[2]); k != KindVector {
+			return 0, malformed("binary %v: version %d sends only vectors in binary", k, Version2)
+		}
+		return KindVector, nil
+	case '{':
+		return jsonKind(p)
+	}
+	return 0, malformed("not a mouseauth message (first byte 0x%02x; want 'M' or '{')", p[0])
+}
+
+// jsonKind reads "v" and "kind" of a JSON message.
+func jsonKind(p []byte) (Kind, error) {
+	var h struct {
+		V    json.RawMessage `json:"v"`
+		Kind *string         `json:"kind"`
+	}
+	if err := json.Unmarshal(p, &h); err != nil {
+		return 0, malformed("JSON: %v", err)
+	}
+	if h.V == nil {
+		return 0, malformed(`JSON message without "v"`)
+	}
+	if v := string(h.V); v != strconv.Itoa(Version2) {
+		return 0, versionError(v)
+	}
+	if h.Kind == nil {
+		return 0, malformed(`JSON message without "kind"`)
+	}
+	switch *h.Kind {
+	case kindNameLogin:
+		return KindLogin, nil
+	case kindNameDecision:
+		return KindDecision, nil
+	case kindNameAlert:
+		return KindAlert, nil
+	case kindNameDeadLetter:
+		return KindDeadLetter, nil
+	}
+	return 0, malformed("unknown kind %q", *h.Kind)
+}
+
+// expectKind checks that p is a version 2 message of kind want and at most
+// max bytes long.
+func expectKind(p []byte, want Kind, max int) error {
+	if len(p) > max {
+		return tooLarge("%s of %d bytes (at most %d)", kindName(want), len(p), max)
+	}
+	k, err := KindOf(p)
+	if err != nil {
+		return err
+	}
+	if k != want {
+		return malformed("%s where %s was expected", article(kindName(k)), article(kindName(want)))
+	}
+	return nil
+}
+
+// marshalJSON encodes v without HTML escaping (so jq shows < > & as they
+// are) and without the encoder's trailing newline.
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// unmarshalStrict decodes exactly one JSON object into v, refusing unknown
+// fields and trailing data: a signed message has no unsigned extras.
+func unmarshalStrict(p []byte, k Kind, v any) error {
+	d := json.NewDecoder(bytes.NewReader(p))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return malformed("%s: %v", kindName(k), err)
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return malformed("%s: data after the JSON object", kindName(k))
+	}
+	return nil
+}
+
+// checkText checks a name-like field: valid UTF-8, no control characters,
+// min to max bytes.
+func checkText(field, s string, min, max int) error {
+	if len(s) < min || len(s) > max {
+		if len(s) > max {
+			return tooLarge("%s of %d bytes (%d to %d)", field, len(s), min, max)
+		}
+		return malformed("%s of %d bytes (%d to %d)", field, len(s), min, max)
+	}
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
+				return malformed("%s is not valid UTF-8 (byte %d)", field, i)
+			}
+		}
+		if unicode.IsControl(r) {
+			return malformed("%s has control character U+%04X at byte %d", field, r, i)
+		}
+	}
+	return nil
+}
+
+func checkNames2(user, session string) error {
+	if err := checkText("user", user, 1, MaxName); err != nil {
+		return err
+	}
+	return checkText("session", session, 1, MaxName)
+}
+
+// nanos returns t as Unix nanoseconds, the form MACs and AADs use; times
+// outside int64 nanoseconds (1677-09-21 to 2262-04-11) are refused.
+func nanos(field string, t time.Time) (int64, error) {
+	n := t.UnixNano()
+	if !time.Unix(0, n).Equal(t) {
+		return 0, malformed("%s %v outside 1677-09-21..2262-04-11", field, t)
+	}
+	return n, nil
+}
+
+// clip returns s as valid UTF-8 of at most max bytes, cut at a character
+// boundary.
+func clip(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}
