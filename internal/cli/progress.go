@@ -75,20 +75,6 @@ func (p *Progress) line(now time.Time) {
 	fmt.Fprintf(p.w, "%s: %d %s (%.1f s)\n", p.desc, p.done, p.unit, now.Sub(p.start).Seconds())
 }
 
-// Describe changes the text in front of the bar.
-func (p *Progress) Describe(s string) {
-	if p == nil {
-		return
-	}
-	if p.bar != nil {
-		p.bar.Describe(s)
-		return
-	}
-	p.mu.Lock()
-	p.desc = s
-	p.mu.Unlock()
-}
-
 // Done completes the display.
 func (p *Progress) Done() {
 	if p == nil {
