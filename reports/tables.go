@@ -240,3 +240,38 @@ func paramsString(p map[string]any) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// CommandTable is the table `mouseauth evaluate` prints for a run of mode:
+//
+//   - run: [UserTable]'s figures per window (no train_seconds), each window
+//     followed by rows "mean" and "sd" over users;
+//   - threshold: [ThresholdTable];
+//   - sweep: [SweepTable]'s trees, window, mean_auc, sd_auc, mean_eer and
+//     seconds;
+//   - compare: one row per result and window: classifier, preset, protocol,
+//     window, mean_auc, sd_auc, mean_eer, mean_accuracy, seconds.
+func CommandTable(mode evaluate.Mode, run *evaluate.Run) *Table {
+	switch mode {
+	case evaluate.ModeThreshold:
+		return ThresholdTable(run.Thresholds)
+	case evaluate.ModeSweep:
+		return SweepTable(run.Sweeps).Select("trees", "window", "mean_auc", "sd_auc", "mean_eer", "seconds")
+	case evaluate.ModeCompare:
+		t := &Table{Columns: []string{"classifier", "preset", "protocol", "window", "mean_auc", "sd_auc", "mean_eer", "mean_accuracy", "seconds"}}
+		for _, r := range run.Results {
+			for _, s := range r.Summary {
+				t.Add(r.Classifier, fmt.Sprint(r.Params["preset"]), r.Protocol, s.Window, s.MeanAUC, s.SDAUC, s.MeanEER, s.MeanAccuracy, r.Seconds)
+			}
+		}
+		return t
+	}
+	t := &Table{Columns: []string{"window", "user", "auc", "eer", "accuracy", "genuine", "impostor"}}
+	for _, r := range run.Results {
+		for _, s := range r.Summary {
+			t.Rows = append(t.Rows, UserTable(evaluate.Result{Users: usersAt(r, s.Window)}).Select(t.Columns...).Rows...)
+			t.Add(s.Window, "mean", s.MeanAUC, s.MeanEER, s.MeanAccuracy, nil, nil)
+			t.Add(s.Window, "sd", s.SDAUC, s.SDEER, s.SDAccuracy, nil, nil)
+		}
+	}
+	return t
+}

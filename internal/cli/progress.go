@@ -91,3 +91,29 @@ func (p *Progress) Done() {
 		p.w = nil
 	}
 }
+
+// ProgressFunc adapts a Progress to the packages' Progress(done, total)
+// callbacks: the display starts at the first call, with its total. Call
+// stop when the work ends (also on error). Safe for concurrent use.
+func ProgressFunc(ios *IOStreams, description, unit string) (progress func(done, total int), stop func()) {
+	var mu sync.Mutex
+	var p *Progress
+	shown := 0
+	progress = func(done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p == nil {
+			p = NewProgress(ios, int64(total), description, unit)
+		}
+		if done > shown {
+			p.Add(done - shown)
+			shown = done
+		}
+	}
+	stop = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		p.Done()
+	}
+	return progress, stop
+}
