@@ -2,19 +2,16 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/preprocess"
-	"github.com/mouseauth/mouseauth/reports"
 )
 
 // Evaluate modes and presets, as flag values.
@@ -83,10 +80,51 @@ func newEvaluateOptions(f *cli.Factory, mode string) *EvaluateOptions {
 		Load: loadFeatures, NewClassifier: classify.New}
 }
 
+// evaluateFlags are the flag values parsed in validate.
+type evaluateFlags struct{ windows, trees, thresholds, classifiers, presets string }
+
+// evaluateCommand builds one evaluate command of mode; windows is the
+// default of --window, except names flags the mode replaces or lacks.
+func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions) error, mode string,
+	cmd *cobra.Command, windows string, except ...string) (*cobra.Command, *evaluateFlags) {
+	opts := newEvaluateOptions(f, mode)
+	fl := &evaluateFlags{}
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := opts.validate(fl); err != nil {
+			return err
+		}
+		if runF != nil {
+			return runF(cmd.Context(), opts)
+		}
+		return evaluateRun(cmd.Context(), opts)
+	}
+	set := cmd.Flags()
+	has := func(name string) bool { return !slices.Contains(except, name) }
+	set.StringVar(&opts.Features, "features", "", "feature CSV (mouseauth or published format) (required)")
+	set.StringVar(&opts.Protocol, "protocol", "reference", "protocol: reference or strict")
+	if has("preset") {
+		set.StringVar(&opts.Preset, "preset", presetImproved, "settings preset: reference (published) or improved")
+	}
+	if has("classifier") {
+		set.StringVar(&opts.Classifier, "classifier", "rf", "classifier: "+strings.Join(classify.Names(), ", "))
+	}
+	if has("trees") {
+		set.IntVar(&opts.Trees, "trees", 100, "random forest trees")
+	}
+	set.StringVar(&fl.windows, "window", windows, "window sizes: list and ranges, e.g. 1,5,10,20 or 1:20")
+	set.Float64Var(&opts.TrainFraction, "train-fraction", 2.0/3, "chronological share of each user's actions that trains")
+	set.Float64Var(&opts.NegRatio, "neg-ratio", 0, "training negatives per positive (0 = the preset's)")
+	set.StringVar(&opts.Aggregate, "aggregate", "", "window score: mean, median, trimmed or logodds (empty = the preset's)")
+	set.Int64Var(&opts.Seed, "seed", 0, "random seed (same seed, same numbers)")
+	set.IntVar(&opts.Workers, "workers", 0, "users evaluated at once (0 = GOMAXPROCS; results do not depend on it)")
+	set.StringVar(&opts.Out, "out", "", "directory to write run.json to")
+	cli.AddOutputFlag(cmd, &opts.Output)
+	return cmd, fl
+}
+
 func newCmdEvaluate(f *cli.Factory, runF func(context.Context, *EvaluateOptions) error) *cobra.Command {
-	opts := newEvaluateOptions(f, modeRun)
-	var windows string
-	cmd := &cobra.Command{
+	cmd, _ := evaluateCommand(f, runF, modeRun, &cobra.Command{
 		Use:   "evaluate --features FILE",
 		Short: "Evaluate per-user classifiers on a feature file (AUC, EER, accuracy)",
 		Long: `Evaluate trains one model per user and reports, at each window size, each
@@ -114,171 +152,51 @@ With --out DIR the run is written to DIR/run.json for 'mouseauth report'.`,
   mouseauth evaluate sweep --features F.csv --trees 10:100:10 --window 1:20
   mouseauth evaluate compare --features F.csv --classifiers rf --presets reference,improved
   mouseauth evaluate threshold --features F.csv --window 10 --thresholds 0:1:0.05`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := opts.validate(windows); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return evaluateRun(cmd.Context(), opts)
-		},
-	}
-	addEvaluateFlags(cmd, opts, &windows, "1,5,10,20")
+	}, "1,5,10,20")
 	cmd.AddCommand(newCmdEvaluateSweep(f, runF), newCmdEvaluateCompare(f, runF), newCmdEvaluateThreshold(f, runF))
 	return cmd
 }
 
-func addEvaluateFlags(cmd *cobra.Command, opts *EvaluateOptions, windows *string, defWindows string) {
-	fl := cmd.Flags()
-	fl.StringVar(&opts.Features, "features", "", "feature CSV (mouseauth or published format) (required)")
-	fl.StringVar(&opts.Protocol, "protocol", "reference", "protocol: reference or strict")
-	fl.StringVar(&opts.Preset, "preset", presetImproved, "settings preset: reference (published) or improved")
-	fl.StringVar(&opts.Classifier, "classifier", "rf", "classifier: "+strings.Join(classify.Names(), ", "))
-	fl.IntVar(&opts.Trees, "trees", 100, "random forest trees")
-	fl.StringVar(windows, "window", defWindows, "window sizes: list and ranges, e.g. 1,5,10,20 or 1:20")
-	fl.Float64Var(&opts.TrainFraction, "train-fraction", 2.0/3, "chronological share of each user's actions that trains")
-	fl.Float64Var(&opts.NegRatio, "neg-ratio", 0, "training negatives per positive (0 = the preset's)")
-	fl.StringVar(&opts.Aggregate, "aggregate", "", "window score: mean, median, trimmed or logodds (empty = the preset's)")
-	fl.Int64Var(&opts.Seed, "seed", 0, "random seed (same seed, same numbers)")
-	fl.IntVar(&opts.Workers, "workers", 0, "users evaluated at once (0 = GOMAXPROCS; results do not depend on it)")
-	fl.StringVar(&opts.Out, "out", "", "directory to write run.json to")
-	cli.AddOutputFlag(cmd, &opts.Output)
-}
-
-func newCmdEvaluateSweep(f *cli.Factory, runF func(context.Context, *EvaluateOptions) error) *cobra.Command {
-	opts := newEvaluateOptions(f, modeSweep)
-	var windows, trees string
-	cmd := &cobra.Command{
-		Use:   "sweep --features FILE",
-		Short: "Mean AUC and EER over a grid of tree counts and window sizes",
-		Long: `Sweep trains the random forest once per tree count and reports mean AUC,
-its standard deviation, mean EER and the seconds taken at every window size.`,
-		Example: `  mouseauth evaluate sweep --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --trees 10:100:10 --window 1:20`,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if opts.TreeRange, err = parseIntRange(trees); err != nil {
-				return cli.FlagErrorf("--trees: %v", err)
-			}
-			if err := opts.validate(windows); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return evaluateRun(cmd.Context(), opts)
-		},
-	}
-	addEvaluateFlagsExcept(cmd, opts, &windows, "1:20", "trees")
-	cmd.Flags().StringVar(&trees, "trees", "10:100:10", "tree counts: list and ranges, e.g. 10:100:10")
-	return cmd
-}
-
-// addEvaluateFlagsExcept adds the evaluate flags except the named ones.
-func addEvaluateFlagsExcept(cmd *cobra.Command, opts *EvaluateOptions, windows *string, defWindows string, except ...string) {
-	tmp := &cobra.Command{}
-	addEvaluateFlags(tmp, opts, windows, defWindows)
-	tmp.Flags().VisitAll(func(fl *pflag.Flag) {
-		if !slices.Contains(except, fl.Name) {
-			cmd.Flags().AddFlag(fl)
+// validate parses and checks the flags of every evaluate command.
+func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
+	var err error
+	switch o.Mode {
+	case modeSweep:
+		if o.TreeRange, err = parseIntRange(fl.trees); err != nil {
+			return cli.FlagErrorf("--trees: %v", err)
 		}
-	})
-}
-
-func newCmdEvaluateCompare(f *cli.Factory, runF func(context.Context, *EvaluateOptions) error) *cobra.Command {
-	opts := newEvaluateOptions(f, modeCompare)
-	var windows, classifiers, presets string
-	cmd := &cobra.Command{
-		Use:   "compare --features FILE",
-		Short: "Evaluate several classifiers (and presets) under the same protocol and seed",
-		Long: `Compare runs one evaluation per classifier and preset and prints their mean
-figures beside each other; --out writes every Result (with mean ROC curves).`,
-		Example: `  mouseauth evaluate compare --features F.csv --classifiers rf --presets reference,improved
-  mouseauth evaluate compare --features F.csv --classifiers rf --presets reference,improved --window 1,5,10,20`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.Classifiers = splitList(classifiers)
-			opts.Presets = splitList(presets)
-			if len(opts.Classifiers) == 0 || len(opts.Presets) == 0 {
-				return cli.FlagErrorf("--classifiers and --presets need at least one name")
+	case modeCompare:
+		o.Classifiers, o.Presets = splitList(fl.classifiers), splitList(fl.presets)
+		if len(o.Classifiers) == 0 || len(o.Presets) == 0 {
+			return cli.FlagErrorf("--classifiers and --presets need at least one name")
+		}
+		for _, c := range o.Classifiers {
+			if !slices.Contains(classify.Names(), c) {
+				return cli.FlagErrorf("--classifiers: unknown classifier %q (have %s)", c, strings.Join(classify.Names(), ", "))
 			}
-			for _, c := range opts.Classifiers {
-				if !slices.Contains(classify.Names(), c) {
-					return cli.FlagErrorf("--classifiers: unknown classifier %q (have %s)", c, strings.Join(classify.Names(), ", "))
-				}
+		}
+		for _, p := range o.Presets {
+			if _, err := evaluate.ParsePreset(p); err != nil {
+				return cli.FlagErrorf("--presets: %v", err)
 			}
-			for _, p := range opts.Presets {
-				if _, err := evaluate.ParsePreset(p); err != nil {
-					return cli.FlagErrorf("--presets: %v", err)
-				}
+		}
+	case modeThreshold:
+		if o.Thresholds, err = parseFloatRange(fl.thresholds); err != nil {
+			return cli.FlagErrorf("--thresholds: %v", err)
+		}
+		for _, p := range o.Thresholds {
+			if p < 0 || p > 1 {
+				return cli.FlagErrorf("--thresholds: %v is outside [0, 1]", p)
 			}
-			if err := opts.validate(windows); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return evaluateRun(cmd.Context(), opts)
-		},
+		}
 	}
-	addEvaluateFlagsExcept(cmd, opts, &windows, "1,5,10,20", "classifier", "preset")
-	cmd.Flags().StringVar(&classifiers, "classifiers", "rf", "classifiers to compare, comma-separated: "+strings.Join(classify.Names(), ", "))
-	cmd.Flags().StringVar(&presets, "presets", presetImproved, "presets to compare: reference, improved or both")
-	return cmd
-}
-
-func newCmdEvaluateThreshold(f *cli.Factory, runF func(context.Context, *EvaluateOptions) error) *cobra.Command {
-	opts := newEvaluateOptions(f, modeThreshold)
-	var windows, thresholds string
-	cmd := &cobra.Command{
-		Use:   "threshold --features FILE",
-		Short: "False alarm rate, miss rate and detection delays per alarm threshold",
-		Long: `Threshold raises an alarm when a window's score falls below p and reports,
-for each p: the false alarm rate (genuine windows that alarm), the miss rate
-(impostor windows that do not), the mean number of impostor actions until the
-first alarm and of genuine actions until the first false alarm. Each stream
-is walked one action at a time; the delay is the count of actions up to and
-including the one that completes the first alarming window; a stream that
-never alarms counts its whole length (and the detected/alarmed shares say how
-many did). With several --window sizes, each gets its own curves.`,
-		Example: `  mouseauth evaluate threshold --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --window 10 --thresholds 0:1:0.05`,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if opts.Thresholds, err = parseFloatRange(thresholds); err != nil {
-				return cli.FlagErrorf("--thresholds: %v", err)
-			}
-			for _, p := range opts.Thresholds {
-				if p < 0 || p > 1 {
-					return cli.FlagErrorf("--thresholds: %v is outside [0, 1]", p)
-				}
-			}
-			if err := opts.validate(windows); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return evaluateRun(cmd.Context(), opts)
-		},
-	}
-	addEvaluateFlags(cmd, opts, &windows, "10")
-	cmd.Flags().StringVar(&thresholds, "thresholds", "0:1:0.05", "thresholds: list and ranges, e.g. 0:1:0.05")
-	return cmd
-}
-
-// validate checks the flags shared by the evaluate commands.
-func (o *EvaluateOptions) validate(windows string) error {
 	if o.Features == "" {
 		return cli.FlagErrorf("--features is required")
 	}
 	if o.Classifier != "" && !slices.Contains(classify.Names(), o.Classifier) {
 		return cli.FlagErrorf("--classifier: unknown classifier %q (have %s)", o.Classifier, strings.Join(classify.Names(), ", "))
 	}
-	var err error
-	if o.Windows, err = parseIntRange(windows); err != nil {
+	if o.Windows, err = parseIntRange(fl.windows); err != nil {
 		return cli.FlagErrorf("--window: %v", err)
 	}
 	for _, w := range o.Windows {
@@ -297,7 +215,7 @@ func (o *EvaluateOptions) validate(windows string) error {
 			return cli.FlagErrorf("--aggregate: %v", err)
 		}
 	}
-	if o.Trees < 1 {
+	if o.Trees < 1 && o.Mode != modeSweep {
 		return cli.FlagErrorf("--trees: %d must be >= 1", o.Trees)
 	}
 	for _, t := range o.TreeRange {
@@ -312,63 +230,4 @@ func (o *EvaluateOptions) validate(windows string) error {
 		return cli.FlagErrorf("--neg-ratio: %v must be >= 0", o.NegRatio)
 	}
 	return cli.ValidateOutput(o.Output)
-}
-
-// experiment returns the evaluation the options describe.
-func (o *EvaluateOptions) experiment() *evaluate.Experiment {
-	e := &evaluate.Experiment{Mode: evaluate.Mode(o.Mode), Settings: evaluate.Settings{
-		Protocol: evaluate.Protocol(o.Protocol), Windows: o.Windows, TrainFraction: o.TrainFraction,
-		NegativeRatio: o.NegRatio, Aggregate: evaluate.Aggregate(o.Aggregate), Seed: o.Seed, Workers: o.Workers, Now: o.Now},
-		Preset: evaluate.Preset(o.Preset), Classifier: o.Classifier, Trees: o.Trees, TreeRange: o.TreeRange,
-		Classifiers: o.Classifiers, Thresholds: o.Thresholds, NewClassifier: o.NewClassifier}
-	for _, p := range o.Presets {
-		e.Presets = append(e.Presets, evaluate.Preset(p))
-	}
-	return e
-}
-
-func evaluateRun(ctx context.Context, o *EvaluateOptions) error {
-	started := o.Now()
-	d, err := o.Load(o.Features)
-	if err != nil {
-		return err
-	}
-	if err := d.Validate(); err != nil {
-		return fmt.Errorf("%s: %w", o.Features, err)
-	}
-	for _, note := range evaluate.DefectNotes(o.Features, d) {
-		fmt.Fprintf(o.IO.ErrOut, "note: %s\n", note)
-	}
-	e := o.experiment()
-	what := o.Mode
-	if o.Mode == modeRun || o.Mode == modeThreshold {
-		what = o.Protocol + " " + o.Classifier
-	}
-	var stop func()
-	e.Progress, stop = cli.ProgressFunc(o.IO, what, "users")
-	run, err := e.Run(ctx, d)
-	stop()
-	if err != nil {
-		return err
-	}
-	if err := cli.Render(o.IO.Out, o.Output, reports.CommandTable(e.Mode, run)); err != nil {
-		return err
-	}
-	for _, r := range run.Results {
-		for _, s := range r.Skipped {
-			fmt.Fprintf(o.IO.ErrOut, "skipped user %s (window %d): %s\n", s.User, s.Window, s.Reason)
-		}
-	}
-	if o.Out == "" {
-		return nil
-	}
-	if run.Manifest, err = evaluate.NewManifest(o.Args, o.Version, o.Seed, started, o.Features); err != nil {
-		return err
-	}
-	path, err := reports.WriteRun(o.Out, run)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", path)
-	return nil
 }
