@@ -25,9 +25,6 @@ const (
 	PresetImproved Preset = "improved"
 )
 
-// Presets lists the presets.
-func Presets() []Preset { return []Preset{PresetReference, PresetImproved} }
-
 // ParsePreset returns the named preset.
 func ParsePreset(s string) (Preset, error) {
 	switch p := Preset(s); p {
