@@ -18,7 +18,7 @@
 // [ScoreSessions] scores sessions with saved models (`classify score`).
 //
 // With the [Reference] protocol and a 100-tree random forest the published
-// mean AUCs are reproduced within 0.01 (see reproduce_test.go): DFL-500
-// 0.847 / 0.907 at windows 1 / 10 (published 0.850 / 0.916), Balabit-1000
-// 0.827 / 0.991 (0.832 / 0.986).
+// mean AUCs are reproduced within 0.01 (see reproduce_test.go, seed 0):
+// DFL-500 0.850 / 0.909 at windows 1 / 10 (published 0.850 / 0.916),
+// Balabit-1000 0.824 / 0.988 (0.832 / 0.986).
 package evaluate
