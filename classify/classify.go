@@ -18,19 +18,3 @@ type Classifier interface {
 type Model interface {
 	Score(x []float64) float64
 }
-
-// Balanced returns a training set for one user: every row of own labelled
-// genuine, and as many rows of others (all of them if fewer) drawn without
-// replacement with rng, labelled impostor. Rows are shared, not copied.
-func Balanced(own, others [][]float64, rng *rand.Rand) (X [][]float64, genuine []bool) {
-	k := min(len(own), len(others))
-	X = make([][]float64, 0, len(own)+k)
-	genuine = make([]bool, 0, len(own)+k)
-	for _, r := range own {
-		X, genuine = append(X, r), append(genuine, true)
-	}
-	for _, j := range rng.Perm(len(others))[:k] {
-		X, genuine = append(X, others[j]), append(genuine, false)
-	}
-	return X, genuine
-}

@@ -41,15 +41,6 @@ func (r DropReason) String() string {
 // DropCounts counts dropped rows by reason.
 type DropCounts [NumDropReasons]int
 
-// Total is the number of dropped rows.
-func (c DropCounts) Total() int {
-	n := 0
-	for _, v := range c {
-		n += v
-	}
-	return n
-}
-
 // Add adds o to c.
 func (c *DropCounts) Add(o DropCounts) {
 	for i, v := range o {

@@ -1,18 +1,24 @@
-// Package evaluate consumes feature vectors and classifiers and produces
-// evaluation results: chronological and leave-impostors-out splits, scores
-// averaged over sliding windows of consecutive actions, ROC, AUC, EER,
-// accuracy, parameter sweeps and alarm-threshold figures. It imports
-// upstream packages only (preprocess, classify).
+// Package evaluate consumes feature tables ([preprocess.Table]) and
+// classifiers and produces evaluation results: chronological and
+// leave-impostors-out splits, scores averaged over sliding windows of
+// consecutive actions, ROC, AUC, EER, accuracy, parameter sweeps and
+// alarm-threshold figures. It imports upstream packages only (preprocess,
+// classify).
 //
 // The flow is [ScoreUsers] (train one model per user under a [Protocol] and
 // score the test actions; parallel over users, each user's random stream
 // derived from the seed beforehand, so results do not depend on GOMAXPROCS)
 // then [Summarize] (window the scores at each size, ROC and AUC with gonum's
 // stat.ROC and integrate.Trapezoidal, EER, mean and sd over users, mean ROC).
-// [Evaluate] does both; [Thresholds] and [Sweep] build on them.
+// [Evaluate] does both ([EvaluateScores] also returns the scores);
+// [Thresholds] and [Sweep] build on them. [Preset] and [PresetOptions] hold
+// the published ("reference") and "improved" settings, [ClassifierParams]
+// the classifiers' parameters, [DefectNotes] what the published files get
+// wrong; [Experiment] runs what each `mouseauth evaluate` command runs.
+// [ScoreSessions] scores sessions with saved models (`classify score`).
 //
 // With the [Reference] protocol and a 100-tree random forest the published
-// mean AUCs are reproduced within 0.01 (see reproduce_test.go): DFL-500
-// 0.847 / 0.907 at windows 1 / 10 (published 0.850 / 0.916), Balabit-1000
-// 0.827 / 0.991 (0.832 / 0.986).
+// mean AUCs are reproduced within 0.01 (see reproduce_test.go, seed 0):
+// DFL-500 0.850 / 0.909 at windows 1 / 10 (published 0.850 / 0.916),
+// Balabit-1000 0.824 / 0.988 (0.832 / 0.986).
 package evaluate

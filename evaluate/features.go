@@ -3,13 +3,15 @@ package evaluate
 import (
 	"math"
 	"slices"
+
+	"github.com/mouseauth/mouseauth/preprocess"
 )
 
 // DropDuplicateColumns returns a copy of d without the columns that equal an
 // earlier column in every row (in the DFL files `mina` and `maxa` are
 // identical), and the indices of the dropped columns. A duplicate column
 // only doubles the chance that a random forest samples that feature.
-func DropDuplicateColumns(d *Data) (*Data, []int) {
+func DropDuplicateColumns(d *preprocess.Table) (*preprocess.Table, []int) {
 	if len(d.X) == 0 {
 		return d, nil
 	}
@@ -39,7 +41,7 @@ func DropDuplicateColumns(d *Data) (*Data, []int) {
 	if len(dropped) == 0 {
 		return d, nil
 	}
-	out := &Data{Users: d.Users, X: make([][]float64, len(d.X))}
+	out := &preprocess.Table{Users: d.Users, X: make([][]float64, len(d.X))}
 	for i, row := range d.X {
 		r := make([]float64, len(keep))
 		for c, j := range keep {
@@ -48,22 +50,6 @@ func DropDuplicateColumns(d *Data) (*Data, []int) {
 		out.X[i] = r
 	}
 	return out, dropped
-}
-
-// SignedLog returns a copy of d with every value x replaced by
-// sign(x)*log(1+|x|), which tames heavy-tailed features (speeds,
-// accelerations, the 2147483647 placeholder) for distance- and
-// gradient-based classifiers. Tree ensembles are invariant to it.
-func SignedLog(d *Data) *Data {
-	out := &Data{Users: d.Users, X: make([][]float64, len(d.X))}
-	for i, row := range d.X {
-		r := slices.Clone(row)
-		for j, v := range r {
-			r[j] = math.Copysign(math.Log1p(math.Abs(v)), v)
-		}
-		out.X[i] = r
-	}
-	return out
 }
 
 // Placeholder is the value the published extractor leaves in min_vx and
@@ -75,9 +61,9 @@ const Placeholder = 2147483647
 // by 0, the minimum it stands for, and how many were replaced. Trees hardly
 // notice the placeholder; standardised models (logreg, mlp, kmeans) do,
 // since one such value dominates a column's variance.
-func ReplacePlaceholders(d *Data) (*Data, int) {
+func ReplacePlaceholders(d *preprocess.Table) (*preprocess.Table, int) {
 	n := 0
-	out := &Data{Users: d.Users, Sessions: d.Sessions, Names: d.Names, X: make([][]float64, len(d.X))}
+	out := &preprocess.Table{Users: d.Users, Sessions: d.Sessions, Names: d.Names, X: make([][]float64, len(d.X))}
 	for i, row := range d.X {
 		out.X[i] = row
 		if !slices.Contains(row, Placeholder) {
@@ -104,7 +90,7 @@ type Defects struct {
 }
 
 // FindDefects returns the defects of d (see [Defects]).
-func FindDefects(d *Data) Defects {
+func FindDefects(d *preprocess.Table) Defects {
 	var df Defects
 	seen := map[string]bool{}
 	var key []byte

@@ -1,18 +1,16 @@
 package evaluate
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/preprocess"
 )
 
 // centroid is a small test classifier: the score is the share of distance to
@@ -75,9 +73,9 @@ func (m centroidModel) Score(x []float64) float64 {
 
 // synth returns users u0..u{users-1}, each with n actions of dim features
 // drawn around a user-specific mean; noise sets the overlap.
-func synth(users, n, dim int, noise float64, seed uint64) *Data {
+func synth(users, n, dim int, noise float64, seed uint64) *preprocess.Table {
 	rng := rand.New(rand.NewPCG(seed, 1))
-	d := &Data{}
+	d := &preprocess.Table{}
 	for u := range users {
 		mu := make([]float64, dim)
 		for j := range mu {
@@ -95,31 +93,18 @@ func synth(users, n, dim int, noise float64, seed uint64) *Data {
 	return d
 }
 
-// readFeatureCSV is a minimal reader of the published feature files (39
-// features, userid last) for tests; the command uses preprocess.ReadTable.
-func readFeatureCSV(t testing.TB, path string) *Data {
+// readFeatureCSV reads a feature file with preprocess.ReadTable, as the
+// command does; it skips the test when the shared data is missing.
+func readFeatureCSV(t testing.TB, path string) *preprocess.Table {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Skipf("test data %s not available: %v", path, err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	d := &Data{}
-	sc.Scan() // header
-	for line := 2; sc.Scan(); line++ {
-		fields := strings.Split(sc.Text(), ",")
-		x := make([]float64, len(fields)-1)
-		for j, s := range fields[:len(fields)-1] {
-			v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-			if err != nil {
-				t.Fatalf("%s line %d: %v", path, line, err)
-			}
-			x[j] = v
-		}
-		d.Users = append(d.Users, strings.TrimSpace(fields[len(fields)-1]))
-		d.X = append(d.X, x)
+	d, err := preprocess.ReadTable(f, path)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return d
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/preprocess"
 )
 
 // Protocol names how per-user training and test sets are built.
@@ -49,6 +50,11 @@ func ParseProtocol(s string) (Protocol, error) {
 	}
 	return "", fmt.Errorf("unknown protocol %q (want reference or strict)", s)
 }
+
+// ErrBadData reports a table that cannot be evaluated: it is
+// [preprocess.ErrBadTable], which [preprocess.Table.Validate] wraps, and
+// wraps the error for a table where every user had to be skipped.
+var ErrBadData = preprocess.ErrBadTable
 
 // MinTestActions is the fewest genuine test actions a user needs; users with
 // fewer are skipped and listed in [Result.Skipped].
@@ -148,7 +154,7 @@ type UserScores struct {
 // order of first appearance in d; users too short to test are listed in the
 // skipped result instead. It fails on invalid data, a failed fit or a
 // cancelled ctx.
-func ScoreUsers(ctx context.Context, d *Data, opts Options) ([]UserScores, []Skip, error) {
+func ScoreUsers(ctx context.Context, d *preprocess.Table, opts Options) ([]UserScores, []Skip, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, nil, err
 	}
@@ -161,8 +167,8 @@ func ScoreUsers(ctx context.Context, d *Data, opts Options) ([]UserScores, []Ski
 	if opts.DropDuplicateColumns {
 		d, _ = DropDuplicateColumns(d)
 	}
-	users := d.userOrder()
-	rows := d.rowsByUser()
+	users := d.UserOrder()
+	rows := d.RowsByUser()
 	// Per-user random streams, derived in user order before fanning out.
 	master := rand.New(rand.NewPCG(uint64(opts.Seed), 0x6d6f757365617574))
 	seeds := make([][2]uint64, len(users))
@@ -236,7 +242,7 @@ type Skip struct {
 
 // scoreUser builds user i's training and test sets, fits and scores. A
 // non-empty reason means the user is skipped.
-func scoreUser(ctx context.Context, d *Data, users []string, rows map[string][]int, i int, rng *rand.Rand, o *Options) (UserScores, string, error) {
+func scoreUser(ctx context.Context, d *preprocess.Table, users []string, rows map[string][]int, i int, rng *rand.Rand, o *Options) (UserScores, string, error) {
 	u := users[i]
 	pos := rows[u]
 	n := len(pos)

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/preprocess"
 )
 
 func TestEvaluateSeparable(t *testing.T) {
@@ -47,7 +48,7 @@ func TestEvaluateSeparable(t *testing.T) {
 func TestEvaluateChance(t *testing.T) {
 	// All users drawn from the same distribution: AUC must be near 0.5, not
 	// inflated by the protocol.
-	d := &Data{}
+	d := &preprocess.Table{}
 	rng := rand.New(rand.NewPCG(9, 9))
 	for u := range 6 {
 		for range 150 {
@@ -159,7 +160,7 @@ func TestEvaluateBadInput(t *testing.T) {
 
 	tests := []struct {
 		name    string
-		d       *Data
+		d       *preprocess.Table
 		opts    Options
 		wantErr bool
 		skipped string
@@ -216,7 +217,7 @@ func TestEvaluateCancelled(t *testing.T) {
 }
 
 func TestDefects(t *testing.T) {
-	d := &Data{Users: []string{"a", "a", "b"}, X: [][]float64{{1, 1, Placeholder}, {1, 1, Placeholder}, {2, 2, 3}}}
+	d := &preprocess.Table{Users: []string{"a", "a", "b"}, X: [][]float64{{1, 1, Placeholder}, {1, 1, Placeholder}, {2, 2, 3}}}
 	df := FindDefects(d)
 	if df.Placeholders != 2 || df.DuplicateRows != 1 || len(df.DuplicateColumns) != 1 || df.DuplicateColumns[0] != 1 {
 		t.Errorf("defects = %+v", df)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/stat"
+
+	"github.com/mouseauth/mouseauth/preprocess"
 )
 
 // AcceptThreshold is the window score at or above which a window is accepted
@@ -16,19 +18,26 @@ const AcceptThreshold = 0.5
 // Evaluate runs opts.Protocol with opts.Classifier over every user of d and
 // summarises the scores at each window size of opts.Windows (models are
 // trained once; windows are applied to the same scores).
-func Evaluate(ctx context.Context, d *Data, opts Options) (Result, error) {
+func Evaluate(ctx context.Context, d *preprocess.Table, opts Options) (Result, error) {
+	res, _, err := EvaluateScores(ctx, d, opts)
+	return res, err
+}
+
+// EvaluateScores is [Evaluate] that also returns the per-user test scores
+// the result summarises (for [Thresholds]), training once.
+func EvaluateScores(ctx context.Context, d *preprocess.Table, opts Options) (Result, []UserScores, error) {
 	if err := opts.defaults(); err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	var start = opts.Now
 	var t0 = now(start)
 	scores, skipped, err := ScoreUsers(ctx, d, opts)
 	if err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	res, err := Summarize(scores, opts.Windows, opts.Aggregate)
 	if err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	res.Protocol = string(opts.Protocol)
 	res.Classifier = opts.Classifier.Name()
@@ -39,7 +48,7 @@ func Evaluate(ctx context.Context, d *Data, opts Options) (Result, error) {
 	if start != nil {
 		res.Seconds = start().Sub(t0).Seconds()
 	}
-	return res, nil
+	return res, scores, nil
 }
 
 // Summarize windows each user's scores at every size in windows, computes

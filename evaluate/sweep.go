@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/preprocess"
 )
 
 // Sweep evaluates d under opts for every tree count in trees (a classifier
@@ -13,7 +14,7 @@ import (
 // per (trees, window) pair, tree counts outermost; Param is "trees" when
 // several tree counts are swept, else "window". Seconds is the time of the
 // count's whole evaluation (0 when opts.Now is nil), shared by its windows.
-func Sweep(ctx context.Context, d *Data, opts Options, trees, windows []int, newClassifier func(trees int) (classify.Classifier, error)) ([]SweepPoint, error) {
+func Sweep(ctx context.Context, d *preprocess.Table, opts Options, trees, windows []int, newClassifier func(trees int) (classify.Classifier, error)) ([]SweepPoint, error) {
 	if len(trees) == 0 || len(windows) == 0 {
 		return nil, fmt.Errorf("sweep: need at least one tree count and one window size")
 	}

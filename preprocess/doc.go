@@ -9,10 +9,13 @@
 //     (documented definitions, the default) or [Reference] mode (the
 //     published extractor's conventions, which reproduce the published
 //     Balabit feature files: see reference.go and [CompareToPublished]);
-//   - [FeatureWriter] and [ReadFeatureCSV] write and read mouseauth's
-//     feature CSV ([FeatureCSVHeader]);
+//   - [FeatureWriter] writes mouseauth's feature CSV ([FeatureCSVHeader]);
+//     [ReadTable] reads it, and the published feature files, into a
+//     [Table], the user-labelled feature table that classify and evaluate
+//     consume;
 //   - [Run] processes many sessions on a worker pool and hands the results
-//     back in session order.
+//     back in session order; [ExtractAll] drives it over a data folder
+//     (`mouseauth preprocess features`, `classify score --data`).
 //
 // Features never come out NaN or Inf, whatever the input.
 package preprocess

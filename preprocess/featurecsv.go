@@ -3,7 +3,6 @@ package preprocess
 import (
 	"bufio"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -77,51 +76,6 @@ type featureRow struct {
 	ABegTime              csvFloat `csv:"a_beg_time"`
 }
 
-func toRow(v *FeatureVector) featureRow {
-	return featureRow{
-		User: v.User, Session: v.Session, Action: v.Index, Start: csvFloat(v.Start),
-		TypeOfAction:          csvFloat(v.Values[0]),
-		TraveledDistancePixel: csvFloat(v.Values[1]),
-		ElapsedTime:           csvFloat(v.Values[2]),
-		DirectionOfMovement:   csvFloat(v.Values[3]),
-		Straightness:          csvFloat(v.Values[4]),
-		NumPoints:             csvFloat(v.Values[5]),
-		SumOfAngles:           csvFloat(v.Values[6]),
-		MeanCurv:              csvFloat(v.Values[7]),
-		SdCurv:                csvFloat(v.Values[8]),
-		MaxCurv:               csvFloat(v.Values[9]),
-		MinCurv:               csvFloat(v.Values[10]),
-		MeanOmega:             csvFloat(v.Values[11]),
-		SdOmega:               csvFloat(v.Values[12]),
-		MaxOmega:              csvFloat(v.Values[13]),
-		MinOmega:              csvFloat(v.Values[14]),
-		LargestDeviation:      csvFloat(v.Values[15]),
-		DistEndToEndLine:      csvFloat(v.Values[16]),
-		NumCriticalPoints:     csvFloat(v.Values[17]),
-		MeanVx:                csvFloat(v.Values[18]),
-		SdVx:                  csvFloat(v.Values[19]),
-		MaxVx:                 csvFloat(v.Values[20]),
-		MinVx:                 csvFloat(v.Values[21]),
-		MeanVy:                csvFloat(v.Values[22]),
-		SdVy:                  csvFloat(v.Values[23]),
-		MaxVy:                 csvFloat(v.Values[24]),
-		MinVy:                 csvFloat(v.Values[25]),
-		MeanV:                 csvFloat(v.Values[26]),
-		SdV:                   csvFloat(v.Values[27]),
-		MaxV:                  csvFloat(v.Values[28]),
-		MinV:                  csvFloat(v.Values[29]),
-		MeanA:                 csvFloat(v.Values[30]),
-		SdA:                   csvFloat(v.Values[31]),
-		MaxA:                  csvFloat(v.Values[32]),
-		MinA:                  csvFloat(v.Values[33]),
-		MeanJerk:              csvFloat(v.Values[34]),
-		SdJerk:                csvFloat(v.Values[35]),
-		MaxJerk:               csvFloat(v.Values[36]),
-		MinJerk:               csvFloat(v.Values[37]),
-		ABegTime:              csvFloat(v.Values[38]),
-	}
-}
-
 // gocsvHeader is the header gocsv derives from featureRow.
 func gocsvHeader() ([]string, error) {
 	s, err := gocsv.MarshalString([]featureRow{})
@@ -130,17 +84,6 @@ func gocsvHeader() ([]string, error) {
 	}
 	r := csv.NewReader(strings.NewReader(s))
 	return r.Read()
-}
-
-// WriteFeatureCSVGocsv writes vs with a header through gocsv's reflection
-// mapping alone. [FeatureWriter] writes the same bytes faster; this is the
-// reference it is tested and benchmarked against.
-func WriteFeatureCSVGocsv(w io.Writer, vs []FeatureVector) error {
-	rows := make([]featureRow, len(vs))
-	for i := range vs {
-		rows[i] = toRow(&vs[i])
-	}
-	return gocsv.Marshal(rows, w)
 }
 
 // FeatureWriter writes mouseauth's feature CSV: the header (from the gocsv
@@ -174,14 +117,6 @@ func NewFeatureWriter(w io.Writer) (*FeatureWriter, error) {
 	}
 	cw.Flush()
 	return fw, cw.Error()
-}
-
-// Write appends one row.
-func (fw *FeatureWriter) Write(v *FeatureVector) error {
-	fw.buf = AppendFeatureRow(fw.buf[:0], v)
-	fw.n++
-	_, err := fw.w.Write(fw.buf)
-	return err
 }
 
 // WriteRows writes rows already encoded with [AppendFeatureRow] (n of them),
@@ -237,63 +172,4 @@ func appendField(b []byte, s string) []byte {
 		b = append(b, s[i])
 	}
 	return append(b, '"')
-}
-
-// ErrFeatureHeader is returned (wrapped) when a feature CSV's header is not
-// [FeatureCSVHeader].
-var ErrFeatureHeader = errors.New("not a mouseauth feature CSV header")
-
-// ReadFeatureCSV reads a feature CSV written by [FeatureWriter]. name is used
-// in errors, which name the file, the line and the column. The reader is
-// encoding/csv plus strconv rather than gocsv so that a bad value's error can
-// say exactly where it is.
-func ReadFeatureCSV(r io.Reader, name string) ([]FeatureVector, error) {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	h, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("read %s: empty file, want header %q: %w", name, strings.Join(FeatureCSVHeader, ","), ErrFeatureHeader)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if len(h) != len(FeatureCSVHeader) {
-		return nil, fmt.Errorf("read %s line 1: %d columns, want %d (%s...): %w", name, len(h), len(FeatureCSVHeader), strings.Join(FeatureCSVHeader[:5], ","), ErrFeatureHeader)
-	}
-	for i, c := range h {
-		if strings.TrimSpace(c) != FeatureCSVHeader[i] {
-			return nil, fmt.Errorf("read %s line 1 column %d: %q, want %q: %w", name, i+1, c, FeatureCSVHeader[i], ErrFeatureHeader)
-		}
-	}
-	cr.FieldsPerRecord = len(FeatureCSVHeader)
-	var out []FeatureVector
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
-		}
-		line, _ := cr.FieldPos(0)
-		var v FeatureVector
-		v.User, v.Session = strings.Clone(rec[0]), strings.Clone(rec[1])
-		bad := func(col int, err error) error {
-			return fmt.Errorf("read %s line %d column %d (%s): %q: %w", name, line, col+1, FeatureCSVHeader[col], rec[col], err)
-		}
-		idx, err := strconv.Atoi(strings.TrimSpace(rec[2]))
-		if err != nil {
-			return nil, bad(2, errors.Unwrap(err))
-		}
-		v.Index = idx
-		if v.Start, err = strconv.ParseFloat(strings.TrimSpace(rec[3]), 64); err != nil {
-			return nil, bad(3, errors.Unwrap(err))
-		}
-		for i := range v.Values {
-			if v.Values[i], err = strconv.ParseFloat(strings.TrimSpace(rec[4+i]), 64); err != nil {
-				return nil, bad(4+i, errors.Unwrap(err))
-			}
-		}
-		out = append(out, v)
-	}
 }

@@ -3,8 +3,13 @@
 // self-contained report.html that carries the run's manifest (command line,
 // seed, version, input files and their SHA-256) so the run can be repeated.
 //
-// [Write] does it all; [ReadRun] reads a run.json with errors that name the
-// file, line, column and JSON field. [Figures], [Tables] and [WriteHTML] are
-// the parts, for callers that want only some of it. reports imports evaluate,
-// never the reverse; I/O (files) happens only in [Write] and [ReadRun].
+// [Write] does it all; [WriteRun] writes a run.json and [ReadRun] reads one
+// with errors that name the file, line, column and JSON field. [Figures],
+// [Tables] and [WriteHTML] are the parts, for callers that want only some of
+// it. [Table] is the tabular type of every report table and of every table a
+// command prints ([CommandTable] for the evaluate commands); it writes
+// itself as CSV, JSON, Markdown or aligned text, and internal/cli renders it
+// for --output. reports imports evaluate, never the reverse, and no command
+// package; I/O (files) happens only in [Write], [WriteFiles], [WriteRun] and
+// [ReadRun].
 package reports

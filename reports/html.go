@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/mouseauth/mouseauth/evaluate"
-	"github.com/mouseauth/mouseauth/internal/cli"
 )
 
 // Rendered is a [Figure] drawn as PNG and SVG.
@@ -148,7 +147,7 @@ func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 
 // toHTML formats t's cells; column names get spaces for underscores so long
 // headers can wrap.
-func toHTML(t *cli.Table) *htmlTable {
+func toHTML(t *Table) *htmlTable {
 	h := &htmlTable{Numeric: make([]bool, len(t.Columns))}
 	for _, c := range t.Columns {
 		h.Columns = append(h.Columns, strings.ReplaceAll(c, "_", " "))
@@ -176,8 +175,8 @@ func toHTML(t *cli.Table) *htmlTable {
 	return h
 }
 
-func dropColumn(t *cli.Table, name string) *cli.Table {
-	out := &cli.Table{}
+func dropColumn(t *Table, name string) *Table {
+	out := &Table{}
 	keep := []int{}
 	for i, c := range t.Columns {
 		if c != name {

@@ -19,7 +19,6 @@ import (
 	"testing"
 
 	"github.com/mouseauth/mouseauth/evaluate"
-	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/reports/reportstest"
 )
 
@@ -217,7 +216,7 @@ func TestTables(t *testing.T) {
 }
 
 func TestDisplay(t *testing.T) {
-	in := &cli.Table{Columns: []string{"param", "value", "mean_auc", "sd_auc", "mean_eer", "seconds"}}
+	in := &Table{Columns: []string{"param", "value", "mean_auc", "sd_auc", "mean_eer", "seconds"}}
 	in.Add("trees", 100.0, 0.91234, 0.0321, 0.1, 2.5)
 	in.Add("trees", 200.0, 0.5, 0.0, 0.2, 3.0)
 	got := Display(in)
@@ -234,7 +233,7 @@ func TestDisplay(t *testing.T) {
 		t.Errorf("seconds (2.5, 3) must stay float, got %#v", got.Rows[0][4])
 	}
 	var md bytes.Buffer
-	if err := cli.RenderMarkdown(&md, got); err != nil {
+	if err := got.WriteMarkdown(&md); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(md.String(), "| trees | 100 | 0.9123 ± 0.0321 | 0.1000 | 2.5000 |") {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -214,4 +215,21 @@ func sweepParams(sw []evaluate.SweepPoint) []string {
 		}
 	}
 	return ps
+}
+
+// WriteRun writes run as indented JSON to dir/run.json (dir is created if
+// missing) and returns the file's path.
+func WriteRun(dir string, run *evaluate.Run) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	b, err := json.MarshalIndent(run, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encode run: %w", err)
+	}
+	path := filepath.Join(dir, RunFile)
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return "", err
+	}
+	return path, nil
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/mouseauth/mouseauth/evaluate"
-	"github.com/mouseauth/mouseauth/internal/cli"
 )
 
 // NamedTable is a table of a run with a file-name stem (no extension) and a
@@ -16,7 +15,7 @@ import (
 type NamedTable struct {
 	Name  string // e.g. "summary", "users_rf-reference"
 	Title string
-	Table *cli.Table
+	Table *Table
 }
 
 // Tables builds the run's tables, in report order:
@@ -58,8 +57,8 @@ func Tables(run *evaluate.Run) []NamedTable {
 // protocol, aggregate, params, window, users, mean_auc, sd_auc, mean_eer,
 // sd_eer, mean_accuracy. users is [evaluate.WindowSummary.Users], or the
 // number of per-user results at that window when the run does not say.
-func SummaryTable(results []evaluate.Result) *cli.Table {
-	t := &cli.Table{Columns: []string{"classifier", "protocol", "aggregate", "params", "window", "users",
+func SummaryTable(results []evaluate.Result) *Table {
+	t := &Table{Columns: []string{"classifier", "protocol", "aggregate", "params", "window", "users",
 		"mean_auc", "sd_auc", "mean_eer", "sd_eer", "mean_accuracy"}}
 	for _, r := range results {
 		for _, s := range sortedSummary(r.Summary) {
@@ -76,8 +75,8 @@ func SummaryTable(results []evaluate.Result) *cli.Table {
 
 // UserTable has one row per user result of r, by window then in run order:
 // window, user, auc, eer, accuracy, genuine, impostor, train_seconds.
-func UserTable(r evaluate.Result) *cli.Table {
-	t := &cli.Table{Columns: []string{"window", "user", "auc", "eer", "accuracy", "genuine", "impostor", "train_seconds"}}
+func UserTable(r evaluate.Result) *Table {
+	t := &Table{Columns: []string{"window", "user", "auc", "eer", "accuracy", "genuine", "impostor", "train_seconds"}}
 	us := append([]evaluate.UserResult(nil), r.Users...)
 	sort.SliceStable(us, func(i, j int) bool { return us[i].Window < us[j].Window })
 	for _, u := range us {
@@ -88,8 +87,8 @@ func UserTable(r evaluate.Result) *cli.Table {
 
 // SkippedTable lists the users a result left out: user, window (empty for
 // all windows), reason.
-func SkippedTable(r evaluate.Result) *cli.Table {
-	t := &cli.Table{Columns: []string{"user", "window", "reason"}}
+func SkippedTable(r evaluate.Result) *Table {
+	t := &Table{Columns: []string{"user", "window", "reason"}}
 	for _, s := range r.Skipped {
 		t.Add(s.User, optInt(s.Window), s.Reason)
 	}
@@ -100,8 +99,8 @@ func SkippedTable(r evaluate.Result) *cli.Table {
 // appearance), by ascending value, then trees, then window: param, value,
 // trees, window, mean_auc, sd_auc, mean_eer, seconds. trees and window are
 // empty (JSON null) where the run does not record them.
-func SweepTable(sw []evaluate.SweepPoint) *cli.Table {
-	t := &cli.Table{Columns: []string{"param", "value", "trees", "window", "mean_auc", "sd_auc", "mean_eer", "seconds"}}
+func SweepTable(sw []evaluate.SweepPoint) *Table {
+	t := &Table{Columns: []string{"param", "value", "trees", "window", "mean_auc", "sd_auc", "mean_eer", "seconds"}}
 	for _, p := range sweepParams(sw) {
 		var pts []evaluate.SweepPoint
 		for _, s := range sw {
@@ -129,8 +128,8 @@ func SweepTable(sw []evaluate.SweepPoint) *cli.Table {
 // ThresholdTable has one row per threshold, by window then ascending p:
 // window, threshold, false_alarm_rate, miss_rate, impostor_actions_to_alarm,
 // genuine_actions_to_false_alarm, impostor_detected, genuine_alarmed.
-func ThresholdTable(ts []evaluate.ThresholdPoint) *cli.Table {
-	t := &cli.Table{Columns: []string{"window", "threshold", "false_alarm_rate", "miss_rate",
+func ThresholdTable(ts []evaluate.ThresholdPoint) *Table {
+	t := &Table{Columns: []string{"window", "threshold", "false_alarm_rate", "miss_rate",
 		"impostor_actions_to_alarm", "genuine_actions_to_false_alarm", "impostor_detected", "genuine_alarmed"}}
 	for _, g := range thresholdGroups(ts) {
 		for _, p := range g.pts {
@@ -150,8 +149,8 @@ func optInt(v int) any {
 }
 
 // InputTable lists the input files of a run: path, sha256, bytes.
-func InputTable(in []evaluate.Input) *cli.Table {
-	t := &cli.Table{Columns: []string{"path", "sha256", "bytes"}}
+func InputTable(in []evaluate.Input) *Table {
+	t := &Table{Columns: []string{"path", "sha256", "bytes"}}
 	for _, f := range in {
 		t.Add(f.Path, f.SHA256, f.Bytes)
 	}
@@ -162,7 +161,7 @@ func InputTable(in []evaluate.Input) *cli.Table {
 // "mean_X", "sd_X" becomes one column "X (mean ± sd)" of strings with four
 // decimals. A float column of whole numbers becomes integers; other cells
 // are unchanged.
-func Display(t *cli.Table) *cli.Table {
+func Display(t *Table) *Table {
 	type col struct {
 		name    string
 		src, sd int // sd < 0: plain column
@@ -189,7 +188,7 @@ func Display(t *cli.Table) *cli.Table {
 			}
 		}
 	}
-	out := &cli.Table{}
+	out := &Table{}
 	for _, c := range cols {
 		out.Columns = append(out.Columns, c.name)
 	}
@@ -240,4 +239,39 @@ func paramsString(p map[string]any) string {
 		parts[i] = fmt.Sprintf("%s=%v", k, p[k])
 	}
 	return strings.Join(parts, " ")
+}
+
+// CommandTable is the table `mouseauth evaluate` prints for a run of mode:
+//
+//   - run: [UserTable]'s figures per window (no train_seconds), each window
+//     followed by rows "mean" and "sd" over users;
+//   - threshold: [ThresholdTable];
+//   - sweep: [SweepTable]'s trees, window, mean_auc, sd_auc, mean_eer and
+//     seconds;
+//   - compare: one row per result and window: classifier, preset, protocol,
+//     window, mean_auc, sd_auc, mean_eer, mean_accuracy, seconds.
+func CommandTable(mode evaluate.Mode, run *evaluate.Run) *Table {
+	switch mode {
+	case evaluate.ModeThreshold:
+		return ThresholdTable(run.Thresholds)
+	case evaluate.ModeSweep:
+		return SweepTable(run.Sweeps).Select("trees", "window", "mean_auc", "sd_auc", "mean_eer", "seconds")
+	case evaluate.ModeCompare:
+		t := &Table{Columns: []string{"classifier", "preset", "protocol", "window", "mean_auc", "sd_auc", "mean_eer", "mean_accuracy", "seconds"}}
+		for _, r := range run.Results {
+			for _, s := range r.Summary {
+				t.Add(r.Classifier, fmt.Sprint(r.Params["preset"]), r.Protocol, s.Window, s.MeanAUC, s.SDAUC, s.MeanEER, s.MeanAccuracy, r.Seconds)
+			}
+		}
+		return t
+	}
+	t := &Table{Columns: []string{"window", "user", "auc", "eer", "accuracy", "genuine", "impostor"}}
+	for _, r := range run.Results {
+		for _, s := range r.Summary {
+			t.Rows = append(t.Rows, UserTable(evaluate.Result{Users: usersAt(r, s.Window)}).Select(t.Columns...).Rows...)
+			t.Add(s.Window, "mean", s.MeanAUC, s.MeanEER, s.MeanAccuracy, nil, nil)
+			t.Add(s.Window, "sd", s.SDAUC, s.SDEER, s.SDAccuracy, nil, nil)
+		}
+	}
+	return t
 }

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/mouseauth/mouseauth/evaluate"
-	"github.com/mouseauth/mouseauth/internal/cli"
 )
 
 // Sub-directories of a report and the name of its HTML page.
@@ -143,18 +143,21 @@ func writeTables(ctx context.Context, dir string, tables []NamedTable, write fun
 		base := filepath.Join(dir, TablesDir, t.Name)
 		var md bytes.Buffer
 		fmt.Fprintf(&md, "# %s\n\n", t.Title)
-		if err := cli.RenderMarkdown(&md, Display(t.Table)); err != nil {
+		if err := Display(t.Table).WriteMarkdown(&md); err != nil {
 			return err
 		}
 		if err := write(base+".md", md.Bytes()); err != nil {
 			return err
 		}
-		for _, format := range []string{cli.FormatCSV, cli.FormatJSON} {
+		for _, f := range []struct {
+			ext   string
+			write func(*Table, io.Writer) error
+		}{{"csv", (*Table).WriteCSV}, {"json", (*Table).WriteJSON}} {
 			var b bytes.Buffer
-			if err := cli.Render(&b, format, t.Table); err != nil {
-				return fmt.Errorf("table %s as %s: %w", t.Name, format, err)
+			if err := f.write(t.Table, &b); err != nil {
+				return fmt.Errorf("table %s as %s: %w", t.Name, f.ext, err)
 			}
-			if err := write(base+"."+format, b.Bytes()); err != nil {
+			if err := write(base+"."+f.ext, b.Bytes()); err != nil {
 				return err
 			}
 		}

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/classify"
-	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/preprocess"
 )
 
 // Reference figures: scikit-learn, single-threaded, DFL-500, 70/30 split
@@ -24,7 +24,7 @@ const (
 // BenchClassifyOptions are the options of `mouseauth bench classify`.
 type BenchClassifyOptions struct {
 	IO       *cli.IOStreams
-	Load     func(path string) (*evaluate.Data, error)
+	Load     func(path string) (*preprocess.Table, error)
 	Features string
 	Trees    int
 	Output   string
@@ -88,35 +88,21 @@ func benchClassifyRun(ctx context.Context, opts *BenchClassifyOptions) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			rng := rand.New(rand.NewPCG(uint64(ui), 42))
-			own := rows[u]
-			ntr := len(own) * 7 / 10
-			var others []int
-			for i, v := range d.Users {
-				if v != u {
-					others = append(others, i)
-				}
-			}
-			perm := rng.Perm(len(others))
-			var X [][]float64
-			var y []bool
-			for _, i := range own[:ntr] {
-				X, y = append(X, d.X[i]), append(y, true)
-			}
-			for _, j := range perm[:ntr] {
-				X, y = append(X, d.X[others[j]]), append(y, false)
-			}
-			trainRows += len(X)
-			t0 := time.Now()
-			m, err := cs.c.Fit(ctx, X, y, rng)
+			// The first 70% of the user's actions train, against as many
+			// of the other users' actions; the rest are scored.
+			own, others := classify.Split(d.Users, d.X, u)
+			ntr := len(rows[u]) * 7 / 10
+			tr, err := classify.TrainUser(ctx, cs.c, own[:ntr], others, rand.New(rand.NewPCG(uint64(ui), 42)),
+				classify.TrainOptions{Now: time.Now})
 			if err != nil {
 				return fmt.Errorf("%s on %s: %w", cs.label, u, err)
 			}
-			fitSecs += time.Since(t0).Seconds()
-			t0 = time.Now()
+			trainRows += tr.Genuine + tr.Impostor
+			fitSecs += tr.Seconds
+			t0 := time.Now()
 			s := 0.0
-			for _, i := range own[ntr:] {
-				s += m.Score(d.X[i])
+			for _, x := range own[ntr:] {
+				s += tr.Model.Score(x)
 			}
 			scoreSecs += time.Since(t0).Seconds()
 			scored += len(own) - ntr

@@ -11,6 +11,7 @@ import (
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/preprocess"
 )
 
 // Published evaluation script time for one DFL-500 run (../shared/data/README.md).
@@ -31,7 +32,7 @@ type BenchEvaluateOptions struct {
 	// Procs lists the GOMAXPROCS settings to time (0 = the current one).
 	Procs []int
 
-	Load          func(path string) (*evaluate.Data, error)
+	Load          func(path string) (*preprocess.Table, error)
 	NewClassifier func(name string, params map[string]any) (classify.Classifier, error)
 }
 
@@ -40,7 +41,7 @@ func newCmdBenchEvaluate(f *cli.Factory) *cobra.Command {
 }
 
 func newCmdBenchEvaluateF(f *cli.Factory, runF func(context.Context, *BenchEvaluateOptions) error) *cobra.Command {
-	opts := &BenchEvaluateOptions{IO: f.IO, Now: f.Now, Load: loadFeatures, NewClassifier: newClassifier}
+	opts := &BenchEvaluateOptions{IO: f.IO, Now: f.Now, Load: loadFeatures, NewClassifier: classify.New}
 	var windows string
 	cmd := &cobra.Command{
 		Use:   "evaluate --features FILE",

@@ -123,7 +123,7 @@ func benchFeaturesRun(ctx context.Context, opts *BenchFeaturesOptions) error {
 		if err != nil {
 			return err
 		}
-		res, err := extractAll(ctx, opts.Data, opts.Compat, 0, false, workers, io.Discard, nil, fw, nil)
+		res, err := preprocess.ExtractAll(ctx, opts.Data, preprocess.ExtractOptions{Compat: opts.Compat, Workers: workers, Writer: fw})
 		if err != nil {
 			return err
 		}
@@ -133,7 +133,7 @@ func benchFeaturesRun(ctx context.Context, opts *BenchFeaturesOptions) error {
 		if d := opts.Now().Sub(start); r == 0 || d < best {
 			best = d
 		}
-		events, actions = int64(res.events), int64(fw.Rows())
+		events, actions = int64(res.Events), int64(fw.Rows())
 	}
 	secs := best.Seconds()
 	csvSecs := bestCSV.Seconds()

@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
+	"maps"
 	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +30,7 @@ func NewCmdClassify(f *cli.Factory) *cobra.Command {
 type TrainOptions struct {
 	IO         *cli.IOStreams
 	Now        func() time.Time
-	Load       func(path string) (*evaluate.Data, error)
+	Load       func(path string) (*preprocess.Table, error)
 	Features   string
 	User       string // "" = every user
 	Out        string
@@ -92,13 +91,7 @@ func trainRun(ctx context.Context, opts *TrainOptions) error {
 		return fmt.Errorf("%s: %w", opts.Features, err)
 	}
 	users, rows := d.ByUser()
-	// One seed per user, drawn in user order before any work, so a user's
-	// model does not depend on which other users are trained.
-	seeds := map[string]uint64{}
-	master := rand.New(rand.NewPCG(uint64(opts.Seed), 0x7a1))
-	for _, u := range users {
-		seeds[u] = master.Uint64()
-	}
+	rngs := classify.BatchRands(opts.Seed, users) // of every user, before --user picks one
 	if opts.User != "" {
 		if _, ok := rows[opts.User]; !ok {
 			return fmt.Errorf("%s: no user %q (users: %s)", opts.Features, opts.User, strings.Join(users, ", "))
@@ -108,9 +101,14 @@ func trainRun(ctx context.Context, opts *TrainOptions) error {
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return err
 	}
-	c, err := classify.New(opts.Classifier, map[string]any{"trees": opts.Trees})
+	params := evaluate.ClassifierParams(opts.Classifier, opts.Trees)
+	c, err := classify.New(opts.Classifier, params)
 	if err != nil {
 		return err
+	}
+	header := map[string]string{}
+	for k, v := range params {
+		header[k] = fmt.Sprint(v)
 	}
 	t := &cli.Table{Columns: []string{"user", "genuine", "impostor", "seconds", "bytes", "model"}}
 	bar := cli.NewProgress(opts.IO, int64(len(users)), "training", "users")
@@ -119,32 +117,20 @@ func trainRun(ctx context.Context, opts *TrainOptions) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rng := rand.New(rand.NewPCG(seeds[u], 1))
-		var own, others [][]float64
-		for i, v := range d.Users {
-			if v == u {
-				own = append(own, d.X[i])
-			} else {
-				others = append(others, d.X[i])
-			}
-		}
-		X, y := classify.Balanced(own, others, rng)
-		k := len(X) - len(own)
-		t0 := time.Now()
-		m, err := c.Fit(ctx, X, y, rng)
+		own, others := classify.Split(d.Users, d.X, u)
+		tr, err := classify.TrainUser(ctx, c, own, others, rngs[u], classify.TrainOptions{Now: time.Now})
 		if err != nil {
 			return fmt.Errorf("train %s: %w", u, err)
 		}
-		secs := time.Since(t0).Seconds()
 		path := filepath.Join(opts.Out, safeName(u)+".model")
-		n, err := writeModel(path, &classify.SavedModel{Model: m, Header: classify.Header{
-			Classifier: c.Name(), Params: map[string]string{"trees": strconv.Itoa(opts.Trees)},
-			FeatureNames: d.Names, User: u, Genuine: len(own), Impostor: k, Seed: opts.Seed, Created: opts.Now().UTC(),
+		n, err := writeModel(path, &classify.SavedModel{Model: tr.Model, Header: classify.Header{
+			Classifier: c.Name(), Params: header, FeatureNames: d.Names, User: u,
+			Genuine: tr.Genuine, Impostor: tr.Impostor, Seed: opts.Seed, Created: opts.Now().UTC(),
 		}})
 		if err != nil {
 			return err
 		}
-		t.Add(u, len(own), k, secs, n, path)
+		t.Add(u, tr.Genuine, tr.Impostor, tr.Seconds, n, path)
 		bar.Add(1)
 	}
 	bar.Done()
@@ -183,7 +169,7 @@ func writeModel(path string, m *classify.SavedModel) (int64, error) {
 // ScoreOptions are the options of `mouseauth classify score`.
 type ScoreOptions struct {
 	IO       *cli.IOStreams
-	Load     func(path string) (*evaluate.Data, error)
+	Load     func(path string) (*preprocess.Table, error)
 	Model    string // a model file, or a folder of them (one per user)
 	Features string // a feature CSV, or
 	Data     string // raw logs: features are extracted first (clean definitions)
@@ -227,100 +213,36 @@ be?); rows of users without a model are reported and skipped.`,
 	return cmd
 }
 
-func readModel(path string) (*classify.SavedModel, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	m, err := classify.Load(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
-}
-
 func scoreRun(ctx context.Context, opts *ScoreOptions) error {
-	var single *classify.SavedModel
-	byUser := map[string]*classify.SavedModel{}
-	if fi, err := os.Stat(opts.Model); err != nil {
-		return err
-	} else if fi.IsDir() {
-		paths, _ := filepath.Glob(filepath.Join(opts.Model, "*.model"))
-		if len(paths) == 0 {
-			return fmt.Errorf("%s: no .model files", opts.Model)
-		}
-		for _, p := range paths {
-			m, err := readModel(p)
-			if err != nil {
-				return err
-			}
-			byUser[m.Header.User] = m
-		}
-	} else if single, err = readModel(opts.Model); err != nil {
+	models, err := evaluate.LoadModels(opts.Model)
+	if err != nil {
 		return err
 	}
-	var d *evaluate.Data
-	var err error
+	var d *preprocess.Table
+	source := opts.Features
 	if opts.Data != "" {
-		d = &evaluate.Data{Names: preprocess.FeatureNames[:]}
-		_, err = extractAll(ctx, opts.Data, preprocess.Clean, 0, false, 0, opts.IO.ErrOut, opts.IO, nil,
-			func(v *preprocess.FeatureVector) {
-				d.Users = append(d.Users, v.User)
-				d.Sessions = append(d.Sessions, v.Session)
-				d.X = append(d.X, append([]float64(nil), v.Values[:]...))
-			})
-		if err != nil {
-			return err
-		}
-	} else if d, err = opts.Load(opts.Features); err != nil {
+		source = opts.Data
+		d = &preprocess.Table{Names: preprocess.FeatureNames[:]}
+		progress, stop := cli.ProgressFunc(opts.IO, "sessions", "sessions")
+		_, err = preprocess.ExtractAll(ctx, opts.Data, preprocess.ExtractOptions{Compat: preprocess.Clean,
+			Log: opts.IO.ErrOut, Progress: progress, Collect: d.Append})
+		stop()
+	} else {
+		d, err = opts.Load(opts.Features)
+	}
+	if err != nil {
 		return err
 	}
-	type key struct{ user, session string }
-	type acc struct {
-		n   int
-		sum float64
+	scores, missing, err := evaluate.ScoreSessions(ctx, d, models)
+	for _, u := range slices.Sorted(maps.Keys(missing)) {
+		fmt.Fprintf(opts.IO.ErrOut, "skipped %d actions of %s: no model for that user in %s\n", missing[u], u, opts.Model)
 	}
-	var order []key
-	sums := map[key]*acc{}
-	missing := map[string]int{}
-	for i, x := range d.X {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		m := single
-		if m == nil {
-			if m = byUser[d.Users[i]]; m == nil {
-				missing[d.Users[i]]++
-				continue
-			}
-		}
-		if len(m.Header.FeatureNames) > 0 && len(m.Header.FeatureNames) != len(x) {
-			return fmt.Errorf("%s has %d features, the model of %s expects %d", opts.Features, len(x), m.Header.User, len(m.Header.FeatureNames))
-		}
-		k := key{user: d.Users[i]}
-		if d.Sessions != nil {
-			k.session = d.Sessions[i]
-		}
-		a := sums[k]
-		if a == nil {
-			a = &acc{}
-			sums[k] = a
-			order = append(order, k)
-		}
-		a.n++
-		a.sum += m.Model.Score(x)
-	}
-	for u, n := range missing {
-		fmt.Fprintf(opts.IO.ErrOut, "skipped %d actions of %s: no model for that user in %s\n", n, u, opts.Model)
-	}
-	if len(order) == 0 {
-		return errors.New("nothing scored")
+	if err != nil {
+		return fmt.Errorf("%s: %w", source, err)
 	}
 	t := &cli.Table{Columns: []string{"user", "session", "actions", "score"}}
-	for _, k := range order {
-		a := sums[k]
-		t.Add(k.user, k.session, a.n, a.sum/float64(a.n))
+	for _, s := range scores {
+		t.Add(s.User, s.Session, s.Actions, s.Score)
 	}
 	return cli.Render(opts.IO.Out, opts.Output, t)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -102,121 +101,18 @@ func createInDir(path string) (io.WriteCloser, error) {
 	return os.Create(path)
 }
 
-// cleanResult is one session's outcome.
-type cleanResult struct {
-	s       dataset.Session
-	rows    int
-	kept    int
-	drops   dataset.DropCounts
-	issues  []dataset.RowError
-	skipped error // the file could not be read at all
-}
-
 func cleanRun(ctx context.Context, opts *CleanOptions) error {
-	sessions, problems, err := dataset.Walk(opts.Data)
+	progress, stop := cli.ProgressFunc(opts.IO, "cleaning", "sessions")
+	results, err := dataset.CleanFiles(ctx, opts.Data, opts.Out, dataset.CleanFilesOptions{Clean: opts.Screen,
+		Strict: opts.Strict, MaxIssues: opts.MaxListed, Create: opts.Create, Warn: opts.IO.ErrOut, Progress: progress})
+	stop()
 	if err != nil {
-		return fmt.Errorf("read %s: %w", opts.Data, err)
+		return err
 	}
-	for _, p := range problems {
-		fmt.Fprintf(opts.IO.ErrOut, "warning: %v\n", p)
-	}
-	if len(sessions) == 0 {
-		return fmt.Errorf("%s: no session files found", opts.Data)
-	}
-	root := opts.Data
-	if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
-		root = filepath.Dir(filepath.Dir(root))
-	} else if len(problems) == 0 && allOneUser(sessions) && filepath.Base(filepath.Clean(root)) == sessions[0].User {
-		root = filepath.Dir(filepath.Clean(root))
-	}
-
-	bar := cli.NewProgress(opts.IO, int64(len(sessions)), "cleaning", "sessions")
-	var results []cleanResult
-	for _, s := range sessions {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, s.Path)
-		if err != nil || strings.HasPrefix(rel, "..") {
-			rel = filepath.Join(s.User, filepath.Base(s.Path))
-		}
-		res, err := cleanSession(s, filepath.Join(opts.Out, rel), opts)
-		if err != nil {
-			bar.Done()
-			return err
-		}
-		results = append(results, res)
-		bar.Add(1)
-	}
-	bar.Done()
 	return reportClean(opts, results)
 }
 
-func allOneUser(ss []dataset.Session) bool {
-	for _, s := range ss {
-		if s.User != ss[0].User {
-			return false
-		}
-	}
-	return true
-}
-
-func cleanSession(s dataset.Session, outPath string, opts *CleanOptions) (cleanResult, error) {
-	res := cleanResult{s: s}
-	r, err := dataset.Open(s.Path, dataset.ReadOptions{Strict: opts.Strict, MaxIssues: opts.MaxListed})
-	if err != nil {
-		if opts.Strict {
-			return res, err
-		}
-		res.skipped = err
-		return res, nil
-	}
-	defer r.Close()
-	w, err := opts.Create(outPath)
-	if err != nil {
-		return res, fmt.Errorf("write cleaned log: %w", err)
-	}
-	bw := bufio.NewWriterSize(w, 256<<10)
-	if h := r.Header(); h != nil {
-		bw.Write(h)
-		bw.WriteByte('\n')
-	}
-	c := dataset.NewCleaner(opts.Screen)
-	for {
-		ev, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			w.Close()
-			return res, err // strict mode: a *RowError naming file, line, field
-		}
-		if keep, _ := c.Push(ev); keep {
-			bw.Write(r.Raw())
-			bw.WriteByte('\n')
-		}
-	}
-	st := r.Stats()
-	// Malformed rows are all counted in Stats; Issues holds the first few
-	// in full, so unknown buttons/states beyond those count as malformed
-	// only if the reader stopped recording: count the recorded ones by
-	// reason and the rest as malformed.
-	for _, is := range r.Issues() {
-		c.CountIssue(is)
-	}
-	c.Counts[dataset.DropMalformed] += st.Malformed - len(r.Issues())
-	res.rows, res.kept, res.drops, res.issues = st.Rows, c.Kept, c.Counts, r.Issues()
-	if err := bw.Flush(); err != nil {
-		w.Close()
-		return res, fmt.Errorf("write %s: %w", outPath, err)
-	}
-	if err := w.Close(); err != nil {
-		return res, fmt.Errorf("write %s: %w", outPath, err)
-	}
-	return res, nil
-}
-
-func reportClean(opts *CleanOptions, results []cleanResult) error {
+func reportClean(opts *CleanOptions, results []dataset.CleanedSession) error {
 	cols := []string{"user", "session", "rows", "kept"}
 	for r := dataset.DropReason(0); r < dataset.NumDropReasons; r++ {
 		cols = append(cols, r.String())
@@ -225,20 +121,20 @@ func reportClean(opts *CleanOptions, results []cleanResult) error {
 	var total dataset.DropCounts
 	var rows, kept, listed, unlisted, skipped int
 	for _, res := range results {
-		if res.skipped != nil {
+		if res.Skipped != nil {
 			skipped++
-			fmt.Fprintf(opts.IO.ErrOut, "skipped %v\n", res.skipped)
+			fmt.Fprintf(opts.IO.ErrOut, "skipped %v\n", res.Skipped)
 			continue
 		}
-		cells := []any{res.s.User, res.s.ID, res.rows, res.kept}
-		for _, n := range res.drops {
+		cells := []any{res.Session.User, res.Session.ID, res.Rows, res.Kept}
+		for _, n := range res.Drops {
 			cells = append(cells, n)
 		}
 		t.Add(cells...)
-		total.Add(res.drops)
-		rows += res.rows
-		kept += res.kept
-		for _, is := range res.issues {
+		total.Add(res.Drops)
+		rows += res.Rows
+		kept += res.Kept
+		for _, is := range res.Issues {
 			if listed < opts.MaxListed {
 				fmt.Fprintf(opts.IO.ErrOut, "malformed: %s\n", is.Error())
 				listed++
@@ -246,7 +142,7 @@ func reportClean(opts *CleanOptions, results []cleanResult) error {
 				unlisted++
 			}
 		}
-		unlisted += res.drops[dataset.DropMalformed] + res.drops[dataset.DropUnknownButtonState] - len(res.issues)
+		unlisted += res.Drops[dataset.DropMalformed] + res.Drops[dataset.DropUnknownButtonState] - len(res.Issues)
 	}
 	if unlisted > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "malformed: ... and %d more\n", unlisted)

@@ -271,7 +271,7 @@ func TestEvaluateRunBadInput(t *testing.T) {
 		name, file, classifier, want string
 	}{
 		{"missing column", "testdata/evaluate_missing_column.csv", "rf", "evaluate_missing_column.csv line 1"},
-		{"NaN", "testdata/evaluate_nan.csv", "rf", "line 6 field minv"},
+		{"NaN", "testdata/evaluate_nan.csv", "rf", "line 6 column 13 (minv)"},
 		{"absent file", "testdata/nope.csv", "rf", "nope.csv"},
 		{"unknown classifier", "testdata/evaluate_small.csv", "bogus", "bogus"},
 	}

@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mouseauth/mouseauth/dataset"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
@@ -102,116 +100,11 @@ definitions (see preprocess.Extractor).`,
 	return cmd
 }
 
-// userSummary is one line of the features summary.
-type userSummary struct {
-	user                           string
-	sessions, failed               int
-	events, malformed, duplicates  int
-	mm, pc, dd, written, truncated int
-}
-
-// extractResult is what extractAll returns.
-type extractResult struct {
-	users   []*userSummary
-	files   int
-	events  int
-	actions int
-}
-
-// extractAll walks data and runs the pipeline; the kept vectors (the first
-// maxActions of each user, all if 0) go in order to fw as CSV rows (encoded
-// on the workers) if fw is not nil, and to collect if it is not nil. Session
-// errors and malformed rows are reported on errOut (with strict the first
-// one is returned).
-func extractAll(ctx context.Context, data string, c preprocess.Compat, maxActions int, strict bool,
-	workers int, errOut io.Writer, ios *cli.IOStreams, fw *preprocess.FeatureWriter,
-	collect func(*preprocess.FeatureVector)) (*extractResult, error) {
-	sessions, walkErrs, err := dataset.Walk(data)
-	if err != nil {
-		return nil, err
-	}
-	for _, we := range walkErrs {
-		fmt.Fprintf(errOut, "warning: %v\n", we)
-	}
-	if len(sessions) == 0 {
-		return nil, fmt.Errorf("no sessions under %s", data)
-	}
-	var progress *cli.Progress
-	if ios != nil {
-		progress = cli.NewProgress(ios, int64(len(sessions)), "sessions", "sessions")
-	}
-	ropts := dataset.ReadOptions{Strict: strict}
-	jobs := make([]preprocess.Job, len(sessions))
-	for i, s := range sessions {
-		s := s
-		jobs[i] = preprocess.Job{User: s.User, Session: s.ID, Open: func() (preprocess.EventSource, error) {
-			r, err := dataset.Open(s.Path, ropts)
-			if err != nil {
-				return nil, err
-			}
-			return r, nil
-		}}
-	}
-	res := &extractResult{files: len(sessions)}
-	byUser := map[string]*userSummary{}
-	popts := preprocess.PipelineOptions{Compat: c, Workers: workers, StopOnError: strict, EncodeCSV: fw != nil}
-	err = preprocess.Run(ctx, jobs, popts,
-		func(r *preprocess.SessionResult) error {
-			u := byUser[r.Job.User]
-			if u == nil {
-				u = &userSummary{user: r.Job.User}
-				byUser[r.Job.User] = u
-				res.users = append(res.users, u)
-			}
-			u.sessions++
-			u.events += r.Events
-			res.events += r.Events
-			u.duplicates += r.Segment.Duplicates
-			if rd, ok := r.Source.(*dataset.Reader); ok {
-				u.malformed += rd.Stats().Malformed
-				for _, is := range rd.Issues() {
-					fmt.Fprintf(errOut, "row skipped: %v\n", &is)
-				}
-				if n := rd.Stats().Malformed - len(rd.Issues()); n > 0 {
-					fmt.Fprintf(errOut, "row skipped: %d more malformed rows in %s\n", n, r.Job.Session)
-				}
-			}
-			if r.Err != nil {
-				u.failed++
-				fmt.Fprintf(errOut, "file skipped: %v\n", r.Err)
-			}
-			keep := len(r.Vectors)
-			if maxActions > 0 && u.written+keep > maxActions {
-				keep = max(0, maxActions-u.written)
-				u.truncated += len(r.Vectors) - keep
-			}
-			for i := range r.Vectors[:keep] {
-				v := &r.Vectors[i]
-				switch v.Kind() {
-				case preprocess.MM:
-					u.mm++
-				case preprocess.PC:
-					u.pc++
-				case preprocess.DD:
-					u.dd++
-				}
-				if collect != nil {
-					collect(v)
-				}
-			}
-			u.written += keep
-			res.actions += keep
-			if fw != nil && keep > 0 {
-				if err := fw.WriteRows(r.CSV[:r.RowEnds[keep-1]], keep); err != nil {
-					return err
-				}
-			}
-			progress.Add(1)
-			return nil
-		})
-	progress.Done()
-	sort.SliceStable(res.users, func(i, j int) bool { return res.users[i].user < res.users[j].user })
-	return res, err
+// extractOptions are opts as package options; progress shows on ios.
+func (opts *FeaturesOptions) extractOptions(fw *preprocess.FeatureWriter) (preprocess.ExtractOptions, func()) {
+	progress, stop := cli.ProgressFunc(opts.IO, "sessions", "sessions")
+	return preprocess.ExtractOptions{Compat: opts.Compat, MaxActions: opts.MaxActions, Strict: opts.Strict,
+		Workers: opts.Workers, Writer: fw, Log: opts.IO.ErrOut, Progress: progress}, stop
 }
 
 func featuresRun(ctx context.Context, opts *FeaturesOptions) error {
@@ -231,8 +124,9 @@ func featuresRun(ctx context.Context, opts *FeaturesOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := extractAll(ctx, opts.Data, opts.Compat, opts.MaxActions, opts.Strict, opts.Workers,
-		opts.IO.ErrOut, opts.IO, fw, nil)
+	eo, stop := opts.extractOptions(fw)
+	res, err := preprocess.ExtractAll(ctx, opts.Data, eo)
+	stop()
 	if ferr := fw.Flush(); err == nil {
 		err = ferr
 	}
@@ -245,26 +139,15 @@ func featuresRun(ctx context.Context, opts *FeaturesOptions) error {
 		return err
 	}
 	t := &cli.Table{Columns: []string{"user", "sessions", "failed", "events", "malformed", "duplicates", "MM", "PC", "DD", "actions", "not_kept"}}
-	var tot userSummary
-	for _, u := range res.users {
-		t.Add(u.user, u.sessions, u.failed, u.events, u.malformed, u.duplicates, u.mm, u.pc, u.dd, u.written, u.truncated)
-		tot.sessions += u.sessions
-		tot.failed += u.failed
-		tot.events += u.events
-		tot.malformed += u.malformed
-		tot.duplicates += u.duplicates
-		tot.mm += u.mm
-		tot.pc += u.pc
-		tot.dd += u.dd
-		tot.written += u.written
-		tot.truncated += u.truncated
+	tot := res.Total()
+	for _, u := range append(res.Users, tot) {
+		t.Add(u.User, u.Sessions, u.Failed, u.Events, u.Malformed, u.Duplicates, u.MM, u.PC, u.DD, u.Actions, u.NotKept)
 	}
-	t.Add("total", tot.sessions, tot.failed, tot.events, tot.malformed, tot.duplicates, tot.mm, tot.pc, tot.dd, tot.written, tot.truncated)
 	if err := cli.Render(summaryOut, opts.Output, t); err != nil {
 		return err
 	}
 	if opts.Out != "-" {
-		fmt.Fprintf(opts.IO.ErrOut, "wrote %d actions to %s\n", tot.written, opts.Out)
+		fmt.Fprintf(opts.IO.ErrOut, "wrote %d actions to %s\n", tot.Actions, opts.Out)
 	}
 	return nil
 }
@@ -337,9 +220,11 @@ func compareRun(ctx context.Context, opts *CompareOptions) error {
 	var ours []preprocess.FeatureVector
 	// A few more actions than published so the in-order alignment can
 	// reach the end of each user's rows.
-	_, err = extractAll(ctx, opts.Data, opts.Compat, opts.MaxActions+preprocess.AlignWindow, false, opts.Workers,
-		io.Discard, opts.IO, nil,
-		func(v *preprocess.FeatureVector) { ours = append(ours, *v) })
+	progress, stop := cli.ProgressFunc(opts.IO, "sessions", "sessions")
+	_, err = preprocess.ExtractAll(ctx, opts.Data, preprocess.ExtractOptions{Compat: opts.Compat,
+		MaxActions: opts.MaxActions + preprocess.AlignWindow, Workers: opts.Workers, Progress: progress,
+		Collect: func(v *preprocess.FeatureVector) { ours = append(ours, *v) }})
+	stop()
 	if err != nil {
 		return err
 	}

@@ -115,21 +115,21 @@ func TestPreprocessFeaturesRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		vs, err := preprocess.ReadFeatureCSV(strings.NewReader(csv), "f.csv")
+		tab, err := preprocess.ReadTable(strings.NewReader(csv), "f.csv")
 		if err != nil {
 			t.Fatal(err)
 		}
 		// user1: click (PC), drag (MM, DD); user2: pause (MM, MM), straight
 		// plus one good row after the malformed one (MM of 7 points).
 		var got []string
-		for _, v := range vs {
-			got = append(got, v.User+"/"+v.Session+"/"+v.Kind().String())
+		for i, x := range tab.X {
+			got = append(got, tab.Users[i]+"/"+tab.Sessions[i]+"/"+preprocess.ActionKind(x[0]).String())
 		}
 		want := "user1/session_1/PC user1/session_2/MM user1/session_2/DD user2/session_3/MM user2/session_3/MM user2/session_4/MM"
 		if strings.Join(got, " ") != want {
 			t.Errorf("rows %v,\nwant %s", got, want)
 		}
-		if n := vs[len(vs)-1].Values[5]; n != 7 {
+		if n := tab.X[len(tab.X)-1][5]; n != 7 {
 			t.Errorf("last action has %v points, want 7 (the malformed row skipped)", n)
 		}
 		var sum []map[string]any
@@ -163,12 +163,13 @@ func TestPreprocessFeaturesRun(t *testing.T) {
 		}
 		// Reference mode skips trailing chunks: user2's logs of moves alone
 		// give nothing; user1's click and drag remain.
-		vs, err := preprocess.ReadFeatureCSV(strings.NewReader(csv), "f.csv")
+		tab, err := preprocess.ReadTable(strings.NewReader(csv), "f.csv")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(vs) != 3 || vs[0].Kind() != preprocess.PC || vs[1].Kind() != preprocess.MM || vs[2].Kind() != preprocess.DD {
-			t.Errorf("%d vectors %+v, want user1's PC, MM, DD", len(vs), vs)
+		if len(tab.X) != 3 || tab.X[0][0] != float64(preprocess.PC) || tab.X[1][0] != float64(preprocess.MM) || tab.X[2][0] != float64(preprocess.DD) ||
+			tab.Users[2] != "user1" || tab.Actions[2] != 1 {
+			t.Errorf("%d vectors %+v, want user1's PC, MM, DD", len(tab.X), tab)
 		}
 	})
 	t.Run("strict", func(t *testing.T) {

@@ -74,14 +74,9 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 	if reports.IsEmpty(run) {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %s has no results, sweeps or thresholds; the report holds only the manifest\n", path)
 	}
-	var bar *cli.Progress
-	files, err := reports.Write(ctx, opts.Out, run, reports.Options{Progress: func(done, total int) {
-		if bar == nil {
-			bar = cli.NewProgress(opts.IO, int64(total), "report", "files")
-		}
-		bar.Add(1)
-	}})
-	bar.Done()
+	progress, stop := cli.ProgressFunc(opts.IO, "report", "files")
+	files, err := reports.Write(ctx, opts.Out, run, reports.Options{Progress: progress})
+	stop()
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,7 @@
 // Package cli holds what every mouseauth command shares: the I/O streams, the
-// dependency factory, flag errors, exit codes, output rendering (table, CSV,
-// JSON) and progress bars on stderr. It consumes nothing from the pipeline
-// packages; cmd/mouseauth builds on it.
+// dependency factory, flag errors, exit codes, output rendering of
+// [reports.Table] (table, CSV, JSON) and progress bars on stderr. Like the
+// commands it serves, it imports the packages; none imports it.
 package cli
 
 import (
@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"time"
 
@@ -44,9 +43,8 @@ func TestIO() (ios *IOStreams, in, out, errOut *Buffer) {
 // Factory hands out the dependencies of commands. Fields are plain values or
 // lazy constructors so tests can replace them.
 type Factory struct {
-	IO     *IOStreams
-	Logger *slog.Logger
-	Now    func() time.Time
+	IO  *IOStreams
+	Now func() time.Time
 	// Version is the build's version string, recorded in reports.
 	Version string
 	// Args is the command line, recorded in reports.
@@ -55,10 +53,8 @@ type Factory struct {
 
 // NewFactory returns the factory for a real process.
 func NewFactory(version string, args []string) *Factory {
-	ios := System()
 	return &Factory{
-		IO:      ios,
-		Logger:  slog.New(slog.NewTextHandler(ios.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		IO:      System(),
 		Now:     time.Now,
 		Version: version,
 		Args:    args,

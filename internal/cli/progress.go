@@ -75,20 +75,6 @@ func (p *Progress) line(now time.Time) {
 	fmt.Fprintf(p.w, "%s: %d %s (%.1f s)\n", p.desc, p.done, p.unit, now.Sub(p.start).Seconds())
 }
 
-// Describe changes the text in front of the bar.
-func (p *Progress) Describe(s string) {
-	if p == nil {
-		return
-	}
-	if p.bar != nil {
-		p.bar.Describe(s)
-		return
-	}
-	p.mu.Lock()
-	p.desc = s
-	p.mu.Unlock()
-}
-
 // Done completes the display.
 func (p *Progress) Done() {
 	if p == nil {
@@ -104,4 +90,30 @@ func (p *Progress) Done() {
 		p.line(time.Now())
 		p.w = nil
 	}
+}
+
+// ProgressFunc adapts a Progress to the packages' Progress(done, total)
+// callbacks: the display starts at the first call, with its total. Call
+// stop when the work ends (also on error). Safe for concurrent use.
+func ProgressFunc(ios *IOStreams, description, unit string) (progress func(done, total int), stop func()) {
+	var mu sync.Mutex
+	var p *Progress
+	shown := 0
+	progress = func(done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p == nil {
+			p = NewProgress(ios, int64(total), description, unit)
+		}
+		if done > shown {
+			p.Add(done - shown)
+			shown = done
+		}
+	}
+	stop = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		p.Done()
+	}
+	return progress, stop
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"hash/fnv"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -20,9 +18,10 @@ type TrainOptions struct {
 	Seed       int64
 }
 
-// TrainModel fits user's model on own rows against others' and returns the
-// model file bytes. The seed of the fit is derived from (Seed, user,
-// version) so a retraining is reproducible.
+// TrainModel fits user's model on own rows against others' with
+// [classify.TrainUser] and returns the model file bytes. The random stream
+// is [classify.VersionRand] of (Seed, user, version), so a retraining is
+// reproducible.
 func TrainModel(ctx context.Context, user string, version int, own, others [][]float64, o TrainOptions, now time.Time) ([]byte, error) {
 	if o.Classifier == "" {
 		o.Classifier = "rf"
@@ -31,11 +30,7 @@ func TrainModel(ctx context.Context, user string, version int, own, others [][]f
 	if err != nil {
 		return nil, err
 	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%d/%s/%d", o.Seed, user, version)
-	rng := rand.New(rand.NewPCG(h.Sum64(), 0x11fe))
-	X, y := classify.Balanced(own, others, rng)
-	m, err := c.Fit(ctx, X, y, rng)
+	tr, err := classify.TrainUser(ctx, c, own, others, classify.VersionRand(o.Seed, user, version), classify.TrainOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("train %s v%d: %w", user, version, err)
 	}
@@ -45,8 +40,8 @@ func TrainModel(ctx context.Context, user string, version int, own, others [][]f
 	}
 	params["version"] = strconv.Itoa(version)
 	var buf bytes.Buffer
-	err = classify.Save(&buf, &classify.SavedModel{Model: m, Header: classify.Header{
+	err = classify.Save(&buf, &classify.SavedModel{Model: tr.Model, Header: classify.Header{
 		Classifier: c.Name(), Params: params, FeatureNames: preprocess.FeatureNames[:], User: user,
-		Genuine: len(own), Impostor: len(X) - len(own), Seed: o.Seed, Created: now.UTC()}})
+		Genuine: tr.Genuine, Impostor: tr.Impostor, Seed: o.Seed, Created: now.UTC()}})
 	return buf.Bytes(), err
 }

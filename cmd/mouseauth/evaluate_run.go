@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mouseauth/mouseauth/evaluate"
+	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/reports"
+)
+
+// experiment returns the evaluation the options describe.
+func (o *EvaluateOptions) experiment() *evaluate.Experiment {
+	e := &evaluate.Experiment{Mode: evaluate.Mode(o.Mode), Settings: evaluate.Settings{
+		Protocol: evaluate.Protocol(o.Protocol), Windows: o.Windows, TrainFraction: o.TrainFraction,
+		NegativeRatio: o.NegRatio, Aggregate: evaluate.Aggregate(o.Aggregate), Seed: o.Seed, Workers: o.Workers, Now: o.Now},
+		Preset: evaluate.Preset(o.Preset), Classifier: o.Classifier, Trees: o.Trees, TreeRange: o.TreeRange,
+		Classifiers: o.Classifiers, Thresholds: o.Thresholds, NewClassifier: o.NewClassifier}
+	for _, p := range o.Presets {
+		e.Presets = append(e.Presets, evaluate.Preset(p))
+	}
+	return e
+}
+
+func evaluateRun(ctx context.Context, o *EvaluateOptions) error {
+	started := o.Now()
+	d, err := o.Load(o.Features)
+	if err != nil {
+		return err
+	}
+	if err := d.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", o.Features, err)
+	}
+	for _, note := range evaluate.DefectNotes(o.Features, d) {
+		fmt.Fprintf(o.IO.ErrOut, "note: %s\n", note)
+	}
+	e := o.experiment()
+	what := o.Mode
+	if o.Mode == modeRun || o.Mode == modeThreshold {
+		what = o.Protocol + " " + o.Classifier
+	}
+	var stop func()
+	e.Progress, stop = cli.ProgressFunc(o.IO, what, "users")
+	run, err := e.Run(ctx, d)
+	stop()
+	if err != nil {
+		return err
+	}
+	if err := cli.Render(o.IO.Out, o.Output, reports.CommandTable(e.Mode, run)); err != nil {
+		return err
+	}
+	for _, r := range run.Results {
+		for _, s := range r.Skipped {
+			fmt.Fprintf(o.IO.ErrOut, "skipped user %s (window %d): %s\n", s.User, s.Window, s.Reason)
+		}
+	}
+	if o.Out == "" {
+		return nil
+	}
+	if run.Manifest, err = evaluate.NewManifest(o.Args, o.Version, o.Seed, started, o.Features); err != nil {
+		return err
+	}
+	path, err := reports.WriteRun(o.Out, run)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", path)
+	return nil
+}

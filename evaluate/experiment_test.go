@@ -1,0 +1,209 @@
+package evaluate
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/preprocess"
+)
+
+// fakeNew builds the centroid classifier under any name, and records the
+// parameters it was asked for.
+func fakeNew(asked *[]map[string]any) func(string, map[string]any) (classify.Classifier, error) {
+	return func(name string, params map[string]any) (classify.Classifier, error) {
+		if name == "bogus" {
+			return nil, errors.New("unknown classifier")
+		}
+		*asked = append(*asked, params)
+		return centroid{}, nil
+	}
+}
+
+func TestPresetOptions(t *testing.T) {
+	s := Settings{Protocol: Strict, Windows: []int{1, 5}, TrainFraction: 0.5, Seed: 4}
+	ref := PresetOptions(PresetReference, centroid{}, map[string]any{"trees": 7}, s)
+	if ref.Aggregate != AggMean || ref.NegativeRatio != 1 || ref.DropDuplicateColumns || ref.ReplacePlaceholders ||
+		ref.Protocol != Strict || ref.Seed != 4 || ref.Params["trees"] != 7 || ref.Params["preset"] != "reference" {
+		t.Errorf("reference: %+v", ref)
+	}
+	imp := PresetOptions(PresetImproved, centroid{}, nil, s)
+	if imp.Aggregate != AggLogOdds || !imp.DropDuplicateColumns || !imp.ReplacePlaceholders || imp.Params["preset"] != "improved" {
+		t.Errorf("improved: %+v", imp)
+	}
+	s.Aggregate, s.NegativeRatio = AggMedian, 2
+	over := PresetOptions(PresetImproved, centroid{}, nil, s)
+	if over.Aggregate != AggMedian || over.NegativeRatio != 2 || over.Params["negative_ratio"] != 2.0 {
+		t.Errorf("settings do not override the preset: %+v", over)
+	}
+	if p := ClassifierParams("rf", 9); !reflect.DeepEqual(p, map[string]any{"trees": 9}) {
+		t.Errorf("rf params %v", p)
+	}
+	if p := ClassifierParams("logreg", 9); len(p) != 0 {
+		t.Errorf("logreg params %v", p)
+	}
+	if _, err := ParsePreset("fast"); err == nil || !strings.Contains(err.Error(), "unknown preset") {
+		t.Errorf("ParsePreset(fast): %v", err)
+	}
+}
+
+func TestExperimentModes(t *testing.T) {
+	d := synth(4, 40, 3, 0.6, 2)
+	base := Settings{Windows: []int{1, 3}, Seed: 5}
+	for _, tt := range []struct {
+		e       Experiment
+		results int
+		check   func(t *testing.T, r *Run, asked []map[string]any)
+	}{
+		{Experiment{Mode: ModeRun, Preset: PresetReference, Classifier: "rf", Trees: 10}, 1, func(t *testing.T, r *Run, asked []map[string]any) {
+			if len(r.Results[0].Summary) != 2 || r.Results[0].Params["trees"] != 10 || len(asked) != 1 {
+				t.Errorf("result %+v, asked %v", r.Results[0], asked)
+			}
+		}},
+		{Experiment{Mode: ModeThreshold, Preset: PresetImproved, Classifier: "kmeans", Thresholds: []float64{0, 0.5, 1}}, 1, func(t *testing.T, r *Run, asked []map[string]any) {
+			if len(r.Thresholds) != 2*3 || r.Thresholds[0].Window != 1 || r.Thresholds[5].Window != 3 || r.Thresholds[2].FalseAlarmRate != 1 ||
+				len(asked[0]) != 0 {
+				t.Errorf("thresholds %+v, asked %v", r.Thresholds, asked)
+			}
+		}},
+		{Experiment{Mode: ModeSweep, Preset: PresetReference, TreeRange: []int{5, 10}}, 0, func(t *testing.T, r *Run, asked []map[string]any) {
+			if len(r.Sweeps) != 2*2 || r.Sweeps[0].Param != "trees" || r.Sweeps[3].Trees != 10 || r.Sweeps[3].Window != 3 {
+				t.Errorf("sweeps %+v", r.Sweeps)
+			}
+		}},
+		{Experiment{Mode: ModeCompare, Classifiers: []string{"rf", "logreg"}, Presets: []Preset{PresetReference, PresetImproved}, Trees: 3}, 4, func(t *testing.T, r *Run, asked []map[string]any) {
+			if r.Results[1].Params["preset"] != "improved" || r.Results[1].Aggregate != "logodds" || r.Results[2].Params["trees"] != nil {
+				t.Errorf("results %+v", r.Results)
+			}
+		}},
+	} {
+		t.Run(string(tt.e.Mode), func(t *testing.T) {
+			var asked []map[string]any
+			var calls [][2]int
+			e := tt.e
+			e.Settings = base
+			e.NewClassifier = fakeNew(&asked)
+			e.Progress = func(done, total int) { calls = append(calls, [2]int{done, total}) }
+			r, err := e.Run(context.Background(), d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Results) != tt.results {
+				t.Fatalf("%d results, want %d", len(r.Results), tt.results)
+			}
+			tt.check(t, r, asked)
+			configs := max(1, tt.results, len(e.TreeRange))
+			if n := len(calls); n != 4*configs+1 || calls[0] != [2]int{0, 4 * configs} || calls[n-1] != [2]int{4 * configs, 4 * configs} {
+				t.Errorf("progress calls %v, want 0..%d", calls, 4*configs)
+			}
+		})
+	}
+	e := Experiment{Mode: ModeRun, Classifier: "bogus", Settings: base, NewClassifier: fakeNew(new([]map[string]any))}
+	if _, err := e.Run(context.Background(), d); err == nil || !strings.Contains(err.Error(), "classifier") {
+		t.Errorf("bogus classifier: %v", err)
+	}
+}
+
+// TestEvaluateScores: the scores returned summarise to the same result.
+func TestEvaluateScores(t *testing.T) {
+	d := synth(3, 30, 2, 0.5, 3)
+	o := Options{Classifier: centroid{jitter: true}, Windows: []int{1, 4}, Seed: 2}
+	res, scores, err := EvaluateScores(context.Background(), d, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Evaluate(context.Background(), d, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Summarize(scores, o.Windows, AggMean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res, plain) || !reflect.DeepEqual(res.Summary, again.Summary) || len(scores) != 3 {
+		t.Errorf("EvaluateScores %+v\nEvaluate %+v", res.Summary, plain.Summary)
+	}
+}
+
+func TestDefectNotes(t *testing.T) {
+	d := &preprocess.Table{Users: []string{"a", "a", "b"}, Names: []string{"x", "mina", "maxa"},
+		X: [][]float64{{1, 2, 2}, {1, 2, 2}, {Placeholder, 3, 3}}}
+	notes := DefectNotes("f.csv", d)
+	if len(notes) != 3 || !strings.Contains(notes[0], "f.csv: 1 values are the placeholder") ||
+		!strings.Contains(notes[1], "column(s) maxa repeat") || !strings.Contains(notes[2], "1 rows repeat") {
+		t.Errorf("notes %q", notes)
+	}
+	if notes := DefectNotes("g.csv", synth(2, 5, 2, 1, 1)); len(notes) != 0 {
+		t.Errorf("clean table: %q", notes)
+	}
+}
+
+func TestScoreSessions(t *testing.T) {
+	d := &preprocess.Table{Users: []string{"a", "a", "b", "a", "c"}, Sessions: []string{"s1", "s1", "s2", "s3", "s4"},
+		X: [][]float64{{1}, {3}, {5}, {7}, {9}}}
+	first := func(x []float64) float64 { return x[0] / 10 }
+	model := &classify.SavedModel{Model: scoreFunc(first), Header: classify.Header{User: "a", FeatureNames: []string{"f"}}}
+	got, missing, err := ScoreSessions(context.Background(), d, Models{ByUser: map[string]*classify.SavedModel{"a": model, "b": model}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SessionScore{{"a", "s1", 2, 0.2}, {"b", "s2", 1, 0.5}, {"a", "s3", 1, 0.7}}
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(missing, map[string]int{"c": 1}) {
+		t.Errorf("scores %v, missing %v", got, missing)
+	}
+	if got, _, _ := ScoreSessions(context.Background(), d, Models{Single: model}); len(got) != 4 {
+		t.Errorf("single model: %v", got)
+	}
+	model.Header.FeatureNames = []string{"f", "g"}
+	if _, _, err := ScoreSessions(context.Background(), d, Models{Single: model}); err == nil || !strings.Contains(err.Error(), "expects 2") {
+		t.Errorf("feature count mismatch: %v", err)
+	}
+	if _, _, err := ScoreSessions(context.Background(), d, Models{ByUser: map[string]*classify.SavedModel{}}); err == nil {
+		t.Error("nothing scored: no error")
+	}
+}
+
+type scoreFunc func([]float64) float64
+
+func (f scoreFunc) Score(x []float64) float64 { return f(x) }
+
+func TestLoadModels(t *testing.T) {
+	dir := t.TempDir()
+	d := synth(2, 20, 2, 0.5, 1)
+	for _, u := range []string{"u0", "u1"} {
+		own, others := classify.Split(d.Users, d.X, u)
+		tr, err := classify.TrainUser(context.Background(), classify.Forest{Trees: 3}, own, others, classify.VersionRand(1, u, 1), classify.TrainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Create(filepath.Join(dir, u+".model"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := classify.Save(f, &classify.SavedModel{Model: tr.Model, Header: classify.Header{Classifier: "rf", User: u}}); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	ms, err := LoadModels(dir)
+	if err != nil || ms.Single != nil || len(ms.ByUser) != 2 || ms.For("u1").Header.User != "u1" || ms.For("u2") != nil {
+		t.Fatalf("folder: %+v, %v", ms, err)
+	}
+	one, err := LoadModels(filepath.Join(dir, "u0.model"))
+	if err != nil || one.For("anyone").Header.User != "u0" {
+		t.Fatalf("file: %+v, %v", one, err)
+	}
+	if _, err := LoadModels(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no .model files") {
+		t.Errorf("empty folder: %v", err)
+	}
+	bad := filepath.Join(dir, "bad.model")
+	os.WriteFile(bad, []byte("not a model"), 0o644)
+	if _, err := LoadModels(dir); err == nil || !strings.Contains(err.Error(), "bad.model") {
+		t.Errorf("bad file: %v", err)
+	}
+}
