@@ -26,7 +26,7 @@ type detCurve struct {
 func detLow(cs []detCurve) float64 {
 	lo := 1.0
 	for _, c := range cs {
-		lo = math.Min(lo, c.st.minRate)
+		lo = math.Min(lo, math.Min(c.st.minFPR, c.st.minFNR))
 	}
 	if lo >= 1 {
 		lo = 0.01

@@ -141,7 +141,10 @@ func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 		page.Title += ": " + strings.Join(names.Short, "; ")
 		pub, same := publishedFor(m)
 		page.Summary = summaryPivot(run.Results, names, slugs, pub, same)
-		page.SummaryNote = "Mean AUC ± standard deviation over users, and mean EER, per window of consecutive actions; the best AUC per window is in bold."
+		page.SummaryNote = "Mean AUC ± standard deviation over users, and mean EER, per window of consecutive actions."
+		if len(run.Results) > 1 {
+			page.SummaryNote += " The best AUC per window is in bold."
+		}
 		if len(run.Results) == 1 {
 			page.Common = showSettings(settingsOf(run.Results[0]))
 		} else {
@@ -488,7 +491,7 @@ func sweepBest(sw []evaluate.SweepPoint) string {
 		at = append(at, fmt.Sprintf("%d trees", p.Trees))
 	}
 	if p.Window > 0 {
-		at = append(at, "window "+actions(p.Window))
+		at = append(at, "a window of "+actions(p.Window))
 	}
 	if len(at) == 0 {
 		at = append(at, p.Param+" "+formatNumber(p.Value))
@@ -569,7 +572,8 @@ var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 <title>{{.Title}}</title>
 <style>
 *, *::before, *::after { box-sizing: border-box; }
-body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; margin: 1.5em auto; max-width: 1240px; padding: 0 1.2em; color: #222; line-height: 1.45; overflow-wrap: anywhere; }
+body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; margin: 1.5em auto; max-width: 1240px; padding: 0 1.2em; color: #222; line-height: 1.45; }
+h1, h2, h3, p, dd, summary, figcaption, nav a { overflow-wrap: anywhere; }
 h1 { font-size: 1.6em; margin: 0 0 .2em; }
 h2 { border-bottom: 2px solid #ddd; padding-bottom: .2em; margin-top: 1.8em; }
 h3 { margin-top: 1.3em; }
@@ -578,13 +582,14 @@ p.lede span + span::before { content: " · "; color: #aaa; }
 p.settings { background: #f5f7fa; border-left: 3px solid #9ab; padding: .35em .7em; }
 nav ul { display: flex; flex-wrap: wrap; gap: .3em 1.2em; padding: 0; list-style: none; margin: .6em 0; }
 table { border-collapse: collapse; margin: .6em 0; font-size: .9em; }
-th, td { border: 1px solid #d4d4d4; padding: .25em .6em; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #d4d4d4; padding: .25em .6em; text-align: left; vertical-align: top; overflow-wrap: normal; }
+tbody th { min-width: 8em; }
 thead th { background: #f0f3f7; }
 tbody th { font-weight: normal; background: #fafbfc; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.best { font-weight: bold; }
 td.na { color: #aaa; text-align: center; }
-td.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .85em; }
+td.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .85em; word-break: break-all; min-width: 12em; }
 tr.published th, tr.published td { background: #fff8e6; font-style: italic; }
 tr.below-chance th, tr.below-chance td { background: #fdecea; }
 .note { color: #777; font-size: .85em; display: block; }
@@ -596,6 +601,7 @@ dl.manifest dd { margin: 0; min-width: 0; }
 .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); gap: 1em 1.5em; margin: .8em 0; }
 figure { margin: 0; min-width: 0; }
 figure.single { max-width: 820px; }
+.figures.wide { grid-template-columns: minmax(0, 860px); }
 svg.plot { display: block; width: 100%; height: auto; aspect-ratio: 3 / 2; border: 1px solid #eee; }
 svg.plot text { font-family: "Liberation Sans", Arimo, Arial, Helvetica, sans-serif !important; }
 figcaption { font-size: .85em; color: #555; margin-top: .3em; }
@@ -660,7 +666,7 @@ summary { cursor: pointer; font-weight: 600; }
 <section id="sweeps">
 <h2>Parameter sweep</h2>
 {{if .SweepBest}}<p>{{.SweepBest}}</p>{{end}}
-<div class="figures">{{range .SweepFigs}}{{template "figure" .}}{{end}}</div>
+<div class="figures wide">{{range .SweepFigs}}{{template "figure" .}}{{end}}</div>
 <details><summary>Every point of the sweep ({{len .Sweeps.Rows}})</summary>
 {{template "table" .Sweeps}}
 </details>

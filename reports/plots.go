@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -181,9 +182,10 @@ func margins(c draw.Canvas) draw.Canvas {
 type curveStats struct {
 	fpr, mean, sd []float64 // sd nil: no per-user curves
 	users         int
-	// minRate is the smallest non-zero FPR or FNR a per-user curve reaches
-	// (one over the test windows): below it the mean curve is interpolation.
-	minRate float64
+	// minFPR and minFNR are the smallest non-zero FPR and FNR a per-user
+	// curve reaches (one over the impostor or genuine test windows): below
+	// them the mean curve is interpolation.
+	minFPR, minFNR float64
 }
 
 // rocGrid is the common FPR grid: 0, 40 log-spaced points per decade from
@@ -211,7 +213,7 @@ var rocGrid = func() []float64 {
 // per-user curves it falls back to the summary's mean ROC, without a band.
 func windowStats(r evaluate.Result, s evaluate.WindowSummary) (curveStats, error) {
 	users := usersAt(r, s.Window)
-	st := curveStats{users: len(users), minRate: 1}
+	st := curveStats{users: len(users), minFPR: 1, minFNR: 1}
 	if len(users) == 0 {
 		pts, err := rocXYs(s.MeanROC)
 		if err != nil {
@@ -221,7 +223,10 @@ func windowStats(r evaluate.Result, s evaluate.WindowSummary) (curveStats, error
 			st.fpr = append(st.fpr, p.X)
 			st.mean = append(st.mean, p.Y)
 			if p.X > 0 {
-				st.minRate = math.Min(st.minRate, p.X)
+				st.minFPR = math.Min(st.minFPR, p.X)
+			}
+			if p.Y < 1 {
+				st.minFNR = math.Min(st.minFNR, 1-p.Y)
 			}
 		}
 		return st, nil
@@ -235,10 +240,10 @@ func windowStats(r evaluate.Result, s evaluate.WindowSummary) (curveStats, error
 		}
 		for i, f := range u.ROC.FPR {
 			if f > 0 && isFinite(f) {
-				st.minRate = math.Min(st.minRate, f)
+				st.minFPR = math.Min(st.minFPR, f)
 			}
 			if fnr := 1 - u.ROC.TPR[i]; fnr > 1e-12 && isFinite(fnr) {
-				st.minRate = math.Min(st.minRate, fnr)
+				st.minFNR = math.Min(st.minFNR, fnr)
 			}
 		}
 	}
@@ -275,16 +280,16 @@ func (st curveStats) eer() (float64, bool) {
 }
 
 // rocLow is the lower end of a log FPR axis for curves: the 1-2-5 value at
-// or below their finest resolution, between 10^-4 and 0.01.
+// or below their finest FPR resolution, between 10^-4 and 0.05.
 func rocLow(sts []curveStats) float64 {
 	lo := 1.0
 	for _, s := range sts {
-		lo = math.Min(lo, s.minRate)
+		lo = math.Min(lo, s.minFPR)
 	}
 	if lo >= 1 {
 		lo = 0.01
 	}
-	return math.Min(math.Max(floor125(lo), 1e-4), 0.01)
+	return math.Min(math.Max(floor125(lo), 1e-4), 0.05)
 }
 
 func rocXYs(c evaluate.ROCCurve) (plotter.XYs, error) {
@@ -383,14 +388,16 @@ func addBandCurve(p *plot.Plot, st curveStats, c color.RGBA, dash []vg.Length, b
 		return nil
 	}
 	var thumbs []plot.Thumbnailer
-	if st.sd != nil && bandAlpha > 0 {
-		var ring plotter.XYs
+	if st.sd != nil && bandAlpha > 0 && len(mean) > 1 {
+		var upper, lower plotter.XYs
 		for i := range st.fpr {
-			ring = append(ring, plotter.XY{X: st.fpr[i], Y: math.Min(1, st.mean[i]+st.sd[i])})
+			if isFinite(st.fpr[i]) && isFinite(st.mean[i]) && isFinite(st.sd[i]) {
+				upper = append(upper, plotter.XY{X: st.fpr[i], Y: math.Min(1, st.mean[i]+st.sd[i])})
+				lower = append(lower, plotter.XY{X: st.fpr[i], Y: math.Max(0, st.mean[i]-st.sd[i])})
+			}
 		}
-		for i := len(st.fpr) - 1; i >= 0; i-- {
-			ring = append(ring, plotter.XY{X: st.fpr[i], Y: math.Max(0, st.mean[i]-st.sd[i])})
-		}
+		slices.Reverse(lower)
+		ring := append(upper, lower...)
 		band, err := plotter.NewPolygon(ring)
 		if err != nil {
 			return err
@@ -651,8 +658,9 @@ type Series struct {
 }
 
 // LinePlot draws series as lines with points (bench figures: latency
-// against users, throughput against offered rate), legend beside the axes.
-// With logX the x axis is logarithmic.
+// against users, throughput against offered rate), legend beside the axes,
+// the y axis from zero when every value is positive. With logX the x axis
+// is logarithmic.
 func LinePlot(title, x, y string, logX bool, series ...Series) (*plot.Plot, error) {
 	p := newPlot(title, x, y)
 	if logX {
@@ -679,6 +687,9 @@ func LinePlot(title, x, y string, logX bool, series ...Series) (*plot.Plot, erro
 		if s.Label != "" {
 			p.Legend.Add(s.Label, l, sc)
 		}
+	}
+	if p.Y.Min > 0 {
+		p.Y.Min = 0 // latency, throughput, memory: from zero, so ratios read true
 	}
 	return single(p), nil
 }

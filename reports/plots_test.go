@@ -369,3 +369,44 @@ func TestHeatMapAnnotatesEveryPoint(t *testing.T) {
 		}
 	}
 }
+
+// TestOddRunsDraw feeds runs a hand-edited or partial run.json may hold:
+// none may panic, and every figure must render.
+func TestOddRunsDraw(t *testing.T) {
+	nan := math.NaN()
+	one := reportstest.Run().Results[0]
+	tests := map[string]*evaluate.Run{
+		"summary without users": {Results: []evaluate.Result{{Classifier: "rf", Summary: []evaluate.WindowSummary{
+			{Window: 3, MeanAUC: 0.9, MeanROC: evaluate.MeanROC([]evaluate.ROCCurve{curve(0.2, 10)})}}}}},
+		"users without summary": {Results: []evaluate.Result{{Classifier: "rf", Users: one.Users}}},
+		"empty and NaN curves": {Results: []evaluate.Result{{Classifier: "rf", Windows: []int{1},
+			Users: []evaluate.UserResult{{User: "a", Window: 1, AUC: nan}, {User: "b", Window: 1, AUC: 0.5,
+				ROC: evaluate.ROCCurve{FPR: []float64{0, nan, 1}, TPR: []float64{0, 0.5, nan}}}},
+			Summary: []evaluate.WindowSummary{{Window: 1, MeanAUC: nan, SDAUC: nan, MeanEER: nan}}}}},
+		"perfect users": {Results: []evaluate.Result{{Classifier: "rf", Windows: []int{1},
+			Users:   []evaluate.UserResult{{User: "a", Window: 1, AUC: 1, ROC: evaluate.ROCCurve{FPR: []float64{0, 0, 1}, TPR: []float64{0, 1, 1}}}},
+			Summary: []evaluate.WindowSummary{{Window: 1, MeanAUC: 1}}}}},
+		"one tree count, many windows": {Sweeps: []evaluate.SweepPoint{{Param: "window", Value: 1, Trees: 100, Window: 1, MeanAUC: 0.8},
+			{Param: "window", Value: 5, Trees: 100, Window: 5, MeanAUC: 0.9, Seconds: 2}}},
+		"sparse grid": {Sweeps: []evaluate.SweepPoint{{Param: "trees", Value: 10, Trees: 10, Window: 1, MeanAUC: 0.8},
+			{Param: "trees", Value: 20, Trees: 20, Window: 5, MeanAUC: nan}, {Param: "trees", Value: 20, Trees: 20, Window: 1, MeanAUC: 0.8}}},
+		"thresholds without window": {Thresholds: []evaluate.ThresholdPoint{{Threshold: 0.5, FalseAlarmRate: nan}}},
+	}
+	for name, run := range tests {
+		t.Run(name, func(t *testing.T) {
+			figs, err := Figures(run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range figs {
+				if _, err := RenderSVG(f.Plot); err != nil {
+					t.Errorf("%s: %v", f.Name, err)
+				}
+				if _, err := RenderPNG(f.Plot); err != nil {
+					t.Errorf("%s: %v", f.Name, err)
+				}
+			}
+			renderPage(t, run)
+		})
+	}
+}

@@ -368,6 +368,7 @@ func (f *framed) Plot(c draw.Canvas, _ *plot.Plot) {
 			area = draw.Crop(c, 0, -(legendWidth(f.legend) + pad + vg.Points(6)), 0, 0)
 		}
 	}
+	labelFloor := area.Min.Y // the x label sits here, above a legend below
 	rows := len(f.panels)
 	cols := 0
 	for _, r := range f.panels {
@@ -387,7 +388,7 @@ func (f *framed) Plot(c draw.Canvas, _ *plot.Plot) {
 		area = draw.Crop(area, xl.Height(f.yLabel)+vg.Points(2), 0, 0, 0)
 	}
 	tiles := plot.Align(grid, draw.Tiles{Rows: rows, Cols: cols, PadX: f.gap, PadY: f.gap}, area)
-	var top vg.Length = area.Max.Y
+	top, left := area.Max.Y, area.Min.X
 	for i := range grid {
 		for j, p := range grid[i] {
 			if p == nil {
@@ -396,9 +397,9 @@ func (f *framed) Plot(c draw.Canvas, _ *plot.Plot) {
 			p.Draw(tiles[i][j])
 			if i == 0 && j == 0 {
 				dc := p.DataCanvas(tiles[i][j])
-				top = dc.Max.Y
+				top, left = dc.Max.Y, dc.Min.X
 				if f.xLabel != "" {
-					c.FillText(xl, vg.Point{X: dc.Center().X, Y: c.Min.Y}, f.xLabel)
+					c.FillText(xl, vg.Point{X: dc.Center().X, Y: labelFloor}, f.xLabel)
 				}
 				if f.yLabel != "" {
 					yl := xl
@@ -417,7 +418,7 @@ func (f *framed) Plot(c draw.Canvas, _ *plot.Plot) {
 	var lc draw.Canvas
 	if f.below {
 		lc = draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
-			Min: vg.Point{X: c.Min.X + pad, Y: c.Min.Y},
+			Min: vg.Point{X: left, Y: c.Min.Y},
 			Max: vg.Point{X: c.Max.X, Y: c.Min.Y + legendHeight(f.legend) + vg.Points(2)}}}
 	} else {
 		lc = draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{

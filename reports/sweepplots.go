@@ -367,8 +367,8 @@ func (h *heatCells) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	gutter := vg.Points(0.75)
 	ts := text.Style{XAlign: draw.XCenter, YAlign: draw.YCenter, Handler: p.TextHandler}
-	cellH := trY(0.5) - trY(-0.5)
-	size := math.Min(7.5, float64(cellH)*0.62)
+	cellH, cellW := trY(0.5)-trY(-0.5), trX(0.5)-trX(-0.5)
+	size := math.Min(9, math.Min(float64(cellH)*0.62, float64(cellW)/3.3)) // "0.935" fits the cell
 	styleText(&ts.Font, vg.Length(size))
 	for r, row := range h.z {
 		for col, v := range row {
@@ -402,45 +402,34 @@ func luminance(c color.Color) float64 {
 	return (0.2126*float64(r) + 0.7152*float64(g) + 0.0722*float64(b)) / 0xffff
 }
 
-// sweepQualityFigure draws, side by side, mean AUC with a ±1 sd band and
-// mean EER against one swept axis, each panel on its own zoomed axis.
+// sweepQualityFigure draws, side by side, mean AUC and mean EER against
+// one swept axis, each panel zoomed on its means: the standard deviation
+// over users (about 0.2 on DFL, one user below chance) would flatten them,
+// so the caption gives its range and the table each value.
 func sweepQualityFigure(ax sweepAxis) (Figure, error) {
-	auc := newPlot("mean AUC ± 1 sd", paramLabel(ax.name), "AUC")
-	eer := newPlot("mean EER", paramLabel(ax.name), "EER")
+	auc := newPlot("", paramLabel(ax.name), "mean AUC")
+	eer := newPlot("", paramLabel(ax.name), "mean EER")
 	for _, p := range []*plot.Plot{auc, eer} {
 		valueTicks(p, ax.xs)
 	}
 	leg := plot.NewLegend()
 	styleText(&leg.TextStyle.Font, legendSize)
+	sdLo, sdHi := math.Inf(1), math.Inf(-1)
 	for i, s := range ax.series {
 		var a, e plotter.XYs
-		var ring, lower plotter.XYs
 		for j, pt := range s.pts {
 			x := s.xs[j]
 			if isFinite(pt.MeanAUC) {
 				a = append(a, plotter.XY{X: x, Y: pt.MeanAUC})
-				sd := pt.SDAUC
-				if !isFinite(sd) {
-					sd = 0
-				}
-				ring = append(ring, plotter.XY{X: x, Y: math.Min(1, pt.MeanAUC+sd)})
-				lower = append(lower, plotter.XY{X: x, Y: math.Max(0, pt.MeanAUC-sd)})
+			}
+			if isFinite(pt.SDAUC) {
+				sdLo, sdHi = math.Min(sdLo, pt.SDAUC), math.Max(sdHi, pt.SDAUC)
 			}
 			if isFinite(pt.MeanEER) {
 				e = append(e, plotter.XY{X: x, Y: pt.MeanEER})
 			}
 		}
 		c := colour(i)
-		if len(ring) > 1 {
-			slices.Reverse(lower)
-			band, err := plotter.NewPolygon(append(ring, lower...))
-			if err != nil {
-				return Figure{}, err
-			}
-			band.Color = translucent(c, 0.15)
-			band.LineStyle.Width = 0
-			auc.Add(band)
-		}
 		var thumb plot.Thumbnailer
 		for _, d := range []struct {
 			p   *plot.Plot
@@ -462,9 +451,13 @@ func sweepQualityFigure(ax sweepAxis) (Figure, error) {
 			leg.Add(s.label, thumb)
 		}
 	}
+	caption := fmt.Sprintf("Mean AUC and mean EER over users against %s, each on its own zoomed axis", paramLabel(ax.name))
+	if sdLo <= sdHi {
+		caption += fmt.Sprintf("; the standard deviation of AUC over users is %s–%s (see the table)", fixed3(sdLo), fixed3(sdHi))
+	}
 	return Figure{
 		Name:    "sweep_" + fileSlug(ax.name) + "_auc_eer",
-		Caption: fmt.Sprintf("Mean AUC (band: ± one standard deviation over users) and mean EER against %s.", paramLabel(ax.name)),
+		Caption: caption + ".",
 		Plot:    frame("AUC and EER vs "+ax.name, &leg, []*plot.Plot{auc, eer}),
 	}, nil
 }
