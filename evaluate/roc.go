@@ -105,6 +105,11 @@ func MeanROC(curves []ROCCurve) ROCCurve {
 	return ROCCurve{FPR: grid, TPR: mean}
 }
 
+// TPRAt returns the TPR of c at false positive rate fpr, interpolated as
+// [MeanROC] does, so callers can average curves (or take their spread) on a
+// grid of their own: a log-spaced one for a log-scaled or DET plot, say.
+func TPRAt(c ROCCurve, fpr float64) float64 { return tprAt(c, fpr) }
+
 // tprAt returns the TPR of c at false positive rate x (see MeanROC).
 func tprAt(c ROCCurve, x float64) float64 {
 	j := -1 // last index with FPR <= x

@@ -69,6 +69,28 @@ func TestMeanROC(t *testing.T) {
 	}
 }
 
+func TestTPRAt(t *testing.T) {
+	a := ROCCurve{FPR: []float64{0, 0, 0.5, 1}, TPR: []float64{0, 0.4, 0.8, 1}}
+	for _, tt := range []struct{ x, want float64 }{
+		{0, 0.4},    // the highest TPR at exactly FPR 0
+		{0.25, 0.6}, // interpolated
+		{0.5, 0.8}, {0.75, 0.9}, {1, 1},
+	} {
+		if got := TPRAt(a, tt.x); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("TPRAt(%v) = %v, want %v", tt.x, got, tt.want)
+		}
+	}
+	// Averaging TPRAt on MeanROC's grid gives MeanROC, so callers may use
+	// other grids and stay consistent with it.
+	b := ROCCurve{FPR: []float64{0, 0.3, 1}, TPR: []float64{0.1, 0.2, 1}}
+	m := MeanROC([]ROCCurve{a, b})
+	for i, x := range m.FPR {
+		if got := (TPRAt(a, x) + TPRAt(b, x)) / 2; math.Abs(got-m.TPR[i]) > 1e-12 {
+			t.Fatalf("at FPR %v: mean of TPRAt %v, MeanROC %v", x, got, m.TPR[i])
+		}
+	}
+}
+
 func TestWindows(t *testing.T) {
 	s := []float64{0.2, 0.4, 0.9, 0.1}
 	if got, want := Windows(s, 2, AggMean), []float64{0.3, 0.65, 0.5}; !floats.EqualApprox(got, want, 1e-12) {

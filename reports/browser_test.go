@@ -3,7 +3,9 @@ package reports
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,26 +55,50 @@ func headless(t *testing.T, chromium, file string, extra ...string) []byte {
 }
 
 // probe is appended to a copy of report.html: once the page has loaded it
-// writes, into the DOM, every image's loaded size and every Content Security
-// Policy violation (an attempt to load anything from outside the page).
+// writes, into the DOM, every figure's rendered size, the page's layout
+// (where the sections start, whether anything is wider than the window,
+// with the collapsed sections closed and then open), every table's rows and
+// height, and every Content Security Policy violation (an attempt to load
+// anything from outside the page).
 const probe = `<script>
 var violations = [];
 document.addEventListener('securitypolicyviolation', function (e) { violations.push(e.violatedDirective + ' ' + e.blockedURI); });
 window.addEventListener('load', function () {
-  var lines = [];
-  for (var i = 0; i < document.images.length; i++) {
-    var im = document.images[i];
-    lines.push(im.parentNode.id + ' ' + im.complete + ' ' + im.naturalWidth + 'x' + im.naturalHeight);
-  }
-  var pre = document.createElement('pre'); pre.id = 'probe-images'; pre.textContent = lines.join('\n');
-  document.body.appendChild(pre);
-  var v = document.createElement('pre'); v.id = 'probe-violations'; v.textContent = violations.join('\n');
-  document.body.appendChild(v);
-  var tb = document.createElement('pre'); tb.id = 'probe-tables';
+  var results = {};
+  var svgs = [];
+  document.querySelectorAll('svg.plot').forEach(function (s) {
+    var r = s.getBoundingClientRect();
+    svgs.push(s.parentNode.id + ' ' + Math.round(r.width) + ' ' + Math.round(r.height) + ' ' + (s.closest('details') ? 'collapsed' : 'shown'));
+  });
+  results['probe-svgs'] = svgs;
+  var pos = [];
+  ['summary', 'compare', 'manifest'].forEach(function (id) {
+    var e = document.getElementById(id);
+    if (e) pos.push(id + ' ' + Math.round(e.getBoundingClientRect().top + window.scrollY));
+  });
+  var d = document.querySelector('details');
+  if (d) pos.push('details ' + Math.round(d.getBoundingClientRect().top + window.scrollY));
+  results['probe-positions'] = pos;
+  var wide = function () {
+    var out = [];
+    document.querySelectorAll('body *').forEach(function (e) {
+      var r = e.getBoundingClientRect();
+      if (r.width > 0 && r.right > window.innerWidth + 0.5 && !e.closest('.scroll')) out.push(e.tagName + (e.id ? '#' + e.id : '') + ' right ' + Math.round(r.right));
+    });
+    return out.slice(0, 5).join(', ');
+  };
+  var scroll = ['closed ' + document.documentElement.scrollWidth + ' ' + window.innerWidth + ' ' + wide()];
+  document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+  scroll.push('open ' + document.documentElement.scrollWidth + ' ' + window.innerWidth + ' ' + wide());
+  results['probe-scroll'] = scroll;
   var rows = [];
   document.querySelectorAll('table').forEach(function (t) { rows.push(t.rows.length + ' ' + t.getBoundingClientRect().height); });
-  tb.textContent = rows.join('\n');
-  document.body.appendChild(tb);
+  results['probe-tables'] = rows;
+  results['probe-violations'] = violations;
+  for (var id in results) {
+    var pre = document.createElement('pre'); pre.id = id; pre.textContent = results[id].join('\n');
+    document.body.appendChild(pre);
+  }
 });
 </script>
 `
@@ -93,62 +119,103 @@ func TestReportInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The probe page is the report plus the script; the policy is the
+	// report's own with inline scripts allowed, nothing else.
+	s := string(page)
+	if !strings.Contains(s, "style-src &#39;unsafe-inline&#39;") {
+		t.Fatal("report has no Content-Security-Policy to extend")
+	}
+	s = strings.Replace(s, "style-src &#39;unsafe-inline&#39;", "style-src &#39;unsafe-inline&#39;; script-src &#39;unsafe-inline&#39;", 1)
+	s = strings.Replace(s, "</body>", probe+"</body>", 1)
+	probePage := filepath.Join(dir, "probe.html")
+	if err := os.WriteFile(probePage, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
-	t.Run("dom", func(t *testing.T) {
-		// The probe page is the report plus the script; the policy is the
-		// report's own with inline scripts allowed, nothing else.
-		s := string(page)
-		if !strings.Contains(s, "style-src &#39;unsafe-inline&#39;") {
-			t.Fatal("report has no Content-Security-Policy to extend")
-		}
-		s = strings.Replace(s, "style-src &#39;unsafe-inline&#39;", "style-src &#39;unsafe-inline&#39;; script-src &#39;unsafe-inline&#39;", 1)
-		s = strings.Replace(s, "</body>", probe+"</body>", 1)
-		probePage := filepath.Join(dir, "probe.html")
-		if err := os.WriteFile(probePage, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		dom := string(headless(t, chromium, probePage, "--virtual-time-budget=5000", "--dump-dom"))
+	for _, width := range []int{1280, 800} {
+		t.Run(fmt.Sprintf("dom at %d px", width), func(t *testing.T) {
+			dom := string(headless(t, chromium, probePage, "--virtual-time-budget=5000",
+				fmt.Sprintf("--window-size=%d,900", width), "--dump-dom"))
 
-		imgs := preText(t, dom, "probe-images")
-		if len(imgs) != len(figs) {
-			t.Fatalf("browser sees %d images, want %d:\n%s", len(imgs), len(figs), strings.Join(imgs, "\n"))
-		}
-		wantSize := strconv.Itoa(int(FigureWidth.Points()*PNGDPI/72)) + "x" + strconv.Itoa(int(FigureHeight.Points()*PNGDPI/72))
-		for i, line := range imgs {
-			f := strings.Fields(line)
-			if len(f) != 3 || f[0] != "fig-"+figs[i].Name || f[1] != "true" || f[2] != wantSize {
-				t.Errorf("image %d: %q, want \"fig-%s true %s\"", i, line, figs[i].Name, wantSize)
+			// Every figure is on the page as SVG; those not collapsed are
+			// drawn at least 360 px wide with the figure's 3:2 shape.
+			svgs := preText(t, dom, "probe-svgs")
+			if len(svgs) != len(figs) {
+				t.Fatalf("browser sees %d figures, want %d:\n%s", len(svgs), len(figs), strings.Join(svgs, "\n"))
 			}
-		}
-		if v := preText(t, dom, "probe-violations"); len(v) > 0 {
-			t.Errorf("the page tried to load outside resources: %v", v)
-		}
-		tables := preText(t, dom, "probe-tables")
-		// inputs, summary, per result: skipped and 2 windows of users; sweeps, thresholds.
-		wantRows := []int{2, 5, 2, 4, 4, 2, 4, 4, 9, 23}
-		if len(tables) != len(wantRows) {
-			t.Fatalf("browser sees %d tables, want %d: %v", len(tables), len(wantRows), tables)
-		}
-		for i, line := range tables {
-			var rows int
-			var height float64
-			f := strings.Fields(line)
-			rows, _ = strconv.Atoi(f[0])
-			height, _ = strconv.ParseFloat(f[1], 64)
-			if rows != wantRows[i] || height < float64(rows)*10 {
-				t.Errorf("table %d: %d rows %.0f px high, want %d rows shown", i, rows, height, wantRows[i])
+			seen := map[string]bool{}
+			for _, line := range svgs {
+				f := strings.Fields(line)
+				if len(f) != 4 {
+					t.Fatalf("probe line %q", line)
+				}
+				seen[strings.TrimPrefix(f[0], "fig-")] = true
+				w, _ := strconv.Atoi(f[1])
+				h, _ := strconv.Atoi(f[2])
+				if f[3] == "shown" && (w < 360 || math.Abs(float64(h)-float64(w)*2/3) > 3) {
+					t.Errorf("figure %s drawn %d×%d px, want at least 360 px wide at 3:2", f[0], w, h)
+				}
 			}
-		}
-		for _, want := range []string{"user12", "0.7956 ± 0.0142", run.Manifest.Inputs[0].SHA256, "impostor actions to alarm"} {
-			if !strings.Contains(dom, want) {
-				t.Errorf("DOM lacks %q", want)
+			for _, f := range figs {
+				if !seen[f.Name] {
+					t.Errorf("figure %s not on the page", f.Name)
+				}
 			}
-		}
-	})
+			if v := preText(t, dom, "probe-violations"); len(v) > 0 {
+				t.Errorf("the page tried to load outside resources: %v", v)
+			}
+
+			// Nothing is wider than the window, collapsed sections closed
+			// or open (wide tables scroll inside their own box).
+			for _, line := range preText(t, dom, "probe-scroll") {
+				f := strings.Fields(line)
+				sw, _ := strconv.Atoi(f[1])
+				iw, _ := strconv.Atoi(f[2])
+				if iw != width || sw > iw {
+					t.Errorf("%s: page %d px wide in a %d px window (want %d): %s", f[0], sw, iw, width, strings.Join(f[3:], " "))
+				}
+			}
+
+			// Summary first, then the comparison, then the collapsed details.
+			pos := map[string]int{}
+			for _, line := range preText(t, dom, "probe-positions") {
+				f := strings.Fields(line)
+				pos[f[0]], _ = strconv.Atoi(f[1])
+			}
+			if !(pos["summary"] < pos["compare"] && pos["compare"] < pos["details"] && pos["details"] < pos["manifest"]) {
+				t.Errorf("sections at %v: want summary, comparison, details, manifest in that order", pos)
+			}
+			if width == 1280 && pos["compare"] > 1200 {
+				t.Errorf("the comparison starts %d px down, want it within the first screens", pos["compare"])
+			}
+
+			// Tables, measured with the collapsed sections open: summary
+			// (two header rows), per result skipped users and users per
+			// window, sweeps, thresholds, inputs.
+			tables := preText(t, dom, "probe-tables")
+			wantRows := []int{4, 2, 4, 4, 2, 4, 4, 9, 23, 2}
+			if len(tables) != len(wantRows) {
+				t.Fatalf("browser sees %d tables, want %d: %v", len(tables), len(wantRows), tables)
+			}
+			for i, line := range tables {
+				f := strings.Fields(line)
+				rows, _ := strconv.Atoi(f[0])
+				height, _ := strconv.ParseFloat(f[1], 64)
+				if rows != wantRows[i] || height < float64(rows)*10 {
+					t.Errorf("table %d: %d rows %.0f px high, want %d rows shown", i, rows, height, wantRows[i])
+				}
+			}
+			for _, want := range []string{"user12", "0.796 ± 0.014", run.Manifest.Inputs[0].SHA256, "impostor actions to alarm"} {
+				if !strings.Contains(dom, want) {
+					t.Errorf("DOM lacks %q", want)
+				}
+			}
+		})
+	}
 
 	t.Run("screenshot", func(t *testing.T) {
 		shot := filepath.Join(t.TempDir(), "report.png")
-		headless(t, chromium, report, "--virtual-time-budget=5000", "--window-size=1280,2000", "--screenshot="+shot)
+		headless(t, chromium, report, "--virtual-time-budget=5000", "--window-size=1280,1600", "--screenshot="+shot)
 		data, err := os.ReadFile(shot)
 		if err != nil {
 			t.Fatalf("no screenshot: %v", err)

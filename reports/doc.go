@@ -1,7 +1,10 @@
 // Package reports consumes an [evaluate.Run] and produces a report of it:
-// plots (gonum/plot, PNG and SVG), tables (Markdown, CSV, JSON) and one
-// self-contained report.html that carries the run's manifest (command line,
-// seed, version, input files and their SHA-256) so the run can be repeated.
+// plots (gonum/plot, PNG and SVG: mean ROC with a ±1 sd band, DET with the
+// EER, per-user ROC naming the worst users, sweep heat maps, alarm
+// thresholds), tables (Markdown, CSV, JSON) and one self-contained
+// report.html, summary first, that carries the run's manifest (command
+// line, seed, version, input files and their SHA-256) so the run can be
+// repeated.
 //
 // [Write] does it all; [WriteRun] writes a run.json and [ReadRun] reads one
 // with errors that name the file, line, column and JSON field. [Figures],

@@ -87,8 +87,9 @@ func TestFiguresGoldenSVG(t *testing.T) {
 	for _, f := range figs {
 		byName[f.Name] = f
 	}
-	for _, name := range []string{"roc_users_rf-reference_w10", "roc_mean_rf-reference", "roc_compare_w1",
-		"sweep_trees_auc_eer", "sweep_trees_seconds", "threshold_rates", "threshold_delay"} {
+	for _, name := range []string{"roc_users_rf-reference_w10", "roc_mean_rf-reference", "det_rf-reference",
+		"roc_compare_w1", "det_compare_w1", "sweep_grid_auc", "sweep_grid_eer", "sweep_trees_seconds",
+		"threshold_rates", "threshold_delay"} {
 		t.Run(name, func(t *testing.T) {
 			f, ok := byName[name]
 			if !ok {

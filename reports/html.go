@@ -1,10 +1,14 @@
 package reports
 
 import (
-	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io"
+	"math"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,37 +27,62 @@ type Rendered struct {
 // self-contained.
 const ContentSecurityPolicy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
+// htmlTable is a table for people: cells already formatted.
 type htmlTable struct {
+	// Groups, if set, is a first header row of column groups.
+	Groups  []htmlGroup
 	Columns []string
-	Rows    [][]string
-	Numeric []bool
+	Rows    []htmlRow
+	Numeric []bool // per column: right-aligned
+}
+
+type htmlGroup struct {
+	Label string
+	Span  int
+}
+
+type htmlRow struct {
+	Head  string // first cell, a row header; "" for none
+	Href  string // link of the row header
+	Note  string // small print under the row header
+	Class string
+	Cells []htmlCell
+}
+
+type htmlCell struct {
+	Text  string
+	Class string // "best", "na"
 }
 
 type htmlFigure struct {
 	Name, Caption string
-	Src           template.URL
-	Width, Height int
+	SVG           template.HTML
 }
 
-type htmlWindow struct {
-	Window int
-	Figure *htmlFigure
-	Table  *htmlTable
+type htmlDetails struct {
+	Summary string
+	Figure  *htmlFigure
+	Table   *htmlTable
 }
 
 type htmlResult struct {
-	ID, Label, Params string
-	Aggregate         string
-	Seed              int64
-	Skipped           *htmlTable
-	Seconds           float64
-	MeanROC           *htmlFigure
-	Windows           []htmlWindow
+	ID, Label string
+	Settings  string // what sets this result apart (or all of it, alone)
+	Facts     string // seed, time
+	Skipped   *htmlTable
+	Figures   []*htmlFigure // mean ROC, DET
+	Windows   []htmlDetails
+}
+
+type htmlCompare struct {
+	Window  int
+	Figures []*htmlFigure
 }
 
 type htmlPage struct {
 	Title       string
 	CSP         string
+	Lede        []string
 	CommandLine string
 	Version     string
 	GoVersion   string
@@ -61,75 +90,113 @@ type htmlPage struct {
 	Started     string
 	Inputs      *htmlTable
 	Summary     *htmlTable
+	SummaryNote string
+	Common      string
+	Published   string
+	Compare     []htmlCompare
 	Results     []htmlResult
-	Compare     []*htmlFigure
-	Sweeps      *htmlTable
+	SweepBest   string
 	SweepFigs   []*htmlFigure
-	Thresholds  *htmlTable
+	Sweeps      *htmlTable
 	ThreshFigs  []*htmlFigure
+	Thresholds  *htmlTable
 	Empty       bool
 }
 
-// WriteHTML writes a self-contained HTML report of run to w: the manifest,
-// the summary, per-result mean ROC, per-window ROC figures and per-user
-// tables, comparisons, sweeps and thresholds. figs are the run's rendered
-// [Figures]; each is inlined as a base64 PNG data: URI, so the file needs
-// nothing else. All text from the run is HTML-escaped.
+// WriteHTML writes a self-contained HTML report of run to w, for reading
+// top-down: a summary (mean AUC ± sd and EER per result and window, the
+// published figures beside where the input is a published data set), the
+// comparison of results, each result with its settings shown once, its mean
+// ROC and DET and, collapsed, per window its users' ROC and table, then
+// sweeps, thresholds, and how the run was made (command, seed, version,
+// input files and their SHA-256). figs are the run's rendered [Figures];
+// each is inlined as SVG that scales to the page, so the file needs nothing
+// else. All text from the run is HTML-escaped.
 func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 	byName := make(map[string]*htmlFigure, len(figs))
 	var order []string
 	for _, f := range figs {
-		byName[f.Name] = &htmlFigure{
-			Name: f.Name, Caption: f.Caption,
-			Src:   template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(f.PNG)),
-			Width: int(FigureWidth.Points() * 96 / 72), Height: int(FigureHeight.Points() * 96 / 72),
-		}
+		byName[f.Name] = &htmlFigure{Name: f.Name, Caption: f.Caption, SVG: inlineSVG(f.SVG, f.Caption)}
 		order = append(order, f.Name)
 	}
 	m := run.Manifest
 	page := htmlPage{
 		Title:       "mouseauth report",
 		CSP:         ContentSecurityPolicy,
+		Lede:        lede(run),
 		CommandLine: shellJoin(m.Command),
 		Version:     m.Version,
 		GoVersion:   m.GoVersion,
 		Seed:        m.Seed,
 		Started:     "unknown",
-		Inputs:      toHTML(InputTable(m.Inputs)),
+		Inputs:      inputTable(m.Inputs),
 		Empty:       IsEmpty(run),
 	}
 	if !m.Started.IsZero() {
 		page.Started = m.Started.UTC().Format(time.RFC3339)
 	}
-	if len(run.Results) > 0 {
-		page.Summary = toHTML(Display(SummaryTable(run.Results)))
-		var labels []string
-		for _, r := range run.Results {
-			labels = append(labels, resultLabel(r))
-		}
-		page.Title += ": " + strings.Join(labels, "; ")
-	}
+	names := nameResults(run.Results)
 	slugs := resultSlugs(run.Results)
+	if len(run.Results) > 0 {
+		page.Title += ": " + strings.Join(names.Short, "; ")
+		pub, same := publishedFor(m)
+		page.Summary = summaryPivot(run.Results, names, slugs, pub, same)
+		page.SummaryNote = "Mean AUC ± standard deviation over users, and mean EER, per window of consecutive actions."
+		if len(run.Results) > 1 {
+			page.SummaryNote += " The best AUC per window is in bold."
+		}
+		if len(run.Results) == 1 {
+			page.Common = showSettings(settingsOf(run.Results[0]))
+		} else {
+			page.Common = showSettings(names.Common)
+		}
+		if pub != nil {
+			page.Published = fmt.Sprintf("Published: %s (%s) on %s.", pub.Source, pub.Setup, pub.File)
+			if !same {
+				page.Published += " The input has that name but not the published content (SHA-256 differs): its figures are not comparable."
+			}
+		}
+	}
 	for i, r := range run.Results {
-		hr := htmlResult{ID: "result-" + slugs[i], Label: resultLabel(r), Params: paramsString(r.Params),
-			Aggregate: r.Aggregate, Seed: r.Seed, Seconds: r.Seconds, MeanROC: byName["roc_mean_"+slugs[i]]}
+		hr := htmlResult{ID: "result-" + slugs[i], Label: names.Long[i]}
+		if len(run.Results) > 1 {
+			hr.Settings = showSettings(names.Differ[i])
+		}
+		hr.Facts = fmt.Sprintf("seed %d", r.Seed)
+		if r.Seconds > 0 {
+			hr.Facts += fmt.Sprintf(" · %s s", formatNumber(r.Seconds))
+		}
 		if len(r.Skipped) > 0 {
-			hr.Skipped = toHTML(SkippedTable(r))
+			hr.Skipped = skippedTable(r)
+		}
+		for _, n := range []string{"roc_mean_" + slugs[i], "det_" + slugs[i]} {
+			if f := byName[n]; f != nil {
+				hr.Figures = append(hr.Figures, f)
+			}
 		}
 		for _, win := range resultWindows(r) {
-			ut := UserTable(evaluate.Result{Users: usersAt(r, win)})
-			hr.Windows = append(hr.Windows, htmlWindow{
-				Window: win,
-				Figure: byName[fmt.Sprintf("roc_users_%s_w%d", slugs[i], win)],
-				Table:  toHTML(dropColumn(ut, "window")),
+			users := usersAt(r, win)
+			hr.Windows = append(hr.Windows, htmlDetails{
+				Summary: windowSummary(win, users),
+				Figure:  byName[fmt.Sprintf("roc_users_%s_w%d", slugs[i], win)],
+				Table:   userTable(users),
 			})
 		}
 		page.Results = append(page.Results, hr)
 	}
+	if len(run.Results) > 1 {
+		for _, win := range allSummaryWindows(run.Results) {
+			c := htmlCompare{Window: win}
+			for _, n := range []string{fmt.Sprintf("roc_compare_w%d", win), fmt.Sprintf("det_compare_w%d", win)} {
+				if f := byName[n]; f != nil {
+					c.Figures = append(c.Figures, f)
+				}
+			}
+			page.Compare = append(page.Compare, c)
+		}
+	}
 	for _, n := range order {
 		switch {
-		case strings.HasPrefix(n, "roc_compare_"):
-			page.Compare = append(page.Compare, byName[n])
 		case strings.HasPrefix(n, "sweep_"):
 			page.SweepFigs = append(page.SweepFigs, byName[n])
 		case strings.HasPrefix(n, "threshold_"):
@@ -137,61 +204,347 @@ func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 		}
 	}
 	if len(run.Sweeps) > 0 {
-		page.Sweeps = toHTML(Display(SweepTable(run.Sweeps)))
+		page.Sweeps = sweepTable(run.Sweeps)
+		page.SweepBest = sweepBest(run.Sweeps)
 	}
 	if len(run.Thresholds) > 0 {
-		page.Thresholds = toHTML(Display(ThresholdTable(run.Thresholds)))
+		page.Thresholds = thresholdTable(run.Thresholds)
 	}
 	return pageTemplate.Execute(w, page)
 }
 
-// toHTML formats t's cells; column names get spaces for underscores so long
-// headers can wrap.
-func toHTML(t *Table) *htmlTable {
-	h := &htmlTable{Numeric: make([]bool, len(t.Columns))}
-	for _, c := range t.Columns {
-		h.Columns = append(h.Columns, strings.ReplaceAll(c, "_", " "))
+var (
+	svgRoot  = regexp.MustCompile(`<svg width="[^"]*" height="[^"]*"`)
+	svgXMLNS = regexp.MustCompile(`\s+xmlns(:xlink)?="[^"]*"`)
+)
+
+// inlineSVG turns a rendered SVG into markup for the page: without the XML
+// prolog and namespace declarations (HTML puts <svg> in its namespace), and
+// with the fixed size replaced by a class so that it scales to the width of
+// its figure (the viewBox keeps the aspect ratio).
+func inlineSVG(svg []byte, caption string) template.HTML {
+	s := string(svg)
+	if i := strings.Index(s, "<svg"); i >= 0 {
+		s = s[i:]
 	}
-	for i := range t.Columns {
-		num, seen := true, false
-		for _, r := range t.Rows {
-			switch r[i].(type) {
-			case int, int64, float64:
-				seen = true
-			case nil:
-			default:
-				num = false
-			}
-		}
-		h.Numeric[i] = num && seen
+	if end := strings.Index(s, ">"); end > 0 {
+		s = svgXMLNS.ReplaceAllLiteralString(s[:end], "") + s[end:]
 	}
-	for _, r := range t.Rows {
-		row := make([]string, len(r))
-		for i, c := range r {
-			row[i] = formatCell(c)
-		}
-		h.Rows = append(h.Rows, row)
-	}
-	return h
+	s = svgRoot.ReplaceAllLiteralString(s, `<svg class="plot" role="img" aria-label="`+template.HTMLEscapeString(caption)+`"`)
+	return template.HTML(s) // #nosec: rendered by vgsvg, which escapes every text
 }
 
-func dropColumn(t *Table, name string) *Table {
-	out := &Table{}
-	keep := []int{}
-	for i, c := range t.Columns {
-		if c != name {
-			keep = append(keep, i)
-			out.Columns = append(out.Columns, c)
+// lede is the line under the title: the command, input files, seed, users.
+func lede(run *evaluate.Run) []string {
+	var out []string
+	cmd := run.Manifest.Command
+	if len(cmd) > 1 {
+		var words []string
+		for _, a := range cmd[1:] {
+			if strings.HasPrefix(a, "-") {
+				break
+			}
+			words = append(words, a)
+		}
+		if len(words) > 0 {
+			out = append(out, strings.Join(words, " "))
 		}
 	}
-	for _, r := range t.Rows {
-		row := make([]any, len(keep))
-		for j, i := range keep {
-			row[j] = r[i]
+	for _, in := range run.Manifest.Inputs {
+		out = append(out, filepath.Base(in.Path))
+	}
+	out = append(out, fmt.Sprintf("seed %d", run.Manifest.Seed))
+	users := 0
+	for _, r := range run.Results {
+		for _, s := range r.Summary {
+			users = max(users, s.Users)
 		}
-		out.Rows = append(out.Rows, row)
+	}
+	if users > 0 {
+		out = append(out, fmt.Sprintf("%d users", users))
+	}
+	if n := len(run.Results); n > 1 {
+		out = append(out, fmt.Sprintf("%d results", n))
 	}
 	return out
+}
+
+// showSettings joins settings as "classifier rf · train fraction 0.667".
+func showSettings(ss []setting) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = strings.ReplaceAll(s.key, "_", " ") + " " + s.value
+	}
+	return strings.Join(parts, " · ")
+}
+
+// summaryPivot lays out mean AUC ± sd and mean EER per result and window:
+// one row per result and a column pair per window, or, with more windows
+// than fit across, one row per window and a column pair per result. The
+// published figures for the input file, if any, are a row (or column) of
+// their own.
+func summaryPivot(results []evaluate.Result, names resultNames, slugs []string, pub *Published, same bool) *htmlTable {
+	windows := allSummaryWindows(results)
+	type entry struct {
+		label, href, note string
+		published         bool
+		cell              func(w int) (auc, eer string, meanAUC float64, ok bool)
+	}
+	var entries []entry
+	for i, r := range results {
+		entries = append(entries, entry{label: names.Short[i], href: "#result-" + slugs[i],
+			cell: func(w int) (string, string, float64, bool) {
+				s, ok := r.Find(w)
+				if !ok {
+					return "", "", 0, false
+				}
+				return fmt.Sprintf("%s ± %s", fixed3(s.MeanAUC), fixed3(s.SDAUC)), fixed3(s.MeanEER), s.MeanAUC, true
+			}})
+	}
+	if pub != nil {
+		note := pub.Source
+		if !same {
+			note += "; other file content"
+		}
+		entries = append(entries, entry{label: "published", note: note, published: true,
+			cell: func(w int) (string, string, float64, bool) {
+				v, ok := pub.AUC[w]
+				if !ok {
+					return "", "", 0, false
+				}
+				return fmt.Sprintf("%s ± %s", fixed3(v[0]), fixed3(v[1])), "", v[0], true
+			}})
+	}
+	// best[w] is the highest mean AUC of a result (not the published row).
+	best := map[int]float64{}
+	for _, e := range entries {
+		for _, w := range windows {
+			if _, _, v, ok := e.cell(w); ok && !e.published && (v > best[w] || best[w] == 0) {
+				best[w] = v
+			}
+		}
+	}
+	cellsOf := func(e entry, w int) []htmlCell {
+		auc, eer, v, ok := e.cell(w)
+		if !ok {
+			return []htmlCell{{Text: "—", Class: "na"}, {Text: "—", Class: "na"}}
+		}
+		a := htmlCell{Text: auc}
+		if !e.published && v == best[w] && len(results) > 1 {
+			a.Class = "best"
+		}
+		b := htmlCell{Text: eer}
+		if eer == "" {
+			b = htmlCell{Text: "—", Class: "na"}
+		}
+		return []htmlCell{a, b}
+	}
+	t := &htmlTable{}
+	if len(windows) <= 6 {
+		t.Columns = append(t.Columns, "result")
+		t.Groups = append(t.Groups, htmlGroup{"", 1})
+		for _, w := range windows {
+			t.Groups = append(t.Groups, htmlGroup{"window " + actions(w), 2})
+			t.Columns = append(t.Columns, "AUC ± sd", "EER")
+		}
+		for _, e := range entries {
+			row := htmlRow{Head: e.label, Href: e.href, Note: e.note}
+			if e.published {
+				row.Class = "published"
+			}
+			for _, w := range windows {
+				row.Cells = append(row.Cells, cellsOf(e, w)...)
+			}
+			t.Rows = append(t.Rows, row)
+		}
+	} else {
+		t.Columns = append(t.Columns, "window")
+		t.Groups = append(t.Groups, htmlGroup{"", 1})
+		for _, e := range entries {
+			label := e.label
+			if e.note != "" {
+				label += " (" + e.note + ")"
+			}
+			t.Groups = append(t.Groups, htmlGroup{label, 2})
+			t.Columns = append(t.Columns, "AUC ± sd", "EER")
+		}
+		for _, w := range windows {
+			row := htmlRow{Head: strconv.Itoa(w)}
+			for _, e := range entries {
+				row.Cells = append(row.Cells, cellsOf(e, w)...)
+			}
+			t.Rows = append(t.Rows, row)
+		}
+	}
+	t.Numeric = make([]bool, len(t.Columns))
+	for i := 1; i < len(t.Numeric); i++ {
+		t.Numeric[i] = true
+	}
+	return t
+}
+
+// windowSummary is the line a collapsed window shows: its users and the
+// worst of them.
+func windowSummary(w int, users []evaluate.UserResult) string {
+	s := fmt.Sprintf("Window of %s: %d users", actions(w), len(users))
+	sorted := append([]evaluate.UserResult(nil), users...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].AUC < sorted[j].AUC })
+	var worst []string
+	for i := 0; i < len(sorted) && i < 3; i++ {
+		worst = append(worst, fmt.Sprintf("%s %s", userName(sorted[i].User), fixed3(sorted[i].AUC)))
+	}
+	if len(worst) > 0 {
+		s += "; lowest AUC: " + strings.Join(worst, ", ")
+	}
+	return s
+}
+
+// userTable lists users worst AUC first, as the per-user ROC names them.
+func userTable(users []evaluate.UserResult) *htmlTable {
+	sorted := append([]evaluate.UserResult(nil), users...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].AUC < sorted[j].AUC })
+	t := &htmlTable{Columns: []string{"user", "AUC", "EER", "accuracy", "genuine windows", "impostor windows", "training s"},
+		Numeric: []bool{false, true, true, true, true, true, true}}
+	for _, u := range sorted {
+		row := htmlRow{Head: userName(u.User)}
+		for _, v := range []string{fixed3(u.AUC), fixed3(u.EER), fixed3(u.Accuracy),
+			strconv.Itoa(u.Genuine), strconv.Itoa(u.Impostor), formatNumber(u.TrainSecs)} {
+			row.Cells = append(row.Cells, htmlCell{Text: v})
+		}
+		if u.AUC < 0.5 {
+			row.Class = "below-chance"
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+func skippedTable(r evaluate.Result) *htmlTable {
+	t := &htmlTable{Columns: []string{"user", "window", "reason"}, Numeric: []bool{false, true, false}}
+	for _, s := range r.Skipped {
+		w := "all"
+		if s.Window > 0 {
+			w = strconv.Itoa(s.Window)
+		}
+		t.Rows = append(t.Rows, htmlRow{Head: userName(s.User), Cells: []htmlCell{{Text: w}, {Text: s.Reason}}})
+	}
+	return t
+}
+
+func inputTable(in []evaluate.Input) *htmlTable {
+	t := &htmlTable{Columns: []string{"path", "SHA-256", "bytes"}, Numeric: []bool{false, false, true}}
+	for _, f := range in {
+		t.Rows = append(t.Rows, htmlRow{Head: f.Path, Cells: []htmlCell{{Text: f.SHA256, Class: "hash"}, {Text: strconv.FormatInt(f.Bytes, 10)}}})
+	}
+	return t
+}
+
+// sweepTable has one row per point, by trees then window.
+func sweepTable(sw []evaluate.SweepPoint) *htmlTable {
+	pts := append([]evaluate.SweepPoint(nil), sw...)
+	sort.SliceStable(pts, func(i, j int) bool {
+		a, b := pts[i], pts[j]
+		if a.Param != b.Param {
+			return a.Param < b.Param
+		}
+		if a.Trees != b.Trees {
+			return a.Trees < b.Trees
+		}
+		if a.Window != b.Window {
+			return a.Window < b.Window
+		}
+		return a.Value < b.Value
+	})
+	t := &htmlTable{Columns: []string{"trees", "window", "AUC ± sd", "EER", "seconds"},
+		Numeric: []bool{true, true, true, true, true}}
+	for _, p := range pts {
+		trees, window := optional(p.Trees), optional(p.Window)
+		if p.Trees == 0 && p.Param == "trees" {
+			trees = formatNumber(p.Value)
+		}
+		if p.Window == 0 && p.Param == "window" {
+			window = formatNumber(p.Value)
+		}
+		row := htmlRow{Head: trees}
+		for _, v := range []string{window, fixed3(p.MeanAUC) + " ± " + fixed3(p.SDAUC), fixed3(p.MeanEER), formatNumber(p.Seconds)} {
+			row.Cells = append(row.Cells, htmlCell{Text: v})
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+// sweepBest names the sweep point with the highest mean AUC.
+func sweepBest(sw []evaluate.SweepPoint) string {
+	best := -1
+	for i, p := range sw {
+		if isFinite(p.MeanAUC) && (best < 0 || p.MeanAUC > sw[best].MeanAUC) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	p := sw[best]
+	var at []string
+	if p.Trees > 0 {
+		at = append(at, fmt.Sprintf("%d trees", p.Trees))
+	}
+	if p.Window > 0 {
+		at = append(at, "a window of "+actions(p.Window))
+	}
+	if len(at) == 0 {
+		at = append(at, p.Param+" "+formatNumber(p.Value))
+	}
+	return fmt.Sprintf("Highest mean AUC: %s ± %s (EER %s) at %s.", fixed3(p.MeanAUC), fixed3(p.SDAUC), fixed3(p.MeanEER), strings.Join(at, ", "))
+}
+
+func thresholdTable(ts []evaluate.ThresholdPoint) *htmlTable {
+	t := &htmlTable{Columns: []string{"window", "threshold p", "false alarm rate", "miss rate",
+		"impostor actions to alarm", "genuine actions to false alarm", "impostors detected", "genuine alarmed"},
+		Numeric: []bool{true, true, true, true, true, true, true, true}}
+	for _, g := range thresholdGroups(ts) {
+		for _, p := range g.pts {
+			row := htmlRow{Head: optional(g.window)}
+			for _, v := range []float64{p.Threshold, p.FalseAlarmRate, p.MissRate, p.ImpostorActionsToAlarm,
+				p.GenuineActionsToFalseAlarm, p.ImpostorDetected, p.GenuineAlarmed} {
+				row.Cells = append(row.Cells, htmlCell{Text: formatNumber(v)})
+			}
+			t.Rows = append(t.Rows, row)
+		}
+	}
+	return t
+}
+
+func optional(v int) string {
+	if v == 0 {
+		return ""
+	}
+	return strconv.Itoa(v)
+}
+
+// fixed3 is a rate with three decimals, "n/a" when not finite.
+func fixed3(v float64) string {
+	if !isFinite(v) {
+		return "n/a"
+	}
+	return strconv.FormatFloat(v, 'f', 3, 64)
+}
+
+// formatNumber rounds for people: whole numbers as integers, others with
+// three significant decimals below 10, one below 1000, none above.
+func formatNumber(v float64) string {
+	switch a := math.Abs(v); {
+	case !isFinite(v):
+		return "n/a"
+	case v == math.Trunc(v) && a < 1e15:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a < 10:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	case a < 1000:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64)
 }
 
 // shellJoin quotes args the way a POSIX shell reads them back, so the
@@ -208,7 +561,9 @@ func shellJoin(args []string) string {
 	return strings.Join(q, " ")
 }
 
-var pageTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"inc": func(i int) int { return i + 1 },
+}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -216,38 +571,117 @@ var pageTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
 <style>
-body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; margin: 2em auto; max-width: 1100px; padding: 0 1em; color: #222; line-height: 1.4; }
-h1 { font-size: 1.7em; margin-bottom: .2em; }
-h2 { border-bottom: 2px solid #ddd; padding-bottom: .2em; margin-top: 2em; }
-h3 { margin-top: 1.5em; }
-table { border-collapse: collapse; margin: .8em 0; font-size: .9em; }
-th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; vertical-align: top; }
-th { background: #f0f3f7; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tbody tr:nth-child(even) { background: #fafafa; }
-dl.manifest { display: grid; grid-template-columns: max-content auto; gap: .2em 1em; }
+*, *::before, *::after { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; margin: 1.5em auto; max-width: 1240px; padding: 0 1.2em; color: #222; line-height: 1.45; }
+h1, h2, h3, p, dd, summary, figcaption, nav a { overflow-wrap: anywhere; }
+h1 { font-size: 1.6em; margin: 0 0 .2em; }
+h2 { border-bottom: 2px solid #ddd; padding-bottom: .2em; margin-top: 1.8em; }
+h3 { margin-top: 1.3em; }
+p.lede { color: #555; margin-top: 0; }
+p.lede span + span::before { content: " · "; color: #aaa; }
+p.settings { background: #f5f7fa; border-left: 3px solid #9ab; padding: .35em .7em; }
+nav ul { display: flex; flex-wrap: wrap; gap: .3em 1.2em; padding: 0; list-style: none; margin: .6em 0; }
+table { border-collapse: collapse; margin: .6em 0; font-size: .9em; }
+th, td { border: 1px solid #d4d4d4; padding: .25em .6em; text-align: left; vertical-align: top; overflow-wrap: normal; }
+tbody th { min-width: 8em; }
+thead th { background: #f0f3f7; }
+tbody th { font-weight: normal; background: #fafbfc; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.best { font-weight: bold; }
+td.na { color: #aaa; text-align: center; }
+td.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .85em; word-break: break-all; min-width: 12em; }
+tr.published th, tr.published td { background: #fff8e6; font-style: italic; }
+tr.below-chance th, tr.below-chance td { background: #fdecea; }
+.note { color: #777; font-size: .85em; display: block; }
+p.empty { color: #777; font-style: italic; }
+code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .9em; }
+dl.manifest { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .2em 1em; }
 dl.manifest dt { font-weight: bold; }
-dl.manifest dd { margin: 0; }
-code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .9em; word-break: break-all; }
-figure { margin: 1em 1em 1em 0; display: inline-block; vertical-align: top; width: calc(50% - 1em); min-width: 360px; }
-figure img { width: 100%; height: auto; border: 1px solid #eee; }
-figcaption { font-size: .85em; color: #555; }
-.note { color: #777; font-style: italic; }
-nav ul { columns: 2; }
+dl.manifest dd { margin: 0; min-width: 0; }
+.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); gap: 1em 1.5em; margin: .8em 0; }
+figure { margin: 0; min-width: 0; }
+figure.single { max-width: 820px; }
+.figures.wide { grid-template-columns: minmax(0, 860px); }
+svg.plot { display: block; width: 100%; height: auto; aspect-ratio: 3 / 2; border: 1px solid #eee; }
+svg.plot text { font-family: "Liberation Sans", Arimo, Arial, Helvetica, sans-serif !important; }
+figcaption { font-size: .85em; color: #555; margin-top: .3em; }
+details { border: 1px solid #e2e2e2; border-radius: 4px; margin: .6em 0; padding: .3em .8em; }
+details[open] { padding-bottom: .8em; }
+summary { cursor: pointer; font-weight: 600; }
 .scroll { overflow-x: auto; max-width: 100%; }
 </style>
 </head>
 <body>
+<header>
 <h1>{{.Title}}</h1>
+<p class="lede">{{range .Lede}}<span>{{.}}</span>{{end}}</p>
 <nav><ul>
-<li><a href="#manifest">How this run was made</a></li>
 {{- if .Summary}}<li><a href="#summary">Summary</a></li>{{end}}
-{{- range .Results}}<li><a href="#{{.ID}}">{{.Label}}</a></li>{{end}}
 {{- if .Compare}}<li><a href="#compare">Comparison</a></li>{{end}}
-{{- if .Sweeps}}<li><a href="#sweeps">Parameter sweeps</a></li>{{end}}
+{{- range .Results}}<li><a href="#{{.ID}}">{{.Label}}</a></li>{{end}}
+{{- if .Sweeps}}<li><a href="#sweeps">Parameter sweep</a></li>{{end}}
 {{- if .Thresholds}}<li><a href="#thresholds">Alarm thresholds</a></li>{{end}}
+<li><a href="#manifest">How this run was made</a></li>
 </ul></nav>
-
+</header>
+{{if .Empty}}<p class="empty" id="empty">This run has no results, sweeps or thresholds.</p>{{end}}
+{{- if .Summary}}
+<section id="summary">
+<h2>Summary</h2>
+<p>{{.SummaryNote}}</p>
+{{if .Common}}<p class="settings">Settings{{if gt (len .Results) 1}} common to all results{{end}}: {{.Common}}</p>{{end}}
+{{template "table" .Summary}}
+{{if .Published}}<p class="note">{{.Published}}</p>{{end}}
+</section>
+{{- end}}
+{{- if .Compare}}
+<section id="compare">
+<h2>Comparison</h2>
+{{- range .Compare}}
+<h3>Window of {{.Window}} action{{if ne .Window 1}}s{{end}}</h3>
+<div class="figures">{{range .Figures}}{{template "figure" .}}{{end}}</div>
+{{- end}}
+</section>
+{{- end}}
+{{- range .Results}}
+<section id="{{.ID}}">
+<h2>{{.Label}}</h2>
+{{if .Settings}}<p class="settings">{{.Settings}}</p>{{end}}
+<p class="note">{{.Facts}}</p>
+{{- with .Skipped}}
+<h3>Users left out</h3>
+{{template "table" .}}
+{{- end}}
+{{if .Figures}}<div class="figures">{{range .Figures}}{{template "figure" .}}{{end}}</div>{{end}}
+{{- range .Windows}}
+<details>
+<summary>{{.Summary}}</summary>
+{{with .Figure}}<figure class="single" id="fig-{{.Name}}">{{.SVG}}<figcaption>{{.Caption}}</figcaption></figure>{{end}}
+{{template "table" .Table}}
+</details>
+{{- end}}
+</section>
+{{- end}}
+{{- if .Sweeps}}
+<section id="sweeps">
+<h2>Parameter sweep</h2>
+{{if .SweepBest}}<p>{{.SweepBest}}</p>{{end}}
+<div class="figures wide">{{range .SweepFigs}}{{template "figure" .}}{{end}}</div>
+<details><summary>Every point of the sweep ({{len .Sweeps.Rows}})</summary>
+{{template "table" .Sweeps}}
+</details>
+</section>
+{{- end}}
+{{- if .Thresholds}}
+<section id="thresholds">
+<h2>Alarm thresholds</h2>
+<p>An alarm is raised when the score of a window of consecutive actions falls below the threshold p.</p>
+<div class="figures">{{range .ThreshFigs}}{{template "figure" .}}{{end}}</div>
+<details><summary>Every threshold ({{len .Thresholds.Rows}})</summary>
+{{template "table" .Thresholds}}
+</details>
+</section>
+{{- end}}
 <section id="manifest">
 <h2>How this run was made</h2>
 <dl class="manifest">
@@ -258,67 +692,22 @@ nav ul { columns: 2; }
 <dt>Started</dt><dd>{{.Started}}</dd>
 </dl>
 <h3>Input files</h3>
-{{if .Inputs.Rows}}{{template "table" .Inputs}}{{else}}<p class="note">No input files recorded.</p>{{end}}
+{{if .Inputs.Rows}}{{template "table" .Inputs}}{{else}}<p class="empty">No input files recorded.</p>{{end}}
 </section>
-{{if .Empty}}<p class="note" id="empty">This run has no results, sweeps or thresholds.</p>{{end}}
-{{- if .Summary}}
-<section id="summary">
-<h2>Summary</h2>
-<p>Mean and standard deviation over users, per classifier, protocol and window of consecutive actions.</p>
-{{template "table" .Summary}}
-</section>
-{{- end}}
-{{- range .Results}}
-<section id="{{.ID}}">
-<h2>{{.Label}}</h2>
-<p>Seed {{.Seed}}{{if .Aggregate}}; window score: {{.Aggregate}}{{end}}{{if .Params}}; parameters <code>{{.Params}}</code>{{end}}; {{printf "%.1f" .Seconds}} s.</p>
-{{- with .Skipped}}
-<h3>Users left out</h3>
-{{template "table" .}}
-{{- end}}
-{{- with .MeanROC}}{{template "figure" .}}{{end}}
-{{- range .Windows}}
-<h3>Window of {{.Window}} action{{if ne .Window 1}}s{{end}}</h3>
-{{with .Figure}}{{template "figure" .}}{{end}}
-{{template "table" .Table}}
-{{- end}}
-</section>
-{{- end}}
-{{- if .Compare}}
-<section id="compare">
-<h2>Comparison</h2>
-{{range .Compare}}{{template "figure" .}}{{end}}
-</section>
-{{- end}}
-{{- if .Sweeps}}
-<section id="sweeps">
-<h2>Parameter sweeps</h2>
-{{template "table" .Sweeps}}
-{{range .SweepFigs}}{{template "figure" .}}{{end}}
-</section>
-{{- end}}
-{{- if .Thresholds}}
-<section id="thresholds">
-<h2>Alarm thresholds</h2>
-<p>An alarm is raised when the score of a window of consecutive actions falls below the threshold p.</p>
-{{template "table" .Thresholds}}
-{{range .ThreshFigs}}{{template "figure" .}}{{end}}
-</section>
-{{- end}}
 <footer><p class="note">Generated by <code>mouseauth report</code> from run.json.</p></footer>
 </body>
 </html>
 {{define "table"}}<div class="scroll"><table>
-<thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead>
+<thead>
+{{- if .Groups}}<tr>{{range .Groups}}<th colspan="{{.Span}}">{{.Label}}</th>{{end}}</tr>{{end}}
+<tr>{{$num := .Numeric}}{{range $i, $c := .Columns}}<th{{if index $num $i}} class="num"{{end}}>{{$c}}</th>{{end}}</tr>
+</thead>
 <tbody>
 {{- $num := .Numeric}}
 {{- range .Rows}}
-<tr>{{range $i, $c := .}}<td{{if index $num $i}} class="num"{{end}}>{{$c}}</td>{{end}}</tr>
+<tr{{if .Class}} class="{{.Class}}"{{end}}><th scope="row">{{if .Href}}<a href="{{.Href}}">{{.Head}}</a>{{else}}{{.Head}}{{end}}{{if .Note}}<span class="note">{{.Note}}</span>{{end}}</th>
+{{- range $i, $c := .Cells}}<td class="{{if index $num (inc $i)}}num{{end}}{{if $c.Class}} {{$c.Class}}{{end}}">{{$c.Text}}</td>{{end}}</tr>
 {{- end}}
 </tbody>
 </table></div>{{end}}
-{{define "figure"}}<figure id="fig-{{.Name}}">
-<img src="{{.Src}}" alt="{{.Caption}}" width="{{.Width}}" height="{{.Height}}">
-<figcaption>{{.Caption}}</figcaption>
-</figure>
-{{end}}`))
+{{define "figure"}}<figure id="fig-{{.Name}}">{{.SVG}}<figcaption>{{.Caption}}</figcaption></figure>{{end}}`))

@@ -39,11 +39,12 @@ func TestWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 2 results × (1 mean ROC + 2 per-user ROC) + 2 comparisons + 3 sweep
-	// plots (AUC/EER vs trees and vs window, time vs trees: time does not
-	// vary with the window) + 2 threshold plots = 13 figures; 8 tables
-	// (summary, users and skipped per result, sweeps, thresholds, inputs); 1 page.
-	const figures, tables = 13, 8
+	// 2 results × (mean ROC + DET + 2 per-user ROC) + 2 windows × (ROC + DET
+	// comparison) + 3 sweep plots (heat maps of AUC and EER over trees ×
+	// window, time vs trees: time does not vary with the window) + 2
+	// threshold plots = 17 figures; 8 tables (summary, users and skipped per
+	// result, sweeps, thresholds, inputs); 1 page.
+	const figures, tables = 17, 8
 	if want := 2*figures + 3*tables + 1; len(files) != want {
 		t.Fatalf("wrote %d files, want %d: %v", len(files), want, files)
 	}
@@ -56,8 +57,8 @@ func TestWrite(t *testing.T) {
 	}
 	for _, want := range []string{
 		"plots/roc_users_rf-reference_w1.png", "plots/roc_users_logreg-reference_w10.svg",
-		"plots/roc_mean_rf-reference.png", "plots/roc_compare_w10.svg",
-		"plots/sweep_trees_auc_eer.png", "plots/sweep_trees_seconds.svg", "plots/sweep_window_auc_eer.png",
+		"plots/roc_mean_rf-reference.png", "plots/roc_compare_w10.svg", "plots/det_compare_w10.svg", "plots/det_logreg-reference.png",
+		"plots/sweep_grid_auc.png", "plots/sweep_grid_eer.svg", "plots/sweep_trees_seconds.svg",
 		"tables/skipped_logreg-reference.md",
 		"plots/threshold_rates.png", "plots/threshold_delay.svg",
 		"tables/summary.md", "tables/summary.csv", "tables/summary.json",
@@ -312,31 +313,51 @@ func TestReadRun(t *testing.T) {
 
 var attrURL = regexp.MustCompile(`(?i)\b(src|href|action|poster|data)\s*=\s*"([^"]*)"`)
 
-func TestWriteHTML(t *testing.T) {
-	run := reportstest.Run()
+func renderAll(t *testing.T, run *evaluate.Run) []Rendered {
+	t.Helper()
 	figs, err := Figures(run)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var rendered []Rendered
 	for _, f := range figs {
-		p, err := RenderPNG(f.Plot)
+		svg, err := RenderSVG(f.Plot)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rendered = append(rendered, Rendered{Figure: f, PNG: p})
+		rendered = append(rendered, Rendered{Figure: f, SVG: svg})
 	}
+	return rendered
+}
+
+func renderPage(t *testing.T, run *evaluate.Run) string {
+	t.Helper()
 	var b bytes.Buffer
-	if err := WriteHTML(&b, run, rendered); err != nil {
+	if err := WriteHTML(&b, run, renderAll(t, run)); err != nil {
 		t.Fatal(err)
 	}
-	page := b.String()
+	return b.String()
+}
 
-	if n := strings.Count(page, "<img "); n != len(figs) {
-		t.Errorf("%d <img> for %d figures", n, len(figs))
+func TestWriteHTML(t *testing.T) {
+	run := reportstest.Run()
+	figs, err := Figures(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := renderPage(t, run)
+
+	if n := strings.Count(page, `<svg class="plot"`); n != len(figs) {
+		t.Errorf("%d inline <svg> for %d figures", n, len(figs))
+	}
+	if strings.Contains(page, "<img") || strings.Contains(page, "<?xml") {
+		t.Error("figures should be inline SVG, without images or XML prologs")
+	}
+	if !strings.Contains(page, `viewBox="0 0 432 288"`) || strings.Contains(page, `width="432pt"`) {
+		t.Error("inline SVG should keep its viewBox and lose its fixed size")
 	}
 	for _, m := range attrURL.FindAllStringSubmatch(page, -1) {
-		if !strings.HasPrefix(m[2], "data:image/png;base64,") && !strings.HasPrefix(m[2], "#") {
+		if !strings.HasPrefix(m[2], "#") {
 			t.Errorf("%s=%q points outside the page", m[1], m[2])
 		}
 	}
@@ -351,10 +372,12 @@ func TestWriteHTML(t *testing.T) {
 		"mouseauth evaluate --data features.csv --seed 42 --note &#39;&lt;b&gt;&amp;&#39;\\&#39;&#39;quoted&#39;\\&#39;&#39;&#39;",
 		"v0.1.0-test", "go1.26.8", "2026-11-22T15:00:00Z",
 		run.Manifest.Inputs[0].SHA256, "123456",
-		`id="summary"`, "auc (mean ± sd)", "0.7956 ± 0.0142",
-		`id="result-rf-reference"`, `id="result-logreg-reference"`, "Window of 10 actions", "user12",
+		`id="summary"`, "AUC ± sd", "0.796 ± 0.014",
+		`id="result-rf-reference"`, `id="result-logreg-reference"`, "Window of 10 actions: 3 users", "user12",
 		`id="compare"`, `id="sweeps"`, `id="thresholds"`, "impostor actions to alarm",
-		"window score: mean", "Users left out", "fewer than 10 genuine test actions",
+		// Settings shared by both results are said once, rounded.
+		"Settings common to all results: protocol reference · aggregate mean · depth 0 · trees 100 · seed 42",
+		"Users left out", "fewer than 10 genuine test actions",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
@@ -365,6 +388,85 @@ func TestWriteHTML(t *testing.T) {
 	}
 	if n := strings.Count(page, "<table>"); n != 1+1+2*(1+2)+1+1 { // inputs, summary, per result skipped + users per window, sweeps, thresholds
 		t.Errorf("%d tables", n)
+	}
+	if n := strings.Count(page, "depth 0"); n != 1 {
+		t.Errorf("the shared parameters appear %d times, want once", n)
+	}
+	// Summary first, then the comparison, then results with their users
+	// collapsed, the manifest last.
+	order := []string{`id="summary"`, `id="compare"`, `id="result-rf-reference"`, "<details>", `id="sweeps"`, `id="thresholds"`, `id="manifest"`}
+	last := -1
+	for _, o := range order {
+		i := strings.Index(page, o)
+		if i < 0 || i < last {
+			t.Errorf("%s at %d, want after %d (order %v)", o, i, last, order)
+		}
+		last = i
+	}
+	if n, want := strings.Count(page, "<details>"), 2*len(reportstest.Windows)+2; n != want {
+		t.Errorf("%d collapsed sections, want %d (users per result and window, sweep and threshold tables)", n, want)
+	}
+}
+
+func TestWriteHTMLEscapesRunText(t *testing.T) {
+	run := reportstest.Run()
+	evil := `<script>alert(1)</script>`
+	for i := range run.Results[0].Users {
+		if run.Results[0].Users[i].User == "user12" {
+			run.Results[0].Users[i].User = evil
+		}
+	}
+	run.Results[0].Classifier = `rf"><img src=x onerror=alert(2)>`
+	page := renderPage(t, run)
+	for _, bad := range []string{"<script>", "<img"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page contains %q from the run unescaped", bad)
+		}
+	}
+	if !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("the hostile user name is not shown escaped")
+	}
+}
+
+func TestSummaryPublished(t *testing.T) {
+	dfl := PublishedFigures[0]
+	run := reportstest.Run()
+	run.Manifest.Inputs = []evaluate.Input{{Path: "/data/features/" + dfl.File, SHA256: dfl.SHA256, Bytes: 1}}
+	run.Results[0].Windows = []int{1, 10}
+	page := renderPage(t, run)
+	for _, want := range []string{`<tr class="published">`, "0.850 ± 0.169", "0.916 ± 0.221", "Antal &amp; Dénes-Fazakas 2019"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("summary lacks the published %q", want)
+		}
+	}
+	if strings.Contains(page, "other file content") {
+		t.Error("same file flagged as different")
+	}
+	run.Manifest.Inputs[0].SHA256 = strings.Repeat("0", 64)
+	if page := renderPage(t, run); !strings.Contains(page, "other file content") || !strings.Contains(page, "SHA-256 differs") {
+		t.Error("a file of the published name with other content is not flagged")
+	}
+	run.Manifest.Inputs[0].Path = "features.csv"
+	if page := renderPage(t, run); strings.Contains(page, `class="published"`) {
+		t.Error("published figures shown for an unknown input")
+	}
+}
+
+func TestSummaryPivotManyWindows(t *testing.T) {
+	run := reportstest.Run()
+	r := &run.Results[0]
+	base := r.Summary[0]
+	r.Summary = nil
+	for w := 1; w <= 20; w++ {
+		s := base
+		s.Window = w
+		r.Summary = append(r.Summary, s)
+	}
+	run.Results = run.Results[:1]
+	names := nameResults(run.Results)
+	tbl := summaryPivot(run.Results, names, resultSlugs(run.Results), nil, false)
+	if len(tbl.Rows) != 20 || len(tbl.Columns) != 3 {
+		t.Errorf("20 windows: %d rows × %d columns, want one row per window and 3 columns", len(tbl.Rows), len(tbl.Columns))
 	}
 }
 

@@ -104,8 +104,8 @@ func TestReportRun(t *testing.T) {
 		wantFiles  int
 		wantStderr string
 	}{
-		{name: "report next to run", runJSON: full, wantFiles: 51, wantStderr: "report"},
-		{name: "report to --out", runJSON: full, separate: true, quiet: true, wantFiles: 51},
+		{name: "report next to run", runJSON: full, wantFiles: 59, wantStderr: "report"},
+		{name: "report to --out", runJSON: full, separate: true, quiet: true, wantFiles: 59},
 		{name: "empty run warns", runJSON: []byte(`{"manifest":{"seed":3}}`), quiet: true, wantFiles: 4,
 			wantStderr: "has no results, sweeps or thresholds"},
 		{name: "missing run.json", wantErr: []string{"run.json", "mouseauth evaluate"}, wantIs: fs.ErrNotExist},
