@@ -32,36 +32,45 @@ type Forest struct {
 // Name returns "rf".
 func (Forest) Name() string { return "rf" }
 
+// fnode is a node of a tree stored in preorder: an internal node's left
+// child is the next node, its right child at index right. 16 bytes.
 type fnode struct {
-	feat        int32 // -1 for a leaf
-	left, right int32
-	thr         float64 // go left when x[feat] <= thr
-	value       float64 // leaf: genuine share of the leaf's (weighted) rows
+	// v is an internal node's threshold (go left when x[feat] <= v) or a
+	// leaf's value, the genuine share of its (weighted) training rows.
+	v     float64
+	feat  int32 // -1 for a leaf
+	right int32
 }
 
-// ForestModel is a fitted forest.
+// ForestModel is a fitted forest. Its thresholds are float32 values where
+// one separates the training rows as well as the midpoint did, and its leaf
+// values are multiples of 1/65535: the model file holds them in 4 and 2
+// bytes and the loaded model is the saved one, bit for bit.
 type ForestModel struct {
 	Trees [][]fnode
 	D     int
 }
 
 // Score is the mean over trees of the leaf's genuine share (as
-// scikit-learn's predict_proba). It does not allocate.
+// scikit-learn's predict_proba). It does not allocate. A NaN feature goes
+// right.
 func (m *ForestModel) Score(x []float64) float64 {
 	s := 0.0
 	for _, t := range m.Trees {
 		i := int32(0)
 		for t[i].feat >= 0 {
-			if x[t[i].feat] <= t[i].thr {
-				i = t[i].left
+			if x[t[i].feat] <= t[i].v {
+				i++
 			} else {
 				i = t[i].right
 			}
 		}
-		s += t[i].value
+		s += t[i].v
 	}
 	return s / float64(len(m.Trees))
 }
+
+func (m *ForestModel) width() int { return m.D }
 
 func validate(X [][]float64, genuine []bool) (d int, err error) {
 	if len(X) == 0 || len(X) != len(genuine) {
@@ -226,13 +235,13 @@ func (g *grower) split(lo, hi, depth int) int32 {
 		}
 	}
 	me := int32(len(g.nodes))
-	g.nodes = append(g.nodes, fnode{feat: -1, value: wpos / wall})
+	g.nodes = append(g.nodes, fnode{feat: -1, v: leafValue(wpos / wall)})
 	if wpos == 0 || wpos == wall || hi-lo < 2 || (g.maxDepth > 0 && depth >= g.maxDepth) || wall < float64(2*g.minLeaf) {
 		return me
 	}
 	// Gini of a split: minimise wl*gini(l) + wr*gini(r), i.e. maximise
 	// pl^2/wl + nl^2/wl + pr^2/wr + nr^2/wr.
-	best, bestFeat, bestThr, bestCut := math.Inf(-1), -1, 0.0, 0
+	best, bestFeat, bestLo, bestHi := math.Inf(-1), -1, int32(0), int32(0)
 	// Try features in random order; like scikit-learn, go past mtry while
 	// no valid split has been found (constant features).
 	tried := 0
@@ -268,9 +277,7 @@ func (g *grower) split(lo, hi, depth int) int32 {
 			nr := wr - pr
 			v := (pl*pl+nl*nl)/wl + (pr*pr+nr*nr)/wr
 			if v > best {
-				col := d.x[f*d.n : (f+1)*d.n]
-				best, bestFeat, bestCut = v, f, i+1
-				bestThr = col[r] + (col[int32(keys[i+1])]-col[r])/2
+				best, bestFeat, bestLo, bestHi = v, f, r, int32(keys[i+1])
 			}
 		}
 	}
@@ -279,6 +286,7 @@ func (g *grower) split(lo, hi, depth int) int32 {
 	}
 	// Partition rows[lo:hi] by the best split.
 	col := d.x[bestFeat*d.n : (bestFeat+1)*d.n]
+	bestThr := splitThreshold(col[bestLo], col[bestHi])
 	i, j := lo, hi-1
 	for i <= j {
 		if col[g.rows[i]] <= bestThr {
@@ -288,12 +296,39 @@ func (g *grower) split(lo, hi, depth int) int32 {
 			j--
 		}
 	}
-	_ = bestCut
 	if i == lo || i == hi {
 		return me // rounding put everything on one side
 	}
-	l := g.split(lo, i, depth+1)
+	g.split(lo, i, depth+1) // the left child is the next node (preorder)
 	r := g.split(i, hi, depth+1)
-	g.nodes[me].feat, g.nodes[me].thr, g.nodes[me].left, g.nodes[me].right = int32(bestFeat), bestThr, l, r
+	g.nodes[me].feat, g.nodes[me].v, g.nodes[me].right = int32(bestFeat), bestThr, r
 	return me
+}
+
+// splitThreshold returns a threshold t with a <= t < b that separates the
+// values up to a from those from b on (a < b), a float32 where one lies
+// in [a, b): it then takes 4 bytes in the model file instead of 8, and the
+// model is the same on its training rows. Otherwise it is the midpoint.
+func splitThreshold(a, b float64) float64 {
+	mid := a + (b-a)/2
+	t := float32(mid)
+	if float64(t) < a {
+		t = math.Nextafter32(t, float32(math.Inf(1)))
+	}
+	if float64(t) >= b {
+		t = math.Nextafter32(t, float32(math.Inf(-1)))
+	}
+	if f := float64(t); a <= f && f < b && !math.IsInf(f, 0) {
+		return f
+	}
+	return mid
+}
+
+// leafQuantum is the resolution of leaf values: the model file holds them
+// as multiples of 1/65535 in 2 bytes. The rounding (at most 7.6e-6 per
+// leaf) is made when the tree is grown, so the saved model is the model.
+const leafQuantum = 65535
+
+func leafValue(share float64) float64 {
+	return math.Round(share*leafQuantum) / leafQuantum
 }

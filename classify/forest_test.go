@@ -153,7 +153,7 @@ func BenchmarkLoadForest(b *testing.B) {
 		b.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := Save(&buf, &SavedModel{Model: m, Header: Header{Classifier: "rf"}}); err != nil {
+	if err := Save(&buf, &SavedModel{Model: m, Header: Header{Classifier: "rf", FeatureNames: names(39)}}); err != nil {
 		b.Fatal(err)
 	}
 	data := buf.Bytes()

@@ -31,19 +31,21 @@ type KMeansModel struct {
 }
 
 // Score returns exp(-d/Scale) for the distance d of the standardised x to
-// its nearest centroid.
+// its nearest centroid (0 if that is NaN, see [LogRegModel.Score]).
 func (m *KMeansModel) Score(x []float64) float64 {
 	best := math.Inf(1)
 	for _, c := range m.Centroids {
 		s := 0.0
-		for j, v := range x {
-			z := (v-m.Scaler.Mean[j])/m.Scaler.Scale[j] - c[j]
+		for j, cj := range c {
+			z := (x[j]-m.Scaler.Mean[j])/m.Scaler.Scale[j] - cj
 			s += z * z
 		}
 		best = min(best, s)
 	}
-	return math.Exp(-math.Sqrt(best) / m.Scale)
+	return failClosed(math.Exp(-math.Sqrt(best) / m.Scale))
 }
+
+func (m *KMeansModel) width() int { return len(m.Scaler.Mean) }
 
 // Fit clusters the genuine rows.
 func (k KMeans) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *rand.Rand) (Model, error) {

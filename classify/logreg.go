@@ -26,14 +26,17 @@ type LogRegModel struct {
 	B      float64   // intercept
 }
 
-// Score returns sigmoid(w·z + b) for the standardised x.
+// Score returns sigmoid(w·z + b) for the standardised x (0 if that is NaN,
+// which only absurd values can cause: refused, never accepted).
 func (m *LogRegModel) Score(x []float64) float64 {
 	z := m.B
-	for j, v := range x {
-		z += m.W[j] * (v - m.Scaler.Mean[j]) / m.Scaler.Scale[j]
+	for j, w := range m.W {
+		z += w * (x[j] - m.Scaler.Mean[j]) / m.Scaler.Scale[j]
 	}
-	return sigmoid(z)
+	return failClosed(sigmoid(z))
 }
+
+func (m *LogRegModel) width() int { return len(m.W) }
 
 // Fit fits the model.
 func (l LogReg) Fit(ctx context.Context, X [][]float64, genuine []bool, _ *rand.Rand) (Model, error) {

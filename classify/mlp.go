@@ -30,14 +30,16 @@ type MLPModel struct {
 	W, B   [][]float64
 }
 
-// Score runs the network forward.
+// Score runs the network forward (0 if that gives NaN, see [LogRegModel.Score]).
 func (m *MLPModel) Score(x []float64) float64 {
-	a := m.Scaler.Apply(nil, x)
+	a := m.Scaler.Apply(nil, x[:len(m.Scaler.Mean)])
 	for l := range m.W {
 		a = m.layer(l, a, nil)
 	}
-	return a[0]
+	return failClosed(a[0])
 }
+
+func (m *MLPModel) width() int { return m.Sizes[0] }
 
 // layer computes layer l's activations from a into out (allocated if nil).
 func (m *MLPModel) layer(l int, a, out []float64) []float64 {

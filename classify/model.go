@@ -3,35 +3,50 @@ package classify
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"math"
+	"strings"
 	"time"
-
-	randomforest "github.com/malaschitz/randomForest"
 )
 
-// The model file format, version 1. All integers are big-endian.
+// The model file format, version 2. All integers are big-endian.
 //
 //	magic      8 bytes  "MAUTHMDL"
-//	version    uint16   1
+//	version    uint16   2
 //	header     uint32 length, then JSON: [Header]
-//	payload    uint32 length, then the classifier's own encoding
+//	payload    uint32 length, then the classifier's own encoding (codec.go)
 //	checksum   uint32   CRC-32C (Castagnoli) of every byte before it
 //
-// The random forest's payload is its trees: uint32 tree count, then per tree
-// a uint32 node count and per node int32 feature (-1 for a leaf), int32
-// left, int32 right, float64 threshold, float64 value (IEEE bits), so a
-// loaded model scores bit for bit like the saved one.
+// The header carries the feature schema: the extractor, its convention and
+// the ordered feature names; the payload's width is the number of names.
+// Version 1 had no extractor or convention and its own payloads (a 28-byte
+// node layout for the forest, encoding/gob for the others): Load still
+// reads version 1 forests, marking the schema [SchemaUnknown], and refuses
+// other version 1 models (gob is not safe to decode from an untrusted
+// file), saying so.
+//
+// The checksum finds accidents, not attacks: anyone who can write a model
+// can compute it. What makes a model file safe to load is that Load checks
+// every value against the schema (see [Load]).
 const (
 	magic         = "MAUTHMDL"
-	FormatVersion = 1
-	maxSection    = 1 << 30
+	FormatVersion = 2
+	// MaxFileSize bounds what Load reads: a model grown here on all of a
+	// Balabit user's actions takes about 1 MB.
+	MaxFileSize = 64 << 20
+	// maxFeatures bounds the feature names of a header.
+	maxFeatures = 1 << 16
 )
+
+// SchemaUnknown is the extractor or convention of a model that does not
+// record it: a version 1 file, or a model saved without it (e.g. trained on
+// a published feature file). Raw logs cannot be scored with such a model
+// without choosing the convention explicitly.
+const SchemaUnknown = "unknown"
 
 // Errors from [Load].
 var (
@@ -39,18 +54,75 @@ var (
 	ErrUnsupportedVersion = errors.New("unsupported model format version")
 	ErrChecksum           = errors.New("model file checksum mismatch: the file is corrupt")
 	ErrTruncated          = errors.New("model file is truncated")
+	ErrTooLarge           = errors.New("model file is too large")
+	// ErrInvalid: the file is intact but its model does not match its
+	// feature schema or holds impossible values; it is refused, never
+	// scored.
+	ErrInvalid = errors.New("invalid model")
 )
 
-// Header describes a saved model: what it is and what it was trained on.
+// Header describes a saved model: what it is, what it was trained on and
+// the feature schema its input must follow.
 type Header struct {
-	Classifier   string            `json:"classifier"`
-	Params       map[string]string `json:"params,omitempty"`
-	FeatureNames []string          `json:"feature_names"`
-	User         string            `json:"user"`
-	Genuine      int               `json:"genuine_rows"`
-	Impostor     int               `json:"impostor_rows"`
-	Seed         int64             `json:"seed"`
-	Created      time.Time         `json:"created"`
+	Classifier string            `json:"classifier"`
+	Params     map[string]string `json:"params,omitempty"`
+	// Extractor names what made the features, with its version, e.g.
+	// "mouseauth/preprocess" and "1"; Convention the extractor's convention
+	// ("clean" or "reference", preprocess.Compat's String). Classify keeps
+	// them as plain text; [SchemaUnknown] when not known.
+	Extractor        string `json:"extractor"`
+	ExtractorVersion string `json:"extractor_version,omitempty"`
+	Convention       string `json:"convention"`
+	// FeatureNames are the model's input, in order: a vector has one value
+	// per name. Required, unique and non-empty.
+	FeatureNames []string  `json:"feature_names"`
+	User         string    `json:"user"`
+	Genuine      int       `json:"genuine_rows"`
+	Impostor     int       `json:"impostor_rows"`
+	Seed         int64     `json:"seed"`
+	Created      time.Time `json:"created"`
+	// FormatVersion is the version of the file the header was read from
+	// (set by Load; Save writes the current one).
+	FormatVersion int `json:"-"`
+}
+
+// SchemaKnown reports whether the model records both its extractor and
+// its convention.
+func (h *Header) SchemaKnown() bool {
+	return h.Extractor != "" && h.Extractor != SchemaUnknown && h.Convention != "" && h.Convention != SchemaUnknown
+}
+
+// Columns maps the model's features to the columns of a feature table by
+// name: idx[i] is the column holding the model's feature i, so a table
+// whose columns are in another order is scored right. A feature missing
+// from columns is an error naming it (and the column at its place, if that
+// one is not a feature of the model: a renamed column); a duplicated column
+// name is an error too. Columns the model does not use are ignored.
+func (h *Header) Columns(columns []string) ([]int, error) {
+	at := make(map[string]int, len(columns))
+	for j, c := range columns {
+		if _, dup := at[c]; dup {
+			return nil, fmt.Errorf("column %q appears twice", c)
+		}
+		at[c] = j
+	}
+	model := make(map[string]bool, len(h.FeatureNames))
+	for _, n := range h.FeatureNames {
+		model[n] = true
+	}
+	idx := make([]int, len(h.FeatureNames))
+	for i, n := range h.FeatureNames {
+		j, ok := at[n]
+		if !ok {
+			msg := fmt.Sprintf("no column %q (the model's feature %d of %d)", n, i+1, len(h.FeatureNames))
+			if i < len(columns) && !model[columns[i]] {
+				msg += fmt.Sprintf("; column %d is %q, which the model does not know", i+1, columns[i])
+			}
+			return nil, errors.New(msg)
+		}
+		idx[i] = j
+	}
+	return idx, nil
 }
 
 // SavedModel is a model with its header.
@@ -59,13 +131,34 @@ type SavedModel struct {
 	Model  Model
 }
 
+// ScoreVector scores x after checking it against the schema: one finite
+// value per feature name. Model.Score does not check (it is the hot path
+// and must not allocate); use this where vectors come from outside.
+func (m *SavedModel) ScoreVector(x []float64) (float64, error) {
+	if len(x) != len(m.Header.FeatureNames) {
+		return 0, fmt.Errorf("vector of %d values; the model of %s takes %d features", len(x), m.Header.User, len(m.Header.FeatureNames))
+	}
+	for j, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("feature %s is %v", m.Header.FeatureNames[j], v)
+		}
+	}
+	return m.Model.Score(x), nil
+}
+
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// Save writes m in the model file format.
+// Save writes m in the model file format. The header must name the model's
+// features (as many as the model takes, unique); an empty extractor or
+// convention is written as [SchemaUnknown]. Save refuses a model that Load
+// would refuse, so every file it writes loads.
 func Save(w io.Writer, m *SavedModel) error {
+	if m == nil || m.Model == nil {
+		return errors.New("save model: no model")
+	}
 	payload, name, err := encodePayload(m.Model)
 	if err != nil {
-		return err
+		return fmt.Errorf("save model: %w", err)
 	}
 	h := m.Header
 	if h.Classifier == "" {
@@ -73,6 +166,21 @@ func Save(w io.Writer, m *SavedModel) error {
 	}
 	if h.Classifier != name {
 		return fmt.Errorf("save model: header says %q, model is %q", h.Classifier, name)
+	}
+	if h.Extractor == "" {
+		h.Extractor = SchemaUnknown
+	}
+	if h.Convention == "" {
+		h.Convention = SchemaUnknown
+	}
+	if err := checkHeader(&h); err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	if w := m.Model.(widthModel).width(); w != len(h.FeatureNames) {
+		return fmt.Errorf("save model: the model takes %d features, the header names %d", w, len(h.FeatureNames))
+	}
+	if _, err := decodePayload(h.Classifier, payload, len(h.FeatureNames)); err != nil {
+		return fmt.Errorf("save model: %w: %w", ErrInvalid, err)
 	}
 	hdr, err := json.Marshal(h)
 	if err != nil {
@@ -86,16 +194,36 @@ func Save(w io.Writer, m *SavedModel) error {
 	binary.Write(&b, binary.BigEndian, uint32(len(payload)))
 	b.Write(payload)
 	binary.Write(&b, binary.BigEndian, crc32.Checksum(b.Bytes(), castagnoli))
+	if b.Len() > MaxFileSize {
+		return fmt.Errorf("save model: %w: %d bytes, Load reads at most %d", ErrTooLarge, b.Len(), MaxFileSize)
+	}
 	_, err = w.Write(b.Bytes())
 	return err
 }
 
-// Load reads a model written by [Save]. The error says whether the file is
-// not a model, of an unknown version, corrupt or truncated.
+// widthModel is a model that knows how many features it takes; every
+// model of this package is one.
+type widthModel interface {
+	Model
+	width() int
+}
+
+// Load reads a model written by [Save] and validates it: the header must
+// name a known classifier and unique feature names, and the payload must
+// match them: every tree node splits on a feature of the schema, every
+// tree is a tree (children after their parent, no cycle), thresholds,
+// weights and leaf values are finite (leaves and scores in [0, 1]), every
+// weight and scaler vector has one value per feature. A model that passes
+// scores any vector of the schema's width without panicking. Errors wrap
+// [ErrNotAModel], [ErrUnsupportedVersion], [ErrChecksum], [ErrTruncated],
+// [ErrTooLarge] or [ErrInvalid] and say what is wrong.
 func Load(r io.Reader) (*SavedModel, error) {
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
 		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxFileSize)
 	}
 	if len(data) < len(magic) || string(data[:len(magic)]) != magic {
 		if len(data) > 0 && len(data) < len(magic) && string(data) == magic[:len(data)] {
@@ -107,8 +235,9 @@ func Load(r io.Reader) (*SavedModel, error) {
 	if len(p) < 2 {
 		return nil, ErrTruncated
 	}
-	if v := binary.BigEndian.Uint16(p); v != FormatVersion {
-		return nil, fmt.Errorf("%w: %d (this build reads %d)", ErrUnsupportedVersion, v, FormatVersion)
+	version := binary.BigEndian.Uint16(p)
+	if version != 1 && version != FormatVersion {
+		return nil, fmt.Errorf("%w: %d (this build reads 1 and %d)", ErrUnsupportedVersion, version, FormatVersion)
 	}
 	p = p[2:]
 	hdr, p, err := section(p)
@@ -130,12 +259,52 @@ func Load(r io.Reader) (*SavedModel, error) {
 	}
 	var m SavedModel
 	if err := json.Unmarshal(hdr, &m.Header); err != nil {
-		return nil, fmt.Errorf("model header: %w", err)
+		return nil, fmt.Errorf("%w: header: %w", ErrInvalid, err)
 	}
-	if m.Model, err = decodePayload(m.Header.Classifier, payload); err != nil {
-		return nil, fmt.Errorf("model payload (%s): %w", m.Header.Classifier, err)
+	h := &m.Header
+	h.FormatVersion = int(version)
+	if version == 1 {
+		h.Extractor, h.ExtractorVersion, h.Convention = SchemaUnknown, "", SchemaUnknown
+	}
+	if err := checkHeader(h); err != nil {
+		return nil, fmt.Errorf("%w: header: %w", ErrInvalid, err)
+	}
+	if version == 1 {
+		if h.Classifier != "rf" {
+			return nil, fmt.Errorf("%w: a version 1 %s model: only version 1 forests (rf) are still read; retrain it", ErrUnsupportedVersion, h.Classifier)
+		}
+		m.Model, err = decodeForestV1(payload, len(h.FeatureNames))
+	} else {
+		m.Model, err = decodePayload(h.Classifier, payload, len(h.FeatureNames))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s payload of %d features: %w", ErrInvalid, h.Classifier, len(h.FeatureNames), err)
 	}
 	return &m, nil
+}
+
+// checkHeader checks what the payload is validated against.
+func checkHeader(h *Header) error {
+	if _, ok := registry[h.Classifier]; !ok {
+		return fmt.Errorf("unknown classifier %q (have %s)", h.Classifier, strings.Join(Names(), ", "))
+	}
+	if len(h.FeatureNames) == 0 {
+		return errors.New("no feature names: the schema is required")
+	}
+	if len(h.FeatureNames) > maxFeatures {
+		return fmt.Errorf("%d feature names, at most %d", len(h.FeatureNames), maxFeatures)
+	}
+	seen := make(map[string]int, len(h.FeatureNames))
+	for i, n := range h.FeatureNames {
+		if n == "" {
+			return fmt.Errorf("feature %d has no name", i+1)
+		}
+		if j, dup := seen[n]; dup {
+			return fmt.Errorf("feature name %q at %d and %d", n, j+1, i+1)
+		}
+		seen[n] = i
+	}
+	return nil
 }
 
 func section(p []byte) (sec, rest []byte, err error) {
@@ -143,7 +312,7 @@ func section(p []byte) (sec, rest []byte, err error) {
 		return nil, nil, ErrTruncated
 	}
 	n := binary.BigEndian.Uint32(p)
-	if n > maxSection {
+	if n > MaxFileSize {
 		return nil, nil, fmt.Errorf("%w: section of %d bytes", ErrChecksum, n)
 	}
 	p = p[4:]
@@ -154,112 +323,108 @@ func section(p []byte) (sec, rest []byte, err error) {
 }
 
 func encodePayload(m Model) ([]byte, string, error) {
+	var p []byte
+	var err error
+	name := ""
 	switch fm := m.(type) {
 	case *ForestModel:
-		var b bytes.Buffer
-		put := func(v any) { binary.Write(&b, binary.BigEndian, v) }
-		put(uint32(fm.D))
-		put(uint32(len(fm.Trees)))
-		for _, t := range fm.Trees {
-			put(uint32(len(t)))
-			for _, n := range t {
-				put(n.feat)
-				put(n.left)
-				put(n.right)
-				put(math.Float64bits(n.thr))
-				put(math.Float64bits(n.value))
-			}
-		}
-		return b.Bytes(), "rf", nil
-	case *LogRegModel:
-		return gobBytes(fm, "logreg")
-	case *MLPModel:
-		return gobBytes(fm, "mlp")
-	case *KMeansModel:
-		return gobBytes(fm, "kmeans")
+		name = "rf"
+		p, err = encodeTrees(fm.Trees, fm.D)
 	case *MalaschitzModel:
-		return gobBytes(fm.Forest, "malaschitz")
+		name = "malaschitz"
+		p, err = encodeTrees(fm.Trees, fm.D)
+	case *LogRegModel:
+		name = "logreg"
+		p, err = encodeLogReg(fm)
+	case *MLPModel:
+		name = "mlp"
+		p, err = encodeMLP(fm)
+	case *KMeansModel:
+		name = "kmeans"
+		p, err = encodeKMeans(fm)
+	default:
+		return nil, "", fmt.Errorf("no file encoding for %T", m)
 	}
-	return nil, "", fmt.Errorf("save model: no file encoding for %T", m)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", name, err)
+	}
+	return p, name, nil
 }
 
-func decodePayload(classifier string, p []byte) (Model, error) {
+// decodePayload decodes and validates a version 2 payload of a model of
+// width features.
+func decodePayload(classifier string, p []byte, width int) (Model, error) {
 	switch classifier {
-	case "rf":
-		// Decoded from the slice by hand, not with binary.Read per field:
-		// loading is a cache miss in the live service, and binary.Read
-		// allocated for every field (2.3 ms and 100 000 allocations for a
-		// 100-tree model).
-		const nodeSize = 28 // int32 feat, left, right; float64 thr, value
-		if len(p) < 8 {
-			return nil, ErrTruncated
+	case "rf", "malaschitz":
+		d := &dec{p: p}
+		trees := decodeTrees(d, width)
+		d.end()
+		if d.err != nil {
+			return nil, d.err
 		}
-		d, trees := binary.BigEndian.Uint32(p), binary.BigEndian.Uint32(p[4:])
-		p = p[8:]
-		if trees == 0 || uint64(trees)*4 > uint64(len(p)) {
-			return nil, fmt.Errorf("%d trees in %d bytes", trees, len(p))
+		if classifier == "malaschitz" {
+			return &MalaschitzModel{Trees: trees, D: width}, nil
 		}
-		m := &ForestModel{D: int(d), Trees: make([][]fnode, trees)}
-		for i := range m.Trees {
-			if len(p) < 4 {
-				return nil, ErrTruncated
-			}
-			n := binary.BigEndian.Uint32(p)
-			p = p[4:]
-			if uint64(n)*nodeSize > uint64(len(p)) || n == 0 {
-				return nil, fmt.Errorf("tree %d: %d nodes in %d bytes", i, n, len(p))
-			}
-			t := make([]fnode, n)
-			for j := range t {
-				q := p[j*nodeSize:]
-				t[j] = fnode{feat: int32(binary.BigEndian.Uint32(q)), left: int32(binary.BigEndian.Uint32(q[4:])),
-					right: int32(binary.BigEndian.Uint32(q[8:])), thr: math.Float64frombits(binary.BigEndian.Uint64(q[12:])),
-					value: math.Float64frombits(binary.BigEndian.Uint64(q[20:]))}
-				if !(t[j].value >= 0 && t[j].value <= 1) {
-					return nil, fmt.Errorf("tree %d node %d: value %v outside [0, 1]", i, j, t[j].value)
-				}
-				// A node's children come after it, so traversal ends.
-				if t[j].feat >= 0 && (t[j].feat >= int32(d) || t[j].left <= int32(j) || t[j].right <= int32(j) ||
-					t[j].left >= int32(n) || t[j].right >= int32(n)) {
-					return nil, fmt.Errorf("tree %d node %d: bad links", i, j)
-				}
-			}
-			p = p[int(n)*nodeSize:]
-			m.Trees[i] = t
-		}
-		if len(p) != 0 {
-			return nil, fmt.Errorf("%d bytes after the last tree", len(p))
-		}
-		return m, nil
+		return &ForestModel{Trees: trees, D: width}, nil
 	case "logreg":
-		return gobModel(p, &LogRegModel{})
+		return decodeLogReg(p, width)
 	case "mlp":
-		return gobModel(p, &MLPModel{})
+		return decodeMLP(p, width)
 	case "kmeans":
-		return gobModel(p, &KMeansModel{})
-	case "malaschitz":
-		var f randomforest.Forest
-		if err := gob.NewDecoder(bytes.NewReader(p)).Decode(&f); err != nil {
-			return nil, err
-		}
-		return &MalaschitzModel{Forest: &f}, nil
+		return decodeKMeans(p, width)
 	}
 	return nil, fmt.Errorf("unknown classifier %q", classifier)
 }
 
-// gobBytes encodes the payload of the models other than the forest with
-// encoding/gob, which keeps float64 values exact.
-func gobBytes(v any, name string) ([]byte, string, error) {
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(v); err != nil {
-		return nil, "", fmt.Errorf("save %s model: %w", name, err)
+// decodeForestV1 reads a version 1 forest: uint32 width, uint32 tree count,
+// per tree a uint32 node count and per node int32 feature (-1 for a leaf),
+// int32 left, int32 right, float64 threshold, float64 value. Its trees were
+// grown in preorder, as now; anything else is refused.
+func decodeForestV1(p []byte, width int) (*ForestModel, error) {
+	const nodeSize = 28
+	if len(p) < 8 {
+		return nil, ErrTruncated
 	}
-	return b.Bytes(), name, nil
-}
-
-func gobModel[M Model](p []byte, m M) (Model, error) {
-	if err := gob.NewDecoder(bytes.NewReader(p)).Decode(m); err != nil {
-		return nil, err
+	d, trees := binary.BigEndian.Uint32(p), binary.BigEndian.Uint32(p[4:])
+	p = p[8:]
+	if trees == 0 || trees > maxTrees || uint64(trees)*4 > uint64(len(p)) {
+		return nil, fmt.Errorf("%d trees in %d bytes", trees, len(p))
+	}
+	m := &ForestModel{D: width, Trees: make([][]fnode, trees)}
+	for i := range m.Trees {
+		if len(p) < 4 {
+			return nil, ErrTruncated
+		}
+		n := binary.BigEndian.Uint32(p)
+		p = p[4:]
+		if n == 0 || uint64(n)*nodeSize > uint64(len(p)) {
+			return nil, fmt.Errorf("tree %d: %d nodes in %d bytes", i, n, len(p))
+		}
+		t := make([]fnode, n)
+		for j := range t {
+			q := p[j*nodeSize:]
+			feat, left, right := int32(binary.BigEndian.Uint32(q)), int32(binary.BigEndian.Uint32(q[4:])), int32(binary.BigEndian.Uint32(q[8:]))
+			thr, value := math.Float64frombits(binary.BigEndian.Uint64(q[12:])), math.Float64frombits(binary.BigEndian.Uint64(q[20:]))
+			if feat < 0 {
+				t[j] = fnode{feat: -1, v: value}
+				continue
+			}
+			if left != int32(j)+1 {
+				return nil, fmt.Errorf("tree %d node %d: left child %d is not the next node", i, j, left)
+			}
+			t[j] = fnode{feat: feat, v: thr, right: right}
+		}
+		if err := checkTree(t, width); err != nil {
+			return nil, fmt.Errorf("tree %d: %w", i, err)
+		}
+		p = p[int(n)*nodeSize:]
+		m.Trees[i] = t
+	}
+	if len(p) != 0 {
+		return nil, fmt.Errorf("%d bytes after the last tree", len(p))
+	}
+	if int(d) != width {
+		return nil, fmt.Errorf("the trees are for %d features, the header names %d", d, width)
 	}
 	return m, nil
 }

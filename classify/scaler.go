@@ -59,3 +59,14 @@ func sigmoid(z float64) float64 {
 	e := math.Exp(z)
 	return e / (1 + e)
 }
+
+// failClosed maps a NaN score to 0. A model that passed [Load] scores a
+// finite vector of its width in [0, 1], but overflowing arithmetic on
+// absurd values (Inf - Inf) can still give NaN: an authentication system
+// must then refuse, not accept and not pass a NaN on.
+func failClosed(s float64) float64 {
+	if s != s {
+		return 0
+	}
+	return s
+}

@@ -1,0 +1,472 @@
+package classify
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// The payload encodings of format version 2, written by hand rather than
+// with encoding/gob: gob is not hardened against adversarial input (its
+// documentation says so), and a model file is input that an attacker who
+// can write a model controls, checksum included. Every length is checked
+// against the bytes left before anything is allocated, and every value is
+// checked where it is read, so a decoded model can score a vector of the
+// schema's width without panicking.
+
+// enc appends big-endian values to a byte slice.
+type enc struct{ b []byte }
+
+func (e *enc) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
+func (e *enc) f64(v float64)    { e.b = binary.BigEndian.AppendUint64(e.b, math.Float64bits(v)) }
+func (e *enc) f64s(v []float64) {
+	for _, x := range v {
+		e.f64(x)
+	}
+}
+
+// dec reads what enc wrote; the first error sticks and later reads return
+// zero values.
+type dec struct {
+	p   []byte
+	err error
+}
+
+func (d *dec) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf(format, args...)
+	}
+}
+
+func (d *dec) byte() byte {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.p) < 1 {
+		d.err = ErrTruncated
+		return 0
+	}
+	v := d.p[0]
+	d.p = d.p[1:]
+	return v
+}
+
+func (d *dec) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.p)
+	if n == 0 {
+		d.err = ErrTruncated
+		return 0
+	}
+	if n < 0 {
+		d.fail("varint overflows 64 bits")
+		return 0
+	}
+	d.p = d.p[n:]
+	return v
+}
+
+// count reads a uvarint count of items of at least size bytes each, which
+// must fit in what is left: the bound on every allocation.
+func (d *dec) count(what string, size int) int {
+	v := d.uvarint()
+	if d.err == nil && v > uint64(len(d.p)/size) {
+		d.fail("%s: %d in %d bytes", what, v, len(d.p))
+		return 0
+	}
+	return int(v)
+}
+
+func (d *dec) u16() uint16 {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.p) < 2 {
+		d.err = ErrTruncated
+		return 0
+	}
+	v := binary.BigEndian.Uint16(d.p)
+	d.p = d.p[2:]
+	return v
+}
+
+func (d *dec) u32() uint32 {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.p) < 4 {
+		d.err = ErrTruncated
+		return 0
+	}
+	v := binary.BigEndian.Uint32(d.p)
+	d.p = d.p[4:]
+	return v
+}
+
+func (d *dec) f64() float64 {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.p) < 8 {
+		d.err = ErrTruncated
+		return 0
+	}
+	v := math.Float64frombits(binary.BigEndian.Uint64(d.p))
+	d.p = d.p[8:]
+	return v
+}
+
+// finite reads a float64 that must be finite.
+func (d *dec) finite(what string) float64 {
+	v := d.f64()
+	if d.err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+		d.fail("%s is %v", what, v)
+	}
+	return v
+}
+
+// finites reads n finite float64 values.
+func (d *dec) finites(what string, n int) []float64 {
+	if d.err == nil && len(d.p)/8 < n {
+		d.err = fmt.Errorf("%w: %s: %d values in %d bytes", ErrTruncated, what, n, len(d.p))
+	}
+	if d.err != nil {
+		return nil
+	}
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = d.finite(fmt.Sprintf("%s[%d]", what, i))
+	}
+	return v
+}
+
+// end fails unless every byte was read.
+func (d *dec) end() {
+	if d.err == nil && len(d.p) != 0 {
+		d.fail("%d bytes after the model", len(d.p))
+	}
+}
+
+// Scaler: uvarint width (the schema's), width means, width scales.
+func encodeScaler(e *enc, s Scaler) {
+	e.uvarint(uint64(len(s.Mean)))
+	e.f64s(s.Mean)
+	e.f64s(s.Scale)
+}
+
+func decodeScaler(d *dec, width int) Scaler {
+	if w := d.uvarint(); d.err == nil && w != uint64(width) {
+		d.fail("the model is for %d features, the schema names %d", w, width)
+	}
+	s := Scaler{Mean: d.finites("scaler mean", width), Scale: d.finites("scaler scale", width)}
+	for j, v := range s.Scale {
+		if v <= 0 {
+			d.fail("scaler scale[%d] is %v, want > 0", j, v)
+		}
+	}
+	return s
+}
+
+// checkScaler reports a scaler whose vectors are not of the schema's width.
+func checkScaler(s Scaler, width int) error {
+	if len(s.Mean) != width || len(s.Scale) != width {
+		return fmt.Errorf("scaler of %d means and %d scales for %d features", len(s.Mean), len(s.Scale), width)
+	}
+	return nil
+}
+
+// logreg: scaler, width weights, intercept.
+func encodeLogReg(m *LogRegModel) ([]byte, error) {
+	if err := checkScaler(m.Scaler, len(m.W)); err != nil {
+		return nil, err
+	}
+	e := &enc{}
+	encodeScaler(e, m.Scaler)
+	e.f64s(m.W)
+	e.f64(m.B)
+	return e.b, nil
+}
+
+func decodeLogReg(p []byte, width int) (*LogRegModel, error) {
+	d := &dec{p: p}
+	m := &LogRegModel{Scaler: decodeScaler(d, width)}
+	m.W = d.finites("weight", width)
+	m.B = d.finite("intercept")
+	d.end()
+	return m, d.err
+}
+
+// mlp: scaler; uvarint layer count L; L+1 uvarint sizes (the first the
+// width, the last 1); per layer out*in weights then out biases.
+func encodeMLP(m *MLPModel) ([]byte, error) {
+	L := len(m.W)
+	if L == 0 || len(m.Sizes) != L+1 || len(m.B) != L {
+		return nil, fmt.Errorf("mlp: %d sizes, %d weight and %d bias layers", len(m.Sizes), L, len(m.B))
+	}
+	if err := checkScaler(m.Scaler, m.Sizes[0]); err != nil {
+		return nil, err
+	}
+	e := &enc{}
+	encodeScaler(e, m.Scaler)
+	e.uvarint(uint64(L))
+	for _, s := range m.Sizes {
+		e.uvarint(uint64(s))
+	}
+	for l := range L {
+		if len(m.W[l]) != m.Sizes[l]*m.Sizes[l+1] || len(m.B[l]) != m.Sizes[l+1] {
+			return nil, fmt.Errorf("mlp layer %d: %d weights and %d biases for %d x %d", l, len(m.W[l]), len(m.B[l]), m.Sizes[l+1], m.Sizes[l])
+		}
+		e.f64s(m.W[l])
+		e.f64s(m.B[l])
+	}
+	return e.b, nil
+}
+
+func decodeMLP(p []byte, width int) (*MLPModel, error) {
+	d := &dec{p: p}
+	m := &MLPModel{Scaler: decodeScaler(d, width)}
+	L := d.count("layers", 1)
+	if d.err == nil && L == 0 {
+		d.fail("no layers")
+	}
+	m.Sizes = make([]int, 0, L+1)
+	for l := 0; l <= L && d.err == nil; l++ {
+		s := d.count(fmt.Sprintf("layer %d size", l), 1)
+		if d.err == nil && s == 0 {
+			d.fail("layer %d has no units", l)
+		}
+		m.Sizes = append(m.Sizes, s)
+	}
+	if d.err == nil && m.Sizes[0] != width {
+		d.fail("input layer of %d units for %d features", m.Sizes[0], width)
+	}
+	if d.err == nil && m.Sizes[L] != 1 {
+		d.fail("output layer of %d units, want 1", m.Sizes[L])
+	}
+	m.W, m.B = make([][]float64, 0, L), make([][]float64, 0, L)
+	for l := 0; l < L && d.err == nil; l++ {
+		in, out := uint64(m.Sizes[l]), uint64(m.Sizes[l+1])
+		if in*out > uint64(len(d.p)/8) { // sizes are below len(p), so in*out does not overflow
+			d.err = fmt.Errorf("%w: layer %d: %d x %d weights in %d bytes", ErrTruncated, l, out, in, len(d.p))
+			break
+		}
+		m.W = append(m.W, d.finites(fmt.Sprintf("layer %d weight", l), int(in*out)))
+		m.B = append(m.B, d.finites(fmt.Sprintf("layer %d bias", l), int(out)))
+	}
+	d.end()
+	return m, d.err
+}
+
+// kmeans: scaler; uvarint k; k centroids of width values; the scale.
+func encodeKMeans(m *KMeansModel) ([]byte, error) {
+	width := len(m.Scaler.Mean)
+	if err := checkScaler(m.Scaler, width); err != nil {
+		return nil, err
+	}
+	e := &enc{}
+	encodeScaler(e, m.Scaler)
+	e.uvarint(uint64(len(m.Centroids)))
+	for i, c := range m.Centroids {
+		if len(c) != width {
+			return nil, fmt.Errorf("kmeans centroid %d has %d values for %d features", i, len(c), width)
+		}
+		e.f64s(c)
+	}
+	e.f64(m.Scale)
+	return e.b, nil
+}
+
+func decodeKMeans(p []byte, width int) (*KMeansModel, error) {
+	d := &dec{p: p}
+	m := &KMeansModel{Scaler: decodeScaler(d, width)}
+	k := d.count("centroids", max(8*width, 1))
+	if d.err == nil && k == 0 {
+		d.fail("no centroids")
+	}
+	for i := 0; i < k && d.err == nil; i++ {
+		m.Centroids = append(m.Centroids, d.finites(fmt.Sprintf("centroid %d", i), width))
+	}
+	m.Scale = d.finite("scale")
+	if d.err == nil && m.Scale <= 0 {
+		d.fail("scale %v, want > 0", m.Scale)
+	}
+	d.end()
+	return m, d.err
+}
+
+// Trees (rf and malaschitz): uvarint tree count, then each tree's nodes in
+// preorder, each introduced by a tag byte. The structure is implicit: an
+// internal node is followed by its left subtree, then its right one, so no
+// child index is stored and none can point outside the tree or back into a
+// cycle. A tree ends when its last open node's right subtree is complete.
+//
+//	0          leaf of value 0
+//	1          leaf of value 1
+//	2          leaf, uint16 q follows: value q/65535
+//	3          leaf, float64 value follows
+//	4          internal node, uvarint feature and float64 threshold follow
+//	5+f        internal node on feature f (f < 251), float32 threshold follows
+//
+// A forest grown here uses the short forms only (float32 thresholds where
+// one separates the rows, leaves in steps of 1/65535), about 3 bytes a node
+// where version 1 took 28; any other value is stored exactly in 8 bytes.
+const (
+	tagLeaf0 = iota
+	tagLeaf1
+	tagLeafQ
+	tagLeaf64
+	tagSplit64
+	tagSplit32 // + feature
+)
+
+// maxTrees bounds the tree count of a decoded forest.
+const maxTrees = 1 << 16
+
+func encodeTrees(trees [][]fnode, width int) ([]byte, error) {
+	e := &enc{}
+	e.uvarint(uint64(len(trees)))
+	for ti, t := range trees {
+		if err := checkTree(t, width); err != nil {
+			return nil, fmt.Errorf("tree %d: %w", ti, err)
+		}
+		for _, n := range t {
+			switch {
+			case n.feat < 0 && n.v == 0:
+				e.b = append(e.b, tagLeaf0)
+			case n.feat < 0 && n.v == 1:
+				e.b = append(e.b, tagLeaf1)
+			case n.feat < 0 && float64(uint16(math.Round(n.v*leafQuantum)))/leafQuantum == n.v:
+				e.b = append(e.b, tagLeafQ)
+				e.b = binary.BigEndian.AppendUint16(e.b, uint16(math.Round(n.v*leafQuantum)))
+			case n.feat < 0:
+				e.b = append(e.b, tagLeaf64)
+				e.f64(n.v)
+			case n.feat < 256-tagSplit32 && float64(float32(n.v)) == n.v:
+				e.b = append(e.b, byte(tagSplit32+n.feat))
+				e.b = binary.BigEndian.AppendUint32(e.b, math.Float32bits(float32(n.v)))
+			default:
+				e.b = append(e.b, tagSplit64)
+				e.uvarint(uint64(n.feat))
+				e.f64(n.v)
+			}
+		}
+	}
+	return e.b, nil
+}
+
+// checkTree checks an in-memory tree: a preorder tree whose leaf values are
+// in [0, 1], thresholds finite and features below width. The encoder writes
+// only such trees, so what it writes decodes to the same tree.
+func checkTree(t []fnode, width int) error {
+	if len(t) == 0 {
+		return fmt.Errorf("no nodes")
+	}
+	// end[i] is one past the last node of i's subtree; in preorder an
+	// internal node's right child starts where its left subtree ends.
+	end := make([]int32, len(t))
+	for i := len(t) - 1; i >= 0; i-- {
+		n := t[i]
+		if n.feat < 0 {
+			if !(n.v >= 0 && n.v <= 1) {
+				return fmt.Errorf("node %d: leaf value %v outside [0, 1]", i, n.v)
+			}
+			end[i] = int32(i) + 1
+			continue
+		}
+		if int(n.feat) >= width {
+			return fmt.Errorf("node %d splits on feature %d; the schema has %d features", i, n.feat, width)
+		}
+		if math.IsNaN(n.v) || math.IsInf(n.v, 0) {
+			return fmt.Errorf("node %d: threshold %v", i, n.v)
+		}
+		if i+1 >= len(t) || n.right != end[i+1] || int(n.right) >= len(t) {
+			return fmt.Errorf("node %d: children are not in preorder (left %d, right %d of %d nodes)", i, i+1, n.right, len(t))
+		}
+		end[i] = end[n.right]
+	}
+	if end[0] != int32(len(t)) {
+		return fmt.Errorf("%d nodes, the root's subtree has %d", len(t), end[0])
+	}
+	return nil
+}
+
+// decodeTrees reads the trees of a forest whose schema has width features.
+// All nodes share one allocation.
+func decodeTrees(d *dec, width int) [][]fnode {
+	n := d.count("trees", 1)
+	if d.err == nil && (n == 0 || n > maxTrees) {
+		d.fail("%d trees, want 1 to %d", n, maxTrees)
+	}
+	if d.err != nil {
+		return nil
+	}
+	ends := make([]int, n)
+	// A grown forest takes about 3 bytes a node.
+	nodes := make([]fnode, 0, len(d.p)/3+1)
+	var open []int32 // internal nodes whose right subtree has not started
+	for ti := range ends {
+		start := len(nodes)
+		for {
+			tag := d.byte()
+			if d.err != nil {
+				d.err = fmt.Errorf("tree %d: %w", ti, d.err)
+				return nil
+			}
+			i := int32(len(nodes) - start)
+			if tag >= tagSplit64 {
+				feat := uint64(tag) - tagSplit32
+				var thr float64
+				if tag == tagSplit64 {
+					feat, thr = d.uvarint(), d.f64()
+				} else {
+					thr = float64(math.Float32frombits(d.u32()))
+				}
+				if d.err == nil && feat >= uint64(width) {
+					d.fail("tree %d node %d splits on feature %d; the schema has %d features", ti, i, feat, width)
+				}
+				if d.err == nil && (math.IsNaN(thr) || math.IsInf(thr, 0)) {
+					d.fail("tree %d node %d: threshold %v", ti, i, thr)
+				}
+				if d.err != nil {
+					return nil
+				}
+				nodes = append(nodes, fnode{feat: int32(feat), v: thr})
+				open = append(open, i)
+				continue
+			}
+			v := float64(tag) // tagLeaf0, tagLeaf1
+			switch tag {
+			case tagLeafQ:
+				v = float64(d.u16()) / leafQuantum
+			case tagLeaf64:
+				v = d.f64()
+			}
+			if d.err == nil && !(v >= 0 && v <= 1) {
+				d.fail("tree %d node %d: leaf value %v outside [0, 1]", ti, i, v)
+			}
+			if d.err != nil {
+				return nil
+			}
+			nodes = append(nodes, fnode{feat: -1, v: v})
+			if len(open) == 0 {
+				break // the tree is complete
+			}
+			nodes[start+int(open[len(open)-1])].right = i + 1
+			open = open[:len(open)-1]
+		}
+		ends[ti] = len(nodes)
+	}
+	if cap(nodes) > len(nodes)+len(nodes)/4 {
+		nodes = slices.Clone(nodes) // the model keeps the array
+	}
+	trees := make([][]fnode, n)
+	start := 0
+	for ti, end := range ends {
+		trees[ti] = nodes[start:end:end]
+		start = end
+	}
+	return trees
+}
