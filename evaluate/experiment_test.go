@@ -185,7 +185,7 @@ func TestLoadModels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := classify.Save(f, &classify.SavedModel{Model: tr.Model, Header: classify.Header{Classifier: "rf", User: u}}); err != nil {
+		if err := classify.Save(f, &classify.SavedModel{Model: tr.Model, Header: classify.Header{Classifier: "rf", User: u, FeatureNames: []string{"f0", "f1"}}}); err != nil {
 			t.Fatal(err)
 		}
 		f.Close()
