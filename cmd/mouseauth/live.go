@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -45,8 +44,9 @@ type ServeOptions struct {
 	LogLevel   string
 	Lockout    int
 	LockFor    time.Duration
-	// Ready, when set, is called once the service consumes (tests).
-	Ready func(addr string)
+	// Started, when set, is called with the /metrics address and a channel
+	// closed once the service consumes (tests).
+	Started func(addr string, ready <-chan struct{})
 }
 
 func newCmdLiveServe(f *cli.Factory, runF func(context.Context, *ServeOptions) error) *cobra.Command {
@@ -148,21 +148,18 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	addr := ""
+	var ln net.Listener
 	if opts.Listen != "" {
-		ln, err := net.Listen("tcp", opts.Listen)
-		if err != nil {
+		if ln, err = net.Listen("tcp", opts.Listen); err != nil {
 			return fmt.Errorf("--listen %s: %w", opts.Listen, err)
 		}
-		addr = ln.Addr().String()
-		srv := &http.Server{Handler: live.Handler(svc), ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
 	}
 	for _, w := range env.Where {
 		fmt.Fprintln(opts.IO.ErrOut, "mouseauth live:", w)
 	}
-	if addr != "" {
+	addr := ""
+	if ln != nil {
+		addr = ln.Addr().String()
 		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: metrics on http://%s/metrics, health on /healthz\n", addr)
 	}
 	if env.Cluster != nil {
@@ -170,15 +167,14 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 			env.Brokers[0], env.Cluster.PKIDir, opts.Deploy.State)
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "mouseauth live: serving; Ctrl-C or SIGTERM drains and stops")
-	if opts.Ready != nil {
-		go func() {
-			for !svc.Healthy() && ctx.Err() == nil {
-				time.Sleep(10 * time.Millisecond)
-			}
-			opts.Ready(addr)
-		}()
+	if opts.Started != nil {
+		opts.Started(addr, svc.Ready())
 	}
-	err = svc.Run(ctx)
+	if ln != nil {
+		err = svc.Serve(ctx, ln)
+	} else {
+		err = svc.Run(ctx)
+	}
 	st := svc.Stats()
 	fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: stopped after %v logins, %v vectors, %v decisions, %v alerts, %v dead letters, %v redelivered\n",
 		live.Value(st.Logins), live.Value(st.Vectors), live.Value(st.Decisions), live.Value(st.Alerts), live.Value(st.DeadLetters), live.Value(st.Redelivered))

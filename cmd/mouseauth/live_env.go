@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/mouseauth/mouseauth/bench"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live"
@@ -149,18 +150,24 @@ func (e *deployEnv) EnsureUserTopics(ctx context.Context, users []string) error 
 	return topics.Ensure(ctx, e.Brokers, e.Scorer, topics.Spec{Partitions: 1}, names...)
 }
 
-// StartService runs a scoring service on e in this process until the
-// returned stop is called; stop drains it and returns Run's error.
+// StartService runs a scoring service on e in this process and returns
+// once it consumes; stop drains it and returns Run's error.
 func (e *deployEnv) StartService(ctx context.Context, cfg live.Config) (stop func() error, err error) {
 	cfg.Brokers, cfg.TLS, cfg.Topics, cfg.Profiles, cfg.Credentials = e.Brokers, e.Scorer, e.Topics, e.Profiles, e.Creds
 	svc, err := live.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(sctx) }()
-	return func() error { cancel(); return <-done }, nil
+	return svc.Start(ctx, nil)
+}
+
+// pipeline is e for the benches.
+func (e *deployEnv) pipeline() bench.Pipeline {
+	p := bench.Pipeline{Brokers: e.Brokers, Client: e.TLS, Scorer: e.Scorer, Topics: e.Topics, Profiles: e.Profiles, Credentials: e.Creds}
+	if e.Topics.PerUser {
+		p.EnsureUserTopics = e.EnsureUserTopics
+	}
+	return p
 }
 
 func (e *deployEnv) Close() {

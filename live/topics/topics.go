@@ -16,6 +16,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/mouseauth/mouseauth/internal/retry"
 	"github.com/mouseauth/mouseauth/pki"
 )
 
@@ -78,16 +79,14 @@ func Ensure(ctx context.Context, brokers []string, cfg *tls.Config, spec Spec, n
 		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: replicas, ConfigEntries: entries})
 	}
 	var resp *kafka.CreateTopicsResponse
-	var err error
 	// The broker may still be starting: retry connection errors briefly.
-	for attempt := 0; attempt < 20; attempt++ {
+	err := retry.Do(ctx, retry.Policy{Initial: 100 * time.Millisecond, Max: time.Second, MaxAttempts: 20}, func() (err error) {
 		resp, err = c.CreateTopics(ctx, req)
+		return err
+	}, retry.Permanent(func(err error) bool {
 		var ne net.Error
-		if err == nil || !(errors.As(err, &ne) || errors.Is(err, kafka.BrokerNotAvailable)) || ctx.Err() != nil {
-			break
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+		return !(errors.As(err, &ne) || errors.Is(err, kafka.BrokerNotAvailable))
+	}))
 	if err != nil {
 		return fmt.Errorf("create topics: %w", err)
 	}
