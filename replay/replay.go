@@ -338,7 +338,9 @@ func endOffsets(ctx context.Context, cfg Config, client *kafka.Client, topic str
 	p := writePolicy
 	p.MaxElapsed = cfg.Wait
 	err = retry.Do(ctx, p, func() (err error) { ends, err = listEnds(ctx, client, topic); return err },
-		retry.Permanent(func(err error) bool { return errors.Is(err, errNoTopic) || errors.Is(err, kafka.UnknownTopicOrPartition) }))
+		retry.Permanent(func(err error) bool {
+			return errors.Is(err, errNoTopic) || errors.Is(err, kafka.UnknownTopicOrPartition)
+		}))
 	return ends, err
 }
 
