@@ -13,6 +13,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/bench"
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/store/embedded"
 	"github.com/mouseauth/mouseauth/live/store/file"
@@ -118,8 +119,11 @@ func openModelStore(ctx context.Context, kind string, o *DeployOptions, dir stri
 		if err != nil {
 			return nil, "", err
 		}
-		p, err := openCassandra(ctx, o, c)
-		return p, "", err
+		p, err := deploy.OpenCassandra(ctx, o.Cassandra, o.Keyspace, o.Replication, c)
+		if err != nil {
+			return nil, "", err
+		}
+		return p, "", nil
 	}
 	return st, "", err
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/bench"
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/reports"
 )
 
@@ -130,7 +131,7 @@ func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 	o := bench.PipelineOptions{Users: opts.Users, Interval: opts.Interval, Vectors: opts.Vectors, Rates: opts.Rates, AutoRate: opts.AutoRate,
 		Duration: opts.Duration, Soak: opts.Soak, Seed: opts.Seed, Trees: opts.Trees, Wait: opts.Wait, Now: opts.Now, Logger: logger,
 		Notes: ios.ErrOut, Meter: func(total int64, desc, unit string) bench.Meter { return cli.NewProgress(ios, total, desc, unit) }}
-	res, err := bench.RunPipeline(ctx, env.pipeline(), o)
+	res, err := bench.RunPipeline(ctx, pipelineOf(env), o)
 	if err != nil {
 		return err
 	}
@@ -167,6 +168,15 @@ func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 		fmt.Fprintf(ios.ErrOut, "wrote %d files to %s\n", len(paths), opts.Report)
 	}
 	return cli.Render(ios.Out, opts.Output, t)
+}
+
+// pipelineOf is env for the benches.
+func pipelineOf(env *deploy.Env) bench.Pipeline {
+	p := bench.Pipeline{Brokers: env.Brokers, Client: env.TLS, Scorer: env.Scorer, Topics: env.Topics, Profiles: env.Profiles, Credentials: env.Credentials}
+	if env.Topics.PerUser {
+		p.EnsureUserTopics = env.EnsureUserTopics
+	}
+	return p
 }
 
 func latencyTables(rows []bench.LatencyRow) (*cli.Table, []reports.NamedTable, []reports.Figure, error) {

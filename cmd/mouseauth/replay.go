@@ -178,7 +178,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		fmt.Fprintln(ios.ErrOut, "replay:", w)
 	}
 	bar := cli.NewProgress(ios, int64(len(users)), "enrolling", "users")
-	sessions, err := replay.Plan(ctx, env.Creds, env.Profiles, users, replay.PlanOptions{
+	sessions, err := replay.Plan(ctx, env.Credentials, env.Profiles, users, replay.PlanOptions{
 		TrainSessions: opts.TrainSessions, Impostors: opts.Impostors, MaxActions: opts.MaxActions,
 		Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)},
 		RunID: fmt.Sprintf("r%d", opts.Now().UnixNano()), Now: opts.Now(),
