@@ -12,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
@@ -179,15 +180,11 @@ func TestRetrainSwapsModel(t *testing.T) {
 	}
 	// Retraining runs in the background: wait until User1's v2 is counted
 	// (the service counts a retraining after swapping it in).
-	deadline := time.Now().Add(30 * time.Second)
 	var m store.Model
-	for time.Now().Before(deadline) {
+	testutil.Eventually(t, 60*time.Second, func() bool {
 		m, _ = e.st.LatestModel(context.Background(), "User1")
-		if m.Version >= 2 && live.Value(e.svc.Stats().Retrains, "result", "ok") >= 1 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return m.Version >= 2 && live.Value(e.svc.Stats().Retrains, "result", "ok") >= 1
+	}, "waiting for User1's model v2 (the service counts a retraining after swapping it in)")
 	if m.Version < 2 || m.Vectors < 30 {
 		t.Fatalf("the latest model of User1 is v%d trained on %d vectors; want v2+ on 30+ (retrains ok %v, skipped %v, errors %v)", m.Version, m.Vectors,
 			live.Value(e.svc.Stats().Retrains, "result", "ok"), live.Value(e.svc.Stats().Retrains, "result", "skipped"), live.Value(e.svc.Stats().Retrains, "result", "error"))

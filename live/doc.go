@@ -17,6 +17,17 @@
 // A store that fails (a database restart) stalls its partition with retries
 // rather than losing the message.
 //
+// Lifecycle: [Service.Run] (or [Service.Serve], which also serves /metrics
+// and /healthz on a listener, or [Service.Start] in the background) runs
+// the fetch loop, one worker per partition and the retrainings in an
+// errgroup; [Service.Ready] is closed once the loop consumes and
+// [Service.Health] says why it does not. When ctx ends the loop stops
+// fetching, the workers finish what was fetched (bounded by a drain
+// timeout), the HTTP server shuts down gracefully, offsets are committed
+// and the group left. Every retry (store calls, publishing, looking again
+// for a decision a replica may not show yet) goes through internal/retry:
+// exponential backoff with full jitter that watches ctx.
+//
 // After RetrainPolicy.Every new vectors (or MaxAge) a user's model is
 // retrained in the background from the stored vectors of sessions that
 // raised no alert against other users' vectors, stored as the next version,

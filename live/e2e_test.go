@@ -21,8 +21,7 @@ type env struct {
 	st    store.Profiles
 	creds store.Credentials
 	svc   *live.Service
-	stop  context.CancelFunc
-	done  chan error
+	stop  func() error // drains the service and returns Run's error
 	cfg   live.Config
 }
 
@@ -54,9 +53,11 @@ func (e *env) startService() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	e.svc, e.stop, e.done = svc, cancel, make(chan error, 1)
-	go func() { e.done <- svc.Run(ctx) }()
+	stop, err := svc.Start(context.Background(), nil)
+	if err != nil {
+		e.t.Fatalf("service did not start: %v", err)
+	}
+	e.svc, e.stop = svc, stop
 	e.t.Cleanup(e.stopService)
 }
 
@@ -64,8 +65,7 @@ func (e *env) stopService() {
 	if e.stop == nil {
 		return
 	}
-	e.stop()
-	if err := <-e.done; err != nil {
+	if err := e.stop(); err != nil {
 		e.t.Errorf("service Run: %v", err)
 	}
 	e.stop = nil

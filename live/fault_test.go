@@ -2,12 +2,14 @@ package live_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/replay"
 )
@@ -24,11 +26,11 @@ func (e *env) replayAsync(ss []replay.Session, interval time.Duration) (wait fun
 	return func() replay.Result { wg.Wait(); return res }
 }
 
-// waitDecided waits until the store holds at least n decisions in all.
+// waitDecided waits until the store holds at least n decisions in all,
+// failing only when the count stops growing for 30 s.
 func (e *env) waitDecided(users []replay.UserSessions, n int64) {
 	e.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	testutil.EventuallyProgress(e.t, 30*time.Second, func() (bool, int64) {
 		var total int64
 		for _, u := range users {
 			_, nd, err := e.st.Counts(context.Background(), u.User)
@@ -36,12 +38,8 @@ func (e *env) waitDecided(users []replay.UserSessions, n int64) {
 				total += nd
 			}
 		}
-		if total >= n {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	e.t.Fatalf("fewer than %d decisions after 60 s", n)
+		return total >= n, total
+	}, fmt.Sprintf("waiting for %d decisions", n))
 }
 
 func total(ss []replay.Session) int64 {

@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/mouseauth/mouseauth/internal/retry"
 
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/topics"
@@ -121,7 +126,11 @@ type Service struct {
 	writer  *kafka.Writer
 	reader  *kafka.Reader
 	running atomic.Bool
-	bg      sync.WaitGroup // retrainings
+	ready   chan struct{} // closed when the consume loop starts
+	once    sync.Once     // closes ready
+	// work holds the partition workers and the retrainings of a Run: they
+	// finish during a drain instead of being cancelled with ctx.
+	work *errgroup.Group
 }
 
 // New validates cfg and returns a service; Run starts it.
@@ -129,7 +138,7 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg}
+	s := &Service{cfg: cfg, ready: make(chan struct{})}
 	s.models = newModelCache(cfg.Profiles, func() { cfg.Stats.ModelLoads.Inc() })
 	return s, nil
 }
@@ -137,8 +146,21 @@ func New(cfg Config) (*Service, error) {
 // Stats returns the service's counters.
 func (s *Service) Stats() *Stats { return s.cfg.Stats }
 
-// Healthy reports whether the consume loop is running.
-func (s *Service) Healthy() bool { return s.running.Load() }
+// Ready is closed once the consume loop runs: the reader is set up and
+// fetching. It is never closed if Run fails before that; wait on Run's
+// result beside it (as [Service.Start] does).
+func (s *Service) Ready() <-chan struct{} { return s.ready }
+
+// Health is nil while the service consumes, else the reason it is not
+// healthy (served on /healthz).
+func (s *Service) Health() error {
+	if !s.running.Load() {
+		return errNotConsuming
+	}
+	return nil
+}
+
+var errNotConsuming = errors.New("not consuming")
 
 func (s *Service) consumed(ctx context.Context) ([]string, error) {
 	t := s.cfg.Topics
@@ -159,10 +181,42 @@ func (s *Service) consumed(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
+// drainTimeout bounds the drain: fetched messages that are not finished by
+// then are cancelled, left uncommitted and redelivered after a restart.
+const drainTimeout = 30 * time.Second
+
 // Run consumes until ctx is cancelled, then drains: messages already
 // fetched are finished, their offsets committed, the group left and the
 // producers flushed. It returns nil after a drain caused by ctx.
-func (s *Service) Run(ctx context.Context) error {
+func (s *Service) Run(ctx context.Context) error { return s.run(ctx, nil) }
+
+// Serve is Run with /metrics and /healthz ([Handler]) served on ln for as
+// long as the service consumes. A serving error stops the service and is
+// returned; when ctx ends the HTTP server shuts down gracefully while the
+// service drains. Serve closes ln.
+func (s *Service) Serve(ctx context.Context, ln net.Listener) error { return s.run(ctx, ln) }
+
+// Start runs the service in the background (Serve on ln when ln is not
+// nil, else Run) and returns once it is ready, or with Run's error if it
+// stops first. stop cancels it, waits for the drain and returns Run's
+// error.
+func (s *Service) Start(ctx context.Context, ln net.Listener) (stop func() error, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.run(ctx, ln) }()
+	select {
+	case <-s.ready:
+	case err := <-done:
+		cancel()
+		return nil, err
+	}
+	return func() error { cancel(); return <-done }, nil
+}
+
+func (s *Service) run(ctx context.Context, ln net.Listener) error {
+	if ln != nil {
+		defer ln.Close() // in case serving never started
+	}
 	consumed, err := s.consumed(ctx)
 	if err != nil {
 		return err
@@ -177,93 +231,109 @@ func (s *Service) Run(ctx context.Context) error {
 		ErrorLogger: kafka.LoggerFunc(func(f string, a ...any) { s.cfg.Logger.Debug("kafka reader: " + fmt.Sprintf(f, a...)) }),
 	})
 	s.writer = topics.NewWriter(s.cfg.Brokers, s.cfg.TLS)
-	s.running.Store(true)
-	defer s.running.Store(false)
 
-	// One goroutine per partition keeps each partition in order, so an
-	// offset is committed only when everything before it is stored.
+	// work is the context of processing: not cancelled by ctx, so fetched
+	// messages finish during a drain; cancelled when the drain times out.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	s.work = new(errgroup.Group)
+	g, gctx := errgroup.WithContext(ctx)
+	if ln != nil {
+		serveHTTP(g, gctx, ln, Handler(s))
+	}
+	g.Go(func() error {
+		err := s.fetch(gctx, work)
+		s.running.Store(false)
+		s.cfg.Logger.Info("draining")
+		t := time.AfterFunc(drainTimeout, func() {
+			s.cfg.Logger.Warn("drain timed out; unfinished messages will be redelivered after a restart", "after", drainTimeout)
+			stopWork()
+		})
+		defer t.Stop()
+		_ = s.work.Wait() // workers and retrainings log their errors and return nil
+		return err
+	})
+	err = g.Wait()
+	// Closing the reader commits pending offsets and leaves the group.
+	return errors.Join(err, s.reader.Close(), s.writer.Close())
+}
+
+// serveHTTP serves h on ln in g until gctx ends, then shuts the server down
+// gracefully. A serving error ends the group.
+func serveHTTP(g *errgroup.Group, gctx context.Context, ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("live: serving %s: %w", ln.Addr(), err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(ctx)
+	})
+}
+
+// fetch hands fetched messages to one worker per partition until ctx ends
+// or fetching fails. One goroutine per partition keeps each partition in
+// order, so an offset is committed only when everything before it is
+// stored. The workers run in s.work on the work context; fetch closes
+// their queues when it returns, and they finish what was queued.
+func (s *Service) fetch(ctx, work context.Context) error {
 	type key struct {
 		topic string
 		part  int
 	}
-	workers := map[key]chan kafka.Message{}
-	var wg sync.WaitGroup
-	// work is the context of processing: not cancelled by ctx, so fetched
-	// messages finish during a drain; bounded by the drain timeout.
-	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopWork()
-	var fetchErr error
+	queues := map[key]chan kafka.Message{}
+	defer func() {
+		s.cfg.Logger.Info("stopped fetching", "partitions", len(queues))
+		for _, q := range queues {
+			close(q)
+		}
+	}()
+	s.running.Store(true)
+	s.once.Do(func() { close(s.ready) })
 	for {
 		m, err := s.reader.FetchMessage(ctx)
 		if err != nil {
-			if ctx.Err() == nil {
-				fetchErr = err
+			if ctx.Err() != nil {
+				return nil
 			}
-			break
+			return fmt.Errorf("live: fetch: %w", err)
 		}
 		k := key{m.Topic, m.Partition}
-		ch, ok := workers[k]
+		q, ok := queues[k]
 		if !ok {
-			ch = make(chan kafka.Message, 256)
-			workers[k] = ch
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				w := newWorker(s)
-				batch := make([]kafka.Message, 0, maxBatch)
-				for m := range ch {
-					batch = append(batch[:0], m)
-				fill:
-					for len(batch) < maxBatch {
-						select {
-						case m, ok := <-ch:
-							if !ok {
-								break fill
-							}
-							batch = append(batch, m)
-						default:
-							break fill
-						}
-					}
-					w.handleBatch(work, batch)
-				}
-			}()
+			q = make(chan kafka.Message, 256)
+			queues[k] = q
+			w := newWorker(s)
+			s.work.Go(func() error { w.run(work, q); return nil })
 		}
-		ch <- m
+		select {
+		case q <- m:
+		case <-ctx.Done():
+			// m is not handed over: neither it nor anything after it in
+			// its partition is committed, so it comes back after a restart.
+			return nil
+		}
 	}
-	s.cfg.Logger.Info("draining", "partitions", len(workers))
-	for _, ch := range workers {
-		close(ch)
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); s.bg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		stopWork()
-		<-done
-	}
-	errs := []error{fetchErr}
-	errs = append(errs, s.reader.Close()) // commits pending offsets and leaves the group
-	errs = append(errs, s.writer.Close())
-	return errors.Join(errs...)
 }
+
+// storePolicy paces retries of store operations and of whole messages: a
+// store that restarts (MariaDB, a Cassandra node) is waited for.
+var storePolicy = retry.Policy{Initial: 50 * time.Millisecond, Max: 2 * time.Second}
+
+// publishPolicy paces retries of a produce request that the writer's own
+// retries gave up on (a broker restart).
+var publishPolicy = retry.Policy{Initial: 100 * time.Millisecond, Max: 2 * time.Second}
 
 // publish writes messages, retrying until they are acknowledged or work
 // ends: a decision must not be lost between the store and the topic.
 func (s *Service) publish(ctx context.Context, msgs ...kafka.Message) error {
-	for {
-		err := s.writer.WriteMessages(ctx, msgs...)
-		if err == nil || ctx.Err() != nil {
-			return err
-		}
-		s.cfg.Logger.Warn("publish failed; retrying", "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	return retry.Do(ctx, publishPolicy, func() error { return s.writer.WriteMessages(ctx, msgs...) },
+		retry.OnRetry(func(_ int, err error, _ time.Duration) { s.cfg.Logger.Warn("publish failed; retrying", "err", err) }))
 }
 
 // retry runs a store operation until it succeeds, fails for good (not
@@ -275,23 +345,12 @@ func (s *Service) retry(ctx context.Context, what string, f func() error) error 
 	})
 }
 
-// retryUntil runs f with backoff (50 ms doubling to 2 s) until it succeeds,
-// final(err) holds or ctx ends. Each retry counts in StoreRetries: every
-// failure it retries comes from a store.
+// retryUntil runs f with storePolicy's backoff until it succeeds, final(err)
+// holds or ctx ends. Each retry counts in StoreRetries: every failure it
+// retries comes from a store.
 func (s *Service) retryUntil(ctx context.Context, what string, f func() error, final func(error) bool) error {
-	delay := 50 * time.Millisecond
-	for {
-		err := f()
-		if err == nil || final(err) || ctx.Err() != nil {
-			return err
-		}
+	return retry.Do(ctx, storePolicy, f, retry.Permanent(final), retry.OnRetry(func(attempt int, err error, wait time.Duration) {
 		s.cfg.Stats.StoreRetries.Inc()
-		s.cfg.Logger.Warn("failed; retrying", "op", what, "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, 2*time.Second)
-	}
+		s.cfg.Logger.Warn("failed; retrying", "op", what, "err", err, "attempt", attempt, "wait", wait)
+	}))
 }

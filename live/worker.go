@@ -9,6 +9,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/mouseauth/mouseauth/internal/retry"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/wire"
 )
@@ -59,6 +60,29 @@ func (w *worker) hook(stage string) {
 
 // maxBatch bounds the messages processed between two publishes.
 const maxBatch = 256
+
+// run processes the partition's queued messages until the queue is closed
+// and empty, in batches of what arrived while the previous batch was being
+// processed.
+func (w *worker) run(ctx context.Context, queue <-chan kafka.Message) {
+	batch := make([]kafka.Message, 0, maxBatch)
+	for m := range queue {
+		batch = append(batch[:0], m)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case m, ok := <-queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, m)
+			default:
+				break fill
+			}
+		}
+		w.handleBatch(ctx, batch)
+	}
+}
 
 // handleBatch processes a partition's messages in order, publishes their
 // decisions, alerts and dead letters in one produce request, and then hands
@@ -341,6 +365,10 @@ func (w *worker) loadSession(ctx context.Context, v wire.Vector) (st *sessionSta
 	return st, "", "", nil
 }
 
+// replicaPolicy is how long republish looks again for a decision that a
+// replica may not show yet: 5 looks within about a second.
+var replicaPolicy = retry.Policy{Initial: 50 * time.Millisecond, Max: 400 * time.Millisecond, MaxAttempts: 5}
+
 // republish emits the stored decision of v again, marked redelivered, so a
 // client that missed it still gets it; it counts nothing. found is false
 // when no decision is stored for v, which the caller must handle: dropping
@@ -350,21 +378,14 @@ func (w *worker) republish(ctx context.Context, v wire.Vector) (found bool, err 
 	var d store.Decision
 	// A replica may not show a write acknowledged a moment ago: look again
 	// briefly before concluding it is missing.
-	for attempt := 0; attempt < 5; attempt++ {
-		err = s.retry(ctx, "decision", func() error { d, err = s.cfg.Profiles.Decision(ctx, v.User, v.Session, v.Seq); return err })
-		if !errors.Is(err, store.ErrNotFound) {
-			break
-		}
-		select {
-		case <-time.After(100 * time.Millisecond):
-		case <-ctx.Done():
-			return false, ctx.Err()
-		}
-	}
-	if errors.Is(err, store.ErrNotFound) {
+	err = retry.Do(ctx, replicaPolicy, func() error {
+		return s.retry(ctx, "decision", func() (err error) { d, err = s.cfg.Profiles.Decision(ctx, v.User, v.Session, v.Seq); return err })
+	}, retry.Permanent(func(err error) bool { return !errors.Is(err, store.ErrNotFound) }))
+	switch {
+	case err == nil:
+	case ctx.Err() == nil && errors.Is(err, store.ErrNotFound):
 		return false, nil
-	}
-	if err != nil {
+	default:
 		return false, err
 	}
 	s.cfg.Stats.Redelivered.Inc()
@@ -405,9 +426,7 @@ func (w *worker) markAlerted(ctx context.Context, v wire.Vector, st *sessionStat
 
 func (w *worker) startRetrain(ctx context.Context, user string, version int) {
 	s := w.s
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
+	s.work.Go(func() error {
 		m, err := s.models.retrain(ctx, user, version, s.cfg.Retrain, s.cfg.Now())
 		// Swap first, count after: a counted retraining is in use.
 		s.models.swap(user, m)
@@ -422,5 +441,6 @@ func (w *worker) startRetrain(ctx context.Context, user string, version int) {
 			s.cfg.Stats.Retrains.WithLabelValues("ok").Inc()
 			s.cfg.Logger.Info("retrained", "user", user, "version", m.version)
 		}
-	}()
+		return nil
+	})
 }

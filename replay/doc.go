@@ -4,5 +4,14 @@
 // session in, produces its vectors to Kafka with their recorded timing (or
 // faster, or at a fixed rate), many sessions at once, and collects the
 // service's decisions and alerts. It produces a [Result]: counts, alerts
-// per session and the latency from send to decision.
+// per session and the latency from send to decision; [Rounds] produces one
+// per user count, with what the store gained.
+//
+// Concurrency: [Run] plays each session in an errgroup (the first failure
+// stops the rest), reads each partition of the decision topic in a reader
+// that is restarted where it stopped when it fails, and waits for the
+// decisions on a signal from the collector, bounded by Config.Wait; after
+// the last decision it reads the topic up to its end offsets as they are
+// then, so redeliveries published before it are counted, with no fixed
+// sleep. [Plan] and [PlanLoad] enrol users in bounded errgroups.
 package replay

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 )
@@ -50,31 +52,27 @@ func PlanLoad(ctx context.Context, creds store.Credentials, models store.Models,
 		pool = append(pool, p)
 	}
 	modelsOf := make([][]byte, len(base))
-	var wg sync.WaitGroup
-	errs := make([]error, len(base))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, u := range base {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() (err error) {
 			var others [][]float64
 			for j := range base {
 				if j != i {
 					others = append(others, train[j]...)
 				}
 			}
-			modelsOf[i], errs[i] = account.TrainModel(ctx, u.User, 1, train[i], others, o.Train, o.Now)
-		}()
+			modelsOf[i], err = account.TrainModel(gctx, u.User, 1, train[i], others, o.Train, o.Now)
+			return err
+		})
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	out := make([]Session, o.Users)
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0)*2)
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0) * 2)
 	var mu sync.Mutex
-	var firstErr error
 	done := 0
 	for k := range out {
 		b := k % len(base)
@@ -85,25 +83,21 @@ func PlanLoad(ctx context.Context, creds store.Credentials, models store.Models,
 			vs[i] = Timed{Values: pool[b][(k+i)%len(pool[b])]}
 		}
 		out[k] = Session{User: name, LoginAs: name, Password: pw, ID: fmt.Sprintf("%s-%s", o.RunID, name), Vectors: vs}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
+		g.Go(func() error {
 			a := o.Argon2
-			_, err := account.Enroll(ctx, creds, models, account.Enrolment{User: name, Department: "load", Password: pw,
+			_, err := account.Enroll(gctx, creds, models, account.Enrolment{User: name, Department: "load", Password: pw,
 				Model: modelsOf[b], Now: o.Now, Argon2: &a})
+			if err != nil {
+				return err
+			}
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil && firstErr == nil {
-				firstErr = err
-			}
 			done++
 			if o.Progress != nil {
 				o.Progress(done)
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	return out, firstErr
+	return out, g.Wait()
 }

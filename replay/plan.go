@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 )
@@ -58,44 +60,38 @@ func Plan(ctx context.Context, creds store.Credentials, models store.Models, use
 		}
 	}
 	passwords := make([]string, len(users))
-	errs := make([]error, len(users))
-	var mu sync.Mutex
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
+	var mu sync.Mutex // Progress is never called twice at once
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, u := range users {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
+		g.Go(func() error {
 			passwords[i] = account.NewPassword()
 			var model []byte
-			if _, err := models.LatestModel(ctx, u.User); err != nil {
+			if _, err := models.LatestModel(gctx, u.User); err != nil {
 				var others [][]float64
 				for j := range users {
 					if j != i {
 						others = append(others, train[j]...)
 					}
 				}
-				if model, err = account.TrainModel(ctx, u.User, 1, train[i], others, o.Train, o.Now); err != nil {
-					errs[i] = err
-					return
+				if model, err = account.TrainModel(gctx, u.User, 1, train[i], others, o.Train, o.Now); err != nil {
+					return err
 				}
 			}
-			kept, err := account.Enroll(ctx, creds, models, account.Enrolment{User: u.User, Department: "replay", Password: passwords[i], Model: model, Now: o.Now})
-			errs[i] = err
-			if o.Progress != nil && err == nil {
+			kept, err := account.Enroll(gctx, creds, models, account.Enrolment{User: u.User, Department: "replay", Password: passwords[i], Model: model, Now: o.Now})
+			if err != nil {
+				return err
+			}
+			if o.Progress != nil {
 				mu.Lock()
 				o.Progress(u.User, kept)
 				mu.Unlock()
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	var out []Session
 	cut := func(v []Timed) []Timed {

@@ -5,14 +5,17 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"sort"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/gonum/stat"
 
+	"github.com/mouseauth/mouseauth/internal/retry"
 	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/live/wire"
 )
@@ -38,6 +41,8 @@ type Config struct {
 	Progress func(sent, decided int64)
 	// Client names the client address sent with logins (default "replay").
 	Client string
+	// Logger receives restarts of the decision readers (default discard).
+	Logger *slog.Logger
 }
 
 func (c *Config) validate() error {
@@ -63,6 +68,9 @@ func (c *Config) validate() error {
 	}
 	if c.Client == "" {
 		c.Client = "replay"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return nil
 }
@@ -124,152 +132,69 @@ type Result struct {
 	Throughput float64 // decisions per second over Span
 }
 
-// collector receives decisions and matches them to sent vectors.
-type collector struct {
-	mu       sync.Mutex
-	got      map[string][]bool // per session, by seq: decided already
-	logins   map[string]chan wire.Decision
-	latency  *Sampler
-	service  *Sampler
-	perSess  map[string]*SessionResult
-	dups     atomic.Int64
-	nDecided atomic.Int64
-	// firstSend and lastDecided bound the span throughput is measured over.
-	firstSend, lastDecided time.Time
-}
-
-func (c *collector) receive(d wire.Decision, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d.Seq == wire.LoginSeq {
-		if ch, ok := c.logins[d.Session]; ok {
-			select {
-			case ch <- d:
-			default:
-			}
-		}
-		return
-	}
-	sr, ok := c.perSess[d.Session]
-	if !ok {
-		return // another client's session
-	}
-	got := c.got[d.Session]
-	if d.Seq < 0 || d.Seq >= int64(len(got)) {
-		return // not a seq this replay sent
-	}
-	if got[d.Seq] {
-		c.dups.Add(1)
-		return
-	}
-	got[d.Seq] = true
-	c.nDecided.Add(1)
-	c.lastDecided = now
-	sr.Decided++
-	if !d.Accept {
-		sr.Rejected++
-	}
-	if d.Alert && sr.FirstAlert == 0 {
-		sr.FirstAlert = int(d.Seq) + 1
-	}
-	if !d.Redelivered {
-		c.latency.Add(now.Sub(d.Sent))
-		c.service.Add(time.Duration(d.ServiceNanos))
-	}
-}
-
 // Run replays sessions concurrently and waits for every decision (or
 // cfg.Wait after the last send). Decisions are read from the decision topic
 // from its end offsets when Run starts, so a replay counts only its own.
+// The first session that fails (its login or a vector cannot be sent, or
+// its login gets no answer within cfg.Wait) stops the others; Run then
+// returns what was collected with the error.
 func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 	if err := cfg.validate(); err != nil {
 		return Result{}, err
 	}
 	start := time.Now()
-	col := &collector{got: map[string][]bool{}, logins: map[string]chan wire.Decision{}, perSess: map[string]*SessionResult{},
-		latency: NewSampler(1), service: NewSampler(2)}
-	users := map[string]bool{}
-	for _, s := range sessions {
-		if _, dup := col.perSess[s.ID]; dup {
-			return Result{}, fmt.Errorf("replay: session id %q used twice", s.ID)
-		}
-		col.perSess[s.ID] = &SessionResult{User: s.User, LoginAs: s.LoginAs, ID: s.ID, Impostor: s.Impostor()}
-		col.logins[s.ID] = make(chan wire.Decision, 1)
-		col.got[s.ID] = make([]bool, len(s.Vectors))
-		users[s.LoginAs] = true
-	}
-	readCtx, stopReading := context.WithCancel(ctx)
-	defer stopReading()
-	readers, err := startReaders(readCtx, cfg, col)
+	col, err := newCollector(sessions)
 	if err != nil {
 		return Result{}, err
 	}
-	w := topics.NewWriter(cfg.Brokers, cfg.TLS)
-	defer w.Close()
+	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Transport: topics.Transport(cfg.TLS), Timeout: 15 * time.Second}
+	topic := cfg.Topics.Decisions
+	ends, err := endOffsets(ctx, cfg, client, topic)
+	if err != nil {
+		return Result{}, err
+	}
 
+	// The background group: one reader per partition of the decision
+	// topic, and the progress ticker. Stopped and waited for before Run
+	// returns.
+	readCtx, stopReading := context.WithCancel(ctx)
+	bg, bgctx := errgroup.WithContext(readCtx)
+	stopBackground := func() { stopReading(); _ = bg.Wait() }
+	defer stopBackground()
+	maps.Copy(col.pos, ends) // before the readers start
+	for p, from := range ends {
+		bg.Go(func() error { return col.read(bgctx, cfg, p, from) })
+	}
 	var sent atomic.Int64
-	var wg sync.WaitGroup
-	errc := make(chan error, len(sessions))
-	progressDone, progressStopped := make(chan struct{}), make(chan struct{})
-	if cfg.Progress == nil {
-		close(progressStopped)
-	} else {
-		go func() {
-			defer close(progressStopped)
+	if cfg.Progress != nil {
+		bg.Go(func() error {
 			t := time.NewTicker(time.Second)
 			defer t.Stop()
 			for {
 				select {
 				case <-t.C:
 					cfg.Progress(sent.Load(), col.nDecided.Load())
-				case <-progressDone:
-					return
+				case <-bgctx.Done():
+					return nil
 				}
 			}
-		}()
+		})
 	}
-	for i, s := range sessions {
-		if i > 0 && cfg.Stagger > 0 {
-			select {
-			case <-time.After(cfg.Stagger):
-			case <-ctx.Done():
-			}
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := play(ctx, cfg, w, col, s, &sent); err != nil {
-				errc <- fmt.Errorf("session %s: %w", s.ID, err)
-			}
-		}()
+
+	w := topics.NewWriter(cfg.Brokers, cfg.TLS)
+	defer w.Close()
+	errs := []error{send(ctx, cfg, w, col, sessions, &sent)}
+	if errs[0] == nil {
+		errs = append(errs, awaitDecisions(ctx, cfg, client, col, sent.Load()))
 	}
-	wg.Wait()
-	close(errc)
-	var errs []error
-	for err := range errc {
-		errs = append(errs, err)
-	}
-	// Wait for the outstanding decisions.
-	deadline := time.Now().Add(cfg.Wait)
-	for col.nDecided.Load() < sent.Load() && time.Now().Before(deadline) && ctx.Err() == nil {
-		time.Sleep(10 * time.Millisecond)
-	}
-	// A little longer, to see redelivered duplicates that follow a restart.
-	time.Sleep(50 * time.Millisecond)
-	close(progressDone)
-	<-progressStopped // Progress is never called twice at once
+	stopBackground() // Progress is never called twice at once
 	if cfg.Progress != nil {
 		cfg.Progress(sent.Load(), col.nDecided.Load())
 	}
-	stopReading()
-	readers.Wait()
 
 	col.mu.Lock()
 	defer col.mu.Unlock()
-	r := Result{Users: len(users), Sent: sent.Load(), Decided: col.nDecided.Load(), Duplicates: col.dups.Load(),
+	r := Result{Users: col.users, Sent: sent.Load(), Decided: col.nDecided.Load(), Duplicates: col.dups.Load(),
 		Latency: col.latency.Summary(), Service: col.service.Summary(), Elapsed: time.Since(start)}
 	for _, s := range sessions {
 		sr := *col.perSess[s.ID]
@@ -294,10 +219,49 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 		r.Span = col.lastDecided.Sub(col.firstSend)
 		r.Throughput = float64(r.Decided) / r.Span.Seconds()
 	}
-	if r.Decided < r.Sent && ctx.Err() == nil {
-		errs = append(errs, fmt.Errorf("replay: %d of %d vectors got no decision within %v", r.Sent-r.Decided, r.Sent, cfg.Wait))
-	}
 	return r, errors.Join(append(errs, ctx.Err())...)
+}
+
+// send plays the sessions, cfg.Stagger apart, each in its own goroutine.
+func send(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, sessions []Session, sent *atomic.Int64) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for i, s := range sessions {
+		if i > 0 && cfg.Stagger > 0 && retry.Sleep(gctx, cfg.Stagger) != nil {
+			break
+		}
+		g.Go(func() error {
+			if err := play(gctx, cfg, w, col, s, sent); err != nil {
+				return fmt.Errorf("session %s: %w", s.ID, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// awaitDecisions waits, for up to cfg.Wait, until every vector sent is
+// decided, and then until the readers have read the decision topic up to
+// its end offsets as they are then: decisions published before the last
+// one arrived (redeliveries republished after a restart) are counted as
+// duplicates, with no fixed sleep.
+func awaitDecisions(ctx context.Context, cfg Config, client *kafka.Client, col *collector, sent int64) error {
+	wctx, cancel := context.WithTimeout(ctx, cfg.Wait)
+	defer cancel()
+	if err := col.await(wctx, func() bool { return col.nDecided.Load() >= sent }); err != nil {
+		if ctx.Err() != nil {
+			return nil // Run reports ctx's error
+		}
+		return fmt.Errorf("replay: %d of %d vectors got no decision within %v", sent-col.nDecided.Load(), sent, cfg.Wait)
+	}
+	topic := cfg.Topics.Decisions
+	ends, err := endOffsets(wctx, cfg, client, topic)
+	if err != nil {
+		return err
+	}
+	if err := col.await(wctx, func() bool { return col.reached(ends) }); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("replay: every decision came, but reading %s to its end offsets %v took longer than %v", topic, ends, cfg.Wait)
+	}
+	return nil
 }
 
 // play logs one session in, waits for the answer, then sends its vectors
@@ -309,9 +273,11 @@ func play(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, s Se
 		return fmt.Errorf("send login: %w", err)
 	}
 	var ans wire.Decision
+	timeout := time.NewTimer(cfg.Wait)
+	defer timeout.Stop()
 	select {
 	case ans = <-col.logins[s.ID]:
-	case <-time.After(cfg.Wait):
+	case <-timeout.C:
 		return fmt.Errorf("no answer to the login within %v", cfg.Wait)
 	case <-ctx.Done():
 		return ctx.Err()
@@ -334,12 +300,9 @@ func play(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, s Se
 		case cfg.Interval == 0:
 			due = time.Duration(float64(v.At) / cfg.Speed)
 		}
-		if wait := time.Until(begin.Add(due)); wait > 0 {
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+		// The schedule, not a synchronisation: wait until the vector is due.
+		if err := retry.Sleep(ctx, time.Until(begin.Add(due))); err != nil {
+			return err
 		}
 		buf = wire.AppendVector(buf[:0], wire.Vector{User: s.LoginAs, Session: s.ID, Seq: int64(i), Sent: time.Now(), Values: v.Values})
 		msg := kafka.Message{Topic: topic, Key: []byte(s.LoginAs), Value: append([]byte(nil), buf...)}
@@ -357,34 +320,38 @@ func play(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, s Se
 	return nil
 }
 
-// write sends m, retrying for up to cfg.Wait: a broker restart delays a
-// replay but does not end it.
+// writePolicy paces resending a message that the writer's own retries gave
+// up on: a broker restart delays a replay but does not end it.
+var writePolicy = retry.Policy{Initial: 50 * time.Millisecond, Max: time.Second}
+
+// write sends m, retrying for up to cfg.Wait.
 func write(ctx context.Context, cfg Config, w *kafka.Writer, m kafka.Message) error {
-	deadline := time.Now().Add(cfg.Wait)
-	for {
-		err := w.WriteMessages(ctx, m)
-		if err == nil || ctx.Err() != nil || time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-time.After(100 * time.Millisecond):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	p := writePolicy
+	p.MaxElapsed = cfg.Wait
+	return retry.Do(ctx, p, func() error { return w.WriteMessages(ctx, m) })
 }
 
-// startReaders reads every partition of the decision topic from its
-// current end.
-func startReaders(ctx context.Context, cfg Config, col *collector) (*sync.WaitGroup, error) {
-	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Transport: topics.Transport(cfg.TLS), Timeout: 15 * time.Second}
-	topic := cfg.Topics.Decisions
+// endOffsets returns the end offset of every partition of topic, retrying
+// for up to cfg.Wait (a broker that restarts answers errors for a moment).
+func endOffsets(ctx context.Context, cfg Config, client *kafka.Client, topic string) (ends map[int]int64, err error) {
+	p := writePolicy
+	p.MaxElapsed = cfg.Wait
+	err = retry.Do(ctx, p, func() (err error) { ends, err = listEnds(ctx, client, topic); return err },
+		retry.Permanent(func(err error) bool {
+			return errors.Is(err, errNoTopic) || errors.Is(err, kafka.UnknownTopicOrPartition)
+		}))
+	return ends, err
+}
+
+var errNoTopic = errors.New("missing")
+
+func listEnds(ctx context.Context, client *kafka.Client, topic string) (map[int]int64, error) {
 	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
 		return nil, fmt.Errorf("replay: metadata of %s: %w", topic, err)
 	}
 	if len(md.Topics) != 1 || md.Topics[0].Error != nil {
-		e := errors.New("missing")
+		e := errNoTopic
 		if len(md.Topics) == 1 {
 			e = md.Topics[0].Error
 		}
@@ -398,33 +365,46 @@ func startReaders(ctx context.Context, cfg Config, col *collector) (*sync.WaitGr
 	if err != nil {
 		return nil, fmt.Errorf("replay: offsets of %s: %w", topic, err)
 	}
-	var wg sync.WaitGroup
+	ends := map[int]int64{}
 	for _, po := range offs.Topics[topic] {
 		if po.Error != nil {
 			return nil, fmt.Errorf("replay: offset of %s/%d: %w", topic, po.Partition, po.Error)
 		}
-		r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Brokers, Topic: topic, Partition: po.Partition,
+		ends[po.Partition] = po.LastOffset
+	}
+	return ends, nil
+}
+
+// readerPolicy paces restarts of a decision reader that failed.
+var readerPolicy = retry.Policy{Initial: 50 * time.Millisecond, Max: 2 * time.Second}
+
+// read reads partition of the decision topic from offset from into c until
+// ctx ends, restarting the reader where it stopped when it fails.
+func (c *collector) read(ctx context.Context, cfg Config, partition int, from int64) error {
+	next := from
+	err := retry.Do(ctx, readerPolicy, func() error {
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Brokers, Topic: cfg.Topics.Decisions, Partition: partition,
 			Dialer: topics.Dialer(cfg.TLS), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 50 * time.Millisecond,
 			ReadBackoffMin: 10 * time.Millisecond, ReadBackoffMax: 200 * time.Millisecond})
-		if err := r.SetOffset(po.LastOffset); err != nil {
-			return nil, err
+		defer r.Close()
+		if err := r.SetOffset(next); err != nil {
+			return err
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer r.Close()
-			for {
-				m, err := r.ReadMessage(ctx)
-				if err != nil {
-					return
-				}
-				d, err := wire.DecodeDecision(m.Value)
-				if err != nil {
-					continue
-				}
-				col.receive(d, time.Now())
+		for {
+			m, err := r.ReadMessage(ctx)
+			if err != nil {
+				return err
 			}
-		}()
+			next = m.Offset + 1
+			d, err := wire.DecodeDecision(m.Value)
+			c.receive(partition, next, d, err == nil, time.Now())
+		}
+	}, retry.Permanent(func(error) bool { return ctx.Err() != nil }),
+		retry.OnRetry(func(_ int, err error, wait time.Duration) {
+			cfg.Logger.Warn("replay: decision reader failed; restarting it", "topic", cfg.Topics.Decisions, "partition", partition, "offset", next, "err", err, "wait", wait)
+		}))
+	if ctx.Err() != nil {
+		return nil // stopped
 	}
-	return &wg, nil
+	return err
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -12,14 +11,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/bench"
 	"github.com/mouseauth/mouseauth/internal/cli"
-	"github.com/mouseauth/mouseauth/live/account"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/store/embedded"
 	"github.com/mouseauth/mouseauth/live/store/file"
 	"github.com/mouseauth/mouseauth/live/store/mysql"
-	"github.com/mouseauth/mouseauth/replay"
 	"github.com/mouseauth/mouseauth/reports"
 )
 
@@ -121,105 +119,44 @@ func openModelStore(ctx context.Context, kind string, o *DeployOptions, dir stri
 		if err != nil {
 			return nil, "", err
 		}
-		p, err := openCassandra(ctx, o, c)
-		return p, "", err
+		p, err := deploy.OpenCassandra(ctx, o.Cassandra, o.Keyspace, o.Replication, c)
+		if err != nil {
+			return nil, "", err
+		}
+		return p, "", nil
 	}
 	return st, "", err
 }
 
 func benchModelLoadRun(ctx context.Context, opts *BenchModelLoadOptions) error {
 	ios := opts.IO
-	users, err := replay.Synthetic(ctx, opts.Users, 1, 300, opts.Seed)
-	if err != nil {
-		return err
-	}
-	train := make([][][]float64, len(users))
-	for i, u := range users {
-		for _, v := range u.Sessions[0] {
-			train[i] = append(train[i], v.Values)
-		}
-	}
-	models := make([][]byte, len(users))
-	bar := cli.NewProgress(ios, int64(len(users)), "training", "models")
-	for i, u := range users {
-		var others [][]float64
-		for j := range users {
-			if j != i {
-				others = append(others, train[j]...)
-			}
-		}
-		if models[i], err = account.TrainModel(ctx, u.User, 1, train[i], others,
-			account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)}, opts.Now()); err != nil {
-			return err
-		}
-		bar.Add(1)
-	}
-	bar.Done()
-	var size float64
-	for _, m := range models {
-		size += float64(len(m))
-	}
-	size /= float64(len(models)) * 1024
 	dir, err := os.MkdirTemp("", "mouseauth-model-load-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-
-	// The peer: decoding the same model bytes from memory, no store.
-	var dec []time.Duration
-	for r := 0; r < opts.Repeat; r++ {
-		for _, m := range models {
-			t0 := time.Now()
-			if _, err := classify.Load(bytes.NewReader(m)); err != nil {
-				return err
-			}
-			dec = append(dec, time.Since(t0))
-		}
+	stores := make([]bench.ModelStore, len(opts.Stores))
+	for i, kind := range opts.Stores {
+		stores[i] = bench.ModelStore{Kind: kind, Open: func(ctx context.Context, dir string) (store.Models, string, error) {
+			return openModelStore(ctx, kind, &opts.Deploy, dir)
+		}}
 	}
-	decode := replay.Summarize(dec)
+	rows, err := bench.RunModelLoad(ctx, stores, bench.ModelLoadOptions{Users: opts.Users, Repeat: opts.Repeat, Trees: opts.Trees,
+		Seed: opts.Seed, Dir: dir, Now: opts.Now,
+		Meter: func(total int64, desc, unit string) bench.Meter { return cli.NewProgress(ios, total, desc, unit) }})
+	if err != nil {
+		return err
+	}
 	t := &cli.Table{Columns: []string{"store", "users", "loads", "mean_ms", "std_ms", "min_ms", "max_ms", "p50_ms", "p99_ms", "model_kb",
 		"decode_only_mean_ms", "note"}}
-	run := fmt.Sprintf("bench%d", opts.Now().UnixNano())
-	for _, kind := range opts.Stores {
-		st, skip, err := openModelStore(ctx, kind, &opts.Deploy, filepath.Join(dir, kind))
-		if err != nil {
-			return fmt.Errorf("%s: %w", kind, err)
-		}
-		if skip != "" {
-			fmt.Fprintf(ios.ErrOut, "%s: skipped: %s\n", kind, skip)
-			t.Add(kind, 0, 0, "-", "-", "-", "-", "-", "-", r2(size), r3(decode.Mean), "skipped: "+skip)
+	for _, r := range rows {
+		if r.Skipped != "" {
+			fmt.Fprintf(ios.ErrOut, "%s: skipped: %s\n", r.Store, r.Skipped)
+			t.Add(r.Store, 0, 0, "-", "-", "-", "-", "-", "-", r2(r.ModelKB), r3(r.DecodeOnly.Mean), "skipped: "+r.Skipped)
 			continue
 		}
-		names := make([]string, len(users))
-		for i, u := range users {
-			names[i] = run + "_" + u.User
-			if err := st.PutModel(ctx, store.Model{User: names[i], Version: 1, Data: models[i], Created: opts.Now()}); err != nil {
-				st.Close()
-				return fmt.Errorf("%s: %w", kind, err)
-			}
-		}
-		pb := cli.NewProgress(ios, int64(opts.Repeat*len(users)), "loading from "+kind, "models")
-		var times []time.Duration
-		for r := 0; r < opts.Repeat; r++ {
-			for _, name := range names {
-				t0 := time.Now()
-				m, err := st.LatestModel(ctx, name)
-				if err == nil {
-					_, err = classify.Load(bytes.NewReader(m.Data))
-				}
-				if err != nil {
-					st.Close()
-					return fmt.Errorf("%s: load %s: %w", kind, name, err)
-				}
-				times = append(times, time.Since(t0))
-			}
-			pb.Add(len(names))
-		}
-		pb.Done()
-		st.Close()
-		s := replay.Summarize(times)
-		t.Add(kind, len(users), s.N, r3(s.Mean), r3(s.Std), r3(s.Min), r3(s.Max), r3(s.P50), r3(s.P99), r2(size), r3(decode.Mean), "")
+		s := r.Loads
+		t.Add(r.Store, r.Users, s.N, r3(s.Mean), r3(s.Std), r3(s.Min), r3(s.Max), r3(s.P50), r3(s.P99), r2(r.ModelKB), r3(r.DecodeOnly.Mean), "")
 	}
 	if opts.Report != "" {
 		if _, err := reports.WriteFiles(ctx, opts.Report, []reports.NamedTable{{Name: "model_load", Title: "Model loading per store", Table: t}}, nil); err != nil {

@@ -4,25 +4,18 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mouseauth/mouseauth/bench"
 	"github.com/mouseauth/mouseauth/internal/cli"
-	"github.com/mouseauth/mouseauth/live"
-	"github.com/mouseauth/mouseauth/live/account"
-	"github.com/mouseauth/mouseauth/replay"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/reports"
 )
-
-// The enterprise design's published figure: about 2 s per classification
-// and store with 14 users sending 10 vectors per 5 s each.
-const publishedClassifyStoreSecs = 2.0
 
 // BenchPipelineOptions are the options of `mouseauth bench pipeline`.
 type BenchPipelineOptions struct {
@@ -124,50 +117,8 @@ share this process (and its CPU). Cluster flags as for 'live serve'.`,
 	return cmd
 }
 
-// usage samples this process's CPU time and memory.
-type usage struct {
-	wall time.Time
-	cpu  time.Duration
-}
-
-func sampleUsage() usage {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return usage{wall: time.Now(), cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
-}
-
-// cores is the CPU used between two samples, in cores.
-func cores(a, b usage) float64 {
-	if w := b.wall.Sub(a.wall); w > 0 {
-		return float64(b.cpu-a.cpu) / float64(w)
-	}
-	return 0
-}
-
-// memMB returns the live heap after a GC and the resident set, in MB.
-func memMB() (heap, rss float64) {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	heap = float64(ms.HeapAlloc) / (1 << 20)
-	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-				kb, _ := strconv.ParseFloat(f[1], 64)
-				rss = kb / 1024
-			}
-		}
-	}
-	return heap, rss
-}
-
 func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 	ios := opts.IO
-	maxUsers := opts.Users[len(opts.Users)-1]
-	base, err := replay.Synthetic(ctx, 10, 3, 80, opts.Seed)
-	if err != nil {
-		return err
-	}
 	logger := slog.New(slog.NewTextHandler(ios.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	env, err := opts.Deploy.open(ctx, logger)
 	if err != nil {
@@ -177,197 +128,32 @@ func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 	for _, w := range env.Where {
 		fmt.Fprintln(ios.ErrOut, "bench:", w)
 	}
-	bar := cli.NewProgress(ios, int64(maxUsers), "enrolling", "users")
-	var last int
-	all, err := replay.PlanLoad(ctx, env.Creds, env.Profiles, base, replay.LoadOptions{Users: maxUsers, Vectors: 1,
-		Train:  account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)},
-		Argon2: account.Argon2Params{Memory: 64, Time: 1, Threads: 1}, RunID: "enrol", Now: opts.Now(),
-		Progress: func(done int) { bar.Add(done - last); last = done }})
-	bar.Done()
+	o := bench.PipelineOptions{Users: opts.Users, Interval: opts.Interval, Vectors: opts.Vectors, Rates: opts.Rates, AutoRate: opts.AutoRate,
+		Duration: opts.Duration, Soak: opts.Soak, Seed: opts.Seed, Trees: opts.Trees, Wait: opts.Wait, Now: opts.Now, Logger: logger,
+		Notes: ios.ErrOut, Meter: func(total int64, desc, unit string) bench.Meter { return cli.NewProgress(ios, total, desc, unit) }}
+	res, err := bench.RunPipeline(ctx, pipelineOf(env), o)
 	if err != nil {
 		return err
 	}
-	names := make([]string, len(all))
-	for i, s := range all {
-		names[i] = s.LoginAs
-	}
-	if err := env.EnsureUserTopics(ctx, names); err != nil {
-		return err
-	}
-	stop, err := env.StartService(ctx, live.Config{Logger: logger, Retrain: live.RetrainPolicy{Every: -1}})
-	if err != nil {
-		return err
-	}
-	defer func() { _ = stop() }()
-
-	round := 0
-	// stored counts what the store holds for the first n users: the
-	// difference over a step shows sent = stored = decided.
-	stored := func(n int) (nv, nd int64, err error) {
-		for _, s := range all[:n] {
-			v, d, err := env.Profiles.Counts(ctx, s.LoginAs)
-			if err != nil {
-				return 0, 0, err
-			}
-			nv, nd = nv+v, nd+d
-		}
-		return nv, nd, nil
-	}
-	var storedV, storedD int64 // of the last step
-	// step replays n users sending every interval for count vectors.
-	step := func(n int, interval time.Duration, count int) (replay.Result, usage, usage, error) {
-		round++
-		sessions := make([]replay.Session, n)
-		for k := range sessions {
-			s := all[k]
-			s.ID = fmt.Sprintf("b%d-%d-%s", opts.Now().UnixNano(), round, s.LoginAs)
-			vs := make([]replay.Timed, count)
-			pool := base[k%len(base)].Sessions[1+k%2]
-			for i := range vs {
-				vs[i] = replay.Timed{Values: pool[(k+i)%len(pool)].Values}
-			}
-			s.Vectors = vs
-			sessions[k] = s
-		}
-		pb := cli.NewProgress(ios, int64(n*count), fmt.Sprintf("%d users, one vector per %v each", n, interval), "vectors decided")
-		var seen int64
-		v0, d0, err := stored(n)
-		if err != nil {
-			return replay.Result{}, usage{}, usage{}, err
-		}
-		u0 := sampleUsage()
-		res, err := replay.Run(ctx, replay.Config{Brokers: env.Brokers, TLS: env.TLS, Topics: env.Topics, Interval: interval,
-			Stagger: interval / time.Duration(n), Wait: opts.Wait,
-			Progress: func(_, d int64) { pb.Add(int(d - seen)); seen = d }}, sessions)
-		u1 := sampleUsage()
-		pb.Done()
-		v1, d1, serr := stored(n)
-		if serr != nil {
-			return res, u0, u1, serr
-		}
-		storedV, storedD = v1-v0, d1-d0
-		return res, u0, u1, err
-	}
-
 	var tables []reports.NamedTable
 	var figs []reports.Figure
 	var t *cli.Table
-	if len(opts.Rates) == 0 && !opts.AutoRate {
-		t = &cli.Table{Columns: []string{"users", "vectors", "service_mean_ms", "service_std_ms", "service_min_ms", "service_max_ms",
-			"service_p99_ms", "e2e_mean_ms", "e2e_std_ms", "e2e_min_ms", "e2e_max_ms", "e2e_p99_ms", "decided", "stored_vectors", "stored_decisions", "lost", "published_mean_ms", "ratio"}}
-		var xs, svcY, e2eY []float64
-		for _, n := range opts.Users {
-			res, _, _, err := step(n, opts.Interval, opts.Vectors)
-			if err != nil {
-				return err
-			}
-			t.Add(n, res.Sent, r3(res.Service.Mean), r3(res.Service.Std), r3(res.Service.Min), r3(res.Service.Max), r3(res.Service.P99),
-				r3(res.Latency.Mean), r3(res.Latency.Std), r3(res.Latency.Min), r3(res.Latency.Max), r3(res.Latency.P99),
-				res.Decided, storedV, storedD, res.Sent-min(res.Decided, storedV, storedD), publishedClassifyStoreSecs*1000, r2(publishedClassifyStoreSecs*1000/res.Latency.Mean))
-			xs, svcY, e2eY = append(xs, float64(n)), append(svcY, res.Service.Mean), append(e2eY, res.Latency.Mean)
-		}
-		tables = append(tables, reports.NamedTable{Name: "pipeline_users", Title: "Classification and store time per user count", Table: t})
-		p, err := reports.LinePlot("Latency against users", "concurrent users", "mean latency (ms)", false,
-			reports.Series{Label: "service: fetch to stored", X: xs, Y: svcY}, reports.Series{Label: "end to end: send to decision", X: xs, Y: e2eY})
-		if err != nil {
-			return err
-		}
-		figs = append(figs, reports.Figure{Name: "latency_users", Caption: "Mean latency against users", Plot: p})
+	if o.EnterpriseMode() {
+		t, tables, figs, err = latencyTables(res.Latency)
 	} else {
-		t = &cli.Table{Columns: []string{"users", "offered_per_s", "achieved_per_s", "sent", "decided", "stored_vectors", "stored_decisions", "lost", "p50_ms", "p99_ms", "max_ms",
-			"service_p99_ms", "cpu_cores", "heap_mb", "rss_mb", "sustained"}}
-		var series []reports.Series
-		for _, n := range opts.Users {
-			rates := opts.Rates
-			if opts.AutoRate {
-				rates = []float64{250}
-			}
-			s := reports.Series{Label: fmt.Sprintf("%d users", n)}
-			best := 0.0
-			for i := 0; i < len(rates); i++ {
-				rate := rates[i]
-				interval := time.Duration(float64(n) / rate * float64(time.Second))
-				count := max(3, int(opts.Duration/interval))
-				res, u0, u1, err := step(n, interval, count)
-				if err != nil && res.Sent == 0 {
-					return err
-				}
-				heap, rss := memMB()
-				lost := res.Sent - min(res.Decided, storedV, storedD)
-				ok := err == nil && lost == 0 && res.Latency.P99 < 100
-				if ok {
-					best = max(best, res.Throughput)
-				}
-				t.Add(n, r2(rate), r2(res.Throughput), res.Sent, res.Decided, storedV, storedD, lost, r3(res.Latency.P50), r3(res.Latency.P99),
-					r3(res.Latency.Max), r3(res.Service.P99), r2(cores(u0, u1)), r2(heap), r2(rss), ok)
-				s.X, s.Y = append(s.X, rate), append(s.Y, res.Throughput)
-				if opts.AutoRate && ok && rate < 64000 {
-					rates = append(rates, rate*2)
-				}
-			}
-			series = append(series, s)
-			fmt.Fprintf(ios.ErrOut, "%d users: highest sustained rate with p99 < 100 ms and nothing lost: %.0f vectors/s\n", n, best)
-		}
-		tables = append(tables, reports.NamedTable{Name: "pipeline_rate", Title: "Throughput against offered rate", Table: t})
-		p, err := reports.LinePlot("Throughput against offered rate", "offered vectors/s", "decided vectors/s", true, series...)
+		t, tables, figs, err = rateTables(res)
+	}
+	if err != nil {
+		return err
+	}
+	if res.Soak != nil {
+		st, more, fig, err := soakTables(res.Soak)
 		if err != nil {
 			return err
 		}
-		figs = append(figs, reports.Figure{Name: "throughput_rate", Caption: "Decided against offered rate", Plot: p})
-		if opts.Soak > 0 {
-			n, rate := opts.Users[0], opts.Rates[0]
-			interval := time.Duration(float64(n) / rate * float64(time.Second))
-			h0, r0 := memMB()
-			// Sample memory through the soak: flat means the heap stops
-			// growing once the broker's retention window is full.
-			mt := &cli.Table{Columns: []string{"t_s", "heap_mb", "rss_mb"}}
-			var ts, hs, rs []float64
-			begin := time.Now()
-			sample := func() {
-				h, r := memMB()
-				sec := time.Since(begin).Seconds()
-				mt.Add(r2(sec), r2(h), r2(r))
-				ts, hs, rs = append(ts, sec), append(hs, h), append(rs, r)
-			}
-			sample()
-			stopSampling := make(chan struct{})
-			sampled := make(chan struct{})
-			go func() {
-				defer close(sampled)
-				tick := time.NewTicker(opts.Soak / 20)
-				defer tick.Stop()
-				for {
-					select {
-					case <-tick.C:
-						sample()
-					case <-stopSampling:
-						return
-					}
-				}
-			}()
-			res, u0, u1, err := step(n, interval, int(opts.Soak/interval))
-			close(stopSampling)
-			<-sampled
-			if err != nil {
-				return err
-			}
-			h1, r1 := memMB()
-			st := &cli.Table{Columns: []string{"users", "rate_per_s", "duration_s", "sent", "decided", "stored_vectors", "stored_decisions", "p99_ms", "cpu_cores", "heap_start_mb",
-				"heap_mid_mb", "heap_end_mb", "rss_start_mb", "rss_mid_mb", "rss_end_mb"}}
-			mid := len(hs) / 2
-			st.Add(n, rate, r2(res.Span.Seconds()), res.Sent, res.Decided, storedV, storedD, r3(res.Latency.P99), r2(cores(u0, u1)), r2(h0), r2(hs[mid]), r2(h1),
-				r2(r0), r2(rs[mid]), r2(r1))
-			tables = append(tables, reports.NamedTable{Name: "pipeline_soak", Title: "Soak: memory at start, middle and end", Table: st},
-				reports.NamedTable{Name: "pipeline_soak_memory", Title: "Soak: memory over time", Table: mt})
-			p, err := reports.LinePlot("Memory during the soak", "seconds", "MB", false,
-				reports.Series{Label: "heap after GC", X: ts, Y: hs}, reports.Series{Label: "resident set", X: ts, Y: rs})
-			if err != nil {
-				return err
-			}
-			figs = append(figs, reports.Figure{Name: "soak_memory", Caption: "Memory during the soak", Plot: p})
-			if err := cli.Render(ios.Out, opts.Output, st); err != nil {
-				return err
-			}
+		tables, figs = append(tables, more...), append(figs, fig)
+		if err := cli.Render(ios.Out, opts.Output, st); err != nil {
+			return err
 		}
 	}
 	fmt.Fprintf(ios.ErrOut, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
@@ -382,6 +168,69 @@ func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 		fmt.Fprintf(ios.ErrOut, "wrote %d files to %s\n", len(paths), opts.Report)
 	}
 	return cli.Render(ios.Out, opts.Output, t)
+}
+
+// pipelineOf is env for the benches.
+func pipelineOf(env *deploy.Env) bench.Pipeline {
+	p := bench.Pipeline{Brokers: env.Brokers, Client: env.TLS, Scorer: env.Scorer, Topics: env.Topics, Profiles: env.Profiles, Credentials: env.Credentials}
+	if env.Topics.PerUser {
+		p.EnsureUserTopics = env.EnsureUserTopics
+	}
+	return p
+}
+
+func latencyTables(rows []bench.LatencyRow) (*cli.Table, []reports.NamedTable, []reports.Figure, error) {
+	t := &cli.Table{Columns: []string{"users", "vectors", "service_mean_ms", "service_std_ms", "service_min_ms", "service_max_ms",
+		"service_p99_ms", "e2e_mean_ms", "e2e_std_ms", "e2e_min_ms", "e2e_max_ms", "e2e_p99_ms", "decided", "stored_vectors", "stored_decisions", "lost", "published_mean_ms", "ratio"}}
+	var xs, svcY, e2eY []float64
+	for _, r := range rows {
+		sv, e2e := r.Result.Service, r.Result.Latency
+		t.Add(r.Users, r.Result.Sent, r3(sv.Mean), r3(sv.Std), r3(sv.Min), r3(sv.Max), r3(sv.P99),
+			r3(e2e.Mean), r3(e2e.Std), r3(e2e.Min), r3(e2e.Max), r3(e2e.P99),
+			r.Result.Decided, r.Stored.Vectors, r.Stored.Decisions, r.Lost, float64(bench.PublishedClassifyStore.Milliseconds()), r2(r.Ratio()))
+		xs, svcY, e2eY = append(xs, float64(r.Users)), append(svcY, sv.Mean), append(e2eY, e2e.Mean)
+	}
+	p, err := reports.LinePlot("Latency against users", "concurrent users", "mean latency (ms)", false,
+		reports.Series{Label: "service: fetch to stored", X: xs, Y: svcY}, reports.Series{Label: "end to end: send to decision", X: xs, Y: e2eY})
+	return t, []reports.NamedTable{{Name: "pipeline_users", Title: "Classification and store time per user count", Table: t}},
+		[]reports.Figure{{Name: "latency_users", Caption: "Mean latency against users", Plot: p}}, err
+}
+
+func rateTables(res bench.PipelineResult) (*cli.Table, []reports.NamedTable, []reports.Figure, error) {
+	t := &cli.Table{Columns: []string{"users", "offered_per_s", "achieved_per_s", "sent", "decided", "stored_vectors", "stored_decisions", "lost", "p50_ms", "p99_ms", "max_ms",
+		"service_p99_ms", "cpu_cores", "heap_mb", "rss_mb", "sustained"}}
+	var series []reports.Series
+	for i, r := range res.Rates {
+		if i == 0 || res.Rates[i-1].Users != r.Users {
+			series = append(series, reports.Series{Label: fmt.Sprintf("%d users", r.Users)})
+		}
+		x := r.Result
+		t.Add(r.Users, r2(r.Offered), r2(x.Throughput), x.Sent, x.Decided, r.Stored.Vectors, r.Stored.Decisions, r.Lost, r3(x.Latency.P50), r3(x.Latency.P99),
+			r3(x.Latency.Max), r3(x.Service.P99), r2(r.CPUCores), r2(r.HeapMB), r2(r.RSSMB), r.Sustained)
+		s := &series[len(series)-1]
+		s.X, s.Y = append(s.X, r.Offered), append(s.Y, x.Throughput)
+	}
+	p, err := reports.LinePlot("Throughput against offered rate", "offered vectors/s", "decided vectors/s", true, series...)
+	return t, []reports.NamedTable{{Name: "pipeline_rate", Title: "Throughput against offered rate", Table: t}},
+		[]reports.Figure{{Name: "throughput_rate", Caption: "Decided against offered rate", Plot: p}}, err
+}
+
+func soakTables(s *bench.SoakResult) (*cli.Table, []reports.NamedTable, reports.Figure, error) {
+	mt := &cli.Table{Columns: []string{"t_s", "heap_mb", "rss_mb"}}
+	var ts, hs, rs []float64
+	for _, m := range s.Samples {
+		mt.Add(r2(m.Seconds), r2(m.HeapMB), r2(m.RSSMB))
+		ts, hs, rs = append(ts, m.Seconds), append(hs, m.HeapMB), append(rs, m.RSSMB)
+	}
+	st := &cli.Table{Columns: []string{"users", "rate_per_s", "duration_s", "sent", "decided", "stored_vectors", "stored_decisions", "p99_ms", "cpu_cores", "heap_start_mb",
+		"heap_mid_mb", "heap_end_mb", "rss_start_mb", "rss_mid_mb", "rss_end_mb"}}
+	mid := s.Samples[len(s.Samples)/2]
+	st.Add(s.Users, s.Rate, r2(s.Result.Span.Seconds()), s.Result.Sent, s.Result.Decided, s.Stored.Vectors, s.Stored.Decisions, r3(s.Result.Latency.P99),
+		r2(s.CPUCores), r2(s.Before.HeapMB), r2(mid.HeapMB), r2(s.After.HeapMB), r2(s.Before.RSSMB), r2(mid.RSSMB), r2(s.After.RSSMB))
+	p, err := reports.LinePlot("Memory during the soak", "seconds", "MB", false,
+		reports.Series{Label: "heap after GC", X: ts, Y: hs}, reports.Series{Label: "resident set", X: ts, Y: rs})
+	return st, []reports.NamedTable{{Name: "pipeline_soak", Title: "Soak: memory at start, middle and end", Table: st},
+		{Name: "pipeline_soak_memory", Title: "Soak: memory over time", Table: mt}}, reports.Figure{Name: "soak_memory", Caption: "Memory during the soak", Plot: p}, err
 }
 
 func r3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }

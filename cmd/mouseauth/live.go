@@ -1,21 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
@@ -46,8 +39,9 @@ type ServeOptions struct {
 	LogLevel   string
 	Lockout    int
 	LockFor    time.Duration
-	// Ready, when set, is called once the service consumes (tests).
-	Ready func(addr string)
+	// Started, when set, is called with the /metrics address and a channel
+	// closed once the service consumes (tests).
+	Started func(addr string, ready <-chan struct{})
 }
 
 func newCmdLiveServe(f *cli.Factory, runF func(context.Context, *ServeOptions) error) *cobra.Command {
@@ -129,12 +123,11 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		return err
 	}
 	defer env.Close()
-	cfg := live.Config{Brokers: env.Brokers, TLS: env.Scorer, Topics: env.Topics, Group: opts.Group,
-		Profiles: env.Profiles, Credentials: env.Creds, Window: opts.Window, Threshold: opts.Threshold,
+	cfg := env.ServiceConfig(live.Config{Group: opts.Group, Window: opts.Window, Threshold: opts.Threshold,
 		Lockout: live.Lockout{MaxFailures: opts.Lockout, LockFor: opts.LockFor},
 		Retrain: live.RetrainPolicy{Every: opts.Retrain, MaxAge: opts.RetrainAge,
 			Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}},
-		Logger: logger}
+		Logger: logger})
 	if env.Topics.PerUser {
 		users, err := env.Profiles.ModelUsers(ctx)
 		if err != nil {
@@ -149,21 +142,18 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	addr := ""
+	var ln net.Listener
 	if opts.Listen != "" {
-		ln, err := net.Listen("tcp", opts.Listen)
-		if err != nil {
+		if ln, err = net.Listen("tcp", opts.Listen); err != nil {
 			return fmt.Errorf("--listen %s: %w", opts.Listen, err)
 		}
-		addr = ln.Addr().String()
-		srv := &http.Server{Handler: live.Handler(svc), ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
 	}
 	for _, w := range env.Where {
 		fmt.Fprintln(opts.IO.ErrOut, "mouseauth live:", w)
 	}
-	if addr != "" {
+	addr := ""
+	if ln != nil {
+		addr = ln.Addr().String()
 		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: metrics on http://%s/metrics, health on /healthz\n", addr)
 	}
 	if env.Cluster != nil {
@@ -171,181 +161,16 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 			env.Brokers[0], env.Cluster.PKIDir, opts.Deploy.State)
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "mouseauth live: serving; Ctrl-C or SIGTERM drains and stops")
-	if opts.Ready != nil {
-		go func() {
-			for !svc.Healthy() && ctx.Err() == nil {
-				time.Sleep(10 * time.Millisecond)
-			}
-			opts.Ready(addr)
-		}()
+	if opts.Started != nil {
+		opts.Started(addr, svc.Ready())
 	}
-	err = svc.Run(ctx)
+	if ln != nil {
+		err = svc.Serve(ctx, ln)
+	} else {
+		err = svc.Run(ctx)
+	}
 	st := svc.Stats()
 	fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: stopped after %v logins, %v vectors, %v decisions, %v alerts, %v dead letters, %v redelivered\n",
 		live.Value(st.Logins), live.Value(st.Vectors), live.Value(st.Decisions), live.Value(st.Alerts), live.Value(st.DeadLetters), live.Value(st.Redelivered))
 	return err
-}
-
-// EnrollOptions are the options of `mouseauth live enroll`.
-type EnrollOptions struct {
-	IO           *cli.IOStreams
-	Deploy       DeployOptions
-	User         string
-	Department   string
-	Model        string
-	PasswordFile string
-	Getenv       func(string) string
-	Now          func() time.Time
-}
-
-func newCmdLiveEnroll(f *cli.Factory, runF func(context.Context, *EnrollOptions) error) *cobra.Command {
-	opts := &EnrollOptions{IO: f.IO, Getenv: os.Getenv, Now: f.Now}
-	cmd := &cobra.Command{
-		Use:   "enroll",
-		Short: "Register a user: password hash and first model",
-		Long: `Enroll stores a user's argon2id password hash and department in the credential
-store and, with --model, a model from 'classify train' as version 1 in the
-profile store. The password is read from --password-file, else from
-$MOUSEAUTH_PASSWORD, else from the first line of standard input; it is never a
-flag, so it does not land in shell history or the process list.`,
-		Example: `  mouseauth classify train --features features.csv --out models
-  mouseauth live enroll --user User1 --department finance --model models/User1.model --password-file pw.txt
-  printf '%s\n' "$PW" | mouseauth live enroll --user User2 --model models/User2.model`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.User == "" {
-				return cli.FlagErrorf("--user is required")
-			}
-			if err := opts.Deploy.validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return enrollRun(cmd.Context(), opts)
-		},
-	}
-	opts.Deploy.bind(cmd.Flags(), "scorer")
-	cmd.Flags().StringVar(&opts.User, "user", "", "user name (required)")
-	cmd.Flags().StringVar(&opts.Department, "department", "", "department")
-	cmd.Flags().StringVar(&opts.Model, "model", "", "model file from 'classify train'")
-	cmd.Flags().StringVar(&opts.PasswordFile, "password-file", "", "file whose first line is the password")
-	return cmd
-}
-
-func readPassword(opts *EnrollOptions) (string, error) {
-	var r io.Reader
-	switch {
-	case opts.PasswordFile != "":
-		f, err := os.Open(opts.PasswordFile)
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		r = f
-	case opts.Getenv("MOUSEAUTH_PASSWORD") != "":
-		return opts.Getenv("MOUSEAUTH_PASSWORD"), nil
-	default:
-		r = opts.IO.In
-	}
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", err
-	}
-	pw := strings.TrimRight(line, "\r\n")
-	if pw == "" {
-		return "", errors.New("empty password (give --password-file, $MOUSEAUTH_PASSWORD or a line on stdin)")
-	}
-	return pw, nil
-}
-
-func enrollRun(ctx context.Context, opts *EnrollOptions) error {
-	pw, err := readPassword(opts)
-	if err != nil {
-		return err
-	}
-	var model []byte
-	if opts.Model != "" {
-		if model, err = os.ReadFile(opts.Model); err != nil {
-			return err
-		}
-		sm, err := classify.Load(strings.NewReader(string(model)))
-		if err != nil {
-			return fmt.Errorf("%s: %w", opts.Model, err)
-		}
-		if sm.Header.User != "" && sm.Header.User != opts.User {
-			return fmt.Errorf("%s is %s's model, not %s's", opts.Model, sm.Header.User, opts.User)
-		}
-	}
-	env, err := opts.Deploy.openStores(ctx)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	kept, err := account.Enroll(ctx, env.Creds, env.Profiles, account.Enrolment{User: opts.User, Department: opts.Department,
-		Password: pw, Model: model, Now: opts.Now()})
-	if err != nil {
-		return err
-	}
-	msg := "enrolled " + opts.User
-	if model != nil && kept {
-		msg += " (a model was stored already; kept it)"
-	}
-	fmt.Fprintln(opts.IO.ErrOut, msg)
-	return nil
-}
-
-// StatusOptions are the options of `mouseauth live status`.
-type StatusOptions struct {
-	IO     *cli.IOStreams
-	Deploy DeployOptions
-	Output string
-}
-
-func newCmdLiveStatus(f *cli.Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
-	opts := &StatusOptions{IO: f.IO}
-	cmd := &cobra.Command{
-		Use:   "status",
-		Short: "Show each user's model version and stored vectors and decisions",
-		Example: `  mouseauth live status
-  mouseauth live status --output json`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := opts.Deploy.validateWith(opts.Output); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return statusRun(cmd.Context(), opts)
-		},
-	}
-	opts.Deploy.bind(cmd.Flags(), "scorer")
-	cli.AddOutputFlag(cmd, &opts.Output)
-	return cmd
-}
-
-func statusRun(ctx context.Context, opts *StatusOptions) error {
-	env, err := opts.Deploy.openStores(ctx)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	users, err := env.Profiles.ModelUsers(ctx)
-	if err != nil {
-		return err
-	}
-	t := &cli.Table{Columns: []string{"user", "model_version", "trained_on", "model_bytes", "vectors", "decisions"}}
-	for _, u := range users {
-		m, err := env.Profiles.LatestModel(ctx, u)
-		if err != nil {
-			return err
-		}
-		nv, nd, err := env.Profiles.Counts(ctx, u)
-		if err != nil {
-			return err
-		}
-		t.Add(u, m.Version, m.Vectors, len(m.Data), nv, nd)
-	}
-	return cli.Render(opts.IO.Out, opts.Output, t)
 }

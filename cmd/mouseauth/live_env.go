@@ -3,24 +3,15 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
-	"github.com/mouseauth/mouseauth/internal/cluster"
-	"github.com/mouseauth/mouseauth/live"
-	"github.com/mouseauth/mouseauth/live/store"
-	"github.com/mouseauth/mouseauth/live/store/embedded"
-	"github.com/mouseauth/mouseauth/live/store/file"
-	"github.com/mouseauth/mouseauth/live/store/mysql"
-	"github.com/mouseauth/mouseauth/live/topics"
-	"github.com/mouseauth/mouseauth/pki"
+	"github.com/mouseauth/mouseauth/live/deploy"
 )
 
 // DeployOptions say where the live pipeline's broker and stores are. With
@@ -81,7 +72,7 @@ func (o *DeployOptions) validate() error {
 	if o.Partitions < 1 {
 		return cli.FlagErrorf("--partitions must be at least 1")
 	}
-	if _, _, _, err := parseReplication(o.Replication); err != nil {
+	if _, _, _, err := deploy.ParseReplication(o.Replication); err != nil {
 		return cli.FlagErrorf("%v", err)
 	}
 	return nil
@@ -117,200 +108,42 @@ func (o *DeployOptions) dsn() (string, error) {
 	return o.Getenv("MOUSEAUTH_MYSQL_DSN"), nil
 }
 
-// deployEnv is an opened pipeline environment.
-type deployEnv struct {
-	Brokers  []string
-	TLS      *tls.Config // this command's client certificate
-	Scorer   *tls.Config // the scorer's (embedded only, to run a service in process)
-	Cluster  *cluster.Cluster
-	Profiles store.Profiles
-	Creds    store.Credentials
-	Topics   topics.Names
-	Where    []string // what runs where, for the user
-	closers  []func()
-}
-
-// EnsureUserTopics creates the users' feature topics when the
-// one-topic-per-user design is on, and does nothing otherwise. Each has one
-// partition: a user's vectors all go to one partition anyway, and empty
-// partitions cost fetch work (8 per topic made 100 users' topics saturate at
-// a quarter of one keyed topic's rate).
-func (e *deployEnv) EnsureUserTopics(ctx context.Context, users []string) error {
-	if !e.Topics.PerUser {
-		return nil
+// options are o for package deploy, with the DSN read from its secret
+// source.
+func (o *DeployOptions) options() (deploy.Options, error) {
+	d := deploy.Options{State: o.State, Brokers: o.Brokers, TLSDir: o.TLSDir, TLSName: o.TLSName, Partitions: o.Partitions,
+		TopicPerUser: o.TopicPerUser, Retention: o.Retention, Stores: deploy.StoreOptions{Profiles: o.Profiles, DSNSource: o.dsnSource(),
+			Cassandra: o.Cassandra, Keyspace: o.Keyspace, Replication: o.Replication, ModelsDir: o.ModelsDir}}
+	if d.Stores.DSNSource != "" {
+		var err error
+		if d.Stores.DSN, err = o.dsn(); err != nil {
+			return d, err
+		}
 	}
-	names := make([]string, len(users))
-	for i, u := range users {
-		names[i] = e.Topics.FeaturesFor(u)
-	}
-	if e.Cluster != nil {
-		return e.Cluster.EnsureTopics(ctx, 1, names...) // with the embedded retention
-	}
-	return topics.Ensure(ctx, e.Brokers, e.Scorer, topics.Spec{Partitions: 1}, names...)
-}
-
-// StartService runs a scoring service on e in this process until the
-// returned stop is called; stop drains it and returns Run's error.
-func (e *deployEnv) StartService(ctx context.Context, cfg live.Config) (stop func() error, err error) {
-	cfg.Brokers, cfg.TLS, cfg.Topics, cfg.Profiles, cfg.Credentials = e.Brokers, e.Scorer, e.Topics, e.Profiles, e.Creds
-	svc, err := live.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(sctx) }()
-	return func() error { cancel(); return <-done }, nil
-}
-
-func (e *deployEnv) Close() {
-	for i := len(e.closers) - 1; i >= 0; i-- {
-		e.closers[i]()
-	}
+	return d, nil
 }
 
 // open starts or connects to what o describes.
-func (o *DeployOptions) open(ctx context.Context, logger *slog.Logger) (_ *deployEnv, err error) {
-	e := &deployEnv{Topics: topics.Default()}
-	e.Topics.PerUser = o.TopicPerUser
-	defer func() {
-		if err != nil {
-			e.Close()
-		}
-	}()
-	tlsDir := o.TLSDir
-	if len(o.Brokers) == 0 {
-		cl, err := cluster.Start(ctx, cluster.Options{Dir: o.State, Partitions: o.Partitions, Retention: o.Retention})
-		if err != nil {
-			return nil, err
-		}
-		e.closers = append(e.closers, cl.Close)
-		e.Cluster, e.Brokers = cl, cl.Brokers
-		if tlsDir == "" {
-			tlsDir = cl.PKIDir
-		}
-		e.Where = append(e.Where, fmt.Sprintf("embedded Kafka broker %s (mTLS, data in %s)", cl.Brokers[0], filepath.Join(o.State, "kafka")))
-		e.Scorer = cl.ScorerTLS
-	} else {
-		e.Brokers = o.Brokers
-		e.Where = append(e.Where, "Kafka "+strings.Join(o.Brokers, ","))
-	}
-	if e.TLS, err = pki.ClientTLSFromDir(tlsDir, o.TLSName, ""); err != nil {
-		return nil, fmt.Errorf("client certificate %q: %w", o.TLSName, err)
-	}
-	if e.Scorer == nil {
-		e.Scorer = e.TLS
-	}
-	if len(o.Brokers) > 0 {
-		if err := topics.Ensure(ctx, e.Brokers, e.TLS, topics.Spec{Partitions: o.Partitions}, e.Topics.Shared()...); err != nil {
-			return nil, err
-		}
-	}
-
-	if err := o.stores(ctx, e, logger); err != nil {
+func (o *DeployOptions) open(ctx context.Context, logger *slog.Logger) (*deploy.Env, error) {
+	d, err := o.options()
+	if err != nil {
 		return nil, err
 	}
-	return e, nil
+	return deploy.Open(ctx, d, logger)
 }
 
 // openStores opens only the stores (commands that do not touch Kafka).
-func (o *DeployOptions) openStores(ctx context.Context) (_ *deployEnv, err error) {
-	e := &deployEnv{}
-	defer func() {
-		if err != nil {
-			e.Close()
-		}
-	}()
-	if e.TLS, err = o.clientTLS(); err != nil {
+func (o *DeployOptions) openStores(ctx context.Context) (*deploy.Env, error) {
+	d, err := o.options()
+	if err != nil {
 		return nil, err
 	}
-	if err := o.stores(ctx, e, nil); err != nil {
-		return nil, err
-	}
-	return e, nil
+	return deploy.OpenStores(ctx, d)
 }
 
 // clientTLS is the --tls-name certificate from --tls-dir, or from the
 // embedded default's PKI (created on first use) when --tls-dir is empty.
 func (o *DeployOptions) clientTLS() (*tls.Config, error) {
-	tlsDir := o.TLSDir
-	if tlsDir == "" {
-		tlsDir = filepath.Join(o.State, "pki")
-		if _, err := cluster.EnsurePKI(tlsDir, time.Now()); err != nil {
-			return nil, err
-		}
-	}
-	cfg, err := pki.ClientTLSFromDir(tlsDir, o.TLSName, "")
-	if err != nil {
-		return nil, fmt.Errorf("client certificate %q: %w", o.TLSName, err)
-	}
-	return cfg, nil
-}
-
-// stores opens the credential and profile stores into e. Credentials live
-// in MySQL when a DSN is given, else in the embedded database; profiles in
-// --profiles, defaulting to Cassandra with --cassandra, else MySQL with a
-// DSN, else the embedded database.
-func (o *DeployOptions) stores(ctx context.Context, e *deployEnv, logger *slog.Logger) error {
-	kind := o.Profiles
-	switch {
-	case kind != "":
-	case len(o.Cassandra) > 0:
-		kind = "cassandra"
-	case o.dsnSource() != "":
-		kind = "mysql"
-	default:
-		kind = "embedded"
-	}
-	var ms *mysql.Store
-	if src := o.dsnSource(); src != "" {
-		dsn, err := o.dsn()
-		if err != nil {
-			return err
-		}
-		if ms, err = mysql.Open(ctx, mysql.Config{DSN: dsn, TLS: e.TLS, CreateSchema: true, Logger: logger}); err != nil {
-			return err
-		}
-		e.closers = append(e.closers, func() { ms.Close() })
-		e.Creds = ms
-		e.Where = append(e.Where, "credentials in MySQL (DSN from "+src+")")
-	}
-	if e.Creds == nil || kind == "embedded" {
-		path := filepath.Join(o.State, "mouseauth.db")
-		es, err := embedded.Open(ctx, path)
-		if err != nil {
-			return err
-		}
-		e.closers = append(e.closers, func() { es.Close() })
-		if e.Creds == nil {
-			e.Creds = es
-			e.Where = append(e.Where, "credentials in "+path)
-		}
-		if kind == "embedded" {
-			e.Profiles = es
-			e.Where = append(e.Where, "profiles in "+path)
-		}
-	}
-	switch kind {
-	case "mysql":
-		e.Profiles = ms
-		e.Where = append(e.Where, "profiles in MySQL")
-	case "cassandra":
-		cs, err := openCassandra(ctx, o, e.TLS)
-		if err != nil {
-			return err
-		}
-		e.closers = append(e.closers, func() { cs.Close() })
-		e.Profiles = cs
-		e.Where = append(e.Where, "profiles in Cassandra "+strings.Join(o.Cassandra, ",")+" keyspace "+o.Keyspace)
-	}
-	if o.ModelsDir != "" {
-		fs, err := file.Open(o.ModelsDir)
-		if err != nil {
-			return err
-		}
-		e.Profiles = store.WithModels(e.Profiles, fs)
-		e.Where = append(e.Where, "models in "+o.ModelsDir)
-	}
-	return nil
+	d, _ := o.options()
+	return deploy.ClientTLS(d)
 }

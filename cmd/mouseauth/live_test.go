@@ -110,19 +110,24 @@ func TestServeAndReplay(t *testing.T) {
 	ios, _, _, serveErr := cli.TestIO()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ready := make(chan string, 1)
+	started := make(chan string, 1)
+	var ready <-chan struct{}
 	sopts := &ServeOptions{IO: ios, Window: 10, Threshold: 0.5, Retrain: -1, Trees: 10, Seed: 1, Group: "g",
-		Listen: "127.0.0.1:0", LogLevel: "warn", Lockout: 5, LockFor: time.Minute, Ready: func(a string) { ready <- a }}
+		Listen: "127.0.0.1:0", LogLevel: "warn", Lockout: 5, LockFor: time.Minute,
+		Started: func(a string, r <-chan struct{}) { ready = r; started <- a }}
 	sopts.Deploy = DeployOptions{State: state, TLSName: "scorer", Partitions: 4, Getenv: func(string) string { return "" }}
 	done := make(chan error, 1)
 	go func() { done <- serveRun(ctx, sopts) }()
 	var addr string
 	select {
-	case addr = <-ready:
+	case addr = <-started:
+	case err := <-done:
+		t.Fatalf("serve stopped before starting: %v\n%s", err, serveErr)
+	}
+	select {
+	case <-ready:
 	case err := <-done:
 		t.Fatalf("serve stopped: %v\n%s", err, serveErr)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve not ready after 30 s")
 	}
 	get := func(path string) (int, string) {
 		resp, err := http.Get("http://" + addr + path)

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -180,7 +178,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		fmt.Fprintln(ios.ErrOut, "replay:", w)
 	}
 	bar := cli.NewProgress(ios, int64(len(users)), "enrolling", "users")
-	sessions, err := replay.Plan(ctx, env.Creds, env.Profiles, users, replay.PlanOptions{
+	sessions, err := replay.Plan(ctx, env.Credentials, env.Profiles, users, replay.PlanOptions{
 		TrainSessions: opts.TrainSessions, Impostors: opts.Impostors, MaxActions: opts.MaxActions,
 		Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)},
 		RunID: fmt.Sprintf("r%d", opts.Now().UnixNano()), Now: opts.Now(),
@@ -212,64 +210,35 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 
 	// Stored counts before and after each round show that every vector sent
 	// was stored and decided exactly once.
-	counts := func(users []replay.UserSessions) (nv, nd int64, err error) {
-		for _, u := range users {
-			v, d, err := env.Profiles.Counts(ctx, u.User)
-			if err != nil {
-				return 0, 0, err
-			}
-			nv, nd = nv+v, nd+d
-		}
-		return nv, nd, nil
+	rounds, err := replay.Rounds(ctx, replay.Config{Brokers: env.Brokers, TLS: env.TLS, Topics: env.Topics, Speed: opts.Speed,
+		Interval: opts.Interval, Stagger: opts.Stagger, Wait: opts.Wait, Logger: logger}, env.Profiles, names, sessions, opts.Users,
+		func(n int, total int64) (func(_, decided int64), func()) {
+			pb := cli.NewProgress(ios, total, fmt.Sprintf("replaying %d users", n), "vectors decided")
+			var last int64
+			return func(_, decided int64) { pb.Add(int(decided - last)); last = decided }, pb.Done
+		})
+	if err != nil {
+		return err
 	}
 	t := &cli.Table{Columns: []string{"users", "sessions", "impostor_sessions", "sent", "decided", "stored_vectors", "stored_decisions", "redelivered", "logins_refused",
 		"genuine_alerted", "impostor_alerted", "median_actions_to_alert", "latency_mean_ms", "latency_p50_ms", "latency_p99_ms",
 		"latency_max_ms", "service_mean_ms", "service_p99_ms", "decisions_per_s"}}
-	var results []replay.Result
-	for _, n := range opts.Users {
-		in := map[string]bool{}
-		for _, u := range users[:n] {
-			in[u.User] = true
+	results := make([]replay.Result, len(rounds))
+	for i, rd := range rounds {
+		res := rd.Result
+		results[i] = res
+		var median any = "-"
+		if m, ok := res.MedianFirstAlert(); ok {
+			median = m
 		}
-		// Each round replays its sessions under fresh ids: the same id
-		// again would be (rightly) taken for a redelivery.
-		var round []replay.Session
-		for _, s := range sessions {
-			if in[s.User] && in[s.LoginAs] {
-				s.ID = fmt.Sprintf("%s-u%d", s.ID, n)
-				round = append(round, s)
-			}
-		}
-		var total int64
-		for _, s := range round {
-			total += int64(len(s.Vectors))
-		}
-		v0, d0, err := counts(users[:n])
-		if err != nil {
-			return err
-		}
-		pb := cli.NewProgress(ios, total, fmt.Sprintf("replaying %d users", n), "vectors decided")
-		var last int64
-		res, err := replay.Run(ctx, replay.Config{Brokers: env.Brokers, TLS: env.TLS, Topics: env.Topics, Speed: opts.Speed,
-			Interval: opts.Interval, Stagger: opts.Stagger, Wait: opts.Wait,
-			Progress: func(_, decided int64) { pb.Add(int(decided - last)); last = decided }}, round)
-		pb.Done()
-		if err != nil {
-			return err
-		}
-		results = append(results, res)
-		v1, d1, err := counts(users[:n])
-		if err != nil {
-			return err
-		}
-		t.Add(n, len(res.Sessions), res.ImpostorSessions, res.Sent, res.Decided, v1-v0, d1-d0, res.Duplicates, res.Refused,
-			res.GenuineAlerts, res.ImpostorAlerts, medianFirstAlert(res), r2(res.Latency.Mean), r2(res.Latency.P50), r2(res.Latency.P99),
+		t.Add(rd.Users, len(res.Sessions), res.ImpostorSessions, res.Sent, res.Decided, rd.StoredVectors, rd.StoredDecisions, res.Duplicates, res.Refused,
+			res.GenuineAlerts, res.ImpostorAlerts, median, r2(res.Latency.Mean), r2(res.Latency.P50), r2(res.Latency.P99),
 			r2(res.Latency.Max), r2(res.Service.Mean), r2(res.Service.P99), r2(res.Throughput))
 	}
 	if err := cli.Render(ios.Out, opts.Output, t); err != nil {
 		return err
 	}
-	describeImpostors(ios.ErrOut, results[len(results)-1])
+	results[len(results)-1].DescribeImpostors(ios.ErrOut)
 	if opts.Result != nil {
 		opts.Result(results)
 	}
@@ -277,41 +246,3 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 }
 
 func r2(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }
-
-func medianFirstAlert(r replay.Result) any {
-	var a []int
-	for _, s := range r.Sessions {
-		if s.Impostor && s.FirstAlert > 0 {
-			a = append(a, s.FirstAlert)
-		}
-	}
-	if len(a) == 0 {
-		return "-"
-	}
-	sort.Ints(a)
-	return a[len(a)/2]
-}
-
-func describeImpostors(w io.Writer, r replay.Result) {
-	for _, s := range r.Sessions {
-		if !s.Impostor {
-			continue
-		}
-		if s.FirstAlert > 0 {
-			fmt.Fprintf(w, "impostor caught: %s's session replayed as %s raised an alert after %d actions\n", s.User, s.LoginAs, s.FirstAlert)
-		} else {
-			fmt.Fprintf(w, "impostor NOT caught: %s's session replayed as %s, %d actions, no alert\n", s.User, s.LoginAs, s.Sent)
-		}
-	}
-	var alerted []string
-	for _, s := range r.Sessions {
-		if !s.Impostor && s.FirstAlert > 0 {
-			alerted = append(alerted, fmt.Sprintf("%s (after %d of %d actions)", s.ID, s.FirstAlert, s.Sent))
-		}
-	}
-	fmt.Fprintf(w, "genuine sessions with an alert: %d of %d", len(alerted), r.GenuineSessions)
-	if len(alerted) > 0 {
-		fmt.Fprintf(w, ": %s", strings.Join(alerted, ", "))
-	}
-	fmt.Fprintln(w)
-}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/mouseauth/mouseauth/internal/retry"
 	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/pki"
 )
@@ -203,14 +204,8 @@ func (c *Cluster) EnsureTopics(ctx context.Context, partitions int, names ...str
 // data directory, as an operator's restart would.
 func (c *Cluster) Restart() error {
 	c.kc.Close()
-	var err error
-	for i := 0; i < 50; i++ { // the port may linger briefly
-		if err = c.start(); err == nil {
-			return nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return err
+	// The port may linger briefly.
+	return retry.Do(context.Background(), retry.Policy{Initial: 20 * time.Millisecond, Max: 500 * time.Millisecond, MaxElapsed: 10 * time.Second}, c.start)
 }
 
 // Close stops the broker; its data directory stays.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/mouseauth/mouseauth/internal/retry"
 )
 
 // Spec is how [Ensure] creates topics.
@@ -90,21 +92,16 @@ func EnsureWith(ctx context.Context, c *kafka.Client, spec Spec, names ...string
 
 // missingTopics returns the names the broker does not know (or does not
 // let this identity describe). The broker may still be starting: connection
-// errors are retried for about 5 s.
+// errors are retried (20 attempts with jittered backoff up to 1 s).
 func missingTopics(ctx context.Context, c *kafka.Client, names []string) ([]string, error) {
 	var md *kafka.MetadataResponse
-	var err error
-	for attempt := 0; attempt < 20; attempt++ {
+	err := retry.Do(ctx, retry.Policy{Initial: 100 * time.Millisecond, Max: time.Second, MaxAttempts: 20}, func() (err error) {
 		md, err = c.Metadata(ctx, &kafka.MetadataRequest{Topics: names})
+		return err
+	}, retry.Permanent(func(err error) bool {
 		var ne net.Error
-		if err == nil || !(errors.As(err, &ne) || errors.Is(err, kafka.BrokerNotAvailable)) || ctx.Err() != nil {
-			break
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
+		return !(errors.As(err, &ne) || errors.Is(err, kafka.BrokerNotAvailable))
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("topic metadata: %w", err)
 	}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/live/account"
+)
+
+// EnrollOptions are the options of `mouseauth live enroll`.
+type EnrollOptions struct {
+	IO           *cli.IOStreams
+	Deploy       DeployOptions
+	User         string
+	Department   string
+	Model        string
+	PasswordFile string
+	Getenv       func(string) string
+	Now          func() time.Time
+}
+
+func newCmdLiveEnroll(f *cli.Factory, runF func(context.Context, *EnrollOptions) error) *cobra.Command {
+	opts := &EnrollOptions{IO: f.IO, Getenv: os.Getenv, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "enroll",
+		Short: "Register a user: password hash and first model",
+		Long: `Enroll stores a user's argon2id password hash and department in the credential
+store and, with --model, a model from 'classify train' as version 1 in the
+profile store. The password is read from --password-file, else from
+$MOUSEAUTH_PASSWORD, else from the first line of standard input; it is never a
+flag, so it does not land in shell history or the process list.`,
+		Example: `  mouseauth classify train --features features.csv --out models
+  mouseauth live enroll --user User1 --department finance --model models/User1.model --password-file pw.txt
+  printf '%s\n' "$PW" | mouseauth live enroll --user User2 --model models/User2.model`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.User == "" {
+				return cli.FlagErrorf("--user is required")
+			}
+			if err := opts.Deploy.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return enrollRun(cmd.Context(), opts)
+		},
+	}
+	opts.Deploy.bind(cmd.Flags(), "scorer")
+	cmd.Flags().StringVar(&opts.User, "user", "", "user name (required)")
+	cmd.Flags().StringVar(&opts.Department, "department", "", "department")
+	cmd.Flags().StringVar(&opts.Model, "model", "", "model file from 'classify train'")
+	cmd.Flags().StringVar(&opts.PasswordFile, "password-file", "", "file whose first line is the password")
+	return cmd
+}
+
+func readPassword(opts *EnrollOptions) (string, error) {
+	var r io.Reader
+	switch {
+	case opts.PasswordFile != "":
+		f, err := os.Open(opts.PasswordFile)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		r = f
+	case opts.Getenv("MOUSEAUTH_PASSWORD") != "":
+		return opts.Getenv("MOUSEAUTH_PASSWORD"), nil
+	default:
+		r = opts.IO.In
+	}
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", errors.New("empty password (give --password-file, $MOUSEAUTH_PASSWORD or a line on stdin)")
+	}
+	return pw, nil
+}
+
+func enrollRun(ctx context.Context, opts *EnrollOptions) error {
+	pw, err := readPassword(opts)
+	if err != nil {
+		return err
+	}
+	var model []byte
+	if opts.Model != "" {
+		if model, err = os.ReadFile(opts.Model); err != nil {
+			return err
+		}
+		sm, err := classify.Load(strings.NewReader(string(model)))
+		if err != nil {
+			return fmt.Errorf("%s: %w", opts.Model, err)
+		}
+		if sm.Header.User != "" && sm.Header.User != opts.User {
+			return fmt.Errorf("%s is %s's model, not %s's", opts.Model, sm.Header.User, opts.User)
+		}
+	}
+	env, err := opts.Deploy.openStores(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	kept, err := account.Enroll(ctx, env.Credentials, env.Profiles, account.Enrolment{User: opts.User, Department: opts.Department,
+		Password: pw, Model: model, Now: opts.Now()})
+	if err != nil {
+		return err
+	}
+	msg := "enrolled " + opts.User
+	if model != nil && kept {
+		msg += " (a model was stored already; kept it)"
+	}
+	fmt.Fprintln(opts.IO.ErrOut, msg)
+	return nil
+}
