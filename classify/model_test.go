@@ -220,7 +220,7 @@ func TestLoadRefusesInvalidModels(t *testing.T) {
 	badScale := km(39, 2)
 	badScale.Scale = 0
 
-	split32 := func(f int, thr float32) []byte { return cat([]byte{byte(tagSplit32 + f)}, f32(thr)) }
+	split32 := func(f int, thr float32) []byte { return cat([]byte{byte(tagSplitShort + 3*f + 2)}, f32(thr)) }
 	leaf := func(v float64) []byte { return cat([]byte{tagLeaf64}, f64(v)) }
 	for _, tc := range []struct {
 		name string
@@ -250,6 +250,9 @@ func TestLoadRefusesInvalidModels(t *testing.T) {
 		{"forest infinite threshold", v2File(t, hdr("rf", 39), cat([]byte{1, tagSplit64, 2}, f64(math.Inf(-1)), []byte{tagLeaf0, tagLeaf1})), "threshold -Inf"},
 		{"forest NaN leaf", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), leaf(math.NaN()), []byte{tagLeaf1})), "leaf value NaN"},
 		{"forest leaf above 1", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), leaf(1.5), []byte{tagLeaf1})), "leaf value 1.5"},
+		{"forest leaf 0/0", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), []byte{tagLeafNibbles, 0x00, tagLeaf1})), "leaf value NaN"},
+		{"forest leaf 5/3", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), []byte{tagLeafBytes, 5, 3, tagLeaf1})), "leaf value 1.66"},
+		{"forest leaf 1/0", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), []byte{tagLeafNibbles, 0x10, tagLeaf1})), "leaf value +Inf"},
 		{"forest tree cut short", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), []byte{tagLeaf0})), "truncated"},
 		{"forest missing tree", v2File(t, hdr("rf", 39), []byte{2, tagLeaf1}), "trees: 2 in 1 bytes"},
 		{"forest no trees", v2File(t, hdr("rf", 39), []byte{0}), "0 trees"},
@@ -312,6 +315,31 @@ func TestHeaderColumns(t *testing.T) {
 		if _, err := h.Columns(tc.cols); err == nil || err.Error() != tc.want {
 			t.Errorf("columns %v: %v, want %s", tc.cols, err, tc.want)
 		}
+	}
+}
+
+func TestHeaderCheckSchema(t *testing.T) {
+	h := &Header{FeatureNames: []string{"a", "b", "c"}, Convention: "reference", FormatVersion: 2}
+	if err := h.CheckSchema("reference", []string{"a", "b", "c"}); err != nil {
+		t.Error(err)
+	}
+	for _, tc := range []struct {
+		conv  string
+		names []string
+		want  string
+	}{
+		{"reference", []string{"a", "b"}, "the model takes 3 features, the vectors have 2"},
+		{"reference", []string{"a", "c", "b"}, `feature 2 is "b" in the model, "c" in the vectors`},
+		{"clean", []string{"a", "b", "c"}, "the model was trained on reference features, the vectors are clean"},
+	} {
+		if err := h.CheckSchema(tc.conv, tc.names); err == nil || err.Error() != tc.want {
+			t.Errorf("%s %v: %v, want %s", tc.conv, tc.names, err, tc.want)
+		}
+	}
+	h.Convention, h.FormatVersion = SchemaUnknown, 1
+	if err := h.CheckSchema("clean", []string{"a", "b", "c"}); !errors.Is(err, ErrSchemaUnknown) ||
+		err.Error() != "the model does not record its feature convention (format version 1); the vectors are clean" {
+		t.Errorf("unknown convention: %v", err)
 	}
 }
 
@@ -400,6 +428,59 @@ func FuzzLoad(f *testing.F) {
 			if s2 := again.Model.Score(x); s2 != s {
 				t.Fatalf("score %v, %v after a save and load", s, s2)
 			}
+		}
+	})
+}
+
+// FuzzDecodePayload drives the payload decoders directly (FuzzLoad reaches
+// them through the header): any payload either fails to decode or gives a
+// model that scores vectors of the width in [0, 1] and encodes again into
+// a payload that decodes to the same scores.
+func FuzzDecodePayload(f *testing.F) {
+	X, y := toy(9, 60, 3, 1)
+	for i, name := range Names() {
+		c, err := New(name, map[string]any{})
+		if err != nil {
+			f.Fatal(err)
+		}
+		if name == "rf" || name == "malaschitz" {
+			c, _ = New(name, map[string]any{"trees": 2})
+		}
+		m, err := c.Fit(context.Background(), X, y, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			f.Fatal(err)
+		}
+		p, _, err := encodePayload(m)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(uint8(i), uint8(3), p)
+	}
+	f.Fuzz(func(t *testing.T, kind, width uint8, p []byte) {
+		name := Names()[int(kind)%len(Names())]
+		w := 1 + int(width)%40
+		m, err := decodePayload(name, p, w)
+		if err != nil {
+			return
+		}
+		x := make([]float64, w)
+		for j := range x {
+			x[j] = float64(j%5) - 2
+		}
+		s := m.Score(x)
+		if !(s >= 0 && s <= 1) {
+			t.Fatalf("%s: score %v outside [0, 1]", name, s)
+		}
+		q, got, err := encodePayload(m)
+		if err != nil || got != name {
+			t.Fatalf("%s: decoded model does not encode: %v %s", name, err, got)
+		}
+		m2, err := decodePayload(name, q, w)
+		if err != nil {
+			t.Fatalf("%s: re-encoded payload does not decode: %v", name, err)
+		}
+		if s2 := m2.Score(x); s2 != s {
+			t.Fatalf("%s: score %v, %v after re-encoding", name, s, s2)
 		}
 	})
 }
