@@ -294,11 +294,12 @@ func decodeKMeans(p []byte, width int) (*KMeansModel, error) {
 //
 //	0            leaf of value 0
 //	1            leaf of value 1
-//	2            leaf, one byte p<<4|q follows: value p/q (q < 16)
-//	3            leaf, bytes p and q follow: value p/q (q < 256)
-//	4            leaf, float64 value follows
-//	5            internal node, uvarint feature and float64 threshold follow
-//	6+3f+(k-2)   internal node on feature f < 83, threshold a float32 of
+//	2+i          leaf of value smallFractions[i] (p/q, 0 < p < q <= 9)
+//	29           leaf, one byte p<<4|q follows: value p/q (q < 16)
+//	30           leaf, bytes p and q follow: value p/q (q < 256)
+//	31           leaf, float64 value follows
+//	32           internal node, uvarint feature and float64 threshold follow
+//	33+3f+(k-2)  internal node on feature f < 74, threshold a float32 of
 //	             which the first k bytes (2, 3 or 4) follow, the rest zero
 //
 // A forest grown here takes the short forms where it can, exactly:
@@ -308,9 +309,10 @@ func decodeKMeans(p []byte, width int) (*KMeansModel, error) {
 // (bootstrap-weighted) rows, which p/q holds exactly. That is about 2 bytes
 // a node where version 1 took 28; any other value is stored exactly in 8.
 const (
-	tagLeaf0 = iota
-	tagLeaf1
-	tagLeafNibbles
+	tagLeaf0       = 0
+	tagLeaf1       = 1
+	tagLeafSmall   = 2                            // + index in smallFractions
+	tagLeafNibbles = tagLeafSmall + 27 + iota - 3 // 27 small fractions
 	tagLeafBytes
 	tagLeaf64
 	tagSplit64
@@ -318,6 +320,37 @@ const (
 	// maxShortFeature: features from here on take the long form.
 	maxShortFeature = (256 - tagSplitShort) / 3
 )
+
+// smallFractions are the reduced fractions p/q with 0 < p < q <= 9, by q
+// then p: the values of most impure leaves of a forest grown with a small
+// minimum leaf, one byte each. smallIndex[p][q] is 1 + the index of p/q.
+var (
+	smallFractions [27][2]uint8
+	smallIndex     [10][10]uint8
+)
+
+func init() {
+	i := 0
+	for q := 2; q <= 9; q++ {
+		for p := 1; p < q; p++ {
+			if gcd(p, q) == 1 {
+				smallFractions[i] = [2]uint8{uint8(p), uint8(q)}
+				smallIndex[p][q] = uint8(i + 1)
+				i++
+			}
+		}
+	}
+	if i != len(smallFractions) {
+		panic("classify: smallFractions is mis-sized")
+	}
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
 
 // maxTrees bounds the tree count of a decoded forest.
 const maxTrees = 1 << 16
@@ -340,7 +373,7 @@ func float32Bytes(v float64) int {
 }
 
 // fraction returns p and q < 256 with p/q == v in float64 arithmetic, the
-// smallest such q, or q = 0 if there are none.
+// smallest such q (so p/q is reduced), or q = 0 if there are none.
 func fraction(v float64) (p, q int) {
 	for q := 2; q < 256; q++ {
 		p := math.Round(v * float64(q))
@@ -360,12 +393,13 @@ func encodeTrees(trees [][]fnode, width int) ([]byte, error) {
 		}
 		for _, n := range t {
 			if n.feat < 0 {
-				p, q := fraction(n.v)
-				switch {
-				case n.v == 0:
-					e.b = append(e.b, tagLeaf0)
-				case n.v == 1:
-					e.b = append(e.b, tagLeaf1)
+				if n.v == 0 || n.v == 1 {
+					e.b = append(e.b, byte(n.v)) // tagLeaf0, tagLeaf1
+					continue
+				}
+				switch p, q := fraction(n.v); {
+				case q > 0 && q <= 9:
+					e.b = append(e.b, byte(tagLeafSmall+int(smallIndex[p][q])-1))
 				case q > 0 && q < 16:
 					e.b = append(e.b, tagLeafNibbles, byte(p<<4|q))
 				case q > 0:
@@ -377,8 +411,10 @@ func encodeTrees(trees [][]fnode, width int) ([]byte, error) {
 				continue
 			}
 			if k := float32Bytes(n.v); k > 0 && n.feat < maxShortFeature {
+				var b [4]byte
+				binary.BigEndian.PutUint32(b[:], math.Float32bits(float32(n.v)))
 				e.b = append(e.b, byte(tagSplitShort+3*int(n.feat)+k-2))
-				e.b = append(e.b, binary.BigEndian.AppendUint32(nil, math.Float32bits(float32(n.v)))[:k]...)
+				e.b = append(e.b, b[:k]...)
 				continue
 			}
 			e.b = append(e.b, tagSplit64)
@@ -494,14 +530,19 @@ func decodeTrees(d *dec, width int) [][]fnode {
 				open = append(open, i)
 				continue
 			}
-			v := float64(tag) // tagLeaf0, tagLeaf1
-			switch tag {
-			case tagLeafNibbles:
+			var v float64
+			switch {
+			case tag == tagLeaf0, tag == tagLeaf1:
+				v = float64(tag)
+			case tag < tagLeafNibbles:
+				f := smallFractions[tag-tagLeafSmall]
+				v = float64(f[0]) / float64(f[1])
+			case tag == tagLeafNibbles:
 				b := d.byte()
 				v = float64(b>>4) / float64(b&15)
-			case tagLeafBytes:
+			case tag == tagLeafBytes:
 				v = float64(d.byte()) / float64(d.byte())
-			case tagLeaf64:
+			case tag == tagLeaf64:
 				v = d.f64()
 			}
 			if d.err == nil && !(v >= 0 && v <= 1) {

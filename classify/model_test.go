@@ -484,3 +484,44 @@ func FuzzDecodePayload(f *testing.F) {
 		}
 	})
 }
+
+// TestTreeEncoding: every node form of the tree encoding decodes to the
+// tree that was encoded, bit for bit, in the size the format promises.
+func TestTreeEncoding(t *testing.T) {
+	split := func(f int32, thr float64, right int32) fnode { return fnode{feat: f, v: thr, right: right} }
+	leaf := func(v float64) fnode { return fnode{feat: -1, v: v} }
+	tree := []fnode{
+		split(0, 3.5, 10),        // 2-byte float32: 3 bytes
+		split(100, 3.5, 9),       // feature past the short forms: 1+1+8
+		split(2, 1000.015625, 8), // 3-byte float32: 4
+		split(3, 0.1, 5),         // not a float32: 1+1+8
+		leaf(0),                  // 1
+		split(73, 0.25, 7),       // the last short feature: 3
+		leaf(1),                  // 1
+		leaf(3.0 / 7),            // small fraction: 1
+		leaf(11.0 / 13),          // nibbles: 2
+		leaf(200.0 / 201),        // bytes: 3
+		split(74, 0.5, 12),       // the first long feature: 10
+		leaf(0.123456789),        // 9
+		leaf(0),                  // 1
+	}
+	p, err := encodeTrees([][]fnode{tree}, 101)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 1 + 3 + 10 + 4 + 10 + 1 + 3 + 1 + 1 + 2 + 3 + 10 + 9 + 1; len(p) != want {
+		t.Errorf("%d bytes, want %d", len(p), want)
+	}
+	d := &dec{p: p}
+	got := decodeTrees(d, 101)
+	d.end()
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	if !reflect.DeepEqual(got, [][]fnode{tree}) {
+		t.Errorf("decoded\n%v\nwant\n%v", got, tree)
+	}
+	if _, err := encodeTrees([][]fnode{tree}, 100); err == nil || !strings.Contains(err.Error(), "feature 100; the schema has 100") {
+		t.Errorf("encoding past the width: %v", err)
+	}
+}
