@@ -8,6 +8,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"testing"
 )
@@ -243,5 +244,27 @@ func TestSplitThreshold(t *testing.T) {
 		if k := float32Bytes(thr); k == 0 && float64(float32(a)) == a {
 			t.Fatalf("[%v, %v): %v is not a float32 though a is", a, b, thr)
 		}
+	}
+}
+
+// TestForestAutoLeaf: MinLeaf 0 grows leaves of max(1, rows/AutoLeafRows)
+// rows: the same forest as MinLeaf 1 up to AutoLeafRows rows, as MinLeaf 2
+// at twice that.
+func TestForestAutoLeaf(t *testing.T) {
+	fit := func(X [][]float64, y []bool, minLeaf int) *ForestModel {
+		m, err := Forest{Trees: 3, MinLeaf: minLeaf}.Fit(context.Background(), X, y, rand.New(rand.NewPCG(4, 4)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.(*ForestModel)
+	}
+	X, y := toy(6, AutoLeafRows, 4, 0.5)
+	if !reflect.DeepEqual(fit(X, y, 0), fit(X, y, 1)) {
+		t.Errorf("%d rows: auto is not min leaf 1", len(X))
+	}
+	X, y = toy(6, 2*AutoLeafRows, 4, 0.5)
+	auto, two, one := fit(X, y, 0), fit(X, y, 2), fit(X, y, 1)
+	if !reflect.DeepEqual(auto, two) || reflect.DeepEqual(auto, one) {
+		t.Errorf("%d rows: auto is not min leaf 2", len(X))
 	}
 }
