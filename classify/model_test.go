@@ -359,9 +359,11 @@ func TestScoreVector(t *testing.T) {
 }
 
 // fuzzSeeds are small valid files of every classifier, the version 1
-// forest and the attack.
+// forest and the attack, each as a whole file and split into its version,
+// header and payload.
 func fuzzSeeds(f *testing.F) {
 	X, y := toy(9, 60, 3, 1)
+	var files [][]byte
 	for _, name := range Names() {
 		params := map[string]any{}
 		switch name {
@@ -382,51 +384,80 @@ func fuzzSeeds(f *testing.F) {
 		if err := Save(&b, &SavedModel{Model: m, Header: Header{FeatureNames: names(3)}}); err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b.Bytes())
+		files = append(files, b.Bytes())
 	}
-	if v1, err := os.ReadFile("testdata/v1-forest.model"); err == nil {
-		f.Add(v1)
+	v1, err := os.ReadFile("testdata/v1-forest.model")
+	if err != nil {
+		f.Fatal(err)
 	}
+	files = append(files, v1, v1FileBytes([]byte(`{"classifier":"rf","feature_names":["a","b","c"]}`),
+		v1Forest(61, [5]float64{60, 1, 2, 0.5, 0}, [5]float64{-1, 0, 0, 0, 1}, [5]float64{-1, 0, 0, 0, 0})))
+	for _, file := range files {
+		hdr, rest, err := section(file[len(magic)+2:])
+		if err != nil {
+			f.Fatal(err)
+		}
+		payload, _, err := section(rest)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(file, file[len(magic)+1] == 1, hdr, payload)
+	}
+}
+
+// assemble frames a header and a payload as a file of format version 1 or
+// 2 with a valid checksum.
+func assemble(v1 bool, hdr, payload []byte) []byte {
+	if v1 {
+		return v1FileBytes(hdr, payload)
+	}
+	var b bytes.Buffer
+	b.WriteString(magic)
+	binary.Write(&b, binary.BigEndian, uint16(FormatVersion))
+	binary.Write(&b, binary.BigEndian, uint32(len(hdr)))
+	b.Write(hdr)
+	binary.Write(&b, binary.BigEndian, uint32(len(payload)))
+	b.Write(payload)
+	binary.Write(&b, binary.BigEndian, crc32.Checksum(b.Bytes(), castagnoli))
+	return b.Bytes()
 }
 
 // FuzzLoad: any file either fails Load, or loads into a model that scores
 // vectors of its schema's width in [0, 1] without panicking, saves, and
-// loads again into a model that scores the same. The fuzzer's input has its
-// checksum set right before Load (when it is long enough), so it reaches
-// the header and payload decoders instead of stopping at the checksum, as
-// an attacker's file would.
+// loads again into a model that scores the same. Each input is tried as
+// it is, and as a header and a payload framed with a valid checksum, as an
+// attacker would write them: mutations then reach the header and payload
+// decoders instead of stopping at the checksum.
 func FuzzLoad(f *testing.F) {
 	fuzzSeeds(f)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) >= len(magic)+2+4+4+4 {
-			n := len(data) - 4
-			binary.BigEndian.PutUint32(data[n:], crc32.Checksum(data[:n], castagnoli))
-		}
-		sm, err := Load(bytes.NewReader(data))
-		if err != nil {
-			return
-		}
-		w := len(sm.Header.FeatureNames)
-		vectors := [][]float64{make([]float64, w), make([]float64, w), make([]float64, w)}
-		for j := range w {
-			vectors[1][j] = float64(j) - 1.5
-			vectors[2][j] = math.MaxFloat64 / float64(1+j%3) * float64(1-2*(j%2))
-		}
-		var b bytes.Buffer
-		if err := Save(&b, sm); err != nil {
-			t.Fatalf("a loaded model does not save: %v", err)
-		}
-		again, err := Load(&b)
-		if err != nil {
-			t.Fatalf("a saved model does not load: %v", err)
-		}
-		for _, x := range vectors {
-			s := sm.Model.Score(x)
-			if !(s >= 0 && s <= 1) {
-				t.Fatalf("score %v outside [0, 1]", s)
+	f.Fuzz(func(t *testing.T, file []byte, v1 bool, hdr, payload []byte) {
+		for _, data := range [][]byte{file, assemble(v1, hdr, payload)} {
+			sm, err := Load(bytes.NewReader(data))
+			if err != nil {
+				continue
 			}
-			if s2 := again.Model.Score(x); s2 != s {
-				t.Fatalf("score %v, %v after a save and load", s, s2)
+			w := len(sm.Header.FeatureNames)
+			vectors := [][]float64{make([]float64, w), make([]float64, w), make([]float64, w)}
+			for j := range w {
+				vectors[1][j] = float64(j%7) - 1.5
+				vectors[2][j] = math.MaxFloat64 / float64(1+j%3) * float64(1-2*(j%2))
+			}
+			var b bytes.Buffer
+			if err := Save(&b, sm); err != nil {
+				t.Fatalf("a loaded model does not save: %v", err)
+			}
+			again, err := Load(&b)
+			if err != nil {
+				t.Fatalf("a saved model does not load: %v", err)
+			}
+			for _, x := range vectors {
+				s := sm.Model.Score(x)
+				if !(s >= 0 && s <= 1) {
+					t.Fatalf("score %v outside [0, 1]", s)
+				}
+				if s2 := again.Model.Score(x); s2 != s {
+					t.Fatalf("score %v, %v after a save and load", s, s2)
+				}
 			}
 		}
 	})
