@@ -20,6 +20,10 @@ func v1File(t *testing.T, hdr any, payload []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return v1FileBytes(h, payload)
+}
+
+func v1FileBytes(h, payload []byte) []byte {
 	var b bytes.Buffer
 	b.WriteString("MAUTHMDL")
 	binary.Write(&b, binary.BigEndian, uint16(1))

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"slices"
 )
 
 // The payload encodings of format version 2, written by hand rather than
@@ -80,30 +79,20 @@ func (d *dec) count(what string, size int) int {
 	return int(v)
 }
 
-func (d *dec) u16() uint16 {
+// float32Prefix reads the first k bytes of a big-endian uint32, the rest
+// zero.
+func (d *dec) float32Prefix(k int) uint32 {
 	if d.err != nil {
 		return 0
 	}
-	if len(d.p) < 2 {
+	if len(d.p) < k {
 		d.err = ErrTruncated
 		return 0
 	}
-	v := binary.BigEndian.Uint16(d.p)
-	d.p = d.p[2:]
-	return v
-}
-
-func (d *dec) u32() uint32 {
-	if d.err != nil {
-		return 0
-	}
-	if len(d.p) < 4 {
-		d.err = ErrTruncated
-		return 0
-	}
-	v := binary.BigEndian.Uint32(d.p)
-	d.p = d.p[4:]
-	return v
+	var b [4]byte
+	copy(b[:], d.p[:k])
+	d.p = d.p[k:]
+	return binary.BigEndian.Uint32(b[:])
 }
 
 func (d *dec) f64() float64 {
@@ -303,27 +292,97 @@ func decodeKMeans(p []byte, width int) (*KMeansModel, error) {
 // child index is stored and none can point outside the tree or back into a
 // cycle. A tree ends when its last open node's right subtree is complete.
 //
-//	0          leaf of value 0
-//	1          leaf of value 1
-//	2          leaf, uint16 q follows: value q/65535
-//	3          leaf, float64 value follows
-//	4          internal node, uvarint feature and float64 threshold follow
-//	5+f        internal node on feature f (f < 251), float32 threshold follows
+//	0            leaf of value 0
+//	1            leaf of value 1
+//	2+i          leaf of value smallFractions[i] (p/q, 0 < p < q <= 9)
+//	29           leaf, one byte p<<4|q follows: value p/q (q < 16)
+//	30           leaf, bytes p and q follow: value p/q (q < 256)
+//	31           leaf, float64 value follows
+//	32           internal node, uvarint feature and float64 threshold follow
+//	33+3f+(k-2)  internal node on feature f < 74, threshold a float32 of
+//	             which the first k bytes (2, 3 or 4) follow, the rest zero
 //
-// A forest grown here uses the short forms only (float32 thresholds where
-// one separates the rows, leaves in steps of 1/65535), about 3 bytes a node
-// where version 1 took 28; any other value is stored exactly in 8 bytes.
+// A forest grown here takes the short forms where it can, exactly:
+// thresholds are the float32 with the fewest significant bytes that
+// separates the rows as the midpoint did (see splitThreshold), and a leaf's
+// value is the ratio of two small integers, its genuine and all
+// (bootstrap-weighted) rows, which p/q holds exactly. That is about 2 bytes
+// a node where version 1 took 28; any other value is stored exactly in 8.
 const (
-	tagLeaf0 = iota
-	tagLeaf1
-	tagLeafQ
+	tagLeaf0       = 0
+	tagLeaf1       = 1
+	tagLeafSmall   = 2                            // + index in smallFractions
+	tagLeafNibbles = tagLeafSmall + 27 + iota - 3 // 27 small fractions
+	tagLeafBytes
 	tagLeaf64
 	tagSplit64
-	tagSplit32 // + feature
+	tagSplitShort // + 3*feature + bytes-2
+	// maxShortFeature: features from here on take the long form.
+	maxShortFeature = (256 - tagSplitShort) / 3
 )
+
+// smallFractions are the reduced fractions p/q with 0 < p < q <= 9, by q
+// then p: the values of most impure leaves of a forest grown with a small
+// minimum leaf, one byte each. smallIndex[p][q] is 1 + the index of p/q.
+var (
+	smallFractions [27][2]uint8
+	smallIndex     [10][10]uint8
+)
+
+func init() {
+	i := 0
+	for q := 2; q <= 9; q++ {
+		for p := 1; p < q; p++ {
+			if gcd(p, q) == 1 {
+				smallFractions[i] = [2]uint8{uint8(p), uint8(q)}
+				smallIndex[p][q] = uint8(i + 1)
+				i++
+			}
+		}
+	}
+	if i != len(smallFractions) {
+		panic("classify: smallFractions is mis-sized")
+	}
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
 
 // maxTrees bounds the tree count of a decoded forest.
 const maxTrees = 1 << 16
+
+// float32Bytes returns how many leading bytes of v's float32 bits are
+// needed to hold v (2, 3 or 4), or 0 if v is not a float32.
+func float32Bytes(v float64) int {
+	f := float32(v)
+	if float64(f) != v {
+		return 0
+	}
+	bits := math.Float32bits(f)
+	switch {
+	case bits&0xffff == 0:
+		return 2
+	case bits&0xff == 0:
+		return 3
+	}
+	return 4
+}
+
+// fraction returns p and q < 256 with p/q == v in float64 arithmetic, the
+// smallest such q (so p/q is reduced), or q = 0 if there are none.
+func fraction(v float64) (p, q int) {
+	for q := 2; q < 256; q++ {
+		p := math.Round(v * float64(q))
+		if p/float64(q) == v {
+			return int(p), q
+		}
+	}
+	return 0, 0
+}
 
 func encodeTrees(trees [][]fnode, width int) ([]byte, error) {
 	e := &enc{}
@@ -333,25 +392,34 @@ func encodeTrees(trees [][]fnode, width int) ([]byte, error) {
 			return nil, fmt.Errorf("tree %d: %w", ti, err)
 		}
 		for _, n := range t {
-			switch {
-			case n.feat < 0 && n.v == 0:
-				e.b = append(e.b, tagLeaf0)
-			case n.feat < 0 && n.v == 1:
-				e.b = append(e.b, tagLeaf1)
-			case n.feat < 0 && float64(uint16(math.Round(n.v*leafQuantum)))/leafQuantum == n.v:
-				e.b = append(e.b, tagLeafQ)
-				e.b = binary.BigEndian.AppendUint16(e.b, uint16(math.Round(n.v*leafQuantum)))
-			case n.feat < 0:
-				e.b = append(e.b, tagLeaf64)
-				e.f64(n.v)
-			case n.feat < 256-tagSplit32 && float64(float32(n.v)) == n.v:
-				e.b = append(e.b, byte(tagSplit32+n.feat))
-				e.b = binary.BigEndian.AppendUint32(e.b, math.Float32bits(float32(n.v)))
-			default:
-				e.b = append(e.b, tagSplit64)
-				e.uvarint(uint64(n.feat))
-				e.f64(n.v)
+			if n.feat < 0 {
+				if n.v == 0 || n.v == 1 {
+					e.b = append(e.b, byte(n.v)) // tagLeaf0, tagLeaf1
+					continue
+				}
+				switch p, q := fraction(n.v); {
+				case q > 0 && q <= 9:
+					e.b = append(e.b, byte(tagLeafSmall+int(smallIndex[p][q])-1))
+				case q > 0 && q < 16:
+					e.b = append(e.b, tagLeafNibbles, byte(p<<4|q))
+				case q > 0:
+					e.b = append(e.b, tagLeafBytes, byte(p), byte(q))
+				default:
+					e.b = append(e.b, tagLeaf64)
+					e.f64(n.v)
+				}
+				continue
 			}
+			if k := float32Bytes(n.v); k > 0 && n.feat < maxShortFeature {
+				var b [4]byte
+				binary.BigEndian.PutUint32(b[:], math.Float32bits(float32(n.v)))
+				e.b = append(e.b, byte(tagSplitShort+3*int(n.feat)+k-2))
+				e.b = append(e.b, b[:k]...)
+				continue
+			}
+			e.b = append(e.b, tagSplit64)
+			e.uvarint(uint64(n.feat))
+			e.f64(n.v)
 		}
 	}
 	return e.b, nil
@@ -393,6 +461,31 @@ func checkTree(t []fnode, width int) error {
 	return nil
 }
 
+// countNodes counts the nodes encoded in p (up to where it is cut short),
+// so that the decoder allocates them exactly.
+func countNodes(p []byte) int {
+	n := 0
+	for len(p) > 0 {
+		size := 1
+		switch tag := p[0]; {
+		case tag == tagLeafNibbles:
+			size++
+		case tag == tagLeafBytes:
+			size += 2
+		case tag == tagLeaf64:
+			size += 8
+		case tag == tagSplit64:
+			_, k := binary.Uvarint(p[1:])
+			size += max(k, 0) + 8
+		case tag >= tagSplitShort:
+			size += 2 + int(tag-tagSplitShort)%3
+		}
+		n++
+		p = p[min(size, len(p)):]
+	}
+	return n
+}
+
 // decodeTrees reads the trees of a forest whose schema has width features.
 // All nodes share one allocation.
 func decodeTrees(d *dec, width int) [][]fnode {
@@ -404,8 +497,7 @@ func decodeTrees(d *dec, width int) [][]fnode {
 		return nil
 	}
 	ends := make([]int, n)
-	// A grown forest takes about 3 bytes a node.
-	nodes := make([]fnode, 0, len(d.p)/3+1)
+	nodes := make([]fnode, 0, countNodes(d.p))
 	var open []int32 // internal nodes whose right subtree has not started
 	for ti := range ends {
 		start := len(nodes)
@@ -417,12 +509,13 @@ func decodeTrees(d *dec, width int) [][]fnode {
 			}
 			i := int32(len(nodes) - start)
 			if tag >= tagSplit64 {
-				feat := uint64(tag) - tagSplit32
+				var feat uint64
 				var thr float64
 				if tag == tagSplit64 {
 					feat, thr = d.uvarint(), d.f64()
 				} else {
-					thr = float64(math.Float32frombits(d.u32()))
+					feat = uint64(tag-tagSplitShort) / 3
+					thr = float64(math.Float32frombits(d.float32Prefix(2 + int(tag-tagSplitShort)%3)))
 				}
 				if d.err == nil && feat >= uint64(width) {
 					d.fail("tree %d node %d splits on feature %d; the schema has %d features", ti, i, feat, width)
@@ -437,11 +530,19 @@ func decodeTrees(d *dec, width int) [][]fnode {
 				open = append(open, i)
 				continue
 			}
-			v := float64(tag) // tagLeaf0, tagLeaf1
-			switch tag {
-			case tagLeafQ:
-				v = float64(d.u16()) / leafQuantum
-			case tagLeaf64:
+			var v float64
+			switch {
+			case tag == tagLeaf0, tag == tagLeaf1:
+				v = float64(tag)
+			case tag < tagLeafNibbles:
+				f := smallFractions[tag-tagLeafSmall]
+				v = float64(f[0]) / float64(f[1])
+			case tag == tagLeafNibbles:
+				b := d.byte()
+				v = float64(b>>4) / float64(b&15)
+			case tag == tagLeafBytes:
+				v = float64(d.byte()) / float64(d.byte())
+			case tag == tagLeaf64:
 				v = d.f64()
 			}
 			if d.err == nil && !(v >= 0 && v <= 1) {
@@ -458,9 +559,6 @@ func decodeTrees(d *dec, width int) [][]fnode {
 			open = open[:len(open)-1]
 		}
 		ends[ti] = len(nodes)
-	}
-	if cap(nodes) > len(nodes)+len(nodes)/4 {
-		nodes = slices.Clone(nodes) // the model keeps the array
 	}
 	trees := make([][]fnode, n)
 	start := 0

@@ -25,9 +25,20 @@ type Forest struct {
 	Trees       int // default 100
 	MaxFeatures int // features tried per split; 0 = floor(sqrt(d))
 	MaxDepth    int // 0 = unlimited
-	MinLeaf     int // minimum rows (with bootstrap weight) in a leaf; 0 = 1
+	MinLeaf     int // minimum rows (with bootstrap weight) in a leaf; 0 = auto, see AutoLeafRows
 	Workers     int // 0 = GOMAXPROCS
 }
+
+// AutoLeafRows sets the leaf size of a [Forest] whose MinLeaf is 0: leaves
+// of at least max(1, rows/AutoLeafRows) training rows. Up to 4096 rows (a
+// user's training set from any published feature file, also with 4
+// negatives per positive) trees grow to purity, as scikit-learn's do;
+// beyond, the leaf size grows with the data, so the model stops growing
+// with it. On all of a Balabit user's actions (7 000 to 23 000 rows) that
+// keeps every model under 1 MB (0.43 MB on average, from 8.6 MB before the
+// compact encoding and 0.64 MB with it at leaf size 1) at the same session
+// AUC on held-out sessions.
+const AutoLeafRows = 4096
 
 // Name returns "rf".
 func (Forest) Name() string { return "rf" }
@@ -42,10 +53,10 @@ type fnode struct {
 	right int32
 }
 
-// ForestModel is a fitted forest. Its thresholds are float32 values where
-// one separates the training rows as well as the midpoint did, and its leaf
-// values are multiples of 1/65535: the model file holds them in 4 and 2
-// bytes and the loaded model is the saved one, bit for bit.
+// ForestModel is a fitted forest. Its thresholds are short float32 values
+// where one separates the training rows as the midpoint did, and its leaf
+// values are ratios of small integers: the model file holds a node in about
+// 2 bytes (codec.go), and the loaded model is the saved one, bit for bit.
 type ForestModel struct {
 	Trees [][]fnode
 	D     int
@@ -145,6 +156,10 @@ func (f Forest) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *ran
 	for i := range seeds {
 		seeds[i] = rng.Uint64()
 	}
+	minLeaf := f.MinLeaf
+	if minLeaf <= 0 {
+		minLeaf = max(1, n/AutoLeafRows)
+	}
 	workers := f.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -156,7 +171,7 @@ func (f Forest) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *ran
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g := &grower{data: data, mtry: mtry, maxDepth: f.MaxDepth, minLeaf: max(f.MinLeaf, 1)}
+			g := &grower{data: data, mtry: mtry, maxDepth: f.MaxDepth, minLeaf: minLeaf}
 			for t := range next {
 				m.Trees[t] = g.grow(rand.New(rand.NewPCG(seeds[t], uint64(t))))
 			}
@@ -235,7 +250,7 @@ func (g *grower) split(lo, hi, depth int) int32 {
 		}
 	}
 	me := int32(len(g.nodes))
-	g.nodes = append(g.nodes, fnode{feat: -1, v: leafValue(wpos / wall)})
+	g.nodes = append(g.nodes, fnode{feat: -1, v: wpos / wall})
 	if wpos == 0 || wpos == wall || hi-lo < 2 || (g.maxDepth > 0 && depth >= g.maxDepth) || wall < float64(2*g.minLeaf) {
 		return me
 	}
@@ -305,30 +320,39 @@ func (g *grower) split(lo, hi, depth int) int32 {
 	return me
 }
 
-// splitThreshold returns a threshold t with a <= t < b that separates the
-// values up to a from those from b on (a < b), a float32 where one lies
-// in [a, b): it then takes 4 bytes in the model file instead of 8, and the
-// model is the same on its training rows. Otherwise it is the midpoint.
+// splitThreshold returns a threshold t with a <= t < b, which separates
+// the values up to a from those from b on (a < b) as the midpoint does, and
+// is the float32 with the fewest significant bytes (2, 3 or 4) in [a, b),
+// the nearest to the midpoint of those: the model file then holds it in 2
+// to 4 bytes instead of 8 (codec.go), and the model is the same on its
+// training rows. If no float32 lies in [a, b) it is the midpoint (or a,
+// when a and b are adjacent float64 values and the midpoint rounds to b).
 func splitThreshold(a, b float64) float64 {
 	mid := a + (b-a)/2
-	t := float32(mid)
-	if float64(t) < a {
-		t = math.Nextafter32(t, float32(math.Inf(1)))
+	if mid >= b {
+		mid = a
 	}
-	if float64(t) >= b {
-		t = math.Nextafter32(t, float32(math.Inf(-1)))
+	f := float32(mid)
+	if math.IsInf(float64(f), 0) {
+		f = float32(math.Copysign(math.MaxFloat32, mid))
 	}
-	if f := float64(t); a <= f && f < b && !math.IsInf(f, 0) {
-		return f
+	bits := math.Float32bits(f)
+	for _, drop := range []uint{16, 8, 0} {
+		step := uint32(1) << drop
+		lo := bits &^ (step - 1) // toward zero
+		best, found := 0.0, false
+		for _, c := range []uint32{lo - step, lo, lo + step} {
+			if c>>31 != bits>>31 && c != 0 {
+				continue // wrapped past zero into the other sign
+			}
+			t := float64(math.Float32frombits(c))
+			if a <= t && t < b && !math.IsInf(t, 0) && !math.IsNaN(t) && (!found || math.Abs(t-mid) < math.Abs(best-mid)) {
+				best, found = t, true
+			}
+		}
+		if found {
+			return best
+		}
 	}
 	return mid
-}
-
-// leafQuantum is the resolution of leaf values: the model file holds them
-// as multiples of 1/65535 in 2 bytes. The rounding (at most 7.6e-6 per
-// leaf) is made when the tree is grown, so the saved model is the model.
-const leafQuantum = 65535
-
-func leafValue(share float64) float64 {
-	return math.Round(share*leafQuantum) / leafQuantum
 }

@@ -3,9 +3,12 @@ package classify
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"testing"
 )
@@ -146,22 +149,122 @@ func BenchmarkForestScore(b *testing.B) {
 	_ = s
 }
 
+// v1Payload writes a forest in the version 1 layout (28 bytes a node), as
+// the version 1 writer did.
+func v1Payload(m *ForestModel) []byte {
+	var b bytes.Buffer
+	put := func(v any) { binary.Write(&b, binary.BigEndian, v) }
+	put(uint32(m.D))
+	put(uint32(len(m.Trees)))
+	for _, t := range m.Trees {
+		put(uint32(len(t)))
+		for i, n := range t {
+			if n.feat < 0 {
+				put([3]int32{-1, 0, 0})
+				put(math.Float64bits(0))
+				put(math.Float64bits(n.v))
+				continue
+			}
+			put([3]int32{n.feat, int32(i + 1), n.right})
+			put(math.Float64bits(n.v))
+			put(math.Float64bits(0))
+		}
+	}
+	return b.Bytes()
+}
+
+// BenchmarkLoadForest loads the same 100-tree forest (700 rows of 39
+// features) from a version 1 file (28-byte nodes) and a version 2 file
+// (the compact preorder encoding): ns/op, allocations and the file size
+// (file-bytes) side by side.
 func BenchmarkLoadForest(b *testing.B) {
 	X, y := toy(5, 700, 39, 0.5)
 	m, err := Forest{Trees: 100}.Fit(context.Background(), X, y, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := Save(&buf, &SavedModel{Model: m, Header: Header{Classifier: "rf", FeatureNames: names(39)}}); err != nil {
+	h := Header{Classifier: "rf", FeatureNames: names(39)}
+	var v2 bytes.Buffer
+	if err := Save(&v2, &SavedModel{Model: m, Header: h}); err != nil {
 		b.Fatal(err)
 	}
-	data := buf.Bytes()
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Load(bytes.NewReader(data)); err != nil {
-			b.Fatal(err)
+	hdr, _ := json.Marshal(h)
+	files := map[string][]byte{"format=1": v1FileBytes(hdr, v1Payload(m.(*ForestModel))), "format=2": v2.Bytes()}
+	for _, name := range []string{"format=1", "format=2"} {
+		data := files[name]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Load(bytes.NewReader(data)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(data)), "file-bytes")
+		})
+	}
+}
+
+// TestSplitThreshold: the threshold separates a from b (a <= t < b), is a
+// float32 with as few significant bytes as one in [a, b) allows, and falls
+// back to the midpoint only when no float32 lies in [a, b).
+func TestSplitThreshold(t *testing.T) {
+	for _, c := range []struct {
+		a, b  float64
+		bytes int
+	}{
+		{3, 4, 2}, {-4, -3, 2}, {-0.5, 0.25, 2}, {1, 1 + 1e-9, 2}, {1000.01, 1000.02, 3},
+		{0.1, 0.1 + 1e-6, 3}, {0.1, 0.1 + 1e-8, 4}, {math.MaxFloat32, math.MaxFloat64, 4}, {-1e-300, 0, 0},
+	} {
+		thr := splitThreshold(c.a, c.b)
+		if !(c.a <= thr && thr < c.b) {
+			t.Errorf("[%v, %v): threshold %v outside", c.a, c.b, thr)
 		}
+		if got := float32Bytes(thr); got != c.bytes {
+			t.Errorf("[%v, %v): threshold %v takes %d bytes, want %d", c.a, c.b, thr, got, c.bytes)
+		}
+	}
+	// No float32 in [0.1, next float64) and the midpoint rounds to b: a,
+	// stored in 8 bytes.
+	a := 0.1
+	b := math.Nextafter(a, 1)
+	if thr := splitThreshold(a, b); thr != a || float32Bytes(thr) != 0 {
+		t.Errorf("[0.1, next): %v", thr)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		a := r.NormFloat64() * math.Pow(10, float64(r.IntN(20)-10))
+		b := a + math.Abs(r.NormFloat64())*math.Pow(10, float64(r.IntN(20)-14))
+		if b <= a {
+			continue
+		}
+		thr := splitThreshold(a, b)
+		if !(a <= thr && thr < b) {
+			t.Fatalf("[%v, %v): threshold %v outside", a, b, thr)
+		}
+		if k := float32Bytes(thr); k == 0 && float64(float32(a)) == a {
+			t.Fatalf("[%v, %v): %v is not a float32 though a is", a, b, thr)
+		}
+	}
+}
+
+// TestForestAutoLeaf: MinLeaf 0 grows leaves of max(1, rows/AutoLeafRows)
+// rows: the same forest as MinLeaf 1 up to AutoLeafRows rows, as MinLeaf 2
+// at twice that.
+func TestForestAutoLeaf(t *testing.T) {
+	fit := func(X [][]float64, y []bool, minLeaf int) *ForestModel {
+		m, err := Forest{Trees: 3, MinLeaf: minLeaf}.Fit(context.Background(), X, y, rand.New(rand.NewPCG(4, 4)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.(*ForestModel)
+	}
+	X, y := toy(6, AutoLeafRows, 4, 0.5)
+	if !reflect.DeepEqual(fit(X, y, 0), fit(X, y, 1)) {
+		t.Errorf("%d rows: auto is not min leaf 1", len(X))
+	}
+	X, y = toy(6, 2*AutoLeafRows, 4, 0.5)
+	auto, two, one := fit(X, y, 0), fit(X, y, 2), fit(X, y, 1)
+	if !reflect.DeepEqual(auto, two) || reflect.DeepEqual(auto, one) {
+		t.Errorf("%d rows: auto is not min leaf 2", len(X))
 	}
 }

@@ -29,7 +29,7 @@ func (Malaschitz) Name() string { return "malaschitz" }
 // trees as [ForestModel]'s (a leaf holds the library's genuine share): it
 // scores bit for bit as the library's Vote and is saved in the same
 // compact, checked encoding (its thresholds and leaf values are stored
-// exactly, in 8 bytes where a float32 or a multiple of 1/65535 does not
+// exactly, in 8 bytes where a short float32 or a small ratio does not
 // hold them).
 type MalaschitzModel struct {
 	Trees [][]fnode

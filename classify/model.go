@@ -125,6 +125,34 @@ func (h *Header) Columns(columns []string) ([]int, error) {
 	return idx, nil
 }
 
+// ErrSchemaUnknown: the model's feature names fit, but it does not record
+// the convention of its features (see [SchemaUnknown]).
+var ErrSchemaUnknown = errors.New("the model does not record its feature convention")
+
+// CheckSchema checks that vectors made under convention with the ordered
+// feature names names can be scored by the model as they are, by position
+// (as the live pipeline's vectors are): an error names the first difference
+// in count, name or convention. A model that does not record its
+// convention gives an error wrapping [ErrSchemaUnknown], which a caller may
+// choose to accept with a warning.
+func (h *Header) CheckSchema(convention string, names []string) error {
+	if len(names) != len(h.FeatureNames) {
+		return fmt.Errorf("the model takes %d features, the vectors have %d", len(h.FeatureNames), len(names))
+	}
+	for i, n := range names {
+		if h.FeatureNames[i] != n {
+			return fmt.Errorf("feature %d is %q in the model, %q in the vectors", i+1, h.FeatureNames[i], n)
+		}
+	}
+	if h.Convention == "" || h.Convention == SchemaUnknown {
+		return fmt.Errorf("%w (format version %d); the vectors are %s", ErrSchemaUnknown, h.FormatVersion, convention)
+	}
+	if h.Convention != convention {
+		return fmt.Errorf("the model was trained on %s features, the vectors are %s", h.Convention, convention)
+	}
+	return nil
+}
+
 // SavedModel is a model with its header.
 type SavedModel struct {
 	Header Header

@@ -220,7 +220,7 @@ func TestLoadRefusesInvalidModels(t *testing.T) {
 	badScale := km(39, 2)
 	badScale.Scale = 0
 
-	split32 := func(f int, thr float32) []byte { return cat([]byte{byte(tagSplit32 + f)}, f32(thr)) }
+	split32 := func(f int, thr float32) []byte { return cat([]byte{byte(tagSplitShort + 3*f + 2)}, f32(thr)) }
 	leaf := func(v float64) []byte { return cat([]byte{tagLeaf64}, f64(v)) }
 	for _, tc := range []struct {
 		name string
@@ -250,6 +250,9 @@ func TestLoadRefusesInvalidModels(t *testing.T) {
 		{"forest infinite threshold", v2File(t, hdr("rf", 39), cat([]byte{1, tagSplit64, 2}, f64(math.Inf(-1)), []byte{tagLeaf0, tagLeaf1})), "threshold -Inf"},
 		{"forest NaN leaf", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), leaf(math.NaN()), []byte{tagLeaf1})), "leaf value NaN"},
 		{"forest leaf above 1", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), leaf(1.5), []byte{tagLeaf1})), "leaf value 1.5"},
+		{"forest leaf 0/0", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), []byte{tagLeafNibbles, 0x00, tagLeaf1})), "leaf value NaN"},
+		{"forest leaf 5/3", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), []byte{tagLeafBytes, 5, 3, tagLeaf1})), "leaf value 1.66"},
+		{"forest leaf 1/0", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), []byte{tagLeafNibbles, 0x10, tagLeaf1})), "leaf value +Inf"},
 		{"forest tree cut short", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), []byte{tagLeaf0})), "truncated"},
 		{"forest missing tree", v2File(t, hdr("rf", 39), []byte{2, tagLeaf1}), "trees: 2 in 1 bytes"},
 		{"forest no trees", v2File(t, hdr("rf", 39), []byte{0}), "0 trees"},
@@ -315,6 +318,31 @@ func TestHeaderColumns(t *testing.T) {
 	}
 }
 
+func TestHeaderCheckSchema(t *testing.T) {
+	h := &Header{FeatureNames: []string{"a", "b", "c"}, Convention: "reference", FormatVersion: 2}
+	if err := h.CheckSchema("reference", []string{"a", "b", "c"}); err != nil {
+		t.Error(err)
+	}
+	for _, tc := range []struct {
+		conv  string
+		names []string
+		want  string
+	}{
+		{"reference", []string{"a", "b"}, "the model takes 3 features, the vectors have 2"},
+		{"reference", []string{"a", "c", "b"}, `feature 2 is "b" in the model, "c" in the vectors`},
+		{"clean", []string{"a", "b", "c"}, "the model was trained on reference features, the vectors are clean"},
+	} {
+		if err := h.CheckSchema(tc.conv, tc.names); err == nil || err.Error() != tc.want {
+			t.Errorf("%s %v: %v, want %s", tc.conv, tc.names, err, tc.want)
+		}
+	}
+	h.Convention, h.FormatVersion = SchemaUnknown, 1
+	if err := h.CheckSchema("clean", []string{"a", "b", "c"}); !errors.Is(err, ErrSchemaUnknown) ||
+		err.Error() != "the model does not record its feature convention (format version 1); the vectors are clean" {
+		t.Errorf("unknown convention: %v", err)
+	}
+}
+
 func TestScoreVector(t *testing.T) {
 	sm, X := savedForest(t)
 	if s, err := sm.ScoreVector(X[0]); err != nil || s != sm.Model.Score(X[0]) {
@@ -331,9 +359,11 @@ func TestScoreVector(t *testing.T) {
 }
 
 // fuzzSeeds are small valid files of every classifier, the version 1
-// forest and the attack.
+// forest and the attack, each as a whole file and split into its version,
+// header and payload.
 func fuzzSeeds(f *testing.F) {
 	X, y := toy(9, 60, 3, 1)
+	var files [][]byte
 	for _, name := range Names() {
 		params := map[string]any{}
 		switch name {
@@ -354,52 +384,175 @@ func fuzzSeeds(f *testing.F) {
 		if err := Save(&b, &SavedModel{Model: m, Header: Header{FeatureNames: names(3)}}); err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b.Bytes())
+		files = append(files, b.Bytes())
 	}
-	if v1, err := os.ReadFile("testdata/v1-forest.model"); err == nil {
-		f.Add(v1)
+	v1, err := os.ReadFile("testdata/v1-forest.model")
+	if err != nil {
+		f.Fatal(err)
 	}
+	files = append(files, v1, v1FileBytes([]byte(`{"classifier":"rf","feature_names":["a","b","c"]}`),
+		v1Forest(61, [5]float64{60, 1, 2, 0.5, 0}, [5]float64{-1, 0, 0, 0, 1}, [5]float64{-1, 0, 0, 0, 0})))
+	for _, file := range files {
+		hdr, rest, err := section(file[len(magic)+2:])
+		if err != nil {
+			f.Fatal(err)
+		}
+		payload, _, err := section(rest)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(file, file[len(magic)+1] == 1, hdr, payload)
+	}
+}
+
+// assemble frames a header and a payload as a file of format version 1 or
+// 2 with a valid checksum.
+func assemble(v1 bool, hdr, payload []byte) []byte {
+	if v1 {
+		return v1FileBytes(hdr, payload)
+	}
+	var b bytes.Buffer
+	b.WriteString(magic)
+	binary.Write(&b, binary.BigEndian, uint16(FormatVersion))
+	binary.Write(&b, binary.BigEndian, uint32(len(hdr)))
+	b.Write(hdr)
+	binary.Write(&b, binary.BigEndian, uint32(len(payload)))
+	b.Write(payload)
+	binary.Write(&b, binary.BigEndian, crc32.Checksum(b.Bytes(), castagnoli))
+	return b.Bytes()
 }
 
 // FuzzLoad: any file either fails Load, or loads into a model that scores
 // vectors of its schema's width in [0, 1] without panicking, saves, and
-// loads again into a model that scores the same. The fuzzer's input has its
-// checksum set right before Load (when it is long enough), so it reaches
-// the header and payload decoders instead of stopping at the checksum, as
-// an attacker's file would.
+// loads again into a model that scores the same. Each input is tried as
+// it is, and as a header and a payload framed with a valid checksum, as an
+// attacker would write them: mutations then reach the header and payload
+// decoders instead of stopping at the checksum.
 func FuzzLoad(f *testing.F) {
 	fuzzSeeds(f)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) >= len(magic)+2+4+4+4 {
-			n := len(data) - 4
-			binary.BigEndian.PutUint32(data[n:], crc32.Checksum(data[:n], castagnoli))
-		}
-		sm, err := Load(bytes.NewReader(data))
-		if err != nil {
-			return
-		}
-		w := len(sm.Header.FeatureNames)
-		vectors := [][]float64{make([]float64, w), make([]float64, w), make([]float64, w)}
-		for j := range w {
-			vectors[1][j] = float64(j) - 1.5
-			vectors[2][j] = math.MaxFloat64 / float64(1+j%3) * float64(1-2*(j%2))
-		}
-		var b bytes.Buffer
-		if err := Save(&b, sm); err != nil {
-			t.Fatalf("a loaded model does not save: %v", err)
-		}
-		again, err := Load(&b)
-		if err != nil {
-			t.Fatalf("a saved model does not load: %v", err)
-		}
-		for _, x := range vectors {
-			s := sm.Model.Score(x)
-			if !(s >= 0 && s <= 1) {
-				t.Fatalf("score %v outside [0, 1]", s)
+	f.Fuzz(func(t *testing.T, file []byte, v1 bool, hdr, payload []byte) {
+		for _, data := range [][]byte{file, assemble(v1, hdr, payload)} {
+			sm, err := Load(bytes.NewReader(data))
+			if err != nil {
+				continue
 			}
-			if s2 := again.Model.Score(x); s2 != s {
-				t.Fatalf("score %v, %v after a save and load", s, s2)
+			w := len(sm.Header.FeatureNames)
+			vectors := [][]float64{make([]float64, w), make([]float64, w), make([]float64, w)}
+			for j := range w {
+				vectors[1][j] = float64(j%7) - 1.5
+				vectors[2][j] = math.MaxFloat64 / float64(1+j%3) * float64(1-2*(j%2))
+			}
+			var b bytes.Buffer
+			if err := Save(&b, sm); err != nil {
+				t.Fatalf("a loaded model does not save: %v", err)
+			}
+			again, err := Load(&b)
+			if err != nil {
+				t.Fatalf("a saved model does not load: %v", err)
+			}
+			for _, x := range vectors {
+				s := sm.Model.Score(x)
+				if !(s >= 0 && s <= 1) {
+					t.Fatalf("score %v outside [0, 1]", s)
+				}
+				if s2 := again.Model.Score(x); s2 != s {
+					t.Fatalf("score %v, %v after a save and load", s, s2)
+				}
 			}
 		}
 	})
+}
+
+// FuzzDecodePayload drives the payload decoders directly (FuzzLoad reaches
+// them through the header): any payload either fails to decode or gives a
+// model that scores vectors of the width in [0, 1] and encodes again into
+// a payload that decodes to the same scores.
+func FuzzDecodePayload(f *testing.F) {
+	X, y := toy(9, 60, 3, 1)
+	for i, name := range Names() {
+		c, err := New(name, map[string]any{})
+		if err != nil {
+			f.Fatal(err)
+		}
+		if name == "rf" || name == "malaschitz" {
+			c, _ = New(name, map[string]any{"trees": 2})
+		}
+		m, err := c.Fit(context.Background(), X, y, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			f.Fatal(err)
+		}
+		p, _, err := encodePayload(m)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(uint8(i), uint8(3), p)
+	}
+	f.Fuzz(func(t *testing.T, kind, width uint8, p []byte) {
+		name := Names()[int(kind)%len(Names())]
+		w := 1 + int(width)%40
+		m, err := decodePayload(name, p, w)
+		if err != nil {
+			return
+		}
+		x := make([]float64, w)
+		for j := range x {
+			x[j] = float64(j%5) - 2
+		}
+		s := m.Score(x)
+		if !(s >= 0 && s <= 1) {
+			t.Fatalf("%s: score %v outside [0, 1]", name, s)
+		}
+		q, got, err := encodePayload(m)
+		if err != nil || got != name {
+			t.Fatalf("%s: decoded model does not encode: %v %s", name, err, got)
+		}
+		m2, err := decodePayload(name, q, w)
+		if err != nil {
+			t.Fatalf("%s: re-encoded payload does not decode: %v", name, err)
+		}
+		if s2 := m2.Score(x); s2 != s {
+			t.Fatalf("%s: score %v, %v after re-encoding", name, s, s2)
+		}
+	})
+}
+
+// TestTreeEncoding: every node form of the tree encoding decodes to the
+// tree that was encoded, bit for bit, in the size the format promises.
+func TestTreeEncoding(t *testing.T) {
+	split := func(f int32, thr float64, right int32) fnode { return fnode{feat: f, v: thr, right: right} }
+	leaf := func(v float64) fnode { return fnode{feat: -1, v: v} }
+	tree := []fnode{
+		split(0, 3.5, 10),        // 2-byte float32: 3 bytes
+		split(100, 3.5, 9),       // feature past the short forms: 1+1+8
+		split(2, 1000.015625, 8), // 3-byte float32: 4
+		split(3, 0.1, 5),         // not a float32: 1+1+8
+		leaf(0),                  // 1
+		split(73, 0.25, 7),       // the last short feature: 3
+		leaf(1),                  // 1
+		leaf(3.0 / 7),            // small fraction: 1
+		leaf(11.0 / 13),          // nibbles: 2
+		leaf(200.0 / 201),        // bytes: 3
+		split(74, 0.5, 12),       // the first long feature: 10
+		leaf(0.123456789),        // 9
+		leaf(0),                  // 1
+	}
+	p, err := encodeTrees([][]fnode{tree}, 101)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 1 + 3 + 10 + 4 + 10 + 1 + 3 + 1 + 1 + 2 + 3 + 10 + 9 + 1; len(p) != want {
+		t.Errorf("%d bytes, want %d", len(p), want)
+	}
+	d := &dec{p: p}
+	got := decodeTrees(d, 101)
+	d.end()
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	if !reflect.DeepEqual(got, [][]fnode{tree}) {
+		t.Errorf("decoded\n%v\nwant\n%v", got, tree)
+	}
+	if _, err := encodeTrees([][]fnode{tree}, 100); err == nil || !strings.Contains(err.Error(), "feature 100; the schema has 100") {
+		t.Errorf("encoding past the width: %v", err)
+	}
 }

@@ -65,7 +65,7 @@ var registry = map[string]classifierEntry{
 			{Name: "trees", Kind: ParamInt, Default: 100, Min: 1, Help: "trees in the forest"},
 			{Name: "max_features", Kind: ParamInt, Default: 0, Help: "features tried per split; 0 = floor(sqrt(features))"},
 			{Name: "max_depth", Kind: ParamInt, Default: 0, Help: "maximum tree depth; 0 = unlimited"},
-			{Name: "min_leaf", Kind: ParamInt, Default: 1, Min: 1, Help: "minimum (bootstrap-weighted) rows in a leaf"},
+			{Name: "min_leaf", Kind: ParamInt, Default: 0, Help: "minimum (bootstrap-weighted) rows in a leaf; 0 = max(1, rows/4096), which bounds the model's size"},
 			{Name: "workers", Kind: ParamInt, Default: 0, Help: "trees grown in parallel; 0 = GOMAXPROCS (the model is the same for any value)"},
 		},
 		build: func(v paramValues) Classifier {
