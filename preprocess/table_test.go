@@ -13,15 +13,13 @@ import (
 	"github.com/mouseauth/mouseauth/internal/testutil"
 )
 
-const featuresDir = "../../shared/data/features/"
-
-// readShared opens a file of ../shared/data/features, skipping (or failing
+// readShared reads a file of ../shared/data/features, skipping (or failing
 // under MOUSEAUTH_REQUIRE_ALL=1) when it is missing.
 func readShared(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(featuresDir + name)
+	b, err := os.ReadFile(testutil.Data(t, "features/"+name))
 	if err != nil {
-		testutil.SkipOrFail(t, "shared feature data missing: "+err.Error())
+		t.Fatal(err)
 	}
 	return b
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 )
 
 func TestNewCmdClassifyTrain(t *testing.T) {
@@ -41,10 +42,7 @@ func TestNewCmdClassifyTrain(t *testing.T) {
 func TestClassifyTrainScore(t *testing.T) {
 	ios, _, out, _ := cli.TestIO()
 	dir := t.TempDir()
-	features := "../../../shared/data/features/dfl_39feat_PC_MM_DD_50.csv"
-	if _, err := os.Stat(features); err != nil {
-		t.Skipf("feature data missing: %s", features)
-	}
+	features := testutil.Data(t, "features/dfl_39feat_PC_MM_DD_50.csv")
 	topts := &TrainOptions{IO: ios, Now: time.Now, Load: loadFeatures, Features: features, Out: dir,
 		Classifier: "rf", Trees: 20, Seed: 1, Output: "json"}
 	if err := trainRun(context.Background(), topts); err != nil {
