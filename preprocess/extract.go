@@ -41,8 +41,8 @@ type UserExtract struct {
 	// AbsurdTime and Backwards count the events dropped before
 	// segmentation by the cleaning rules on time (dataset.TimeFilter).
 	AbsurdTime, Backwards int
-	MM, PC, DD        int // kept actions by kind
-	Actions, NotKept  int // kept actions, and those beyond MaxActions
+	MM, PC, DD            int // kept actions by kind
+	Actions, NotKept      int // kept actions, and those beyond MaxActions
 }
 
 // ExtractResult is what [ExtractAll] did: per user (sorted) and in total.

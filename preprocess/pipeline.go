@@ -26,15 +26,15 @@ type Job struct {
 
 // SessionResult is what [Run] made of one [Job].
 type SessionResult struct {
-	Job     Job
-	Source  EventSource // as opened (nil if Open failed); closed already
-	Events  int         // events read
+	Job    Job
+	Source EventSource // as opened (nil if Open failed); closed already
+	Events int         // events read
 	// TimeDrops counts the events dropped before segmentation by the
 	// cleaning rules on time (dataset.TimeFilter: absurd_time, backwards).
 	TimeDrops dataset.DropCounts
 	Segment   SegmentStats
-	Vectors []FeatureVector // in action order; Index counts from 0
-	Err     error           // open or read error; Vectors hold what came before it
+	Vectors   []FeatureVector // in action order; Index counts from 0
+	Err       error           // open or read error; Vectors hold what came before it
 	// CSV holds the vectors encoded by [AppendFeatureRow] when
 	// [PipelineOptions.EncodeCSV] is set; row i ends at RowEnds[i].
 	CSV     []byte
@@ -161,7 +161,7 @@ func processJob(ctx context.Context, j Job, c Compat, ex *Extractor) *SessionRes
 	idx := 0
 	var tf dataset.TimeFilter
 	seg := NewSegmenter(SegmentOptions{Compat: c}, func(a Action) {
-		r.Vectors = append(r.Vectors, FeatureVector{User: j.User, Session: j.Session, Index: idx,
+		r.Vectors = append(r.Vectors, FeatureVector{User: j.User, Session: j.Session, Index: idx, Compat: c,
 			Start: a.Events[0].T, Values: ex.Extract(a)})
 		idx++
 	})

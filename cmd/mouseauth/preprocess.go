@@ -47,7 +47,9 @@ func newCmdPreprocessFeatures(f *cli.Factory, runF func(context.Context, *Featur
 or one file; DFL or Balabit format), segments it into mouse moves (MM),
 point-clicks (PC) and drag-and-drops (DD), extracts the 39 features of each
 action and writes them to --out in mouseauth's feature CSV format:
-user,session,action,start, then the 39 feature names.
+user,session,action,start,convention, then the 39 feature names; the
+convention column (clean or reference, the --compat used) lets 'classify
+train' record it in the models.
 
 Sessions are processed in parallel and written in sorted user, session order.
 Malformed rows are skipped and counted (--strict makes the first one an
