@@ -320,6 +320,17 @@ func mapColumns(name string, header []string) (tableColumns, error) {
 		return c, fmt.Errorf("%s line 1: no %q or %q column among %d columns; %s", name, colUser, colUserID, len(header), want)
 	}
 	if len(c.features) != NumFeatures {
+		// Name mouseauth's features that are missing, when the file uses
+		// mouseauth's names at all (a renamed or dropped column).
+		var lacking []string
+		for _, n := range FeatureNames {
+			if _, ok := seen[n]; !ok {
+				lacking = append(lacking, strconv.Quote(n))
+			}
+		}
+		if len(lacking) > 0 && len(lacking) < NumFeatures/2 {
+			return c, fmt.Errorf("%s line 1: %d feature columns, need %d: no column %s; %s", name, len(c.features), NumFeatures, strings.Join(lacking, ", "), want)
+		}
 		return c, fmt.Errorf("%s line 1: %d feature columns, need %d; %s", name, len(c.features), NumFeatures, want)
 	}
 	return c, nil

@@ -119,6 +119,7 @@ func TestReadTableErrors(t *testing.T) {
 		{"empty", "", []string{"f.csv", "empty"}},
 		{"no user column", strings.Replace(header, "user,", "who,", 1) + "\n" + row + "\n", []string{"f.csv line 1", `no "user" or "userid" column`}},
 		{"short header", "user,session\n", []string{"f.csv line 1", "0 feature columns, need 39"}},
+		{"dropped column", strings.Replace(header, ",elapsed_time", "", 1) + "\n", []string{"f.csv line 1", `38 feature columns, need 39: no column "elapsed_time"`}},
 		{"repeated column", header + ",mean_curv\n", []string{"f.csv line 1 column 45", `"mean_curv" repeats column 13`}},
 		{"two user columns", header + ",userid\n", []string{"f.csv line 1 column 45", "second user column"}},
 		{"bad float", header + "\n" + row + "\n" + strings.Replace(row, ",1,1", ",x,1", 1) + "\n", []string{"f.csv line 3 column 6 (type_of_action)", `"x" is not a finite number`}},
