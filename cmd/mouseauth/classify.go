@@ -178,11 +178,11 @@ func tableConvention(path string, d *preprocess.Table, compat string) (string, e
 	case d.Convention == "":
 		return compat, nil
 	}
-	why := "its convention column"
+	why := "as its convention column says"
 	if d.Extractor == preprocess.PublishedExtractor {
-		why = "a published file (userid column), made by the published extractor"
+		why = "as a published file (a userid column) made by the published extractor"
 	}
-	return "", fmt.Errorf("%s holds %s features (%s), not --compat %s", path, d.Convention, why, compat)
+	return "", fmt.Errorf("%s holds %s features, %s: --compat %s contradicts it", path, d.Convention, why, compat)
 }
 
 func trainRun(ctx context.Context, opts *TrainOptions) error {
@@ -392,13 +392,13 @@ func extractConvention(opts *ScoreOptions, models evaluate.Models) (preprocess.C
 	}
 	if conv == classify.SchemaUnknown {
 		if opts.Compat == "" {
-			return 0, fmt.Errorf("%s: the models do not record their feature convention (%s): give --compat clean or reference, the --compat their features were extracted with",
-				opts.Model, models.Name(models.All()[0]))
+			return 0, fmt.Errorf("%s: the models do not record their feature convention: give --compat clean or reference, the --compat their features were extracted with",
+				opts.Model)
 		}
 		conv = opts.Compat
 	} else if opts.Compat != "" && opts.Compat != conv {
-		return 0, fmt.Errorf("--compat %s, but the models were trained on %s features (%s): leave --compat out",
-			opts.Compat, conv, models.Name(models.All()[0]))
+		return 0, fmt.Errorf("--compat %s, but the models in %s were trained on %s features: leave --compat out",
+			opts.Compat, opts.Model, conv)
 	}
 	c, ok := preprocess.ParseCompat(conv)
 	if !ok {

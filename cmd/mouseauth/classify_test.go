@@ -309,7 +309,7 @@ func TestClassifyScoreRawMatchesFeatures(t *testing.T) {
 				other = "reference"
 			}
 			if err := scoreErr(&ScoreOptions{Model: models, Data: logs, Compat: other}); err == nil ||
-				!strings.Contains(err.Error(), "--compat "+other+", but the models were trained on "+compat.String()) {
+				!strings.Contains(err.Error(), "--compat "+other+", but the models in "+models+" were trained on "+compat.String()) {
 				t.Errorf("contradicting --compat: %v", err)
 			}
 			if _, err := os.Stat(features); err != nil {
@@ -424,7 +424,7 @@ func TestClassifyScoreBadSchemas(t *testing.T) {
 		{"no user has a model", ScoreOptions{Features: published}, []string{published, "nothing scored: none of the table's 21 users has a model (the models are of User1, User2, User3)"}},
 		{"other features, convention stated", ScoreOptions{Features: noConvention, Compat: "reference"}, []string{noConvention, "holds reference features"}},
 		{"convention contradicted", ScoreOptions{Features: refFeatures}, []string{refFeatures, "holds reference features", "--compat clean"}},
-		{"file contradicted", ScoreOptions{Features: features, Compat: "reference"}, []string{features, "holds clean features (its convention column), not --compat reference"}},
+		{"file contradicted", ScoreOptions{Features: features, Compat: "reference"}, []string{features, "holds clean features, as its convention column says: --compat reference contradicts it"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.o
@@ -474,7 +474,7 @@ func TestClassifyScoreBadSchemas(t *testing.T) {
 	ios, _, _, _ = cli.TestIO()
 	err = trainRun(context.Background(), &TrainOptions{IO: ios, Now: time.Now, Load: loadFeatures, Features: published, Out: stated,
 		Classifier: "logreg", NegRatio: 1, Compat: "clean", Output: "json"})
-	if err == nil || !strings.Contains(err.Error(), "a published file") || !strings.Contains(err.Error(), "not --compat clean") {
+	if err == nil || !strings.Contains(err.Error(), "a published file") || !strings.Contains(err.Error(), "--compat clean contradicts it") {
 		t.Errorf("--compat clean on a published file: %v", err)
 	}
 }
