@@ -148,7 +148,7 @@ give the same models (--seed 0 by default, as in evaluate).
 	fl.StringVar(&opts.User, "user", "", "train only this user (default: every user)")
 	fl.StringVar(&opts.Out, "out", "", "folder for the model files")
 	fl.StringVar(&opts.Classifier, "classifier", "rf", "classifier: "+strings.Join(classify.Names(), ", "))
-	fl.StringArrayVar(&opts.Params, "param", nil, "classifier parameter name=value, repeatable (listed below)")
+	fl.StringArrayVar(&opts.Params, "param", nil, "classifier parameter name=value, repeatable (listed in the help above)")
 	fl.IntVar(&opts.Trees, "trees", 100, "trees of a forest (rf, malaschitz): the same as --param trees=N")
 	fl.Float64Var(&opts.NegRatio, "neg-ratio", 1, "training negatives (impostor rows) per positive")
 	fl.StringVar(&opts.Compat, "compat", "", "the file's feature convention, clean or reference, where it does not say (default: the file's)")
