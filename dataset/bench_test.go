@@ -5,15 +5,16 @@ import (
 	"io"
 	"os"
 	"testing"
+
+	"github.com/mouseauth/mouseauth/internal/testutil"
 )
 
 // benchFiles runs read over every Balabit training session per iteration
 // and reports the rows read per second.
 func benchFiles(b *testing.B, read func(path string) int, unit string) {
-	const dir = "../../shared/data/balabit/training_files"
-	ss, _, err := Walk(dir)
+	ss, _, err := Walk(testutil.Data(b, "balabit/training_files"))
 	if err != nil {
-		b.Skipf("Balabit data missing: %s", dir)
+		b.Fatal(err)
 	}
 	b.ResetTimer()
 	n := 0

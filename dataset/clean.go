@@ -19,6 +19,11 @@ const (
 	// DropOutOfRange: a negative coordinate, the 65535 artefact (any
 	// coordinate >= 65535), or a coordinate beyond the configured screen.
 	DropOutOfRange
+	// DropAbsurdTime: a time no log can hold: negative, above [MaxTime], or
+	// more than [MaxTimeJump] after the last kept row's. Checked before
+	// DropBackwards, so that one absurd time does not make every later row
+	// run backwards.
+	DropAbsurdTime
 	// DropBackwards: the time is earlier than the last kept row's.
 	DropBackwards
 	// DropSameTime: the same time, button and state as the last kept row but
@@ -29,7 +34,32 @@ const (
 	NumDropReasons
 )
 
-var dropNames = [NumDropReasons]string{"malformed", "unknown_button_state", "repeated", "out_of_range", "backwards", "same_time"}
+var dropNames = [NumDropReasons]string{"malformed", "unknown_button_state", "repeated", "out_of_range", "absurd_time", "backwards", "same_time"}
+
+// The bounds of [DropAbsurdTime]. Times are seconds (DFL's milliseconds are
+// divided by 1000 when read): since the session started in the Balabit and
+// DFL logs here, since 1970 in a log that writes the wall clock, which
+// MaxTime still admits (it is the year 2286).
+const (
+	MaxTime = 1e10
+	// MaxTimeJump is the longest step forward believed between two rows of
+	// one session: a day. The Balabit training sessions last at most 5 hours
+	// with pauses of at most 37 minutes.
+	MaxTimeJump = 24 * 3600
+)
+
+// timeRule is the one place of the rules on time alone ([DropAbsurdTime],
+// then [DropBackwards]): the reason t is dropped, given the time of the last
+// kept row (have: there is one), or ok.
+func timeRule(t, last float64, have bool) (reason DropReason, ok bool) {
+	switch {
+	case t < 0 || t > MaxTime || (have && t > last+MaxTimeJump):
+		return DropAbsurdTime, false
+	case have && t < last:
+		return DropBackwards, false
+	}
+	return 0, true
+}
 
 func (r DropReason) String() string {
 	if r < NumDropReasons {
@@ -85,13 +115,14 @@ func NewCleaner(opts CleanOptions) *Cleaner { return &Cleaner{opts: opts} }
 func (c *Cleaner) Push(ev Event) (keep bool, reason DropReason) {
 	repeated := c.havePrev && ev == c.prev
 	c.prev, c.havePrev = ev, true
+	timeReason, timeOK := timeRule(ev.T, c.last.T, c.haveLast)
 	switch {
 	case repeated:
 		reason = DropRepeated
 	case c.outOfRange(ev):
 		reason = DropOutOfRange
-	case c.haveLast && ev.T < c.last.T:
-		reason = DropBackwards
+	case !timeOK:
+		reason = timeReason
 	case c.haveLast && ev.T == c.last.T && ev.Button == c.last.Button && ev.State == c.last.State:
 		reason = DropSameTime
 	default:
@@ -116,6 +147,29 @@ func (c *Cleaner) outOfRange(ev Event) bool {
 		return c.opts.ScreenW > 0 && ev.X >= c.opts.ScreenW
 	}
 	return (c.opts.ScreenW > 0 && ev.X >= c.opts.ScreenW) || (c.opts.ScreenH > 0 && ev.Y >= c.opts.ScreenH)
+}
+
+// TimeFilter applies the cleaning rules on time alone, absurd_time and
+// backwards, exactly as [Cleaner] does, to a stream of events: what
+// `preprocess features` runs before segmentation, where a row running
+// backwards would make an action of negative duration. The zero value is
+// ready; use one per session.
+type TimeFilter struct {
+	last   float64 // time of the last kept row
+	have   bool
+	Counts DropCounts // only DropAbsurdTime and DropBackwards are counted
+}
+
+// Push decides whether ev is kept. When it is not, reason says why, and the
+// drop is counted.
+func (f *TimeFilter) Push(ev Event) (keep bool, reason DropReason) {
+	reason, keep = timeRule(ev.T, f.last, f.have)
+	if !keep {
+		f.Counts[reason]++
+		return false, reason
+	}
+	f.last, f.have = ev.T, true
+	return true, 0
 }
 
 // Clean applies the cleaning rules to a whole session (see [Cleaner]).

@@ -37,6 +37,47 @@ func TestCleanRules(t *testing.T) {
 	}
 }
 
+// TestTimeRules: absurd times (negative, beyond MaxTime, a jump of more
+// than MaxTimeJump) are dropped before the backwards rule, so one absurd row
+// does not drop the rest of the session; Cleaner and TimeFilter agree.
+func TestTimeRules(t *testing.T) {
+	ev := func(t float64, x int32) Event { return Event{T: t, X: x, Y: 10} }
+	in := []Event{
+		ev(-1, 1),              // absurd: negative (there is no kept row yet)
+		ev(5, 2),               // kept
+		ev(5+MaxTimeJump+1, 3), // absurd: a jump of more than a day
+		ev(6, 4),               // kept: not backwards, the absurd row was not kept
+		ev(4, 5),               // backwards
+		ev(MaxTime*2, 6),       // absurd: beyond MaxTime
+		ev(7, 7),               // kept
+		ev(7+MaxTimeJump, 8),   // kept: exactly a day later
+	}
+	out, counts := Clean(in, CleanOptions{})
+	want := DropCounts{DropAbsurdTime: 3, DropBackwards: 1}
+	if counts != want || len(out) != 4 {
+		t.Errorf("Clean: counts %v, want %v; kept %d, want 4", counts, want, len(out))
+	}
+	var f TimeFilter
+	var kept []Event
+	for _, e := range in {
+		if keep, _ := f.Push(e); keep {
+			kept = append(kept, e)
+		}
+	}
+	if f.Counts != want || len(kept) != len(out) {
+		t.Errorf("TimeFilter: counts %v, want %v; kept %v, Clean kept %v", f.Counts, want, kept, out)
+	}
+	for i := range kept {
+		if kept[i] != out[i] {
+			t.Errorf("TimeFilter kept %v, Clean %v", kept, out)
+			break
+		}
+	}
+	if DropAbsurdTime.String() != "absurd_time" || DropBackwards.String() != "backwards" {
+		t.Errorf("names: %s, %s", DropAbsurdTime, DropBackwards)
+	}
+}
+
 func TestReasonForIssue(t *testing.T) {
 	if ReasonForIssue(RowError{Reason: "unknown button"}) != DropUnknownButtonState ||
 		ReasonForIssue(RowError{Reason: "unknown state"}) != DropUnknownButtonState ||

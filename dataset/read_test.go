@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mouseauth/mouseauth/internal/testutil"
 )
 
 func TestReadDFL(t *testing.T) {
@@ -190,10 +192,7 @@ func TestWalkSortsUsersAsStrings(t *testing.T) {
 }
 
 func TestReadBalabitTraining(t *testing.T) {
-	const dir = "../../shared/data/balabit/training_files"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("Balabit data missing: %s", dir)
-	}
+	dir := testutil.Data(t, "balabit/training_files")
 	ss, problems, err := Walk(dir)
 	if err != nil || len(problems) != 0 {
 		t.Fatal(err, problems)

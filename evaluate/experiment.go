@@ -16,7 +16,8 @@ type Mode string
 const (
 	// ModeRun evaluates one classifier under one preset.
 	ModeRun Mode = "run"
-	// ModeSweep evaluates the random forest at every tree count.
+	// ModeSweep evaluates the classifier at every tree count (classifiers
+	// without trees: at the window sizes only).
 	ModeSweep Mode = "sweep"
 	// ModeCompare evaluates every classifier under every preset.
 	ModeCompare Mode = "compare"
@@ -31,9 +32,11 @@ type Experiment struct {
 	Mode Mode
 	Settings
 	Preset     Preset // run, sweep, threshold
-	Classifier string // run, threshold
+	Classifier string // run, threshold, sweep ("" = rf)
 	Trees      int    // forest trees: run, threshold, compare
-	TreeRange  []int  // sweep: the tree counts
+	// TreeRange are the tree counts of a sweep; empty for a classifier
+	// without a "trees" parameter (a sweep of the windows only).
+	TreeRange []int
 	// Classifiers and Presets are compared pairwise (compare).
 	Classifiers []string
 	Presets     []Preset
@@ -65,7 +68,8 @@ func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error)
 	configs := 1
 	switch e.Mode {
 	case ModeSweep:
-		configs = len(e.TreeRange)
+		_, trees := e.sweepGrid()
+		configs = max(1, len(trees))
 	case ModeCompare:
 		configs = len(e.Classifiers) * len(e.Presets)
 	}
@@ -95,16 +99,27 @@ func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error)
 			run.Thresholds = append(run.Thresholds, pts...)
 		}
 	case ModeSweep:
-		if len(e.TreeRange) == 0 {
+		classifier, trees := e.sweepGrid()
+		if len(trees) == 0 {
 			return nil, fmt.Errorf("sweep: no tree counts")
 		}
-		o, err := options(e.Preset, "rf", e.TreeRange[0])
-		if err != nil {
-			return nil, err
+		if !classify.HasParam(classifier, "trees") && (len(trees) != 1 || trees[0] != 0) {
+			return nil, fmt.Errorf("sweep: classifier %s has no trees to sweep; leave the tree counts out to sweep the window sizes only", classifier)
 		}
+		params := func(t int) map[string]any {
+			if t == 0 {
+				return map[string]any{}
+			}
+			return map[string]any{"trees": t}
+		}
+		c, err := newClassifier(classifier, params(trees[0]))
+		if err != nil {
+			return nil, fmt.Errorf("classifier: %w", err)
+		}
+		o := PresetOptions(e.Preset, c, params(trees[0]), e.Settings)
 		o.Progress = tick
-		if run.Sweeps, err = Sweep(ctx, d, o, e.TreeRange, o.Windows, func(t int) (classify.Classifier, error) {
-			return newClassifier("rf", map[string]any{"trees": t})
+		if run.Sweeps, err = Sweep(ctx, d, o, trees, o.Windows, func(t int) (classify.Classifier, error) {
+			return newClassifier(classifier, params(t))
 		}); err != nil {
 			return nil, err
 		}
@@ -127,6 +142,20 @@ func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error)
 		return nil, fmt.Errorf("evaluate: unknown mode %q", e.Mode)
 	}
 	return run, nil
+}
+
+// sweepGrid returns the classifier a sweep trains ("" is rf) and its tree
+// counts: TreeRange, or the single count 0 (the classifier's own settings)
+// for a classifier without trees and no TreeRange.
+func (e *Experiment) sweepGrid() (string, []int) {
+	classifier := e.Classifier
+	if classifier == "" {
+		classifier = "rf"
+	}
+	if len(e.TreeRange) == 0 && !classify.HasParam(classifier, "trees") {
+		return classifier, []int{0}
+	}
+	return classifier, e.TreeRange
 }
 
 // progress returns the per-user tick for [Options.Progress], serialising

@@ -3,8 +3,6 @@ package evaluate
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -140,70 +138,5 @@ func TestDefectNotes(t *testing.T) {
 	}
 	if notes := DefectNotes("g.csv", synth(2, 5, 2, 1, 1)); len(notes) != 0 {
 		t.Errorf("clean table: %q", notes)
-	}
-}
-
-func TestScoreSessions(t *testing.T) {
-	d := &preprocess.Table{Users: []string{"a", "a", "b", "a", "c"}, Sessions: []string{"s1", "s1", "s2", "s3", "s4"},
-		X: [][]float64{{1}, {3}, {5}, {7}, {9}}}
-	first := func(x []float64) float64 { return x[0] / 10 }
-	model := &classify.SavedModel{Model: scoreFunc(first), Header: classify.Header{User: "a", FeatureNames: []string{"f"}}}
-	got, missing, err := ScoreSessions(context.Background(), d, Models{ByUser: map[string]*classify.SavedModel{"a": model, "b": model}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []SessionScore{{"a", "s1", 2, 0.2}, {"b", "s2", 1, 0.5}, {"a", "s3", 1, 0.7}}
-	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(missing, map[string]int{"c": 1}) {
-		t.Errorf("scores %v, missing %v", got, missing)
-	}
-	if got, _, _ := ScoreSessions(context.Background(), d, Models{Single: model}); len(got) != 4 {
-		t.Errorf("single model: %v", got)
-	}
-	model.Header.FeatureNames = []string{"f", "g"}
-	if _, _, err := ScoreSessions(context.Background(), d, Models{Single: model}); err == nil || !strings.Contains(err.Error(), "expects 2") {
-		t.Errorf("feature count mismatch: %v", err)
-	}
-	if _, _, err := ScoreSessions(context.Background(), d, Models{ByUser: map[string]*classify.SavedModel{}}); err == nil {
-		t.Error("nothing scored: no error")
-	}
-}
-
-type scoreFunc func([]float64) float64
-
-func (f scoreFunc) Score(x []float64) float64 { return f(x) }
-
-func TestLoadModels(t *testing.T) {
-	dir := t.TempDir()
-	d := synth(2, 20, 2, 0.5, 1)
-	for _, u := range []string{"u0", "u1"} {
-		own, others := classify.Split(d.Users, d.X, u)
-		tr, err := classify.TrainUser(context.Background(), classify.Forest{Trees: 3}, own, others, classify.VersionRand(1, u, 1), classify.TrainOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.Create(filepath.Join(dir, u+".model"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := classify.Save(f, &classify.SavedModel{Model: tr.Model, Header: classify.Header{Classifier: "rf", User: u, FeatureNames: []string{"f0", "f1"}}}); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-	}
-	ms, err := LoadModels(dir)
-	if err != nil || ms.Single != nil || len(ms.ByUser) != 2 || ms.For("u1").Header.User != "u1" || ms.For("u2") != nil {
-		t.Fatalf("folder: %+v, %v", ms, err)
-	}
-	one, err := LoadModels(filepath.Join(dir, "u0.model"))
-	if err != nil || one.For("anyone").Header.User != "u0" {
-		t.Fatalf("file: %+v, %v", one, err)
-	}
-	if _, err := LoadModels(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no .model files") {
-		t.Errorf("empty folder: %v", err)
-	}
-	bad := filepath.Join(dir, "bad.model")
-	os.WriteFile(bad, []byte("not a model"), 0o644)
-	if _, err := LoadModels(dir); err == nil || !strings.Contains(err.Error(), "bad.model") {
-		t.Errorf("bad file: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
@@ -93,13 +94,16 @@ func synth(users, n, dim int, noise float64, seed uint64) *preprocess.Table {
 	return d
 }
 
-// readFeatureCSV reads a feature file with preprocess.ReadTable, as the
-// command does; it skips the test when the shared data is missing.
-func readFeatureCSV(t testing.TB, path string) *preprocess.Table {
+// readFeatureCSV reads a feature file of the shared data (rel to it, see
+// testutil.Data) with preprocess.ReadTable, as the command does; it skips
+// the test when the shared data is missing, or fails under
+// MOUSEAUTH_REQUIRE_ALL=1.
+func readFeatureCSV(t testing.TB, rel string) *preprocess.Table {
 	t.Helper()
+	path := testutil.Data(t, rel)
 	f, err := os.Open(path)
 	if err != nil {
-		t.Skipf("test data %s not available: %v", path, err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	d, err := preprocess.ReadTable(f, path)

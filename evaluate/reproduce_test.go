@@ -10,7 +10,9 @@ import (
 	"github.com/mouseauth/mouseauth/classify"
 )
 
-const featuresDir = "../../shared/data/features/"
+// featuresDir is the published feature files' folder in the shared data
+// (see testutil.Data).
+const featuresDir = "features/"
 
 // published are the mean AUCs of the published evaluation (see
 // ../shared/data/README.md) at windows 1, 5, 10, 20.

@@ -7,14 +7,13 @@ import (
 	"testing"
 
 	"github.com/mouseauth/mouseauth/dataset"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 )
 
 // loadBalabit reads every Balabit training session into memory.
 func loadBalabit(b *testing.B) ([]Job, int) {
 	b.Helper()
-	if _, err := os.Stat(balabitDir); err != nil {
-		b.Skipf("Balabit data missing: %s", balabitDir)
-	}
+	balabitDir := testutil.Data(b, balabitRel)
 	users, _ := os.ReadDir(balabitDir)
 	var jobs []Job
 	events := 0
@@ -41,7 +40,7 @@ func loadBalabit(b *testing.B) ([]Job, int) {
 // encoding alone).
 func BenchmarkPipelineBalabit(b *testing.B) {
 	mem, events := loadBalabit(b)
-	sessions, _, err := dataset.Walk(balabitDir)
+	sessions, _, err := dataset.Walk(testutil.Data(b, balabitRel))
 	if err != nil {
 		b.Fatal(err)
 	}

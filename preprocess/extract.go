@@ -24,8 +24,8 @@ type ExtractOptions struct {
 	// Collect, if set, receives the kept vectors in order.
 	Collect func(*FeatureVector)
 	// Log receives what was skipped and why: paths that are not sessions,
-	// malformed rows (file, line, field), files that could not be read. Nil
-	// discards it.
+	// malformed rows (file, line, field), files that could not be read,
+	// rows dropped for their time (per session). Nil discards it.
 	Log io.Writer
 	// Progress, if set, is called with (0, total) once the sessions are
 	// found, then with (done, total) after each session.
@@ -38,8 +38,11 @@ type UserExtract struct {
 	Sessions, Failed  int // sessions read, and those with a read error
 	Events, Malformed int // events read, malformed rows skipped
 	Duplicates        int // duplicate events dropped by segmentation
-	MM, PC, DD        int // kept actions by kind
-	Actions, NotKept  int // kept actions, and those beyond MaxActions
+	// AbsurdTime and Backwards count the events dropped before
+	// segmentation by the cleaning rules on time (dataset.TimeFilter).
+	AbsurdTime, Backwards int
+	MM, PC, DD            int // kept actions by kind
+	Actions, NotKept      int // kept actions, and those beyond MaxActions
 }
 
 // ExtractResult is what [ExtractAll] did: per user (sorted) and in total.
@@ -60,6 +63,8 @@ func (r *ExtractResult) Total() UserExtract {
 		t.Events += u.Events
 		t.Malformed += u.Malformed
 		t.Duplicates += u.Duplicates
+		t.AbsurdTime += u.AbsurdTime
+		t.Backwards += u.Backwards
 		t.MM += u.MM
 		t.PC += u.PC
 		t.DD += u.DD
@@ -72,7 +77,10 @@ func (r *ExtractResult) Total() UserExtract {
 // ExtractAll finds every session under data (a session file, a user folder
 // or a folder of user folders; see [dataset.Walk]), segments and extracts it
 // with [Run] on opts.Workers workers, and hands the kept vectors, in sorted
-// user and session order, to opts.Writer and opts.Collect. Sessions that
+// user and session order, to opts.Writer and opts.Collect. Rows whose time
+// is absurd or runs backwards are dropped before segmentation by the rules
+// of `dataset clean` ([dataset.TimeFilter]) and counted per user (and per
+// session on opts.Log). Sessions that
 // fail are reported on opts.Log and counted (with opts.Strict the first
 // failure or malformed row is returned instead).
 func ExtractAll(ctx context.Context, data string, opts ExtractOptions) (*ExtractResult, error) {
@@ -120,6 +128,13 @@ func ExtractAll(ctx context.Context, data string, opts ExtractOptions) (*Extract
 		u.Events += r.Events
 		res.Events += r.Events
 		u.Duplicates += r.Segment.Duplicates
+		absurd, back := r.TimeDrops[dataset.DropAbsurdTime], r.TimeDrops[dataset.DropBackwards]
+		u.AbsurdTime += absurd
+		u.Backwards += back
+		if absurd+back > 0 {
+			fmt.Fprintf(log, "rows dropped in %s/%s: %d with an absurd time, %d running backwards in time\n",
+				r.Job.User, r.Job.Session, absurd, back)
+		}
 		if rd, ok := r.Source.(*dataset.Reader); ok {
 			u.Malformed += rd.Stats().Malformed
 			for _, is := range rd.Issues() {

@@ -91,3 +91,48 @@ func TestExtractAll(t *testing.T) {
 		t.Errorf("missing data: %v", err)
 	}
 }
+
+// TestExtractAllDropsBadTimes: rows with an absurd time (negative, 1e12 s)
+// or running backwards are dropped before segmentation, as `dataset clean`
+// drops them, and counted per user and per session. Segmented as read, the
+// fixture's clock running back from 1.4 s to 0.5 s made a point-click of
+// negative elapsed time (0.8 - 1.0 s).
+func TestExtractAllDropsBadTimes(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join("testdata", "backwards.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "user1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "user1", "session_1"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []Compat{Clean, Reference} {
+		t.Run(c.String(), func(t *testing.T) {
+			var log bytes.Buffer
+			var vs []FeatureVector
+			res, err := ExtractAll(context.Background(), dir, ExtractOptions{Compat: c, Log: &log,
+				Collect: func(v *FeatureVector) { vs = append(vs, *v) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vs {
+				if v.Values[fElapsed] < 0 {
+					t.Errorf("%s action %d: elapsed time %v", v.Kind(), v.Index, v.Values[fElapsed])
+				}
+			}
+			u := res.Users[0]
+			if u.AbsurdTime != 2 || u.Backwards != 4 || u.Events != 12 {
+				t.Errorf("user counts %+v: want 2 absurd times, 4 backwards of 12 events", u)
+			}
+			if tot := res.Total(); tot.AbsurdTime != 2 || tot.Backwards != 4 {
+				t.Errorf("total %+v", tot)
+			}
+			if want := "user1/session_1: 2 with an absurd time, 4 running backwards"; !strings.Contains(log.String(), want) {
+				t.Errorf("log %q lacks %q", log.String(), want)
+			}
+		})
+	}
+}

@@ -35,6 +35,7 @@ type featureRow struct {
 	Session               string   `csv:"session"`
 	Action                int      `csv:"action"`
 	Start                 csvFloat `csv:"start"`
+	Convention            string   `csv:"convention"`
 	TypeOfAction          csvFloat `csv:"type_of_action"`
 	TraveledDistancePixel csvFloat `csv:"traveled_distance_pixel"`
 	ElapsedTime           csvFloat `csv:"elapsed_time"`
@@ -136,6 +137,8 @@ func AppendFeatureRow(b []byte, v *FeatureVector) []byte {
 	b = strconv.AppendInt(b, int64(v.Index), 10)
 	b = append(b, ',')
 	b = appendFloat(b, v.Start)
+	b = append(b, ',')
+	b = append(b, v.Compat.String()...)
 	for _, x := range v.Values {
 		b = append(b, ',')
 		b = appendFloat(b, x)

@@ -14,7 +14,7 @@ import (
 func sampleVectors() []FeatureVector {
 	var vs []FeatureVector
 	for i := 0; i < 5; i++ {
-		v := FeatureVector{User: "user7", Session: "session_1", Index: i, Start: 0.1 * float64(i)}
+		v := FeatureVector{User: "user7", Session: "session_1", Index: i, Start: 0.1 * float64(i), Compat: Reference}
 		for j := range v.Values {
 			v.Values[j] = float64(i*j) / 3
 		}
@@ -82,8 +82,8 @@ func TestFeatureCSVRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(got.Names, FeatureNames[:]) || len(got.X) != len(vs) {
-		t.Fatalf("names %v, %d rows", got.Names, len(got.X))
+	if !slices.Equal(got.Names, FeatureNames[:]) || len(got.X) != len(vs) || got.Convention != "reference" || got.Extractor != ExtractorID {
+		t.Fatalf("names %v, %d rows, convention %q, extractor %q", got.Names, len(got.X), got.Convention, got.Extractor)
 	}
 	for i := range vs {
 		v := &vs[i]
@@ -137,7 +137,7 @@ func BenchmarkFeatureCSVWrite(b *testing.B) {
 
 func toRow(v *FeatureVector) featureRow {
 	return featureRow{
-		User: v.User, Session: v.Session, Action: v.Index, Start: csvFloat(v.Start),
+		User: v.User, Session: v.Session, Action: v.Index, Start: csvFloat(v.Start), Convention: v.Compat.String(),
 		TypeOfAction:          csvFloat(v.Values[0]),
 		TraveledDistancePixel: csvFloat(v.Values[1]),
 		ElapsedTime:           csvFloat(v.Values[2]),

@@ -26,12 +26,15 @@ type Job struct {
 
 // SessionResult is what [Run] made of one [Job].
 type SessionResult struct {
-	Job     Job
-	Source  EventSource // as opened (nil if Open failed); closed already
-	Events  int         // events read
-	Segment SegmentStats
-	Vectors []FeatureVector // in action order; Index counts from 0
-	Err     error           // open or read error; Vectors hold what came before it
+	Job    Job
+	Source EventSource // as opened (nil if Open failed); closed already
+	Events int         // events read
+	// TimeDrops counts the events dropped before segmentation by the
+	// cleaning rules on time (dataset.TimeFilter: absurd_time, backwards).
+	TimeDrops dataset.DropCounts
+	Segment   SegmentStats
+	Vectors   []FeatureVector // in action order; Index counts from 0
+	Err       error           // open or read error; Vectors hold what came before it
 	// CSV holds the vectors encoded by [AppendFeatureRow] when
 	// [PipelineOptions.EncodeCSV] is set; row i ends at RowEnds[i].
 	CSV     []byte
@@ -140,7 +143,10 @@ func Run(ctx context.Context, jobs []Job, opts PipelineOptions, sink func(*Sessi
 	return err
 }
 
-// processJob reads, segments and extracts one session.
+// processJob reads, segments and extracts one session. Events whose time
+// is absurd or runs backwards are dropped first, by the rules of `dataset
+// clean` (dataset.TimeFilter), and counted: segmenting them would make
+// actions of negative or absurd duration.
 func processJob(ctx context.Context, j Job, c Compat, ex *Extractor) *SessionResult {
 	r := &SessionResult{Job: j}
 	src, err := j.Open()
@@ -153,8 +159,9 @@ func processJob(ctx context.Context, j Job, c Compat, ex *Extractor) *SessionRes
 		defer cl.Close()
 	}
 	idx := 0
+	var tf dataset.TimeFilter
 	seg := NewSegmenter(SegmentOptions{Compat: c}, func(a Action) {
-		r.Vectors = append(r.Vectors, FeatureVector{User: j.User, Session: j.Session, Index: idx,
+		r.Vectors = append(r.Vectors, FeatureVector{User: j.User, Session: j.Session, Index: idx, Compat: c,
 			Start: a.Events[0].T, Values: ex.Extract(a)})
 		idx++
 	})
@@ -167,7 +174,9 @@ func processJob(ctx context.Context, j Job, c Compat, ex *Extractor) *SessionRes
 			break
 		}
 		r.Events++
-		seg.Push(e)
+		if keep, _ := tf.Push(e); keep {
+			seg.Push(e)
+		}
 		if r.Events&0xffff == 0 && ctx.Err() != nil {
 			r.Err = ctx.Err()
 			break
@@ -175,6 +184,7 @@ func processJob(ctx context.Context, j Job, c Compat, ex *Extractor) *SessionRes
 	}
 	seg.Flush()
 	r.Segment = seg.Stats()
+	r.TimeDrops = tf.Counts
 	if r.Err != nil && !errors.Is(r.Err, context.Canceled) {
 		r.Err = fmt.Errorf("session %s/%s: %w", j.User, j.Session, r.Err)
 	}

@@ -97,7 +97,7 @@ func TestRunEncodeCSV(t *testing.T) {
 		t.Fatalf("RowEnds %v for %d bytes", r.RowEnds, len(r.CSV))
 	}
 	want := string(AppendFeatureRow(nil, &r.Vectors[0]))
-	if got := string(r.CSV[:r.RowEnds[0]]); got != want || !strings.HasPrefix(got, "user1,drag.csv,0,0,1,") {
+	if got := string(r.CSV[:r.RowEnds[0]]); got != want || !strings.HasPrefix(got, "user1,drag.csv,0,0,clean,1,") {
 		t.Errorf("row 0 = %q, want %q", got, want)
 	}
 }

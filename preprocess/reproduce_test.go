@@ -3,27 +3,25 @@ package preprocess
 import (
 	"context"
 	"fmt"
-
-	"github.com/mouseauth/mouseauth/dataset"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/mouseauth/mouseauth/dataset"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 )
 
+// The shared data this package's tests read (see testutil.Data).
 const (
-	balabitDir    = "../../shared/data/balabit/training_files"
-	publishedFile = "../../shared/data/features/balabit_39feat_PC_MM_DD_1000.csv"
+	balabitRel   = "balabit/training_files"
+	publishedRel = "features/balabit_39feat_PC_MM_DD_1000.csv"
 )
 
 // TestReproducePublished checks that --compat reference reproduces the
 // published Balabit feature file for at least 85% of its rows (the published
 // code itself gets about 86%).
 func TestReproducePublished(t *testing.T) {
-	for _, p := range []string{balabitDir, publishedFile} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("reproduction data missing: %s (%v)", p, err)
-		}
-	}
+	balabitDir, publishedFile := testutil.Data(t, balabitRel), testutil.Data(t, publishedRel)
 	if testing.Short() {
 		t.Skip("reads 95 MB of Balabit logs; skipped in -short mode")
 	}

@@ -29,6 +29,14 @@ type Table struct {
 	Sessions []string
 	Actions  []int
 	Starts   []float64
+	// Extractor and Convention say what made the features, as a model
+	// records it (classify.Header): [ExtractorID] and the file's convention
+	// column ("clean" or "reference") for mouseauth's feature CSVs;
+	// [PublishedExtractor] and "reference" for the published files (those
+	// with a userid column), whose conventions --compat reference follows.
+	// Convention is "" when the file does not say (a mouseauth CSV written
+	// before the convention column).
+	Extractor, Convention string
 }
 
 // ErrBadTable reports a table that cannot be used: no rows, ragged rows,
@@ -36,7 +44,21 @@ type Table struct {
 var ErrBadTable = errors.New("bad feature table")
 
 // Append adds v as a row, with its session, action index and start time.
+// The first row sets Names ([FeatureNames]), Extractor and Convention (v's)
+// where they are unset; a table holds one convention, so rows of another
+// are the caller's error.
 func (t *Table) Append(v *FeatureVector) {
+	if len(t.X) == 0 {
+		if t.Names == nil {
+			t.Names = FeatureNames[:]
+		}
+		if t.Extractor == "" {
+			t.Extractor = ExtractorID
+		}
+		if t.Convention == "" {
+			t.Convention = v.Compat.String()
+		}
+	}
 	t.Users = append(t.Users, v.User)
 	t.X = append(t.X, slices.Clone(v.Values[:]))
 	t.Sessions = append(t.Sessions, v.Session)
@@ -114,19 +136,25 @@ const (
 	colSession = "session"
 	colAction  = "action"
 	colStart   = "start"
+	// colConvention holds each row's convention (mouseauth's CSVs): one
+	// value, "clean" or "reference", in the whole file.
+	colConvention = "convention"
 )
 
 // ReadTable reads a feature CSV into a Table. It reads both mouseauth's
-// feature CSVs ([FeatureCSVHeader]: user,session,action,start then the 39
-// features, as [FeatureWriter] writes them, quoted fields included) and the
+// feature CSVs ([FeatureCSVHeader]: user,session,action,start,convention
+// then the 39 features, as [FeatureWriter] writes them, quoted fields
+// included; files written before the convention column too) and the
 // published feature files (the 39 features under their own names, in their
 // own order, then userid; DFL's header names and values carry leading
 // spaces). Columns are mapped by name, not position: "user" or "userid" is
-// the user, "session", "action" and "start" are read when present, and every
-// other column is a feature, kept in file order (the classifiers' column
-// order, so results do not change with the reader). There must be
-// [NumFeatures] feature columns. name is used in errors, which name the
-// file, the line and the column.
+// the user, "session", "action", "start" and "convention" are read when
+// present, and every other column is a feature, kept in file order (the
+// classifiers' column order, so results do not change with the reader).
+// There must be [NumFeatures] feature columns, and one convention in the
+// whole file. The table's Extractor and Convention say what made the
+// features (see [Table]). name is used in errors, which name the file, the
+// line and the column.
 //
 // It is built on encoding/csv rather than gocsv, by measurement and by fit.
 // BenchmarkReadTable on balabit_39feat_PC_MM_DD_1000.csv (10,000 rows, 3.9
@@ -170,6 +198,11 @@ func ReadTable(r io.Reader, name string) (*Table, error) {
 	if cols.start >= 0 {
 		t.Starts = []float64{}
 	}
+	t.Extractor = ExtractorID
+	if strings.TrimSpace(header[cols.user]) == colUserID {
+		t.Extractor, t.Convention = PublishedExtractor, Reference.String()
+	}
+	conventionLine := 0
 	// Feature rows are cut from one backing array per block of rows: one
 	// allocation per 1024 rows instead of one per row; user and session
 	// names are interned (one string per distinct name).
@@ -230,6 +263,18 @@ func ReadTable(r io.Reader, name string) (*Table, error) {
 			}
 			t.Starts = append(t.Starts, v)
 		}
+		if cols.convention >= 0 {
+			s := strings.TrimSpace(rec[cols.convention])
+			switch {
+			case s != Clean.String() && s != Reference.String():
+				return nil, fmt.Errorf("%s line %d column %d (%s): %q is not a convention (want clean or reference)", name, line, cols.convention+1, colConvention, s)
+			case conventionLine == 0:
+				t.Convention, conventionLine = s, line
+			case s != t.Convention:
+				return nil, fmt.Errorf("%s line %d column %d (%s): %q, but line %d is %q: a feature file holds one convention (extract the two apart)",
+					name, line, cols.convention+1, colConvention, s, conventionLine, t.Convention)
+			}
+		}
 	}
 	if len(t.X) == 0 {
 		return nil, fmt.Errorf("%s: no data rows", name)
@@ -239,12 +284,12 @@ func ReadTable(r io.Reader, name string) (*Table, error) {
 
 // tableColumns are the indices of a header's columns (-1: absent).
 type tableColumns struct {
-	user, session, action, start int
-	features                     []int
+	user, session, action, start, convention int
+	features                                 []int
 }
 
 func mapColumns(name string, header []string) (tableColumns, error) {
-	c := tableColumns{user: -1, session: -1, action: -1, start: -1}
+	c := tableColumns{user: -1, session: -1, action: -1, start: -1, convention: -1}
 	seen := map[string]int{}
 	for j, h := range header {
 		h = strings.TrimSpace(h)
@@ -264,15 +309,28 @@ func mapColumns(name string, header []string) (tableColumns, error) {
 			c.action = j
 		case colStart:
 			c.start = j
+		case colConvention:
+			c.convention = j
 		default:
 			c.features = append(c.features, j)
 		}
 	}
-	const want = "want " + colUser + "," + colSession + "," + colAction + "," + colStart + " and the 39 features (mouseauth), or the 39 features and " + colUserID + " (published)"
+	const want = "want " + colUser + "," + colSession + "," + colAction + "," + colStart + "," + colConvention + " and the 39 features (mouseauth), or the 39 features and " + colUserID + " (published)"
 	if c.user < 0 {
 		return c, fmt.Errorf("%s line 1: no %q or %q column among %d columns; %s", name, colUser, colUserID, len(header), want)
 	}
 	if len(c.features) != NumFeatures {
+		// Name mouseauth's features that are missing, when the file uses
+		// mouseauth's names at all (a renamed or dropped column).
+		var lacking []string
+		for _, n := range FeatureNames {
+			if _, ok := seen[n]; !ok {
+				lacking = append(lacking, strconv.Quote(n))
+			}
+		}
+		if len(lacking) > 0 && len(lacking) < NumFeatures/2 {
+			return c, fmt.Errorf("%s line 1: %d feature columns, need %d: no column %s; %s", name, len(c.features), NumFeatures, strings.Join(lacking, ", "), want)
+		}
 		return c, fmt.Errorf("%s line 1: %d feature columns, need %d; %s", name, len(c.features), NumFeatures, want)
 	}
 	return c, nil

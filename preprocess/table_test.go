@@ -13,15 +13,13 @@ import (
 	"github.com/mouseauth/mouseauth/internal/testutil"
 )
 
-const featuresDir = "../../shared/data/features/"
-
-// readShared opens a file of ../shared/data/features, skipping (or failing
+// readShared reads a file of ../shared/data/features, skipping (or failing
 // under MOUSEAUTH_REQUIRE_ALL=1) when it is missing.
 func readShared(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(featuresDir + name)
+	b, err := os.ReadFile(testutil.Data(t, "features/"+name))
 	if err != nil {
-		testutil.SkipOrFail(t, "shared feature data missing: "+err.Error())
+		t.Fatal(err)
 	}
 	return b
 }
@@ -66,8 +64,8 @@ func TestReadTablePublished(t *testing.T) {
 func TestReadTableColumnsByName(t *testing.T) {
 	feat := strings.Join(FeatureNames[:], ",")
 	ones := strings.Repeat(",1", NumFeatures-1)
-	a := "user,session,action,start," + feat + "\nu1,s1,0,0.5,2" + ones + "\nu2,s2,1,1.5,3" + ones + "\n"
-	b := feat + ",start,userid,action,session\n2" + ones + ",0.5,u1,0,s1\n3" + ones + ",1.5,u2,1,s2\n"
+	a := "user,session,action,start,convention," + feat + "\nu1,s1,0,0.5,reference,2" + ones + "\nu2,s2,1,1.5,reference,3" + ones + "\n"
+	b := feat + ",start,convention,userid,action,session\n2" + ones + ",0.5,reference,u1,0,s1\n3" + ones + ",1.5,reference,u2,1,s2\n"
 	ta, err := ReadTable(strings.NewReader(a), "a.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -79,18 +77,41 @@ func TestReadTableColumnsByName(t *testing.T) {
 	for _, tab := range []*Table{ta, tb} {
 		if !slices.Equal(tab.Users, []string{"u1", "u2"}) || !slices.Equal(tab.Sessions, []string{"s1", "s2"}) ||
 			!slices.Equal(tab.Actions, []int{0, 1}) || !slices.Equal(tab.Starts, []float64{0.5, 1.5}) ||
-			tab.X[1][0] != 3 || tab.X[1][1] != 1 || !slices.Equal(tab.Names, FeatureNames[:]) {
+			tab.X[1][0] != 3 || tab.X[1][1] != 1 || !slices.Equal(tab.Names, FeatureNames[:]) || tab.Convention != "reference" {
 			t.Errorf("table %+v", tab)
 		}
+	}
+	if ta.Extractor != ExtractorID || tb.Extractor != PublishedExtractor {
+		t.Errorf("extractors %q, %q: a userid column marks a published file", ta.Extractor, tb.Extractor)
 	}
 	if err := ta.Validate(); err != nil {
 		t.Error(err)
 	}
 }
 
+// TestReadTableConvention: what made a table's features, from the file.
+func TestReadTableConvention(t *testing.T) {
+	feat := strings.Join(FeatureNames[:], ",")
+	ones := strings.Repeat(",1", NumFeatures)
+	for _, tt := range []struct{ name, in, extractor, convention string }{
+		{"mouseauth clean", "user,session,action,start,convention," + feat + "\nu1,s1,0,0.5,clean" + ones + "\n", ExtractorID, "clean"},
+		{"mouseauth reference", "user,session,action,start,convention," + feat + "\nu1,s1,0,0.5,reference" + ones + "\n", ExtractorID, "reference"},
+		{"mouseauth before the column", "user,session,action,start," + feat + "\nu1,s1,0,0.5" + ones + "\n", ExtractorID, ""},
+		{"published", feat + ",userid\n" + ones[1:] + ",7\n", PublishedExtractor, "reference"},
+	} {
+		tab, err := ReadTable(strings.NewReader(tt.in), "f.csv")
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if tab.Extractor != tt.extractor || tab.Convention != tt.convention {
+			t.Errorf("%s: extractor %q, convention %q; want %q, %q", tt.name, tab.Extractor, tab.Convention, tt.extractor, tt.convention)
+		}
+	}
+}
+
 func TestReadTableErrors(t *testing.T) {
 	header := strings.Join(FeatureCSVHeader, ",")
-	row := "u,s,0,0.5" + strings.Repeat(",1", NumFeatures)
+	row := "u,s,0,0.5,clean" + strings.Repeat(",1", NumFeatures)
 	tests := []struct {
 		name, in string
 		want     []string
@@ -98,13 +119,17 @@ func TestReadTableErrors(t *testing.T) {
 		{"empty", "", []string{"f.csv", "empty"}},
 		{"no user column", strings.Replace(header, "user,", "who,", 1) + "\n" + row + "\n", []string{"f.csv line 1", `no "user" or "userid" column`}},
 		{"short header", "user,session\n", []string{"f.csv line 1", "0 feature columns, need 39"}},
-		{"repeated column", header + ",mean_curv\n", []string{"f.csv line 1 column 44", `"mean_curv" repeats column 12`}},
-		{"two user columns", header + ",userid\n", []string{"f.csv line 1 column 44", "second user column"}},
-		{"bad float", header + "\n" + row + "\n" + strings.Replace(row, ",1,1", ",x,1", 1) + "\n", []string{"f.csv line 3 column 5 (type_of_action)", `"x" is not a finite number`}},
-		{"NaN", header + "\n" + strings.Replace(row, ",1,1", ",NaN,1", 1) + "\n", []string{"f.csv line 2 column 5 (type_of_action)", `"NaN"`}},
+		{"dropped column", strings.Replace(header, ",elapsed_time", "", 1) + "\n", []string{"f.csv line 1", `38 feature columns, need 39: no column "elapsed_time"`}},
+		{"repeated column", header + ",mean_curv\n", []string{"f.csv line 1 column 45", `"mean_curv" repeats column 13`}},
+		{"two user columns", header + ",userid\n", []string{"f.csv line 1 column 45", "second user column"}},
+		{"bad float", header + "\n" + row + "\n" + strings.Replace(row, ",1,1", ",x,1", 1) + "\n", []string{"f.csv line 3 column 6 (type_of_action)", `"x" is not a finite number`}},
+		{"NaN", header + "\n" + strings.Replace(row, ",1,1", ",NaN,1", 1) + "\n", []string{"f.csv line 2 column 6 (type_of_action)", `"NaN"`}},
 		{"Inf start", header + "\n" + strings.Replace(row, ",0.5,", ",+Inf,", 1) + "\n", []string{"f.csv line 2 column 4 (start)", `"+Inf"`}},
 		{"bad action", header + "\n" + strings.Replace(row, "u,s,0", "u,s,a", 1) + "\n", []string{"f.csv line 2 column 3 (action)", "not an integer"}},
-		{"short row", header + "\nu,s,0\n", []string{"f.csv line 2", "3 fields, the header has 43"}},
+		{"short row", header + "\nu,s,0\n", []string{"f.csv line 2", "3 fields, the header has 44"}},
+		{"bad convention", header + "\n" + strings.Replace(row, ",clean,", ",ref,", 1) + "\n", []string{"f.csv line 2 column 5 (convention)", `"ref" is not a convention`}},
+		{"mixed conventions", header + "\n" + row + "\n" + strings.Replace(row, ",clean,", ",reference,", 1) + "\n",
+			[]string{"f.csv line 3 column 5 (convention)", `"reference", but line 2 is "clean"`, "one convention"}},
 		{"bare quote", header + "\n" + row + "\n" + `u"x,s` + row[3:] + "\n", []string{"f.csv line 3 column 2", `bare " in non-quoted-field`}},
 		{"no rows", header + "\n", []string{"f.csv", "no data rows"}},
 	}

@@ -52,19 +52,35 @@ var FeatureNames = [NumFeatures]string{
 	"a_beg_time",
 }
 
+// The extractor of this package as a model records it (classify.Header's
+// Extractor and ExtractorVersion): the version changes whenever a feature's
+// definition does, so that a model is never fed features of another
+// definition.
+const (
+	ExtractorID      = "mouseauth/preprocess"
+	ExtractorVersion = "1"
+	// PublishedExtractor is the extractor of the published feature files
+	// (margitantal68/mouse_dynamics_balabit_chaoshen_dfl); [Reference] mode
+	// follows its conventions.
+	PublishedExtractor = "published"
+)
+
 // FeatureVector is one action's features with where it came from.
 //
 // A feature CSV written by mouseauth has the header
 //
-//	user,session,action,start,<FeatureNames...>
+//	user,session,action,start,convention,<FeatureNames...>
 //
-// where action is the 0-based index of the action in its session and start is
-// the time of its first event in seconds.
+// where action is the 0-based index of the action in its session, start is
+// the time of its first event in seconds and convention the [Compat] the
+// features were extracted with ("clean" or "reference"), so that whoever
+// reads the file, a model trained on it included, knows it.
 type FeatureVector struct {
 	User    string
 	Session string
 	Index   int     // action index within the session, from 0
 	Start   float64 // time of the action's first event, seconds
+	Compat  Compat  // the conventions the features were extracted with
 	Values  [NumFeatures]float64
 }
 
@@ -72,4 +88,4 @@ type FeatureVector struct {
 func (v *FeatureVector) Kind() ActionKind { return ActionKind(v.Values[0]) }
 
 // FeatureCSVHeader is the header of mouseauth's own feature CSVs.
-var FeatureCSVHeader = append([]string{"user", "session", "action", "start"}, FeatureNames[:]...)
+var FeatureCSVHeader = append([]string{"user", "session", "action", "start", "convention"}, FeatureNames[:]...)

@@ -3,17 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"testing"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 )
 
 func TestBenchClassifyRun(t *testing.T) {
-	features := "../../../shared/data/features/dfl_39feat_PC_MM_DD_50.csv"
-	if _, err := os.Stat(features); err != nil {
-		t.Skipf("feature data missing: %s", features)
-	}
+	features := testutil.Data(t, "features/dfl_39feat_PC_MM_DD_50.csv")
 	ios, _, out, _ := cli.TestIO()
 	opts := &BenchClassifyOptions{IO: ios, Load: loadFeatures, Features: features, Trees: 5, Output: "json"}
 	if err := benchClassifyRun(context.Background(), opts); err != nil {

@@ -47,6 +47,7 @@ rule it breaks, in this order:
   unknown_button_state  a button or state the logger should not write
   repeated              the row repeats the previous row exactly
   out_of_range          negative, the 65535 artefact, or beyond --screen
+  absurd_time           negative, above 1e10 s, or a day after the last kept row
   backwards             time earlier than the last kept row
   same_time             same time, button and state as the last kept row
 

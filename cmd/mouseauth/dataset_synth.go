@@ -28,6 +28,7 @@ func newCmdDatasetSynth(f *cli.Factory) *cobra.Command { return newCmdDatasetSyn
 func newCmdDatasetSynthF(f *cli.Factory, runF func(context.Context, *SynthOptions) error) *cobra.Command {
 	opts := &SynthOptions{IO: f.IO}
 	var start string
+	var seed int64
 	cmd := &cobra.Command{
 		Use:   "synth --users N --sessions M --seed S --out DIR",
 		Short: "Synthesize DFL-format mouse logs from a generative model of pointing movements",
@@ -61,6 +62,7 @@ The same seed and options give the same bytes, whatever the number of cores.`,
 				}
 				opts.Start = t
 			}
+			opts.Seed = uint64(seed) // int64 as every command's --seed; the bits are the generator's seed
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -70,7 +72,7 @@ The same seed and options give the same bytes, whatever the number of cores.`,
 	cmd.Flags().IntVar(&opts.Users, "users", 10, "number of users")
 	cmd.Flags().IntVar(&opts.Sessions, "sessions", 3, "sessions per user")
 	cmd.Flags().IntVar(&opts.Actions, "actions", 300, "pointing actions per session")
-	cmd.Flags().Uint64Var(&opts.Seed, "seed", 1, "random seed: the same seed gives the same bytes")
+	cmd.Flags().Int64Var(&seed, "seed", 0, "random seed: the same seed gives the same bytes")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "output folder (created; must be empty unless --force)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "write into a folder that is not empty")
 	cmd.Flags().StringVar(&start, "start", "", "date of the first session, RFC 3339 (default 2026-01-05T09:00:00Z); names the files")

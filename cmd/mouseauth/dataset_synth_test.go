@@ -20,7 +20,7 @@ func TestNewCmdDatasetSynth(t *testing.T) {
 		name, args, wantErr string
 		check               func(*SynthOptions) bool
 	}{
-		{"defaults", "--out o", "", func(o *SynthOptions) bool { return o.Users == 10 && o.Sessions == 3 && o.Seed == 1 && o.Actions == 300 }},
+		{"defaults", "--out o", "", func(o *SynthOptions) bool { return o.Users == 10 && o.Sessions == 3 && o.Seed == 0 && o.Actions == 300 }},
 		{"set", "--out o --users 3 --sessions 2 --seed 9 --actions 20 --start 2026-02-01T08:00:00Z", "", func(o *SynthOptions) bool {
 			return o.Users == 3 && o.Sessions == 2 && o.Seed == 9 && o.Actions == 20 && o.Start.Month() == 2
 		}},

@@ -80,8 +80,12 @@ func newEvaluateOptions(f *cli.Factory, mode string) *EvaluateOptions {
 		Load: loadFeatures, NewClassifier: classify.New}
 }
 
-// evaluateFlags are the flag values parsed in validate.
-type evaluateFlags struct{ windows, trees, thresholds, classifiers, presets string }
+// evaluateFlags are the flag values parsed in validate; treesSet says
+// whether --trees was given.
+type evaluateFlags struct {
+	windows, trees, thresholds, classifiers, presets string
+	treesSet                                         bool
+}
 
 // evaluateCommand builds one evaluate command of mode; windows is the
 // default of --window, except names flags the mode replaces or lacks.
@@ -91,6 +95,7 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 	fl := &evaluateFlags{}
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		fl.treesSet = cmd.Flags().Changed("trees")
 		if err := opts.validate(fl); err != nil {
 			return err
 		}
@@ -110,7 +115,7 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 		set.StringVar(&opts.Classifier, "classifier", "rf", "classifier: "+strings.Join(classify.Names(), ", "))
 	}
 	if has("trees") {
-		set.IntVar(&opts.Trees, "trees", 100, "random forest trees")
+		set.IntVar(&opts.Trees, "trees", 100, "trees of a forest classifier (refused for a classifier without trees)")
 	}
 	set.StringVar(&fl.windows, "window", windows, "window sizes: list and ranges, e.g. 1,5,10,20 or 1:20")
 	set.Float64Var(&opts.TrainFraction, "train-fraction", 2.0/3, "chronological share of each user's actions that trains")
@@ -157,6 +162,17 @@ With --out DIR the run is written to DIR/run.json for 'mouseauth report'.`,
 	return cmd
 }
 
+// treeClassifiers are the classifiers with a "trees" parameter.
+func treeClassifiers() []string {
+	var out []string
+	for _, n := range classify.Names() {
+		if classify.HasParam(n, "trees") {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // validate parses and checks the flags of every evaluate command.
 func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 	var err error
@@ -195,6 +211,18 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 	}
 	if o.Classifier != "" && !slices.Contains(classify.Names(), o.Classifier) {
 		return cli.FlagErrorf("--classifier: unknown classifier %q (have %s)", o.Classifier, strings.Join(classify.Names(), ", "))
+	}
+	// --trees is refused, not ignored, for a classifier without trees; a
+	// sweep of such a classifier runs over the window sizes only.
+	if o.Classifier != "" && o.Mode != modeCompare && !classify.HasParam(o.Classifier, "trees") {
+		if fl.treesSet {
+			what := "has no trees"
+			if o.Mode == modeSweep {
+				what = "has no trees to sweep; leave --trees out to sweep the window sizes only"
+			}
+			return cli.FlagErrorf("--trees: classifier %s %s (--trees is for %s)", o.Classifier, what, strings.Join(treeClassifiers(), ", "))
+		}
+		o.TreeRange = nil
 	}
 	if o.Windows, err = parseIntRange(fl.windows); err != nil {
 		return cli.FlagErrorf("--window: %v", err)

@@ -95,6 +95,16 @@ func TestNewCmdEvaluate(t *testing.T) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
+		{name: "sweep logreg", argv: "sweep --features f.csv --classifier logreg --window 1:3", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Classifier != "logreg" || o.TreeRange != nil || o.experiment().Classifier != "logreg" {
+				t.Errorf("opts = %+v: want logreg over the windows only", o)
+			}
+		}},
+		{name: "sweep malaschitz", argv: "sweep --features f.csv --classifier malaschitz --trees 5,10", check: func(t *testing.T, o *EvaluateOptions) {
+			if e := o.experiment(); e.Classifier != "malaschitz" || !reflect.DeepEqual(e.TreeRange, []int{5, 10}) {
+				t.Errorf("experiment = %+v", e)
+			}
+		}},
 		{name: "compare", argv: "compare --features f.csv --classifiers rf --presets reference,improved", check: func(t *testing.T, o *EvaluateOptions) {
 			if o.Mode != modeCompare || !reflect.DeepEqual(o.Classifiers, []string{"rf"}) || !reflect.DeepEqual(o.Presets, []string{"reference", "improved"}) {
 				t.Errorf("opts = %+v", o)
@@ -129,6 +139,8 @@ func TestNewCmdEvaluate(t *testing.T) {
 		{name: "train fraction", argv: "--features f.csv --train-fraction 1", wantErr: "--train-fraction"},
 		{name: "threshold out of range", argv: "threshold --features f.csv --thresholds 0:2:0.5", wantErr: "outside [0, 1]"},
 		{name: "zero trees", argv: "--features f.csv --trees 0", wantErr: "--trees"},
+		{name: "sweep trees of logreg", argv: "sweep --features f.csv --classifier logreg --trees 10:20:10", wantErr: "--trees: classifier logreg has no trees to sweep; leave --trees out"},
+		{name: "trees of mlp", argv: "--features f.csv --classifier mlp --trees 50", wantErr: "--trees: classifier mlp has no trees"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -47,12 +47,18 @@ func newCmdPreprocessFeatures(f *cli.Factory, runF func(context.Context, *Featur
 or one file; DFL or Balabit format), segments it into mouse moves (MM),
 point-clicks (PC) and drag-and-drops (DD), extracts the 39 features of each
 action and writes them to --out in mouseauth's feature CSV format:
-user,session,action,start, then the 39 feature names.
+user,session,action,start,convention, then the 39 feature names; the
+convention column (clean or reference, the --compat used) lets 'classify
+train' record it in the models.
 
 Sessions are processed in parallel and written in sorted user, session order.
 Malformed rows are skipped and counted (--strict makes the first one an
-error); files that cannot be read are reported and the rest processed. A
-summary per user goes to stdout (--output table|csv|json).
+error); files that cannot be read are reported and the rest processed. Rows
+whose time is absurd (negative, above 1e10 s, or a day after the last kept
+row) or runs backwards are dropped before segmentation by the same rules as
+'dataset clean' (absurd_time, backwards), counted per user in the summary
+and per session on stderr. A summary per user goes to stdout (--output
+table|csv|json).
 
 --compat reference follows the published extractor's conventions, which
 reproduce the published Balabit feature files; the default is the clean
@@ -138,10 +144,10 @@ func featuresRun(ctx context.Context, opts *FeaturesOptions) error {
 	if err != nil {
 		return err
 	}
-	t := &cli.Table{Columns: []string{"user", "sessions", "failed", "events", "malformed", "duplicates", "MM", "PC", "DD", "actions", "not_kept"}}
+	t := &cli.Table{Columns: []string{"user", "sessions", "failed", "events", "malformed", "duplicates", "absurd_time", "backwards", "MM", "PC", "DD", "actions", "not_kept"}}
 	tot := res.Total()
 	for _, u := range append(res.Users, tot) {
-		t.Add(u.User, u.Sessions, u.Failed, u.Events, u.Malformed, u.Duplicates, u.MM, u.PC, u.DD, u.Actions, u.NotKept)
+		t.Add(u.User, u.Sessions, u.Failed, u.Events, u.Malformed, u.Duplicates, u.AbsurdTime, u.Backwards, u.MM, u.PC, u.DD, u.Actions, u.NotKept)
 	}
 	if err := cli.Render(summaryOut, opts.Output, t); err != nil {
 		return err

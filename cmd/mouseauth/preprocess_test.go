@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
@@ -187,13 +188,8 @@ func TestPreprocessFeaturesRun(t *testing.T) {
 }
 
 func TestPreprocessCompareRun(t *testing.T) {
-	data := "../../../shared/data/balabit/training_files"
-	pub := "../../../shared/data/features/balabit_39feat_PC_MM_DD_100.csv"
-	for _, p := range []string{data, pub} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("data missing: %s", p)
-		}
-	}
+	data := testutil.Data(t, "balabit/training_files")
+	pub := testutil.Data(t, "features/balabit_39feat_PC_MM_DD_100.csv")
 	if testing.Short() {
 		t.Skip("reads the Balabit logs")
 	}

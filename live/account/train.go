@@ -21,7 +21,9 @@ type TrainOptions struct {
 // TrainModel fits user's model on own rows against others' with
 // [classify.TrainUser] and returns the model file bytes. The random stream
 // is [classify.VersionRand] of (Seed, user, version), so a retraining is
-// reproducible.
+// reproducible. Rows are live vectors, extracted by preprocess with the
+// clean convention: the model records that schema (extractor, convention
+// and the 39 feature names).
 func TrainModel(ctx context.Context, user string, version int, own, others [][]float64, o TrainOptions, now time.Time) ([]byte, error) {
 	if o.Classifier == "" {
 		o.Classifier = "rf"
@@ -41,7 +43,9 @@ func TrainModel(ctx context.Context, user string, version int, own, others [][]f
 	params["version"] = strconv.Itoa(version)
 	var buf bytes.Buffer
 	err = classify.Save(&buf, &classify.SavedModel{Model: tr.Model, Header: classify.Header{
-		Classifier: c.Name(), Params: params, FeatureNames: preprocess.FeatureNames[:], User: user,
+		Classifier: c.Name(), Params: params, User: user,
+		Extractor: preprocess.ExtractorID, ExtractorVersion: preprocess.ExtractorVersion,
+		Convention: preprocess.Clean.String(), FeatureNames: preprocess.FeatureNames[:],
 		Genuine: tr.Genuine, Impostor: tr.Impostor, Seed: o.Seed, Created: now.UTC()}})
 	return buf.Bytes(), err
 }
