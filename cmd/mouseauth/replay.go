@@ -210,7 +210,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 
 	// Stored counts before and after each round show that every vector sent
 	// was stored and decided exactly once.
-	rounds, err := replay.Rounds(ctx, replay.Config{Brokers: env.Brokers, TLS: env.TLS, Topics: env.Topics, Speed: opts.Speed,
+	rounds, err := replay.Rounds(ctx, replay.Config{Brokers: env.Brokers, TLS: env.TLS, SASL: env.SASL, Topics: env.Topics, Speed: opts.Speed,
 		Interval: opts.Interval, Stagger: opts.Stagger, Wait: opts.Wait, Logger: logger}, env.Profiles, names, sessions, opts.Users,
 		func(n int, total int64) (func(_, decided int64), func()) {
 			pb := cli.NewProgress(ios, total, fmt.Sprintf("replaying %d users", n), "vectors decided")

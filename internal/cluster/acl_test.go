@@ -88,8 +88,7 @@ func TestKfakeEnforcesTheSpec(t *testing.T) {
 
 	as := func(r topics.Role) (*kafka.Transport, *kafka.Dialer) {
 		m := plain.Mechanism{Username: users[r], Password: users[r] + "-pw"}
-		tr, d := topics.Transport(nil), topics.Dialer(nil)
-		tr.SASL, d.SASLMechanism = m, m
+		tr, d := topics.Transport(nil, m), topics.Dialer(nil, m)
 		t.Cleanup(tr.CloseIdleConnections)
 		return tr, d
 	}
@@ -98,7 +97,7 @@ func TestKfakeEnforcesTheSpec(t *testing.T) {
 		return &kafka.Client{Addr: kafka.TCP(brokers...), Transport: tr, Timeout: 10 * time.Second}
 	}
 	writer := func(r topics.Role) *kafka.Writer {
-		w := topics.NewWriter(brokers, nil)
+		w := topics.NewWriter(brokers, nil, nil)
 		w.Transport, _ = as(r)
 		w.MaxAttempts = 1
 		t.Cleanup(func() { w.Close() })
