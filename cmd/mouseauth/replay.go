@@ -80,7 +80,8 @@ it talks to a real cluster; --no-service leaves scoring to a running
   mouseauth replay --data ../shared/data/balabit/training_files --users 10 --speed 20 --max-actions 300
 
   # against a running 'mouseauth live serve' (see its output for the flags)
-  mouseauth replay --brokers 127.0.0.1:40123 --tls-dir mouseauth-state/pki --no-service`,
+  mouseauth replay --brokers 127.0.0.1:40123 --tls-dir mouseauth-state/pki --no-service \
+    --sasl-user replay --sasl-password-file mouseauth-state/sasl/replay.password`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
