@@ -65,7 +65,8 @@ func TestKfakeACLsConvertsEachGrant(t *testing.T) {
 // TestKfakeEnforcesTheSpec runs the requests each role's code makes
 // against kfake with ACLs on, one SASL user per role holding exactly its
 // grants: what the code does is allowed, what another role does is refused.
-// (Issue 11 makes the embedded broker run this way.)
+// (The embedded broker runs this way, with SCRAM-SHA-512 over mutual TLS;
+// live/authz_test.go attacks it with kcat.)
 func TestKfakeEnforcesTheSpec(t *testing.T) {
 	spec := topics.Default().ACLs("")
 	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.EnableACLs(), kfake.GroupMinSessionTimeout(time.Second)}
