@@ -81,7 +81,7 @@ func pipeline(t *testing.T) bench.Pipeline {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return bench.Pipeline{Brokers: cl.Brokers, Client: cl.ReplayTLS, Scorer: cl.ScorerTLS, Profiles: st, Credentials: st}
+	return bench.Pipeline{Brokers: cl.Brokers, Client: cl.ReplayTLS, Scorer: cl.ScorerTLS, ClientSASL: cl.ReplaySASL, ScorerSASL: cl.ScorerSASL, Profiles: st, Credentials: st}
 }
 
 // TestPipelineSaturationAndSoak offers two rates to 3 users, then soaks:

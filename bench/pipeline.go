@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/segmentio/kafka-go/sasl"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mouseauth/mouseauth/live"
@@ -34,6 +35,9 @@ type Pipeline struct {
 	Topics      topics.Names
 	Profiles    store.Profiles
 	Credentials store.Credentials
+	// ClientSASL and ScorerSASL authenticate them on a SASL_SSL listener
+	// (the embedded broker); nil on an mTLS-principal listener.
+	ClientSASL, ScorerSASL sasl.Mechanism
 	// EnsureUserTopics creates the users' feature topics when
 	// Topics.PerUser is set; nil does nothing.
 	EnsureUserTopics func(ctx context.Context, users []string) error
@@ -217,7 +221,7 @@ func newHarness(ctx context.Context, p Pipeline, o PipelineOptions) (*harness, e
 }
 
 func (b *harness) startService(ctx context.Context) (stop func() error, err error) {
-	svc, err := live.New(live.Config{Brokers: b.p.Brokers, TLS: b.p.Scorer, Topics: b.p.Topics, Profiles: b.p.Profiles,
+	svc, err := live.New(live.Config{Brokers: b.p.Brokers, TLS: b.p.Scorer, SASL: b.p.ScorerSASL, Topics: b.p.Topics, Profiles: b.p.Profiles,
 		Credentials: b.p.Credentials, Logger: b.o.Logger, Retrain: live.RetrainPolicy{Every: -1}})
 	if err != nil {
 		return nil, err
@@ -272,7 +276,7 @@ func (b *harness) step(ctx context.Context, n int, interval time.Duration, count
 	m := b.o.meter(int64(n*count), fmt.Sprintf("%d users, one vector per %v each", n, interval), "vectors decided")
 	var seen int64
 	u0 := sampleUsage()
-	res, err := replay.Run(ctx, replay.Config{Brokers: b.p.Brokers, TLS: b.p.Client, Topics: b.p.Topics, Interval: interval,
+	res, err := replay.Run(ctx, replay.Config{Brokers: b.p.Brokers, TLS: b.p.Client, SASL: b.p.ClientSASL, Topics: b.p.Topics, Interval: interval,
 		Stagger: interval / time.Duration(n), Wait: b.o.Wait, Logger: b.o.Logger,
 		Progress: func(_, d int64) { m.Add(int(d - seen)); seen = d }}, sessions)
 	u1 := sampleUsage()

@@ -27,7 +27,7 @@ func (e *env) readTopic(topic string, n int) []kafka.Message {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	r := kafka.NewReader(kafka.ReaderConfig{Brokers: e.cl.Brokers, GroupID: "test-" + e.t.Name() + topic, Topic: topic,
-		Dialer: topics.Dialer(e.cl.ScorerTLS), StartOffset: kafka.FirstOffset, MaxWait: 50 * time.Millisecond})
+		Dialer: topics.Dialer(e.cl.AdminTLS, e.cl.AdminSASL), StartOffset: kafka.FirstOffset, MaxWait: 50 * time.Millisecond})
 	defer r.Close()
 	var out []kafka.Message
 	for len(out) < n {
@@ -73,7 +73,7 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 		{names.Logins, "x", []byte(`{"user":"u"}`), "malformed", "no mouseauth header"},
 		{names.Logins, "x", append([]byte{'M', 1, 'L'}, "{not json"...), "malformed", "login body"},
 	}
-	w := topics.NewWriter(e.cl.Brokers, e.cl.ReplayTLS)
+	w := topics.NewWriter(e.cl.Brokers, e.cl.ReplayTLS, e.cl.ReplaySASL)
 	defer w.Close()
 	for _, p := range poison {
 		if err := w.WriteMessages(context.Background(), kafka.Message{Topic: p.topic, Key: []byte(p.key), Value: p.value}); err != nil {

@@ -39,7 +39,7 @@ func startEnv(t *testing.T, cfg live.Config) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &env{t: t, cl: cl, st: st, creds: st}
-	cfg.Brokers, cfg.TLS, cfg.Profiles, cfg.Credentials = cl.Brokers, cl.ScorerTLS, st, st
+	cfg.Brokers, cfg.TLS, cfg.SASL, cfg.Profiles, cfg.Credentials = cl.Brokers, cl.ScorerTLS, cl.ScorerSASL, st, st
 	if cfg.SessionTimeout == 0 {
 		cfg.SessionTimeout = 2 * time.Second
 	}
@@ -92,7 +92,7 @@ func plan(t *testing.T, e *env, us []replay.UserSessions, impostors int) []repla
 
 func (e *env) replay(ss []replay.Session, cfg replay.Config) replay.Result {
 	e.t.Helper()
-	cfg.Brokers, cfg.TLS = e.cl.Brokers, e.cl.ReplayTLS
+	cfg.Brokers, cfg.TLS, cfg.SASL = e.cl.Brokers, e.cl.ReplayTLS, e.cl.ReplaySASL
 	if cfg.Interval == 0 {
 		cfg.Interval = -1
 	}

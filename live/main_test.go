@@ -37,12 +37,16 @@ func child(dir, brokers string) error {
 	if err != nil {
 		return err
 	}
+	m, err := cluster.Credentials(dir, cluster.UserScorer)
+	if err != nil {
+		return err
+	}
 	st, err := embedded.Open(ctx, filepath.Join(dir, "mouseauth.db"))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	svc, err := live.New(live.Config{Brokers: []string{brokers}, TLS: tlsCfg, Profiles: st, Credentials: st,
+	svc, err := live.New(live.Config{Brokers: []string{brokers}, TLS: tlsCfg, SASL: m, Profiles: st, Credentials: st,
 		SessionTimeout: 2 * time.Second, Retrain: live.RetrainPolicy{Every: -1}})
 	if err != nil {
 		return err

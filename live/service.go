@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mouseauth/mouseauth/internal/retry"
@@ -29,6 +30,10 @@ type Config struct {
 	Brokers []string
 	TLS     *tls.Config  // required: the scorer's client certificate
 	Topics  topics.Names // default topics.Default()
+	// SASL authenticates the scorer where the brokers' listener is SASL_SSL
+	// (the embedded broker; topics.SASL): the principal is then the SASL
+	// user. nil on an mTLS-principal listener.
+	SASL sasl.Mechanism
 	// Users lists the users whose feature topics are consumed when
 	// Topics.PerUser is set (default: every user with a model).
 	Users []string
@@ -223,14 +228,14 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 	}
 	s.reader = kafka.NewReader(kafka.ReaderConfig{
 		Brokers: s.cfg.Brokers, GroupID: s.cfg.Group, GroupTopics: consumed,
-		Dialer: topics.Dialer(s.cfg.TLS), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 100 * time.Millisecond,
+		Dialer: topics.Dialer(s.cfg.TLS, s.cfg.SASL), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 100 * time.Millisecond,
 		CommitInterval: s.cfg.CommitInterval, SessionTimeout: s.cfg.SessionTimeout,
 		HeartbeatInterval: s.cfg.SessionTimeout / 5, RebalanceTimeout: s.cfg.SessionTimeout,
 		JoinGroupBackoff: 500 * time.Millisecond, StartOffset: kafka.FirstOffset,
 		ReadBackoffMin: 20 * time.Millisecond, ReadBackoffMax: 500 * time.Millisecond,
 		ErrorLogger: kafka.LoggerFunc(func(f string, a ...any) { s.cfg.Logger.Debug("kafka reader: " + fmt.Sprintf(f, a...)) }),
 	})
-	s.writer = topics.NewWriter(s.cfg.Brokers, s.cfg.TLS)
+	s.writer = topics.NewWriter(s.cfg.Brokers, s.cfg.TLS, s.cfg.SASL)
 
 	// work is the context of processing: not cancelled by ctx, so fetched
 	// messages finish during a drain; cancelled when the drain times out.

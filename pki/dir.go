@@ -24,7 +24,9 @@ func CreateCA(dir string, o CAOptions) (*CA, error) {
 }
 
 // IssueInDir loads dir's CA, makes a key and a certificate for r and saves
-// both in dir (issued/NAME.crt, issued/NAME.key with mode 0600).
+// both in dir (issued/NAME.crt, issued/NAME.key with mode 0600). It
+// refuses ([ErrRefusedRequest]) what [Allowances] lists, a subject or
+// common name already issued in dir included, unless r.Allow says so.
 func IssueInDir(dir string, r IssueRequest) (*Issued, error) {
 	ca, err := LoadCA(dir)
 	if err != nil {
@@ -34,6 +36,9 @@ func IssueInDir(dir string, r IssueRequest) (*Issued, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPrincipal(dir, is.Name, is.Cert, r.Allow.DuplicatePrincipal); err != nil {
+		return nil, fmt.Errorf("%s: %w", is.Name, err)
+	}
 	if err := is.Save(dir, ca.Cert); err != nil {
 		return nil, err
 	}
@@ -42,7 +47,9 @@ func IssueInDir(dir string, r IssueRequest) (*Issued, error) {
 
 // SignFileInDir loads dir's CA, signs the certificate request in csrPath
 // (PEM or DER, made by OpenSSL or keytool -certreq) as [CA.SignCSR] does and
-// saves the certificate in dir. Errors about the request name the file.
+// saves the certificate in dir. Like [IssueInDir] it refuses wildcard names,
+// unspecified addresses and an existing principal unless r.Allow says so.
+// Errors about the request name the file.
 func SignFileInDir(dir, csrPath string, r IssueRequest) (*Issued, error) {
 	ca, err := LoadCA(dir)
 	if err != nil {
@@ -53,6 +60,9 @@ func SignFileInDir(dir, csrPath string, r IssueRequest) (*Issued, error) {
 		return nil, err
 	}
 	is, err := ca.SignCSR(b, r)
+	if err == nil {
+		err = checkPrincipal(dir, is.Name, is.Cert, r.Allow.DuplicatePrincipal)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", csrPath, err)
 	}

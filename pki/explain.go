@@ -46,6 +46,9 @@ func Explain(err error) string {
 	// Errors that reach us only as text (driver wrappers, remote alerts).
 	low := strings.ToLower(msg)
 	switch {
+	case strings.Contains(low, "sasl authentication refused"):
+		return "TLS succeeded, but the broker refused the SASL user or password (check --sasl-user and the password file; " +
+			"the embedded broker's passwords are in STATE/sasl/USER.password)"
 	case strings.Contains(low, "certificate required"):
 		return "the server requires a client certificate and none was sent (run 'mouseauth pki issue NAME --role client')"
 	case strings.Contains(low, "unknown certificate authority") || strings.Contains(low, "unknown ca"):
@@ -65,6 +68,8 @@ func Explain(err error) string {
 	case strings.Contains(low, "is valid for") && strings.Contains(low, "not ") ||
 		strings.Contains(low, "cannot validate certificate for"):
 		return "the server's certificate is for another host name: the server name does not match"
+	case strings.Contains(low, "protocol version"):
+		return "the server and client share no TLS version (mouseauth requires TLS 1.2 or later)"
 	case strings.Contains(low, "first record does not look like a tls handshake"):
 		return "the server did not answer with TLS: it is not listening for TLS on this port"
 	case strings.Contains(low, "bad record mac") || strings.Contains(low, "decryption failed") || strings.Contains(low, "authentication failed"):

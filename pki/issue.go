@@ -74,7 +74,29 @@ type IssueRequest struct {
 	Validity time.Duration // default 1 year
 	Now      time.Time     // NotBefore; required
 	Rand     io.Reader
+	// Allow lifts the refusals of [ErrRefusedRequest] one by one.
+	Allow Allowances
 }
+
+// Allowances lift the checks that make [CA.Issue], [CA.SignCSR],
+// [IssueInDir] and [SignFileInDir] refuse a request ([ErrRefusedRequest]).
+type Allowances struct {
+	// Wildcard allows DNS names with '*' ("*", "*.example.com"): such a
+	// certificate is valid for every host the pattern covers.
+	Wildcard bool
+	// UnspecifiedIP allows 0.0.0.0 and :: as IP SANs, which name no host
+	// and are what a misconfigured "listen on all" leaks into a request.
+	UnspecifiedIP bool
+	// DuplicatePrincipal allows a subject (or common name) that a
+	// certificate already issued in the PKI directory has: the new holder
+	// would be that principal to Kafka and MariaDB (IssueInDir and
+	// SignFileInDir only).
+	DuplicatePrincipal bool
+}
+
+// ErrRefusedRequest is wrapped when a request asks for what the CA signs
+// only when told to (see [Allowances]).
+var ErrRefusedRequest = errors.New("refused")
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
@@ -102,6 +124,55 @@ func (r *IssueRequest) validate(ca *CA) error {
 	}
 	if (r.Role == RoleServer || r.Role == RoleBoth) && len(r.DNS) == 0 && len(r.IPs) == 0 {
 		return fmt.Errorf("%s: a server certificate needs at least one --dns or --ip", r.Name)
+	}
+	for _, d := range r.DNS {
+		if strings.Contains(d, "*") && !r.Allow.Wildcard {
+			return fmt.Errorf("%s: %w: wildcard DNS name %q would be valid for every host it matches; "+
+				"name each host, or pass --allow-wildcard to mean it", r.Name, ErrRefusedRequest, d)
+		}
+	}
+	for _, ip := range r.IPs {
+		if ip.IsUnspecified() && !r.Allow.UnspecifiedIP {
+			return fmt.Errorf("%s: %w: IP address %s is the unspecified address, not a host (a listen-on-all address); "+
+				"name the host's address, or pass --allow-unspecified-ip to mean it", r.Name, ErrRefusedRequest, ip)
+		}
+	}
+	return nil
+}
+
+// checkPrincipal refuses a certificate whose subject, or whose common
+// name, an issued certificate of dir already has, unless allowed: to Kafka
+// (User:<subject>, or the CN under a principal mapping rule) and to
+// MariaDB (REQUIRE SUBJECT) its holder would be that principal.
+// (A certificate of the same name is left to [Issued.Save], which refuses
+// to overwrite it.)
+func checkPrincipal(dir, name string, c *x509.Certificate, allow bool) error {
+	if allow {
+		return nil
+	}
+	list, err := List(dir)
+	if err != nil {
+		return err
+	}
+	subject := RFC2253(c)
+	for _, o := range list {
+		if o.Name == name {
+			continue
+		}
+		oc, err := ReadCert(filepath.Join(dir, IssuedDir, o.Name+".crt"))
+		if err != nil {
+			return err
+		}
+		switch {
+		case o.Subject == subject:
+			return fmt.Errorf("%w: subject %q is the principal of the issued certificate %q; "+
+				"a second holder would act as it. Use another subject (--cn), or pass --allow-duplicate-principal to mean it",
+				ErrRefusedRequest, subject, o.Name)
+		case oc.Subject.CommonName != "" && oc.Subject.CommonName == c.Subject.CommonName:
+			return fmt.Errorf("%w: common name %q is that of the issued certificate %q (%s); "+
+				"a broker mapping principals by CN would take one for the other. Use another --cn, or pass --allow-duplicate-principal to mean it",
+				ErrRefusedRequest, c.Subject.CommonName, o.Name, o.Subject)
+		}
 	}
 	return nil
 }

@@ -67,6 +67,6 @@ func TestKafkaRejectionMatrix(t *testing.T) {
 		{name: "server name does not match", cfg: f.client(t, "replay"), addr: wrongName, explain: explName},
 		{name: "server certificate from another CA", cfg: f.client(t, "replay"), addr: foreign, explain: explServerCA},
 	}, func(tc matrixCase) CheckResult {
-		return Check(context.Background(), "kafka", tc.addr, tc.cfg, topics.Probe(tc.addr))
+		return Check(context.Background(), "kafka", tc.addr, tc.cfg, topics.Probe(tc.addr, nil))
 	})
 }

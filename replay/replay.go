@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
 	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/gonum/stat"
 
@@ -25,6 +26,9 @@ type Config struct {
 	Brokers []string
 	TLS     *tls.Config  // the replaying client's certificate; required
 	Topics  topics.Names // default topics.Default()
+	// SASL authenticates the client on a SASL_SSL listener (the embedded
+	// broker; topics.SASL); nil on an mTLS-principal listener.
+	SASL sasl.Mechanism
 	// Speed replays the recorded timing Speed times faster (default 1).
 	// Ignored when Interval is set.
 	Speed float64
@@ -147,7 +151,7 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Transport: topics.Transport(cfg.TLS), Timeout: 15 * time.Second}
+	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Transport: topics.Transport(cfg.TLS, cfg.SASL), Timeout: 15 * time.Second}
 	topic := cfg.Topics.Decisions
 	ends, err := endOffsets(ctx, cfg, client, topic)
 	if err != nil {
@@ -181,7 +185,7 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 		})
 	}
 
-	w := topics.NewWriter(cfg.Brokers, cfg.TLS)
+	w := topics.NewWriter(cfg.Brokers, cfg.TLS, cfg.SASL)
 	defer w.Close()
 	errs := []error{send(ctx, cfg, w, col, sessions, &sent)}
 	if errs[0] == nil {
@@ -384,7 +388,7 @@ func (c *collector) read(ctx context.Context, cfg Config, partition int, from in
 	next := from
 	err := retry.Do(ctx, readerPolicy, func() error {
 		r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Brokers, Topic: cfg.Topics.Decisions, Partition: partition,
-			Dialer: topics.Dialer(cfg.TLS), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 50 * time.Millisecond,
+			Dialer: topics.Dialer(cfg.TLS, cfg.SASL), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 50 * time.Millisecond,
 			ReadBackoffMin: 10 * time.Millisecond, ReadBackoffMax: 200 * time.Millisecond})
 		defer r.Close()
 		if err := r.SetOffset(next); err != nil {

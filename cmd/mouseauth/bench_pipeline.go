@@ -172,7 +172,7 @@ func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 
 // pipelineOf is env for the benches.
 func pipelineOf(env *deploy.Env) bench.Pipeline {
-	p := bench.Pipeline{Brokers: env.Brokers, Client: env.TLS, Scorer: env.Scorer, Topics: env.Topics, Profiles: env.Profiles, Credentials: env.Credentials}
+	p := bench.Pipeline{Brokers: env.Brokers, Client: env.TLS, Scorer: env.Scorer, ClientSASL: env.SASL, ScorerSASL: env.ScorerSASL, Topics: env.Topics, Profiles: env.Profiles, Credentials: env.Credentials}
 	if env.Topics.PerUser {
 		p.EnsureUserTopics = env.EnsureUserTopics
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/topics"
@@ -39,6 +40,8 @@ type ServeOptions struct {
 	LogLevel   string
 	Lockout    int
 	LockFor    time.Duration
+	// AllowRemoteMetrics allows a --listen address that is not loopback.
+	AllowRemoteMetrics bool
 	// Started, when set, is called with the /metrics address and a channel
 	// closed once the service consumes (tests).
 	Started func(addr string, ready <-chan struct{})
@@ -66,14 +69,28 @@ SIGTERM or Ctrl-C drains: fetched messages finish, offsets are committed.
 With no cluster flags everything is embedded under --state: a Kafka broker
 with mutual TLS and a data directory, a SQLite database, and certificates
 created on first use. Flags point it at real clusters instead; secrets (the
-MySQL DSN) come from a file or the environment, never from flags.`,
+MySQL DSN) come from a file or the environment, never from flags.
+
+The embedded broker authorizes as a real cluster would: mutual TLS (our CA's
+certificates only), then SASL/SCRAM-SHA-512 with one user per role (scorer,
+replay, admin; passwords generated into STATE/sasl/, mode 0600), each holding
+exactly the grants of 'mouseauth pki config acl'. The state folder and every
+file in it are kept private (0700/0600), and a lock file stops a second serve
+(or embedded replay/bench) on the same folder. ` + saslFlagsHelp + `
+
+/metrics and /healthz listen on loopback by default; another address needs
+--allow-remote-metrics.`,
 		Example: `  # embedded: broker, database and certificates under ./mouseauth-state
   mouseauth live serve
 
   # real clusters: Kafka and MariaDB over mTLS, profiles in Cassandra
   MOUSEAUTH_MYSQL_DSN='scorer@tcp(db1:3306)/mouseauth' mouseauth live serve \
     --brokers kafka1:9093,kafka2:9093 --tls-dir pki --tls-name scorer \
-    --cassandra cass1:9142 --replication NetworkTopologyStrategy:dc1=3`,
+    --cassandra cass1:9142 --replication NetworkTopologyStrategy:dc1=3
+
+  # a SASL_SSL cluster: the principal is User:scorer
+  mouseauth live serve --brokers kafka1:9093 --tls-dir pki --tls-name scorer \
+    --sasl-user scorer --sasl-password-file scorer.password`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.Deploy.validate(); err != nil {
@@ -83,6 +100,9 @@ MySQL DSN) come from a file or the environment, never from flags.`,
 				return cli.FlagErrorf("--window must be >= 1 and --threshold in (0, 1)")
 			}
 			if _, err := parseLevel(opts.LogLevel); err != nil {
+				return err
+			}
+			if err := checkListen(opts.Listen, opts.AllowRemoteMetrics); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -100,7 +120,8 @@ MySQL DSN) come from a file or the environment, never from flags.`,
 	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained random forests")
 	fl.Int64Var(&opts.Seed, "seed", 1, "seed of retraining")
 	fl.StringVar(&opts.Group, "group", topics.DefaultGroup, "Kafka consumer group")
-	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:9464", "address of /metrics and /healthz (empty: off)")
+	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:9464", "address of /metrics and /healthz (empty: off); loopback unless --allow-remote-metrics")
+	fl.BoolVar(&opts.AllowRemoteMetrics, "allow-remote-metrics", false, "allow a --listen address other than loopback (metrics and health readable from the network)")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")
 	fl.IntVar(&opts.Lockout, "lockout", 5, "failed logins before the account is locked")
 	fl.DurationVar(&opts.LockFor, "lock-for", 15*time.Minute, "how long a locked account stays locked")
@@ -118,6 +139,7 @@ func parseLevel(s string) (slog.Level, error) {
 func serveRun(ctx context.Context, opts *ServeOptions) error {
 	level, _ := parseLevel(opts.LogLevel)
 	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: level}))
+	opts.Deploy.Group = opts.Group
 	env, err := opts.Deploy.open(ctx, logger)
 	if err != nil {
 		return err
@@ -157,8 +179,9 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: metrics on http://%s/metrics, health on /healthz\n", addr)
 	}
 	if env.Cluster != nil {
-		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: replay against it with: mouseauth replay --brokers %s --tls-dir %s --state %s --no-service\n",
-			env.Brokers[0], env.Cluster.PKIDir, opts.Deploy.State)
+		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: replay against it with: mouseauth replay --brokers %s --tls-dir %s --state %s --no-service"+
+			" --sasl-user %s --sasl-password-file %s\n",
+			env.Brokers[0], env.Cluster.PKIDir, opts.Deploy.State, cluster.UserReplay, cluster.PasswordPath(opts.Deploy.State, cluster.UserReplay))
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "mouseauth live: serving; Ctrl-C or SIGTERM drains and stops")
 	if opts.Started != nil {
@@ -173,4 +196,24 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: stopped after %v logins, %v vectors, %v decisions, %v alerts, %v dead letters, %v redelivered\n",
 		live.Value(st.Logins), live.Value(st.Vectors), live.Value(st.Decisions), live.Value(st.Alerts), live.Value(st.DeadLetters), live.Value(st.Redelivered))
 	return err
+}
+
+// checkListen refuses a --listen address that is not loopback unless
+// allowRemote: /metrics and /healthz carry counts of logins, alerts and
+// dead letters, which the network should see only when asked for. An
+// empty host (":9464") listens on every interface; a host name other than
+// localhost may resolve anywhere, so both count as remote.
+func checkListen(addr string, allowRemote bool) error {
+	if addr == "" || allowRemote {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return cli.FlagErrorf("--listen %q: want host:port (%v)", addr, err)
+	}
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return cli.FlagErrorf("--listen %s is reachable from other hosts: /metrics and /healthz would be readable from the network; "+
+		"use 127.0.0.1:PORT, or add --allow-remote-metrics to mean it", addr)
 }

@@ -30,7 +30,11 @@ type DeployOptions struct {
 	ModelsDir    string
 	TopicPerUser bool
 	Retention    time.Duration // of the embedded broker's topics
-	Getenv       func(string) string
+	SASL         SASLFlags
+	// Group is the scorer's consumer group, whose grants the embedded
+	// broker enforces; set by the command (serve's --group), not a flag.
+	Group  string
+	Getenv func(string) string
 }
 
 func (o *DeployOptions) bind(fs *pflag.FlagSet, certName string) {
@@ -48,6 +52,7 @@ func (o *DeployOptions) bind(fs *pflag.FlagSet, certName string) {
 	fs.StringVar(&o.ModelsDir, "models-dir", "", "keep models in this folder (file store) instead of the profile store")
 	fs.BoolVar(&o.TopicPerUser, "topic-per-user", false, "one feature topic per user, as the enterprise design had")
 	fs.DurationVar(&o.Retention, "retention", 10*time.Minute, "how long the embedded broker keeps messages")
+	o.SASL.bind(fs)
 }
 
 // validate checks the combination before any work.
@@ -75,7 +80,7 @@ func (o *DeployOptions) validate() error {
 	if _, _, _, err := deploy.ParseReplication(o.Replication); err != nil {
 		return cli.FlagErrorf("%v", err)
 	}
-	return nil
+	return o.SASL.validate(len(o.Brokers) > 0, o.Getenv)
 }
 
 // validateWith validates the deploy flags and an --output format, the
@@ -112,13 +117,16 @@ func (o *DeployOptions) dsn() (string, error) {
 // source.
 func (o *DeployOptions) options() (deploy.Options, error) {
 	d := deploy.Options{State: o.State, Brokers: o.Brokers, TLSDir: o.TLSDir, TLSName: o.TLSName, Partitions: o.Partitions,
-		TopicPerUser: o.TopicPerUser, Retention: o.Retention, Stores: deploy.StoreOptions{Profiles: o.Profiles, DSNSource: o.dsnSource(),
+		TopicPerUser: o.TopicPerUser, Retention: o.Retention, Group: o.Group, Stores: deploy.StoreOptions{Profiles: o.Profiles, DSNSource: o.dsnSource(),
 			Cassandra: o.Cassandra, Keyspace: o.Keyspace, Replication: o.Replication, ModelsDir: o.ModelsDir}}
+	var err error
 	if d.Stores.DSNSource != "" {
-		var err error
 		if d.Stores.DSN, err = o.dsn(); err != nil {
 			return d, err
 		}
+	}
+	if d.SASL, err = o.SASL.options(o.Getenv); err != nil {
+		return d, err
 	}
 	return d, nil
 }

@@ -143,14 +143,16 @@ func TestServeAndReplay(t *testing.T) {
 	}
 	// The broker address is in serve's output; the client reads it the
 	// same way a user would.
-	var brokers string
+	var brokers, saslUser, saslFile string
 	for _, line := range strings.Split(serveErr.String(), "\n") {
 		if i := strings.Index(line, "--brokers "); i >= 0 {
 			brokers = strings.Fields(line[i+len("--brokers "):])[0]
+			saslUser = strings.Fields(line[strings.Index(line, "--sasl-user ")+len("--sasl-user "):])[0]
+			saslFile = strings.Fields(line[strings.Index(line, "--sasl-password-file ")+len("--sasl-password-file "):])[0]
 		}
 	}
-	if brokers == "" {
-		t.Fatalf("serve did not print the replay command:\n%s", serveErr)
+	if brokers == "" || saslUser != "replay" || saslFile == "" {
+		t.Fatalf("serve did not print the replay command with its SASL flags:\n%s", serveErr)
 	}
 	rios, _, _, rerr := cli.TestIO()
 	var results []replay.Result
@@ -158,7 +160,7 @@ func TestServeAndReplay(t *testing.T) {
 		Speed: 1, Interval: -1, Wait: time.Minute, Window: 10, Threshold: 0.5, Trees: 20, Output: "table", NoService: true,
 		Result: func(r []replay.Result) { results = r }}
 	ropts.Deploy = DeployOptions{State: state, Brokers: []string{brokers}, TLSDir: filepath.Join(state, "pki"), TLSName: "replay",
-		Partitions: 4, Getenv: func(string) string { return "" }}
+		Partitions: 4, Getenv: func(string) string { return "" }, SASL: SASLFlags{User: saslUser, PasswordFile: saslFile, Mechanism: "SCRAM-SHA-512"}}
 	if err := replayRun(context.Background(), ropts); err != nil {
 		t.Fatalf("replay: %v\n%s", err, rerr)
 	}

@@ -47,9 +47,10 @@ Every mouseauth connection (Kafka, MariaDB, Cassandra, the embedded broker)
 uses TLS 1.2 or later (1.3 when both ends offer it), trusts only this CA,
 verifies the server's host name, and servers require client certificates.
 
-The embedded broker cannot map certificates to Kafka principals: in embedded
-mode the only rule enforced is "a client certificate issued by our CA". The
-per-principal ACLs of 'pki config acl' apply to a real Kafka cluster.`
+The embedded broker enforces the same per-role ACLs as 'pki config acl'
+renders for a real cluster. It cannot map a certificate to a principal, so it
+runs SASL_SSL: a client certificate of our CA, then SASL/SCRAM-SHA-512 with one
+user per role (scorer, replay, admin), whose user is the principal.`
 	return g
 }
 

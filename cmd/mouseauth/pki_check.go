@@ -7,9 +7,11 @@ import (
 	"os"
 	"strings"
 
+	"github.com/segmentio/kafka-go/sasl"
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/live/store/cassandra"
 	mysqlstore "github.com/mouseauth/mouseauth/live/store/mysql"
 	"github.com/mouseauth/mouseauth/live/topics"
@@ -25,12 +27,16 @@ type PKICheckOptions struct {
 	Kafka      string
 	MySQLDSN   string // from --mysql-dsn-file or MOUSEAUTH_MYSQL_DSN, never a flag value
 	Cassandra  string
+	// SASL, when User is set, authenticates the Kafka probe (the password
+	// read from --sasl-password-file or MOUSEAUTH_SASL_PASSWORD).
+	SASL deploy.SASLOptions
 }
 
 func newCmdPKICheck(f *cli.Factory, runF func(context.Context, *PKICheckOptions) error) *cobra.Command {
 	o := &PKICheckOptions{pkiCommon: newPKICommon(f)}
 	var dsnFile string
 	var useMySQL bool
+	var saslFlags SASLFlags
 	cmd := &cobra.Command{
 		Use:   "check --dir DIR --name NAME [--kafka ADDR] [--mysql] [--cassandra HOSTS]",
 		Short: "Connect with an identity and report what TLS negotiated, or why it failed",
@@ -41,11 +47,16 @@ saying why the connection was refused. It exits 1 when any target fails.
 The MySQL DSN (user@tcp(host:port)/db) comes from --mysql-dsn-file or
 $` + envMySQLDSN + `, never from a flag value; --mysql turns the check on.
 
-Against the embedded broker, a refusal means the certificate is not from our
-CA (it cannot check principals).`,
+With --sasl-user (SASL_SSL brokers, the embedded one included) the Kafka check
+also authenticates: a wrong user or password fails after the TLS handshake.
+The password comes from --sasl-password-file or $` + envSASLPassword + `. The
+embedded broker's passwords are in STATE/sasl/USER.password (users scorer,
+replay, admin).`,
 		Example: `  mouseauth pki check --dir pki --name replay --kafka localhost:9093
   MOUSEAUTH_MYSQL_DSN='scorer@tcp(db-1:3306)/mouseauth' mouseauth pki check --dir pki --name scorer --mysql
-  mouseauth pki check --dir pki --name scorer --cassandra cass-1:9042 --output json`,
+  mouseauth pki check --dir pki --name scorer --cassandra cass-1:9042 --output json
+  mouseauth pki check --dir mouseauth-state/pki --name replay --kafka 127.0.0.1:40123 \
+    --sasl-user replay --sasl-password-file mouseauth-state/sasl/replay.password`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cli.ValidateOutput(o.Output); err != nil {
@@ -67,6 +78,16 @@ CA (it cannot check principals).`,
 			if useMySQL && o.MySQLDSN == "" {
 				return cli.FlagErrorf("--mysql needs a DSN in $%s or --mysql-dsn-file", envMySQLDSN)
 			}
+			if err := saslFlags.validate(true, os.Getenv); err != nil {
+				return err
+			}
+			if saslFlags.User != "" && o.Kafka == "" {
+				return cli.FlagErrorf("--sasl-user authenticates the --kafka check: give --kafka")
+			}
+			var err error
+			if o.SASL, err = saslFlags.options(os.Getenv); err != nil {
+				return cli.FlagErrorf("--sasl-password-file: %v", err)
+			}
 			if o.Kafka == "" && o.MySQLDSN == "" && o.Cassandra == "" {
 				return cli.FlagErrorf("nothing to check: give --kafka, --mysql or --cassandra")
 			}
@@ -81,6 +102,7 @@ CA (it cannot check principals).`,
 	cmd.Flags().BoolVar(&useMySQL, "mysql", false, "check MySQL/MariaDB using $"+envMySQLDSN)
 	cmd.Flags().StringVar(&dsnFile, "mysql-dsn-file", "", "file holding the MySQL DSN")
 	cmd.Flags().StringVar(&o.Cassandra, "cassandra", "", "Cassandra hosts, host:port[,host:port]")
+	saslFlags.bind(cmd.Flags())
 	return cmd
 }
 
@@ -95,7 +117,13 @@ func runPKICheck(ctx context.Context, o *PKICheckOptions) error {
 	}
 	var res []pki.CheckResult
 	if o.Kafka != "" {
-		res = append(res, pki.Check(ctx, "kafka", o.Kafka, cfg, topics.Probe(o.Kafka)))
+		var m sasl.Mechanism
+		if o.SASL.User != "" {
+			if m, err = topics.SASL(o.SASL.Mechanism, o.SASL.User, o.SASL.Password); err != nil {
+				return err
+			}
+		}
+		res = append(res, pki.Check(ctx, "kafka", o.Kafka, cfg, topics.Probe(o.Kafka, m)))
 	}
 	if o.MySQLDSN != "" {
 		res = append(res, pki.Check(ctx, "mysql", mysqlstore.Addr(o.MySQLDSN), cfg, mysqlstore.Probe(o.MySQLDSN)))

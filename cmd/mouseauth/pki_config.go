@@ -24,10 +24,12 @@ func newCmdPKIConfig(f *cli.Factory, runF func(context.Context, any) error) *cob
   cassandra  client_encryption_options with require_client_auth: true (--name: node)
   acl        kafka-acls.sh commands rendered from the pipeline's ACL specification;
              principals are certificate subjects in RFC 2253 form (User:CN=replay,O=...)
+             on an SSL listener, SASL users (--principal scorer=User:scorer) on SASL_SSL
 
 The embedded broker (live serve or replay without --brokers)
-cannot map certificates to principals: it enforces only "a client certificate
-issued by our CA". The ACLs apply to a real Kafka cluster.`,
+cannot map certificates to principals, so it runs SASL_SSL (our CA's
+certificate, then SCRAM-SHA-512) and enforces the same grants for its SASL
+users scorer and replay.`,
 		Example: `  mouseauth pki config kafka --dir pki --name kafka-1 --listener 0.0.0.0:9093
   mouseauth pki config mariadb --dir pki --name db-1 --client scorer --user scorer --grant "SELECT, INSERT ON mouseauth.*"
   mouseauth pki config cassandra --dir pki --name cass-1

@@ -24,6 +24,7 @@ type PKIIssueOptions struct {
 	DNS      []string
 	IPs      []net.IP
 	Validity time.Duration
+	Allow    pki.Allowances
 }
 
 func newCmdPKIIssue(f *cli.Factory, runF func(context.Context, *PKIIssueOptions) error) *cobra.Command {
@@ -35,7 +36,9 @@ func newCmdPKIIssue(f *cli.Factory, runF func(context.Context, *PKIIssueOptions)
 		Long: `Issue writes DIR/issued/NAME.key (0600) and DIR/issued/NAME.crt (certificate
 then CA). The role sets ExtKeyUsage: server (ServerAuth), client (ClientAuth)
 or both. Server certificates need at least one --dns or --ip: clients verify
-the host name they dial against them.`,
+the host name they dial against them.
+
+` + allowHelp,
 		Example: `  mouseauth pki issue kafka-1 --dir pki --role server --dns kafka-1.example --ip 127.0.0.1
   mouseauth pki issue replay --dir pki --role client
   mouseauth pki issue scorer --dir pki --role client --ou live`,
@@ -55,12 +58,13 @@ the host name they dial against them.`,
 	o.bindDir(cmd)
 	subjectFlags(cmd, &o.Subject, &o.Algo)
 	cf.bind(cmd, &o.DNS, &o.Validity, "DNS name (repeatable)", "IP address (repeatable)")
+	bindAllow(cmd, &o.Allow)
 	return cmd
 }
 
 func runPKIIssue(_ context.Context, o *PKIIssueOptions) error {
 	is, err := pki.IssueInDir(o.Dir, pki.IssueRequest{Name: o.Name, Subject: o.Subject, Role: o.Role, DNS: o.DNS, IPs: o.IPs,
-		Algo: pki.KeyAlgo(o.Algo), Validity: o.Validity, Now: o.Now()})
+		Algo: pki.KeyAlgo(o.Algo), Validity: o.Validity, Now: o.Now(), Allow: o.Allow})
 	if err != nil {
 		return err
 	}
@@ -78,6 +82,7 @@ type PKISignOptions struct {
 	DNS      []string // default, with IPs: the request's SANs
 	IPs      []net.IP
 	Validity time.Duration
+	Allow    pki.Allowances
 }
 
 func newCmdPKISign(f *cli.Factory, runF func(context.Context, *PKISignOptions) error) *cobra.Command {
@@ -88,7 +93,9 @@ func newCmdPKISign(f *cli.Factory, runF func(context.Context, *PKISignOptions) e
 		Short: "Sign a certificate request made elsewhere (OpenSSL, keytool -certreq)",
 		Long: `Sign checks the request's signature, then signs it with the CA. The subject
 and SANs come from the request unless --cn/--dns/--ip are given. The
-certificate is written to DIR/issued/NAME.crt (NAME defaults to the request's CN).`,
+certificate is written to DIR/issued/NAME.crt (NAME defaults to the request's CN).
+
+` + allowHelp,
 		Example: `  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ext.key -out ext.csr -subj /CN=ext
   mouseauth pki sign ext.csr --dir pki --role client
   keytool -certreq -alias kafka -keystore kafka.p12 -file kafka.csr
@@ -107,11 +114,12 @@ certificate is written to DIR/issued/NAME.crt (NAME defaults to the request's CN
 	cmd.Flags().StringVar(&o.Name, "name", "", "file name stem (default: the request's CN)")
 	cmd.Flags().StringVar(&o.CN, "cn", "", "override the request's common name")
 	cf.bind(cmd, &o.DNS, &o.Validity, "override the request's DNS names", "override the request's IP addresses")
+	bindAllow(cmd, &o.Allow)
 	return cmd
 }
 
 func runPKISign(_ context.Context, o *PKISignOptions) error {
-	req := pki.IssueRequest{Name: o.Name, Role: o.Role, DNS: o.DNS, IPs: o.IPs, Validity: o.Validity, Now: o.Now()}
+	req := pki.IssueRequest{Name: o.Name, Role: o.Role, DNS: o.DNS, IPs: o.IPs, Validity: o.Validity, Now: o.Now(), Allow: o.Allow}
 	if o.CN != "" {
 		req.Subject = pki.Subject{CommonName: o.CN}
 	}
@@ -131,4 +139,18 @@ func printIssued(w io.Writer, dir string, is *pki.Issued) {
 	if is.Key != nil {
 		fmt.Fprintf(w, "%s (mode 0600)\n", key)
 	}
+}
+
+// allowHelp describes the refusals of issue and sign.
+const allowHelp = `Refused unless allowed with a flag: a wildcard DNS name ('*', '*.example.com';
+--allow-wildcard), an unspecified address (0.0.0.0, ::; --allow-unspecified-ip),
+and a subject or common name that a certificate in DIR/issued already has, such
+as the scorer's own (--allow-duplicate-principal): its holder would act as that
+principal on Kafka and MariaDB.`
+
+// bindAllow binds the flags that lift the refusals of issue and sign.
+func bindAllow(c *cobra.Command, a *pki.Allowances) {
+	c.Flags().BoolVar(&a.Wildcard, "allow-wildcard", false, "sign wildcard DNS names ('*', '*.example.com')")
+	c.Flags().BoolVar(&a.UnspecifiedIP, "allow-unspecified-ip", false, "sign the unspecified addresses 0.0.0.0 and ::")
+	c.Flags().BoolVar(&a.DuplicatePrincipal, "allow-duplicate-principal", false, "sign a subject or common name an issued certificate already has")
 }

@@ -80,7 +80,8 @@ it talks to a real cluster; --no-service leaves scoring to a running
   mouseauth replay --data ../shared/data/balabit/training_files --users 10 --speed 20 --max-actions 300
 
   # against a running 'mouseauth live serve' (see its output for the flags)
-  mouseauth replay --brokers 127.0.0.1:40123 --tls-dir mouseauth-state/pki --no-service`,
+  mouseauth replay --brokers 127.0.0.1:40123 --tls-dir mouseauth-state/pki --no-service \
+    --sasl-user replay --sasl-password-file mouseauth-state/sasl/replay.password`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -210,7 +211,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 
 	// Stored counts before and after each round show that every vector sent
 	// was stored and decided exactly once.
-	rounds, err := replay.Rounds(ctx, replay.Config{Brokers: env.Brokers, TLS: env.TLS, Topics: env.Topics, Speed: opts.Speed,
+	rounds, err := replay.Rounds(ctx, replay.Config{Brokers: env.Brokers, TLS: env.TLS, SASL: env.SASL, Topics: env.Topics, Speed: opts.Speed,
 		Interval: opts.Interval, Stagger: opts.Stagger, Wait: opts.Wait, Logger: logger}, env.Profiles, names, sessions, opts.Users,
 		func(n int, total int64) (func(_, decided int64), func()) {
 			pb := cli.NewProgress(ios, total, fmt.Sprintf("replaying %d users", n), "vectors decided")

@@ -65,7 +65,8 @@ func TestKfakeACLsConvertsEachGrant(t *testing.T) {
 // TestKfakeEnforcesTheSpec runs the requests each role's code makes
 // against kfake with ACLs on, one SASL user per role holding exactly its
 // grants: what the code does is allowed, what another role does is refused.
-// (Issue 11 makes the embedded broker run this way.)
+// (The embedded broker runs this way, with SCRAM-SHA-512 over mutual TLS;
+// live/authz_test.go attacks it with kcat.)
 func TestKfakeEnforcesTheSpec(t *testing.T) {
 	spec := topics.Default().ACLs("")
 	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.EnableACLs(), kfake.GroupMinSessionTimeout(time.Second)}
@@ -88,8 +89,7 @@ func TestKfakeEnforcesTheSpec(t *testing.T) {
 
 	as := func(r topics.Role) (*kafka.Transport, *kafka.Dialer) {
 		m := plain.Mechanism{Username: users[r], Password: users[r] + "-pw"}
-		tr, d := topics.Transport(nil), topics.Dialer(nil)
-		tr.SASL, d.SASLMechanism = m, m
+		tr, d := topics.Transport(nil, m), topics.Dialer(nil, m)
 		t.Cleanup(tr.CloseIdleConnections)
 		return tr, d
 	}
@@ -98,7 +98,7 @@ func TestKfakeEnforcesTheSpec(t *testing.T) {
 		return &kafka.Client{Addr: kafka.TCP(brokers...), Transport: tr, Timeout: 10 * time.Second}
 	}
 	writer := func(r topics.Role) *kafka.Writer {
-		w := topics.NewWriter(brokers, nil)
+		w := topics.NewWriter(brokers, nil, nil)
 		w.Transport, _ = as(r)
 		w.MaxAttempts = 1
 		t.Cleanup(func() { w.Close() })

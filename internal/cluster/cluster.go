@@ -1,11 +1,12 @@
 // Package cluster runs the embedded default of the live pipeline in one
 // process: a private CA and certificates (created on first use), the
 // in-process Kafka broker (kfake) serving mutual TLS with a data directory,
-// and the pipeline's topics, created by the admin identity as the ACL
-// specification of live/topics says ([KfakeACLs] converts that
-// specification for kfake's SASL users). It consumes a state directory and produces
-// broker addresses and *tls.Config values; the embedded store is opened
-// from the same directory by the caller.
+// authenticating every connection with SASL/SCRAM and enforcing the ACL
+// specification of live/topics per role ([KfakeACLs]), and the pipeline's
+// topics, created by the admin identity. It consumes a state directory,
+// which it keeps private and locked while it runs, and produces broker
+// addresses, *tls.Config values and SASL mechanisms; the embedded store is
+// opened from the same directory by the caller.
 package cluster
 
 import (
@@ -13,7 +14,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -21,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segmentio/kafka-go/sasl"
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mouseauth/mouseauth/internal/retry"
@@ -43,7 +47,14 @@ type Options struct {
 	// broker keeps messages in memory, and a long replay must not grow it
 	// without bound. Messages are consumed within milliseconds.
 	Retention time.Duration
-	Now       func() time.Time
+	// Group is the scorer's consumer group, whose grants the broker
+	// enforces (default topics.DefaultGroup).
+	Group string
+	// Logger receives the broker's refusals (connections that fail SASL
+	// authentication or speak before it) and warnings, and the ACL changes
+	// made at start. Default: discard.
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Cluster is a running embedded broker.
@@ -58,9 +69,15 @@ type Cluster struct {
 	// AdminTLS is the bootstrap identity that creates the topics
 	// (topics.RoleAdmin); neither the scorer nor the clients create topics.
 	AdminTLS *tls.Config
-	opts     Options
-	port     int
-	kc       *kfake.Cluster
+	// The SASL identities of the scorer, replay and the admin: every
+	// connection to the broker authenticates with one of them, and the
+	// broker authorizes its requests as that user (see [Users]).
+	ScorerSASL, ReplaySASL, AdminSASL sasl.Mechanism
+	opts                              Options
+	port                              int
+	kc                                *kfake.Cluster
+	lock                              *StateLock
+	releaseUmask                      func()
 }
 
 // Certificates the embedded default issues: the broker's, and one client
@@ -109,8 +126,11 @@ func EnsurePKI(dir string, now time.Time) (created []string, err error) {
 	return created, nil
 }
 
-// Start creates what is missing in o.Dir and starts the broker.
-func Start(ctx context.Context, o Options) (*Cluster, error) {
+// Start creates what is missing in o.Dir and starts the broker. It makes
+// o.Dir private ([SecureState]), takes its lock ([LockState]: a second
+// Start on the same folder fails naming the holder's pid) and holds a
+// private umask ([HoldPrivateUmask]) until [Cluster.Close].
+func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	if o.Dir == "" {
 		return nil, errors.New("embedded cluster: no state directory")
 	}
@@ -126,14 +146,31 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if len(o.Topics) == 0 {
 		o.Topics = topics.Default().Shared()
 	}
+	if o.Group == "" {
+		o.Group = topics.DefaultGroup
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	c := &Cluster{Dir: o.Dir, PKIDir: filepath.Join(o.Dir, "pki"), StorePath: filepath.Join(o.Dir, "mouseauth.db"), opts: o}
+	if err := SecureState(o.Dir); err != nil {
+		return nil, err
+	}
+	if c.lock, err = LockState(o.Dir); err != nil {
+		return nil, err
+	}
+	c.releaseUmask = HoldPrivateUmask()
+	defer func() {
+		if err != nil {
+			c.Close()
+		}
+	}()
 	if err := os.MkdirAll(c.PKIDir, 0o700); err != nil {
 		return nil, err
 	}
 	if _, err := EnsurePKI(c.PKIDir, o.Now()); err != nil {
 		return nil, err
 	}
-	var err error
 	if c.ServerTLS, err = pki.ServerTLSFromDir(c.PKIDir, CertServer); err != nil {
 		return nil, err
 	}
@@ -145,6 +182,17 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	}
 	if c.AdminTLS, err = pki.ClientTLSFromDir(c.PKIDir, CertAdmin, ""); err != nil {
 		return nil, err
+	}
+	if _, err := EnsurePasswords(o.Dir); err != nil {
+		return nil, err
+	}
+	for _, id := range []struct {
+		user string
+		m    *sasl.Mechanism
+	}{{UserScorer, &c.ScorerSASL}, {UserReplay, &c.ReplaySASL}, {UserAdmin, &c.AdminSASL}} {
+		if *id.m, err = Credentials(o.Dir, id.user); err != nil {
+			return nil, err
+		}
 	}
 	c.port = o.Port
 	portFile := filepath.Join(o.Dir, "kafka.port")
@@ -162,19 +210,36 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	_ = os.WriteFile(portFile, []byte(strconv.Itoa(c.port)+"\n"), 0o644)
+	_ = os.WriteFile(portFile, []byte(strconv.Itoa(c.port)+"\n"), 0o600)
+	added, removed, err := c.reconcileACLs(ctx, o.Group)
+	if err != nil {
+		return nil, err
+	}
+	if len(added)+len(removed) > 0 {
+		o.Logger.Info("embedded broker: ACLs set to the specification", "group", o.Group, "added", len(added), "removed", len(removed))
+		for _, a := range removed {
+			o.Logger.Debug("embedded broker: ACL removed", "acl", a)
+		}
+	}
 	if err := c.EnsureTopics(ctx, 0, o.Topics...); err != nil {
-		c.Close()
 		return nil, err
 	}
 	return c, nil
 }
 
 func (c *Cluster) start() error {
-	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.TLS(c.ServerTLS), kfake.DataDir(filepath.Join(c.Dir, "kafka")),
-		kfake.GroupMinSessionTimeout(time.Second),
+	dataDir := filepath.Join(c.Dir, "kafka")
+	if err := forgetPersistedSASL(dataDir); err != nil {
+		return fmt.Errorf("embedded broker: %w", err)
+	}
+	auth, err := saslOpts(c.Dir, c.opts.Group)
+	if err != nil {
+		return err
+	}
+	opts := append([]kfake.Opt{kfake.NumBrokers(1), kfake.TLS(c.ServerTLS), kfake.DataDir(dataDir),
+		kfake.GroupMinSessionTimeout(time.Second), kfake.WithLogger(brokerLogger{c.opts.Logger}),
 		// Apply retention every 10 s (Kafka's default is hourly).
-		kfake.BrokerConfigs(map[string]string{"log.cleaner.backoff.ms": "10000"})}
+		kfake.BrokerConfigs(map[string]string{"log.cleaner.backoff.ms": "10000"})}, auth...)
 	if c.port != 0 {
 		opts = append(opts, kfake.Ports(c.port))
 	}
@@ -187,6 +252,11 @@ func (c *Cluster) start() error {
 	if _, p, err := net.SplitHostPort(c.Brokers[0]); err == nil {
 		c.port, _ = strconv.Atoi(p)
 	}
+	if err := c.advertiseSASLHandshakeV0(context.Background()); err != nil {
+		kc.Close()
+		c.kc = nil
+		return err
+	}
 	return nil
 }
 
@@ -197,7 +267,7 @@ func (c *Cluster) EnsureTopics(ctx context.Context, partitions int, names ...str
 	if partitions <= 0 {
 		partitions = c.opts.Partitions
 	}
-	return topics.Ensure(ctx, c.Brokers, c.AdminTLS, topics.Spec{Partitions: partitions, Retention: c.opts.Retention}, names...)
+	return topics.Ensure(ctx, c.Brokers, c.AdminTLS, c.AdminSASL, topics.Spec{Partitions: partitions, Retention: c.opts.Retention}, names...)
 }
 
 // Restart stops the broker and starts it again on the same port from its
@@ -208,9 +278,50 @@ func (c *Cluster) Restart() error {
 	return retry.Do(context.Background(), retry.Policy{Initial: 20 * time.Millisecond, Max: 500 * time.Millisecond, MaxElapsed: 10 * time.Second}, c.start)
 }
 
-// Close stops the broker; its data directory stays.
+// Close stops the broker (kfake saves its state to the data directory,
+// still under the private umask), then releases the umask and the state
+// lock. The data directory stays.
 func (c *Cluster) Close() {
 	if c.kc != nil {
 		c.kc.Close()
+		c.kc = nil
+	}
+	if c.releaseUmask != nil {
+		c.releaseUmask()
+		c.releaseUmask = nil
+	}
+	c.lock.Unlock()
+	c.lock = nil
+}
+
+// Credentials returns the TLS configuration and SASL mechanism of the
+// embedded broker's user (see [Users]), whose certificate has the same name.
+func (c *Cluster) Credentials(user string) (*tls.Config, sasl.Mechanism, error) {
+	switch user {
+	case UserScorer:
+		return c.ScorerTLS, c.ScorerSASL, nil
+	case UserReplay:
+		return c.ReplayTLS, c.ReplaySASL, nil
+	case UserAdmin:
+		return c.AdminTLS, c.AdminSASL, nil
+	}
+	return nil, nil, fmt.Errorf("the embedded broker has no SASL user %q (it has %v)", user, Users())
+}
+
+// brokerLogger forwards kfake's log lines: errors and warnings as such;
+// of the informational lines only the refused connections ("request unable
+// to be handled": a failed SASL authentication, a request before it, a
+// malformed request), as warnings. kfake does not log ACL refusals; the
+// client receives TOPIC_AUTHORIZATION_FAILED or GROUP_AUTHORIZATION_FAILED.
+type brokerLogger struct{ l *slog.Logger }
+
+func (b brokerLogger) Logf(level kfake.LogLevel, format string, args ...any) {
+	switch {
+	case level == kfake.LogLevelError:
+		b.l.Error("kafka broker: " + fmt.Sprintf(format, args...))
+	case level == kfake.LogLevelWarn:
+		b.l.Warn("kafka broker: " + fmt.Sprintf(format, args...))
+	case level == kfake.LogLevelInfo && strings.Contains(format, "unable to be handled"):
+		b.l.Warn("kafka broker: refused: " + fmt.Sprintf(format, args...))
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segmentio/kafka-go/sasl"
+
 	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/store"
@@ -28,13 +30,20 @@ type Options struct {
 	TopicPerUser bool     // one feature topic per user
 	Retention    time.Duration
 	Stores       StoreOptions // State, TLS and Logger are filled in by Open
+	// SASL is this program's SASL identity; see [SASLOptions].
+	SASL SASLOptions
+	// Group is the scorer's consumer group, whose grants the embedded
+	// broker enforces (default topics.DefaultGroup).
+	Group string
 }
 
 // Env is an opened deployment.
 type Env struct {
 	Brokers     []string
-	TLS         *tls.Config // this program's client certificate
-	Scorer      *tls.Config // the scorer's (embedded: to run a service in process), else TLS
+	TLS         *tls.Config    // this program's client certificate
+	SASL        sasl.Mechanism // this program's SASL identity; nil: the certificate is the principal
+	Scorer      *tls.Config    // the scorer's (embedded: to run a service in process), else TLS
+	ScorerSASL  sasl.Mechanism // the scorer's SASL identity (embedded), else SASL
 	Cluster     *cluster.Cluster
 	Profiles    store.Profiles
 	Credentials store.Credentials
@@ -62,8 +71,13 @@ func Open(ctx context.Context, o Options, logger *slog.Logger) (_ *Env, err erro
 		}
 	}()
 	tlsDir := o.TLSDir
-	if len(o.Brokers) == 0 {
-		cl, err := cluster.Start(ctx, cluster.Options{Dir: o.State, Partitions: o.Partitions, Retention: o.Retention})
+	if len(o.Brokers) > 0 {
+		if err := e.privateState(o); err != nil {
+			return nil, err
+		}
+	} else {
+		cl, err := cluster.Start(ctx, cluster.Options{Dir: o.State, Partitions: o.Partitions, Retention: o.Retention,
+			Group: o.Group, Logger: logger})
 		if err != nil {
 			return nil, err
 		}
@@ -72,21 +86,24 @@ func Open(ctx context.Context, o Options, logger *slog.Logger) (_ *Env, err erro
 		if tlsDir == "" {
 			tlsDir = cl.PKIDir
 		}
-		e.Where = append(e.Where, fmt.Sprintf("embedded Kafka broker %s (mTLS, data in %s)", cl.Brokers[0], filepath.Join(o.State, "kafka")))
-		e.Scorer = cl.ScorerTLS
-	} else {
-		e.Brokers = o.Brokers
-		e.Where = append(e.Where, "Kafka "+strings.Join(o.Brokers, ","))
+		e.Where = append(e.Where, fmt.Sprintf("embedded Kafka broker %s (mTLS + SASL/%s, per-role ACLs, data in %s)",
+			cl.Brokers[0], cluster.Mechanism, filepath.Join(o.State, "kafka")))
+		e.Scorer, e.ScorerSASL = cl.ScorerTLS, cl.ScorerSASL
 	}
 	if e.TLS, err = pki.ClientTLSFromDir(tlsDir, o.TLSName, ""); err != nil {
 		return nil, fmt.Errorf("client certificate %q: %w", o.TLSName, err)
 	}
+	if e.SASL, err = e.saslIdentity(o); err != nil {
+		return nil, err
+	}
 	if e.Scorer == nil {
-		e.Scorer = e.TLS
+		e.Scorer, e.ScorerSASL = e.TLS, e.SASL
 	}
 	if len(o.Brokers) > 0 {
-		if err := topics.Ensure(ctx, e.Brokers, e.TLS, topics.Spec{Partitions: o.Partitions}, e.Topics.Shared()...); err != nil {
-			return nil, err
+		e.Brokers = o.Brokers
+		e.Where = append(e.Where, "Kafka "+strings.Join(o.Brokers, ",")+" as "+principalOf(o, e.SASL))
+		if err := topics.Ensure(ctx, e.Brokers, e.TLS, e.SASL, topics.Spec{Partitions: o.Partitions}, e.Topics.Shared()...); err != nil {
+			return nil, explainConnect(err, o, e.SASL)
 		}
 	}
 	if err := e.openStores(ctx, o, logger); err != nil {
@@ -98,6 +115,14 @@ func Open(ctx context.Context, o Options, logger *slog.Logger) (_ *Env, err erro
 // OpenStores opens only the stores, for commands that do not touch Kafka.
 func OpenStores(ctx context.Context, o Options) (_ *Env, err error) {
 	e := &Env{}
+	defer func() {
+		if err != nil {
+			e.Close()
+		}
+	}()
+	if err := e.privateState(o); err != nil {
+		return nil, err
+	}
 	if e.TLS, err = ClientTLS(o); err != nil {
 		return nil, err
 	}
@@ -152,12 +177,13 @@ func (e *Env) EnsureUserTopics(ctx context.Context, users []string) error {
 	if e.Cluster != nil {
 		return e.Cluster.EnsureTopics(ctx, 1, names...) // with the embedded retention
 	}
-	return topics.Ensure(ctx, e.Brokers, e.Scorer, topics.Spec{Partitions: 1}, names...)
+	return topics.Ensure(ctx, e.Brokers, e.Scorer, e.ScorerSASL, topics.Spec{Partitions: 1}, names...)
 }
 
 // ServiceConfig fills cfg's broker, certificate, topics and stores from e.
 func (e *Env) ServiceConfig(cfg live.Config) live.Config {
 	cfg.Brokers, cfg.TLS, cfg.Topics, cfg.Profiles, cfg.Credentials = e.Brokers, e.Scorer, e.Topics, e.Profiles, e.Credentials
+	cfg.SASL = e.ScorerSASL
 	return cfg
 }
 

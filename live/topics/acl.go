@@ -3,11 +3,14 @@ package topics
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
-// Role is a party of the Kafka contract. Each role is one principal: a
-// certificate subject on a real cluster, a SASL user on the embedded broker.
+// Role is a party of the Kafka contract. Each role is one principal: the
+// certificate's subject on an SSL listener with client authentication
+// ("User:CN=scorer,OU=live,O=mouseauth"), the SASL user on a SASL_SSL
+// listener ("User:scorer"; the embedded broker is one).
 type Role string
 
 // The roles of the ACL specification.
@@ -151,8 +154,32 @@ func For(grants []Grant, r Role) []Grant {
 	return out
 }
 
-// Principals maps roles to Kafka principals ("User:CN=scorer,OU=live,O=...").
+// Principals maps roles to Kafka principals: "User:CN=scorer,OU=live,O=..."
+// (certificate subjects, SSL listener) or "User:scorer" (SASL users,
+// SASL_SSL listener).
 type Principals map[Role]string
+
+// ParseRolePrincipal reads ROLE=PRINCIPAL, as `mouseauth pki config acl
+// --principal` takes it: ROLE is scorer, client (or replay, its name in
+// the commands) or admin, and PRINCIPAL is "User:NAME" with a non-empty
+// NAME, for example scorer=User:scorer on a SASL_SSL cluster.
+func ParseRolePrincipal(s string) (Role, string, error) {
+	role, principal, ok := strings.Cut(s, "=")
+	if !ok {
+		return "", "", fmt.Errorf("principal %q: want ROLE=User:NAME (roles scorer, client, admin)", s)
+	}
+	r := Role(role)
+	if role == "replay" {
+		r = RoleClient
+	}
+	if !slices.Contains(Roles(), r) {
+		return "", "", fmt.Errorf("principal %q: unknown role %q (want scorer, client or admin)", s, role)
+	}
+	if name, ok := strings.CutPrefix(principal, "User:"); !ok || strings.TrimSpace(name) == "" {
+		return "", "", fmt.Errorf("principal %q: %q is not User:NAME", s, principal)
+	}
+	return r, principal, nil
+}
 
 // ACLCommandOptions configure [WriteACLCommands].
 type ACLCommandOptions struct {
@@ -178,7 +205,8 @@ func WriteACLCommands(w io.Writer, grants []Grant, principals Principals, o ACLC
 	}
 	var b strings.Builder
 	b.WriteString("# Kafka ACLs of the mouseauth live pipeline, rendered by `mouseauth pki config acl` from the\n" +
-		"# ACL specification in live/topics. Principals are certificate subjects in RFC 2253 form.\n" +
+		"# ACL specification in live/topics. Principals are certificate subjects in RFC 2253 form\n" +
+		"# (SSL listener with ssl.client.auth=required) or SASL users (SASL_SSL listener).\n" +
 		"# Kafka implies Describe from Read and Write. No role holds a cluster grant.\n")
 	for _, r := range Roles() {
 		rg := For(grants, r)

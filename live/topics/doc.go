@@ -6,14 +6,18 @@
 // feature topics [Names.FeaturesFor]), the scorer's consumer group
 // ([DefaultGroup]), the partitioner ([Balancer]) and producer ([NewWriter]),
 // topic creation ([Ensure]), the kafka-go connection builders every client
-// uses ([Transport], [Dialer]), the probe behind
-// `mouseauth pki check --kafka` ([Probe]), and the ACL specification
-// ([Names.ACLs]): which role may make which request on which resource.
+// uses ([Transport], [Dialer]) with the SASL/SCRAM identity of SASL_SSL
+// listeners ([SASL]), the probe behind `mouseauth pki check --kafka`
+// ([Probe]), and the ACL specification ([Names.ACLs]): which role may make
+// which request on which resource. A role's principal is its certificate's
+// subject on an SSL listener and its SASL user on a SASL_SSL one (the
+// embedded broker's); [ParseRolePrincipal] reads the latter for rendering.
 // `mouseauth pki config acl` renders kafka-acls.sh commands from that
 // specification ([WriteACLCommands]); internal/cluster converts it for the
 // embedded broker.
 //
-// It consumes broker addresses and a *tls.Config (built by package pki) and
-// produces topics, writers, readers' dialers and ACL grants. It imports no
+// It consumes broker addresses, a *tls.Config (built by package pki) and a
+// SASL mechanism (nil on SSL listeners) and produces topics, writers,
+// readers' dialers and ACL grants. It imports no
 // other mouseauth package.
 package topics

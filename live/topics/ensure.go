@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
 
 	"github.com/mouseauth/mouseauth/internal/retry"
 )
@@ -28,7 +29,8 @@ type Spec struct {
 // creates topics.
 var ErrCreateDenied = errors.New("may not create topics")
 
-// Ensure creates the topics that do not exist yet, with cfg's identity.
+// Ensure creates the topics that do not exist yet, with the identity of cfg
+// and SASL mechanism m (nil: the certificate is the principal).
 // Neither the embedded broker nor a locked-down cluster creates topics on
 // first use, so both go through here.
 //
@@ -37,8 +39,8 @@ var ErrCreateDenied = errors.New("may not create topics")
 // only for the missing ones. So the scorer and the clients, which hold no
 // Create grant, start against a cluster whose topics the admin role made,
 // and are refused with [ErrCreateDenied] where a topic is missing.
-func Ensure(ctx context.Context, brokers []string, cfg *tls.Config, spec Spec, names ...string) error {
-	tr := Transport(cfg)
+func Ensure(ctx context.Context, brokers []string, cfg *tls.Config, m sasl.Mechanism, spec Spec, names ...string) error {
+	tr := Transport(cfg, m)
 	defer tr.CloseIdleConnections()
 	return EnsureWith(ctx, &kafka.Client{Addr: kafka.TCP(brokers...), Transport: tr, Timeout: clientTimeout}, spec, names...)
 }

@@ -183,7 +183,7 @@ func (p *proxy) pipe(c net.Conn) {
 // viaProxy returns a transport that dials the proxy whatever address the
 // broker advertises, so every connection of the writer crosses it.
 func viaProxy(cfg *tls.Config, p *proxy) *kafka.Transport {
-	tr := topics.Transport(cfg)
+	tr := topics.Transport(cfg, nil)
 	if cfg == nil {
 		tr.TLS = nil
 	}
@@ -207,7 +207,7 @@ func produce(ctx context.Context, tr *kafka.Transport, broker string, l login, a
 // consumeAll reads the logins topic from the start until idle for a second.
 func consumeAll(t *testing.T, cfg *tls.Config, broker string) []login {
 	t.Helper()
-	d := topics.Dialer(cfg)
+	d := topics.Dialer(cfg, nil)
 	if cfg == nil {
 		d.TLS = nil
 	}
