@@ -147,7 +147,7 @@ func tailRun(ctx context.Context, opts *TailOptions) error {
 				opts.Ready(s)
 			}
 		}}, ios.Out)
-	if !ios.Quiet && (opts.NoFollow || errors.Is(err, context.Canceled)) {
+	if !ios.Quiet && (err == nil || errors.Is(err, context.Canceled)) {
 		fmt.Fprintf(ios.ErrOut, "live tail: %d records\n", n)
 	}
 	return err

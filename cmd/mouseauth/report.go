@@ -83,7 +83,7 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 	if reports.IsEmpty(run) {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %s has no results, sweeps or thresholds; the report holds only the manifest\n", path)
 	}
-	progress, stop := cli.ProgressFunc(opts.IO, "report", "files")
+	progress, stop := cli.ProgressFunc(opts.IO, "report", "plots, tables and the page")
 	files, err := reports.Write(ctx, opts.Out, run, reports.Options{Progress: progress})
 	stop()
 	if err != nil {
