@@ -357,10 +357,11 @@ func shell(ctx context.Context, dir string, env []string, command, log string) (
 
 // background is a running terminal 1 example.
 type background struct {
-	ex   example
-	cmd  *exec.Cmd
-	log  string
-	done chan error
+	ex      example
+	cmd     *exec.Cmd
+	log     string
+	done    chan error // Wait's result, put back by whoever takes it
+	stopped bool
 }
 
 // TestREADMEExamples runs the README's examples (see the top of this
@@ -434,9 +435,10 @@ func TestREADMEExamples(t *testing.T) {
 	})
 	stopBlock := func(block int) {
 		for _, b := range bgs {
-			if b.ex.Block != block || b.cmd.ProcessState != nil {
+			if b.ex.Block != block || b.stopped {
 				continue
 			}
+			b.stopped = true
 			t.Run("stop "+b.ex.name(), func(t *testing.T) {
 				_ = syscall.Kill(-b.cmd.Process.Pid, syscall.SIGINT)
 				select {
