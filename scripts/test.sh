@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need
-# (Go modules; MariaDB, Chromium, kcat and python3 from Debian's packages when running as
+# (Go modules; MariaDB, Chromium, kcat, jq and python3 from Debian's packages when running as
 # root with apt), then gofmt, go mod tidy -diff, go vet and the race-enabled
 # tests.
 #
@@ -13,6 +13,7 @@ need=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
+command -v jq >/dev/null 2>&1 || need+=(jq)   # the README's live tail examples
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -21,6 +21,10 @@ type DemoOptions struct {
 	Sessions int
 	Actions  int
 	Seed     uint64
+	// Output: table prints each stage's results and a summary of where
+	// the outputs are; csv and json print only the summary (stage,
+	// output) on stdout, and the stages' results go to stderr.
+	Output string
 }
 
 // NewCmdDemo builds `mouseauth demo`.
@@ -46,13 +50,18 @@ the same code as its own command:
                             scoring service): an
                             impostor is caught
 
-It prints where each output is.`,
+It prints where each output is (with --output csv or json, only that, as a
+table of stage and output; the stages' results then go to stderr).`,
 		Example: `  mouseauth demo
-  mouseauth demo --dir demo-out --users 12 --sessions 4 --seed 7`,
+  mouseauth demo --dir demo-out --users 12 --sessions 4 --seed 7
+  mouseauth demo -o json 2>/dev/null | jq -r '.[] | select(.stage == "report") | .output'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Users < 2 || opts.Sessions < 2 || opts.Actions < 20 {
 				return cli.FlagErrorf("the demo needs --users >= 2, --sessions >= 2 and --actions >= 20")
+			}
+			if err := cli.ValidateOutput(opts.Output); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -65,6 +74,7 @@ It prints where each output is.`,
 	cmd.Flags().IntVar(&opts.Sessions, "sessions", 3, "sessions per user")
 	cmd.Flags().IntVar(&opts.Actions, "actions", 250, "pointing actions per session")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 1, "random seed: the same seed gives the same results")
+	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }
 
@@ -86,6 +96,22 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	if opts.Output == cli.FormatCSV || opts.Output == cli.FormatJSON {
+		// Stdout holds the summary alone; the stages write to stderr.
+		stages := *opts.IO
+		stages.Out = opts.IO.ErrOut
+		f := *opts.Factory
+		f.IO = &stages
+		o := *opts
+		o.IO, o.Factory = &stages, &f
+		return demoStages(ctx, &o, dir, opts.IO)
+	}
+	return demoStages(ctx, opts, dir, opts.IO)
+}
+
+// demoStages runs the stages with opts.IO and writes the summary to
+// summary's Out in opts.Output.
+func demoStages(ctx context.Context, opts *DemoOptions, dir string, summary *cli.IOStreams) error {
 	ios := opts.IO
 	logs := filepath.Join(dir, "logs")
 	cleaned := filepath.Join(dir, "cleaned")
@@ -117,9 +143,16 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 			return fmt.Errorf("demo stage %q: %w", st.title, err)
 		}
 	}
-	fmt.Fprintf(ios.Out, "\nDemo outputs in %s:\n", dir)
+	if opts.Output == cli.FormatCSV || opts.Output == cli.FormatJSON {
+		t := &cli.Table{Columns: []string{"stage", "output"}}
+		for _, st := range stages {
+			t.Add(st.title, st.out)
+		}
+		return cli.Render(summary.Out, opts.Output, t)
+	}
+	fmt.Fprintf(summary.Out, "\nDemo outputs in %s:\n", dir)
 	for _, st := range stages {
-		fmt.Fprintf(ios.Out, "  %-20s %s\n", st.title, st.out)
+		fmt.Fprintf(summary.Out, "  %-20s %s\n", st.title, st.out)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,5 +45,40 @@ func TestNewCmdDemo(t *testing.T) {
 	cmd.SetErr(ios.ErrOut)
 	if err := cmd.Execute(); cli.ExitCode(err) != cli.ExitUsage {
 		t.Errorf("--users 1: err = %v, want a usage error", err)
+	}
+	var got *DemoOptions
+	cmd = newCmdDemo(&cli.Factory{IO: ios}, func(_ context.Context, o *DemoOptions) error { got = o; return nil })
+	if err := execArgs(ios, cmd, "-o csv"); err != nil || got.Output != cli.FormatCSV {
+		t.Errorf("-o csv: %v, %+v", err, got)
+	}
+	cmd = newCmdDemo(&cli.Factory{IO: ios}, func(context.Context, *DemoOptions) error { return nil })
+	wantUsageError(t, execArgs(ios, cmd, "-o yaml"), "yaml")
+}
+
+// TestDemoRunJSON: with -o json stdout holds only the summary, a JSON
+// table of stage and output, and the stages' results go to stderr.
+func TestDemoRunJSON(t *testing.T) {
+	ios, _, out, errOut := cli.TestIO()
+	ios.Quiet = true
+	dir := t.TempDir()
+	opts := &DemoOptions{IO: ios, Factory: &cli.Factory{IO: ios, Now: time.Now, Args: []string{"mouseauth", "demo"}, Version: "test"},
+		Dir: dir, Users: 3, Sessions: 2, Actions: 30, Seed: 5, Output: cli.FormatJSON}
+	if err := demoRun(context.Background(), opts); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	var rows []struct{ Stage, Output string }
+	if err := json.Unmarshal([]byte(out.String()), &rows); err != nil {
+		t.Fatalf("stdout is not the JSON summary: %v\n%s", err, out)
+	}
+	if len(rows) != 7 || rows[5].Stage != "report" || rows[5].Output != filepath.Join(dir, "run", "report.html") {
+		t.Errorf("summary %+v", rows)
+	}
+	for _, r := range rows {
+		if _, err := os.Stat(r.Output); err != nil {
+			t.Errorf("stage %q: %v", r.Stage, err)
+		}
+	}
+	if !strings.Contains(errOut.String(), "== 1/7 synthesize logs") || !strings.Contains(errOut.String(), "impostor") {
+		t.Errorf("the stages' results are not on stderr:\n%s", errOut)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,7 @@ type ReportOptions struct {
 	IO     *cli.IOStreams
 	RunDir string // directory holding run.json
 	Out    string // report directory; RunDir when empty
+	Output string // table (the paths, then "report: PATH"), csv or json
 }
 
 // NewCmdReport builds `mouseauth report`.
@@ -39,10 +41,13 @@ func newCmdReport(f *cli.Factory, runF func(context.Context, *ReportOptions) err
   report.html                 all of it in one self-contained page, with the
                               command line, seed, version and input file hashes
 
-into DIR, or into --out. It prints the files it wrote, then the path of report.html.`,
-		Example: `  mouseauth evaluate --data features.csv --out runs/rf
+into DIR, or into --out. It prints the files it wrote, then the path of
+report.html; with --output csv or json, a table of every file and its kind
+(plot, table, page).`,
+		Example: `  mouseauth evaluate --features features.csv --out runs/rf
   mouseauth report --run runs/rf
-  mouseauth report --run runs/rf --out /tmp/rf-report`,
+  mouseauth report --run runs/rf --out /tmp/rf-report
+  mouseauth report --run runs/rf -o json | jq -r '.[] | select(.kind == "page") | .path'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.RunDir == "" {
@@ -50,6 +55,9 @@ into DIR, or into --out. It prints the files it wrote, then the path of report.h
 			}
 			if opts.Out == "" {
 				opts.Out = opts.RunDir
+			}
+			if err := cli.ValidateOutput(opts.Output); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -59,6 +67,7 @@ into DIR, or into --out. It prints the files it wrote, then the path of report.h
 	}
 	cmd.Flags().StringVar(&opts.RunDir, "run", "", "directory with run.json (required)")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "directory to write the report into (default: the --run directory)")
+	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }
 
@@ -74,15 +83,42 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 	if reports.IsEmpty(run) {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %s has no results, sweeps or thresholds; the report holds only the manifest\n", path)
 	}
-	progress, stop := cli.ProgressFunc(opts.IO, "report", "files")
+	progress, stop := cli.ProgressFunc(opts.IO, "report", "plots, tables and the page")
 	files, err := reports.Write(ctx, opts.Out, run, reports.Options{Progress: progress})
 	stop()
 	if err != nil {
 		return err
 	}
+	page := filepath.Join(opts.Out, reports.ReportHTML)
+	if opts.Output == cli.FormatCSV || opts.Output == cli.FormatJSON {
+		t := &cli.Table{Columns: []string{"kind", "path"}}
+		for _, f := range files {
+			t.Add(fileKind(opts.Out, f, page), f)
+		}
+		return cli.Render(opts.IO.Out, opts.Output, t)
+	}
 	for _, f := range files {
 		fmt.Fprintln(opts.IO.Out, f)
 	}
-	fmt.Fprintf(opts.IO.Out, "report: %s\n", filepath.Join(opts.Out, reports.ReportHTML))
+	fmt.Fprintf(opts.IO.Out, "report: %s\n", page)
 	return nil
+}
+
+// fileKind names what a file of the report is: "page" (report.html),
+// "plot" (under plots/), "table" (under tables/) or "file".
+func fileKind(dir, path, page string) string {
+	if path == page {
+		return "page"
+	}
+	rel, err := filepath.Rel(dir, path)
+	if err != nil {
+		return "file"
+	}
+	switch first, _, _ := strings.Cut(filepath.ToSlash(rel), "/"); first {
+	case reports.PlotsDir:
+		return "plot"
+	case reports.TablesDir:
+		return "table"
+	}
+	return "file"
 }

@@ -25,6 +25,8 @@ func TestNewCmdReport(t *testing.T) {
 	}{
 		{name: "run only", args: "--run runs/rf", want: ReportOptions{RunDir: "runs/rf", Out: "runs/rf"}},
 		{name: "run and out", args: "--run runs/rf --out /tmp/r", want: ReportOptions{RunDir: "runs/rf", Out: "/tmp/r"}},
+		{name: "json", args: "--run runs/rf -o json", want: ReportOptions{RunDir: "runs/rf", Out: "runs/rf", Output: "json"}},
+		{name: "bad output", args: "--run runs/rf -o yaml", wantErr: "yaml", wantUsage: true},
 		{name: "no run", args: "--out x", wantErr: "--run is required", wantUsage: true},
 		{name: "no flags", args: "", wantErr: "--run is required", wantUsage: true},
 	}
@@ -55,7 +57,10 @@ func TestNewCmdReport(t *testing.T) {
 			if got == nil {
 				t.Fatal("run function not called")
 			}
-			if got.RunDir != tt.want.RunDir || got.Out != tt.want.Out {
+			if tt.want.Output == "" {
+				tt.want.Output = cli.FormatTable
+			}
+			if got.RunDir != tt.want.RunDir || got.Out != tt.want.Out || got.Output != tt.want.Output {
 				t.Errorf("options %+v, want %+v", *got, tt.want)
 			}
 		})
@@ -171,5 +176,39 @@ func TestReportRun(t *testing.T) {
 				t.Errorf("quiet run wrote to stderr: %q", stderr.String())
 			}
 		})
+	}
+}
+
+// TestReportRunJSON: -o json lists every file written with its kind.
+func TestReportRunJSON(t *testing.T) {
+	full, err := json.Marshal(reportstest.Run())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "run.json"), full, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, stdout, _ := cli.TestIO()
+	ios.Quiet = true
+	if err := reportRun(context.Background(), &ReportOptions{IO: ios, RunDir: dir, Out: dir, Output: cli.FormatJSON}); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct{ Kind, Path string }
+	if err := json.Unmarshal([]byte(stdout.String()), &rows); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, stdout)
+	}
+	n := map[string]int{}
+	for _, r := range rows {
+		n[r.Kind]++
+		if _, err := os.Stat(r.Path); err != nil {
+			t.Errorf("listed but missing: %v", err)
+		}
+		if r.Kind == "page" && r.Path != filepath.Join(dir, reports.ReportHTML) {
+			t.Errorf("page %s", r.Path)
+		}
+	}
+	if len(rows) != 59 || n["page"] != 1 || n["plot"] == 0 || n["table"] == 0 || n["file"] != 0 {
+		t.Errorf("%d files by kind %v", len(rows), n)
 	}
 }

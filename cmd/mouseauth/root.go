@@ -10,6 +10,7 @@ import (
 
 // NewCmdRoot builds the command tree.
 func NewCmdRoot(f *cli.Factory) *cobra.Command {
+	build := f.BuildInfo()
 	root := &cobra.Command{
 		Use:   "mouseauth",
 		Short: "Continuous two-factor authentication by mouse dynamics",
@@ -23,11 +24,17 @@ with no servers and no downloads.`,
   mouseauth preprocess features --data cleaned --out features.csv`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       f.Version,
+		Version:       build.Short(),
 		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
+	// --version prints what 'mouseauth version' prints. The flag is ours so
+	// that cobra does not add its own with the shorthand -v: -v means
+	// version nowhere (many tools read it as verbose).
+	root.Flags().Bool("version", false, "print the version, commit and Go version (as 'mouseauth version')")
+	root.Annotations = map[string]string{"versionText": build.Text()}
+	root.SetVersionTemplate(`{{index .Annotations "versionText"}}`)
 	root.PersistentFlags().BoolVarP(&f.IO.Quiet, "quiet", "q", false, "no progress output on stderr")
 	// Flag parse errors are usage errors (exit code 2).
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cli.FlagError{Err: err} })
@@ -41,10 +48,13 @@ with no servers and no downloads.`,
 		c.GroupID = "research"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{NewCmdPKI(f), NewCmdLive(f), NewCmdReplay(f), NewCmdBench(f)} {
+	live := NewCmdLive(f)
+	live.AddCommand(newCmdLiveTail(f, nil))
+	for _, c := range []*cobra.Command{NewCmdPKI(f), live, NewCmdReplay(f), NewCmdBench(f)} {
 		c.GroupID = "deploy"
 		root.AddCommand(c)
 	}
+	root.AddCommand(NewCmdVersion(f))
 	usageErrors(root)
 	return root
 }

@@ -45,20 +45,37 @@ func TestIO() (ios *IOStreams, in, out, errOut *Buffer) {
 type Factory struct {
 	IO  *IOStreams
 	Now func() time.Time
-	// Version is the build's version string, recorded in reports.
+	// Version is the build's version in one word (Build.Short), recorded
+	// in reports.
 	Version string
+	// Build is what `mouseauth version` prints; zero in tests that do not
+	// set it (see BuildInfo).
+	Build Build
 	// Args is the command line, recorded in reports.
 	Args []string
 }
 
-// NewFactory returns the factory for a real process.
+// NewFactory returns the factory for a real process. version overrides
+// the module version of the build information when set at link time
+// (-ldflags "-X main.version=v1.2.3"); "dev" or empty keeps it.
 func NewFactory(version string, args []string) *Factory {
+	b := ReadBuild(version)
 	return &Factory{
 		IO:      System(),
 		Now:     time.Now,
-		Version: version,
+		Version: b.Short(),
+		Build:   b,
 		Args:    args,
 	}
+}
+
+// BuildInfo returns f.Build, or the running binary's when f.Build is not
+// set.
+func (f *Factory) BuildInfo() Build {
+	if f.Build != (Build{}) {
+		return f.Build
+	}
+	return ReadBuild(f.Version)
 }
 
 // FlagError is a usage error: bad flags or arguments. It maps to exit code 2.

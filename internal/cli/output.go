@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -44,4 +45,14 @@ func Render(w io.Writer, format string, t *Table) error {
 	default:
 		return t.WriteText(w)
 	}
+}
+
+// WriteJSON writes v as indented JSON and a newline, without HTML escaping
+// (jq and people see < > & as they are), for results that are one object
+// rather than a table.
+func WriteJSON(w io.Writer, v any) error {
+	e := json.NewEncoder(w)
+	e.SetEscapeHTML(false)
+	e.SetIndent("", "  ")
+	return e.Encode(v)
 }
