@@ -23,6 +23,8 @@ const (
 	// ModeThreshold evaluates as ModeRun, then the alarm figures at every
 	// threshold and window size.
 	ModeThreshold Mode = "threshold"
+	// ModeHoldout trains on one set and scores another ([Experiment.RunHoldout]).
+	ModeHoldout Mode = "holdout"
 )
 
 // Experiment is one evaluation as the evaluate commands run it: a mode, a
@@ -31,36 +33,34 @@ type Experiment struct {
 	Mode Mode
 	Settings
 	Preset     Preset // run, sweep, threshold
-	Classifier string // run, threshold
+	Classifier string // run, threshold, sweep ("" = rf), holdout
 	Trees      int    // forest trees: run, threshold, compare
 	TreeRange  []int  // sweep: the tree counts
 	// Classifiers and Presets are compared pairwise (compare).
 	Classifiers []string
 	Presets     []Preset
 	Thresholds  []float64 // threshold: the alarm thresholds
+	// Params are classifier parameters set on top of [ClassifierParams]'s
+	// (run, threshold, holdout): the --param settings.
+	Params map[string]any
+	// Seeds, with two or more seeds, runs the experiment once per seed
+	// (Settings.Seed is then ignored) and merges the runs ([MergeSeeds]).
+	Seeds []int64
 	// NewClassifier builds a classifier by name; nil means classify.New.
 	NewClassifier func(name string, params map[string]any) (classify.Classifier, error)
 	// Progress, if set, is called with (0, total) before any work, then with
 	// (done, total) after each user's model is evaluated; total counts users
-	// times configurations. Calls never overlap.
+	// times configurations times seeds. Calls never overlap.
 	Progress func(done, total int)
 }
 
 // Run runs the experiment on d and returns what `evaluate --out` writes
 // (no manifest: the caller adds it): Results for run, threshold and compare,
-// Sweeps for sweep, Thresholds for threshold.
+// Sweeps for sweep, Thresholds for threshold; with several Seeds, the
+// merged run ([MergeSeeds]).
 func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error) {
-	newClassifier := e.NewClassifier
-	if newClassifier == nil {
-		newClassifier = classify.New
-	}
-	options := func(p Preset, classifier string, trees int) (Options, error) {
-		params := ClassifierParams(classifier, trees)
-		c, err := newClassifier(classifier, params)
-		if err != nil {
-			return Options{}, fmt.Errorf("classifier: %w", err)
-		}
-		return PresetOptions(p, c, params, e.Settings), nil
+	if e.Mode == ModeThreshold && len(e.Seeds) > 1 {
+		return nil, fmt.Errorf("threshold: one seed only (the alarm figures are not summarised over seeds)")
 	}
 	configs := 1
 	switch e.Mode {
@@ -69,8 +69,61 @@ func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error)
 	case ModeCompare:
 		configs = len(e.Classifiers) * len(e.Presets)
 	}
-	tick := e.progress(len(d.UserOrder()) * configs)
+	seeds := e.seeds()
+	tick := e.progress(len(d.UserOrder()) * configs * len(seeds))
+	runs := make([]*Run, len(seeds))
+	for k, seed := range seeds {
+		r, err := e.runSeed(ctx, d, seed, tick)
+		if err != nil {
+			if len(seeds) > 1 {
+				return nil, fmt.Errorf("seed %d: %w", seed, err)
+			}
+			return nil, err
+		}
+		runs[k] = r
+	}
+	if len(runs) == 1 {
+		return runs[0], nil
+	}
+	return MergeSeeds(seeds, runs)
+}
 
+// seeds returns the seeds to run: Seeds, or the one of Settings.
+func (e *Experiment) seeds() []int64 {
+	if len(e.Seeds) > 0 {
+		return e.Seeds
+	}
+	return []int64{e.Seed}
+}
+
+// newClassifier builds classifier with trees trees and e.Params.
+func (e *Experiment) newClassifier(classifier string, trees int) (classify.Classifier, map[string]any, error) {
+	newClassifier := e.NewClassifier
+	if newClassifier == nil {
+		newClassifier = classify.New
+	}
+	params := ClassifierParams(classifier, trees)
+	for k, v := range e.Params {
+		params[k] = v
+	}
+	c, err := newClassifier(classifier, params)
+	if err != nil {
+		return nil, nil, fmt.Errorf("classifier: %w", err)
+	}
+	return c, params, nil
+}
+
+// runSeed runs the experiment once, with seed.
+func (e *Experiment) runSeed(ctx context.Context, d *preprocess.Table, seed int64, tick func()) (*Run, error) {
+	settings := e.Settings
+	settings.Seed = seed
+	options := func(p Preset, classifier string, trees int) (Options, error) {
+		c, params, err := e.newClassifier(classifier, trees)
+		if err != nil {
+			return Options{}, err
+		}
+		return PresetOptions(p, c, params, settings), nil
+	}
 	run := &Run{}
 	switch e.Mode {
 	case ModeRun, ModeThreshold:
@@ -98,13 +151,18 @@ func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error)
 		if len(e.TreeRange) == 0 {
 			return nil, fmt.Errorf("sweep: no tree counts")
 		}
-		o, err := options(e.Preset, "rf", e.TreeRange[0])
+		classifier := e.Classifier
+		if classifier == "" {
+			classifier = "rf"
+		}
+		o, err := options(e.Preset, classifier, e.TreeRange[0])
 		if err != nil {
 			return nil, err
 		}
 		o.Progress = tick
 		if run.Sweeps, err = Sweep(ctx, d, o, e.TreeRange, o.Windows, func(t int) (classify.Classifier, error) {
-			return newClassifier("rf", map[string]any{"trees": t})
+			c, _, err := e.newClassifier(classifier, t)
+			return c, err
 		}); err != nil {
 			return nil, err
 		}
@@ -127,6 +185,41 @@ func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error)
 		return nil, fmt.Errorf("evaluate: unknown mode %q", e.Mode)
 	}
 	return run, nil
+}
+
+// RunHoldout trains on set's training set and scores its test set with
+// e.Classifier (e.Trees and e.Params), e.NegativeRatio and e.Aggregate,
+// once per seed (see [EvaluateHoldout]), and returns the run (Holdouts;
+// merged over seeds with several) and the first seed's models.
+func (e *Experiment) RunHoldout(ctx context.Context, set *HoldoutSet) (*Run, Models, error) {
+	seeds := e.seeds()
+	tick := e.progress(len(set.users) * len(seeds))
+	runs := make([]*Run, len(seeds))
+	var models Models
+	for k, seed := range seeds {
+		c, params, err := e.newClassifier(e.Classifier, e.Trees)
+		if err != nil {
+			return nil, Models{}, err
+		}
+		res, ms, err := EvaluateHoldout(ctx, set, HoldoutOptions{Classifier: c, Params: params,
+			NegativeRatio: e.NegativeRatio, Aggregate: e.Aggregate, Seed: seed, Workers: e.Workers,
+			Progress: tick, Now: e.Now})
+		if err != nil {
+			if len(seeds) > 1 {
+				return nil, Models{}, fmt.Errorf("seed %d: %w", seed, err)
+			}
+			return nil, Models{}, err
+		}
+		if k == 0 {
+			models = ms
+		}
+		runs[k] = &Run{Holdouts: []HoldoutResult{res}}
+	}
+	if len(runs) == 1 {
+		return runs[0], models, nil
+	}
+	run, err := MergeSeeds(seeds, runs)
+	return run, models, err
 }
 
 // progress returns the per-user tick for [Options.Progress], serialising
