@@ -19,6 +19,7 @@ import (
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/reports"
 )
 
 // fakeClassifier scores by relative distance to the class centroids; it
@@ -291,6 +292,37 @@ func TestEvaluateRun(t *testing.T) {
 		}
 		if !strings.Contains(errOut.String(), "run.json") {
 			t.Errorf("stderr does not name the file written: %q", errOut.String())
+		}
+	})
+	t.Run("seeds", func(t *testing.T) {
+		o, out, _ := runOpts(t, modeRun)
+		o.Output, o.Out, o.Seeds, o.Protocol = "json", t.TempDir(), []int64{0, 1, 2}, "strict"
+		if err := evaluateRun(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string][]map[string]any
+		if err := json.Unmarshal([]byte(out.String()), &doc); err != nil {
+			t.Fatalf("stdout is not JSON: %v\n%s", err, out.String())
+		}
+		// Per window a summary over seeds; every seed's per-user rows.
+		if len(doc["summary"]) != 2 || doc["summary"][0]["seeds"] != 3.0 || len(doc["per_seed"]) != 3*2 || len(doc["users"]) != 3*3*2 {
+			t.Fatalf("sections: summary %v, per_seed %d, users %d", doc["summary"], len(doc["per_seed"]), len(doc["users"]))
+		}
+		var sum float64
+		for _, r := range doc["per_seed"] {
+			if r["window"] == 1.0 {
+				sum += r["mean_auc"].(float64)
+			}
+		}
+		if got := doc["summary"][0]["mean_auc"].(float64); math.Abs(got-sum/3) > 1e-12 {
+			t.Errorf("mean over seeds %v, want %v", got, sum/3)
+		}
+		run, err := reports.ReadRun(filepath.Join(o.Out, "run.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(run.Seeds) != 3 || len(run.PerSeed) != 3 || run.Results[0].Summary[0].Seeds == nil {
+			t.Errorf("run.json seeds %v, per seed %d", run.Seeds, len(run.PerSeed))
 		}
 	})
 	t.Run("same seed same numbers", func(t *testing.T) {
