@@ -40,9 +40,12 @@ type HoldoutData struct {
 	// Cross also scores every genuine test session against the model of
 	// every other test user, as a zero-effort impostor claiming that user.
 	Cross bool
-	// Extractor, ExtractorVersion and Convention describe the features when
-	// known (raw logs extracted here); they go into the models' headers.
+	// Extractor, ExtractorVersion and Convention describe the training
+	// features when known (raw logs extracted here); they go into the
+	// models' headers. TestConvention is the test features' convention when
+	// known: two known conventions that differ are an error.
 	Extractor, ExtractorVersion, Convention string
+	TestConvention                          string
 }
 
 // SessionRef names a test session: its user folder and session.
@@ -96,6 +99,11 @@ func PrepareHoldout(hd HoldoutData) (*HoldoutSet, error) {
 	}
 	if err := checkTestTable(te, hd.TestName); err != nil {
 		return nil, err
+	}
+	known := func(c string) bool { return c != "" && c != classify.SchemaUnknown }
+	if known(hd.Convention) && known(hd.TestConvention) && hd.Convention != hd.TestConvention {
+		return nil, fmt.Errorf("training set %s holds %s features, test set %s %s features: extract both with the same convention (--compat)",
+			hd.TrainName, hd.Convention, hd.TestName, hd.TestConvention)
 	}
 	h := &classify.Header{FeatureNames: tr.Names}
 	cols, err := h.Columns(te.Names)

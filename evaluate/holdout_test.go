@@ -295,6 +295,8 @@ func TestPrepareHoldoutErrors(t *testing.T) {
 		{"NaN", HoldoutData{Train: train, Test: &nan, Labels: labels}, "row 5 (user u0, session g0) column f1 is NaN"},
 		{"user without training", HoldoutData{Train: train, Test: &stranger}, "test set te: user u9 (session g0) has no training data in tr (training users: u0, u1, u2)"},
 		{"one training user", HoldoutData{Train: oneUser, Test: test, Labels: labels}, "training set tr: bad feature table: 1 user(s)"},
+		{"conventions differ", HoldoutData{Train: train, Test: test, Labels: labels, Convention: "clean", TestConvention: "reference"},
+			"training set tr holds clean features, test set te reference features"},
 		{"all impostors", HoldoutData{Train: train, Test: test, Labels: &Labels{Name: "l.csv", Entries: []Label{{Session: "i1", Illegal: true, Line: 2}}}},
 			"0 genuine and 1 impostor sessions: the AUC is undefined"},
 	} {

@@ -233,7 +233,7 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 		return err
 	}
 	if o.Mode == modeHoldout {
-		return o.validateHoldout()
+		return o.validateHoldout(fl)
 	}
 	switch o.Mode {
 	case modeSweep:

@@ -48,9 +48,14 @@ session AUC ("n/a" with the reason when the user's test sessions are of one
 class). --out DIR writes run.json for 'mouseauth report' (ROC and DET
 curves); --models DIR saves the trained models.
 ` + seedsHelp + "\n" + paramsHelp(),
-		Example: `  mouseauth evaluate holdout --train ../shared/data/balabit/training_files --test test_files --labels labels.csv
-  mouseauth evaluate holdout --train train.csv --test test.csv --cross --seeds 0:9 --out runs/holdout
-  mouseauth evaluate holdout --train train_files --test test_files --labels labels.csv --compat reference \
+		Example: `  # Synthetic users, the last session of each held out:
+  mouseauth dataset synth --users 6 --sessions 4 --seed 1 --out synth
+  mkdir -p synth-test && for u in synth/*; do mkdir -p synth-test/${u##*/}; mv "$u/$(ls "$u" | tail -1)" synth-test/${u##*/}/; done
+  mouseauth evaluate holdout --train synth --test synth-test --cross --seeds 0:9 --out runs/holdout
+
+  # The Balabit challenge layout, with its labels file:
+  mouseauth evaluate holdout --train training_files --test test_files --labels public_labels.csv
+  mouseauth evaluate holdout --train training_files --test test_files --labels public_labels.csv --compat reference \
       --classifier rf --param trees=200 --param min_leaf=2 --aggregate logodds --models models`,
 	}, "", "features", "protocol", "preset", "window", "train-fraction")
 	set := cmd.Flags()
@@ -65,7 +70,7 @@ curves); --models DIR saves the trained models.
 }
 
 // validateHoldout checks the holdout flags.
-func (o *EvaluateOptions) validateHoldout() error {
+func (o *EvaluateOptions) validateHoldout(fl *evaluateFlags) error {
 	if o.Train == "" || o.Test == "" {
 		return cli.FlagErrorf("--train and --test are required")
 	}
@@ -83,6 +88,9 @@ func (o *EvaluateOptions) validateHoldout() error {
 	}
 	if o.Trees < 1 {
 		return cli.FlagErrorf("--trees: %d must be >= 1", o.Trees)
+	}
+	if fl.treesSet && !classify.HasParam(o.Classifier, "trees") {
+		return cli.FlagErrorf("--trees: classifier %s has no trees (--trees is for %s)", o.Classifier, strings.Join(treeClassifiers(), ", "))
 	}
 	if o.NegRatio <= 0 {
 		return cli.FlagErrorf("--neg-ratio: %v must be > 0", o.NegRatio)
@@ -146,6 +154,9 @@ func holdoutRun(ctx context.Context, o *EvaluateOptions) error {
 		Labels: labels, Cross: o.Cross, Extractor: classify.SchemaUnknown, Convention: classify.SchemaUnknown}
 	if train.raw {
 		hd.Extractor, hd.ExtractorVersion, hd.Convention = evaluate.ExtractorName, "1", compat.String()
+	}
+	if test.raw {
+		hd.TestConvention = compat.String()
 	}
 	if train.raw != test.raw {
 		raw, csv := o.Test, o.Train

@@ -189,6 +189,12 @@ func TestNewCmdEvaluate(t *testing.T) {
 		{name: "holdout compat", argv: "holdout --train tr --test te --compat published", wantErr: "--compat"},
 		{name: "holdout models and seeds", argv: "holdout --train tr --test te --models m --seeds 0:2", wantErr: "--models"},
 		{name: "holdout neg ratio", argv: "holdout --train tr --test te --neg-ratio 0", wantErr: "--neg-ratio"},
+		{name: "holdout trees for logreg", argv: "holdout --train tr --test te --classifier logreg --trees 50", wantErr: "logreg has no trees"},
+		{name: "holdout logreg param", argv: "holdout --train tr --test te --classifier logreg --param lambda=0.5", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Params["lambda"] != 0.5 {
+				t.Errorf("params %v", o.Params)
+			}
+		}},
 		{name: "holdout has no window", argv: "holdout --train tr --test te --window 3", wantErr: "unknown flag: --window"},
 	}
 	for _, tt := range tests {
