@@ -291,7 +291,7 @@ type HoldoutLevel struct {
 	EER      float64  `json:"eer"`
 	Genuine  int      `json:"genuine"`
 	Impostor int      `json:"impostor"`
-	ROC      ROCCurve `json:"roc"`
+	ROC      ROCCurve `json:"roc,omitzero"`
 }
 
 // HoldoutUser is one claimed user's figures: its genuine and impostor test

@@ -17,9 +17,9 @@ type UserResult struct {
 	AUC       float64  `json:"auc"`
 	EER       float64  `json:"eer"`
 	Accuracy  float64  `json:"accuracy"`
-	Genuine   int      `json:"genuine"`  // genuine test windows
-	Impostor  int      `json:"impostor"` // impostor test windows
-	ROC       ROCCurve `json:"roc"`
+	Genuine   int      `json:"genuine"`      // genuine test windows
+	Impostor  int      `json:"impostor"`     // impostor test windows
+	ROC       ROCCurve `json:"roc,omitzero"` // empty in [SeedRun]s
 	TrainSecs float64  `json:"train_seconds"`
 }
 
@@ -32,7 +32,7 @@ type WindowSummary struct {
 	MeanEER      float64  `json:"mean_eer"`
 	SDEER        float64  `json:"sd_eer"`
 	MeanAccuracy float64  `json:"mean_accuracy"`
-	MeanROC      ROCCurve `json:"mean_roc"`
+	MeanROC      ROCCurve `json:"mean_roc,omitzero"`
 	Users        int      `json:"users"` // users averaged (skipped ones excluded)
 	SDAccuracy   float64  `json:"sd_accuracy"`
 	// Seeds, in a multi-seed run, gives these figures over every seed (the

@@ -31,7 +31,7 @@ func differenceTables(ds []evaluate.Difference) (shown, all *htmlTable) {
 				verdict = htmlCell{Text: "yes", Class: "best"}
 			}
 			row := htmlRow{Head: d.A, Cells: []htmlCell{{Text: d.B}, {Text: optional(d.Window)},
-				{Text: signed3(d.MeanDiff)}, {Text: fixed3(d.SE)}, verdict}}
+				{Text: signed4(d.MeanDiff)}, {Text: fixed4(d.SE)}, verdict}}
 			t.Rows = append(t.Rows, row)
 		}
 		return t
@@ -49,15 +49,24 @@ func differenceTables(ds []evaluate.Difference) (shown, all *htmlTable) {
 	return table(beyond), table(sorted)
 }
 
-// signed3 is a difference with its sign and three decimals.
-func signed3(v float64) string {
+// signed4 is a difference with its sign (a minus sign, not a hyphen) and
+// four decimals: seed noise is often below 0.001.
+func signed4(v float64) string {
+	switch {
+	case !isFinite(v):
+		return "n/a"
+	case v < 0:
+		return "−" + strconv.FormatFloat(-v, 'f', 4, 64)
+	}
+	return "+" + strconv.FormatFloat(v, 'f', 4, 64)
+}
+
+// fixed4 is a rate with four decimals, "n/a" when not finite.
+func fixed4(v float64) string {
 	if !isFinite(v) {
 		return "n/a"
 	}
-	if v >= 0 {
-		return "+" + strconv.FormatFloat(v, 'f', 3, 64)
-	}
-	return strconv.FormatFloat(v, 'f', 3, 64)
+	return strconv.FormatFloat(v, 'f', 4, 64)
 }
 
 // holdoutSection is the report's section of held-out result i.
