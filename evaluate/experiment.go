@@ -16,7 +16,8 @@ type Mode string
 const (
 	// ModeRun evaluates one classifier under one preset.
 	ModeRun Mode = "run"
-	// ModeSweep evaluates the random forest at every tree count.
+	// ModeSweep evaluates the classifier at every tree count (classifiers
+	// without trees: at the window sizes only).
 	ModeSweep Mode = "sweep"
 	// ModeCompare evaluates every classifier under every preset.
 	ModeCompare Mode = "compare"
@@ -35,7 +36,9 @@ type Experiment struct {
 	Preset     Preset // run, sweep, threshold
 	Classifier string // run, threshold, sweep ("" = rf), holdout
 	Trees      int    // forest trees: run, threshold, compare
-	TreeRange  []int  // sweep: the tree counts
+	// TreeRange are the tree counts of a sweep; empty for a classifier
+	// without a "trees" parameter (a sweep of the windows only).
+	TreeRange []int
 	// Classifiers and Presets are compared pairwise (compare).
 	Classifiers []string
 	Presets     []Preset
@@ -65,7 +68,8 @@ func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error)
 	configs := 1
 	switch e.Mode {
 	case ModeSweep:
-		configs = len(e.TreeRange)
+		_, trees := e.sweepGrid()
+		configs = max(1, len(trees))
 	case ModeCompare:
 		configs = len(e.Classifiers) * len(e.Presets)
 	}
@@ -86,6 +90,20 @@ func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error)
 		return runs[0], nil
 	}
 	return MergeSeeds(seeds, runs)
+}
+
+// sweepGrid returns the classifier a sweep trains ("" is rf) and its tree
+// counts: TreeRange, or the single count 0 (the classifier's own settings)
+// for a classifier without trees and no TreeRange.
+func (e *Experiment) sweepGrid() (string, []int) {
+	classifier := e.Classifier
+	if classifier == "" {
+		classifier = "rf"
+	}
+	if len(e.TreeRange) == 0 && !classify.HasParam(classifier, "trees") {
+		return classifier, []int{0}
+	}
+	return classifier, e.TreeRange
 }
 
 // seeds returns the seeds to run: Seeds, or the one of Settings.
@@ -148,19 +166,19 @@ func (e *Experiment) runSeed(ctx context.Context, d *preprocess.Table, seed int6
 			run.Thresholds = append(run.Thresholds, pts...)
 		}
 	case ModeSweep:
-		if len(e.TreeRange) == 0 {
+		classifier, trees := e.sweepGrid()
+		if len(trees) == 0 {
 			return nil, fmt.Errorf("sweep: no tree counts")
 		}
-		classifier := e.Classifier
-		if classifier == "" {
-			classifier = "rf"
+		if !classify.HasParam(classifier, "trees") && (len(trees) != 1 || trees[0] != 0) {
+			return nil, fmt.Errorf("sweep: classifier %s has no trees to sweep; leave the tree counts out to sweep the window sizes only", classifier)
 		}
-		o, err := options(e.Preset, classifier, e.TreeRange[0])
+		o, err := options(e.Preset, classifier, trees[0])
 		if err != nil {
 			return nil, err
 		}
 		o.Progress = tick
-		if run.Sweeps, err = Sweep(ctx, d, o, e.TreeRange, o.Windows, func(t int) (classify.Classifier, error) {
+		if run.Sweeps, err = Sweep(ctx, d, o, trees, o.Windows, func(t int) (classify.Classifier, error) {
 			c, _, err := e.newClassifier(classifier, t)
 			return c, err
 		}); err != nil {

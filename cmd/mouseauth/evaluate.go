@@ -135,7 +135,7 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 		set.StringVar(&opts.Classifier, "classifier", "rf", "classifier: "+strings.Join(classify.Names(), ", "))
 	}
 	if has("trees") {
-		set.IntVar(&opts.Trees, "trees", 100, "random forest trees")
+		set.IntVar(&opts.Trees, "trees", 100, "trees of a forest classifier (refused for a classifier without trees)")
 	}
 	if has("param") {
 		set.StringArrayVar(&fl.params, "param", nil, "classifier parameter name=value, repeatable (see 'Classifier parameters')")
@@ -240,10 +240,6 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 		if o.TreeRange, err = parseIntRange(fl.trees); err != nil {
 			return cli.FlagErrorf("--trees: %v", err)
 		}
-		if !classify.HasParam(o.Classifier, "trees") {
-			return cli.FlagErrorf("--classifier %s: sweep varies the number of trees, which %s does not have (classifiers with trees: %s); use 'evaluate compare' for the others",
-				o.Classifier, o.Classifier, strings.Join(treeClassifiers(), ", "))
-		}
 	case modeCompare:
 		o.Classifiers, o.Presets = splitList(fl.classifiers), splitList(fl.presets)
 		if len(o.Classifiers) == 0 || len(o.Presets) == 0 {
@@ -274,6 +270,18 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 	}
 	if o.Classifier != "" && !slices.Contains(classify.Names(), o.Classifier) {
 		return cli.FlagErrorf("--classifier: unknown classifier %q (have %s)", o.Classifier, strings.Join(classify.Names(), ", "))
+	}
+	// --trees is refused, not ignored, for a classifier without trees; a
+	// sweep of such a classifier runs over the window sizes only.
+	if o.Classifier != "" && o.Mode != modeCompare && !classify.HasParam(o.Classifier, "trees") {
+		if fl.treesSet {
+			what := "has no trees"
+			if o.Mode == modeSweep {
+				what = "has no trees to sweep; leave --trees out to sweep the window sizes only"
+			}
+			return cli.FlagErrorf("--trees: classifier %s %s (--trees is for %s)", o.Classifier, what, strings.Join(treeClassifiers(), ", "))
+		}
+		o.TreeRange = nil
 	}
 	if o.Windows, err = parseIntRange(fl.windows); err != nil {
 		return cli.FlagErrorf("--window: %v", err)
@@ -357,12 +365,12 @@ func (o *EvaluateOptions) validateParams(fl *evaluateFlags) error {
 	return nil
 }
 
-// treeClassifiers lists the classifiers with a trees parameter.
+// treeClassifiers are the classifiers with a "trees" parameter.
 func treeClassifiers() []string {
 	var out []string
-	for _, c := range classify.Names() {
-		if classify.HasParam(c, "trees") {
-			out = append(out, c)
+	for _, n := range classify.Names() {
+		if classify.HasParam(n, "trees") {
+			out = append(out, n)
 		}
 	}
 	return out

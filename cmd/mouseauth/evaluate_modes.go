@@ -14,11 +14,13 @@ func newCmdEvaluateSweep(f *cli.Factory, runF func(context.Context, *EvaluateOpt
 	cmd, fl, _ := evaluateCommand(f, runF, modeSweep, &cobra.Command{
 		Use:   "sweep --features FILE",
 		Short: "Mean AUC and EER over a grid of tree counts and window sizes",
-		Long: `Sweep trains the forest (--classifier rf or malaschitz) once per tree count
-and reports mean AUC, its standard deviation, mean EER and the seconds taken
-at every window size. Other classifiers have no trees: use 'evaluate compare'.
+		Long: `Sweep trains --classifier (default rf) once per tree count and reports mean
+AUC, its standard deviation, mean EER and the seconds taken at every window
+size. A classifier without trees (logreg, mlp, kmeans) is trained once and
+swept over the window sizes only; --trees is then refused, not ignored.
 ` + seedsHelp,
 		Example: `  mouseauth evaluate sweep --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --trees 10:100:10 --window 1:20
+  mouseauth evaluate sweep --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --classifier logreg --window 1:20
   mouseauth evaluate sweep --features ../shared/data/features/dfl_39feat_PC_MM_DD_50.csv --trees 10,50 --window 1,10 --seeds 0:4`,
 	}, "1:20", "trees")
 	cmd.Flags().StringVar(&fl.trees, "trees", "10:100:10", "tree counts: list and ranges, e.g. 10:100:10")

@@ -167,12 +167,18 @@ func TestNewCmdEvaluate(t *testing.T) {
 		{name: "param trees and trees", argv: "--features f.csv --trees 50 --param trees=7", wantErr: "set the number of trees once"},
 		{name: "sweep param trees", argv: "sweep --features f.csv --param trees=7", wantErr: "--trees"},
 		{name: "compare has no param", argv: "compare --features f.csv --param trees=7", wantErr: "unknown flag: --param"},
-		{name: "sweep classifier without trees", argv: "sweep --features f.csv --classifier logreg", wantErr: "logreg does not have"},
-		{name: "sweep malaschitz", argv: "sweep --features f.csv --classifier malaschitz", check: func(t *testing.T, o *EvaluateOptions) {
-			if o.Classifier != "malaschitz" {
-				t.Errorf("classifier %q", o.Classifier)
+		{name: "sweep logreg", argv: "sweep --features f.csv --classifier logreg --window 1:3", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Classifier != "logreg" || o.TreeRange != nil || o.experiment().Classifier != "logreg" {
+				t.Errorf("opts = %+v: want logreg over the windows only", o)
 			}
 		}},
+		{name: "sweep malaschitz", argv: "sweep --features f.csv --classifier malaschitz --trees 5,10", check: func(t *testing.T, o *EvaluateOptions) {
+			if e := o.experiment(); e.Classifier != "malaschitz" || !reflect.DeepEqual(e.TreeRange, []int{5, 10}) {
+				t.Errorf("experiment = %+v", e)
+			}
+		}},
+		{name: "sweep trees of logreg", argv: "sweep --features f.csv --classifier logreg --trees 10:20:10", wantErr: "--trees: classifier logreg has no trees to sweep; leave --trees out"},
+		{name: "trees of mlp", argv: "--features f.csv --classifier mlp --trees 50", wantErr: "--trees: classifier mlp has no trees"},
 		{name: "holdout", argv: "holdout --train tr --test te --labels l.csv --compat reference --max-actions 50 --cross --aggregate logodds --neg-ratio 2 --seeds 0:3",
 			check: func(t *testing.T, o *EvaluateOptions) {
 				if o.Mode != modeHoldout || o.Train != "tr" || o.Test != "te" || o.Labels != "l.csv" || o.Compat != "reference" || o.MaxActions != 50 ||
