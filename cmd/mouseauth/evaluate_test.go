@@ -163,7 +163,7 @@ func TestNewCmdEvaluate(t *testing.T) {
 			}
 		}},
 		{name: "unknown param", argv: "--features f.csv --classifier logreg --param trees=7", wantErr: `unknown parameter "trees"`},
-		{name: "bad param value", argv: "--features f.csv --param min_leaf=0", wantErr: "min_leaf"},
+		{name: "bad param value", argv: "--features f.csv --param max_depth=-1", wantErr: "max_depth"},
 		{name: "param trees and trees", argv: "--features f.csv --trees 50 --param trees=7", wantErr: "set the number of trees once"},
 		{name: "sweep param trees", argv: "sweep --features f.csv --param trees=7", wantErr: "--trees"},
 		{name: "compare has no param", argv: "compare --features f.csv --param trees=7", wantErr: "unknown flag: --param"},
