@@ -17,6 +17,19 @@
 // wrong; [Experiment] runs what each `mouseauth evaluate` command runs.
 // [ScoreSessions] scores sessions with saved models (`classify score`).
 //
+// Held-out evaluation ([PrepareHoldout], [EvaluateHoldout],
+// [Experiment.RunHoldout]; `evaluate holdout`) trains one model per user on
+// one set and scores the sessions of another, labelled by a Balabit-style
+// labels file ([ReadLabels]): global session AUC and EER, action-level AUC,
+// per-user session AUC (undefined, with the reason, for a user whose test
+// sessions are of one class).
+//
+// Multi-seed runs ([Experiment].Seeds, [MergeSeeds]) repeat an evaluation per
+// seed and report each figure's mean and sample sd over seeds ([SeedStat])
+// beside the per-user spread; [Paired] judges a difference between two
+// configurations against the seed noise: beyond noise when |mean
+// difference| > [NoiseFactor] standard errors over the same seeds.
+//
 // With the [Reference] protocol and a 100-tree random forest the published
 // mean AUCs are reproduced within 0.01 (see reproduce_test.go, seed 0):
 // DFL-500 0.850 / 0.909 at windows 1 / 10 (published 0.850 / 0.916),

@@ -24,6 +24,8 @@ const (
 	// ModeThreshold evaluates as ModeRun, then the alarm figures at every
 	// threshold and window size.
 	ModeThreshold Mode = "threshold"
+	// ModeHoldout trains on one set and scores another ([Experiment.RunHoldout]).
+	ModeHoldout Mode = "holdout"
 )
 
 // Experiment is one evaluation as the evaluate commands run it: a mode, a
@@ -32,7 +34,7 @@ type Experiment struct {
 	Mode Mode
 	Settings
 	Preset     Preset // run, sweep, threshold
-	Classifier string // run, threshold, sweep ("" = rf)
+	Classifier string // run, threshold, sweep ("" = rf), holdout
 	Trees      int    // forest trees: run, threshold, compare
 	// TreeRange are the tree counts of a sweep; empty for a classifier
 	// without a "trees" parameter (a sweep of the windows only).
@@ -41,29 +43,27 @@ type Experiment struct {
 	Classifiers []string
 	Presets     []Preset
 	Thresholds  []float64 // threshold: the alarm thresholds
+	// Params are classifier parameters set on top of [ClassifierParams]'s
+	// (run, threshold, holdout): the --param settings.
+	Params map[string]any
+	// Seeds, with two or more seeds, runs the experiment once per seed
+	// (Settings.Seed is then ignored) and merges the runs ([MergeSeeds]).
+	Seeds []int64
 	// NewClassifier builds a classifier by name; nil means classify.New.
 	NewClassifier func(name string, params map[string]any) (classify.Classifier, error)
 	// Progress, if set, is called with (0, total) before any work, then with
 	// (done, total) after each user's model is evaluated; total counts users
-	// times configurations. Calls never overlap.
+	// times configurations times seeds. Calls never overlap.
 	Progress func(done, total int)
 }
 
 // Run runs the experiment on d and returns what `evaluate --out` writes
 // (no manifest: the caller adds it): Results for run, threshold and compare,
-// Sweeps for sweep, Thresholds for threshold.
+// Sweeps for sweep, Thresholds for threshold; with several Seeds, the
+// merged run ([MergeSeeds]).
 func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error) {
-	newClassifier := e.NewClassifier
-	if newClassifier == nil {
-		newClassifier = classify.New
-	}
-	options := func(p Preset, classifier string, trees int) (Options, error) {
-		params := ClassifierParams(classifier, trees)
-		c, err := newClassifier(classifier, params)
-		if err != nil {
-			return Options{}, fmt.Errorf("classifier: %w", err)
-		}
-		return PresetOptions(p, c, params, e.Settings), nil
+	if e.Mode == ModeThreshold && len(e.Seeds) > 1 {
+		return nil, fmt.Errorf("threshold: one seed only (the alarm figures are not summarised over seeds)")
 	}
 	configs := 1
 	switch e.Mode {
@@ -73,8 +73,75 @@ func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error)
 	case ModeCompare:
 		configs = len(e.Classifiers) * len(e.Presets)
 	}
-	tick := e.progress(len(d.UserOrder()) * configs)
+	seeds := e.seeds()
+	tick := e.progress(len(d.UserOrder()) * configs * len(seeds))
+	runs := make([]*Run, len(seeds))
+	for k, seed := range seeds {
+		r, err := e.runSeed(ctx, d, seed, tick)
+		if err != nil {
+			if len(seeds) > 1 {
+				return nil, fmt.Errorf("seed %d: %w", seed, err)
+			}
+			return nil, err
+		}
+		runs[k] = r
+	}
+	if len(runs) == 1 {
+		return runs[0], nil
+	}
+	return MergeSeeds(seeds, runs)
+}
 
+// sweepGrid returns the classifier a sweep trains ("" is rf) and its tree
+// counts: TreeRange, or the single count 0 (the classifier's own settings)
+// for a classifier without trees and no TreeRange.
+func (e *Experiment) sweepGrid() (string, []int) {
+	classifier := e.Classifier
+	if classifier == "" {
+		classifier = "rf"
+	}
+	if len(e.TreeRange) == 0 && !classify.HasParam(classifier, "trees") {
+		return classifier, []int{0}
+	}
+	return classifier, e.TreeRange
+}
+
+// seeds returns the seeds to run: Seeds, or the one of Settings.
+func (e *Experiment) seeds() []int64 {
+	if len(e.Seeds) > 0 {
+		return e.Seeds
+	}
+	return []int64{e.Seed}
+}
+
+// newClassifier builds classifier with trees trees and e.Params.
+func (e *Experiment) newClassifier(classifier string, trees int) (classify.Classifier, map[string]any, error) {
+	newClassifier := e.NewClassifier
+	if newClassifier == nil {
+		newClassifier = classify.New
+	}
+	params := ClassifierParams(classifier, trees)
+	for k, v := range e.Params {
+		params[k] = v
+	}
+	c, err := newClassifier(classifier, params)
+	if err != nil {
+		return nil, nil, fmt.Errorf("classifier: %w", err)
+	}
+	return c, params, nil
+}
+
+// runSeed runs the experiment once, with seed.
+func (e *Experiment) runSeed(ctx context.Context, d *preprocess.Table, seed int64, tick func()) (*Run, error) {
+	settings := e.Settings
+	settings.Seed = seed
+	options := func(p Preset, classifier string, trees int) (Options, error) {
+		c, params, err := e.newClassifier(classifier, trees)
+		if err != nil {
+			return Options{}, err
+		}
+		return PresetOptions(p, c, params, settings), nil
+	}
 	run := &Run{}
 	switch e.Mode {
 	case ModeRun, ModeThreshold:
@@ -106,20 +173,14 @@ func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error)
 		if !classify.HasParam(classifier, "trees") && (len(trees) != 1 || trees[0] != 0) {
 			return nil, fmt.Errorf("sweep: classifier %s has no trees to sweep; leave the tree counts out to sweep the window sizes only", classifier)
 		}
-		params := func(t int) map[string]any {
-			if t == 0 {
-				return map[string]any{}
-			}
-			return map[string]any{"trees": t}
-		}
-		c, err := newClassifier(classifier, params(trees[0]))
+		o, err := options(e.Preset, classifier, trees[0])
 		if err != nil {
-			return nil, fmt.Errorf("classifier: %w", err)
+			return nil, err
 		}
-		o := PresetOptions(e.Preset, c, params(trees[0]), e.Settings)
 		o.Progress = tick
 		if run.Sweeps, err = Sweep(ctx, d, o, trees, o.Windows, func(t int) (classify.Classifier, error) {
-			return newClassifier(classifier, params(t))
+			c, _, err := e.newClassifier(classifier, t)
+			return c, err
 		}); err != nil {
 			return nil, err
 		}
@@ -144,18 +205,39 @@ func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error)
 	return run, nil
 }
 
-// sweepGrid returns the classifier a sweep trains ("" is rf) and its tree
-// counts: TreeRange, or the single count 0 (the classifier's own settings)
-// for a classifier without trees and no TreeRange.
-func (e *Experiment) sweepGrid() (string, []int) {
-	classifier := e.Classifier
-	if classifier == "" {
-		classifier = "rf"
+// RunHoldout trains on set's training set and scores its test set with
+// e.Classifier (e.Trees and e.Params), e.NegativeRatio and e.Aggregate,
+// once per seed (see [EvaluateHoldout]), and returns the run (Holdouts;
+// merged over seeds with several) and the first seed's models.
+func (e *Experiment) RunHoldout(ctx context.Context, set *HoldoutSet) (*Run, Models, error) {
+	seeds := e.seeds()
+	tick := e.progress(len(set.users) * len(seeds))
+	runs := make([]*Run, len(seeds))
+	var models Models
+	for k, seed := range seeds {
+		c, params, err := e.newClassifier(e.Classifier, e.Trees)
+		if err != nil {
+			return nil, Models{}, err
+		}
+		res, ms, err := EvaluateHoldout(ctx, set, HoldoutOptions{Classifier: c, Params: params,
+			NegativeRatio: e.NegativeRatio, Aggregate: e.Aggregate, Seed: seed, Workers: e.Workers,
+			Progress: tick, Now: e.Now})
+		if err != nil {
+			if len(seeds) > 1 {
+				return nil, Models{}, fmt.Errorf("seed %d: %w", seed, err)
+			}
+			return nil, Models{}, err
+		}
+		if k == 0 {
+			models = ms
+		}
+		runs[k] = &Run{Holdouts: []HoldoutResult{res}}
 	}
-	if len(e.TreeRange) == 0 && !classify.HasParam(classifier, "trees") {
-		return classifier, []int{0}
+	if len(runs) == 1 {
+		return runs[0], models, nil
 	}
-	return classifier, e.TreeRange
+	run, err := MergeSeeds(seeds, runs)
+	return run, models, err
 }
 
 // progress returns the per-user tick for [Options.Progress], serialising

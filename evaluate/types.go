@@ -17,9 +17,9 @@ type UserResult struct {
 	AUC       float64  `json:"auc"`
 	EER       float64  `json:"eer"`
 	Accuracy  float64  `json:"accuracy"`
-	Genuine   int      `json:"genuine"`  // genuine test windows
-	Impostor  int      `json:"impostor"` // impostor test windows
-	ROC       ROCCurve `json:"roc"`
+	Genuine   int      `json:"genuine"`      // genuine test windows
+	Impostor  int      `json:"impostor"`     // impostor test windows
+	ROC       ROCCurve `json:"roc,omitzero"` // empty in [SeedRun]s
 	TrainSecs float64  `json:"train_seconds"`
 }
 
@@ -32,9 +32,12 @@ type WindowSummary struct {
 	MeanEER      float64  `json:"mean_eer"`
 	SDEER        float64  `json:"sd_eer"`
 	MeanAccuracy float64  `json:"mean_accuracy"`
-	MeanROC      ROCCurve `json:"mean_roc"`
+	MeanROC      ROCCurve `json:"mean_roc,omitzero"`
 	Users        int      `json:"users"` // users averaged (skipped ones excluded)
 	SDAccuracy   float64  `json:"sd_accuracy"`
+	// Seeds, in a multi-seed run, gives these figures over every seed (the
+	// rest of the summary is the first seed's).
+	Seeds *SeedSpread `json:"seeds,omitempty"`
 }
 
 // Result is one evaluation run: a protocol and classifier over all users.
@@ -66,6 +69,9 @@ type SweepPoint struct {
 	// run, else "window") and Value repeats that axis's value.
 	Trees  int `json:"trees,omitempty"`
 	Window int `json:"window,omitempty"`
+	// Seeds, in a multi-seed run, gives the figures over every seed (the
+	// fields above are the first seed's).
+	Seeds *SeedSpread `json:"seeds,omitempty"`
 }
 
 // ThresholdPoint gives the alarm figures for one threshold p on the windowed
@@ -106,9 +112,21 @@ type Manifest struct {
 
 // Run is what `mouseauth evaluate ... --out DIR` writes to DIR/run.json and
 // what `mouseauth report` reads. Any part may be empty.
+//
+// A multi-seed run (Seeds has two or more seeds, see [MergeSeeds]) keeps the
+// first seed's Results, Sweeps and Holdouts in full (per-user figures and
+// curves), adds to every summary its figures over all seeds (the Seeds
+// fields), keeps each seed's figures without curves in PerSeed, and the
+// paired comparisons in Differences.
 type Run struct {
 	Manifest   Manifest         `json:"manifest"`
 	Results    []Result         `json:"results,omitempty"`
 	Sweeps     []SweepPoint     `json:"sweeps,omitempty"`
 	Thresholds []ThresholdPoint `json:"thresholds,omitempty"`
+	// Holdouts are train-on-one-set, test-on-another results (`evaluate
+	// holdout`).
+	Holdouts    []HoldoutResult `json:"holdouts,omitempty"`
+	Seeds       []int64         `json:"seeds,omitempty"`
+	PerSeed     []SeedRun       `json:"per_seed,omitempty"`
+	Differences []Difference    `json:"differences,omitempty"`
 }

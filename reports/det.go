@@ -92,6 +92,11 @@ func detPlot(cs []detCurve) (*plot.Plot, error) {
 	for _, c := range cs {
 		pts := detPoints(c.st)
 		if len(pts) == 0 {
+			if len(c.st.fpr) > 0 {
+				// A curve that never errs at once on both sides has no point
+				// on these axes: say so rather than leave it out silently.
+				p.Legend.Add(c.label + ": no ROC point with both error rates above 0 to draw")
+			}
 			continue
 		}
 		l, err := plotter.NewLine(pts)

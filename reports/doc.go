@@ -10,9 +10,14 @@
 // with errors that name the file, line, column and JSON field. [Figures],
 // [Tables] and [WriteHTML] are the parts, for callers that want only some of
 // it. [Table] is the tabular type of every report table and of every table a
-// command prints ([CommandTable] for the evaluate commands); it writes
-// itself as CSV, JSON, Markdown or aligned text, and internal/cli renders it
-// for --output. reports imports evaluate, never the reverse, and no command
+// command prints; it writes itself as CSV, JSON, Markdown or aligned text,
+// and internal/cli renders it for --output. The evaluate commands print
+// [Sections] ([CommandOutput]): summaries apart from per-user rows, one JSON
+// object of arrays. Multi-seed runs get the seed columns (mean ± sd over
+// seeds, sd over users) and a section of paired differences judged against
+// the seed noise ([AllDifferences], with the published figures where the
+// input is a published file); held-out runs a section of their own, with
+// pooled session and action ROC and DET curves. reports imports evaluate, never the reverse, and no command
 // package; I/O (files) happens only in [Write], [WriteFiles], [WriteRun] and
 // [ReadRun].
 package reports

@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,6 +80,18 @@ type htmlCompare struct {
 	Figures []*htmlFigure
 }
 
+type htmlHoldout struct {
+	ID, Label  string
+	Settings   string
+	Facts      string
+	Summary    *htmlTable
+	Figures    []*htmlFigure
+	Users      *htmlTable
+	UsersNote  string
+	PerSeed    *htmlTable
+	Unlabelled string
+}
+
 type htmlPage struct {
 	Title       string
 	CSP         string
@@ -89,11 +102,19 @@ type htmlPage struct {
 	Seed        int64
 	Started     string
 	Inputs      *htmlTable
+	Seeds       string // "0-9 (10 seeds)" for a multi-seed run
+	Holdouts    []htmlHoldout
 	Summary     *htmlTable
 	SummaryNote string
 	Common      string
 	Published   string
+	// Differences lists the paired comparisons over seeds, beyond-noise
+	// ones first; DiffNote states the rule, DiffAll the rest.
+	Differences *htmlTable
+	DiffAll     *htmlTable
+	DiffNote    string
 	Compare     []htmlCompare
+	CompareNote string
 	Results     []htmlResult
 	SweepBest   string
 	SweepFigs   []*htmlFigure
@@ -135,6 +156,20 @@ func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 	if !m.Started.IsZero() {
 		page.Started = m.Started.UTC().Format(time.RFC3339)
 	}
+	multi := IsMultiSeed(run)
+	if multi {
+		page.Seeds = fmt.Sprintf("%s (%d seeds)", seedsText(run.Seeds), len(run.Seeds))
+	}
+	for i, h := range run.Holdouts {
+		slug := ""
+		if i > 0 {
+			slug = fmt.Sprintf("_%d", i+1)
+		}
+		page.Holdouts = append(page.Holdouts, holdoutSection(run, i, h, slug, byName))
+	}
+	if len(run.Holdouts) > 0 && len(run.Results) == 0 {
+		page.Title += ": held-out " + run.Holdouts[0].Classifier
+	}
 	names := nameResults(run.Results)
 	slugs := resultSlugs(run.Results)
 	if len(run.Results) > 0 {
@@ -142,14 +177,22 @@ func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 		pub, same := publishedFor(m)
 		page.Summary = summaryPivot(run.Results, names, slugs, pub, same)
 		page.SummaryNote = "Mean AUC ± standard deviation over users, and mean EER, per window of consecutive actions."
+		if multi {
+			page.SummaryNote = fmt.Sprintf("Mean AUC over users: its mean ± standard deviation over seeds %s (the seed noise), and the standard deviation over users (the per-user spread, mean over seeds); mean EER over seeds; per window of consecutive actions. The per-user details and curves below are seed %d's.",
+				seedsText(run.Seeds), run.Seeds[0])
+		}
 		if len(run.Results) > 1 {
 			page.SummaryNote += " The best AUC per window is in bold."
 		}
+		common := names.Common
 		if len(run.Results) == 1 {
-			page.Common = showSettings(settingsOf(run.Results[0]))
-		} else {
-			page.Common = showSettings(names.Common)
+			common = settingsOf(run.Results[0])
 		}
+		if multi {
+			common = withSeeds(common, run.Seeds)
+			page.CompareNote = fmt.Sprintf("The curves are seed %d's (AUC ± sd over users in the legends); the summary gives the figures over seeds.", run.Seeds[0])
+		}
+		page.Common = showSettings(common)
 		if pub != nil {
 			page.Published = fmt.Sprintf("Published: %s (%s) on %s.", pub.Source, pub.Setup, pub.File)
 			if !same {
@@ -163,6 +206,9 @@ func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 			hr.Settings = showSettings(names.Differ[i])
 		}
 		hr.Facts = fmt.Sprintf("seed %d", r.Seed)
+		if multi {
+			hr.Facts = fmt.Sprintf("per-user figures and curves: seed %d of %s", r.Seed, seedsText(run.Seeds))
+		}
 		if r.Seconds > 0 {
 			hr.Facts += fmt.Sprintf(" · %s s", formatNumber(r.Seconds))
 		}
@@ -206,6 +252,13 @@ func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 	if len(run.Sweeps) > 0 {
 		page.Sweeps = sweepTable(run.Sweeps)
 		page.SweepBest = sweepBest(run.Sweeps)
+	}
+	if ds := AllDifferences(run); len(ds) > 0 {
+		page.Differences, page.DiffAll = differenceTables(ds)
+		page.DiffNote = fmt.Sprintf("Each difference is B − A of the mean AUC over users, %s.", noiseRule(len(run.Seeds)))
+		if pub, _ := publishedFor(m); pub != nil {
+			page.DiffNote += " The published figure was measured once (one seed), so only our seed noise enters its standard error."
+		}
 	}
 	if len(run.Thresholds) > 0 {
 		page.Thresholds = thresholdTable(run.Thresholds)
@@ -253,7 +306,11 @@ func lede(run *evaluate.Run) []string {
 	for _, in := range run.Manifest.Inputs {
 		out = append(out, filepath.Base(in.Path))
 	}
-	out = append(out, fmt.Sprintf("seed %d", run.Manifest.Seed))
+	if IsMultiSeed(run) {
+		out = append(out, "seeds "+seedsText(run.Seeds))
+	} else {
+		out = append(out, fmt.Sprintf("seed %d", run.Manifest.Seed))
+	}
 	users := 0
 	for _, r := range run.Results {
 		for _, s := range r.Summary {
@@ -265,6 +322,18 @@ func lede(run *evaluate.Run) []string {
 	}
 	if n := len(run.Results); n > 1 {
 		out = append(out, fmt.Sprintf("%d results", n))
+	}
+	return out
+}
+
+// withSeeds replaces the seed setting by the run's seeds.
+func withSeeds(ss []setting, seeds []int64) []setting {
+	out := make([]setting, 0, len(ss))
+	for _, s := range ss {
+		if s.key == "seed" {
+			s = setting{"seeds", seedsText(seeds)}
+		}
+		out = append(out, s)
 	}
 	return out
 }
@@ -285,20 +354,35 @@ func showSettings(ss []setting) string {
 // their own.
 func summaryPivot(results []evaluate.Result, names resultNames, slugs []string, pub *Published, same bool) *htmlTable {
 	windows := allSummaryWindows(results)
+	// With seed figures, a window has three columns: AUC ± sd over seeds,
+	// sd over users, EER; otherwise two: AUC ± sd over users, EER.
+	seeded := false
+	for _, r := range results {
+		for _, s := range r.Summary {
+			seeded = seeded || s.Seeds != nil
+		}
+	}
 	type entry struct {
 		label, href, note string
 		published         bool
-		cell              func(w int) (auc, eer string, meanAUC float64, ok bool)
+		// cell returns the texts of the window's columns and the mean AUC.
+		cell func(w int) (texts []string, meanAUC float64, ok bool)
 	}
 	var entries []entry
 	for i, r := range results {
 		entries = append(entries, entry{label: names.Short[i], href: "#result-" + slugs[i],
-			cell: func(w int) (string, string, float64, bool) {
+			cell: func(w int) ([]string, float64, bool) {
 				s, ok := r.Find(w)
 				if !ok {
-					return "", "", 0, false
+					return nil, 0, false
 				}
-				return fmt.Sprintf("%s ± %s", fixed3(s.MeanAUC), fixed3(s.SDAUC)), fixed3(s.MeanEER), s.MeanAUC, true
+				if sp := s.Seeds; seeded && sp != nil {
+					return []string{fmt.Sprintf("%s ± %s", fixed3(sp.MeanAUC.Mean), fixed3(sp.MeanAUC.SD)), fixed3(sp.SDAUC.Mean), fixed3(sp.MeanEER.Mean)}, sp.MeanAUC.Mean, true
+				}
+				if seeded {
+					return []string{fixed3(s.MeanAUC), fixed3(s.SDAUC), fixed3(s.MeanEER)}, s.MeanAUC, true
+				}
+				return []string{fmt.Sprintf("%s ± %s", fixed3(s.MeanAUC), fixed3(s.SDAUC)), fixed3(s.MeanEER)}, s.MeanAUC, true
 			}})
 	}
 	if pub != nil {
@@ -307,45 +391,51 @@ func summaryPivot(results []evaluate.Result, names resultNames, slugs []string, 
 			note += "; other file content"
 		}
 		entries = append(entries, entry{label: "published", note: note, published: true,
-			cell: func(w int) (string, string, float64, bool) {
+			cell: func(w int) ([]string, float64, bool) {
 				v, ok := pub.AUC[w]
 				if !ok {
-					return "", "", 0, false
+					return nil, 0, false
 				}
-				return fmt.Sprintf("%s ± %s", fixed3(v[0]), fixed3(v[1])), "", v[0], true
+				if seeded {
+					return []string{fixed3(v[0]), fixed3(v[1]), ""}, v[0], true
+				}
+				return []string{fmt.Sprintf("%s ± %s", fixed3(v[0]), fixed3(v[1])), ""}, v[0], true
 			}})
+	}
+	heads := []string{"AUC ± sd", "EER"}
+	if seeded {
+		heads = []string{"AUC ± sd (seeds)", "sd (users)", "EER"}
 	}
 	// best[w] is the highest mean AUC of a result (not the published row).
 	best := map[int]float64{}
 	for _, e := range entries {
 		for _, w := range windows {
-			if _, _, v, ok := e.cell(w); ok && !e.published && (v > best[w] || best[w] == 0) {
+			if _, v, ok := e.cell(w); ok && !e.published && (v > best[w] || best[w] == 0) {
 				best[w] = v
 			}
 		}
 	}
 	cellsOf := func(e entry, w int) []htmlCell {
-		auc, eer, v, ok := e.cell(w)
-		if !ok {
-			return []htmlCell{{Text: "—", Class: "na"}, {Text: "—", Class: "na"}}
+		texts, v, ok := e.cell(w)
+		out := make([]htmlCell, len(heads))
+		for k := range out {
+			out[k] = htmlCell{Text: "—", Class: "na"}
+			if ok && texts[k] != "" {
+				out[k] = htmlCell{Text: texts[k]}
+			}
 		}
-		a := htmlCell{Text: auc}
-		if !e.published && v == best[w] && len(results) > 1 {
-			a.Class = "best"
+		if ok && !e.published && v == best[w] && len(results) > 1 {
+			out[0].Class = "best"
 		}
-		b := htmlCell{Text: eer}
-		if eer == "" {
-			b = htmlCell{Text: "—", Class: "na"}
-		}
-		return []htmlCell{a, b}
+		return out
 	}
 	t := &htmlTable{}
-	if len(windows) <= 6 {
+	if len(windows)*len(heads) <= 12 {
 		t.Columns = append(t.Columns, "result")
 		t.Groups = append(t.Groups, htmlGroup{"", 1})
 		for _, w := range windows {
-			t.Groups = append(t.Groups, htmlGroup{"window " + actions(w), 2})
-			t.Columns = append(t.Columns, "AUC ± sd", "EER")
+			t.Groups = append(t.Groups, htmlGroup{"window " + actions(w), len(heads)})
+			t.Columns = append(t.Columns, heads...)
 		}
 		for _, e := range entries {
 			row := htmlRow{Head: e.label, Href: e.href, Note: e.note}
@@ -365,8 +455,8 @@ func summaryPivot(results []evaluate.Result, names resultNames, slugs []string, 
 			if e.note != "" {
 				label += " (" + e.note + ")"
 			}
-			t.Groups = append(t.Groups, htmlGroup{label, 2})
-			t.Columns = append(t.Columns, "AUC ± sd", "EER")
+			t.Groups = append(t.Groups, htmlGroup{label, len(heads)})
+			t.Columns = append(t.Columns, heads...)
 		}
 		for _, w := range windows {
 			row := htmlRow{Head: strconv.Itoa(w)}
@@ -455,8 +545,13 @@ func sweepTable(sw []evaluate.SweepPoint) *htmlTable {
 		}
 		return a.Value < b.Value
 	})
+	seeded := slices.ContainsFunc(pts, func(p evaluate.SweepPoint) bool { return p.Seeds != nil })
 	t := &htmlTable{Columns: []string{"trees", "window", "AUC ± sd", "EER", "seconds"},
 		Numeric: []bool{true, true, true, true, true}}
+	if seeded {
+		t.Columns = []string{"trees", "window", "AUC ± sd (seeds)", "sd (users)", "EER", "seconds"}
+		t.Numeric = []bool{true, true, true, true, true, true}
+	}
 	for _, p := range pts {
 		trees, window := optional(p.Trees), optional(p.Window)
 		if p.Trees == 0 && p.Param == "trees" {
@@ -466,7 +561,13 @@ func sweepTable(sw []evaluate.SweepPoint) *htmlTable {
 			window = formatNumber(p.Value)
 		}
 		row := htmlRow{Head: trees}
-		for _, v := range []string{window, fixed3(p.MeanAUC) + " ± " + fixed3(p.SDAUC), fixed3(p.MeanEER), formatNumber(p.Seconds)} {
+		texts := []string{window, fixed3(p.MeanAUC) + " ± " + fixed3(p.SDAUC), fixed3(p.MeanEER), formatNumber(p.Seconds)}
+		if sp := p.Seeds; sp != nil {
+			texts = []string{window, fixed3(sp.MeanAUC.Mean) + " ± " + fixed3(sp.MeanAUC.SD), fixed3(sp.SDAUC.Mean), fixed3(sp.MeanEER.Mean), formatNumber(p.Seconds)}
+		} else if seeded {
+			texts = []string{window, fixed3(p.MeanAUC), fixed3(p.SDAUC), fixed3(p.MeanEER), formatNumber(p.Seconds)}
+		}
+		for _, v := range texts {
 			row.Cells = append(row.Cells, htmlCell{Text: v})
 		}
 		t.Rows = append(t.Rows, row)
@@ -474,11 +575,19 @@ func sweepTable(sw []evaluate.SweepPoint) *htmlTable {
 	return t
 }
 
-// sweepBest names the sweep point with the highest mean AUC.
+// sweepBest names the sweep point with the highest mean AUC (over seeds,
+// where the run has several).
 func sweepBest(sw []evaluate.SweepPoint) string {
+	auc := func(p evaluate.SweepPoint) (float64, float64) {
+		if p.Seeds != nil {
+			return p.Seeds.MeanAUC.Mean, p.Seeds.MeanAUC.SD
+		}
+		return p.MeanAUC, p.SDAUC
+	}
 	best := -1
 	for i, p := range sw {
-		if isFinite(p.MeanAUC) && (best < 0 || p.MeanAUC > sw[best].MeanAUC) {
+		a, _ := auc(p)
+		if b, _ := auc(sw[max(best, 0)]); isFinite(a) && (best < 0 || a > b) {
 			best = i
 		}
 	}
@@ -495,6 +604,10 @@ func sweepBest(sw []evaluate.SweepPoint) string {
 	}
 	if len(at) == 0 {
 		at = append(at, p.Param+" "+formatNumber(p.Value))
+	}
+	if sp := p.Seeds; sp != nil {
+		return fmt.Sprintf("Highest mean AUC: %s ± %s over seeds (sd over users %s, EER %s) at %s.", fixed3(sp.MeanAUC.Mean), fixed3(sp.MeanAUC.SD),
+			fixed3(sp.SDAUC.Mean), fixed3(sp.MeanEER.Mean), strings.Join(at, ", "))
 	}
 	return fmt.Sprintf("Highest mean AUC: %s ± %s (EER %s) at %s.", fixed3(p.MeanAUC), fixed3(p.SDAUC), fixed3(p.MeanEER), strings.Join(at, ", "))
 }
@@ -616,7 +729,9 @@ summary { cursor: pointer; font-weight: 600; }
 <h1>{{.Title}}</h1>
 <p class="lede">{{range .Lede}}<span>{{.}}</span>{{end}}</p>
 <nav><ul>
+{{- range .Holdouts}}<li><a href="#{{.ID}}">Held-out evaluation</a></li>{{end}}
 {{- if .Summary}}<li><a href="#summary">Summary</a></li>{{end}}
+{{- if .Differences}}<li><a href="#differences">Differences and seed noise</a></li>{{end}}
 {{- if .Compare}}<li><a href="#compare">Comparison</a></li>{{end}}
 {{- range .Results}}<li><a href="#{{.ID}}">{{.Label}}</a></li>{{end}}
 {{- if .Sweeps}}<li><a href="#sweeps">Parameter sweep</a></li>{{end}}
@@ -625,6 +740,26 @@ summary { cursor: pointer; font-weight: 600; }
 </ul></nav>
 </header>
 {{if .Empty}}<p class="empty" id="empty">This run has no results, sweeps or thresholds.</p>{{end}}
+{{- range .Holdouts}}
+<section id="{{.ID}}">
+<h2>{{.Label}}</h2>
+<p class="settings">{{.Settings}}</p>
+<p class="note">{{.Facts}}</p>
+{{template "table" .Summary}}
+{{if .Unlabelled}}<p class="note">{{.Unlabelled}}</p>{{end}}
+{{if .Figures}}<div class="figures">{{range .Figures}}{{template "figure" .}}{{end}}</div>{{end}}
+<details>
+<summary>{{.UsersNote}} ({{len .Users.Rows}})</summary>
+{{template "table" .Users}}
+</details>
+{{- with .PerSeed}}
+<details>
+<summary>Every seed ({{len .Rows}})</summary>
+{{template "table" .}}
+</details>
+{{- end}}
+</section>
+{{- end}}
 {{- if .Summary}}
 <section id="summary">
 <h2>Summary</h2>
@@ -634,9 +769,25 @@ summary { cursor: pointer; font-weight: 600; }
 {{if .Published}}<p class="note">{{.Published}}</p>{{end}}
 </section>
 {{- end}}
+{{- if or .Differences .DiffAll}}
+<section id="differences">
+<h2>Differences and seed noise</h2>
+<p>{{.DiffNote}}</p>
+{{- if .DiffAll}}
+{{if .Differences.Rows}}<p>Differences beyond the seed noise ({{len .Differences.Rows}} of {{len .DiffAll.Rows}}):</p>
+{{template "table" .Differences}}{{else}}<p>None of the {{len .DiffAll.Rows}} differences is beyond the seed noise.</p>{{end}}
+<details><summary>Every difference ({{len .DiffAll.Rows}})</summary>
+{{template "table" .DiffAll}}
+</details>
+{{- else}}
+{{template "table" .Differences}}
+{{- end}}
+</section>
+{{- end}}
 {{- if .Compare}}
 <section id="compare">
 <h2>Comparison</h2>
+{{if .CompareNote}}<p class="note">{{.CompareNote}}</p>{{end}}
 {{- range .Compare}}
 <h3>Window of {{.Window}} action{{if ne .Window 1}}s{{end}}</h3>
 <div class="figures">{{range .Figures}}{{template "figure" .}}{{end}}</div>
@@ -686,7 +837,7 @@ summary { cursor: pointer; font-weight: 600; }
 <h2>How this run was made</h2>
 <dl class="manifest">
 <dt>Command</dt><dd><code>{{if .CommandLine}}{{.CommandLine}}{{else}}(not recorded){{end}}</code></dd>
-<dt>Seed</dt><dd>{{.Seed}}</dd>
+{{if .Seeds}}<dt>Seeds</dt><dd>{{.Seeds}}</dd>{{else}}<dt>Seed</dt><dd>{{.Seed}}</dd>{{end}}
 <dt>Version</dt><dd>{{if .Version}}{{.Version}}{{else}}(not recorded){{end}}</dd>
 <dt>Go version</dt><dd>{{if .GoVersion}}{{.GoVersion}}{{else}}(not recorded){{end}}</dd>
 <dt>Started</dt><dd>{{.Started}}</dd>

@@ -44,6 +44,8 @@ type Figure struct {
 
 // Figures builds every plot the run has data for, in report order:
 //
+//   - per held-out evaluation, the pooled session and action ROCs
+//     (holdout_roc) and their DET curves with the EERs (holdout_det);
 //   - per result, the mean ROC of every window with a ±1 sd band over users
 //     (roc_mean_<result>) and its DET curves with the EER marked
 //     (det_<result>), then per window the ROC curve of every user, the worst
@@ -64,6 +66,17 @@ type Figure struct {
 // drawn.
 func Figures(run *evaluate.Run) ([]Figure, error) {
 	var figs []Figure
+	for i, h := range run.Holdouts {
+		slug := ""
+		if i > 0 {
+			slug = fmt.Sprintf("_%d", i+1)
+		}
+		fs, err := holdoutPlots(h, slug)
+		if err != nil {
+			return nil, fmt.Errorf("holdouts[%d]: %w", i, err)
+		}
+		figs = append(figs, fs...)
+	}
 	names := nameResults(run.Results)
 	slugs := resultSlugs(run.Results)
 	for i, r := range run.Results {
@@ -96,7 +109,7 @@ func Figures(run *evaluate.Run) ([]Figure, error) {
 			figs = append(figs, fs...)
 		}
 	}
-	fs, err := sweepFigures(run.Sweeps)
+	fs, err := sweepFigures(sweepsOverSeeds(run.Sweeps))
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +128,20 @@ func Figures(run *evaluate.Run) ([]Figure, error) {
 		figs = append(figs, f)
 	}
 	return figs, nil
+}
+
+// sweepsOverSeeds returns the sweep points with the figures over seeds
+// where they have them (mean over seeds of the mean AUC, of the sd over
+// users and of the mean EER), so the sweep plots agree with the tables.
+func sweepsOverSeeds(sw []evaluate.SweepPoint) []evaluate.SweepPoint {
+	out := make([]evaluate.SweepPoint, len(sw))
+	for i, p := range sw {
+		if sp := p.Seeds; sp != nil {
+			p.MeanAUC, p.SDAUC, p.MeanEER = sp.MeanAUC.Mean, sp.SDAUC.Mean, sp.MeanEER.Mean
+		}
+		out[i] = p
+	}
+	return out
 }
 
 // RenderPNG draws p as a PNG of FigureWidth × FigureHeight at PNGDPI.

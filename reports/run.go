@@ -86,6 +86,14 @@ func Check(run *evaluate.Run) error {
 		}
 		return nil
 	}
+	for i, h := range run.Holdouts {
+		if err := check(fmt.Sprintf("holdouts[%d].sessions.roc", i), h.Sessions.ROC); err != nil {
+			return err
+		}
+		if err := check(fmt.Sprintf("holdouts[%d].actions.roc", i), h.Actions.ROC); err != nil {
+			return err
+		}
+	}
 	for i, r := range run.Results {
 		for j, u := range r.Users {
 			if err := check(fmt.Sprintf("results[%d].users[%d].roc (user %q, window %d)", i, j, u.User, u.Window), u.ROC); err != nil {
@@ -103,7 +111,20 @@ func Check(run *evaluate.Run) error {
 
 // IsEmpty reports whether run has nothing to plot or tabulate.
 func IsEmpty(run *evaluate.Run) bool {
-	return len(run.Results) == 0 && len(run.Sweeps) == 0 && len(run.Thresholds) == 0
+	return len(run.Results) == 0 && len(run.Sweeps) == 0 && len(run.Thresholds) == 0 && len(run.Holdouts) == 0
+}
+
+// holdoutLabel names a held-out result: "rf, mean of action scores, train
+// A, test B".
+func holdoutLabel(h evaluate.HoldoutResult) string {
+	parts := []string{h.Classifier}
+	if h.Aggregate != "" {
+		parts = append(parts, h.Aggregate+" of action scores")
+	}
+	if h.Train != "" && h.Test != "" {
+		parts = append(parts, "train "+filepath.Base(h.Train)+", test "+filepath.Base(h.Test))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // resultLabel is how a result is named in titles and tables: "rf, reference".

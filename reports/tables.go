@@ -20,10 +20,17 @@ type NamedTable struct {
 
 // Tables builds the run's tables, in report order:
 //
-//   - summary: one row per result and window, mean and sd over users;
-//   - users_<result>: one row per user and window of each result;
+//   - holdout (and holdout_<n> for more): a held-out evaluation's figures;
+//     holdout_users, holdout_sessions (every session's score) and, over
+//     several seeds, holdout_per_seed;
+//   - summary: one row per result and window, mean and sd over users (over
+//     several seeds: [SeedSummaryTable]), and per_seed, every seed's;
+//   - differences: the paired comparisons of a multi-seed run, with the
+//     published figure where the input is a published file;
+//   - users_<result>: one row per user and window of each result (the first
+//     seed's);
 //   - skipped_<result>: the users a result left out, and why;
-//   - sweeps: one row per sweep point;
+//   - sweeps: one row per sweep point (over seeds where run over several);
 //   - thresholds: one row per window and threshold p, ascending;
 //   - inputs: the input files of the manifest with their SHA-256 and size.
 //
@@ -31,20 +38,49 @@ type NamedTable struct {
 // of the run is empty is left out, except inputs.
 func Tables(run *evaluate.Run) []NamedTable {
 	var out []NamedTable
+	multi := IsMultiSeed(run)
+	for i, h := range run.Holdouts {
+		name := "holdout"
+		if i > 0 {
+			name = fmt.Sprintf("holdout_%d", i+1)
+		}
+		out = append(out, NamedTable{name, "Held-out evaluation: " + holdoutLabel(h), HoldoutSummaryTable(h)},
+			NamedTable{name + "_users", "Held-out evaluation per user (seed " + fmt.Sprint(h.Seed) + ")", HoldoutUserTable(h)},
+			NamedTable{name + "_sessions", "Held-out evaluation: every session's score (seed " + fmt.Sprint(h.Seed) + ")", HoldoutScoreTable(h)})
+		if multi {
+			out = append(out, NamedTable{name + "_per_seed", "Held-out evaluation per seed", holdoutPerSeedTable(run, i)})
+		}
+	}
 	if len(run.Results) > 0 {
-		out = append(out, NamedTable{"summary", "Summary: mean and standard deviation over users, per window", SummaryTable(run.Results)})
+		if multi {
+			out = append(out, NamedTable{"summary", "Summary over seeds " + seedsText(run.Seeds) + ": mean over users, its mean and sd over seeds, and the sd over users (mean over seeds), per window", SeedSummaryTable(run.Results)},
+				NamedTable{"per_seed", "Per seed: mean and standard deviation over users, per window", perSeedTable(run, leadReport)})
+		} else {
+			out = append(out, NamedTable{"summary", "Summary: mean and standard deviation over users, per window", SummaryTable(run.Results)})
+		}
+	}
+	if ds := AllDifferences(run); len(ds) > 0 {
+		out = append(out, NamedTable{"differences", "Differences, " + noiseRule(len(run.Seeds)), DifferenceTable(ds)})
 	}
 	slugs := resultSlugs(run.Results)
 	for i, r := range run.Results {
 		if len(r.Users) > 0 {
-			out = append(out, NamedTable{"users_" + slugs[i], "Per-user results: " + resultLabel(r), UserTable(r)})
+			title := "Per-user results: " + resultLabel(r)
+			if multi {
+				title += fmt.Sprintf(" (seed %d)", r.Seed)
+			}
+			out = append(out, NamedTable{"users_" + slugs[i], title, UserTable(r)})
 		}
 		if len(r.Skipped) > 0 {
 			out = append(out, NamedTable{"skipped_" + slugs[i], "Users left out: " + resultLabel(r), SkippedTable(r)})
 		}
 	}
 	if len(run.Sweeps) > 0 {
-		out = append(out, NamedTable{"sweeps", "Parameter sweeps", SweepTable(run.Sweeps)})
+		if multi {
+			out = append(out, NamedTable{"sweeps", "Parameter sweeps over seeds " + seedsText(run.Seeds), seedSweepTable(run.Sweeps)})
+		} else {
+			out = append(out, NamedTable{"sweeps", "Parameter sweeps", SweepTable(run.Sweeps)})
+		}
 	}
 	if len(run.Thresholds) > 0 {
 		out = append(out, NamedTable{"thresholds", "Alarm thresholds", ThresholdTable(run.Thresholds)})
@@ -239,39 +275,4 @@ func paramsString(p map[string]any) string {
 		parts[i] = fmt.Sprintf("%s=%v", k, p[k])
 	}
 	return strings.Join(parts, " ")
-}
-
-// CommandTable is the table `mouseauth evaluate` prints for a run of mode:
-//
-//   - run: [UserTable]'s figures per window (no train_seconds), each window
-//     followed by rows "mean" and "sd" over users;
-//   - threshold: [ThresholdTable];
-//   - sweep: [SweepTable]'s trees, window, mean_auc, sd_auc, mean_eer and
-//     seconds;
-//   - compare: one row per result and window: classifier, preset, protocol,
-//     window, mean_auc, sd_auc, mean_eer, mean_accuracy, seconds.
-func CommandTable(mode evaluate.Mode, run *evaluate.Run) *Table {
-	switch mode {
-	case evaluate.ModeThreshold:
-		return ThresholdTable(run.Thresholds)
-	case evaluate.ModeSweep:
-		return SweepTable(run.Sweeps).Select("trees", "window", "mean_auc", "sd_auc", "mean_eer", "seconds")
-	case evaluate.ModeCompare:
-		t := &Table{Columns: []string{"classifier", "preset", "protocol", "window", "mean_auc", "sd_auc", "mean_eer", "mean_accuracy", "seconds"}}
-		for _, r := range run.Results {
-			for _, s := range r.Summary {
-				t.Add(r.Classifier, fmt.Sprint(r.Params["preset"]), r.Protocol, s.Window, s.MeanAUC, s.SDAUC, s.MeanEER, s.MeanAccuracy, r.Seconds)
-			}
-		}
-		return t
-	}
-	t := &Table{Columns: []string{"window", "user", "auc", "eer", "accuracy", "genuine", "impostor"}}
-	for _, r := range run.Results {
-		for _, s := range r.Summary {
-			t.Rows = append(t.Rows, UserTable(evaluate.Result{Users: usersAt(r, s.Window)}).Select(t.Columns...).Rows...)
-			t.Add(s.Window, "mean", s.MeanAUC, s.MeanEER, s.MeanAccuracy, nil, nil)
-			t.Add(s.Window, "sd", s.SDAUC, s.SDEER, s.SDAccuracy, nil, nil)
-		}
-	}
-	return t
 }

@@ -20,6 +20,7 @@ const (
 	modeSweep     = string(evaluate.ModeSweep)
 	modeCompare   = string(evaluate.ModeCompare)
 	modeThreshold = string(evaluate.ModeThreshold)
+	modeHoldout   = string(evaluate.ModeHoldout)
 
 	presetReference = string(evaluate.PresetReference)
 	presetImproved  = string(evaluate.PresetImproved)
@@ -54,14 +55,27 @@ type EvaluateOptions struct {
 	NegRatio      float64 // 0 = the preset's
 	Aggregate     string  // "" = the preset's
 	Seed          int64
-	Workers       int
-	Out           string
-	Output        string
+	// Seeds, with two or more, runs once per seed and reports mean ± sd
+	// over seeds (--seeds); nil means Seed alone.
+	Seeds []int64
+	// Params are the --param settings, parsed for Classifier.
+	Params  map[string]any
+	Workers int
+	Out     string
+	Output  string
 
 	TreeRange   []int     // sweep
 	Classifiers []string  // compare
 	Presets     []string  // compare
 	Thresholds  []float64 // threshold
+
+	// holdout
+	Train, Test string // feature CSV or folder of raw logs (user folders)
+	Labels      string // labels file (filename,is_illegal); "" = every test session genuine
+	Compat      string // convention for raw logs: clean or reference
+	MaxActions  int    // per training user; 0 = all
+	Cross       bool   // also score genuine test sessions against the other users' models
+	Models      string // folder to save the trained models to
 
 	// Load reads a feature file; NewClassifier builds a classifier by name
 	// with its parameters. Tests replace them.
@@ -80,22 +94,24 @@ func newEvaluateOptions(f *cli.Factory, mode string) *EvaluateOptions {
 		Load: loadFeatures, NewClassifier: classify.New}
 }
 
-// evaluateFlags are the flag values parsed in validate; treesSet says
-// whether --trees was given.
+// evaluateFlags are the flag values parsed in validate.
 type evaluateFlags struct {
-	windows, trees, thresholds, classifiers, presets string
-	treesSet                                         bool
+	windows, trees, thresholds, classifiers, presets, seeds string
+	params                                                  []string
+	// seedSet and treesSet: --seed and --trees were given explicitly.
+	seedSet, treesSet bool
 }
 
-// evaluateCommand builds one evaluate command of mode; windows is the
-// default of --window, except names flags the mode replaces or lacks.
+// evaluateCommand builds one evaluate command of mode and returns it, its
+// flag values and its options; windows is the default of --window, except
+// names flags the mode replaces or lacks.
 func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions) error, mode string,
-	cmd *cobra.Command, windows string, except ...string) (*cobra.Command, *evaluateFlags) {
+	cmd *cobra.Command, windows string, except ...string) (*cobra.Command, *evaluateFlags, *EvaluateOptions) {
 	opts := newEvaluateOptions(f, mode)
 	fl := &evaluateFlags{}
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		fl.treesSet = cmd.Flags().Changed("trees")
+		fl.seedSet, fl.treesSet = cmd.Flags().Changed("seed"), cmd.Flags().Changed("trees")
 		if err := opts.validate(fl); err != nil {
 			return err
 		}
@@ -106,8 +122,12 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 	}
 	set := cmd.Flags()
 	has := func(name string) bool { return !slices.Contains(except, name) }
-	set.StringVar(&opts.Features, "features", "", "feature CSV (mouseauth or published format) (required)")
-	set.StringVar(&opts.Protocol, "protocol", "reference", "protocol: reference or strict")
+	if has("features") {
+		set.StringVar(&opts.Features, "features", "", "feature CSV (mouseauth or published format) (required)")
+	}
+	if has("protocol") {
+		set.StringVar(&opts.Protocol, "protocol", "reference", "protocol: reference or strict")
+	}
 	if has("preset") {
 		set.StringVar(&opts.Preset, "preset", presetImproved, "settings preset: reference (published) or improved")
 	}
@@ -117,19 +137,34 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 	if has("trees") {
 		set.IntVar(&opts.Trees, "trees", 100, "trees of a forest classifier (refused for a classifier without trees)")
 	}
-	set.StringVar(&fl.windows, "window", windows, "window sizes: list and ranges, e.g. 1,5,10,20 or 1:20")
-	set.Float64Var(&opts.TrainFraction, "train-fraction", 2.0/3, "chronological share of each user's actions that trains")
-	set.Float64Var(&opts.NegRatio, "neg-ratio", 0, "training negatives per positive (0 = the preset's)")
-	set.StringVar(&opts.Aggregate, "aggregate", "", "window score: mean, median, trimmed or logodds (empty = the preset's)")
+	if has("param") {
+		set.StringArrayVar(&fl.params, "param", nil, "classifier parameter name=value, repeatable (see 'Classifier parameters')")
+	}
+	if has("window") {
+		set.StringVar(&fl.windows, "window", windows, "window sizes: list and ranges, e.g. 1,5,10,20 or 1:20")
+	}
+	if has("train-fraction") {
+		set.Float64Var(&opts.TrainFraction, "train-fraction", 2.0/3, "chronological share of each user's actions that trains")
+	}
+	if mode == modeHoldout {
+		set.Float64Var(&opts.NegRatio, "neg-ratio", 1, "training negatives per positive, drawn from the other training users")
+		set.StringVar(&opts.Aggregate, "aggregate", "mean", "session score from the action scores: mean, median, trimmed or logodds")
+	} else {
+		set.Float64Var(&opts.NegRatio, "neg-ratio", 0, "training negatives per positive (0 = the preset's)")
+		set.StringVar(&opts.Aggregate, "aggregate", "", "window score: mean, median, trimmed or logodds (empty = the preset's)")
+	}
 	set.Int64Var(&opts.Seed, "seed", 0, "random seed (same seed, same numbers)")
+	if has("seeds") {
+		set.StringVar(&fl.seeds, "seeds", "", "run once per seed, list and ranges (e.g. 0:9), and report mean ± sd over seeds; not with --seed")
+	}
 	set.IntVar(&opts.Workers, "workers", 0, "users evaluated at once (0 = GOMAXPROCS; results do not depend on it)")
 	set.StringVar(&opts.Out, "out", "", "directory to write run.json to")
 	cli.AddOutputFlag(cmd, &opts.Output)
-	return cmd, fl
+	return cmd, fl, opts
 }
 
 func newCmdEvaluate(f *cli.Factory, runF func(context.Context, *EvaluateOptions) error) *cobra.Command {
-	cmd, _ := evaluateCommand(f, runF, modeRun, &cobra.Command{
+	cmd, _, _ := evaluateCommand(f, runF, modeRun, &cobra.Command{
 		Use:   "evaluate --features FILE",
 		Short: "Evaluate per-user classifiers on a feature file (AUC, EER, accuracy)",
 		Long: `Evaluate trains one model per user and reports, at each window size, each
@@ -151,31 +186,55 @@ Presets:
 
 A window of N scores consecutive test actions by their aggregate, moved one
 action at a time. Accuracy is the balanced accuracy at window score 0.5.
-With --out DIR the run is written to DIR/run.json for 'mouseauth report'.`,
+With --out DIR the run is written to DIR/run.json for 'mouseauth report'.
+` + seedsHelp + "\n" + paramsHelp(),
 		Example: `  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --preset reference --window 1,5,10,20
   mouseauth evaluate --features ../shared/data/features/balabit_39feat_PC_MM_DD_1000.csv --protocol strict --out runs/strict
   mouseauth evaluate sweep --features F.csv --trees 10:100:10 --window 1:20
   mouseauth evaluate compare --features F.csv --classifiers rf --presets reference,improved
-  mouseauth evaluate threshold --features F.csv --window 10 --thresholds 0:1:0.05`,
+  mouseauth evaluate threshold --features F.csv --window 10 --thresholds 0:1:0.05
+  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_50.csv --seeds 0:4 --window 1,10 --trees 20
+  mouseauth evaluate holdout --train train_files --test test_files --labels labels.csv --seeds 0:9 --out runs/holdout`,
 	}, "1,5,10,20")
-	cmd.AddCommand(newCmdEvaluateSweep(f, runF), newCmdEvaluateCompare(f, runF), newCmdEvaluateThreshold(f, runF))
+	cmd.AddCommand(newCmdEvaluateSweep(f, runF), newCmdEvaluateCompare(f, runF), newCmdEvaluateThreshold(f, runF),
+		newCmdEvaluateHoldout(f, runF))
 	return cmd
 }
 
-// treeClassifiers are the classifiers with a "trees" parameter.
-func treeClassifiers() []string {
-	var out []string
-	for _, n := range classify.Names() {
-		if classify.HasParam(n, "trees") {
-			out = append(out, n)
-		}
-	}
-	return out
+// seedsHelp is the part of the evaluate commands' help on --seeds.
+const seedsHelp = `
+--seeds 0:9 runs the whole evaluation once per seed and reports each figure
+as its mean and standard deviation over the seeds (the seed noise) beside
+the per-user spread (the standard deviation over users, averaged over the
+seeds). Differences (between classifiers or presets in compare, between
+adjacent points of a sweep, against the published figure where the input is
+a published file) are paired over the same seeds: the mean difference, its
+standard error (sd of the per-seed differences / sqrt(seeds)), and "beyond
+noise" when |mean difference| > 2 standard errors. run.json keeps the first
+seed's per-user details and curves and every seed's figures.
+
+-o json prints one object with an array per section ("summary", "users",
+...), never a summary row among per-user rows; -o csv prints the first
+section; numbers keep full precision in CSV and JSON, four decimals in the
+table.`
+
+// paramsHelp lists every classifier's parameters for --help.
+func paramsHelp() string {
+	return "\nClassifier parameters (--param name=value; --trees sets trees):\n" + strings.TrimRight(classify.ParamHelp(), "\n")
 }
 
 // validate parses and checks the flags of every evaluate command.
 func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 	var err error
+	if err := o.validateSeeds(fl); err != nil {
+		return err
+	}
+	if err := o.validateParams(fl); err != nil {
+		return err
+	}
+	if o.Mode == modeHoldout {
+		return o.validateHoldout(fl)
+	}
 	switch o.Mode {
 	case modeSweep:
 		if o.TreeRange, err = parseIntRange(fl.trees); err != nil {
@@ -258,4 +317,61 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 		return cli.FlagErrorf("--neg-ratio: %v must be >= 0", o.NegRatio)
 	}
 	return cli.ValidateOutput(o.Output)
+}
+
+// validateSeeds parses --seeds; with --seed as well it is a usage error.
+func (o *EvaluateOptions) validateSeeds(fl *evaluateFlags) error {
+	if fl.seeds == "" {
+		return nil
+	}
+	if fl.seedSet {
+		return cli.FlagErrorf("--seed and --seeds: give one (--seed N for one seed, --seeds 0:9 for several)")
+	}
+	seeds, err := parseIntRange(fl.seeds)
+	if err != nil {
+		return cli.FlagErrorf("--seeds: %v", err)
+	}
+	o.Seeds = make([]int64, len(seeds))
+	for i, s := range seeds {
+		o.Seeds[i] = int64(s)
+	}
+	o.Seed = o.Seeds[0]
+	if len(o.Seeds) == 1 {
+		o.Seeds = nil // one seed: a plain run
+	}
+	return nil
+}
+
+// validateParams parses --param for --classifier with classify.ParseParams;
+// trees set by --param and by --trees is a usage error, as is --param
+// trees in a sweep (its --trees is the swept range).
+func (o *EvaluateOptions) validateParams(fl *evaluateFlags) error {
+	if len(fl.params) == 0 {
+		return nil
+	}
+	params, err := classify.ParseParams(o.Classifier, fl.params)
+	if err != nil {
+		return cli.FlagErrorf("--param: %v", err)
+	}
+	if _, ok := params["trees"]; ok {
+		if o.Mode == modeSweep {
+			return cli.FlagErrorf("--param trees: sweep takes the tree counts from --trees")
+		}
+		if fl.treesSet {
+			return cli.FlagErrorf("--param trees and --trees: set the number of trees once")
+		}
+	}
+	o.Params = params
+	return nil
+}
+
+// treeClassifiers are the classifiers with a "trees" parameter.
+func treeClassifiers() []string {
+	var out []string
+	for _, n := range classify.Names() {
+		if classify.HasParam(n, "trees") {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
@@ -15,7 +16,8 @@ func (o *EvaluateOptions) experiment() *evaluate.Experiment {
 		Protocol: evaluate.Protocol(o.Protocol), Windows: o.Windows, TrainFraction: o.TrainFraction,
 		NegativeRatio: o.NegRatio, Aggregate: evaluate.Aggregate(o.Aggregate), Seed: o.Seed, Workers: o.Workers, Now: o.Now},
 		Preset: evaluate.Preset(o.Preset), Classifier: o.Classifier, Trees: o.Trees, TreeRange: o.TreeRange,
-		Classifiers: o.Classifiers, Thresholds: o.Thresholds, NewClassifier: o.NewClassifier}
+		Classifiers: o.Classifiers, Thresholds: o.Thresholds, Params: o.Params, Seeds: o.Seeds,
+		NewClassifier: o.NewClassifier}
 	for _, p := range o.Presets {
 		e.Presets = append(e.Presets, evaluate.Preset(p))
 	}
@@ -23,6 +25,9 @@ func (o *EvaluateOptions) experiment() *evaluate.Experiment {
 }
 
 func evaluateRun(ctx context.Context, o *EvaluateOptions) error {
+	if o.Mode == modeHoldout {
+		return holdoutRun(ctx, o)
+	}
 	started := o.Now()
 	d, err := o.Load(o.Features)
 	if err != nil {
@@ -39,6 +44,9 @@ func evaluateRun(ctx context.Context, o *EvaluateOptions) error {
 	if o.Mode == modeRun || o.Mode == modeThreshold {
 		what = o.Protocol + " " + o.Classifier
 	}
+	if len(o.Seeds) > 1 {
+		what += fmt.Sprintf(", %d seeds", len(o.Seeds))
+	}
 	var stop func()
 	e.Progress, stop = cli.ProgressFunc(o.IO, what, "users")
 	run, err := e.Run(ctx, d)
@@ -46,7 +54,12 @@ func evaluateRun(ctx context.Context, o *EvaluateOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := cli.Render(o.IO.Out, o.Output, reports.CommandTable(e.Mode, run)); err != nil {
+	// The manifest first: the output compares with published figures by
+	// the input's SHA-256.
+	if run.Manifest, err = evaluate.NewManifest(o.Args, o.Version, o.Seed, started, o.Features); err != nil {
+		return err
+	}
+	if err := renderSections(o.IO.Out, o.Output, reports.CommandOutput(e.Mode, run)); err != nil {
 		return err
 	}
 	for _, r := range run.Results {
@@ -54,11 +67,13 @@ func evaluateRun(ctx context.Context, o *EvaluateOptions) error {
 			fmt.Fprintf(o.IO.ErrOut, "skipped user %s (window %d): %s\n", s.User, s.Window, s.Reason)
 		}
 	}
+	return writeRunDir(o, run)
+}
+
+// writeRunDir writes run to --out DIR/run.json, if set.
+func writeRunDir(o *EvaluateOptions, run *evaluate.Run) error {
 	if o.Out == "" {
 		return nil
-	}
-	if run.Manifest, err = evaluate.NewManifest(o.Args, o.Version, o.Seed, started, o.Features); err != nil {
-		return err
 	}
 	path, err := reports.WriteRun(o.Out, run)
 	if err != nil {
@@ -66,4 +81,17 @@ func evaluateRun(ctx context.Context, o *EvaluateOptions) error {
 	}
 	fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", path)
 	return nil
+}
+
+// renderSections writes secs in the --output format: text tables under
+// their titles, one JSON object of arrays, or the primary table as CSV.
+func renderSections(w io.Writer, format string, secs reports.Sections) error {
+	switch format {
+	case cli.FormatCSV:
+		return secs.WriteCSV(w)
+	case cli.FormatJSON:
+		return secs.WriteJSON(w)
+	default:
+		return secs.WriteText(w)
+	}
 }

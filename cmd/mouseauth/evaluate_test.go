@@ -9,13 +9,17 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/reports"
 )
 
 // fakeClassifier scores by relative distance to the class centroids; it
@@ -95,16 +99,6 @@ func TestNewCmdEvaluate(t *testing.T) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
-		{name: "sweep logreg", argv: "sweep --features f.csv --classifier logreg --window 1:3", check: func(t *testing.T, o *EvaluateOptions) {
-			if o.Classifier != "logreg" || o.TreeRange != nil || o.experiment().Classifier != "logreg" {
-				t.Errorf("opts = %+v: want logreg over the windows only", o)
-			}
-		}},
-		{name: "sweep malaschitz", argv: "sweep --features f.csv --classifier malaschitz --trees 5,10", check: func(t *testing.T, o *EvaluateOptions) {
-			if e := o.experiment(); e.Classifier != "malaschitz" || !reflect.DeepEqual(e.TreeRange, []int{5, 10}) {
-				t.Errorf("experiment = %+v", e)
-			}
-		}},
 		{name: "compare", argv: "compare --features f.csv --classifiers rf --presets reference,improved", check: func(t *testing.T, o *EvaluateOptions) {
 			if o.Mode != modeCompare || !reflect.DeepEqual(o.Classifiers, []string{"rf"}) || !reflect.DeepEqual(o.Presets, []string{"reference", "improved"}) {
 				t.Errorf("opts = %+v", o)
@@ -139,14 +133,82 @@ func TestNewCmdEvaluate(t *testing.T) {
 		{name: "train fraction", argv: "--features f.csv --train-fraction 1", wantErr: "--train-fraction"},
 		{name: "threshold out of range", argv: "threshold --features f.csv --thresholds 0:2:0.5", wantErr: "outside [0, 1]"},
 		{name: "zero trees", argv: "--features f.csv --trees 0", wantErr: "--trees"},
+		{name: "seeds", argv: "--features f.csv --seeds 0:2,7", check: func(t *testing.T, o *EvaluateOptions) {
+			if !reflect.DeepEqual(o.Seeds, []int64{0, 1, 2, 7}) || o.Seed != 0 {
+				t.Errorf("seeds %v seed %d", o.Seeds, o.Seed)
+			}
+		}},
+		{name: "one seed in --seeds", argv: "compare --features f.csv --seeds 5", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Seeds != nil || o.Seed != 5 {
+				t.Errorf("seeds %v seed %d", o.Seeds, o.Seed)
+			}
+		}},
+		{name: "sweep seeds", argv: "sweep --features f.csv --seeds 0:9", check: func(t *testing.T, o *EvaluateOptions) {
+			if len(o.Seeds) != 10 {
+				t.Errorf("seeds %v", o.Seeds)
+			}
+		}},
+		{name: "seed and seeds", argv: "--features f.csv --seed 1 --seeds 0:9", wantErr: "--seed and --seeds"},
+		{name: "seed 0 and seeds", argv: "compare --features f.csv --seed 0 --seeds 0:9", wantErr: "--seed and --seeds"},
+		{name: "bad seeds", argv: "--features f.csv --seeds 9:0", wantErr: "--seeds"},
+		{name: "threshold has no seeds", argv: "threshold --features f.csv --seeds 0:9", wantErr: "unknown flag: --seeds"},
+		{name: "params", argv: "--features f.csv --param max_depth=8 --param min_leaf=3", check: func(t *testing.T, o *EvaluateOptions) {
+			if !reflect.DeepEqual(o.Params, map[string]any{"max_depth": 8, "min_leaf": 3}) {
+				t.Errorf("params %v", o.Params)
+			}
+		}},
+		{name: "param trees", argv: "--features f.csv --param trees=7", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Params["trees"] != 7 {
+				t.Errorf("params %v", o.Params)
+			}
+		}},
+		{name: "unknown param", argv: "--features f.csv --classifier logreg --param trees=7", wantErr: `unknown parameter "trees"`},
+		{name: "bad param value", argv: "--features f.csv --param max_depth=-1", wantErr: "max_depth"},
+		{name: "param trees and trees", argv: "--features f.csv --trees 50 --param trees=7", wantErr: "set the number of trees once"},
+		{name: "sweep param trees", argv: "sweep --features f.csv --param trees=7", wantErr: "--trees"},
+		{name: "compare has no param", argv: "compare --features f.csv --param trees=7", wantErr: "unknown flag: --param"},
+		{name: "sweep logreg", argv: "sweep --features f.csv --classifier logreg --window 1:3", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Classifier != "logreg" || o.TreeRange != nil || o.experiment().Classifier != "logreg" {
+				t.Errorf("opts = %+v: want logreg over the windows only", o)
+			}
+		}},
+		{name: "sweep malaschitz", argv: "sweep --features f.csv --classifier malaschitz --trees 5,10", check: func(t *testing.T, o *EvaluateOptions) {
+			if e := o.experiment(); e.Classifier != "malaschitz" || !reflect.DeepEqual(e.TreeRange, []int{5, 10}) {
+				t.Errorf("experiment = %+v", e)
+			}
+		}},
 		{name: "sweep trees of logreg", argv: "sweep --features f.csv --classifier logreg --trees 10:20:10", wantErr: "--trees: classifier logreg has no trees to sweep; leave --trees out"},
 		{name: "trees of mlp", argv: "--features f.csv --classifier mlp --trees 50", wantErr: "--trees: classifier mlp has no trees"},
+		{name: "holdout", argv: "holdout --train tr --test te --labels l.csv --compat reference --max-actions 50 --cross --aggregate logodds --neg-ratio 2 --seeds 0:3",
+			check: func(t *testing.T, o *EvaluateOptions) {
+				if o.Mode != modeHoldout || o.Train != "tr" || o.Test != "te" || o.Labels != "l.csv" || o.Compat != "reference" || o.MaxActions != 50 ||
+					!o.Cross || o.Aggregate != "logodds" || o.NegRatio != 2 || len(o.Seeds) != 4 || o.Classifier != "rf" {
+					t.Errorf("opts = %+v", o)
+				}
+			}},
+		{name: "holdout defaults", argv: "holdout --train tr --test te", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Aggregate != "mean" || o.NegRatio != 1 || o.Compat != "clean" || o.Seed != 0 || o.Trees != 100 {
+				t.Errorf("opts = %+v", o)
+			}
+		}},
+		{name: "holdout needs test", argv: "holdout --train tr", wantErr: "--train and --test"},
+		{name: "holdout compat", argv: "holdout --train tr --test te --compat published", wantErr: "--compat"},
+		{name: "holdout models and seeds", argv: "holdout --train tr --test te --models m --seeds 0:2", wantErr: "--models"},
+		{name: "holdout neg ratio", argv: "holdout --train tr --test te --neg-ratio 0", wantErr: "--neg-ratio"},
+		{name: "holdout trees for logreg", argv: "holdout --train tr --test te --classifier logreg --trees 50", wantErr: "logreg has no trees"},
+		{name: "holdout logreg param", argv: "holdout --train tr --test te --classifier logreg --param lambda=0.5", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Params["lambda"] != 0.5 {
+				t.Errorf("params %v", o.Params)
+			}
+		}},
+		{name: "holdout has no window", argv: "holdout --train tr --test te --window 3", wantErr: "unknown flag: --window"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, _, _ := testFactory()
 			var got *EvaluateOptions
 			cmd := newCmdEvaluate(f, func(_ context.Context, o *EvaluateOptions) error { got = o; return nil })
+			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cli.FlagError{Err: err} }) // as root does
 			cmd.SetArgs(strings.Fields(tt.argv))
 			cmd.SetOut(f.IO.Out)
 			cmd.SetErr(f.IO.ErrOut)
@@ -184,14 +246,26 @@ func TestEvaluateRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := out.String()
-		// 3 users x 2 windows + mean and sd rows per window, plus the header.
-		if lines := strings.Count(s, "\n"); lines != 1+2*(3+2) {
-			t.Errorf("%d lines, want 11:\n%s", lines, s)
+		// The per-user rows, then the summary under its own title: no
+		// "mean" or "sd" row among the users.
+		users, summary, ok := strings.Cut(s, "Summary: mean and sd over users\n")
+		if !ok || !strings.HasPrefix(users, "Per user\n") {
+			t.Fatalf("no separate summary:\n%s", s)
 		}
-		for _, w := range []string{"window", "auc", "mean", "sd"} {
-			if !strings.Contains(s, w) {
-				t.Errorf("output lacks %q:\n%s", w, s)
+		if lines := strings.Count(users, "\n"); lines != 2+3*2+1 {
+			t.Errorf("users: %d lines, want title, header, 3 users x 2 windows, blank:\n%s", lines, users)
+		}
+		for _, bad := range []string{" mean ", " sd "} {
+			if strings.Contains(users, bad) {
+				t.Errorf("a %q row among the users:\n%s", bad, users)
 			}
+		}
+		if lines := strings.Count(summary, "\n"); lines != 1+2 || !strings.Contains(summary, "mean_auc") {
+			t.Errorf("summary: %d lines, want header and 2 windows:\n%s", lines, summary)
+		}
+		// Text rounds to four decimals.
+		if regexp.MustCompile(`\d\.\d{5}`).MatchString(s) {
+			t.Errorf("text table not rounded:\n%s", s)
 		}
 	})
 	t.Run("json and run.json", func(t *testing.T) {
@@ -200,9 +274,17 @@ func TestEvaluateRun(t *testing.T) {
 		if err := evaluateRun(context.Background(), o); err != nil {
 			t.Fatal(err)
 		}
-		var rows []map[string]any
-		if err := json.Unmarshal([]byte(out.String()), &rows); err != nil {
-			t.Fatalf("stdout is not JSON: %v\n%s", err, out.String())
+		var doc map[string][]map[string]any
+		if err := json.Unmarshal([]byte(out.String()), &doc); err != nil {
+			t.Fatalf("stdout is not one JSON object of arrays: %v\n%s", err, out.String())
+		}
+		if len(doc["users"]) != 3*2 || len(doc["summary"]) != 2 {
+			t.Errorf("users %d, summary %d rows", len(doc["users"]), len(doc["summary"]))
+		}
+		for _, u := range doc["users"] {
+			if u["user"] == "mean" || u["user"] == "sd" {
+				t.Errorf("summary row among the users: %v", u)
+			}
 		}
 		var run evaluate.Run
 		b, err := os.ReadFile(filepath.Join(o.Out, "run.json"))
@@ -222,6 +304,37 @@ func TestEvaluateRun(t *testing.T) {
 		}
 		if !strings.Contains(errOut.String(), "run.json") {
 			t.Errorf("stderr does not name the file written: %q", errOut.String())
+		}
+	})
+	t.Run("seeds", func(t *testing.T) {
+		o, out, _ := runOpts(t, modeRun)
+		o.Output, o.Out, o.Seeds, o.Protocol = "json", t.TempDir(), []int64{0, 1, 2}, "strict"
+		if err := evaluateRun(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string][]map[string]any
+		if err := json.Unmarshal([]byte(out.String()), &doc); err != nil {
+			t.Fatalf("stdout is not JSON: %v\n%s", err, out.String())
+		}
+		// Per window a summary over seeds; every seed's per-user rows.
+		if len(doc["summary"]) != 2 || doc["summary"][0]["seeds"] != 3.0 || len(doc["per_seed"]) != 3*2 || len(doc["users"]) != 3*3*2 {
+			t.Fatalf("sections: summary %v, per_seed %d, users %d", doc["summary"], len(doc["per_seed"]), len(doc["users"]))
+		}
+		var sum float64
+		for _, r := range doc["per_seed"] {
+			if r["window"] == 1.0 {
+				sum += r["mean_auc"].(float64)
+			}
+		}
+		if got := doc["summary"][0]["mean_auc"].(float64); math.Abs(got-sum/3) > 1e-12 {
+			t.Errorf("mean over seeds %v, want %v", got, sum/3)
+		}
+		run, err := reports.ReadRun(filepath.Join(o.Out, "run.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(run.Seeds) != 3 || len(run.PerSeed) != 3 || run.Results[0].Summary[0].Seeds == nil {
+			t.Errorf("run.json seeds %v, per seed %d", run.Seeds, len(run.PerSeed))
 		}
 	})
 	t.Run("same seed same numbers", func(t *testing.T) {
@@ -266,9 +379,13 @@ func TestEvaluateRun(t *testing.T) {
 		if err := evaluateRun(context.Background(), o); err != nil {
 			t.Fatal(err)
 		}
-		var rows []map[string]float64
-		if err := json.Unmarshal([]byte(out.String()), &rows); err != nil {
+		var doc map[string][]map[string]float64
+		if err := json.Unmarshal([]byte(out.String()), &doc); err != nil {
 			t.Fatal(err)
+		}
+		rows := doc["thresholds"]
+		if len(doc["summary"]) != 1 {
+			t.Errorf("summary %v", doc["summary"])
 		}
 		// p=0 never alarms; p=1 alarms on every window (scores < 1).
 		if len(rows) != 3 || rows[0]["false_alarm_rate"] != 0 || rows[0]["miss_rate"] != 1 ||

@@ -92,3 +92,59 @@ func Run() *evaluate.Run {
 	}
 	return run
 }
+
+// Seeds are the seeds of [SeedsRun].
+var Seeds = []int64{0, 1, 2, 3}
+
+// SeedsRun returns a multi-seed run as evaluate.MergeSeeds makes it: the
+// two results of [Run] and its sweep, their figures moved a little by each
+// seed (the rf result by more than the seed noise above logreg), merged
+// over [Seeds]. Each call returns a fresh value.
+func SeedsRun() *evaluate.Run {
+	runs := make([]*evaluate.Run, len(Seeds))
+	for k, seed := range Seeds {
+		jitter := 0.02 * math.Sin(float64(seed)+1)
+		r := &evaluate.Run{Results: []evaluate.Result{result("rf", 1+jitter), result("logreg", jitter)}}
+		for i := range r.Results {
+			r.Results[i].Seed = seed
+			r.Results[i].Params = map[string]any{"trees": 100, "preset": "reference"}
+		}
+		for _, p := range Run().Sweeps {
+			p.MeanAUC += jitter / 4
+			r.Sweeps = append(r.Sweeps, p)
+		}
+		runs[k] = r
+	}
+	out, err := evaluate.MergeSeeds(Seeds, runs)
+	if err != nil {
+		panic(err) // the fixture is wrong
+	}
+	out.Manifest = Run().Manifest
+	out.Manifest.Seed = Seeds[0]
+	return out
+}
+
+// Holdout returns a held-out result: users user7 (2 genuine, 3 impostor
+// sessions), user9 (2 genuine, 3 impostor) and user12 (1 genuine, no
+// impostor: its AUC is undefined), with session and action ROCs.
+func Holdout() evaluate.HoldoutResult {
+	auc1, eer1, aauc1 := 0.833, 0.25, 0.71
+	auc2, eer2, aauc2 := 0.5, 0.5, 0.55
+	h := evaluate.HoldoutResult{Train: "train_files", Test: "test_files", Classifier: "rf",
+		Params: map[string]any{"trees": 100}, Seed: 3, Aggregate: "mean", NegativeRatio: 1, Convention: "clean",
+		Sessions:    evaluate.HoldoutLevel{AUC: 0.8, EER: 0.3, Genuine: 5, Impostor: 6, ROC: roc(0.25, 10)},
+		Actions:     evaluate.HoldoutLevel{AUC: 0.7, EER: 0.35, Genuine: 500, Impostor: 600, ROC: roc(0.43, 50)},
+		UserMeanAUC: (auc1 + auc2) / 2, UserSDAUC: (auc1 - auc2) / 2, UsersDefined: 2,
+		Unlabelled: []evaluate.SessionRef{{User: "user7", Session: "session_9"}},
+		Seconds:    4.5,
+	}
+	h.Users = []evaluate.HoldoutUser{
+		{User: "user7", GenuineSessions: 2, ImpostorSessions: 3, Actions: 400, SessionAUC: &auc1, SessionEER: &eer1, ActionAUC: &aauc1, TrainRows: 300},
+		{User: "user9", GenuineSessions: 2, ImpostorSessions: 3, Actions: 500, SessionAUC: &auc2, SessionEER: &eer2, ActionAUC: &aauc2, TrainRows: 300},
+		{User: "user12", GenuineSessions: 1, Actions: 200, NA: "1 genuine and 0 impostor test sessions: AUC undefined", TrainRows: 300},
+	}
+	for i, u := range []string{"user7", "user7", "user9", "user12"} {
+		h.Scores = append(h.Scores, evaluate.TrialScore{User: u, Session: "session_" + string(rune('a'+i)), Genuine: i%2 == 0, Actions: 100, Score: 0.2 * float64(i+1)})
+	}
+	return h
+}
