@@ -23,12 +23,21 @@ type env struct {
 	svc   *live.Service
 	stop  func() error // drains the service and returns Run's error
 	cfg   live.Config
+	// partitions of each topic; decided reads the decision topic (attack
+	// tests).
+	partitions int
+	decided    *watcher
 }
 
 func startEnv(t *testing.T, cfg live.Config) *env {
 	t.Helper()
+	return startEnvPartitions(t, cfg, 4)
+}
+
+func startEnvPartitions(t *testing.T, cfg live.Config, partitions int) *env {
+	t.Helper()
 	ctx := context.Background()
-	cl, err := cluster.Start(ctx, cluster.Options{Dir: t.TempDir(), Partitions: 4})
+	cl, err := cluster.Start(ctx, cluster.Options{Dir: t.TempDir(), Partitions: partitions})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +47,7 @@ func startEnv(t *testing.T, cfg live.Config) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, cl: cl, st: st, creds: st}
+	e := &env{t: t, cl: cl, st: st, creds: st, partitions: partitions}
 	cfg.Brokers, cfg.TLS, cfg.Profiles, cfg.Credentials = cl.Brokers, cl.ScorerTLS, st, st
 	if cfg.SessionTimeout == 0 {
 		cfg.SessionTimeout = 2 * time.Second
