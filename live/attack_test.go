@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"log/slog"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -20,11 +22,14 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/live/wire"
+	"github.com/mouseauth/mouseauth/pki"
 	"github.com/mouseauth/mouseauth/replay"
 )
 
@@ -99,17 +104,20 @@ func partitionOf(user string, n int) int {
 }
 
 // client writes raw messages as any holder of the replay certificate can:
-// to the partition it chooses (byKey: the one the key hashes to).
+// to the partition it chooses (byKey: the one the key hashes to). It seals
+// its logins to the scorer's public key and keeps the session keys, to
+// sign its vectors and check its decisions.
 type client struct {
 	e       *env
 	mu      sync.Mutex
 	writers map[int]*kafka.Writer
+	keys    map[string]wire.SessionKey
 }
 
 const byKey = -1
 
 func newClient(e *env) *client {
-	c := &client{e: e, writers: map[int]*kafka.Writer{}}
+	c := &client{e: e, writers: map[int]*kafka.Writer{}, keys: map[string]wire.SessionKey{}}
 	e.t.Cleanup(func() {
 		for _, w := range c.writers {
 			w.Close()
@@ -137,18 +145,55 @@ func (c *client) write(topic, key string, value []byte, partition int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := c.writer(partition).WriteMessages(ctx, kafka.Message{Topic: topic, Key: []byte(key), Value: value}); err != nil {
-		c.e.t.Fatalf("write to %s/%d: %v", topic, partition, err)
+		c.e.t.Errorf("write to %s/%d: %v", topic, partition, err)
 	}
 }
 
-// login sends a login for (user, session) with password.
-func (c *client) login(user, session, password string, partition int) {
-	c.write(topics.Logins, user, wire.EncodeLogin(wire.Login{User: user, Session: session, Client: "attacker", Password: password, Sent: time.Now()}), partition)
+// seal returns a login for (user, session) with password, sealed to the
+// scorer's key, and keeps its session key.
+func (c *client) seal(user, session, password string) []byte {
+	c.e.t.Helper()
+	p, key, err := wire.SealLogin(c.e.keys.Public(), wire.Login{User: user, Session: session, Client: "attacker", Password: password, Sent: time.Now()})
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	c.mu.Lock()
+	c.keys[session] = key
+	c.mu.Unlock()
+	return p
 }
 
-// vector sends one vector of (user, session).
+// login sends a sealed login for (user, session) with password.
+func (c *client) login(user, session, password string, partition int) {
+	c.write(topics.Logins, user, c.seal(user, session, password), partition)
+}
+
+func (c *client) key(session string) (wire.SessionKey, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k, ok := c.keys[session]
+	return k, ok
+}
+
+// signed is a vector of (user, session) MAC'd under key.
+func (c *client) signed(user, session string, seq int64, values []float64, key wire.SessionKey) []byte {
+	c.e.t.Helper()
+	p, err := wire.SignVector(nil, wire.Vector{User: user, Session: session, Seq: seq, Sent: time.Now(), Values: values}, key)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	return p
+}
+
+// vector sends one vector of (user, session), MAC'd under the key of the
+// session's login.
 func (c *client) vector(user, session string, seq int64, values []float64, partition int) {
-	c.write(topics.Features, user, wire.EncodeVector(wire.Vector{User: user, Session: session, Seq: seq, Sent: time.Now(), Values: values}), partition)
+	c.e.t.Helper()
+	key, ok := c.key(session)
+	if !ok {
+		c.e.t.Fatalf("no login sealed for session %s", session)
+	}
+	c.write(topics.Features, user, c.signed(user, session, seq, values, key), partition)
 }
 
 // watcher reads every partition of a topic from its start, in the
@@ -208,51 +253,69 @@ func (w *watcher) await(timeout time.Duration, cond func([]kafka.Message) bool) 
 	}
 }
 
-// decisions waits until want decisions of session have been published (or
-// timeout passes) and returns those read.
-func (e *env) decisions(session string, want int, timeout time.Duration) []wire.Decision {
+// await waits until done holds over the decisions of session published
+// so far (or timeout passes) and returns them. For a session whose login c
+// sealed, only the decisions that verify under its key count, as for any
+// client (the others answer someone else's login for the same id); the
+// other sessions' (the replay client's, whose keys only it holds) are read
+// as an observer would, unverified.
+func (c *client) await(session string, timeout time.Duration, done func([]wire.Decision) bool) []wire.Decision {
+	e := c.e
 	e.t.Helper()
 	if e.decided == nil {
 		e.decided = e.watch(topics.Decisions)
 	}
 	var out []wire.Decision
 	e.decided.await(timeout, func(msgs []kafka.Message) bool {
+		key, verify := c.key(session)
 		out = out[:0]
 		for _, m := range msgs {
-			if d, err := wire.DecodeDecision(m.Value); err == nil && d.Session == session {
-				out = append(out, d)
+			sd, err := wire.ParseDecision(m.Value)
+			if err != nil || sd.Unverified.Session != session {
+				continue
 			}
+			d := sd.Unverified
+			if verify {
+				if d, err = sd.Verify(key); err != nil {
+					continue
+				}
+			}
+			out = append(out, d)
 		}
-		return len(out) >= want
+		return done(out)
 	})
+	return out
+}
+
+// decisions waits for want decisions of session (the login's included).
+func (c *client) decisions(session string, want int, timeout time.Duration) []wire.Decision {
+	c.e.t.Helper()
+	return c.await(session, timeout, func(ds []wire.Decision) bool { return len(ds) >= want })
+}
+
+func logins(ds []wire.Decision) []wire.Decision {
+	var out []wire.Decision
+	for _, d := range ds {
+		if d.Seq == wire.LoginSeq {
+			out = append(out, d)
+		}
+	}
 	return out
 }
 
 // loginAnswers waits for want answers to logins of session.
-func (e *env) loginAnswers(session string, want int) []wire.Decision {
-	e.t.Helper()
-	if e.decided == nil {
-		e.decided = e.watch(topics.Decisions)
-	}
-	var out []wire.Decision
-	e.decided.await(30*time.Second, func(msgs []kafka.Message) bool {
-		out = out[:0]
-		for _, m := range msgs {
-			if d, err := wire.DecodeDecision(m.Value); err == nil && d.Session == session && d.Seq == wire.LoginSeq {
-				out = append(out, d)
-			}
-		}
-		return len(out) >= want
-	})
+func (c *client) loginAnswers(session string, want int) []wire.Decision {
+	c.e.t.Helper()
+	out := logins(c.await(session, 30*time.Second, func(ds []wire.Decision) bool { return len(logins(ds)) >= want }))
 	if len(out) < want {
-		e.t.Fatalf("%d answers to logins of session %s, want %d", len(out), session, want)
+		c.e.t.Fatalf("%d answers to logins of session %s, want %d", len(out), session, want)
 	}
 	return out
 }
 
-func loginAnswer(t *testing.T, e *env, session string) wire.Decision {
-	t.Helper()
-	return e.loginAnswers(session, 1)[0]
+func (c *client) loginAnswer(session string) wire.Decision {
+	c.e.t.Helper()
+	return c.loginAnswers(session, 1)[0]
 }
 
 // checkHonest replays honest sessions and checks sent = stored = decided
@@ -265,8 +328,9 @@ func checkHonest(t *testing.T, e *env, ss []replay.Session) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !s.LoginAccepted || s.Sent == 0 || s.Decided != s.Sent || len(stored) != s.Sent {
-			t.Errorf("honest session %s: login accepted %v, sent %d, decided %d, stored %d decisions", s.ID, s.LoginAccepted, s.Sent, s.Decided, len(stored))
+		if !s.LoginAccepted || s.Sent == 0 || s.Decided != s.Sent || len(stored) != s.Sent || s.Forged != 0 {
+			t.Errorf("honest session %s: login accepted %v, sent %d, decided %d, stored %d decisions, %d forged decisions",
+				s.ID, s.LoginAccepted, s.Sent, s.Decided, len(stored), s.Forged)
 		}
 	}
 }
@@ -274,9 +338,10 @@ func checkHonest(t *testing.T, e *env, ss []replay.Session) {
 // TestAttackWrongPasswordOnExistingSession: an attacker who knows the id of
 // a victim's accepted session sends a login for it with a wrong password.
 // It was answered accept: true, redelivered: true (the stored answer was
-// republished without checking the password). It must be refused, the
-// victim's session left as it was, and the service must log the refusal
-// as a wrong password.
+// republished without checking the password). Now the password is checked
+// on every login: the attacker is refused (the generic reason, MAC'd under
+// the attacker's own session key), a failure is counted, the victim's
+// session is left as it was, and the log says "wrong password".
 func TestAttackWrongPasswordOnExistingSession(t *testing.T) {
 	e, logs := startAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
@@ -285,27 +350,80 @@ func TestAttackWrongPasswordOnExistingSession(t *testing.T) {
 	checkHonest(t, e, ss[:1])
 	c := newClient(e)
 	c.login(victim.LoginAs, victim.ID, "not the password", byKey)
-	answers := e.loginAnswers(victim.ID, 2)
-	got := answers[1]
-	if got.Accept {
+	got := c.loginAnswer(victim.ID) // the one answer MAC'd under the attacker's key
+	t.Logf("attacker's login answered accept=%v reason=%q redelivered=%v", got.Accept, got.Reason, got.Redelivered)
+	if got.Accept || got.Redelivered || got.Reason != live.RefusedReason {
 		t.Fatalf("a wrong password for the victim's existing session was answered %+v", got)
 	}
 	sess, err := e.st.Session(context.Background(), victim.LoginAs, victim.ID)
-	if err != nil || !sess.Accepted || sess.Alerted {
+	if err != nil || !sess.Accepted || sess.Alerted != (len(e.alerts(victim.ID)) > 0) {
 		t.Fatalf("the victim's session after the attack: %+v %v", sess, err)
 	}
-	if l := logs.lines("login", "user="+victim.LoginAs, "wrong password"); len(l) != 1 {
-		t.Errorf("want one log line of the wrong password; got %q", l)
+	if cred, err := e.creds.Credential(context.Background(), victim.LoginAs); err != nil || cred.Failures != 1 {
+		t.Errorf("failures after one wrong password: %+v %v", cred, err)
 	}
-	t.Logf("attacker's login answered accept=%v reason=%q redelivered=%v", got.Accept, got.Reason, got.Redelivered)
+	l := logs.lines("msg=login", "user="+victim.LoginAs, "session="+victim.ID, `result="wrong password"`)
+	if len(l) != 1 {
+		t.Errorf("want one log line of the wrong password; got %q", l)
+	} else {
+		t.Logf("logged: %s", l[0])
+	}
 	checkHonest(t, e, ss[1:2])
 }
 
-// TestAttackSessionIdSquatting: an attacker sends a login with a wrong
-// password for the id of a session the victim is about to open. Its
-// refusal was stored under that id and the victim's real login was then
-// answered as a redelivery of the refusal. The victim's login must be
-// accepted and the victim's vectors decided.
+// alerts returns the alerts of session published so far.
+func (e *env) alerts(session string) []wire.Alert {
+	var out []wire.Alert
+	for _, m := range e.readAll(topics.Alerts) {
+		if a, err := wire.ParseAlert(m.Value); err == nil && a.Session == session {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// readAll reads what topic holds now, every partition, up to its end
+// offsets.
+func (e *env) readAll(topic string) []kafka.Message {
+	e.t.Helper()
+	var out []kafka.Message
+	for p := 0; p < e.partitions; p++ {
+		conn, err := topics.Dialer(e.cl.ScorerTLS).DialLeader(context.Background(), "tcp", e.cl.Brokers[0], topic, p)
+		if err != nil {
+			e.t.Fatalf("dial %s/%d: %v", topic, p, err)
+		}
+		first, last, err := conn.ReadOffsets()
+		conn.Close()
+		if err != nil {
+			e.t.Fatalf("offsets of %s/%d: %v", topic, p, err)
+		}
+		if last <= first {
+			continue
+		}
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: e.cl.Brokers, Topic: topic, Partition: p, Dialer: topics.Dialer(e.cl.ScorerTLS), MaxWait: 50 * time.Millisecond})
+		if err := r.SetOffset(first); err != nil {
+			e.t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		for off := first; off < last; off++ {
+			m, err := r.ReadMessage(ctx)
+			if err != nil {
+				e.t.Fatalf("read %s/%d at %d: %v", topic, p, off, err)
+			}
+			out = append(out, m)
+		}
+		cancel()
+		r.Close()
+	}
+	return out
+}
+
+// TestAttackSessionIdSquatting: an attacker who learns the id of a session
+// the victim is about to open sends a login for it first, with a wrong
+// password. Its refusal was stored under that id and the victim's real
+// login was then answered as a redelivery of the refusal. A refused login
+// now creates no session: the victim's login is accepted and every one of
+// the victim's vectors decided.
 func TestAttackSessionIdSquatting(t *testing.T) {
 	e, logs := startAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
@@ -313,32 +431,43 @@ func TestAttackSessionIdSquatting(t *testing.T) {
 	victim := ss[0]
 	c := newClient(e)
 	c.login(victim.LoginAs, victim.ID, "guess", byKey)
-	if d := loginAnswer(t, e, victim.ID); d.Accept {
-		t.Fatalf("the squatter's login was accepted: %+v", d)
+	if d := c.loginAnswer(victim.ID); d.Accept || d.Reason != live.RefusedReason {
+		t.Fatalf("the squatter's login: %+v", d)
 	}
-	res := e.replay([]replay.Session{victim}, replay.Config{Wait: 30 * time.Second})
-	r := res.Sessions[0]
-	if !r.LoginAccepted || r.Decided != len(victim.Vectors) {
-		t.Fatalf("victim after the squatter: login accepted %v (%q), decided %d of %d", r.LoginAccepted, r.LoginReason, r.Decided, len(victim.Vectors))
+	if _, err := e.st.Session(context.Background(), victim.LoginAs, victim.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the refused login stored a session: %v", err)
 	}
-	t.Logf("log: %q", logs.lines("login", "session="+victim.ID))
+	checkHonest(t, e, []replay.Session{victim})
+	t.Logf("logged: %q", logs.lines("msg=login", "session="+victim.ID))
 }
 
 // TestAttackLockoutAcrossPartitions: the lockout allows 5 failures; the
 // attacker sends 5 wrong passwords to each of the 8 partitions of the
-// login topic at once, then 3 more and the right password to the right
-// one. With lockout state read, changed and written back per partition
-// worker, the failures of one worker overwrote the others' and many more
-// than 5 guesses were checked. Now: logins on a partition that is not
-// their user's are dead-lettered as misrouted and the failures are counted
-// atomically in the store: at most 5 passwords are ever checked, and the
-// right password afterwards is refused as locked.
+// login topic at once, then 3 more and the right password to the user's
+// partition. With lockout state read, changed and written back per
+// partition worker, one worker's failures overwrote another's and 39 of
+// the 40 guesses were checked. Now logins on a partition that is not their
+// user's are dead-lettered as misrouted and failures are counted
+// atomically in the store: 5 passwords are checked, every later login is
+// refused as locked, the right password included. Resending the victim's
+// recorded login in the middle does not reset the count either.
 func TestAttackLockoutAcrossPartitions(t *testing.T) {
 	e, logs := startAttackEnv(t, live.Config{Lockout: live.Lockout{MaxFailures: 5, LockFor: time.Hour}})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 	e.startService()
 	victim := ss[0]
+	checkHonest(t, e, ss[:1])
+	var recorded []byte // the victim's sealed login, as read from the login topic
+	for _, m := range e.readAll(topics.Logins) {
+		if sl, err := wire.ParseLogin(m.Value); err == nil && sl.Session == victim.ID {
+			recorded = m.Value
+		}
+	}
+	if recorded == nil {
+		t.Fatal("the victim's login is not on the login topic")
+	}
 	c := newClient(e)
+	home := partitionOf(victim.LoginAs, attackPartitions)
 	var wg sync.WaitGroup
 	for p := 0; p < attackPartitions; p++ {
 		wg.Add(1)
@@ -346,29 +475,48 @@ func TestAttackLockoutAcrossPartitions(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 5; i++ {
 				c.login(victim.LoginAs, fmt.Sprintf("guess-p%d-%d", p, i), fmt.Sprintf("guess %d %d", p, i), p)
+				if p == home && i == 2 {
+					// A valid login of the victim, resent: it must not
+					// reset the count of failures.
+					c.write(topics.Logins, victim.LoginAs, recorded, home)
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	home := partitionOf(victim.LoginAs, attackPartitions)
 	for i := 0; i < 3; i++ {
 		c.login(victim.LoginAs, fmt.Sprintf("late-%d", i), "late guess", home)
 	}
 	c.login(victim.LoginAs, "right", victim.Password, home)
-	d := loginAnswer(t, e, "right")
+	d := c.loginAnswer("right")
 	st := e.svc.Stats()
-	checked := live.Value(st.Logins, "result", "wrong password")
-	t.Logf("passwords checked: %v wrong; locked %v; misrouted dead letters %v; the right password afterwards: accept=%v reason %q",
-		checked, live.Value(st.Logins, "result", "locked"), live.Value(st.DeadLetters, "class", "misrouted"), d.Accept, d.Reason)
-	if checked > 5 {
-		t.Errorf("%v wrong passwords were checked; the lockout allows 5", checked)
+	testutil.Eventually(t, 30*time.Second, func() bool { return live.Value(st.DeadLetters, "class", "misrouted") >= 35 },
+		"waiting for the 35 misrouted guesses to be dead-lettered")
+	checked, locked, misrouted := live.Value(st.Logins, "result", "wrong password"), live.Value(st.Logins, "result", "locked"), live.Value(st.DeadLetters, "class", "misrouted")
+	t.Logf("passwords checked: %v wrong; refused as locked %v; misrouted dead letters %v; the right password afterwards: accept=%v reason %q",
+		checked, locked, misrouted, d.Accept, d.Reason)
+	if checked != 5 || locked != 4 || misrouted != 35 {
+		t.Errorf("%v wrong passwords checked, %v refused as locked, %v misrouted; want 5, 4 and 35", checked, locked, misrouted)
 	}
-	if d.Accept {
-		t.Errorf("the right password after the lockout was accepted")
+	if d.Accept || d.Reason != live.RefusedReason {
+		t.Errorf("the right password after the lockout: %+v", d)
 	}
-	if l := logs.lines("login", "user="+victim.LoginAs, "locked"); len(l) == 0 {
-		t.Errorf("no log line says the account is locked")
+	if l := logs.lines("account locked", "user="+victim.LoginAs, "failures=5"); len(l) != 1 {
+		t.Errorf("want one log line of the lock at the 5th failure; got %q", l)
 	}
+	if l := logs.lines("dead letter", "class=misrouted", "hashes to partition"); len(l) != 35 {
+		t.Errorf("%d log lines of misrouted logins, want 35", len(l))
+	} else {
+		t.Logf("logged: %s", l[0])
+	}
+	if cred, err := e.creds.Credential(context.Background(), victim.LoginAs); err != nil || cred.Failures != 5 || cred.LockedUntil.IsZero() {
+		t.Errorf("credential after the attack: failures %d, locked until %v (%v)", cred.Failures, cred.LockedUntil, err)
+	}
+	// The victim's honest traffic of the session opened before goes on.
+	if r := e.readAll(topics.Decisions); len(r) == 0 {
+		t.Error("no decisions at all")
+	}
+	checkHonest(t, e, ss[2:3]) // another user
 }
 
 // impostorVectors returns another user's recorded vectors to replay under
@@ -391,10 +539,10 @@ func impostorVectors(ss []replay.Session, victim string, n int) [][]float64 {
 // TestAttackImpostorSpreadOverPartitions: an impostor who has the victim's
 // password logs in and sends another person's actions round robin over the
 // 8 partitions of the feature topic. Each partition worker kept its own
-// window of the session, so the first alert came only after 8 windows had
-// filled (action 73 instead of 9) and each worker raised its own alert.
-// Now a vector on a partition that is not its user's is dead-lettered as
-// misrouted: the session is judged on one window and alerted once.
+// window of the session: the first alert came late and each worker raised
+// its own (8 alerts, every vector decided). Now a vector on a partition
+// that is not its user's is dead-lettered as misrouted: the session is
+// judged on one window, alerted once, at its 10th decided action.
 func TestAttackImpostorSpreadOverPartitions(t *testing.T) {
 	e, logs := startAttackEnv(t, live.Config{Window: 10, Threshold: 0.5})
 	ss := plan(t, e, synthUsers(t, 3, 3, 60), 0)
@@ -404,7 +552,7 @@ func TestAttackImpostorSpreadOverPartitions(t *testing.T) {
 	c := newClient(e)
 	home := partitionOf(victim, attackPartitions)
 	c.login(victim, "spread", pw, home)
-	if d := loginAnswer(t, e, "spread"); !d.Accept {
+	if d := c.loginAnswer("spread"); !d.Accept {
 		t.Fatalf("impostor login refused: %+v", d)
 	}
 	vs := impostorVectors(ss, victim, 96)
@@ -420,7 +568,7 @@ func TestAttackImpostorSpreadOverPartitions(t *testing.T) {
 	testutil.Eventually(t, 60*time.Second, func() bool {
 		return live.Value(st.Decisions)+live.Value(st.DeadLetters) >= float64(len(vs))
 	}, "waiting for every vector to be decided or dead-lettered")
-	ds := e.decisions("spread", 1+len(vs), 5*time.Second)
+	ds := c.decisions("spread", 1+onHome, 30*time.Second)
 	sort.Slice(ds, func(i, j int) bool { return ds[i].Seq < ds[j].Seq })
 	alerts, first, decided := 0, 0, 0
 	for _, d := range ds {
@@ -437,17 +585,23 @@ func TestAttackImpostorSpreadOverPartitions(t *testing.T) {
 	}
 	t.Logf("%d vectors sent round robin over %d partitions (%d on the user's): %d decided, %v dead-lettered as misrouted, %d alerts, the first after %d decided actions",
 		len(vs), attackPartitions, onHome, decided, live.Value(st.DeadLetters, "class", "misrouted"), alerts, first)
-	if alerts != 1 {
-		t.Errorf("%d alerts for one impostor session, want 1", alerts)
+	if alerts != 1 || len(e.alerts("spread")) != 1 {
+		t.Errorf("%d alerts for one impostor session (%d on the alert topic), want 1", alerts, len(e.alerts("spread")))
 	}
-	if first == 0 || first > 10 {
-		t.Errorf("first alert after %d decided actions; a window is 10", first)
+	if first != 10 {
+		t.Errorf("first alert after %d decided actions; the window is 10", first)
 	}
-	if decided != onHome {
-		t.Errorf("%d vectors decided; only the %d on the user's partition may be", decided, onHome)
+	if decided != onHome || live.Value(st.DeadLetters, "class", "misrouted") != float64(len(vs)-onHome) {
+		t.Errorf("%d vectors decided and %v misrouted; want the %d on the user's partition decided and the rest misrouted",
+			decided, live.Value(st.DeadLetters, "class", "misrouted"), onHome)
 	}
-	if l := logs.lines("misrouted"); len(l) == 0 {
-		t.Errorf("nothing logged about misrouted vectors")
+	if l := logs.lines("dead letter", "class=misrouted", "session"); len(l) != 0 {
+		t.Errorf("a dead letter's log line names the session: %q", l[0])
+	}
+	if l := logs.lines("dead letter", "class=misrouted", "hashes to partition "+fmt.Sprint(home)); len(l) != len(vs)-onHome {
+		t.Errorf("%d log lines of misrouted vectors, want %d", len(l), len(vs)-onHome)
+	} else {
+		t.Logf("logged: %s", l[0])
 	}
 	checkHonest(t, e, ss[1:2])
 }
@@ -455,8 +609,9 @@ func TestAttackImpostorSpreadOverPartitions(t *testing.T) {
 // TestAttackAlertIsSticky: an impostor with the victim's password is
 // alerted, then sends the victim's own recorded actions so that the
 // window's mean climbs back over the threshold. Later windows went back to
-// accept: true. After an alert every later vector of the session must be
-// answered accept: false until a new login.
+// accept: true (48 of 54). After an alert every later vector of the
+// session is answered accept: false until a new login, whose session
+// starts clean.
 func TestAttackAlertIsSticky(t *testing.T) {
 	e, _ := startAttackEnv(t, live.Config{Window: 10, Threshold: 0.5})
 	ss := plan(t, e, synthUsers(t, 3, 3, 80), 0)
@@ -465,7 +620,7 @@ func TestAttackAlertIsSticky(t *testing.T) {
 	c := newClient(e)
 	home := partitionOf(victim.LoginAs, attackPartitions)
 	c.login(victim.LoginAs, "sticky", victim.Password, home)
-	if d := loginAnswer(t, e, "sticky"); !d.Accept {
+	if d := c.loginAnswer("sticky"); !d.Accept {
 		t.Fatalf("login refused: %+v", d)
 	}
 	vs := impostorVectors(ss, victim.LoginAs, 30)
@@ -475,8 +630,9 @@ func TestAttackAlertIsSticky(t *testing.T) {
 	for i, v := range vs {
 		c.vector(victim.LoginAs, "sticky", int64(i), v, home)
 	}
-	ds := e.decisions("sticky", 1+len(vs), 60*time.Second)
-	alertAt, acceptedAfter := -1, 0
+	ds := c.decisions("sticky", 1+len(vs), 60*time.Second)
+	alertAt, after, acceptedAfter, meanOver := -1, 0, 0, 0
+	sort.Slice(ds, func(i, j int) bool { return ds[i].Seq < ds[j].Seq })
 	for _, d := range ds {
 		if d.Seq == wire.LoginSeq {
 			continue
@@ -484,83 +640,168 @@ func TestAttackAlertIsSticky(t *testing.T) {
 		if d.Alert && alertAt < 0 {
 			alertAt = int(d.Seq)
 		}
-		if alertAt >= 0 && int(d.Seq) > alertAt && d.Accept {
-			acceptedAfter++
+		if alertAt >= 0 && int(d.Seq) > alertAt {
+			after++
+			if d.Accept {
+				acceptedAfter++
+			}
+			if d.Mean >= d.Threshold {
+				meanOver++
+			}
 		}
 	}
-	t.Logf("%d vectors (30 impostor, then %d of the victim's own): alert at seq %d, %d decisions after it accept: true", len(vs), len(victim.Vectors), alertAt, acceptedAfter)
+	t.Logf("%d vectors (30 impostor, then %d of the victim's own): alert at seq %d; of the %d decisions after it, %d had the window's mean back over the threshold, %d were accept: true",
+		len(vs), len(victim.Vectors), alertAt, after, meanOver, acceptedAfter)
 	if alertAt < 0 {
 		t.Fatal("the impostor raised no alert")
+	}
+	if after != len(vs)-alertAt-1 || meanOver == 0 {
+		t.Fatalf("%d decisions after the alert, %d with the mean over the threshold: the attack did not get the window back", after, meanOver)
 	}
 	if acceptedAfter > 0 {
 		t.Errorf("%d decisions after the alert were accept: true", acceptedAfter)
 	}
-	checkHonest(t, e, ss[1:2])
+	if sess, err := e.st.Session(context.Background(), victim.LoginAs, "sticky"); err != nil || !sess.Alerted {
+		t.Errorf("the session is not stored alerted: %+v %v", sess, err)
+	}
+	checkHonest(t, e, []replay.Session{victim}) // a new login of the victim is accepted and decided
 }
 
 // TestAttackRecordedVectors: an attacker without the password resends
-// recorded vectors of the victim into the victim's accepted session, as
-// new actions (seqs after the victim's). They were scored and accepted: no
-// vector was bound to the login. Now a vector without a valid MAC under
-// the session's key is dead-lettered as "bad mac" and nothing is scored.
+// recorded vectors of the victim's accepted session. They were scored and
+// accepted into it as new actions (25 of 25): no vector was bound to the
+// login. Now every vector carries a MAC under the session key sealed in
+// the login, and the scorer checks it and the seq:
+//
+//   - a recorded vector resent as it was is a redelivery: its stored
+//     decision is republished, nothing is scored again;
+//   - with a new seq, moved into another session, or with the MAC forged
+//     or cut off, it is dead-lettered ("bad mac", "malformed");
+//   - even with the session key (an insider), a seq not above the last
+//     decided one and never decided is dead-lettered as "replay".
 func TestAttackRecordedVectors(t *testing.T) {
 	e, logs := startAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 3, 30), 0)
 	e.startService()
 	victim := ss[0]
-	checkHonest(t, e, ss[:1]) // the victim's session, accepted, vectors recorded by the attacker
+	checkHonest(t, e, ss[:1]) // the victim's session, accepted; the attacker records its vectors
+	var recorded [][]byte
+	for _, m := range e.readAll(topics.Features) {
+		if sv, err := wire.ParseVector(m.Value); err == nil && sv.Unverified.Session == victim.ID {
+			recorded = append(recorded, m.Value)
+		}
+	}
+	n := len(victim.Vectors)
+	if len(recorded) != n {
+		t.Fatalf("recorded %d of the victim's %d vectors", len(recorded), n)
+	}
 	c := newClient(e)
 	home := partitionOf(victim.LoginAs, attackPartitions)
-	n := len(victim.Vectors)
-	st := e.svc.Stats()
-	before := live.Value(st.Decisions)
-	for i, v := range victim.Vectors {
-		c.vector(victim.LoginAs, victim.ID, int64(n+i), v.Values, home)
+	// The attacker's own accepted session, to move vectors into.
+	c.login(victim.LoginAs, "attacker-own", victim.Password, home)
+	if d := c.loginAnswer("attacker-own"); !d.Accept {
+		t.Fatalf("login: %+v", d)
 	}
+	st := e.svc.Stats()
+	decided0, redelivered0 := live.Value(st.Decisions), live.Value(st.Redelivered)
+	forged := wire.NewSessionKey() // not the session's key
+	sent := map[string]int{}
+	for i, raw := range recorded {
+		sv, err := wire.ParseVector(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := sv.Unverified
+		switch i % 5 {
+		case 0: // as recorded
+			c.write(topics.Features, victim.LoginAs, raw, home)
+			sent["redelivered"]++
+		case 1: // a new seq, MAC'd under a guessed key
+			c.write(topics.Features, victim.LoginAs, c.signed(v.User, v.Session, int64(n+i), v.Values, forged), home)
+			sent["bad mac"]++
+		case 2: // moved into another session, its MAC kept
+			moved := c.signed(v.User, "attacker-own", v.Seq, v.Values, forged)
+			copy(moved[len(moved)-wire.MACSize:], raw[len(raw)-wire.MACSize:])
+			c.write(topics.Features, victim.LoginAs, moved, home)
+			sent["bad mac"]++
+		case 3: // MAC cut off
+			c.write(topics.Features, victim.LoginAs, raw[:len(raw)-wire.MACSize], home)
+			sent["malformed"]++
+		case 4: // one byte of the values changed
+			b := append([]byte(nil), raw...)
+			b[len(b)-wire.MACSize-1] ^= 1
+			c.write(topics.Features, victim.LoginAs, b, home)
+			sent["bad mac"]++
+		}
+	}
+	// An insider with a session key sends seq 5, then seq 3 (never sent):
+	// a replay; then seq 5 again: a redelivery.
+	vals := victim.Vectors[0].Values
+	c.vector(victim.LoginAs, "attacker-own", 5, vals, home)
+	c.vector(victim.LoginAs, "attacker-own", 3, vals, home)
+	c.vector(victim.LoginAs, "attacker-own", 5, vals, home)
 	testutil.Eventually(t, 30*time.Second, func() bool {
-		return live.Value(st.Decisions)-before+live.Value(st.DeadLetters) >= float64(n)
-	}, "waiting for the recorded vectors to be decided or dead-lettered")
-	nv, _, err := e.st.Counts(context.Background(), victim.LoginAs)
+		return live.Value(st.DeadLetters, "class", "bad mac") >= float64(sent["bad mac"]) &&
+			live.Value(st.DeadLetters, "class", "malformed") >= float64(sent["malformed"]) &&
+			live.Value(st.DeadLetters, "class", "replay") >= 1 &&
+			live.Value(st.Redelivered)-redelivered0 >= float64(sent["redelivered"]+1)
+	}, "waiting for the recorded vectors to be dead-lettered or republished")
+	nv, nd, err := e.st.Counts(context.Background(), victim.LoginAs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d recorded vectors resent into the victim's session: %v scored, %v dead-lettered; the store holds %d of the victim's vectors",
-		n, live.Value(st.Decisions)-before, live.Value(st.DeadLetters), nv)
-	if got := live.Value(st.Decisions) - before; got != 0 {
-		t.Errorf("%v recorded vectors were scored into the victim's session", got)
+	scored := live.Value(st.Decisions) - decided0
+	t.Logf("%d recorded vectors resent: %v scored (the insider's seq 5 only), %v republished, dead letters: bad mac %v, malformed %v, replay %v; the store holds %d vectors and %d decisions of the victim",
+		n, scored, live.Value(st.Redelivered)-redelivered0, live.Value(st.DeadLetters, "class", "bad mac"),
+		live.Value(st.DeadLetters, "class", "malformed"), live.Value(st.DeadLetters, "class", "replay"), nv, nd)
+	if scored != 1 {
+		t.Errorf("%v vectors scored; only the insider's seq 5 may be", scored)
 	}
-	if nv != int64(n) {
-		t.Errorf("the store holds %d of the victim's vectors; the victim sent %d", nv, n)
+	if nv != int64(n+1) || nd != int64(n+1) {
+		t.Errorf("the store holds %d vectors and %d decisions of the victim; the victim sent %d and the insider 1", nv, nd, n)
 	}
-	if l := logs.lines("dead letter", "bad mac"); len(l) != n {
-		t.Errorf("%d log lines of bad MACs, want %d", len(l), n)
+	for class, want := range map[string]int{"bad mac": sent["bad mac"], "malformed": sent["malformed"], "replay": 1} {
+		if got := live.Value(st.DeadLetters, "class", class); int(got) != want {
+			t.Errorf("dead letters of class %q: %v, want %d", class, got, want)
+		}
+	}
+	if l := logs.lines("dead letter", "class=replay", "not above the session's last decided seq 5"); len(l) != 1 {
+		t.Errorf("log lines of the replay: %q", l)
+	}
+	if l := logs.lines("dead letter", `class="bad mac"`); len(l) != sent["bad mac"] {
+		t.Errorf("%d log lines of bad MACs, want %d", len(l), sent["bad mac"])
+	} else {
+		t.Logf("logged: %s", l[0])
 	}
 	checkHonest(t, e, ss[1:2])
 }
 
 // TestAttackUserEnumeration: login refusals said "unknown user", "wrong
 // password" or "locked", so anyone could list the accounts. Every refusal
-// must give the client the same reason; the log keeps the detail.
+// now gives the client the same reason, "login refused"; the log and the
+// logins metric's result label keep the cause.
 func TestAttackUserEnumeration(t *testing.T) {
 	e, logs := startAttackEnv(t, live.Config{Lockout: live.Lockout{MaxFailures: 1, LockFor: time.Hour}})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 	e.startService()
 	c := newClient(e)
 	c.login("nobody", "enum-unknown", "x", byKey)
-	unknown := loginAnswer(t, e, "enum-unknown")
+	unknown := c.loginAnswer("enum-unknown")
 	c.login(ss[0].LoginAs, "enum-wrong", "x", byKey)
-	wrong := loginAnswer(t, e, "enum-wrong")
+	wrong := c.loginAnswer("enum-wrong")
 	c.login(ss[0].LoginAs, "enum-locked", ss[0].Password, byKey)
-	locked := loginAnswer(t, e, "enum-locked")
+	locked := c.loginAnswer("enum-locked")
 	t.Logf("reasons: unknown user %q, wrong password %q, locked %q", unknown.Reason, wrong.Reason, locked.Reason)
 	for _, d := range []wire.Decision{unknown, wrong, locked} {
-		if d.Accept || d.Reason != unknown.Reason || d.Reason == "" {
-			t.Errorf("session %s answered accept=%v reason %q; every refusal must read the same", d.Session, d.Accept, d.Reason)
+		if d.Accept || d.Reason != live.RefusedReason {
+			t.Errorf("session %s answered accept=%v reason %q; every refusal must read %q", d.Session, d.Accept, d.Reason, live.RefusedReason)
 		}
 	}
-	for session, detail := range map[string]string{"enum-unknown": "unknown user", "enum-wrong": "wrong password", "enum-locked": "locked"} {
-		if l := logs.lines("session="+session, detail); len(l) == 0 {
-			t.Errorf("the log does not say %q for session %s", detail, session)
+	for session, detail := range map[string]string{"enum-unknown": `result="unknown user"`, "enum-wrong": `result="wrong password"`, "enum-locked": "result=locked"} {
+		if l := logs.lines("msg=login", "session="+session, detail); len(l) != 1 {
+			t.Errorf("the log does not say %s for session %s", detail, session)
+		} else {
+			t.Logf("logged: %s", l[0])
 		}
 	}
 	st := e.svc.Stats()
@@ -594,36 +835,79 @@ func grepDir(t *testing.T, dir string, needle []byte) []string {
 	return hits
 }
 
+// kcatConsume reads topic from its start with kcat (librdkafka), as an
+// operator or an outsider with a certificate would, one message per line.
+func kcatConsume(t *testing.T, e *env, topic string) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("kcat"); err != nil {
+		testutil.SkipOrFail(t, "kcat is not installed (Debian package kcat)")
+	}
+	crt, key := pki.CertPaths(e.cl.PKIDir, cluster.CertScorer)
+	cmd := exec.Command("kcat", "-b", e.cl.Brokers[0], "-X", "security.protocol=ssl",
+		"-X", "ssl.ca.location="+filepath.Join(e.cl.PKIDir, "ca.crt"), "-X", "ssl.certificate.location="+crt, "-X", "ssl.key.location="+key,
+		"-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%s\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kcat: %v\n%s", err, out)
+	}
+	return out
+}
+
 // TestAttackPasswordsAtRest: a reader of the broker's files or of the
 // dead-letter topic found every password: logins were sent in clear, and
 // a malformed login was copied whole into the dead-letter topic. After a
-// replay with good logins and a malformed login that holds a password,
-// neither the broker's data folder nor the dead-letter topic holds any
-// password.
+// replay with good logins, a version 1 login holding a password in clear
+// and a sealed login with bytes appended: the broker's files hold none of
+// the replay's passwords, the dead letters (read with kcat) keep no byte of
+// either refused login, only its size and hash, and the version 1 login's
+// password is nowhere but in the login topic its sender wrote it to.
 func TestAttackPasswordsAtRest(t *testing.T) {
-	e, _ := startAttackEnv(t, live.Config{})
+	e, logs := startAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 	e.startService()
 	checkHonest(t, e, ss[:2])
 	c := newClient(e)
-	const secret = "malformed-login-password-7f3a"
-	c.write(topics.Logins, ss[0].LoginAs, append(wire.EncodeLogin(wire.Login{User: ss[0].LoginAs, Session: "m", Password: secret, Sent: time.Now()}), '}'), byKey)
-	dead := e.readTopic(topics.DeadLetter, 1)
+	const secret = "v1-login-password-7f3a"
+	v1 := wire.EncodeLogin(wire.Login{User: ss[0].LoginAs, Session: "v1", Password: secret, Sent: time.Now()})
+	c.write(topics.Logins, ss[0].LoginAs, v1, byKey)
+	malformed := append(c.seal(ss[0].LoginAs, "m", ss[0].Password), ' ', '{', '}')
+	c.write(topics.Logins, ss[0].LoginAs, malformed, byKey)
+	dead := e.readTopic(topics.DeadLetter, 2)
+	classes := map[string]bool{}
 	for _, m := range dead {
-		x, err := wire.DecodeDeadLetter(m.Value)
+		x, err := wire.ParseDeadLetter(m.Value)
 		if err != nil {
 			t.Fatalf("dead letter: %v", err)
 		}
-		if bytes.Contains(x.Value, []byte(secret)) || bytes.Contains(m.Value, []byte(secret)) {
-			t.Errorf("the dead letter of the malformed login holds its password: %q", x.Value)
+		classes[x.Class] = true
+		if len(x.Value) != 0 || !x.Truncated() || x.Size == 0 {
+			t.Errorf("the dead letter of a login keeps %d bytes (size %d): %q", len(x.Value), x.Size, x.Value)
+		}
+		t.Logf("dead letter: class %q, reason %q, size %d, sha256 %x", x.Class, x.Reason, x.Size, x.SHA256[:8])
+	}
+	if !classes["version"] || !classes["malformed"] {
+		t.Errorf("dead letter classes %v, want version and malformed", classes)
+	}
+	out := kcatConsume(t, e, topics.DeadLetter)
+	if bytes.Contains(out, []byte(secret)) || bytes.Contains(out, []byte(ss[0].Password)) {
+		t.Errorf("kcat reads a password in the dead-letter topic:\n%s", out)
+	}
+	for _, pw := range []string{ss[0].Password, ss[1].Password} {
+		if hits := grepDir(t, e.cl.Dir, []byte(pw)); len(hits) > 0 {
+			t.Errorf("a replayed password is in clear in the state folder: %v", hits)
 		}
 	}
-	for _, pw := range []string{ss[0].Password, ss[1].Password, secret} {
-		if hits := grepDir(t, filepath.Join(e.cl.Dir, "kafka"), []byte(pw)); len(hits) > 0 {
-			t.Errorf("a password is in clear in the broker's files: %v", hits)
+	hits := grepDir(t, e.cl.Dir, []byte(secret))
+	for _, h := range hits {
+		if !strings.Contains(h, topics.Logins+"-") {
+			t.Errorf("the version 1 login's password is in %s", h)
 		}
 	}
-	_ = store.ErrNotFound
+	if l := logs.lines(secret); len(l) > 0 {
+		t.Errorf("the log holds a password: %q", l)
+	}
+	t.Logf("the version 1 login's clear password is only where its sender wrote it: %v", hits)
+	checkHonest(t, e, ss[2:3])
 }
 
 // modelFileV1 is a model file of format version 1 with a valid checksum
@@ -698,31 +982,37 @@ func modelOfWidth(t *testing.T, user string, n int) []byte {
 // TestAttackModelOutsideSchema: a model file whose checksum is valid but
 // whose tree names feature 60 of a 39-feature model, or a valid model of
 // another width, stored for a user (by `live enroll` before it checked, or
-// by anyone who can write the profile store). The first made the
+// by anyone who can write the profile store). The first made the user's
 // partition retry the model load forever; the second panicked the whole
-// service at its first vector, again at every restart. Now the user's
-// vectors are dead-lettered with class "model invalid", the service logs
-// why and goes on deciding everyone else's.
+// service at its first vector, again at every restart. Now enrolment
+// refuses both, and the service, finding one in the store, dead-letters
+// the user's vectors with class "model invalid", logs why and goes on
+// deciding everyone else's.
 func TestAttackModelOutsideSchema(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		model func(t *testing.T, user string) []byte
 		log   string
 	}{
-		{"feature 60 of 39", modelFileV1, "feature 60"},
-		{"40 features", func(t *testing.T, user string) []byte { return modelOfWidth(t, user, 40) }, "40"},
+		{"feature 60 of 39", modelFileV1, "feature 60; the schema has 39"},
+		{"40 features", func(t *testing.T, user string) []byte { return modelOfWidth(t, user, 40) }, "the model takes 40 features, the pipeline sends 39"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, logs := startAttackEnv(t, live.Config{})
 			ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 			victim := ss[0]
-			if err := e.st.PutModel(context.Background(), store.Model{User: victim.LoginAs, Version: 2, Data: tc.model(t, victim.LoginAs), Created: time.Now()}); err != nil {
+			model := tc.model(t, victim.LoginAs)
+			_, err := account.Enroll(context.Background(), e.creds, e.st, account.Enrolment{User: "new", Password: "pw", Model: model, Now: time.Now()})
+			if err == nil || !strings.Contains(err.Error(), tc.log) {
+				t.Errorf("enrolment of the model: %v, want an error saying %q", err, tc.log)
+			}
+			if err := e.st.PutModel(context.Background(), store.Model{User: victim.LoginAs, Version: 2, Data: model, Created: time.Now()}); err != nil {
 				t.Fatal(err)
 			}
 			e.startService()
 			c := newClient(e)
 			c.login(victim.LoginAs, "bad-model", victim.Password, byKey)
-			if d := loginAnswer(t, e, "bad-model"); !d.Accept {
+			if d := c.loginAnswer("bad-model"); !d.Accept {
 				t.Fatalf("login refused: %+v", d)
 			}
 			for i, v := range victim.Vectors[:5] {
@@ -731,11 +1021,13 @@ func TestAttackModelOutsideSchema(t *testing.T) {
 			st := e.svc.Stats()
 			testutil.Eventually(t, 30*time.Second, func() bool { return live.Value(st.DeadLetters, "class", "model invalid") >= 5 },
 				"waiting for 5 dead letters of class \"model invalid\"")
-			l := logs.lines("model invalid", tc.log)
-			if len(l) == 0 {
-				t.Errorf("no log line names the invalid model's fault (%q)", tc.log)
+			if l := logs.lines("level=ERROR", "model invalid", "user="+victim.LoginAs, tc.log); len(l) == 0 {
+				t.Errorf("no error log line names the invalid model's fault (%q)", tc.log)
 			} else {
 				t.Logf("logged: %s", l[0])
+			}
+			if got := live.Value(st.ModelLoads); got != 0 {
+				t.Errorf("%v models loaded", got)
 			}
 			checkHonest(t, e, ss[2:3])
 		})

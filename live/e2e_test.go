@@ -9,6 +9,7 @@ import (
 	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/store/embedded"
 	"github.com/mouseauth/mouseauth/replay"
@@ -23,6 +24,7 @@ type env struct {
 	svc   *live.Service
 	stop  func() error // drains the service and returns Run's error
 	cfg   live.Config
+	keys  live.Keys
 	// partitions of each topic; decided reads the decision topic (attack
 	// tests).
 	partitions int
@@ -47,8 +49,14 @@ func startEnvPartitions(t *testing.T, cfg live.Config, partitions int) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, cl: cl, st: st, creds: st, partitions: partitions}
-	cfg.Brokers, cfg.TLS, cfg.Profiles, cfg.Credentials = cl.Brokers, cl.ScorerTLS, st, st
+	// The keys as `live serve` keeps them in its state folder: the child
+	// service of the kill test loads the same files.
+	keys, err := deploy.LoadKeys(cl.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, cl: cl, st: st, creds: st, partitions: partitions, keys: keys}
+	cfg.Brokers, cfg.TLS, cfg.Profiles, cfg.Credentials, cfg.Keys = cl.Brokers, cl.ScorerTLS, st, st, keys
 	if cfg.SessionTimeout == 0 {
 		cfg.SessionTimeout = 2 * time.Second
 	}
@@ -92,7 +100,7 @@ func synthUsers(t *testing.T, users, sessions, actions int) []replay.UserSession
 func plan(t *testing.T, e *env, us []replay.UserSessions, impostors int) []replay.Session {
 	t.Helper()
 	ss, err := replay.Plan(context.Background(), e.creds, e.st, us, replay.PlanOptions{Impostors: impostors,
-		Train: account.TrainOptions{Params: map[string]any{"trees": 50}, Seed: 1}, Now: time.Now(), RunID: t.Name()})
+		Train: account.TrainOptions{Params: map[string]any{"trees": 50}, Seed: 1}, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +109,7 @@ func plan(t *testing.T, e *env, us []replay.UserSessions, impostors int) []repla
 
 func (e *env) replay(ss []replay.Session, cfg replay.Config) replay.Result {
 	e.t.Helper()
-	cfg.Brokers, cfg.TLS = e.cl.Brokers, e.cl.ReplayTLS
+	cfg.Brokers, cfg.TLS, cfg.ScorerKey = e.cl.Brokers, e.cl.ReplayTLS, e.keys.Public()
 	if cfg.Interval == 0 {
 		cfg.Interval = -1
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/live/store/embedded"
 	"github.com/mouseauth/mouseauth/pki"
 )
@@ -42,7 +43,11 @@ func child(dir, brokers string) error {
 		return err
 	}
 	defer st.Close()
-	svc, err := live.New(live.Config{Brokers: []string{brokers}, TLS: tlsCfg, Profiles: st, Credentials: st,
+	keys, err := deploy.LoadKeys(dir)
+	if err != nil {
+		return err
+	}
+	svc, err := live.New(live.Config{Brokers: []string{brokers}, TLS: tlsCfg, Profiles: st, Credentials: st, Keys: keys,
 		SessionTimeout: 2 * time.Second, Retrain: live.RetrainPolicy{Every: -1}})
 	if err != nil {
 		return err
