@@ -5,6 +5,9 @@
 // folder) and produces an [Env]: broker addresses, client certificates, the
 // topics, the credential and profile stores, and a line per part saying
 // where it is, for the user. With no brokers it starts the embedded broker
-// (package internal/cluster) under the state folder. The command parses
+// (package internal/cluster) under the state folder. The scoring service's
+// keys (the scorer's HPKE key pair, the state key that seals stored session
+// keys) live under STATE/keys and its public key is published at
+// STATE/scorer-hpke.pub for clients ([LoadKeys]). The command parses
 // flags and reads secrets; this package holds the rules of what goes where.
 package deploy
