@@ -6,9 +6,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/wire"
 )
 
@@ -124,4 +126,52 @@ func BenchmarkWindowPushDecide(b *testing.B) {
 		_ = Decide(w, 0.5, false)
 		i++
 	}
+}
+
+// BenchmarkLoginCost is the scorer's work per login in wire format 2 beside
+// the password check it always does: opening the sealed login (HPKE) and
+// sealing its session key for the store (AES-256-GCM), then an argon2id
+// verification with the default parameters.
+//
+//	go test ./live -run '^$' -bench LoginCost -benchmem
+func BenchmarkLoginCost(b *testing.B) {
+	keys, err := GenerateKeys()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sealer, err := newKeySealer(keys.State)
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg, _, err := wire.SealLogin(keys.Public(), wire.Login{User: "User1", Session: "0123456789abcdef0123456789abcdef", Client: "10.1.2.3:4000",
+		Password: "correct horse battery staple", Sent: time.Now()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("open and seal the session key", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sl, err := wire.ParseLogin(msg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			l, err := wire.OpenLogin(sl, keys.Scorer...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = sealer.seal(l.User, l.Session, l.Key)
+		}
+	})
+	hash, err := account.HashPassword("correct horse battery staple", account.DefaultArgon2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("argon2id verify", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if ok, err := account.VerifyPassword("correct horse battery staple", hash); !ok || err != nil {
+				b.Fatal(ok, err)
+			}
+		}
+	})
 }
