@@ -189,9 +189,22 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		return err
 	}
 	defer env.Close()
+	// The key logins are sealed to, before any work: the in-process
+	// service's (created on first use), else --scorer-key or the one the
+	// service on --state published.
+	if !opts.NoService && opts.ScorerKey == "" {
+		if _, err := env.Keys(); err != nil {
+			return err
+		}
+	}
+	scorerKey, err := env.ScorerPublicKey(opts.ScorerKey)
+	if err != nil {
+		return err
+	}
 	for _, w := range env.Where {
 		fmt.Fprintln(ios.ErrOut, "replay:", w)
 	}
+	fmt.Fprintf(ios.ErrOut, "replay: sealing logins to %s\n", scorerKey)
 	bar := cli.NewProgress(ios, int64(len(users)), "enrolling", "users")
 	sessions, err := replay.Plan(ctx, env.Credentials, env.Profiles, users, replay.PlanOptions{
 		TrainSessions: opts.TrainSessions, Impostors: opts.Impostors, MaxActions: opts.MaxActions,
@@ -222,12 +235,6 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		}()
 		fmt.Fprintln(ios.ErrOut, "replay: scoring service running in this process")
 	}
-
-	scorerKey, err := env.ScorerPublicKey(opts.ScorerKey)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(ios.ErrOut, "replay: sealing logins to %s\n", scorerKey)
 
 	// Stored counts before and after each round show that every vector sent
 	// was stored and decided exactly once.
