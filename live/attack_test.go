@@ -75,9 +75,9 @@ func (l *logBuf) lines(subs ...string) []string {
 
 const attackPartitions = 8
 
-// startAttackEnv is startEnv with 8 partitions per topic and the service's
+// startWorkerAttackEnv is startEnv with 8 partitions per topic and the service's
 // log captured.
-func startAttackEnv(t *testing.T, cfg live.Config) (*env, *logBuf) {
+func startWorkerAttackEnv(t *testing.T, cfg live.Config) (*env, *logBuf) {
 	t.Helper()
 	logs := &logBuf{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -153,7 +153,7 @@ func (c *client) write(topic, key string, value []byte, partition int) {
 // scorer's key, and keeps its session key.
 func (c *client) seal(user, session, password string) []byte {
 	c.e.t.Helper()
-	p, key, err := wire.SealLogin(c.e.keys.Public(), wire.Login{User: user, Session: session, Client: "attacker", Password: password, Sent: time.Now()})
+	p, key, err := wire.SealLogin(c.e.cfg.Keys.Public(), wire.Login{User: user, Session: session, Client: "attacker", Password: password, Sent: time.Now()})
 	if err != nil {
 		c.e.t.Fatal(err)
 	}
@@ -343,7 +343,7 @@ func checkHonest(t *testing.T, e *env, ss []replay.Session) {
 // the attacker's own session key), a failure is counted, the victim's
 // session is left as it was, and the log says "wrong password".
 func TestAttackWrongPasswordOnExistingSession(t *testing.T) {
-	e, logs := startAttackEnv(t, live.Config{})
+	e, logs := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 	e.startService()
 	victim := ss[0]
@@ -425,7 +425,7 @@ func (e *env) readAll(topic string) []kafka.Message {
 // now creates no session: the victim's login is accepted and every one of
 // the victim's vectors decided.
 func TestAttackSessionIdSquatting(t *testing.T) {
-	e, logs := startAttackEnv(t, live.Config{})
+	e, logs := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 	e.startService()
 	victim := ss[0]
@@ -452,7 +452,7 @@ func TestAttackSessionIdSquatting(t *testing.T) {
 // refused as locked, the right password included. Resending the victim's
 // recorded login in the middle does not reset the count either.
 func TestAttackLockoutAcrossPartitions(t *testing.T) {
-	e, logs := startAttackEnv(t, live.Config{Lockout: live.Lockout{MaxFailures: 5, LockFor: time.Hour}})
+	e, logs := startWorkerAttackEnv(t, live.Config{Lockout: live.Lockout{MaxFailures: 5, LockFor: time.Hour}})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 	e.startService()
 	victim := ss[0]
@@ -544,7 +544,7 @@ func impostorVectors(ss []replay.Session, victim string, n int) [][]float64 {
 // that is not its user's is dead-lettered as misrouted: the session is
 // judged on one window, alerted once, at its 10th decided action.
 func TestAttackImpostorSpreadOverPartitions(t *testing.T) {
-	e, logs := startAttackEnv(t, live.Config{Window: 10, Threshold: 0.5})
+	e, logs := startWorkerAttackEnv(t, live.Config{Window: 10, Threshold: 0.5})
 	ss := plan(t, e, synthUsers(t, 3, 3, 60), 0)
 	e.startService()
 	victim := ss[0].LoginAs
@@ -613,7 +613,7 @@ func TestAttackImpostorSpreadOverPartitions(t *testing.T) {
 // session is answered accept: false until a new login, whose session
 // starts clean.
 func TestAttackAlertIsSticky(t *testing.T) {
-	e, _ := startAttackEnv(t, live.Config{Window: 10, Threshold: 0.5})
+	e, _ := startWorkerAttackEnv(t, live.Config{Window: 10, Threshold: 0.5})
 	ss := plan(t, e, synthUsers(t, 3, 3, 80), 0)
 	e.startService()
 	victim := ss[0]
@@ -680,7 +680,7 @@ func TestAttackAlertIsSticky(t *testing.T) {
 //   - even with the session key (an insider), a seq not above the last
 //     decided one and never decided is dead-lettered as "replay".
 func TestAttackRecordedVectors(t *testing.T) {
-	e, logs := startAttackEnv(t, live.Config{})
+	e, logs := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 3, 30), 0)
 	e.startService()
 	victim := ss[0]
@@ -781,7 +781,7 @@ func TestAttackRecordedVectors(t *testing.T) {
 // now gives the client the same reason, "login refused"; the log and the
 // logins metric's result label keep the cause.
 func TestAttackUserEnumeration(t *testing.T) {
-	e, logs := startAttackEnv(t, live.Config{Lockout: live.Lockout{MaxFailures: 1, LockFor: time.Hour}})
+	e, logs := startWorkerAttackEnv(t, live.Config{Lockout: live.Lockout{MaxFailures: 1, LockFor: time.Hour}})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 	e.startService()
 	c := newClient(e)
@@ -862,7 +862,7 @@ func kcatConsume(t *testing.T, e *env, topic string) []byte {
 // either refused login, only its size and hash, and the version 1 login's
 // password is nowhere but in the login topic its sender wrote it to.
 func TestAttackPasswordsAtRest(t *testing.T) {
-	e, logs := startAttackEnv(t, live.Config{})
+	e, logs := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 	e.startService()
 	checkHonest(t, e, ss[:2])
@@ -998,7 +998,7 @@ func TestAttackModelOutsideSchema(t *testing.T) {
 		{"40 features", func(t *testing.T, user string) []byte { return modelOfWidth(t, user, 40) }, "the model takes 40 features, the pipeline sends 39"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e, logs := startAttackEnv(t, live.Config{})
+			e, logs := startWorkerAttackEnv(t, live.Config{})
 			ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 			victim := ss[0]
 			model := tc.model(t, victim.LoginAs)

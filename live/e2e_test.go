@@ -24,7 +24,6 @@ type env struct {
 	svc   *live.Service
 	stop  func() error // drains the service and returns Run's error
 	cfg   live.Config
-	keys  live.Keys
 	// partitions of each topic; decided reads the decision topic (attack
 	// tests).
 	partitions int
@@ -55,7 +54,7 @@ func startEnvPartitions(t *testing.T, cfg live.Config, partitions int) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, cl: cl, st: st, creds: st, partitions: partitions, keys: keys}
+	e := &env{t: t, cl: cl, st: st, creds: st, partitions: partitions}
 	cfg.Brokers, cfg.TLS, cfg.Profiles, cfg.Credentials, cfg.Keys = cl.Brokers, cl.ScorerTLS, st, st, keys
 	if cfg.SessionTimeout == 0 {
 		cfg.SessionTimeout = 2 * time.Second
@@ -109,7 +108,7 @@ func plan(t *testing.T, e *env, us []replay.UserSessions, impostors int) []repla
 
 func (e *env) replay(ss []replay.Session, cfg replay.Config) replay.Result {
 	e.t.Helper()
-	cfg.Brokers, cfg.TLS, cfg.ScorerKey = e.cl.Brokers, e.cl.ReplayTLS, e.keys.Public()
+	cfg.Brokers, cfg.TLS, cfg.ScorerKey = e.cl.Brokers, e.cl.ReplayTLS, e.cfg.Keys.Public()
 	if cfg.Interval == 0 {
 		cfg.Interval = -1
 	}
