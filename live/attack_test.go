@@ -75,6 +75,22 @@ func (l *logBuf) lines(subs ...string) []string {
 
 const attackPartitions = 8
 
+// The identities of the tests: the attacker writes with the replay
+// client's certificate, as any client may; the tests observe every topic
+// with the scorer's. Broker authorization is another suite's
+// (authz_test.go): none of these attacks depends on it.
+
+func (e *env) attackerWriter() *kafka.Writer { return topics.NewWriter(e.cl.Brokers, e.cl.ReplayTLS) }
+
+func (e *env) observer() *kafka.Dialer { return topics.Dialer(e.cl.ScorerTLS) }
+
+// observerKcat is the kcat arguments of the observer.
+func (e *env) observerKcat() []string {
+	crt, key := pki.CertPaths(e.cl.PKIDir, cluster.CertScorer)
+	return []string{"-X", "security.protocol=ssl", "-X", "ssl.ca.location=" + filepath.Join(e.cl.PKIDir, "ca.crt"),
+		"-X", "ssl.certificate.location=" + crt, "-X", "ssl.key.location=" + key}
+}
+
 // startWorkerAttackEnv is startEnv with 8 partitions per topic and the service's
 // log captured.
 func startWorkerAttackEnv(t *testing.T, cfg live.Config) (*env, *logBuf) {
@@ -131,7 +147,7 @@ func (c *client) writer(partition int) *kafka.Writer {
 	defer c.mu.Unlock()
 	w := c.writers[partition]
 	if w == nil {
-		w = topics.NewWriter(c.e.cl.Brokers, c.e.cl.ReplayTLS)
+		w = c.e.attackerWriter()
 		if partition != byKey {
 			w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return partition })
 		}
@@ -215,7 +231,7 @@ func (e *env) watch(topic string) *watcher {
 		go func() {
 			defer wg.Done()
 			r := kafka.NewReader(kafka.ReaderConfig{Brokers: e.cl.Brokers, Topic: topic, Partition: p,
-				Dialer: topics.Dialer(e.cl.ScorerTLS), MaxWait: 50 * time.Millisecond})
+				Dialer: e.observer(), MaxWait: 50 * time.Millisecond})
 			defer r.Close()
 			for {
 				m, err := r.ReadMessage(ctx)
@@ -388,7 +404,7 @@ func (e *env) readAll(topic string) []kafka.Message {
 	e.t.Helper()
 	var out []kafka.Message
 	for p := 0; p < e.partitions; p++ {
-		conn, err := topics.Dialer(e.cl.ScorerTLS).DialLeader(context.Background(), "tcp", e.cl.Brokers[0], topic, p)
+		conn, err := e.observer().DialLeader(context.Background(), "tcp", e.cl.Brokers[0], topic, p)
 		if err != nil {
 			e.t.Fatalf("dial %s/%d: %v", topic, p, err)
 		}
@@ -400,7 +416,7 @@ func (e *env) readAll(topic string) []kafka.Message {
 		if last <= first {
 			continue
 		}
-		r := kafka.NewReader(kafka.ReaderConfig{Brokers: e.cl.Brokers, Topic: topic, Partition: p, Dialer: topics.Dialer(e.cl.ScorerTLS), MaxWait: 50 * time.Millisecond})
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: e.cl.Brokers, Topic: topic, Partition: p, Dialer: e.observer(), MaxWait: 50 * time.Millisecond})
 		if err := r.SetOffset(first); err != nil {
 			e.t.Fatal(err)
 		}
@@ -842,10 +858,8 @@ func kcatConsume(t *testing.T, e *env, topic string) []byte {
 	if _, err := exec.LookPath("kcat"); err != nil {
 		testutil.SkipOrFail(t, "kcat is not installed (Debian package kcat)")
 	}
-	crt, key := pki.CertPaths(e.cl.PKIDir, cluster.CertScorer)
-	cmd := exec.Command("kcat", "-b", e.cl.Brokers[0], "-X", "security.protocol=ssl",
-		"-X", "ssl.ca.location="+filepath.Join(e.cl.PKIDir, "ca.crt"), "-X", "ssl.certificate.location="+crt, "-X", "ssl.key.location="+key,
-		"-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%s\n")
+	args := append([]string{"-b", e.cl.Brokers[0]}, e.observerKcat()...)
+	cmd := exec.Command("kcat", append(args, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%s\n")...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("kcat: %v\n%s", err, out)
