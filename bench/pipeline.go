@@ -41,6 +41,9 @@ type Pipeline struct {
 	// EnsureUserTopics creates the users' feature topics when
 	// Topics.PerUser is set; nil does nothing.
 	EnsureUserTopics func(ctx context.Context, users []string) error
+	// Keys of the service run in process; empty: generated for the run
+	// (the replaying clients seal their logins to Keys.Public()).
+	Keys live.Keys
 }
 
 // Meter shows the progress of a long step (a *cli.Progress is one).
@@ -202,7 +205,7 @@ func newHarness(ctx context.Context, p Pipeline, o PipelineOptions) (*harness, e
 	var last int
 	all, err := replay.PlanLoad(ctx, p.Credentials, p.Profiles, base, replay.LoadOptions{Users: maxUsers, Vectors: 1,
 		Train:  account.TrainOptions{Params: map[string]any{"trees": o.Trees}, Seed: int64(o.Seed)},
-		Argon2: account.Argon2Params{Memory: 64, Time: 1, Threads: 1}, RunID: "enrol", Now: o.Now(),
+		Argon2: account.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Now: o.Now(),
 		Progress: func(done int) { m.Add(done - last); last = done }})
 	m.Done()
 	if err != nil {
@@ -217,12 +220,17 @@ func newHarness(ctx context.Context, p Pipeline, o PipelineOptions) (*harness, e
 			return nil, err
 		}
 	}
+	if len(p.Keys.Scorer) == 0 {
+		if p.Keys, err = live.GenerateKeys(); err != nil {
+			return nil, err
+		}
+	}
 	return &harness{p: p, o: o, base: base, all: all}, nil
 }
 
 func (b *harness) startService(ctx context.Context) (stop func() error, err error) {
 	svc, err := live.New(live.Config{Brokers: b.p.Brokers, TLS: b.p.Scorer, SASL: b.p.ScorerSASL, Topics: b.p.Topics, Profiles: b.p.Profiles,
-		Credentials: b.p.Credentials, Logger: b.o.Logger, Retrain: live.RetrainPolicy{Every: -1}})
+		Credentials: b.p.Credentials, Logger: b.o.Logger, Keys: b.p.Keys, Retrain: live.RetrainPolicy{Every: -1}})
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +268,7 @@ func (b *harness) step(ctx context.Context, n int, interval time.Duration, count
 	sessions := make([]replay.Session, n)
 	for k := range sessions {
 		s := b.all[k]
-		s.ID = fmt.Sprintf("b%d-%d-%s", b.o.Now().UnixNano(), b.round, s.LoginAs)
+		s.ID = replay.NewSessionID()
 		vs := make([]replay.Timed, count)
 		pool := b.base[k%len(b.base)].Sessions[1+k%2]
 		for i := range vs {
@@ -276,7 +284,7 @@ func (b *harness) step(ctx context.Context, n int, interval time.Duration, count
 	m := b.o.meter(int64(n*count), fmt.Sprintf("%d users, one vector per %v each", n, interval), "vectors decided")
 	var seen int64
 	u0 := sampleUsage()
-	res, err := replay.Run(ctx, replay.Config{Brokers: b.p.Brokers, TLS: b.p.Client, SASL: b.p.ClientSASL, Topics: b.p.Topics, Interval: interval,
+	res, err := replay.Run(ctx, replay.Config{Brokers: b.p.Brokers, TLS: b.p.Client, SASL: b.p.ClientSASL, Topics: b.p.Topics, ScorerKey: b.p.Keys.Public(), Interval: interval,
 		Stagger: interval / time.Duration(n), Wait: b.o.Wait, Logger: b.o.Logger,
 		Progress: func(_, d int64) { m.Add(int(d - seen)); seen = d }}, sessions)
 	u1 := sampleUsage()

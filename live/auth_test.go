@@ -1,44 +1,98 @@
 package live
 
 import (
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/mouseauth/mouseauth/live/account"
-	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/wire"
 )
 
-var cheap = account.Argon2Params{Memory: 64, Time: 1, Threads: 1} // tests need no real cost
+// TestKeySealer: a stored session key opens only under the state key it
+// was sealed with and only for its own user and session, so a row copied to
+// another session (or a store read without the state folder) gives nothing.
+func TestKeySealer(t *testing.T) {
+	keys, err := GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := newKeySealer(keys.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk := wire.NewSessionKey()
+	sealed := k.seal("alice", "s1", sk)
+	if len(sealed) != 12+32+16 {
+		t.Fatalf("sealed key of %d bytes", len(sealed))
+	}
+	if bytes.Contains(sealed, sk[:]) {
+		t.Fatal("the sealed key holds the key")
+	}
+	got, err := k.open("alice", "s1", sealed)
+	if err != nil || got != sk {
+		t.Fatalf("open: %v", err)
+	}
+	other, _ := GenerateKeys()
+	k2, _ := newKeySealer(other.State)
+	for name, open := range map[string]func() (wire.SessionKey, error){
+		"another session":   func() (wire.SessionKey, error) { return k.open("alice", "s2", sealed) },
+		"another user":      func() (wire.SessionKey, error) { return k.open("bob", "s1", sealed) },
+		"user/session edge": func() (wire.SessionKey, error) { return k.open("alices", "1", sealed) },
+		"another state key": func() (wire.SessionKey, error) { return k2.open("alice", "s1", sealed) },
+		"truncated":         func() (wire.SessionKey, error) { return k.open("alice", "s1", sealed[:40]) },
+		"flipped bit": func() (wire.SessionKey, error) {
+			b := append([]byte(nil), sealed...)
+			b[20] ^= 1
+			return k.open("alice", "s1", b)
+		},
+	} {
+		if _, err := open(); !errors.Is(err, errSessionKey) {
+			t.Errorf("%s: err = %v, want errSessionKey", name, err)
+		}
+	}
+	if _, err := New(Config{Brokers: []string{"x:1"}, TLS: &tls.Config{}, Profiles: nil}); err == nil {
+		t.Error("New without stores or keys")
+	}
+	bad := keys
+	bad.State = bad.State[:16]
+	if err := bad.validate(); err == nil || !strings.Contains(err.Error(), "16 bytes") {
+		t.Errorf("a 16-byte state key: %v", err)
+	}
+	if err := (Keys{State: keys.State}).validate(); err == nil || !strings.Contains(err.Error(), "no scorer key") {
+		t.Errorf("no scorer key: %v", err)
+	}
+}
 
-func TestCheckLogin(t *testing.T) {
-	h, _ := account.HashPassword("pw", cheap)
-	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	l := Lockout{MaxFailures: 3, LockFor: time.Hour}
-	c := store.Credential{User: "u", Hash: h}
-	for i := 1; i <= 3; i++ {
-		r := CheckLogin(c, "nope", now, l)
-		if r.Accept || r.Failures != i || r.Reason != "wrong password" {
-			t.Fatalf("failure %d: %+v", i, r)
+// TestHomeIsTheProducersPartition: the partition the service expects a
+// user's messages on is the one the pipeline's producers pick.
+func TestHomeIsTheProducersPartition(t *testing.T) {
+	for _, n := range []int{1, 4, 8, 13} {
+		ps := make([]int, n)
+		for i := range ps {
+			ps[i] = i
 		}
-		if (i == 3) == r.LockedUntil.IsZero() {
-			t.Fatalf("failure %d: locked until %v", i, r.LockedUntil)
+		for _, u := range []string{"User1", "alice", "load00042", "ü", ""} {
+			want := (&kafka.Murmur2Balancer{}).Balance(kafka.Message{Key: []byte(u)}, ps...)
+			if got := home(u, n); got != want {
+				t.Errorf("home(%q, %d) = %d, the producers pick %d", u, n, got, want)
+			}
 		}
-		c.Failures, c.LockedUntil = r.Failures, r.LockedUntil
-	}
-	if r := CheckLogin(c, "pw", now.Add(time.Minute), l); r.Accept || r.Reason != "locked" {
-		t.Fatalf("right password while locked: %+v", r)
-	}
-	if r := CheckLogin(c, "pw", now.Add(61*time.Minute), l); !r.Accept || r.Failures != 0 || !r.LockedUntil.IsZero() {
-		t.Fatalf("right password after the lock: %+v", r)
-	}
-	c.Hash = "garbage"
-	if r := CheckLogin(c, "pw", now.Add(2*time.Hour), l); r.Accept {
-		t.Fatal("a bad stored hash accepted a login")
 	}
 }
 
 func TestWindowAndDecide(t *testing.T) {
 	w := NewWindow(3)
+	c := w.Clone()
+	c.Push(1)
+	if w.Len() != 0 || c.Len() != 1 {
+		t.Fatalf("a push on a clone changed the window: len %d, clone len %d", w.Len(), c.Len())
+	}
 	for i, tc := range []struct {
 		score   float64
 		mean    float64
@@ -50,7 +104,8 @@ func TestWindowAndDecide(t *testing.T) {
 		{0.2, 0.15, false, Verdict{Accept: true}, false},
 		{0.3, 0.2, true, Verdict{Accept: false, Alert: true}, false},
 		{0.9, (0.2 + 0.3 + 0.9) / 3, true, Verdict{Accept: false}, true}, // already alerted: no second alert
-		{0.9, 0.7, true, Verdict{Accept: true}, true},
+		{0.9, 0.7, true, Verdict{Accept: false}, true},                   // sticky: refused although the mean is back over p
+		{0.9, 0.9, true, Verdict{Accept: true}, false},                   // a new login's session starts unalerted
 	} {
 		w.Push(tc.score)
 		if d := w.Mean() - tc.mean; d > 1e-12 || d < -1e-12 || w.Full() != tc.full {
@@ -71,4 +126,52 @@ func BenchmarkWindowPushDecide(b *testing.B) {
 		_ = Decide(w, 0.5, false)
 		i++
 	}
+}
+
+// BenchmarkLoginCost is the scorer's work per login in wire format 2 beside
+// the password check it always does: opening the sealed login (HPKE) and
+// sealing its session key for the store (AES-256-GCM), then an argon2id
+// verification with the default parameters.
+//
+//	go test ./live -run '^$' -bench LoginCost -benchmem
+func BenchmarkLoginCost(b *testing.B) {
+	keys, err := GenerateKeys()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sealer, err := newKeySealer(keys.State)
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg, _, err := wire.SealLogin(keys.Public(), wire.Login{User: "User1", Session: "0123456789abcdef0123456789abcdef", Client: "10.1.2.3:4000",
+		Password: "correct horse battery staple", Sent: time.Now()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("open and seal the session key", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sl, err := wire.ParseLogin(msg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			l, err := wire.OpenLogin(sl, keys.Scorer...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = sealer.seal(l.User, l.Session, l.Key)
+		}
+	})
+	hash, err := account.HashPassword("correct horse battery staple", account.DefaultArgon2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("argon2id verify", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if ok, err := account.VerifyPassword("correct horse battery staple", hash); !ok || err != nil {
+				b.Fatal(ok, err)
+			}
+		}
+	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/live/store/embedded"
 	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/pki"
@@ -88,8 +89,12 @@ func startAttackEnv(t *testing.T) *attackEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	keys, err := deploy.LoadKeys(cl.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	e := &env{t: t, cl: cl, st: st, creds: st}
-	e.cfg = live.Config{Brokers: cl.Brokers, TLS: cl.ScorerTLS, SASL: cl.ScorerSASL, Profiles: st, Credentials: st,
+	e.cfg = live.Config{Brokers: cl.Brokers, TLS: cl.ScorerTLS, SASL: cl.ScorerSASL, Profiles: st, Credentials: st, Keys: keys,
 		SessionTimeout: 2 * time.Second, Retrain: live.RetrainPolicy{Every: -1}, Logger: logger.With("component", "service")}
 	a := &attackEnv{env: e, logs: logs, kcat: kcatPath, tmp: t.TempDir()}
 	a.honest = plan(t, e, synthUsers(t, 3, 2, 25), 0) // one session per user

@@ -3,8 +3,10 @@ package live_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
-	"math"
 	"strings"
 	"testing"
 	"time"
@@ -48,15 +50,37 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 	// Log one session in so "no login" and "refused session" can be told apart.
 	res := e.replay(ss[:1], replay.Config{})
 	good := ss[0]
-	vec := func(user, session string, seq int64, n int) []byte {
-		return wire.EncodeVector(wire.Vector{User: user, Session: session, Seq: seq, Sent: time.Now(), Values: make([]float64, n)})
+	c := newClient(e)
+	c.login(good.LoginAs, "own", good.Password, byKey)
+	if d := c.loginAnswer("own"); !d.Accept {
+		t.Fatalf("login: %+v", d)
 	}
-	wrongVersion := vec(good.LoginAs, good.ID, 99, 39)
-	wrongVersion[1] = 2
-	nan := wire.Vector{User: good.LoginAs, Session: good.ID, Seq: 98, Values: make([]float64, 39)}
-	nan.Values[3] = math.Inf(1)
-	nanBytes := wire.EncodeVector(wire.Vector{User: nan.User, Session: nan.Session, Seq: nan.Seq, Values: make([]float64, 39)})
-	copy(nanBytes[len(nanBytes)-8*36:], []byte{0x7f, 0xf0, 0, 0, 0, 0, 0, 0}) // value 3 = +Inf
+	key, _ := c.key("own")
+	vec := func(user, session string, seq int64, n int, key wire.SessionKey) []byte {
+		return c.signed(user, session, seq, make([]float64, n), key)
+	}
+	inf := vec(good.LoginAs, "own", 98, 39, key)
+	copy(inf[len(inf)-wire.MACSize-8*36:], []byte{0x7f, 0xf0, 0, 0, 0, 0, 0, 0}) // value 3 = +Inf
+	badMAC := vec(good.LoginAs, "own", 96, 39, key)
+	badMAC[len(badMAC)-1] ^= 1
+	other, err := wire.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknownKey, _, err := wire.SealLogin(other.Public(), wire.Login{User: good.LoginAs, Session: "k", Password: good.Password, Sent: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	badSeal := c.seal(good.LoginAs, "t", good.Password)
+	var sealed struct{ CT []byte }
+	if err := json.Unmarshal(badSeal, &sealed); err != nil {
+		t.Fatal(err)
+	}
+	ct := base64.StdEncoding.EncodeToString(sealed.CT)
+	sealed.CT[3] ^= 1 // one bit of the ciphertext
+	badSeal = bytes.Replace(badSeal, []byte(ct), []byte(base64.StdEncoding.EncodeToString(sealed.CT)), 1)
+	huge := make([]byte, 900<<10)
+	copy(huge, vec(good.LoginAs, "own", 95, 39, key))
 	names := topics.Default()
 	poison := []struct {
 		topic, key string
@@ -64,39 +88,47 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 		class      string
 		reason     string
 	}{
-		{names.Features, "x", []byte("\x00\xffgarbage bytes"), "malformed", "no mouseauth header"},
-		{names.Features, good.LoginAs, wrongVersion, "version", "version 2"},
-		{names.Features, good.LoginAs, vec(good.LoginAs, good.ID, 97, 12), "length", "vector of 12 values, want 39"},
-		{names.Features, good.LoginAs, nanBytes, "malformed", "value 3 is +Inf"},
-		{names.Features, "mallory", vec("mallory", "s1", 0, 39), "unknown user", "unknown user mallory"},
-		{names.Features, good.LoginAs, vec(good.LoginAs, "never-logged-in", 0, 39), "no login", "no login for session never-logged-in"},
-		{names.Logins, "x", []byte(`{"user":"u"}`), "malformed", "no mouseauth header"},
-		{names.Logins, "x", append([]byte{'M', 1, 'L'}, "{not json"...), "malformed", "login body"},
+		{names.Features, "x", []byte("\x00\xffgarbage bytes"), "malformed", "malformed"},
+		{names.Features, good.LoginAs, wire.EncodeVector(wire.Vector{User: good.LoginAs, Session: "own", Seq: 99, Values: make([]float64, 39)}), "version", "version 1"},
+		{names.Features, good.LoginAs, vec(good.LoginAs, "own", 97, 12, key), "length", "vector of 12 values, want 39"},
+		{names.Features, good.LoginAs, inf, "malformed", "+Inf"},
+		{names.Features, good.LoginAs, badMAC, "bad mac", "bad MAC: vector 96"},
+		{names.Features, good.LoginAs, huge, "too large", "too large"},
+		{names.Features, "mallory", vec("mallory", "s1", 0, 39, key), "unknown user", "unknown user mallory"},
+		{names.Features, good.LoginAs, vec(good.LoginAs, "never-logged-in", 0, 39, key), "no login", "no login for session never-logged-in"},
+		{names.Logins, "x", []byte(`{"user":"u"}`), "malformed", "malformed"},
+		{names.Logins, "x", append([]byte{'M', 1, 'L'}, "{not json"...), "version", "version 1"},
+		{names.Logins, good.LoginAs, unknownKey, "unknown key", "unknown scorer key"},
+		{names.Logins, good.LoginAs, badSeal, "bad seal", "does not open"},
 	}
-	w := topics.NewWriter(e.cl.Brokers, e.cl.ReplayTLS, e.cl.ReplaySASL)
-	defer w.Close()
 	for _, p := range poison {
-		if err := w.WriteMessages(context.Background(), kafka.Message{Topic: p.topic, Key: []byte(p.key), Value: p.value}); err != nil {
-			t.Fatal(err)
-		}
+		c.write(p.topic, p.key, p.value, byKey)
 	}
 	dead := e.readTopic(names.DeadLetter, len(poison))
-	got := map[string]bool{}
+	got := map[[32]byte]wire.DeadLetter{} // by the original's hash
 	for _, m := range dead {
-		x, err := wire.DecodeDeadLetter(m.Value)
+		if len(m.Value) > wire.MaxDeadLetterSize {
+			t.Errorf("a dead letter of %d bytes", len(m.Value))
+		}
+		x, err := wire.ParseDeadLetter(m.Value)
 		if err != nil {
 			t.Fatalf("dead letter does not decode: %v", err)
 		}
-		got[x.Reason] = true
-		t.Logf("dead letter from %s/%d@%d: %s", x.Topic, x.Partition, x.Offset, x.Reason)
+		got[x.SHA256] = x
+		t.Logf("dead letter from %s/%d@%d: %s: %s (%d bytes, %d kept)", x.Topic, x.Partition, x.Offset, x.Class, x.Reason, x.Size, len(x.Value))
 	}
 	for _, p := range poison {
-		found := false
-		for r := range got {
-			found = found || strings.Contains(r, p.reason)
-		}
-		if !found {
-			t.Errorf("no dead letter with reason %q", p.reason)
+		x, ok := got[sha256.Sum256(p.value)]
+		switch {
+		case !ok:
+			t.Errorf("no dead letter of the %s message of class %q (%s)", p.topic, p.class, p.reason)
+		case x.Class != p.class || !strings.Contains(x.Reason, p.reason) || x.Size != len(p.value) || x.Topic != p.topic:
+			t.Errorf("dead letter of class %q, reason %q, size %d of %s; want class %q, a reason saying %q, size %d of %s",
+				x.Class, x.Reason, x.Size, x.Topic, p.class, p.reason, len(p.value), p.topic)
+		case p.topic == names.Logins && len(x.Value) != 0:
+			t.Errorf("the dead letter of a login keeps %d of its bytes", len(x.Value))
+		case p.topic != names.Logins && !bytes.Equal(x.Value, p.value[:min(len(p.value), wire.MaxDeadLetterValue)]):
+			t.Errorf("the dead letter of a vector does not keep its first bytes")
 		}
 	}
 	classes := map[string]int{}
@@ -113,6 +145,11 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 	res.Sent += res2.Sent
 	res.Decided += res2.Decided
 	res.Sessions = append(res.Sessions, res2.Sessions...)
+	for _, s := range res.Sessions {
+		if s.Forged != 0 {
+			t.Errorf("session %s: %d forged decisions", s.ID, s.Forged)
+		}
+	}
 	e.checkExactlyOnce(ss, res)
 }
 
@@ -123,45 +160,54 @@ func TestLoginLockout(t *testing.T) {
 	e.startService()
 	s := ss[0]
 	right := s.Password
-	login := func(id, password string) replay.SessionResult {
-		x := s
-		x.ID, x.Password = id, password
-		res := e.replay([]replay.Session{x}, replay.Config{})
-		return res.Sessions[0]
+	c := newClient(e)
+	login := func(user, id, password string) wire.Decision {
+		c.login(user, id, password, byKey)
+		return c.loginAnswer(id)
 	}
-	unknown := s
-	unknown.ID, unknown.LoginAs = "unknown", "nobody"
-	if r := e.replay([]replay.Session{unknown}, replay.Config{}).Sessions[0]; r.LoginAccepted || r.LoginReason != "unknown user" {
-		t.Errorf("unknown user: accepted=%v reason %q", r.LoginAccepted, r.LoginReason)
+	if d := login("nobody", "unknown", right); d.Accept || d.Reason != live.RefusedReason {
+		t.Errorf("unknown user: %+v", d)
 	}
 	for i := 0; i < 3; i++ {
-		if r := login("bad"+string(rune('0'+i)), "wrong"); r.LoginAccepted || r.LoginReason != "wrong password" || r.Sent != 0 {
-			t.Fatalf("wrong password %d: accepted=%v reason %q sent %d", i, r.LoginAccepted, r.LoginReason, r.Sent)
+		if d := login(s.LoginAs, "bad"+string(rune('0'+i)), "wrong"); d.Accept || d.Reason != live.RefusedReason {
+			t.Fatalf("wrong password %d: %+v", i, d)
 		}
 	}
-	if r := login("locked", right); r.LoginAccepted || r.LoginReason != "locked" {
-		t.Fatalf("right password during the lock: accepted=%v reason %q", r.LoginAccepted, r.LoginReason)
+	if d := login(s.LoginAs, "locked", right); d.Accept || d.Reason != live.RefusedReason {
+		t.Fatalf("right password during the lock: %+v", d)
 	}
-	c, err := e.creds.Credential(context.Background(), s.LoginAs)
-	if err != nil || c.Failures != 3 || c.LockedUntil.IsZero() {
-		t.Fatalf("credential after lockout: %+v %v", c, err)
+	st := e.svc.Stats()
+	for r, n := range map[string]float64{"unknown user": 1, "wrong password": 3, "locked": 1, "accepted": 0} {
+		if got := live.Value(st.Logins, "result", r); got != n {
+			t.Errorf("logins{result=%q} = %v, want %v", r, got, n)
+		}
 	}
-	if strings.Contains(c.Hash, right) {
+	cred, err := e.creds.Credential(context.Background(), s.LoginAs)
+	if err != nil || cred.Failures != 3 || cred.LockedUntil.IsZero() {
+		t.Fatalf("credential after lockout: %+v %v", cred, err)
+	}
+	if strings.Contains(cred.Hash, right) {
 		t.Fatal("the stored hash contains the password")
 	}
-	// The vectors of a refused session are dead-lettered, not scored.
-	sess, err := e.st.Session(context.Background(), s.LoginAs, "locked")
-	if err != nil || sess.Accepted || sess.Reason != "locked" {
-		t.Fatalf("session of the locked login: %+v %v", sess, err)
+	// A refused login stores no session; its vectors are dead-lettered.
+	if _, err := e.st.Session(context.Background(), s.LoginAs, "locked"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("session of the locked login: %v", err)
 	}
-	if err := e.creds.SetFailures(context.Background(), s.LoginAs, 0, time.Time{}); err != nil {
+	if err := e.creds.ResetFailures(context.Background(), s.LoginAs); err != nil {
 		t.Fatal(err)
 	}
-	if r := login("after-unlock", right); !r.LoginAccepted || r.Decided != len(s.Vectors) {
+	res := e.replay([]replay.Session{s}, replay.Config{})
+	if r := res.Sessions[0]; !r.LoginAccepted || r.Decided != len(s.Vectors) {
 		t.Fatalf("after unlock: accepted=%v decided %d of %d", r.LoginAccepted, r.Decided, len(s.Vectors))
 	}
-	if _, err := e.st.Session(context.Background(), s.LoginAs, "never"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatal(err)
+	// Two wrong passwords, then the right one: the count starts again.
+	login(s.LoginAs, "w1", "wrong")
+	login(s.LoginAs, "w2", "wrong")
+	if d := login(s.LoginAs, "ok", right); !d.Accept {
+		t.Fatalf("the right password after 2 failures: %+v", d)
+	}
+	if cred, err := e.creds.Credential(context.Background(), s.LoginAs); err != nil || cred.Failures != 0 || !cred.LockedUntil.IsZero() {
+		t.Fatalf("failures after a good login: %+v %v", cred, err)
 	}
 }
 

@@ -1,10 +1,36 @@
 // Package live is the scoring service of the deployed pipeline. It
-// consumes logins and feature vectors from Kafka (package wire), applies
-// the first factor (argon2id password hashes with a lockout, from a
-// store.Credentials) and the second (each vector scored by the user's model
-// from a store.Profiles, the mean over a window of N actions compared with
-// a threshold), and produces decisions, alerts and dead letters on Kafka,
-// with vectors, decisions and sessions kept in the profile store.
+// consumes logins and feature vectors from Kafka (package wire, format
+// version 2: docs/wire.md), applies the first factor (argon2id password
+// hashes with a lockout, from a store.Credentials) and the second (each
+// vector scored by the user's model from a store.Profiles, the mean over a
+// window of N actions compared with a threshold), and produces decisions,
+// alerts and dead letters on Kafka, with vectors, decisions and sessions
+// kept in the profile store.
+//
+// What it refuses (the attack suite in attack_test.go plays each case):
+//
+//   - A login is sealed to the scorer's key ([Keys]): a version 1 login or
+//     one that does not open is dead-lettered, keeping none of its bytes.
+//     The password is checked on every login, a redelivery included; the
+//     lockout is counted atomically in the store (RecordFailure), and reset
+//     only by a login that opens a new session. A refused login creates no
+//     session. A login for a session that exists is a redelivery only with
+//     the same session key and no alert. Every refusal answers the client
+//     [RefusedReason]; the cause goes to the log and to logins{result}.
+//   - The session key sealed in the login MACs the session's vectors and
+//     decisions; the store keeps it sealed under Keys.State. A vector with
+//     a bad MAC (forged, moved from another session, tampered with) or a
+//     seq not above the session's last decided one (unless it is a
+//     redelivery of exactly that decided seq) is dead-lettered.
+//   - A user's state (lockout, windows, last seq, alert) lives with the
+//     one partition worker that sees the user's messages in order: a login
+//     or vector on a partition other than its user's key's is
+//     dead-lettered as misrouted.
+//   - An alert is sticky: every later vector of the session is refused
+//     until a new login.
+//   - A stored model is validated on load (account.CheckModel): one that
+//     fails dead-letters its user's vectors ("model invalid") and never
+//     reaches the scorer, which therefore cannot panic on it.
 //
 // Delivery is at least once and processing effectively once: each
 // partition is processed in order by one goroutine; a message's offset is
@@ -13,7 +39,8 @@
 // redelivered after a crash is recognised, its stored decision republished
 // (marked redelivered) and nothing counted twice. A message that cannot be
 // processed (garbage, a wrong version, a wrong length, an unknown user, no
-// login) goes to the dead-letter topic with its reason; the service goes on.
+// login, a bad MAC, a replay, a misrouted message, an invalid model) goes
+// to the dead-letter topic with its reason and class; the service goes on.
 // A store that fails (a database restart) stalls its partition with retries
 // rather than losing the message.
 //

@@ -9,6 +9,7 @@ import (
 	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/store/embedded"
 	"github.com/mouseauth/mouseauth/replay"
@@ -23,12 +24,21 @@ type env struct {
 	svc   *live.Service
 	stop  func() error // drains the service and returns Run's error
 	cfg   live.Config
+	// partitions of each topic; decided reads the decision topic (attack
+	// tests).
+	partitions int
+	decided    *watcher
 }
 
 func startEnv(t *testing.T, cfg live.Config) *env {
 	t.Helper()
+	return startEnvPartitions(t, cfg, 4)
+}
+
+func startEnvPartitions(t *testing.T, cfg live.Config, partitions int) *env {
+	t.Helper()
 	ctx := context.Background()
-	cl, err := cluster.Start(ctx, cluster.Options{Dir: t.TempDir(), Partitions: 4})
+	cl, err := cluster.Start(ctx, cluster.Options{Dir: t.TempDir(), Partitions: partitions})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,8 +48,14 @@ func startEnv(t *testing.T, cfg live.Config) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, cl: cl, st: st, creds: st}
-	cfg.Brokers, cfg.TLS, cfg.SASL, cfg.Profiles, cfg.Credentials = cl.Brokers, cl.ScorerTLS, cl.ScorerSASL, st, st
+	// The keys as `live serve` keeps them in its state folder: the child
+	// service of the kill test loads the same files.
+	keys, err := deploy.LoadKeys(cl.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, cl: cl, st: st, creds: st, partitions: partitions}
+	cfg.Brokers, cfg.TLS, cfg.SASL, cfg.Profiles, cfg.Credentials, cfg.Keys = cl.Brokers, cl.ScorerTLS, cl.ScorerSASL, st, st, keys
 	if cfg.SessionTimeout == 0 {
 		cfg.SessionTimeout = 2 * time.Second
 	}
@@ -83,7 +99,7 @@ func synthUsers(t *testing.T, users, sessions, actions int) []replay.UserSession
 func plan(t *testing.T, e *env, us []replay.UserSessions, impostors int) []replay.Session {
 	t.Helper()
 	ss, err := replay.Plan(context.Background(), e.creds, e.st, us, replay.PlanOptions{Impostors: impostors,
-		Train: account.TrainOptions{Params: map[string]any{"trees": 50}, Seed: 1}, Now: time.Now(), RunID: t.Name()})
+		Train: account.TrainOptions{Params: map[string]any{"trees": 50}, Seed: 1}, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +108,7 @@ func plan(t *testing.T, e *env, us []replay.UserSessions, impostors int) []repla
 
 func (e *env) replay(ss []replay.Session, cfg replay.Config) replay.Result {
 	e.t.Helper()
-	cfg.Brokers, cfg.TLS, cfg.SASL = e.cl.Brokers, e.cl.ReplayTLS, e.cl.ReplaySASL
+	cfg.Brokers, cfg.TLS, cfg.SASL, cfg.ScorerKey = e.cl.Brokers, e.cl.ReplayTLS, e.cl.ReplaySASL, e.cfg.Keys.Public()
 	if cfg.Interval == 0 {
 		cfg.Interval = -1
 	}

@@ -3,8 +3,10 @@ package live_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/store"
@@ -67,11 +69,50 @@ func (f *flaky) Session(ctx context.Context, user, id string) (store.Session, er
 	return f.Profiles.Session(ctx, user, id)
 }
 
-func (f *flaky) PutSession(ctx context.Context, s store.Session) error {
-	if f.fail() {
+func (f *flaky) CreateSession(ctx context.Context, s store.Session) (bool, store.Session, error) {
+	created, stored, err := f.Profiles.CreateSession(ctx, s)
+	if err == nil && f.fail() {
+		return false, store.Session{}, errTransient
+	}
+	return created, stored, err
+}
+
+func (f *flaky) MarkAlerted(ctx context.Context, user, id string) error {
+	err := f.Profiles.MarkAlerted(ctx, user, id)
+	if err == nil && f.fail() {
 		return errTransient
 	}
-	return f.Profiles.PutSession(ctx, s)
+	return err
+}
+
+// flakyCreds fails the credential store's calls as flaky does the profile
+// store's, sharing its count.
+type flakyCreds struct {
+	store.Credentials
+	f *flaky
+}
+
+func (c *flakyCreds) Credential(ctx context.Context, user string) (store.Credential, error) {
+	if c.f.fail() {
+		return store.Credential{}, errTransient
+	}
+	return c.Credentials.Credential(ctx, user)
+}
+
+func (c *flakyCreds) RecordFailure(ctx context.Context, user string, now time.Time, max int, lockFor time.Duration) (int, time.Time, error) {
+	n, until, err := c.Credentials.RecordFailure(ctx, user, now, max, lockFor)
+	if err == nil && c.f.fail() {
+		return 0, time.Time{}, errTransient // counted, but the caller does not know
+	}
+	return n, until, err
+}
+
+func (c *flakyCreds) ResetFailures(ctx context.Context, user string) error {
+	err := c.Credentials.ResetFailures(ctx, user)
+	if err == nil && c.f.fail() {
+		return errTransient
+	}
+	return err
 }
 
 func (f *flaky) LatestModel(ctx context.Context, user string) (store.Model, error) {
@@ -81,16 +122,30 @@ func (f *flaky) LatestModel(ctx context.Context, user string) (store.Model, erro
 	return f.Profiles.LatestModel(ctx, user)
 }
 
-// TestFlakyStore fails every 7th store call, including writes that succeed
-// but lose their answer: every vector is still stored and decided exactly
-// once, and every impostor still raises its alert.
+// TestFlakyStore fails every 7th store call of both stores, including
+// writes that succeed but lose their answer (a session created, a failure
+// counted, an alert flagged): every vector is still stored and decided
+// exactly once, every impostor still raises its alert, wrong passwords
+// are counted (a lost answer of RecordFailure may count one twice: on the
+// side of locking) and a right one afterwards is accepted and resets them.
 func TestFlakyStore(t *testing.T) {
-	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}})
+	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}, Lockout: live.Lockout{MaxFailures: 5, LockFor: time.Hour}})
 	us := synthUsers(t, 3, 2, 60)
 	ss := plan(t, e, us, 3)
 	f := &flaky{Profiles: e.st, n: 7}
-	e.cfg.Profiles = f
+	e.cfg.Profiles, e.cfg.Credentials = f, &flakyCreds{Credentials: e.creds, f: f}
 	e.startService()
+	c := newClient(e)
+	for i := 0; i < 2; i++ {
+		id := fmt.Sprintf("wrong-%d", i)
+		c.login(ss[0].LoginAs, id, "wrong", byKey)
+		if d := c.loginAnswer(id); d.Accept {
+			t.Fatalf("wrong password accepted: %+v", d)
+		}
+	}
+	if cred, err := e.creds.Credential(context.Background(), ss[0].LoginAs); err != nil || cred.Failures < 2 || cred.Failures > 4 {
+		t.Fatalf("failures after 2 wrong passwords: %d (%v)", cred.Failures, err)
+	}
 	res := e.replay(ss, replay.Config{})
 	t.Logf("sent %d decided %d; %d of %d store calls failed; store retries %v; impostor alerts %d/%d",
 		res.Sent, res.Decided, f.fails.Load(), f.calls.Load(), live.Value(e.svc.Stats().StoreRetries), res.ImpostorAlerts, res.ImpostorSessions)
@@ -98,6 +153,17 @@ func TestFlakyStore(t *testing.T) {
 		t.Fatalf("only %d store calls failed: the test did not exercise the retries", f.fails.Load())
 	}
 	e.checkExactlyOnce(ss, res)
+	if res.Refused != 0 || res.Forged != 0 {
+		t.Errorf("%d logins refused, %d forged decisions", res.Refused, res.Forged)
+	}
+	if cred, err := e.creds.Credential(context.Background(), ss[0].LoginAs); err != nil || cred.Failures != 0 {
+		t.Errorf("failures after a good login: %d (%v)", cred.Failures, err)
+	}
+	// A session whose creation lost its answer is still a new login, not a
+	// redelivery.
+	if got := live.Value(e.svc.Stats().Logins, "result", "accepted"); int(got) != len(ss) {
+		t.Errorf("%v logins counted accepted, want %d", got, len(ss))
+	}
 	if res.ImpostorAlerts != res.ImpostorSessions {
 		t.Errorf("impostor alerts %d of %d", res.ImpostorAlerts, res.ImpostorSessions)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/live/store/embedded"
 	"github.com/mouseauth/mouseauth/pki"
 )
@@ -46,7 +47,11 @@ func child(dir, brokers string) error {
 		return err
 	}
 	defer st.Close()
-	svc, err := live.New(live.Config{Brokers: []string{brokers}, TLS: tlsCfg, SASL: m, Profiles: st, Credentials: st,
+	keys, err := deploy.LoadKeys(dir)
+	if err != nil {
+		return err
+	}
+	svc, err := live.New(live.Config{Brokers: []string{brokers}, TLS: tlsCfg, SASL: m, Profiles: st, Credentials: st, Keys: keys,
 		SessionTimeout: 2 * time.Second, Retrain: live.RetrainPolicy{Every: -1}})
 	if err != nil {
 		return err

@@ -39,20 +39,55 @@ type modelCache struct {
 	mu       sync.Mutex
 	m        map[string]*loaded
 	loading  map[string]chan struct{}
+	invalid  map[string]invalidModel
 	loads    func() // metric hook
+	now      func() time.Time
 }
 
-func newModelCache(p store.Profiles, loads func()) *modelCache {
-	return &modelCache{profiles: p, m: map[string]*loaded{}, loading: map[string]chan struct{}{}, loads: loads}
+// invalidModel is a user's stored model that failed to load, remembered
+// for invalidRetry so that each of the user's vectors does not load it
+// again.
+type invalidModel struct {
+	err *ModelError
+	at  time.Time
 }
 
-// get returns user's model, loading it from the store once.
+// invalidRetry is how long an invalid model is remembered before the
+// store is asked again (an operator may have enrolled a good one).
+const invalidRetry = 30 * time.Second
+
+// ModelError is a user's stored model that the service refuses: it does
+// not load (classify.Load's validation) or is not for the pipeline's
+// features (account.CheckModel). The user's vectors are dead-lettered
+// with class "model invalid" until a valid model is stored.
+type ModelError struct {
+	User    string
+	Version int
+	Err     error
+}
+
+func (e *ModelError) Error() string {
+	return fmt.Sprintf("model of %s v%d: %v", e.User, e.Version, e.Err)
+}
+func (e *ModelError) Unwrap() error { return e.Err }
+
+func newModelCache(p store.Profiles, loads func(), now func() time.Time) *modelCache {
+	return &modelCache{profiles: p, m: map[string]*loaded{}, loading: map[string]chan struct{}{},
+		invalid: map[string]invalidModel{}, loads: loads, now: now}
+}
+
+// get returns user's model, loading it from the store once. A model that
+// fails to load is a *ModelError, remembered for invalidRetry.
 func (c *modelCache) get(ctx context.Context, user string) (*loaded, error) {
 	for {
 		c.mu.Lock()
 		if l, ok := c.m[user]; ok {
 			c.mu.Unlock()
 			return l, nil
+		}
+		if bad, ok := c.invalid[user]; ok && c.now().Sub(bad.at) < invalidRetry {
+			c.mu.Unlock()
+			return nil, bad.err
 		}
 		if ch, ok := c.loading[user]; ok {
 			c.mu.Unlock()
@@ -69,8 +104,13 @@ func (c *modelCache) get(ctx context.Context, user string) (*loaded, error) {
 		l, err := c.load(ctx, user)
 		c.mu.Lock()
 		delete(c.loading, user)
-		if err == nil {
+		var bad *ModelError
+		switch {
+		case err == nil:
 			c.m[user] = l
+			delete(c.invalid, user)
+		case errors.As(err, &bad):
+			c.invalid[user] = invalidModel{err: bad, at: c.now()}
 		}
 		c.mu.Unlock()
 		close(ch)
@@ -83,9 +123,9 @@ func (c *modelCache) load(ctx context.Context, user string) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := classify.Load(bytes.NewReader(sm.Data))
+	m, err := account.CheckModel(sm.Data)
 	if err != nil {
-		return nil, fmt.Errorf("model %s v%d: %w", user, sm.Version, err)
+		return nil, &ModelError{User: user, Version: sm.Version, Err: err}
 	}
 	if c.loads != nil {
 		c.loads()

@@ -27,7 +27,11 @@ func unreachable(t *testing.T) *live.Service {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc, err := live.New(live.Config{Brokers: []string{"127.0.0.1:1"}, TLS: &tls.Config{}, Profiles: st, Credentials: st})
+	keys, err := live.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := live.New(live.Config{Brokers: []string{"127.0.0.1:1"}, TLS: &tls.Config{}, Profiles: st, Credentials: st, Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +131,11 @@ func TestStartReportsRunError(t *testing.T) {
 	defer st.Close()
 	names := topics.Default()
 	names.PerUser = true // the service asks the store which users' topics to read
-	svc, err := live.New(live.Config{Brokers: []string{"127.0.0.1:1"}, TLS: &tls.Config{}, Topics: names, Profiles: noUsers{st}, Credentials: st})
+	keys, err := live.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := live.New(live.Config{Brokers: []string{"127.0.0.1:1"}, TLS: &tls.Config{}, Topics: names, Profiles: noUsers{st}, Credentials: st, Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,9 @@ type Config struct {
 
 	Profiles    store.Profiles    // required
 	Credentials store.Credentials // required
+	// Keys open the sealed logins and seal the stored session keys;
+	// required (live/deploy keeps them in the state folder).
+	Keys Keys
 
 	Window      int     // actions per window, default 10
 	Threshold   float64 // alert when the window mean is below it, default 0.5
@@ -71,6 +74,15 @@ func (c *Config) validate() error {
 	}
 	if c.Profiles == nil || c.Credentials == nil {
 		return errors.New("live: a profile store and a credential store are required")
+	}
+	if err := c.Keys.validate(); err != nil {
+		return err
+	}
+	if c.Lockout.MaxFailures <= 0 {
+		c.Lockout.MaxFailures = 5
+	}
+	if c.Lockout.LockFor <= 0 {
+		c.Lockout.LockFor = 15 * time.Minute
 	}
 	if c.Topics.Logins == "" {
 		per := c.Topics.PerUser
@@ -136,6 +148,11 @@ type Service struct {
 	// work holds the partition workers and the retrainings of a Run: they
 	// finish during a drain instead of being cancelled with ctx.
 	work *errgroup.Group
+	// sealer seals the session keys kept in the profile store; routes
+	// knows the consumed topics' partition counts (made on first use).
+	sealer     *keySealer
+	routes     *router
+	routesOnce sync.Once
 }
 
 // New validates cfg and returns a service; Run starts it.
@@ -143,8 +160,12 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, ready: make(chan struct{})}
-	s.models = newModelCache(cfg.Profiles, func() { cfg.Stats.ModelLoads.Inc() })
+	sealer, err := newKeySealer(cfg.Keys.State)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer}
+	s.models = newModelCache(cfg.Profiles, func() { cfg.Stats.ModelLoads.Inc() }, cfg.Now)
 	return s, nil
 }
 

@@ -11,13 +11,17 @@ import (
 // Stats are the service's Prometheus metrics, on their own registry so
 // several services (tests, replay with an embedded service) never collide.
 type Stats struct {
-	Registry     *prometheus.Registry
-	Logins       *prometheus.CounterVec // result: accepted, wrong password, unknown user, locked
-	Vectors      prometheus.Counter     // vectors stored (first delivery)
-	Redelivered  prometheus.Counter     // messages seen again after a restart or rebalance
-	Decisions    *prometheus.CounterVec // accept: true|false
-	Alerts       prometheus.Counter
-	DeadLetters  *prometheus.CounterVec // class: malformed, version, length, unknown user, no login, refused session, no model
+	Registry    *prometheus.Registry
+	Logins      *prometheus.CounterVec // result: accepted, or a refusal's cause (see LoginAccepted); redeliveries count in Redelivered
+	Vectors     prometheus.Counter     // vectors stored (first delivery)
+	Redelivered prometheus.Counter     // messages seen again after a restart or rebalance
+	Decisions   *prometheus.CounterVec // accept: true|false
+	Alerts      prometheus.Counter
+	// DeadLetters by class: the wire's (malformed, too large, version, bad
+	// mac, bad seal, unknown key) and the service's (misrouted, length,
+	// unknown user, no login, refused session, no session key, session key,
+	// replay, no model, model invalid).
+	DeadLetters  *prometheus.CounterVec
 	ModelLoads   prometheus.Counter
 	Retrains     *prometheus.CounterVec // result: ok, skipped, error
 	StoreRetries prometheus.Counter

@@ -32,6 +32,15 @@ func (w *Window) Push(s float64) {
 	}
 }
 
+// Clone returns a copy of w: a score is pushed on the copy and the copy
+// kept only once its decision is stored, so a failed attempt leaves the
+// session's window as it was.
+func (w *Window) Clone() *Window {
+	c := *w
+	c.scores = append([]float64(nil), w.scores...)
+	return &c
+}
+
 // Len is the number of scores held.
 func (w *Window) Len() int {
 	if w.full {
@@ -60,11 +69,18 @@ type Verdict struct {
 // Decide compares the window mean with threshold p. A session is judged
 // only on a full window (fewer actions say too little, and the offline
 // evaluation measured windows of exactly N); an alert is raised once per
-// session, on the first full window whose mean is below p.
+// session, on the first full window whose mean is below p. An alert is
+// sticky: once alerted, every later action of the session is refused,
+// whatever the window's mean (an impostor who gets the window back over
+// the threshold, e.g. with the victim's recorded actions, stays refused
+// until a new login).
 func Decide(w *Window, p float64, alerted bool) Verdict {
+	if alerted {
+		return Verdict{}
+	}
 	if !w.Full() {
 		return Verdict{Accept: true}
 	}
 	accept := w.Mean() >= p
-	return Verdict{Accept: accept, Alert: !accept && !alerted}
+	return Verdict{Accept: accept, Alert: !accept}
 }

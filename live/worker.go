@@ -1,9 +1,12 @@
 package live
 
 import (
+	"bytes"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -17,8 +20,9 @@ import (
 // sessionState is what a worker keeps per session between vectors.
 type sessionState struct {
 	window  *Window
-	alerted bool
-	next    int64 // the seq the window expects next
+	alerted bool            // sticky: every later vector is refused
+	key     wire.SessionKey // MACs the session's vectors and decisions
+	last    int64           // the highest seq decided, -1 before the first
 	seen    time.Time
 }
 
@@ -148,92 +152,197 @@ func (w *worker) process(ctx context.Context, m kafka.Message) bool {
 
 func (w *worker) emit(msgs ...kafka.Message) { w.out = append(w.out, msgs...) }
 
-// deadLetter queues m for the dead-letter topic with its reason.
+// emitDecision queues d, MAC'd under the session's key, for the decision
+// topic. A decision that does not encode (which the checks before make
+// impossible) is logged, not retried.
+func (w *worker) emitDecision(d wire.Decision, key wire.SessionKey) {
+	p, err := wire.SignDecision(d, key)
+	if err != nil {
+		w.s.cfg.Logger.Error("decision not published: it does not encode", "user", d.User, "session", d.Session, "seq", d.Seq, "err", err)
+		return
+	}
+	w.emit(kafka.Message{Topic: w.s.cfg.Topics.Decisions, Key: []byte(d.User), Value: p})
+}
+
+func (w *worker) emitAlert(a wire.Alert) {
+	p, err := wire.MarshalAlert(a)
+	if err != nil {
+		w.s.cfg.Logger.Error("alert not published: it does not encode", "user", a.User, "session", a.Session, "seq", a.Seq, "err", err)
+		return
+	}
+	w.emit(kafka.Message{Topic: w.s.cfg.Topics.Alerts, Key: []byte(a.User), Value: p})
+}
+
+// deadLetter queues m for the dead-letter topic with its reason and class
+// (the dead-letter metric's label). A dead letter keeps at most
+// wire.MaxDeadLetterValue bytes of m, and none of a login: a login may
+// hold a password (sealed, or in clear in version 1).
 func (w *worker) deadLetter(m kafka.Message, reason, class string) {
 	s := w.s
 	s.cfg.Stats.DeadLetters.WithLabelValues(class).Inc()
-	s.cfg.Logger.Warn("dead letter", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "reason", reason)
-	x := wire.DeadLetter{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: string(m.Key), Reason: reason, Value: m.Value, At: s.cfg.Now().UTC()}
-	w.emit(kafka.Message{Topic: s.cfg.Topics.DeadLetter, Key: m.Key, Value: wire.EncodeDeadLetter(x)})
-}
-
-func classOf(err error) string {
-	if errors.Is(err, wire.ErrVersion) {
-		return "version"
+	s.cfg.Logger.Warn("dead letter", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "class", class, "reason", reason)
+	x := wire.DeadLetter{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: string(m.Key), Class: class,
+		Reason: reason, Value: m.Value, At: s.cfg.Now().UTC()}
+	if m.Topic == s.cfg.Topics.Logins {
+		x = x.WithoutValue()
 	}
-	return "malformed"
+	w.emit(kafka.Message{Topic: s.cfg.Topics.DeadLetter, Key: m.Key, Value: wire.MarshalDeadLetter(x)})
 }
 
+// login applies the first factor to a sealed login and opens its session:
+//
+//  1. decode (version 1 and anything else malformed: dead letter, no
+//     bytes kept), check the partition (misrouted: dead letter), open the
+//     seal with the scorer keys (unknown key, bad seal: dead letter; there
+//     is no session key to answer with);
+//  2. check the password, every time, a redelivery included, with the
+//     lockout counted atomically in the store (firstFactor);
+//  3. create the session, first write wins, with the session key sealed
+//     under the state key; a session that exists is a redelivery only if
+//     its key is this login's (compared in constant time) and it raised no
+//     alert, and is otherwise refused without being touched;
+//  4. answer with a decision MAC'd under the login's session key, whose
+//     reason is RefusedReason for every refusal; the cause is logged and
+//     counted (logins{result}).
+//
+// A refused login creates no session, so it can never take the id of a
+// session its user opens later.
 func (w *worker) login(ctx context.Context, m kafka.Message) error {
 	s := w.s
-	l, err := wire.DecodeLogin(m.Value)
+	sl, err := wire.ParseLogin(m.Value)
 	if err != nil {
-		w.deadLetter(m, err.Error(), classOf(err))
+		w.deadLetter(m, err.Error(), wire.ErrorClass(err))
 		return nil
 	}
-	var sess store.Session
-	err = s.retry(ctx, "session", func() error { sess, err = s.cfg.Profiles.Session(ctx, l.User, l.Session); return err })
-	switch {
-	case err == nil:
-		// A redelivered login: answer as before, count nothing again.
-		s.cfg.Stats.Redelivered.Inc()
-		d := wire.Decision{User: l.User, Session: l.Session, Seq: wire.LoginSeq, Accept: sess.Accepted, Reason: sess.Reason, Sent: l.Sent, Redelivered: true}
-		w.emit(kafka.Message{Topic: s.cfg.Topics.Decisions, Key: []byte(l.User), Value: wire.EncodeDecision(d)})
-		return nil
-	case !errors.Is(err, store.ErrNotFound):
+	reason, err := s.router().misrouted(ctx, m, sl.User, s.cfg.Topics.Logins)
+	if err != nil {
 		return err
+	}
+	if reason != "" {
+		w.deadLetter(m, reason, "misrouted")
+		return nil
+	}
+	l, err := wire.OpenLogin(sl, s.cfg.Keys.Scorer...)
+	if err != nil {
+		w.deadLetter(m, err.Error(), wire.ErrorClass(err))
+		return nil
 	}
 	now := s.cfg.Now()
-	var cred store.Credential
-	err = s.retry(ctx, "credential", func() error { cred, err = s.cfg.Credentials.Credential(ctx, l.User); return err })
-	var res LoginResult
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		res = LoginResult{Reason: "unknown user"}
-	case err != nil:
+	result, reset, err := w.firstFactor(ctx, l, now)
+	if err != nil {
 		return err
-	default:
-		res = CheckLogin(cred, l.Password, now, s.cfg.Lockout)
-		if res.Failures != cred.Failures || !res.LockedUntil.Equal(cred.LockedUntil) {
-			if err := s.retry(ctx, "set failures", func() error {
-				return s.cfg.Credentials.SetFailures(ctx, l.User, res.Failures, res.LockedUntil)
-			}); err != nil {
-				return err
-			}
+	}
+	redelivered := false
+	if result == LoginAccepted {
+		if result, redelivered, err = w.openSession(ctx, l, now, reset); err != nil {
+			return err
 		}
 	}
-	sess = store.Session{ID: l.Session, User: l.User, Client: l.Client, Accepted: res.Accept, Reason: res.Reason, Started: now}
-	if err := s.retry(ctx, "put session", func() error { return s.cfg.Profiles.PutSession(ctx, sess) }); err != nil {
-		return err
+	accept := result == LoginAccepted
+	log := s.cfg.Logger.Info
+	if !accept {
+		log = s.cfg.Logger.Warn
 	}
-	result := "accepted"
-	if !res.Accept {
-		result = res.Reason
+	// l holds the password: log only who, where and the outcome.
+	log("login", "user", l.User, "session", l.Session, "client", l.Client, "kid", sl.KeyID, "result", result, "redelivered", redelivered)
+	if redelivered {
+		s.cfg.Stats.Redelivered.Inc()
+	} else {
+		s.cfg.Stats.Logins.WithLabelValues(result).Inc()
 	}
-	s.cfg.Stats.Logins.WithLabelValues(result).Inc()
-	// The password is in l; log only the user, session and outcome.
-	s.cfg.Logger.Info("login", "user", l.User, "session", l.Session, "client", l.Client, "result", result)
-	d := wire.Decision{User: l.User, Session: l.Session, Seq: wire.LoginSeq, Accept: res.Accept, Reason: res.Reason, Sent: l.Sent}
-	w.emit(kafka.Message{Topic: s.cfg.Topics.Decisions, Key: []byte(l.User), Value: wire.EncodeDecision(d)})
+	d := wire.Decision{User: l.User, Session: l.Session, Seq: wire.LoginSeq, Accept: accept, Sent: l.Sent, Redelivered: redelivered}
+	if !accept {
+		d.Reason = RefusedReason
+	}
+	w.emitDecision(d, l.Key)
 	return nil
 }
 
+// openSession stores the session of a login whose password is right, or
+// recognises the login as a redelivery of the one that created it. reset
+// says the user's failure count must be cleared: only when the session is
+// new, so that resending a recorded login does not reset the count of an
+// attacker's guesses.
+func (w *worker) openSession(ctx context.Context, l wire.Login, now time.Time, reset bool) (result string, redelivered bool, err error) {
+	s := w.s
+	sess := store.Session{ID: l.Session, User: l.User, Client: l.Client, Accepted: true, Started: now,
+		Key: s.sealer.seal(l.User, l.Session, l.Key)}
+	var created bool
+	var stored store.Session
+	err = s.retry(ctx, "create session", func() (err error) {
+		created, stored, err = s.cfg.Profiles.CreateSession(ctx, sess)
+		return err
+	})
+	if err != nil {
+		return "", false, err
+	}
+	// A retry after a lost answer finds this very write: the sealed key
+	// holds a fresh nonce, so equal bytes are ours, not a redelivery.
+	created = created || bytes.Equal(stored.Key, sess.Key)
+	if created {
+		if reset {
+			err := s.retry(ctx, "reset failures", func() error { return s.cfg.Credentials.ResetFailures(ctx, l.User) })
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return "", false, err
+			}
+		}
+		return LoginAccepted, false, nil
+	}
+	key, err := s.sealer.open(l.User, l.Session, stored.Key)
+	if err != nil {
+		if len(stored.Key) > 0 {
+			s.cfg.Logger.Error("the stored key of a session does not open (another state key?)", "user", l.User, "session", l.Session, "err", err)
+		}
+		return LoginNoKey, false, nil
+	}
+	if subtle.ConstantTimeCompare(key[:], l.Key[:]) != 1 || !stored.Accepted {
+		return LoginOtherKey, false, nil
+	}
+	if stored.Alerted {
+		return LoginAlerted, true, nil
+	}
+	return LoginAccepted, true, nil
+}
+
+// vector decides one action:
+//
+//  1. decode (malformed, too large, version: dead letter), check the
+//     partition (misrouted) and the length;
+//  2. find the session's state: in memory, else from the store (the login
+//     must have opened the session; its key is unsealed with the state
+//     key, its window rebuilt from the stored decisions);
+//  3. verify the MAC under the session key (bad mac: dead letter, nothing
+//     of the session changes);
+//  4. check the seq: above the last decided one, go on; at or below it, a
+//     redelivery if a decision is stored for exactly that seq (republished,
+//     nothing counted), else a replay (dead letter);
+//  5. score, store, decide (after an alert every vector is refused), and
+//     answer MAC'd under the session key.
 func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) error {
 	s := w.s
-	v, err := wire.DecodeVector(m.Value)
+	sv, err := wire.ParseVector(m.Value)
 	if err != nil {
-		w.deadLetter(m, err.Error(), classOf(err))
+		w.deadLetter(m, err.Error(), wire.ErrorClass(err))
 		return nil
 	}
-	if len(v.Values) != s.cfg.NumFeatures {
-		w.deadLetter(m, fmt.Sprintf("vector of %d values, want %d", len(v.Values), s.cfg.NumFeatures), "length")
+	u := sv.Unverified
+	reason, err := s.router().misrouted(ctx, m, u.User, s.cfg.Topics.FeaturesFor(u.User))
+	if err != nil {
+		return err
+	}
+	if reason != "" {
+		w.deadLetter(m, reason, "misrouted")
 		return nil
 	}
-	k := [2]string{v.User, v.Session}
+	if len(u.Values) != s.cfg.NumFeatures {
+		w.deadLetter(m, fmt.Sprintf("vector of %d values, want %d", len(u.Values), s.cfg.NumFeatures), "length")
+		return nil
+	}
+	k := [2]string{u.User, u.Session}
 	st := w.sessions[k]
 	if st == nil {
-		var reason, class string
-		st, reason, class, err = w.loadSession(ctx, v)
+		var class string
+		st, reason, class, err = w.loadSession(ctx, u.User, u.Session)
 		if err != nil {
 			return err
 		}
@@ -243,31 +352,44 @@ func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) e
 		}
 		w.sessions[k] = st
 	}
+	v, err := sv.Verify(st.key)
+	if err != nil {
+		w.deadLetter(m, err.Error(), wire.ErrorClass(err))
+		return nil
+	}
 	st.seen = s.cfg.Now()
-	if v.Seq < st.next {
+	if v.Seq <= st.last {
 		// Already decided: a redelivery. Republish the stored decision.
-		found, err := w.republish(ctx, v)
+		found, err := w.republish(ctx, v, st)
 		if err != nil || found {
 			return err
 		}
-		// Behind the window yet never decided: decide it now rather than
-		// leave the client without an answer.
-		s.cfg.Logger.Warn("vector behind the session's window has no stored decision; deciding it now", "user", v.User, "session", v.Session, "seq", v.Seq)
-	}
-	var mdl *loaded
-	err = s.retry(ctx, "model", func() (err error) { mdl, err = s.models.get(ctx, v.User); return err })
-	if errors.Is(err, store.ErrNotFound) {
-		w.deadLetter(m, "no model for user "+v.User, "no model")
+		w.deadLetter(m, fmt.Sprintf("replay: vector %d of session %q of user %q is not above the session's last decided seq %d, and no decision is stored for it",
+			v.Seq, v.Session, v.User, st.last), "replay")
 		return nil
 	}
-	if err != nil {
+	var mdl *loaded
+	err = s.retryUntil(ctx, "model", func() (err error) { mdl, err = s.models.get(ctx, v.User); return err }, func(err error) bool {
+		var bad *ModelError
+		return errors.Is(err, store.ErrNotFound) || errors.As(err, &bad)
+	})
+	var bad *ModelError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		w.deadLetter(m, "no model for user "+v.User, "no model")
+		return nil
+	case errors.As(err, &bad):
+		s.cfg.Logger.Error("model invalid: the user's vectors are dead-lettered until a valid model is stored", "user", v.User, "version", bad.Version, "err", bad.Err)
+		w.deadLetter(m, "model invalid: "+bad.Error(), "model invalid")
+		return nil
+	case err != nil:
 		return err
 	}
 	score := mdl.model.Score(v.Values)
 	now := s.cfg.Now()
 	var inserted bool
-	sv := store.Vector{User: v.User, Session: v.Session, Seq: v.Seq, At: now, Values: v.Values}
-	if err := s.retry(ctx, "put vector", func() (err error) { inserted, err = s.cfg.Profiles.PutVector(ctx, sv); return err }); err != nil {
+	sv2 := store.Vector{User: v.User, Session: v.Session, Seq: v.Seq, At: now, Values: v.Values}
+	if err := s.retry(ctx, "put vector", func() (err error) { inserted, err = s.cfg.Profiles.PutVector(ctx, sv2); return err }); err != nil {
 		return err
 	}
 	w.hook("vector stored")
@@ -277,19 +399,22 @@ func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) e
 			w.startRetrain(ctx, v.User, ver)
 		}
 	}
-	st.window.Push(score)
-	verdict := Decide(st.window, s.cfg.Threshold, st.alerted)
-	d := store.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Score: score, Mean: st.window.Mean(), Window: st.window.Len(),
+	// The window changes only once the decision is stored: a failed
+	// attempt is retried from the same window.
+	win := st.window.Clone()
+	win.Push(score)
+	verdict := Decide(win, s.cfg.Threshold, st.alerted)
+	d := store.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Score: score, Mean: win.Mean(), Window: win.Len(),
 		Threshold: s.cfg.Threshold, Accept: verdict.Accept, Alert: verdict.Alert, ModelVersion: mdl.version, At: now}
 	var decided bool
 	if err := s.retry(ctx, "put decision", func() (err error) { decided, err = s.cfg.Profiles.PutDecision(ctx, d); return err }); err != nil {
 		return err
 	}
-	st.next = max(st.next, v.Seq+1)
+	st.window, st.last = win, v.Seq
 	if !decided {
 		// Stored by an earlier delivery whose offset was not committed (or
 		// by our own write whose answer a failure swallowed).
-		found, err := w.republish(ctx, v)
+		found, err := w.republish(ctx, v, st)
 		if err != nil || found {
 			return err
 		}
@@ -297,70 +422,70 @@ func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) e
 	}
 	w.hook("decision stored")
 	if verdict.Alert {
-		if err := w.markAlerted(ctx, v, st); err != nil {
+		if err := w.markAlerted(ctx, v.User, v.Session, st); err != nil {
 			return err
 		}
 	}
 	s.cfg.Stats.Decisions.WithLabelValues(strconv.FormatBool(verdict.Accept)).Inc()
-	msgs := []kafka.Message{{Topic: s.cfg.Topics.Decisions, Key: []byte(v.User), Value: wire.EncodeDecision(wire.Decision{
-		User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: score, Mean: d.Mean,
-		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, ServiceNanos: time.Since(start).Nanoseconds()})}}
+	w.emitDecision(wire.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: score, Mean: d.Mean,
+		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, ServiceNanos: time.Since(start).Nanoseconds()}, st.key)
 	if verdict.Alert {
 		s.cfg.Stats.Alerts.Inc()
 		s.cfg.Logger.Info("alert", "user", v.User, "session", v.Session, "seq", v.Seq, "mean", d.Mean)
-		msgs = append(msgs, kafka.Message{Topic: s.cfg.Topics.Alerts, Key: []byte(v.User), Value: wire.EncodeAlert(wire.Alert{
-			User: v.User, Session: v.Session, Seq: v.Seq, Mean: d.Mean, Threshold: d.Threshold, Window: d.Window, At: now.UTC()})})
+		w.emitAlert(wire.Alert{User: v.User, Session: v.Session, Seq: v.Seq, Mean: d.Mean, Threshold: d.Threshold, Window: d.Window, At: now.UTC()})
 	}
-	w.emit(msgs...)
 	w.timed = append(w.timed, start)
 	return nil
 }
 
 // loadSession builds a session's state from the store: the login must have
-// been accepted, and the window resumes from the stored decisions.
-func (w *worker) loadSession(ctx context.Context, v wire.Vector) (st *sessionState, reason, class string, err error) {
+// opened the session (accepted, with a session key that opens under the
+// state key); the window and the last seq come from the session's latest
+// stored decisions, and the alert from the session and those decisions.
+// A reason is a dead letter's, with its class.
+func (w *worker) loadSession(ctx context.Context, user, session string) (st *sessionState, reason, class string, err error) {
 	s := w.s
 	var sess store.Session
-	err = s.retry(ctx, "session", func() error { sess, err = s.cfg.Profiles.Session(ctx, v.User, v.Session); return err })
+	err = s.retry(ctx, "session", func() error { sess, err = s.cfg.Profiles.Session(ctx, user, session); return err })
 	if errors.Is(err, store.ErrNotFound) {
-		_, cerr := s.cfg.Credentials.Credential(ctx, v.User)
-		if errors.Is(cerr, store.ErrNotFound) {
-			return nil, "unknown user " + v.User, "unknown user", nil
+		err = s.retry(ctx, "credential", func() error { _, err := s.cfg.Credentials.Credential(ctx, user); return err })
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return nil, "unknown user " + user, "unknown user", nil
+		case err != nil:
+			return nil, "", "", err
 		}
-		return nil, "no login for session " + v.Session + " of " + v.User, "no login", nil
+		return nil, "no login for session " + session + " of " + user, "no login", nil
 	}
 	if err != nil {
 		return nil, "", "", err
 	}
 	if !sess.Accepted {
-		return nil, "session " + v.Session + " was refused at login (" + sess.Reason + ")", "refused session", nil
+		return nil, "session " + session + " of " + user + " was refused at login", "refused session", nil
 	}
-	// The window resumes from the stored decisions before this vector, or
-	// up to and including it when it is decided already (a redelivery after
-	// a restart).
-	before := v.Seq
-	err = s.retry(ctx, "decision", func() error { _, err := s.cfg.Profiles.Decision(ctx, v.User, v.Session, v.Seq); return err })
-	switch {
-	case err == nil:
-		before = v.Seq + 1
-	case !errors.Is(err, store.ErrNotFound):
-		return nil, "", "", err
+	if len(sess.Key) == 0 {
+		return nil, "session " + session + " of " + user + " has no session key (opened by a version 1 login)", "no session key", nil
+	}
+	key, err := s.sealer.open(user, session, sess.Key)
+	if err != nil {
+		s.cfg.Logger.Error("the stored key of a session does not open (another state key?)", "user", user, "session", session, "err", err)
+		return nil, fmt.Sprintf("session %s of %s: %v", session, user, err), "session key", nil
 	}
 	var recent []store.Decision
 	err = s.retry(ctx, "recent decisions", func() error {
-		recent, err = s.cfg.Profiles.RecentDecisions(ctx, v.User, v.Session, before, s.cfg.Window)
+		recent, err = s.cfg.Profiles.RecentDecisions(ctx, user, session, math.MaxInt64, s.cfg.Window)
 		return err
 	})
 	if err != nil {
 		return nil, "", "", err
 	}
-	st = &sessionState{window: NewWindow(s.cfg.Window), alerted: sess.Alerted}
+	st = &sessionState{window: NewWindow(s.cfg.Window), alerted: sess.Alerted, key: key, last: -1}
 	for _, d := range recent {
 		st.window.Push(d.Score)
 		st.alerted = st.alerted || d.Alert
 	}
 	if len(recent) > 0 {
-		st.next = recent[len(recent)-1].Seq + 1
+		st.last = recent[len(recent)-1].Seq
 	}
 	return st, "", "", nil
 }
@@ -369,11 +494,12 @@ func (w *worker) loadSession(ctx context.Context, v wire.Vector) (st *sessionSta
 // replica may not show yet: 5 looks within about a second.
 var replicaPolicy = retry.Policy{Initial: 50 * time.Millisecond, Max: 400 * time.Millisecond, MaxAttempts: 5}
 
-// republish emits the stored decision of v again, marked redelivered, so a
-// client that missed it still gets it; it counts nothing. found is false
-// when no decision is stored for v, which the caller must handle: dropping
-// the vector would leave the client waiting.
-func (w *worker) republish(ctx context.Context, v wire.Vector) (found bool, err error) {
+// republish emits the stored decision of v again, marked redelivered and
+// MAC'd under the session's key, so a client that missed it still gets
+// it; it counts nothing. v's MAC has been verified: only the session's
+// client could have sent it. found is false when no decision is stored for
+// v, which the caller must handle.
+func (w *worker) republish(ctx context.Context, v wire.Vector, st *sessionState) (found bool, err error) {
 	s := w.s
 	var d store.Decision
 	// A replica may not show a write acknowledged a moment ago: look again
@@ -389,39 +515,32 @@ func (w *worker) republish(ctx context.Context, v wire.Vector) (found bool, err 
 		return false, err
 	}
 	s.cfg.Stats.Redelivered.Inc()
-	w.emit(kafka.Message{Topic: s.cfg.Topics.Decisions, Key: []byte(v.User), Value: wire.EncodeDecision(wire.Decision{
-		User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: d.Score, Mean: d.Mean, Window: d.Window,
-		Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, Redelivered: true})})
+	w.emitDecision(wire.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: d.Score, Mean: d.Mean,
+		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, Redelivered: true}, st.key)
 	if d.Alert {
 		// The earlier delivery may have stopped between storing the
 		// decision and flagging the session or publishing the alert: do
 		// both again (alerts are delivered at least once).
-		if st := w.sessions[[2]string{v.User, v.Session}]; st != nil {
-			if err := w.markAlerted(ctx, v, st); err != nil {
-				return false, err
-			}
+		if err := w.markAlerted(ctx, v.User, v.Session, st); err != nil {
+			return false, err
 		}
-		w.emit(kafka.Message{Topic: s.cfg.Topics.Alerts, Key: []byte(v.User), Value: wire.EncodeAlert(wire.Alert{
-			User: v.User, Session: v.Session, Seq: v.Seq, Mean: d.Mean, Threshold: d.Threshold, Window: d.Window, At: d.At.UTC()})})
+		w.emitAlert(wire.Alert{User: v.User, Session: v.Session, Seq: v.Seq, Mean: d.Mean, Threshold: d.Threshold, Window: d.Window, At: d.At.UTC()})
 	}
 	return true, nil
 }
 
-// markAlerted flags the session as alerted in memory and in the store, so
-// no second alert is raised and its vectors are never trained on.
-func (w *worker) markAlerted(ctx context.Context, v wire.Vector, st *sessionState) error {
+// markAlerted flags the session as alerted in memory and in the store
+// (sticky: MarkAlerted never clears it), so no second alert is raised,
+// every later vector is refused and its vectors are never trained on.
+func (w *worker) markAlerted(ctx context.Context, user, session string, st *sessionState) error {
 	s := w.s
 	st.alerted = true
-	var sess store.Session
-	err := s.retry(ctx, "session", func() (err error) { sess, err = s.cfg.Profiles.Session(ctx, v.User, v.Session); return err })
-	if err != nil {
-		return err
-	}
-	if sess.Alerted {
+	err := s.retry(ctx, "mark alerted", func() error { return s.cfg.Profiles.MarkAlerted(ctx, user, session) })
+	if errors.Is(err, store.ErrNotFound) {
+		s.cfg.Logger.Error("alerted session not in the store", "user", user, "session", session)
 		return nil
 	}
-	sess.Alerted = true
-	return s.retry(ctx, "put session", func() error { return s.cfg.Profiles.PutSession(ctx, sess) })
+	return err
 }
 
 func (w *worker) startRetrain(ctx context.Context, user string, version int) {

@@ -19,8 +19,10 @@ type collector struct {
 	latency  *Sampler
 	service  *Sampler
 	perSess  map[string]*SessionResult
-	users    int // distinct logins
+	keys     map[string]wire.SessionKey // per session, once its login is sealed
+	users    int                        // distinct logins
 	dups     atomic.Int64
+	forged   atomic.Int64
 	nDecided atomic.Int64
 	// firstSend and lastDecided bound the span throughput is measured over.
 	firstSend, lastDecided time.Time
@@ -33,7 +35,7 @@ type collector struct {
 }
 
 func newCollector(sessions []Session) (*collector, error) {
-	c := &collector{got: map[string][]bool{}, logins: map[string]chan wire.Decision{}, perSess: map[string]*SessionResult{},
+	c := &collector{got: map[string][]bool{}, logins: map[string]chan wire.Decision{}, perSess: map[string]*SessionResult{}, keys: map[string]wire.SessionKey{},
 		latency: NewSampler(1), service: NewSampler(2), pos: map[int]int64{}}
 	users := map[string]bool{}
 	for _, s := range sessions {
@@ -49,9 +51,19 @@ func newCollector(sessions []Session) (*collector, error) {
 	return c, nil
 }
 
-// receive takes the message before offset next of partition: decision d
-// when ok, else something that is not a decision.
-func (c *collector) receive(partition int, next int64, d wire.Decision, ok bool, now time.Time) {
+// setKey records the session key of session, before its login is sent.
+func (c *collector) setKey(session string, key wire.SessionKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.keys[session] = key
+}
+
+// receive takes the message p before offset next of partition. A decision
+// of one of the replayed sessions counts only if its MAC verifies under
+// that session's key; one that does not is forged (or tampered with) and
+// is counted and ignored. Anything else (another client's session, a
+// message that is not a decision) is skipped.
+func (c *collector) receive(partition int, next int64, p []byte, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.pos[partition] = next
@@ -59,9 +71,23 @@ func (c *collector) receive(partition int, next int64, d wire.Decision, ok bool,
 		close(c.wake)
 		c.wake = nil
 	}
-	if ok {
-		c.decision(d, now)
+	sd, err := wire.ParseDecision(p)
+	if err != nil {
+		return
 	}
+	key, ok := c.keys[sd.Unverified.Session]
+	if !ok {
+		return // another client's session, or one whose login is not sealed yet
+	}
+	d, err := sd.Verify(key)
+	if err != nil {
+		c.forged.Add(1)
+		if sr := c.perSess[sd.Unverified.Session]; sr != nil {
+			sr.Forged++
+		}
+		return
+	}
+	c.decision(d, now)
 }
 
 // decision records d; c.mu is held.

@@ -20,7 +20,21 @@ func twoSessions(t *testing.T) *collector {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.setKey("s1", key1)
+	c.setKey("s2", key2)
 	return c
+}
+
+var key1, key2, keyOther = wire.NewSessionKey(), wire.NewSessionKey(), wire.NewSessionKey()
+
+// signed is d as the scorer publishes it, MAC'd under key.
+func signed(t *testing.T, d wire.Decision, key wire.SessionKey) []byte {
+	t.Helper()
+	p, err := wire.SignDecision(d, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func TestCollectorCountsEachVectorOnce(t *testing.T) {
@@ -29,14 +43,17 @@ func TestCollectorCountsEachVectorOnce(t *testing.T) {
 	d := func(session string, seq int64, accept, alert, redelivered bool) wire.Decision {
 		return wire.Decision{User: "a", Session: session, Seq: seq, Accept: accept, Alert: alert, Redelivered: redelivered, Sent: now.Add(-time.Millisecond)}
 	}
-	for i, x := range []wire.Decision{
-		d("s1", 0, true, false, false), d("s1", 1, true, false, false), d("s1", 1, true, false, true), // a redelivery
-		d("s2", 1, false, true, false), d("s2", 7, true, false, false), // seq 7 was never sent
-		d("other", 0, true, false, false), // another client's session
+	for i, x := range []struct {
+		d   wire.Decision
+		key wire.SessionKey
+	}{
+		{d("s1", 0, true, false, false), key1}, {d("s1", 1, true, false, false), key1}, {d("s1", 1, true, false, true), key1}, // a redelivery
+		{d("s2", 1, false, true, false), key2}, {d("s2", 7, true, false, false), key2}, // seq 7 was never sent
+		{d("other", 0, true, false, false), keyOther}, // another client's session
 	} {
-		c.receive(0, int64(i+1), x, true, now)
+		c.receive(0, int64(i+1), signed(t, x.d, x.key), now)
 	}
-	c.receive(0, 7, wire.Decision{}, false, now) // not a decision: only the position moves
+	c.receive(0, 7, []byte("not a decision"), now) // only the position moves
 	if n, dups := c.nDecided.Load(), c.dups.Load(); n != 3 || dups != 1 {
 		t.Fatalf("decided %d, duplicates %d; want 3 and 1", n, dups)
 	}
@@ -46,8 +63,38 @@ func TestCollectorCountsEachVectorOnce(t *testing.T) {
 	if c.pos[0] != 7 || !c.reached(map[int]int64{0: 7}) || c.reached(map[int]int64{0: 8}) {
 		t.Errorf("position %d", c.pos[0])
 	}
+	if c.forged.Load() != 0 {
+		t.Errorf("%d forged decisions counted among genuine ones", c.forged.Load())
+	}
 	if _, err := newCollector([]Session{{ID: "x"}, {ID: "x"}}); err == nil {
 		t.Error("a session id used twice was accepted")
+	}
+}
+
+// TestCollectorIgnoresForgedDecisions: a decision for a replayed session
+// that is not MAC'd under its session key (forged by anyone who can write
+// to the decision topic, or tampered with) is counted as forged and
+// changes nothing: not the login's answer, not a vector's verdict.
+func TestCollectorIgnoresForgedDecisions(t *testing.T) {
+	c := twoSessions(t)
+	now := time.Now()
+	forgedLogin := wire.Decision{User: "a", Session: "s1", Seq: wire.LoginSeq, Accept: true, Sent: now}
+	c.receive(0, 1, signed(t, forgedLogin, keyOther), now)
+	select {
+	case d := <-c.logins["s1"]:
+		t.Fatalf("a forged login answer was taken: %+v", d)
+	default:
+	}
+	c.receive(0, 2, signed(t, wire.Decision{User: "a", Session: "s1", Seq: 0, Accept: true, Sent: now}, key2), now) // another session's key
+	tampered := signed(t, wire.Decision{User: "a", Session: "s1", Seq: 1, Accept: false, Sent: now}, key1)
+	tampered = bytes.Replace(tampered, []byte(`"accept":false`), []byte(`"accept":true`), 1)
+	c.receive(0, 3, tampered, now)
+	if n, f, s := c.nDecided.Load(), c.forged.Load(), c.perSess["s1"].Forged; n != 0 || f != 3 || s != 3 {
+		t.Fatalf("decided %d, forged %d (session s1: %d); want 0, 3 and 3", n, f, s)
+	}
+	c.receive(0, 4, signed(t, forgedLogin, key1), now)
+	if d := <-c.logins["s1"]; !d.Accept {
+		t.Fatalf("the genuine login answer: %+v", d)
 	}
 }
 
@@ -55,13 +102,14 @@ func TestCollectorAwaitWakesOnArrivalAndObeysTheDeadline(t *testing.T) {
 	c := twoSessions(t)
 	got := make(chan error, 1)
 	go func() { got <- c.await(context.Background(), func() bool { return c.nDecided.Load() >= 2 }) }()
-	c.receive(1, 1, wire.Decision{Session: "s1", Seq: 0}, true, time.Now())
+	now := time.Now()
+	c.receive(1, 1, signed(t, wire.Decision{User: "a", Session: "s1", Seq: 0, Sent: now}, key1), now)
 	select {
 	case err := <-got:
 		t.Fatalf("await returned after 1 of 2 decisions: %v", err)
 	default:
 	}
-	c.receive(1, 2, wire.Decision{Session: "s1", Seq: 2}, true, time.Now())
+	c.receive(1, 2, signed(t, wire.Decision{User: "a", Session: "s1", Seq: 2, Sent: now}, key1), now)
 	if err := <-got; err != nil {
 		t.Fatal(err)
 	}

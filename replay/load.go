@@ -19,7 +19,6 @@ type LoadOptions struct {
 	Vectors int // vectors each sends
 	Train   account.TrainOptions
 	Argon2  account.Argon2Params // cheap hashing: the load is on the second factor
-	RunID   string
 	Now     time.Time
 	// Progress, when set, is called as users are enrolled.
 	Progress func(done int)
@@ -82,7 +81,7 @@ func PlanLoad(ctx context.Context, creds store.Credentials, models store.Models,
 		for i := range vs {
 			vs[i] = Timed{Values: pool[b][(k+i)%len(pool[b])]}
 		}
-		out[k] = Session{User: name, LoginAs: name, Password: pw, ID: fmt.Sprintf("%s-%s", o.RunID, name), Vectors: vs}
+		out[k] = Session{User: name, LoginAs: name, Password: pw, ID: NewSessionID(), Vectors: vs}
 		g.Go(func() error {
 			a := o.Argon2
 			_, err := account.Enroll(gctx, creds, models, account.Enrolment{User: name, Department: "load", Password: pw,

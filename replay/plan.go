@@ -24,7 +24,6 @@ type PlanOptions struct {
 	// MaxActions caps the vectors replayed per session (0 = all).
 	MaxActions int
 	Train      account.TrainOptions
-	RunID      string // prefix of session ids, unique per replay
 	Now        time.Time
 	// Progress, when set, is called after each user is enrolled.
 	Progress func(user string, kept bool)
@@ -33,13 +32,11 @@ type PlanOptions struct {
 // Plan enrols users (a generated password each, and a model trained on
 // their first sessions against the other users' unless one is stored) and
 // returns the sessions to replay: each user's remaining sessions, then
-// opts.Impostors of them again under the next user's login.
+// opts.Impostors of them again under the next user's login, each under a
+// fresh [NewSessionID].
 func Plan(ctx context.Context, creds store.Credentials, models store.Models, users []UserSessions, o PlanOptions) ([]Session, error) {
 	if len(users) < 2 {
 		return nil, fmt.Errorf("replay: %d users; a model needs other users' actions as impostors, so at least 2", len(users))
-	}
-	if o.RunID == "" {
-		o.RunID = fmt.Sprintf("r%d", time.Now().UnixNano())
 	}
 	split := func(u UserSessions) int {
 		n := o.TrainSessions
@@ -103,7 +100,7 @@ func Plan(ctx context.Context, creds store.Credentials, models store.Models, use
 	for i, u := range users {
 		for j := split(u); j < len(u.Sessions); j++ {
 			out = append(out, Session{User: u.User, LoginAs: u.User, Password: passwords[i],
-				ID: fmt.Sprintf("%s-%s-%s", o.RunID, u.User, u.IDs[j]), Vectors: cut(u.Sessions[j])})
+				ID: NewSessionID(), Vectors: cut(u.Sessions[j])})
 		}
 	}
 	// Impostor k replays a session of user k mod n (its (k div n)-th
@@ -119,7 +116,7 @@ func Plan(ctx context.Context, creds store.Credentials, models store.Models, use
 		g := own[(k/len(users))%len(own)]
 		victim := (i + 1) % len(users)
 		out = append(out, Session{User: g.User, LoginAs: users[victim].User, Password: passwords[victim],
-			ID: fmt.Sprintf("%s-imp%d-%s-as-%s", o.RunID, k, g.User, users[victim].User), Vectors: g.Vectors})
+			ID: NewSessionID(), Vectors: g.Vectors})
 	}
 	return out, nil
 }

@@ -29,6 +29,10 @@ type Config struct {
 	// SASL authenticates the client on a SASL_SSL listener (the embedded
 	// broker; topics.SASL); nil on an mTLS-principal listener.
 	SASL sasl.Mechanism
+	// ScorerKey is the scorer's public key, which logins are sealed to;
+	// required. `mouseauth live serve` writes it to its state folder
+	// (scorer-hpke.pub).
+	ScorerKey *wire.PublicKey
 	// Speed replays the recorded timing Speed times faster (default 1).
 	// Ignored when Interval is set.
 	Speed float64
@@ -55,6 +59,9 @@ func (c *Config) validate() error {
 	}
 	if c.TLS == nil {
 		return errors.New("replay: a TLS configuration is required")
+	}
+	if c.ScorerKey == nil {
+		return errors.New("replay: the scorer's public key is required: logins are sealed to it")
 	}
 	if c.Topics.Logins == "" {
 		per := c.Topics.PerUser
@@ -111,6 +118,9 @@ type SessionResult struct {
 	LoginReason       string
 	Sent, Decided     int
 	Rejected          int // decisions below the threshold
+	// Forged counts decisions of this session whose MAC did not verify
+	// under its session key: forged or tampered with, and ignored.
+	Forged int
 	// FirstAlert is the number of actions sent when the alert came (the
 	// alerting action's seq + 1), or 0 when no alert was raised.
 	FirstAlert int
@@ -123,8 +133,11 @@ type Result struct {
 	Sent       int64 // vectors sent
 	Decided    int64 // distinct vectors decided
 	Duplicates int64 // decisions received again (redeliveries)
-	Logins     int
-	Refused    int // logins refused
+	// Forged counts decisions naming a replayed session whose MAC did not
+	// verify: ignored, as a client must.
+	Forged  int64
+	Logins  int
+	Refused int // logins refused
 	// Alerts by the session's kind.
 	GenuineAlerts, ImpostorAlerts     int
 	GenuineSessions, ImpostorSessions int
@@ -198,7 +211,7 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 
 	col.mu.Lock()
 	defer col.mu.Unlock()
-	r := Result{Users: col.users, Sent: sent.Load(), Decided: col.nDecided.Load(), Duplicates: col.dups.Load(),
+	r := Result{Users: col.users, Sent: sent.Load(), Decided: col.nDecided.Load(), Duplicates: col.dups.Load(), Forged: col.forged.Load(),
 		Latency: col.latency.Summary(), Service: col.service.Summary(), Elapsed: time.Since(start)}
 	for _, s := range sessions {
 		sr := *col.perSess[s.ID]
@@ -269,11 +282,19 @@ func awaitDecisions(ctx context.Context, cfg Config, client *kafka.Client, col *
 }
 
 // play logs one session in, waits for the answer, then sends its vectors
-// on their schedule.
+// on their schedule. The login is sealed to the scorer's key with a fresh
+// session key, which MACs every vector and checks every decision of the
+// session.
 func play(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, s Session, sent *atomic.Int64) error {
 	now := time.Now()
-	l := wire.Login{User: s.LoginAs, Session: s.ID, Client: cfg.Client, Password: s.Password, Sent: now}
-	if err := write(ctx, cfg, w, kafka.Message{Topic: cfg.Topics.Logins, Key: []byte(s.LoginAs), Value: wire.EncodeLogin(l)}); err != nil {
+	login, key, err := wire.SealLogin(cfg.ScorerKey, wire.Login{User: s.LoginAs, Session: s.ID, Client: cfg.Client, Password: s.Password, Sent: now})
+	if err != nil {
+		return fmt.Errorf("seal login: %w", err)
+	}
+	col.setKey(s.ID, key)
+	// A resend after a write error sends these same bytes (write retries
+	// the message): a new seal would carry another session key.
+	if err := write(ctx, cfg, w, kafka.Message{Topic: cfg.Topics.Logins, Key: []byte(s.LoginAs), Value: login}); err != nil {
 		return fmt.Errorf("send login: %w", err)
 	}
 	var ans wire.Decision
@@ -308,7 +329,10 @@ func play(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, s Se
 		if err := retry.Sleep(ctx, time.Until(begin.Add(due))); err != nil {
 			return err
 		}
-		buf = wire.AppendVector(buf[:0], wire.Vector{User: s.LoginAs, Session: s.ID, Seq: int64(i), Sent: time.Now(), Values: v.Values})
+		buf, err = wire.SignVector(buf[:0], wire.Vector{User: s.LoginAs, Session: s.ID, Seq: int64(i), Sent: time.Now(), Values: v.Values}, key)
+		if err != nil {
+			return fmt.Errorf("vector %d: %w", i, err)
+		}
 		msg := kafka.Message{Topic: topic, Key: []byte(s.LoginAs), Value: append([]byte(nil), buf...)}
 		if err := write(ctx, cfg, w, msg); err != nil {
 			return fmt.Errorf("send vector %d: %w", i, err)
@@ -400,8 +424,7 @@ func (c *collector) read(ctx context.Context, cfg Config, partition int, from in
 				return err
 			}
 			next = m.Offset + 1
-			d, err := wire.DecodeDecision(m.Value)
-			c.receive(partition, next, d, err == nil, time.Now())
+			c.receive(partition, next, m.Value, time.Now())
 		}
 	}, retry.Permanent(func(error) bool { return ctx.Err() != nil }),
 		retry.OnRetry(func(_ int, err error, wait time.Duration) {

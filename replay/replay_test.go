@@ -2,6 +2,7 @@ package replay
 
 import (
 	"context"
+	"encoding/hex"
 	"math"
 	"path/filepath"
 	"strings"
@@ -62,7 +63,7 @@ func TestPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ss, err := Plan(ctx, st, st, us, PlanOptions{Impostors: 4, MaxActions: 7, RunID: "x", Now: time.Now()})
+	ss, err := Plan(ctx, st, st, us, PlanOptions{Impostors: 4, MaxActions: 7, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,12 @@ func TestPlan(t *testing.T) {
 		t.Fatalf("%d sessions, want 10", len(ss))
 	}
 	victims := map[string]bool{}
+	ids := map[string]bool{}
 	for i, s := range ss {
+		if b, err := hex.DecodeString(s.ID); err != nil || len(b) != 16 || ids[s.ID] {
+			t.Errorf("session id %q: want 128 random bits in hex, unique (%v)", s.ID, err)
+		}
+		ids[s.ID] = true
 		if len(s.Vectors) != 7 {
 			t.Errorf("session %s: %d vectors, want --max-actions 7", s.ID, len(s.Vectors))
 		}

@@ -58,7 +58,7 @@ func Rounds(ctx context.Context, cfg Config, stored Counter, users []string, ses
 		var total int64
 		for _, s := range sessions {
 			if in[s.User] && in[s.LoginAs] {
-				s.ID = fmt.Sprintf("%s-u%d", s.ID, n)
+				s.ID = NewSessionID()
 				round = append(round, s)
 				total += int64(len(s.Vectors))
 			}

@@ -3,6 +3,8 @@ package replay
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"io"
 	"sort"
 	"strconv"
@@ -22,11 +24,20 @@ type Timed struct {
 // Session is one recorded session to replay.
 type Session struct {
 	User    string // whose mouse data this is
-	ID      string // session id, unique per replay
+	ID      string // session id: NewSessionID's, unique and unguessable
 	LoginAs string // the account logged into: User, or another user's for an impostor
 	// Password is LoginAs's password, held in memory only.
 	Password string
 	Vectors  []Timed
+}
+
+// NewSessionID returns a fresh session id: 128 random bits in hex. A
+// session id must not be guessable: one known in advance lets anyone send
+// messages naming the session before its login does.
+func NewSessionID() string {
+	b := make([]byte, 16)
+	rand.Read(b) // crypto/rand never fails since Go 1.24
+	return hex.EncodeToString(b)
 }
 
 // Impostor reports whether the session is replayed under another login.

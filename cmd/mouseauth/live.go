@@ -145,11 +145,14 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		return err
 	}
 	defer env.Close()
-	cfg := env.ServiceConfig(live.Config{Group: opts.Group, Window: opts.Window, Threshold: opts.Threshold,
+	cfg, err := env.ServiceConfig(live.Config{Group: opts.Group, Window: opts.Window, Threshold: opts.Threshold,
 		Lockout: live.Lockout{MaxFailures: opts.Lockout, LockFor: opts.LockFor},
 		Retrain: live.RetrainPolicy{Every: opts.Retrain, MaxAge: opts.RetrainAge,
 			Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}},
 		Logger: logger})
+	if err != nil {
+		return err
+	}
 	if env.Topics.PerUser {
 		users, err := env.Profiles.ModelUsers(ctx)
 		if err != nil {

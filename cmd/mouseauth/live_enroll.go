@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live/account"
 )
@@ -100,9 +99,11 @@ func enrollRun(ctx context.Context, opts *EnrollOptions) error {
 		if model, err = os.ReadFile(opts.Model); err != nil {
 			return err
 		}
-		sm, err := classify.Load(strings.NewReader(string(model)))
+		// The check the service makes when it loads the model: refused
+		// here, it never reaches the store.
+		sm, err := account.CheckModel(model)
 		if err != nil {
-			return fmt.Errorf("%s: %w", opts.Model, err)
+			return fmt.Errorf("%s: %w (not enrolled)", opts.Model, err)
 		}
 		if sm.Header.User != "" && sm.Header.User != opts.User {
 			return fmt.Errorf("%s is %s's model, not %s's", opts.Model, sm.Header.User, opts.User)

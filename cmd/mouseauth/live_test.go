@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/preprocess"
 	"github.com/mouseauth/mouseauth/replay"
 )
 
@@ -186,13 +187,29 @@ func TestServeAndReplay(t *testing.T) {
 func TestEnrollAndStatus(t *testing.T) {
 	state := t.TempDir()
 	deploy := DeployOptions{State: state, TLSName: "scorer", Partitions: 2, Getenv: func(string) string { return "" }}
-	// A model from `classify train` on a small feature file.
-	models := filepath.Join(t.TempDir(), "models")
-	ios, _, _, errOut := cli.TestIO()
-	if err := trainRun(context.Background(), &TrainOptions{IO: ios, Features: "testdata/evaluate_small.csv", Out: models, Classifier: "rf",
-		Trees: 5, Seed: 1, Output: "table", Now: time.Now, Load: loadFeatures}); err != nil {
-		t.Fatalf("%v\n%s", err, errOut)
+	// A model from `classify train` on a small feature file whose columns
+	// are the pipeline's features, in the pipeline's order (the values are
+	// those of a published file: any numbers train a model).
+	small, err := os.ReadFile("testdata/evaluate_small.csv")
+	if err != nil {
+		t.Fatal(err)
 	}
+	lines := strings.SplitN(string(small), "\n", 2)
+	pipelineCSV := filepath.Join(t.TempDir(), "pipeline.csv")
+	if err := os.WriteFile(pipelineCSV, []byte(strings.Join(preprocess.FeatureNames[:], ",")+",userid\n"+lines[1]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	train := func(features string) string {
+		models := filepath.Join(t.TempDir(), "models")
+		ios, _, _, errOut := cli.TestIO()
+		if err := trainRun(context.Background(), &TrainOptions{IO: ios, Features: features, Out: models, Classifier: "rf",
+			Trees: 5, Seed: 1, Output: "table", Now: time.Now, Load: loadFeatures}); err != nil {
+			t.Fatalf("%v\n%s", err, errOut)
+		}
+		return models
+	}
+	models := train(pipelineCSV)
+	published := train("testdata/evaluate_small.csv") // the published files' names and order
 	entries, _ := os.ReadDir(models)
 	if len(entries) < 2 {
 		t.Fatalf("classify train wrote %d models", len(entries))
@@ -221,6 +238,13 @@ func TestEnrollAndStatus(t *testing.T) {
 	}
 	if err := enroll(user, filepath.Join(models, entries[1].Name()), "x\n", map[string]string{}); err == nil || !strings.Contains(err.Error(), "not "+user+"'s") {
 		t.Fatalf("enrolling another user's model: %v", err)
+	}
+	// A model for the published files' feature order would score the
+	// pipeline's vectors wrong: refused, naming the first feature that
+	// differs.
+	if err := enroll("erin", filepath.Join(published, entries[0].Name()), "x\n", map[string]string{}); err == nil ||
+		!strings.Contains(err.Error(), `the model's feature 1 is "elapsedTime", the pipeline sends "type_of_action" there (not enrolled)`) {
+		t.Fatalf("enrolling a model of the published feature order: %v", err)
 	}
 	if err := enroll("carol", "", "\n", map[string]string{}); err == nil || !strings.Contains(err.Error(), "empty password") {
 		t.Fatalf("empty password: %v", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/preprocess"
 	"github.com/mouseauth/mouseauth/replay"
 )
@@ -35,10 +36,13 @@ type ReplayOptions struct {
 	Stagger                  time.Duration
 	Wait                     time.Duration
 	NoService                bool
-	Window                   int
-	Threshold                float64
-	Trees                    int
-	Output                   string
+	// ScorerKey is the scorer's public key file; empty: the in-process
+	// service's, or the one published in --state.
+	ScorerKey string
+	Window    int
+	Threshold float64
+	Trees     int
+	Output    string
 	// Result receives the rounds' results (tests, the demo).
 	Result func([]replay.Result)
 }
@@ -66,6 +70,13 @@ each replaying the sessions of the first N users. Per round it reports vectors
 sent, decisions received (each counted once; redeliveries apart), alerts, and
 the latency from send to decision: mean, p50, p99, max.
 
+Each login is sealed to the scorer's public key (wire format 2, docs/wire.md)
+with a fresh session key and a random 128-bit session id; every vector is
+MAC'd under that key and every decision's MAC checked: a decision that does
+not verify is ignored and counted as forged. The key comes from --scorer-key,
+else from the in-process service, else from STATE/scorer-hpke.pub, which
+'live serve' writes.
+
 With no cluster flags, everything runs in this process: the embedded broker
 with mutual TLS, the embedded database and a scoring service. With --brokers
 it talks to a real cluster; --no-service leaves scoring to a running
@@ -81,7 +92,10 @@ it talks to a real cluster; --no-service leaves scoring to a running
 
   # against a running 'mouseauth live serve' (see its output for the flags)
   mouseauth replay --brokers 127.0.0.1:40123 --tls-dir mouseauth-state/pki --no-service \
-    --sasl-user replay --sasl-password-file mouseauth-state/sasl/replay.password`,
+    --sasl-user replay --sasl-password-file mouseauth-state/sasl/replay.password
+
+  # a real cluster: the scorer's public key copied from its state folder
+  mouseauth replay --brokers kafka1:9093 --tls-dir pki --scorer-key scorer-hpke.pub --sasl-user replay --sasl-password-file replay.password --no-service`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -122,6 +136,7 @@ it talks to a real cluster; --no-service leaves scoring to a running
 	fl.DurationVar(&opts.Stagger, "stagger", 10*time.Millisecond, "pause between logins")
 	fl.DurationVar(&opts.Wait, "wait", time.Minute, "how long to wait for outstanding decisions")
 	fl.BoolVar(&opts.NoService, "no-service", false, "do not run a scoring service in this process (one runs elsewhere)")
+	fl.StringVar(&opts.ScorerKey, "scorer-key", "", "the scorer's public key (PEM) that logins are sealed to (default: STATE/"+deploy.PublicKeyFile+", written by 'live serve'; copy it from the scorer for a real cluster)")
 	fl.IntVar(&opts.Window, "window", 10, "window of the in-process service")
 	fl.Float64Var(&opts.Threshold, "threshold", 0.5, "threshold of the in-process service")
 	fl.IntVar(&opts.Trees, "trees", 100, "trees of the enrolment models")
@@ -175,14 +190,27 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		return err
 	}
 	defer env.Close()
+	// The key logins are sealed to, before any work: the in-process
+	// service's (created on first use), else --scorer-key or the one the
+	// service on --state published.
+	if !opts.NoService && opts.ScorerKey == "" {
+		if _, err := env.Keys(); err != nil {
+			return err
+		}
+	}
+	scorerKey, err := env.ScorerPublicKey(opts.ScorerKey)
+	if err != nil {
+		return err
+	}
 	for _, w := range env.Where {
 		fmt.Fprintln(ios.ErrOut, "replay:", w)
 	}
+	fmt.Fprintf(ios.ErrOut, "replay: sealing logins to %s\n", scorerKey)
 	bar := cli.NewProgress(ios, int64(len(users)), "enrolling", "users")
 	sessions, err := replay.Plan(ctx, env.Credentials, env.Profiles, users, replay.PlanOptions{
 		TrainSessions: opts.TrainSessions, Impostors: opts.Impostors, MaxActions: opts.MaxActions,
-		Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)},
-		RunID: fmt.Sprintf("r%d", opts.Now().UnixNano()), Now: opts.Now(),
+		Train:    account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)},
+		Now:      opts.Now(),
 		Progress: func(string, bool) { bar.Add(1) }})
 	bar.Done()
 	if err != nil {
@@ -211,7 +239,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 
 	// Stored counts before and after each round show that every vector sent
 	// was stored and decided exactly once.
-	rounds, err := replay.Rounds(ctx, replay.Config{Brokers: env.Brokers, TLS: env.TLS, SASL: env.SASL, Topics: env.Topics, Speed: opts.Speed,
+	rounds, err := replay.Rounds(ctx, replay.Config{Brokers: env.Brokers, TLS: env.TLS, SASL: env.SASL, Topics: env.Topics, ScorerKey: scorerKey, Speed: opts.Speed,
 		Interval: opts.Interval, Stagger: opts.Stagger, Wait: opts.Wait, Logger: logger}, env.Profiles, names, sessions, opts.Users,
 		func(n int, total int64) (func(_, decided int64), func()) {
 			pb := cli.NewProgress(ios, total, fmt.Sprintf("replaying %d users", n), "vectors decided")
@@ -221,7 +249,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	if err != nil {
 		return err
 	}
-	t := &cli.Table{Columns: []string{"users", "sessions", "impostor_sessions", "sent", "decided", "stored_vectors", "stored_decisions", "redelivered", "logins_refused",
+	t := &cli.Table{Columns: []string{"users", "sessions", "impostor_sessions", "sent", "decided", "stored_vectors", "stored_decisions", "redelivered", "forged", "logins_refused",
 		"genuine_alerted", "impostor_alerted", "median_actions_to_alert", "latency_mean_ms", "latency_p50_ms", "latency_p99_ms",
 		"latency_max_ms", "service_mean_ms", "service_p99_ms", "decisions_per_s"}}
 	results := make([]replay.Result, len(rounds))
@@ -232,7 +260,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		if m, ok := res.MedianFirstAlert(); ok {
 			median = m
 		}
-		t.Add(rd.Users, len(res.Sessions), res.ImpostorSessions, res.Sent, res.Decided, rd.StoredVectors, rd.StoredDecisions, res.Duplicates, res.Refused,
+		t.Add(rd.Users, len(res.Sessions), res.ImpostorSessions, res.Sent, res.Decided, rd.StoredVectors, rd.StoredDecisions, res.Duplicates, res.Forged, res.Refused,
 			res.GenuineAlerts, res.ImpostorAlerts, median, r2(res.Latency.Mean), r2(res.Latency.P50), r2(res.Latency.P99),
 			r2(res.Latency.Max), r2(res.Service.Mean), r2(res.Service.P99), r2(res.Throughput))
 	}

@@ -23,8 +23,14 @@ type Enrolment struct {
 
 // Enroll stores the credential (replacing an older one, with no failures)
 // and, when given, the model as version 1. A user who already has a model
-// keeps it, and Enroll reports kept = true.
+// keeps it, and Enroll reports kept = true. A model that [CheckModel]
+// refuses is refused before anything is stored.
 func Enroll(ctx context.Context, creds store.Credentials, models store.Models, e Enrolment) (kept bool, err error) {
+	if e.Model != nil {
+		if _, err := CheckModel(e.Model); err != nil {
+			return false, fmt.Errorf("enroll %s: %w", e.User, err)
+		}
+	}
 	params := DefaultArgon2
 	if e.Argon2 != nil {
 		params = *e.Argon2

@@ -9,6 +9,9 @@
 // embedded broker (package internal/cluster) under the state folder, whose
 // SASL users give each program the identity of its role. Whatever it keeps
 // in the state folder it keeps private (0700/0600, a 077 umask while open).
-// The command parses flags and reads secrets; this package holds the rules
-// of what goes where.
+// The scoring service's keys (the scorer's HPKE key pair, the state key
+// that seals stored session keys) live under STATE/keys and its public key
+// is published at STATE/scorer-hpke.pub for clients ([LoadKeys]). The
+// command parses flags and reads secrets; this package holds the rules of
+// what goes where.
 package deploy

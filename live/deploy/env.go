@@ -15,6 +15,7 @@ import (
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/topics"
+	"github.com/mouseauth/mouseauth/live/wire"
 	"github.com/mouseauth/mouseauth/pki"
 )
 
@@ -50,6 +51,8 @@ type Env struct {
 	Topics      topics.Names
 	Where       []string // what runs where, for the user
 	closers     []func()
+	state       string
+	keys        *live.Keys // the service's, loaded by Keys
 }
 
 // Close stops and closes what Open started, the last first.
@@ -63,7 +66,7 @@ func (e *Env) Close() {
 // Open starts or connects to what o describes: the broker (creating the
 // shared topics on an external one) and the stores.
 func Open(ctx context.Context, o Options, logger *slog.Logger) (_ *Env, err error) {
-	e := &Env{Topics: topics.Default()}
+	e := &Env{Topics: topics.Default(), state: o.State}
 	e.Topics.PerUser = o.TopicPerUser
 	defer func() {
 		if err != nil {
@@ -114,7 +117,7 @@ func Open(ctx context.Context, o Options, logger *slog.Logger) (_ *Env, err erro
 
 // OpenStores opens only the stores, for commands that do not touch Kafka.
 func OpenStores(ctx context.Context, o Options) (_ *Env, err error) {
-	e := &Env{}
+	e := &Env{state: o.State}
 	defer func() {
 		if err != nil {
 			e.Close()
@@ -180,17 +183,54 @@ func (e *Env) EnsureUserTopics(ctx context.Context, users []string) error {
 	return topics.Ensure(ctx, e.Brokers, e.Scorer, e.ScorerSASL, topics.Spec{Partitions: 1}, names...)
 }
 
-// ServiceConfig fills cfg's broker, certificate, topics and stores from e.
-func (e *Env) ServiceConfig(cfg live.Config) live.Config {
+// Keys are the scoring service's keys, from the state folder (created on
+// first use, see [LoadKeys]); the first call adds a line to Where.
+func (e *Env) Keys() (live.Keys, error) {
+	if e.keys == nil {
+		k, err := LoadKeys(e.state)
+		if err != nil {
+			return live.Keys{}, err
+		}
+		e.keys = &k
+		e.Where = append(e.Where, describeKeys(e.state, k))
+	}
+	return *e.keys, nil
+}
+
+// ScorerPublicKey is the public key a client seals logins to: read from
+// path, else the one of the service run in this process (when Keys was
+// called), else the one the service on the state folder published
+// ([PublicKeyPath]).
+func (e *Env) ScorerPublicKey(path string) (*wire.PublicKey, error) {
+	switch {
+	case path != "":
+		return ReadPublicKey(path)
+	case e.keys != nil:
+		return e.keys.Public(), nil
+	}
+	return ReadPublicKey(PublicKeyPath(e.state))
+}
+
+// ServiceConfig fills cfg's broker, certificate, topics, stores and keys
+// from e.
+func (e *Env) ServiceConfig(cfg live.Config) (live.Config, error) {
+	keys, err := e.Keys()
+	if err != nil {
+		return cfg, err
+	}
 	cfg.Brokers, cfg.TLS, cfg.Topics, cfg.Profiles, cfg.Credentials = e.Brokers, e.Scorer, e.Topics, e.Profiles, e.Credentials
 	cfg.SASL = e.ScorerSASL
-	return cfg
+	cfg.Keys = keys
+	return cfg, nil
 }
 
 // StartService runs a scoring service on e in this process and returns
 // once it consumes; stop drains it and returns Run's error.
 func (e *Env) StartService(ctx context.Context, cfg live.Config) (stop func() error, err error) {
-	svc, err := live.New(e.ServiceConfig(cfg))
+	if cfg, err = e.ServiceConfig(cfg); err != nil {
+		return nil, err
+	}
+	svc, err := live.New(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -155,12 +155,6 @@ type Profiles interface {
 	// MarkAlerted sets the session's Alerted flag (idempotent; it is never
 	// cleared). ErrNotFound when there is no such session.
 	MarkAlerted(ctx context.Context, user, id string) error
-	// PutSession creates or replaces a session.
-	//
-	// Deprecated: it can replace an accepted session and clear an alert;
-	// use CreateSession and MarkAlerted. It stays until the service no
-	// longer calls it.
-	PutSession(ctx context.Context, s Session) error
 	// Session returns the session with this user and id.
 	Session(ctx context.Context, user, id string) (Session, error)
 }
@@ -181,12 +175,6 @@ type Credentials interface {
 	// ResetFailures sets user's failure count to 0 and lifts the lock
 	// (after a successful login). ErrNotFound when user has no credential.
 	ResetFailures(ctx context.Context, user string) error
-	// SetFailures records the failed-login count and lock of user.
-	//
-	// Deprecated: a read-modify-write with it loses counts under
-	// concurrency; use RecordFailure and ResetFailures. It stays until the
-	// service no longer calls it.
-	SetFailures(ctx context.Context, user string, failures int, lockedUntil time.Time) error
 	Close() error
 }
 

@@ -474,16 +474,6 @@ func (s *Store) Counts(ctx context.Context, user string) (vectors, decisions int
 
 const sessionCols = `client, accepted, reason, alerted, started, mac_key`
 
-// PutSession implements store.Profiles.
-func (s *Store) PutSession(ctx context.Context, ss store.Session) error {
-	err := s.s.Query(`INSERT INTO sessions (uid, id, `+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		ss.User, ss.ID, ss.Client, ss.Accepted, ss.Reason, ss.Alerted, ss.Started, ss.Key).WithContext(ctx).Exec()
-	if err != nil {
-		return wrap("put session", err)
-	}
-	return nil
-}
-
 // CreateSession implements store.Profiles with INSERT ... IF NOT EXISTS; when
 // it does not apply, Cassandra returns the stored row.
 func (s *Store) CreateSession(ctx context.Context, ss store.Session) (bool, store.Session, error) {

@@ -122,7 +122,7 @@ func TestStubRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := st.PutSession(ctx, store.Session{ID: "s", User: "u", Accepted: true, Started: time.Now()}); err != nil {
+	if _, _, err := st.CreateSession(ctx, store.Session{ID: "s", User: "u", Accepted: true, Started: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Restart(); err != nil {

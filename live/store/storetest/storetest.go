@@ -161,11 +161,14 @@ func Profiles(t *testing.T, open func(t *testing.T) store.Profiles, opts ...Opti
 		defer s.Close()
 		for _, sess := range []store.Session{
 			{ID: "good", User: "u1", Accepted: true, Started: t0},
-			{ID: "bad", User: "u1", Accepted: true, Alerted: true, Started: t0},
+			{ID: "bad", User: "u1", Accepted: true, Started: t0},
 		} {
-			if err := s.PutSession(ctx, sess); err != nil {
+			if _, _, err := s.CreateSession(ctx, sess); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if err := s.MarkAlerted(ctx, "u1", "bad"); err != nil {
+			t.Fatal(err)
 		}
 		for seq := int64(0); seq < 3; seq++ {
 			for _, sess := range []string{"good", "bad"} {
@@ -245,10 +248,10 @@ func Profiles(t *testing.T, open func(t *testing.T) store.Profiles, opts ...Opti
 		if _, err := s.Session(ctx, "u1", "nope"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("Session of unknown id: err = %v, want ErrNotFound", err)
 		}
-		want := store.Session{ID: "sess-1", User: "u1", Client: "10.0.0.7:5123", Accepted: false, Reason: "wrong password", Started: t0,
+		want := store.Session{ID: "sess-1", User: "u1", Client: "10.0.0.7:5123", Accepted: true, Started: t0,
 			Key: []byte{0, 1, 2, 0xff, 0}}
-		if err := s.PutSession(ctx, want); err != nil {
-			t.Fatal(err)
+		if created, _, err := s.CreateSession(ctx, want); err != nil || !created {
+			t.Fatalf("CreateSession: created %v, %v", created, err)
 		}
 		got, err := s.Session(ctx, "u1", "sess-1")
 		if err != nil {
@@ -256,13 +259,6 @@ func Profiles(t *testing.T, open func(t *testing.T) store.Profiles, opts ...Opti
 		}
 		if !sameSession(got, want) {
 			t.Fatalf("Session = %+v, want %+v", got, want)
-		}
-		want.Accepted, want.Reason, want.Alerted = true, "", true
-		if err := s.PutSession(ctx, want); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := s.Session(ctx, "u1", "sess-1"); !got.Alerted || !got.Accepted || got.Reason != "" {
-			t.Fatalf("PutSession did not replace: %+v", got)
 		}
 	})
 	t.Run("ConcurrentWrites", func(t *testing.T) {
@@ -327,14 +323,16 @@ func Credentials(t *testing.T, open func(t *testing.T) store.Credentials) {
 		t.Fatalf("Credential(user7) = %+v, %v; want %+v", got, err, c)
 	}
 	until := t0.Add(15 * time.Minute)
-	if err := s.SetFailures(ctx, "user7", 5, until); err != nil {
-		t.Fatal(err)
+	for i := 1; i <= 5; i++ {
+		if n, _, err := s.RecordFailure(ctx, "user7", t0, 5, 15*time.Minute); err != nil || n != i {
+			t.Fatalf("RecordFailure %d: %d, %v", i, n, err)
+		}
 	}
 	got, _ = s.Credential(ctx, "user7")
 	if got.Failures != 5 || !sameTime(got.LockedUntil, until) || got.Hash != c.Hash {
-		t.Fatalf("after SetFailures: %+v", got)
+		t.Fatalf("after 5 failures: %+v", got)
 	}
-	if err := s.SetFailures(ctx, "user7", 0, time.Time{}); err != nil {
+	if err := s.ResetFailures(ctx, "user7"); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ = s.Credential(ctx, "user7"); got.Failures != 0 || !got.LockedUntil.IsZero() {
@@ -347,8 +345,8 @@ func Credentials(t *testing.T, open func(t *testing.T) store.Credentials) {
 	if got, _ = s.Credential(ctx, "user7"); got.Hash != c.Hash {
 		t.Fatalf("PutCredential did not replace the hash: %+v", got)
 	}
-	if err := s.SetFailures(ctx, "nobody", 1, time.Time{}); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("SetFailures of unknown user: err = %v, want ErrNotFound", err)
+	if err := s.ResetFailures(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("ResetFailures of unknown user: err = %v, want ErrNotFound", err)
 	}
 	lockout(t, open)
 }

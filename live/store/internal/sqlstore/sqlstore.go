@@ -338,13 +338,6 @@ func (s *Store) Counts(ctx context.Context, user string) (vectors, decisions int
 
 const sessionCols = `client, accepted, reason, alerted, started, mac_key`
 
-// PutSession implements store.Profiles.
-func (s *Store) PutSession(ctx context.Context, x store.Session) error {
-	_, err := s.db.ExecContext(ctx, `REPLACE INTO sessions (uid, id, `+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		x.User, x.ID, x.Client, b2i(x.Accepted), x.Reason, b2i(x.Alerted), ms(x.Started), x.Key)
-	return s.wrap("put session", err)
-}
-
 // CreateSession implements store.Profiles.
 func (s *Store) CreateSession(ctx context.Context, x store.Session) (bool, store.Session, error) {
 	created, err := s.insertNew(ctx, "create session", `INSERT INTO sessions (uid, id, `+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -410,12 +403,6 @@ func (s *Store) Credential(ctx context.Context, user string) (store.Credential, 
 		Scan(&c.Department, &c.Hash, &c.Failures, &locked)
 	c.LockedUntil = fromMS(locked)
 	return c, s.wrap("credential of "+user, err)
-}
-
-// SetFailures implements store.Credentials.
-func (s *Store) SetFailures(ctx context.Context, user string, failures int, lockedUntil time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE credentials SET failures = ?, locked_until = ? WHERE uid = ?`, failures, ms(lockedUntil), user)
-	return s.updated(ctx, "set failures of "+user, res, err, `SELECT 1 FROM credentials WHERE uid = ?`, user)
 }
 
 // ResetFailures implements store.Credentials.

@@ -1,0 +1,40 @@
+package account
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/preprocess"
+)
+
+// ErrModelSchema: a model file loads, but its features are not the live
+// pipeline's: clients send vectors of preprocess.FeatureNames, in that
+// order, and a model for other features would score them wrong (or, for
+// more features, read past them).
+var ErrModelSchema = errors.New("model features are not the pipeline's")
+
+// CheckModel loads a model file as the scoring service will and checks it
+// against the pipeline's feature schema: [classify.Load] validates the
+// file against its own header (every tree node splits on a feature of the
+// schema, every weight is finite, ...), then the header's feature names
+// must be preprocess.FeatureNames in order. Errors wrap classify.ErrInvalid
+// (or another classify error) or [ErrModelSchema] and say what is wrong.
+func CheckModel(data []byte) (*classify.SavedModel, error) {
+	sm, err := classify.Load(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	names := sm.Header.FeatureNames
+	if len(names) != preprocess.NumFeatures {
+		return nil, fmt.Errorf("%w: the model takes %d features, the pipeline sends %d (%s ... %s)", ErrModelSchema,
+			len(names), preprocess.NumFeatures, preprocess.FeatureNames[0], preprocess.FeatureNames[preprocess.NumFeatures-1])
+	}
+	for i, n := range names {
+		if n != preprocess.FeatureNames[i] {
+			return nil, fmt.Errorf("%w: the model's feature %d is %q, the pipeline sends %q there", ErrModelSchema, i+1, n, preprocess.FeatureNames[i])
+		}
+	}
+	return sm, nil
+}
