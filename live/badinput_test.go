@@ -83,12 +83,12 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 	dead := e.readTopic(names.DeadLetter, len(poison))
 	got := map[string]bool{}
 	for _, m := range dead {
-		x, err := wire.DecodeDeadLetter(m.Value)
+		x, err := wire.ParseDeadLetter(m.Value)
 		if err != nil {
 			t.Fatalf("dead letter does not decode: %v", err)
 		}
 		got[x.Reason] = true
-		t.Logf("dead letter from %s/%d@%d: %s", x.Topic, x.Partition, x.Offset, x.Reason)
+		t.Logf("dead letter from %s/%d@%d (class %s, %d bytes): %s", x.Topic, x.Partition, x.Offset, x.Class, x.Size, x.Reason)
 	}
 	for _, p := range poison {
 		found := false
