@@ -274,10 +274,15 @@ func (s *Service) storeUp(ctx context.Context) error {
 	return nil
 }
 
-// brokerUp asks the brokers for the metadata of the consumed topics.
-func (s *Service) brokerUp(ctx context.Context, client *kafka.Client, consumed []string) error {
+// brokerUp asks the brokers for the metadata of the consumed topics, on a
+// new connection each time: a kafka-go transport answers metadata requests
+// from its cache, which outlives the broker.
+func (s *Service) brokerUp(ctx context.Context, consumed []string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.HealthInterval+5*time.Second)
 	defer cancel()
+	tr := topics.Transport(s.cfg.TLS)
+	defer tr.CloseIdleConnections()
+	client := &kafka.Client{Addr: kafka.TCP(s.cfg.Brokers...), Transport: tr}
 	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: consumed})
 	if err != nil {
 		return fmt.Errorf("metadata from %s: %w", strings.Join(s.cfg.Brokers, ","), err)
@@ -316,7 +321,6 @@ func mib(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 // ctx ends. The checks run whether or not messages flow, so an idle
 // service whose store went away is reported too.
 func (s *Service) probe(ctx context.Context, consumed []string) {
-	client := &kafka.Client{Addr: kafka.TCP(s.cfg.Brokers...), Transport: topics.Transport(s.cfg.TLS), Timeout: s.cfg.HealthInterval + 5*time.Second}
 	check := func(c *condition, err error) {
 		if err != nil {
 			c.fail(s.cfg.Now(), err)
@@ -328,7 +332,7 @@ func (s *Service) probe(ctx context.Context, consumed []string) {
 	defer t.Stop()
 	for {
 		check(&s.health.store, s.storeUp(ctx))
-		check(&s.health.broker, s.brokerUp(ctx, client, consumed))
+		check(&s.health.broker, s.brokerUp(ctx, consumed))
 		check(&s.health.space, s.diskUp())
 		select {
 		case <-ctx.Done():
