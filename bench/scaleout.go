@@ -260,7 +260,7 @@ func (m *monitor) run(ctx context.Context, p Pipeline, g *errgroup.Group) error 
 		}
 		g.Go(func() error {
 			r := kafka.NewReader(kafka.ReaderConfig{Brokers: p.Brokers, Topic: p.Topics.Decisions, Partition: po.Partition,
-				Dialer: topics.Dialer(p.Client), MinBytes: 1, MaxBytes: 4 << 20, MaxWait: 20 * time.Millisecond})
+				Dialer: topics.Dialer(p.Client), MinBytes: 1, MaxBytes: 4 << 20, MaxWait: topics.FetchMaxWait})
 			defer r.Close()
 			if err := r.SetOffset(po.LastOffset); err != nil {
 				return err

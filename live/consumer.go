@@ -37,7 +37,7 @@ func (s *Service) newPartitionReader(k partKey) *kafka.Reader {
 	c := s.cfg
 	return kafka.NewReader(kafka.ReaderConfig{
 		Brokers: c.Brokers, Topic: k.topic, Partition: k.partition, Dialer: topics.Dialer(c.TLS),
-		MinBytes: 1, MaxBytes: 4 << 20, MaxWait: 100 * time.Millisecond,
+		MinBytes: 1, MaxBytes: 4 << 20, MaxWait: topics.FetchMaxWait,
 		ReadBackoffMin: 20 * time.Millisecond, ReadBackoffMax: 500 * time.Millisecond,
 		ErrorLogger: kafka.LoggerFunc(func(f string, a ...any) {
 			c.Logger.Debug("kafka reader "+k.String()+": "+fmt.Sprintf(f, a...), "topic", k.topic, "partition", k.partition)

@@ -24,8 +24,11 @@ type PlanOptions struct {
 	// MaxActions caps the vectors replayed per session (0 = all).
 	MaxActions int
 	Train      account.TrainOptions
-	RunID      string // prefix of session ids, unique per replay
-	Now        time.Time
+	// Argon2 overrides account.DefaultArgon2 for the enrolled passwords
+	// (tests whose subject is not the first factor use cheap parameters).
+	Argon2 *account.Argon2Params
+	RunID  string // prefix of session ids, unique per replay
+	Now    time.Time
 	// Progress, when set, is called after each user is enrolled.
 	Progress func(user string, kept bool)
 }
@@ -78,7 +81,7 @@ func Plan(ctx context.Context, creds store.Credentials, models store.Models, use
 					return err
 				}
 			}
-			kept, err := account.Enroll(gctx, creds, models, account.Enrolment{User: u.User, Department: "replay", Password: passwords[i], Model: model, Now: o.Now})
+			kept, err := account.Enroll(gctx, creds, models, account.Enrolment{User: u.User, Department: "replay", Password: passwords[i], Model: model, Now: o.Now, Argon2: o.Argon2})
 			if err != nil {
 				return err
 			}
