@@ -90,7 +90,6 @@ func (s *Service) generation(ctx, work context.Context, gen *kafka.Generation) {
 	s.cfg.Stats.Generations.Inc()
 	s.cfg.Stats.Partitions.Set(float64(len(keys)))
 	s.cfg.Logger.Info("consuming", "group", s.cfg.Group, "generation", gen.ID, "partitions", len(keys))
-	s.once.Do(func() { close(s.ready) })
 
 	c := &committer{s: s, gen: gen, next: map[partKey]int64{}}
 	var parts sync.WaitGroup
@@ -98,9 +97,11 @@ func (s *Service) generation(ctx, work context.Context, gen *kafka.Generation) {
 	for topic, assigned := range gen.Assignments {
 		for _, a := range assigned {
 			parts.Add(1)
+			st := h.assign(partKey{topic, a.ID}) // before Ready: health lists every assigned partition
 			gen.Start(func(gctx context.Context) {
 				defer parts.Done()
-				s.partition(ctx, gctx, work, c, topic, a)
+				defer h.revoke(st)
+				s.partition(ctx, gctx, work, c, st, a)
 			})
 		}
 	}
@@ -108,6 +109,7 @@ func (s *Service) generation(ctx, work context.Context, gen *kafka.Generation) {
 		defer close(ended)
 		c.run(ctx, gctx, &parts)
 	})
+	s.once.Do(func() { close(s.ready) })
 	<-ended
 	parts.Wait()
 	h.consumer.fail(s.cfg.Now(), fmt.Errorf("generation %d ended; rejoining group %s", gen.ID, s.cfg.Group))
@@ -126,8 +128,8 @@ func (s *Service) rebalanceGrace() time.Duration { return s.cfg.SessionTimeout /
 // worker processing the queue in batches. On ctx's end the worker
 // finishes what was fetched (bounded by the drain timeout, through work);
 // on the generation's end it has rebalanceGrace.
-func (s *Service) partition(ctx, gctx, work context.Context, c *committer, topic string, a kafka.PartitionAssignment) {
-	k := partKey{topic, a.ID}
+func (s *Service) partition(ctx, gctx, work context.Context, c *committer, st *partState, a kafka.PartitionAssignment) {
+	k, topic := st.key, st.key.topic
 	fetchCtx, stopFetch := context.WithCancel(ctx)
 	defer stopFetch()
 	defer context.AfterFunc(gctx, stopFetch)()
@@ -146,8 +148,6 @@ func (s *Service) partition(ctx, gctx, work context.Context, c *committer, topic
 	})()
 	defer stopProc()
 
-	st := s.health.assign(k)
-	defer s.health.revoke(st)
 	r := s.newPartitionReader(k)
 	defer r.Close()
 	if err := r.SetOffset(a.Offset); err != nil {

@@ -322,6 +322,9 @@ func mib(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 // service whose store went away is reported too.
 func (s *Service) probe(ctx context.Context, consumed []string) {
 	check := func(c *condition, err error) {
+		if ctx.Err() != nil {
+			return // stopping: a cancelled probe says nothing
+		}
 		if err != nil {
 			c.fail(s.cfg.Now(), err)
 		} else {
