@@ -71,8 +71,9 @@ STATE/mouseauth.db (SQLite in WAL mode: one writer at a time across the
 processes); with --profiles mysql or --cassandra each writes to the server.
 Their logs are in STATE/scaleout/NAME.log. The processes share this
 machine's CPUs with the broker and the clients.`,
-		Example: `  mouseauth bench scaleout --state so-state --users 500 --rate 1000 --phase 20s
-  MOUSEAUTH_MYSQL_DSN='scorer@tcp(127.0.0.1:3306)/mouseauth' mouseauth bench scaleout --profiles mysql --tls-dir pki`,
+		Example: `  mouseauth bench scaleout --state so-state --users 500 --rate 800 --phase 20s
+  # saturate: more than the instances decide, each phase shows its throughput
+  mouseauth bench scaleout --state so-sat --users 1000 --rate 6000 --wait 5m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
