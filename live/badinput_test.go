@@ -29,7 +29,7 @@ func (e *env) readTopic(topic string, n int) []kafka.Message {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	r := kafka.NewReader(kafka.ReaderConfig{Brokers: e.cl.Brokers, GroupID: "test-" + e.t.Name() + topic, Topic: topic,
-		Dialer: topics.Dialer(e.cl.AdminTLS, e.cl.AdminSASL), StartOffset: kafka.FirstOffset, MaxWait: 50 * time.Millisecond})
+		Dialer: topics.Dialer(e.cl.AdminTLS, e.cl.AdminSASL), StartOffset: kafka.FirstOffset, MaxWait: topics.FetchMaxWait})
 	defer r.Close()
 	var out []kafka.Message
 	for len(out) < n {
@@ -156,7 +156,7 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 func TestLoginLockout(t *testing.T) {
 	e := startEnv(t, live.Config{Lockout: live.Lockout{MaxFailures: 3, LockFor: time.Hour}, Retrain: live.RetrainPolicy{Every: -1}})
 	us := synthUsers(t, 2, 2, 20)
-	ss := plan(t, e, us, 0)
+	ss := planWith(t, e, us, 0, nil) // the first factor is under test: the real argon2 parameters
 	e.startService()
 	s := ss[0]
 	right := s.Password

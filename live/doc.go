@@ -44,16 +44,27 @@
 // A store that fails (a database restart) stalls its partition with retries
 // rather than losing the message.
 //
+// A message whose own processing keeps failing while the store answers (a
+// panic, a row the store refuses) is dead-lettered after
+// [Config.MaxAttempts]; an outage (store or broker down, disk full) is
+// waited for and never dead-letters anything. Dead letters are bounded
+// (wire.MarshalDeadLetter), so one always fits.
+//
 // Lifecycle: [Service.Run] (or [Service.Serve], which also serves /metrics
-// and /healthz on a listener, or [Service.Start] in the background) runs
-// the fetch loop, one worker per partition and the retrainings in an
-// errgroup; [Service.Ready] is closed once the loop consumes and
-// [Service.Health] says why it does not. When ctx ends the loop stops
-// fetching, the workers finish what was fetched (bounded by a drain
-// timeout), the HTTP server shuts down gracefully, offsets are committed
-// and the group left. Every retry (store calls, publishing, looking again
-// for a decision a replica may not show yet) goes through internal/retry:
-// exponential backoff with full jitter that watches ctx.
+// and /healthz on a listener, or [Service.Start] in the background) joins
+// the consumer group and runs its generations one after another: per
+// assigned partition a reader from the committed offset, a queue and a
+// worker, so a stalled partition stalls only itself; a committer commits
+// what the workers finished. The retrainings and the health probes (store,
+// broker, disk) run beside them. [Service.Ready] is closed once the first
+// generation runs, and [Service.HealthReport] says what is wrong: a
+// partition stalled since when, the store, the broker, a full disk. When
+// ctx ends the readers stop, the workers finish what was fetched (bounded
+// by a drain timeout), offsets are committed, the group left and the HTTP
+// server shut down gracefully; when a generation ends (a rebalance) they
+// get half the session timeout. Every retry (store calls, publishing,
+// looking again for a decision a replica may not show yet) goes through
+// internal/retry: exponential backoff with full jitter that watches ctx.
 //
 // After RetrainPolicy.Every new vectors (or MaxAge) a user's model is
 // retrained in the background from the stored vectors of sessions that

@@ -96,10 +96,23 @@ func synthUsers(t *testing.T, users, sessions, actions int) []replay.UserSession
 	return us
 }
 
+// cheapArgon2 hashes the passwords of tests whose subject is not the first
+// factor: a login costs microseconds instead of tens of milliseconds (and
+// a second under -race on a busy machine), which keeps the tests' waits
+// about the second factor.
+var cheapArgon2 = account.Argon2Params{Memory: 64, Time: 1, Threads: 1}
+
 func plan(t *testing.T, e *env, us []replay.UserSessions, impostors int) []replay.Session {
 	t.Helper()
+	return planWith(t, e, us, impostors, &cheapArgon2)
+}
+
+// planWith enrols with the given argon2 parameters (nil: the defaults, for
+// tests of the first factor).
+func planWith(t *testing.T, e *env, us []replay.UserSessions, impostors int, argon2 *account.Argon2Params) []replay.Session {
+	t.Helper()
 	ss, err := replay.Plan(context.Background(), e.creds, e.st, us, replay.PlanOptions{Impostors: impostors,
-		Train: account.TrainOptions{Params: map[string]any{"trees": 50}, Seed: 1}, Now: time.Now()})
+		Train: account.TrainOptions{Params: map[string]any{"trees": 50}, Seed: 1}, Now: time.Now(), Argon2: argon2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package live_test
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/store/embedded"
@@ -20,7 +22,7 @@ import (
 
 // unreachable is a service whose broker refuses connections: its loop
 // runs (and keeps retrying) without a cluster, enough for the lifecycle.
-func unreachable(t *testing.T) *live.Service {
+func unreachable(t *testing.T, cfg live.Config) *live.Service {
 	t.Helper()
 	st, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
 	if err != nil {
@@ -31,7 +33,8 @@ func unreachable(t *testing.T) *live.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := live.New(live.Config{Brokers: []string{"127.0.0.1:1"}, TLS: &tls.Config{}, Profiles: st, Credentials: st, Keys: keys})
+	cfg.Brokers, cfg.TLS, cfg.Profiles, cfg.Credentials, cfg.Keys = []string{"127.0.0.1:1"}, &tls.Config{}, st, st, keys
+	svc, err := live.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,10 +52,33 @@ func get(t *testing.T, addr, path string) (int, string, error) {
 	return resp.StatusCode, string(b), nil
 }
 
-// TestServeLifecycle: Ready closes once the loop runs, /healthz answers,
-// and cancelling shuts the HTTP server down gracefully with a nil error.
+// healthz reads /healthz on addr.
+func healthz(t *testing.T, addr string) (int, live.HealthReport) {
+	t.Helper()
+	code, body, err := get(t, addr, "/healthz")
+	if err != nil {
+		t.Fatalf("/healthz: %v", err)
+	}
+	var r live.HealthReport
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		t.Fatalf("/healthz body %q: %v", body, err)
+	}
+	if (code == http.StatusOK) != (r.Status == "ok") || (code != http.StatusOK && code != http.StatusServiceUnavailable) {
+		t.Fatalf("/healthz: status %d with body %s", code, body)
+	}
+	return code, r
+}
+
+// TestServeLifecycle: /healthz answers 503 until the service joined its
+// group, Ready closes then and /healthz says ok with the assigned
+// partitions, and cancelling shuts the HTTP server down gracefully with a
+// nil error.
 func TestServeLifecycle(t *testing.T) {
-	svc := unreachable(t)
+	e := startEnv(t, live.Config{HealthInterval: 50 * time.Millisecond})
+	svc, err := live.New(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := svc.Health(); err == nil {
 		t.Fatal("healthy before running")
 	}
@@ -69,11 +95,16 @@ func TestServeLifecycle(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("Serve returned before ready: %v", err)
 	}
-	if code, body, err := get(t, addr, "/healthz"); err != nil || code != 200 || body != "ok\n" {
-		t.Fatalf("/healthz: %d %q %v", code, body, err)
+	var rep live.HealthReport
+	testutil.Eventually(t, time.Minute, func() bool { _, rep = healthz(t, addr); return rep.Status == "ok" },
+		"waiting for /healthz to say ok after Ready")
+	if rep.Generation < 1 || len(rep.Partitions) != 8 || rep.Group != topics.DefaultGroup { // 4 partitions of logins and of features
+		t.Errorf("/healthz after Ready: %+v", rep)
 	}
-	if code, body, err := get(t, addr, "/metrics"); err != nil || code != 200 || !strings.Contains(body, "mouseauth_vectors_total") {
-		t.Fatalf("/metrics: %d %v", code, err)
+	t.Logf("/healthz: generation %d, member %s, partitions %v", rep.Generation, rep.Member, rep.Partitions)
+	if code, body, err := get(t, addr, "/metrics"); err != nil || code != 200 || !strings.Contains(body, "mouseauth_vectors_total") ||
+		!strings.Contains(body, "mouseauth_partitions_assigned 8") {
+		t.Fatalf("/metrics: %d %v\n%.300s", code, err, body)
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -87,6 +118,39 @@ func TestServeLifecycle(t *testing.T) {
 	}
 }
 
+// TestHealthzBeforeJoining: a service whose broker refuses connections
+// serves /healthz with 503 and says why: not in the group, broker down.
+func TestHealthzBeforeJoining(t *testing.T) {
+	svc := unreachable(t, live.Config{HealthInterval: 20 * time.Millisecond})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Serve(ctx, ln) }()
+	var rep live.HealthReport
+	testutil.Eventually(t, time.Minute, func() bool {
+		_, rep = healthz(t, ln.Addr().String())
+		return hasReason(rep, live.CheckBroker) && hasReason(rep, live.CheckConsumer)
+	}, "waiting for /healthz to name the broker and the consumer")
+	b, _ := json.MarshalIndent(rep, "", "  ")
+	t.Logf("/healthz with the broker unreachable:\n%s", b)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve after cancel: %v", err)
+	}
+}
+
+func hasReason(r live.HealthReport, check string) bool {
+	for _, x := range r.Reasons {
+		if x.Check == check {
+			return true
+		}
+	}
+	return false
+}
+
 // failingListener accepts nothing: its Accept fails for good.
 type failingListener struct{ net.Listener }
 
@@ -97,7 +161,7 @@ func (l failingListener) Accept() (net.Conn, error) {
 // TestServeErrorStopsTheService: an HTTP server that cannot serve ends
 // Serve with its error instead of being ignored.
 func TestServeErrorStopsTheService(t *testing.T) {
-	svc := unreachable(t)
+	svc := unreachable(t, live.Config{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

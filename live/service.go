@@ -56,8 +56,30 @@ type Config struct {
 	// redelivers at most this much, which the idempotent store absorbs.
 	CommitInterval time.Duration
 	// SessionTimeout is the consumer group session timeout (default 10 s):
-	// how long a killed instance's partitions wait before reassignment.
+	// how long a killed instance's partitions wait before reassignment. It
+	// is also the group's rebalance timeout; a partition whose generation
+	// ended gets half of it to finish its fetched messages.
 	SessionTimeout time.Duration
+
+	// MaxAttempts bounds the attempts at processing one message while the
+	// store answers (default 10, about 5 s with the backoff): a message
+	// whose own processing keeps failing (a panic, a row the store refuses,
+	// a model that does not load) is then dead-lettered, so it never
+	// blocks its partition for good. While the store or the broker is down
+	// (their probes fail) or the disk is full, attempts are not counted:
+	// the partition stalls, health says so, and nothing is dead-lettered.
+	MaxAttempts int
+	// StallAfter is how long a partition's batch may be in progress before
+	// health reports the partition stalled, and how long a rebalance may
+	// last before health reports the consumer (default 10 s).
+	StallAfter time.Duration
+	// HealthInterval paces the store, broker and disk probes (default 5 s).
+	HealthInterval time.Duration
+	// StateDir is the folder whose file system must keep MinFreeBytes free
+	// (the embedded database and broker data); empty: no free-space check.
+	StateDir     string
+	MinFreeBytes uint64                           // default 256 MiB
+	FreeSpace    func(dir string) (uint64, error) // default: statfs
 
 	Logger *slog.Logger       // default discard
 	Now    func() time.Time   // default time.Now
@@ -122,6 +144,27 @@ func (c *Config) validate() error {
 	if c.SessionTimeout == 0 {
 		c.SessionTimeout = 10 * time.Second
 	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = 10
+	}
+	if c.MaxAttempts < 1 {
+		return fmt.Errorf("live: max attempts %d < 1", c.MaxAttempts)
+	}
+	if c.StallAfter == 0 {
+		c.StallAfter = 10 * time.Second
+	}
+	if c.HealthInterval == 0 {
+		c.HealthInterval = 5 * time.Second
+	}
+	if c.StallAfter < 0 || c.HealthInterval < 0 || c.SessionTimeout < 0 || c.CommitInterval < 0 {
+		return errors.New("live: negative durations in the configuration")
+	}
+	if c.MinFreeBytes == 0 {
+		c.MinFreeBytes = 256 << 20
+	}
+	if c.FreeSpace == nil {
+		c.FreeSpace = freeSpace
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -141,9 +184,9 @@ type Service struct {
 	cfg     Config
 	models  *modelCache
 	writer  *kafka.Writer
-	reader  *kafka.Reader
+	health  *health
 	running atomic.Bool
-	ready   chan struct{} // closed when the consume loop starts
+	ready   chan struct{} // closed when the first generation of the group starts
 	once    sync.Once     // closes ready
 	// work holds the partition workers and the retrainings of a Run: they
 	// finish during a drain instead of being cancelled with ctx.
@@ -164,7 +207,7 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer}
+	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now())}
 	s.models = newModelCache(cfg.Profiles, func() { cfg.Stats.ModelLoads.Inc() }, cfg.Now)
 	return s, nil
 }
@@ -172,21 +215,12 @@ func New(cfg Config) (*Service, error) {
 // Stats returns the service's counters.
 func (s *Service) Stats() *Stats { return s.cfg.Stats }
 
-// Ready is closed once the consume loop runs: the reader is set up and
-// fetching. It is never closed if Run fails before that; wait on Run's
-// result beside it (as [Service.Start] does).
+// Ready is closed once the service consumes: it joined the consumer group
+// and its first generation's partitions (possibly none, when the group has
+// more members than partitions) are assigned. It is never closed if Run
+// fails before that; wait on Run's result beside it (as [Service.Start]
+// does).
 func (s *Service) Ready() <-chan struct{} { return s.ready }
-
-// Health is nil while the service consumes, else the reason it is not
-// healthy (served on /healthz).
-func (s *Service) Health() error {
-	if !s.running.Load() {
-		return errNotConsuming
-	}
-	return nil
-}
-
-var errNotConsuming = errors.New("not consuming")
 
 func (s *Service) consumed(ctx context.Context) ([]string, error) {
 	t := s.cfg.Topics
@@ -247,15 +281,10 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	s.reader = kafka.NewReader(kafka.ReaderConfig{
-		Brokers: s.cfg.Brokers, GroupID: s.cfg.Group, GroupTopics: consumed,
-		Dialer: topics.Dialer(s.cfg.TLS, s.cfg.SASL), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 100 * time.Millisecond,
-		CommitInterval: s.cfg.CommitInterval, SessionTimeout: s.cfg.SessionTimeout,
-		HeartbeatInterval: s.cfg.SessionTimeout / 5, RebalanceTimeout: s.cfg.SessionTimeout,
-		JoinGroupBackoff: 500 * time.Millisecond, StartOffset: kafka.FirstOffset,
-		ReadBackoffMin: 20 * time.Millisecond, ReadBackoffMax: 500 * time.Millisecond,
-		ErrorLogger: kafka.LoggerFunc(func(f string, a ...any) { s.cfg.Logger.Debug("kafka reader: " + fmt.Sprintf(f, a...)) }),
-	})
+	group, err := s.newConsumerGroup(consumed)
+	if err != nil {
+		return fmt.Errorf("live: consumer group: %w", err)
+	}
 	s.writer = topics.NewWriter(s.cfg.Brokers, s.cfg.TLS, s.cfg.SASL)
 
 	// work is the context of processing: not cancelled by ctx, so fetched
@@ -267,21 +296,35 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 	if ln != nil {
 		serveHTTP(g, gctx, ln, Handler(s))
 	}
-	g.Go(func() error {
-		err := s.fetch(gctx, work)
-		s.running.Store(false)
+	g.Go(func() error { s.probe(gctx, consumed); return nil })
+	drained := make(chan struct{})
+	// When gctx ends: leave the group once the partitions drained (Close
+	// waits for them), and bound the drain.
+	stopDrain := context.AfterFunc(gctx, func() {
 		s.cfg.Logger.Info("draining")
-		t := time.AfterFunc(drainTimeout, func() {
+		go func() { _ = group.Close() }()
+		t := time.NewTimer(drainTimeout)
+		defer t.Stop()
+		select {
+		case <-t.C:
 			s.cfg.Logger.Warn("drain timed out; unfinished messages will be redelivered after a restart", "after", drainTimeout)
 			stopWork()
-		})
-		defer t.Stop()
-		_ = s.work.Wait() // workers and retrainings log their errors and return nil
+		case <-drained:
+		}
+	})
+	defer stopDrain()
+	g.Go(func() error {
+		s.running.Store(true)
+		err := s.consume(gctx, work, group)
+		s.running.Store(false)
+		_ = s.work.Wait() // retrainings log their errors and return nil
+		close(drained)
 		return err
 	})
 	err = g.Wait()
-	// Closing the reader commits pending offsets and leaves the group.
-	return errors.Join(err, s.reader.Close(), s.writer.Close())
+	// Closing the group leaves it (the partitions committed what they
+	// finished when their generation ended).
+	return errors.Join(err, group.Close(), s.writer.Close())
 }
 
 // serveHTTP serves h on ln in g until gctx ends, then shuts the server down
@@ -302,51 +345,6 @@ func serveHTTP(g *errgroup.Group, gctx context.Context, ln net.Listener, h http.
 	})
 }
 
-// fetch hands fetched messages to one worker per partition until ctx ends
-// or fetching fails. One goroutine per partition keeps each partition in
-// order, so an offset is committed only when everything before it is
-// stored. The workers run in s.work on the work context; fetch closes
-// their queues when it returns, and they finish what was queued.
-func (s *Service) fetch(ctx, work context.Context) error {
-	type key struct {
-		topic string
-		part  int
-	}
-	queues := map[key]chan kafka.Message{}
-	defer func() {
-		s.cfg.Logger.Info("stopped fetching", "partitions", len(queues))
-		for _, q := range queues {
-			close(q)
-		}
-	}()
-	s.running.Store(true)
-	s.once.Do(func() { close(s.ready) })
-	for {
-		m, err := s.reader.FetchMessage(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("live: fetch: %w", err)
-		}
-		k := key{m.Topic, m.Partition}
-		q, ok := queues[k]
-		if !ok {
-			q = make(chan kafka.Message, 256)
-			queues[k] = q
-			w := newWorker(s)
-			s.work.Go(func() error { w.run(work, q); return nil })
-		}
-		select {
-		case q <- m:
-		case <-ctx.Done():
-			// m is not handed over: neither it nor anything after it in
-			// its partition is committed, so it comes back after a restart.
-			return nil
-		}
-	}
-}
-
 // storePolicy paces retries of store operations and of whole messages: a
 // store that restarts (MariaDB, a Cassandra node) is waited for.
 var storePolicy = retry.Policy{Initial: 50 * time.Millisecond, Max: 2 * time.Second}
@@ -355,11 +353,53 @@ var storePolicy = retry.Policy{Initial: 50 * time.Millisecond, Max: 2 * time.Sec
 // retries gave up on (a broker restart).
 var publishPolicy = retry.Policy{Initial: 100 * time.Millisecond, Max: 2 * time.Second}
 
-// publish writes messages, retrying until they are acknowledged or work
-// ends: a decision must not be lost between the store and the topic.
+// publish writes messages, retrying until they are acknowledged, refused
+// for good ([refusedForGood]: no retry can make the broker take them) or
+// ctx ends: a decision must not be lost between the store and the topic.
+// A broker that is down stalls the partition, and health says so.
 func (s *Service) publish(ctx context.Context, msgs ...kafka.Message) error {
 	return retry.Do(ctx, publishPolicy, func() error { return s.writer.WriteMessages(ctx, msgs...) },
-		retry.OnRetry(func(_ int, err error, _ time.Duration) { s.cfg.Logger.Warn("publish failed; retrying", "err", err) }))
+		retry.Permanent(refusedForGood),
+		retry.OnRetry(func(attempt int, err error, wait time.Duration) {
+			s.noteRetry(ctx, "publish", err)
+			s.cfg.Logger.Warn("publish failed; retrying", "err", err, "attempt", attempt, "wait", wait)
+		}))
+}
+
+// refusedForGood reports whether a produce error is about the messages
+// themselves (too large for the writer or the broker, an invalid record),
+// which no retry cures, rather than about the broker's availability.
+func refusedForGood(err error) bool {
+	var tooLarge kafka.MessageTooLargeError
+	if errors.As(err, &tooLarge) {
+		return true
+	}
+	var each kafka.WriteErrors
+	if errors.As(err, &each) {
+		for _, e := range each {
+			if e != nil && refusedForGood(e) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, code := range []kafka.Error{kafka.MessageSizeTooLarge, kafka.RecordListTooLarge, kafka.InvalidMessageSize, kafka.InvalidRecord} {
+		if errors.Is(err, code) {
+			return true
+		}
+	}
+	return false
+}
+
+// noteRetry records a retried failure for health: against the partition
+// whose message it delays, and as a full disk when it says so.
+func (s *Service) noteRetry(ctx context.Context, what string, err error) {
+	if p := partOf(ctx); p != nil {
+		p.retrying(fmt.Errorf("%s: %w", what, err))
+	}
+	if diskFull(err) {
+		s.health.disk.fail(s.cfg.Now(), fmt.Errorf("%s: %w", what, err))
+	}
 }
 
 // retry runs a store operation until it succeeds, fails for good (not
@@ -371,12 +411,55 @@ func (s *Service) retry(ctx context.Context, what string, f func() error) error 
 	})
 }
 
+// unprocessableError says that an operation of one message failed
+// MaxAttempts times while the store answered its probe: the message, not
+// the store, is the problem, and it goes to the dead-letter topic.
+type unprocessableError struct {
+	what     string
+	attempts int
+	err      error
+}
+
+func (e *unprocessableError) Error() string {
+	return fmt.Sprintf("%s failed %d times while the store answers: %v", e.what, e.attempts, e.err)
+}
+
+func (e *unprocessableError) Unwrap() error { return e.err }
+
 // retryUntil runs f with storePolicy's backoff until it succeeds, final(err)
-// holds or ctx ends. Each retry counts in StoreRetries: every failure it
-// retries comes from a store.
+// holds or ctx ends. Each retry counts in StoreRetries and is reported
+// against the message's partition (health). While processing a message
+// (ctx carries its partition), an operation that failed MaxAttempts times
+// although the store answers its probe, and fails again right after that
+// probe, ends with an *unprocessableError; a store that does not answer,
+// or a full disk, is waited for without limit.
 func (s *Service) retryUntil(ctx context.Context, what string, f func() error, final func(error) bool) error {
-	return retry.Do(ctx, storePolicy, f, retry.Permanent(final), retry.OnRetry(func(attempt int, err error, wait time.Duration) {
-		s.cfg.Stats.StoreRetries.Inc()
-		s.cfg.Logger.Warn("failed; retrying", "op", what, "err", err, "attempt", attempt, "wait", wait)
-	}))
+	inMessage := partOf(ctx) != nil
+	failures, full := 0, false
+	op := func() error {
+		err := f()
+		if err == nil || final(err) {
+			return err
+		}
+		failures++
+		full = full || diskFull(err)
+		if inMessage && failures >= s.cfg.MaxAttempts && !diskFull(err) && s.storeUp(ctx) == nil {
+			if err = f(); err == nil || final(err) {
+				return err
+			}
+			return &unprocessableError{what: what, attempts: failures + 1, err: err}
+		}
+		return err
+	}
+	var unprocessable *unprocessableError
+	err := retry.Do(ctx, storePolicy, op, retry.Permanent(func(err error) bool { return final(err) || errors.As(err, &unprocessable) }),
+		retry.OnRetry(func(attempt int, err error, wait time.Duration) {
+			s.cfg.Stats.StoreRetries.Inc()
+			s.noteRetry(ctx, what, err)
+			s.cfg.Logger.Warn("failed; retrying", "op", what, "err", err, "attempt", attempt, "wait", wait)
+		}))
+	if full && (err == nil || final(err)) {
+		s.health.disk.pass() // the write that found the disk full went through
+	}
+	return err
 }

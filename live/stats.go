@@ -1,6 +1,7 @@
 package live
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,9 @@ type Stats struct {
 	Retrains     *prometheus.CounterVec // result: ok, skipped, error
 	StoreRetries prometheus.Counter
 	Latency      prometheus.Histogram // fetch to decision stored and published, seconds
+	Generations  prometheus.Counter   // consumer group generations joined (1 + rebalances)
+	Partitions   prometheus.Gauge     // partitions assigned in the current generation
+	Commits      prometheus.Counter   // offset commits
 }
 
 // NewStats returns fresh metrics on a new registry.
@@ -44,9 +48,13 @@ func NewStats() *Stats {
 		StoreRetries: prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_store_retries_total", Help: "Store operations retried after an error."}),
 		Latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "mouseauth_decision_seconds", Help: "Fetch to decision stored and published.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}),
+		Generations: prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_group_generations_total", Help: "Consumer group generations joined (the first join and every rebalance)."}),
+		Partitions:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "mouseauth_partitions_assigned", Help: "Partitions assigned to this instance."}),
+		Commits:     prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_offset_commits_total", Help: "Offset commits."}),
 	}
 	for _, c := range []prometheus.Collector{s.Logins, s.Vectors, s.Redelivered, s.Decisions, s.Alerts, s.DeadLetters,
-		s.ModelLoads, s.Retrains, s.StoreRetries, s.Latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{})} {
+		s.ModelLoads, s.Retrains, s.StoreRetries, s.Latency, s.Generations, s.Partitions, s.Commits,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{})} {
 		f(c)
 	}
 	return s
@@ -93,17 +101,21 @@ func hasLabels(d *dto.Metric, want []string) bool {
 	return true
 }
 
-// Handler serves /metrics (Prometheus text format) and /healthz (200 while
-// the consume loop runs, 503 otherwise).
+// Handler serves /metrics (Prometheus text format) and /healthz: the
+// [HealthReport] as JSON, with status 200 when healthy and 503 otherwise.
 func Handler(s *Service) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(s.Stats().Registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.Health(); err != nil {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
-			return
+		rep := s.HealthReport()
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if rep.Status != "ok" {
+			w.WriteHeader(http.StatusServiceUnavailable)
 		}
-		_, _ = w.Write([]byte("ok\n"))
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(rep)
 	})
 	return mux
 }

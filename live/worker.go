@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -26,18 +27,27 @@ type sessionState struct {
 	seen    time.Time
 }
 
-// worker processes one partition's messages in order. Only its goroutine
-// touches its sessions.
+// worker processes one partition's messages in order, for one generation
+// of the consumer group. Only its goroutine touches its sessions.
 type worker struct {
 	s        *Service
 	sessions map[[2]string]*sessionState
 	swept    time.Time
-	out      []kafka.Message // decisions, alerts and dead letters of the batch
-	timed    []time.Time     // start times of the batch's scored vectors
+	part     *partState       // health of the partition
+	commit   func(next int64) // everything before next is finished
+	out      []kafka.Message  // decisions, alerts and dead letters of the batch
+	spans    []span           // which messages of out each processed message queued
+	timed    []time.Time      // start times of the batch's scored vectors
 }
 
-func newWorker(s *Service) *worker {
-	return &worker{s: s, sessions: map[[2]string]*sessionState{}, swept: s.cfg.Now()}
+// span is the part out[from:to] of a batch's output that message m queued.
+type span struct {
+	m        kafka.Message
+	from, to int
+}
+
+func newWorker(s *Service, part *partState, commit func(next int64)) *worker {
+	return &worker{s: s, sessions: map[[2]string]*sessionState{}, swept: s.cfg.Now(), part: part, commit: commit}
 }
 
 // sessionIdle is how long a session's window stays in memory unused; it is
@@ -93,24 +103,31 @@ func (w *worker) run(ctx context.Context, queue <-chan kafka.Message) {
 // the offsets to the committer. One produce per batch instead of per
 // message keeps latency low under load: the batch is whatever arrived
 // while the previous one was processed. An error happens only when ctx
-// ends (the drain timed out): the messages from the failed one on are not
-// committed and come back after a restart.
+// ends (a drain or a rebalance that timed out): the messages from the
+// failed one on are not committed and are processed again by the
+// partition's next owner.
 func (w *worker) handleBatch(ctx context.Context, batch []kafka.Message) {
 	s := w.s
-	w.sweep(s.cfg.Now())
-	w.out, w.timed = w.out[:0], w.timed[:0]
+	if ctx.Err() != nil {
+		return
+	}
+	now := s.cfg.Now()
+	w.part.begin(now, batch[0].Offset)
+	defer w.part.end()
+	w.sweep(now)
+	w.out, w.timed, w.spans = w.out[:0], w.timed[:0], w.spans[:0]
 	done := 0
 	for _, m := range batch {
+		from := len(w.out)
 		if !w.process(ctx, m) {
 			break
 		}
+		w.spans = append(w.spans, span{m: m, from: from, to: len(w.out)})
 		done++
 	}
-	if len(w.out) > 0 {
-		if err := s.publish(ctx, w.out...); err != nil {
-			s.cfg.Logger.Error("publish; the batch will be redelivered", "err", err)
-			return
-		}
+	if err := w.publishBatch(ctx); err != nil {
+		s.cfg.Logger.Error("publish; the batch will be processed again", "topic", batch[0].Topic, "partition", batch[0].Partition, "err", err)
+		return
 	}
 	for _, t := range w.timed {
 		s.cfg.Stats.Latency.Observe(time.Since(t).Seconds())
@@ -119,35 +136,108 @@ func (w *worker) handleBatch(ctx context.Context, batch []kafka.Message) {
 		return
 	}
 	w.hook("processed")
-	if err := s.reader.CommitMessages(ctx, batch[:done]...); err != nil && ctx.Err() == nil {
-		s.cfg.Logger.Warn("commit", "err", err)
+	w.commit(batch[done-1].Offset + 1)
+}
+
+// publishBatch publishes the batch's output. When the broker refuses some
+// of it for good (a message over its size limit), it publishes message by
+// message and replaces the refused output of a message by a dead letter of
+// that message (which always fits), so one message never blocks its
+// partition.
+func (w *worker) publishBatch(ctx context.Context) error {
+	s := w.s
+	if len(w.out) == 0 {
+		return nil
 	}
+	err := s.publish(ctx, w.out...)
+	if err == nil || !refusedForGood(err) {
+		return err
+	}
+	s.cfg.Logger.Warn("the broker refused part of a batch's output; publishing message by message", "err", err)
+	for _, sp := range w.spans {
+		if sp.from == sp.to {
+			continue
+		}
+		err := s.publish(ctx, w.out[sp.from:sp.to]...)
+		if err != nil && refusedForGood(err) {
+			dl := w.deadLetterMessage(sp.m, "the broker refused its output: "+err.Error(), "refused output")
+			// A dead letter is at most wire.MaxDeadLetterSize: if even that
+			// is refused, the broker's limit is misconfigured; stall (health
+			// reports it) rather than commit past an unrecorded message.
+			err = retry.Do(ctx, publishPolicy, func() error { return s.writer.WriteMessages(ctx, dl) },
+				retry.OnRetry(func(_ int, err error, _ time.Duration) {
+					s.noteRetry(ctx, "publish dead letter", err)
+					s.cfg.Logger.Error("publishing a dead letter failed; retrying", "err", err)
+				}))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // process handles m, retrying until it succeeds: going on to the next
 // message would commit past m and lose it. Processing is idempotent, so a
-// retry after a half-done attempt is safe. Only the end of ctx (a drain that
-// timed out) stops it, and then m comes back after a restart.
+// retry after a half-done attempt is safe. Attempts are counted only while
+// the store answers its probe and the disk is not full: after MaxAttempts
+// failures of m's own processing (a panic, an error the store keeps giving
+// for this message only) m is dead-lettered as unprocessable, and the
+// dead letter is published before m's offset is committed. An outage
+// (store or broker down, disk full) is waited for without limit. Only the
+// end of ctx stops it, and then m is processed again later.
 func (w *worker) process(ctx context.Context, m kafka.Message) bool {
+	s := w.s
 	start := time.Now()
-	err := w.s.retryUntil(ctx, "message "+m.Topic, func() error {
+	attempts := 0
+	var unprocessable *unprocessableError
+	err := retry.Do(ctx, storePolicy, func() error {
 		mark := len(w.out)
-		var err error
-		if m.Topic == w.s.cfg.Topics.Logins {
-			err = w.login(ctx, m)
-		} else {
-			err = w.vector(ctx, m, start)
+		err := w.attempt(ctx, m, start)
+		if err == nil {
+			return nil
 		}
-		if err != nil {
-			w.out = w.out[:mark] // drop what the failed attempt queued
+		w.out = w.out[:mark] // drop what the failed attempt queued
+		if ctx.Err() != nil || errors.As(err, &unprocessable) {
+			return err
+		}
+		if diskFull(err) || s.storeUp(ctx) != nil {
+			return err // an outage: not the message's fault
+		}
+		if attempts++; attempts >= s.cfg.MaxAttempts {
+			return &unprocessableError{what: "processing", attempts: attempts, err: err}
 		}
 		return err
-	}, func(error) bool { return false })
-	if err != nil {
-		w.s.cfg.Logger.Error("message not processed; it will be redelivered after a restart", "topic", m.Topic, "offset", m.Offset, "err", err)
+	}, retry.Permanent(func(err error) bool { return errors.As(err, &unprocessable) }),
+		retry.OnRetry(func(attempt int, err error, wait time.Duration) {
+			s.noteRetry(ctx, "message", err)
+			s.cfg.Logger.Warn("message failed; retrying", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err, "attempt", attempt, "wait", wait)
+		}))
+	switch {
+	case err == nil:
+		return true
+	case ctx.Err() == nil && errors.As(err, &unprocessable):
+		w.deadLetter(m, err.Error(), "unprocessable")
+		return true
+	default:
+		s.cfg.Logger.Error("message not processed; it will be processed again after a restart or rebalance", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
 		return false
 	}
-	return true
+}
+
+// attempt processes m once; a panic is turned into an error of m.
+func (w *worker) attempt(ctx context.Context, m kafka.Message, start time.Time) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.s.cfg.Logger.Error("panic while processing a message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset,
+				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	if m.Topic == w.s.cfg.Topics.Logins {
+		return w.login(ctx, m)
+	}
+	return w.vector(ctx, m, start)
 }
 
 func (w *worker) emit(msgs ...kafka.Message) { w.out = append(w.out, msgs...) }
@@ -178,15 +268,22 @@ func (w *worker) emitAlert(a wire.Alert) {
 // wire.MaxDeadLetterValue bytes of m, and none of a login: a login may
 // hold a password (sealed, or in clear in version 1).
 func (w *worker) deadLetter(m kafka.Message, reason, class string) {
+	w.emit(w.deadLetterMessage(m, reason, class))
+}
+
+// deadLetterMessage is m wrapped as a version 2 dead letter, which never
+// exceeds wire.MaxDeadLetterSize: it keeps the first bytes of m's value
+// with its size and SHA-256.
+func (w *worker) deadLetterMessage(m kafka.Message, reason, class string) kafka.Message {
 	s := w.s
 	s.cfg.Stats.DeadLetters.WithLabelValues(class).Inc()
-	s.cfg.Logger.Warn("dead letter", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "class", class, "reason", reason)
+	s.cfg.Logger.Warn("dead letter", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "class", class, "reason", reason, "size", len(m.Value))
 	x := wire.DeadLetter{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: string(m.Key), Class: class,
 		Reason: reason, Value: m.Value, At: s.cfg.Now().UTC()}
 	if m.Topic == s.cfg.Topics.Logins {
 		x = x.WithoutValue()
 	}
-	w.emit(kafka.Message{Topic: s.cfg.Topics.DeadLetter, Key: m.Key, Value: wire.MarshalDeadLetter(x)})
+	return kafka.Message{Topic: s.cfg.Topics.DeadLetter, Key: m.Key[:min(len(m.Key), wire.MaxDeadLetterKey)], Value: wire.MarshalDeadLetter(x)}
 }
 
 // login applies the first factor to a sealed login and opens its session:

@@ -24,7 +24,10 @@ type PlanOptions struct {
 	// MaxActions caps the vectors replayed per session (0 = all).
 	MaxActions int
 	Train      account.TrainOptions
-	Now        time.Time
+	// Argon2 overrides account.DefaultArgon2 for the enrolled passwords
+	// (tests whose subject is not the first factor use cheap parameters).
+	Argon2 *account.Argon2Params
+	Now    time.Time
 	// Progress, when set, is called after each user is enrolled.
 	Progress func(user string, kept bool)
 }
@@ -75,7 +78,7 @@ func Plan(ctx context.Context, creds store.Credentials, models store.Models, use
 					return err
 				}
 			}
-			kept, err := account.Enroll(gctx, creds, models, account.Enrolment{User: u.User, Department: "replay", Password: passwords[i], Model: model, Now: o.Now})
+			kept, err := account.Enroll(gctx, creds, models, account.Enrolment{User: u.User, Department: "replay", Password: passwords[i], Model: model, Now: o.Now, Argon2: o.Argon2})
 			if err != nil {
 				return err
 			}

@@ -412,7 +412,7 @@ func (c *collector) read(ctx context.Context, cfg Config, partition int, from in
 	next := from
 	err := retry.Do(ctx, readerPolicy, func() error {
 		r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Brokers, Topic: cfg.Topics.Decisions, Partition: partition,
-			Dialer: topics.Dialer(cfg.TLS, cfg.SASL), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 50 * time.Millisecond,
+			Dialer: topics.Dialer(cfg.TLS, cfg.SASL), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: topics.FetchMaxWait, // not shorter: see its comment
 			ReadBackoffMin: 10 * time.Millisecond, ReadBackoffMax: 200 * time.Millisecond})
 		defer r.Close()
 		if err := r.SetOffset(next); err != nil {

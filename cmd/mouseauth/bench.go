@@ -14,6 +14,8 @@ func NewCmdBench(f *cli.Factory) *cobra.Command {
   mouseauth bench classify --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv
   mouseauth bench evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv
   mouseauth bench model-load --stores file,embedded --users 9
-  mouseauth bench pipeline --users 1:14`,
-		newCmdBenchFeatures(f), newCmdBenchClassify(f), newCmdBenchEvaluate(f), newCmdBenchPipeline(f), newCmdBenchModelLoad(f))
+  mouseauth bench pipeline --users 1:14
+  mouseauth bench scaleout --users 500 --rate 1000 --phase 20s`,
+		newCmdBenchFeatures(f), newCmdBenchClassify(f), newCmdBenchEvaluate(f), newCmdBenchPipeline(f), newCmdBenchModelLoad(f),
+		newCmdBenchScaleOut(f))
 }

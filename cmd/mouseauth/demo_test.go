@@ -15,12 +15,12 @@ import (
 // TestDemoRun runs the whole demo on a small data set and checks every
 // stage's output exists and is named in the summary.
 func TestDemoRun(t *testing.T) {
-	ios, _, out, _ := cli.TestIO()
+	ios, _, out, errOut := cli.TestIO()
 	dir := t.TempDir()
 	opts := &DemoOptions{IO: ios, Factory: &cli.Factory{IO: ios, Now: time.Now, Args: []string{"mouseauth", "demo"}, Version: "test"},
 		Dir: dir, Users: 4, Sessions: 2, Actions: 40, Seed: 3}
 	if err := demoRun(context.Background(), opts); err != nil {
-		t.Fatalf("%v\n%s", err, out)
+		t.Fatalf("%v\n%s\nstderr (end):\n%s", err, out, lastBytes(errOut.String(), 4000))
 	}
 	s := out.String()
 	if !strings.Contains(s, "Demo outputs in "+dir) {
@@ -81,4 +81,12 @@ func TestDemoRunJSON(t *testing.T) {
 	if !strings.Contains(errOut.String(), "== 1/7 synthesize logs") || !strings.Contains(errOut.String(), "impostor") {
 		t.Errorf("the stages' results are not on stderr:\n%s", errOut)
 	}
+}
+
+// lastBytes is the end of s, at most n bytes.
+func lastBytes(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
 }

@@ -42,6 +42,9 @@ type ServeOptions struct {
 	LockFor    time.Duration
 	// AllowRemoteMetrics allows a --listen address that is not loopback.
 	AllowRemoteMetrics bool
+	// SessionTimeout is the consumer group session timeout: how long the
+	// partitions of an instance that died wait before moving.
+	SessionTimeout time.Duration
 	// Started, when set, is called with the /metrics address and a channel
 	// closed once the service consumes (tests).
 	Started func(addr string, ready <-chan struct{})
@@ -63,7 +66,10 @@ Vectors, decisions and sessions are stored idempotently, offsets committed only
 after the decision is stored, so a crash or restart loses and double-counts
 nothing. Messages that cannot be processed go to the dead-letter topic. After
 --retrain-every new vectors a user's model is retrained in the background and
-swapped in. /metrics (Prometheus) and /healthz are served on --listen.
+swapped in. /metrics (Prometheus) and /healthz are served on --listen:
+/healthz answers 200 with a JSON report, or 503 naming what is wrong (a
+partition stalled since when, the store, the broker, a full disk).
+Several instances with the same --group share the partitions (scale-out).
 SIGTERM or Ctrl-C drains: fetched messages finish, offsets are committed.
 
 With no cluster flags everything is embedded under --state: a Kafka broker
@@ -99,6 +105,9 @@ file in it are kept private (0700/0600), and a lock file stops a second serve
 			if opts.Window < 1 || opts.Threshold <= 0 || opts.Threshold >= 1 {
 				return cli.FlagErrorf("--window must be >= 1 and --threshold in (0, 1)")
 			}
+			if opts.SessionTimeout < time.Second || opts.SessionTimeout > 5*time.Minute {
+				return cli.FlagErrorf("--session-timeout %v: want 1s to 5m", opts.SessionTimeout)
+			}
 			if _, err := parseLevel(opts.LogLevel); err != nil {
 				return err
 			}
@@ -125,6 +134,7 @@ file in it are kept private (0700/0600), and a lock file stops a second serve
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")
 	fl.IntVar(&opts.Lockout, "lockout", 5, "failed logins before the account is locked")
 	fl.DurationVar(&opts.LockFor, "lock-for", 15*time.Minute, "how long a locked account stays locked")
+	fl.DurationVar(&opts.SessionTimeout, "session-timeout", 10*time.Second, "consumer group session timeout: how long a dead instance's partitions wait before moving to the others")
 	return cmd
 }
 
@@ -149,9 +159,14 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		Lockout: live.Lockout{MaxFailures: opts.Lockout, LockFor: opts.LockFor},
 		Retrain: live.RetrainPolicy{Every: opts.Retrain, MaxAge: opts.RetrainAge,
 			Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}},
-		Logger: logger})
+		SessionTimeout: opts.SessionTimeout, Logger: logger})
 	if err != nil {
 		return err
+	}
+	if env.Cluster != nil {
+		// The embedded broker and database live in the state folder:
+		// /healthz reports a full disk there.
+		cfg.StateDir = opts.Deploy.State
 	}
 	if env.Topics.PerUser {
 		users, err := env.Profiles.ModelUsers(ctx)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/preprocess"
 	"github.com/mouseauth/mouseauth/replay"
 )
@@ -139,7 +140,8 @@ func TestServeAndReplay(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
+	var health live.HealthReport
+	if code, body := get("/healthz"); code != 200 || json.Unmarshal([]byte(body), &health) != nil || health.Status != "ok" || len(health.Partitions) != 8 {
 		t.Fatalf("/healthz: %d %q", code, body)
 	}
 	// The broker address is in serve's output; the client reads it the

@@ -271,9 +271,20 @@ func (c *Cluster) EnsureTopics(ctx context.Context, partitions int, names ...str
 }
 
 // Restart stops the broker and starts it again on the same port from its
-// data directory, as an operator's restart would.
+// data directory, as an operator's restart would. After [Cluster.Close] it
+// takes the state folder's lock and the private umask again first.
 func (c *Cluster) Restart() error {
-	c.kc.Close()
+	if c.kc != nil {
+		c.kc.Close()
+		c.kc = nil
+	}
+	if c.lock == nil {
+		lock, err := LockState(c.Dir)
+		if err != nil {
+			return err
+		}
+		c.lock, c.releaseUmask = lock, HoldPrivateUmask()
+	}
 	// The port may linger briefly.
 	return retry.Do(context.Background(), retry.Policy{Initial: 20 * time.Millisecond, Max: 500 * time.Millisecond, MaxElapsed: 10 * time.Second}, c.start)
 }

@@ -177,11 +177,24 @@ func publish(path string, p []byte) error {
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, p) {
 		return nil
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, p, 0o644); err != nil {
+	// A temporary file of its own, renamed into place: two services
+	// starting at once each publish whole files (the same key).
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
 		return fmt.Errorf("publish the scorer public key: %w", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	_, err = f.Write(p)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644) // a public key: readable by the clients
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
 		return fmt.Errorf("publish the scorer public key: %w", err)
 	}
 	return nil
@@ -198,4 +211,48 @@ func describeKeys(state string, k live.Keys) string {
 		s += " (previous keys still open logins: " + strings.Join(prev, ", ") + ")"
 	}
 	return s
+}
+
+// CopyKeys makes the keys of the state folder from (created there on
+// first use) the keys of the state folder to, for another instance of the
+// same service: the scorer key the clients seal logins to, its previous
+// keys, and the state key that seals stored session keys, which every
+// instance of one deployment must share (a session's vectors may reach
+// any instance after a rebalance). Keys that exist in to are left alone
+// unless they differ, which is an error.
+func CopyKeys(from, to string) error {
+	if _, err := LoadKeys(from); err != nil {
+		return err
+	}
+	src := filepath.Join(from, KeysDir)
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(to, KeysDir, rel)
+		if d.IsDir() {
+			if err := os.MkdirAll(dst, 0o700); err != nil {
+				return err
+			}
+			return os.Chmod(dst, 0o700)
+		}
+		b, err := readPrivate(path)
+		if err != nil {
+			return err
+		}
+		old, err := os.ReadFile(dst)
+		switch {
+		case err == nil && !bytes.Equal(old, b):
+			return fmt.Errorf("copy keys to %s: %s holds another key; remove it or use that state folder's keys", to, dst)
+		case err == nil:
+			return nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return err
+		}
+		return os.WriteFile(dst, b, 0o600)
+	})
 }
