@@ -6,7 +6,7 @@ import "testing"
 func TestTags(t *testing.T) {
 	for _, c := range []struct{ got, want int }{
 		{tagLeafSmall, 2}, {tagLeafNibbles, 29}, {tagLeafBytes, 30}, {tagLeaf64, 31}, {tagSplit64, 32},
-		{tagSplitShort, 33}, {maxShortFeature, 74}, {tagSplitShort + 3*(maxShortFeature-1) + 2, 254},
+		{tagSplitShort, 33}, {maxShortFeature, 74}, {tagSplitShort + 3*maxShortFeature - 1, 254},
 	} {
 		if c.got != c.want {
 			t.Errorf("tag %d, want %d", c.got, c.want)

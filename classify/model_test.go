@@ -220,7 +220,9 @@ func TestLoadRefusesInvalidModels(t *testing.T) {
 	badScale := km(39, 2)
 	badScale.Scale = 0
 
-	split32 := func(f int, thr float32) []byte { return cat([]byte{byte(tagSplitShort + 3*f + 2)}, f32(thr)) }
+	split32 := func(f int, thr float32) []byte {
+		return cat([]byte{byte(tagSplitShort + 2*maxShortFeature + f)}, f32(thr))
+	}
 	leaf := func(v float64) []byte { return cat([]byte{tagLeaf64}, f64(v)) }
 	for _, tc := range []struct {
 		name string
@@ -244,20 +246,22 @@ func TestLoadRefusesInvalidModels(t *testing.T) {
 		{"v1 forest NaN leaf", v1File(t, hdr("rf", 39),
 			v1Forest(39, [5]float64{3, 1, 2, 0.5, 0}, [5]float64{-1, 0, 0, 0, math.NaN()}, [5]float64{-1, 0, 0, 0, 0})), "leaf value NaN"},
 		{"v1 logreg (gob)", v1File(t, hdr("logreg", 39), []byte{1, 2, 3}), "only version 1 forests"},
-		{"forest naming feature 60 of 39", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(60, 0.5), []byte{tagLeaf0, tagLeaf1})), "feature 60; the schema has 39"},
-		{"forest naming feature 300 (long form)", v2File(t, hdr("rf", 39), cat([]byte{1, tagSplit64, 0xac, 0x02}, f64(0.5), []byte{tagLeaf0, tagLeaf1})), "feature 300"},
-		{"forest NaN threshold", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, float32(math.NaN())), []byte{tagLeaf0, tagLeaf1})), "threshold NaN"},
-		{"forest infinite threshold", v2File(t, hdr("rf", 39), cat([]byte{1, tagSplit64, 2}, f64(math.Inf(-1)), []byte{tagLeaf0, tagLeaf1})), "threshold -Inf"},
-		{"forest NaN leaf", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), leaf(math.NaN()), []byte{tagLeaf1})), "leaf value NaN"},
-		{"forest leaf above 1", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), leaf(1.5), []byte{tagLeaf1})), "leaf value 1.5"},
-		{"forest leaf 0/0", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), []byte{tagLeafNibbles, 0x00, tagLeaf1})), "leaf value NaN"},
-		{"forest leaf 5/3", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), []byte{tagLeafBytes, 5, 3, tagLeaf1})), "leaf value 1.66"},
-		{"forest leaf 1/0", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), []byte{tagLeafNibbles, 0x10, tagLeaf1})), "leaf value +Inf"},
-		{"forest tree cut short", v2File(t, hdr("rf", 39), cat([]byte{1}, split32(2, 0.5), []byte{tagLeaf0})), "truncated"},
-		{"forest missing tree", v2File(t, hdr("rf", 39), []byte{2, tagLeaf1}), "trees: 2 in 1 bytes"},
+		{"forest naming feature 60 of 39", v2File(t, hdr("rf", 39), cat([]byte{1, 3}, split32(60, 0.5), []byte{tagLeaf0, tagLeaf1})), "feature 60; the schema has 39"},
+		{"forest naming feature 300 (long form)", v2File(t, hdr("rf", 39), cat([]byte{1, 3, tagSplit64, 0xac, 0x02}, f64(0.5), []byte{tagLeaf0, tagLeaf1})), "feature 300"},
+		{"forest NaN threshold", v2File(t, hdr("rf", 39), cat([]byte{1, 3}, split32(2, float32(math.NaN())), []byte{tagLeaf0, tagLeaf1})), "threshold NaN"},
+		{"forest infinite threshold", v2File(t, hdr("rf", 39), cat([]byte{1, 3, tagSplit64, 2}, f64(math.Inf(-1)), []byte{tagLeaf0, tagLeaf1})), "threshold -Inf"},
+		{"forest NaN leaf", v2File(t, hdr("rf", 39), cat([]byte{1, 3}, split32(2, 0.5), leaf(math.NaN()), []byte{tagLeaf1})), "leaf value NaN"},
+		{"forest leaf above 1", v2File(t, hdr("rf", 39), cat([]byte{1, 3}, split32(2, 0.5), leaf(1.5), []byte{tagLeaf1})), "leaf value 1.5"},
+		{"forest leaf 0/0", v2File(t, hdr("rf", 39), cat([]byte{1, 3}, split32(2, 0.5), []byte{tagLeafNibbles, 0x00, tagLeaf1})), "leaf value NaN"},
+		{"forest leaf 5/3", v2File(t, hdr("rf", 39), cat([]byte{1, 3}, split32(2, 0.5), []byte{tagLeafBytes, 5, 3, tagLeaf1})), "leaf value 1.66"},
+		{"forest leaf 1/0", v2File(t, hdr("rf", 39), cat([]byte{1, 3}, split32(2, 0.5), []byte{tagLeafNibbles, 0x10, tagLeaf1})), "leaf value +Inf"},
+		{"forest tree cut short", v2File(t, hdr("rf", 39), cat([]byte{1, 3}, split32(2, 0.5), []byte{tagLeaf0})), "truncated"},
+		{"forest missing tree", v2File(t, hdr("rf", 39), []byte{2, 1, tagLeaf1}), "tree 1 node 0: model file is truncated"},
+		{"forest node count above the bytes", v2File(t, hdr("rf", 39), []byte{1, 9, tagLeaf1}), "nodes: 9 in 1 bytes"},
+		{"forest node count lies", v2File(t, hdr("rf", 39), []byte{1, 2, tagLeaf1, tagLeaf1}), "1 nodes in the trees, 2 declared"},
 		{"forest no trees", v2File(t, hdr("rf", 39), []byte{0}), "0 trees"},
-		{"forest bytes after the trees", v2File(t, hdr("rf", 39), []byte{1, tagLeaf1, tagLeaf1}), "1 bytes after"},
-		{"malaschitz naming feature 39 of 39", v2File(t, hdr("malaschitz", 39), cat([]byte{1}, split32(39, 0.5), []byte{tagLeaf0, tagLeaf1})), "feature 39; the schema has 39"},
+		{"forest bytes after the trees", v2File(t, hdr("rf", 39), []byte{1, 1, tagLeaf1, tagLeaf1}), "1 bytes after"},
+		{"malaschitz naming feature 39 of 39", v2File(t, hdr("malaschitz", 39), cat([]byte{1, 3}, split32(39, 0.5), []byte{tagLeaf0, tagLeaf1})), "feature 39; the schema has 39"},
 		{"logreg of 38 weights for 39 features", v2File(t, hdr("logreg", 39), payloadOf(t, lr(38))), "the model is for 38 features, the schema names 39"},
 		{"logreg of 40 weights for 39 features", v2File(t, hdr("logreg", 39), payloadOf(t, lr(40))), "the model is for 40 features, the schema names 39"},
 		{"logreg NaN weight", v2File(t, hdr("logreg", 39), payloadOf(t, nanLR)), "weight[7] is NaN"},
@@ -540,7 +544,7 @@ func TestTreeEncoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 1 + 3 + 10 + 4 + 10 + 1 + 3 + 1 + 1 + 2 + 3 + 10 + 9 + 1; len(p) != want {
+	if want := 2 + 3 + 10 + 4 + 10 + 1 + 3 + 1 + 1 + 2 + 3 + 10 + 9 + 1; len(p) != want {
 		t.Errorf("%d bytes, want %d", len(p), want)
 	}
 	d := &dec{p: p}
