@@ -31,7 +31,7 @@ type Experiment struct {
 	Mode Mode
 	Settings
 	Preset     Preset // run, sweep, threshold
-	Classifier string // run, threshold
+	Classifier string // run, threshold; "" = the preset's ([Preset.Classifier])
 	Trees      int    // forest trees: run, threshold, compare
 	TreeRange  []int  // sweep: the tree counts
 	// Classifiers and Presets are compared pairwise (compare).
@@ -55,6 +55,9 @@ func (e *Experiment) Run(ctx context.Context, d *preprocess.Table) (*Run, error)
 		newClassifier = classify.New
 	}
 	options := func(p Preset, classifier string, trees int) (Options, error) {
+		if classifier == "" {
+			classifier = p.Classifier()
+		}
 		params := ClassifierParams(classifier, trees)
 		c, err := newClassifier(classifier, params)
 		if err != nil {

@@ -107,7 +107,7 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 		set.StringVar(&opts.Preset, "preset", presetImproved, "settings preset: reference (published) or improved")
 	}
 	if has("classifier") {
-		set.StringVar(&opts.Classifier, "classifier", "rf", "classifier: "+strings.Join(classify.Names(), ", "))
+		set.StringVar(&opts.Classifier, "classifier", "", "classifier: "+strings.Join(classify.Names(), ", ")+" (empty = the preset's: gbdt for improved, rf for reference)")
 	}
 	if has("trees") {
 		set.IntVar(&opts.Trees, "trees", 100, "random forest trees")
@@ -139,10 +139,13 @@ Protocols:
              impostor's consecutive actions.
 
 Presets:
-  reference  random forest, 1 negative per positive, window score = mean
-  improved   as reference, but the window score is the mean of the action
-             scores' log-odds (mapped back to [0, 1]) and feature columns
-             that duplicate another (mina/maxa in DFL) are dropped
+  reference  random forest (rf, 100 trees), 1 negative per positive, window
+             score = mean: the published code
+  improved   (the default) gradient-boosted trees (gbdt), 8 negatives per
+             positive, window score = the mean of the action scores'
+             log-odds (mapped back to [0, 1]), feature columns that
+             duplicate another (mina/maxa in DFL) dropped, the 2147483647
+             placeholder read as 0; --classifier and --neg-ratio override
 
 A window of N scores consecutive test actions by their aggregate, moved one
 action at a time. Accuracy is the balanced accuracy at window score 0.5.
