@@ -17,9 +17,8 @@ import (
 // row (no bootstrap, scikit-learn's default: on DFL-500 bootstrap samples
 // scored lower). Written here, like [Forest],
 // because no maintained Go library grows seeded, reproducible trees; it
-// shares the forest's model (leaf values are genuine shares in steps of
-// 1/65535, thresholds float32 where one separates the node's rows) and its
-// file encoding. One seed per tree is drawn from the caller's rng before
+// shares the forest's model (leaf values are the genuine share of the
+// leaf's rows) and its file encoding. One seed per tree is drawn from the caller's rng before
 // the trees are grown in parallel, so the model is the same for any
 // Workers.
 type ExtraTrees struct {
@@ -130,7 +129,7 @@ func (g *etGrower) split(lo, hi, depth int) int32 {
 		}
 	}
 	me := int32(len(g.nodes))
-	g.nodes = append(g.nodes, fnode{feat: -1, v: leafValue(float64(pos) / float64(all))})
+	g.nodes = append(g.nodes, fnode{feat: -1, v: float64(pos) / float64(all)})
 	if pos == 0 || pos == all || (g.maxDepth > 0 && depth >= g.maxDepth) || all < 2*g.minLeaf {
 		return me
 	}

@@ -389,6 +389,34 @@ func encodeGBDT(m *GBDTModel) ([]byte, error) {
 	return e.b, nil
 }
 
+// gbdtByte and gbdtU32 read a byte and a big-endian uint32 from d, as its
+// own readers do: the first error sticks, later reads return 0.
+func gbdtByte(d *dec) byte {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.p) < 1 {
+		d.err = ErrTruncated
+		return 0
+	}
+	v := d.p[0]
+	d.p = d.p[1:]
+	return v
+}
+
+func gbdtU32(d *dec) uint32 {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.p) < 4 {
+		d.err = ErrTruncated
+		return 0
+	}
+	v := uint32(d.p[0])<<24 | uint32(d.p[1])<<16 | uint32(d.p[2])<<8 | uint32(d.p[3])
+	d.p = d.p[4:]
+	return v
+}
+
 func appendU32(b []byte, v uint32) []byte {
 	return append(b, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
 }
@@ -453,14 +481,14 @@ func decodeGBDT(p []byte, width int) (*GBDTModel, error) {
 		}
 		start := len(nodes)
 		for {
-			tag := d.byte()
+			tag := gbdtByte(d)
 			i := int32(len(nodes) - start)
 			switch tag {
 			case gbSplit32, gbSplit64:
 				feat := d.uvarint()
 				var thr float64
 				if tag == gbSplit32 {
-					thr = float64(math.Float32frombits(d.u32()))
+					thr = float64(math.Float32frombits(gbdtU32(d)))
 				} else {
 					thr = d.f64()
 				}
@@ -477,7 +505,7 @@ func decodeGBDT(p []byte, width int) (*GBDTModel, error) {
 				open = append(open, i)
 				continue
 			case gbLeaf32:
-				v := float64(math.Float32frombits(d.u32()))
+				v := float64(math.Float32frombits(gbdtU32(d)))
 				if d.err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
 					d.fail("tree %d node %d: leaf value %v", ti, i, v)
 				}

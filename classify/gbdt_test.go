@@ -192,9 +192,10 @@ func TestExtraTreesModelFile(t *testing.T) {
 	if _, ok := sm.Model.(*ExtraTreesModel); !ok || sm.Header.Classifier != "et" {
 		t.Errorf("loaded %T as %q", sm.Model, sm.Header.Classifier)
 	}
+	// A tree on feature 39, valid for 40 features, under a schema of 39.
+	wide := &ExtraTreesModel{ForestModel{D: 40, Trees: [][]fnode{{{feat: 39, v: 0.5, right: 2}, {feat: -1, v: 0}, {feat: -1, v: 1}}}}}
 	hdr := Header{Classifier: "et", FeatureNames: names(39)}
-	bad := cat([]byte{1, byte(tagSplit32 + 39)}, f32(0.5), []byte{tagLeaf0, tagLeaf1})
-	if _, err := Load(bytes.NewReader(v2File(t, hdr, bad))); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "feature 39; the schema has 39") {
+	if _, err := Load(bytes.NewReader(v2File(t, hdr, payloadOf(t, wide)))); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "feature 39; the schema has 39") {
 		t.Errorf("et naming feature 39 of 39: %v", err)
 	}
 }
