@@ -46,7 +46,11 @@ type GBDT struct {
 func (GBDT) Name() string { return "gbdt" }
 
 // GBDTModel is a fitted [GBDT]: the score of x is the logistic of Base plus
-// the sum of the leaf values x reaches, one per tree. Trees are stored in
+// the sum of the leaf values x reaches, one per tree. A fitted model's Base
+// is 0: the trees model the log-odds of the genuine class less those of
+// the training set's class ratio, so the score is the probability of a
+// genuine action for equal priors (trained on 8 negatives per positive, a
+// model does not score every action low). Trees are stored in
 // preorder as the forest's are; a leaf's v is its value (float32-exact, as
 // the file holds it).
 type GBDTModel struct {
@@ -147,8 +151,12 @@ func (b GBDT) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *rand.
 			pos++
 		}
 	}
+	// Boosting starts from the training prior's log-odds; the model's
+	// base is 0: its score is the probability for equal priors, whatever
+	// the ratio of negatives drawn, so that 0.5 stays the neutral score.
 	p := float64(pos) / float64(n)
-	m := &GBDTModel{Base: math.Log(p / (1 - p)), D: d}
+	prior := math.Log(p / (1 - p))
+	m := &GBDTModel{D: d}
 	f := make([]float64, n)
 	g := &boostGrower{b: b, n: n, d: d, bins: bins, cuts: cuts,
 		grad: make([]float64, n), hess: make([]float64, n), hist: make([]histBin, d*256)}
@@ -158,7 +166,7 @@ func (b GBDT) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *rand.
 	feats := make([]int, d)
 	for range b.Bags {
 		for i := range f {
-			f[i] = m.Base
+			f[i] = prior
 			all[i] = int32(i)
 		}
 		for j := range feats {

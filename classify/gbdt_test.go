@@ -215,3 +215,38 @@ func TestRandomThreshold(t *testing.T) {
 		}
 	}
 }
+
+// TestGBDTScoresForEqualPriors: trained on 8 impostor rows per genuine row,
+// the score is still the probability for equal priors: on data where the
+// classes overlap, the mean score of fresh rows of either class is near
+// 0.5, not near the training share of genuine rows (1/9).
+func TestGBDTScoresForEqualPriors(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	mk := func(n int) ([][]float64, []bool) {
+		X, y := make([][]float64, n), make([]bool, n)
+		for i := range X {
+			y[i] = i%9 == 0
+			X[i] = []float64{r.NormFloat64(), r.NormFloat64()}
+			if y[i] {
+				X[i][0] += 0.5
+			}
+		}
+		return X, y
+	}
+	X, y := mk(1800)
+	m, err := GBDT{Rounds: 50, Bags: 1}.Fit(context.Background(), X, y, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := m.(*GBDTModel).Base; b != 0 {
+		t.Errorf("base %v, want 0", b)
+	}
+	Xt, _ := mk(900)
+	var sum float64
+	for _, x := range Xt {
+		sum += m.Score(x)
+	}
+	if mean := sum / float64(len(Xt)); mean < 0.3 || mean > 0.7 {
+		t.Errorf("mean score %.3f on overlapping classes, want near 0.5 (the training prior is 1/9)", mean)
+	}
+}
