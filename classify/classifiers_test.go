@@ -133,7 +133,7 @@ func TestNewParams(t *testing.T) {
 		{"rf", map[string]any{"trees": 2.5}, "rf: parameter trees = 2.5: want an integer, not float64"},
 		{"logreg", map[string]any{"lambda": 0}, "logreg: parameter lambda = 0: must be > 0"},
 		{"mlp", map[string]any{"hidden": []int{8, 0}}, "mlp: parameter hidden = [8 0]: must be >= 1"},
-		{"svm", nil, `classifier "svm": unknown (have kmeans, logreg, malaschitz, mlp, rf)`},
+		{"svm", nil, `classifier "svm": unknown (have et, gbdt, kmeans, logreg, malaschitz, mlp, rf)`},
 	} {
 		if _, err := New(tc.name, tc.params); err == nil || err.Error() != tc.want {
 			t.Errorf("New(%s, %v) = %v, want %s", tc.name, tc.params, err, tc.want)
@@ -195,7 +195,7 @@ func TestParamSpecs(t *testing.T) {
 		if name == "malaschitz" {
 			continue // not reproducible
 		}
-		zero := map[string]Classifier{"rf": Forest{}, "logreg": LogReg{}, "mlp": MLP{}, "kmeans": KMeans{}}[name]
+		zero := map[string]Classifier{"rf": Forest{}, "et": ExtraTrees{}, "gbdt": GBDT{}, "logreg": LogReg{}, "mlp": MLP{}, "kmeans": KMeans{}}[name]
 		a := fitScore(t, def, 3, X, y, X)
 		b := fitScore(t, zero, 3, X, y, X)
 		if !reflect.DeepEqual(a, b) {

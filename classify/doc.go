@@ -6,7 +6,9 @@
 // CART trees grown with Gini impurity on bootstrap samples, reproducible
 // from the caller's seed whatever GOMAXPROCS is); "malaschitz", the
 // github.com/malaschitz/randomForest forest, kept for comparison (it cannot
-// be seeded); "logreg", "mlp" and "kmeans". Models are saved and loaded in a
+// be seeded); "et", extremely randomised trees ([ExtraTrees]); "gbdt",
+// gradient-boosted trees with histogram splits ([GBDT], the classifier of
+// the evaluate commands' default preset); "logreg", "mlp" and "kmeans". Models are saved and loaded in a
 // versioned, checksummed file format ([Save], [Load]) that the live service
 // reads.
 //

@@ -361,6 +361,12 @@ func encodePayload(m Model) ([]byte, string, error) {
 	case *MalaschitzModel:
 		name = "malaschitz"
 		p, err = encodeTrees(fm.Trees, fm.D)
+	case *ExtraTreesModel:
+		name = "et"
+		p, err = encodeTrees(fm.Trees, fm.D)
+	case *GBDTModel:
+		name = "gbdt"
+		p, err = encodeGBDT(fm)
 	case *LogRegModel:
 		name = "logreg"
 		p, err = encodeLogReg(fm)
@@ -383,17 +389,22 @@ func encodePayload(m Model) ([]byte, string, error) {
 // width features.
 func decodePayload(classifier string, p []byte, width int) (Model, error) {
 	switch classifier {
-	case "rf", "malaschitz":
+	case "rf", "malaschitz", "et":
 		d := &dec{p: p}
 		trees := decodeTrees(d, width)
 		d.end()
 		if d.err != nil {
 			return nil, d.err
 		}
-		if classifier == "malaschitz" {
+		switch classifier {
+		case "malaschitz":
 			return &MalaschitzModel{Trees: trees, D: width}, nil
+		case "et":
+			return &ExtraTreesModel{ForestModel{Trees: trees, D: width}}, nil
 		}
 		return &ForestModel{Trees: trees, D: width}, nil
+	case "gbdt":
+		return decodeGBDT(p, width)
 	case "logreg":
 		return decodeLogReg(p, width)
 	case "mlp":

@@ -73,6 +73,37 @@ var registry = map[string]classifierEntry{
 				MinLeaf: v.int("min_leaf"), Workers: v.int("workers")}
 		},
 	},
+	"et": {
+		params: []ParamSpec{
+			{Name: "trees", Kind: ParamInt, Default: 100, Min: 1, Help: "trees in the forest"},
+			{Name: "max_features", Kind: ParamInt, Default: 0, Help: "features tried per split; 0 = floor(sqrt(features))"},
+			{Name: "max_depth", Kind: ParamInt, Default: 0, Help: "maximum tree depth; 0 = unlimited"},
+			{Name: "min_leaf", Kind: ParamInt, Default: 1, Min: 1, Help: "minimum rows in a leaf"},
+			{Name: "workers", Kind: ParamInt, Default: 0, Help: "trees grown in parallel; 0 = GOMAXPROCS (the model is the same for any value)"},
+		},
+		build: func(v paramValues) Classifier {
+			return ExtraTrees{Trees: v.int("trees"), MaxFeatures: v.int("max_features"), MaxDepth: v.int("max_depth"),
+				MinLeaf: v.int("min_leaf"), Workers: v.int("workers")}
+		},
+	},
+	"gbdt": {
+		params: []ParamSpec{
+			{Name: "rounds", Kind: ParamInt, Default: 200, Min: 1, Help: "boosting rounds (trees)"},
+			{Name: "learning_rate", Kind: ParamFloat, Default: 0.1, MinExclusive: true, Help: "shrinkage of each tree"},
+			{Name: "max_depth", Kind: ParamInt, Default: 4, Min: 1, Help: "depth of each tree"},
+			{Name: "min_leaf", Kind: ParamInt, Default: 5, Min: 1, Help: "minimum rows in a leaf"},
+			{Name: "lambda", Kind: ParamFloat, Default: 1.0, MinExclusive: true, Help: "L2 penalty on leaf values"},
+			{Name: "subsample", Kind: ParamFloat, Default: 0.8, MinExclusive: true, Help: "share of the rows drawn per round, at most 1"},
+			{Name: "colsample", Kind: ParamFloat, Default: 0.8, MinExclusive: true, Help: "share of the features drawn per round, at most 1"},
+			{Name: "bins", Kind: ParamInt, Default: 255, Min: 2, Help: "histogram bins per feature, at most 256"},
+			{Name: "bags", Kind: ParamInt, Default: 3, Min: 1, Help: "boosted models averaged (in log-odds), each on its own row and feature draws"},
+		},
+		build: func(v paramValues) Classifier {
+			return GBDT{Rounds: v.int("rounds"), LearningRate: v.float("learning_rate"), MaxDepth: v.int("max_depth"),
+				MinLeaf: v.int("min_leaf"), Lambda: v.float("lambda"), Subsample: v.float("subsample"),
+				ColSample: v.float("colsample"), Bins: v.int("bins"), Bags: v.int("bags")}
+		},
+	},
 	"malaschitz": {
 		params: []ParamSpec{
 			{Name: "trees", Kind: ParamInt, Default: 100, Min: 1, Help: "trees in the forest"},

@@ -34,7 +34,7 @@ type Experiment struct {
 	Mode Mode
 	Settings
 	Preset     Preset // run, sweep, threshold
-	Classifier string // run, threshold, sweep ("" = rf), holdout
+	Classifier string // run, threshold ("" = the preset's, [Preset.Classifier]), sweep ("" = rf), holdout
 	Trees      int    // forest trees: run, threshold, compare
 	// TreeRange are the tree counts of a sweep; empty for a classifier
 	// without a "trees" parameter (a sweep of the windows only).
@@ -136,6 +136,9 @@ func (e *Experiment) runSeed(ctx context.Context, d *preprocess.Table, seed int6
 	settings := e.Settings
 	settings.Seed = seed
 	options := func(p Preset, classifier string, trees int) (Options, error) {
+		if classifier == "" {
+			classifier = p.Classifier()
+		}
 		c, params, err := e.newClassifier(classifier, trees)
 		if err != nil {
 			return Options{}, err

@@ -29,7 +29,9 @@ const (
 	// over the test negatives in draw order, so one window mixes actions of
 	// several users, and impostors seen in training also appear in testing.
 	// With NegativeRatio r > 1, r*floor(n*TrainFraction) training negatives
-	// are drawn (the test negatives stay n-floor(n*TrainFraction)).
+	// are drawn (the test negatives stay n-floor(n*TrainFraction)), or where
+	// the other users have fewer actions all of theirs but the test
+	// negatives, never fewer than with r = 1.
 	Reference Protocol = "reference"
 	// Strict leaves impostors out: for user u the other users are shuffled
 	// (seeded) and split into test impostors (the first floor(k/2) of k) and
@@ -263,6 +265,9 @@ func scoreUser(ctx context.Context, d *preprocess.Table, users []string, rows ma
 			if v != u {
 				pool = append(pool, rows[v]...)
 			}
+		}
+		if nNegTrain > nTrain {
+			nNegTrain = max(nTrain, min(nNegTrain, len(pool)-nTest))
 		}
 		drawn := draw(rng, pool, nNegTrain+nTest)
 		if len(drawn) < nNegTrain+nTest {

@@ -132,7 +132,7 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 		set.StringVar(&opts.Preset, "preset", presetImproved, "settings preset: reference (published) or improved")
 	}
 	if has("classifier") {
-		set.StringVar(&opts.Classifier, "classifier", "rf", "classifier: "+strings.Join(classify.Names(), ", "))
+		set.StringVar(&opts.Classifier, "classifier", "", "classifier: "+strings.Join(classify.Names(), ", ")+" (empty = the preset's: gbdt for improved, rf for reference)")
 	}
 	if has("trees") {
 		set.IntVar(&opts.Trees, "trees", 100, "trees of a forest classifier (refused for a classifier without trees)")
@@ -179,10 +179,13 @@ Protocols:
              impostor's consecutive actions.
 
 Presets:
-  reference  random forest, 1 negative per positive, window score = mean
-  improved   as reference, but the window score is the mean of the action
-             scores' log-odds (mapped back to [0, 1]) and feature columns
-             that duplicate another (mina/maxa in DFL) are dropped
+  reference  random forest (rf, 100 trees), 1 negative per positive, window
+             score = mean: the published code
+  improved   (the default) gradient-boosted trees (gbdt), 8 negatives per
+             positive, window score = the mean of the action scores'
+             log-odds (mapped back to [0, 1]), feature columns that
+             duplicate another (mina/maxa in DFL) dropped, the 2147483647
+             placeholder read as 0; --classifier and --neg-ratio override
 
 A window of N scores consecutive test actions by their aggregate, moved one
 action at a time. Accuracy is the balanced accuracy at window score 0.5.
@@ -228,6 +231,14 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 	var err error
 	if err := o.validateSeeds(fl); err != nil {
 		return err
+	}
+	if o.Classifier == "" && o.Mode != modeCompare {
+		// No --classifier: the preset's for run and threshold; a sweep
+		// (of tree counts) and holdout (no preset) train the forest.
+		o.Classifier = "rf"
+		if p, err := evaluate.ParsePreset(o.Preset); err == nil && (o.Mode == modeRun || o.Mode == modeThreshold) {
+			o.Classifier = p.Classifier()
+		}
 	}
 	if err := o.validateParams(fl); err != nil {
 		return err

@@ -83,19 +83,19 @@ func TestNewCmdEvaluate(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults", argv: "--features f.csv", check: func(t *testing.T, o *EvaluateOptions) {
-			if o.Mode != modeRun || o.Protocol != "reference" || o.Preset != presetImproved || o.Trees != 100 ||
+			if o.Mode != modeRun || o.Protocol != "reference" || o.Preset != presetImproved || o.Classifier != "gbdt" || o.Trees != 100 ||
 				!reflect.DeepEqual(o.Windows, []int{1, 5, 10, 20}) || math.Abs(o.TrainFraction-2.0/3) > 1e-12 || o.Output != "table" {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
 		{name: "flags", argv: "--features f.csv --protocol strict --preset reference --window 1:3,10 --seed 7 --trees 50 -o json --out d", check: func(t *testing.T, o *EvaluateOptions) {
-			if o.Protocol != "strict" || o.Preset != "reference" || !reflect.DeepEqual(o.Windows, []int{1, 2, 3, 10}) ||
+			if o.Protocol != "strict" || o.Preset != "reference" || o.Classifier != "rf" || !reflect.DeepEqual(o.Windows, []int{1, 2, 3, 10}) ||
 				o.Seed != 7 || o.Trees != 50 || o.Output != "json" || o.Out != "d" {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
 		{name: "sweep", argv: "sweep --features f.csv --trees 10:30:10 --window 1:3", check: func(t *testing.T, o *EvaluateOptions) {
-			if o.Mode != modeSweep || !reflect.DeepEqual(o.TreeRange, []int{10, 20, 30}) || !reflect.DeepEqual(o.Windows, []int{1, 2, 3}) {
+			if o.Mode != modeSweep || o.Classifier != "rf" || !reflect.DeepEqual(o.TreeRange, []int{10, 20, 30}) || !reflect.DeepEqual(o.Windows, []int{1, 2, 3}) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
@@ -157,14 +157,14 @@ func TestNewCmdEvaluate(t *testing.T) {
 				t.Errorf("params %v", o.Params)
 			}
 		}},
-		{name: "param trees", argv: "--features f.csv --param trees=7", check: func(t *testing.T, o *EvaluateOptions) {
+		{name: "param trees", argv: "--features f.csv --classifier rf --param trees=7", check: func(t *testing.T, o *EvaluateOptions) {
 			if o.Params["trees"] != 7 {
 				t.Errorf("params %v", o.Params)
 			}
 		}},
 		{name: "unknown param", argv: "--features f.csv --classifier logreg --param trees=7", wantErr: `unknown parameter "trees"`},
 		{name: "bad param value", argv: "--features f.csv --param max_depth=-1", wantErr: "max_depth"},
-		{name: "param trees and trees", argv: "--features f.csv --trees 50 --param trees=7", wantErr: "set the number of trees once"},
+		{name: "param trees and trees", argv: "--features f.csv --classifier rf --trees 50 --param trees=7", wantErr: "set the number of trees once"},
 		{name: "sweep param trees", argv: "sweep --features f.csv --param trees=7", wantErr: "--trees"},
 		{name: "compare has no param", argv: "compare --features f.csv --param trees=7", wantErr: "unknown flag: --param"},
 		{name: "sweep logreg", argv: "sweep --features f.csv --classifier logreg --window 1:3", check: func(t *testing.T, o *EvaluateOptions) {

@@ -1,0 +1,140 @@
+package evaluate
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/mouseauth/mouseauth/classify"
+)
+
+func TestPresetDefaults(t *testing.T) {
+	if c := PresetImproved.Classifier(); c != "gbdt" {
+		t.Errorf("improved classifier %q, want gbdt", c)
+	}
+	if c := PresetReference.Classifier(); c != "rf" {
+		t.Errorf("reference classifier %q, want rf", c)
+	}
+	for _, p := range []Preset{PresetReference, PresetImproved} {
+		if _, err := classify.New(p.Classifier(), nil); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	s := Settings{Windows: []int{1}}
+	if o := PresetOptions(PresetImproved, centroid{}, nil, s); o.NegativeRatio != ImprovedNegativeRatio || o.Params["negative_ratio"] != float64(ImprovedNegativeRatio) {
+		t.Errorf("improved negative ratio %v (params %v), want %d", o.NegativeRatio, o.Params["negative_ratio"], ImprovedNegativeRatio)
+	}
+	if o := PresetOptions(PresetReference, centroid{}, nil, s); o.NegativeRatio != 1 || o.Aggregate != AggMean {
+		t.Errorf("reference: ratio %v, aggregate %s; want the published 1 and mean", o.NegativeRatio, o.Aggregate)
+	}
+	s.NegativeRatio = 2
+	if o := PresetOptions(PresetImproved, centroid{}, nil, s); o.NegativeRatio != 2 {
+		t.Errorf("--neg-ratio 2 under improved: %v", o.NegativeRatio)
+	}
+	for _, tc := range []struct {
+		classifier string
+		trees      int
+		want       map[string]any
+	}{
+		{"rf", 50, map[string]any{"trees": 50}},
+		{"et", 50, map[string]any{"trees": 50}},
+		{"gbdt", 50, map[string]any{}},
+		{"rf", 0, map[string]any{}}, // the classifier's default
+	} {
+		if got := ClassifierParams(tc.classifier, tc.trees); len(got) != len(tc.want) || got["trees"] != tc.want["trees"] {
+			t.Errorf("ClassifierParams(%s, %d) = %v, want %v", tc.classifier, tc.trees, got, tc.want)
+		}
+	}
+}
+
+// TestExperimentPresetClassifier: an experiment that names no classifier
+// trains the preset's, as `mouseauth evaluate` does with no --classifier.
+func TestExperimentPresetClassifier(t *testing.T) {
+	d := synth(3, 30, 3, 0.5, 1)
+	for _, p := range []Preset{PresetReference, PresetImproved} {
+		var asked []string
+		e := Experiment{Mode: ModeRun, Preset: p, Settings: Settings{Windows: []int{1}},
+			NewClassifier: func(name string, _ map[string]any) (classify.Classifier, error) {
+				asked = append(asked, name)
+				return centroid{}, nil
+			}}
+		if _, err := e.Run(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+		if len(asked) != 1 || asked[0] != p.Classifier() {
+			t.Errorf("%s: built %v, want %s", p, asked, p.Classifier())
+		}
+	}
+}
+
+// negCounter records the training negatives of each fit.
+type negCounter struct {
+	mu   *sync.Mutex
+	negs *[]int
+}
+
+func (negCounter) Name() string { return "count" }
+
+func (c negCounter) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *rand.Rand) (classify.Model, error) {
+	n := 0
+	for _, g := range genuine {
+		if !g {
+			n++
+		}
+	}
+	c.mu.Lock()
+	*c.negs = append(*c.negs, n)
+	c.mu.Unlock()
+	return centroid{}.Fit(ctx, X, genuine, rng)
+}
+
+// TestImprovedRatioOnSmallFile: under the reference protocol, a file whose
+// other users hold fewer actions than the improved preset's 8 negatives
+// per positive keeps every user: each trains on all the other users'
+// actions but its test negatives. The published ratio (1) is unchanged.
+func TestImprovedRatioOnSmallFile(t *testing.T) {
+	d := synth(4, 30, 3, 0.5, 2) // per user: 20 train, 10 test; 90 other actions
+	for _, tc := range []struct {
+		ratio float64
+		want  int
+	}{
+		{ImprovedNegativeRatio, 90 - 10}, // 160 asked, 80 left after the test negatives
+		{2, 40},
+		{1, 20},
+	} {
+		var mu sync.Mutex
+		var negs []int
+		res, err := Evaluate(context.Background(), d, Options{Classifier: negCounter{&mu, &negs}, NegativeRatio: tc.ratio})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Skipped) > 0 || len(negs) != 4 {
+			t.Fatalf("ratio %v: %d fits, skipped %v", tc.ratio, len(negs), res.Skipped)
+		}
+		for _, n := range negs {
+			if n != tc.want {
+				t.Errorf("ratio %v: %d training negatives, want %d", tc.ratio, n, tc.want)
+			}
+		}
+	}
+	// A user whose others are too few even for one negative per positive
+	// is still skipped: "big" (30 actions: 20 train, 10 test) has 12 others.
+	small := synth(3, 6, 3, 0.5, 3)
+	for i, u := range small.Users {
+		if u == "u0" {
+			small.Users[i] = "big"
+		}
+	}
+	big := synth(1, 24, 3, 0.5, 4)
+	for i := range big.Users {
+		small.Users, small.X = append(small.Users, "big"), append(small.X, big.X[i])
+	}
+	res, err := Evaluate(context.Background(), small, Options{Classifier: centroid{}, NegativeRatio: ImprovedNegativeRatio})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Skipped) != 1 || res.Skipped[0].User != "big" {
+		t.Errorf("skipped %v, want big alone", res.Skipped)
+	}
+}
