@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -90,7 +89,7 @@ func (o *EvaluateOptions) validateHoldout(fl *evaluateFlags) error {
 		return cli.FlagErrorf("--trees: %d must be >= 1", o.Trees)
 	}
 	if fl.treesSet && !classify.HasParam(o.Classifier, "trees") {
-		return cli.FlagErrorf("--trees: classifier %s has no trees (--trees is for %s)", o.Classifier, strings.Join(treeClassifiers(), ", "))
+		return cli.FlagErrorf("--trees: classifier %s has no trees (--trees is for %s)", o.Classifier, strings.Join(classify.TreeClassifiers(), ", "))
 	}
 	if o.NegRatio <= 0 {
 		return cli.FlagErrorf("--neg-ratio: %v must be > 0", o.NegRatio)
@@ -152,18 +151,13 @@ func holdoutRun(ctx context.Context, o *EvaluateOptions) error {
 	}
 	// The tables say what made their features (raw logs: compat; a
 	// mouseauth CSV: its convention column; a published file: reference).
+	schema, err := evaluate.TableSchema(o.Train, train.table, "")
+	if err != nil {
+		return err
+	}
 	hd := evaluate.HoldoutData{Train: train.table, Test: test.table, TrainName: o.Train, TestName: o.Test,
-		Labels: labels, Cross: o.Cross, Extractor: train.table.Extractor, Convention: train.table.Convention,
-		TestConvention: test.table.Convention}
-	if hd.Extractor == preprocess.ExtractorID {
-		hd.ExtractorVersion = preprocess.ExtractorVersion
-	}
-	if hd.Extractor == "" {
-		hd.Extractor = classify.SchemaUnknown
-	}
-	if hd.Convention == "" {
-		hd.Convention = classify.SchemaUnknown
-	}
+		Labels: labels, Cross: o.Cross, Extractor: schema.Extractor, ExtractorVersion: schema.ExtractorVersion,
+		Convention: schema.Convention, TestConvention: test.table.Convention}
 	if known := func(c string) bool { return c != "" && c != classify.SchemaUnknown }; known(hd.Convention) != known(hd.TestConvention) {
 		fmt.Fprintf(o.IO.ErrOut, "note: one of %s and %s does not record its feature convention: they must match (--compat %s)\n",
 			o.Train, o.Test, compat)
@@ -202,37 +196,10 @@ func holdoutRun(ctx context.Context, o *EvaluateOptions) error {
 		}
 	}
 	if o.Models != "" {
-		if err := saveModels(o.Models, models); err != nil {
+		if err := classify.SaveDir(o.Models, models.ByUser); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.IO.ErrOut, "wrote %d models to %s\n", len(models.ByUser), o.Models)
 	}
 	return writeRunDir(o, run)
-}
-
-// saveModels writes every model to dir/<user>.model.
-func saveModels(dir string, models evaluate.Models) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for u, m := range models.ByUser {
-		path := filepath.Join(dir, strings.Map(func(r rune) rune {
-			if r == '/' || r == '\\' || r == 0 || r == ':' {
-				return '_'
-			}
-			return r
-		}, u)+".model")
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		err = classify.Save(f, m)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-	}
-	return nil
 }
