@@ -94,7 +94,7 @@ give the same models (--seed 0 by default, as in evaluate).
 	fl.IntVar(&opts.Trees, "trees", 100, "trees of a forest (rf, malaschitz): the same as --param trees=N")
 	fl.Float64Var(&opts.NegRatio, "neg-ratio", 1, "training negatives (impostor rows) per positive")
 	fl.StringVar(&opts.Compat, "compat", "", "the file's feature convention, clean or reference, where it does not say (default: the file's)")
-	fl.Int64Var(&opts.Seed, "seed", 0, "random seed (same seed, same models)")
+	bindSeed(fl, &opts.Seed, "random seed (same seed, same models)")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }

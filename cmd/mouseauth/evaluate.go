@@ -111,7 +111,8 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 	fl := &evaluateFlags{}
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		fl.seedSet, fl.treesSet = cmd.Flags().Changed("seed"), cmd.Flags().Changed("trees")
+		fl.seedSet = cmd.Flags().Changed("seed")
+		fl.treesSet = cmd.Flags().Changed("trees") || mode == modeSweep && cmd.Flags().Changed("tree-counts")
 		if err := opts.validate(fl); err != nil {
 			return err
 		}
@@ -140,8 +141,9 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 	if has("param") {
 		set.StringArrayVar(&fl.params, "param", nil, "classifier parameter name=value, repeatable (see 'Classifier parameters')")
 	}
-	if has("window") {
-		set.StringVar(&fl.windows, "window", windows, "window sizes: list and ranges, e.g. 1,5,10,20 or 1:20")
+	if has("windows") {
+		set.StringVar(&fl.windows, "windows", windows, "window sizes in actions, list and ranges, e.g. 1,5,10,20 or 1:20")
+		cli.Alias(set, "window", "windows")
 	}
 	if has("train-fraction") {
 		set.Float64Var(&opts.TrainFraction, "train-fraction", 2.0/3, "chronological share of each user's actions that trains")
@@ -153,7 +155,7 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 		set.Float64Var(&opts.NegRatio, "neg-ratio", 0, "training negatives per positive (0 = the preset's)")
 		set.StringVar(&opts.Aggregate, "aggregate", "", "window score: mean, median, trimmed or logodds (empty = the preset's)")
 	}
-	set.Int64Var(&opts.Seed, "seed", 0, "random seed (same seed, same numbers)")
+	bindSeed(set, &opts.Seed, "random seed (same seed, same numbers)")
 	if has("seeds") {
 		set.StringVar(&fl.seeds, "seeds", "", "run once per seed, list and ranges (e.g. 0:9), and report mean ± sd over seeds; not with --seed")
 	}
@@ -188,12 +190,12 @@ A window of N scores consecutive test actions by their aggregate, moved one
 action at a time. Accuracy is the balanced accuracy at window score 0.5.
 With --out DIR the run is written to DIR/run.json for 'mouseauth report'.
 ` + seedsHelp + "\n" + paramsHelp(),
-		Example: `  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --preset reference --window 1,5,10,20
+		Example: `  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --preset reference --windows 1,5,10,20
   mouseauth evaluate --features ../shared/data/features/balabit_39feat_PC_MM_DD_1000.csv --protocol strict --out runs/strict
-  mouseauth evaluate sweep --features F.csv --trees 10:100:10 --window 1:20
+  mouseauth evaluate sweep --features F.csv --tree-counts 10:100:10 --windows 1:20
   mouseauth evaluate compare --features F.csv --classifiers rf --presets reference,improved
-  mouseauth evaluate threshold --features F.csv --window 10 --thresholds 0:1:0.05
-  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_50.csv --seeds 0:4 --window 1,10 --trees 20
+  mouseauth evaluate threshold --features F.csv --windows 10 --thresholds 0:1:0.05
+  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_50.csv --seeds 0:4 --windows 1,10 --trees 20
   mouseauth evaluate holdout --train train_files --test test_files --labels labels.csv --seeds 0:9 --out runs/holdout`,
 	}, "1,5,10,20")
 	cmd.AddCommand(newCmdEvaluateSweep(f, runF), newCmdEvaluateCompare(f, runF), newCmdEvaluateThreshold(f, runF),

@@ -45,7 +45,7 @@ It prints the global session AUC and EER (every scored session pooled), the
 action-level AUC (every action, labelled by its session), and each user's
 session AUC ("n/a" with the reason when the user's test sessions are of one
 class). --out DIR writes run.json for 'mouseauth report' (ROC and DET
-curves); --models DIR saves the trained models.
+curves); --save-models DIR saves the trained models.
 ` + seedsHelp + "\n" + paramsHelp(),
 		Example: `  # Synthetic users, the last session of each held out:
   mouseauth dataset synth --users 6 --sessions 4 --seed 1 --out synth
@@ -55,8 +55,8 @@ curves); --models DIR saves the trained models.
   # The Balabit challenge layout, with its labels file:
   mouseauth evaluate holdout --train training_files --test test_files --labels public_labels.csv
   mouseauth evaluate holdout --train training_files --test test_files --labels public_labels.csv --compat reference \
-      --classifier rf --param trees=200 --param min_leaf=2 --aggregate logodds --models models`,
-	}, "", "features", "protocol", "preset", "window", "train-fraction")
+      --classifier rf --param trees=200 --param min_leaf=2 --aggregate logodds --save-models models`,
+	}, "", "features", "protocol", "preset", "windows", "train-fraction")
 	set := cmd.Flags()
 	set.StringVar(&o.Train, "train", "", "training set: feature CSV or folder of user folders of raw logs (required)")
 	set.StringVar(&o.Test, "test", "", "test set: feature CSV with sessions or folder of user folders of raw logs (required)")
@@ -64,7 +64,8 @@ curves); --models DIR saves the trained models.
 	set.StringVar(&o.Compat, "compat", "clean", "feature conventions for raw logs: clean or reference (the published extractor's)")
 	set.IntVar(&o.MaxActions, "max-actions", 0, "keep the first N actions of each training user, raw logs only (0 = all)")
 	set.BoolVar(&o.Cross, "cross", false, "also score each genuine test session against every other test user's model (zero-effort impostors)")
-	set.StringVar(&o.Models, "models", "", "folder to save the trained models to (one seed)")
+	set.StringVar(&o.Models, "save-models", "", "folder to save the trained models to, one file per user (one seed)")
+	cli.Alias(set, "models", "save-models")
 	return cmd
 }
 
@@ -80,7 +81,7 @@ func (o *EvaluateOptions) validateHoldout(fl *evaluateFlags) error {
 		return cli.FlagErrorf("--max-actions must be >= 0, not %d", o.MaxActions)
 	}
 	if o.Models != "" && len(o.Seeds) > 1 {
-		return cli.FlagErrorf("--models saves the models of one seed: use --seed with it, not --seeds")
+		return cli.FlagErrorf("--save-models saves the models of one seed: use --seed with it, not --seeds")
 	}
 	if _, err := classify.Params(o.Classifier); err != nil {
 		return cli.FlagErrorf("--classifier: %v", err)
@@ -185,7 +186,7 @@ func holdoutRun(ctx context.Context, o *EvaluateOptions) error {
 	if run.Manifest, err = evaluate.NewManifest(o.Args, o.Version, o.Seed, started, inputs...); err != nil {
 		return err
 	}
-	if err := renderSections(o.IO.Out, o.Output, reports.CommandOutput(evaluate.ModeHoldout, run)); err != nil {
+	if err := cli.RenderSections(o.IO.Out, o.Output, reports.CommandOutput(evaluate.ModeHoldout, run)); err != nil {
 		return err
 	}
 	for _, h := range run.Holdouts[:1] {

@@ -24,7 +24,7 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 	switch o.Mode {
 	case modeSweep:
 		if o.TreeRange, err = parseIntRange(fl.trees); err != nil {
-			return cli.FlagErrorf("--trees: %v", err)
+			return cli.FlagErrorf("--tree-counts: %v", err)
 		}
 	case modeCompare:
 		o.Classifiers, o.Presets = splitList(fl.classifiers), splitList(fl.presets)
@@ -61,20 +61,20 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 	// sweep of such a classifier runs over the window sizes only.
 	if o.Classifier != "" && o.Mode != modeCompare && !classify.HasParam(o.Classifier, "trees") {
 		if fl.treesSet {
-			what := "has no trees"
+			flag, what := "--trees", "has no trees"
 			if o.Mode == modeSweep {
-				what = "has no trees to sweep; leave --trees out to sweep the window sizes only"
+				flag, what = "--tree-counts", "has no trees to sweep; leave --tree-counts out to sweep the window sizes only"
 			}
-			return cli.FlagErrorf("--trees: classifier %s %s (--trees is for %s)", o.Classifier, what, strings.Join(classify.TreeClassifiers(), ", "))
+			return cli.FlagErrorf("%s: classifier %s %s (%[1]s is for %[4]s)", flag, o.Classifier, what, strings.Join(classify.TreeClassifiers(), ", "))
 		}
 		o.TreeRange = nil
 	}
 	if o.Windows, err = parseIntRange(fl.windows); err != nil {
-		return cli.FlagErrorf("--window: %v", err)
+		return cli.FlagErrorf("--windows: %v", err)
 	}
 	for _, w := range o.Windows {
 		if w < 1 {
-			return cli.FlagErrorf("--window: size %d must be >= 1", w)
+			return cli.FlagErrorf("--windows: size %d must be >= 1", w)
 		}
 	}
 	if _, err := evaluate.ParseProtocol(o.Protocol); err != nil {
@@ -93,7 +93,7 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 	}
 	for _, t := range o.TreeRange {
 		if t < 1 {
-			return cli.FlagErrorf("--trees: %d must be >= 1", t)
+			return cli.FlagErrorf("--tree-counts: %d must be >= 1", t)
 		}
 	}
 	if o.TrainFraction <= 0 || o.TrainFraction >= 1 {
@@ -130,7 +130,7 @@ func (o *EvaluateOptions) validateSeeds(fl *evaluateFlags) error {
 
 // validateParams parses --param for --classifier with classify.ParseParams;
 // trees set by --param and by --trees is a usage error, as is --param
-// trees in a sweep (its --trees is the swept range).
+// trees in a sweep (its --tree-counts is the swept range).
 func (o *EvaluateOptions) validateParams(fl *evaluateFlags) error {
 	if len(fl.params) == 0 {
 		return nil
@@ -141,7 +141,7 @@ func (o *EvaluateOptions) validateParams(fl *evaluateFlags) error {
 	}
 	if _, ok := params["trees"]; ok {
 		if o.Mode == modeSweep {
-			return cli.FlagErrorf("--param trees: sweep takes the tree counts from --trees")
+			return cli.FlagErrorf("--param trees: sweep takes the tree counts from --tree-counts")
 		}
 		if fl.treesSet {
 			return cli.FlagErrorf("--param trees and --trees: set the number of trees once")

@@ -20,8 +20,10 @@ import (
 func NewCmdLive(f *cli.Factory) *cobra.Command {
 	return group("live", "Run the live scoring service, enrol users, inspect stores",
 		`  mouseauth live serve
-  mouseauth live enroll --user alice --department finance --model models/alice.model --password-file pw.txt
-  mouseauth live status`,
+  mouseauth classify train --features features.csv --out models
+  mouseauth live enroll --user User1 --department finance --model models/User1.model --password-file pw.txt
+  mouseauth live status
+  mouseauth live tail --from-beginning --no-follow`,
 		newCmdLiveServe(f, nil), newCmdLiveEnroll(f, nil), newCmdLiveStatus(f, nil))
 }
 
@@ -91,11 +93,11 @@ file in it are kept private (0700/0600), and a lock file stops a second serve
 
   # real clusters: Kafka and MariaDB over mTLS, profiles in Cassandra
   MOUSEAUTH_MYSQL_DSN='scorer@tcp(db1:3306)/mouseauth' mouseauth live serve \
-    --brokers kafka1:9093,kafka2:9093 --tls-dir pki --tls-name scorer \
+    --brokers kafka1:9093,kafka2:9093 --pki-dir mouseauth-pki --cert scorer \
     --cassandra cass1:9142 --replication NetworkTopologyStrategy:dc1=3
 
   # a SASL_SSL cluster: the principal is User:scorer
-  mouseauth live serve --brokers kafka1:9093 --tls-dir pki --tls-name scorer \
+  mouseauth live serve --brokers kafka1:9093 --pki-dir mouseauth-pki --cert scorer \
     --sasl-user scorer --sasl-password-file scorer.password`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -127,7 +129,7 @@ file in it are kept private (0700/0600), and a lock file stops a second serve
 	fl.Int64Var(&opts.Retrain, "retrain-every", 1000, "retrain a user's model after this many new vectors (-1: never)")
 	fl.DurationVar(&opts.RetrainAge, "retrain-age", 30*24*time.Hour, "retrain a model older than this")
 	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained random forests")
-	fl.Int64Var(&opts.Seed, "seed", 1, "seed of retraining")
+	bindSeed(fl, &opts.Seed, "seed of retraining")
 	fl.StringVar(&opts.Group, "group", topics.DefaultGroup, "Kafka consumer group")
 	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:9464", "address of /metrics and /healthz (empty: off); loopback unless --allow-remote-metrics")
 	fl.BoolVar(&opts.AllowRemoteMetrics, "allow-remote-metrics", false, "allow a --listen address other than loopback (metrics and health readable from the network)")
@@ -197,9 +199,9 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: metrics on http://%s/metrics, health on /healthz\n", addr)
 	}
 	if env.Cluster != nil {
-		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: replay against it with: mouseauth replay --brokers %s --tls-dir %s --state %s --no-service"+
-			" --sasl-user %s --sasl-password-file %s\n",
-			env.Brokers[0], env.Cluster.PKIDir, opts.Deploy.State, cluster.UserReplay, cluster.PasswordPath(opts.Deploy.State, cluster.UserReplay))
+		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: replay against it, in seconds, with: %s\n"+
+			"mouseauth live: (leave out --interval and --max-actions to replay the sessions at their recorded speed: minutes)\n",
+			cli.ShellJoin(replayCommand(env.Brokers[0], env.Cluster.PKIDir, opts.Deploy.State)))
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "mouseauth live: serving; Ctrl-C or SIGTERM drains and stops")
 	if opts.Started != nil {
@@ -234,4 +236,13 @@ func checkListen(addr string, allowRemote bool) error {
 	}
 	return cli.FlagErrorf("--listen %s is reachable from other hosts: /metrics and /healthz would be readable from the network; "+
 		"use 127.0.0.1:PORT, or add --allow-remote-metrics to mean it", addr)
+}
+
+// replayCommand is the replay that 'live serve' prints for its embedded
+// broker: synthetic users, a vector every 10 ms, 30 per session, so it
+// ends in seconds rather than at a person's pace.
+func replayCommand(broker, pkiDir, state string) []string {
+	return []string{"mouseauth", "replay", "--brokers", broker, "--pki-dir", pkiDir, "--state", state, "--no-service",
+		"--sasl-user", cluster.UserReplay, "--sasl-password-file", cluster.PasswordPath(state, cluster.UserReplay),
+		"--users", "4", "--interval", "10ms", "--max-actions", "30"}
 }

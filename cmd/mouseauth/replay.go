@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"sort"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,7 +20,7 @@ type ReplayOptions struct {
 	Data                     string
 	Users                    []int // user counts, one replay round each
 	Sessions, Actions        int
-	Seed                     uint64
+	Seed                     int64
 	TrainSessions, Impostors int
 	MaxActions               int
 	Speed                    float64
@@ -47,7 +44,7 @@ func NewCmdReplay(f *cli.Factory) *cobra.Command { return newCmdReplay(f, nil) }
 
 func newCmdReplay(f *cli.Factory, runF func(context.Context, *ReplayOptions) error) *cobra.Command {
 	opts := &ReplayOptions{IO: f.IO, Now: f.Now}
-	var users string
+	var users userCounts
 	cmd := &cobra.Command{
 		Use:   "replay",
 		Short: "Replay recorded sessions through the live pipeline and measure it",
@@ -59,9 +56,13 @@ deployed design does, and sends each action's vector with its recorded timing
 (--speed times faster, or one every --interval). --impostors K replays K of the
 sessions again under another user's login, to check that alerts fire.
 
+The recorded timing is a person's: the default replay (6 synthetic users, 150
+actions a session) takes about 12 minutes. --interval 10ms --max-actions 30
+replays the same sessions in seconds.
+
 Sessions come from --data (raw DFL or Balabit logs) or are synthesized.
---users takes a count, a list (1,4,14) or a range (1:14): one round per count,
-each replaying the sessions of the first N users. Per round it reports vectors
+--users N replays the first N users; --user-counts takes a list (1,4,14) or a
+range (1:14) and runs one round per count. Per round it reports vectors
 sent, decisions received (each counted once; redeliveries apart), alerts, and
 the latency from send to decision: mean, p50, p99, max.
 
@@ -76,8 +77,14 @@ With no cluster flags, everything runs in this process: the embedded broker
 with mutual TLS, the embedded database and a scoring service. With --brokers
 it talks to a real cluster; --no-service leaves scoring to a running
 'mouseauth live serve'.`,
-		Example: `  # embedded, synthetic users, 2 impostor sessions
+		Example: `  # embedded, synthetic users, 2 impostor sessions, in seconds
+  mouseauth replay --users 6 --impostors 2 --interval 10ms --max-actions 30
+
+  # the same at the recorded speed of the sessions (about 12 minutes)
   mouseauth replay --users 6 --impostors 2
+
+  # rounds of 2, 4 and 6 users
+  mouseauth replay --user-counts 2:6:2 --interval 10ms --max-actions 30
 
   # the enterprise design's load: 14 users, 10 vectors per 5 s each
   mouseauth replay --users 14 --interval 500ms --max-actions 40 --impostors 4
@@ -86,16 +93,16 @@ it talks to a real cluster; --no-service leaves scoring to a running
   mouseauth replay --data ../shared/data/balabit/training_files --users 10 --speed 20 --max-actions 300
 
   # against a running 'mouseauth live serve' (see its output for the flags)
-  mouseauth replay --brokers 127.0.0.1:40123 --tls-dir mouseauth-state/pki --no-service \
+  mouseauth replay --brokers 127.0.0.1:40123 --pki-dir mouseauth-state/pki --no-service \
     --sasl-user replay --sasl-password-file mouseauth-state/sasl/replay.password
 
   # a real cluster: the scorer's public key copied from its state folder
-  mouseauth replay --brokers kafka1:9093 --tls-dir pki --scorer-key scorer-hpke.pub --sasl-user replay --sasl-password-file replay.password --no-service`,
+  mouseauth replay --brokers kafka1:9093 --pki-dir mouseauth-pki --scorer-key scorer-hpke.pub --sasl-user replay --sasl-password-file replay.password --no-service`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
-			if opts.Users, err = parseCounts(users); err != nil {
-				return cli.FlagErrorf("--users %q: %v", users, err)
+			if opts.Users, err = users.counts(cmd.Flags(), opts.IO.ErrOut); err != nil {
+				return err
 			}
 			if err := opts.Deploy.validateWith(opts.Output); err != nil {
 				return err
@@ -119,10 +126,10 @@ it talks to a real cluster; --no-service leaves scoring to a running
 	opts.Deploy.bind(cmd.Flags(), "replay")
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Data, "data", "", "folder of raw logs (default: synthetic users)")
-	fl.StringVar(&users, "users", "6", "user count, list (1,4,14) or range (1:14); one round each")
+	users.bind(fl, 6, "")
 	fl.IntVar(&opts.Sessions, "sessions", 3, "synthetic sessions per user")
 	fl.IntVar(&opts.Actions, "actions", 150, "pointing actions per synthetic session")
-	fl.Uint64Var(&opts.Seed, "seed", 1, "seed of synthesis and training")
+	bindSeed(fl, &opts.Seed, "seed of the synthetic users and of training")
 	fl.IntVar(&opts.TrainSessions, "train-sessions", 0, "first sessions of each user that train its model (default: half)")
 	fl.IntVar(&opts.Impostors, "impostors", 2, "sessions replayed again under another user's login")
 	fl.IntVar(&opts.MaxActions, "max-actions", 0, "at most this many vectors per session (0: all)")
@@ -137,20 +144,4 @@ it talks to a real cluster; --no-service leaves scoring to a running
 	fl.IntVar(&opts.Trees, "trees", 100, "trees of the enrolment models")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
-}
-
-// parseCounts reads user counts: "14", "1,4,14" or "1:14" (parseIntRange
-// with every value at least 1), sorted.
-func parseCounts(s string) ([]int, error) {
-	out, err := parseIntRange(s)
-	if err != nil {
-		return nil, fmt.Errorf("not a range low:high or a count: %w", err)
-	}
-	for _, n := range out {
-		if n < 1 {
-			return nil, fmt.Errorf("%q is not a positive count", strconv.Itoa(n))
-		}
-	}
-	sort.Ints(out)
-	return out, nil
 }

@@ -19,7 +19,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	} else {
 		fmt.Fprintf(ios.ErrOut, "synthesizing %d users × %d sessions × %d actions (seed %d)\n", maxUsers, opts.Sessions, opts.Actions, opts.Seed)
 	}
-	users, err := replay.Source{Data: opts.Data, Users: maxUsers, Sessions: opts.Sessions, Actions: opts.Actions, Seed: opts.Seed}.Load(ctx,
+	users, err := replay.Source{Data: opts.Data, Users: maxUsers, Sessions: opts.Sessions, Actions: opts.Actions, Seed: uint64(opts.Seed)}.Load(ctx,
 		func(e error) { fmt.Fprintln(ios.ErrOut, "warning:", e) })
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	bar := cli.NewProgress(ios, int64(len(users)), "enrolling", "users")
 	sessions, err := replay.Plan(ctx, env.Credentials, env.Profiles, users, replay.PlanOptions{
 		TrainSessions: opts.TrainSessions, Impostors: opts.Impostors, MaxActions: opts.MaxActions,
-		Train:    account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)},
+		Train:    account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed},
 		Now:      opts.Now(),
 		Progress: func(string, bool) { bar.Add(1) }})
 	bar.Done()
@@ -62,7 +62,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	}
 	if !opts.NoService {
 		stop, err := env.StartService(ctx, live.Config{Window: opts.Window, Threshold: opts.Threshold, Logger: logger,
-			Retrain: live.RetrainPolicy{Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)}}})
+			Retrain: live.RetrainPolicy{Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}}})
 		if err != nil {
 			return err
 		}
