@@ -54,9 +54,9 @@ second factor), runs a scoring service, and replays vectors through Kafka.
 Without --rates it reproduces the enterprise design's second table: for each
 user count in --user-counts (or --users N), users log in one after another
 and each sends one vector every --interval (500ms: 10 vectors per 5 s); per
-count it reports the service's classification-and-store time (fetch to decision stored and
-published) and the end-to-end latency (send to decision received): mean,
-std, min, max, p99.
+count it reports the service's classification-and-store time (fetch to
+decision stored and published) and the end-to-end latency (send to decision
+received): mean, std, min, max, p99.
 
 With --rates (total vectors per second; a list, or auto to double from 250
 until p99 passes 100 ms or a vector goes undecided) it holds each rate for

@@ -71,8 +71,8 @@ The instances share the store: with the embedded default all of them open
 STATE/mouseauth.db (SQLite in WAL mode: one writer at a time across the
 processes); with --profiles mysql or --cassandra each writes to the server.
 Their logs are in STATE/scaleout/NAME.log; STATE is ./mouseauth-bench-state
-unless --state says otherwise, apart from the state of 'live serve'. The processes share this
-machine's CPUs with the broker and the clients.`,
+unless --state says otherwise, apart from the state of 'live serve'. The
+processes share this machine's CPUs with the broker and the clients.`,
 		Example: `  mouseauth bench scaleout --users 500 --rate 800 --phase 20s
   # saturate: more than the instances decide, each phase shows its throughput
   mouseauth bench scaleout --state mouseauth-bench-sat --users 1000 --rate 6000 --wait 5m`,
