@@ -31,7 +31,7 @@ for _ in $(seq 100); do
 	mariadb --no-defaults --socket="$dir/sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break
 	sleep 0.2
 done
-$MA pki config mariadb --dir "$pki" --name broker --client scorer --user scorer \
+$MA pki config mariadb --pki-dir "$pki" --cert broker --client scorer --account scorer \
 	--grant 'ALL PRIVILEGES ON `mouseauth%`.*' | grep -E '^(CREATE|GRANT)' |
 	mariadb --no-defaults --socket="$dir/sock" -uroot
 echo "MariaDB on 127.0.0.1:$port (TLS required); account scorer bound to $pki/issued/scorer.crt"

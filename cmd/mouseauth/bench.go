@@ -6,16 +6,25 @@ import (
 	"github.com/mouseauth/mouseauth/internal/cli"
 )
 
+// benchState is the default state folder of the benches that run the
+// embedded pipeline: their load users and broker data stay apart from
+// ./mouseauth-state, which 'live serve' and 'live status' use.
+const benchState = "mouseauth-bench-state"
+
 // NewCmdBench is the bench command group: commands that measure and print
 // their figures beside a peer measured in the same run.
 func NewCmdBench(f *cli.Factory) *cobra.Command {
+	pipeline, modelLoad, scaleOut := newCmdBenchPipeline(f), newCmdBenchModelLoad(f), newCmdBenchScaleOut(f)
+	// bench pipeline's state folder is its own command's business.
+	setBenchDefaults(pipeline.Flags(), "")
+	setBenchDefaults(modelLoad.Flags(), benchState)
+	setBenchDefaults(scaleOut.Flags(), benchState)
 	return group("bench", "Measure speed: features, training and scoring, evaluation, model loading, the live pipeline",
 		`  mouseauth bench features --data ../shared/data/balabit/training_files
   mouseauth bench classify --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv
   mouseauth bench evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv
   mouseauth bench model-load --stores file,embedded --users 9
-  mouseauth bench pipeline --users 1:14
+  mouseauth bench pipeline --user-counts 1:14
   mouseauth bench scaleout --users 500 --rate 1000 --phase 20s`,
-		newCmdBenchFeatures(f), newCmdBenchClassify(f), newCmdBenchEvaluate(f), newCmdBenchPipeline(f), newCmdBenchModelLoad(f),
-		newCmdBenchScaleOut(f))
+		newCmdBenchFeatures(f), newCmdBenchClassify(f), newCmdBenchEvaluate(f), pipeline, modelLoad, scaleOut)
 }

@@ -58,11 +58,11 @@ the published Python script's 40-65 s for the DFL-500 file.`,
 			}
 			var err error
 			if opts.Windows, err = parseIntRange(windows); err != nil {
-				return cli.FlagErrorf("--window: %v", err)
+				return cli.FlagErrorf("--windows: %v", err)
 			}
 			for _, w := range opts.Windows {
 				if w < 1 {
-					return cli.FlagErrorf("--window: size %d must be >= 1", w)
+					return cli.FlagErrorf("--windows: size %d must be >= 1", w)
 				}
 			}
 			if opts.Trees < 1 {
@@ -80,8 +80,9 @@ the published Python script's 40-65 s for the DFL-500 file.`,
 	}
 	cmd.Flags().StringVar(&opts.Features, "features", "", "feature CSV, e.g. dfl_39feat_PC_MM_DD_500.csv (required)")
 	cmd.Flags().IntVar(&opts.Trees, "trees", 100, "random forest trees")
-	cmd.Flags().StringVar(&windows, "window", "1,10", "window sizes")
-	cmd.Flags().Int64Var(&opts.Seed, "seed", 0, "random seed")
+	cmd.Flags().StringVar(&windows, "windows", "1,10", "window sizes in actions, list and ranges")
+	cli.Alias(cmd.Flags(), "window", "windows")
+	bindSeed(cmd.Flags(), &opts.Seed, "random seed (same seed, same numbers)")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }

@@ -30,7 +30,7 @@ type BenchModelLoadOptions struct {
 	Users  int
 	Repeat int
 	Trees  int
-	Seed   uint64
+	Seed   int64
 	Report string
 	Output string
 }
@@ -53,12 +53,12 @@ table did, beside the peer measured in the same run: decoding the same model
 bytes from memory, without a store.
 
 file and embedded need nothing; mysql needs --mysql-dsn-file or
-MOUSEAUTH_MYSQL_DSN and a client certificate (--tls-dir, --tls-name);
+MOUSEAUTH_MYSQL_DSN and a client certificate (--pki-dir, --cert);
 cassandra needs --cassandra. A store that is not configured is skipped with
 a note.`,
 		Example: `  mouseauth bench model-load --stores file,embedded --users 9
   MOUSEAUTH_MYSQL_DSN='scorer@tcp(127.0.0.1:3306)/mouseauth' mouseauth bench model-load \
-    --stores file,mysql,embedded --tls-dir pki --tls-name scorer --report bench-out`,
+    --stores file,mysql,embedded --pki-dir mouseauth-pki --cert scorer --out bench-out`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, s := range opts.Stores {
@@ -83,8 +83,9 @@ a note.`,
 	cmd.Flags().IntVar(&opts.Users, "users", 9, "users (one model each)")
 	cmd.Flags().IntVar(&opts.Repeat, "repeat", 100, "loads of each user's model per store")
 	cmd.Flags().IntVar(&opts.Trees, "trees", 100, "trees per model")
-	cmd.Flags().Uint64Var(&opts.Seed, "seed", 1, "seed of the synthetic users")
-	cmd.Flags().StringVar(&opts.Report, "report", "", "write the table (md, csv, json) to this folder")
+	bindSeed(cmd.Flags(), &opts.Seed, "seed of the synthetic users")
+	cmd.Flags().StringVar(&opts.Report, "out", "", "write the table (md, csv, json) to this folder")
+	cli.Alias(cmd.Flags(), "report", "out")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }
@@ -142,7 +143,7 @@ func benchModelLoadRun(ctx context.Context, opts *BenchModelLoadOptions) error {
 		}}
 	}
 	rows, err := bench.RunModelLoad(ctx, stores, bench.ModelLoadOptions{Users: opts.Users, Repeat: opts.Repeat, Trees: opts.Trees,
-		Seed: opts.Seed, Dir: dir, Now: opts.Now,
+		Seed: uint64(opts.Seed), Dir: dir, Now: opts.Now,
 		Meter: func(total int64, desc, unit string) bench.Meter { return cli.NewProgress(ios, total, desc, unit) }})
 	if err != nil {
 		return err

@@ -29,7 +29,7 @@ type BenchPipelineOptions struct {
 	AutoRate bool
 	Duration time.Duration // per saturation step
 	Soak     time.Duration
-	Seed     uint64
+	Seed     int64
 	Trees    int
 	Report   string
 	Output   string
@@ -42,7 +42,8 @@ func newCmdBenchPipeline(f *cli.Factory) *cobra.Command { return newCmdBenchPipe
 
 func newCmdBenchPipelineF(f *cli.Factory, runF func(context.Context, *BenchPipelineOptions) error) *cobra.Command {
 	opts := &BenchPipelineOptions{IO: f.IO, Now: f.Now}
-	var users, rates string
+	var users userCounts
+	var rates string
 	cmd := &cobra.Command{
 		Use:   "pipeline",
 		Short: "Measure classification-and-store latency and throughput of the live pipeline",
@@ -50,14 +51,14 @@ func newCmdBenchPipelineF(f *cli.Factory, runF func(context.Context, *BenchPipel
 copied to each load user; cheap password hashing, since the load is on the
 second factor), runs a scoring service, and replays vectors through Kafka.
 
-Without --rate it reproduces the enterprise design's second table: for each
-user count in --users, users log in one after another and each sends one
-vector every --interval (500ms: 10 vectors per 5 s); per count it reports the
-service's classification-and-store time (fetch to decision stored and
-published) and the end-to-end latency (send to decision received): mean,
-std, min, max, p99.
+Without --rates it reproduces the enterprise design's second table: for each
+user count in --user-counts (or --users N), users log in one after another
+and each sends one vector every --interval (500ms: 10 vectors per 5 s); per
+count it reports the service's classification-and-store time (fetch to
+decision stored and published) and the end-to-end latency (send to decision
+received): mean, std, min, max, p99.
 
-With --rate (total vectors per second; a list, or auto to double from 250
+With --rates (total vectors per second; a list, or auto to double from 250
 until p99 passes 100 ms or a vector goes undecided) it holds each rate for
 --duration per user count and reports the achieved decisions per second,
 latency, CPU (cores busy in this process) and memory, and the highest rate
@@ -66,14 +67,14 @@ and reports the heap at the start and the end.
 
 Embedded by default: the broker, the database, the service and the clients
 share this process (and its CPU). Cluster flags as for 'live serve'.`,
-		Example: `  mouseauth bench pipeline --users 1:14 --report bench-out
-  mouseauth bench pipeline --users 100,1000,10000 --rate auto --duration 15s
-  mouseauth bench pipeline --users 1000 --rate 2000 --soak 10m`,
+		Example: `  mouseauth bench pipeline --user-counts 1:14 --out bench-out
+  mouseauth bench pipeline --user-counts 100,1000,10000 --rates auto --duration 15s
+  mouseauth bench pipeline --users 1000 --rates 2000 --soak 10m --retention 1m --input-retention 1m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
-			if opts.Users, err = parseCounts(users); err != nil {
-				return cli.FlagErrorf("--users %q: %v", users, err)
+			if opts.Users, err = users.counts(cmd.Flags(), opts.IO.ErrOut); err != nil {
+				return err
 			}
 			if rates == "auto" {
 				opts.AutoRate = true
@@ -81,13 +82,13 @@ share this process (and its CPU). Cluster flags as for 'live serve'.`,
 				for _, r := range strings.Split(rates, ",") {
 					v, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
 					if err != nil || v <= 0 {
-						return cli.FlagErrorf("--rate %q: want positive numbers or auto", rates)
+						return cli.FlagErrorf("--rates %q: want positive numbers or auto", rates)
 					}
 					opts.Rates = append(opts.Rates, v)
 				}
 			}
 			if opts.Soak > 0 && len(opts.Rates) == 0 {
-				return cli.FlagErrorf("--soak needs --rate")
+				return cli.FlagErrorf("--soak needs --rates")
 			}
 			if opts.Interval <= 0 || opts.Vectors < 1 || opts.Duration < time.Second {
 				return cli.FlagErrorf("--interval must be positive, --vectors >= 1, --duration >= 1s")
@@ -103,15 +104,17 @@ share this process (and its CPU). Cluster flags as for 'live serve'.`,
 	}
 	opts.Deploy.bind(cmd.Flags(), "replay")
 	fl := cmd.Flags()
-	fl.StringVar(&users, "users", "1:14", "user counts: a count, list or range low:high")
+	users.bind(fl, 0, "1:14")
 	fl.DurationVar(&opts.Interval, "interval", 500*time.Millisecond, "per-user send interval in the enterprise mode")
 	fl.IntVar(&opts.Vectors, "vectors", 10, "vectors per user per round in the enterprise mode")
-	fl.StringVar(&rates, "rate", "", "total vectors per second: list, or auto (saturation mode)")
+	fl.StringVar(&rates, "rates", "", "total vectors per second: list, or auto (saturation mode)")
+	cli.Alias(fl, "rate", "rates")
 	fl.DurationVar(&opts.Duration, "duration", 15*time.Second, "how long each rate is held")
 	fl.DurationVar(&opts.Soak, "soak", 0, "hold the first rate this long and report heap at start and end")
-	fl.Uint64Var(&opts.Seed, "seed", 1, "seed of the synthetic base users")
+	bindSeed(fl, &opts.Seed, "seed of the synthetic base users")
 	fl.IntVar(&opts.Trees, "trees", 30, "trees of the load users' models")
-	fl.StringVar(&opts.Report, "report", "", "write tables (md, csv, json) and plots (png, svg) to this folder")
+	fl.StringVar(&opts.Report, "out", "", "write tables (md, csv, json) and plots (png, svg) to this folder")
+	cli.Alias(fl, "report", "out")
 	fl.DurationVar(&opts.Wait, "wait", 30*time.Second, "how long to wait for outstanding decisions per step")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
@@ -129,7 +132,7 @@ func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 		fmt.Fprintln(ios.ErrOut, "bench:", w)
 	}
 	o := bench.PipelineOptions{Users: opts.Users, Interval: opts.Interval, Vectors: opts.Vectors, Rates: opts.Rates, AutoRate: opts.AutoRate,
-		Duration: opts.Duration, Soak: opts.Soak, Seed: opts.Seed, Trees: opts.Trees, Wait: opts.Wait, Now: opts.Now, Logger: logger,
+		Duration: opts.Duration, Soak: opts.Soak, Seed: uint64(opts.Seed), Trees: opts.Trees, Wait: opts.Wait, Now: opts.Now, Logger: logger,
 		Notes: ios.ErrOut, Meter: func(total int64, desc, unit string) bench.Meter { return cli.NewProgress(ios, total, desc, unit) }}
 	res, err := bench.RunPipeline(ctx, pipelineOf(env), o)
 	if err != nil {

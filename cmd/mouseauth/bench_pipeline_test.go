@@ -19,12 +19,14 @@ func TestNewCmdBenchPipeline(t *testing.T) {
 		{name: "defaults", args: "", check: func(o *BenchPipelineOptions) bool {
 			return len(o.Users) == 14 && o.Interval == 500*time.Millisecond && o.Vectors == 10 && o.Rates == nil && !o.AutoRate
 		}},
-		{name: "rates", args: "--users 100,1000 --rate 500,2000", check: func(o *BenchPipelineOptions) bool {
+		{name: "rates", args: "--user-counts 100,1000 --rates 500,2000", check: func(o *BenchPipelineOptions) bool {
 			return len(o.Users) == 2 && len(o.Rates) == 2 && o.Rates[1] == 2000
 		}},
-		{name: "auto", args: "--rate auto", check: func(o *BenchPipelineOptions) bool { return o.AutoRate }},
-		{name: "bad rate", args: "--rate fast", wantErr: "--rate"},
-		{name: "soak without rate", args: "--soak 1m", wantErr: "--soak needs --rate"},
+		{name: "auto", args: "--rates auto", check: func(o *BenchPipelineOptions) bool { return o.AutoRate }},
+		{name: "one count", args: "--users 7", check: func(o *BenchPipelineOptions) bool { return len(o.Users) == 1 && o.Users[0] == 7 }},
+		{name: "both", args: "--users 7 --user-counts 1:3", wantErr: "--users and --user-counts: give one"},
+		{name: "bad rate", args: "--rates fast", wantErr: "--rates"},
+		{name: "soak without rate", args: "--soak 1m", wantErr: "--soak needs --rates"},
 		{name: "bad vectors", args: "--vectors 0", wantErr: "--vectors >= 1"},
 	}
 	for _, tt := range tests {

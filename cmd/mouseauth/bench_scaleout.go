@@ -33,7 +33,7 @@ type BenchScaleOutOptions struct {
 	Kill           bool
 	SessionTimeout time.Duration
 	Group          string
-	Seed           uint64
+	Seed           int64
 	Trees          int
 	Wait           time.Duration
 	Output         string
@@ -53,7 +53,7 @@ func newCmdBenchScaleOutF(f *cli.Factory, runF func(context.Context, *BenchScale
 		Short: "Run several `live serve` processes in one consumer group: add, kill -9, count",
 		Long: `Bench scaleout runs the scale-out story for real, with separate processes:
 it starts the broker (embedded unless --brokers), enrols --users load users,
-starts --start 'mouseauth live serve' processes in one consumer group, and
+starts --instances 'mouseauth live serve' processes in one consumer group, and
 replays --rate vectors per second in all for three phases of --phase each:
 
   1. the first instance(s) alone
@@ -70,11 +70,12 @@ sent was stored and decided (redelivered decisions are counted apart).
 The instances share the store: with the embedded default all of them open
 STATE/mouseauth.db (SQLite in WAL mode: one writer at a time across the
 processes); with --profiles mysql or --cassandra each writes to the server.
-Their logs are in STATE/scaleout/NAME.log. The processes share this
-machine's CPUs with the broker and the clients.`,
-		Example: `  mouseauth bench scaleout --state so-state --users 500 --rate 800 --phase 20s
+Their logs are in STATE/scaleout/NAME.log; STATE is ./mouseauth-bench-state
+unless --state says otherwise, apart from the state of 'live serve'. The
+processes share this machine's CPUs with the broker and the clients.`,
+		Example: `  mouseauth bench scaleout --users 500 --rate 800 --phase 20s
   # saturate: more than the instances decide, each phase shows its throughput
-  mouseauth bench scaleout --state so-sat --users 1000 --rate 6000 --wait 5m`,
+  mouseauth bench scaleout --state mouseauth-bench-sat --users 1000 --rate 6000 --wait 5m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
@@ -83,7 +84,7 @@ machine's CPUs with the broker and the clients.`,
 			case opts.Phase < time.Second:
 				return cli.FlagErrorf("--phase must be at least 1s")
 			case opts.Start < 1 || opts.Add < 0:
-				return cli.FlagErrorf("--start must be at least 1 and --add at least 0")
+				return cli.FlagErrorf("--instances must be at least 1 and --add at least 0")
 			case opts.SessionTimeout < time.Second:
 				return cli.FlagErrorf("--session-timeout must be at least 1s")
 			}
@@ -104,12 +105,13 @@ machine's CPUs with the broker and the clients.`,
 	fl.IntVar(&opts.Users, "users", 500, "load users")
 	fl.Float64Var(&opts.Rate, "rate", 1000, "vectors per second, all users together")
 	fl.DurationVar(&opts.Phase, "phase", 20*time.Second, "length of each of the three phases")
-	fl.IntVar(&opts.Start, "start", 1, "instances at the start")
+	fl.IntVar(&opts.Start, "instances", 1, "instances at the start")
+	cli.Alias(fl, "start", "instances")
 	fl.IntVar(&opts.Add, "add", 2, "instances added after the first phase")
 	fl.BoolVar(&opts.Kill, "kill", true, "kill the first instance with SIGKILL after the second phase")
 	fl.DurationVar(&opts.SessionTimeout, "session-timeout", 10*time.Second, "the instances' consumer group session timeout")
 	fl.StringVar(&opts.Group, "group", topics.DefaultGroup, "the instances' consumer group")
-	fl.Uint64Var(&opts.Seed, "seed", 1, "seed of the synthetic base users")
+	bindSeed(fl, &opts.Seed, "seed of the synthetic base users")
 	fl.IntVar(&opts.Trees, "trees", 30, "trees of the load users' models")
 	fl.DurationVar(&opts.Wait, "wait", time.Minute, "how long to wait for outstanding decisions after the last send")
 	cli.AddOutputFlag(cmd, &opts.Output)
@@ -133,7 +135,7 @@ func (o *BenchScaleOutOptions) serveArgs(brokers []string, tlsDir, name string, 
 			return nil, err
 		}
 	}
-	args := []string{"live", "serve", "--state", state, "--brokers", strings.Join(brokers, ","), "--tls-dir", tlsDir, "--tls-name", cluster.CertScorer,
+	args := []string{"live", "serve", "--state", state, "--brokers", strings.Join(brokers, ","), "--pki-dir", tlsDir, "--cert", cluster.CertScorer,
 		"--partitions", strconv.Itoa(d.Partitions), "--listen", "127.0.0.1:0", "--group", o.Group, "--retrain-every", "-1",
 		"--log-level", "warn", "--session-timeout", o.SessionTimeout.String()}
 	if d.Profiles != "" {
@@ -188,7 +190,7 @@ func benchScaleOutRun(ctx context.Context, opts *BenchScaleOutOptions) error {
 		return err
 	}
 	o := bench.ScaleOutOptions{Users: opts.Users, Rate: opts.Rate, Phase: opts.Phase, Start: opts.Start, Add: opts.Add, Kill: opts.Kill,
-		Seed: opts.Seed, Trees: opts.Trees, Wait: opts.Wait, Now: opts.Now, Logs: logs, Notes: ios.ErrOut,
+		Seed: uint64(opts.Seed), Trees: opts.Trees, Wait: opts.Wait, Now: opts.Now, Logs: logs, Notes: ios.ErrOut,
 		Meter:  func(total int64, desc, unit string) bench.Meter { return cli.NewProgress(ios, total, desc, unit) },
 		Logger: func(format string, args ...any) { fmt.Fprintf(ios.ErrOut, "bench: "+format+"\n", args...) },
 		Spawn: func(name string) (*exec.Cmd, error) {

@@ -16,10 +16,10 @@ func TestNewCmdBenchScaleOut(t *testing.T) {
 		{"--users 0", "--users must be at least 1"},
 		{"--rate 0", "--rate positive"},
 		{"--phase 10ms", "--phase must be at least 1s"},
-		{"--start 0", "--start must be at least 1"},
+		{"--instances 0", "--instances must be at least 1"},
 		{"--session-timeout 0s", "--session-timeout"},
 		{"--topic-per-user", "not supported"},
-		{"--brokers k:9093", "--brokers needs --tls-dir"},
+		{"--brokers k:9093", "--brokers needs --pki-dir"},
 	} {
 		ios, _, _, _ := cli.TestIO()
 		cmd := newCmdBenchScaleOutF(&cli.Factory{IO: ios, Now: time.Now}, func(context.Context, *BenchScaleOutOptions) error { return nil })

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,8 +55,12 @@ func TestSynthRun(t *testing.T) {
 	if err := synthRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "wrote 2 users, 4 sessions") {
-		t.Errorf("out = %q", out)
+	if !strings.Contains(errOut.String(), "wrote 2 users, 4 sessions") {
+		t.Errorf("stderr = %q", errOut)
+	}
+	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "users") ||
+		!strings.Contains(lines[1], dir) || strings.Fields(lines[1])[2] != strconv.Itoa(countEvents(t, dir)) {
+		t.Errorf("stdout = %q, want one row: users, sessions, events, folder, seconds", out)
 	}
 	if !strings.Contains(errOut.String(), "synthesizing") {
 		t.Errorf("no progress on stderr: %q", errOut)
@@ -128,4 +133,19 @@ func TestSynthRunReproducible(t *testing.T) {
 	if a == c {
 		t.Errorf("seeds 3 and 4 gave the same tree")
 	}
+}
+
+// countEvents counts the data rows of the logs under dir.
+func countEvents(t *testing.T, dir string) int {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "User*", "*.CSV"))
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += strings.Count(string(b), "\n") - 1 // the header
+	}
+	return n
 }

@@ -16,11 +16,11 @@ import (
 type DemoOptions struct {
 	IO       *cli.IOStreams
 	Factory  *cli.Factory
-	Dir      string // output folder; a new temporary folder when empty
+	Dir      string // output folder (--out); a new temporary folder when empty
 	Users    int
 	Sessions int
 	Actions  int
-	Seed     uint64
+	Seed     int64
 	// Output: table prints each stage's results and a summary of where
 	// the outputs are; csv and json print only the summary (stage,
 	// output) on stdout, and the stages' results go to stderr.
@@ -53,7 +53,7 @@ the same code as its own command:
 It prints where each output is (with --output csv or json, only that, as a
 table of stage and output; the stages' results then go to stderr).`,
 		Example: `  mouseauth demo
-  mouseauth demo --dir demo-out --users 12 --sessions 4 --seed 7
+  mouseauth demo --out demo-out --users 12 --sessions 4 --seed 7
   mouseauth demo -o json 2>/dev/null | jq -r '.[] | select(.stage == "report") | .output'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -69,11 +69,12 @@ table of stage and output; the stages' results then go to stderr).`,
 			return demoRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Dir, "dir", "", "output folder (default: a new temporary folder)")
+	cmd.Flags().StringVar(&opts.Dir, "out", "", "output folder (default: a new temporary folder)")
+	cli.Alias(cmd.Flags(), "dir", "out")
 	cmd.Flags().IntVar(&opts.Users, "users", 8, "synthetic users")
 	cmd.Flags().IntVar(&opts.Sessions, "sessions", 3, "sessions per user")
 	cmd.Flags().IntVar(&opts.Actions, "actions", 250, "pointing actions per session")
-	cmd.Flags().Uint64Var(&opts.Seed, "seed", 1, "random seed: the same seed gives the same results")
+	bindSeed(cmd.Flags(), &opts.Seed, "random seed: the same seed gives the same results")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }
@@ -120,7 +121,7 @@ func demoStages(ctx context.Context, opts *DemoOptions, dir string, summary *cli
 	stages := []demoStage{
 		{"synthesize logs", logs, func(ctx context.Context) error {
 			o := &SynthOptions{IO: ios, Out: logs, Force: true}
-			o.Users, o.Sessions, o.Actions, o.Seed = opts.Users, opts.Sessions, opts.Actions, opts.Seed
+			o.Users, o.Sessions, o.Actions, o.Seed = opts.Users, opts.Sessions, opts.Actions, uint64(opts.Seed)
 			return synthRun(ctx, o)
 		}},
 		{"clean logs", cleaned, func(ctx context.Context) error {
@@ -171,7 +172,7 @@ func demoLaterStages(opts *DemoOptions, dir, features string) []demoStage {
 		}},
 		{"evaluate and alarms", filepath.Join(run, "run.json"), func(ctx context.Context) error {
 			return runCommand(ctx, opts.Factory, NewCmdEvaluate, "evaluate", "threshold", "--features", features,
-				"--window", "1,5,10", "--thresholds", "0.05:0.95:0.05", "--seed", seed, "--out", run)
+				"--windows", "1,5,10", "--thresholds", "0.05:0.95:0.05", "--seed", seed, "--out", run)
 		}},
 		{"report", filepath.Join(run, "report.html"), func(ctx context.Context) error {
 			return runCommand(ctx, opts.Factory, NewCmdReport, "report", "--run", run)

@@ -111,7 +111,8 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 	fl := &evaluateFlags{}
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		fl.seedSet, fl.treesSet = cmd.Flags().Changed("seed"), cmd.Flags().Changed("trees")
+		fl.seedSet = cmd.Flags().Changed("seed")
+		fl.treesSet = cmd.Flags().Changed("trees") || mode == modeSweep && cmd.Flags().Changed("tree-counts")
 		if err := opts.validate(fl); err != nil {
 			return err
 		}
@@ -140,8 +141,9 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 	if has("param") {
 		set.StringArrayVar(&fl.params, "param", nil, "classifier parameter name=value, repeatable (see 'Classifier parameters')")
 	}
-	if has("window") {
-		set.StringVar(&fl.windows, "window", windows, "window sizes: list and ranges, e.g. 1,5,10,20 or 1:20")
+	if has("windows") {
+		set.StringVar(&fl.windows, "windows", windows, "window sizes in actions, list and ranges, e.g. 1,5,10,20 or 1:20")
+		cli.Alias(set, "window", "windows")
 	}
 	if has("train-fraction") {
 		set.Float64Var(&opts.TrainFraction, "train-fraction", 2.0/3, "chronological share of each user's actions that trains")
@@ -153,7 +155,7 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 		set.Float64Var(&opts.NegRatio, "neg-ratio", 0, "training negatives per positive (0 = the preset's)")
 		set.StringVar(&opts.Aggregate, "aggregate", "", "window score: mean, median, trimmed or logodds (empty = the preset's)")
 	}
-	set.Int64Var(&opts.Seed, "seed", 0, "random seed (same seed, same numbers)")
+	bindSeed(set, &opts.Seed, "random seed (same seed, same numbers)")
 	if has("seeds") {
 		set.StringVar(&fl.seeds, "seeds", "", "run once per seed, list and ranges (e.g. 0:9), and report mean ± sd over seeds; not with --seed")
 	}
@@ -191,12 +193,12 @@ A window of N scores consecutive test actions by their aggregate, moved one
 action at a time. Accuracy is the balanced accuracy at window score 0.5.
 With --out DIR the run is written to DIR/run.json for 'mouseauth report'.
 ` + seedsHelp + "\n" + paramsHelp(),
-		Example: `  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --preset reference --window 1,5,10,20
+		Example: `  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --preset reference --windows 1,5,10,20
   mouseauth evaluate --features ../shared/data/features/balabit_39feat_PC_MM_DD_1000.csv --protocol strict --out runs/strict
-  mouseauth evaluate sweep --features F.csv --trees 10:100:10 --window 1:20
+  mouseauth evaluate sweep --features F.csv --tree-counts 10:100:10 --windows 1:20
   mouseauth evaluate compare --features F.csv --classifiers rf --presets reference,improved
-  mouseauth evaluate threshold --features F.csv --window 10 --thresholds 0:1:0.05
-  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_50.csv --seeds 0:4 --window 1,10 --trees 20
+  mouseauth evaluate threshold --features F.csv --windows 10 --thresholds 0:1:0.05
+  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_50.csv --seeds 0:4 --windows 1,10 --trees 20
   mouseauth evaluate holdout --train train_files --test test_files --labels labels.csv --seeds 0:9 --out runs/holdout`,
 	}, "1,5,10,20")
 	cmd.AddCommand(newCmdEvaluateSweep(f, runF), newCmdEvaluateCompare(f, runF), newCmdEvaluateThreshold(f, runF),
@@ -224,165 +226,4 @@ table.`
 // paramsHelp lists every classifier's parameters for --help.
 func paramsHelp() string {
 	return "\nClassifier parameters (--param name=value; --trees sets trees):\n" + strings.TrimRight(classify.ParamHelp(), "\n")
-}
-
-// validate parses and checks the flags of every evaluate command.
-func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
-	var err error
-	if err := o.validateSeeds(fl); err != nil {
-		return err
-	}
-	if o.Classifier == "" && o.Mode != modeCompare {
-		// No --classifier: the preset's for run and threshold; a sweep
-		// (of tree counts) and holdout (no preset) train the forest.
-		o.Classifier = "rf"
-		if p, err := evaluate.ParsePreset(o.Preset); err == nil && (o.Mode == modeRun || o.Mode == modeThreshold) {
-			o.Classifier = p.Classifier()
-		}
-	}
-	if err := o.validateParams(fl); err != nil {
-		return err
-	}
-	if o.Mode == modeHoldout {
-		return o.validateHoldout(fl)
-	}
-	switch o.Mode {
-	case modeSweep:
-		if o.TreeRange, err = parseIntRange(fl.trees); err != nil {
-			return cli.FlagErrorf("--trees: %v", err)
-		}
-	case modeCompare:
-		o.Classifiers, o.Presets = splitList(fl.classifiers), splitList(fl.presets)
-		if len(o.Classifiers) == 0 || len(o.Presets) == 0 {
-			return cli.FlagErrorf("--classifiers and --presets need at least one name")
-		}
-		for _, c := range o.Classifiers {
-			if !slices.Contains(classify.Names(), c) {
-				return cli.FlagErrorf("--classifiers: unknown classifier %q (have %s)", c, strings.Join(classify.Names(), ", "))
-			}
-		}
-		for _, p := range o.Presets {
-			if _, err := evaluate.ParsePreset(p); err != nil {
-				return cli.FlagErrorf("--presets: %v", err)
-			}
-		}
-	case modeThreshold:
-		if o.Thresholds, err = parseFloatRange(fl.thresholds); err != nil {
-			return cli.FlagErrorf("--thresholds: %v", err)
-		}
-		for _, p := range o.Thresholds {
-			if p < 0 || p > 1 {
-				return cli.FlagErrorf("--thresholds: %v is outside [0, 1]", p)
-			}
-		}
-	}
-	if o.Features == "" {
-		return cli.FlagErrorf("--features is required")
-	}
-	if o.Classifier != "" && !slices.Contains(classify.Names(), o.Classifier) {
-		return cli.FlagErrorf("--classifier: unknown classifier %q (have %s)", o.Classifier, strings.Join(classify.Names(), ", "))
-	}
-	// --trees is refused, not ignored, for a classifier without trees; a
-	// sweep of such a classifier runs over the window sizes only.
-	if o.Classifier != "" && o.Mode != modeCompare && !classify.HasParam(o.Classifier, "trees") {
-		if fl.treesSet {
-			what := "has no trees"
-			if o.Mode == modeSweep {
-				what = "has no trees to sweep; leave --trees out to sweep the window sizes only"
-			}
-			return cli.FlagErrorf("--trees: classifier %s %s (--trees is for %s)", o.Classifier, what, strings.Join(treeClassifiers(), ", "))
-		}
-		o.TreeRange = nil
-	}
-	if o.Windows, err = parseIntRange(fl.windows); err != nil {
-		return cli.FlagErrorf("--window: %v", err)
-	}
-	for _, w := range o.Windows {
-		if w < 1 {
-			return cli.FlagErrorf("--window: size %d must be >= 1", w)
-		}
-	}
-	if _, err := evaluate.ParseProtocol(o.Protocol); err != nil {
-		return cli.FlagErrorf("--protocol: %v", err)
-	}
-	if _, err := evaluate.ParsePreset(o.Preset); o.Mode != modeCompare && err != nil {
-		return cli.FlagErrorf("--preset: %v", err)
-	}
-	if o.Aggregate != "" {
-		if _, err := evaluate.ParseAggregate(o.Aggregate); err != nil {
-			return cli.FlagErrorf("--aggregate: %v", err)
-		}
-	}
-	if o.Trees < 1 && o.Mode != modeSweep {
-		return cli.FlagErrorf("--trees: %d must be >= 1", o.Trees)
-	}
-	for _, t := range o.TreeRange {
-		if t < 1 {
-			return cli.FlagErrorf("--trees: %d must be >= 1", t)
-		}
-	}
-	if o.TrainFraction <= 0 || o.TrainFraction >= 1 {
-		return cli.FlagErrorf("--train-fraction: %v must be in (0, 1)", o.TrainFraction)
-	}
-	if o.NegRatio < 0 {
-		return cli.FlagErrorf("--neg-ratio: %v must be >= 0", o.NegRatio)
-	}
-	return cli.ValidateOutput(o.Output)
-}
-
-// validateSeeds parses --seeds; with --seed as well it is a usage error.
-func (o *EvaluateOptions) validateSeeds(fl *evaluateFlags) error {
-	if fl.seeds == "" {
-		return nil
-	}
-	if fl.seedSet {
-		return cli.FlagErrorf("--seed and --seeds: give one (--seed N for one seed, --seeds 0:9 for several)")
-	}
-	seeds, err := parseIntRange(fl.seeds)
-	if err != nil {
-		return cli.FlagErrorf("--seeds: %v", err)
-	}
-	o.Seeds = make([]int64, len(seeds))
-	for i, s := range seeds {
-		o.Seeds[i] = int64(s)
-	}
-	o.Seed = o.Seeds[0]
-	if len(o.Seeds) == 1 {
-		o.Seeds = nil // one seed: a plain run
-	}
-	return nil
-}
-
-// validateParams parses --param for --classifier with classify.ParseParams;
-// trees set by --param and by --trees is a usage error, as is --param
-// trees in a sweep (its --trees is the swept range).
-func (o *EvaluateOptions) validateParams(fl *evaluateFlags) error {
-	if len(fl.params) == 0 {
-		return nil
-	}
-	params, err := classify.ParseParams(o.Classifier, fl.params)
-	if err != nil {
-		return cli.FlagErrorf("--param: %v", err)
-	}
-	if _, ok := params["trees"]; ok {
-		if o.Mode == modeSweep {
-			return cli.FlagErrorf("--param trees: sweep takes the tree counts from --trees")
-		}
-		if fl.treesSet {
-			return cli.FlagErrorf("--param trees and --trees: set the number of trees once")
-		}
-	}
-	o.Params = params
-	return nil
-}
-
-// treeClassifiers are the classifiers with a "trees" parameter.
-func treeClassifiers() []string {
-	var out []string
-	for _, n := range classify.Names() {
-		if classify.HasParam(n, "trees") {
-			out = append(out, n)
-		}
-	}
-	return out
 }

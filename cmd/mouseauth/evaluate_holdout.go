@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -46,7 +45,7 @@ It prints the global session AUC and EER (every scored session pooled), the
 action-level AUC (every action, labelled by its session), and each user's
 session AUC ("n/a" with the reason when the user's test sessions are of one
 class). --out DIR writes run.json for 'mouseauth report' (ROC and DET
-curves); --models DIR saves the trained models.
+curves); --save-models DIR saves the trained models.
 ` + seedsHelp + "\n" + paramsHelp(),
 		Example: `  # Synthetic users, the last session of each held out:
   mouseauth dataset synth --users 6 --sessions 4 --seed 1 --out synth
@@ -56,8 +55,8 @@ curves); --models DIR saves the trained models.
   # The Balabit challenge layout, with its labels file:
   mouseauth evaluate holdout --train training_files --test test_files --labels public_labels.csv
   mouseauth evaluate holdout --train training_files --test test_files --labels public_labels.csv --compat reference \
-      --classifier rf --param trees=200 --param min_leaf=2 --aggregate logodds --models models`,
-	}, "", "features", "protocol", "preset", "window", "train-fraction")
+      --classifier rf --param trees=200 --param min_leaf=2 --aggregate logodds --save-models models`,
+	}, "", "features", "protocol", "preset", "windows", "train-fraction")
 	set := cmd.Flags()
 	set.StringVar(&o.Train, "train", "", "training set: feature CSV or folder of user folders of raw logs (required)")
 	set.StringVar(&o.Test, "test", "", "test set: feature CSV with sessions or folder of user folders of raw logs (required)")
@@ -65,7 +64,8 @@ curves); --models DIR saves the trained models.
 	set.StringVar(&o.Compat, "compat", "clean", "feature conventions for raw logs: clean or reference (the published extractor's)")
 	set.IntVar(&o.MaxActions, "max-actions", 0, "keep the first N actions of each training user, raw logs only (0 = all)")
 	set.BoolVar(&o.Cross, "cross", false, "also score each genuine test session against every other test user's model (zero-effort impostors)")
-	set.StringVar(&o.Models, "models", "", "folder to save the trained models to (one seed)")
+	set.StringVar(&o.Models, "save-models", "", "folder to save the trained models to, one file per user (one seed)")
+	cli.Alias(set, "models", "save-models")
 	return cmd
 }
 
@@ -81,7 +81,7 @@ func (o *EvaluateOptions) validateHoldout(fl *evaluateFlags) error {
 		return cli.FlagErrorf("--max-actions must be >= 0, not %d", o.MaxActions)
 	}
 	if o.Models != "" && len(o.Seeds) > 1 {
-		return cli.FlagErrorf("--models saves the models of one seed: use --seed with it, not --seeds")
+		return cli.FlagErrorf("--save-models saves the models of one seed: use --seed with it, not --seeds")
 	}
 	if _, err := classify.Params(o.Classifier); err != nil {
 		return cli.FlagErrorf("--classifier: %v", err)
@@ -90,7 +90,7 @@ func (o *EvaluateOptions) validateHoldout(fl *evaluateFlags) error {
 		return cli.FlagErrorf("--trees: %d must be >= 1", o.Trees)
 	}
 	if fl.treesSet && !classify.HasParam(o.Classifier, "trees") {
-		return cli.FlagErrorf("--trees: classifier %s has no trees (--trees is for %s)", o.Classifier, strings.Join(treeClassifiers(), ", "))
+		return cli.FlagErrorf("--trees: classifier %s has no trees (--trees is for %s)", o.Classifier, strings.Join(classify.TreeClassifiers(), ", "))
 	}
 	if o.NegRatio <= 0 {
 		return cli.FlagErrorf("--neg-ratio: %v must be > 0", o.NegRatio)
@@ -152,18 +152,13 @@ func holdoutRun(ctx context.Context, o *EvaluateOptions) error {
 	}
 	// The tables say what made their features (raw logs: compat; a
 	// mouseauth CSV: its convention column; a published file: reference).
+	schema, err := evaluate.TableSchema(o.Train, train.table, "")
+	if err != nil {
+		return err
+	}
 	hd := evaluate.HoldoutData{Train: train.table, Test: test.table, TrainName: o.Train, TestName: o.Test,
-		Labels: labels, Cross: o.Cross, Extractor: train.table.Extractor, Convention: train.table.Convention,
-		TestConvention: test.table.Convention}
-	if hd.Extractor == preprocess.ExtractorID {
-		hd.ExtractorVersion = preprocess.ExtractorVersion
-	}
-	if hd.Extractor == "" {
-		hd.Extractor = classify.SchemaUnknown
-	}
-	if hd.Convention == "" {
-		hd.Convention = classify.SchemaUnknown
-	}
+		Labels: labels, Cross: o.Cross, Extractor: schema.Extractor, ExtractorVersion: schema.ExtractorVersion,
+		Convention: schema.Convention, TestConvention: test.table.Convention}
 	if known := func(c string) bool { return c != "" && c != classify.SchemaUnknown }; known(hd.Convention) != known(hd.TestConvention) {
 		fmt.Fprintf(o.IO.ErrOut, "note: one of %s and %s does not record its feature convention: they must match (--compat %s)\n",
 			o.Train, o.Test, compat)
@@ -191,7 +186,7 @@ func holdoutRun(ctx context.Context, o *EvaluateOptions) error {
 	if run.Manifest, err = evaluate.NewManifest(o.Args, o.Version, o.Seed, started, inputs...); err != nil {
 		return err
 	}
-	if err := renderSections(o.IO.Out, o.Output, reports.CommandOutput(evaluate.ModeHoldout, run)); err != nil {
+	if err := cli.RenderSections(o.IO.Out, o.Output, reports.CommandOutput(evaluate.ModeHoldout, run)); err != nil {
 		return err
 	}
 	for _, h := range run.Holdouts[:1] {
@@ -202,37 +197,10 @@ func holdoutRun(ctx context.Context, o *EvaluateOptions) error {
 		}
 	}
 	if o.Models != "" {
-		if err := saveModels(o.Models, models); err != nil {
+		if err := classify.SaveDir(o.Models, models.ByUser); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.IO.ErrOut, "wrote %d models to %s\n", len(models.ByUser), o.Models)
 	}
 	return writeRunDir(o, run)
-}
-
-// saveModels writes every model to dir/<user>.model.
-func saveModels(dir string, models evaluate.Models) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for u, m := range models.ByUser {
-		path := filepath.Join(dir, strings.Map(func(r rune) rune {
-			if r == '/' || r == '\\' || r == 0 || r == ':' {
-				return '_'
-			}
-			return r
-		}, u)+".model")
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		err = classify.Save(f, m)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-	}
-	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
@@ -59,7 +58,7 @@ func evaluateRun(ctx context.Context, o *EvaluateOptions) error {
 	if run.Manifest, err = evaluate.NewManifest(o.Args, o.Version, o.Seed, started, o.Features); err != nil {
 		return err
 	}
-	if err := renderSections(o.IO.Out, o.Output, reports.CommandOutput(e.Mode, run)); err != nil {
+	if err := cli.RenderSections(o.IO.Out, o.Output, reports.CommandOutput(e.Mode, run)); err != nil {
 		return err
 	}
 	for _, r := range run.Results {
@@ -81,17 +80,4 @@ func writeRunDir(o *EvaluateOptions, run *evaluate.Run) error {
 	}
 	fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", path)
 	return nil
-}
-
-// renderSections writes secs in the --output format: text tables under
-// their titles, one JSON object of arrays, or the primary table as CSV.
-func renderSections(w io.Writer, format string, secs reports.Sections) error {
-	switch format {
-	case cli.FormatCSV:
-		return secs.WriteCSV(w)
-	case cli.FormatJSON:
-		return secs.WriteJSON(w)
-	default:
-		return secs.WriteText(w)
-	}
 }

@@ -88,13 +88,13 @@ func TestNewCmdEvaluate(t *testing.T) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
-		{name: "flags", argv: "--features f.csv --protocol strict --preset reference --window 1:3,10 --seed 7 --trees 50 -o json --out d", check: func(t *testing.T, o *EvaluateOptions) {
+		{name: "flags", argv: "--features f.csv --protocol strict --preset reference --windows 1:3,10 --seed 7 --trees 50 -o json --out d", check: func(t *testing.T, o *EvaluateOptions) {
 			if o.Protocol != "strict" || o.Preset != "reference" || o.Classifier != "rf" || !reflect.DeepEqual(o.Windows, []int{1, 2, 3, 10}) ||
 				o.Seed != 7 || o.Trees != 50 || o.Output != "json" || o.Out != "d" {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
-		{name: "sweep", argv: "sweep --features f.csv --trees 10:30:10 --window 1:3", check: func(t *testing.T, o *EvaluateOptions) {
+		{name: "sweep", argv: "sweep --features f.csv --tree-counts 10:30:10 --windows 1:3", check: func(t *testing.T, o *EvaluateOptions) {
 			if o.Mode != modeSweep || o.Classifier != "rf" || !reflect.DeepEqual(o.TreeRange, []int{10, 20, 30}) || !reflect.DeepEqual(o.Windows, []int{1, 2, 3}) {
 				t.Errorf("opts = %+v", o)
 			}
@@ -104,12 +104,12 @@ func TestNewCmdEvaluate(t *testing.T) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
-		{name: "threshold", argv: "threshold --features f.csv --window 10 --thresholds 0:1:0.25", check: func(t *testing.T, o *EvaluateOptions) {
+		{name: "threshold", argv: "threshold --features f.csv --windows 10 --thresholds 0:1:0.25", check: func(t *testing.T, o *EvaluateOptions) {
 			if o.Mode != modeThreshold || !reflect.DeepEqual(o.Thresholds, []float64{0, 0.25, 0.5, 0.75, 1}) || !reflect.DeepEqual(o.Windows, []int{10}) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
-		{name: "threshold two windows", argv: "threshold --features f.csv --window 1,10", check: func(t *testing.T, o *EvaluateOptions) {
+		{name: "threshold two windows", argv: "threshold --features f.csv --windows 1,10", check: func(t *testing.T, o *EvaluateOptions) {
 			if !reflect.DeepEqual(o.Windows, []int{1, 10}) {
 				t.Errorf("windows = %v", o.Windows)
 			}
@@ -122,10 +122,10 @@ func TestNewCmdEvaluate(t *testing.T) {
 		{name: "no features", argv: "", wantErr: "--features is required"},
 		{name: "unknown classifier", argv: "compare --features f.csv --classifiers rf,svm", wantErr: `unknown classifier "svm"`},
 		{name: "unknown single classifier", argv: "--features f.csv --classifier svm", wantErr: `unknown classifier "svm"`},
-		{name: "window 0", argv: "--features f.csv --window 0", wantErr: "must be >= 1"},
-		{name: "backwards range", argv: "--features f.csv --window 5:1", wantErr: "A <= B"},
-		{name: "bad step", argv: "sweep --features f.csv --trees 10:100:0", wantErr: "S > 0"},
-		{name: "not a number", argv: "--features f.csv --window x", wantErr: "not an integer"},
+		{name: "window 0", argv: "--features f.csv --windows 0", wantErr: "must be >= 1"},
+		{name: "backwards range", argv: "--features f.csv --windows 5:1", wantErr: "A <= B"},
+		{name: "bad step", argv: "sweep --features f.csv --tree-counts 10:100:0", wantErr: "S > 0"},
+		{name: "not a number", argv: "--features f.csv --windows x", wantErr: "not an integer"},
 		{name: "bad protocol", argv: "--features f.csv --protocol loose", wantErr: "unknown protocol"},
 		{name: "bad preset", argv: "--features f.csv --preset fast", wantErr: "unknown preset"},
 		{name: "bad aggregate", argv: "--features f.csv --aggregate max", wantErr: "unknown aggregate"},
@@ -165,19 +165,19 @@ func TestNewCmdEvaluate(t *testing.T) {
 		{name: "unknown param", argv: "--features f.csv --classifier logreg --param trees=7", wantErr: `unknown parameter "trees"`},
 		{name: "bad param value", argv: "--features f.csv --param max_depth=-1", wantErr: "max_depth"},
 		{name: "param trees and trees", argv: "--features f.csv --classifier rf --trees 50 --param trees=7", wantErr: "set the number of trees once"},
-		{name: "sweep param trees", argv: "sweep --features f.csv --param trees=7", wantErr: "--trees"},
+		{name: "sweep param trees", argv: "sweep --features f.csv --param trees=7", wantErr: "--tree-counts"},
 		{name: "compare has no param", argv: "compare --features f.csv --param trees=7", wantErr: "unknown flag: --param"},
-		{name: "sweep logreg", argv: "sweep --features f.csv --classifier logreg --window 1:3", check: func(t *testing.T, o *EvaluateOptions) {
+		{name: "sweep logreg", argv: "sweep --features f.csv --classifier logreg --windows 1:3", check: func(t *testing.T, o *EvaluateOptions) {
 			if o.Classifier != "logreg" || o.TreeRange != nil || o.experiment().Classifier != "logreg" {
 				t.Errorf("opts = %+v: want logreg over the windows only", o)
 			}
 		}},
-		{name: "sweep malaschitz", argv: "sweep --features f.csv --classifier malaschitz --trees 5,10", check: func(t *testing.T, o *EvaluateOptions) {
+		{name: "sweep malaschitz", argv: "sweep --features f.csv --classifier malaschitz --tree-counts 5,10", check: func(t *testing.T, o *EvaluateOptions) {
 			if e := o.experiment(); e.Classifier != "malaschitz" || !reflect.DeepEqual(e.TreeRange, []int{5, 10}) {
 				t.Errorf("experiment = %+v", e)
 			}
 		}},
-		{name: "sweep trees of logreg", argv: "sweep --features f.csv --classifier logreg --trees 10:20:10", wantErr: "--trees: classifier logreg has no trees to sweep; leave --trees out"},
+		{name: "sweep trees of logreg", argv: "sweep --features f.csv --classifier logreg --tree-counts 10:20:10", wantErr: "--tree-counts: classifier logreg has no trees to sweep; leave --tree-counts out"},
 		{name: "trees of mlp", argv: "--features f.csv --classifier mlp --trees 50", wantErr: "--trees: classifier mlp has no trees"},
 		{name: "holdout", argv: "holdout --train tr --test te --labels l.csv --compat reference --max-actions 50 --cross --aggregate logodds --neg-ratio 2 --seeds 0:3",
 			check: func(t *testing.T, o *EvaluateOptions) {
@@ -193,7 +193,7 @@ func TestNewCmdEvaluate(t *testing.T) {
 		}},
 		{name: "holdout needs test", argv: "holdout --train tr", wantErr: "--train and --test"},
 		{name: "holdout compat", argv: "holdout --train tr --test te --compat published", wantErr: "--compat"},
-		{name: "holdout models and seeds", argv: "holdout --train tr --test te --models m --seeds 0:2", wantErr: "--models"},
+		{name: "holdout models and seeds", argv: "holdout --train tr --test te --save-models m --seeds 0:2", wantErr: "--save-models"},
 		{name: "holdout neg ratio", argv: "holdout --train tr --test te --neg-ratio 0", wantErr: "--neg-ratio"},
 		{name: "holdout trees for logreg", argv: "holdout --train tr --test te --classifier logreg --trees 50", wantErr: "logreg has no trees"},
 		{name: "holdout logreg param", argv: "holdout --train tr --test te --classifier logreg --param lambda=0.5", check: func(t *testing.T, o *EvaluateOptions) {
@@ -201,7 +201,7 @@ func TestNewCmdEvaluate(t *testing.T) {
 				t.Errorf("params %v", o.Params)
 			}
 		}},
-		{name: "holdout has no window", argv: "holdout --train tr --test te --window 3", wantErr: "unknown flag: --window"},
+		{name: "holdout has no windows", argv: "holdout --train tr --test te --windows 3", wantErr: "unknown flag: --windows"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

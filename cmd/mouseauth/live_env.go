@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live/deploy"
 )
 
@@ -29,8 +30,10 @@ type DeployOptions struct {
 	Replication  string
 	ModelsDir    string
 	TopicPerUser bool
-	Retention    time.Duration // of the embedded broker's topics
-	SASL         SASLFlags
+	// Retention of the embedded broker's decisions, alerts and dead
+	// letters; InputRetention of its logins and feature vectors.
+	Retention, InputRetention time.Duration
+	SASL                      SASLFlags
 	// Group is the scorer's consumer group, whose grants the embedded
 	// broker enforces; set by the command (serve's --group), not a flag.
 	Group  string
@@ -41,8 +44,10 @@ func (o *DeployOptions) bind(fs *pflag.FlagSet, certName string) {
 	o.TLSName = certName
 	fs.StringVar(&o.State, "state", "mouseauth-state", "folder of the embedded default: CA and certificates, broker data, database file")
 	fs.StringSliceVar(&o.Brokers, "brokers", nil, "external Kafka brokers host:port (default: the embedded broker)")
-	fs.StringVar(&o.TLSDir, "tls-dir", "", "pki folder with ca.crt and issued/NAME.crt|key (default: STATE/pki)")
-	fs.StringVar(&o.TLSName, "tls-name", certName, "client certificate name in --tls-dir")
+	fs.StringVar(&o.TLSDir, "pki-dir", "", "PKI folder with ca.crt and issued/NAME.crt|key, as 'mouseauth pki' makes it (default: STATE/pki)")
+	fs.StringVar(&o.TLSName, "cert", certName, "client certificate: issued/NAME.crt of --pki-dir")
+	cli.Alias(fs, "tls-dir", "pki-dir")
+	cli.Alias(fs, "tls-name", "cert")
 	fs.IntVar(&o.Partitions, "partitions", 8, "partitions of each topic when creating topics")
 	fs.StringVar(&o.Profiles, "profiles", "", "profile store: embedded, mysql or cassandra (default: cassandra with --cassandra, else mysql when a DSN is set, else embedded)")
 	fs.StringVar(&o.MySQLDSNFile, "mysql-dsn-file", "", "file holding the MySQL DSN user@tcp(host:port)/db (or set MOUSEAUTH_MYSQL_DSN); credentials go there")
@@ -51,8 +56,31 @@ func (o *DeployOptions) bind(fs *pflag.FlagSet, certName string) {
 	fs.StringVar(&o.Replication, "replication", "SimpleStrategy:1", "keyspace replication: SimpleStrategy:N or NetworkTopologyStrategy:dc1=N,dc2=M")
 	fs.StringVar(&o.ModelsDir, "models-dir", "", "keep models in this folder (file store) instead of the profile store")
 	fs.BoolVar(&o.TopicPerUser, "topic-per-user", false, "one feature topic per user, as the enterprise design had")
-	fs.DurationVar(&o.Retention, "retention", 10*time.Minute, "how long the embedded broker keeps messages")
+	fs.DurationVar(&o.Retention, "retention", cluster.DefaultRetention, "how long the embedded broker keeps decisions, alerts and dead letters (in memory)")
+	fs.DurationVar(&o.InputRetention, "input-retention", cluster.DefaultInputRetention, "how long the embedded broker keeps logins and feature vectors (sealed logins: keep it short)")
 	o.SASL.bind(fs)
+}
+
+// benchRetention is the retention of a bench's embedded broker: the
+// benches' state is their own, nobody reads their alerts, and at
+// thousands of vectors a second days of decisions would fill the memory.
+const benchRetention = 10 * time.Minute
+
+// setBenchDefaults gives the deploy flags of a bench command its defaults:
+// the retention above, and its own state folder (a bench enrols thousands
+// of load users an operator's 'live status' must not list).
+func setBenchDefaults(fs *pflag.FlagSet, state string) {
+	defaults := map[string]string{"retention": benchRetention.String(), "input-retention": benchRetention.String()}
+	if state != "" {
+		defaults["state"] = state
+	}
+	for name, v := range defaults {
+		f := fs.Lookup(name)
+		if err := f.Value.Set(v); err != nil {
+			panic(err)
+		}
+		f.DefValue = f.Value.String()
+	}
 }
 
 // validate checks the combination before any work.
@@ -66,7 +94,7 @@ func (o *DeployOptions) validate() error {
 		return cli.FlagErrorf("--profiles %q: want embedded, mysql or cassandra", o.Profiles)
 	}
 	if len(o.Brokers) > 0 && o.TLSDir == "" {
-		return cli.FlagErrorf("--brokers needs --tls-dir: the pipeline speaks only mutual TLS")
+		return cli.FlagErrorf("--brokers needs --pki-dir: the pipeline speaks only mutual TLS")
 	}
 	if o.Profiles == "cassandra" && len(o.Cassandra) == 0 {
 		return cli.FlagErrorf("--profiles cassandra needs --cassandra host:port")
@@ -117,7 +145,7 @@ func (o *DeployOptions) dsn() (string, error) {
 // source.
 func (o *DeployOptions) options() (deploy.Options, error) {
 	d := deploy.Options{State: o.State, Brokers: o.Brokers, TLSDir: o.TLSDir, TLSName: o.TLSName, Partitions: o.Partitions,
-		TopicPerUser: o.TopicPerUser, Retention: o.Retention, Group: o.Group, Stores: deploy.StoreOptions{Profiles: o.Profiles, DSNSource: o.dsnSource(),
+		TopicPerUser: o.TopicPerUser, Retention: o.Retention, InputRetention: o.InputRetention, Group: o.Group, Stores: deploy.StoreOptions{Profiles: o.Profiles, DSNSource: o.dsnSource(),
 			Cassandra: o.Cassandra, Keyspace: o.Keyspace, Replication: o.Replication, ModelsDir: o.ModelsDir}}
 	var err error
 	if d.Stores.DSNSource != "" {
@@ -149,7 +177,7 @@ func (o *DeployOptions) openStores(ctx context.Context) (*deploy.Env, error) {
 	return deploy.OpenStores(ctx, d)
 }
 
-// clientTLS is the --tls-name certificate from --tls-dir, or from the
+// clientTLS is the --cert certificate from --pki-dir, or from the
 // embedded default's PKI (created on first use) when --tls-dir is empty.
 func (o *DeployOptions) clientTLS() (*tls.Config, error) {
 	d, _ := o.options()

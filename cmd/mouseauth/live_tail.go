@@ -65,8 +65,8 @@ It reads partition by partition, outside any consumer group, so it changes
 no offset of the scoring service. With no cluster flags it reads the
 embedded broker of --state: the one a running 'mouseauth live serve' started
 there, or, when none runs, the broker's stored data (then add --no-follow or
---max). Against a real cluster give --brokers and --tls-dir, with a
-certificate (--tls-name) allowed to read the topics.`,
+--max). Against a real cluster give --brokers and --pki-dir, with a
+certificate (--cert) allowed to read the topics.`,
 		Example: `  # alerts and decisions as they happen, next to a running 'mouseauth live serve'
   mouseauth live tail
 
@@ -78,7 +78,7 @@ certificate (--tls-name) allowed to read the topics.`,
 
   # one user's feature vectors on a real cluster
   mouseauth live tail --topic features --user user7 --max 5 \
-    --brokers kafka1:9093 --tls-dir pki --tls-name operator`,
+    --brokers kafka1:9093 --pki-dir mouseauth-pki --cert operator`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.Deploy.validate(); err != nil {
@@ -175,7 +175,7 @@ func tailBroker(ctx context.Context, opts *TailOptions) (brokers []string, cfg *
 		return o.Brokers, cfg, mech, func() {}, err
 	}
 	if _, err := os.Stat(o.State); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil, nil, fmt.Errorf("no embedded state in %s: 'mouseauth live serve' or 'mouseauth replay' makes it; or give --state, or --brokers and --tls-dir", o.State)
+		return nil, nil, nil, nil, fmt.Errorf("no embedded state in %s: 'mouseauth live serve' or 'mouseauth replay' makes it; or give --state, or --brokers and --pki-dir", o.State)
 	}
 	if cfg, err = deploy.ClientTLS(d); err != nil {
 		return nil, nil, nil, nil, err
@@ -191,7 +191,7 @@ func tailBroker(ctx context.Context, opts *TailOptions) (brokers []string, cfg *
 		note(ios, "live tail: the embedded broker of %s runs at %s; reading from it\n", o.State, addr)
 		return []string{addr}, cfg, mech, func() {}, nil
 	}
-	cl, err := cluster.Start(ctx, cluster.Options{Dir: o.State, Partitions: o.Partitions, Retention: o.Retention})
+	cl, err := cluster.Start(ctx, cluster.Options{Dir: o.State, Partitions: o.Partitions, Retention: o.Retention, InputRetention: o.InputRetention})
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

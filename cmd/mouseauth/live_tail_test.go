@@ -33,7 +33,7 @@ func TestNewCmdLiveTail(t *testing.T) {
 		}},
 		{args: "--topic bogus", wantErr: `unknown topic "bogus"`},
 		{args: "--max -1", wantErr: "--max cannot be negative"},
-		{args: "--brokers k:9093", wantErr: "--brokers needs --tls-dir"},
+		{args: "--brokers k:9093", wantErr: "--brokers needs --pki-dir"},
 		{args: "-v", wantErr: "unknown shorthand"},
 	} {
 		ios, _, _, _ := cli.TestIO()

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,12 +27,15 @@ func TestNewCmdReplay(t *testing.T) {
 		{name: "defaults", args: "", users: []int{6}, check: func(o *ReplayOptions) bool {
 			return o.Deploy.State == "mouseauth-state" && o.Deploy.TLSName == "replay" && o.Impostors == 2 && o.Speed == 1 && o.Window == 10
 		}},
-		{name: "range", args: "--users 1:3,7 --interval 500ms --max-actions 40", users: []int{1, 2, 3, 7}, check: func(o *ReplayOptions) bool {
+		{name: "range", args: "--user-counts 1:3,7 --interval 500ms --max-actions 40", users: []int{1, 2, 3, 7}, check: func(o *ReplayOptions) bool {
 			return o.Interval == 500*time.Millisecond && o.MaxActions == 40
 		}},
-		{name: "bad users", args: "--users 0", wantErr: "not a positive count"},
-		{name: "bad range", args: "--users 5:2", wantErr: "not a range"},
-		{name: "brokers without tls", args: "--brokers k:9093", wantErr: "--brokers needs --tls-dir"},
+		{name: "a count", args: "--users 14", users: []int{14}, check: func(o *ReplayOptions) bool { return true }},
+		{name: "bad users", args: "--users 0", wantErr: "--users must be at least 1"},
+		{name: "bad count", args: "--user-counts 0,3", wantErr: "not a positive count"},
+		{name: "bad range", args: "--user-counts 5:2", wantErr: "not a count, list or range"},
+		{name: "users is a count", args: "--users x", wantErr: `invalid argument "x" for "--users"`},
+		{name: "brokers without tls", args: "--brokers k:9093", wantErr: "--brokers needs --pki-dir"},
 		{name: "bad speed", args: "--speed 0", wantErr: "--speed must be positive"},
 		{name: "one session", args: "--sessions 1", wantErr: "--sessions must be at least 2"},
 		{name: "bad profiles", args: "--profiles redis", wantErr: "--profiles \"redis\""},
@@ -144,18 +148,24 @@ func TestServeAndReplay(t *testing.T) {
 	if code, body := get("/healthz"); code != 200 || json.Unmarshal([]byte(body), &health) != nil || health.Status != "ok" || len(health.Partitions) != 8 {
 		t.Fatalf("/healthz: %d %q", code, body)
 	}
-	// The broker address is in serve's output; the client reads it the
+	// The replay command is in serve's output; the client reads it the
 	// same way a user would.
-	var brokers, saslUser, saslFile string
+	var printed string
 	for _, line := range strings.Split(serveErr.String(), "\n") {
-		if i := strings.Index(line, "--brokers "); i >= 0 {
-			brokers = strings.Fields(line[i+len("--brokers "):])[0]
-			saslUser = strings.Fields(line[strings.Index(line, "--sasl-user ")+len("--sasl-user "):])[0]
-			saslFile = strings.Fields(line[strings.Index(line, "--sasl-password-file ")+len("--sasl-password-file "):])[0]
+		if _, c, ok := strings.Cut(line, "in seconds, with: "); ok {
+			printed = c
 		}
 	}
-	if brokers == "" || saslUser != "replay" || saslFile == "" {
-		t.Fatalf("serve did not print the replay command with its SASL flags:\n%s", serveErr)
+	words := strings.Fields(printed)
+	flag := func(name string) string {
+		if i := slices.Index(words, name); i >= 0 && i+1 < len(words) {
+			return words[i+1]
+		}
+		return ""
+	}
+	brokers, saslUser, saslFile := flag("--brokers"), flag("--sasl-user"), flag("--sasl-password-file")
+	if brokers == "" || saslUser != "replay" || saslFile == "" || flag("--interval") != "10ms" || !strings.Contains(serveErr.String(), "recorded speed") {
+		t.Fatalf("serve did not print the replay command with its SASL flags, in seconds:\n%s", serveErr)
 	}
 	rios, _, _, rerr := cli.TestIO()
 	var results []replay.Result
@@ -170,6 +180,23 @@ func TestServeAndReplay(t *testing.T) {
 	if r := results[0]; r.Sent == 0 || r.Decided != r.Sent || r.ImpostorAlerts != 1 {
 		t.Fatalf("replay against serve: sent %d decided %d impostor alerts %d", r.Sent, r.Decided, r.ImpostorAlerts)
 	}
+	// The printed command as written: it ends in seconds, every vector
+	// decided.
+	pios, _, pout, perr := cli.TestIO()
+	root := NewCmdRoot(&cli.Factory{IO: pios, Now: time.Now})
+	root.SetArgs(append(words[1:], "-o", "json"))
+	start := time.Now()
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("%s: %v\n%s", printed, err, perr)
+	}
+	var rounds []map[string]any
+	if err := json.Unmarshal([]byte(pout.String()), &rounds); err != nil || len(rounds) != 1 {
+		t.Fatalf("%s printed %q (%v)", printed, pout, err)
+	}
+	if r := rounds[0]; r["users"] != 4.0 || r["sent"] != r["decided"] || r["sent"] != r["sessions"].(float64)*30 || r["forged"] != 0.0 {
+		t.Errorf("the printed replay: %v", r)
+	}
+	t.Logf("the printed replay took %.1f s", time.Since(start).Seconds())
 	code, metrics := get("/metrics")
 	if code != 200 || !strings.Contains(metrics, "mouseauth_decisions_total") || !strings.Contains(metrics, "mouseauth_decision_seconds_bucket") {
 		t.Fatalf("/metrics: %d\n%.500s", code, metrics)

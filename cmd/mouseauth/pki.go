@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"time"
@@ -27,11 +28,11 @@ func NewCmdPKI(f *cli.Factory) *cobra.Command { return newCmdPKI(f, nil) }
 // flag parsing that way.
 func newCmdPKI(f *cli.Factory, runF func(context.Context, any) error) *cobra.Command {
 	g := group("pki", "Private CA, certificates, keystores, TLS configuration",
-		`  mouseauth pki init --dir pki
-  mouseauth pki issue kafka-1 --dir pki --role server --dns localhost --ip 127.0.0.1
-  mouseauth pki issue replay --dir pki --role client
-  mouseauth pki show --dir pki
-  mouseauth pki check --dir pki --name replay --kafka localhost:9093`,
+		`  mouseauth pki init --pki-dir mouseauth-pki
+  mouseauth pki issue kafka-1 --pki-dir mouseauth-pki --role server --dns localhost --ip 127.0.0.1
+  mouseauth pki issue replay --pki-dir mouseauth-pki --role client
+  mouseauth pki show --pki-dir mouseauth-pki
+  mouseauth pki check --pki-dir mouseauth-pki --cert replay --brokers localhost:9093`,
 		newCmdPKIInit(f, hook[PKIInitOptions](runF)),
 		newCmdPKIIssue(f, hook[PKIIssueOptions](runF)),
 		newCmdPKISign(f, hook[PKISignOptions](runF)),
@@ -40,7 +41,7 @@ func newCmdPKI(f *cli.Factory, runF func(context.Context, any) error) *cobra.Com
 		newCmdPKIConfig(f, runF),
 		newCmdPKICheck(f, hook[PKICheckOptions](runF)))
 	g.Long = `pki keeps a private root CA and the certificates it issues in one directory
-(--dir, or $` + envPKIDir + `): ca.crt, ca.key (0600), issued/NAME.crt and NAME.key
+(--pki-dir, or $` + envPKIDir + `): ca.crt, ca.key (0600), issued/NAME.crt and NAME.key
 (0600). Keys readable by group or others are refused.
 
 Every mouseauth connection (Kafka, MariaDB, Cassandra, the embedded broker)
@@ -66,7 +67,23 @@ func hook[T any](runF func(context.Context, any) error) func(context.Context, *T
 type pkiCommon struct {
 	IO  *cli.IOStreams
 	Now func() time.Time
-	Dir string // the PKI directory: --dir, else $MOUSEAUTH_PKI_DIR
+	Dir string // the PKI folder: --pki-dir, else $MOUSEAUTH_PKI_DIR
+	// Output is the format of what init, issue, sign and keystore wrote
+	// ("" or table: sentences; csv, json: one row).
+	Output string
+}
+
+// bindOutput binds -o for a command that reports the files it wrote.
+func (c *pkiCommon) bindOutput(cmd *cobra.Command) { cli.AddOutputFlag(cmd, &c.Output) }
+
+// report prints what a command wrote: text for people with -o table, else
+// t, its one row, as CSV or JSON.
+func (c *pkiCommon) report(text string, t *cli.Table) error {
+	if c.Output == "" || c.Output == cli.FormatTable {
+		_, err := io.WriteString(c.IO.Out, text)
+		return err
+	}
+	return cli.Render(c.IO.Out, c.Output, t)
 }
 
 func newPKICommon(f *cli.Factory) pkiCommon {
@@ -78,13 +95,20 @@ func newPKICommon(f *cli.Factory) pkiCommon {
 }
 
 func (c *pkiCommon) bindDir(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&c.Dir, "dir", c.Dir, "PKI directory (default $"+envPKIDir+")")
+	cmd.Flags().StringVar(&c.Dir, "pki-dir", c.Dir, "PKI folder: ca.crt, ca.key, issued/NAME.crt|key (default $"+envPKIDir+")")
+	cli.Alias(cmd.Flags(), "dir", "pki-dir")
 }
 
-// run checks the directory and runs o with runF (tests) or run.
+// run checks the directory and --output and runs o with runF (tests) or
+// run.
 func runPKI[T any](ctx context.Context, c *pkiCommon, o *T, runF, run func(context.Context, *T) error) error {
+	if c.Output != "" {
+		if err := cli.ValidateOutput(c.Output); err != nil {
+			return err
+		}
+	}
 	if c.Dir == "" {
-		return cli.FlagErrorf("--dir is required (or set %s): the PKI directory", envPKIDir)
+		return cli.FlagErrorf("--pki-dir is required (or set %s): the PKI folder", envPKIDir)
 	}
 	if runF != nil {
 		return runF(ctx, o)

@@ -22,11 +22,11 @@ import (
 type PKICheckOptions struct {
 	pkiCommon
 	Output     string
-	Name       string // the client certificate to connect with
+	Name       string // the client certificate to connect with (--cert)
 	ServerName string
-	Kafka      string
-	MySQLDSN   string // from --mysql-dsn-file or MOUSEAUTH_MYSQL_DSN, never a flag value
-	Cassandra  string
+	Brokers    []string // Kafka brokers, each checked
+	MySQLDSN   string   // from --mysql-dsn-file or MOUSEAUTH_MYSQL_DSN, never a flag value
+	Cassandra  []string // contact points, checked together
 	// SASL, when User is set, authenticates the Kafka probe (the password
 	// read from --sasl-password-file or MOUSEAUTH_SASL_PASSWORD).
 	SASL deploy.SASLOptions
@@ -38,7 +38,7 @@ func newCmdPKICheck(f *cli.Factory, runF func(context.Context, *PKICheckOptions)
 	var useMySQL bool
 	var saslFlags SASLFlags
 	cmd := &cobra.Command{
-		Use:   "check --dir DIR --name NAME [--kafka ADDR] [--mysql] [--cassandra HOSTS]",
+		Use:   "check --pki-dir DIR --cert NAME [--brokers ADDR] [--mysql] [--cassandra HOSTS]",
 		Short: "Connect with an identity and report what TLS negotiated, or why it failed",
 		Long: `Check connects to each target with NAME's certificate and our CA, and prints
 the TLS version, cipher suite, peer subject and verified chain, or a sentence
@@ -52,10 +52,10 @@ also authenticates: a wrong user or password fails after the TLS handshake.
 The password comes from --sasl-password-file or $` + envSASLPassword + `. The
 embedded broker's passwords are in STATE/sasl/USER.password (users scorer,
 replay, admin).`,
-		Example: `  mouseauth pki check --dir pki --name replay --kafka localhost:9093
-  MOUSEAUTH_MYSQL_DSN='scorer@tcp(db-1:3306)/mouseauth' mouseauth pki check --dir pki --name scorer --mysql
-  mouseauth pki check --dir pki --name scorer --cassandra cass-1:9042 --output json
-  mouseauth pki check --dir mouseauth-state/pki --name replay --kafka 127.0.0.1:40123 \
+		Example: `  mouseauth pki check --pki-dir mouseauth-pki --cert replay --brokers localhost:9093
+  MOUSEAUTH_MYSQL_DSN='scorer@tcp(db-1:3306)/mouseauth' mouseauth pki check --pki-dir mouseauth-pki --cert scorer --mysql
+  mouseauth pki check --pki-dir mouseauth-pki --cert scorer --cassandra cass-1:9042 --output json
+  mouseauth pki check --pki-dir mouseauth-state/pki --cert replay --brokers 127.0.0.1:40123 \
     --sasl-user replay --sasl-password-file mouseauth-state/sasl/replay.password`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -63,7 +63,7 @@ replay, admin).`,
 				return err
 			}
 			if o.Name == "" {
-				return cli.FlagErrorf("--name is required: the client certificate to connect with")
+				return cli.FlagErrorf("--cert is required: the client certificate to connect with")
 			}
 			if dsnFile != "" {
 				useMySQL = true
@@ -81,27 +81,29 @@ replay, admin).`,
 			if err := saslFlags.validate(true, os.Getenv); err != nil {
 				return err
 			}
-			if saslFlags.User != "" && o.Kafka == "" {
-				return cli.FlagErrorf("--sasl-user authenticates the --kafka check: give --kafka")
+			if saslFlags.User != "" && len(o.Brokers) == 0 {
+				return cli.FlagErrorf("--sasl-user authenticates the Kafka check: give --brokers")
 			}
 			var err error
 			if o.SASL, err = saslFlags.options(os.Getenv); err != nil {
 				return cli.FlagErrorf("--sasl-password-file: %v", err)
 			}
-			if o.Kafka == "" && o.MySQLDSN == "" && o.Cassandra == "" {
-				return cli.FlagErrorf("nothing to check: give --kafka, --mysql or --cassandra")
+			if len(o.Brokers) == 0 && o.MySQLDSN == "" && len(o.Cassandra) == 0 {
+				return cli.FlagErrorf("nothing to check: give --brokers, --mysql or --cassandra")
 			}
 			return runPKI(cmd.Context(), &o.pkiCommon, o, runF, runPKICheck)
 		},
 	}
 	o.bindDir(cmd)
 	cli.AddOutputFlag(cmd, &o.Output)
-	cmd.Flags().StringVar(&o.Name, "name", "", "client certificate to connect with (required)")
+	cmd.Flags().StringVar(&o.Name, "cert", "", "client certificate to connect with: issued/NAME.crt of --pki-dir (required)")
+	cli.Alias(cmd.Flags(), "name", "cert")
 	cmd.Flags().StringVar(&o.ServerName, "server-name", "", "host name to verify on servers (default: the dialled host)")
-	cmd.Flags().StringVar(&o.Kafka, "kafka", "", "Kafka broker host:port")
+	cmd.Flags().StringSliceVar(&o.Brokers, "brokers", nil, "Kafka brokers host:port, each checked")
+	cli.Alias(cmd.Flags(), "kafka", "brokers")
 	cmd.Flags().BoolVar(&useMySQL, "mysql", false, "check MySQL/MariaDB using $"+envMySQLDSN)
 	cmd.Flags().StringVar(&dsnFile, "mysql-dsn-file", "", "file holding the MySQL DSN")
-	cmd.Flags().StringVar(&o.Cassandra, "cassandra", "", "Cassandra hosts, host:port[,host:port]")
+	cmd.Flags().StringSliceVar(&o.Cassandra, "cassandra", nil, "Cassandra contact points host:port")
 	saslFlags.bind(cmd.Flags())
 	return cmd
 }
@@ -116,20 +118,21 @@ func runPKICheck(ctx context.Context, o *PKICheckOptions) error {
 		return err
 	}
 	var res []pki.CheckResult
-	if o.Kafka != "" {
-		var m sasl.Mechanism
-		if o.SASL.User != "" {
-			if m, err = topics.SASL(o.SASL.Mechanism, o.SASL.User, o.SASL.Password); err != nil {
-				return err
-			}
+	var m sasl.Mechanism
+	if o.SASL.User != "" {
+		if m, err = topics.SASL(o.SASL.Mechanism, o.SASL.User, o.SASL.Password); err != nil {
+			return err
 		}
-		res = append(res, pki.Check(ctx, "kafka", o.Kafka, cfg, topics.Probe(o.Kafka, m)))
+	}
+	for _, b := range o.Brokers {
+		res = append(res, pki.Check(ctx, "kafka", b, cfg, topics.Probe(b, m)))
 	}
 	if o.MySQLDSN != "" {
 		res = append(res, pki.Check(ctx, "mysql", mysqlstore.Addr(o.MySQLDSN), cfg, mysqlstore.Probe(o.MySQLDSN)))
 	}
-	if o.Cassandra != "" {
-		res = append(res, pki.Check(ctx, "cassandra", o.Cassandra, cfg, cassandra.Probe(o.Cassandra)))
+	if len(o.Cassandra) > 0 {
+		hosts := strings.Join(o.Cassandra, ",")
+		res = append(res, pki.Check(ctx, "cassandra", hosts, cfg, cassandra.Probe(hosts)))
 	}
 	t := &cli.Table{Columns: []string{"target", "addr", "ok", "tls", "cipher", "peer", "verified_chain", "explanation"}}
 	failed := false

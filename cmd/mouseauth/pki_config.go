@@ -13,15 +13,15 @@ import (
 
 func newCmdPKIConfig(f *cli.Factory, runF func(context.Context, any) error) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "config kafka|mariadb|cassandra|acl --dir DIR [flags]",
+		Use:   "config kafka|mariadb|cassandra|acl --pki-dir DIR [flags]",
 		Short: "Print TLS configuration for Kafka, MariaDB, Cassandra and Kafka ACLs",
 		Long: `Config prints configuration that uses the PKI directory's files:
 
-  kafka      SSL part of a broker's server.properties (--name: broker keystore NAME)
+  kafka      SSL part of a broker's server.properties (--cert: broker keystore NAME)
   mariadb    [mariadbd] ssl_ca/ssl_cert/ssl_key, require_secure_transport=ON, tls_version
-             (--name: server certificate), and with --client NAME --user USER:
+             (--cert: server certificate), and with --client NAME --account USER:
              CREATE USER ... REQUIRE SUBJECT '/.../CN=...' AND ISSUER '/.../CN=...'
-  cassandra  client_encryption_options with require_client_auth: true (--name: node)
+  cassandra  client_encryption_options with require_client_auth: true (--cert: node)
   acl        kafka-acls.sh commands rendered from the pipeline's ACL specification;
              principals are certificate subjects in RFC 2253 form (User:CN=replay,O=...)
              on an SSL listener, SASL users (--principal scorer=User:scorer) on SASL_SSL
@@ -30,10 +30,10 @@ The embedded broker (live serve or replay without --brokers)
 cannot map certificates to principals, so it runs SASL_SSL (our CA's
 certificate, then SCRAM-SHA-512) and enforces the same grants for its SASL
 users scorer and replay.`,
-		Example: `  mouseauth pki config kafka --dir pki --name kafka-1 --listener 0.0.0.0:9093
-  mouseauth pki config mariadb --dir pki --name db-1 --client scorer --user scorer --grant "SELECT, INSERT ON mouseauth.*"
-  mouseauth pki config cassandra --dir pki --name cass-1
-  mouseauth pki config acl --dir pki --replay replay --scorer scorer --group mouseauth-live`,
+		Example: `  mouseauth pki config kafka --pki-dir mouseauth-pki --cert kafka-1 --listener 0.0.0.0:9093
+  mouseauth pki config mariadb --pki-dir mouseauth-pki --cert db-1 --client scorer --account scorer --grant "SELECT, INSERT ON mouseauth.*"
+  mouseauth pki config cassandra --pki-dir mouseauth-pki --cert cass-1
+  mouseauth pki config acl --pki-dir mouseauth-pki --replay replay --scorer scorer --group mouseauth-live`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return fmt.Errorf("config: want kafka, mariadb, cassandra or acl, not %q", args[0])
@@ -51,10 +51,10 @@ users scorer and replay.`,
 	return cmd
 }
 
-// requireName is the check of the server configurations' --name.
+// requireName is the check of the server configurations' --cert.
 func requireName(kind, name string) error {
 	if name == "" {
-		return cli.FlagErrorf("config %s: --name is required (the server's certificate)", kind)
+		return cli.FlagErrorf("config %s: --cert is required (the server's certificate)", kind)
 	}
 	return nil
 }
@@ -69,9 +69,9 @@ type PKIConfigKafkaOptions struct {
 func newCmdPKIConfigKafka(f *cli.Factory, runF func(context.Context, *PKIConfigKafkaOptions) error) *cobra.Command {
 	o := &PKIConfigKafkaOptions{pkiCommon: newPKICommon(f)}
 	cmd := &cobra.Command{
-		Use:     "kafka --dir DIR --name NAME [--listener HOST:PORT]",
+		Use:     "kafka --pki-dir DIR --cert NAME [--listener HOST:PORT]",
 		Short:   "SSL part of a broker's server.properties (passwords from a secrets file)",
-		Example: `  mouseauth pki config kafka --dir pki --name kafka-1 --listener 0.0.0.0:9093`,
+		Example: `  mouseauth pki config kafka --pki-dir mouseauth-pki --cert kafka-1 --listener 0.0.0.0:9093`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := requireName("kafka", o.Name); err != nil {
@@ -81,7 +81,8 @@ func newCmdPKIConfigKafka(f *cli.Factory, runF func(context.Context, *PKIConfigK
 		},
 	}
 	o.bindDir(cmd)
-	cmd.Flags().StringVar(&o.Name, "name", "", "broker keystore name")
+	cmd.Flags().StringVar(&o.Name, "cert", "", "the broker's certificate, whose keystore 'pki keystore NAME' wrote")
+	cli.Alias(cmd.Flags(), "name", "cert")
 	cmd.Flags().StringVar(&o.Listener, "listener", "0.0.0.0:9093", "SSL listener host:port")
 	return cmd
 }
@@ -106,24 +107,26 @@ type PKIConfigMariaDBOptions struct {
 func newCmdPKIConfigMariaDB(f *cli.Factory, runF func(context.Context, *PKIConfigMariaDBOptions) error) *cobra.Command {
 	o := &PKIConfigMariaDBOptions{pkiCommon: newPKICommon(f)}
 	cmd := &cobra.Command{
-		Use:     "mariadb --dir DIR --name NAME [--client NAME --user USER [--host HOST] [--grant PRIVILEGES]]",
+		Use:     "mariadb --pki-dir DIR --cert NAME [--client NAME --account USER [--host HOST] [--grant PRIVILEGES]]",
 		Short:   "[mariadbd] TLS options, and an account bound to a client certificate",
-		Example: `  mouseauth pki config mariadb --dir pki --name db-1 --client scorer --user scorer --grant "SELECT, INSERT ON mouseauth.*"`,
+		Example: `  mouseauth pki config mariadb --pki-dir mouseauth-pki --cert db-1 --client scorer --account scorer --grant "SELECT, INSERT ON mouseauth.*"`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := requireName("mariadb", o.Name); err != nil {
 				return err
 			}
 			if (o.Client == "") != (o.User == "") {
-				return cli.FlagErrorf("config mariadb: --client and --user go together")
+				return cli.FlagErrorf("config mariadb: --client and --account go together")
 			}
 			return runPKI(cmd.Context(), &o.pkiCommon, o, runF, runPKIConfigMariaDB)
 		},
 	}
 	o.bindDir(cmd)
-	cmd.Flags().StringVar(&o.Name, "name", "", "server certificate name")
+	cmd.Flags().StringVar(&o.Name, "cert", "", "the server's certificate")
+	cli.Alias(cmd.Flags(), "name", "cert")
 	cmd.Flags().StringVar(&o.Client, "client", "", "client certificate bound to the account")
-	cmd.Flags().StringVar(&o.User, "user", "", "account name")
+	cmd.Flags().StringVar(&o.User, "account", "", "MariaDB account name")
+	cli.Alias(cmd.Flags(), "user", "account")
 	cmd.Flags().StringVar(&o.Host, "host", "%", "account host")
 	cmd.Flags().StringVar(&o.Grant, "grant", "", "privileges to grant, e.g. \"SELECT ON mouseauth.*\"")
 	return cmd
@@ -154,9 +157,9 @@ type PKIConfigCassandraOptions struct {
 func newCmdPKIConfigCassandra(f *cli.Factory, runF func(context.Context, *PKIConfigCassandraOptions) error) *cobra.Command {
 	o := &PKIConfigCassandraOptions{pkiCommon: newPKICommon(f)}
 	cmd := &cobra.Command{
-		Use:     "cassandra --dir DIR --name NAME",
+		Use:     "cassandra --pki-dir DIR --cert NAME",
 		Short:   "cassandra.yaml client_encryption_options (require_client_auth: true)",
-		Example: `  mouseauth pki config cassandra --dir pki --name cass-1`,
+		Example: `  mouseauth pki config cassandra --pki-dir mouseauth-pki --cert cass-1`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := requireName("cassandra", o.Name); err != nil {
@@ -166,7 +169,8 @@ func newCmdPKIConfigCassandra(f *cli.Factory, runF func(context.Context, *PKICon
 		},
 	}
 	o.bindDir(cmd)
-	cmd.Flags().StringVar(&o.Name, "name", "", "node certificate name")
+	cmd.Flags().StringVar(&o.Name, "cert", "", "the node's certificate")
+	cli.Alias(cmd.Flags(), "name", "cert")
 	return cmd
 }
 

@@ -15,10 +15,10 @@ import (
 // PKIConfigACLOptions are the inputs of `mouseauth pki config acl`.
 type PKIConfigACLOptions struct {
 	pkiCommon
-	Replay, Scorer string // certificates of the client and scorer roles
-	Admin          string // certificate of the admin role; empty: a super user creates topics
-	Group          string // the scorer's consumer group
-	Bootstrap      string
+	Replay, Scorer string   // certificates of the client and scorer roles
+	Admin          string   // certificate of the admin role; empty: a super user creates topics
+	Group          string   // the scorer's consumer group
+	Bootstrap      []string // brokers, kafka-acls.sh's --bootstrap-server
 	// Principals are given ones (--principal ROLE=User:NAME), for SASL_SSL
 	// clusters; they take the place of a role's certificate.
 	Principals topics.Principals
@@ -28,7 +28,7 @@ func newCmdPKIConfigACL(f *cli.Factory, runF func(context.Context, *PKIConfigACL
 	o := &PKIConfigACLOptions{pkiCommon: newPKICommon(f)}
 	var principals []string
 	cmd := &cobra.Command{
-		Use:   "acl {--dir DIR --replay NAME --scorer NAME | --principal ROLE=User:NAME...} [--admin NAME] [--group GROUP]",
+		Use:   "acl {--pki-dir DIR --replay NAME --scorer NAME | --principal ROLE=User:NAME...} [--admin NAME] [--group GROUP]",
 		Short: "kafka-acls.sh commands granting each role exactly what mouseauth does",
 		Long: `Acl prints one kafka-acls.sh command per grant of the pipeline's ACL
 specification (live/topics), for the principals of the named certificates:
@@ -47,8 +47,8 @@ admin=User:NAME), and create the users' SCRAM credentials with
 kafka-configs.sh --alter --add-config 'SCRAM-SHA-512=[password=...]'
 --entity-type users --entity-name NAME. A --principal takes the place of the
 role's certificate flag.`,
-		Example: `  mouseauth pki config acl --dir pki --replay replay --scorer scorer --group mouseauth-live
-  mouseauth pki config acl --dir pki --replay replay --scorer scorer --admin ops --bootstrap-server kafka-1:9093
+		Example: `  mouseauth pki config acl --pki-dir mouseauth-pki --replay replay --scorer scorer --group mouseauth-live
+  mouseauth pki config acl --pki-dir mouseauth-pki --replay replay --scorer scorer --admin ops --brokers kafka-1:9093
   mouseauth pki config acl --principal scorer=User:scorer --principal client=User:replay --group mouseauth-live`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -78,7 +78,8 @@ role's certificate flag.`,
 	cmd.Flags().StringVar(&o.Scorer, "scorer", "", "certificate of the scoring service (role scorer)")
 	cmd.Flags().StringVar(&o.Admin, "admin", "", "certificate of the operator who creates the topics (role admin)")
 	cmd.Flags().StringVar(&o.Group, "group", topics.DefaultGroup, "the scorer's consumer group")
-	cmd.Flags().StringVar(&o.Bootstrap, "bootstrap-server", "localhost:9093", "broker address for kafka-acls.sh")
+	cmd.Flags().StringSliceVar(&o.Bootstrap, "brokers", []string{"localhost:9093"}, "Kafka brokers host:port, for kafka-acls.sh --bootstrap-server")
+	cli.Alias(cmd.Flags(), "bootstrap-server", "brokers")
 	cmd.Flags().StringArrayVar(&principals, "principal", nil, "ROLE=User:NAME, a role's principal on a SASL_SSL cluster (roles scorer, client, admin; repeatable)")
 	return cmd
 }
@@ -102,7 +103,7 @@ func runPKIConfigACL(_ context.Context, o *PKIConfigACLOptions) error {
 		}
 		principals[c.role] = p
 	}
-	return topics.WriteACLCommands(o.IO.Out, topics.Default().ACLs(o.Group), principals, topics.ACLCommandOptions{Brokers: o.Bootstrap})
+	return topics.WriteACLCommands(o.IO.Out, topics.Default().ACLs(o.Group), principals, topics.ACLCommandOptions{Brokers: strings.Join(o.Bootstrap, ",")})
 }
 
 // aclSummary lists the specification's grants per role, for the help.

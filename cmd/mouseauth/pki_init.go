@@ -23,10 +23,10 @@ type PKIInitOptions struct {
 func newCmdPKIInit(f *cli.Factory, runF func(context.Context, *PKIInitOptions) error) *cobra.Command {
 	o := &PKIInitOptions{pkiCommon: newPKICommon(f)}
 	cmd := &cobra.Command{
-		Use:   "init --dir DIR",
+		Use:   "init --pki-dir DIR",
 		Short: "Create a private root CA (ca.crt, ca.key with mode 0600)",
-		Example: `  mouseauth pki init --dir pki
-  mouseauth pki init --dir pki --key rsa4096 --cn "Example root" --org Example --validity 87600h`,
+		Example: `  mouseauth pki init --pki-dir mouseauth-pki
+  mouseauth pki init --pki-dir mouseauth-pki --key rsa4096 --cn "Example root" --org Example --validity 87600h`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkAlgo(o.Algo); err != nil {
@@ -36,6 +36,7 @@ func newCmdPKIInit(f *cli.Factory, runF func(context.Context, *PKIInitOptions) e
 		},
 	}
 	o.bindDir(cmd)
+	o.bindOutput(cmd)
 	subjectFlags(cmd, &o.Subject, &o.Algo)
 	cmd.Flags().DurationVar(&o.Validity, "validity", 10*365*24*time.Hour, "CA validity")
 	return cmd
@@ -46,7 +47,9 @@ func runPKIInit(_ context.Context, o *PKIInitOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Out, "created CA %s (%s, expires %s)\n", pki.RFC2253(ca.Cert), ca.Cert.PublicKeyAlgorithm, ca.Cert.NotAfter.UTC().Format(time.DateOnly))
-	fmt.Fprintf(o.IO.Out, "%s\n%s (mode 0600)\n", filepath.Join(o.Dir, pki.CACertFile), filepath.Join(o.Dir, pki.CAKeyFile))
-	return nil
+	crt, key := filepath.Join(o.Dir, pki.CACertFile), filepath.Join(o.Dir, pki.CAKeyFile)
+	t := &cli.Table{Columns: []string{"subject", "key_algo", "not_after", "cert", "key"}}
+	t.Add(pki.RFC2253(ca.Cert), ca.Cert.PublicKeyAlgorithm.String(), ca.Cert.NotAfter.UTC().Format(time.RFC3339), crt, key)
+	return o.report(fmt.Sprintf("created CA %s (%s, expires %s)\n%s\n%s (mode 0600)\n", pki.RFC2253(ca.Cert), ca.Cert.PublicKeyAlgorithm,
+		ca.Cert.NotAfter.UTC().Format(time.DateOnly), crt, key), t)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"time"
@@ -31,7 +30,7 @@ func newCmdPKIIssue(f *cli.Factory, runF func(context.Context, *PKIIssueOptions)
 	o := &PKIIssueOptions{pkiCommon: newPKICommon(f)}
 	var cf certFlags
 	cmd := &cobra.Command{
-		Use:   "issue NAME --dir DIR --role server|client|both [--dns HOST]... [--ip ADDR]...",
+		Use:   "issue NAME --pki-dir DIR --role server|client|both [--dns HOST]... [--ip ADDR]...",
 		Short: "Make a key and a certificate signed by the CA",
 		Long: `Issue writes DIR/issued/NAME.key (0600) and DIR/issued/NAME.crt (certificate
 then CA). The role sets ExtKeyUsage: server (ServerAuth), client (ClientAuth)
@@ -39,9 +38,9 @@ or both. Server certificates need at least one --dns or --ip: clients verify
 the host name they dial against them.
 
 ` + allowHelp,
-		Example: `  mouseauth pki issue kafka-1 --dir pki --role server --dns kafka-1.example --ip 127.0.0.1
-  mouseauth pki issue replay --dir pki --role client
-  mouseauth pki issue scorer --dir pki --role client --ou live`,
+		Example: `  mouseauth pki issue kafka-1 --pki-dir mouseauth-pki --role server --dns kafka-1.example --ip 127.0.0.1
+  mouseauth pki issue replay --pki-dir mouseauth-pki --role client
+  mouseauth pki issue scorer --pki-dir mouseauth-pki --role client --ou live`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
@@ -56,6 +55,7 @@ the host name they dial against them.
 		},
 	}
 	o.bindDir(cmd)
+	o.bindOutput(cmd)
 	subjectFlags(cmd, &o.Subject, &o.Algo)
 	cf.bind(cmd, &o.DNS, &o.Validity, "DNS name (repeatable)", "IP address (repeatable)")
 	bindAllow(cmd, &o.Allow)
@@ -68,8 +68,7 @@ func runPKIIssue(_ context.Context, o *PKIIssueOptions) error {
 	if err != nil {
 		return err
 	}
-	printIssued(o.IO.Out, o.Dir, is)
-	return nil
+	return printIssued(&o.pkiCommon, is)
 }
 
 // PKISignOptions are the inputs of `mouseauth pki sign`.
@@ -89,17 +88,18 @@ func newCmdPKISign(f *cli.Factory, runF func(context.Context, *PKISignOptions) e
 	o := &PKISignOptions{pkiCommon: newPKICommon(f)}
 	var cf certFlags
 	cmd := &cobra.Command{
-		Use:   "sign REQUEST.csr --dir DIR --role server|client|both [--name NAME]",
+		Use:   "sign REQUEST.csr --pki-dir DIR --role server|client|both [--cert NAME]",
 		Short: "Sign a certificate request made elsewhere (OpenSSL, keytool -certreq)",
 		Long: `Sign checks the request's signature, then signs it with the CA. The subject
 and SANs come from the request unless --cn/--dns/--ip are given. The
-certificate is written to DIR/issued/NAME.crt (NAME defaults to the request's CN).
+certificate is written to DIR/issued/NAME.crt (--cert NAME, default the
+request's CN).
 
 ` + allowHelp,
 		Example: `  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ext.key -out ext.csr -subj /CN=ext
-  mouseauth pki sign ext.csr --dir pki --role client
+  mouseauth pki sign ext.csr --pki-dir mouseauth-pki --role client
   keytool -certreq -alias kafka -keystore kafka.p12 -file kafka.csr
-  mouseauth pki sign kafka.csr --dir pki --role server --name kafka-2`,
+  mouseauth pki sign kafka.csr --pki-dir mouseauth-pki --role server --cert kafka-2`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.CSRPath = args[0]
@@ -111,7 +111,9 @@ certificate is written to DIR/issued/NAME.crt (NAME defaults to the request's CN
 		},
 	}
 	o.bindDir(cmd)
-	cmd.Flags().StringVar(&o.Name, "name", "", "file name stem (default: the request's CN)")
+	o.bindOutput(cmd)
+	cmd.Flags().StringVar(&o.Name, "cert", "", "name of the certificate written, issued/NAME.crt (default: the request's CN)")
+	cli.Alias(cmd.Flags(), "name", "cert")
 	cmd.Flags().StringVar(&o.CN, "cn", "", "override the request's common name")
 	cf.bind(cmd, &o.DNS, &o.Validity, "override the request's DNS names", "override the request's IP addresses")
 	bindAllow(cmd, &o.Allow)
@@ -127,18 +129,25 @@ func runPKISign(_ context.Context, o *PKISignOptions) error {
 	if err != nil {
 		return err
 	}
-	printIssued(o.IO.Out, o.Dir, is)
-	return nil
+	return printIssued(&o.pkiCommon, is)
 }
 
-func printIssued(w io.Writer, dir string, is *pki.Issued) {
-	crt, key := pki.CertPaths(dir, is.Name)
+// printIssued reports a certificate written: a sentence and its files, or
+// one row (name, subject, role, sans, not_after, cert, key; key empty when
+// the key was made elsewhere).
+func printIssued(c *pkiCommon, is *pki.Issued) error {
+	crt, key := pki.CertPaths(c.Dir, is.Name)
 	info := pki.Info(is.Name, is.Cert)
-	fmt.Fprintf(w, "issued %s: %s, role %s, SANs [%s], expires %s\n%s\n", is.Name, info.Subject, info.Role,
+	text := fmt.Sprintf("issued %s: %s, role %s, SANs [%s], expires %s\n%s\n", is.Name, info.Subject, info.Role,
 		strings.Join(info.SANs, " "), info.NotAfter.Format(time.DateOnly), crt)
 	if is.Key != nil {
-		fmt.Fprintf(w, "%s (mode 0600)\n", key)
+		text += key + " (mode 0600)\n"
+	} else {
+		key = ""
 	}
+	t := &cli.Table{Columns: []string{"name", "subject", "role", "sans", "not_after", "cert", "key"}}
+	t.Add(is.Name, info.Subject, string(info.Role), strings.Join(info.SANs, " "), info.NotAfter.UTC().Format(time.RFC3339), crt, key)
+	return c.report(text, t)
 }
 
 // allowHelp describes the refusals of issue and sign.

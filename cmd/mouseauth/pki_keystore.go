@@ -24,7 +24,7 @@ func newCmdPKIKeystore(f *cli.Factory, runF func(context.Context, *PKIKeystoreOp
 	o := &PKIKeystoreOptions{pkiCommon: newPKICommon(f)}
 	var pwFile, enc string
 	cmd := &cobra.Command{
-		Use:   "keystore NAME --dir DIR [--password-file FILE] [--out DIR]",
+		Use:   "keystore NAME --pki-dir DIR [--password-file FILE] [--out DIR]",
 		Short: "Write PKCS#12 keystore (key + chain) and truststore (the CA) for Java/Kafka",
 		Long: `Keystore writes OUT/NAME.p12 (NAME's key, certificate and the CA) and
 OUT/truststore.p12 (the CA as a trusted certificate). OUT defaults to DIR/keystores.
@@ -33,9 +33,9 @@ The password comes from the first line of --password-file or from
 $` + envKeystorePassword + `; never from a flag value. The default encoding
 (modern: PBES2/AES-256, HMAC-SHA-256) is read by Java 17 keytool and Kafka;
 --encoding legacy-des writes 3DES/SHA-1 for older Java.`,
-		Example: `  MOUSEAUTH_KEYSTORE_PASSWORD=... mouseauth pki keystore kafka-1 --dir pki
-  mouseauth pki keystore kafka-1 --dir pki --password-file secrets/ks.pass
-  keytool -list -storetype PKCS12 -keystore pki/keystores/kafka-1.p12`,
+		Example: `  MOUSEAUTH_KEYSTORE_PASSWORD=... mouseauth pki keystore kafka-1 --pki-dir mouseauth-pki
+  mouseauth pki keystore kafka-1 --pki-dir mouseauth-pki --password-file secrets/ks.pass
+  keytool -list -storetype PKCS12 -keystore mouseauth-pki/keystores/kafka-1.p12`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
@@ -52,6 +52,7 @@ $` + envKeystorePassword + `; never from a flag value. The default encoding
 		},
 	}
 	o.bindDir(cmd)
+	o.bindOutput(cmd)
 	cmd.Flags().StringVar(&pwFile, "password-file", "", "file whose first line is the keystore password (default $"+envKeystorePassword+")")
 	cmd.Flags().StringVar(&enc, "encoding", string(pki.EncodingModern), "modern or legacy-des")
 	cmd.Flags().StringVar(&o.Out, "out", "", "output directory (default DIR/keystores)")
@@ -63,6 +64,7 @@ func runPKIKeystore(_ context.Context, o *PKIKeystoreOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Out, "keystore %s (PKCS12, %s: key, certificate, CA)\ntruststore %s (PKCS12, %s: CA)\n", ks, o.Encoding, ts, o.Encoding)
-	return nil
+	t := &cli.Table{Columns: []string{"name", "keystore", "truststore", "encoding"}}
+	t.Add(o.Name, ks, ts, string(o.Encoding))
+	return o.report(fmt.Sprintf("keystore %s (PKCS12, %s: key, certificate, CA)\ntruststore %s (PKCS12, %s: CA)\n", ks, o.Encoding, ts, o.Encoding), t)
 }

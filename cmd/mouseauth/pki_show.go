@@ -21,10 +21,10 @@ type PKIShowOptions struct {
 func newCmdPKIShow(f *cli.Factory, runF func(context.Context, *PKIShowOptions) error) *cobra.Command {
 	o := &PKIShowOptions{pkiCommon: newPKICommon(f)}
 	cmd := &cobra.Command{
-		Use:   "show --dir DIR",
+		Use:   "show --pki-dir DIR",
 		Short: "List issued certificates: subject, SANs, role, expiry",
-		Example: `  mouseauth pki show --dir pki
-  mouseauth pki show --dir pki --output json`,
+		Example: `  mouseauth pki show --pki-dir mouseauth-pki
+  mouseauth pki show --pki-dir mouseauth-pki --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cli.ValidateOutput(o.Output); err != nil {

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,104 +28,104 @@ func TestNewCmdPKI(t *testing.T) {
 		check   func(*testing.T, any)
 		wantErr string
 	}{
-		{name: "init defaults", args: "init --dir d", check: func(t *testing.T, got any) {
+		{name: "init defaults", args: "init --pki-dir d", check: func(t *testing.T, got any) {
 			o := got.(*PKIInitOptions)
 			if o.Dir != "d" || o.Algo != "ecdsa-p256" || o.Validity != 10*365*24*time.Hour {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "init rsa", args: "init --dir d --key rsa4096 --cn Root --org Ex", check: func(t *testing.T, got any) {
+		{name: "init rsa", args: "init --pki-dir d --key rsa4096 --cn Root --org Ex", check: func(t *testing.T, got any) {
 			o := got.(*PKIInitOptions)
 			if o.Algo != "rsa4096" || o.Subject.CommonName != "Root" || o.Subject.Organization != "Ex" {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "init bad key", args: "init --dir d --key dsa", wantErr: "--key must be"},
-		{name: "no dir", args: "show", wantErr: "--dir is required"},
+		{name: "init bad key", args: "init --pki-dir d --key dsa", wantErr: "--key must be"},
+		{name: "no dir", args: "show", wantErr: "--pki-dir is required"},
 		{name: "dir from env", args: "show", env: map[string]string{envPKIDir: "envdir"}, check: func(t *testing.T, got any) {
 			o := got.(*PKIShowOptions)
 			if o.Dir != "envdir" || o.Output != "table" {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "issue", args: "issue kafka-1 --dir d --role server --dns a.example --dns b.example --ip 127.0.0.1 --ou live", check: func(t *testing.T, got any) {
+		{name: "issue", args: "issue kafka-1 --pki-dir d --role server --dns a.example --dns b.example --ip 127.0.0.1 --ou live", check: func(t *testing.T, got any) {
 			o := got.(*PKIIssueOptions)
 			if o.Name != "kafka-1" || o.Role != pki.RoleServer || len(o.DNS) != 2 || len(o.IPs) != 1 || o.IPs[0].String() != "127.0.0.1" ||
 				o.Subject.OrganizationalUnit != "live" || o.Validity != 365*24*time.Hour || o.Algo != "ecdsa-p256" {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "issue no role", args: "issue x --dir d", wantErr: "--role is required"},
-		{name: "issue bad role", args: "issue x --dir d --role admin", wantErr: "role must be"},
-		{name: "issue bad ip", args: "issue x --dir d --role client --ip 300.1.1.1", wantErr: "not an IP address"},
-		{name: "issue no name", args: "issue --dir d --role client", wantErr: "accepts 1 arg"},
-		{name: "issue bad validity", args: "issue x --dir d --role client --validity -1h", wantErr: "--validity must be positive"},
-		{name: "sign", args: "sign r.csr --dir d --role client --name ext --cn other", check: func(t *testing.T, got any) {
+		{name: "issue no role", args: "issue x --pki-dir d", wantErr: "--role is required"},
+		{name: "issue bad role", args: "issue x --pki-dir d --role admin", wantErr: "role must be"},
+		{name: "issue bad ip", args: "issue x --pki-dir d --role client --ip 300.1.1.1", wantErr: "not an IP address"},
+		{name: "issue no name", args: "issue --pki-dir d --role client", wantErr: "accepts 1 arg"},
+		{name: "issue bad validity", args: "issue x --pki-dir d --role client --validity -1h", wantErr: "--validity must be positive"},
+		{name: "sign", args: "sign r.csr --pki-dir d --role client --cert ext --cn other", check: func(t *testing.T, got any) {
 			o := got.(*PKISignOptions)
 			if o.CSRPath != "r.csr" || o.Name != "ext" || o.CN != "other" || o.Role != pki.RoleClient {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "sign has no --org", args: "sign r.csr --dir d --role client --org x", wantErr: "unknown flag"},
-		{name: "show json", args: "show --dir d -o json", check: func(t *testing.T, got any) {
+		{name: "sign has no --org", args: "sign r.csr --pki-dir d --role client --org x", wantErr: "unknown flag"},
+		{name: "show json", args: "show --pki-dir d -o json", check: func(t *testing.T, got any) {
 			if o := got.(*PKIShowOptions); o.Output != "json" {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "show bad output", args: "show --dir d -o xml", wantErr: "--output must be"},
-		{name: "keystore password from env", args: "keystore k --dir d", env: map[string]string{envKeystorePassword: "from-env"}, check: func(t *testing.T, got any) {
+		{name: "show bad output", args: "show --pki-dir d -o xml", wantErr: "--output must be"},
+		{name: "keystore password from env", args: "keystore k --pki-dir d", env: map[string]string{envKeystorePassword: "from-env"}, check: func(t *testing.T, got any) {
 			o := got.(*PKIKeystoreOptions)
 			if o.Password != "from-env" || o.Encoding != pki.EncodingModern || o.Name != "k" {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "keystore password file wins", args: "keystore k --dir d --encoding legacy-des --password-file " + pwFile, env: map[string]string{envKeystorePassword: "from-env"}, check: func(t *testing.T, got any) {
+		{name: "keystore password file wins", args: "keystore k --pki-dir d --encoding legacy-des --password-file " + pwFile, env: map[string]string{envKeystorePassword: "from-env"}, check: func(t *testing.T, got any) {
 			o := got.(*PKIKeystoreOptions)
 			if o.Password != "from-file" || o.Encoding != pki.EncodingLegacyDES {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "keystore no password", args: "keystore k --dir d", wantErr: envKeystorePassword},
-		{name: "keystore password flag does not exist", args: "keystore k --dir d --password x", wantErr: "unknown flag"},
-		{name: "keystore bad encoding", args: "keystore k --dir d --encoding rc4", env: map[string]string{envKeystorePassword: "pw"}, wantErr: "--encoding must be"},
-		{name: "config acl", args: "config acl --dir d --replay r --scorer s", check: func(t *testing.T, got any) {
+		{name: "keystore no password", args: "keystore k --pki-dir d", wantErr: envKeystorePassword},
+		{name: "keystore password flag does not exist", args: "keystore k --pki-dir d --password x", wantErr: "unknown flag"},
+		{name: "keystore bad encoding", args: "keystore k --pki-dir d --encoding rc4", env: map[string]string{envKeystorePassword: "pw"}, wantErr: "--encoding must be"},
+		{name: "config acl", args: "config acl --pki-dir d --replay r --scorer s", check: func(t *testing.T, got any) {
 			o := got.(*PKIConfigACLOptions)
-			if o.Replay != "r" || o.Scorer != "s" || o.Admin != "" || o.Group != topics.DefaultGroup || o.Bootstrap != "localhost:9093" {
+			if o.Replay != "r" || o.Scorer != "s" || o.Admin != "" || o.Group != topics.DefaultGroup || !slices.Equal(o.Bootstrap, []string{"localhost:9093"}) {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "config acl admin", args: "config acl --dir d --replay r --scorer s --admin ops --group g1", check: func(t *testing.T, got any) {
+		{name: "config acl admin", args: "config acl --pki-dir d --replay r --scorer s --admin ops --group g1", check: func(t *testing.T, got any) {
 			if o := got.(*PKIConfigACLOptions); o.Admin != "ops" || o.Group != "g1" {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "config acl missing scorer", args: "config acl --dir d --replay r", wantErr: "--scorer are required"},
-		{name: "config unknown", args: "config redis --dir d --name x", wantErr: "want kafka, mariadb"},
-		{name: "config kafka", args: "config kafka --dir d --name k1", check: func(t *testing.T, got any) {
+		{name: "config acl missing scorer", args: "config acl --pki-dir d --replay r", wantErr: "--scorer are required"},
+		{name: "config unknown", args: "config redis --pki-dir d --cert x", wantErr: "want kafka, mariadb"},
+		{name: "config kafka", args: "config kafka --pki-dir d --cert k1", check: func(t *testing.T, got any) {
 			if o := got.(*PKIConfigKafkaOptions); o.Name != "k1" || o.Listener != "0.0.0.0:9093" {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "config kafka no name", args: "config kafka --dir d", wantErr: "--name is required"},
-		{name: "config mariadb", args: "config mariadb --dir d --name db --client s --user u --grant ALL", check: func(t *testing.T, got any) {
+		{name: "config kafka no name", args: "config kafka --pki-dir d", wantErr: "--cert is required"},
+		{name: "config mariadb", args: "config mariadb --pki-dir d --cert db --client s --account u --grant ALL", check: func(t *testing.T, got any) {
 			if o := got.(*PKIConfigMariaDBOptions); o.Name != "db" || o.Client != "s" || o.User != "u" || o.Host != "%" || o.Grant != "ALL" {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "config mariadb client without user", args: "config mariadb --dir d --name db --client s", wantErr: "go together"},
-		{name: "config cassandra", args: "config cassandra --dir d --name c1", check: func(t *testing.T, got any) {
+		{name: "config mariadb client without user", args: "config mariadb --pki-dir d --cert db --client s", wantErr: "go together"},
+		{name: "config cassandra", args: "config cassandra --pki-dir d --cert c1", check: func(t *testing.T, got any) {
 			if o := got.(*PKIConfigCassandraOptions); o.Name != "c1" {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "check mysql from env", args: "check --dir d --name s --mysql", env: map[string]string{envMySQLDSN: "u@tcp(h:3306)/"}, check: func(t *testing.T, got any) {
+		{name: "check mysql from env", args: "check --pki-dir d --cert s --mysql", env: map[string]string{envMySQLDSN: "u@tcp(h:3306)/"}, check: func(t *testing.T, got any) {
 			if o := got.(*PKICheckOptions); o.MySQLDSN != "u@tcp(h:3306)/" || o.Name != "s" {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "check mysql without dsn", args: "check --dir d --name s --mysql", wantErr: envMySQLDSN},
-		{name: "check nothing", args: "check --dir d --name s", wantErr: "nothing to check"},
-		{name: "check no name", args: "check --dir d --kafka h:1", wantErr: "--name is required"},
+		{name: "check mysql without dsn", args: "check --pki-dir d --cert s --mysql", wantErr: envMySQLDSN},
+		{name: "check nothing", args: "check --pki-dir d --cert s", wantErr: "nothing to check"},
+		{name: "check no name", args: "check --pki-dir d --brokers h:1", wantErr: "--cert is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,7 +215,14 @@ func TestPKIRun(t *testing.T) {
 	if !strings.Contains(got, "issued broker: CN=broker,O=mouseauth, role server, SANs [localhost]") || !strings.Contains(got, "broker.key (mode 0600)") {
 		t.Fatalf("issue printed %q", got)
 	}
-	must("issue", runPKIIssue(ctx, &PKIIssueOptions{pkiCommon: common(), Name: "replay", Role: pki.RoleClient, Validity: year}))
+	// -o json: one row naming the files written.
+	c := common()
+	c.Output = "json"
+	var issued []map[string]string
+	if err := json.Unmarshal([]byte(must("issue -o json", runPKIIssue(ctx, &PKIIssueOptions{pkiCommon: c, Name: "replay", Role: pki.RoleClient, Validity: year}))), &issued); err != nil ||
+		len(issued) != 1 || issued[0]["name"] != "replay" || issued[0]["role"] != "client" || issued[0]["key"] != filepath.Join(dir, "issued", "replay.key") {
+		t.Fatalf("issue -o json: %v %q", err, out)
+	}
 	must("issue", runPKIIssue(ctx, &PKIIssueOptions{pkiCommon: common(), Name: "scorer", Role: pki.RoleClient, Subject: pki.Subject{OrganizationalUnit: "live"}, Validity: year}))
 
 	table := must("show", runPKIShow(ctx, &PKIShowOptions{pkiCommon: common(), Output: "table"}))
@@ -224,7 +233,7 @@ func TestPKIRun(t *testing.T) {
 		t.Fatalf("keystore printed %q", got)
 	}
 
-	acl := must("config acl", runPKIConfigACL(ctx, &PKIConfigACLOptions{pkiCommon: common(), Replay: "replay", Scorer: "scorer", Group: "g1", Bootstrap: "k:9093"}))
+	acl := must("config acl", runPKIConfigACL(ctx, &PKIConfigACLOptions{pkiCommon: common(), Replay: "replay", Scorer: "scorer", Group: "g1", Bootstrap: []string{"k:9093"}}))
 	for _, w := range []string{
 		"--allow-principal 'User:CN=scorer,OU=live,O=mouseauth' --operation Read --group 'g1' --resource-pattern-type literal",
 		"--allow-principal 'User:CN=replay,O=mouseauth' --operation Read --topic 'mouseauth.decisions' --resource-pattern-type literal",
@@ -260,12 +269,12 @@ func TestPKIRun(t *testing.T) {
 	}
 	defer cl.Close()
 	_, port, _ := strings.Cut(cl.ListenAddrs()[0], ":")
-	got = must("check", runPKICheck(ctx, &PKICheckOptions{pkiCommon: common(), Name: "replay", Kafka: "localhost:" + port, Output: "csv"}))
+	got = must("check", runPKICheck(ctx, &PKICheckOptions{pkiCommon: common(), Name: "replay", Brokers: []string{"localhost:" + port}, Output: "csv"}))
 	if !strings.Contains(got, "kafka,localhost:"+port+",true,TLS 1.3,") || !strings.Contains(got, "CN=broker,O=mouseauth <- CN=test root,O=mouseauth") {
 		t.Errorf("check printed %q", got)
 	}
 	// The broker certificate lists only "localhost": dialling by IP must fail, with words.
-	err = runPKICheck(ctx, &PKICheckOptions{pkiCommon: common(), Name: "replay", Kafka: "127.0.0.1:" + port, Output: "table"})
+	err = runPKICheck(ctx, &PKICheckOptions{pkiCommon: common(), Name: "replay", Brokers: []string{"127.0.0.1:" + port}, Output: "table"})
 	if !errors.Is(err, errCheckFailed) || !strings.Contains(errOut.String(), "server name does not match") {
 		t.Errorf("check by IP: %v\n%s", err, errOut)
 	}
@@ -273,7 +282,7 @@ func TestPKIRun(t *testing.T) {
 	// a key with loose permissions is refused, naming the file.
 	_, key := pki.CertPaths(dir, "replay")
 	os.Chmod(key, 0o644)
-	err = runPKICheck(ctx, &PKICheckOptions{pkiCommon: common(), Name: "replay", Kafka: "localhost:" + port, Output: "table"})
+	err = runPKICheck(ctx, &PKICheckOptions{pkiCommon: common(), Name: "replay", Brokers: []string{"localhost:" + port}, Output: "table"})
 	if !errors.Is(err, pki.ErrLoosePermissions) || !strings.Contains(err.Error(), key) {
 		t.Errorf("loose key: %v", err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -155,88 +154,5 @@ func featuresRun(ctx context.Context, opts *FeaturesOptions) error {
 	if opts.Out != "-" {
 		fmt.Fprintf(opts.IO.ErrOut, "wrote %d actions to %s\n", tot.Actions, opts.Out)
 	}
-	return nil
-}
-
-// CompareOptions are the options of 'preprocess compare'.
-type CompareOptions struct {
-	IO *cli.IOStreams
-	// OpenFile opens the published file (os.Open outside tests).
-	OpenFile   func(name string) (io.ReadCloser, error)
-	Data       string
-	Published  string
-	Compat     preprocess.Compat
-	MaxActions int
-	Workers    int
-}
-
-func newCmdPreprocessCompare(f *cli.Factory, runF func(context.Context, *CompareOptions) error) *cobra.Command {
-	opts := &CompareOptions{IO: f.IO, OpenFile: func(n string) (io.ReadCloser, error) { return os.Open(n) }}
-	compat := "reference"
-	cmd := &cobra.Command{
-		Use:   "compare",
-		Short: "Compare extracted features with a published feature file",
-		Long: `Extracts the features of the sessions under --data (sorted users and sessions,
-the first --max-actions actions of each user) and compares them with a
-published feature file (39 features then userid): per user, the rows equal in
-all 39 values (relative 1e-4, or at the printed precision of values printed
-with few digits, or |a-b| <= 1e-9) position by position and in order (an
-alignment that tolerates one action too many or too few), and the columns
-that differ where the same action (type and elapsed time) was found.`,
-		Example: `  mouseauth preprocess compare --data ../shared/data/balabit/training_files \
-      --published ../shared/data/features/balabit_39feat_PC_MM_DD_1000.csv`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Data == "" || opts.Published == "" {
-				return cli.FlagErrorf("--data and --published are required")
-			}
-			c, ok := preprocess.ParseCompat(compat)
-			if !ok {
-				return cli.FlagErrorf("--compat must be clean or reference, not %q", compat)
-			}
-			opts.Compat = c
-			if opts.MaxActions <= 0 {
-				return cli.FlagErrorf("--max-actions must be > 0, not %d", opts.MaxActions)
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return compareRun(cmd.Context(), opts)
-		},
-	}
-	fl := cmd.Flags()
-	fl.StringVar(&opts.Data, "data", "", "folder of user folders (required)")
-	fl.StringVar(&opts.Published, "published", "", "published feature file (required)")
-	fl.StringVar(&compat, "compat", compat, "feature conventions: clean or reference")
-	fl.IntVar(&opts.MaxActions, "max-actions", 1000, "actions per user in the published file")
-	fl.IntVar(&opts.Workers, "workers", 0, "sessions processed in parallel (0 = GOMAXPROCS)")
-	return cmd
-}
-
-func compareRun(ctx context.Context, opts *CompareOptions) error {
-	pf, err := opts.OpenFile(opts.Published)
-	if err != nil {
-		return err
-	}
-	defer pf.Close()
-	pub, err := preprocess.ReadPublishedRows(pf, opts.Published)
-	if err != nil {
-		return err
-	}
-	var ours []preprocess.FeatureVector
-	// A few more actions than published so the in-order alignment can
-	// reach the end of each user's rows.
-	progress, stop := cli.ProgressFunc(opts.IO, "sessions", "sessions")
-	_, err = preprocess.ExtractAll(ctx, opts.Data, preprocess.ExtractOptions{Compat: opts.Compat,
-		MaxActions: opts.MaxActions + preprocess.AlignWindow, Workers: opts.Workers, Progress: progress,
-		Collect: func(v *preprocess.FeatureVector) { ours = append(ours, *v) }})
-	stop()
-	if err != nil {
-		return err
-	}
-	if len(pub) == 0 {
-		return errors.New("no rows in " + opts.Published)
-	}
-	preprocess.CompareToPublished(ours, pub).WriteText(opts.IO.Out)
 	return nil
 }

@@ -199,10 +199,45 @@ func TestPreprocessCompareRun(t *testing.T) {
 	if err := compareRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"user12", "user9", "total", "columns that differ"} {
+	for _, w := range []string{"user12", "user9", "total", "Columns that differ"} {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("output lacks %q:\n%s", w, out.String())
 		}
 	}
 	t.Log("\n" + out.String())
+}
+
+// TestComparisonSections: compare's result as sections, so -o json and
+// csv carry the same figures as the table.
+func TestComparisonSections(t *testing.T) {
+	c := &preprocess.Comparison{Total: 10, Matched: 6, Aligned: 8, SameActionDiffers: 2,
+		Users: []preprocess.UserMatch{{User: "u1", Published: 4, Ours: 5, Matched: 4, Aligned: 4}, {User: "u2", Published: 6, Ours: 6, Matched: 2, Aligned: 4}}}
+	c.ColumnMismatch[3], c.ColumnMismatch[7] = 1, 2
+	var b strings.Builder
+	if err := cli.RenderSections(&b, cli.FormatJSON, comparisonSections(c)); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Users []struct {
+			User                string
+			Published, Computed int
+			Positional, Aligned int
+			PositionalPct       float64 `json:"positional_pct"`
+			AlignedPct          float64 `json:"aligned_pct"`
+		}
+		Columns []struct {
+			Column        string
+			RowsDiffering int `json:"rows_differing"`
+		}
+	}
+	if err := json.Unmarshal([]byte(b.String()), &got); err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if len(got.Users) != 3 || got.Users[1].PositionalPct != 100.0/3 || got.Users[2].User != "total" || got.Users[2].Computed != 11 ||
+		got.Users[2].PositionalPct != 60 || got.Users[2].AlignedPct != 80 {
+		t.Errorf("users %+v", got.Users)
+	}
+	if len(got.Columns) != 2 || got.Columns[0].Column != preprocess.FeatureNames[7] || got.Columns[0].RowsDiffering != 2 {
+		t.Errorf("columns %+v", got.Columns)
+	}
 }

@@ -2,20 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"sort"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
-	"github.com/mouseauth/mouseauth/live"
-	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/deploy"
-	"github.com/mouseauth/mouseauth/preprocess"
 	"github.com/mouseauth/mouseauth/replay"
 )
 
@@ -28,7 +20,7 @@ type ReplayOptions struct {
 	Data                     string
 	Users                    []int // user counts, one replay round each
 	Sessions, Actions        int
-	Seed                     uint64
+	Seed                     int64
 	TrainSessions, Impostors int
 	MaxActions               int
 	Speed                    float64
@@ -52,7 +44,7 @@ func NewCmdReplay(f *cli.Factory) *cobra.Command { return newCmdReplay(f, nil) }
 
 func newCmdReplay(f *cli.Factory, runF func(context.Context, *ReplayOptions) error) *cobra.Command {
 	opts := &ReplayOptions{IO: f.IO, Now: f.Now}
-	var users string
+	var users userCounts
 	cmd := &cobra.Command{
 		Use:   "replay",
 		Short: "Replay recorded sessions through the live pipeline and measure it",
@@ -64,9 +56,13 @@ deployed design does, and sends each action's vector with its recorded timing
 (--speed times faster, or one every --interval). --impostors K replays K of the
 sessions again under another user's login, to check that alerts fire.
 
+The recorded timing is a person's: the default replay (6 synthetic users, 150
+actions a session) takes about 12 minutes. --interval 10ms --max-actions 30
+replays the same sessions in seconds.
+
 Sessions come from --data (raw DFL or Balabit logs) or are synthesized.
---users takes a count, a list (1,4,14) or a range (1:14): one round per count,
-each replaying the sessions of the first N users. Per round it reports vectors
+--users N replays the first N users; --user-counts takes a list (1,4,14) or a
+range (1:14) and runs one round per count. Per round it reports vectors
 sent, decisions received (each counted once; redeliveries apart), alerts, and
 the latency from send to decision: mean, p50, p99, max.
 
@@ -81,8 +77,14 @@ With no cluster flags, everything runs in this process: the embedded broker
 with mutual TLS, the embedded database and a scoring service. With --brokers
 it talks to a real cluster; --no-service leaves scoring to a running
 'mouseauth live serve'.`,
-		Example: `  # embedded, synthetic users, 2 impostor sessions
+		Example: `  # embedded, synthetic users, 2 impostor sessions, in seconds
+  mouseauth replay --users 6 --impostors 2 --interval 10ms --max-actions 30
+
+  # the same at the recorded speed of the sessions (about 12 minutes)
   mouseauth replay --users 6 --impostors 2
+
+  # rounds of 2, 4 and 6 users
+  mouseauth replay --user-counts 2:6:2 --interval 10ms --max-actions 30
 
   # the enterprise design's load: 14 users, 10 vectors per 5 s each
   mouseauth replay --users 14 --interval 500ms --max-actions 40 --impostors 4
@@ -91,16 +93,16 @@ it talks to a real cluster; --no-service leaves scoring to a running
   mouseauth replay --data ../shared/data/balabit/training_files --users 10 --speed 20 --max-actions 300
 
   # against a running 'mouseauth live serve' (see its output for the flags)
-  mouseauth replay --brokers 127.0.0.1:40123 --tls-dir mouseauth-state/pki --no-service \
+  mouseauth replay --brokers 127.0.0.1:40123 --pki-dir mouseauth-state/pki --no-service \
     --sasl-user replay --sasl-password-file mouseauth-state/sasl/replay.password
 
   # a real cluster: the scorer's public key copied from its state folder
-  mouseauth replay --brokers kafka1:9093 --tls-dir pki --scorer-key scorer-hpke.pub --sasl-user replay --sasl-password-file replay.password --no-service`,
+  mouseauth replay --brokers kafka1:9093 --pki-dir mouseauth-pki --scorer-key scorer-hpke.pub --sasl-user replay --sasl-password-file replay.password --no-service`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
-			if opts.Users, err = parseCounts(users); err != nil {
-				return cli.FlagErrorf("--users %q: %v", users, err)
+			if opts.Users, err = users.counts(cmd.Flags(), opts.IO.ErrOut); err != nil {
+				return err
 			}
 			if err := opts.Deploy.validateWith(opts.Output); err != nil {
 				return err
@@ -124,10 +126,10 @@ it talks to a real cluster; --no-service leaves scoring to a running
 	opts.Deploy.bind(cmd.Flags(), "replay")
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Data, "data", "", "folder of raw logs (default: synthetic users)")
-	fl.StringVar(&users, "users", "6", "user count, list (1,4,14) or range (1:14); one round each")
+	users.bind(fl, 6, "")
 	fl.IntVar(&opts.Sessions, "sessions", 3, "synthetic sessions per user")
 	fl.IntVar(&opts.Actions, "actions", 150, "pointing actions per synthetic session")
-	fl.Uint64Var(&opts.Seed, "seed", 1, "seed of synthesis and training")
+	bindSeed(fl, &opts.Seed, "seed of the synthetic users and of training")
 	fl.IntVar(&opts.TrainSessions, "train-sessions", 0, "first sessions of each user that train its model (default: half)")
 	fl.IntVar(&opts.Impostors, "impostors", 2, "sessions replayed again under another user's login")
 	fl.IntVar(&opts.MaxActions, "max-actions", 0, "at most this many vectors per session (0: all)")
@@ -143,135 +145,3 @@ it talks to a real cluster; --no-service leaves scoring to a running
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }
-
-// parseCounts reads user counts: "14", "1,4,14" or "1:14" (parseIntRange
-// with every value at least 1), sorted.
-func parseCounts(s string) ([]int, error) {
-	out, err := parseIntRange(s)
-	if err != nil {
-		return nil, fmt.Errorf("not a range low:high or a count: %w", err)
-	}
-	for _, n := range out {
-		if n < 1 {
-			return nil, fmt.Errorf("%q is not a positive count", strconv.Itoa(n))
-		}
-	}
-	sort.Ints(out)
-	return out, nil
-}
-
-func replayRun(ctx context.Context, opts *ReplayOptions) error {
-	ios := opts.IO
-	maxUsers := opts.Users[len(opts.Users)-1]
-	var users []replay.UserSessions
-	var err error
-	if opts.Data != "" {
-		fmt.Fprintf(ios.ErrOut, "reading sessions from %s\n", opts.Data)
-		users, err = replay.FromDir(ctx, opts.Data, preprocess.Clean, func(e error) { fmt.Fprintln(ios.ErrOut, "warning:", e) })
-		if err != nil {
-			return err
-		}
-		if len(users) < maxUsers {
-			return fmt.Errorf("%s has %d users; --users asks for %d", opts.Data, len(users), maxUsers)
-		}
-		users = users[:maxUsers]
-	} else {
-		fmt.Fprintf(ios.ErrOut, "synthesizing %d users × %d sessions × %d actions (seed %d)\n", maxUsers, opts.Sessions, opts.Actions, opts.Seed)
-		if users, err = replay.Synthetic(ctx, maxUsers, opts.Sessions, opts.Actions, opts.Seed); err != nil {
-			return err
-		}
-	}
-	if len(users) < 2 {
-		return errors.New("replay needs at least 2 users: each model is trained against the other users")
-	}
-	logger := slog.New(slog.NewTextHandler(ios.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	env, err := opts.Deploy.open(ctx, logger)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	// The key logins are sealed to, before any work: the in-process
-	// service's (created on first use), else --scorer-key or the one the
-	// service on --state published.
-	if !opts.NoService && opts.ScorerKey == "" {
-		if _, err := env.Keys(); err != nil {
-			return err
-		}
-	}
-	scorerKey, err := env.ScorerPublicKey(opts.ScorerKey)
-	if err != nil {
-		return err
-	}
-	for _, w := range env.Where {
-		fmt.Fprintln(ios.ErrOut, "replay:", w)
-	}
-	fmt.Fprintf(ios.ErrOut, "replay: sealing logins to %s\n", scorerKey)
-	bar := cli.NewProgress(ios, int64(len(users)), "enrolling", "users")
-	sessions, err := replay.Plan(ctx, env.Credentials, env.Profiles, users, replay.PlanOptions{
-		TrainSessions: opts.TrainSessions, Impostors: opts.Impostors, MaxActions: opts.MaxActions,
-		Train:    account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)},
-		Now:      opts.Now(),
-		Progress: func(string, bool) { bar.Add(1) }})
-	bar.Done()
-	if err != nil {
-		return err
-	}
-	names := make([]string, len(users))
-	for i, u := range users {
-		names[i] = u.User
-	}
-	if err := env.EnsureUserTopics(ctx, names); err != nil {
-		return err
-	}
-	if !opts.NoService {
-		stop, err := env.StartService(ctx, live.Config{Window: opts.Window, Threshold: opts.Threshold, Logger: logger,
-			Retrain: live.RetrainPolicy{Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: int64(opts.Seed)}}})
-		if err != nil {
-			return err
-		}
-		defer func() {
-			if err := stop(); err != nil {
-				fmt.Fprintln(ios.ErrOut, "scoring service:", err)
-			}
-		}()
-		fmt.Fprintln(ios.ErrOut, "replay: scoring service running in this process")
-	}
-
-	// Stored counts before and after each round show that every vector sent
-	// was stored and decided exactly once.
-	rounds, err := replay.Rounds(ctx, replay.Config{Brokers: env.Brokers, TLS: env.TLS, SASL: env.SASL, Topics: env.Topics, ScorerKey: scorerKey, Speed: opts.Speed,
-		Interval: opts.Interval, Stagger: opts.Stagger, Wait: opts.Wait, Logger: logger}, env.Profiles, names, sessions, opts.Users,
-		func(n int, total int64) (func(_, decided int64), func()) {
-			pb := cli.NewProgress(ios, total, fmt.Sprintf("replaying %d users", n), "vectors decided")
-			var last int64
-			return func(_, decided int64) { pb.Add(int(decided - last)); last = decided }, pb.Done
-		})
-	if err != nil {
-		return err
-	}
-	t := &cli.Table{Columns: []string{"users", "sessions", "impostor_sessions", "sent", "decided", "stored_vectors", "stored_decisions", "redelivered", "forged", "logins_refused",
-		"genuine_alerted", "impostor_alerted", "median_actions_to_alert", "latency_mean_ms", "latency_p50_ms", "latency_p99_ms",
-		"latency_max_ms", "service_mean_ms", "service_p99_ms", "decisions_per_s"}}
-	results := make([]replay.Result, len(rounds))
-	for i, rd := range rounds {
-		res := rd.Result
-		results[i] = res
-		var median any = "-"
-		if m, ok := res.MedianFirstAlert(); ok {
-			median = m
-		}
-		t.Add(rd.Users, len(res.Sessions), res.ImpostorSessions, res.Sent, res.Decided, rd.StoredVectors, rd.StoredDecisions, res.Duplicates, res.Forged, res.Refused,
-			res.GenuineAlerts, res.ImpostorAlerts, median, r2(res.Latency.Mean), r2(res.Latency.P50), r2(res.Latency.P99),
-			r2(res.Latency.Max), r2(res.Service.Mean), r2(res.Service.P99), r2(res.Throughput))
-	}
-	if err := cli.Render(ios.Out, opts.Output, t); err != nil {
-		return err
-	}
-	results[len(results)-1].DescribeImpostors(ios.ErrOut)
-	if opts.Result != nil {
-		opts.Result(results)
-	}
-	return nil
-}
-
-func r2(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }

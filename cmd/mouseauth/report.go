@@ -32,19 +32,34 @@ func newCmdReport(f *cli.Factory, runF func(context.Context, *ReportOptions) err
 	cmd := &cobra.Command{
 		Use:   "report --run DIR [--out DIR]",
 		Short: "Gather a run into plots, tables and one HTML page",
-		Long: `Report reads DIR/run.json, written by 'mouseauth evaluate --out DIR', and writes
+		Long: `Report reads DIR/run.json, written by 'mouseauth evaluate --out DIR' (any of
+evaluate, sweep, compare, threshold, holdout), and writes into DIR, or --out:
 
-  plots/*.png, plots/*.svg    ROC per user and mean ROC per window, classifier
-                              comparison, sweeps (AUC, EER, time), alarm thresholds
+  plots/*.png, *.svg          for what the run holds:
+                                mean ROC per window with a ±1 sd band over users
+                                (AUC ± sd in the legend; log false-positive axis),
+                                DET curves on normal-deviate axes with the EER marked,
+                                per-user ROC curves naming the worst users,
+                                compare: ROC and DET of every classifier and preset,
+                                sweep: heat maps of mean AUC and EER over trees ×
+                                windows (or AUC ± sd and EER along one axis) and
+                                the time taken,
+                                threshold: false alarm and miss rates, detection
+                                delay against the alarm threshold,
+                                holdout: session and action ROC and DET curves
   tables/*.md, *.csv, *.json  summary (mean ± sd per window), per-user results,
-                              sweeps, thresholds, input files
-  report.html                 all of it in one self-contained page, with the
-                              command line, seed, version and input file hashes
+                              seeds and their paired differences, sweeps,
+                              thresholds, held-out sessions, input files
+  report.html                 one self-contained page (inline SVG): a summary
+                              first (AUC ± sd and EER per result and window,
+                              published figures beside where known), then the
+                              comparisons, then the details per result, the
+                              per-user tables folded; with the command line,
+                              seed, version and input file hashes
 
-into DIR, or into --out. It prints the files it wrote, then the path of
-report.html; with --output csv or json, a table of every file and its kind
-(plot, table, page).`,
-		Example: `  mouseauth evaluate --features features.csv --out runs/rf
+It prints the files it wrote, then the path of report.html; with --output csv
+or json, a table of every file and its kind (plot, table, page).`,
+		Example: `  mouseauth evaluate --features features.csv --windows 1,5,10 --out runs/rf
   mouseauth report --run runs/rf
   mouseauth report --run runs/rf --out /tmp/rf-report
   mouseauth report --run runs/rf -o json | jq -r '.[] | select(.kind == "page") | .path'`,

@@ -21,7 +21,8 @@ Start with 'mouseauth demo': it runs every stage on synthetic data, embedded,
 with no servers and no downloads.`,
 		Example: `  mouseauth demo
   mouseauth dataset clean --data ../shared/data/balabit/training_files --out cleaned
-  mouseauth preprocess features --data cleaned --out features.csv`,
+  mouseauth preprocess features --data cleaned --out features.csv
+  source <(mouseauth completion bash)     # complete commands, flags and their values`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       build.Short(),
@@ -56,6 +57,9 @@ with no servers and no downloads.`,
 	}
 	root.AddCommand(NewCmdVersion(f))
 	usageErrors(root)
+	completeFlags(root)
+	// Deprecated flag names warn on stderr, not amid the results.
+	cli.WarnOn(root, f.IO.ErrOut)
 	return root
 }
 

@@ -60,7 +60,7 @@ func TestSASLFlags(t *testing.T) {
 	loose := filepath.Join(dir, "loose.password")
 	os.WriteFile(loose, []byte("s3cret\n"), 0o644)
 	os.Chmod(loose, 0o644)
-	ext := "--brokers k:9093 --tls-dir pki "
+	ext := "--brokers k:9093 --pki-dir pki "
 	for _, tc := range []struct {
 		name, args, env, wantErr string
 		check                    func(*ReplayOptions) error
@@ -260,7 +260,7 @@ func TestPKICheckSASL(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ios, _, out, errOut := cli.TestIO()
-			o := &PKICheckOptions{pkiCommon: pkiCommon{IO: ios, Now: time.Now, Dir: cl.PKIDir}, Output: "json", Name: "replay", Kafka: cl.Brokers[0]}
+			o := &PKICheckOptions{pkiCommon: pkiCommon{IO: ios, Now: time.Now, Dir: cl.PKIDir}, Output: "json", Name: "replay", Brokers: cl.Brokers[:1]}
 			o.SASL.User, o.SASL.Password = tc.user, tc.pw
 			err := runPKICheck(context.Background(), o)
 			if tc.wantOK != (err == nil) || !strings.Contains(out.String(), `"ok": `+fmt.Sprint(tc.wantOK)) {
@@ -276,8 +276,8 @@ func TestPKICheckSASL(t *testing.T) {
 	}
 	t.Setenv(envSASLPassword, "")
 	for args, want := range map[string]string{
-		"--dir d --name replay --kafka k:1 --sasl-user replay":                            "MOUSEAUTH_SASL_PASSWORD",
-		"--dir d --name replay --cassandra c:1 --sasl-user replay --sasl-password-file x": "give --kafka",
+		"--pki-dir d --cert replay --brokers k:1 --sasl-user replay":                          "MOUSEAUTH_SASL_PASSWORD",
+		"--pki-dir d --cert replay --cassandra c:1 --sasl-user replay --sasl-password-file x": "give --brokers",
 	} {
 		ios, _, _, _ := cli.TestIO()
 		cmd := newCmdPKICheck(&cli.Factory{IO: ios}, func(context.Context, *PKICheckOptions) error { return nil })
@@ -325,7 +325,7 @@ func TestPKIConfigACLPrincipals(t *testing.T) {
 	if _, err := pki.IssueInDir(dir, pki.IssueRequest{Name: "scorer", Role: pki.RoleClient, Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	out, err = run("--dir " + dir + " --scorer scorer --principal client=User:replay")
+	out, err = run("--pki-dir " + dir + " --scorer scorer --principal client=User:replay")
 	if err != nil || !strings.Contains(out, "'User:CN=scorer,O=mouseauth'") || !strings.Contains(out, "'User:replay'") {
 		t.Errorf("mixed principals: %v\n%s", err, out)
 	}
@@ -335,14 +335,14 @@ func TestPKISignAllowFlags(t *testing.T) {
 	ios, _, _, _ := cli.TestIO()
 	var got any
 	cmd := newCmdPKI(&cli.Factory{IO: ios}, func(_ context.Context, o any) error { got = o; return nil })
-	if err := execArgs(ios, cmd, "sign r.csr --dir d --role server --allow-wildcard --allow-unspecified-ip --allow-duplicate-principal"); err != nil {
+	if err := execArgs(ios, cmd, "sign r.csr --pki-dir d --role server --allow-wildcard --allow-unspecified-ip --allow-duplicate-principal"); err != nil {
 		t.Fatal(err)
 	}
 	if o := got.(*PKISignOptions); o.Allow != (pki.Allowances{Wildcard: true, UnspecifiedIP: true, DuplicatePrincipal: true}) {
 		t.Errorf("sign: %+v", o.Allow)
 	}
 	if err := execArgs(ios, newCmdPKI(&cli.Factory{IO: ios}, func(_ context.Context, o any) error { got = o; return nil }),
-		"issue web --dir d --role server --dns *.example.com --allow-wildcard"); err != nil {
+		"issue web --pki-dir d --role server --dns *.example.com --allow-wildcard"); err != nil {
 		t.Fatal(err)
 	}
 	if o := got.(*PKIIssueOptions); !o.Allow.Wildcard || o.Allow.DuplicatePrincipal {

@@ -16,9 +16,14 @@ const (
 	FormatJSON  = "json"
 )
 
-// AddOutputFlag binds --output (table|csv|json, default table) to *dst.
+// Formats are the --output formats, for help and completion.
+var Formats = []string{FormatTable, FormatCSV, FormatJSON}
+
+// AddOutputFlag binds -o/--output (table|csv|json, default table) to *dst,
+// with completion of its values.
 func AddOutputFlag(cmd *cobra.Command, dst *string) {
 	cmd.Flags().StringVarP(dst, "output", "o", FormatTable, "result format: table, csv or json")
+	CompleteValues(cmd, "output", FormatTable+"\taligned text for people", FormatCSV+"\tCSV with a header row", FormatJSON+"\tJSON, full precision")
 }
 
 // ValidateOutput returns a *FlagError unless format is a known output format.
@@ -55,4 +60,18 @@ func WriteJSON(w io.Writer, v any) error {
 	e.SetEscapeHTML(false)
 	e.SetIndent("", "  ")
 	return e.Encode(v)
+}
+
+// RenderSections writes secs in the --output format: each visible
+// section's table under its title (table), one JSON object with an array
+// per section (json), or the first section, the primary table (csv).
+func RenderSections(w io.Writer, format string, secs reports.Sections) error {
+	switch format {
+	case FormatCSV:
+		return secs.WriteCSV(w)
+	case FormatJSON:
+		return secs.WriteJSON(w)
+	default:
+		return secs.WriteText(w)
+	}
 }

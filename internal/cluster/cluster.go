@@ -43,10 +43,18 @@ type Options struct {
 	Port int
 	// Topics to create, default topics.Default().Shared().
 	Topics []string
-	// Retention of the topics' messages, default 10 minutes: the embedded
-	// broker keeps messages in memory, and a long replay must not grow it
-	// without bound. Messages are consumed within milliseconds.
+	// Retention is how long the topics people read keep their records:
+	// decisions, alerts and dead letters. Default [DefaultRetention] (7
+	// days), so an alert is still there while an engineer investigates
+	// it. The embedded broker keeps records in memory: under a sustained
+	// load, shorten it.
 	Retention time.Duration
+	// InputRetention is how long the logins and the feature vectors (the
+	// shared topic and every per-user one) are kept. Default
+	// [DefaultInputRetention] (10 minutes): the scorer consumes them within
+	// milliseconds, and a sealed login must not stay long, since a leaked
+	// scorer key opens every login still stored (docs/wire.md).
+	InputRetention time.Duration
 	// Group is the scorer's consumer group, whose grants the broker
 	// enforces (default topics.DefaultGroup).
 	Group string
@@ -141,7 +149,10 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 		o.Now = time.Now
 	}
 	if o.Retention <= 0 {
-		o.Retention = 10 * time.Minute
+		o.Retention = DefaultRetention
+	}
+	if o.InputRetention <= 0 {
+		o.InputRetention = DefaultInputRetention
 	}
 	if len(o.Topics) == 0 {
 		o.Topics = topics.Default().Shared()
@@ -224,6 +235,11 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	if err := c.EnsureTopics(ctx, 0, o.Topics...); err != nil {
 		return nil, err
 	}
+	// Topics made by an earlier start keep the retention they were made
+	// with: set the options' (a state of 10-minute decisions gets 7 days).
+	if err := c.setRetention(ctx, o.Topics...); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -261,13 +277,23 @@ func (c *Cluster) start() error {
 }
 
 // EnsureTopics creates more topics (the per-user feature topics) with the
-// cluster's retention and partitions partitions (0: the cluster's default),
-// as the admin role.
+// retention of their kind ([Cluster.RetentionOf]) and partitions
+// partitions (0: the cluster's default), as the admin role.
 func (c *Cluster) EnsureTopics(ctx context.Context, partitions int, names ...string) error {
 	if partitions <= 0 {
 		partitions = c.opts.Partitions
 	}
-	return topics.Ensure(ctx, c.Brokers, c.AdminTLS, c.AdminSASL, topics.Spec{Partitions: partitions, Retention: c.opts.Retention}, names...)
+	byRetention := map[time.Duration][]string{}
+	for _, n := range names {
+		r := c.RetentionOf(n)
+		byRetention[r] = append(byRetention[r], n)
+	}
+	for r, names := range byRetention {
+		if err := topics.Ensure(ctx, c.Brokers, c.AdminTLS, c.AdminSASL, topics.Spec{Partitions: partitions, Retention: r}, names...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Restart stops the broker and starts it again on the same port from its

@@ -36,6 +36,10 @@ type Options struct {
 	// Group is the scorer's consumer group, whose grants the embedded
 	// broker enforces (default topics.DefaultGroup).
 	Group string
+	// InputRetention is how long the embedded broker keeps the logins and
+	// feature vectors; Retention the decisions, alerts and dead letters
+	// (0: the defaults of cluster.Options).
+	InputRetention time.Duration
 }
 
 // Env is an opened deployment.
@@ -80,7 +84,7 @@ func Open(ctx context.Context, o Options, logger *slog.Logger) (_ *Env, err erro
 		}
 	} else {
 		cl, err := cluster.Start(ctx, cluster.Options{Dir: o.State, Partitions: o.Partitions, Retention: o.Retention,
-			Group: o.Group, Logger: logger})
+			InputRetention: o.InputRetention, Group: o.Group, Logger: logger})
 		if err != nil {
 			return nil, err
 		}
