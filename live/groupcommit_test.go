@@ -15,6 +15,7 @@ import (
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/live/wire"
+	"github.com/mouseauth/mouseauth/replay"
 )
 
 // gated holds the first PutBatch with a vector of user until released, so
@@ -294,4 +295,44 @@ func TestForeignDecisionIsRepublishedAndWindowReloaded(t *testing.T) {
 	// Every stored decision's window, 15's included, is the stored scores
 	// before it: 15's holds the other instance's scores of 10 to 14.
 	checkWindows(t, e, user, "foreign", 10)
+}
+
+// reads counts the reads a session's first vector used to make.
+type reads struct {
+	store.Profiles
+	sessions, recent atomic.Int64
+}
+
+func (r *reads) Session(ctx context.Context, user, id string) (store.Session, error) {
+	if !strings.Contains(user, "mouseauth-health-probe") { // not health's probe
+		r.sessions.Add(1)
+	}
+	return r.Profiles.Session(ctx, user, id)
+}
+
+func (r *reads) RecentDecisions(ctx context.Context, user, session string, before int64, n int) ([]store.Decision, error) {
+	r.recent.Add(1)
+	return r.Profiles.RecentDecisions(ctx, user, session, before, n)
+}
+
+// TestColdStartReadsNothingBack: the first vector of a session this
+// instance's login just opened starts from the login's state (its key, an
+// empty window) instead of reading back the session and its decisions,
+// which at a cold start queued behind every other user's login; each
+// user's model is loaded once, prefetched at the login.
+func TestColdStartReadsNothingBack(t *testing.T) {
+	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}})
+	us := synthUsers(t, 4, 2, 30)
+	ss := plan(t, e, us, 0)
+	r := &reads{Profiles: e.st}
+	e.cfg.Profiles = r
+	e.startService()
+	res := e.replay(ss, replay.Config{})
+	e.checkExactlyOnce(ss, res)
+	if n, m := r.sessions.Load(), r.recent.Load(); n != 0 || m != 0 {
+		t.Errorf("%d session reads and %d reads of recent decisions for %d new sessions, want none", n, m, len(ss))
+	}
+	if got := live.Value(e.svc.Stats().ModelLoads); int(got) != len(us) {
+		t.Errorf("%v model loads for %d users", got, len(us))
+	}
 }

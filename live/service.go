@@ -197,6 +197,8 @@ type Service struct {
 	sealer     *keySealer
 	routes     *router
 	routesOnce sync.Once
+	// fresh hands the sessions the logins created to the vector workers.
+	fresh *freshSessions
 }
 
 // New validates cfg and returns a service; Run starts it.
@@ -208,7 +210,7 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now())}
+	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now()), fresh: newFreshSessions()}
 	s.models = newModelCache(cfg.Profiles, func() { cfg.Stats.ModelLoads.Inc() }, cfg.Now, maxModelLoads())
 	return s, nil
 }

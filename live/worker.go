@@ -35,6 +35,7 @@ type sessionState struct {
 type worker struct {
 	s        *Service
 	sessions map[[2]string]*sessionState
+	born     time.Time // when its generation assigned it the partition
 	swept    time.Time
 	part     *partState       // health of the partition
 	commit   func(next int64) // everything before next is finished
@@ -66,7 +67,8 @@ type span struct {
 }
 
 func newWorker(s *Service, part *partState, commit func(next int64)) *worker {
-	return &worker{s: s, sessions: map[[2]string]*sessionState{}, swept: s.cfg.Now(), part: part, commit: commit}
+	now := s.cfg.Now()
+	return &worker{s: s, sessions: map[[2]string]*sessionState{}, born: now, swept: now, part: part, commit: commit}
 }
 
 // sessionIdle is how long a session's window stays in memory unused; it is
@@ -395,8 +397,12 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 	}
 	accept := result == LoginAccepted
 	if accept {
-		// The session's vectors follow: load the model meanwhile.
+		// The session's vectors follow: load the model meanwhile, and hand
+		// the new session to the vector workers.
 		s.models.want(l.User)
+		if !redelivered {
+			s.fresh.put(l.User, l.Session, l.Key, now)
+		}
 	}
 	log := s.cfg.Logger.Info
 	if !accept {
@@ -501,6 +507,13 @@ func (w *worker) vector(ctx context.Context, idx int, m kafka.Message, start tim
 	}
 	k := [2]string{u.User, u.Session}
 	st := w.sessions[k]
+	if st == nil {
+		// A session this instance's login just created: nothing to read.
+		if key, ok := s.fresh.take(u.User, u.Session, w.born, s.cfg.Now()); ok {
+			st = &sessionState{window: NewWindow(s.cfg.Window), key: key, last: -1}
+			w.sessions[k] = st
+		}
+	}
 	if st == nil {
 		var class string
 		st, reason, class, err = w.loadSession(ctx, u.User, u.Session)
