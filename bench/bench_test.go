@@ -3,6 +3,7 @@ package bench_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -88,10 +89,16 @@ func pipeline(t *testing.T) bench.Pipeline {
 // every vector sent is stored and decided once, and memory is sampled.
 func TestPipelineSaturationAndSoak(t *testing.T) {
 	p := pipeline(t)
+	prof := filepath.Join(t.TempDir(), "pprof")
 	res, err := bench.RunPipeline(context.Background(), p, bench.PipelineOptions{Users: []int{3}, Rates: []float64{30, 60},
-		Duration: time.Second, Soak: time.Second, Seed: 1, Trees: 10, Wait: time.Minute})
+		Duration: time.Second, Soak: time.Second, Seed: 1, Trees: 10, Wait: time.Minute, Profile: prof})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range []string{"cpu.pprof", "block.pprof", "mutex.pprof", "heap.pprof"} {
+		if st, err := os.Stat(filepath.Join(prof, f)); err != nil || st.Size() == 0 {
+			t.Errorf("profile %s: %v", f, err)
+		}
 	}
 	if len(res.Rates) != 2 || res.Latency != nil {
 		t.Fatalf("%d rate rows, %d latency rows; want 2 and none", len(res.Rates), len(res.Latency))

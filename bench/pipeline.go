@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -79,6 +80,10 @@ type PipelineOptions struct {
 	Notes io.Writer
 	// Meter, when set, shows the progress of enrolment and of each step.
 	Meter func(total int64, description, unit string) Meter
+	// Profile, when set, is a folder that receives CPU, block, mutex and
+	// heap profiles of the measured run (from the service's start, after
+	// enrolment), for `go tool pprof`.
+	Profile string
 }
 
 func (o *PipelineOptions) defaults() {
@@ -171,19 +176,25 @@ func RunPipeline(ctx context.Context, p Pipeline, o PipelineOptions) (PipelineRe
 	if !o.EnterpriseMode() && o.Duration <= 0 {
 		return PipelineResult{}, fmt.Errorf("bench: the saturation mode needs a positive duration")
 	}
+	begin := time.Now()
 	b, err := newHarness(ctx, p, o)
+	if err != nil {
+		return PipelineResult{}, err
+	}
+	fmt.Fprintf(o.Notes, "enrolled %d load users in %.1f s\n", o.Users[len(o.Users)-1], time.Since(begin).Seconds())
+	prof, err := startProfile(o.Profile)
 	if err != nil {
 		return PipelineResult{}, err
 	}
 	stop, err := b.startService(ctx)
 	if err != nil {
-		return PipelineResult{}, err
+		return PipelineResult{}, errors.Join(err, prof.stop())
 	}
 	res, err := b.run(ctx)
 	if serr := stop(); err == nil && serr != nil {
 		err = fmt.Errorf("bench: scoring service: %w", serr)
 	}
-	return res, err
+	return res, errors.Join(err, prof.stop())
 }
 
 // harness is a pipeline with its enrolled load users.

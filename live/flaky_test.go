@@ -14,12 +14,15 @@ import (
 )
 
 // flaky fails every nth call of every method with a transient error, after
-// doing nothing, or, for writes, after doing the write (the answer lost).
+// doing nothing, or, for writes, after doing the write (the answer lost);
+// PutBatch fails both ways.
 type flaky struct {
 	store.Profiles
 	n     int64
 	calls atomic.Int64
 	fails atomic.Int64
+	// lostBatches counts the batches written whose answer was lost.
+	lostBatches atomic.Int64
 }
 
 var errTransient = errors.New("transient: connection reset")
@@ -46,6 +49,20 @@ func (f *flaky) PutDecision(ctx context.Context, d store.Decision) (bool, error)
 		return false, errTransient
 	}
 	return ins, err
+}
+
+// PutBatch fails as the other writes do: after writing the batch, with
+// the answer lost, and, as often, before writing anything.
+func (f *flaky) PutBatch(ctx context.Context, vs []store.Vector, ds []store.Decision) ([]bool, []bool, error) {
+	if f.fail() {
+		return nil, nil, errTransient // nothing written
+	}
+	iv, id, err := f.Profiles.PutBatch(ctx, vs, ds)
+	if err == nil && f.fail() {
+		f.lostBatches.Add(1)
+		return nil, nil, errTransient // written, but the caller does not know
+	}
+	return iv, id, err
 }
 
 func (f *flaky) Decision(ctx context.Context, user, session string, seq int64) (store.Decision, error) {
@@ -122,17 +139,19 @@ func (f *flaky) LatestModel(ctx context.Context, user string) (store.Model, erro
 	return f.Profiles.LatestModel(ctx, user)
 }
 
-// TestFlakyStore fails every 7th store call of both stores, including
-// writes that succeed but lose their answer (a session created, a failure
-// counted, an alert flagged): every vector is still stored and decided
-// exactly once, every impostor still raises its alert, wrong passwords
+// TestFlakyStore fails every 4th store call of both stores, including
+// writes that succeed but lose their answer (a batch of vectors and
+// decisions stored, a session created, a failure counted, an alert
+// flagged), and batches that fail often enough to be split: every vector
+// is still stored and decided exactly once, and counted at most once,
+// every impostor still raises its alert, wrong passwords
 // are counted (a lost answer of RecordFailure may count one twice: on the
 // side of locking) and a right one afterwards is accepted and resets them.
 func TestFlakyStore(t *testing.T) {
 	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}, Lockout: live.Lockout{MaxFailures: 5, LockFor: time.Hour}})
 	us := synthUsers(t, 3, 2, 60)
 	ss := plan(t, e, us, 3)
-	f := &flaky{Profiles: e.st, n: 7}
+	f := &flaky{Profiles: e.st, n: 4}
 	e.cfg.Profiles, e.cfg.Credentials = f, &flakyCreds{Credentials: e.creds, f: f}
 	e.startService()
 	c := newClient(e)
@@ -147,12 +166,27 @@ func TestFlakyStore(t *testing.T) {
 		t.Fatalf("failures after 2 wrong passwords: %d (%v)", cred.Failures, err)
 	}
 	res := e.replay(ss, replay.Config{})
-	t.Logf("sent %d decided %d; %d of %d store calls failed; store retries %v; impostor alerts %d/%d",
-		res.Sent, res.Decided, f.fails.Load(), f.calls.Load(), live.Value(e.svc.Stats().StoreRetries), res.ImpostorAlerts, res.ImpostorSessions)
-	if f.fails.Load() < 50 {
+	t.Logf("sent %d decided %d; %d of %d store calls failed (%d batches written with the answer lost); store retries %v; impostor alerts %d/%d",
+		res.Sent, res.Decided, f.fails.Load(), f.calls.Load(), f.lostBatches.Load(), live.Value(e.svc.Stats().StoreRetries), res.ImpostorAlerts, res.ImpostorSessions)
+	// Group commit makes few store calls (one write per batch): a fixed
+	// floor of failures, beside the lost batch answers checked below.
+	if f.fails.Load() < 20 {
 		t.Fatalf("only %d store calls failed: the test did not exercise the retries", f.fails.Load())
 	}
 	e.checkExactlyOnce(ss, res)
+	if f.lostBatches.Load() == 0 {
+		t.Errorf("no written batch lost its answer: the test did not exercise PutBatch's retries")
+	}
+	// A batch written whose answer was lost is our own write: its
+	// decisions are answered as new and counted, once. Only a batch that
+	// also failed batchAttempts times and was split is answered from the
+	// store, marked redelivered and not counted again.
+	st := e.svc.Stats()
+	decided, vectors, redelivered := live.Value(st.Decisions), live.Value(st.Vectors), live.Value(st.Redelivered)
+	t.Logf("counted: %v decisions, %v vectors, %v redelivered", decided, vectors, redelivered)
+	if int64(decided) > res.Sent || int64(vectors) > res.Sent || int64(decided+redelivered) < res.Sent {
+		t.Errorf("%v decisions and %v vectors counted, %v redelivered; want each of the %d vectors counted at most once and answered", decided, vectors, redelivered, res.Sent)
+	}
 	if res.Refused != 0 || res.Forged != 0 {
 		t.Errorf("%d logins refused, %d forged decisions", res.Refused, res.Forged)
 	}

@@ -42,7 +42,18 @@ type modelCache struct {
 	invalid  map[string]invalidModel
 	loads    func() // metric hook
 	now      func() time.Time
+	// sem bounds the loads in flight (store reads and model decoding):
+	// a thousand first vectors or logins at once queue here instead of
+	// decoding a thousand models at once.
+	sem chan struct{}
+	// prefetch holds users whose login was just accepted, for the
+	// prefetchers to load their models before their first vector.
+	prefetch chan string
 }
+
+// maxPrefetchQueue bounds the users waiting for a prefetch; when it is
+// full a login's model is loaded by its first vector instead.
+const maxPrefetchQueue = 4096
 
 // invalidModel is a user's stored model that failed to load, remembered
 // for invalidRetry so that each of the user's vectors does not load it
@@ -71,9 +82,42 @@ func (e *ModelError) Error() string {
 }
 func (e *ModelError) Unwrap() error { return e.Err }
 
-func newModelCache(p store.Profiles, loads func(), now func() time.Time) *modelCache {
+// newModelCache returns a cache that loads at most maxLoads models at once.
+func newModelCache(p store.Profiles, loads func(), now func() time.Time, maxLoads int) *modelCache {
 	return &modelCache{profiles: p, m: map[string]*loaded{}, loading: map[string]chan struct{}{},
-		invalid: map[string]invalidModel{}, loads: loads, now: now}
+		invalid: map[string]invalidModel{}, loads: loads, now: now,
+		sem: make(chan struct{}, max(1, maxLoads)), prefetch: make(chan string, maxPrefetchQueue)}
+}
+
+// want asks for user's model to be loaded in the background, unless it is
+// cached or loading. It never blocks: with the queue full, the user's
+// first vector loads it.
+func (c *modelCache) want(user string) {
+	c.mu.Lock()
+	_, cached := c.m[user]
+	_, loading := c.loading[user]
+	c.mu.Unlock()
+	if cached || loading {
+		return
+	}
+	select {
+	case c.prefetch <- user:
+	default:
+	}
+}
+
+// prefetcher loads the models asked for by want until ctx ends. Errors
+// are left to the vectors, which load again and report them (an invalid
+// model is remembered either way).
+func (c *modelCache) prefetcher(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case user := <-c.prefetch:
+			_, _ = c.get(ctx, user)
+		}
+	}
 }
 
 // get returns user's model, loading it from the store once. A model that
@@ -119,6 +163,12 @@ func (c *modelCache) get(ctx context.Context, user string) (*loaded, error) {
 }
 
 func (c *modelCache) load(ctx context.Context, user string) (*loaded, error) {
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-c.sem }()
 	sm, err := c.profiles.LatestModel(ctx, user)
 	if err != nil {
 		return nil, err

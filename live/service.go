@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -196,6 +197,8 @@ type Service struct {
 	sealer     *keySealer
 	routes     *router
 	routesOnce sync.Once
+	// fresh hands the sessions the logins created to the vector workers.
+	fresh *freshSessions
 }
 
 // New validates cfg and returns a service; Run starts it.
@@ -207,10 +210,14 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now())}
-	s.models = newModelCache(cfg.Profiles, func() { cfg.Stats.ModelLoads.Inc() }, cfg.Now)
+	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now()), fresh: newFreshSessions()}
+	s.models = newModelCache(cfg.Profiles, func() { cfg.Stats.ModelLoads.Inc() }, cfg.Now, maxModelLoads())
 	return s, nil
 }
+
+// maxModelLoads bounds the models loaded at once: decoding is CPU work, and
+// more loads than twice the cores only queue in the scheduler.
+func maxModelLoads() int { return 2 * runtime.GOMAXPROCS(0) }
 
 // Stats returns the service's counters.
 func (s *Service) Stats() *Stats { return s.cfg.Stats }
@@ -297,6 +304,9 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 		serveHTTP(g, gctx, ln, Handler(s))
 	}
 	g.Go(func() error { s.probe(gctx, consumed); return nil })
+	for range cap(s.models.sem) {
+		g.Go(func() error { s.models.prefetcher(gctx); return nil })
+	}
 	drained := make(chan struct{})
 	// When gctx ends: leave the group once the partitions drained (Close
 	// waits for them), and bound the drain.
@@ -434,6 +444,12 @@ func (e *unprocessableError) Unwrap() error { return e.err }
 // probe, ends with an *unprocessableError; a store that does not answer,
 // or a full disk, is waited for without limit.
 func (s *Service) retryUntil(ctx context.Context, what string, f func() error, final func(error) bool) error {
+	return s.retryAttempts(ctx, what, s.cfg.MaxAttempts, f, final)
+}
+
+// retryAttempts is retryUntil with maxAttempts in place of MaxAttempts
+// (a batch's write gives up sooner and is split instead).
+func (s *Service) retryAttempts(ctx context.Context, what string, maxAttempts int, f func() error, final func(error) bool) error {
 	inMessage := partOf(ctx) != nil
 	failures, full := 0, false
 	op := func() error {
@@ -443,7 +459,7 @@ func (s *Service) retryUntil(ctx context.Context, what string, f func() error, f
 		}
 		failures++
 		full = full || diskFull(err)
-		if inMessage && failures >= s.cfg.MaxAttempts && !diskFull(err) && s.storeUp(ctx) == nil {
+		if inMessage && failures >= maxAttempts && !diskFull(err) && s.storeUp(ctx) == nil {
 			if err = f(); err == nil || final(err) {
 				return err
 			}

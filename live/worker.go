@@ -23,8 +23,11 @@ type sessionState struct {
 	window  *Window
 	alerted bool            // sticky: every later vector is refused
 	key     wire.SessionKey // MACs the session's vectors and decisions
-	last    int64           // the highest seq decided, -1 before the first
+	last    int64           // the highest seq decided (or scored in this batch), -1 before the first
 	seen    time.Time
+	// pending counts the session's vectors scored in the running batch
+	// and not yet stored: window, last and alerted already include them.
+	pending int
 }
 
 // worker processes one partition's messages in order, for one generation
@@ -32,12 +35,29 @@ type sessionState struct {
 type worker struct {
 	s        *Service
 	sessions map[[2]string]*sessionState
+	born     time.Time // when its generation assigned it the partition
 	swept    time.Time
 	part     *partState       // health of the partition
 	commit   func(next int64) // everything before next is finished
 	out      []kafka.Message  // decisions, alerts and dead letters of the batch
 	spans    []span           // which messages of out each processed message queued
 	timed    []time.Time      // start times of the batch's scored vectors
+	pend     []pending        // scored vectors waiting for the batch's PutBatch
+	vs       []store.Vector   // PutBatch's arguments (reused)
+	ds       []store.Decision
+}
+
+// pending is a vector scored in memory whose vector and decision rows wait
+// for the batch's PutBatch, and whose decision is published after it.
+type pending struct {
+	idx   int // in the batch
+	m     kafka.Message
+	v     wire.Vector
+	k     [2]string
+	st    *sessionState
+	vec   store.Vector
+	dec   store.Decision
+	start time.Time
 }
 
 // span is the part out[from:to] of a batch's output that message m queued.
@@ -47,7 +67,8 @@ type span struct {
 }
 
 func newWorker(s *Service, part *partState, commit func(next int64)) *worker {
-	return &worker{s: s, sessions: map[[2]string]*sessionState{}, swept: s.cfg.Now(), part: part, commit: commit}
+	now := s.cfg.Now()
+	return &worker{s: s, sessions: map[[2]string]*sessionState{}, born: now, swept: now, part: part, commit: commit}
 }
 
 // sessionIdle is how long a session's window stays in memory unused; it is
@@ -98,14 +119,28 @@ func (w *worker) run(ctx context.Context, queue <-chan kafka.Message) {
 	}
 }
 
-// handleBatch processes a partition's messages in order, publishes their
-// decisions, alerts and dead letters in one produce request, and then hands
-// the offsets to the committer. One produce per batch instead of per
-// message keeps latency low under load: the batch is whatever arrived
-// while the previous one was processed. An error happens only when ctx
-// ends (a drain or a rebalance that timed out): the messages from the
-// failed one on are not committed and are processed again by the
-// partition's next owner.
+// handleBatch processes a partition's messages in order with one store
+// write and one produce request for the whole batch (group commit), and
+// then hands the offsets to the committer:
+//
+//  1. each message is checked and its vector scored in memory, in order,
+//     the session's window advancing with each (process, vector); a
+//     message that needs the store to hold what is scored before it (a
+//     seq at or below its session's last one, a login) first flushes;
+//  2. the scored vectors and their decisions are written in one
+//     Profiles.PutBatch (flush), retried whole after an error;
+//  3. per vector, the decision the store took is queued for publishing:
+//     ours when inserted, else the stored one marked redelivered (finish);
+//  4. the batch's decisions, alerts and dead letters are published in one
+//     produce request, and only once the broker acknowledged them are the
+//     offsets handed to the committer.
+//
+// The batch is whatever arrived while the previous one was processed: one
+// transaction and one produce per batch instead of per message keeps
+// latency low under load. An error happens only when ctx ends (a drain or
+// a rebalance that timed out): the messages from the first unfinished one
+// on are not committed and are processed again by the partition's next
+// owner, and the idempotent store recognises what was written.
 func (w *worker) handleBatch(ctx context.Context, batch []kafka.Message) {
 	s := w.s
 	if ctx.Err() != nil {
@@ -115,15 +150,19 @@ func (w *worker) handleBatch(ctx context.Context, batch []kafka.Message) {
 	w.part.begin(now, batch[0].Offset)
 	defer w.part.end()
 	w.sweep(now)
-	w.out, w.timed, w.spans = w.out[:0], w.timed[:0], w.spans[:0]
-	done := 0
-	for _, m := range batch {
-		from := len(w.out)
-		if !w.process(ctx, m) {
+	w.out, w.timed, w.spans, w.pend = w.out[:0], w.timed[:0], w.spans[:0], w.pend[:0]
+	done := len(batch) // the first message not finished
+	for i, m := range batch {
+		if !w.process(ctx, i, m, time.Now()) {
+			done = i
 			break
 		}
-		w.spans = append(w.spans, span{m: m, from: from, to: len(w.out)})
-		done++
+	}
+	if done == len(batch) {
+		_ = w.flush(ctx) // fails only when ctx ended; w.pend keeps what is unfinished
+	}
+	if len(w.pend) > 0 {
+		done = min(done, w.pend[0].idx)
 	}
 	if err := w.publishBatch(ctx); err != nil {
 		s.cfg.Logger.Error("publish; the batch will be processed again", "topic", batch[0].Topic, "partition", batch[0].Partition, "err", err)
@@ -177,23 +216,39 @@ func (w *worker) publishBatch(ctx context.Context) error {
 	return nil
 }
 
-// process handles m, retrying until it succeeds: going on to the next
-// message would commit past m and lose it. Processing is idempotent, so a
-// retry after a half-done attempt is safe. Attempts are counted only while
-// the store answers its probe and the disk is not full: after MaxAttempts
-// failures of m's own processing (a panic, an error the store keeps giving
-// for this message only) m is dead-lettered as unprocessable, and the
-// dead letter is published before m's offset is committed. An outage
-// (store or broker down, disk full) is waited for without limit. Only the
-// end of ctx stops it, and then m is processed again later.
-func (w *worker) process(ctx context.Context, m kafka.Message) bool {
+// errFlushFirst says that a message can be processed only once the store
+// holds the vectors scored before it in the batch: a vector whose seq is
+// at or below its session's last one (its decision may be one of them, or
+// it is a replay) and a login (which keeps its place among the vectors of
+// its partition).
+var errFlushFirst = errors.New("the batch's scored vectors must be stored first")
+
+// process handles m, the idx-th message of the batch, retrying until it
+// succeeds: going on to the next message would commit past m and lose it.
+// A vector is only scored here (it joins w.pend); flush stores it. Processing
+// is idempotent, so a retry after a half-done attempt is safe. Attempts are
+// counted only while the store answers its probe and the disk is not full:
+// after MaxAttempts failures of m's own processing (a panic, an error the
+// store keeps giving for this message only) m is dead-lettered as
+// unprocessable, and the dead letter is published before m's offset is
+// committed. An outage (store or broker down, disk full) is waited for
+// without limit. Only the end of ctx stops it, and then m is processed
+// again later.
+func (w *worker) process(ctx context.Context, idx int, m kafka.Message, start time.Time) bool {
 	s := w.s
-	start := time.Now()
 	attempts := 0
+	mark := len(w.out)
 	var unprocessable *unprocessableError
 	err := retry.Do(ctx, storePolicy, func() error {
-		mark := len(w.out)
-		err := w.attempt(ctx, m, start)
+		mark = len(w.out)
+		err := w.attempt(ctx, idx, m, start)
+		if errors.Is(err, errFlushFirst) {
+			// Not an attempt of m: nothing of m was done yet.
+			if err = w.flush(ctx); err == nil {
+				mark = len(w.out)
+				err = w.attempt(ctx, idx, m, start)
+			}
+		}
 		if err == nil {
 			return nil
 		}
@@ -215,18 +270,20 @@ func (w *worker) process(ctx context.Context, m kafka.Message) bool {
 		}))
 	switch {
 	case err == nil:
-		return true
 	case ctx.Err() == nil && errors.As(err, &unprocessable):
 		w.deadLetter(m, err.Error(), "unprocessable")
-		return true
 	default:
 		s.cfg.Logger.Error("message not processed; it will be processed again after a restart or rebalance", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
 		return false
 	}
+	if len(w.out) > mark {
+		w.spans = append(w.spans, span{m: m, from: mark, to: len(w.out)})
+	}
+	return true
 }
 
 // attempt processes m once; a panic is turned into an error of m.
-func (w *worker) attempt(ctx context.Context, m kafka.Message, start time.Time) (err error) {
+func (w *worker) attempt(ctx context.Context, idx int, m kafka.Message, start time.Time) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.s.cfg.Logger.Error("panic while processing a message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset,
@@ -235,9 +292,12 @@ func (w *worker) attempt(ctx context.Context, m kafka.Message, start time.Time) 
 		}
 	}()
 	if m.Topic == w.s.cfg.Topics.Logins {
+		if len(w.pend) > 0 {
+			return errFlushFirst
+		}
 		return w.login(ctx, m)
 	}
-	return w.vector(ctx, m, start)
+	return w.vector(ctx, idx, m, start)
 }
 
 func (w *worker) emit(msgs ...kafka.Message) { w.out = append(w.out, msgs...) }
@@ -336,6 +396,14 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 		}
 	}
 	accept := result == LoginAccepted
+	if accept {
+		// The session's vectors follow: load the model meanwhile, and hand
+		// the new session to the vector workers.
+		s.models.want(l.User)
+		if !redelivered {
+			s.fresh.put(l.User, l.Session, l.Key, now)
+		}
+	}
 	log := s.cfg.Logger.Info
 	if !accept {
 		log = s.cfg.Logger.Warn
@@ -401,7 +469,7 @@ func (w *worker) openSession(ctx context.Context, l wire.Login, now time.Time, r
 	return LoginAccepted, true, nil
 }
 
-// vector decides one action:
+// vector scores one action of the batch:
 //
 //  1. decode (malformed, too large, version: dead letter), check the
 //     partition (misrouted) and the length;
@@ -413,9 +481,11 @@ func (w *worker) openSession(ctx context.Context, l wire.Login, now time.Time, r
 //  4. check the seq: above the last decided one, go on; at or below it, a
 //     redelivery if a decision is stored for exactly that seq (republished,
 //     nothing counted), else a replay (dead letter);
-//  5. score, store, decide (after an alert every vector is refused), and
-//     answer MAC'd under the session key.
-func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) error {
+//  5. score and decide (after an alert every vector is refused), advancing
+//     the session's window in memory, and queue the vector and its
+//     decision for the batch's PutBatch (flush), after which the decision
+//     is answered MAC'd under the session key (finish).
+func (w *worker) vector(ctx context.Context, idx int, m kafka.Message, start time.Time) error {
 	s := w.s
 	sv, err := wire.ParseVector(m.Value)
 	if err != nil {
@@ -438,6 +508,13 @@ func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) e
 	k := [2]string{u.User, u.Session}
 	st := w.sessions[k]
 	if st == nil {
+		// A session this instance's login just created: nothing to read.
+		if key, ok := s.fresh.take(u.User, u.Session, w.born, s.cfg.Now()); ok {
+			st = &sessionState{window: NewWindow(s.cfg.Window), key: key, last: -1}
+			w.sessions[k] = st
+		}
+	}
+	if st == nil {
 		var class string
 		st, reason, class, err = w.loadSession(ctx, u.User, u.Session)
 		if err != nil {
@@ -456,6 +533,9 @@ func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) e
 	}
 	st.seen = s.cfg.Now()
 	if v.Seq <= st.last {
+		if st.pending > 0 {
+			return errFlushFirst // its decision may be one this batch has not stored yet
+		}
 		// Already decided: a redelivery. Republish the stored decision.
 		found, err := w.republish(ctx, v, st)
 		if err != nil || found {
@@ -484,55 +564,200 @@ func (w *worker) vector(ctx context.Context, m kafka.Message, start time.Time) e
 	}
 	score := mdl.model.Score(v.Values)
 	now := s.cfg.Now()
-	var inserted bool
-	sv2 := store.Vector{User: v.User, Session: v.Session, Seq: v.Seq, At: now, Values: v.Values}
-	if err := s.retry(ctx, "put vector", func() (err error) { inserted, err = s.cfg.Profiles.PutVector(ctx, sv2); return err }); err != nil {
-		return err
-	}
-	w.hook("vector stored")
-	if inserted {
-		s.cfg.Stats.Vectors.Inc()
-		if ok, ver := s.models.noteVector(v.User, now, s.cfg.Retrain); ok {
-			w.startRetrain(ctx, v.User, ver)
-		}
-	}
-	// The window changes only once the decision is stored: a failed
-	// attempt is retried from the same window.
-	win := st.window.Clone()
-	win.Push(score)
-	verdict := Decide(win, s.cfg.Threshold, st.alerted)
-	d := store.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Score: score, Mean: win.Mean(), Window: win.Len(),
-		Threshold: s.cfg.Threshold, Accept: verdict.Accept, Alert: verdict.Alert, ModelVersion: mdl.version, At: now}
-	var decided bool
-	if err := s.retry(ctx, "put decision", func() (err error) { decided, err = s.cfg.Profiles.PutDecision(ctx, d); return err }); err != nil {
-		return err
-	}
-	st.window, st.last = win, v.Seq
-	if !decided {
-		// Stored by an earlier delivery whose offset was not committed (or
-		// by our own write whose answer a failure swallowed).
-		found, err := w.republish(ctx, v, st)
-		if err != nil || found {
-			return err
-		}
-		s.cfg.Logger.Warn("the store refused a decision as existing but cannot read it; publishing this one", "user", v.User, "session", v.Session, "seq", v.Seq)
-	}
-	w.hook("decision stored")
-	if verdict.Alert {
-		if err := w.markAlerted(ctx, v.User, v.Session, st); err != nil {
-			return err
-		}
-	}
-	s.cfg.Stats.Decisions.WithLabelValues(strconv.FormatBool(verdict.Accept)).Inc()
-	w.emitDecision(wire.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: score, Mean: d.Mean,
-		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, ServiceNanos: time.Since(start).Nanoseconds()}, st.key)
-	if verdict.Alert {
-		s.cfg.Stats.Alerts.Inc()
-		s.cfg.Logger.Info("alert", "user", v.User, "session", v.Session, "seq", v.Seq, "mean", d.Mean)
-		w.emitAlert(wire.Alert{User: v.User, Session: v.Session, Seq: v.Seq, Mean: d.Mean, Threshold: d.Threshold, Window: d.Window, At: now.UTC()})
-	}
-	w.timed = append(w.timed, start)
+	// Nothing fails from here on. The window advances now, before the
+	// rows are stored: the batch's next vector of the session is scored
+	// on it. A batch that is not stored as scored drops the session's
+	// state, which is then rebuilt from the store.
+	st.window.Push(score)
+	verdict := Decide(st.window, s.cfg.Threshold, st.alerted)
+	w.pend = append(w.pend, pending{idx: idx, m: m, v: v, k: k, st: st, start: start,
+		vec: store.Vector{User: v.User, Session: v.Session, Seq: v.Seq, At: now, Values: v.Values},
+		dec: store.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Score: score, Mean: st.window.Mean(), Window: st.window.Len(),
+			Threshold: s.cfg.Threshold, Accept: verdict.Accept, Alert: verdict.Alert, ModelVersion: mdl.version, At: now}})
+	st.last, st.pending = v.Seq, st.pending+1
+	st.alerted = st.alerted || verdict.Alert
 	return nil
+}
+
+// batchAttempts bounds the failed writes of a batch of more than one
+// vector while the store answers its probe, before the batch is split to
+// find the message at fault (a single vector gets MaxAttempts).
+const batchAttempts = 2
+
+// flush writes the scored vectors of the batch (w.pend) and their
+// decisions in one PutBatch, retried whole after an error (an outage is
+// waited for), then queues their output (finish). A batch that keeps
+// failing while the store answers is split (split). flush fails only when
+// ctx ends; w.pend then holds the entries not finished.
+func (w *worker) flush(ctx context.Context) error {
+	if len(w.pend) == 0 {
+		return nil
+	}
+	s := w.s
+	w.vs, w.ds = w.vs[:0], w.ds[:0]
+	for i := range w.pend {
+		w.vs, w.ds = append(w.vs, w.pend[i].vec), append(w.ds, w.pend[i].dec)
+	}
+	limit := s.cfg.MaxAttempts
+	if len(w.pend) > 1 {
+		limit = min(limit, batchAttempts)
+	}
+	var iv, id []bool
+	err := s.retryAttempts(ctx, "put batch", limit, func() error {
+		var err error
+		iv, id, err = w.putBatch(ctx)
+		return err
+	}, func(error) bool { return false })
+	var unprocessable *unprocessableError
+	switch {
+	case err == nil:
+	case ctx.Err() == nil && errors.As(err, &unprocessable):
+		return w.split(ctx, err)
+	default:
+		return err
+	}
+	w.hook("batch stored")
+	for i := range w.pend {
+		w.pend[i].st.pending = 0
+	}
+	for j := range w.pend {
+		if err := w.finish(ctx, &w.pend[j], iv[j], id[j]); err != nil {
+			w.pend = append(w.pend[:0], w.pend[j:]...)
+			return err
+		}
+	}
+	w.pend = w.pend[:0]
+	return nil
+}
+
+// putBatch calls PutBatch with w.vs and w.ds; a panic of the store's
+// driver is an error of the batch, not of the process.
+func (w *worker) putBatch(ctx context.Context) (iv, id []bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.s.cfg.Logger.Error("panic while storing a batch", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	iv, id, err = w.s.cfg.Profiles.PutBatch(ctx, w.vs, w.ds)
+	if err == nil && (len(iv) != len(w.vs) || len(id) != len(w.ds)) {
+		err = fmt.Errorf("put batch: the store answered for %d vectors and %d decisions of %d", len(iv), len(id), len(w.vs))
+	}
+	return iv, id, err
+}
+
+// split handles a batch whose PutBatch failed batchAttempts times while
+// the store answered its probe: one of its messages is at fault (a row the
+// store refuses, a driver that panics on it). Its sessions' states, which
+// hold the batch's unstored scores, are dropped, and its messages are
+// processed and stored again one at a time, in order: the one at fault
+// then fails alone, MaxAttempts times, and is dead-lettered as
+// unprocessable, while every other one is stored and answered. A single
+// vector that failed MaxAttempts times is that message.
+func (w *worker) split(ctx context.Context, cause error) error {
+	s := w.s
+	pend := append([]pending(nil), w.pend...)
+	w.pend = w.pend[:0]
+	for _, p := range pend {
+		delete(w.sessions, p.k)
+	}
+	if len(pend) == 1 {
+		from := len(w.out)
+		w.deadLetter(pend[0].m, cause.Error(), "unprocessable")
+		w.spans = append(w.spans, span{m: pend[0].m, from: from, to: len(w.out)})
+		return nil
+	}
+	s.cfg.Logger.Warn("a batch's write keeps failing while the store answers; storing its vectors one at a time to find the one at fault",
+		"topic", pend[0].m.Topic, "partition", pend[0].m.Partition, "from", pend[0].m.Offset, "vectors", len(pend), "err", cause)
+	for j, p := range pend {
+		if !w.process(ctx, p.idx, p.m, p.start) || w.flush(ctx) != nil {
+			w.pend = append(w.pend[:0], pend[j:]...) // ctx ended: unfinished
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// finish queues the output of p once PutBatch reported whether its vector
+// (insV) and decision (insD) were inserted:
+//
+//   - inserted: its decision is published and counted, the vector counted
+//     towards retraining; an alert flags the session in the store before
+//     it is published;
+//   - not inserted, and the stored decision is this one (our own write, a
+//     retry after its answer was lost): the same;
+//   - not inserted, another decision stored (an earlier delivery by this
+//     partition's previous owner): that one is republished marked
+//     redelivered, and the session's state is dropped, to be rebuilt from
+//     the store at its next vector.
+//
+// An error other than ctx's end dead-letters p's message as unprocessable.
+func (w *worker) finish(ctx context.Context, p *pending, insV, insD bool) error {
+	s := w.s
+	from := len(w.out)
+	err := w.finishOne(ctx, p, insV, insD)
+	if err != nil {
+		w.out = w.out[:from]
+		if ctx.Err() != nil {
+			return err
+		}
+		w.deadLetter(p.m, err.Error(), "unprocessable")
+		s.cfg.Logger.Error("a stored decision could not be answered", "user", p.dec.User, "session", p.dec.Session, "seq", p.dec.Seq, "err", err)
+	}
+	if len(w.out) > from {
+		w.spans = append(w.spans, span{m: p.m, from: from, to: len(w.out)})
+	}
+	return nil
+}
+
+func (w *worker) finishOne(ctx context.Context, p *pending, insV, insD bool) error {
+	s := w.s
+	d := p.dec
+	ours := insD
+	if !insD {
+		stored, found, err := w.storedDecision(ctx, d.User, d.Session, d.Seq)
+		switch {
+		case err != nil:
+			return err
+		case found && sameDecision(stored, d):
+			ours = true // our own write, whose answer a failure swallowed
+		case found:
+			delete(w.sessions, p.k)
+			return w.publishStored(ctx, p.v, p.st, stored)
+		default:
+			s.cfg.Logger.Warn("the store refused a decision as existing but cannot read it; publishing this one", "user", d.User, "session", d.Session, "seq", d.Seq)
+		}
+	}
+	if insV || ours {
+		s.cfg.Stats.Vectors.Inc()
+		if ok, ver := s.models.noteVector(d.User, d.At, s.cfg.Retrain); ok {
+			w.startRetrain(ctx, d.User, ver)
+		}
+	}
+	if d.Alert {
+		if err := w.markAlerted(ctx, d.User, d.Session, p.st); err != nil {
+			return err
+		}
+	}
+	s.cfg.Stats.Decisions.WithLabelValues(strconv.FormatBool(d.Accept)).Inc()
+	w.emitDecision(wire.Decision{User: d.User, Session: d.Session, Seq: d.Seq, Accept: d.Accept, Alert: d.Alert, Score: d.Score, Mean: d.Mean,
+		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: p.v.Sent, ServiceNanos: time.Since(p.start).Nanoseconds()}, p.st.key)
+	if d.Alert {
+		s.cfg.Stats.Alerts.Inc()
+		s.cfg.Logger.Info("alert", "user", d.User, "session", d.Session, "seq", d.Seq, "mean", d.Mean)
+		w.emitAlert(wire.Alert{User: d.User, Session: d.Session, Seq: d.Seq, Mean: d.Mean, Threshold: d.Threshold, Window: d.Window, At: d.At.UTC()})
+	}
+	w.timed = append(w.timed, p.start)
+	return nil
+}
+
+// sameDecision reports whether the stored decision a is b, as the stores
+// keep it (times to the millisecond).
+func sameDecision(a, b store.Decision) bool {
+	dt := a.At.Sub(b.At)
+	return a.User == b.User && a.Session == b.Session && a.Seq == b.Seq && a.Score == b.Score && a.Mean == b.Mean &&
+		a.Window == b.Window && a.Threshold == b.Threshold && a.Accept == b.Accept && a.Alert == b.Alert &&
+		a.ModelVersion == b.ModelVersion && dt > -time.Millisecond && dt < time.Millisecond
 }
 
 // loadSession builds a session's state from the store: the login must have
@@ -597,20 +822,35 @@ var replicaPolicy = retry.Policy{Initial: 50 * time.Millisecond, Max: 400 * time
 // client could have sent it. found is false when no decision is stored for
 // v, which the caller must handle.
 func (w *worker) republish(ctx context.Context, v wire.Vector, st *sessionState) (found bool, err error) {
+	d, found, err := w.storedDecision(ctx, v.User, v.Session, v.Seq)
+	if err != nil || !found {
+		return false, err
+	}
+	return true, w.publishStored(ctx, v, st, d)
+}
+
+// storedDecision reads the decision stored for (user, session, seq);
+// found is false when there is none. A replica may not show a write
+// acknowledged a moment ago: it looks again briefly before concluding it
+// is missing.
+func (w *worker) storedDecision(ctx context.Context, user, session string, seq int64) (d store.Decision, found bool, err error) {
 	s := w.s
-	var d store.Decision
-	// A replica may not show a write acknowledged a moment ago: look again
-	// briefly before concluding it is missing.
 	err = retry.Do(ctx, replicaPolicy, func() error {
-		return s.retry(ctx, "decision", func() (err error) { d, err = s.cfg.Profiles.Decision(ctx, v.User, v.Session, v.Seq); return err })
+		return s.retry(ctx, "decision", func() (err error) { d, err = s.cfg.Profiles.Decision(ctx, user, session, seq); return err })
 	}, retry.Permanent(func(err error) bool { return !errors.Is(err, store.ErrNotFound) }))
 	switch {
 	case err == nil:
+		return d, true, nil
 	case ctx.Err() == nil && errors.Is(err, store.ErrNotFound):
-		return false, nil
+		return store.Decision{}, false, nil
 	default:
-		return false, err
+		return store.Decision{}, false, err
 	}
+}
+
+// publishStored emits d, the stored decision of v, marked redelivered.
+func (w *worker) publishStored(ctx context.Context, v wire.Vector, st *sessionState, d store.Decision) error {
+	s := w.s
 	s.cfg.Stats.Redelivered.Inc()
 	w.emitDecision(wire.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: d.Score, Mean: d.Mean,
 		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, Redelivered: true}, st.key)
@@ -619,11 +859,11 @@ func (w *worker) republish(ctx context.Context, v wire.Vector, st *sessionState)
 		// decision and flagging the session or publishing the alert: do
 		// both again (alerts are delivered at least once).
 		if err := w.markAlerted(ctx, v.User, v.Session, st); err != nil {
-			return false, err
+			return err
 		}
 		w.emitAlert(wire.Alert{User: v.User, Session: v.Session, Seq: v.Seq, Mean: d.Mean, Threshold: d.Threshold, Window: d.Window, At: d.At.UTC()})
 	}
-	return true, nil
+	return nil
 }
 
 // markAlerted flags the session as alerted in memory and in the store

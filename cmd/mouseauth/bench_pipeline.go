@@ -17,6 +17,10 @@ import (
 	"github.com/mouseauth/mouseauth/reports"
 )
 
+// BenchPipelineState is bench pipeline's default state folder: its load
+// users never land in the default state of the live commands.
+const BenchPipelineState = "mouseauth-bench-state"
+
 // BenchPipelineOptions are the options of `mouseauth bench pipeline`.
 type BenchPipelineOptions struct {
 	IO       *cli.IOStreams
@@ -34,6 +38,7 @@ type BenchPipelineOptions struct {
 	Report   string
 	Output   string
 	Wait     time.Duration
+	Profile  string // folder for CPU, block, mutex and heap profiles
 	// Result receives the rows (tests).
 	Result func(*cli.Table)
 }
@@ -66,10 +71,15 @@ sustained with p99 under 100 ms. --soak holds the first rate for that long
 and reports the heap at the start and the end.
 
 Embedded by default: the broker, the database, the service and the clients
-share this process (and its CPU). Cluster flags as for 'live serve'.`,
+share this process (and its CPU), in their own state folder
+(./mouseauth-bench-state, not the live commands' ./mouseauth-state). For
+figures from a fresh state, give each run a new --state folder. --pprof
+writes CPU, block, mutex and heap profiles of the run (after enrolment) for
+'go tool pprof'. Cluster flags as for 'live serve'.`,
 		Example: `  mouseauth bench pipeline --user-counts 1:14 --out bench-out
   mouseauth bench pipeline --user-counts 100,1000,10000 --rates auto --duration 15s
-  mouseauth bench pipeline --users 1000 --rates 2000 --soak 10m --retention 1m --input-retention 1m`,
+  mouseauth bench pipeline --users 1000 --rates 2000 --soak 10m --retention 1m --input-retention 1m
+  mouseauth bench pipeline --state bench-1 --users 1000 --rates 2000 --duration 15s --pprof prof-1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -104,6 +114,10 @@ share this process (and its CPU). Cluster flags as for 'live serve'.`,
 	}
 	opts.Deploy.bind(cmd.Flags(), "replay")
 	fl := cmd.Flags()
+	// A bench enrols thousands of load users: never into the state folder
+	// of `live serve` and `live status`.
+	opts.Deploy.State = BenchPipelineState
+	fl.Lookup("state").DefValue = BenchPipelineState
 	users.bind(fl, 0, "1:14")
 	fl.DurationVar(&opts.Interval, "interval", 500*time.Millisecond, "per-user send interval in the enterprise mode")
 	fl.IntVar(&opts.Vectors, "vectors", 10, "vectors per user per round in the enterprise mode")
@@ -116,6 +130,7 @@ share this process (and its CPU). Cluster flags as for 'live serve'.`,
 	fl.StringVar(&opts.Report, "out", "", "write tables (md, csv, json) and plots (png, svg) to this folder")
 	cli.Alias(fl, "report", "out")
 	fl.DurationVar(&opts.Wait, "wait", 30*time.Second, "how long to wait for outstanding decisions per step")
+	fl.StringVar(&opts.Profile, "pprof", "", "write CPU, block, mutex and heap profiles of the run to this folder (go tool pprof)")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }
@@ -133,7 +148,8 @@ func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 	}
 	o := bench.PipelineOptions{Users: opts.Users, Interval: opts.Interval, Vectors: opts.Vectors, Rates: opts.Rates, AutoRate: opts.AutoRate,
 		Duration: opts.Duration, Soak: opts.Soak, Seed: uint64(opts.Seed), Trees: opts.Trees, Wait: opts.Wait, Now: opts.Now, Logger: logger,
-		Notes: ios.ErrOut, Meter: func(total int64, desc, unit string) bench.Meter { return cli.NewProgress(ios, total, desc, unit) }}
+		Notes: ios.ErrOut, Meter: func(total int64, desc, unit string) bench.Meter { return cli.NewProgress(ios, total, desc, unit) },
+		Profile: opts.Profile}
 	res, err := bench.RunPipeline(ctx, pipelineOf(env), o)
 	if err != nil {
 		return err

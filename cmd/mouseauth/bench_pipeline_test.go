@@ -17,7 +17,11 @@ func TestNewCmdBenchPipeline(t *testing.T) {
 		check               func(*BenchPipelineOptions) bool
 	}{
 		{name: "defaults", args: "", check: func(o *BenchPipelineOptions) bool {
-			return len(o.Users) == 14 && o.Interval == 500*time.Millisecond && o.Vectors == 10 && o.Rates == nil && !o.AutoRate
+			return len(o.Users) == 14 && o.Interval == 500*time.Millisecond && o.Vectors == 10 && o.Rates == nil && !o.AutoRate &&
+				o.Deploy.State == "mouseauth-bench-state" && o.Profile == ""
+		}},
+		{name: "state and profile", args: "--state bench-1 --pprof prof-1", check: func(o *BenchPipelineOptions) bool {
+			return o.Deploy.State == "bench-1" && o.Profile == "prof-1"
 		}},
 		{name: "rates", args: "--user-counts 100,1000 --rates 500,2000", check: func(o *BenchPipelineOptions) bool {
 			return len(o.Users) == 2 && len(o.Rates) == 2 && o.Rates[1] == 2000

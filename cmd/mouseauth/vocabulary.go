@@ -135,6 +135,7 @@ var vocabulary = map[string]word{
 	"interval":       {Type: "duration", Meaning: "send one vector per session (per user) every interval"},
 	"stagger":        {Type: "duration", Meaning: "pause between logins"},
 	"wait":           {Type: "duration", Meaning: "how long to wait for outstanding decisions"},
+	"pprof":          {Type: "string", Meaning: "folder for CPU, block, mutex and heap profiles of the run (go tool pprof)", Path: cli.PathDir},
 	"no-service":     {Type: "bool", Meaning: "run no scoring service in this process (one runs elsewhere)"},
 	"scorer-key":     {Type: "string", Meaning: "the scorer's public key (PEM) logins are sealed to", Path: cli.PathFile, Exts: []string{"pub"}},
 	"rounds":         {Type: "int", Meaning: "timed rounds; the best is reported"},
