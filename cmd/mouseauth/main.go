@@ -1,5 +1,3 @@
-// Command mouseauth is a workbench for continuous two-factor authentication
-// by mouse dynamics. See README.md.
 package main
 
 import (

@@ -1,7 +1,3 @@
-// Package cli holds what every mouseauth command shares: the I/O streams, the
-// dependency factory, flag errors, exit codes, output rendering of
-// [reports.Table] (table, CSV, JSON) and progress bars on stderr. Like the
-// commands it serves, it imports the packages; none imports it.
 package cli
 
 import (

@@ -1,12 +1,3 @@
-// Package cluster runs the embedded default of the live pipeline in one
-// process: a private CA and certificates (created on first use), the
-// in-process Kafka broker (kfake) serving mutual TLS with a data directory,
-// authenticating every connection with SASL/SCRAM and enforcing the ACL
-// specification of live/topics per role ([KfakeACLs]), and the pipeline's
-// topics, created by the admin identity. It consumes a state directory,
-// which it keeps private and locked while it runs, and produces broker
-// addresses, *tls.Config values and SASL mechanisms; the embedded store is
-// opened from the same directory by the caller.
 package cluster
 
 import (

@@ -1,10 +1,3 @@
-// Package secret creates and reads mouseauth's small secret files: the
-// SASL/SCRAM passwords of the embedded broker's users, and password files
-// an operator hands to a command (--sasl-password-file). A secret is made
-// from crypto/rand, written once with mode 0600 and never overwritten, and
-// read only from a file no one but its owner can read. Secrets never come
-// from flag values and are never logged; errors name the file, not the
-// content.
 package secret
 
 import (

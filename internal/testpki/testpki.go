@@ -1,6 +1,3 @@
-// Package testpki makes a throwaway CA with server and client certificates
-// for tests, and a private MariaDB with a certificate-bound account. It
-// consumes pki and testutil and produces *tls.Config values.
 package testpki
 
 import (

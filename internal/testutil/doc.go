@@ -1,10 +1,13 @@
-// Package testutil consumes TLS configurations and test handles and produces
-// private test servers: a MariaDB started in a temporary directory
-// ([StartMariaDB], with Restart for fault tests), plus [SkipOrFail] for tests
-// whose servers or data are missing. The CQL test server lives in
-// internal/cqltest.
+// Package testutil holds what tests share to reach data and servers and to
+// wait without fixed sleeps: the shared data folder ([Data], [DataDir],
+// $MOUSEAUTH_TEST_DATA), a private MariaDB started in a temporary directory
+// from certificate files ([StartMariaDB], with Restart for fault tests),
+// [FreePort], and the one polling loop of the tests ([Eventually], and
+// [EventuallyProgress], whose timeout follows the work's progress rather
+// than the machine's speed). The CQL test server lives in internal/cqltest,
+// the test PKI in internal/testpki.
 //
-// Servers that need a program the machine lacks are skipped, naming what is
-// missing, unless MOUSEAUTH_REQUIRE_ALL=1 (as CI sets), which turns the skip
-// into a failure.
+// Tests whose servers or data are missing are skipped ([SkipOrFail]),
+// naming what is missing, unless MOUSEAUTH_REQUIRE_ALL=1 (as CI sets),
+// which turns the skip into a failure.
 package testutil

@@ -1,8 +1,3 @@
-// Package account registers users of the live pipeline: argon2id password
-// hashes, generated passwords, and each user's model, trained on the user's
-// feature vectors against other users'. It consumes vectors and produces
-// stored credentials and model files; the scoring service uses it to verify
-// passwords and to retrain, replay to enrol the users it plays.
 package account
 
 import (

@@ -1,24 +1,3 @@
-// Package store defines what the live scoring service keeps: models,
-// feature vectors, decisions, sessions and credentials, behind small
-// interfaces with one shared test suite (storetest) run against every
-// backend: embedded (SQLite), MySQL/MariaDB, Cassandra and a file store for
-// models. It consumes values from the service and produces them back; it
-// knows nothing of Kafka.
-//
-// Writes of vectors and decisions are idempotent: they are keyed by
-// (user, session, seq) and a second write of the same key is ignored and
-// reported as not inserted, so a message redelivered by Kafka is never
-// counted twice. [Profiles.PutBatch] writes a whole fetched batch at once
-// (group commit) with the same semantics per key: a consumer scores the
-// batch, calls PutBatch once (again, whole, after an error), publishes the
-// computed decision of each key reported inserted and the stored one of each
-// key reported not inserted, and commits its offsets only after PutBatch
-// returned without error, as only then is the batch durable.
-//
-// Sessions are first-write-wins ([Profiles.CreateSession]) and their alert
-// flag only ever goes from false to true ([Profiles.MarkAlerted]); lockout
-// counters change by atomic store operations ([Credentials.RecordFailure],
-// [Credentials.ResetFailures]), never by a read-modify-write in the caller.
 package store
 
 import (

@@ -11,9 +11,9 @@
 // "error" with the decoder's class and reason, and the tail goes on.
 //
 // It reads version 2 (package live/wire) and version 1, which the service
-// and replay still write until they switch and which stays in the topics
-// for their retention afterwards. The version 1 reader here is its own, so
-// it outlives wire's deprecated version 1 code.
+// and replay wrote before version 2 and which stays in the topics for their
+// retention. The version 1 reader here is its own, so it outlives wire's
+// deprecated version 1 code.
 //
 // Secrets: a version 1 login carries its password in clear; the tail never
 // decodes that member, and never prints the bytes of a record of the login

@@ -18,6 +18,6 @@
 //
 // It consumes broker addresses, a *tls.Config (built by package pki) and a
 // SASL mechanism (nil on SSL listeners) and produces topics, writers,
-// readers' dialers and ACL grants. It imports no
-// other mouseauth package.
+// readers' dialers and ACL grants. Of mouseauth's packages it imports only
+// internal/retry.
 package topics

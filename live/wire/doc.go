@@ -1,7 +1,8 @@
 // Package wire is the message encoding of the live pipeline's Kafka topics:
 // logins, feature vectors, decisions, alerts and dead letters. It consumes
-// and produces plain values; both the replaying client and the scoring
-// service import it, and nothing else. The full specification, for
+// and produces plain values and imports no other mouseauth package; the
+// replaying client and the scoring service import it, and so do the tools
+// around them (live/tail, live/deploy, bench). The full specification, for
 // implementations in other languages, with test vectors, is docs/wire.md.
 //
 // # Format, version 2

@@ -1,7 +1,3 @@
-// Package reportstest consumes nothing and produces a small synthetic
-// [evaluate.Run] (three users, two windows, two classifiers, a sweep over a
-// grid of tree counts and windows, alarm thresholds for both windows) for tests of reports and of the report
-// command, so they need no evaluation engine and no data.
 package reportstest
 
 import (

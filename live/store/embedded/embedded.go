@@ -1,7 +1,3 @@
-// Package embedded is the store of the embedded default: one SQLite file
-// (through modernc.org/sqlite, pure Go, no cgo) holding models, vectors,
-// decisions, sessions and credentials. It consumes the service's values and
-// produces them back.
 package embedded
 
 import (

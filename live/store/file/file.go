@@ -1,6 +1,3 @@
-// Package file is a model store in a directory: DIR/<user>/v<version>.model,
-// each a classify model file. It consumes and produces store.Model values
-// and stores nothing else (vectors and decisions need a database).
 package file
 
 import (

@@ -1,7 +1,3 @@
-// Package mysql is the MySQL/MariaDB store: credentials (argon2id hashes,
-// department, lockout) and, when asked, profiles too (models, vectors,
-// decisions, sessions). It consumes the service's values and produces them
-// back, over mutual TLS only.
 package mysql
 
 import (

@@ -1,6 +1,3 @@
-// Package storetest is the one test suite every store backend runs, as
-// restic's backend/test is: a backend's test opens a fresh, empty store and
-// calls [Profiles], [Models] or [Credentials] with a function that opens one.
 package storetest
 
 import (

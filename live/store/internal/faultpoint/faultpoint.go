@@ -1,8 +1,3 @@
-// Package faultpoint lets the shared store suite (storetest) make a backend
-// fail at a named point inside one write, to check what the write leaves
-// behind: nothing in a transactional store, a retryable remainder in the
-// others. A backend calls [Check] at its points; the suite arms one with
-// [With]. Without an armed point Check costs one context lookup.
 package faultpoint
 
 import "context"

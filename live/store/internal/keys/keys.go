@@ -1,6 +1,3 @@
-// Package keys holds what the backends share to write batches: the
-// (user, session, seq) key of vectors and decisions and the choice of the
-// first occurrence of each key in a batch.
 package keys
 
 import (

@@ -1,7 +1,3 @@
-// Package sqlstore implements the store interfaces over database/sql for the
-// two SQL backends, SQLite (embedded) and MySQL/MariaDB. They differ only in
-// column types, the spelling of "insert unless the key exists" and of the
-// larger of two values, and which errors are worth a retry.
 package sqlstore
 
 import (
