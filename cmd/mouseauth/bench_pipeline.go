@@ -79,7 +79,7 @@ writes CPU, block, mutex and heap profiles of the run (after enrolment) for
 		Example: `  mouseauth bench pipeline --user-counts 1:14 --out bench-out
   mouseauth bench pipeline --user-counts 100,1000,10000 --rates auto --duration 15s
   mouseauth bench pipeline --users 1000 --rates 2000 --soak 10m --retention 1m --input-retention 1m
-  mouseauth bench pipeline --state bench-1 --users 1000 --rates 2000 --duration 15s --pprof prof-1`,
+  mouseauth bench pipeline --state mouseauth-bench-1 --users 1000 --rates 2000 --duration 15s --pprof bench-out/prof`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
