@@ -540,3 +540,20 @@ func BenchmarkWrite(b *testing.B) {
 		}
 	}
 }
+
+// TestResultSlugsTellPresetsApart: compare --presets reference,improved with
+// one classifier gave the files of both results the same name but "-2".
+func TestResultSlugsTellPresetsApart(t *testing.T) {
+	rs := []evaluate.Result{
+		{Classifier: "rf", Protocol: "reference", Params: map[string]any{"preset": "reference"}},
+		{Classifier: "rf", Protocol: "reference", Params: map[string]any{"preset": "improved"}},
+		{Classifier: "logreg", Protocol: "reference", Params: map[string]any{"preset": "reference"}},
+		{Classifier: "rf", Protocol: "strict"},
+		{Classifier: "rf", Protocol: "strict"},
+	}
+	got := strings.Join(resultSlugs(rs), ",")
+	want := "rf-reference-preset-reference,rf-reference-preset-improved,logreg-reference,rf-strict,rf-strict-2"
+	if got != want {
+		t.Errorf("slugs %s, want %s", got, want)
+	}
+}

@@ -157,15 +157,44 @@ func fileSlug(s string) string {
 	return strings.TrimSuffix(b.String(), "-")
 }
 
-// resultSlugs names each result for file names: "<classifier>-<protocol>",
-// with "-2", "-3", ... appended to repeats.
+// resultSlugs names each result for file names: "<classifier>-<protocol>";
+// results that share it add what tells them apart ("rf-reference-preset-improved"),
+// and "-2", "-3", ... what nothing tells apart.
 func resultSlugs(results []evaluate.Result) []string {
 	out := make([]string, len(results))
-	seen := map[string]int{}
+	count := map[string]int{}
 	for i, r := range results {
 		s := fileSlug(r.Classifier + "-" + r.Protocol)
 		if s == "" {
 			s = "result"
+		}
+		out[i] = s
+		count[s]++
+	}
+	// Within each group that shares a name, what tells its results apart.
+	differ := make([]string, len(results))
+	groups := map[string][]int{}
+	for i, s := range out {
+		if count[s] > 1 {
+			groups[s] = append(groups[s], i)
+		}
+	}
+	for _, idx := range groups {
+		group := make([]evaluate.Result, len(idx))
+		for j, i := range idx {
+			group[j] = results[i]
+		}
+		names := nameResults(group)
+		for j, i := range idx {
+			if !strings.HasPrefix(names.Short[j], "#") {
+				differ[i] = fileSlug(names.Short[j])
+			}
+		}
+	}
+	seen := map[string]int{}
+	for i, s := range out {
+		if differ[i] != "" {
+			s += "-" + differ[i]
 		}
 		seen[s]++
 		if n := seen[s]; n > 1 {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Regenerates the report screenshots in docs/img from the current tree: the
-# compare report's top screen, a DET plot, a sweep with 10 tree counts and a
-# per-user ROC with 21 users, all on the published DFL-500 feature file.
+# compare report's top screen (headless Chromium at 1280x800) and, as the
+# report writes them, a DET plot, a sweep with 10 tree counts and a per-user
+# ROC with 21 users, all on the published DFL-500 feature file.
 #
 #   ./scripts/screenshots.sh [OUT]     # OUT defaults to docs/img
 #
@@ -28,11 +29,18 @@ shot() { # shot FILE PNG WIDTH HEIGHT
 }
 
 "$m" evaluate compare --features "$data" --classifiers rf --presets reference,improved --out "$work/compare"
+"$m" report --run "$work/compare" --out "$work/compare-report"
 "$m" evaluate sweep --features "$data" --tree-counts 10:100:10 --windows 1:20 --out "$work/sweep"
+"$m" report --run "$work/sweep" --out "$work/sweep-report"
 
-shot "$work/compare/report.html" "$out/compare_top.png" 1280 800
-shot "$work/compare/plots/det_compare_w10.svg" "$out/det_compare_w10.png" 900 700
-users=$(ls "$work"/compare/plots/roc_users_*_w10.svg | head -1)
-shot "$users" "$out/roc_users_21.png" 1100 700
-sweep=$(ls "$work"/sweep/plots/*.svg | grep -i 'auc' | head -1)
-shot "$sweep" "$out/sweep_trees_x_window_auc.png" 1100 800
+one() { # one GLOB: the single file it names, or fail
+	set -- $1
+	[ $# -eq 1 ] && [ -f "$1" ] || { echo "screenshots: want one file, got: $*" >&2; exit 1; }
+	echo "$1"
+}
+shot "$work/compare-report/report.html" "$out/compare_top.png" 1280 800
+# The plots as the report's PNG files (gonum/plot's own rendering).
+cp "$(one "$work/compare-report/plots/det_compare_w10.png")" "$out/det_compare_w10.png"
+cp "$(one "$work/compare-report/plots/roc_users_rf-reference-preset-improved_w10.png")" "$out/roc_users_21.png"
+cp "$(one "$work/sweep-report/plots/sweep_*auc*.png")" "$out/sweep_trees_x_window_auc.png"
+echo "wrote $out/det_compare_w10.png $out/roc_users_21.png $out/sweep_trees_x_window_auc.png" >&2
