@@ -2,7 +2,7 @@
 // wait without fixed sleeps: the shared data folder ([Data], [DataDir],
 // $MOUSEAUTH_TEST_DATA), a private MariaDB started in a temporary directory
 // from certificate files ([StartMariaDB], with Restart for fault tests),
-// [FreePort], and the one polling loop of the tests ([Eventually], and
+// and the one polling loop of the tests ([Eventually], and
 // [EventuallyProgress], whose timeout follows the work's progress rather
 // than the machine's speed). The CQL test server lives in internal/cqltest,
 // the test PKI in internal/testpki.
