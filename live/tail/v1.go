@@ -17,9 +17,9 @@ import (
 // sent in Unix ns, uint16 n, n float64) and for the other kinds a JSON
 // object. Nothing is signed; a login holds the password in clear.
 //
-// This reader is the tail's own (package wire's version 1 code is
-// deprecated and goes when the service switches), so the tail still shows
-// the version 1 records a topic keeps for its retention afterwards.
+// This reader is the tail's own, independent of package wire's version 1
+// code, so the tail shows the version 1 records a topic may still hold from
+// before the service switched to version 2, without their passwords.
 
 // v1Login is a version 1 login without its password: the member is never
 // decoded, so it cannot be shown.

@@ -1,9 +1,11 @@
 package wire
 
-// This file is format version 1, kept only until the service (live) and the
-// client (replay) switch to version 2 (v2.go and the files beside it); then
-// it is deleted. Version 1 sent logins with the password in clear and
-// vectors and decisions without a MAC, so version 2 decoders refuse it.
+// This file is format version 1. The service (live) and the client (replay)
+// write and read version 2 only (v2.go and the files beside it); version 1
+// is kept for the tests that send version 1 records and check they are
+// refused, and for reading decisions an older build wrote (bench scaleout).
+// Version 1 sent logins with the password in clear and vectors and
+// decisions without a MAC, so version 2 decoders refuse it.
 //
 // Version 1: every message value starts with a three-byte header:
 //
