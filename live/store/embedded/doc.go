@@ -14,7 +14,10 @@
 // nothing. The database runs in WAL mode with synchronous=NORMAL: a
 // committed batch survives a process crash; only a power loss can drop the
 // last commits. One connection serves every call, so writes queue in Go
-// rather than in SQLite's busy retries.
+// rather than in SQLite's busy retries. That connection never checkpoints:
+// a second one copies the log into the database file every
+// [CheckpointEvery] (PASSIVE, beside the writer), so no commit waits for a
+// checkpoint, and [Store.Close] empties the log.
 //
 // It is one file on one machine: scorers spread over machines share a
 // MySQL or Cassandra store instead. Holding the file private is the state

@@ -7,29 +7,31 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/mouseauth/mouseauth/live/store/internal/sqlstore"
 )
 
+// CheckpointEvery is how often the background checkpointer copies the
+// write-ahead log into the database file.
+const CheckpointEvery = 250 * time.Millisecond
+
 // Store is the embedded store; it implements store.Profiles and
 // store.Credentials.
-type Store struct{ *sqlstore.Store }
+type Store struct {
+	*sqlstore.Store
+	ckpt *checkpointer
+}
 
 // Open opens (creating if needed) the database file at path.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
-	q := url.Values{}
-	// WAL lets readers run beside the writer; synchronous=NORMAL in WAL mode
-	// survives a process crash (only a power loss can drop the last commits).
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(OFF)"} {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := openDB(path, "wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, fmt.Errorf("embedded store %s: %w", path, err)
 	}
@@ -41,5 +43,81 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("embedded store %s: %w", path, err)
 	}
-	return &Store{s}, nil
+	cdb, err := openDB(path)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("embedded store %s: checkpointer: %w", path, err)
+	}
+	cdb.SetMaxOpenConns(1)
+	return &Store{Store: s, ckpt: startCheckpointer(cdb, CheckpointEvery)}, nil
+}
+
+// openDB opens path in WAL mode. WAL lets readers run beside the writer;
+// synchronous=NORMAL in WAL mode survives a process crash (only a power
+// loss can drop the last commits).
+func openDB(path string, pragmas ...string) (*sql.DB, error) {
+	q := url.Values{}
+	for _, p := range append([]string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(OFF)"}, pragmas...) {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+}
+
+// Close stops the checkpointer, which copies what the log still holds into
+// the database file and empties the log, then closes the database.
+func (s *Store) Close() error {
+	s.ckpt.stop()
+	return s.Store.Close()
+}
+
+// checkpointer copies the write-ahead log into the database file from its
+// own connection, off the commit path. SQLite's automatic checkpoint (off
+// on the store's connection) runs inside the commit that crosses 1000 log
+// pages: that commit also copies the pages and syncs the file while every
+// partition's writes wait behind it. In bench pipeline at 10 000 users and
+// 8 000 vectors/s it doubled the median latency (18 ms against 11 ms) and
+// raised p99 from 71-88 ms to 107 ms. A PASSIVE checkpoint runs beside
+// readers and the writer (it copies the frames no reader still needs and
+// never waits for a lock), and the log starts over from its beginning once
+// everything in it is copied, so it stays bounded.
+type checkpointer struct {
+	db     *sql.DB
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
+}
+
+func startCheckpointer(db *sql.DB, every time.Duration) *checkpointer {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &checkpointer{db: db, cancel: cancel, done: make(chan struct{})}
+	go c.run(ctx, every)
+	return c
+}
+
+func (c *checkpointer) run(ctx context.Context, every time.Duration) {
+	defer close(c.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			// A failed checkpoint leaves the frames in the log for the
+			// next one; the writes it would copy are committed already.
+			_, _ = c.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
+}
+
+// stop ends the loop, then copies the rest of the log and truncates it, so a
+// stopped state folder holds the data in the database file alone.
+func (c *checkpointer) stop() {
+	c.once.Do(func() {
+		c.cancel()
+		<-c.done
+		_, _ = c.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		c.db.Close()
+	})
 }
