@@ -272,22 +272,29 @@ func (s stepResult) lost() int64 {
 	return s.res.Sent - min(s.res.Decided, s.stored.Vectors, s.stored.Decisions)
 }
 
-// step replays n users sending one vector every interval, count each. The
-// error is the replay's; the result holds what was measured regardless.
-func (b *harness) step(ctx context.Context, n int, interval time.Duration, count int) (stepResult, error) {
-	b.round++
-	sessions := make([]replay.Session, n)
-	for k := range sessions {
+// sessions gives the first n load users one session each, named by id, of
+// count vectors drawn from their base user's second or third session.
+func (b *harness) sessions(n, count int, id func(replay.Session) string) []replay.Session {
+	out := make([]replay.Session, n)
+	for k := range out {
 		s := b.all[k]
-		s.ID = replay.NewSessionID()
+		s.ID = id(s)
 		vs := make([]replay.Timed, count)
 		pool := b.base[k%len(b.base)].Sessions[1+k%2]
 		for i := range vs {
 			vs[i] = replay.Timed{Values: pool[(k+i)%len(pool)].Values}
 		}
 		s.Vectors = vs
-		sessions[k] = s
+		out[k] = s
 	}
+	return out
+}
+
+// step replays n users sending one vector every interval, count each. The
+// error is the replay's; the result holds what was measured regardless.
+func (b *harness) step(ctx context.Context, n int, interval time.Duration, count int) (stepResult, error) {
+	b.round++
+	sessions := b.sessions(n, count, func(replay.Session) string { return replay.NewSessionID() })
 	before, err := b.stored(ctx, n)
 	if err != nil {
 		return stepResult{}, err

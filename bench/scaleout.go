@@ -381,19 +381,8 @@ func RunScaleOut(ctx context.Context, p Pipeline, o ScaleOutOptions) (ScaleOutRe
 	}
 	interval := time.Duration(float64(o.Users) / o.Rate * float64(time.Second))
 	count := max(3, int(3*o.Phase/interval))
-	sessions := make([]replay.Session, o.Users)
 	prefix := fmt.Sprintf("so%d-", po.Now().UnixNano())
-	for k := range sessions {
-		s := b.all[k]
-		s.ID = prefix + s.LoginAs
-		vs := make([]replay.Timed, count)
-		pool := b.base[k%len(b.base)].Sessions[1+k%2]
-		for i := range vs {
-			vs[i] = replay.Timed{Values: pool[(k+i)%len(pool)].Values}
-		}
-		s.Vectors = vs
-		sessions[k] = s
-	}
+	sessions := b.sessions(o.Users, count, func(s replay.Session) string { return prefix + s.LoginAs })
 	before, err := b.stored(ctx, o.Users)
 	if err != nil {
 		return out, err

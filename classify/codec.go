@@ -66,6 +66,34 @@ func (d *dec) count(what string, size int) int {
 	return int(v)
 }
 
+// u8 and u32 read a byte and a big-endian uint32; like every reader of d,
+// after the first error they return 0.
+func (d *dec) u8() byte {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.p) < 1 {
+		d.err = ErrTruncated
+		return 0
+	}
+	v := d.p[0]
+	d.p = d.p[1:]
+	return v
+}
+
+func (d *dec) u32() uint32 {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.p) < 4 {
+		d.err = ErrTruncated
+		return 0
+	}
+	v := binary.BigEndian.Uint32(d.p)
+	d.p = d.p[4:]
+	return v
+}
+
 func (d *dec) f64() float64 {
 	if d.err != nil {
 		return 0

@@ -4,9 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
-	"sync"
 )
 
 // ExtraTrees is an extremely randomised forest (Geurts, Ernst & Wehenkel,
@@ -44,15 +42,7 @@ func (f ExtraTrees) Fit(ctx context.Context, X [][]float64, genuine []bool, rng 
 	if err != nil {
 		return nil, err
 	}
-	trees := f.Trees
-	if trees <= 0 {
-		trees = 100
-	}
-	mtry := f.MaxFeatures
-	if mtry <= 0 {
-		mtry = max(1, int(math.Sqrt(float64(d))))
-	}
-	mtry = min(mtry, d)
+	trees, mtry := forestShape(f.Trees, f.MaxFeatures, d)
 	n := len(X)
 	x := make([]float64, n*d) // column-major
 	for i, row := range X {
@@ -60,34 +50,14 @@ func (f ExtraTrees) Fit(ctx context.Context, X [][]float64, genuine []bool, rng 
 			x[j*n+i] = v
 		}
 	}
-	seeds := make([]uint64, trees)
-	for i := range seeds {
-		seeds[i] = rng.Uint64()
-	}
-	workers := f.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	m := &ExtraTreesModel{ForestModel{Trees: make([][]fnode, trees), D: d}}
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(workers, trees) {
-		wg.Go(func() {
-			g := &etGrower{n: n, d: d, x: x, y: genuine, mtry: mtry, maxDepth: f.MaxDepth, minLeaf: max(f.MinLeaf, 1)}
-			for t := range next {
-				m.Trees[t] = g.grow(rand.New(rand.NewPCG(seeds[t], uint64(t))))
-			}
-		})
-	}
-	for t := 0; t < trees && ctx.Err() == nil; t++ {
-		next <- t
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	grown, err := growTrees(ctx, rng, trees, f.Workers, func() func(*rand.Rand) []fnode {
+		g := &etGrower{n: n, d: d, x: x, y: genuine, mtry: mtry, maxDepth: f.MaxDepth, minLeaf: max(f.MinLeaf, 1)}
+		return g.grow
+	})
+	if err != nil {
 		return nil, err
 	}
-	return m, nil
+	return &ExtraTreesModel{ForestModel{Trees: grown, D: d}}, nil
 }
 
 type etGrower struct {

@@ -68,17 +68,24 @@ type ForestModel struct {
 func (m *ForestModel) Score(x []float64) float64 {
 	s := 0.0
 	for _, t := range m.Trees {
-		i := int32(0)
-		for t[i].feat >= 0 {
-			if x[t[i].feat] <= t[i].v {
-				i++
-			} else {
-				i = t[i].right
-			}
-		}
-		s += t[i].v
+		s += leafValue(t, x)
 	}
 	return s / float64(len(m.Trees))
+}
+
+// leafValue walks tree t (nodes in preorder: the left child follows its
+// parent) to the leaf x reaches and returns the leaf's value. A NaN
+// feature goes right.
+func leafValue(t []fnode, x []float64) float64 {
+	i := int32(0)
+	for t[i].feat >= 0 {
+		if x[t[i].feat] <= t[i].v {
+			i++
+		} else {
+			i = t[i].right
+		}
+	}
+	return t[i].v
 }
 
 func (m *ForestModel) width() int { return m.D }
@@ -114,15 +121,7 @@ func (f Forest) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *ran
 	if err != nil {
 		return nil, err
 	}
-	trees := f.Trees
-	if trees <= 0 {
-		trees = 100
-	}
-	mtry := f.MaxFeatures
-	if mtry <= 0 {
-		mtry = max(1, int(math.Sqrt(float64(d))))
-	}
-	mtry = min(mtry, d)
+	trees, mtry := forestShape(f.Trees, f.MaxFeatures, d)
 	n := len(X)
 	// Ranks per feature: equal values share a rank, so sorting a node by
 	// rank sorts it by value, and ranks pack with the row index into one
@@ -152,35 +151,56 @@ func (f Forest) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *ran
 			data.rank[j*n+i] = r
 		}
 	}
-	seeds := make([]uint64, trees)
-	for i := range seeds {
-		seeds[i] = rng.Uint64()
-	}
 	minLeaf := f.MinLeaf
 	if minLeaf <= 0 {
 		minLeaf = max(1, n/AutoLeafRows)
 	}
-	workers := f.Workers
+	grown, err := growTrees(ctx, rng, trees, f.Workers, func() func(*rand.Rand) []fnode {
+		g := &grower{data: data, mtry: mtry, maxDepth: f.MaxDepth, minLeaf: minLeaf}
+		return g.grow
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ForestModel{Trees: grown, D: d}, nil
+}
+
+// forestShape resolves a forest's tree count (default 100) and the features
+// tried per split (default floor(sqrt(d)), at most d).
+func forestShape(trees, maxFeatures, d int) (int, int) {
+	if trees <= 0 {
+		trees = 100
+	}
+	if maxFeatures <= 0 {
+		maxFeatures = max(1, int(math.Sqrt(float64(d))))
+	}
+	return trees, min(maxFeatures, d)
+}
+
+// growTrees draws one seed per tree from rng, in tree order, then grows the
+// trees on workers goroutines (0 = GOMAXPROCS), each with its own grower
+// from newGrower, tree t from a PCG seeded with (seed t, t): the trees are
+// the same for any number of workers.
+func growTrees(ctx context.Context, rng *rand.Rand, trees, workers int, newGrower func() func(*rand.Rand) []fnode) ([][]fnode, error) {
+	seeds := make([]uint64, trees)
+	for i := range seeds {
+		seeds[i] = rng.Uint64()
+	}
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	m := &ForestModel{Trees: make([][]fnode, trees), D: d}
+	out := make([][]fnode, trees)
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for w := 0; w < min(workers, trees); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			g := &grower{data: data, mtry: mtry, maxDepth: f.MaxDepth, minLeaf: minLeaf}
+	for range min(workers, trees) {
+		wg.Go(func() {
+			grow := newGrower()
 			for t := range next {
-				m.Trees[t] = g.grow(rand.New(rand.NewPCG(seeds[t], uint64(t))))
+				out[t] = grow(rand.New(rand.NewPCG(seeds[t], uint64(t))))
 			}
-		}()
+		})
 	}
-	for t := 0; t < trees; t++ {
-		if ctx.Err() != nil {
-			break
-		}
+	for t := 0; t < trees && ctx.Err() == nil; t++ {
 		next <- t
 	}
 	close(next)
@@ -188,7 +208,7 @@ func (f Forest) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *ran
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return m, nil
+	return out, nil
 }
 
 type forestData struct {

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -67,15 +68,7 @@ func (m *GBDTModel) Score(x []float64) float64 {
 func (m *GBDTModel) margin(x []float64) float64 {
 	s := m.Base
 	for _, t := range m.Trees {
-		i := int32(0)
-		for t[i].feat >= 0 {
-			if x[t[i].feat] <= t[i].v {
-				i++
-			} else {
-				i = t[i].right
-			}
-		}
-		s += t[i].v
+		s += leafValue(t, x)
 	}
 	return s
 }
@@ -382,11 +375,11 @@ func encodeGBDT(m *GBDTModel) ([]byte, error) {
 			switch {
 			case nd.feat < 0:
 				e.b = append(e.b, gbLeaf32)
-				e.b = appendU32(e.b, math.Float32bits(float32(nd.v)))
+				e.b = binary.BigEndian.AppendUint32(e.b, math.Float32bits(float32(nd.v)))
 			case float64(float32(nd.v)) == nd.v:
 				e.b = append(e.b, gbSplit32)
 				e.uvarint(uint64(nd.feat))
-				e.b = appendU32(e.b, math.Float32bits(float32(nd.v)))
+				e.b = binary.BigEndian.AppendUint32(e.b, math.Float32bits(float32(nd.v)))
 			default:
 				e.b = append(e.b, gbSplit64)
 				e.uvarint(uint64(nd.feat))
@@ -395,38 +388,6 @@ func encodeGBDT(m *GBDTModel) ([]byte, error) {
 		}
 	}
 	return e.b, nil
-}
-
-// gbdtByte and gbdtU32 read a byte and a big-endian uint32 from d, as its
-// own readers do: the first error sticks, later reads return 0.
-func gbdtByte(d *dec) byte {
-	if d.err != nil {
-		return 0
-	}
-	if len(d.p) < 1 {
-		d.err = ErrTruncated
-		return 0
-	}
-	v := d.p[0]
-	d.p = d.p[1:]
-	return v
-}
-
-func gbdtU32(d *dec) uint32 {
-	if d.err != nil {
-		return 0
-	}
-	if len(d.p) < 4 {
-		d.err = ErrTruncated
-		return 0
-	}
-	v := uint32(d.p[0])<<24 | uint32(d.p[1])<<16 | uint32(d.p[2])<<8 | uint32(d.p[3])
-	d.p = d.p[4:]
-	return v
-}
-
-func appendU32(b []byte, v uint32) []byte {
-	return append(b, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
 }
 
 // checkBoostTree checks an in-memory boosted tree: preorder, features below
@@ -489,14 +450,14 @@ func decodeGBDT(p []byte, width int) (*GBDTModel, error) {
 		}
 		start := len(nodes)
 		for {
-			tag := gbdtByte(d)
+			tag := d.u8()
 			i := int32(len(nodes) - start)
 			switch tag {
 			case gbSplit32, gbSplit64:
 				feat := d.uvarint()
 				var thr float64
 				if tag == gbSplit32 {
-					thr = float64(math.Float32frombits(gbdtU32(d)))
+					thr = float64(math.Float32frombits(d.u32()))
 				} else {
 					thr = d.f64()
 				}
@@ -513,7 +474,7 @@ func decodeGBDT(p []byte, width int) (*GBDTModel, error) {
 				open = append(open, i)
 				continue
 			case gbLeaf32:
-				v := float64(math.Float32frombits(gbdtU32(d)))
+				v := float64(math.Float32frombits(d.u32()))
 				if d.err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
 					d.fail("tree %d node %d: leaf value %v", ti, i, v)
 				}

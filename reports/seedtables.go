@@ -117,7 +117,8 @@ func seedSweepTable(sw []evaluate.SweepPoint) *Table {
 	return t
 }
 
-// sortedSweep orders points as [SweepTable] does.
+// sortedSweep orders sweep points for the tables: grouped by param (first
+// appearance), then by ascending value, trees and window.
 func sortedSweep(sw []evaluate.SweepPoint) []evaluate.SweepPoint {
 	var out []evaluate.SweepPoint
 	for _, param := range sweepParams(sw) {

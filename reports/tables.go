@@ -137,26 +137,8 @@ func SkippedTable(r evaluate.Result) *Table {
 // empty (JSON null) where the run does not record them.
 func SweepTable(sw []evaluate.SweepPoint) *Table {
 	t := &Table{Columns: []string{"param", "value", "trees", "window", "mean_auc", "sd_auc", "mean_eer", "seconds"}}
-	for _, p := range sweepParams(sw) {
-		var pts []evaluate.SweepPoint
-		for _, s := range sw {
-			if s.Param == p {
-				pts = append(pts, s)
-			}
-		}
-		sort.SliceStable(pts, func(i, j int) bool {
-			a, b := pts[i], pts[j]
-			if a.Value != b.Value {
-				return a.Value < b.Value
-			}
-			if a.Trees != b.Trees {
-				return a.Trees < b.Trees
-			}
-			return a.Window < b.Window
-		})
-		for _, s := range pts {
-			t.Add(s.Param, s.Value, optInt(s.Trees), optInt(s.Window), s.MeanAUC, s.SDAUC, s.MeanEER, s.Seconds)
-		}
+	for _, s := range sortedSweep(sw) {
+		t.Add(s.Param, s.Value, optInt(s.Trees), optInt(s.Window), s.MeanAUC, s.SDAUC, s.MeanEER, s.Seconds)
 	}
 	return t
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mouseauth/mouseauth/internal/cluster"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live/topics"
 )
 
@@ -51,41 +52,6 @@ func start(t *testing.T, o cluster.Options) (*cluster.Cluster, *syncBuffer) {
 	return cl, &log
 }
 
-// checkPrivate fails for every path under dir that group or others may
-// access, and returns how many paths it checked.
-func checkPrivate(t *testing.T, dir, when string) int {
-	t.Helper()
-	n := 0
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		n++
-		want := os.FileMode(0o600)
-		if d.IsDir() {
-			want = 0o700
-		}
-		if info.Mode().Perm() != want {
-			t.Errorf("%s: %s has mode %04o, want %04o", when, path, info.Mode().Perm(), want)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // TestStateIsPrivateAndLocked: a state folder pre-created 0755 with a 0644
 // file (which the old code left world-readable, with the database and the
 // broker's files beside it) is private while the broker runs and after it
@@ -102,7 +68,7 @@ func TestStateIsPrivateAndLocked(t *testing.T) {
 	}
 	os.Chmod(dir, 0o755)
 	cl, _ := start(t, cluster.Options{Dir: dir})
-	if n := checkPrivate(t, dir, "running"); n < 20 {
+	if n := testutil.CheckPrivate(t, dir, "running"); n < 20 {
 		t.Errorf("checked only %d paths while running", n)
 	}
 	_, err := cluster.Start(context.Background(), cluster.Options{Dir: dir})
@@ -112,7 +78,7 @@ func TestStateIsPrivateAndLocked(t *testing.T) {
 	}
 	t.Logf("second Start: %v", err)
 	cl.Close()
-	if n := checkPrivate(t, dir, "stopped"); n < 20 {
+	if n := testutil.CheckPrivate(t, dir, "stopped"); n < 20 {
 		t.Errorf("checked only %d paths after Close", n)
 	}
 	// The lock is released with the cluster.
