@@ -11,10 +11,10 @@ import (
 // ./mouseauth-state, which 'live serve' and 'live status' use.
 const benchState = "mouseauth-bench-state"
 
-// NewCmdBench is the bench command group: commands that measure and print
+// newCmdBench is the bench command group: commands that measure and print
 // their figures beside a peer measured in the same run.
-func NewCmdBench(f *cli.Factory) *cobra.Command {
-	pipeline, modelLoad, scaleOut := newCmdBenchPipeline(f), newCmdBenchModelLoad(f), newCmdBenchScaleOut(f)
+func newCmdBench(f *cli.Factory) *cobra.Command {
+	pipeline, modelLoad, scaleOut := newCmdBenchPipeline(f, nil), newCmdBenchModelLoad(f, nil), newCmdBenchScaleOut(f, nil)
 	// bench pipeline's state folder is its own command's business.
 	setBenchDefaults(pipeline.Flags(), "")
 	setBenchDefaults(modelLoad.Flags(), benchState)
@@ -26,5 +26,5 @@ func NewCmdBench(f *cli.Factory) *cobra.Command {
   mouseauth bench model-load --stores file,embedded --users 9
   mouseauth bench pipeline --user-counts 1:14
   mouseauth bench scaleout --users 500 --rate 1000 --phase 20s`,
-		newCmdBenchFeatures(f), newCmdBenchClassify(f), newCmdBenchEvaluate(f), pipeline, modelLoad, scaleOut)
+		newCmdBenchFeatures(f, nil), newCmdBenchClassify(f, nil), newCmdBenchEvaluate(f, nil), pipeline, modelLoad, scaleOut)
 }

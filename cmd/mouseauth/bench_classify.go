@@ -30,7 +30,7 @@ type BenchClassifyOptions struct {
 	Output   string
 }
 
-func newCmdBenchClassify(f *cli.Factory) *cobra.Command {
+func newCmdBenchClassify(f *cli.Factory, runF func(context.Context, *BenchClassifyOptions) error) *cobra.Command {
 	opts := &BenchClassifyOptions{IO: f.IO, Load: loadFeatures}
 	cmd := &cobra.Command{
 		Use:   "classify --features F.csv",
@@ -44,19 +44,20 @@ and prints the means beside scikit-learn's figures on the same data
 		Example: `  mouseauth bench classify --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Features == "" {
-				return cli.FlagErrorf("--features is required")
-			}
 			if opts.Trees < 1 {
 				return cli.FlagErrorf("--trees must be >= 1")
 			}
 			if err := cli.ValidateOutput(opts.Output); err != nil {
 				return err
 			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
 			return benchClassifyRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Features, "features", "", "feature CSV")
+	cmd.Flags().StringVar(&opts.Features, "features", "", "feature CSV (required)")
+	markRequired(cmd, "features")
 	cmd.Flags().IntVar(&opts.Trees, "trees", 100, "trees per forest")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd

@@ -36,11 +36,7 @@ type BenchEvaluateOptions struct {
 	NewClassifier func(name string, params map[string]any) (classify.Classifier, error)
 }
 
-func newCmdBenchEvaluate(f *cli.Factory) *cobra.Command {
-	return newCmdBenchEvaluateF(f, nil)
-}
-
-func newCmdBenchEvaluateF(f *cli.Factory, runF func(context.Context, *BenchEvaluateOptions) error) *cobra.Command {
+func newCmdBenchEvaluate(f *cli.Factory, runF func(context.Context, *BenchEvaluateOptions) error) *cobra.Command {
 	opts := &BenchEvaluateOptions{IO: f.IO, Now: f.Now, Load: loadFeatures, NewClassifier: classify.New}
 	var windows string
 	cmd := &cobra.Command{
@@ -53,9 +49,6 @@ the published Python script's 40-65 s for the DFL-500 file.`,
 		Example: `  mouseauth bench evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Features == "" {
-				return cli.FlagErrorf("--features is required")
-			}
 			var err error
 			if opts.Windows, err = parseIntRange(windows); err != nil {
 				return cli.FlagErrorf("--windows: %v", err)
@@ -79,6 +72,7 @@ the published Python script's 40-65 s for the DFL-500 file.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Features, "features", "", "feature CSV, e.g. dfl_39feat_PC_MM_DD_500.csv (required)")
+	markRequired(cmd, "features")
 	cmd.Flags().IntVar(&opts.Trees, "trees", 100, "random forest trees")
 	cmd.Flags().StringVar(&windows, "windows", "1,10", "window sizes in actions, list and ranges")
 	cli.Alias(cmd.Flags(), "window", "windows")

@@ -31,11 +31,7 @@ type BenchFeaturesOptions struct {
 	Now func() time.Time
 }
 
-func newCmdBenchFeatures(f *cli.Factory) *cobra.Command {
-	return newCmdBenchFeaturesRun(f, nil)
-}
-
-func newCmdBenchFeaturesRun(f *cli.Factory, runF func(context.Context, *BenchFeaturesOptions) error) *cobra.Command {
+func newCmdBenchFeatures(f *cli.Factory, runF func(context.Context, *BenchFeaturesOptions) error) *cobra.Command {
 	opts := &BenchFeaturesOptions{IO: f.IO, Now: time.Now}
 	compat := "clean"
 	cmd := &cobra.Command{
@@ -53,9 +49,6 @@ them in the page cache; each figure is the best of --rounds.`,
   mouseauth bench features --data ../shared/data/balabit/training_files --workers 1 --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Data == "" {
-				return cli.FlagErrorf("--data is required")
-			}
 			c, ok := preprocess.ParseCompat(compat)
 			if !ok {
 				return cli.FlagErrorf("--compat must be clean or reference, not %q", compat)
@@ -79,6 +72,7 @@ them in the page cache; each figure is the best of --rounds.`,
 	fl.IntVar(&opts.Workers, "workers", 0, "parallel sessions (0 = GOMAXPROCS)")
 	fl.IntVar(&opts.Rounds, "rounds", 3, "timed rounds; the best is reported")
 	cli.AddOutputFlag(cmd, &opts.Output)
+	markRequired(cmd, "data")
 	return cmd
 }
 

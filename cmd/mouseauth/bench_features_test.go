@@ -18,7 +18,7 @@ func TestNewCmdBenchFeatures(t *testing.T) {
 		{name: "defaults", args: "--data d", want: BenchFeaturesOptions{Data: "d", Rounds: 3, Output: "table"}},
 		{name: "flags", args: "--data d --workers 1 --rounds 1 --compat reference -o json",
 			want: BenchFeaturesOptions{Data: "d", Workers: 1, Rounds: 1, Compat: preprocess.Reference, Output: "json"}},
-		{name: "no data", args: "", wantErr: "--data is required"},
+		{name: "no data", args: "", wantErr: `required flag(s) "data" not set`},
 		{name: "bad rounds", args: "--data d --rounds 0", wantErr: "--rounds >= 1"},
 		{name: "bad compat", args: "--data d --compat x", wantErr: "--compat"},
 	}
@@ -26,7 +26,7 @@ func TestNewCmdBenchFeatures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, _ := cli.TestIO()
 			var got *BenchFeaturesOptions
-			cmd := newCmdBenchFeaturesRun(&cli.Factory{IO: ios}, func(_ context.Context, o *BenchFeaturesOptions) error {
+			cmd := newCmdBenchFeatures(&cli.Factory{IO: ios}, func(_ context.Context, o *BenchFeaturesOptions) error {
 				got = o
 				return nil
 			})

@@ -37,9 +37,7 @@ type BenchModelLoadOptions struct {
 
 var modelStoreKinds = []string{"file", "embedded", "mysql", "cassandra"}
 
-func newCmdBenchModelLoad(f *cli.Factory) *cobra.Command { return newCmdBenchModelLoadF(f, nil) }
-
-func newCmdBenchModelLoadF(f *cli.Factory, runF func(context.Context, *BenchModelLoadOptions) error) *cobra.Command {
+func newCmdBenchModelLoad(f *cli.Factory, runF func(context.Context, *BenchModelLoadOptions) error) *cobra.Command {
 	opts := &BenchModelLoadOptions{IO: f.IO, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "model-load",

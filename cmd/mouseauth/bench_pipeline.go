@@ -43,9 +43,7 @@ type BenchPipelineOptions struct {
 	Result func(*cli.Table)
 }
 
-func newCmdBenchPipeline(f *cli.Factory) *cobra.Command { return newCmdBenchPipelineF(f, nil) }
-
-func newCmdBenchPipelineF(f *cli.Factory, runF func(context.Context, *BenchPipelineOptions) error) *cobra.Command {
+func newCmdBenchPipeline(f *cli.Factory, runF func(context.Context, *BenchPipelineOptions) error) *cobra.Command {
 	opts := &BenchPipelineOptions{IO: f.IO, Now: f.Now}
 	var users userCounts
 	var rates string
@@ -118,7 +116,7 @@ writes CPU, block, mutex and heap profiles of the run (after enrolment) for
 	// of `live serve` and `live status`.
 	opts.Deploy.State = BenchPipelineState
 	fl.Lookup("state").DefValue = BenchPipelineState
-	users.bind(fl, 0, "1:14")
+	users.bind(cmd, 0, "1:14")
 	fl.DurationVar(&opts.Interval, "interval", 500*time.Millisecond, "per-user send interval in the enterprise mode")
 	fl.IntVar(&opts.Vectors, "vectors", 10, "vectors per user per round in the enterprise mode")
 	fl.StringVar(&rates, "rates", "", "total vectors per second: list, or auto (saturation mode)")

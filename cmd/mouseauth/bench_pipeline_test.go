@@ -28,7 +28,7 @@ func TestNewCmdBenchPipeline(t *testing.T) {
 		}},
 		{name: "auto", args: "--rates auto", check: func(o *BenchPipelineOptions) bool { return o.AutoRate }},
 		{name: "one count", args: "--users 7", check: func(o *BenchPipelineOptions) bool { return len(o.Users) == 1 && o.Users[0] == 7 }},
-		{name: "both", args: "--users 7 --user-counts 1:3", wantErr: "--users and --user-counts: give one"},
+		{name: "both", args: "--users 7 --user-counts 1:3", wantErr: "[users user-counts] are set none of the others can be"},
 		{name: "bad rate", args: "--rates fast", wantErr: "--rates"},
 		{name: "soak without rate", args: "--soak 1m", wantErr: "--soak needs --rates"},
 		{name: "bad vectors", args: "--vectors 0", wantErr: "--vectors >= 1"},
@@ -37,7 +37,7 @@ func TestNewCmdBenchPipeline(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, _ := cli.TestIO()
 			var got *BenchPipelineOptions
-			cmd := newCmdBenchPipelineF(&cli.Factory{IO: ios, Now: time.Now}, func(_ context.Context, o *BenchPipelineOptions) error { got = o; return nil })
+			cmd := newCmdBenchPipeline(&cli.Factory{IO: ios, Now: time.Now}, func(_ context.Context, o *BenchPipelineOptions) error { got = o; return nil })
 			err := execArgs(ios, cmd, tt.args)
 			if tt.wantErr != "" {
 				wantUsageError(t, err, tt.wantErr)

@@ -44,9 +44,7 @@ type BenchScaleOutOptions struct {
 	Result func(*cli.Table, bench.ScaleOutResult)
 }
 
-func newCmdBenchScaleOut(f *cli.Factory) *cobra.Command { return newCmdBenchScaleOutF(f, nil) }
-
-func newCmdBenchScaleOutF(f *cli.Factory, runF func(context.Context, *BenchScaleOutOptions) error) *cobra.Command {
+func newCmdBenchScaleOut(f *cli.Factory, runF func(context.Context, *BenchScaleOutOptions) error) *cobra.Command {
 	opts := &BenchScaleOutOptions{IO: f.IO, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "scaleout",

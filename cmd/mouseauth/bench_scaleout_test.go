@@ -22,7 +22,7 @@ func TestNewCmdBenchScaleOut(t *testing.T) {
 		{"--brokers k:9093", "--brokers needs --pki-dir"},
 	} {
 		ios, _, _, _ := cli.TestIO()
-		cmd := newCmdBenchScaleOutF(&cli.Factory{IO: ios, Now: time.Now}, func(context.Context, *BenchScaleOutOptions) error { return nil })
+		cmd := newCmdBenchScaleOut(&cli.Factory{IO: ios, Now: time.Now}, func(context.Context, *BenchScaleOutOptions) error { return nil })
 		wantUsageError(t, execArgs(ios, cmd, tt.args), tt.wantErr)
 	}
 }

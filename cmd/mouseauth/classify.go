@@ -12,8 +12,8 @@ import (
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
-// NewCmdClassify is the classify command group.
-func NewCmdClassify(f *cli.Factory) *cobra.Command {
+// newCmdClassify is the classify command group.
+func newCmdClassify(f *cli.Factory) *cobra.Command {
 	return group("classify", "Train per-user models and score actions and sessions with them",
 		`  mouseauth preprocess features --data ../shared/data/balabit/training_files --out features.csv
   mouseauth classify train --features features.csv --out models

@@ -59,14 +59,8 @@ refused, naming the file and the column.
   mouseauth classify score --model models --data ../shared/data/balabit/training_files/user12 --per-action -o csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Model == "" || (opts.Features == "") == (opts.Data == "") {
-				return cli.FlagErrorf("--model and one of --features or --data are required")
-			}
 			if _, err := evaluate.ParseAggregate(opts.Aggregate); err != nil {
 				return cli.FlagErrorf("--aggregate: %v", err)
-			}
-			if opts.PerAction && cmd.Flags().Changed("aggregate") {
-				return cli.FlagErrorf("--aggregate combines a session's actions; --per-action prints them one by one: give one of the two")
 			}
 			if err := checkCompatFlag(opts.Compat); err != nil {
 				return err
@@ -88,6 +82,12 @@ refused, naming the file and the column.
 	fl.StringVar(&opts.Aggregate, "aggregate", string(evaluate.AggMean), "session score: mean, median, trimmed or logodds (as evaluate's window score)")
 	fl.BoolVar(&opts.PerAction, "per-action", false, "print one row per action with its score")
 	cli.AddOutputFlag(cmd, &opts.Output)
+	markRequired(cmd, "model")
+	cmd.MarkFlagsOneRequired("features", "data")
+	cmd.MarkFlagsMutuallyExclusive("features", "data")
+	// --aggregate combines a session's actions; --per-action prints them
+	// one by one.
+	cmd.MarkFlagsMutuallyExclusive("aggregate", "per-action")
 	return cmd
 }
 

@@ -24,7 +24,7 @@ func TestNewCmdClassifyTrain(t *testing.T) {
 		want                map[string]any // parsed parameters
 	}{
 		{"defaults", "--features f.csv --out m", "", map[string]any{}},
-		{"no out", "--features f.csv", "--features and --out are required", nil},
+		{"no out", "--features f.csv", `required flag(s) "out" not set`, nil},
 		{"zero trees", "--features f.csv --out m --trees 0", "--trees must be >= 1", nil},
 		{"trees", "--features f.csv --out m --trees 7", "", map[string]any{"trees": 7}},
 		{"unknown classifier", "--features f.csv --out m --classifier svm", `--classifier: classifier "svm": unknown`, nil},
@@ -482,9 +482,9 @@ func TestClassifyScoreBadSchemas(t *testing.T) {
 func TestNewCmdClassifyScore(t *testing.T) {
 	for _, tc := range []struct{ name, args, wantErr string }{
 		{"ok", "--model m --features f.csv", ""},
-		{"both inputs", "--model m --features f.csv --data logs", "one of --features or --data"},
+		{"both inputs", "--model m --features f.csv --data logs", "[features data] are set none of the others can be"},
 		{"aggregate", "--model m --features f.csv --aggregate max", `--aggregate: unknown aggregate "max"`},
-		{"per action and aggregate", "--model m --features f.csv --per-action --aggregate median", "give one of the two"},
+		{"per action and aggregate", "--model m --features f.csv --per-action --aggregate median", "[aggregate per-action] are set none of the others can be"},
 		{"compat", "--model m --data logs --compat none", "--compat must be clean or reference"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

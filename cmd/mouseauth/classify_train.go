@@ -56,9 +56,6 @@ give the same models (--seed 0 by default, as in evaluate).
   mouseauth classify train --features features.csv --user user12 --classifier mlp --param hidden=64,32 --out models`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Features == "" || opts.Out == "" {
-				return cli.FlagErrorf("--features and --out are required")
-			}
 			treesSet := cmd.Flags().Changed("trees")
 			if treesSet && opts.Trees < 1 {
 				return cli.FlagErrorf("--trees must be >= 1, not %d", opts.Trees)
@@ -96,6 +93,7 @@ give the same models (--seed 0 by default, as in evaluate).
 	fl.StringVar(&opts.Compat, "compat", "", "the file's feature convention, clean or reference, where it does not say (default: the file's)")
 	bindSeed(fl, &opts.Seed, "random seed (same seed, same models)")
 	cli.AddOutputFlag(cmd, &opts.Output)
+	markRequired(cmd, "features", "out")
 	return cmd
 }
 

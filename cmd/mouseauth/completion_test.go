@@ -17,7 +17,7 @@ import (
 func complete(t *testing.T, args ...string) ([]string, string) {
 	t.Helper()
 	ios, _, out, errOut := cli.TestIO()
-	root := NewCmdRoot(&cli.Factory{IO: ios, Version: "test"})
+	root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
 	root.SetArgs(append([]string{"__complete"}, args...))
 	if err := root.Execute(); err != nil {
 		t.Fatalf("__complete %q: %v\n%s", args, err, errOut)
@@ -108,7 +108,7 @@ func paramNames(t *testing.T, classifier string) []string {
 func TestCompletionScripts(t *testing.T) {
 	for shell, want := range map[string]string{"bash": "__start_mouseauth", "zsh": "#compdef mouseauth", "fish": "complete -c mouseauth", "powershell": "Register-ArgumentCompleter"} {
 		ios, _, out, _ := cli.TestIO()
-		root := NewCmdRoot(&cli.Factory{IO: ios, Version: "test"})
+		root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
 		root.SetArgs([]string{"completion", shell})
 		if err := root.Execute(); err != nil || !strings.Contains(out.String(), want) {
 			t.Errorf("completion %s: %v, %s", shell, err, fmt.Sprintf("%.200q", out.String()))

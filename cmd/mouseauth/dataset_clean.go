@@ -29,9 +29,7 @@ type CleanOptions struct {
 	MaxListed int
 }
 
-func newCmdDatasetClean(f *cli.Factory) *cobra.Command { return newCmdDatasetCleanF(f, nil) }
-
-func newCmdDatasetCleanF(f *cli.Factory, runF func(context.Context, *CleanOptions) error) *cobra.Command {
+func newCmdDatasetClean(f *cli.Factory, runF func(context.Context, *CleanOptions) error) *cobra.Command {
 	opts := &CleanOptions{IO: f.IO, Create: createInDir, MaxListed: 20}
 	var screen string
 	cmd := &cobra.Command{
@@ -58,9 +56,6 @@ error that names its file, line and field.`,
   mouseauth dataset clean --data logs/User3 --out cleaned --screen 1920x1080 --output csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Data == "" || opts.Out == "" {
-				return cli.FlagErrorf("--data and --out are required")
-			}
 			if err := cli.ValidateOutput(opts.Output); err != nil {
 				return err
 			}
@@ -82,6 +77,7 @@ error that names its file, line and field.`,
 	cmd.Flags().StringVar(&screen, "screen", "", "screen size WxH: coordinates beyond it are out of range (default: only the 65535 artefact)")
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "make the first malformed row an error")
 	cli.AddOutputFlag(cmd, &opts.Output)
+	markRequired(cmd, "data", "out")
 	return cmd
 }
 

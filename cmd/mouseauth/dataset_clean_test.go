@@ -22,14 +22,14 @@ func TestNewCmdDatasetClean(t *testing.T) {
 		{"screen", "--data d --out o --screen 1920x1080 --strict -o json", "", func(o *CleanOptions) bool {
 			return o.Screen.ScreenW == 1920 && o.Screen.ScreenH == 1080 && o.Strict && o.Output == "json"
 		}},
-		{"missing out", "--data d", "--data and --out are required", nil},
+		{"missing out", "--data d", `required flag(s) "out" not set`, nil},
 		{"bad screen", "--data d --out o --screen big", "--screen must be", nil},
 		{"bad output", "--data d --out o -o xml", "--output must be", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ios, _, _, _ := cli.TestIO()
 			var got *CleanOptions
-			cmd := newCmdDatasetCleanF(&cli.Factory{IO: ios}, func(_ context.Context, o *CleanOptions) error { got = o; return nil })
+			cmd := newCmdDatasetClean(&cli.Factory{IO: ios}, func(_ context.Context, o *CleanOptions) error { got = o; return nil })
 			err := execArgs(ios, cmd, tc.args)
 			if tc.wantErr != "" {
 				wantUsageError(t, err, tc.wantErr)

@@ -26,9 +26,7 @@ type SynthOptions struct {
 	dataset.SynthOptions
 }
 
-func newCmdDatasetSynth(f *cli.Factory) *cobra.Command { return newCmdDatasetSynthF(f, nil) }
-
-func newCmdDatasetSynthF(f *cli.Factory, runF func(context.Context, *SynthOptions) error) *cobra.Command {
+func newCmdDatasetSynth(f *cli.Factory, runF func(context.Context, *SynthOptions) error) *cobra.Command {
 	opts := &SynthOptions{IO: f.IO}
 	var start string
 	var seed int64
@@ -54,9 +52,6 @@ It prints one row (users, sessions, events, folder, seconds) on stdout in the
   mouseauth dataset synth --users 3 --out "$(mktemp -d)" -o json | jq '.[0].events'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Out == "" {
-				return cli.FlagErrorf("--out is required")
-			}
 			if opts.Users <= 0 || opts.Sessions <= 0 || opts.Actions <= 0 {
 				return cli.FlagErrorf("--users, --sessions and --actions must be positive (got %d, %d, %d)",
 					opts.Users, opts.Sessions, opts.Actions)
@@ -86,6 +81,7 @@ It prints one row (users, sessions, events, folder, seconds) on stdout in the
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "write into a folder that is not empty")
 	cmd.Flags().StringVar(&start, "start", "", "date of the first session, RFC 3339 (default 2026-01-05T09:00:00Z); names the files")
 	cli.AddOutputFlag(cmd, &opts.Output)
+	markRequired(cmd, "out")
 	return cmd
 }
 

@@ -25,7 +25,7 @@ func TestNewCmdDatasetSynth(t *testing.T) {
 		{"set", "--out o --users 3 --sessions 2 --seed 9 --actions 20 --start 2026-02-01T08:00:00Z", "", func(o *SynthOptions) bool {
 			return o.Users == 3 && o.Sessions == 2 && o.Seed == 9 && o.Actions == 20 && o.Start.Month() == 2
 		}},
-		{"no out", "--users 3", "--out is required", nil},
+		{"no out", "--users 3", `required flag(s) "out" not set`, nil},
 		{"zero users", "--out o --users 0", "must be positive", nil},
 		{"negative sessions", "--out o --sessions -1", "must be positive", nil},
 		{"zero actions", "--out o --actions 0", "must be positive", nil},
@@ -34,7 +34,7 @@ func TestNewCmdDatasetSynth(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ios, _, _, _ := cli.TestIO()
 			var got *SynthOptions
-			cmd := newCmdDatasetSynthF(&cli.Factory{IO: ios}, func(_ context.Context, o *SynthOptions) error { got = o; return nil })
+			cmd := newCmdDatasetSynth(&cli.Factory{IO: ios}, func(_ context.Context, o *SynthOptions) error { got = o; return nil })
 			err := execArgs(ios, cmd, tc.args)
 			if tc.wantErr != "" {
 				wantUsageError(t, err, tc.wantErr)

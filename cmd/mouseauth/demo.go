@@ -27,9 +27,6 @@ type DemoOptions struct {
 	Output string
 }
 
-// NewCmdDemo builds `mouseauth demo`.
-func NewCmdDemo(f *cli.Factory) *cobra.Command { return newCmdDemo(f, nil) }
-
 func newCmdDemo(f *cli.Factory, runF func(context.Context, *DemoOptions) error) *cobra.Command {
 	opts := &DemoOptions{IO: f.IO, Factory: f}
 	cmd := &cobra.Command{
@@ -167,20 +164,20 @@ func demoLaterStages(opts *DemoOptions, dir, features string) []demoStage {
 	models := filepath.Join(dir, "models")
 	return []demoStage{
 		{"train models", models, func(ctx context.Context) error {
-			return runCommand(ctx, opts.Factory, NewCmdClassify, "classify", "train", "--features", features,
+			return runCommand(ctx, opts.Factory, newCmdClassify, "classify", "train", "--features", features,
 				"--seed", seed, "--out", models)
 		}},
 		{"evaluate and alarms", filepath.Join(run, "run.json"), func(ctx context.Context) error {
-			return runCommand(ctx, opts.Factory, NewCmdEvaluate, "evaluate", "threshold", "--features", features,
+			return runCommand(ctx, opts.Factory, leaf(newCmdEvaluate), "evaluate", "threshold", "--features", features,
 				"--windows", "1,5,10", "--thresholds", "0.05:0.95:0.05", "--seed", seed, "--out", run)
 		}},
 		{"report", filepath.Join(run, "report.html"), func(ctx context.Context) error {
-			return runCommand(ctx, opts.Factory, NewCmdReport, "report", "--run", run)
+			return runCommand(ctx, opts.Factory, leaf(newCmdReport), "report", "--run", run)
 		}},
 		{"live replay", filepath.Join(dir, "live"), func(ctx context.Context) error {
 			// The live pipeline, embedded: broker with mTLS, database,
 			// scoring service; two impostor sessions must raise alerts.
-			return runCommand(ctx, opts.Factory, NewCmdReplay, "replay", "--state", filepath.Join(dir, "live"),
+			return runCommand(ctx, opts.Factory, leaf(newCmdReplay), "replay", "--state", filepath.Join(dir, "live"),
 				"--data", filepath.Join(dir, "logs"), "--users", fmt.Sprint(min(opts.Users, 4)), "--max-actions", "60",
 				"--impostors", "2", "--interval", "10ms", "--trees", "50", "--seed", seed)
 		}},
@@ -199,4 +196,9 @@ func runCommand(ctx context.Context, f *cli.Factory, newCmd func(*cli.Factory) *
 	cmd.SetErr(f.IO.ErrOut)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	return cmd.ExecuteContext(ctx)
+}
+
+// leaf is the constructor of a command that does the real work (runF nil).
+func leaf[T any](newCmd func(*cli.Factory, func(context.Context, *T) error) *cobra.Command) func(*cli.Factory) *cobra.Command {
+	return func(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 }

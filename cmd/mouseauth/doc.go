@@ -22,10 +22,12 @@
 //
 // Command files are wiring only: a constructor binds the flags into an
 // options struct (with the [cli.IOStreams] and clock of the [cli.Factory]),
-// checks them (a usage error is a [cli.FlagError], exit code 2), then makes
-// one call into a package and renders what it returns with internal/cli
-// (-o table, csv or json). Most constructors take an optional run function, so
-// tests check the parsed options or run the command on [cli.TestIO] buffers.
+// checks them (a usage error is a [cli.FlagError], exit code 2; rules cobra
+// states, required flags and flag groups, are marked on the command), then
+// makes one call into a package and renders what it returns with
+// internal/cli (-o table, csv or json). Every constructor is
+// newCmdX(f, runF): a nil runF runs the command, a test's captures the
+// parsed options; tests also run the commands on [cli.TestIO] buffers.
 // No figure, rule or file format is decided here: what a command computes
 // belongs in its package, where other callers find it too. Results go to
 // stdout, progress and status to stderr; secrets come from files or the

@@ -83,12 +83,6 @@ type EvaluateOptions struct {
 	NewClassifier func(name string, params map[string]any) (classify.Classifier, error)
 }
 
-// NewCmdEvaluate is `mouseauth evaluate`: per-user evaluation of a
-// classifier on a feature file, plus sweep, compare and threshold.
-func NewCmdEvaluate(f *cli.Factory) *cobra.Command {
-	return newCmdEvaluate(f, nil)
-}
-
 func newEvaluateOptions(f *cli.Factory, mode string) *EvaluateOptions {
 	return &EvaluateOptions{IO: f.IO, Now: f.Now, Args: f.Args, Version: f.Version, Mode: mode,
 		Load: loadFeatures, NewClassifier: classify.New}

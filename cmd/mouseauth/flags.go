@@ -27,6 +27,18 @@ func bindSeed(fs *pflag.FlagSet, dst *int64, usage string) {
 	fs.Int64Var(dst, "seed", 0, usage)
 }
 
+// markRequired marks the flags names of cmd required (cobra's
+// MarkFlagRequired; usageErrors makes a missing one a usage error). A name
+// that is not a flag of cmd is a programming error, which every test that
+// builds the tree finds.
+func markRequired(cmd *cobra.Command, names ...string) {
+	for _, n := range names {
+		if err := cmd.MarkFlagRequired(n); err != nil {
+			panic(fmt.Sprintf("%s: %v", cmd.CommandPath(), err))
+		}
+	}
+}
+
 // userCounts are the --users N and --user-counts LIST flags of the
 // commands that run one round per user count (replay, bench pipeline).
 type userCounts struct {
@@ -35,12 +47,14 @@ type userCounts struct {
 	legacy string // a list given to --users, as before --user-counts
 }
 
-// bind binds both flags; list is the default of --user-counts, n of
-// --users (0: none).
-func (u *userCounts) bind(fs *pflag.FlagSet, n int, list string) {
+// bind binds both flags of cmd, which exclude each other; list is the
+// default of --user-counts, n of --users (0: none).
+func (u *userCounts) bind(cmd *cobra.Command, n int, list string) {
 	u.n, u.list = n, list
+	fs := cmd.Flags()
 	fs.Var(&usersValue{u}, "users", "how many users: one round with this many (as --user-counts N)")
 	fs.StringVar(&u.list, "user-counts", list, "user counts, list and ranges (1,4,14 or 1:14): one round each, the first N users")
+	cmd.MarkFlagsMutuallyExclusive("users", "user-counts")
 }
 
 // counts returns the user counts, sorted: --users N alone, or the list.
@@ -49,8 +63,6 @@ func (u *userCounts) bind(fs *pflag.FlagSet, n int, list string) {
 func (u *userCounts) counts(fs *pflag.FlagSet, w io.Writer) ([]int, error) {
 	usersSet, listSet := fs.Changed("users"), fs.Changed("user-counts")
 	switch {
-	case usersSet && listSet:
-		return nil, cli.FlagErrorf("--users and --user-counts: give one (--users N for one round, --user-counts 1:14 for several)")
 	case u.legacy != "":
 		fmt.Fprintf(w, "warning: --users %s: a list of user counts is --user-counts %[1]s now\n", u.legacy)
 		return parseCountsFlag("--users", u.legacy)

@@ -164,14 +164,14 @@ func helpExamples(root *cobra.Command) []helpExample {
 // TestREADMEExamples; the pki group's run in TestPKIHelpExamplesRun.)
 func TestHelpExamples(t *testing.T) {
 	ios, _, _, _ := cli.TestIO()
-	examples := helpExamples(NewCmdRoot(&cli.Factory{IO: ios, Version: "test"}))
+	examples := helpExamples(newCmdRoot(&cli.Factory{IO: ios, Version: "test"}))
 	if len(examples) < 60 {
 		t.Fatalf("%d help examples: not every command's", len(examples))
 	}
 	for _, ex := range examples {
 		// A fresh tree each time: parsed flags stay set.
 		ios, _, _, _ := cli.TestIO()
-		root := NewCmdRoot(&cli.Factory{IO: ios, Version: "test"})
+		root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
 		cmd, rest, err := root.Find(ex.args)
 		if err != nil || cmd == root && len(ex.args) > 0 && !strings.HasPrefix(ex.args[0], "-") {
 			t.Errorf("%s --help: mouseauth %s: no such command (%v)", ex.cmd, ex.line, err)
@@ -202,7 +202,7 @@ func TestHelpExamples(t *testing.T) {
 func TestPKIHelpExamplesRun(t *testing.T) {
 	t.Chdir(t.TempDir())
 	ios, _, _, _ := cli.TestIO()
-	root := NewCmdRoot(&cli.Factory{IO: ios, Version: "test"})
+	root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
 	pkiCmd, _, _ := root.Find([]string{"pki"})
 	n := 0
 	for _, args := range exampleCommands(pkiCmd.Example) {
@@ -210,7 +210,7 @@ func TestPKIHelpExamplesRun(t *testing.T) {
 			continue
 		}
 		ios, _, _, errOut := cli.TestIO()
-		r := NewCmdRoot(&cli.Factory{IO: ios, Version: "test"})
+		r := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
 		r.SetArgs(args)
 		if err := r.Execute(); err != nil {
 			t.Fatalf("mouseauth %s: %v\n%s", strings.Join(args, " "), err, errOut)

@@ -11,9 +11,11 @@ import (
 
 // execArgs runs cmd with the space-separated args on ios and returns its
 // error; the caller's runF captures the options. Flag parse errors are
-// usage errors, as under the root command.
+// usage errors, and so are missing required flags and flag group
+// violations, as under the root command.
 func execArgs(ios *cli.IOStreams, cmd *cobra.Command, args string) error {
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cli.FlagError{Err: err} })
+	usageErrors(cmd)
 	cmd.SetArgs(strings.Fields(args))
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)

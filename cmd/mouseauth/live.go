@@ -7,15 +7,15 @@ import (
 	"github.com/mouseauth/mouseauth/internal/cluster"
 )
 
-// NewCmdLive builds `mouseauth live`.
-func NewCmdLive(f *cli.Factory) *cobra.Command {
+// newCmdLive builds `mouseauth live`.
+func newCmdLive(f *cli.Factory) *cobra.Command {
 	return group("live", "Run the live scoring service, enrol users, inspect stores",
 		`  mouseauth live serve
   mouseauth classify train --features features.csv --out models
   mouseauth live enroll --user User1 --department finance --model models/User1.model --password-file pw.txt
   mouseauth live status
   mouseauth live tail --from-beginning --no-follow`,
-		newCmdLiveServe(f, nil), newCmdLiveEnroll(f, nil), newCmdLiveStatus(f, nil))
+		newCmdLiveServe(f, nil), newCmdLiveEnroll(f, nil), newCmdLiveStatus(f, nil), newCmdLiveTail(f, nil))
 }
 
 // replayCommand is the replay that 'live serve' prints for its embedded

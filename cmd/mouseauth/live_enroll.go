@@ -43,9 +43,6 @@ flag, so it does not land in shell history or the process list.`,
   printf '%s\n' "$PW" | mouseauth live enroll --user User2 --model models/User2.model`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.User == "" {
-				return cli.FlagErrorf("--user is required")
-			}
 			if err := opts.Deploy.validate(); err != nil {
 				return err
 			}
@@ -57,6 +54,7 @@ flag, so it does not land in shell history or the process list.`,
 	}
 	opts.Deploy.bind(cmd.Flags(), "scorer")
 	cmd.Flags().StringVar(&opts.User, "user", "", "user name (required)")
+	markRequired(cmd, "user")
 	cmd.Flags().StringVar(&opts.Department, "department", "", "department")
 	cmd.Flags().StringVar(&opts.Model, "model", "", "model file from 'classify train'")
 	cmd.Flags().StringVar(&opts.PasswordFile, "password-file", "", "file whose first line is the password")

@@ -183,7 +183,7 @@ func TestServeAndReplay(t *testing.T) {
 	// The printed command as written: it ends in seconds, every vector
 	// decided.
 	pios, _, pout, perr := cli.TestIO()
-	root := NewCmdRoot(&cli.Factory{IO: pios, Now: time.Now})
+	root := newCmdRoot(&cli.Factory{IO: pios, Now: time.Now})
 	root.SetArgs(append(words[1:], "-o", "json"))
 	start := time.Now()
 	if err := root.ExecuteContext(context.Background()); err != nil {

@@ -22,7 +22,7 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	f := cli.NewFactory(version, args)
-	root := NewCmdRoot(f)
+	root := newCmdRoot(f)
 	root.SetArgs(args[1:])
 	err := root.ExecuteContext(ctx)
 	if err != nil {

@@ -20,9 +20,6 @@ const (
 	envPKIDir           = "MOUSEAUTH_PKI_DIR"
 )
 
-// NewCmdPKI builds `mouseauth pki`.
-func NewCmdPKI(f *cli.Factory) *cobra.Command { return newCmdPKI(f, nil) }
-
 // newCmdPKI builds the group. When runF is not nil, every subcommand hands
 // it its options (a *PKI...Options) instead of running: tests check the
 // flag parsing that way.
@@ -141,6 +138,7 @@ type certFlags struct {
 
 func (cf *certFlags) bind(c *cobra.Command, dns *[]string, validity *time.Duration, dnsUsage, ipUsage string) {
 	c.Flags().StringVar(&cf.role, "role", "", "server, client or both (required)")
+	markRequired(c, "role")
 	c.Flags().StringSliceVar(dns, "dns", nil, dnsUsage)
 	c.Flags().StringSliceVar(&cf.ips, "ip", nil, ipUsage)
 	c.Flags().DurationVar(validity, "validity", 365*24*time.Hour, "certificate validity")
@@ -148,9 +146,6 @@ func (cf *certFlags) bind(c *cobra.Command, dns *[]string, validity *time.Durati
 
 // parse returns the role and IP addresses, checking the validity too.
 func (cf *certFlags) parse(validity time.Duration) (pki.Role, []net.IP, error) {
-	if cf.role == "" {
-		return "", nil, cli.FlagErrorf("--role is required: server, client or both")
-	}
 	r, err := pki.ParseRole(cf.role)
 	if err != nil {
 		return "", nil, cli.FlagErrorf("--role: %v", err)

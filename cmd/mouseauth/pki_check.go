@@ -62,9 +62,6 @@ replay, admin).`,
 			if err := cli.ValidateOutput(o.Output); err != nil {
 				return err
 			}
-			if o.Name == "" {
-				return cli.FlagErrorf("--cert is required: the client certificate to connect with")
-			}
 			if dsnFile != "" {
 				useMySQL = true
 				b, err := os.ReadFile(dsnFile)
@@ -88,9 +85,6 @@ replay, admin).`,
 			if o.SASL, err = saslFlags.options(os.Getenv); err != nil {
 				return cli.FlagErrorf("--sasl-password-file: %v", err)
 			}
-			if len(o.Brokers) == 0 && o.MySQLDSN == "" && len(o.Cassandra) == 0 {
-				return cli.FlagErrorf("nothing to check: give --brokers, --mysql or --cassandra")
-			}
 			return runPKI(cmd.Context(), &o.pkiCommon, o, runF, runPKICheck)
 		},
 	}
@@ -105,6 +99,9 @@ replay, admin).`,
 	cmd.Flags().StringVar(&dsnFile, "mysql-dsn-file", "", "file holding the MySQL DSN")
 	cmd.Flags().StringSliceVar(&o.Cassandra, "cassandra", nil, "Cassandra contact points host:port")
 	saslFlags.bind(cmd.Flags())
+	markRequired(cmd, "cert")
+	// What to check.
+	cmd.MarkFlagsOneRequired("brokers", "mysql", "mysql-dsn-file", "cassandra")
 	return cmd
 }
 

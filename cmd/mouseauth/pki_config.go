@@ -51,14 +51,6 @@ users scorer and replay.`,
 	return cmd
 }
 
-// requireName is the check of the server configurations' --cert.
-func requireName(kind, name string) error {
-	if name == "" {
-		return cli.FlagErrorf("config %s: --cert is required (the server's certificate)", kind)
-	}
-	return nil
-}
-
 // PKIConfigKafkaOptions are the inputs of `mouseauth pki config kafka`.
 type PKIConfigKafkaOptions struct {
 	pkiCommon
@@ -74,15 +66,13 @@ func newCmdPKIConfigKafka(f *cli.Factory, runF func(context.Context, *PKIConfigK
 		Example: `  mouseauth pki config kafka --pki-dir mouseauth-pki --cert kafka-1 --listener 0.0.0.0:9093`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := requireName("kafka", o.Name); err != nil {
-				return err
-			}
 			return runPKI(cmd.Context(), &o.pkiCommon, o, runF, runPKIConfigKafka)
 		},
 	}
 	o.bindDir(cmd)
-	cmd.Flags().StringVar(&o.Name, "cert", "", "the broker's certificate, whose keystore 'pki keystore NAME' wrote")
+	cmd.Flags().StringVar(&o.Name, "cert", "", "the broker's certificate, whose keystore 'pki keystore NAME' wrote (required)")
 	cli.Alias(cmd.Flags(), "name", "cert")
+	markRequired(cmd, "cert")
 	cmd.Flags().StringVar(&o.Listener, "listener", "0.0.0.0:9093", "SSL listener host:port")
 	return cmd
 }
@@ -112,23 +102,19 @@ func newCmdPKIConfigMariaDB(f *cli.Factory, runF func(context.Context, *PKIConfi
 		Example: `  mouseauth pki config mariadb --pki-dir mouseauth-pki --cert db-1 --client scorer --account scorer --grant "SELECT, INSERT ON mouseauth.*"`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := requireName("mariadb", o.Name); err != nil {
-				return err
-			}
-			if (o.Client == "") != (o.User == "") {
-				return cli.FlagErrorf("config mariadb: --client and --account go together")
-			}
 			return runPKI(cmd.Context(), &o.pkiCommon, o, runF, runPKIConfigMariaDB)
 		},
 	}
 	o.bindDir(cmd)
-	cmd.Flags().StringVar(&o.Name, "cert", "", "the server's certificate")
+	cmd.Flags().StringVar(&o.Name, "cert", "", "the server's certificate (required)")
 	cli.Alias(cmd.Flags(), "name", "cert")
+	markRequired(cmd, "cert")
 	cmd.Flags().StringVar(&o.Client, "client", "", "client certificate bound to the account")
 	cmd.Flags().StringVar(&o.User, "account", "", "MariaDB account name")
 	cli.Alias(cmd.Flags(), "user", "account")
 	cmd.Flags().StringVar(&o.Host, "host", "%", "account host")
 	cmd.Flags().StringVar(&o.Grant, "grant", "", "privileges to grant, e.g. \"SELECT ON mouseauth.*\"")
+	cmd.MarkFlagsRequiredTogether("client", "account")
 	return cmd
 }
 
@@ -162,15 +148,13 @@ func newCmdPKIConfigCassandra(f *cli.Factory, runF func(context.Context, *PKICon
 		Example: `  mouseauth pki config cassandra --pki-dir mouseauth-pki --cert cass-1`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := requireName("cassandra", o.Name); err != nil {
-				return err
-			}
 			return runPKI(cmd.Context(), &o.pkiCommon, o, runF, runPKIConfigCassandra)
 		},
 	}
 	o.bindDir(cmd)
-	cmd.Flags().StringVar(&o.Name, "cert", "", "the node's certificate")
+	cmd.Flags().StringVar(&o.Name, "cert", "", "the node's certificate (required)")
 	cli.Alias(cmd.Flags(), "name", "cert")
+	markRequired(cmd, "cert")
 	return cmd
 }
 

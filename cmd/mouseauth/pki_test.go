@@ -55,7 +55,7 @@ func TestNewCmdPKI(t *testing.T) {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "issue no role", args: "issue x --pki-dir d", wantErr: "--role is required"},
+		{name: "issue no role", args: "issue x --pki-dir d", wantErr: `required flag(s) "role" not set`},
 		{name: "issue bad role", args: "issue x --pki-dir d --role admin", wantErr: "role must be"},
 		{name: "issue bad ip", args: "issue x --pki-dir d --role client --ip 300.1.1.1", wantErr: "not an IP address"},
 		{name: "issue no name", args: "issue --pki-dir d --role client", wantErr: "accepts 1 arg"},
@@ -106,13 +106,13 @@ func TestNewCmdPKI(t *testing.T) {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "config kafka no name", args: "config kafka --pki-dir d", wantErr: "--cert is required"},
+		{name: "config kafka no name", args: "config kafka --pki-dir d", wantErr: `required flag(s) "cert" not set`},
 		{name: "config mariadb", args: "config mariadb --pki-dir d --cert db --client s --account u --grant ALL", check: func(t *testing.T, got any) {
 			if o := got.(*PKIConfigMariaDBOptions); o.Name != "db" || o.Client != "s" || o.User != "u" || o.Host != "%" || o.Grant != "ALL" {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "config mariadb client without user", args: "config mariadb --pki-dir d --cert db --client s", wantErr: "go together"},
+		{name: "config mariadb client without user", args: "config mariadb --pki-dir d --cert db --client s", wantErr: "[client account] are set they must all be set; missing [account]"},
 		{name: "config cassandra", args: "config cassandra --pki-dir d --cert c1", check: func(t *testing.T, got any) {
 			if o := got.(*PKIConfigCassandraOptions); o.Name != "c1" {
 				t.Errorf("%+v", o)
@@ -124,8 +124,8 @@ func TestNewCmdPKI(t *testing.T) {
 			}
 		}},
 		{name: "check mysql without dsn", args: "check --pki-dir d --cert s --mysql", wantErr: envMySQLDSN},
-		{name: "check nothing", args: "check --pki-dir d --cert s", wantErr: "nothing to check"},
-		{name: "check no name", args: "check --pki-dir d --brokers h:1", wantErr: "--cert is required"},
+		{name: "check nothing", args: "check --pki-dir d --cert s", wantErr: "at least one of the flags in the group [brokers mysql mysql-dsn-file cassandra] is required"},
+		{name: "check no name", args: "check --pki-dir d --brokers h:1", wantErr: `required flag(s) "cert" not set`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,7 +134,7 @@ func TestNewCmdPKI(t *testing.T) {
 			}
 			ios, _, _, _ := cli.TestIO()
 			var got any
-			root := NewCmdRoot(&cli.Factory{IO: ios})
+			root := newCmdRoot(&cli.Factory{IO: ios})
 			for _, c := range root.Commands() {
 				if c.Name() == "pki" {
 					root.RemoveCommand(c)
@@ -168,7 +168,7 @@ func TestNewCmdPKI(t *testing.T) {
 func TestNewCmdPKIHelp(t *testing.T) {
 	for _, args := range [][]string{{"pki", "config", "--help"}, {"pki", "config", "acl", "--help"}} {
 		ios, _, out, _ := cli.TestIO()
-		root := NewCmdRoot(&cli.Factory{IO: ios})
+		root := newCmdRoot(&cli.Factory{IO: ios})
 		root.SetArgs(args)
 		if err := root.Execute(); err != nil {
 			t.Fatal(err)

@@ -12,8 +12,8 @@ import (
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
-// NewCmdPreprocess is the preprocess command group.
-func NewCmdPreprocess(f *cli.Factory) *cobra.Command {
+// newCmdPreprocess is the preprocess command group.
+func newCmdPreprocess(f *cli.Factory) *cobra.Command {
 	return group("preprocess", "Segment logs into actions and extract features",
 		`  mouseauth preprocess features --data ../shared/data/balabit/training_files --out features.csv
   mouseauth preprocess compare --data ../shared/data/balabit/training_files \
@@ -68,12 +68,6 @@ definitions (see preprocess.Extractor).`,
   mouseauth preprocess features --data session.csv --out - --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Data == "" {
-				return cli.FlagErrorf("--data is required")
-			}
-			if opts.Out == "" {
-				return cli.FlagErrorf("--out is required (use - for stdout)")
-			}
 			c, ok := preprocess.ParseCompat(compat)
 			if !ok {
 				return cli.FlagErrorf("--compat must be clean or reference, not %q", compat)
@@ -102,6 +96,7 @@ definitions (see preprocess.Extractor).`,
 	fl.BoolVar(&opts.Strict, "strict", false, "make the first malformed row an error")
 	fl.IntVar(&opts.Workers, "workers", 0, "sessions processed in parallel (0 = GOMAXPROCS)")
 	cli.AddOutputFlag(cmd, &opts.Output)
+	markRequired(cmd, "data", "out")
 	return cmd
 }
 

@@ -51,9 +51,6 @@ users.`,
       --published ../shared/data/features/balabit_39feat_PC_MM_DD_100.csv -o json | jq '.users[] | select(.user == "total")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Data == "" || opts.Published == "" {
-				return cli.FlagErrorf("--data and --published are required")
-			}
 			c, ok := preprocess.ParseCompat(compat)
 			if !ok {
 				return cli.FlagErrorf("--compat must be clean or reference, not %q", compat)
@@ -78,6 +75,7 @@ users.`,
 	fl.IntVar(&opts.MaxActions, "max-actions", 1000, "actions per user in the published file")
 	fl.IntVar(&opts.Workers, "workers", 0, "sessions processed in parallel (0 = GOMAXPROCS)")
 	cli.AddOutputFlag(cmd, &opts.Output)
+	markRequired(cmd, "data", "published")
 	return cmd
 }
 

@@ -39,9 +39,6 @@ type ReplayOptions struct {
 	Result func([]replay.Result)
 }
 
-// NewCmdReplay builds `mouseauth replay`.
-func NewCmdReplay(f *cli.Factory) *cobra.Command { return newCmdReplay(f, nil) }
-
 func newCmdReplay(f *cli.Factory, runF func(context.Context, *ReplayOptions) error) *cobra.Command {
 	opts := &ReplayOptions{IO: f.IO, Now: f.Now}
 	var users userCounts
@@ -126,7 +123,7 @@ it talks to a real cluster; --no-service leaves scoring to a running
 	opts.Deploy.bind(cmd.Flags(), "replay")
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Data, "data", "", "folder of raw logs (default: synthetic users)")
-	users.bind(fl, 6, "")
+	users.bind(cmd, 6, "")
 	fl.IntVar(&opts.Sessions, "sessions", 3, "synthetic sessions per user")
 	fl.IntVar(&opts.Actions, "actions", 150, "pointing actions per synthetic session")
 	bindSeed(fl, &opts.Seed, "seed of the synthetic users and of training")

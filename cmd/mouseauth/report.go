@@ -22,11 +22,6 @@ type ReportOptions struct {
 	Output string // table (the paths, then "report: PATH"), csv or json
 }
 
-// NewCmdReport builds `mouseauth report`.
-func NewCmdReport(f *cli.Factory) *cobra.Command {
-	return newCmdReport(f, nil)
-}
-
 func newCmdReport(f *cli.Factory, runF func(context.Context, *ReportOptions) error) *cobra.Command {
 	opts := &ReportOptions{IO: f.IO}
 	cmd := &cobra.Command{

@@ -72,7 +72,7 @@ func TestNewCmdReport(t *testing.T) {
 func TestReportUsageErrors(t *testing.T) {
 	for _, args := range [][]string{{"report", "--run", "d", "extra"}, {"report", "--nope"}} {
 		ios, _, _, _ := cli.TestIO()
-		root := NewCmdRoot(&cli.Factory{IO: ios})
+		root := newCmdRoot(&cli.Factory{IO: ios})
 		root.SetArgs(args)
 		if err := root.Execute(); cli.ExitCode(err) != cli.ExitUsage {
 			t.Errorf("%v: error %v, exit code %d, want %d", args, err, cli.ExitCode(err), cli.ExitUsage)
@@ -82,7 +82,7 @@ func TestReportUsageErrors(t *testing.T) {
 
 func TestReportHelp(t *testing.T) {
 	ios, _, out, _ := cli.TestIO()
-	root := NewCmdRoot(&cli.Factory{IO: ios})
+	root := newCmdRoot(&cli.Factory{IO: ios})
 	root.SetArgs([]string{"report", "--help"})
 	if err := root.Execute(); err != nil {
 		t.Fatal(err)

@@ -4,12 +4,13 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
 )
 
-// NewCmdRoot builds the command tree.
-func NewCmdRoot(f *cli.Factory) *cobra.Command {
+// newCmdRoot builds the command tree.
+func newCmdRoot(f *cli.Factory) *cobra.Command {
 	build := f.BuildInfo()
 	root := &cobra.Command{
 		Use:   "mouseauth",
@@ -43,19 +44,17 @@ with no servers and no downloads.`,
 	root.AddGroup(&cobra.Group{ID: "research", Title: "Research pipeline:"},
 		&cobra.Group{ID: "deploy", Title: "Deployment:"})
 	for _, c := range []*cobra.Command{
-		NewCmdDemo(f), NewCmdDataset(f), NewCmdPreprocess(f), NewCmdClassify(f),
-		NewCmdEvaluate(f), NewCmdReport(f),
+		newCmdDemo(f, nil), newCmdDataset(f), newCmdPreprocess(f), newCmdClassify(f),
+		newCmdEvaluate(f, nil), newCmdReport(f, nil),
 	} {
 		c.GroupID = "research"
 		root.AddCommand(c)
 	}
-	live := NewCmdLive(f)
-	live.AddCommand(newCmdLiveTail(f, nil))
-	for _, c := range []*cobra.Command{NewCmdPKI(f), live, NewCmdReplay(f), NewCmdBench(f)} {
+	for _, c := range []*cobra.Command{newCmdPKI(f, nil), newCmdLive(f), newCmdReplay(f, nil), newCmdBench(f)} {
 		c.GroupID = "deploy"
 		root.AddCommand(c)
 	}
-	root.AddCommand(NewCmdVersion(f))
+	root.AddCommand(newCmdVersion(f, nil))
 	usageErrors(root)
 	completeFlags(root)
 	// Deprecated flag names warn on stderr, not amid the results.
@@ -63,8 +62,12 @@ with no servers and no downloads.`,
 	return root
 }
 
-// usageErrors makes argument-count errors and unknown subcommands usage
-// errors (exit code 2) throughout the tree.
+// usageErrors makes usage errors (exit code 2) throughout the tree of
+// argument-count errors, unknown subcommands and what cobra's flag
+// constraints (MarkFlagRequired, MarkFlagsMutuallyExclusive,
+// MarkFlagsOneRequired, MarkFlagsRequiredTogether) refuse: cobra returns
+// those as plain errors, after the argument check this wraps. A required
+// flag given an empty value (--out "") is refused too.
 func usageErrors(c *cobra.Command) {
 	args := c.Args
 	if args == nil {
@@ -79,11 +82,33 @@ func usageErrors(c *cobra.Command) {
 		if err := args(cmd, a); err != nil {
 			return &cli.FlagError{Err: err}
 		}
+		if err := cmd.ValidateRequiredFlags(); err != nil {
+			return &cli.FlagError{Err: err}
+		}
+		if err := requiredNotEmpty(cmd); err != nil {
+			return err
+		}
+		if err := cmd.ValidateFlagGroups(); err != nil {
+			return &cli.FlagError{Err: err}
+		}
 		return nil
 	}
 	for _, sub := range c.Commands() {
 		usageErrors(sub)
 	}
+}
+
+// requiredNotEmpty refuses an empty value of a required string flag:
+// cobra counts --out "" as given.
+func requiredNotEmpty(cmd *cobra.Command) error {
+	var err error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if req := f.Annotations[cobra.BashCompOneRequiredFlag]; err == nil && len(req) > 0 && req[0] == "true" &&
+			f.Value.Type() == "string" && f.Value.String() == "" {
+			err = cli.FlagErrorf("--%s is required and cannot be empty", f.Name)
+		}
+	})
+	return err
 }
 
 // group returns a command that only holds subcommands; run without one, it

@@ -13,7 +13,7 @@ import (
 // command has a short description and an example that names it.
 func TestEveryCommandHasHelpAndExample(t *testing.T) {
 	ios, _, _, _ := cli.TestIO()
-	root := NewCmdRoot(&cli.Factory{IO: ios, Version: "test"})
+	root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
 	var walk func(c *cobra.Command)
 	n := 0
 	walk = func(c *cobra.Command) {
@@ -40,6 +40,7 @@ func TestEveryCommandHasHelpAndExample(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args string
 		want int
@@ -47,15 +48,29 @@ func TestExitCodes(t *testing.T) {
 		{"bogus", cli.ExitUsage},
 		{"dataset bogus", cli.ExitUsage},
 		{"--bogus", cli.ExitUsage},
-		{"dataset clean --data x", cli.ExitUsage},
+		{"dataset clean --data x", cli.ExitUsage},                             // required flag missing
+		{"dataset clean --data x --out", cli.ExitUsage},                       // flag without its value
+		{"classify score --model m --features f --data d", cli.ExitUsage},     // mutually exclusive
+		{"classify score --model m", cli.ExitUsage},                           // one of a group required
+		{"pki config mariadb --pki-dir d --cert c --client s", cli.ExitUsage}, // required together
 		{"dataset clean --data /nonexistent --out " + t.TempDir(), cli.ExitError},
 		{"--help", cli.ExitOK},
 	} {
 		ios, _, _, _ := cli.TestIO()
-		root := NewCmdRoot(&cli.Factory{IO: ios, Version: "test"})
+		root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
 		root.SetArgs(strings.Fields(tc.args))
 		if got := cli.ExitCode(root.Execute()); got != tc.want {
 			t.Errorf("mouseauth %s: exit %d, want %d", tc.args, got, tc.want)
 		}
 	}
+}
+
+// TestRequiredFlagNotEmpty: a required flag given an empty value is a
+// usage error naming the flag, as a missing one is.
+func TestRequiredFlagNotEmpty(t *testing.T) {
+	t.Parallel()
+	ios, _, _, _ := cli.TestIO()
+	root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
+	root.SetArgs([]string{"dataset", "clean", "--data", "x", "--out", ""})
+	wantUsageError(t, root.Execute(), "--out is required and cannot be empty")
 }

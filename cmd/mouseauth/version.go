@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -15,8 +16,7 @@ type VersionOptions struct {
 	Output string
 }
 
-// NewCmdVersion builds `mouseauth version`.
-func NewCmdVersion(f *cli.Factory) *cobra.Command {
+func newCmdVersion(f *cli.Factory, runF func(context.Context, *VersionOptions) error) *cobra.Command {
 	opts := &VersionOptions{IO: f.IO}
 	cmd := &cobra.Command{
 		Use:   "version",
@@ -34,14 +34,17 @@ the same.`,
 				return err
 			}
 			opts.Build = f.BuildInfo()
-			return versionRun(opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return versionRun(cmd.Context(), opts)
 		},
 	}
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }
 
-func versionRun(opts *VersionOptions) error {
+func versionRun(_ context.Context, opts *VersionOptions) error {
 	if opts.Output == cli.FormatTable {
 		_, err := io.WriteString(opts.IO.Out, opts.Build.Text())
 		return err

@@ -20,7 +20,7 @@ var testBuild = cli.BuildFrom(&debug.BuildInfo{GoVersion: "go1.26.8", Main: debu
 func runRoot(t *testing.T, b cli.Build, args ...string) (out, errOut string, code int) {
 	t.Helper()
 	ios, _, o, e := cli.TestIO()
-	root := NewCmdRoot(&cli.Factory{IO: ios, Build: b, Version: b.Short()})
+	root := newCmdRoot(&cli.Factory{IO: ios, Build: b, Version: b.Short()})
 	root.SetArgs(args)
 	code = cli.ExitCode(root.Execute())
 	return o.String(), e.String(), code
@@ -73,7 +73,7 @@ func TestShortVIsNotVersion(t *testing.T) {
 			walk(sub)
 		}
 	}
-	walk(NewCmdRoot(&cli.Factory{IO: ios, Build: testBuild}))
+	walk(newCmdRoot(&cli.Factory{IO: ios, Build: testBuild}))
 	if n < 20 {
 		t.Errorf("walked %d commands", n)
 	}

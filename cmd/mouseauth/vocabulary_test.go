@@ -38,7 +38,7 @@ func (u flagUse) path() string {
 func treeFlags(t *testing.T) (*cobra.Command, []flagUse) {
 	t.Helper()
 	ios, _, _, _ := cli.TestIO()
-	root := NewCmdRoot(&cli.Factory{IO: ios, Version: "test"})
+	root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
 	var out []flagUse
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
@@ -265,7 +265,7 @@ func TestDeprecatedNamesStillWork(t *testing.T) {
 		{[]string{"pki", "config", "cassandra", "--dir", filepath.Join(dir, "pki"), "--name", "replay"}, "Flag --name has been deprecated, use --cert instead", ""},
 	} {
 		ios, _, out, errOut := cli.TestIO()
-		root := NewCmdRoot(&cli.Factory{IO: ios, Version: "test"})
+		root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
 		root.SetArgs(tc.args)
 		if err := root.Execute(); err != nil {
 			t.Fatalf("%q: %v\n%s", tc.args, err, errOut)
@@ -325,7 +325,7 @@ var noOutputFlag = map[string]string{
 // -o/--output table|csv|json.
 func TestEveryCommandHasOutput(t *testing.T) {
 	ios, _, _, _ := cli.TestIO()
-	root := NewCmdRoot(&cli.Factory{IO: ios, Version: "test"})
+	root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
 	root.InitDefaultCompletionCmd()
 	root.InitDefaultHelpCmd()
 	var walk func(c *cobra.Command)
