@@ -1,9 +1,15 @@
-// Package bench measures the deployed pipeline's parts and prints nothing:
-// it consumes an opened pipeline ([Pipeline]: broker addresses, client and
-// scorer certificates, the stores) or a set of model stores, synthetic users
-// from package replay, and options; it produces typed rows of figures
-// ([PipelineResult], [ModelLoadRow]) that the command renders as tables,
-// plots and reports.
+// Package bench measures mouseauth's parts and prints nothing: it consumes
+// an opened pipeline ([Pipeline]: broker addresses, client and scorer
+// certificates, the stores) or a set of model stores, synthetic users from
+// package replay, raw logs or a feature table, and options; it produces
+// typed rows of figures ([PipelineResult], [ScaleOutResult],
+// [ModelLoadRow], [FeaturesResult], [ClassifyRow], [EvaluateRow]) that the
+// command renders as tables, plots and reports. Each figure comes beside a
+// peer measured in the same run or a published one: a plain encoding/csv
+// read of the same files ([RunFeatures]), scikit-learn's fit and scoring
+// times ([RunClassify]), the published script's evaluation time
+// ([RunEvaluate]), decoding the same model bytes from memory
+// ([RunModelLoad]).
 //
 // Why a package of its own rather than part of replay: a pipeline bench
 // runs the scoring service (package live) in process beside the replaying

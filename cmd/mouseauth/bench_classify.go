@@ -3,27 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/bench"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/preprocess"
-)
-
-// Reference figures: scikit-learn, single-threaded, DFL-500, 70/30 split
-// (../shared/data/README.md).
-const (
-	sklearnFitSeconds  = 0.174
-	sklearnScoreMicros = 17.0
 )
 
 // BenchClassifyOptions are the options of `mouseauth bench classify`.
 type BenchClassifyOptions struct {
 	IO       *cli.IOStreams
+	Now      func() time.Time
 	Load     func(path string) (*preprocess.Table, error)
 	Features string
 	Trees    int
@@ -31,7 +23,7 @@ type BenchClassifyOptions struct {
 }
 
 func newCmdBenchClassify(f *cli.Factory, runF func(context.Context, *BenchClassifyOptions) error) *cobra.Command {
-	opts := &BenchClassifyOptions{IO: f.IO, Load: loadFeatures}
+	opts := &BenchClassifyOptions{IO: f.IO, Now: f.Now, Load: loadFeatures}
 	cmd := &cobra.Command{
 		Use:   "classify --features F.csv",
 		Short: "Forest training time per user and scoring time per action, beside scikit-learn's",
@@ -68,56 +60,20 @@ func benchClassifyRun(ctx context.Context, opts *BenchClassifyOptions) error {
 	if err != nil {
 		return err
 	}
-	users, rows := d.ByUser()
-	cases := []struct {
-		label   string
-		c       classify.Classifier
-		workers int
-	}{
-		{"rf", classify.Forest{Trees: opts.Trees, Workers: 1}, 1},
-		{"rf", classify.Forest{Trees: opts.Trees}, runtime.GOMAXPROCS(0)},
-		{"malaschitz", classify.Malaschitz{Trees: opts.Trees}, runtime.GOMAXPROCS(0)},
+	rows, err := bench.RunClassify(ctx, d, bench.ClassifyOptions{Trees: opts.Trees, Now: opts.Now,
+		Meter: func(total int64, desc, unit string) bench.Meter { return cli.NewProgress(opts.IO, total, desc, unit) }})
+	if err != nil {
+		return err
 	}
 	t := &cli.Table{Columns: []string{"classifier", "cores", "users", "train_rows", "fit_seconds", "sklearn_fit_ratio",
 		"score_us", "sklearn_score_ratio"}}
-	bar := cli.NewProgress(opts.IO, int64(len(users)*len(cases)), "bench classify", "fits")
-	defer bar.Done()
-	for _, cs := range cases {
-		var fitSecs, scoreSecs float64
-		var scored, trainRows int
-		for ui, u := range users {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			// The first 70% of the user's actions train, against as many
-			// of the other users' actions; the rest are scored.
-			own, others := classify.Split(d.Users, d.X, u)
-			ntr := len(rows[u]) * 7 / 10
-			tr, err := classify.TrainUser(ctx, cs.c, own[:ntr], others, rand.New(rand.NewPCG(uint64(ui), 42)),
-				classify.TrainOptions{Now: time.Now})
-			if err != nil {
-				return fmt.Errorf("%s on %s: %w", cs.label, u, err)
-			}
-			trainRows += tr.Genuine + tr.Impostor
-			fitSecs += tr.Seconds
-			t0 := time.Now()
-			s := 0.0
-			for _, x := range own[ntr:] {
-				s += tr.Model.Score(x)
-			}
-			scoreSecs += time.Since(t0).Seconds()
-			scored += len(own) - ntr
-			bar.Add(1)
-		}
-		n := float64(len(users))
-		fit := fitSecs / n
-		us := scoreSecs / float64(scored) * 1e6
-		t.Add(cs.label, cs.workers, len(users), trainRows/len(users), fit, sklearnFitSeconds/fit, us, sklearnScoreMicros/us)
+	for _, r := range rows {
+		t.Add(r.Classifier, r.Cores, r.Users, r.TrainRows, r.FitSeconds, r.FitRatio(), r.ScoreMicro, r.ScoreRatio())
 	}
-	bar.Done()
 	if err := cli.Render(opts.IO.Out, opts.Output, t); err != nil {
 		return err
 	}
-	fmt.Fprintln(opts.IO.ErrOut, "ratios above 1 are faster than scikit-learn (0.174 s per fit, 17 us per action, single-threaded)")
+	fmt.Fprintf(opts.IO.ErrOut, "ratios above 1 are faster than scikit-learn (%g s per fit, %g us per action, single-threaded)\n",
+		bench.SklearnFitSeconds, bench.SklearnScoreMicros)
 	return nil
 }

@@ -3,21 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mouseauth/mouseauth/bench"
 	"github.com/mouseauth/mouseauth/classify"
-	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/preprocess"
-)
-
-// Published evaluation script time for one DFL-500 run (../shared/data/README.md).
-const (
-	publishedMinSecs = 40.0
-	publishedMaxSecs = 65.0
 )
 
 // BenchEvaluateOptions are the options of `mouseauth bench evaluate`.
@@ -81,55 +74,24 @@ the published Python script's 40-65 s for the DFL-500 file.`,
 	return cmd
 }
 
-// benchEvaluateRun times one evaluation per GOMAXPROCS setting. It sets
-// runtime.GOMAXPROCS for the duration of a timed run and restores it.
+// benchEvaluateRun times one evaluation per GOMAXPROCS setting.
 func benchEvaluateRun(ctx context.Context, o *BenchEvaluateOptions) error {
+	rows, err := bench.RunEvaluate(ctx, bench.EvaluateOptions{Features: o.Features, Trees: o.Trees, Windows: o.Windows,
+		Seed: o.Seed, Procs: o.Procs, Now: o.Now, Load: o.Load, NewClassifier: o.NewClassifier,
+		Started: func(procs int) { fmt.Fprintf(o.IO.ErrOut, "timing with GOMAXPROCS=%d ...\n", procs) }})
+	if err != nil {
+		return err
+	}
 	t := &cli.Table{Columns: []string{"gomaxprocs", "users", "seconds", "speedup_vs_40s", "speedup_vs_65s"}}
 	for _, w := range o.Windows {
 		t.Columns = append(t.Columns, fmt.Sprintf("auc_w%d", w))
 	}
-	for _, procs := range o.Procs {
-		if procs == 0 {
-			procs = runtime.GOMAXPROCS(0)
-		}
-		fmt.Fprintf(o.IO.ErrOut, "timing with GOMAXPROCS=%d ...\n", procs)
-		secs, res, err := timeEvaluate(ctx, o, procs)
-		if err != nil {
-			return err
-		}
-		row := []any{procs, countUsersResult(res), secs, publishedMinSecs / secs, publishedMaxSecs / secs}
-		for _, w := range o.Windows {
-			s, _ := res.Find(w)
-			row = append(row, s.MeanAUC)
+	for _, r := range rows {
+		row := []any{r.GOMAXPROCS, r.Users, r.Seconds, bench.PublishedEvaluateMinSeconds / r.Seconds, bench.PublishedEvaluateMaxSeconds / r.Seconds}
+		for _, auc := range r.MeanAUC {
+			row = append(row, auc)
 		}
 		t.Add(row...)
 	}
 	return cli.Render(o.IO.Out, o.Output, t)
-}
-
-func timeEvaluate(ctx context.Context, o *BenchEvaluateOptions, procs int) (float64, evaluate.Result, error) {
-	old := runtime.GOMAXPROCS(procs)
-	defer runtime.GOMAXPROCS(old)
-	start := o.Now()
-	d, err := o.Load(o.Features)
-	if err != nil {
-		return 0, evaluate.Result{}, err
-	}
-	c, err := o.NewClassifier("rf", map[string]any{"trees": o.Trees})
-	if err != nil {
-		return 0, evaluate.Result{}, err
-	}
-	res, err := evaluate.Evaluate(ctx, d, evaluate.Options{Protocol: evaluate.Reference, Classifier: c,
-		Windows: o.Windows, Seed: o.Seed, Workers: procs})
-	if err != nil {
-		return 0, evaluate.Result{}, err
-	}
-	return o.Now().Sub(start).Seconds(), res, nil
-}
-
-func countUsersResult(r evaluate.Result) int {
-	if len(r.Summary) == 0 {
-		return 0
-	}
-	return r.Summary[0].Users
 }

@@ -2,19 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mouseauth/mouseauth/dataset"
+	"github.com/mouseauth/mouseauth/bench"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
@@ -77,124 +69,15 @@ them in the page cache; each figure is the best of --rounds.`,
 }
 
 func benchFeaturesRun(ctx context.Context, opts *BenchFeaturesOptions) error {
-	sessions, _, err := dataset.Walk(opts.Data)
+	r, err := bench.RunFeatures(ctx, bench.FeaturesOptions{Data: opts.Data, Compat: opts.Compat, Workers: opts.Workers,
+		Rounds: opts.Rounds, Now: opts.Now})
 	if err != nil {
 		return err
 	}
-	if len(sessions) == 0 {
-		return fmt.Errorf("no sessions under %s", opts.Data)
-	}
-	workers := opts.Workers
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	if workers > len(sessions) {
-		workers = len(sessions)
-	}
-	paths := make([]string, len(sessions))
-	for i, s := range sessions {
-		paths[i] = s.Path
-	}
-	// Warm the page cache (and count the rows) once, untimed.
-	if _, err := csvRead(ctx, paths, workers); err != nil {
-		return err
-	}
-	var best, bestCSV time.Duration
-	var events, actions, rows int64
-	for r := 0; r < opts.Rounds; r++ {
-		start := opts.Now()
-		n, err := csvRead(ctx, paths, workers)
-		if err != nil {
-			return err
-		}
-		if d := opts.Now().Sub(start); r == 0 || d < bestCSV {
-			bestCSV = d
-		}
-		rows = n
-
-		start = opts.Now()
-		fw, err := preprocess.NewFeatureWriter(io.Discard)
-		if err != nil {
-			return err
-		}
-		res, err := preprocess.ExtractAll(ctx, opts.Data, preprocess.ExtractOptions{Compat: opts.Compat, Workers: workers, Writer: fw})
-		if err != nil {
-			return err
-		}
-		if err := fw.Flush(); err != nil {
-			return err
-		}
-		if d := opts.Now().Sub(start); r == 0 || d < best {
-			best = d
-		}
-		events, actions = int64(res.Events), int64(fw.Rows())
-	}
-	secs := best.Seconds()
-	csvSecs := bestCSV.Seconds()
-	evps := float64(events) / secs
-	csvps := float64(rows) / csvSecs
 	t := &cli.Table{Columns: []string{"files", "events", "actions", "seconds", "events_per_s", "cores",
 		"events_per_s_per_core", "csv_rows", "csv_seconds", "csv_rows_per_s", "csv_rows_per_s_per_core", "ratio"}}
-	t.Add(len(sessions), events, actions, secs, evps, workers, evps/float64(workers),
-		rows, csvSecs, csvps, csvps/float64(workers), evps/csvps)
+	cores := float64(r.Workers)
+	t.Add(r.Files, r.Events, r.Actions, r.Seconds, r.EventsPerSecond(), r.Workers, r.EventsPerSecond()/cores,
+		r.CSVRows, r.CSVSeconds, r.CSVRowsPerSecond(), r.CSVRowsPerSecond()/cores, r.Ratio())
 	return cli.Render(opts.IO.Out, opts.Output, t)
-}
-
-// csvRead reads every file with encoding/csv (ReuseRecord, no parsing) on
-// workers goroutines and returns the number of records.
-func csvRead(ctx context.Context, paths []string, workers int) (int64, error) {
-	var next atomic.Int64
-	var total atomic.Int64
-	var mu sync.Mutex
-	var firstErr error
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(paths) || ctx.Err() != nil {
-					return
-				}
-				n, err := csvCount(paths[i])
-				total.Add(n)
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	return total.Load(), firstErr
-}
-
-func csvCount(path string) (int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.ReuseRecord = true
-	r.FieldsPerRecord = -1
-	var n int64
-	for {
-		_, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return n, nil
-		}
-		if err != nil {
-			return n, fmt.Errorf("%s: %w", path, err)
-		}
-		n++
-	}
 }

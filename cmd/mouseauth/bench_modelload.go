@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,9 +16,6 @@ import (
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/live/store"
-	"github.com/mouseauth/mouseauth/live/store/embedded"
-	"github.com/mouseauth/mouseauth/live/store/file"
-	"github.com/mouseauth/mouseauth/live/store/mysql"
 	"github.com/mouseauth/mouseauth/reports"
 )
 
@@ -34,8 +32,6 @@ type BenchModelLoadOptions struct {
 	Report string
 	Output string
 }
-
-var modelStoreKinds = []string{"file", "embedded", "mysql", "cassandra"}
 
 func newCmdBenchModelLoad(f *cli.Factory, runF func(context.Context, *BenchModelLoadOptions) error) *cobra.Command {
 	opts := &BenchModelLoadOptions{IO: f.IO, Now: f.Now}
@@ -60,8 +56,8 @@ a note.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, s := range opts.Stores {
-				if !slices.Contains(modelStoreKinds, s) {
-					return cli.FlagErrorf("--stores: unknown store %q (have %s)", s, strings.Join(modelStoreKinds, ", "))
+				if !slices.Contains(deploy.ModelStores, s) {
+					return cli.FlagErrorf("--stores: unknown store %q (have %s)", s, strings.Join(deploy.ModelStores, ", "))
 				}
 			}
 			if opts.Users < 2 || opts.Repeat < 1 {
@@ -88,43 +84,10 @@ a note.`,
 	return cmd
 }
 
-// openModelStore opens one store for the bench; skip explains a store that
-// is not configured.
-func openModelStore(ctx context.Context, kind string, o *DeployOptions, dir string) (st store.Models, skip string, err error) {
-	switch kind {
-	case "file":
-		st, err = file.Open(filepath.Join(dir, "models"))
-	case "embedded":
-		st, err = embedded.Open(ctx, filepath.Join(dir, "bench.db"))
-	case "mysql":
-		if o.dsnSource() == "" {
-			return nil, "no --mysql-dsn-file or MOUSEAUTH_MYSQL_DSN", nil
-		}
-		dsn, err := o.dsn()
-		if err != nil {
-			return nil, "", err
-		}
-		c, err := o.clientTLS()
-		if err != nil {
-			return nil, "", err
-		}
-		s, err := mysql.Open(ctx, mysql.Config{DSN: dsn, TLS: c, CreateSchema: true})
-		return s, "", err
-	case "cassandra":
-		if len(o.Cassandra) == 0 {
-			return nil, "no --cassandra contact points", nil
-		}
-		c, err := o.clientTLS()
-		if err != nil {
-			return nil, "", err
-		}
-		p, err := deploy.OpenCassandra(ctx, o.Cassandra, o.Keyspace, o.Replication, c)
-		if err != nil {
-			return nil, "", err
-		}
-		return p, "", nil
-	}
-	return st, "", err
+// modelStoreNeeds says what a model store that is not configured needs.
+var modelStoreNeeds = map[string]string{
+	"mysql":     "no --mysql-dsn-file or MOUSEAUTH_MYSQL_DSN",
+	"cassandra": "no --cassandra contact points",
 }
 
 func benchModelLoadRun(ctx context.Context, opts *BenchModelLoadOptions) error {
@@ -134,10 +97,20 @@ func benchModelLoadRun(ctx context.Context, opts *BenchModelLoadOptions) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	d, err := opts.Deploy.options()
+	if err != nil {
+		return err
+	}
 	stores := make([]bench.ModelStore, len(opts.Stores))
 	for i, kind := range opts.Stores {
 		stores[i] = bench.ModelStore{Kind: kind, Open: func(ctx context.Context, dir string) (store.Models, string, error) {
-			return openModelStore(ctx, kind, &opts.Deploy, dir)
+			d := d
+			d.Stores.State, d.Stores.ModelsDir = dir, filepath.Join(dir, "models")
+			st, err := deploy.OpenModels(ctx, kind, d)
+			if errors.Is(err, deploy.ErrNotConfigured) {
+				return nil, modelStoreNeeds[kind], nil
+			}
+			return st, "", err
 		}}
 	}
 	rows, err := bench.RunModelLoad(ctx, stores, bench.ModelLoadOptions{Users: opts.Users, Repeat: opts.Repeat, Trees: opts.Trees,

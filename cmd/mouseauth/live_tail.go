@@ -2,18 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"net"
-	"os"
-	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/segmentio/kafka-go/sasl"
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
@@ -111,11 +104,21 @@ certificate (--cert) allowed to read the topics.`,
 
 func tailRun(ctx context.Context, opts *TailOptions) error {
 	ios := opts.IO
-	brokers, cfg, mech, closeBroker, err := tailBroker(ctx, opts)
+	d, err := opts.Deploy.options()
 	if err != nil {
 		return err
 	}
-	defer closeBroker()
+	r, err := deploy.OpenReader(ctx, d)
+	if errors.Is(err, deploy.ErrNoState) {
+		return fmt.Errorf("%w: 'mouseauth live serve' or 'mouseauth replay' makes it; or give --state, or --brokers and --pki-dir", err)
+	}
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if r.Note != "" && !ios.Quiet {
+		fmt.Fprintf(ios.ErrOut, "live tail: %s\n", r.Note)
+	}
 	names := topics.Default()
 	names.PerUser = opts.Deploy.TopicPerUser
 	from := "from now on"
@@ -130,7 +133,7 @@ func tailRun(ctx context.Context, opts *TailOptions) error {
 		until = fmt.Sprintf("until %d records or Ctrl-C", opts.Max)
 	}
 	logger := slog.New(slog.NewTextHandler(ios.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	n, err := tail.Run(ctx, tail.Config{Brokers: brokers, TLS: cfg, SASL: mech, Topics: names, Sources: opts.Sources,
+	n, err := tail.Run(ctx, tail.Config{Brokers: r.Brokers, TLS: r.TLS, SASL: r.SASL, Topics: names, Sources: opts.Sources,
 		FromBeginning: opts.FromBeginning, Follow: !opts.NoFollow, Max: opts.Max, User: opts.User, Logger: logger,
 		Ready: func(s tail.Start) {
 			var parts []string
@@ -152,74 +155,4 @@ func tailRun(ctx context.Context, opts *TailOptions) error {
 		fmt.Fprintf(ios.ErrOut, "live tail: %d records\n", n)
 	}
 	return err
-}
-
-// tailBroker returns the brokers, client certificate and SASL identity to
-// read with: the flags' cluster; or the embedded broker of --state, the
-// running one when a 'live serve' (or replay) holds it, else started here
-// from its data. The embedded broker's SASL user is --sasl-user, else the
-// certificate's name (admin by default: it may read every topic).
-func tailBroker(ctx context.Context, opts *TailOptions) (brokers []string, cfg *tls.Config, mech sasl.Mechanism, closeBroker func(), err error) {
-	ios, o := opts.IO, &opts.Deploy
-	d, err := o.options()
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if len(o.Brokers) > 0 {
-		if d.SASL.User != "" {
-			if mech, err = topics.SASL(d.SASL.Mechanism, d.SASL.User, d.SASL.Password); err != nil {
-				return nil, nil, nil, nil, err
-			}
-		}
-		cfg, err := deploy.ClientTLS(d)
-		return o.Brokers, cfg, mech, func() {}, err
-	}
-	if _, err := os.Stat(o.State); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil, nil, fmt.Errorf("no embedded state in %s: 'mouseauth live serve' or 'mouseauth replay' makes it; or give --state, or --brokers and --pki-dir", o.State)
-	}
-	if cfg, err = deploy.ClientTLS(d); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	user := d.SASL.User
-	if user == "" {
-		user = o.TLSName
-	}
-	if mech, err = cluster.Credentials(o.State, user); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if addr, ok := runningBroker(ctx, o.State, cfg, mech); ok {
-		note(ios, "live tail: the embedded broker of %s runs at %s; reading from it\n", o.State, addr)
-		return []string{addr}, cfg, mech, func() {}, nil
-	}
-	cl, err := cluster.Start(ctx, cluster.Options{Dir: o.State, Partitions: o.Partitions, Retention: o.Retention, InputRetention: o.InputRetention})
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	note(ios, "live tail: no broker runs for %s; started its embedded broker at %s on the stored data (nothing scores or writes there now)\n",
-		o.State, cl.Brokers[0])
-	return cl.Brokers, cfg, mech, cl.Close, nil
-}
-
-// runningBroker reports the address of the embedded broker of state when
-// one answers there: the port its last start recorded, on the loopback
-// address.
-func runningBroker(ctx context.Context, state string, cfg *tls.Config, mech sasl.Mechanism) (string, bool) {
-	b, err := os.ReadFile(filepath.Join(state, "kafka.port"))
-	if err != nil {
-		return "", false
-	}
-	addr := net.JoinHostPort("127.0.0.1", strings.TrimSpace(string(b)))
-	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if err := topics.Probe(addr, mech)(pctx, cfg); err != nil {
-		return "", false
-	}
-	return addr, true
-}
-
-// note writes a status line on stderr unless -q.
-func note(ios *cli.IOStreams, format string, args ...any) {
-	if !ios.Quiet {
-		fmt.Fprintf(ios.ErrOut, format, args...)
-	}
 }

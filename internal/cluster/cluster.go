@@ -79,6 +79,29 @@ type Cluster struct {
 	releaseUmask                      func()
 }
 
+// PortFile, in a state folder, holds the port of the embedded broker's
+// last start, which the next start reuses when it is free.
+const PortFile = "kafka.port"
+
+func recordedPort(dir string) (int, error) {
+	b, err := os.ReadFile(filepath.Join(dir, PortFile))
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(b)))
+}
+
+// RecordedBroker is the loopback address of the last broker started on
+// dir ([PortFile]), or ok false when none was recorded. Whether it still
+// runs is for the caller to probe.
+func RecordedBroker(dir string) (addr string, ok bool) {
+	port, err := recordedPort(dir)
+	if err != nil || port <= 0 {
+		return "", false
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), true
+}
+
 // Certificates the embedded default issues: the broker's, and one client
 // certificate per role of the ACL specification (live/topics).
 const (
@@ -197,11 +220,9 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 		}
 	}
 	c.port = o.Port
-	portFile := filepath.Join(o.Dir, "kafka.port")
+	portFile := filepath.Join(o.Dir, PortFile)
 	if c.port == 0 {
-		if b, err := os.ReadFile(portFile); err == nil {
-			c.port, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-		}
+		c.port, _ = recordedPort(o.Dir)
 	}
 	if err := c.start(); err != nil && o.Port == 0 && c.port != 0 {
 		// The remembered port is taken: pick a new one.

@@ -101,8 +101,17 @@ func LockState(dir string) (*StateLock, error) {
 		}
 		return nil, fmt.Errorf("state lock %s: %w", path, err)
 	}
-	if err := f.Truncate(0); err == nil {
+	// The pid names the holder in a second process's error; the lock holds
+	// without it, but a file that cannot be written here is a state folder
+	// that will fail later, so say so now.
+	err = f.Truncate(0)
+	if err == nil {
 		_, err = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	if err != nil {
+		_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
+		f.Close()
+		return nil, fmt.Errorf("state lock %s: writing the pid: %w", path, err)
 	}
 	return &StateLock{f: f}, nil
 }

@@ -2,9 +2,14 @@ package deploy
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mouseauth/mouseauth/live/store"
 )
 
 func TestParseReplication(t *testing.T) {
@@ -70,5 +75,39 @@ func TestOpenStoresEmbeddedWithModelsDir(t *testing.T) {
 	}
 	if _, err := openStores(context.Background(), StoreOptions{State: state, Profiles: "mysql"}); err == nil {
 		t.Error("mysql profiles without a DSN were accepted")
+	}
+}
+
+// TestOpenModels: each kind opens the store Open would, a model put is
+// read back, and a store the options do not locate is ErrNotConfigured
+// (without touching the PKI: no certificate is made for it).
+func TestOpenModels(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, kind := range []string{"file", "embedded"} {
+		dir := t.TempDir()
+		st, err := OpenModels(ctx, kind, Options{State: dir, Stores: StoreOptions{ModelsDir: filepath.Join(dir, "models")}})
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		if err := st.PutModel(ctx, store.Model{User: "u1", Version: 1, Data: []byte("m")}); err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		if m, err := st.LatestModel(ctx, "u1"); err != nil || string(m.Data) != "m" {
+			t.Errorf("%s: read back %+v, %v", kind, m, err)
+		}
+		st.Close()
+	}
+	state := t.TempDir()
+	for _, kind := range []string{"mysql", "cassandra"} {
+		if _, err := OpenModels(ctx, kind, Options{State: state}); !errors.Is(err, ErrNotConfigured) {
+			t.Errorf("%s without a server: error %v, want ErrNotConfigured", kind, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(state, "pki")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a store that is not configured made a PKI: %v", err)
+	}
+	if _, err := OpenModels(ctx, "redis", Options{State: state}); err == nil || !strings.Contains(err.Error(), "redis") {
+		t.Errorf("unknown kind: error %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -75,7 +76,7 @@ func openStores(ctx context.Context, o StoreOptions) (_ *stores, err error) {
 	kind := o.Kind()
 	var ms *mysql.Store
 	if o.DSN != "" {
-		if ms, err = mysql.Open(ctx, mysql.Config{DSN: o.DSN, TLS: o.TLS, CreateSchema: true, Logger: o.Logger}); err != nil {
+		if ms, err = o.openMySQL(ctx); err != nil {
 			return nil, err
 		}
 		s.closers = append(s.closers, func() { ms.Close() })
@@ -83,19 +84,18 @@ func openStores(ctx context.Context, o StoreOptions) (_ *stores, err error) {
 		s.Where = append(s.Where, "credentials in MySQL (DSN from "+o.DSNSource+")")
 	}
 	if s.Credentials == nil || kind == "embedded" {
-		path := filepath.Join(o.State, "mouseauth.db")
-		es, err := embedded.Open(ctx, path)
+		es, err := o.openEmbedded(ctx)
 		if err != nil {
 			return nil, err
 		}
 		s.closers = append(s.closers, func() { es.Close() })
 		if s.Credentials == nil {
 			s.Credentials = es
-			s.Where = append(s.Where, "credentials in "+path)
+			s.Where = append(s.Where, "credentials in "+o.embeddedPath())
 		}
 		if kind == "embedded" {
 			s.Profiles = es
-			s.Where = append(s.Where, "profiles in "+path)
+			s.Where = append(s.Where, "profiles in "+o.embeddedPath())
 		}
 	}
 	switch kind {
@@ -106,7 +106,7 @@ func openStores(ctx context.Context, o StoreOptions) (_ *stores, err error) {
 		s.Profiles = ms
 		s.Where = append(s.Where, "profiles in MySQL")
 	case "cassandra":
-		cs, err := OpenCassandra(ctx, o.Cassandra, o.Keyspace, o.Replication, o.TLS)
+		cs, err := o.openCassandra(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -126,6 +126,68 @@ func openStores(ctx context.Context, o StoreOptions) (_ *stores, err error) {
 		s.Where = append(s.Where, "models in "+o.ModelsDir)
 	}
 	return s, nil
+}
+
+// ModelStores are the kinds of store [OpenModels] opens.
+var ModelStores = []string{"file", "embedded", "mysql", "cassandra"}
+
+// ErrNotConfigured is wrapped by [OpenModels] when o does not say where
+// the store of the kind asked for is (no DSN, no Cassandra contact point).
+var ErrNotConfigured = errors.New("store not configured")
+
+// OpenModels opens one model store of kind, as [Open] opens it for the
+// service: file (the folder o.Stores.ModelsDir), embedded
+// (o.Stores.State/mouseauth.db, default o.State), mysql (o.Stores.DSN) or
+// cassandra (o.Stores.Cassandra), creating schemas; the servers' client
+// certificate is o.Stores.TLS, else [ClientTLS] of o.
+func OpenModels(ctx context.Context, kind string, o Options) (store.Models, error) {
+	so := o.Stores
+	if so.State == "" {
+		so.State = o.State
+	}
+	switch kind {
+	case "file":
+		if so.ModelsDir == "" {
+			return nil, fmt.Errorf("file model store: %w: no models folder", ErrNotConfigured)
+		}
+		return file.Open(so.ModelsDir)
+	case "embedded":
+		return so.openEmbedded(ctx)
+	case "mysql":
+		if so.DSN == "" {
+			return nil, fmt.Errorf("mysql model store: %w: no DSN", ErrNotConfigured)
+		}
+	case "cassandra":
+		if len(so.Cassandra) == 0 {
+			return nil, fmt.Errorf("cassandra model store: %w: no contact points", ErrNotConfigured)
+		}
+	default:
+		return nil, fmt.Errorf("model store %q: want %s", kind, strings.Join(ModelStores, ", "))
+	}
+	if so.TLS == nil {
+		var err error
+		if so.TLS, err = ClientTLS(o); err != nil {
+			return nil, err
+		}
+	}
+	if kind == "mysql" {
+		return so.openMySQL(ctx)
+	}
+	return so.openCassandra(ctx)
+}
+
+func (o StoreOptions) embeddedPath() string { return filepath.Join(o.State, "mouseauth.db") }
+
+func (o StoreOptions) openEmbedded(ctx context.Context) (*embedded.Store, error) {
+	return embedded.Open(ctx, o.embeddedPath())
+}
+
+func (o StoreOptions) openMySQL(ctx context.Context) (*mysql.Store, error) {
+	return mysql.Open(ctx, mysql.Config{DSN: o.DSN, TLS: o.TLS, CreateSchema: true, Logger: o.Logger})
+}
+
+func (o StoreOptions) openCassandra(ctx context.Context) (*cassandra.Store, error) {
+	return OpenCassandra(ctx, o.Cassandra, o.Keyspace, o.Replication, o.TLS)
 }
 
 // OpenCassandra opens the Cassandra profile store, creating the keyspace
