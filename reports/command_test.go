@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/mouseauth/mouseauth/internal/table"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -61,7 +62,7 @@ func TestCommandOutput(t *testing.T) {
 	}
 }
 
-func sectionNames(s Sections) []string {
+func sectionNames(s table.Sections) []string {
 	var out []string
 	for _, sec := range s {
 		out = append(out, sec.Name)
@@ -158,9 +159,9 @@ func TestCommandOutputHoldout(t *testing.T) {
 // TestSectionsJSONFullPrecision: JSON and CSV keep every digit, text rounds.
 func TestSectionsJSONFullPrecision(t *testing.T) {
 	v := 0.123456789012345
-	tb := &Table{Columns: []string{"x"}}
+	tb := &table.Table{Columns: []string{"x"}}
 	tb.Add(v)
-	secs := Sections{{Name: "a", Title: "A", Table: tb}, {Name: "b", Table: &Table{Columns: []string{"y"}}}}
+	secs := table.Sections{{Name: "a", Title: "A", Table: tb}, {Name: "b", Table: &table.Table{Columns: []string{"y"}}}}
 	var j, c, x bytes.Buffer
 	if err := secs.WriteJSON(&j); err != nil {
 		t.Fatal(err)

@@ -9,10 +9,10 @@
 // [Write] does it all; [WriteRun] writes a run.json and [ReadRun] reads one
 // with errors that name the file, line, column and JSON field. [Figures],
 // [Tables] and [WriteHTML] are the parts, for callers that want only some of
-// it. [Table] is the tabular type of every report table and of every table a
-// command prints; it writes itself as CSV, JSON, Markdown or aligned text,
+// it. Its tables are internal/table's, the type of every table a command
+// prints too: each writes itself as CSV, JSON, Markdown or aligned text,
 // and internal/cli renders it for --output. The evaluate commands print
-// [Sections] ([CommandOutput]): summaries apart from per-user rows, one JSON
+// sections ([CommandOutput]): summaries apart from per-user rows, one JSON
 // object of arrays. Multi-seed runs get the seed columns (mean ± sd over
 // seeds, sd over users) and a section of paired differences judged against
 // the seed noise ([AllDifferences], with the published figures where the

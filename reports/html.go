@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/mouseauth/mouseauth/internal/shell"
 	"html/template"
 	"io"
 	"math"
@@ -145,7 +146,7 @@ func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 		Title:       "mouseauth report",
 		CSP:         ContentSecurityPolicy,
 		Lede:        lede(run),
-		CommandLine: shellJoin(m.Command),
+		CommandLine: shell.Join(m.Command),
 		Version:     m.Version,
 		GoVersion:   m.GoVersion,
 		Seed:        m.Seed,
@@ -658,20 +659,6 @@ func formatNumber(v float64) string {
 		return strconv.FormatFloat(v, 'f', 1, 64)
 	}
 	return strconv.FormatFloat(v, 'f', 0, 64)
-}
-
-// shellJoin quotes args the way a POSIX shell reads them back, so the
-// command line in the report can be pasted to repeat the run.
-func shellJoin(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,+@%") == "" {
-			q[i] = a
-			continue
-		}
-		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(q, " ")
 }
 
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mouseauth/mouseauth/internal/table"
 	"html"
 	"image/png"
 	"io/fs"
@@ -217,7 +218,7 @@ func TestTables(t *testing.T) {
 }
 
 func TestDisplay(t *testing.T) {
-	in := &Table{Columns: []string{"param", "value", "mean_auc", "sd_auc", "mean_eer", "seconds"}}
+	in := &table.Table{Columns: []string{"param", "value", "mean_auc", "sd_auc", "mean_eer", "seconds"}}
 	in.Add("trees", 100.0, 0.91234, 0.0321, 0.1, 2.5)
 	in.Add("trees", 200.0, 0.5, 0.0, 0.2, 3.0)
 	got := Display(in)
@@ -467,13 +468,6 @@ func TestSummaryPivotManyWindows(t *testing.T) {
 	tbl := summaryPivot(run.Results, names, resultSlugs(run.Results), nil, false)
 	if len(tbl.Rows) != 20 || len(tbl.Columns) != 3 {
 		t.Errorf("20 windows: %d rows × %d columns, want one row per window and 3 columns", len(tbl.Rows), len(tbl.Columns))
-	}
-}
-
-func TestShellJoin(t *testing.T) {
-	got := shellJoin([]string{"mouseauth", "--out", "my dir", "it's", ""})
-	if want := `mouseauth --out 'my dir' 'it'\''s' ''`; got != want {
-		t.Errorf("got %s, want %s", got, want)
 	}
 }
 

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/mouseauth/mouseauth/internal/table"
 	"slices"
 	"sort"
 
@@ -49,8 +50,8 @@ func cells(lead []any, rest ...any) []any { return append(append([]any(nil), lea
 // the lead columns, window, users, seeds, mean_auc, sd_auc_seeds,
 // sd_auc_users, mean_eer, sd_eer_seeds, mean_accuracy, sd_accuracy_seeds
 // (see the column names above). Windows without seed figures are left out.
-func seedSummaryTable(results []evaluate.Result, lead resultLead) *Table {
-	t := &Table{}
+func seedSummaryTable(results []evaluate.Result, lead resultLead) *table.Table {
+	t := &table.Table{}
 	t.Columns = append(append([]string(nil), lead.cols...), "window", "users", "seeds", "mean_auc", "sd_auc_seeds",
 		"sd_auc_users", "mean_eer", "sd_eer_seeds", "mean_accuracy", "sd_accuracy_seeds")
 	for _, r := range results {
@@ -69,13 +70,15 @@ func seedSummaryTable(results []evaluate.Result, lead resultLead) *Table {
 // SeedSummaryTable is the report's summary of a multi-seed run: classifier,
 // protocol, aggregate, params, window, users, seeds, then the figures over
 // seeds (see [seedSummaryTable]).
-func SeedSummaryTable(results []evaluate.Result) *Table { return seedSummaryTable(results, leadReport) }
+func SeedSummaryTable(results []evaluate.Result) *table.Table {
+	return seedSummaryTable(results, leadReport)
+}
 
 // perSeedTable has one row per seed, result and window: seed, the lead
 // columns, window, users, mean_auc, sd_auc, mean_eer, sd_eer,
 // mean_accuracy (each seed's mean and sd over users).
-func perSeedTable(run *evaluate.Run, lead resultLead) *Table {
-	t := &Table{Columns: append(append([]string{"seed"}, lead.cols...), "window", "users", "mean_auc", "sd_auc", "mean_eer", "sd_eer", "mean_accuracy")}
+func perSeedTable(run *evaluate.Run, lead resultLead) *table.Table {
+	t := &table.Table{Columns: append(append([]string{"seed"}, lead.cols...), "window", "users", "mean_auc", "sd_auc", "mean_eer", "sd_eer", "mean_accuracy")}
 	for _, sr := range run.PerSeed {
 		for _, r := range sr.Results {
 			for _, s := range sortedSummary(r.Summary) {
@@ -88,8 +91,8 @@ func perSeedTable(run *evaluate.Run, lead resultLead) *Table {
 
 // perSeedUserTable has one row per seed, result, window and user: seed, the
 // lead columns, window, user, auc, eer, accuracy, genuine, impostor.
-func perSeedUserTable(run *evaluate.Run, lead resultLead) *Table {
-	t := &Table{Columns: append(append([]string{"seed"}, lead.cols...), "window", "user", "auc", "eer", "accuracy", "genuine", "impostor")}
+func perSeedUserTable(run *evaluate.Run, lead resultLead) *table.Table {
+	t := &table.Table{Columns: append(append([]string{"seed"}, lead.cols...), "window", "user", "auc", "eer", "accuracy", "genuine", "impostor")}
 	for _, sr := range run.PerSeed {
 		for _, r := range sr.Results {
 			us := append([]evaluate.UserResult(nil), r.Users...)
@@ -105,8 +108,8 @@ func perSeedUserTable(run *evaluate.Run, lead resultLead) *Table {
 // seedSweepTable has one row per sweep point of a multi-seed run: trees,
 // window, seeds, mean_auc, sd_auc_seeds, sd_auc_users, mean_eer,
 // sd_eer_seeds, seconds (the first seed's).
-func seedSweepTable(sw []evaluate.SweepPoint) *Table {
-	t := &Table{Columns: []string{"trees", "window", "seeds", "mean_auc", "sd_auc_seeds", "sd_auc_users", "mean_eer", "sd_eer_seeds", "seconds"}}
+func seedSweepTable(sw []evaluate.SweepPoint) *table.Table {
+	t := &table.Table{Columns: []string{"trees", "window", "seeds", "mean_auc", "sd_auc_seeds", "sd_auc_users", "mean_eer", "sd_eer_seeds", "seconds"}}
 	for _, p := range sortedSweep(sw) {
 		if p.Seeds == nil {
 			continue
@@ -172,8 +175,8 @@ func AllDifferences(run *evaluate.Run) []evaluate.Difference {
 
 // DifferenceTable has one row per difference: kind, a, b, window, metric,
 // mean_diff (B − A), se, seeds, beyond_noise.
-func DifferenceTable(ds []evaluate.Difference) *Table {
-	t := &Table{Columns: []string{"kind", "a", "b", "window", "metric", "mean_diff", "se", "seeds", "beyond_noise"}}
+func DifferenceTable(ds []evaluate.Difference) *table.Table {
+	t := &table.Table{Columns: []string{"kind", "a", "b", "window", "metric", "mean_diff", "se", "seeds", "beyond_noise"}}
 	for _, d := range ds {
 		t.Add(d.Kind, d.A, d.B, optInt(d.Window), d.Metric, d.MeanDiff, d.SE, d.Seeds, d.BeyondNoise)
 	}
@@ -231,10 +234,10 @@ func holdoutStats(h evaluate.HoldoutResult) []struct {
 // session_auc, session_eer (pooled sessions), action_auc, action_eer
 // (pooled actions), user_mean_session_auc, user_sd_session_auc (over the
 // users with a per-user AUC), users_with_auc.
-func HoldoutSummaryTable(h evaluate.HoldoutResult) *Table {
+func HoldoutSummaryTable(h evaluate.HoldoutResult) *table.Table {
 	figs := holdoutStats(h)
 	if h.Seeds == nil {
-		t := &Table{Columns: []string{"figure", "value"}}
+		t := &table.Table{Columns: []string{"figure", "value"}}
 		for _, f := range figs {
 			var v any = f.value
 			if f.count {
@@ -244,7 +247,7 @@ func HoldoutSummaryTable(h evaluate.HoldoutResult) *Table {
 		}
 		return t
 	}
-	t := &Table{Columns: []string{"figure", "mean", "sd_seeds", "seeds"}}
+	t := &table.Table{Columns: []string{"figure", "mean", "sd_seeds", "seeds"}}
 	for _, f := range figs {
 		switch {
 		case f.count:
@@ -269,8 +272,8 @@ func optFloat(p *float64) any {
 // HoldoutUserTable has one row per claimed user of h: user,
 // genuine_sessions, impostor_sessions, actions, session_auc, session_eer,
 // action_auc (empty, JSON null, when undefined), na (why).
-func HoldoutUserTable(h evaluate.HoldoutResult) *Table {
-	t := &Table{Columns: []string{"user", "genuine_sessions", "impostor_sessions", "actions", "session_auc", "session_eer", "action_auc", "na"}}
+func HoldoutUserTable(h evaluate.HoldoutResult) *table.Table {
+	t := &table.Table{Columns: []string{"user", "genuine_sessions", "impostor_sessions", "actions", "session_auc", "session_eer", "action_auc", "na"}}
 	for _, u := range h.Users {
 		t.Add(u.User, u.GenuineSessions, u.ImpostorSessions, u.Actions, optFloat(u.SessionAUC), optFloat(u.SessionEER), optFloat(u.ActionAUC), u.NA)
 	}
@@ -280,8 +283,8 @@ func HoldoutUserTable(h evaluate.HoldoutResult) *Table {
 // holdoutSeedUserTable has one row per user of a multi-seed held-out run:
 // user, genuine_sessions, impostor_sessions, seeds (with a defined AUC),
 // session_auc (mean over seeds), sd_session_auc_seeds, action_auc, na.
-func holdoutSeedUserTable(run *evaluate.Run, i int) *Table {
-	t := &Table{Columns: []string{"user", "genuine_sessions", "impostor_sessions", "seeds", "session_auc", "sd_session_auc_seeds", "action_auc", "na"}}
+func holdoutSeedUserTable(run *evaluate.Run, i int) *table.Table {
+	t := &table.Table{Columns: []string{"user", "genuine_sessions", "impostor_sessions", "seeds", "session_auc", "sd_session_auc_seeds", "action_auc", "na"}}
 	type acc struct {
 		u         evaluate.HoldoutUser
 		auc, aAUC []float64
@@ -322,8 +325,8 @@ func holdoutSeedUserTable(run *evaluate.Run, i int) *Table {
 
 // holdoutPerSeedUserTable has one row per seed and user: seed, then
 // [HoldoutUserTable]'s columns.
-func holdoutPerSeedUserTable(run *evaluate.Run, i int) *Table {
-	t := &Table{Columns: []string{"seed", "user", "genuine_sessions", "impostor_sessions", "actions", "session_auc", "session_eer", "action_auc", "na"}}
+func holdoutPerSeedUserTable(run *evaluate.Run, i int) *table.Table {
+	t := &table.Table{Columns: []string{"seed", "user", "genuine_sessions", "impostor_sessions", "actions", "session_auc", "session_eer", "action_auc", "na"}}
 	for _, sr := range run.PerSeed {
 		if i >= len(sr.Holdouts) {
 			continue
@@ -338,8 +341,8 @@ func holdoutPerSeedUserTable(run *evaluate.Run, i int) *Table {
 // holdoutPerSeedTable has one row per seed: seed, session_auc,
 // session_eer, action_auc, action_eer, user_mean_session_auc,
 // user_sd_session_auc, users_with_auc.
-func holdoutPerSeedTable(run *evaluate.Run, i int) *Table {
-	t := &Table{Columns: []string{"seed", "session_auc", "session_eer", "action_auc", "action_eer", "user_mean_session_auc", "user_sd_session_auc", "users_with_auc"}}
+func holdoutPerSeedTable(run *evaluate.Run, i int) *table.Table {
+	t := &table.Table{Columns: []string{"seed", "session_auc", "session_eer", "action_auc", "action_eer", "user_mean_session_auc", "user_sd_session_auc", "users_with_auc"}}
 	for _, sr := range run.PerSeed {
 		if i >= len(sr.Holdouts) {
 			continue
@@ -357,8 +360,8 @@ func holdoutPerSeedTable(run *evaluate.Run, i int) *Table {
 // HoldoutScoreTable has one row per scored session: user (the claimed
 // user, whose model scored it), folder (the session's own folder, when
 // another: --cross), session, genuine, actions, score.
-func HoldoutScoreTable(h evaluate.HoldoutResult) *Table {
-	t := &Table{Columns: []string{"user", "folder", "session", "genuine", "actions", "score"}}
+func HoldoutScoreTable(h evaluate.HoldoutResult) *table.Table {
+	t := &table.Table{Columns: []string{"user", "folder", "session", "genuine", "actions", "score"}}
 	for _, s := range h.Scores {
 		var folder any
 		if s.Folder != "" {
@@ -372,7 +375,7 @@ func HoldoutScoreTable(h evaluate.HoldoutResult) *Table {
 // ---- command output ------------------------------------------------------
 
 // CommandOutput is what `mouseauth evaluate` prints for a run of mode, as
-// [Sections] (text: the visible sections under their titles; JSON: an
+// [table.Sections] (text: the visible sections under their titles; JSON: an
 // object of arrays; CSV: the first section):
 //
 //   - run: users (per-user rows; with several seeds every seed's, with a
@@ -386,9 +389,9 @@ func HoldoutScoreTable(h evaluate.HoldoutResult) *Table {
 //   - threshold: thresholds, then the summary of the run;
 //   - holdout: summary (one figure per row), users, sessions (every
 //     session's score, hidden in text), per_seed with several seeds.
-func CommandOutput(mode evaluate.Mode, run *evaluate.Run) Sections {
+func CommandOutput(mode evaluate.Mode, run *evaluate.Run) table.Sections {
 	multi := IsMultiSeed(run)
-	var out Sections
+	var out table.Sections
 	// diffs adds the differences of the given kinds.
 	diffs := func(kinds ...string) {
 		var ds []evaluate.Difference
@@ -398,7 +401,7 @@ func CommandOutput(mode evaluate.Mode, run *evaluate.Run) Sections {
 			}
 		}
 		if len(ds) > 0 {
-			out = append(out, Section{Name: "differences", Title: "Differences (" + noiseRule(len(run.Seeds)) + ")", Table: DifferenceTable(ds)})
+			out = append(out, table.Section{Name: "differences", Title: "Differences (" + noiseRule(len(run.Seeds)) + ")", Table: DifferenceTable(ds)})
 		}
 	}
 	seedsTitle := ""
@@ -416,74 +419,74 @@ func CommandOutput(mode evaluate.Mode, run *evaluate.Run) Sections {
 			if multi {
 				title += fmt.Sprintf("; mean and sd over seeds %s", seedsText(run.Seeds))
 			}
-			out = append(out, Section{Name: "summary" + suffix, Title: title, Table: HoldoutSummaryTable(h)})
+			out = append(out, table.Section{Name: "summary" + suffix, Title: title, Table: HoldoutSummaryTable(h)})
 			if multi {
 				out = append(out,
-					Section{Name: "users" + suffix, Title: "Per user: session AUC, mean and sd over seeds", Table: holdoutSeedUserTable(run, i)},
-					Section{Name: "per_seed" + suffix, Title: "Per seed", Table: holdoutPerSeedTable(run, i), Hidden: true},
-					Section{Name: "per_seed_users" + suffix, Title: "Per seed and user", Table: holdoutPerSeedUserTable(run, i), Hidden: true})
+					table.Section{Name: "users" + suffix, Title: "Per user: session AUC, mean and sd over seeds", Table: holdoutSeedUserTable(run, i)},
+					table.Section{Name: "per_seed" + suffix, Title: "Per seed", Table: holdoutPerSeedTable(run, i), Hidden: true},
+					table.Section{Name: "per_seed_users" + suffix, Title: "Per seed and user", Table: holdoutPerSeedUserTable(run, i), Hidden: true})
 			} else {
-				out = append(out, Section{Name: "users" + suffix, Title: "Per user (the sessions claiming the user)", Table: HoldoutUserTable(h)})
+				out = append(out, table.Section{Name: "users" + suffix, Title: "Per user (the sessions claiming the user)", Table: HoldoutUserTable(h)})
 			}
-			out = append(out, Section{Name: "sessions" + suffix, Title: "Per session", Table: HoldoutScoreTable(h), Hidden: true})
+			out = append(out, table.Section{Name: "sessions" + suffix, Title: "Per session", Table: HoldoutScoreTable(h), Hidden: true})
 		}
 		return out
 	case evaluate.ModeThreshold:
-		out = append(out, Section{Name: "thresholds", Title: "Alarm thresholds", Table: ThresholdTable(run.Thresholds)})
-		out = append(out, Section{Name: "summary", Title: "Summary: mean and sd over users", Table: runSummaryTable(run.Results)})
+		out = append(out, table.Section{Name: "thresholds", Title: "Alarm thresholds", Table: ThresholdTable(run.Thresholds)})
+		out = append(out, table.Section{Name: "summary", Title: "Summary: mean and sd over users", Table: runSummaryTable(run.Results)})
 		return out
 	case evaluate.ModeSweep:
 		if multi {
-			out = append(out, Section{Name: "summary", Title: "Sweep" + seedsTitle, Table: seedSweepTable(run.Sweeps)})
+			out = append(out, table.Section{Name: "summary", Title: "Sweep" + seedsTitle, Table: seedSweepTable(run.Sweeps)})
 			diffs("sweep")
 			return out
 		}
-		out = append(out, Section{Name: "summary", Title: "Sweep: mean and sd over users",
+		out = append(out, table.Section{Name: "summary", Title: "Sweep: mean and sd over users",
 			Table: SweepTable(run.Sweeps).Select("trees", "window", "mean_auc", "sd_auc", "mean_eer", "seconds")})
 		return out
 	case evaluate.ModeCompare:
 		if multi {
-			out = append(out, Section{Name: "summary", Title: "Comparison" + seedsTitle, Table: seedSummaryTable(run.Results, leadCompare)},
-				Section{Name: "per_seed", Title: "Per seed", Table: perSeedTable(run, leadCompare), Hidden: true})
+			out = append(out, table.Section{Name: "summary", Title: "Comparison" + seedsTitle, Table: seedSummaryTable(run.Results, leadCompare)},
+				table.Section{Name: "per_seed", Title: "Per seed", Table: perSeedTable(run, leadCompare), Hidden: true})
 			diffs("compare", "published")
 			return out
 		}
-		t := &Table{Columns: []string{"classifier", "preset", "protocol", "window", "mean_auc", "sd_auc", "mean_eer", "mean_accuracy", "seconds"}}
+		t := &table.Table{Columns: []string{"classifier", "preset", "protocol", "window", "mean_auc", "sd_auc", "mean_eer", "mean_accuracy", "seconds"}}
 		for _, r := range run.Results {
 			for _, s := range sortedSummary(r.Summary) {
 				t.Add(r.Classifier, presetOf(r), r.Protocol, s.Window, s.MeanAUC, s.SDAUC, s.MeanEER, s.MeanAccuracy, r.Seconds)
 			}
 		}
-		out = append(out, Section{Name: "summary", Title: "Comparison: mean and sd over users", Table: t})
+		out = append(out, table.Section{Name: "summary", Title: "Comparison: mean and sd over users", Table: t})
 		return out
 	}
 	if multi {
-		out = append(out, Section{Name: "users", Title: "Per user and seed", Table: perSeedUserTable(run, leadNone), Hidden: true},
-			Section{Name: "summary", Title: "Summary" + seedsTitle, Table: seedSummaryTable(run.Results, leadNone)},
-			Section{Name: "per_seed", Title: "Per seed: mean and sd over users", Table: perSeedTable(run, leadNone), Hidden: true})
+		out = append(out, table.Section{Name: "users", Title: "Per user and seed", Table: perSeedUserTable(run, leadNone), Hidden: true},
+			table.Section{Name: "summary", Title: "Summary" + seedsTitle, Table: seedSummaryTable(run.Results, leadNone)},
+			table.Section{Name: "per_seed", Title: "Per seed: mean and sd over users", Table: perSeedTable(run, leadNone), Hidden: true})
 		diffs("published")
 	} else {
-		users := &Table{Columns: []string{"window", "user", "auc", "eer", "accuracy", "genuine", "impostor"}}
+		users := &table.Table{Columns: []string{"window", "user", "auc", "eer", "accuracy", "genuine", "impostor"}}
 		for _, r := range run.Results {
 			users.Rows = append(users.Rows, UserTable(r).Select(users.Columns...).Rows...)
 		}
-		out = append(out, Section{Name: "users", Title: "Per user", Table: users},
-			Section{Name: "summary", Title: "Summary: mean and sd over users", Table: runSummaryTable(run.Results)})
+		out = append(out, table.Section{Name: "users", Title: "Per user", Table: users},
+			table.Section{Name: "summary", Title: "Summary: mean and sd over users", Table: runSummaryTable(run.Results)})
 	}
 	var skipped []evaluate.Skip
 	for _, r := range run.Results {
 		skipped = append(skipped, r.Skipped...)
 	}
 	if len(skipped) > 0 {
-		out = append(out, Section{Name: "skipped", Title: "Users left out", Table: SkippedTable(evaluate.Result{Skipped: skipped})})
+		out = append(out, table.Section{Name: "skipped", Title: "Users left out", Table: SkippedTable(evaluate.Result{Skipped: skipped})})
 	}
 	return out
 }
 
 // runSummaryTable has one row per result and window: window, users,
 // mean_auc, sd_auc, mean_eer, sd_eer, mean_accuracy, sd_accuracy.
-func runSummaryTable(results []evaluate.Result) *Table {
-	t := &Table{Columns: []string{"window", "users", "mean_auc", "sd_auc", "mean_eer", "sd_eer", "mean_accuracy", "sd_accuracy"}}
+func runSummaryTable(results []evaluate.Result) *table.Table {
+	t := &table.Table{Columns: []string{"window", "users", "mean_auc", "sd_auc", "mean_eer", "sd_eer", "mean_accuracy", "sd_accuracy"}}
 	for _, r := range results {
 		for _, s := range sortedSummary(r.Summary) {
 			n := s.Users

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/mouseauth/mouseauth/internal/table"
 	"math"
 	"sort"
 	"strconv"
@@ -15,7 +16,7 @@ import (
 type NamedTable struct {
 	Name  string // e.g. "summary", "users_rf-reference"
 	Title string
-	Table *Table
+	Table *table.Table
 }
 
 // Tables builds the run's tables, in report order:
@@ -93,8 +94,8 @@ func Tables(run *evaluate.Run) []NamedTable {
 // protocol, aggregate, params, window, users, mean_auc, sd_auc, mean_eer,
 // sd_eer, mean_accuracy. users is [evaluate.WindowSummary.Users], or the
 // number of per-user results at that window when the run does not say.
-func SummaryTable(results []evaluate.Result) *Table {
-	t := &Table{Columns: []string{"classifier", "protocol", "aggregate", "params", "window", "users",
+func SummaryTable(results []evaluate.Result) *table.Table {
+	t := &table.Table{Columns: []string{"classifier", "protocol", "aggregate", "params", "window", "users",
 		"mean_auc", "sd_auc", "mean_eer", "sd_eer", "mean_accuracy"}}
 	for _, r := range results {
 		for _, s := range sortedSummary(r.Summary) {
@@ -111,8 +112,8 @@ func SummaryTable(results []evaluate.Result) *Table {
 
 // UserTable has one row per user result of r, by window then in run order:
 // window, user, auc, eer, accuracy, genuine, impostor, train_seconds.
-func UserTable(r evaluate.Result) *Table {
-	t := &Table{Columns: []string{"window", "user", "auc", "eer", "accuracy", "genuine", "impostor", "train_seconds"}}
+func UserTable(r evaluate.Result) *table.Table {
+	t := &table.Table{Columns: []string{"window", "user", "auc", "eer", "accuracy", "genuine", "impostor", "train_seconds"}}
 	us := append([]evaluate.UserResult(nil), r.Users...)
 	sort.SliceStable(us, func(i, j int) bool { return us[i].Window < us[j].Window })
 	for _, u := range us {
@@ -123,8 +124,8 @@ func UserTable(r evaluate.Result) *Table {
 
 // SkippedTable lists the users a result left out: user, window (empty for
 // all windows), reason.
-func SkippedTable(r evaluate.Result) *Table {
-	t := &Table{Columns: []string{"user", "window", "reason"}}
+func SkippedTable(r evaluate.Result) *table.Table {
+	t := &table.Table{Columns: []string{"user", "window", "reason"}}
 	for _, s := range r.Skipped {
 		t.Add(s.User, optInt(s.Window), s.Reason)
 	}
@@ -135,8 +136,8 @@ func SkippedTable(r evaluate.Result) *Table {
 // appearance), by ascending value, then trees, then window: param, value,
 // trees, window, mean_auc, sd_auc, mean_eer, seconds. trees and window are
 // empty (JSON null) where the run does not record them.
-func SweepTable(sw []evaluate.SweepPoint) *Table {
-	t := &Table{Columns: []string{"param", "value", "trees", "window", "mean_auc", "sd_auc", "mean_eer", "seconds"}}
+func SweepTable(sw []evaluate.SweepPoint) *table.Table {
+	t := &table.Table{Columns: []string{"param", "value", "trees", "window", "mean_auc", "sd_auc", "mean_eer", "seconds"}}
 	for _, s := range sortedSweep(sw) {
 		t.Add(s.Param, s.Value, optInt(s.Trees), optInt(s.Window), s.MeanAUC, s.SDAUC, s.MeanEER, s.Seconds)
 	}
@@ -146,8 +147,8 @@ func SweepTable(sw []evaluate.SweepPoint) *Table {
 // ThresholdTable has one row per threshold, by window then ascending p:
 // window, threshold, false_alarm_rate, miss_rate, impostor_actions_to_alarm,
 // genuine_actions_to_false_alarm, impostor_detected, genuine_alarmed.
-func ThresholdTable(ts []evaluate.ThresholdPoint) *Table {
-	t := &Table{Columns: []string{"window", "threshold", "false_alarm_rate", "miss_rate",
+func ThresholdTable(ts []evaluate.ThresholdPoint) *table.Table {
+	t := &table.Table{Columns: []string{"window", "threshold", "false_alarm_rate", "miss_rate",
 		"impostor_actions_to_alarm", "genuine_actions_to_false_alarm", "impostor_detected", "genuine_alarmed"}}
 	for _, g := range thresholdGroups(ts) {
 		for _, p := range g.pts {
@@ -167,8 +168,8 @@ func optInt(v int) any {
 }
 
 // InputTable lists the input files of a run: path, sha256, bytes.
-func InputTable(in []evaluate.Input) *Table {
-	t := &Table{Columns: []string{"path", "sha256", "bytes"}}
+func InputTable(in []evaluate.Input) *table.Table {
+	t := &table.Table{Columns: []string{"path", "sha256", "bytes"}}
 	for _, f := range in {
 		t.Add(f.Path, f.SHA256, f.Bytes)
 	}
@@ -179,7 +180,7 @@ func InputTable(in []evaluate.Input) *Table {
 // "mean_X", "sd_X" becomes one column "X (mean ± sd)" of strings with four
 // decimals. A float column of whole numbers becomes integers; other cells
 // are unchanged.
-func Display(t *Table) *Table {
+func Display(t *table.Table) *table.Table {
 	type col struct {
 		name    string
 		src, sd int // sd < 0: plain column
@@ -206,7 +207,7 @@ func Display(t *Table) *Table {
 			}
 		}
 	}
-	out := &Table{}
+	out := &table.Table{}
 	for _, c := range cols {
 		out.Columns = append(out.Columns, c.name)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/mouseauth/mouseauth/internal/table"
 	"io"
 	"os"
 	"path/filepath"
@@ -151,8 +152,8 @@ func writeTables(ctx context.Context, dir string, tables []NamedTable, write fun
 		}
 		for _, f := range []struct {
 			ext   string
-			write func(*Table, io.Writer) error
-		}{{"csv", (*Table).WriteCSV}, {"json", (*Table).WriteJSON}} {
+			write func(*table.Table, io.Writer) error
+		}{{"csv", (*table.Table).WriteCSV}, {"json", (*table.Table).WriteJSON}} {
 			var b bytes.Buffer
 			if err := f.write(t.Table, &b); err != nil {
 				return fmt.Errorf("table %s as %s: %w", t.Name, f.ext, err)

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/internal/shell"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/topics"
@@ -194,7 +195,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	if env.Cluster != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: replay against it, in seconds, with: %s\n"+
 			"mouseauth live: (leave out --interval and --max-actions to replay the sessions at their recorded speed: minutes)\n",
-			cli.ShellJoin(replayCommand(env.Brokers[0], env.Cluster.PKIDir, opts.Deploy.State)))
+			shell.Join(replayCommand(env.Brokers[0], env.Cluster.PKIDir, opts.Deploy.State)))
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "mouseauth live: serving; Ctrl-C or SIGTERM drains and stops")
 	if opts.Started != nil {

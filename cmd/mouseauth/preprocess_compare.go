@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/internal/table"
 	"github.com/mouseauth/mouseauth/preprocess"
-	"github.com/mouseauth/mouseauth/reports"
 )
 
 // CompareOptions are the options of 'preprocess compare'.
@@ -110,7 +110,7 @@ func compareRun(ctx context.Context, opts *CompareOptions) error {
 // published, computed and matched by position and in order, in percent of
 // the published; then the feature columns that differ most, over the rows
 // whose action was found with other values.
-func comparisonSections(c *preprocess.Comparison) reports.Sections {
+func comparisonSections(c *preprocess.Comparison) table.Sections {
 	pct := func(a, b int) float64 {
 		if b == 0 {
 			return 0
@@ -135,7 +135,7 @@ func comparisonSections(c *preprocess.Comparison) reports.Sections {
 	for _, i := range order {
 		cols.Add(preprocess.FeatureNames[i], c.ColumnMismatch[i])
 	}
-	return reports.Sections{
+	return table.Sections{
 		{Name: "users", Title: "Rows equal to the published ones, by position and in order", Table: users},
 		{Name: "columns", Title: fmt.Sprintf("Columns that differ, over the %d published rows whose action was found (same type and elapsed time) with other values",
 			c.SameActionDiffers), Table: cols},

@@ -339,8 +339,8 @@ func tailFile(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// shell starts command in its own process group in dir, its output in log.
-func shell(ctx context.Context, dir string, env []string, command, log string) (*exec.Cmd, error) {
+// startShell starts command in its own process group in dir, its output in log.
+func startShell(ctx context.Context, dir string, env []string, command, log string) (*exec.Cmd, error) {
 	f, err := os.Create(log)
 	if err != nil {
 		return nil, err
@@ -479,7 +479,7 @@ func TestREADMEExamples(t *testing.T) {
 			log := filepath.Join(logs, fmt.Sprintf("%03d.log", i))
 			start := time.Now()
 			if ex.Term1 {
-				cmd, err := shell(context.Background(), repo, env, ex.Command, log)
+				cmd, err := startShell(context.Background(), repo, env, ex.Command, log)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -502,7 +502,7 @@ func TestREADMEExamples(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), exampleBudget)
 			defer cancel()
-			cmd, err := shell(ctx, repo, env, ex.Command, log)
+			cmd, err := startShell(ctx, repo, env, ex.Command, log)
 			if err != nil {
 				t.Fatal(err)
 			}

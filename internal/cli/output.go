@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mouseauth/mouseauth/reports"
+	"github.com/mouseauth/mouseauth/internal/table"
 )
 
 // Output formats accepted by --output.
@@ -35,9 +35,9 @@ func ValidateOutput(format string) error {
 	return FlagErrorf("--output must be table, csv or json, not %q", format)
 }
 
-// Table is a result table: the packages build them ([reports.Table]), the
+// Table is a result table: the packages build them ([table.Table]), the
 // commands print them with [Render].
-type Table = reports.Table
+type Table = table.Table
 
 // Render writes t to w in the given --output format: aligned text for
 // people (table, the default), CSV or JSON.
@@ -65,7 +65,7 @@ func WriteJSON(w io.Writer, v any) error {
 // RenderSections writes secs in the --output format: each visible
 // section's table under its title (table), one JSON object with an array
 // per section (json), or the first section, the primary table (csv).
-func RenderSections(w io.Writer, format string, secs reports.Sections) error {
+func RenderSections(w io.Writer, format string, secs table.Sections) error {
 	switch format {
 	case FormatCSV:
 		return secs.WriteCSV(w)

@@ -1,12 +1,16 @@
-package cli
+// Package shell quotes command lines that a program prints for people to
+// run or paste back: the replay command of 'live serve', the command line
+// in a report. It is hand-written (fifteen lines) rather than a
+// dependency: only quoting, never parsing, is needed.
+package shell
 
 import "strings"
 
-// ShellJoin joins args into a command line that a POSIX shell reads back
+// Join joins args into a command line that a POSIX shell reads back
 // as args, for commands a program prints for people to run: an argument
 // with a character the shell would interpret (a space, $, *, a quote) is
 // single-quoted.
-func ShellJoin(args []string) string {
+func Join(args []string) string {
 	out := make([]string, len(args))
 	for i, a := range args {
 		out[i] = a

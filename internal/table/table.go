@@ -1,11 +1,15 @@
-package reports
+// Package table holds result tables, which the packages build and the
+// commands and reports print: a [Table] of named columns and rows of cells,
+// and [Sections], the named tables of one command's output. Each writes
+// itself as aligned text for people, CSV, JSON or Markdown; it computes
+// nothing and imports nothing of mouseauth.
+package table
 
 import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,8 +18,9 @@ import (
 
 // Table is a result table: named columns and rows of cells. Cells are
 // strings, integers, floats or nil (an empty cell, JSON null); JSON keeps
-// numbers as numbers. Every table of a report is one, and so is every table
-// a command prints (internal/cli renders it for --output).
+// numbers as numbers. Every table of a report is one (package reports), and
+// so is every table a command prints (internal/cli renders it for
+// --output).
 type Table struct {
 	Columns []string
 	Rows    [][]any
@@ -25,7 +30,7 @@ type Table struct {
 // (a programmer error).
 func (t *Table) Add(cells ...any) {
 	if len(cells) != len(t.Columns) {
-		panic(fmt.Sprintf("reports.Table.Add: %d cells for %d columns", len(cells), len(t.Columns)))
+		panic(fmt.Sprintf("table.Table.Add: %d cells for %d columns", len(cells), len(t.Columns)))
 	}
 	t.Rows = append(t.Rows, cells)
 }
@@ -37,7 +42,7 @@ func (t *Table) Select(names ...string) *Table {
 	idx := make([]int, len(names))
 	for i, n := range names {
 		if idx[i] = slices.Index(t.Columns, n); idx[i] < 0 {
-			panic(fmt.Sprintf("reports.Table.Select: no column %q in %v", n, t.Columns))
+			panic(fmt.Sprintf("table.Table.Select: no column %q in %v", n, t.Columns))
 		}
 	}
 	out := &Table{Columns: slices.Clone(names), Rows: make([][]any, len(t.Rows))}
@@ -74,20 +79,9 @@ func (t *Table) WriteCSV(w io.Writer) error {
 // WriteJSON writes t as an indented JSON array of objects, one per row,
 // keyed by column. NaN and Inf become null (JSON has neither).
 func (t *Table) WriteJSON(w io.Writer) error {
-	out := make([]map[string]any, 0, len(t.Rows))
-	for _, r := range t.Rows {
-		m := make(map[string]any, len(r))
-		for i, c := range r {
-			if f, ok := c.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
-				c = nil // JSON has no NaN; null says "not defined"
-			}
-			m[t.Columns[i]] = c
-		}
-		out = append(out, m)
-	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return enc.Encode(t.rowObjects())
 }
 
 // WriteText writes t as right-aligned text columns for people; floats get

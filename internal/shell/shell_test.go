@@ -1,4 +1,4 @@
-package cli
+package shell
 
 import (
 	"os/exec"
@@ -7,11 +7,12 @@ import (
 	"testing"
 )
 
-func TestShellJoin(t *testing.T) {
+func TestJoin(t *testing.T) {
+	t.Parallel()
 	args := []string{"mouseauth", "replay", "--state", "my state", "--x", "it's $HOME", "", "a*b", "127.0.0.1:9093", "--users=4"}
-	line := ShellJoin(args)
+	line := Join(args)
 	if !strings.HasPrefix(line, "mouseauth replay --state 'my state' ") || strings.Contains(line, "'127.0.0.1:9093'") {
-		t.Errorf("ShellJoin = %s", line)
+		t.Errorf("Join = %s", line)
 	}
 	sh, err := exec.LookPath("sh")
 	if err != nil {
@@ -25,5 +26,13 @@ func TestShellJoin(t *testing.T) {
 	words := strings.Split(strings.TrimSuffix(string(got), "\x00"), "\x00")
 	if !slices.Equal(words, args) {
 		t.Errorf("sh read %q back as %q", line, words)
+	}
+}
+
+func TestJoinQuotes(t *testing.T) {
+	t.Parallel()
+	got := Join([]string{"mouseauth", "--out", "my dir", "it's", ""})
+	if want := `mouseauth --out 'my dir' 'it'\''s' ''`; got != want {
+		t.Errorf("got %s, want %s", got, want)
 	}
 }
