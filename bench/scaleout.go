@@ -1,17 +1,16 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/live/wire"
 	"github.com/mouseauth/mouseauth/replay"
@@ -31,11 +31,13 @@ import (
 // ScaleOutOptions configure [RunScaleOut].
 type ScaleOutOptions struct {
 	// Spawn returns the command that runs one scoring instance, `mouseauth
-	// live serve` in one consumer group on the pipeline's broker and store,
-	// with /healthz on an address it prints as "metrics on http://ADDR/".
-	// name (s1, s2, ...) labels it. RunScaleOut starts, kills and stops it.
-	Spawn func(name string) (*exec.Cmd, error)
-	// Logs is the folder of the instances' stderr logs (NAME.log).
+	// live serve --ready-file readyFile` in one consumer group on the
+	// pipeline's broker and store, with /healthz on the address it writes
+	// to readyFile ([deploy.Ready]). name (s1, s2, ...) labels it.
+	// RunScaleOut starts, kills and stops it.
+	Spawn func(name, readyFile string) (*exec.Cmd, error)
+	// Logs is the folder of the instances' logs (NAME.log, their stdout
+	// and stderr) and ready files (NAME.ready).
 	Logs string
 	// Users send Rate vectors per second in all, held over three phases of
 	// Phase each: Start instances, then Add more, then one killed with
@@ -54,6 +56,9 @@ type ScaleOutOptions struct {
 	Notes  io.Writer
 	Meter  func(total int64, description, unit string) Meter
 	Logger func(format string, args ...any) // progress lines (default discard)
+
+	// replay runs the load (replay.Run; tests replace it).
+	replay func(context.Context, replay.Config, []replay.Session) (replay.Result, error)
 }
 
 // ScaleOutPhase is one phase of the scale-out run.
@@ -89,17 +94,15 @@ type ScaleOutResult struct {
 }
 
 type instance struct {
-	name    string
-	cmd     *exec.Cmd
-	addr    chan string
-	url     string
-	exited  chan struct{}
-	waitErr error
-	log     *os.File
-	started time.Time
+	name      string
+	cmd       *exec.Cmd
+	readyFile string
+	url       string
+	exited    chan struct{}
+	waitErr   error
+	log       string
+	started   time.Time
 }
-
-var metricsLine = regexp.MustCompile(`metrics on http://([^/\s]+)/metrics`)
 
 func (o *ScaleOutOptions) logf(format string, args ...any) {
 	if o.Logger != nil {
@@ -107,38 +110,28 @@ func (o *ScaleOutOptions) logf(format string, args ...any) {
 	}
 }
 
+// spawn starts an instance, its output in Logs/NAME.log.
 func (o *ScaleOutOptions) spawn(name string) (*instance, error) {
-	cmd, err := o.Spawn(name)
+	in := &instance{name: name, readyFile: filepath.Join(o.Logs, name+".ready"), exited: make(chan struct{}),
+		log: filepath.Join(o.Logs, name+".log")}
+	if err := os.Remove(in.readyFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err // a stale file would claim readiness
+	}
+	cmd, err := o.Spawn(name, in.readyFile)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(o.Logs, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	f, err := os.OpenFile(in.log, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	in := &instance{name: name, cmd: cmd, addr: make(chan string, 1), exited: make(chan struct{}), log: f, started: time.Now()}
+	cmd.Stdout, cmd.Stderr = f, f
+	in.cmd, in.started = cmd, time.Now()
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	go func() {
-		sc := bufio.NewScanner(pipe)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		sent := false
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(f, line)
-			if m := metricsLine.FindStringSubmatch(line); m != nil && !sent {
-				in.addr <- m[1]
-				sent = true
-			}
-		}
-		_, _ = io.Copy(f, pipe)
 		in.waitErr = cmd.Wait()
 		f.Close()
 		close(in.exited)
@@ -164,28 +157,47 @@ func (in *instance) health(ctx context.Context) (live.HealthReport, error) {
 	return r, err
 }
 
-// ready waits until the instance serves /healthz with status ok.
+// readyPoll is how often ready looks for the ready file and /healthz.
+const readyPoll = 50 * time.Millisecond
+
+// ready waits until the instance has written its ready file and serves
+// /healthz with status ok.
 func (in *instance) ready(ctx context.Context, limit time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	select {
-	case a := <-in.addr:
-		in.url = "http://" + a
-	case <-in.exited:
-		return fmt.Errorf("instance %s exited before serving: %v (log %s)", in.name, in.waitErr, in.log.Name())
-	case <-ctx.Done():
-		return fmt.Errorf("instance %s printed no /healthz address within %v (log %s)", in.name, limit, in.log.Name())
+	tick := time.NewTicker(readyPoll)
+	defer tick.Stop()
+	wait := func(what string) error {
+		select {
+		case <-in.exited:
+			return fmt.Errorf("instance %s exited before %s: %v (log %s)", in.name, what, in.waitErr, in.log)
+		case <-ctx.Done():
+			return fmt.Errorf("instance %s: not %s within %v (log %s)", in.name, what, limit, in.log)
+		case <-tick.C:
+			return nil
+		}
+	}
+	for in.url == "" {
+		r, err := deploy.ReadReadyFile(in.readyFile)
+		switch {
+		case err == nil && r.Metrics == "":
+			return fmt.Errorf("instance %s serves no /healthz (ready file %s)", in.name, in.readyFile)
+		case err == nil:
+			in.url = "http://" + r.Metrics
+			continue
+		case !errors.Is(err, fs.ErrNotExist):
+			return err
+		}
+		if err := wait("serving"); err != nil {
+			return err
+		}
 	}
 	for {
 		if r, err := in.health(ctx); err == nil && r.Status == "ok" {
 			return nil
 		}
-		select {
-		case <-in.exited:
-			return fmt.Errorf("instance %s exited: %v (log %s)", in.name, in.waitErr, in.log.Name())
-		case <-ctx.Done():
-			return fmt.Errorf("instance %s not healthy within %v (log %s)", in.name, limit, in.log.Name())
-		case <-time.After(50 * time.Millisecond):
+		if err := wait("healthy"); err != nil {
+			return err
 		}
 	}
 }
@@ -223,10 +235,9 @@ type monitor struct {
 	per    map[int][]arrival
 }
 
+// decisionOf reads a decision of the run's instances (wire version 2; the
+// MAC is the clients' to check) and reports whether it answers a vector.
 func decisionOf(p []byte) (arrival, bool) {
-	if d, err := wire.DecodeDecision(p); err == nil {
-		return arrival{sent: d.Sent, key: fmt.Sprintf("%s/%s/%d", d.User, d.Session, d.Seq), redelivered: d.Redelivered}, d.Seq != wire.LoginSeq
-	}
 	if sd, err := wire.ParseDecision(p); err == nil {
 		d := sd.Unverified
 		return arrival{sent: d.Sent, key: fmt.Sprintf("%s/%s/%d", d.User, d.Session, d.Seq), redelivered: d.Redelivered}, d.Seq != wire.LoginSeq
@@ -388,6 +399,8 @@ func RunScaleOut(ctx context.Context, p Pipeline, o ScaleOutOptions) (ScaleOutRe
 		return out, err
 	}
 
+	// Every instance started is in alive from its start, so that an early
+	// return kills it.
 	var alive []*instance
 	defer func() {
 		for _, in := range alive {
@@ -396,16 +409,15 @@ func RunScaleOut(ctx context.Context, p Pipeline, o ScaleOutOptions) (ScaleOutRe
 	}()
 	start := func(n int) (time.Duration, error) {
 		var slowest time.Duration
-		var started []*instance
+		started := len(alive)
 		for range n {
-			in, err := o.spawn(fmt.Sprintf("s%d", len(alive)+len(started)+1))
+			in, err := o.spawn(fmt.Sprintf("s%d", len(alive)+1))
 			if err != nil {
 				return 0, err
 			}
-			started = append(started, in)
+			alive = append(alive, in)
 		}
-		alive = append(alive, started...)
-		for _, in := range started {
+		for _, in := range alive[started:] {
 			if err := in.ready(ctx, 2*time.Minute); err != nil {
 				return 0, err
 			}
@@ -447,20 +459,32 @@ func RunScaleOut(ctx context.Context, p Pipeline, o ScaleOutOptions) (ScaleOutRe
 		return out, err
 	}
 
-	type replayDone struct {
+	// The load runs in the background while the phases go by. Whatever
+	// ends RunScaleOut, the deferred stop cancels the load and waits for
+	// it: RunScaleOut never returns while load it started still runs.
+	run := o.replay
+	if run == nil {
+		run = replay.Run
+	}
+	lctx, stopLoad := context.WithCancel(ctx)
+	var load errgroup.Group
+	defer func() { stopLoad(); _ = load.Wait() }()
+	var rd struct {
 		res replay.Result
 		err error
 	}
-	done := make(chan replayDone, 1)
+	done := make(chan struct{})
 	m := po.meter(int64(o.Users*count), fmt.Sprintf("%d users, %.0f vectors/s", o.Users, o.Rate), "vectors decided")
+	defer m.Done()
 	var seenDecided int64
 	t0 := time.Now()
-	go func() {
-		res, err := replay.Run(ctx, replay.Config{Brokers: p.Brokers, TLS: p.Client, SASL: p.ClientSASL, Topics: p.Topics, ScorerKey: p.Keys.Public(), Interval: interval,
+	load.Go(func() error {
+		defer close(done)
+		rd.res, rd.err = run(lctx, replay.Config{Brokers: p.Brokers, TLS: p.Client, SASL: p.ClientSASL, Topics: p.Topics, ScorerKey: p.Keys.Public(), Interval: interval,
 			Stagger: interval / time.Duration(o.Users), Wait: o.Wait, Logger: po.Logger,
 			Progress: func(_, d int64) { m.Add(int(d - seenDecided)); seenDecided = d }}, sessions)
-		done <- replayDone{res, err}
-	}()
+		return nil
+	})
 	sleep := func(until time.Time) error {
 		select {
 		case <-time.After(time.Until(until)):
@@ -504,9 +528,8 @@ func RunScaleOut(ctx context.Context, p Pipeline, o ScaleOutOptions) (ScaleOutRe
 		// The phase runs until the replay's last decision: the vectors
 		// sent meanwhile are decided by the survivors.
 	}
-	var rd replayDone
 	select {
-	case rd = <-done:
+	case <-done:
 	case <-ctx.Done():
 		return out, ctx.Err()
 	}

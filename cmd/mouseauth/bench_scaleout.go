@@ -68,7 +68,8 @@ sent was stored and decided (redelivered decisions are counted apart).
 The instances share the store: with the embedded default all of them open
 STATE/mouseauth.db (SQLite in WAL mode: one writer at a time across the
 processes); with --profiles mysql or --cassandra each writes to the server.
-Their logs are in STATE/scaleout/NAME.log; STATE is ./mouseauth-bench-state
+Their logs are in STATE/scaleout/NAME.log, and each says it serves by
+writing STATE/scaleout/NAME.ready (live serve --ready-file); STATE is ./mouseauth-bench-state
 unless --state says otherwise, apart from the state of 'live serve'. The
 processes share this machine's CPUs with the broker and the clients.`,
 		Example: `  mouseauth bench scaleout --users 500 --rate 800 --phase 20s
@@ -124,7 +125,7 @@ processes share this machine's CPUs with the broker and the clients.`,
 // session keys, which any instance must open after a rebalance): an
 // instance with a state folder of its own gets a copy of them. On the
 // embedded broker the instances authenticate as its scorer SASL user.
-func (o *BenchScaleOutOptions) serveArgs(brokers []string, tlsDir, name string, embedded bool) ([]string, error) {
+func (o *BenchScaleOutOptions) serveArgs(brokers []string, tlsDir, name, readyFile string, embedded bool) ([]string, error) {
 	d := o.Deploy
 	state := d.State // the embedded store is the shared STATE/mouseauth.db
 	if d.Profiles == "mysql" || d.Profiles == "cassandra" || len(d.Cassandra) > 0 || d.dsnSource() != "" {
@@ -135,7 +136,7 @@ func (o *BenchScaleOutOptions) serveArgs(brokers []string, tlsDir, name string, 
 	}
 	args := []string{"live", "serve", "--state", state, "--brokers", strings.Join(brokers, ","), "--pki-dir", tlsDir, "--cert", cluster.CertScorer,
 		"--partitions", strconv.Itoa(d.Partitions), "--listen", "127.0.0.1:0", "--group", o.Group, "--retrain-every", "-1",
-		"--log-level", "warn", "--session-timeout", o.SessionTimeout.String()}
+		"--log-level", "warn", "--session-timeout", o.SessionTimeout.String(), "--ready-file", readyFile}
 	if d.Profiles != "" {
 		args = append(args, "--profiles", d.Profiles)
 	}
@@ -191,8 +192,8 @@ func benchScaleOutRun(ctx context.Context, opts *BenchScaleOutOptions) error {
 		Seed: uint64(opts.Seed), Trees: opts.Trees, Wait: opts.Wait, Now: opts.Now, Logs: logs, Notes: ios.ErrOut,
 		Meter:  func(total int64, desc, unit string) bench.Meter { return cli.NewProgress(ios, total, desc, unit) },
 		Logger: func(format string, args ...any) { fmt.Fprintf(ios.ErrOut, "bench: "+format+"\n", args...) },
-		Spawn: func(name string) (*exec.Cmd, error) {
-			serve, err := opts.serveArgs(env.Brokers, tlsDir, name, env.Cluster != nil)
+		Spawn: func(name, readyFile string) (*exec.Cmd, error) {
+			serve, err := opts.serveArgs(env.Brokers, tlsDir, name, readyFile, env.Cluster != nil)
 			if err != nil {
 				return nil, err
 			}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"log/slog"
 	"os"
 	"strings"
@@ -175,11 +174,4 @@ func (o *DeployOptions) openStores(ctx context.Context) (*deploy.Env, error) {
 		return nil, err
 	}
 	return deploy.OpenStores(ctx, d)
-}
-
-// clientTLS is the --cert certificate from --pki-dir, or from the
-// embedded default's PKI (created on first use) when --tls-dir is empty.
-func (o *DeployOptions) clientTLS() (*tls.Config, error) {
-	d, _ := o.options()
-	return deploy.ClientTLS(d)
 }

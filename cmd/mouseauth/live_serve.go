@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/internal/shell"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/live/topics"
 )
 
@@ -36,6 +39,9 @@ type ServeOptions struct {
 	// SessionTimeout is the consumer group session timeout: how long the
 	// partitions of an instance that died wait before moving.
 	SessionTimeout time.Duration
+	// ReadyFile, when set, receives a [deploy.Ready] once the service
+	// consumes, and is removed when it stops.
+	ReadyFile string
 	// Started, when set, is called with the /metrics address and a channel
 	// closed once the service consumes (tests).
 	Started func(addr string, ready <-chan struct{})
@@ -81,7 +87,12 @@ The embedded broker keeps decisions, alerts and dead letters for --retention
 memory; each start sets them on its topics.
 
 /metrics and /healthz listen on loopback by default; another address needs
---allow-remote-metrics.`,
+--allow-remote-metrics.
+
+--ready-file PATH tells a supervisor that the instance serves: once it
+consumes (joined the group, partitions assigned), it writes PATH atomically,
+one JSON object with its pid, the /metrics address, the brokers and the
+group, and removes it when it stops.`,
 		Example: `  # embedded: broker, database and certificates under ./mouseauth-state
   mouseauth live serve
 
@@ -131,6 +142,7 @@ memory; each start sets them on its topics.
 	fl.IntVar(&opts.Lockout, "lockout", 5, "failed logins before the account is locked")
 	fl.DurationVar(&opts.LockFor, "lock-for", 15*time.Minute, "how long a locked account stays locked")
 	fl.DurationVar(&opts.SessionTimeout, "session-timeout", 10*time.Second, "consumer group session timeout: how long a dead instance's partitions wait before moving to the others")
+	fl.StringVar(&opts.ReadyFile, "ready-file", "", "write this JSON file (pid, metrics address, brokers, group) once serving; removed on stop")
 	return cmd
 }
 
@@ -201,11 +213,27 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	if opts.Started != nil {
 		opts.Started(addr, svc.Ready())
 	}
-	if ln != nil {
-		err = svc.Serve(ctx, ln)
-	} else {
-		err = svc.Run(ctx)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if ln != nil {
+			return svc.Serve(gctx, ln)
+		}
+		return svc.Run(gctx)
+	})
+	if opts.ReadyFile != "" {
+		defer os.Remove(opts.ReadyFile)
+		g.Go(func() error {
+			select {
+			case <-svc.Ready():
+				// A supervisor waits for this file: failing to write it
+				// stops the service rather than leave it waiting.
+				return deploy.WriteReadyFile(opts.ReadyFile, deploy.Ready{PID: os.Getpid(), Metrics: addr, Brokers: env.Brokers, Group: opts.Group})
+			case <-gctx.Done():
+				return nil
+			}
+		})
 	}
+	err = g.Wait()
 	st := svc.Stats()
 	fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: stopped after %v logins, %v vectors, %v decisions, %v alerts, %v dead letters, %v redelivered\n",
 		live.Value(st.Logins), live.Value(st.Vectors), live.Value(st.Decisions), live.Value(st.Alerts), live.Value(st.DeadLetters), live.Value(st.Redelivered))

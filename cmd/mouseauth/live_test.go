@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,7 +15,9 @@ import (
 	"time"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/preprocess"
 	"github.com/mouseauth/mouseauth/replay"
 )
@@ -118,8 +122,9 @@ func TestServeAndReplay(t *testing.T) {
 	defer cancel()
 	started := make(chan string, 1)
 	var ready <-chan struct{}
+	readyFile := filepath.Join(t.TempDir(), "serve.ready")
 	sopts := &ServeOptions{IO: ios, Window: 10, Threshold: 0.5, Retrain: -1, Trees: 10, Seed: 1, Group: "g",
-		Listen: "127.0.0.1:0", LogLevel: "warn", Lockout: 5, LockFor: time.Minute,
+		Listen: "127.0.0.1:0", LogLevel: "warn", Lockout: 5, LockFor: time.Minute, ReadyFile: readyFile,
 		Started: func(a string, r <-chan struct{}) { ready = r; started <- a }}
 	sopts.Deploy = DeployOptions{State: state, TLSName: "scorer", Partitions: 4, Getenv: func(string) string { return "" }}
 	done := make(chan error, 1)
@@ -143,6 +148,19 @@ func TestServeAndReplay(t *testing.T) {
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
+	}
+	// The ready file says the same as Started, for a supervisor.
+	var rf deploy.Ready
+	testutil.Eventually(t, time.Minute, func() bool {
+		var err error
+		rf, err = deploy.ReadReadyFile(readyFile)
+		return err == nil
+	}, "the ready file")
+	if rf.Metrics != addr || rf.PID != os.Getpid() || rf.Group != "g" || len(rf.Brokers) != 1 {
+		t.Errorf("ready file %+v, want metrics %s, this pid, group g, the embedded broker", rf, addr)
+	}
+	if fi, err := os.Stat(readyFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("ready file mode: %v %v", fi, err)
 	}
 	var health live.HealthReport
 	if code, body := get("/healthz"); code != 200 || json.Unmarshal([]byte(body), &health) != nil || health.Status != "ok" || len(health.Partitions) != 8 {
@@ -207,6 +225,9 @@ func TestServeAndReplay(t *testing.T) {
 	}
 	if !strings.Contains(serveErr.String(), "stopped after") {
 		t.Errorf("no drain summary:\n%s", serveErr)
+	}
+	if _, err := os.Stat(readyFile); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the ready file outlived serve: %v", err)
 	}
 	if strings.Contains(serveErr.String()+rerr.String(), "password=") {
 		t.Error("a password was logged")

@@ -116,6 +116,7 @@ var vocabulary = map[string]word{
 	// The live service.
 	"listen":               {Type: "string", Meaning: "address of /metrics and /healthz (empty: off)"},
 	"allow-remote-metrics": {Type: "bool", Meaning: "allow a --listen address other than loopback"},
+	"ready-file":           {Type: "string", Meaning: "JSON file written atomically once the service serves (pid, /metrics address, brokers, group), removed on stop", Path: cli.PathFile},
 	"log-level":            {Type: "string", Meaning: "log level (logs go to stderr)", Values: []string{"debug", "info", "warn", "error"}},
 	"lockout":              {Type: "int", Meaning: "failed logins before the account is locked"},
 	"lock-for":             {Type: "duration", Meaning: "how long a locked account stays locked"},

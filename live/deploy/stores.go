@@ -224,7 +224,7 @@ func ParseReplication(s string) (strategy string, factor int, dcs map[string]int
 			dcs[dc] = f
 		}
 	default:
-		return "", 0, nil, fmt.Errorf("--replication %q: SimpleStrategy:N or NetworkTopologyStrategy:dc1=N,...", s)
+		return "", 0, nil, fmt.Errorf("--replication %q: want SimpleStrategy:N or NetworkTopologyStrategy:dc1=N,dc2=M", s)
 	}
 	return strategy, factor, dcs, nil
 }
