@@ -68,8 +68,6 @@ type Reader struct {
 	raw     []byte // the row of the last event returned
 }
 
-const maxLine = 64 << 10
-
 // NewReader detects the format from the header (or, for a headerless file,
 // from the column count of the first row: 5 = DFL, 6 = Balabit) and returns a
 // Reader positioned at the first data row. name is used in errors.

@@ -216,7 +216,6 @@ type synthGen struct {
 	n    int
 	// the pixel of the last movement row
 	lastX, lastY int64
-	last         []byte
 }
 
 func (g *synthGen) action() {

@@ -899,7 +899,7 @@ func TestAttackPasswordsAtRest(t *testing.T) {
 	checkHonest(t, e, ss[:2])
 	c := newClient(e)
 	const secret = "v1-login-password-7f3a"
-	v1 := wire.EncodeLogin(wire.Login{User: ss[0].LoginAs, Session: "v1", Password: secret, Sent: time.Now()})
+	v1 := v1Login(wire.Login{User: ss[0].LoginAs, Session: "v1", Password: secret, Sent: time.Now()})
 	c.write(topics.Logins, ss[0].LoginAs, v1, byKey)
 	malformed := append(c.seal(ss[0].LoginAs, "m", ss[0].Password), ' ', '{', '}')
 	c.write(topics.Logins, ss[0].LoginAs, malformed, byKey)

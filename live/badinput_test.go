@@ -89,7 +89,7 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 		reason     string
 	}{
 		{names.Features, "x", []byte("\x00\xffgarbage bytes"), "malformed", "malformed"},
-		{names.Features, good.LoginAs, wire.EncodeVector(wire.Vector{User: good.LoginAs, Session: "own", Seq: 99, Values: make([]float64, 39)}), "version", "version 1"},
+		{names.Features, good.LoginAs, v1Vector(wire.Vector{User: good.LoginAs, Session: "own", Seq: 99, Values: make([]float64, 39)}), "version", "version 1"},
 		{names.Features, good.LoginAs, vec(good.LoginAs, "own", 97, 12, key), "length", "vector of 12 values, want 39"},
 		{names.Features, good.LoginAs, inf, "malformed", "+Inf"},
 		{names.Features, good.LoginAs, badMAC, "bad mac", "bad MAC: vector 96"},

@@ -35,24 +35,8 @@ func (f *flaky) fail() bool {
 	return false
 }
 
-func (f *flaky) PutVector(ctx context.Context, v store.Vector) (bool, error) {
-	ins, err := f.Profiles.PutVector(ctx, v)
-	if err == nil && f.fail() {
-		return false, errTransient // written, but the caller does not know
-	}
-	return ins, err
-}
-
-func (f *flaky) PutDecision(ctx context.Context, d store.Decision) (bool, error) {
-	ins, err := f.Profiles.PutDecision(ctx, d)
-	if err == nil && f.fail() {
-		return false, errTransient
-	}
-	return ins, err
-}
-
-// PutBatch fails as the other writes do: after writing the batch, with
-// the answer lost, and, as often, before writing anything.
+// PutBatch fails every n-th call: after writing the batch, with the answer
+// lost, and, as often, before writing anything.
 func (f *flaky) PutBatch(ctx context.Context, vs []store.Vector, ds []store.Decision) ([]bool, []bool, error) {
 	if f.fail() {
 		return nil, nil, errTransient // nothing written

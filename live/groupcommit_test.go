@@ -261,7 +261,7 @@ func TestForeignDecisionIsRepublishedAndWindowReloaded(t *testing.T) {
 		win.Push(score)
 		d := store.Decision{User: user, Session: "foreign", Seq: seq, Score: score, Mean: win.Mean(), Window: win.Len(), Threshold: 0.5,
 			Accept: true, ModelVersion: 1, At: time.Now()}
-		if ins, err := e.st.PutDecision(ctx, d); err != nil || !ins {
+		if _, ins, err := e.st.PutBatch(ctx, nil, []store.Decision{d}); err != nil || !ins[0] {
 			t.Fatalf("storing the other instance's decision %d: %v %v", seq, ins, err)
 		}
 	}

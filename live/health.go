@@ -237,23 +237,6 @@ func (s *Service) HealthReport() HealthReport {
 	return r
 }
 
-// Health is nil while the service is healthy, else an error naming every
-// reason of [Service.HealthReport].
-func (s *Service) Health() error {
-	r := s.HealthReport()
-	if len(r.Reasons) == 0 {
-		return nil
-	}
-	if len(r.Reasons) == 1 && r.Reasons[0].Error == errNotConsuming.Error() {
-		return errNotConsuming
-	}
-	msgs := make([]string, len(r.Reasons))
-	for i, x := range r.Reasons {
-		msgs[i] = x.String()
-	}
-	return errors.New(strings.Join(msgs, "; "))
-}
-
 var errNotConsuming = errors.New("not consuming")
 
 // probeUser is a user name no client can have (wire names are printable):

@@ -79,7 +79,7 @@ func TestServeLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Health(); err == nil {
+	if r := svc.HealthReport(); r.Status == "ok" {
 		t.Fatal("healthy before running")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -113,8 +113,9 @@ func TestServeLifecycle(t *testing.T) {
 	if _, _, err := get(t, addr, "/healthz"); err == nil {
 		t.Error("/healthz still answers after Serve returned")
 	}
-	if err := svc.Health(); err == nil || err.Error() != "not consuming" {
-		t.Errorf("health after stop: %v", err)
+	if r := svc.HealthReport(); r.Status != "unhealthy" || len(r.Reasons) != 1 || r.Reasons[0].Check != live.CheckConsumer ||
+		r.Reasons[0].Error != "not consuming" {
+		t.Errorf("health after stop: %+v", r)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -54,7 +55,7 @@ func NewStats() *Stats {
 	}
 	for _, c := range []prometheus.Collector{s.Logins, s.Vectors, s.Redelivered, s.Decisions, s.Alerts, s.DeadLetters,
 		s.ModelLoads, s.Retrains, s.StoreRetries, s.Latency, s.Generations, s.Partitions, s.Commits,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{})} {
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
 	return s

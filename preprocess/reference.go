@@ -223,12 +223,12 @@ func (e *Extractor) resample() {
 		if k >= 2 {
 			dx, dy := x[i]-x[i-1], y[i]-y[i-1]
 			sx := dx / float64(k)
-			xi, yi, ti := x[i-1], y[i-1], t[i-1]
+			yi, ti := y[i-1], t[i-1]
 			for j := 1; j < k; j++ {
 				// x from the segment start (not accumulated: x0 + j*dx/k
 				// matters where it lands on an integer), y accumulated along
 				// the slope.
-				xi = x[i-1] + float64(j)*sx
+				xi := x[i-1] + float64(j)*sx
 				if dx != 0 {
 					yi += sx * dy / dx
 				} else {
@@ -247,5 +247,3 @@ func (e *Extractor) resample() {
 	e.path, e.tv, e.angT = e.x[:0], e.y[:0], e.t[:0]
 	e.x, e.y, e.t = rx, ry, rt
 }
-
-var rsVariant = 3

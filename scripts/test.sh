@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need
 # (Go modules; MariaDB, Chromium, kcat, jq and python3 from Debian's packages when running as
-# root with apt), then gofmt, go mod tidy -diff, go vet and the race-enabled
-# tests.
+# root with apt), then gofmt, go mod tidy -diff, go vet, staticcheck,
+# deadcode and the race-enabled tests.
 #
 # Tests that need a server or a browser skip with a message where it is
 # missing; with MOUSEAUTH_REQUIRE_ALL=1 (CI sets it) they fail instead.
@@ -40,6 +40,16 @@ if ! tidy_diff=$(go mod tidy -diff); then
   exit 1
 fi
 go vet ./...
+# staticcheck and deadcode at fixed versions, built through the module proxy
+# (tools, not dependencies: go.mod does not list them). Both must be silent:
+# no finding, no function that neither the program nor a test reaches.
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+dead=$(go run golang.org/x/tools/cmd/deadcode@v0.52.0 -test ./...)
+if [ -n "$dead" ]; then
+  printf '%s\n' "$dead" >&2
+  echo "deadcode -test: the functions above are reached by nothing (remove them, or test them)" >&2
+  exit 1
+fi
 go test -race -timeout 25m "$@" ./...
 # The default preset's multi-seed check against the published figures
 # (evaluate.TestImprovedPresetBeatsPublished, seeds 0-2, about 2 minutes)

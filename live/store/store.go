@@ -92,11 +92,6 @@ type Models interface {
 // Profiles stores everything the scoring service writes per user.
 type Profiles interface {
 	Models
-	// PutVector stores v unless (User, Session, Seq) is stored already;
-	// inserted reports which.
-	PutVector(ctx context.Context, v Vector) (inserted bool, err error)
-	// PutDecision stores d unless (User, Session, Seq) is stored already.
-	PutDecision(ctx context.Context, d Decision) (inserted bool, err error)
 	// Decision returns the stored decision for (user, session, seq).
 	Decision(ctx context.Context, user, session string, seq int64) (Decision, error)
 	// RecentDecisions returns up to n decisions of the session with
@@ -109,8 +104,9 @@ type Profiles interface {
 	Counts(ctx context.Context, user string) (vectors, decisions int64, err error)
 	// PutBatch writes a fetched batch's vectors and decisions durably
 	// (group commit). Each vector and decision is stored unless its
-	// (User, Session, Seq) is stored already; insertedVectors[i] and
-	// insertedDecisions[i] report which, as PutVector and PutDecision do.
+	// (User, Session, Seq) is stored already, so a redelivery never
+	// replaces the first write; insertedVectors[i] and insertedDecisions[i]
+	// report which.
 	// A key that appears twice in one call is stored at its first
 	// occurrence and reported not inserted at the others. Under concurrent
 	// calls with overlapping keys each key is reported inserted exactly

@@ -20,7 +20,7 @@ func FuzzKindOf(f *testing.F) {
 	f.Add(mustSignDecision(f, sampleDecision(), keyA))
 	f.Add([]byte(`{"v":2,"kind":"alert"}`))
 	f.Add([]byte(`{"v":1}`))
-	f.Add(EncodeLogin(sampleLogin()))
+	f.Add(encodeV1Login(sampleLogin()))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		k, err := KindOf(p)
 		if err != nil {
@@ -35,7 +35,7 @@ func FuzzKindOf(f *testing.F) {
 func FuzzParseVector(f *testing.F) {
 	f.Add(mustSignVector(f, sample2(), keyA))
 	f.Add(mustSignVector(f, Vector{User: "é", Session: "s", Sent: time.Unix(0, -1), Values: []float64{math.Copysign(0, -1)}}, keyB))
-	f.Add(EncodeVector(sample()))
+	f.Add(encodeV1Vector(sample()))
 	f.Add([]byte{Magic, Version2, byte(KindVector), 0, 1, 'u'})
 	f.Fuzz(func(t *testing.T, p []byte) {
 		s, err := ParseVector(p)
@@ -60,7 +60,7 @@ func FuzzParseVector(f *testing.F) {
 func FuzzParseDecision(f *testing.F) {
 	f.Add(mustSignDecision(f, sampleDecision(), keyA))
 	f.Add(mustSignDecision(f, Decision{User: "u", Session: "s", Seq: LoginSeq, Reason: "refused", Sent: time.Unix(0, 0)}, keyB))
-	f.Add(EncodeDecision(sampleDecision()))
+	f.Add(encodeV1Decision(sampleDecision()))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		s, err := ParseDecision(p)
 		if err != nil {
@@ -91,7 +91,7 @@ func FuzzParseLogin(f *testing.F) {
 	k := fixedKey(f, "scorer")
 	p, _ := mustSeal(f, k.Public(), sampleLogin())
 	f.Add(p)
-	f.Add(EncodeLogin(sampleLogin()))
+	f.Add(encodeV1Login(sampleLogin()))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		s, err := ParseLogin(p)
 		if err != nil {
@@ -131,7 +131,7 @@ func FuzzOpenLogin(f *testing.F) {
 
 func FuzzParseAlert(f *testing.F) {
 	f.Add(mustMarshalAlert(f))
-	f.Add(EncodeAlert(Alert{}))
+	f.Add(encodeV1Alert(Alert{}))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		a, err := ParseAlert(p)
 		if err != nil {
@@ -151,7 +151,7 @@ func FuzzParseAlert(f *testing.F) {
 func FuzzParseDeadLetter(f *testing.F) {
 	f.Add(MarshalDeadLetter(DeadLetter{Topic: "t", Key: "k", Reason: "r", Class: "c", Value: []byte{1, 2}, At: at}))
 	f.Add(MarshalDeadLetter(DeadLetter{Value: make([]byte, MaxDeadLetterValue+1)}))
-	f.Add(EncodeDeadLetter(DeadLetter{}))
+	f.Add(encodeV1DeadLetter(DeadLetter{}))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		x, err := ParseDeadLetter(p)
 		if err != nil {

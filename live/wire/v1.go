@@ -1,11 +1,12 @@
 package wire
 
 // This file is format version 1. The service (live) and the client (replay)
-// write and read version 2 only (v2.go and the files beside it); version 1
-// is kept for the tests that send version 1 records and check they are
-// refused, and for reading decisions an older build wrote (bench scaleout).
-// Version 1 sent logins with the password in clear and vectors and
-// decisions without a MAC, so version 2 decoders refuse it.
+// write and read version 2 only (v2.go and the files beside it). Version 1
+// sent logins with the password in clear and vectors and decisions without
+// a MAC, so version 2 decoders refuse it. Only its decoders are left, to
+// read records of old topics; nothing writes version 1 any more (the tests
+// that send version 1 records to check they are refused encode them
+// themselves, v1enc_test.go).
 //
 // Version 1: every message value starts with a three-byte header:
 //
@@ -19,7 +20,6 @@ package wire
 // header.
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -30,8 +30,6 @@ import (
 //
 // Deprecated: version 1; version 2 is [Version2].
 const Version = 1
-
-func header(k Kind) []byte { return []byte{Magic, Version, byte(k)} }
 
 // Peek returns the kind of a version 1 message after checking its header.
 //
@@ -51,14 +49,6 @@ func Peek(p []byte) (Kind, error) {
 	}
 }
 
-func encodeJSON(k Kind, v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only plain structs are encoded
-	}
-	return append(header(k), b...)
-}
-
 func decodeJSON(p []byte, k Kind, v any) error {
 	got, err := Peek(p)
 	if err != nil {
@@ -72,11 +62,6 @@ func decodeJSON(p []byte, k Kind, v any) error {
 	}
 	return nil
 }
-
-// EncodeLogin encodes l in version 1, password in clear.
-//
-// Deprecated: version 1; use [SealLogin].
-func EncodeLogin(l Login) []byte { return encodeJSON(KindLogin, l) }
 
 // DecodeLogin decodes a version 1 login and checks its names.
 //
@@ -92,11 +77,6 @@ func DecodeLogin(p []byte) (Login, error) {
 	return l, nil
 }
 
-// EncodeDecision encodes d in version 1, without a MAC.
-//
-// Deprecated: version 1; use [SignDecision].
-func EncodeDecision(d Decision) []byte { return encodeJSON(KindDecision, d) }
-
 // DecodeDecision decodes a version 1 decision.
 //
 // Deprecated: version 1; use [ParseDecision].
@@ -106,11 +86,6 @@ func DecodeDecision(p []byte) (Decision, error) {
 	return d, err
 }
 
-// EncodeAlert encodes a in version 1.
-//
-// Deprecated: version 1; use [MarshalAlert].
-func EncodeAlert(a Alert) []byte { return encodeJSON(KindAlert, a) }
-
 // DecodeAlert decodes a version 1 alert.
 //
 // Deprecated: version 1; use [ParseAlert].
@@ -119,11 +94,6 @@ func DecodeAlert(p []byte) (Alert, error) {
 	err := decodeJSON(p, KindAlert, &a)
 	return a, err
 }
-
-// EncodeDeadLetter encodes x in version 1, with all of x.Value.
-//
-// Deprecated: version 1; use [MarshalDeadLetter], which bounds the size.
-func EncodeDeadLetter(x DeadLetter) []byte { return encodeJSON(KindDeadLetter, x) }
 
 // DecodeDeadLetter decodes a version 1 dead letter.
 //
@@ -142,35 +112,6 @@ func checkNames(user, session string) error {
 		return fmt.Errorf("%w: session id of %d bytes (1 to %d)", ErrMalformed, len(session), MaxName)
 	}
 	return nil
-}
-
-// AppendVector appends the version 1 encoding of v to dst.
-//
-// Deprecated: version 1; use [SignVector].
-func AppendVector(dst []byte, v Vector) []byte {
-	dst = append(dst, Magic, Version, byte(KindVector))
-	dst = binary.BigEndian.AppendUint16(dst, uint16(len(v.User)))
-	dst = append(dst, v.User...)
-	dst = binary.BigEndian.AppendUint16(dst, uint16(len(v.Session)))
-	dst = append(dst, v.Session...)
-	dst = binary.BigEndian.AppendUint64(dst, uint64(v.Seq))
-	dst = binary.BigEndian.AppendUint64(dst, uint64(v.Sent.UnixNano()))
-	dst = binary.BigEndian.AppendUint16(dst, uint16(len(v.Values)))
-	for _, x := range v.Values {
-		dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(x))
-	}
-	return dst
-}
-
-// EncodeVector encodes v in version 1. Names longer than MaxName and more
-// than MaxValues values are a programmer error.
-//
-// Deprecated: version 1; use [SignVector].
-func EncodeVector(v Vector) []byte {
-	if len(v.User) > MaxName || len(v.Session) > MaxName || len(v.Values) > MaxValues {
-		panic("wire: vector exceeds the format's limits")
-	}
-	return AppendVector(make([]byte, 0, 3+4+len(v.User)+len(v.Session)+18+8*len(v.Values)), v)
 }
 
 // DecodeVector decodes a version 1 vector. It checks lengths and names,

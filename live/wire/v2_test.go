@@ -223,7 +223,7 @@ func TestParseVectorRejects(t *testing.T) {
 	bad = append(bad, make([]byte, MACSize)...)
 	neg := appendVectorBody(nil, Vector{User: "u", Session: "s", Seq: -3}, 0)
 	neg = append(neg, make([]byte, MACSize)...)
-	v1 := EncodeVector(sample())
+	v1 := encodeV1Vector(sample())
 	for _, tc := range []struct {
 		name string
 		p    []byte
@@ -414,7 +414,7 @@ func TestParseDecisionRejects(t *testing.T) {
 		is   error
 		want string
 	}{
-		{"version 1", EncodeDecision(sampleDecision()), ErrVersion, "version 1"},
+		{"version 1", encodeV1Decision(sampleDecision()), ErrVersion, "version 1"},
 		{"version 3", repl(`"v":2`, `"v":3`), ErrVersion, "version 3"},
 		{"version as string", repl(`"v":2`, `"v":"2"`), ErrVersion, `version "2"`},
 		{"no version", repl(`"v":2,`, ``), ErrMalformed, `without "v"`},
@@ -485,7 +485,7 @@ func TestAlertRoundTrip(t *testing.T) {
 	if got != a {
 		t.Fatalf("alert: %+v, want %+v", got, a)
 	}
-	_, err = ParseAlert(EncodeAlert(a))
+	_, err = ParseAlert(encodeV1Alert(a))
 	wantErr(t, err, ErrVersion, "version 1")
 	_, err = ParseAlert(mustSignDecision(t, sampleDecision(), keyA))
 	wantErr(t, err, ErrMalformed, "a decision where an alert")
@@ -557,14 +557,14 @@ func TestDeadLetterAlwaysFits(t *testing.T) {
 			wantErr(t, err, ErrMalformed, tc.want)
 		})
 	}
-	_, err := ParseDeadLetter(EncodeDeadLetter(DeadLetter{Value: []byte("abc")}))
+	_, err := ParseDeadLetter(encodeV1DeadLetter(DeadLetter{Value: []byte("abc")}))
 	wantErr(t, err, ErrVersion, "version 1")
 }
 
 // TestDeadLoginKeepsNoBytes: a v1 login (clear password) dead-lettered
 // WithoutValue keeps its size and hash, not the password.
 func TestDeadLoginKeepsNoBytes(t *testing.T) {
-	v1 := EncodeLogin(Login{User: "u", Session: "s", Password: "hunter2-secret"})
+	v1 := encodeV1Login(Login{User: "u", Session: "s", Password: "hunter2-secret"})
 	p := MarshalDeadLetter(DeadLetter{Topic: "mouseauth.logins", Key: "u", Class: "version", Reason: "version 1", Value: v1, At: at}.WithoutValue())
 	if bytes.Contains(p, []byte("hunter2")) || bytes.Contains(p, []byte("aHVudGVyMi")) {
 		t.Fatalf("the dead letter shows the password: %s", p)
@@ -688,7 +688,7 @@ func TestLoginNegatives(t *testing.T) {
 		{"wrong scorer key", p, []*PrivateKey{other}, ErrUnknownKey, "this scorer holds " + other.ID().String()},
 		{"no scorer key", p, []*PrivateKey{}, ErrUnknownKey, "sealed to scorer key " + scorer.ID().String()},
 		{"key id of another key", repl(scorer.ID().String(), other.ID().String()), []*PrivateKey{other}, ErrBadSeal, "does not open"},
-		{"version 1", EncodeLogin(sampleLogin()), nil, ErrVersion, "version 1"},
+		{"version 1", encodeV1Login(sampleLogin()), nil, ErrVersion, "version 1"},
 		{"version 3", repl(`"v":2`, `"v":3`), nil, ErrVersion, "version 3"},
 		{"a decision", mustSignDecision(t, sampleDecision(), keyA), nil, ErrMalformed, "a decision where a login"},
 		{"short enc", withSealed(j.Enc[:31], j.CT), nil, ErrMalformed, "enc of 31 bytes"},
@@ -884,8 +884,8 @@ func TestKindOf(t *testing.T) {
 			t.Errorf("KindOf(%.30q) = %v, %v; want %v", tc.p, k, err, tc.want)
 		}
 	}
-	for _, p := range [][]byte{EncodeLogin(sampleLogin()), EncodeVector(sample()), EncodeDecision(sampleDecision()),
-		EncodeAlert(Alert{}), EncodeDeadLetter(DeadLetter{})} {
+	for _, p := range [][]byte{encodeV1Login(sampleLogin()), encodeV1Vector(sample()), encodeV1Decision(sampleDecision()),
+		encodeV1Alert(Alert{}), encodeV1DeadLetter(DeadLetter{})} {
 		_, err := KindOf(p)
 		wantErr(t, err, ErrVersion, "version 1")
 	}

@@ -245,7 +245,7 @@ func generateVectors(t *testing.T) tvFile {
 		{"truncated", DeadLetter{Topic: "mouseauth.features", Partition: 1, Offset: 5, Key: "user7", Class: "too large",
 			Reason: "message too large", Value: big, At: tvSent}, false},
 		{"login, kept without its bytes", DeadLetter{Topic: "mouseauth.logins", Partition: 0, Offset: 12, Key: "user7", Class: "version",
-			Reason: "unsupported message version: version 1", Value: EncodeLogin(Login{User: "user7", Session: "s-12", Password: "pw", Sent: tvSent}), At: tvSent}, true},
+			Reason: "unsupported message version: version 1", Value: encodeV1Login(Login{User: "user7", Session: "s-12", Password: "pw", Sent: tvSent}), At: tvSent}, true},
 	} {
 		sum := sha256.Sum256(c.x.Value)
 		x := c.x
@@ -269,17 +269,17 @@ func generateVectors(t *testing.T) tvFile {
 		{Name: "vector: MAC changed", Kind: "vector", Class: "bad mac", Message: hexOf(flipped(v0, len(v0)-1)), Key: ks},
 		{Name: "vector: another session's key", Kind: "vector", Class: "bad mac", Message: hexOf(v0), Key: hexOf(tvOtherSession[:])},
 		{Name: "vector: truncated", Kind: "vector", Class: "malformed", Message: hexOf(v0[:len(v0)-1]), Key: ks},
-		{Name: "vector: version 1", Kind: "vector", Class: "version", Message: hexOf(EncodeVector(Vector{User: "user7", Session: "s-12", Seq: 41, Sent: tvSent, Values: pi})), Key: ks},
+		{Name: "vector: version 1", Kind: "vector", Class: "version", Message: hexOf(encodeV1Vector(Vector{User: "user7", Session: "s-12", Seq: 41, Sent: tvSent, Values: pi})), Key: ks},
 		{Name: "vector: NaN", Kind: "vector", Class: "malformed", Message: hexOf(nan), Key: ks},
 		{Name: "decision: accept changed to false", Kind: "decision", Class: "bad mac", Message: hexOf(bytes.Replace(d0, []byte(`"accept":true`), []byte(`"accept":false`), 1)), Key: ks},
 		{Name: "decision: seq changed", Kind: "decision", Class: "bad mac", Message: hexOf(bytes.Replace(d0, []byte(`"seq":41`), []byte(`"seq":42`), 1)), Key: ks},
 		{Name: "decision: another session's key", Kind: "decision", Class: "bad mac", Message: hexOf(d0), Key: hexOf(tvOtherSession[:])},
 		{Name: "decision: unknown field", Kind: "decision", Class: "malformed", Message: hexOf(bytes.Replace(d0, []byte(`"accept":true`), []byte(`"accept":true,"admin":true`), 1)), Key: ks},
-		{Name: "decision: version 1", Kind: "decision", Class: "version", Message: hexOf(EncodeDecision(Decision{User: "user7", Session: "s-12", Seq: 41, Accept: true, Sent: tvSent})), Key: ks},
+		{Name: "decision: version 1", Kind: "decision", Class: "version", Message: hexOf(encodeV1Decision(Decision{User: "user7", Session: "s-12", Seq: 41, Accept: true, Sent: tvSent})), Key: ks},
 		{Name: "login: moved to another user", Kind: "login", Class: "bad seal", Message: hexOf(bytes.Replace(l0, []byte(`"user":"user7"`), []byte(`"user":"user8"`), 1)), Key: kt},
 		{Name: "login: moved to another session", Kind: "login", Class: "bad seal", Message: hexOf(bytes.Replace(l0, []byte(`"session":"s-12"`), []byte(`"session":"s-99"`), 1)), Key: kt},
 		{Name: "login: another scorer's key", Kind: "login", Class: "unknown key", Message: hexOf(l0), Key: hexOf(fixedKey(t, "another scorer").priv.Bytes())},
-		{Name: "login: version 1, password in clear", Kind: "login", Class: "version", Message: hexOf(EncodeLogin(Login{User: "user7", Session: "s-12", Password: "pw", Sent: tvSent})), Key: kt},
+		{Name: "login: version 1, password in clear", Kind: "login", Class: "version", Message: hexOf(encodeV1Login(Login{User: "user7", Session: "s-12", Password: "pw", Sent: tvSent})), Key: kt},
 	}
 	return f
 }

@@ -220,7 +220,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// The name is quoted because gocql's USE quotes it: both then keep
 		// its case.
 		err = boot.Query(`CREATE KEYSPACE IF NOT EXISTS "` + cfg.Keyspace + `" WITH replication = ` + st.replication).
-			WithContext(ctx).Exec()
+			ExecContext(ctx)
 		boot.Close()
 		if err != nil {
 			return nil, fmt.Errorf("cassandra: create keyspace %s: %w", cfg.Keyspace, err)
@@ -232,7 +232,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if cfg.CreateSchema {
 		for _, q := range tables {
-			if err := sess.Query(q).WithContext(ctx).Exec(); err != nil {
+			if err := sess.Query(q).ExecContext(ctx); err != nil {
 				sess.Close()
 				return nil, fmt.Errorf("cassandra: create tables in %s: %w", cfg.Keyspace, err)
 			}
@@ -249,7 +249,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // NOT EXISTS leaves them as they are, and the first login would fail on the
 // missing column.
 func checkSchema(ctx context.Context, sess *gocql.Session, keyspace string) error {
-	err := sess.Query(`SELECT mac_key FROM sessions LIMIT 1`).WithContext(ctx).Exec()
+	err := sess.Query(`SELECT mac_key FROM sessions LIMIT 1`).ExecContext(ctx)
 	var re gocql.RequestError
 	if errors.As(err, &re) && re.Code() == gocql.ErrCodeInvalid {
 		return fmt.Errorf("cassandra: keyspace %s: table sessions has no column mac_key (created by an older mouseauth; %v): "+
@@ -303,7 +303,7 @@ func wrap(what string, err error) error {
 func (s *Store) insertNew(ctx context.Context, stmt string, args ...any) (bool, error) {
 	// When not applied the existing row comes back too; MapScanCAS takes
 	// it whatever its columns, and it is not needed.
-	return s.s.Query(stmt, args...).WithContext(ctx).MapScanCAS(map[string]any{})
+	return s.s.Query(stmt, args...).MapScanCASContext(ctx, map[string]any{})
 }
 
 // PutModel implements store.Models.
@@ -323,8 +323,8 @@ func (s *Store) PutModel(ctx context.Context, m store.Model) error {
 // LatestModel implements store.Models.
 func (s *Store) LatestModel(ctx context.Context, user string) (store.Model, error) {
 	m := store.Model{User: user}
-	err := s.s.Query(`SELECT version, data, created, vectors FROM models WHERE uid = ? LIMIT 1`, user).WithContext(ctx).
-		Scan(&m.Version, &m.Data, &m.Created, &m.Vectors)
+	err := s.s.Query(`SELECT version, data, created, vectors FROM models WHERE uid = ? LIMIT 1`, user).
+		ScanContext(ctx, &m.Version, &m.Data, &m.Created, &m.Vectors)
 	if err != nil {
 		return store.Model{}, wrap("latest model of "+user, err)
 	}
@@ -334,7 +334,7 @@ func (s *Store) LatestModel(ctx context.Context, user string) (store.Model, erro
 
 // ModelUsers implements store.Models.
 func (s *Store) ModelUsers(ctx context.Context) ([]string, error) {
-	iter := s.s.Query(`SELECT DISTINCT uid FROM models`).WithContext(ctx).Iter()
+	iter := s.s.Query(`SELECT DISTINCT uid FROM models`).IterContext(ctx)
 	var users []string
 	var u string
 	for iter.Scan(&u) {
@@ -347,34 +347,13 @@ func (s *Store) ModelUsers(ctx context.Context) ([]string, error) {
 	return users, nil
 }
 
-// PutVector implements store.Profiles.
-func (s *Store) PutVector(ctx context.Context, v store.Vector) (bool, error) {
-	ins, err := s.insertNew(ctx, `INSERT INTO vectors (uid, session, seq, at, vals) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS`,
-		v.User, v.Session, v.Seq, v.At, store.EncodeValues(v.Values))
-	if err != nil {
-		return false, wrap("put vector", err)
-	}
-	return ins, nil
-}
-
-// PutDecision implements store.Profiles.
-func (s *Store) PutDecision(ctx context.Context, d store.Decision) (bool, error) {
-	ins, err := s.insertNew(ctx, `INSERT INTO decisions (uid, session, seq, score, mean, win, threshold, accept, alert, model_version, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
-		d.User, d.Session, d.Seq, d.Score, d.Mean, d.Window, d.Threshold, d.Accept, d.Alert, d.ModelVersion, d.At)
-	if err != nil {
-		return false, wrap("put decision", err)
-	}
-	return ins, nil
-}
-
 const decisionCols = `seq, score, mean, win, threshold, accept, alert, model_version, at`
 
 // Decision implements store.Profiles.
 func (s *Store) Decision(ctx context.Context, user, session string, seq int64) (store.Decision, error) {
 	d := store.Decision{User: user, Session: session}
 	err := s.s.Query(`SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq = ?`, user, session, seq).
-		WithContext(ctx).Scan(&d.Seq, &d.Score, &d.Mean, &d.Window, &d.Threshold, &d.Accept, &d.Alert, &d.ModelVersion, &d.At)
+		ScanContext(ctx, &d.Seq, &d.Score, &d.Mean, &d.Window, &d.Threshold, &d.Accept, &d.Alert, &d.ModelVersion, &d.At)
 	if err != nil {
 		return store.Decision{}, wrap(fmt.Sprintf("decision %s/%s/%d", user, session, seq), err)
 	}
@@ -389,7 +368,7 @@ func (s *Store) RecentDecisions(ctx context.Context, user, session string, befor
 	}
 	// Newest first so LIMIT keeps the last n, then back to ascending.
 	sc := s.s.Query(`SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq < ?
-		ORDER BY session DESC, seq DESC LIMIT ?`, user, session, before, n).WithContext(ctx).Iter().Scanner()
+		ORDER BY session DESC, seq DESC LIMIT ?`, user, session, before, n).IterContext(ctx).Scanner()
 	var out []store.Decision
 	for sc.Next() {
 		d := store.Decision{User: user, Session: session}
@@ -419,7 +398,7 @@ func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Ve
 		started time.Time
 	}
 	sessions := map[string]info{}
-	iter := s.s.Query(`SELECT id, alerted, started FROM sessions WHERE uid = ?`, user).WithContext(ctx).Iter()
+	iter := s.s.Query(`SELECT id, alerted, started FROM sessions WHERE uid = ?`, user).IterContext(ctx)
 	var (
 		id string
 		in info
@@ -432,7 +411,7 @@ func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Ve
 	}
 
 	var out []store.Vector
-	iter = s.s.Query(`SELECT session, seq, at, vals FROM vectors WHERE uid = ?`, user).WithContext(ctx).Iter()
+	iter = s.s.Query(`SELECT session, seq, at, vals FROM vectors WHERE uid = ?`, user).IterContext(ctx)
 	var (
 		v    store.Vector
 		vals []byte
@@ -463,10 +442,10 @@ func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Ve
 
 // Counts implements store.Profiles.
 func (s *Store) Counts(ctx context.Context, user string) (vectors, decisions int64, err error) {
-	if err = s.s.Query(`SELECT COUNT(*) FROM vectors WHERE uid = ?`, user).WithContext(ctx).Scan(&vectors); err != nil {
+	if err = s.s.Query(`SELECT COUNT(*) FROM vectors WHERE uid = ?`, user).ScanContext(ctx, &vectors); err != nil {
 		return 0, 0, wrap("count vectors", err)
 	}
-	if err = s.s.Query(`SELECT COUNT(*) FROM decisions WHERE uid = ?`, user).WithContext(ctx).Scan(&decisions); err != nil {
+	if err = s.s.Query(`SELECT COUNT(*) FROM decisions WHERE uid = ?`, user).ScanContext(ctx, &decisions); err != nil {
 		return 0, 0, wrap("count decisions", err)
 	}
 	return vectors, decisions, nil
@@ -479,7 +458,7 @@ const sessionCols = `client, accepted, reason, alerted, started, mac_key`
 func (s *Store) CreateSession(ctx context.Context, ss store.Session) (bool, store.Session, error) {
 	row := map[string]any{}
 	created, err := s.s.Query(`INSERT INTO sessions (uid, id, `+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
-		ss.User, ss.ID, ss.Client, ss.Accepted, ss.Reason, ss.Alerted, ss.Started, ss.Key).WithContext(ctx).MapScanCAS(row)
+		ss.User, ss.ID, ss.Client, ss.Accepted, ss.Reason, ss.Alerted, ss.Started, ss.Key).MapScanCASContext(ctx, row)
 	if err != nil {
 		return false, store.Session{}, wrap(fmt.Sprintf("create session %s/%s", ss.User, ss.ID), err)
 	}
@@ -505,7 +484,7 @@ func (s *Store) CreateSession(ctx context.Context, ss store.Session) (bool, stor
 // writes by clocks instead of Paxos).
 func (s *Store) MarkAlerted(ctx context.Context, user, id string) error {
 	applied, err := s.s.Query(`UPDATE sessions SET alerted = ? WHERE uid = ? AND id = ? IF EXISTS`, true, user, id).
-		WithContext(ctx).MapScanCAS(map[string]any{})
+		MapScanCASContext(ctx, map[string]any{})
 	what := fmt.Sprintf("mark session %s/%s alerted", user, id)
 	if err != nil {
 		return wrap(what, err)
@@ -520,7 +499,7 @@ func (s *Store) MarkAlerted(ctx context.Context, user, id string) error {
 func (s *Store) Session(ctx context.Context, user, id string) (store.Session, error) {
 	ss := store.Session{User: user, ID: id}
 	err := s.s.Query(`SELECT `+sessionCols+` FROM sessions WHERE uid = ? AND id = ?`, user, id).
-		WithContext(ctx).Scan(&ss.Client, &ss.Accepted, &ss.Reason, &ss.Alerted, &ss.Started, &ss.Key)
+		ScanContext(ctx, &ss.Client, &ss.Accepted, &ss.Reason, &ss.Alerted, &ss.Started, &ss.Key)
 	if err != nil {
 		return store.Session{}, wrap(fmt.Sprintf("session %s/%s", user, id), err)
 	}
@@ -612,12 +591,12 @@ func putRows[T store.Vector | store.Decision](ctx context.Context, sess *gocql.S
 // batch, again without the keys that exist until it applies.
 func putPartition[T store.Vector | store.Decision](ctx context.Context, sess *gocql.Session, t insertTable[T], xs []T, idx []int, inserted []bool) error {
 	for len(idx) > 0 {
-		b := sess.Batch(gocql.UnloggedBatch).WithContext(ctx)
+		b := sess.Batch(gocql.UnloggedBatch)
 		for _, i := range idx {
 			b.Query(t.stmt, t.args(xs[i])...)
 		}
 		row := map[string]any{}
-		applied, iter, err := b.MapExecCAS(row)
+		applied, iter, err := b.MapExecCASContext(ctx, row)
 		if err != nil {
 			if iter != nil {
 				iter.Close()

@@ -6,9 +6,8 @@
 // store (internal/sqlstore); [Open] creates the folder (0700), the file and
 // any missing table or column.
 //
-// The contract is store's, checked by storetest: PutVector, PutDecision
-// and PutBatch insert a (user, session, seq) key once and report a repeat
-// as not inserted. PutBatch runs in one transaction (one commit per
+// The contract is store's, checked by storetest: PutBatch inserts a
+// (user, session, seq) key once and reports a repeat as not inserted. PutBatch runs in one transaction (one commit per
 // batch), each row a prepared single-row INSERT whose affected-row count
 // says whether it was stored; a batch that fails before its commit stores
 // nothing. The database runs in WAL mode with synchronous=NORMAL: a

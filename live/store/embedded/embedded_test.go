@@ -37,7 +37,7 @@ func TestReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		if _, err := s.PutVector(ctx, store.Vector{User: "u", Session: "s", Seq: int64(i), Values: []float64{1, 2}}); err != nil {
+		if _, _, err := s.PutBatch(ctx, []store.Vector{{User: "u", Session: "s", Seq: int64(i), Values: []float64{1, 2}}}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,8 +47,8 @@ func TestReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if ins, _ := s.PutVector(ctx, store.Vector{User: "u", Session: "s", Seq: 1}); ins {
-		t.Fatal("a vector written before the restart was inserted again")
+	if ins, _, err := s.PutBatch(ctx, []store.Vector{{User: "u", Session: "s", Seq: 1}}, nil); err != nil || ins[0] {
+		t.Fatalf("a vector written before the restart was inserted again (%v)", err)
 	}
 	if nv, _, err := s.Counts(ctx, "u"); nv != 3 || err != nil {
 		t.Fatal(fmt.Sprint(nv, err))

@@ -72,13 +72,13 @@ func batches(t *testing.T, open func(t *testing.T) store.Profiles, o options) {
 		defer s.Close()
 		for seq := int64(0); seq < 3; seq++ {
 			v, _ := marked("u1", "s1", seq, -1)
-			if ins, err := s.PutVector(ctx, v); err != nil || !ins {
-				t.Fatalf("PutVector: %v %v", ins, err)
+			if ins, err := putVector(ctx, s, v); err != nil || !ins {
+				t.Fatalf("putVector: %v %v", ins, err)
 			}
 		}
 		_, d1 := marked("u1", "s1", 1, -1)
-		if ins, err := s.PutDecision(ctx, d1); err != nil || !ins {
-			t.Fatalf("PutDecision: %v %v", ins, err)
+		if ins, err := putDecision(ctx, s, d1); err != nil || !ins {
+			t.Fatalf("putDecision: %v %v", ins, err)
 		}
 		var vs []store.Vector
 		var ds []store.Decision
@@ -341,7 +341,7 @@ func sessionsFirstWriteWins(t *testing.T, open func(t *testing.T) store.Profiles
 		}
 	}
 	v, _ := marked("u1", "s1", 0, 1)
-	if _, err := s.PutVector(ctx, v); err != nil {
+	if _, err := putVector(ctx, s, v); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.Vectors(ctx, "u1", 10); err != nil || len(got) != 0 {

@@ -5,7 +5,8 @@
 //
 //   - [Models]: versions, the latest model, users, ErrVersionExists, a
 //     300 kB model that round-trips.
-//   - [Profiles]: the model tests, then idempotent vectors and decisions,
+//   - [Profiles]: the model tests, then idempotent vectors and decisions
+//     (each written alone, a PutBatch of one),
 //     exact round trips, retraining vectors that skip alerted sessions,
 //     RecentDecisions order, sessions, eight writers racing on the same
 //     keys (each reported inserted exactly once) and the batch tests:
@@ -14,8 +15,8 @@
 //     retry completes it. Sessions are first-write-wins, also under races.
 //   - [Credentials]: create, replace, lockout counting and reset,
 //     concurrent RecordFailure calls that each count once.
-//   - [Bench]: the write cost per action, one PutVector and PutDecision
-//     against PutBatch of 1 to 256, in wall and CPU time.
+//   - [Bench]: the write cost per action, PutBatch of 1 to 256 actions,
+//     in wall and CPU time.
 //
 // A transactional backend must leave nothing behind after a failed
 // PutBatch; one that may store part of it (Cassandra) passes

@@ -100,6 +100,25 @@ type options struct{ partialBatches bool }
 // checks that a retry completes it rather than that nothing was stored.
 func PartialBatches() Option { return func(o *options) { o.partialBatches = true } }
 
+// putVector stores v alone, through PutBatch, and reports whether it was
+// inserted.
+func putVector(ctx context.Context, s store.Profiles, v store.Vector) (bool, error) {
+	ins, _, err := s.PutBatch(ctx, []store.Vector{v}, nil)
+	if err != nil {
+		return false, err
+	}
+	return ins[0], nil
+}
+
+// putDecision stores d alone, through PutBatch.
+func putDecision(ctx context.Context, s store.Profiles, d store.Decision) (bool, error) {
+	_, ins, err := s.PutBatch(ctx, nil, []store.Decision{d})
+	if err != nil {
+		return false, err
+	}
+	return ins[0], nil
+}
+
 // Profiles runs the model tests and the vector, decision, batch and session
 // tests.
 func Profiles(t *testing.T, open func(t *testing.T) store.Profiles, opts ...Option) {
@@ -115,21 +134,21 @@ func Profiles(t *testing.T, open func(t *testing.T) store.Profiles, opts ...Opti
 		s := open(t)
 		defer s.Close()
 		for seq := int64(0); seq < 5; seq++ {
-			ins, err := s.PutVector(ctx, vec("u1", "s1", seq))
+			ins, err := putVector(ctx, s, vec("u1", "s1", seq))
 			if err != nil || !ins {
-				t.Fatalf("PutVector seq %d: inserted=%v err=%v", seq, ins, err)
+				t.Fatalf("putVector seq %d: inserted=%v err=%v", seq, ins, err)
 			}
 		}
 		dup := vec("u1", "s1", 3)
 		dup.Values[0] = 42 // a redelivery never replaces the first write
-		ins, err := s.PutVector(ctx, dup)
+		ins, err := putVector(ctx, s, dup)
 		if err != nil || ins {
-			t.Fatalf("second PutVector of (u1,s1,3): inserted=%v err=%v, want false, nil", ins, err)
+			t.Fatalf("second putVector of (u1,s1,3): inserted=%v err=%v, want false, nil", ins, err)
 		}
-		if ins, err := s.PutVector(ctx, vec("u1", "s2", 3)); err != nil || !ins {
+		if ins, err := putVector(ctx, s, vec("u1", "s2", 3)); err != nil || !ins {
 			t.Fatalf("same seq in another session: inserted=%v err=%v", ins, err)
 		}
-		if ins, err := s.PutVector(ctx, vec("u2", "s1", 3)); err != nil || !ins {
+		if ins, err := putVector(ctx, s, vec("u2", "s1", 3)); err != nil || !ins {
 			t.Fatalf("same session and seq for another user: inserted=%v err=%v", ins, err)
 		}
 		nv, nd, err := s.Counts(ctx, "u1")
@@ -169,7 +188,7 @@ func Profiles(t *testing.T, open func(t *testing.T) store.Profiles, opts ...Opti
 		}
 		for seq := int64(0); seq < 3; seq++ {
 			for _, sess := range []string{"good", "bad"} {
-				if _, err := s.PutVector(ctx, vec("u1", sess, seq)); err != nil {
+				if _, err := putVector(ctx, s, vec("u1", sess, seq)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -191,14 +210,14 @@ func Profiles(t *testing.T, open func(t *testing.T) store.Profiles, opts ...Opti
 		s := open(t)
 		defer s.Close()
 		for seq := int64(0); seq < 10; seq++ {
-			ins, err := s.PutDecision(ctx, dec("u1", "s1", seq, float64(seq)/10))
+			ins, err := putDecision(ctx, s, dec("u1", "s1", seq, float64(seq)/10))
 			if err != nil || !ins {
-				t.Fatalf("PutDecision seq %d: inserted=%v err=%v", seq, ins, err)
+				t.Fatalf("putDecision seq %d: inserted=%v err=%v", seq, ins, err)
 			}
 		}
-		ins, err := s.PutDecision(ctx, dec("u1", "s1", 4, 0.99))
+		ins, err := putDecision(ctx, s, dec("u1", "s1", 4, 0.99))
 		if err != nil || ins {
-			t.Fatalf("second PutDecision of seq 4: inserted=%v err=%v, want false, nil", ins, err)
+			t.Fatalf("second putDecision of seq 4: inserted=%v err=%v, want false, nil", ins, err)
 		}
 		d, err := s.Decision(ctx, "u1", "s1", 4)
 		if err != nil {
@@ -272,7 +291,7 @@ func Profiles(t *testing.T, open func(t *testing.T) store.Profiles, opts ...Opti
 			go func() {
 				defer wg.Done()
 				for seq := int64(0); seq < 50; seq++ {
-					ins, err := s.PutDecision(ctx, dec("race", "s", seq, 0.6))
+					ins, err := putDecision(ctx, s, dec("race", "s", seq, 0.6))
 					if err != nil {
 						errs <- fmt.Errorf("seq %d: %w", seq, err)
 						return
@@ -349,9 +368,8 @@ func Credentials(t *testing.T, open func(t *testing.T) store.Credentials) {
 }
 
 // Bench measures what the service writes per action: a vector and its
-// decision. "single" is one PutVector and one PutDecision per action, as one
-// partition's worker did before group commit; "batch=N" is one PutBatch of
-// N actions. Each reports ns/vector, the wall time per action, and
+// decision. "batch=N" is one PutBatch of N actions (batch=1: one action
+// per call, as one partition's worker wrote before group commit). Each reports ns/vector, the wall time per action, and
 // cpu-ns/vector, the CPU time this process spent per action (user and
 // system, all threads): on a machine busy with other work the second moves
 // less, and for a server store it leaves out the server's share.
@@ -360,28 +378,6 @@ func Bench(b *testing.B, open func(b *testing.B) store.Profiles) {
 	// Every run writes a new session, so a database that outlives the run
 	// (MariaDB's) never turns the inserts into duplicates.
 	session := func(name string) string { return fmt.Sprintf("%s-%d", name, time.Now().UnixNano()) }
-	b.Run("single", func(b *testing.B) {
-		s := open(b)
-		defer s.Close()
-		sess := session("single")
-		v := vec("bench", sess, 0)
-		d := dec("bench", sess, 0, 0.7)
-		b.ReportAllocs()
-		cpu := cpuTime()
-		var seq int64
-		for b.Loop() {
-			v.Seq, d.Seq = seq, seq
-			if ins, err := s.PutVector(ctx, v); err != nil || !ins {
-				b.Fatal(ins, err)
-			}
-			if ins, err := s.PutDecision(ctx, d); err != nil || !ins {
-				b.Fatal(ins, err)
-			}
-			seq++
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/vector")
-		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/vector")
-	})
 	for _, n := range []int{1, 16, 64, 256} {
 		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
 			s := open(b)

@@ -243,19 +243,6 @@ func (s *Store) ModelUsers(ctx context.Context) ([]string, error) {
 	return out, s.wrap("model users", rows.Err())
 }
 
-// PutVector implements store.Profiles.
-func (s *Store) PutVector(ctx context.Context, v store.Vector) (bool, error) {
-	return s.insertNew(ctx, "put vector", `INSERT INTO vectors (uid, session, seq, at, vals) VALUES (?, ?, ?, ?, ?)`,
-		v.User, v.Session, v.Seq, ms(v.At), store.EncodeValues(v.Values))
-}
-
-// PutDecision implements store.Profiles.
-func (s *Store) PutDecision(ctx context.Context, d store.Decision) (bool, error) {
-	return s.insertNew(ctx, "put decision", `INSERT INTO decisions (uid, session, seq, score, mean, win, threshold, accept, alert, model_version, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.User, d.Session, d.Seq, d.Score, d.Mean, d.Window, d.Threshold, b2i(d.Accept), b2i(d.Alert), d.ModelVersion, ms(d.At))
-}
-
 const decisionCols = `seq, score, mean, win, threshold, accept, alert, model_version, at`
 
 func scanDecision(sc interface{ Scan(...any) error }, user, session string) (store.Decision, error) {
