@@ -1,9 +1,11 @@
 // Package evaluate consumes feature tables ([preprocess.Table]) and
 // classifiers and produces evaluation results: chronological and
-// leave-impostors-out splits, scores averaged over sliding windows of
-// consecutive actions, ROC, AUC, EER, accuracy, parameter sweeps and
+// leave-impostors-out splits, the scores of sliding windows of consecutive
+// actions (each window's [Aggregate]: mean, median, trimmed mean or mean
+// log-odds, package decide's, so a window evaluated here is scored as the
+// live service scores it), ROC, AUC, EER, accuracy, parameter sweeps and
 // alarm-threshold figures. It imports upstream packages only (preprocess,
-// classify).
+// classify, decide).
 //
 // The flow is [ScoreUsers] (train one model per user under a [Protocol] and
 // score the test actions; parallel over users, each user's random stream
@@ -15,7 +17,9 @@
 // the published ("reference") and "improved" settings, [ClassifierParams]
 // the classifiers' parameters, [DefectNotes] what the published files get
 // wrong; [Experiment] runs what each `mouseauth evaluate` command runs.
-// [ScoreSessions] scores sessions with saved models (`classify score`).
+// [TrainModels] trains and saves one model per user (`classify train`);
+// [ScoreActions] scores every action with saved models and
+// [AggregateSessions] turns them into session scores (`classify score`).
 //
 // Held-out evaluation ([PrepareHoldout], [EvaluateHoldout],
 // [Experiment.RunHoldout]; `evaluate holdout`) trains one model per user on

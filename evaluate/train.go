@@ -126,8 +126,8 @@ type TrainOptions struct {
 	// User, when set, trains only that user.
 	User   string
 	Schema Schema
-	// Now stamps the models' creation time (default time.Now); the fits
-	// are timed by the system clock.
+	// Now stamps the models' creation time and times the fits
+	// (TrainedModel.Seconds); default time.Now.
 	Now func() time.Time
 }
 
@@ -173,7 +173,7 @@ func TrainModels(ctx context.Context, path string, d *preprocess.Table, o TrainO
 			return err
 		}
 		own, others := classify.Split(d.Users, d.X, u)
-		tr, err := classify.TrainUser(ctx, c, own, others, rngs[u], classify.TrainOptions{NegativeRatio: o.NegativeRatio, Now: time.Now})
+		tr, err := classify.TrainUser(ctx, c, own, others, rngs[u], classify.TrainOptions{NegativeRatio: o.NegativeRatio, Now: now})
 		if err != nil {
 			return fmt.Errorf("train %s: %w", u, err)
 		}

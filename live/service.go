@@ -52,8 +52,9 @@ type Config struct {
 	Lockout     Lockout
 	Retrain     RetrainPolicy
 
-	// CommitInterval batches offset commits (default 500 ms). Offsets are
-	// handed to the committer only after the decision is stored, so a crash
+	// CommitInterval batches offset commits (default 500 ms). A message's
+	// offset is handed to the committer only once it is finished (its
+	// decision stored and published, or it was dead-lettered), so a crash
 	// redelivers at most this much, which the idempotent store absorbs.
 	CommitInterval time.Duration
 	// SessionTimeout is the consumer group session timeout (default 10 s):
@@ -189,8 +190,9 @@ type Service struct {
 	running atomic.Bool
 	ready   chan struct{} // closed when the first generation of the group starts
 	once    sync.Once     // closes ready
-	// work holds the partition workers and the retrainings of a Run: they
-	// finish during a drain instead of being cancelled with ctx.
+	// work holds the retrainings of a Run: they finish during a drain
+	// instead of being cancelled with ctx. (The partitions' workers are
+	// the consumer's, consumer.go.)
 	work *errgroup.Group
 	// sealer seals the session keys kept in the profile store; routes
 	// knows the consumed topics' partition counts (made on first use).
