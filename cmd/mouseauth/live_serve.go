@@ -86,8 +86,9 @@ The embedded broker keeps decisions, alerts and dead letters for --retention
 --input-retention (10 minutes: a sealed login should not stay stored), in
 memory; each start sets them on its topics.
 
-/metrics and /healthz listen on loopback by default; another address needs
---allow-remote-metrics.
+/metrics and /healthz listen on loopback by default (127.0.0.1:9464, or
+$MOUSEAUTH_LISTEN; 127.0.0.1:0 picks a free port and prints it); another
+address needs --allow-remote-metrics.
 
 --ready-file PATH tells a supervisor that the instance serves: once it
 consumes (joined the group, partitions assigned), it writes PATH atomically,
@@ -136,7 +137,11 @@ group, and removes it when it stops.`,
 	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained random forests")
 	bindSeed(fl, &opts.Seed, "seed of retraining")
 	fl.StringVar(&opts.Group, "group", topics.DefaultGroup, "Kafka consumer group")
-	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:9464", "address of /metrics and /healthz (empty: off); loopback unless --allow-remote-metrics")
+	listen := defaultListen
+	if v := os.Getenv(envListen); v != "" {
+		listen = v
+	}
+	fl.StringVar(&opts.Listen, "listen", listen, "address of /metrics and /healthz (empty: off; default $"+envListen+", else "+defaultListen+"); loopback unless --allow-remote-metrics")
 	fl.BoolVar(&opts.AllowRemoteMetrics, "allow-remote-metrics", false, "allow a --listen address other than loopback (metrics and health readable from the network)")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")
 	fl.IntVar(&opts.Lockout, "lockout", 5, "failed logins before the account is locked")
@@ -145,6 +150,15 @@ group, and removes it when it stops.`,
 	fl.StringVar(&opts.ReadyFile, "ready-file", "", "write this JSON file (pid, metrics address, brokers, group) once serving; removed on stop")
 	return cmd
 }
+
+// The default address of /metrics and /healthz: $MOUSEAUTH_LISTEN, else
+// Prometheus' customary exporter port on loopback. 127.0.0.1:0 picks a free
+// port (printed at the start, and in --ready-file), for a machine where
+// another service holds 9464.
+const (
+	envListen     = "MOUSEAUTH_LISTEN"
+	defaultListen = "127.0.0.1:9464"
+)
 
 func parseLevel(s string) (slog.Level, error) {
 	var l slog.Level

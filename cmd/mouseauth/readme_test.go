@@ -37,7 +37,10 @@ import (
 //     or fails with MOUSEAUTH_REQUIRE_ALL=1.
 //
 // Afterwards nothing the examples wrote may show in `git status`: all of it
-// is in .gitignore, and no tracked file changed.
+// is in .gitignore, and no tracked file changed. The examples run in a
+// newcomer's environment (no MOUSEAUTH_ variable) but for
+// MOUSEAUTH_LISTEN=127.0.0.1:0: `live serve` takes a free port for
+// /metrics, not the default 9464 another process may hold.
 
 // exampleBudget bounds one example: a hang guard, far above what any
 // example not marked long takes on a loaded 2-core machine.
@@ -424,7 +427,9 @@ func TestREADMEExamples(t *testing.T) {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "PATH="+path, "TMPDIR="+tmpdir)
+	// The one setting: /metrics on a free port, so that the README's
+	// `live serve` runs where another service holds the default 9464.
+	env = append(env, "PATH="+path, "TMPDIR="+tmpdir, envListen+"=127.0.0.1:0")
 
 	var bgs []*background
 	t.Cleanup(func() {

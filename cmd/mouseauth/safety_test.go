@@ -53,6 +53,33 @@ func TestServeListenNeedsAllowRemoteMetrics(t *testing.T) {
 	}
 }
 
+// TestServeListenFromEnvironment: $MOUSEAUTH_LISTEN is the default of
+// --listen (a flag overrides it), under the same loopback rule. It sets
+// the environment, so it does not run in parallel.
+func TestServeListenFromEnvironment(t *testing.T) {
+	for _, tc := range []struct {
+		env, args, want, wantErr string
+	}{
+		{env: "", args: "", want: defaultListen},
+		{env: "127.0.0.1:0", args: "", want: "127.0.0.1:0"},
+		{env: "127.0.0.1:0", args: "--listen 127.0.0.1:9500", want: "127.0.0.1:9500"},
+		{env: "0.0.0.0:9464", args: "", wantErr: "--allow-remote-metrics"},
+	} {
+		t.Setenv(envListen, tc.env)
+		ios, _, _, _ := cli.TestIO()
+		var got string
+		cmd := newCmdLiveServe(&cli.Factory{IO: ios}, func(_ context.Context, o *ServeOptions) error { got = o.Listen; return nil })
+		err := execArgs(ios, cmd, tc.args)
+		if tc.wantErr != "" {
+			wantUsageError(t, err, tc.wantErr)
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s=%q %s: --listen %q, %v; want %q", envListen, tc.env, tc.args, got, err, tc.want)
+		}
+	}
+}
+
 func TestSASLFlags(t *testing.T) {
 	dir := t.TempDir()
 	private := filepath.Join(dir, "replay.password")

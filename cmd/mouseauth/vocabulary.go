@@ -114,7 +114,7 @@ var vocabulary = map[string]word{
 	"session-timeout":    {Type: "duration", Meaning: "consumer group session timeout: how long a dead instance's partitions wait"},
 
 	// The live service.
-	"listen":               {Type: "string", Meaning: "address of /metrics and /healthz (empty: off)"},
+	"listen":               {Type: "string", Meaning: "address of /metrics and /healthz (empty: off; default $MOUSEAUTH_LISTEN, else 127.0.0.1:9464; port 0: a free one)"},
 	"allow-remote-metrics": {Type: "bool", Meaning: "allow a --listen address other than loopback"},
 	"ready-file":           {Type: "string", Meaning: "JSON file written atomically once the service serves (pid, /metrics address, brokers, group), removed on stop", Path: cli.PathFile},
 	"log-level":            {Type: "string", Meaning: "log level (logs go to stderr)", Values: []string{"debug", "info", "warn", "error"}},
