@@ -23,6 +23,7 @@ func (m meter) Add(n int) { m.added.Add(int64(n)) }
 func (m meter) Done()     { m.done.Add(1) }
 
 func TestModelLoad(t *testing.T) {
+	t.Parallel()
 	var added, done atomic.Int64
 	stores := []bench.ModelStore{
 		{Kind: "file", Open: func(_ context.Context, dir string) (store.Models, string, error) {
@@ -88,6 +89,7 @@ func pipeline(t *testing.T) bench.Pipeline {
 // TestPipelineSaturationAndSoak offers two rates to 3 users, then soaks:
 // every vector sent is stored and decided once, and memory is sampled.
 func TestPipelineSaturationAndSoak(t *testing.T) {
+	t.Parallel()
 	p := pipeline(t)
 	prof := filepath.Join(t.TempDir(), "pprof")
 	res, err := bench.RunPipeline(context.Background(), p, bench.PipelineOptions{Users: []int{3}, Rates: []float64{30, 60},
@@ -122,6 +124,7 @@ func TestPipelineSaturationAndSoak(t *testing.T) {
 }
 
 func TestPipelineRefusesNoUsers(t *testing.T) {
+	t.Parallel()
 	if _, err := bench.RunPipeline(context.Background(), bench.Pipeline{}, bench.PipelineOptions{}); err == nil {
 		t.Fatal("no user counts accepted")
 	}

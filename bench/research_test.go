@@ -88,8 +88,9 @@ func TestRunFeaturesErrors(t *testing.T) {
 	}
 }
 
+// TestRunEvaluate is not parallel: RunEvaluate sets GOMAXPROCS, process
+// wide, for each timed run.
 func TestRunEvaluate(t *testing.T) {
-	t.Parallel()
 	features := testutil.Data(t, "features/dfl_39feat_PC_MM_DD_50.csv")
 	var started []int
 	rows, err := bench.RunEvaluate(context.Background(), bench.EvaluateOptions{Features: features, Trees: 3, Windows: []int{1, 5},

@@ -10,6 +10,7 @@ import (
 // latency from the send, and the longest time any partition went without a
 // decision, including the stretch up to the phase's end.
 func TestMonitorPhase(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	arr := func(ms, sentMs int, key string) arrival { return arrival{at: at(ms), sent: at(sentMs), key: key} }

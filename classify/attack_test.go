@@ -79,6 +79,7 @@ func scoreOrPanic(m Model, x []float64) (s float64, err error) {
 // crash-looped, `classify score` panicked. Load must refuse it, naming the
 // feature and the schema's width.
 func TestLoadRefusesFeatureOutsideSchema(t *testing.T) {
+	t.Parallel()
 	file := v1File(t, map[string]any{"classifier": "rf", "feature_names": names(39), "user": "victim"},
 		v1Forest(61, [5]float64{60, 1, 2, 0.5, 0}, [5]float64{-1, 0, 0, 0, 1}, [5]float64{-1, 0, 0, 0, 0}))
 	sm, err := Load(bytes.NewReader(file))

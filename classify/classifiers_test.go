@@ -119,6 +119,7 @@ func TestEveryClassifier(t *testing.T) {
 }
 
 func TestNewParams(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		params map[string]any
@@ -158,6 +159,7 @@ func TestNewParams(t *testing.T) {
 // parameters trains the same model as the classifier's zero value (the
 // listed defaults are the real ones).
 func TestParamSpecs(t *testing.T) {
+	t.Parallel()
 	X, y := toy(21, 120, 4, 2)
 	for _, name := range Names() {
 		specs, err := Params(name)
@@ -228,6 +230,7 @@ func TestParamSpecs(t *testing.T) {
 // TestMalaschitzFlattened: the flattened library forest scores bit for bit
 // as the library's own Vote, NaN features included.
 func TestMalaschitzFlattened(t *testing.T) {
+	t.Parallel()
 	X, y := toy(31, 200, 5, 1)
 	class := make([]int, len(y))
 	for i, g := range y {

@@ -4,6 +4,7 @@ import "testing"
 
 // TestTags: the tag numbers are those the format documents.
 func TestTags(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ got, want int }{
 		{tagLeafSmall, 2}, {tagLeafNibbles, 29}, {tagLeafBytes, 30}, {tagLeaf64, 31}, {tagSplit64, 32},
 		{tagSplitShort, 33}, {maxShortFeature, 74}, {tagSplitShort + 3*maxShortFeature - 1, 254},

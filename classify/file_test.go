@@ -10,6 +10,7 @@ import (
 )
 
 func TestFileNameKeepsModelsInTheirFolder(t *testing.T) {
+	t.Parallel()
 	for user, want := range map[string]string{
 		"user7": "user7", "../../etc/passwd": ".._.._etc_passwd", `a\b`: "a_b", "c:d": "c_d", "x\x00y": "x_y",
 	} {
@@ -24,6 +25,7 @@ func TestFileNameKeepsModelsInTheirFolder(t *testing.T) {
 }
 
 func TestSaveDirAndSaveFile(t *testing.T) {
+	t.Parallel()
 	sm, X := savedForest(t)
 	dir := filepath.Join(t.TempDir(), "models")
 	if err := SaveDir(dir, map[string]*SavedModel{"user7": sm, "user/8": sm}); err != nil {
@@ -63,6 +65,7 @@ func TestSaveDirAndSaveFile(t *testing.T) {
 }
 
 func TestTreeClassifiers(t *testing.T) {
+	t.Parallel()
 	got := TreeClassifiers()
 	if !slices.Contains(got, "rf") || slices.Contains(got, "logreg") {
 		t.Errorf("TreeClassifiers = %q", got)

@@ -33,6 +33,7 @@ func toy(seed uint64, n, d int, sep float64) ([][]float64, []bool) {
 }
 
 func TestForestSeparable(t *testing.T) {
+	t.Parallel()
 	X, y := toy(1, 200, 5, 10)
 	m, err := Forest{Trees: 20}.Fit(context.Background(), X, y, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
@@ -85,6 +86,7 @@ func TestForestReproducible(t *testing.T) {
 }
 
 func TestForestBadInput(t *testing.T) {
+	t.Parallel()
 	ctx, rng := context.Background(), rand.New(rand.NewPCG(1, 1))
 	X, y := toy(1, 10, 3, 1)
 	all := make([]bool, len(y))
@@ -108,6 +110,7 @@ func TestForestBadInput(t *testing.T) {
 // TestForestLimits: depth 1 gives stumps; a min leaf above half the rows
 // gives one leaf per tree (the genuine share).
 func TestForestLimits(t *testing.T) {
+	t.Parallel()
 	X, y := toy(4, 100, 4, 3)
 	m, err := Forest{Trees: 5, MaxDepth: 1}.Fit(context.Background(), X, y, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
@@ -208,6 +211,7 @@ func BenchmarkLoadForest(b *testing.B) {
 // float32 with as few significant bytes as one in [a, b) allows, and falls
 // back to the midpoint only when no float32 lies in [a, b).
 func TestSplitThreshold(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		a, b  float64
 		bytes int
@@ -251,6 +255,7 @@ func TestSplitThreshold(t *testing.T) {
 // rows: the same forest as MinLeaf 1 up to AutoLeafRows rows, as MinLeaf 2
 // at twice that.
 func TestForestAutoLeaf(t *testing.T) {
+	t.Parallel()
 	fit := func(X [][]float64, y []bool, minLeaf int) *ForestModel {
 		m, err := Forest{Trees: 3, MinLeaf: minLeaf}.Fit(context.Background(), X, y, rand.New(rand.NewPCG(4, 4)))
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestBinCuts(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		values []float64
@@ -61,6 +62,7 @@ func TestBinCuts(t *testing.T) {
 // bound) are refused by Fit, naming the parameter; none is silently
 // replaced by a default.
 func TestGBDTParamsChecked(t *testing.T) {
+	t.Parallel()
 	X, y := toy(3, 60, 3, 2)
 	for _, tc := range []struct {
 		b    GBDT
@@ -85,6 +87,7 @@ func TestGBDTParamsChecked(t *testing.T) {
 // TestGBDTLearnsInteraction: boosting depth-2 trees learns an XOR of two
 // features that no single split separates.
 func TestGBDTLearnsInteraction(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(4, 4))
 	mk := func(n int) ([][]float64, []bool) {
 		X, y := make([][]float64, n), make([]bool, n)
@@ -114,6 +117,7 @@ func TestGBDTLearnsInteraction(t *testing.T) {
 // not fit the schema or hold impossible values are refused by Load with
 // ErrInvalid, saying what is wrong; Save refuses what Load would.
 func TestGBDTRefusesInvalidModels(t *testing.T) {
+	t.Parallel()
 	hdr := Header{Classifier: "gbdt", FeatureNames: names(39), Extractor: "x", Convention: "clean"}
 	split := func(f int, thr float32) []byte { return cat([]byte{gbSplit32, byte(f)}, f32(thr)) }
 	leaf := func(v float32) []byte { return cat([]byte{gbLeaf32}, f32(v)) }
@@ -176,6 +180,7 @@ func TestGBDTRefusesInvalidModels(t *testing.T) {
 // TestExtraTreesModelFile: an et model is saved as "et" and loads as one;
 // its payload is validated as the forest's.
 func TestExtraTreesModelFile(t *testing.T) {
+	t.Parallel()
 	X, y := toy(5, 200, 4, 2)
 	m, err := ExtraTrees{Trees: 5}.Fit(context.Background(), X, y, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
@@ -203,6 +208,7 @@ func TestExtraTreesModelFile(t *testing.T) {
 // TestRandomThreshold: the threshold lies in [a, b) whatever the range, so
 // both sides of an extra-trees split hold a row.
 func TestRandomThreshold(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(6, 6))
 	for _, ab := range [][2]float64{
 		{0, 1}, {-3, -2}, {1, math.Nextafter(1, 2)}, {1e300, math.MaxFloat64}, {-math.MaxFloat64, math.MaxFloat64},
@@ -221,6 +227,7 @@ func TestRandomThreshold(t *testing.T) {
 // classes overlap, the mean score of fresh rows of either class is near
 // 0.5, not near the training share of genuine rows (1/9).
 func TestGBDTScoresForEqualPriors(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(7, 7))
 	mk := func(n int) ([][]float64, []bool) {
 		X, y := make([][]float64, n), make([]bool, n)

@@ -31,6 +31,7 @@ func savedForest(t *testing.T) (*SavedModel, [][]float64) {
 // TestModelRoundTrip: a loaded model scores bit for bit like the saved one
 // and keeps its header.
 func TestModelRoundTrip(t *testing.T) {
+	t.Parallel()
 	sm, X := savedForest(t)
 	var b bytes.Buffer
 	if err := Save(&b, sm); err != nil {
@@ -56,6 +57,7 @@ func TestModelRoundTrip(t *testing.T) {
 }
 
 func TestModelLoadErrors(t *testing.T) {
+	t.Parallel()
 	sm, _ := savedForest(t)
 	var b bytes.Buffer
 	if err := Save(&b, sm); err != nil {
@@ -89,6 +91,7 @@ func TestModelLoadErrors(t *testing.T) {
 // feature schema; testdata/v1-forest.model, written by commit fdf8482)
 // still loads, scores as it did then, and says its schema is unknown.
 func TestModelV1Forest(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("testdata/v1-forest.model")
 	if err != nil {
 		t.Fatal(err)
@@ -187,6 +190,7 @@ func cat(parts ...[]byte) []byte {
 // values are refused by Load with ErrInvalid and a message saying what is
 // wrong; none reaches Score.
 func TestLoadRefusesInvalidModels(t *testing.T) {
+	t.Parallel()
 	hdr := func(classifier string, n int) Header {
 		return Header{Classifier: classifier, FeatureNames: names(n), Extractor: "x", Convention: "clean"}
 	}
@@ -303,6 +307,7 @@ func TestLoadRefusesInvalidModels(t *testing.T) {
 }
 
 func TestHeaderColumns(t *testing.T) {
+	t.Parallel()
 	h := &Header{FeatureNames: []string{"a", "b", "c"}}
 	idx, err := h.Columns([]string{"c", "x", "a", "b"})
 	if err != nil || !reflect.DeepEqual(idx, []int{2, 3, 0}) {
@@ -323,6 +328,7 @@ func TestHeaderColumns(t *testing.T) {
 }
 
 func TestHeaderCheckSchema(t *testing.T) {
+	t.Parallel()
 	h := &Header{FeatureNames: []string{"a", "b", "c"}, Convention: "reference", FormatVersion: 2}
 	if err := h.CheckSchema("reference", []string{"a", "b", "c"}); err != nil {
 		t.Error(err)
@@ -348,6 +354,7 @@ func TestHeaderCheckSchema(t *testing.T) {
 }
 
 func TestScoreVector(t *testing.T) {
+	t.Parallel()
 	sm, X := savedForest(t)
 	if s, err := sm.ScoreVector(X[0]); err != nil || s != sm.Model.Score(X[0]) {
 		t.Errorf("ScoreVector = %v, %v", s, err)
@@ -523,6 +530,7 @@ func FuzzDecodePayload(f *testing.F) {
 // TestTreeEncoding: every node form of the tree encoding decodes to the
 // tree that was encoded, bit for bit, in the size the format promises.
 func TestTreeEncoding(t *testing.T) {
+	t.Parallel()
 	split := func(f int32, thr float64, right int32) fnode { return fnode{feat: f, v: thr, right: right} }
 	leaf := func(v float64) fnode { return fnode{feat: -1, v: v} }
 	tree := []fnode{

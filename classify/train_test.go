@@ -16,6 +16,7 @@ func trainRows(n, offset int) [][]float64 {
 }
 
 func TestSplit(t *testing.T) {
+	t.Parallel()
 	users := []string{"a", "b", "a", "c"}
 	X := trainRows(4, 0)
 	own, others := Split(users, X, "a")
@@ -29,6 +30,7 @@ func TestSplit(t *testing.T) {
 // model so far was drawn from); ratio 2 draws twice as many, capped at the
 // others available.
 func TestNegativesDraw(t *testing.T) {
+	t.Parallel()
 	own, others := trainRows(5, 0), trainRows(12, 100)
 	for _, tt := range []struct {
 		ratio float64
@@ -50,6 +52,7 @@ func TestNegativesDraw(t *testing.T) {
 // TestVersionRand pins the live service's derivation: changing it would
 // make every retraining differ from the model it replaced.
 func TestVersionRand(t *testing.T) {
+	t.Parallel()
 	a := VersionRand(3, "user7", 2).Uint64()
 	if b := VersionRand(3, "user7", 2).Uint64(); a != b {
 		t.Fatal("same seed, user and version gave two streams")
@@ -63,6 +66,7 @@ func TestVersionRand(t *testing.T) {
 }
 
 func TestBatchRands(t *testing.T) {
+	t.Parallel()
 	a := BatchRands(1, []string{"b", "a", "c", "a"})
 	b := BatchRands(1, []string{"c", "b", "a"})
 	if len(a) != 3 {
@@ -79,6 +83,7 @@ func TestBatchRands(t *testing.T) {
 }
 
 func TestTrainUser(t *testing.T) {
+	t.Parallel()
 	own, others := trainRows(30, 0), trainRows(50, 1000)
 	c := Forest{Trees: 5}
 	fit := func() Trained {

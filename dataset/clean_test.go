@@ -3,6 +3,7 @@ package dataset
 import "testing"
 
 func TestCleanRules(t *testing.T) {
+	t.Parallel()
 	ev := func(t float64, b Button, s State, x, y int32) Event {
 		return Event{T: t, X: x, Y: y, Button: b, State: s}
 	}
@@ -41,6 +42,7 @@ func TestCleanRules(t *testing.T) {
 // than MaxTimeJump) are dropped before the backwards rule, so one absurd row
 // does not drop the rest of the session; Cleaner and TimeFilter agree.
 func TestTimeRules(t *testing.T) {
+	t.Parallel()
 	ev := func(t float64, x int32) Event { return Event{T: t, X: x, Y: 10} }
 	in := []Event{
 		ev(-1, 1),              // absurd: negative (there is no kept row yet)
@@ -79,6 +81,7 @@ func TestTimeRules(t *testing.T) {
 }
 
 func TestReasonForIssue(t *testing.T) {
+	t.Parallel()
 	if ReasonForIssue(RowError{Reason: "unknown button"}) != DropUnknownButtonState ||
 		ReasonForIssue(RowError{Reason: "unknown state"}) != DropUnknownButtonState ||
 		ReasonForIssue(RowError{Reason: "4 columns, want 5"}) != DropMalformed {

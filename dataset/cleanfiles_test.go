@@ -21,6 +21,7 @@ func createInDir(path string) (io.WriteCloser, error) {
 // the bad files are reported in their results, the rest is cleaned into the
 // same layout, and every row is kept or counted once.
 func TestCleanFilesBadData(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	var warn bytes.Buffer
 	var calls [][2]int

@@ -12,6 +12,7 @@ import (
 )
 
 func TestReadDFL(t *testing.T) {
+	t.Parallel()
 	evs, st, issues, err := ReadFile("testdata/dfl.csv", ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +41,7 @@ func TestReadDFL(t *testing.T) {
 }
 
 func TestReadFormats(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		file   string
 		format Format
@@ -91,6 +93,7 @@ func TestReadFormats(t *testing.T) {
 // TestBadRows checks that each malformed row is named by file, line and
 // field, skipped by default, and an error in strict mode.
 func TestBadRows(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join("testdata", "bad", "User1", "2026_01_01__09_00_00.CSV")
 	evs, st, issues, err := ReadFile(path, ReadOptions{})
 	if err != nil {
@@ -128,6 +131,7 @@ func TestBadRows(t *testing.T) {
 }
 
 func TestBadFiles(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ user, want string }{
 		{"User2", "empty file"},
 		{"User4", "does not look like a mouse log"},
@@ -145,6 +149,7 @@ func TestBadFiles(t *testing.T) {
 }
 
 func TestWalk(t *testing.T) {
+	t.Parallel()
 	ss, problems, err := Walk("testdata/bad")
 	if err != nil {
 		t.Fatal(err)
@@ -171,6 +176,7 @@ func TestWalk(t *testing.T) {
 }
 
 func TestWalkSortsUsersAsStrings(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, u := range []string{"user7", "user12", "user9"} {
 		os.MkdirAll(filepath.Join(dir, u), 0o755)
@@ -192,6 +198,7 @@ func TestWalkSortsUsersAsStrings(t *testing.T) {
 }
 
 func TestReadBalabitTraining(t *testing.T) {
+	t.Parallel()
 	dir := testutil.Data(t, "balabit/training_files")
 	ss, problems, err := Walk(dir)
 	if err != nil || len(problems) != 0 {

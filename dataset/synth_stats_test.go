@@ -148,6 +148,7 @@ func oneWayANOVA(groups [][]float64) (f, p float64) {
 // 0.19-0.43 (chance 0.125); ANOVA p was below 1e-15 everywhere. So the
 // model's per-user ranges, not a lucky seed, make the test pass.
 func TestSynthUsersDifferMeasurably(t *testing.T) {
+	t.Parallel()
 	const users = 8
 	fs := synthTree(t, SynthOptions{Users: users, Sessions: 2, Actions: 150, Seed: 2026})
 	logs := map[string][]byte{}

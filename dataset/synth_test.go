@@ -90,6 +90,7 @@ func TestSynthSameSeedSameBytes(t *testing.T) {
 // no malformed rows, time never goes backwards except for the rare
 // artefacts, and cleaning finds the artefacts the model writes.
 func TestSynthReadsBack(t *testing.T) {
+	t.Parallel()
 	fs := synthTree(t, SynthOptions{Users: 3, Sessions: 1, Actions: 200, Seed: 7})
 	for name, buf := range fs.files {
 		r, err := NewReader(bytes.NewReader(buf.Bytes()), name, ReadOptions{Strict: true})

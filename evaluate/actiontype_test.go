@@ -361,6 +361,7 @@ func typeWeights(pc, dd float64) func(float64) float64 {
 func unweighted(float64) float64 { return 1 }
 
 func TestExperimentActionType(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("MOUSEAUTH_EXPERIMENT") != "actiontype" {
 		t.Skip("an experiment (minutes of CPU): MOUSEAUTH_EXPERIMENT=actiontype runs it")
 	}

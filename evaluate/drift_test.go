@@ -32,6 +32,7 @@ const highRate = 150
 // verifier that scores similarity to the user's training data ranks them
 // below impostors.
 func TestDFL500User5TestPartIsAnotherRegime(t *testing.T) {
+	t.Parallel()
 	d := readFeatureCSV(t, featuresDir+"dfl_39feat_PC_MM_DD_500.csv")
 	col := func(name string) int {
 		t.Helper()

@@ -24,6 +24,7 @@ func fakeNew(asked *[]map[string]any) func(string, map[string]any) (classify.Cla
 }
 
 func TestPresetOptions(t *testing.T) {
+	t.Parallel()
 	s := Settings{Protocol: Strict, Windows: []int{1, 5}, TrainFraction: 0.5, Seed: 4}
 	ref := PresetOptions(PresetReference, centroid{}, map[string]any{"trees": 7}, s)
 	if ref.Aggregate != AggMean || ref.NegativeRatio != 1 || ref.DropDuplicateColumns || ref.ReplacePlaceholders ||
@@ -51,6 +52,7 @@ func TestPresetOptions(t *testing.T) {
 }
 
 func TestExperimentModes(t *testing.T) {
+	t.Parallel()
 	d := synth(4, 40, 3, 0.6, 2)
 	base := Settings{Windows: []int{1, 3}, Seed: 5}
 	for _, tt := range []struct {
@@ -109,6 +111,7 @@ func TestExperimentModes(t *testing.T) {
 
 // TestEvaluateScores: the scores returned summarise to the same result.
 func TestEvaluateScores(t *testing.T) {
+	t.Parallel()
 	d := synth(3, 30, 2, 0.5, 3)
 	o := Options{Classifier: centroid{jitter: true}, Windows: []int{1, 4}, Seed: 2}
 	res, scores, err := EvaluateScores(context.Background(), d, o)
@@ -129,6 +132,7 @@ func TestEvaluateScores(t *testing.T) {
 }
 
 func TestDefectNotes(t *testing.T) {
+	t.Parallel()
 	d := &preprocess.Table{Users: []string{"a", "a", "b"}, Names: []string{"x", "mina", "maxa"},
 		X: [][]float64{{1, 2, 2}, {1, 2, 2}, {Placeholder, 3, 3}}}
 	notes := DefectNotes("f.csv", d)

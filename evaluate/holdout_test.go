@@ -85,6 +85,7 @@ func prepare(t *testing.T, hd HoldoutData) *HoldoutSet {
 }
 
 func TestEvaluateHoldout(t *testing.T) {
+	t.Parallel()
 	train, test, labels := holdoutTables(4, 30, 5, 1.0, 1)
 	set := prepare(t, HoldoutData{Train: train, Test: test, Labels: labels, Extractor: ExtractorName, ExtractorVersion: "1", Convention: "reference"})
 	if set.GenuineSessions != 4 || set.ImpostorSessions != 4 || len(set.Unlabelled) != 0 {
@@ -171,6 +172,7 @@ func TestEvaluateHoldout(t *testing.T) {
 // TestHoldoutColumnsByName: a test table with its columns in another order
 // scores the same.
 func TestHoldoutColumnsByName(t *testing.T) {
+	t.Parallel()
 	train, test, labels := holdoutTables(3, 20, 4, 1.5, 2)
 	perm := []int{2, 0, 3, 1}
 	shuffled := &preprocess.Table{Users: test.Users, Sessions: test.Sessions, Names: make([]string, 4)}
@@ -207,6 +209,7 @@ func scoresOf(r HoldoutResult) []float64 {
 }
 
 func TestHoldoutCrossAndUndefinedUsers(t *testing.T) {
+	t.Parallel()
 	train, test, _ := holdoutTables(3, 20, 4, 1.0, 3)
 	// No labels: every session genuine for its folder (the "i" sessions too).
 	if _, err := PrepareHoldout(HoldoutData{Train: train, Test: test, TrainName: "tr", TestName: "te"}); !errors.Is(err, ErrOneClass) ||
@@ -257,6 +260,7 @@ func TestHoldoutCrossAndUndefinedUsers(t *testing.T) {
 }
 
 func TestPrepareHoldoutErrors(t *testing.T) {
+	t.Parallel()
 	train, test, labels := holdoutTables(3, 10, 4, 1.0, 4)
 	renamed := *test
 	renamed.Names = slices.Clone(test.Names)
@@ -311,6 +315,7 @@ func TestPrepareHoldoutErrors(t *testing.T) {
 }
 
 func TestRunHoldoutSeeds(t *testing.T) {
+	t.Parallel()
 	train, test, labels := holdoutTables(3, 20, 4, 2.0, 5)
 	set := prepare(t, HoldoutData{Train: train, Test: test, Labels: labels})
 	e := &Experiment{Mode: ModeHoldout, Classifier: "centroid", Seeds: []int64{3, 4, 5},

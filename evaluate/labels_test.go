@@ -6,6 +6,7 @@ import (
 )
 
 func TestReadLabels(t *testing.T) {
+	t.Parallel()
 	l, err := ReadLabels(strings.NewReader("is_illegal, filename ,note\n1,session_1,x\n0, user7/session_2.csv ,\n\n1,session_3,\n"), "labels.csv")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestNewManifest(t *testing.T) {
+	t.Parallel()
 	p := filepath.Join(t.TempDir(), "f.csv")
 	if err := os.WriteFile(p, []byte("abc"), 0o644); err != nil {
 		t.Fatal(err)

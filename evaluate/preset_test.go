@@ -10,6 +10,7 @@ import (
 )
 
 func TestPresetDefaults(t *testing.T) {
+	t.Parallel()
 	if c := PresetImproved.Classifier(); c != "gbdt" {
 		t.Errorf("improved classifier %q, want gbdt", c)
 	}
@@ -51,6 +52,7 @@ func TestPresetDefaults(t *testing.T) {
 // TestExperimentPresetClassifier: an experiment that names no classifier
 // trains the preset's, as `mouseauth evaluate` does with no --classifier.
 func TestExperimentPresetClassifier(t *testing.T) {
+	t.Parallel()
 	d := synth(3, 30, 3, 0.5, 1)
 	for _, p := range []Preset{PresetReference, PresetImproved} {
 		var asked []string
@@ -94,6 +96,7 @@ func (c negCounter) Fit(ctx context.Context, X [][]float64, genuine []bool, rng 
 // per positive keeps every user: each trains on all the other users'
 // actions but its test negatives. The published ratio (1) is unchanged.
 func TestImprovedRatioOnSmallFile(t *testing.T) {
+	t.Parallel()
 	d := synth(4, 30, 3, 0.5, 2) // per user: 20 train, 10 test; 90 other actions
 	for _, tc := range []struct {
 		ratio float64

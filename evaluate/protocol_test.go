@@ -17,6 +17,7 @@ import (
 )
 
 func TestEvaluateSeparable(t *testing.T) {
+	t.Parallel()
 	d := synth(5, 60, 4, 0.5, 1)
 	for _, p := range []Protocol{Reference, Strict} {
 		t.Run(string(p), func(t *testing.T) {
@@ -46,6 +47,7 @@ func TestEvaluateSeparable(t *testing.T) {
 }
 
 func TestEvaluateChance(t *testing.T) {
+	t.Parallel()
 	// All users drawn from the same distribution: AUC must be near 0.5, not
 	// inflated by the protocol.
 	d := &preprocess.Table{}
@@ -112,6 +114,7 @@ func (r *recorder) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *
 }
 
 func TestStrictLeavesImpostorsOut(t *testing.T) {
+	t.Parallel()
 	d := synth(7, 30, 2, 1, 4)
 	for i := range d.X {
 		u, _ := strconv.Atoi(d.Users[i][1:])
@@ -146,6 +149,7 @@ func TestStrictLeavesImpostorsOut(t *testing.T) {
 }
 
 func TestEvaluateBadInput(t *testing.T) {
+	t.Parallel()
 	good := synth(3, 30, 2, 1, 1)
 	nan := synth(3, 30, 2, 1, 1)
 	nan.X[40][1] = math.NaN()
@@ -208,6 +212,7 @@ func (failing) Fit(context.Context, [][]float64, []bool, *rand.Rand) (classify.M
 }
 
 func TestEvaluateCancelled(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := Evaluate(ctx, synth(3, 30, 2, 1, 1), Options{Classifier: centroid{}})
@@ -217,6 +222,7 @@ func TestEvaluateCancelled(t *testing.T) {
 }
 
 func TestDefects(t *testing.T) {
+	t.Parallel()
 	d := &preprocess.Table{Users: []string{"a", "a", "b"}, X: [][]float64{{1, 1, Placeholder}, {1, 1, Placeholder}, {2, 2, 3}}}
 	df := FindDefects(d)
 	if df.Placeholders != 2 || df.DuplicateRows != 1 || len(df.DuplicateColumns) != 1 || df.DuplicateColumns[0] != 1 {

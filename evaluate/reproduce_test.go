@@ -6,11 +6,13 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
@@ -26,16 +28,12 @@ var published = map[string][4]float64{
 }
 
 func TestReproducePublished(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reproduction trains 100-tree forests for every user; skipped with -short")
-	}
+	skipSlow(t, "reproduction trains 100-tree forests for every user of two full files")
+	t.Parallel()
 	for file, want := range published {
 		t.Run(file, func(t *testing.T) {
-			d := readFeatureCSV(t, featuresDir+file)
-			res, err := Evaluate(context.Background(), d, Options{Classifier: classify.Forest{Trees: 100}, Windows: []int{1, 5, 10, 20}, Seed: 0})
-			if err != nil {
-				t.Fatal(err)
-			}
+			t.Parallel()
+			res := referenceRun(t, file)
 			for i, s := range res.Summary {
 				t.Logf("window %2d: %.3f ± %.3f (published %.3f)", s.Window, s.MeanAUC, s.SDAUC, want[i])
 				if math.Abs(s.MeanAUC-want[i]) > 0.01 && (s.Window == 1 || s.Window == 10) {
@@ -46,26 +44,70 @@ func TestReproducePublished(t *testing.T) {
 	}
 }
 
+// skipSlow skips a test that trains on whole published files: with -short,
+// and under the race detector, which makes it 5 to 10 times slower (minutes
+// on two cores) while finding nothing the smaller tests of the same code
+// (TestReproducibleOnData: parallel users, GOMAXPROCS 1 and 4) do not.
+// scripts/test.sh runs them without -race.
+func skipSlow(t *testing.T, why string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(why + "; skipped with -short")
+	}
+	if raceDetector {
+		t.Skip(why + ": skipped under the race detector; scripts/test.sh runs it without")
+	}
+}
+
+// referenceRuns are the published protocol's results on the published
+// files (100-tree forests, windows 1, 5, 10, 20, seed 0), each computed
+// once for the tests that compare with it.
+var referenceRuns sync.Map // file -> *referenceResult
+
+type referenceResult struct {
+	once sync.Once
+	res  Result
+	err  error
+}
+
+func referenceRun(t *testing.T, file string) Result {
+	t.Helper()
+	path := testutil.Data(t, featuresDir+file) // skips each caller alike when missing
+	v, _ := referenceRuns.LoadOrStore(file, &referenceResult{})
+	r := v.(*referenceResult)
+	r.once.Do(func() {
+		d, err := preprocess.ReadTableFile(path)
+		if err != nil {
+			r.err = err
+			return
+		}
+		r.res, r.err = Evaluate(context.Background(), d, Options{Classifier: classify.Forest{Trees: 100}, Windows: []int{1, 5, 10, 20}, Seed: 0})
+	})
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return r.res
+}
+
 // TestImprovedBeatsReference checks the improved settings (mean log-odds
 // window score, duplicate columns dropped) against the published protocol on
 // DFL-500 with the same seed.
 func TestImprovedBeatsReference(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains 100-tree forests for every user; skipped with -short")
-	}
-	d := readFeatureCSV(t, featuresDir+"dfl_39feat_PC_MM_DD_500.csv")
+	skipSlow(t, "trains 100-tree forests for every user of DFL-500, twice")
+	t.Parallel()
+	const file = "dfl_39feat_PC_MM_DD_500.csv"
+	ref := referenceRun(t, file) // the same run as TestReproducePublished's
 	opts := Options{Classifier: classify.Forest{Trees: 100}, Windows: []int{10, 20}}
-	ref, err := Evaluate(context.Background(), d, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
 	opts.Aggregate, opts.DropDuplicateColumns = AggLogOdds, true
-	imp, err := Evaluate(context.Background(), d, opts)
+	imp, err := Evaluate(context.Background(), readFeatureCSV(t, featuresDir+file), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range ref.Summary {
-		r, m := ref.Summary[i], imp.Summary[i]
+	for _, m := range imp.Summary {
+		r, ok := ref.Find(m.Window)
+		if !ok {
+			t.Fatalf("window %d: not in the reference run", m.Window)
+		}
 		t.Logf("window %d: reference %.3f, improved %.3f", r.Window, r.MeanAUC, m.MeanAUC)
 		if m.MeanAUC <= r.MeanAUC {
 			t.Errorf("window %d: improved %.3f does not beat reference %.3f", r.Window, m.MeanAUC, r.MeanAUC)
@@ -169,6 +211,7 @@ func seedAUCs(t *testing.T, d *preprocess.Table, p Preset, proto Protocol, windo
 // gain holds on a file the choice never saw, against the reference preset
 // (the published code's figures are not published for it).
 func TestImprovedPresetBeatsPublished(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("trains gbdt models for every user and seed; skipped with -short")
 	}

@@ -9,6 +9,7 @@ import (
 )
 
 func TestComputeROC(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		scores  []float64
@@ -45,6 +46,7 @@ func TestComputeROC(t *testing.T) {
 }
 
 func TestComputeROCErrors(t *testing.T) {
+	t.Parallel()
 	if _, _, _, _, err := ComputeROC([]float64{0.1, 0.2}, []bool{true, true}); !errors.Is(err, ErrOneClass) {
 		t.Errorf("one class: err = %v, want ErrOneClass", err)
 	}
@@ -54,6 +56,7 @@ func TestComputeROCErrors(t *testing.T) {
 }
 
 func TestMeanROC(t *testing.T) {
+	t.Parallel()
 	a := ROCCurve{FPR: []float64{0, 0, 1}, TPR: []float64{0, 1, 1}} // perfect
 	b := ROCCurve{FPR: []float64{0, 1}, TPR: []float64{0, 1}}       // chance
 	m := MeanROC([]ROCCurve{a, b})
@@ -70,6 +73,7 @@ func TestMeanROC(t *testing.T) {
 }
 
 func TestTPRAt(t *testing.T) {
+	t.Parallel()
 	a := ROCCurve{FPR: []float64{0, 0, 0.5, 1}, TPR: []float64{0, 0.4, 0.8, 1}}
 	for _, tt := range []struct{ x, want float64 }{
 		{0, 0.4},    // the highest TPR at exactly FPR 0
@@ -92,6 +96,7 @@ func TestTPRAt(t *testing.T) {
 }
 
 func TestWindows(t *testing.T) {
+	t.Parallel()
 	s := []float64{0.2, 0.4, 0.9, 0.1}
 	if got, want := Windows(s, 2, AggMean), []float64{0.3, 0.65, 0.5}; !floats.EqualApprox(got, want, 1e-12) {
 		t.Errorf("mean windows = %v, want %v", got, want)

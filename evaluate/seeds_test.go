@@ -13,6 +13,7 @@ import (
 )
 
 func TestPaired(t *testing.T) {
+	t.Parallel()
 	// Differences 1, 1, 2: mean 4/3, sample sd sqrt(1/3), SE 1/3.
 	m, se, beyond := Paired([]float64{1, 2, 3}, []float64{2, 3, 5})
 	if math.Abs(m-4.0/3) > 1e-12 || math.Abs(se-1.0/3) > 1e-12 || !beyond {
@@ -44,6 +45,7 @@ func TestPaired(t *testing.T) {
 // merged: every per-seed figure is the one-seed run's, the spreads and
 // differences are computed from them.
 func TestExperimentSeeds(t *testing.T) {
+	t.Parallel()
 	d := synth(5, 40, 3, 1.2, 6)
 	jittered := func(name string, _ map[string]any) (classify.Classifier, error) {
 		return namedCentroid{centroid{jitter: true}, name}, nil
@@ -172,6 +174,7 @@ type namedCentroid struct {
 func (c namedCentroid) Name() string { return c.name }
 
 func TestMergeSeedsShape(t *testing.T) {
+	t.Parallel()
 	if _, err := MergeSeeds([]int64{0}, []*Run{{}}); err == nil {
 		t.Error("one seed merged")
 	}
@@ -183,6 +186,7 @@ func TestMergeSeedsShape(t *testing.T) {
 // TestManifestFolder: a folder of raw logs is one input whose hash changes
 // with any file's content or name.
 func TestManifestFolder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, data string) {
 		p := filepath.Join(dir, name)

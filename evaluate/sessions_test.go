@@ -18,6 +18,7 @@ type scoreFunc func([]float64) float64
 func (f scoreFunc) Score(x []float64) float64 { return f(x) }
 
 func TestScoreSessions(t *testing.T) {
+	t.Parallel()
 	d := &preprocess.Table{Users: []string{"a", "a", "b", "a", "c"}, Sessions: []string{"s1", "s1", "s2", "s3", "s4"},
 		Names: []string{"f"}, X: [][]float64{{1}, {3}, {5}, {7}, {9}}}
 	first := func(x []float64) float64 { return x[0] / 10 }
@@ -47,6 +48,7 @@ func TestScoreSessions(t *testing.T) {
 // column is refused naming it and the model's file, a table of another
 // convention or without names is refused.
 func TestScoreActionsByName(t *testing.T) {
+	t.Parallel()
 	// The model scores 0.1*x + 0.01*y: swapping the values of x and y
 	// changes every score, swapping the columns with their names does not.
 	model := &classify.SavedModel{Model: scoreFunc(func(v []float64) float64 { return 0.1*v[0] + 0.01*v[1] }),
@@ -103,6 +105,7 @@ func TestScoreActionsByName(t *testing.T) {
 // TestAggregateSessions: a session's score is the aggregate of its actions'
 // scores by the same code as a window of that length.
 func TestAggregateSessions(t *testing.T) {
+	t.Parallel()
 	scores := []float64{0.9, 0.1, 0.8, 0.7, 0.95, 0.6, 0.99, 0.2, 0.85, 0.75, 0.5}
 	var actions []ActionScore
 	for i, s := range scores {
@@ -125,6 +128,7 @@ func TestAggregateSessions(t *testing.T) {
 }
 
 func TestLoadModels(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	d := synth(2, 20, 2, 0.5, 1)
 	save := func(path, user, convention string) {

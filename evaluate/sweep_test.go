@@ -14,6 +14,7 @@ import (
 // classifier without trees; tree counts for such a classifier are refused.
 // (A sweep used to train a random forest whatever the classifier.)
 func TestSweepHonoursClassifier(t *testing.T) {
+	t.Parallel()
 	d := synth(3, 30, 2, 0.5, 3)
 	type call struct {
 		name   string

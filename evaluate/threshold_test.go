@@ -6,6 +6,7 @@ import (
 )
 
 func TestThresholds(t *testing.T) {
+	t.Parallel()
 	us := []UserScores{{
 		User:     "a",
 		Genuine:  []float64{0.9, 0.8, 0.3, 0.9},            // windows of 2: 0.85 0.55 0.6

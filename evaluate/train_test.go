@@ -14,6 +14,7 @@ import (
 )
 
 func TestTableConventionAndSchema(t *testing.T) {
+	t.Parallel()
 	ours := &preprocess.Table{Extractor: preprocess.ExtractorID, Convention: "clean"}
 	old := &preprocess.Table{Extractor: preprocess.ExtractorID} // no convention column
 	pub := &preprocess.Table{Extractor: preprocess.PublishedExtractor, Convention: "reference"}
@@ -54,6 +55,7 @@ func TestTableConventionAndSchema(t *testing.T) {
 }
 
 func TestTrainModelsAndExtractCompat(t *testing.T) {
+	t.Parallel()
 	d := synth(4, 40, 3, 0.3, 1)
 	d.Names = []string{"a", "b", "c"}
 	d.Extractor, d.Convention = preprocess.ExtractorID, "reference"

@@ -10,6 +10,7 @@ import (
 )
 
 func TestCassandraRejectionMatrix(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	good := cqltest.Start(t, f.server(t, "server"))
 	wrongName := cqltest.Start(t, f.server(t, "wrongname"))

@@ -13,6 +13,7 @@ import (
 // TestDirWorkflows runs what `mouseauth pki init/issue/sign/keystore` do,
 // without the command line.
 func TestDirWorkflows(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "pki")
 	now := time.Now()
 	ca, err := CreateCA(dir, CAOptions{Subject: Subject{CommonName: "test root", Organization: "mouseauth"}, Now: now})
@@ -118,6 +119,7 @@ func TestDirWorkflows(t *testing.T) {
 }
 
 func TestCertStatus(t *testing.T) {
+	t.Parallel()
 	c := CertInfo{NotBefore: testNow, NotAfter: testNow.Add(90 * 24 * time.Hour)}
 	for _, tc := range []struct {
 		at   time.Time

@@ -55,6 +55,7 @@ var (
 )
 
 func TestKafkaRejectionMatrix(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	good := startBroker(t, f.server(t, "server"))
 	wrongName := startBroker(t, f.server(t, "wrongname"))

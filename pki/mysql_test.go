@@ -12,6 +12,7 @@ import (
 )
 
 func TestMySQLRejectionMatrix(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	crt, key := CertPaths(f.dir, "server")
 	db := testutil.StartMariaDB(t, testutil.MariaDBOptions{CA: f.path(CACertFile), Cert: crt, Key: key})

@@ -17,6 +17,7 @@ import (
 )
 
 func TestIssueRolesAndUsages(t *testing.T) {
+	t.Parallel()
 	ca, err := NewCA(CAOptions{Now: testNow, Subject: Subject{Organization: "mouseauth"}})
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +57,7 @@ func TestIssueRolesAndUsages(t *testing.T) {
 }
 
 func TestRSAKeys(t *testing.T) {
+	t.Parallel()
 	ca, err := NewCA(CAOptions{Now: testNow, Algo: RSA2048})
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +71,7 @@ func TestRSAKeys(t *testing.T) {
 }
 
 func TestSaveLoadShowRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ca, err := NewCA(CAOptions{Now: testNow, Subject: Subject{CommonName: "rt CA", Organization: "mouseauth", Country: "DE"}})
 	if err != nil {
@@ -117,6 +120,7 @@ func TestSaveLoadShowRoundTrip(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ca, _ := NewCA(CAOptions{Now: testNow})
 	if err := ca.Save(dir); err != nil {
@@ -180,6 +184,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestSignCSRFromOpenSSL(t *testing.T) {
+	t.Parallel()
 	openssl, err := exec.LookPath("openssl")
 	if err != nil {
 		t.Skip("openssl not installed")
@@ -213,6 +218,7 @@ func keytool(t *testing.T) string {
 }
 
 func TestKeystoresReadByKeytool(t *testing.T) {
+	t.Parallel()
 	ca, _ := NewCA(CAOptions{Now: time.Now(), Subject: Subject{CommonName: "kt CA", Organization: "mouseauth"}})
 	is, _ := ca.Issue(IssueRequest{Name: "broker", Role: RoleBoth, DNS: []string{"localhost"}, Now: time.Now()})
 	kt := keytool(t)
@@ -258,6 +264,7 @@ func TestKeystoresReadByKeytool(t *testing.T) {
 }
 
 func TestSignCSRFromKeytool(t *testing.T) {
+	t.Parallel()
 	kt := keytool(t)
 	d := t.TempDir()
 	ks := filepath.Join(d, "java.p12")
@@ -283,6 +290,7 @@ func TestSignCSRFromKeytool(t *testing.T) {
 }
 
 func TestGeneratedConfig(t *testing.T) {
+	t.Parallel()
 	ca, _ := NewCA(CAOptions{Now: testNow, Subject: Subject{CommonName: "mouseauth CA", Organization: "mouseauth"}})
 	replay, _ := ca.Issue(IssueRequest{Name: "replay", Role: RoleClient, Now: testNow})
 	scorer, _ := ca.Issue(IssueRequest{Name: "scorer", Subject: Subject{CommonName: "scorer", OrganizationalUnit: "live"}, Role: RoleClient, Now: testNow})
@@ -316,6 +324,7 @@ func TestGeneratedConfig(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
+	t.Parallel()
 	ca, _ := NewCA(CAOptions{Now: testNow})
 	srv, _ := ca.Issue(IssueRequest{Name: "s", Role: RoleServer, DNS: []string{"x"}, Now: testNow})
 	cl, _ := ca.Issue(IssueRequest{Name: "c", Role: RoleClient, Now: testNow})
@@ -339,6 +348,7 @@ func TestConfigValidation(t *testing.T) {
 }
 
 func TestExplainPlainErrors(t *testing.T) {
+	t.Parallel()
 	for raw, want := range map[string]string{
 		"EOF": "closed the connection during the handshake",
 		"remote error: tls: certificate required":                    "requires a client certificate and none was sent",

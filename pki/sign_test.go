@@ -35,6 +35,7 @@ func writeCSR(t *testing.T, subject pkix.Name, dns []string, ips []net.IP) strin
 // message naming the problem and the flag that allows it, and signed when
 // that flag is given. Before the fix every one was signed without a word.
 func TestSignRefusals(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if _, err := CreateCA(dir, CAOptions{Subject: Subject{CommonName: "root", Organization: "mouseauth"}, Now: testNow}); err != nil {
 		t.Fatal(err)

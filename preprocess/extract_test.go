@@ -37,6 +37,7 @@ func sessionTree(t *testing.T) string {
 }
 
 func TestExtractAll(t *testing.T) {
+	t.Parallel()
 	dir := sessionTree(t)
 	var csv, log bytes.Buffer
 	fw, err := NewFeatureWriter(&csv)
@@ -98,6 +99,7 @@ func TestExtractAll(t *testing.T) {
 // fixture's clock running back from 1.4 s to 0.5 s made a point-click of
 // negative elapsed time (0.8 - 1.0 s).
 func TestExtractAllDropsBadTimes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	b, err := os.ReadFile(filepath.Join("testdata", "backwards.csv"))
 	if err != nil {

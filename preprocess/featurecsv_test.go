@@ -28,6 +28,7 @@ func sampleVectors() []FeatureVector {
 }
 
 func TestGocsvHeaderIsFeatureCSVHeader(t *testing.T) {
+	t.Parallel()
 	h, err := gocsvHeader()
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +40,7 @@ func TestGocsvHeaderIsFeatureCSVHeader(t *testing.T) {
 
 // The fast writer and gocsv's reflection give identical bytes.
 func TestFeatureWriterMatchesGocsv(t *testing.T) {
+	t.Parallel()
 	vs := sampleVectors()
 	var fast, slow bytes.Buffer
 	fw, err := NewFeatureWriter(&fast)
@@ -63,6 +65,7 @@ func TestFeatureWriterMatchesGocsv(t *testing.T) {
 // TestFeatureCSVRoundTrip writes vectors, quoted user names included, and
 // reads them back with ReadTable.
 func TestFeatureCSVRoundTrip(t *testing.T) {
+	t.Parallel()
 	vs := sampleVectors()
 	vs[3].User = " leading space"
 	vs[4].Session = "multi\nline"

@@ -40,6 +40,7 @@ func onlyAction(t *testing.T, file string, c Compat) Action {
 
 // A straight horizontal line, 10 px every 0.1 s.
 func TestExtractStraightLine(t *testing.T) {
+	t.Parallel()
 	got := Extract(onlyAction(t, "straight.csv", Clean), Clean)
 	checkFeatures(t, got, map[string]float64{
 		"type_of_action": 1, "traveled_distance_pixel": 50, "elapsed_time": 0.5,
@@ -59,6 +60,7 @@ func TestExtractStraightLine(t *testing.T) {
 
 // Three steps right, then three steps down (y grows downwards).
 func TestExtractRightAngle(t *testing.T) {
+	t.Parallel()
 	got := Extract(onlyAction(t, "rightangle.csv", Clean), Clean)
 	chord := math.Sqrt(30*30 + 30*30)
 	checkFeatures(t, got, map[string]float64{
@@ -84,6 +86,7 @@ func TestExtractRightAngle(t *testing.T) {
 }
 
 func TestExtractClickAndDrag(t *testing.T) {
+	t.Parallel()
 	pc := Extract(onlyAction(t, "click.csv", Clean), Clean)
 	// 5 steps of (10,10) then two steps of 0 (press and release in place).
 	checkFeatures(t, pc, map[string]float64{
@@ -101,6 +104,7 @@ func TestExtractClickAndDrag(t *testing.T) {
 }
 
 func TestExtractReferenceConventions(t *testing.T) {
+	t.Parallel()
 	// 6 points 0.04 s apart (no resampling: every gap is under 0.05 s).
 	var line []dataset.Event
 	for i := 0; i < 6; i++ {
@@ -138,6 +142,7 @@ func TestExtractReferenceConventions(t *testing.T) {
 // x in equal steps, y along the slope, coordinates truncated, and the
 // published cumulative time (0.05, then +0.10, then +0.15).
 func TestReferenceResample(t *testing.T) {
+	t.Parallel()
 	e := Extractor{Compat: Reference}
 	e.load(Action{Kind: MM, Events: []dataset.Event{mv(0, 10, 10), mv(0.2, 51, 30), mv(0.27, 60, 30)}})
 	e.resample()
@@ -167,6 +172,7 @@ func TestReferenceResample(t *testing.T) {
 
 // Degenerate actions give documented values and never NaN or Inf.
 func TestExtractDegenerate(t *testing.T) {
+	t.Parallel()
 	same := []dataset.Event{mv(1, 5, 5), mv(1, 5, 5), mv(1, 5, 5), mv(1, 5, 5)}
 	back := []dataset.Event{mv(2, 5, 5), mv(1, 6, 5), mv(0, 7, 5), mv(0, 8, 9)}
 	tiny := []dataset.Event{mv(0, 5, 5), mv(1e-300, 4000, 4000), mv(2e-300, 5, 5), mv(3e-300, 4000, 1)}
@@ -186,6 +192,7 @@ func TestExtractDegenerate(t *testing.T) {
 }
 
 func TestDirectionBins(t *testing.T) {
+	t.Parallel()
 	q := math.Pi / 4
 	for _, tt := range []struct{ theta, want float64 }{
 		{0, 0}, {q - 1e-9, 0}, {q, 1}, {2 * q, 2}, {3 * q, 3}, {math.Pi, 3},

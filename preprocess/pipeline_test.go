@@ -58,6 +58,7 @@ func runCollect(t *testing.T, jobs []Job, opts PipelineOptions) ([]FeatureVector
 }
 
 func TestRunDeterministicOrder(t *testing.T) {
+	t.Parallel()
 	closed := make([]bool, 6)
 	jobs := testJobs(t, closed)
 	one, rs, err := runCollect(t, jobs, PipelineOptions{Workers: 1})
@@ -88,6 +89,7 @@ func TestRunDeterministicOrder(t *testing.T) {
 }
 
 func TestRunEncodeCSV(t *testing.T) {
+	t.Parallel()
 	_, rs, err := runCollect(t, testJobs(t, make([]bool, 6)), PipelineOptions{EncodeCSV: true})
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +105,7 @@ func TestRunEncodeCSV(t *testing.T) {
 }
 
 func TestRunErrors(t *testing.T) {
+	t.Parallel()
 	jobs := testJobs(t, make([]bool, 6))
 	jobs[2].Open = func() (EventSource, error) { return nil, errors.New("no such file") }
 	evs := readLog(t, "drag.csv")

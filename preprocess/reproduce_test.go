@@ -21,6 +21,7 @@ const (
 // published Balabit feature file for at least 85% of its rows (the published
 // code itself gets about 86%).
 func TestReproducePublished(t *testing.T) {
+	t.Parallel()
 	balabitDir, publishedFile := testutil.Data(t, balabitRel), testutil.Data(t, publishedRel)
 	if testing.Short() {
 		t.Skip("reads 95 MB of Balabit logs; skipped in -short mode")

@@ -55,6 +55,7 @@ func summarize(as []Action) []wantAction {
 }
 
 func TestSegmentTestdata(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file       string
 		clean, ref []wantAction
@@ -90,6 +91,7 @@ func TestSegmentTestdata(t *testing.T) {
 // Closed by a release, the same moves are mouse moves in reference mode
 // too (the release is a point of the chunk).
 func TestSegmentReferenceClosedChunks(t *testing.T) {
+	t.Parallel()
 	rel := func(evs []dataset.Event) []dataset.Event {
 		last := evs[len(evs)-1]
 		return append(evs, ev(last.T+0.1, dataset.Left, dataset.Released, last.X, last.Y))
@@ -109,6 +111,7 @@ func TestSegmentReferenceClosedChunks(t *testing.T) {
 }
 
 func TestSegmentScrollAndOutOfRangeTakePreviousPoint(t *testing.T) {
+	t.Parallel()
 	for _, f := range []string{"scroll.csv", "outofrange.csv"} {
 		as := Segment(readLog(t, f), SegmentOptions{})
 		if len(as) != 1 {
@@ -122,6 +125,7 @@ func TestSegmentScrollAndOutOfRangeTakePreviousPoint(t *testing.T) {
 }
 
 func TestSegmentRules(t *testing.T) {
+	t.Parallel()
 	L, P, R := dataset.Left, dataset.Pressed, dataset.Released
 	moves := func(t0 float64, n int, x0 int32) []dataset.Event {
 		var out []dataset.Event
@@ -167,6 +171,7 @@ func TestSegmentRules(t *testing.T) {
 // The streaming Segmenter and Segment agree, whatever the chunking, and
 // Stats counts what was emitted.
 func TestSegmenterStreamingStats(t *testing.T) {
+	t.Parallel()
 	evs := append(readLog(t, "drag.csv"), readLog(t, "duplicates.csv")...)
 	for i := range evs[11:] {
 		evs[11+i].T += 2 // after the drag

@@ -18,6 +18,7 @@ import (
 // session and tested on the second, must beat chance by 5 standard errors (users
 // differ) but stay far from perfect on single actions (users overlap).
 func TestSynthUsersDifferButOverlap(t *testing.T) {
+	t.Parallel()
 	const users = 6
 	files := map[string]*bytes.Buffer{}
 	create := func(user, session string) (io.WriteCloser, error) {

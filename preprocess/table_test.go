@@ -28,6 +28,7 @@ func readShared(t testing.TB, name string) []byte {
 // Balabit's names in FeatureNames order, DFL's own names (with leading
 // spaces) in its own order, userid last in both.
 func TestReadTablePublished(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		file       string
 		rows       int
@@ -62,6 +63,7 @@ func TestReadTablePublished(t *testing.T) {
 // TestReadTableColumnsByName: the same data with the columns in another
 // order reads into the same table (features keep file order).
 func TestReadTableColumnsByName(t *testing.T) {
+	t.Parallel()
 	feat := strings.Join(FeatureNames[:], ",")
 	ones := strings.Repeat(",1", NumFeatures-1)
 	a := "user,session,action,start,convention," + feat + "\nu1,s1,0,0.5,reference,2" + ones + "\nu2,s2,1,1.5,reference,3" + ones + "\n"
@@ -91,6 +93,7 @@ func TestReadTableColumnsByName(t *testing.T) {
 
 // TestReadTableConvention: what made a table's features, from the file.
 func TestReadTableConvention(t *testing.T) {
+	t.Parallel()
 	feat := strings.Join(FeatureNames[:], ",")
 	ones := strings.Repeat(",1", NumFeatures)
 	for _, tt := range []struct{ name, in, extractor, convention string }{
@@ -110,6 +113,7 @@ func TestReadTableConvention(t *testing.T) {
 }
 
 func TestReadTableErrors(t *testing.T) {
+	t.Parallel()
 	header := strings.Join(FeatureCSVHeader, ",")
 	row := "u,s,0,0.5,clean" + strings.Repeat(",1", NumFeatures)
 	tests := []struct {
@@ -149,6 +153,7 @@ func TestReadTableErrors(t *testing.T) {
 }
 
 func TestTableValidate(t *testing.T) {
+	t.Parallel()
 	ok := func() *Table {
 		return &Table{Users: []string{"a", "b"}, X: [][]float64{{1, 2}, {3, 4}}}
 	}

@@ -38,6 +38,7 @@ func signed(t *testing.T, d wire.Decision, key wire.SessionKey) []byte {
 }
 
 func TestCollectorCountsEachVectorOnce(t *testing.T) {
+	t.Parallel()
 	c := twoSessions(t)
 	now := time.Now()
 	d := func(session string, seq int64, accept, alert, redelivered bool) wire.Decision {
@@ -76,6 +77,7 @@ func TestCollectorCountsEachVectorOnce(t *testing.T) {
 // to the decision topic, or tampered with) is counted as forged and
 // changes nothing: not the login's answer, not a vector's verdict.
 func TestCollectorIgnoresForgedDecisions(t *testing.T) {
+	t.Parallel()
 	c := twoSessions(t)
 	now := time.Now()
 	forgedLogin := wire.Decision{User: "a", Session: "s1", Seq: wire.LoginSeq, Accept: true, Sent: now}
@@ -99,6 +101,7 @@ func TestCollectorIgnoresForgedDecisions(t *testing.T) {
 }
 
 func TestCollectorAwaitWakesOnArrivalAndObeysTheDeadline(t *testing.T) {
+	t.Parallel()
 	c := twoSessions(t)
 	got := make(chan error, 1)
 	go func() { got <- c.await(context.Background(), func() bool { return c.nDecided.Load() >= 2 }) }()
@@ -121,6 +124,7 @@ func TestCollectorAwaitWakesOnArrivalAndObeysTheDeadline(t *testing.T) {
 }
 
 func TestMedianFirstAlertAndDescribe(t *testing.T) {
+	t.Parallel()
 	r := Result{GenuineSessions: 2, Sessions: []SessionResult{
 		{User: "a", LoginAs: "b", ID: "i1", FirstAlert: 12, Impostor: true},
 		{User: "b", LoginAs: "c", ID: "i2", FirstAlert: 9, Impostor: true},
@@ -151,6 +155,7 @@ func (c counts) Counts(_ context.Context, user string) (int64, int64, error) {
 }
 
 func TestRoundsRefusesMoreUsersThanPlanned(t *testing.T) {
+	t.Parallel()
 	_, err := Rounds(context.Background(), Config{}, counts{}, []string{"a", "b"}, nil, []int{3}, nil)
 	if err == nil || !strings.Contains(err.Error(), "a round of 3 users, but 2 users were planned") {
 		t.Fatalf("err %v", err)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestSummarize(t *testing.T) {
+	t.Parallel()
 	var d []time.Duration
 	for i := 1; i <= 100; i++ {
 		d = append(d, time.Duration(i)*time.Millisecond)
@@ -27,6 +28,7 @@ func TestSummarize(t *testing.T) {
 }
 
 func TestSyntheticAndVectorize(t *testing.T) {
+	t.Parallel()
 	us, err := Synthetic(context.Background(), 2, 2, 20, 9)
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +55,7 @@ func TestSyntheticAndVectorize(t *testing.T) {
 }
 
 func TestPlan(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, err := embedded.Open(ctx, filepath.Join(t.TempDir(), "db"))
 	if err != nil {
@@ -110,6 +113,7 @@ func TestPlan(t *testing.T) {
 }
 
 func TestSamplerMatchesSummarize(t *testing.T) {
+	t.Parallel()
 	var d []time.Duration
 	s := NewSampler(1)
 	for i := 0; i < 5000; i++ {

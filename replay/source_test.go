@@ -11,6 +11,7 @@ import (
 )
 
 func TestSourceLoad(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	us, err := Source{Users: 3, Sessions: 2, Actions: 20, Seed: 4}.Load(ctx, nil)
 	if err != nil || !slices.Equal(Names(us), []string{"User1", "User2", "User3"}) || len(us[0].Sessions) != 2 {

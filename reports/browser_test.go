@@ -104,12 +104,10 @@ window.addEventListener('load', function () {
 `
 
 func TestReportInBrowser(t *testing.T) {
+	t.Parallel()
 	chromium := findChromium(t)
-	dir := t.TempDir()
 	run := reportstest.Run()
-	if _, err := Write(context.Background(), dir, run, Options{}); err != nil {
-		t.Fatal(err)
-	}
+	dir, _, _ := fullReport(t) // it adds probe.html and the screenshots to the folder
 	figs, err := Figures(run)
 	if err != nil {
 		t.Fatal(err)

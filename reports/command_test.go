@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/mouseauth/mouseauth/internal/table"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mouseauth/mouseauth/evaluate"
+	"github.com/mouseauth/mouseauth/internal/table"
 	"github.com/mouseauth/mouseauth/reports/reportstest"
 )
 
@@ -18,6 +18,7 @@ import (
 // sections of their own, never among the per-user rows, and every figure
 // from the run.
 func TestCommandOutput(t *testing.T) {
+	t.Parallel()
 	run := reportstest.Run()
 	nu, nw := len(reportstest.Users), len(reportstest.Windows)
 
@@ -73,6 +74,7 @@ func sectionNames(s table.Sections) []string {
 // TestCommandOutputSeeds checks the multi-seed output: figures over seeds
 // from the per-seed values, every seed's rows, and the differences.
 func TestCommandOutputSeeds(t *testing.T) {
+	t.Parallel()
 	run := reportstest.SeedsRun()
 	one := &evaluate.Run{Manifest: run.Manifest, Seeds: run.Seeds, PerSeed: run.PerSeed, Results: run.Results[:1]}
 	for i := range one.PerSeed {
@@ -126,6 +128,7 @@ func TestCommandOutputSeeds(t *testing.T) {
 // TestCommandOutputHoldout checks the held-out output: one figure per row,
 // undefined per-user AUCs empty (JSON null) with the reason.
 func TestCommandOutputHoldout(t *testing.T) {
+	t.Parallel()
 	h := reportstest.Holdout()
 	out := CommandOutput(evaluate.ModeHoldout, &evaluate.Run{Holdouts: []evaluate.HoldoutResult{h}})
 	if got := sectionNames(out); !slices.Equal(got, []string{"summary", "users", "sessions"}) {
@@ -158,6 +161,7 @@ func TestCommandOutputHoldout(t *testing.T) {
 
 // TestSectionsJSONFullPrecision: JSON and CSV keep every digit, text rounds.
 func TestSectionsJSONFullPrecision(t *testing.T) {
+	t.Parallel()
 	v := 0.123456789012345
 	tb := &table.Table{Columns: []string{"x"}}
 	tb.Add(v)
@@ -185,6 +189,7 @@ func TestSectionsJSONFullPrecision(t *testing.T) {
 }
 
 func TestWriteRunReadRun(t *testing.T) {
+	t.Parallel()
 	run := reportstest.Run()
 	dir := filepath.Join(t.TempDir(), "new")
 	path, err := WriteRun(dir, run)

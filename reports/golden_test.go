@@ -79,6 +79,7 @@ func parseSVG(t *testing.T, data []byte) svgShape {
 }
 
 func TestFiguresGoldenSVG(t *testing.T) {
+	t.Parallel()
 	figs, err := Figures(reportstest.Run())
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"fmt"
-	"github.com/mouseauth/mouseauth/internal/shell"
 	"html/template"
 	"io"
 	"math"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mouseauth/mouseauth/evaluate"
+	"github.com/mouseauth/mouseauth/internal/shell"
 )
 
 // Rendered is a [Figure] drawn as PNG and SVG.

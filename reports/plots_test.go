@@ -84,6 +84,7 @@ func presetResult(preset, aggregate string, improved bool) evaluate.Result {
 }
 
 func TestNameResults(t *testing.T) {
+	t.Parallel()
 	rf := reportstest.Run().Results[0]
 	lr := reportstest.Run().Results[1]
 	strict := rf
@@ -135,6 +136,7 @@ func TestNameResults(t *testing.T) {
 // TestNamesDifferWhenParamsDiffer changes one parameter at a time between
 // two otherwise equal results: their names must differ and name it.
 func TestNamesDifferWhenParamsDiffer(t *testing.T) {
+	t.Parallel()
 	base := presetResult("reference", "mean", false)
 	for k, v := range map[string]any{"negative_ratio": 2.0, "train_fraction": 0.5, "trees": 300.0,
 		"drop_duplicate_columns": true, "max_depth": 8.0} {
@@ -152,6 +154,7 @@ func TestNamesDifferWhenParamsDiffer(t *testing.T) {
 }
 
 func TestCompareLegendNamesPresets(t *testing.T) {
+	t.Parallel()
 	run := reportstest.Run()
 	run.Results = []evaluate.Result{presetResult("reference", "mean", false), presetResult("improved", "logodds", true)}
 	for _, name := range []string{"roc_compare_w10", "det_compare_w10"} {
@@ -203,6 +206,7 @@ func usersRun() *evaluate.Run {
 }
 
 func TestUserROCNamesWorstUsers(t *testing.T) {
+	t.Parallel()
 	ts := figure(t, usersRun(), "roc_users_rf-reference_w1")
 	var legend []string
 	for _, x := range ts {
@@ -234,6 +238,7 @@ func TestUserROCNamesWorstUsers(t *testing.T) {
 }
 
 func TestDETTicksAtProbitPositions(t *testing.T) {
+	t.Parallel()
 	run := reportstest.Run()
 	for i := range run.Results {
 		for j := range run.Results[i].Users {
@@ -276,6 +281,7 @@ func TestDETTicksAtProbitPositions(t *testing.T) {
 }
 
 func TestEER(t *testing.T) {
+	t.Parallel()
 	// FNR = 0.5 - FPR/2 meets FPR at 1/3, between grid points.
 	st := curveStats{}
 	for i := 0; i <= 10; i++ {
@@ -294,6 +300,7 @@ func TestEER(t *testing.T) {
 }
 
 func TestNiceTicks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		lo, hi float64
 		want   string
@@ -336,6 +343,7 @@ func TestNiceTicks(t *testing.T) {
 }
 
 func TestLogROCAxis(t *testing.T) {
+	t.Parallel()
 	ts := figure(t, reportstest.Run(), "roc_compare_w1")
 	for _, want := range []string{"0.05", "0.1", "0.5", "1", "false positive rate (impostor accepted), log scale"} {
 		if !hasText(ts, want) {
@@ -345,6 +353,7 @@ func TestLogROCAxis(t *testing.T) {
 }
 
 func TestHeatMapAnnotatesEveryPoint(t *testing.T) {
+	t.Parallel()
 	run := reportstest.Run()
 	for _, m := range []struct {
 		name string
@@ -373,6 +382,7 @@ func TestHeatMapAnnotatesEveryPoint(t *testing.T) {
 // TestOddRunsDraw feeds runs a hand-edited or partial run.json may hold:
 // none may panic, and every figure must render.
 func TestOddRunsDraw(t *testing.T) {
+	t.Parallel()
 	nan := math.NaN()
 	one := reportstest.Run().Results[0]
 	tests := map[string]*evaluate.Run{

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mouseauth/mouseauth/internal/table"
 	"html"
 	"image/png"
 	"io/fs"
@@ -17,9 +16,11 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mouseauth/mouseauth/evaluate"
+	"github.com/mouseauth/mouseauth/internal/table"
 	"github.com/mouseauth/mouseauth/reports/reportstest"
 )
 
@@ -32,14 +33,49 @@ func writeRunJSON(t *testing.T, dir string, data []byte) string {
 	return p
 }
 
-func TestWrite(t *testing.T) {
-	dir := t.TempDir()
-	run := reportstest.Run()
-	var steps []int
-	files, err := Write(context.Background(), dir, run, Options{Progress: func(done, total int) { steps = append(steps, done, total) }})
-	if err != nil {
-		t.Fatal(err)
+// full is the report of reportstest.Run(), written once, into a folder of
+// its own, for the tests that read it (TestWrite checks it,
+// TestReportInBrowser loads it): rendering its 17 figures is the costliest
+// step of these tests. TestMain removes the folder.
+var full struct {
+	once  sync.Once
+	dir   string
+	files []string
+	steps []int // the progress calls: done, total, ...
+	err   error
+}
+
+func fullReport(t *testing.T) (dir string, files []string, steps []int) {
+	t.Helper()
+	full.once.Do(func() {
+		if full.dir, full.err = os.MkdirTemp("", "mouseauth-reports-test-"); full.err != nil {
+			return
+		}
+		var mu sync.Mutex
+		full.files, full.err = Write(context.Background(), full.dir, reportstest.Run(), Options{Progress: func(done, total int) {
+			mu.Lock()
+			full.steps = append(full.steps, done, total)
+			mu.Unlock()
+		}})
+	})
+	if full.err != nil {
+		t.Fatal(full.err)
 	}
+	return full.dir, full.files, full.steps
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if full.dir != "" {
+		os.RemoveAll(full.dir)
+	}
+	os.Exit(code)
+}
+
+func TestWrite(t *testing.T) {
+	t.Parallel()
+	run := reportstest.Run()
+	dir, files, steps := fullReport(t)
 	// 2 results × (mean ROC + DET + 2 per-user ROC) + 2 windows × (ROC + DET
 	// comparison) + 3 sweep plots (heat maps of AUC and EER over trees ×
 	// window, time vs trees: time does not vary with the window) + 2
@@ -109,7 +145,7 @@ func TestWrite(t *testing.T) {
 		t.Errorf("first auc %s, want %s", got, want)
 	}
 
-	// Same run, same bytes.
+	// Same run, same bytes (a second write, into a folder of this test's).
 	dir2 := t.TempDir()
 	files2, err := Write(context.Background(), dir2, reportstest.Run(), Options{})
 	if err != nil {
@@ -144,6 +180,7 @@ func readCSV(t *testing.T, path string) [][]string {
 }
 
 func TestWriteCancelled(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := Write(ctx, t.TempDir(), reportstest.Run(), Options{})
@@ -153,6 +190,7 @@ func TestWriteCancelled(t *testing.T) {
 }
 
 func TestWriteEmptyRun(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	files, err := Write(context.Background(), dir, &evaluate.Run{}, Options{})
 	if err != nil {
@@ -169,6 +207,7 @@ func TestWriteEmptyRun(t *testing.T) {
 }
 
 func TestTables(t *testing.T) {
+	t.Parallel()
 	run := reportstest.Run()
 	tabs := Tables(run)
 	var names []string
@@ -218,6 +257,7 @@ func TestTables(t *testing.T) {
 }
 
 func TestDisplay(t *testing.T) {
+	t.Parallel()
 	in := &table.Table{Columns: []string{"param", "value", "mean_auc", "sd_auc", "mean_eer", "seconds"}}
 	in.Add("trees", 100.0, 0.91234, 0.0321, 0.1, 2.5)
 	in.Add("trees", 200.0, 0.5, 0.0, 0.2, 3.0)
@@ -244,6 +284,7 @@ func TestDisplay(t *testing.T) {
 }
 
 func TestReadRun(t *testing.T) {
+	t.Parallel()
 	good, err := json.Marshal(reportstest.Run())
 	if err != nil {
 		t.Fatal(err)
@@ -341,6 +382,7 @@ func renderPage(t *testing.T, run *evaluate.Run) string {
 }
 
 func TestWriteHTML(t *testing.T) {
+	t.Parallel()
 	run := reportstest.Run()
 	figs, err := Figures(run)
 	if err != nil {
@@ -410,6 +452,7 @@ func TestWriteHTML(t *testing.T) {
 }
 
 func TestWriteHTMLEscapesRunText(t *testing.T) {
+	t.Parallel()
 	run := reportstest.Run()
 	evil := `<script>alert(1)</script>`
 	for i := range run.Results[0].Users {
@@ -430,6 +473,7 @@ func TestWriteHTMLEscapesRunText(t *testing.T) {
 }
 
 func TestSummaryPublished(t *testing.T) {
+	t.Parallel()
 	dfl := PublishedFigures[0]
 	run := reportstest.Run()
 	run.Manifest.Inputs = []evaluate.Input{{Path: "/data/features/" + dfl.File, SHA256: dfl.SHA256, Bytes: 1}}
@@ -454,6 +498,7 @@ func TestSummaryPublished(t *testing.T) {
 }
 
 func TestSummaryPivotManyWindows(t *testing.T) {
+	t.Parallel()
 	run := reportstest.Run()
 	r := &run.Results[0]
 	base := r.Summary[0]
@@ -472,6 +517,7 @@ func TestSummaryPivotManyWindows(t *testing.T) {
 }
 
 func TestFiguresSkipNonFinite(t *testing.T) {
+	t.Parallel()
 	run := &evaluate.Run{Thresholds: []evaluate.ThresholdPoint{
 		{Threshold: 0.2, FalseAlarmRate: 0.1, MissRate: 0.5, ImpostorActionsToAlarm: 3, GenuineActionsToFalseAlarm: math.Inf(1)},
 		{Threshold: 0.4, FalseAlarmRate: 0.2, MissRate: 0.3, ImpostorActionsToAlarm: 5, GenuineActionsToFalseAlarm: 40},
@@ -489,6 +535,7 @@ func TestFiguresSkipNonFinite(t *testing.T) {
 }
 
 func TestSweepAxes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		sw   []evaluate.SweepPoint
@@ -538,6 +585,7 @@ func BenchmarkWrite(b *testing.B) {
 // TestResultSlugsTellPresetsApart: compare --presets reference,improved with
 // one classifier gave the files of both results the same name but "-2".
 func TestResultSlugsTellPresetsApart(t *testing.T) {
+	t.Parallel()
 	rs := []evaluate.Result{
 		{Classifier: "rf", Protocol: "reference", Params: map[string]any{"preset": "reference"}},
 		{Classifier: "rf", Protocol: "reference", Params: map[string]any{"preset": "improved"}},

@@ -32,6 +32,7 @@ func seedsHoldoutRun() *evaluate.Run {
 }
 
 func TestWriteHTMLSeeds(t *testing.T) {
+	t.Parallel()
 	run := reportstest.SeedsRun()
 	page := renderPage(t, run)
 	s := run.Results[0].Summary[0].Seeds
@@ -71,6 +72,7 @@ func TestWriteHTMLSeeds(t *testing.T) {
 // TestPublishedDifferences compares the seeds with the published figure
 // when, and only when, the input is the published file.
 func TestPublishedDifferences(t *testing.T) {
+	t.Parallel()
 	run := reportstest.SeedsRun()
 	if ds := AllDifferences(run); len(ds) != len(run.Differences) {
 		t.Errorf("unknown input: %d differences, want the run's %d", len(ds), len(run.Differences))
@@ -109,6 +111,7 @@ func TestPublishedDifferences(t *testing.T) {
 }
 
 func TestWriteHTMLHoldout(t *testing.T) {
+	t.Parallel()
 	run := &evaluate.Run{Holdouts: []evaluate.HoldoutResult{reportstest.Holdout()}}
 	page := renderPage(t, run)
 	for _, want := range []string{`id="holdout"`, "Held-out evaluation: rf, mean of action scores, train train_files, test test_files",
@@ -134,6 +137,7 @@ func TestWriteHTMLHoldout(t *testing.T) {
 }
 
 func TestTablesSeedsHoldout(t *testing.T) {
+	t.Parallel()
 	run := seedsHoldoutRun()
 	var names []string
 	for _, nt := range Tables(run) {
@@ -155,6 +159,7 @@ func TestTablesSeedsHoldout(t *testing.T) {
 }
 
 func TestCheckHoldout(t *testing.T) {
+	t.Parallel()
 	run := &evaluate.Run{Holdouts: []evaluate.HoldoutResult{reportstest.Holdout()}}
 	run.Holdouts[0].Actions.ROC.TPR = run.Holdouts[0].Actions.ROC.TPR[:3]
 	if err := Check(run); err == nil || !strings.Contains(err.Error(), "holdouts[0].actions.roc") {
@@ -170,6 +175,7 @@ func TestCheckHoldout(t *testing.T) {
 // window, nothing loaded from outside, the held-out section and the
 // summary before the details.
 func TestSeedsHoldoutReportInBrowser(t *testing.T) {
+	t.Parallel()
 	chromium := findChromium(t)
 	dir := t.TempDir()
 	run := seedsHoldoutRun()

@@ -2,11 +2,11 @@ package reports
 
 import (
 	"fmt"
-	"github.com/mouseauth/mouseauth/internal/table"
 	"slices"
 	"sort"
 
 	"github.com/mouseauth/mouseauth/evaluate"
+	"github.com/mouseauth/mouseauth/internal/table"
 )
 
 // Tables of multi-seed runs and held-out evaluations. Column names: in a

@@ -2,13 +2,13 @@ package reports
 
 import (
 	"fmt"
-	"github.com/mouseauth/mouseauth/internal/table"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/mouseauth/mouseauth/evaluate"
+	"github.com/mouseauth/mouseauth/internal/table"
 )
 
 // NamedTable is a table of a run with a file-name stem (no extension) and a

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/mouseauth/mouseauth/internal/table"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/mouseauth/mouseauth/evaluate"
+	"github.com/mouseauth/mouseauth/internal/table"
 )
 
 // Sub-directories of a report and the name of its HTML page.

@@ -25,6 +25,10 @@ type DemoOptions struct {
 	// the outputs are; csv and json print only the summary (stage,
 	// output) on stdout, and the stages' results go to stderr.
 	Output string
+
+	// stages, when set, replaces the demo's stages (tests of the output
+	// modes); they run with the streams demoRun hands them.
+	stages func(opts *DemoOptions, dir string) []demoStage
 }
 
 func newCmdDemo(f *cli.Factory, runF func(context.Context, *DemoOptions) error) *cobra.Command {
@@ -115,6 +119,9 @@ func demoStages(ctx context.Context, opts *DemoOptions, dir string, summary *cli
 	cleaned := filepath.Join(dir, "cleaned")
 	features := filepath.Join(dir, "features.csv")
 
+	if opts.stages != nil {
+		return runDemoStages(ctx, opts, dir, summary, opts.stages(opts, dir))
+	}
 	stages := []demoStage{
 		{"synthesize logs", logs, func(ctx context.Context) error {
 			o := &SynthOptions{IO: ios, Out: logs, Force: true}
@@ -131,7 +138,13 @@ func demoStages(ctx context.Context, opts *DemoOptions, dir string, summary *cli
 		}},
 	}
 	stages = append(stages, demoLaterStages(opts, dir, features)...)
+	return runDemoStages(ctx, opts, dir, summary, stages)
+}
 
+// runDemoStages runs stages in order, their results on opts.IO, and writes
+// the summary to summary's Out in opts.Output.
+func runDemoStages(ctx context.Context, opts *DemoOptions, dir string, summary *cli.IOStreams, stages []demoStage) error {
+	ios := opts.IO
 	for i, st := range stages {
 		if err := ctx.Err(); err != nil {
 			return err

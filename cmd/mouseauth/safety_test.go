@@ -154,6 +154,7 @@ func TestServeStateIsPrivateAndLocked(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(state, "notes.txt"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	os.Chmod(filepath.Join(state, "notes.txt"), 0o644) // loose whatever the umask (a parallel test's cluster holds a private one)
 	ios, _, _, serveErr := cli.TestIO()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -10,6 +10,7 @@ import (
 )
 
 func TestAlias(t *testing.T) {
+	t.Parallel()
 	var dir string
 	var counts []string
 	cmd := &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return nil }}
@@ -56,6 +57,7 @@ func TestAlias(t *testing.T) {
 }
 
 func TestListCompletions(t *testing.T) {
+	t.Parallel()
 	values := []string{"kmeans", "logreg", "malaschitz", "mlp", "rf"}
 	for typed, want := range map[string][]string{
 		"":         values,

@@ -37,6 +37,7 @@ func lines(b *Buffer) []string {
 }
 
 func TestProgressLogLinesWithETA(t *testing.T) {
+	t.Parallel()
 	clk := newFakeClock()
 	var out Buffer
 	p := newProgress(&out, false, clk.Now, 100, "replaying", "vectors")
@@ -84,6 +85,7 @@ func TestProgressLogLinesWithETA(t *testing.T) {
 }
 
 func TestProgressEndsShortOfItsTotal(t *testing.T) {
+	t.Parallel()
 	clk := newFakeClock()
 	var out Buffer
 	p := newProgress(&out, false, clk.Now, 200, "training", "users")
@@ -97,6 +99,7 @@ func TestProgressEndsShortOfItsTotal(t *testing.T) {
 }
 
 func TestProgressUnknownTotalAndSetTotal(t *testing.T) {
+	t.Parallel()
 	clk := newFakeClock()
 	var out Buffer
 	p := newProgress(&out, false, clk.Now, -1, "reading", "rows")
@@ -114,6 +117,7 @@ func TestProgressUnknownTotalAndSetTotal(t *testing.T) {
 }
 
 func TestProgressTerminalRedrawsOneLine(t *testing.T) {
+	t.Parallel()
 	clk := newFakeClock()
 	var out Buffer
 	p := newProgress(&out, true, clk.Now, 10, "fits", "fits")
@@ -152,6 +156,7 @@ func TestProgressTerminalRedrawsOneLine(t *testing.T) {
 }
 
 func TestProgressNilAndQuiet(t *testing.T) {
+	t.Parallel()
 	var p *Progress
 	p.Add(1)
 	p.SetTotal(3)
@@ -170,6 +175,7 @@ func TestProgressNilAndQuiet(t *testing.T) {
 }
 
 func TestProgressFuncFollowsTheTotal(t *testing.T) {
+	t.Parallel()
 	ios, _, _, errOut := TestIO()
 	progress, stop := ProgressFunc(ios, "report", "files")
 	progress(0, 4)
@@ -186,6 +192,7 @@ func TestProgressFuncFollowsTheTotal(t *testing.T) {
 
 // TestProgressConcurrentAdds runs under -race in CI.
 func TestProgressConcurrentAdds(t *testing.T) {
+	t.Parallel()
 	clk := newFakeClock()
 	var out Buffer
 	p := newProgress(&out, true, clk.Now, 800, "x", "y")
@@ -206,6 +213,7 @@ func TestProgressConcurrentAdds(t *testing.T) {
 }
 
 func TestFormatDuration(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{
 		400 * time.Millisecond:        "0.4 s",
 		17 * time.Second:              "17 s",

@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseIntRange(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in, err string
 		want    []int
@@ -33,6 +34,7 @@ func TestParseIntRange(t *testing.T) {
 }
 
 func TestParseFloatRange(t *testing.T) {
+	t.Parallel()
 	got, err := ParseFloatRange("0:1:0.05")
 	if err != nil || len(got) != 21 || got[20] != 1 || got[1] != 0.05 || got[3] != 0.15 {
 		t.Errorf("0:1:0.05 = %v, %v", got, err)

@@ -16,6 +16,7 @@ func stamped(modified string) *debug.BuildInfo {
 }
 
 func TestBuildFromStampedInfo(t *testing.T) {
+	t.Parallel()
 	b := BuildFrom(stamped("true"))
 	want := Build{Module: "github.com/mouseauth/mouseauth", Version: "v0.3.0", Commit: "7462739f0e1d2c3b4a5968778695a4b3c2d1e0f9",
 		Dirty: true, Time: "2026-11-30T13:28:00Z", Go: "go1.26.8", OSArch: "linux/arm64"}
@@ -39,6 +40,7 @@ func TestBuildFromStampedInfo(t *testing.T) {
 }
 
 func TestBuildFromPseudoVersion(t *testing.T) {
+	t.Parallel()
 	bi := stamped("true")
 	bi.Main.Version = "v0.0.0-20261130132800-7462739f0e1d+dirty" // go build in a git checkout since Go 1.24
 	if got := BuildFrom(bi).Short(); got != bi.Main.Version {
@@ -47,6 +49,7 @@ func TestBuildFromPseudoVersion(t *testing.T) {
 }
 
 func TestBuildWithoutVCSStamp(t *testing.T) {
+	t.Parallel()
 	// What a test binary has: no vcs settings.
 	b := BuildFrom(&debug.BuildInfo{Main: debug.Module{Path: "github.com/mouseauth/mouseauth"}})
 	if b.Version != "(devel)" || b.Commit != "" || b.Go != runtime.Version() {

@@ -16,6 +16,7 @@ import (
 )
 
 func TestKfakeACLsConvertsEachGrant(t *testing.T) {
+	t.Parallel()
 	spec := topics.Default().ACLs("g1")
 	total := 0
 	for _, r := range topics.Roles() {
@@ -68,6 +69,7 @@ func TestKfakeACLsConvertsEachGrant(t *testing.T) {
 // (The embedded broker runs this way, with SCRAM-SHA-512 over mutual TLS;
 // live/authz_test.go attacks it with kcat.)
 func TestKfakeEnforcesTheSpec(t *testing.T) {
+	t.Parallel()
 	spec := topics.Default().ACLs("")
 	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.EnableACLs(), kfake.GroupMinSessionTimeout(time.Second)}
 	users := map[topics.Role]string{topics.RoleScorer: "scorer", topics.RoleClient: "replay", topics.RoleAdmin: "admin"}

@@ -57,15 +57,20 @@ func start(t *testing.T, o cluster.Options) (*cluster.Cluster, *syncBuffer) {
 // broker's files beside it) is private while the broker runs and after it
 // stops; a second Start on it is refused naming the holder.
 func TestStateIsPrivateAndLocked(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "state")
 	if err := os.MkdirAll(filepath.Join(dir, "old"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// Loose on purpose, whatever the umask (a parallel test's cluster
+	// holds a private one): chmod, not only the create modes.
 	for _, p := range []string{filepath.Join(dir, "notes.txt"), filepath.Join(dir, "old", "mouseauth.db")} {
 		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		os.Chmod(p, 0o644)
 	}
+	os.Chmod(filepath.Join(dir, "old"), 0o755)
 	os.Chmod(dir, 0o755)
 	cl, _ := start(t, cluster.Options{Dir: dir})
 	if n := testutil.CheckPrivate(t, dir, "running"); n < 20 {
@@ -151,6 +156,7 @@ func canProduce(cl *cluster.Cluster, m sasl.Mechanism) error {
 // user: without reconciliation every request would be refused), and a lost
 // password is replaced by a new one that works while the old one fails.
 func TestACLsAndPasswordsFollowTheSpec(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// An old state folder: kfake without SASL or ACLs persisted its data.
 	old, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DataDir(filepath.Join(dir, "kafka")), kfake.SeedTopics(1, topics.Logins))
@@ -216,6 +222,7 @@ func TestACLsAndPasswordsFollowTheSpec(t *testing.T) {
 // TestSASLHandshakeV0Advertised: the broker lists SaslHandshake from
 // version 0, which librdkafka (kcat) requires before it authenticates.
 func TestSASLHandshakeV0Advertised(t *testing.T) {
+	t.Parallel()
 	cl, _ := start(t, cluster.Options{Dir: t.TempDir()})
 	conn, err := topics.Dialer(cl.ReplayTLS, nil).DialContext(context.Background(), "tcp", cl.Brokers[0])
 	if err != nil {
@@ -238,6 +245,7 @@ func TestSASLHandshakeV0Advertised(t *testing.T) {
 }
 
 func TestCredentials(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if _, err := cluster.Credentials(dir, "root"); err == nil || !strings.Contains(err.Error(), `no SASL user "root"`) {
 		t.Errorf("unknown user: %v", err)

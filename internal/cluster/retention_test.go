@@ -44,6 +44,7 @@ func retentions(t *testing.T, cl *cluster.Cluster, extra ...string) map[string]t
 // and feature vectors (sealed logins above all) go after 10 minutes; a
 // restart with other retentions applies them to the topics that exist.
 func TestRetentionPerTopic(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	n := topics.Default()
 	n.PerUser = true

@@ -8,6 +8,7 @@ import (
 )
 
 func TestCQLEngineUpdate(t *testing.T) {
+	t.Parallel()
 	e := engineWithTable(t, "ASC")
 	upd := `UPDATE t SET v = ? WHERE p = ? AND c = ? IF EXISTS`
 	if r := run(t, e, "ks", upd, txt("x"), txt("a"), i32(1)); !reflect.DeepEqual(r.rows, [][][]byte{{{0}}}) || len(r.cols) != 1 {
@@ -45,6 +46,7 @@ func TestCQLEngineUpdate(t *testing.T) {
 }
 
 func TestCQLEngineBatch(t *testing.T) {
+	t.Parallel()
 	e := engineWithTable(t, "ASC")
 	ins := `INSERT INTO t (p, c, v) VALUES (?, ?, ?) IF NOT EXISTS`
 	plain := `INSERT INTO t (p, c, v) VALUES (?, ?, ?)`

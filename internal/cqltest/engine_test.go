@@ -43,6 +43,7 @@ func ints(r *cqlResult) []int32 {
 }
 
 func TestCQLEngineInsertIfNotExists(t *testing.T) {
+	t.Parallel()
 	e := engineWithTable(t, "ASC")
 	ins := `INSERT INTO t (p, c, v) VALUES (?, ?, ?) IF NOT EXISTS`
 	r := run(t, e, "ks", ins, txt("a"), i32(1), txt("first"))
@@ -67,6 +68,7 @@ func TestCQLEngineInsertIfNotExists(t *testing.T) {
 }
 
 func TestCQLEngineClusteringOrder(t *testing.T) {
+	t.Parallel()
 	e := engineWithTable(t, "DESC")
 	for _, c := range []int32{3, 1, 5, 2, 4} {
 		run(t, e, "ks", `INSERT INTO t (p, c, v) VALUES (?, ?, ?)`, txt("a"), i32(c), txt("x"))
@@ -90,6 +92,7 @@ func TestCQLEngineClusteringOrder(t *testing.T) {
 }
 
 func TestCQLEngineCountDistinct(t *testing.T) {
+	t.Parallel()
 	e := engineWithTable(t, "ASC")
 	for i, p := range []string{"a", "a", "b", "a", "c"} {
 		run(t, e, "ks", `INSERT INTO t (p, c, v) VALUES (?, ?, ?)`, txt(p), i32(int32(i)), txt("x"))
@@ -109,6 +112,7 @@ func TestCQLEngineCountDistinct(t *testing.T) {
 }
 
 func TestCQLEngineRefuses(t *testing.T) {
+	t.Parallel()
 	e := engineWithTable(t, "ASC")
 	for _, tc := range []struct {
 		cur, q string
@@ -142,6 +146,7 @@ func TestCQLEngineRefuses(t *testing.T) {
 }
 
 func TestCQLEnginePrepare(t *testing.T) {
+	t.Parallel()
 	e := engineWithTable(t, "ASC")
 	r, err := e.prepare("ks", `SELECT c, v FROM t WHERE p = ? AND c > ? LIMIT ?`)
 	if err != nil {
@@ -171,6 +176,7 @@ func TestCQLEnginePrepare(t *testing.T) {
 // gocql, including ScanCAS on a refused INSERT ... IF NOT EXISTS and a
 // restart of the stub.
 func TestServerGocqlCAS(t *testing.T) {
+	t.Parallel()
 	s := Start(t, nil)
 	host, port, _ := strings.Cut(s.Addr, ":")
 	cl := gocql.NewCluster(host)

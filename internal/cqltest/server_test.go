@@ -28,6 +28,7 @@ func cluster(t *testing.T, s *Server) *gocql.ClusterConfig {
 }
 
 func TestServerServesGocql(t *testing.T) {
+	t.Parallel()
 	s := Start(t, nil)
 	sess, err := cluster(t, s).CreateSession()
 	if err != nil {
@@ -48,6 +49,7 @@ func TestServerServesGocql(t *testing.T) {
 // without a certificate is refused in the handshake, which the server
 // records.
 func TestServerTLS(t *testing.T) {
+	t.Parallel()
 	p := testpki.New(t)
 	s := Start(t, p.Server(t))
 
@@ -94,6 +96,7 @@ func TestServerTLS(t *testing.T) {
 // with SUPPORTED, a frame of another protocol version with a protocol
 // error in that version, and a compressed frame with an error.
 func TestServerFrames(t *testing.T) {
+	t.Parallel()
 	s := Start(t, nil)
 	dial := func() net.Conn {
 		c, err := net.Dial("tcp", s.Addr)

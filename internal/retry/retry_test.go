@@ -46,6 +46,7 @@ func failing(n int, calls *int) func() error {
 }
 
 func TestBackoffGrowsToMaxWithJitter(t *testing.T) {
+	t.Parallel()
 	f := &fake{now: time.Unix(0, 0)}
 	var calls int
 	p := Policy{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2}
@@ -74,6 +75,7 @@ func TestBackoffGrowsToMaxWithJitter(t *testing.T) {
 }
 
 func TestFullJitterSpansZeroToCap(t *testing.T) {
+	t.Parallel()
 	for _, r := range []float64{0, 0.999} {
 		f := &fake{}
 		var calls int
@@ -85,6 +87,7 @@ func TestFullJitterSpansZeroToCap(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
+	t.Parallel()
 	f := &fake{}
 	var calls int
 	_ = Do(context.Background(), Policy{}, failing(8, &calls), f.opts(0.999999)...)
@@ -94,6 +97,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestPermanentErrorIsNotRetried(t *testing.T) {
+	t.Parallel()
 	f := &fake{}
 	errGone := errors.New("not found")
 	calls := 0
@@ -105,6 +109,7 @@ func TestPermanentErrorIsNotRetried(t *testing.T) {
 }
 
 func TestMaxAttempts(t *testing.T) {
+	t.Parallel()
 	f := &fake{}
 	calls := 0
 	err := Do(context.Background(), Policy{MaxAttempts: 3}, failing(100, &calls), f.opts(0.5)...)
@@ -114,6 +119,7 @@ func TestMaxAttempts(t *testing.T) {
 }
 
 func TestMaxElapsedMakesALastAttemptAtTheLimit(t *testing.T) {
+	t.Parallel()
 	f := &fake{now: time.Unix(100, 0)}
 	calls := 0
 	p := Policy{Initial: 400 * time.Millisecond, Multiplier: 1, MaxElapsed: time.Second}
@@ -132,6 +138,7 @@ func TestMaxElapsedMakesALastAttemptAtTheLimit(t *testing.T) {
 }
 
 func TestContextEndsTheWait(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fake{cancel: cancel, at: 2}
 	calls := 0
@@ -142,6 +149,7 @@ func TestContextEndsTheWait(t *testing.T) {
 }
 
 func TestContextEndedDuringAttempt(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fake{}
 	calls := 0
@@ -152,6 +160,7 @@ func TestContextEndedDuringAttempt(t *testing.T) {
 }
 
 func TestSleep(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestEnsureAndRead(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "sasl")
 	p := filepath.Join(dir, "scorer.password")
 	created, err := Ensure(p)
@@ -41,6 +42,7 @@ func TestEnsureAndRead(t *testing.T) {
 }
 
 func TestReadRefuses(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, content string, mode os.FileMode) string {
 		p := filepath.Join(dir, name)

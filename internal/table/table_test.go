@@ -7,6 +7,7 @@ import (
 )
 
 func TestTableWriteMarkdown(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		tbl  *Table
@@ -43,6 +44,7 @@ func TestTableWriteMarkdown(t *testing.T) {
 }
 
 func TestTableSelect(t *testing.T) {
+	t.Parallel()
 	in := &Table{Columns: []string{"a", "b", "c"}, Rows: [][]any{{1, "x", 2.5}, {2, "y", nil}}}
 	got := in.Select("c", "a")
 	if len(got.Columns) != 2 || got.Columns[0] != "c" || got.Columns[1] != "a" {
@@ -64,6 +66,7 @@ func TestTableSelect(t *testing.T) {
 }
 
 func TestTableCSVAndJSON(t *testing.T) {
+	t.Parallel()
 	in := &Table{Columns: []string{"user", "auc", "n"}, Rows: [][]any{{"a,b", 0.1, 3}, {"c", math.NaN(), nil}}}
 	var c, j bytes.Buffer
 	if err := in.WriteCSV(&c); err != nil {

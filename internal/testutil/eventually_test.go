@@ -30,6 +30,7 @@ func catchFatal(r *fatalRecorder, f func()) {
 }
 
 func TestEventuallyReturnsWhenTheConditionHolds(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int64
 	go func() {
 		for i := 0; i < 5; i++ {
@@ -41,6 +42,7 @@ func TestEventuallyReturnsWhenTheConditionHolds(t *testing.T) {
 }
 
 func TestEventuallyFailsWhenStuck(t *testing.T) {
+	t.Parallel()
 	r := &fatalRecorder{TB: t}
 	catchFatal(r, func() { Eventually(r, 20*time.Millisecond, func() bool { return false }, "never") })
 	if !r.failed.Load() {
@@ -48,6 +50,8 @@ func TestEventuallyFailsWhenStuck(t *testing.T) {
 	}
 }
 
+// TestEventuallyProgressWaitsWhileMoving is not parallel: it times 5 ms
+// steps against a 30 ms limit.
 func TestEventuallyProgressWaitsWhileMoving(t *testing.T) {
 	// Progress every ~5 ms for ~60 ms: more than the idle limit of 30 ms in
 	// all, never idle that long.

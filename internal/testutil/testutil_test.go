@@ -10,6 +10,7 @@ import (
 )
 
 func TestMariaDBStarts(t *testing.T) {
+	t.Parallel()
 	m := StartMariaDB(t, MariaDBOptions{})
 	m.Exec(t, "CREATE DATABASE mt", "CREATE TABLE mt.t (v INT)", "INSERT INTO mt.t VALUES (41),(1)")
 	db, err := m.Root()

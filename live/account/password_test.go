@@ -9,6 +9,7 @@ import (
 var cheap = Argon2Params{Memory: 64, Time: 1, Threads: 1}
 
 func TestPasswordHash(t *testing.T) {
+	t.Parallel()
 	h, err := HashPassword("correct horse", cheap)
 	if err != nil {
 		t.Fatal(err)

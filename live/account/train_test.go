@@ -15,6 +15,7 @@ import (
 // TestTrainModelRecordsSchema: an enrolment model says what its input is,
 // live vectors: mouseauth's clean features, the 39 names in order.
 func TestTrainModelRecordsSchema(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	rows := func(n int, shift float64) [][]float64 {
 		out := make([][]float64, n)

@@ -19,6 +19,7 @@ import (
 )
 
 func TestSASLOptionsValidate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		o        SASLOptions
 		external bool
@@ -47,6 +48,7 @@ func TestSASLOptionsValidate(t *testing.T) {
 // TestOpenEmbeddedSASL: each program gets the SASL identity of the
 // certificate it names, and the scorer's for an in-process service.
 func TestOpenEmbeddedSASL(t *testing.T) {
+	t.Parallel()
 	state := t.TempDir()
 	ctx := context.Background()
 	e, err := Open(ctx, Options{State: state, TLSName: cluster.CertReplay, Partitions: 1}, nil)
@@ -82,6 +84,7 @@ func TestOpenEmbeddedSASL(t *testing.T) {
 // enroll, status) make a state folder pre-created 0755 private too, and
 // create the database 0600.
 func TestOpenStoresMakesStatePrivate(t *testing.T) {
+	t.Parallel()
 	state := filepath.Join(t.TempDir(), "state")
 	if err := os.Mkdir(state, 0o755); err != nil {
 		t.Fatal(err)
@@ -90,6 +93,7 @@ func TestOpenStoresMakesStatePrivate(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(state, "notes"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	os.Chmod(filepath.Join(state, "notes"), 0o644) // loose whatever the umask (a parallel test's cluster holds a private one)
 	e, err := OpenStores(context.Background(), Options{State: state, TLSName: cluster.CertScorer})
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +121,7 @@ func TestOpenStoresMakesStatePrivate(t *testing.T) {
 }
 
 func TestUsesState(t *testing.T) {
+	t.Parallel()
 	for want, o := range map[bool]Options{
 		true:  {State: "s"},
 		false: {State: "s", Brokers: []string{"k:9093"}, TLSDir: "pki", Stores: StoreOptions{DSN: "u@tcp(db)/m", Profiles: "mysql"}},
@@ -131,6 +136,7 @@ func TestUsesState(t *testing.T) {
 }
 
 func TestExplainConnect(t *testing.T) {
+	t.Parallel()
 	eof := fmt.Errorf("topic metadata: %w", io.ErrUnexpectedEOF)
 	if err := explainConnect(eof, Options{}, nil); !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "--sasl-user") {
 		t.Errorf("no SASL: %v", err)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestParseReplication(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in, strategy string
 		factor       int
@@ -40,6 +41,7 @@ func TestParseReplication(t *testing.T) {
 }
 
 func TestKind(t *testing.T) {
+	t.Parallel()
 	for want, o := range map[string]StoreOptions{
 		"embedded":  {},
 		"cassandra": {Cassandra: []string{"c:9042"}, DSN: "x"},
@@ -55,6 +57,7 @@ func TestKind(t *testing.T) {
 }
 
 func TestOpenStoresEmbeddedWithModelsDir(t *testing.T) {
+	t.Parallel()
 	state := t.TempDir()
 	st, err := openStores(context.Background(), StoreOptions{State: state, ModelsDir: filepath.Join(state, "models")})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 // is made private; previous keys are kept after a rotation; concurrent
 // first starts agree on one key.
 func TestLoadKeys(t *testing.T) {
+	t.Parallel()
 	state := t.TempDir()
 	var wg sync.WaitGroup
 	ids := make([]string, 4)

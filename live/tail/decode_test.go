@@ -80,6 +80,7 @@ func want(t *testing.T, m map[string]any, kv ...any) {
 }
 
 func TestDecodeVersion2(t *testing.T) {
+	t.Parallel()
 	key := wire.NewSessionKey()
 	d := wire.Decision{User: "user7", Session: "s-12", Seq: 41, Accept: false, Alert: true, Score: 0.25, Mean: 0.4,
 		Window: 10, Threshold: 0.5, ModelVersion: 3, Sent: at, ServiceNanos: 812345}
@@ -117,6 +118,7 @@ func TestDecodeVersion2(t *testing.T) {
 }
 
 func TestDecodeVersion2LoginShowsNoSecret(t *testing.T) {
+	t.Parallel()
 	k, err := wire.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +145,7 @@ func TestDecodeVersion2LoginShowsNoSecret(t *testing.T) {
 }
 
 func TestDecodeVersion1(t *testing.T) {
+	t.Parallel()
 	m, _ := line(t, topics.Decisions, v1JSON('D', wire.Decision{User: "user7", Session: "s-1", Seq: 4, Accept: true,
 		Score: 0.9, Mean: 0.8, Window: 5, Threshold: 0.5, Sent: at, ServiceNanos: 1000}))
 	want(t, m, "v", 1.0, "kind", "decision", "user", "user7", "seq", 4.0, "accept", true, "score", 0.9, "service_ns", 1000.0)
@@ -166,6 +169,7 @@ func TestDecodeVersion1(t *testing.T) {
 }
 
 func TestDecodeVersion1LoginsShowNoPassword(t *testing.T) {
+	t.Parallel()
 	m, s := line(t, topics.Logins, v1Login())
 	want(t, m, "v", 1.0, "kind", "login", "user", "user7", "session", "s-1", "sealed", false)
 	if strings.Contains(s, secret) || strings.Contains(s, "password\"") {
@@ -196,6 +200,7 @@ func TestDecodeVersion1LoginsShowNoPassword(t *testing.T) {
 }
 
 func TestDecodeBadRecords(t *testing.T) {
+	t.Parallel()
 	key := wire.NewSessionKey()
 	good, _ := wire.SignVector(nil, wire.Vector{User: "u", Session: "s", Seq: 1, Sent: at, Values: []float64{1}}, key)
 	for _, tc := range []struct {
@@ -228,6 +233,7 @@ func TestDecodeBadRecords(t *testing.T) {
 }
 
 func TestDecodeBadLoginRecordsQuoteNothing(t *testing.T) {
+	t.Parallel()
 	for _, p := range [][]byte{
 		[]byte("M\x01L{\"password\":\"" + secret), // cut v1 login
 		[]byte(`{"v":"` + secret + `","kind":"login"}`),

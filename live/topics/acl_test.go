@@ -47,6 +47,7 @@ func allows(grants []topics.Grant, role topics.Role, res topics.ResourceType, na
 // same names the code uses (Names.FeaturesFor, Shared, DefaultGroup) and
 // checks the specification allows exactly those.
 func TestACLsCoverWhatTheCodeDoes(t *testing.T) {
+	t.Parallel()
 	const (
 		scorer, client, admin = topics.RoleScorer, topics.RoleClient, topics.RoleAdmin
 		topic, group          = topics.ResourceTopic, topics.ResourceGroup
@@ -216,6 +217,7 @@ func parseCommands(t *testing.T, out string, roleOf map[string]topics.Role) []to
 }
 
 func TestWriteACLCommandsRendersTheSpec(t *testing.T) {
+	t.Parallel()
 	principals := topics.Principals{
 		topics.RoleScorer: "User:CN=scorer,OU=live,O=mouseauth",
 		topics.RoleClient: "User:CN=O'Brien replay,O=mouseauth", // a quote and a space survive the shell

@@ -243,6 +243,7 @@ func leaks(rec []byte) []string {
 }
 
 func TestSniffingSeesNoSecrets(t *testing.T) {
+	t.Parallel()
 	tp := testpki.New(t)
 	ctx := context.Background()
 
@@ -280,6 +281,7 @@ func TestSniffingSeesNoSecrets(t *testing.T) {
 }
 
 func TestTamperingIsDetected(t *testing.T) {
+	t.Parallel()
 	tp := testpki.New(t)
 	ctx := context.Background()
 	broker := startBroker(t, tp.Server(t))

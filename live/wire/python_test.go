@@ -41,6 +41,7 @@ func python(t *testing.T, args ...string) (string, int) {
 }
 
 func TestPythonDecoderChecksVectors(t *testing.T) {
+	t.Parallel()
 	out, code := python(t, "check", vectorsFile)
 	if code != 0 || !strings.Contains(out, "checks passed") {
 		t.Fatalf("wire_decode.py check: exit %d\n%s", code, out)
@@ -51,6 +52,7 @@ func TestPythonDecoderChecksVectors(t *testing.T) {
 // TestPythonDecoderRefusesTampering: the reference decoder is a check that
 // can fail: each tampered copy of the vectors file must fail it.
 func TestPythonDecoderRefusesTampering(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		mutate func(*tvFile)
@@ -98,6 +100,7 @@ func writeVectors(t *testing.T, f tvFile) string {
 // decisions in Go (random names, bit patterns, times) and has the
 // reference decoder decode them, check every field and verify every MAC.
 func TestPythonDecoderAgreesOnRandomMessages(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	f := loadVectors(t)
 	f.Vectors, f.Decisions, f.Logins, f.Alerts, f.DeadLetters, f.Invalid = nil, nil, []tvLogin{}, []tvPlain{}, []tvPlain{}, []tvInvalid{}
@@ -170,6 +173,7 @@ func appendF64(b []byte, x float64) []byte {
 // TestPythonDecoderDecodesOneMessage runs the decode command the way an
 // operator would, on a vector from stdin-like file input, with the key.
 func TestPythonDecoderDecodesOneMessage(t *testing.T) {
+	t.Parallel()
 	p := mustSignVector(t, sample2(), tvSession)
 	path := filepath.Join(t.TempDir(), "vector.bin")
 	if err := os.WriteFile(path, p, 0o600); err != nil {

@@ -18,6 +18,7 @@ func sample() Vector {
 }
 
 func TestVectorRoundTrip(t *testing.T) {
+	t.Parallel()
 	v := sample()
 	got, err := DecodeVector(encodeV1Vector(v))
 	if err != nil {
@@ -33,6 +34,7 @@ func TestVectorRoundTrip(t *testing.T) {
 }
 
 func TestJSONRoundTrips(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	l := Login{User: "u", Session: "s", Client: "10.1.2.3:4000", Password: "pw", Sent: at}
 	if got, err := DecodeLogin(encodeV1Login(l)); err != nil || got != l {
@@ -53,6 +55,7 @@ func TestJSONRoundTrips(t *testing.T) {
 }
 
 func TestLoginStringHidesPassword(t *testing.T) {
+	t.Parallel()
 	l := Login{User: "u", Session: "s", Password: "hunter2-secret"}
 	if s := l.String(); strings.Contains(s, "hunter2") {
 		t.Fatalf("String() shows the password: %s", s)
@@ -60,6 +63,7 @@ func TestLoginStringHidesPassword(t *testing.T) {
 }
 
 func TestDecodeRejects(t *testing.T) {
+	t.Parallel()
 	good := encodeV1Vector(sample())
 	wrongVersion := append([]byte(nil), good...)
 	wrongVersion[1] = 9

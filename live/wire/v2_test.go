@@ -96,6 +96,7 @@ func wantErr(t *testing.T, err, is error, want string) {
 }
 
 func TestVectorV2RoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, v := range []Vector{
 		sample2(),
 		{User: "émilie", Session: "9f1c", Seq: 0, Sent: time.Unix(0, 0), Values: []float64{0, math.Copysign(0, -1), -1.5, math.MaxFloat64, math.SmallestNonzeroFloat64}},
@@ -135,6 +136,7 @@ func TestVectorV2RoundTrip(t *testing.T) {
 // TestVectorTampering flips every byte of a signed vector in turn: each
 // flip must be refused, by the decoder or by the MAC, and never accepted.
 func TestVectorTampering(t *testing.T) {
+	t.Parallel()
 	p := mustSignVector(t, sample2(), keyA)
 	byMAC := 0
 	for i := range p {
@@ -155,6 +157,7 @@ func TestVectorTampering(t *testing.T) {
 }
 
 func TestVectorMACNegatives(t *testing.T) {
+	t.Parallel()
 	v := sample2()
 	p := mustSignVector(t, v, keyA)
 	s, err := ParseVector(p)
@@ -209,6 +212,7 @@ func TestVectorMACNegatives(t *testing.T) {
 }
 
 func TestParseVectorRejects(t *testing.T) {
+	t.Parallel()
 	good := mustSignVector(t, sample2(), keyA)
 	withHeader := func(v, k byte) []byte { q := bytes.Clone(good); q[1], q[2] = v, k; return q }
 	nan := sample2()
@@ -261,6 +265,7 @@ func TestParseVectorRejects(t *testing.T) {
 }
 
 func TestSignVectorRefuses(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		mutate func(*Vector)
@@ -289,6 +294,7 @@ func TestSignVectorRefuses(t *testing.T) {
 }
 
 func TestDecisionRoundTrip(t *testing.T) {
+	t.Parallel()
 	login := Decision{User: "user7", Session: "s-12", Seq: LoginSeq, Accept: true, Sent: at}
 	refused := Decision{User: "user7", Session: "s-12", Seq: LoginSeq, Reason: "refused", Sent: at}
 	alert := sampleDecision()
@@ -317,6 +323,7 @@ func TestDecisionRoundTrip(t *testing.T) {
 }
 
 func TestDecisionNegatives(t *testing.T) {
+	t.Parallel()
 	d := sampleDecision()
 	p := mustSignDecision(t, d, keyA)
 	s, err := ParseDecision(p)
@@ -380,6 +387,7 @@ func TestDecisionNegatives(t *testing.T) {
 }
 
 func TestDecisionCanonicalZero(t *testing.T) {
+	t.Parallel()
 	d := sampleDecision()
 	d.Score, d.Mean = math.Copysign(0, -1), math.Copysign(0, -1)
 	p := mustSignDecision(t, d, keyA)
@@ -406,6 +414,7 @@ func TestDecisionCanonicalZero(t *testing.T) {
 }
 
 func TestParseDecisionRejects(t *testing.T) {
+	t.Parallel()
 	p := mustSignDecision(t, sampleDecision(), keyA)
 	repl := func(old, new string) []byte { return bytes.Replace(p, []byte(old), []byte(new), 1) }
 	for _, tc := range []struct {
@@ -441,6 +450,7 @@ func TestParseDecisionRejects(t *testing.T) {
 }
 
 func TestSignDecisionRefuses(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		mutate func(*Decision)
@@ -472,6 +482,7 @@ func mustMarshalAlert(t testing.TB) []byte {
 }
 
 func TestAlertRoundTrip(t *testing.T) {
+	t.Parallel()
 	a := Alert{User: "user7", Session: "s-12", Seq: 9, Mean: 0.2, Threshold: 0.5, Window: 10, At: at}
 	p := mustMarshalAlert(t)
 	if !bytes.HasPrefix(p, []byte(`{"v":2,"kind":"alert",`)) || len(p) > MaxAlertSize {
@@ -496,6 +507,7 @@ func TestAlertRoundTrip(t *testing.T) {
 }
 
 func TestDeadLetterAlwaysFits(t *testing.T) {
+	t.Parallel()
 	ctl := strings.Repeat("\x01", 1<<20)
 	for _, tc := range []struct {
 		name string
@@ -564,6 +576,7 @@ func TestDeadLetterAlwaysFits(t *testing.T) {
 // TestDeadLoginKeepsNoBytes: a v1 login (clear password) dead-lettered
 // WithoutValue keeps its size and hash, not the password.
 func TestDeadLoginKeepsNoBytes(t *testing.T) {
+	t.Parallel()
 	v1 := encodeV1Login(Login{User: "u", Session: "s", Password: "hunter2-secret"})
 	p := MarshalDeadLetter(DeadLetter{Topic: "mouseauth.logins", Key: "u", Class: "version", Reason: "version 1", Value: v1, At: at}.WithoutValue())
 	if bytes.Contains(p, []byte("hunter2")) || bytes.Contains(p, []byte("aHVudGVyMi")) {
@@ -576,6 +589,7 @@ func TestDeadLoginKeepsNoBytes(t *testing.T) {
 }
 
 func TestLoginSealOpen(t *testing.T) {
+	t.Parallel()
 	scorer := fixedKey(t, "scorer")
 	for _, l := range []Login{
 		sampleLogin(),
@@ -620,6 +634,7 @@ func TestLoginSealOpen(t *testing.T) {
 // TestLoginPaddingHidesLength: passwords of 0 to 30 bytes give logins of
 // one size.
 func TestLoginPaddingHidesLength(t *testing.T) {
+	t.Parallel()
 	scorer := fixedKey(t, "scorer")
 	sizes := map[int]bool{}
 	for n := 0; n <= 30; n++ {
@@ -634,6 +649,7 @@ func TestLoginPaddingHidesLength(t *testing.T) {
 }
 
 func TestLoginNegatives(t *testing.T) {
+	t.Parallel()
 	scorer, other := fixedKey(t, "scorer"), fixedKey(t, "other scorer")
 	p, _ := mustSeal(t, scorer.Public(), sampleLogin())
 	open := func(q []byte, keys ...*PrivateKey) error {
@@ -730,6 +746,7 @@ func TestLoginNegatives(t *testing.T) {
 // TestOpenLoginPayload seals payloads a conforming client would not send:
 // they open, and are refused as malformed.
 func TestOpenLoginPayload(t *testing.T) {
+	t.Parallel()
 	scorer := fixedKey(t, "scorer")
 	l := sampleLogin()
 	for _, tc := range []struct {
@@ -776,6 +793,7 @@ func sealRaw(t *testing.T, pub *PublicKey, l Login, pt []byte) []byte {
 }
 
 func TestSecretsStayHidden(t *testing.T) {
+	t.Parallel()
 	scorer := fixedKey(t, "scorer")
 	p, key := mustSeal(t, scorer.Public(), sampleLogin())
 	s, err := ParseLogin(p)
@@ -801,6 +819,7 @@ func TestSecretsStayHidden(t *testing.T) {
 }
 
 func TestKeyFiles(t *testing.T) {
+	t.Parallel()
 	k, err := GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -868,6 +887,7 @@ func TestKeyFiles(t *testing.T) {
 }
 
 func TestKindOf(t *testing.T) {
+	t.Parallel()
 	scorer := fixedKey(t, "scorer")
 	login, _ := mustSeal(t, scorer.Public(), sampleLogin())
 	for _, tc := range []struct {
@@ -892,6 +912,7 @@ func TestKindOf(t *testing.T) {
 }
 
 func TestErrorClass(t *testing.T) {
+	t.Parallel()
 	for want, err := range map[string]error{
 		"version":     versionError("1"),
 		"too large":   tooLarge("x"),
@@ -911,6 +932,7 @@ func TestErrorClass(t *testing.T) {
 }
 
 func TestRoundTripKeepsVector(t *testing.T) {
+	t.Parallel()
 	v := sample2()
 	s, err := ParseVector(mustSignVector(t, v, keyA))
 	if err != nil {

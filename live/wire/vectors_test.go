@@ -430,6 +430,8 @@ func deterministic(f tvFile) tvFile {
 	return f
 }
 
+// TestVectors is not parallel: generateVectors sets the process's random
+// source (cryptotest.SetGlobalRandom).
 func TestVectors(t *testing.T) {
 	gen := generateVectors(t)
 	verifyStored(t, gen)

@@ -29,6 +29,7 @@ func stub(t *testing.T) (*cqltest.Server, *tls.Config) {
 }
 
 func TestStub(t *testing.T) {
+	t.Parallel()
 	s, client := stub(t)
 	storetest.Profiles(t, func(t *testing.T) store.Profiles {
 		st, err := Open(context.Background(), Config{
@@ -42,6 +43,7 @@ func TestStub(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
+	t.Parallel()
 	client := testpki.New(t).Client(t, "scorer")
 	for _, tc := range []struct {
 		name string
@@ -71,6 +73,7 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestCreateSchemaReplication(t *testing.T) {
+	t.Parallel()
 	s, client := stub(t)
 	st, err := Open(context.Background(), Config{Hosts: []string{s.Addr}, Keyspace: "mouseauth_nts", TLS: client,
 		Replication: NetworkTopologyStrategy, DCFactors: map[string]int{"dc1": 3, "dc2": 2}, CreateSchema: true})
@@ -105,6 +108,7 @@ func TestCreateSchemaReplication(t *testing.T) {
 }
 
 func TestMissingKeyspace(t *testing.T) {
+	t.Parallel()
 	s, client := stub(t)
 	_, err := Open(context.Background(), Config{Hosts: []string{s.Addr}, Keyspace: "absent", TLS: client, Timeout: 2 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "keyspace absent") {
@@ -115,6 +119,7 @@ func TestMissingKeyspace(t *testing.T) {
 // TestStubRestart: a node restart drops every connection; the store keeps
 // working once gocql has reconnected, and the data is still there.
 func TestStubRestart(t *testing.T) {
+	t.Parallel()
 	s, client := stub(t)
 	ctx := context.Background()
 	st, err := Open(ctx, Config{Hosts: []string{s.Addr}, Keyspace: "mouseauth_restart", TLS: client, CreateSchema: true})
@@ -143,6 +148,7 @@ func TestStubRestart(t *testing.T) {
 
 // TestRealCluster runs the suite against a real Cassandra with mutual TLS.
 func TestRealCluster(t *testing.T) {
+	t.Parallel()
 	hosts := os.Getenv("MOUSEAUTH_TEST_CASSANDRA")
 	if hosts == "" {
 		t.Skip("set MOUSEAUTH_TEST_CASSANDRA=host:port[,host:port] with MOUSEAUTH_TEST_CASSANDRA_CA, " +
@@ -201,6 +207,7 @@ func dropKeyspaces(t *testing.T, cfg Config, keyspaces []string) {
 // TestLargeBatch: a batch over Cassandra's 50 KiB batch limit (which the
 // stub enforces) is split per user into batches under it.
 func TestLargeBatch(t *testing.T) {
+	t.Parallel()
 	s, client := stub(t)
 	ctx := context.Background()
 	st, err := Open(ctx, Config{Hosts: []string{s.Addr}, Keyspace: "mouseauth_large", TLS: client, CreateSchema: true})
@@ -244,6 +251,7 @@ func TestLargeBatch(t *testing.T) {
 // TestOlderSchema: a keyspace whose sessions table predates the session
 // key is refused with the statement that brings it up to date.
 func TestOlderSchema(t *testing.T) {
+	t.Parallel()
 	s, client := stub(t)
 	ctx := context.Background()
 	cfg := Config{Hosts: []string{s.Addr}, Keyspace: "mouseauth_old", TLS: client, CreateSchema: true}

@@ -49,6 +49,7 @@ func putMany(t *testing.T, s *Store, n int) {
 // store is open. Without it the file would stay at its size after Open
 // until Close.
 func TestCheckpointerCopiesTheLog(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "m.db")
 	s, err := Open(context.Background(), path)
 	if err != nil {
@@ -67,6 +68,7 @@ func TestCheckpointerCopiesTheLog(t *testing.T) {
 // TestCloseEmptiesTheLog: a closed store leaves its data in the database
 // file and an empty (or no) log, so a stopped state folder is one file.
 func TestCloseEmptiesTheLog(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "m.db")
 	s, err := Open(context.Background(), path)
 	if err != nil {

@@ -20,16 +20,19 @@ func open(t *testing.T) *Store {
 }
 
 func TestProfiles(t *testing.T) {
+	t.Parallel()
 	storetest.Profiles(t, func(t *testing.T) store.Profiles { return open(t) })
 }
 
 func TestCredentials(t *testing.T) {
+	t.Parallel()
 	storetest.Credentials(t, func(t *testing.T) store.Credentials { return open(t) })
 }
 
 // TestReopen checks the file keeps what was written (the embedded default
 // survives a restart of the service).
 func TestReopen(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "m.db")
 	s, err := Open(ctx, path)
@@ -69,6 +72,7 @@ func BenchmarkWrites(b *testing.B) {
 // sessions had a key: Open adds the column, old rows keep working and new
 // sessions store their key.
 func TestOpensOlderSchema(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	old, err := sql.Open("sqlite", "file:"+path)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestModels(t *testing.T) {
+	t.Parallel()
 	storetest.Models(t, func(t *testing.T) store.Models {
 		s, err := Open(t.TempDir())
 		if err != nil {
@@ -20,6 +21,7 @@ func TestModels(t *testing.T) {
 }
 
 func TestRefusesPathNames(t *testing.T) {
+	t.Parallel()
 	s, err := Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 // TestWithModels runs the profile suite on an embedded store whose models
 // live in a file store, as `--models-dir` configures the service.
 func TestWithModels(t *testing.T) {
+	t.Parallel()
 	storetest.Profiles(t, func(t *testing.T) store.Profiles {
 		db, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"))
 		if err != nil {

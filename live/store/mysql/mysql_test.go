@@ -19,6 +19,7 @@ import (
 var dbSeq atomic.Int64
 
 func TestMariaDB(t *testing.T) {
+	t.Parallel()
 	p := testpki.New(t)
 	db := p.MariaDB(t)
 	open := func(t *testing.T) *Store {
@@ -96,6 +97,7 @@ func TestMariaDB(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		cfg  Config

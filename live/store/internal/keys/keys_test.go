@@ -8,6 +8,7 @@ import (
 )
 
 func TestUnique(t *testing.T) {
+	t.Parallel()
 	vs := []store.Vector{
 		{User: "b", Session: "s", Seq: 1}, // 0
 		{User: "a", Session: "s", Seq: 2}, // 1
