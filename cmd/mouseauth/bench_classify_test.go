@@ -10,6 +10,7 @@ import (
 )
 
 func TestBenchClassifyRun(t *testing.T) {
+	t.Parallel()
 	features := testutil.Data(t, "features/dfl_39feat_PC_MM_DD_50.csv")
 	ios, _, out, _ := cli.TestIO()
 	opts := &BenchClassifyOptions{IO: ios, Load: loadFeatures, Features: features, Trees: 5, Output: "json"}

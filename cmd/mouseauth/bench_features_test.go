@@ -11,6 +11,7 @@ import (
 )
 
 func TestNewCmdBenchFeatures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, args, wantErr string
 		want                BenchFeaturesOptions
@@ -47,6 +48,7 @@ func TestNewCmdBenchFeatures(t *testing.T) {
 }
 
 func TestBenchFeaturesRun(t *testing.T) {
+	t.Parallel()
 	dir := sessionsDir(t)
 	ios, _, out, _ := cli.TestIO()
 	// A clock that advances 1 s per reading: every timed run takes 1 s.

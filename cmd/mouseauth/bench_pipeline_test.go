@@ -12,6 +12,7 @@ import (
 )
 
 func TestNewCmdBenchPipeline(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, args, wantErr string
 		check               func(*BenchPipelineOptions) bool
@@ -51,6 +52,7 @@ func TestNewCmdBenchPipeline(t *testing.T) {
 }
 
 func TestBenchPipelineRun(t *testing.T) {
+	t.Parallel()
 	ios, _, out, errOut := cli.TestIO()
 	report := filepath.Join(t.TempDir(), "report")
 	opts := &BenchPipelineOptions{IO: ios, Now: time.Now, Users: []int{1, 3}, Interval: 20 * time.Millisecond, Vectors: 5,
@@ -80,6 +82,7 @@ func TestBenchPipelineRun(t *testing.T) {
 }
 
 func TestBenchPipelineSaturation(t *testing.T) {
+	t.Parallel()
 	ios, _, out, errOut := cli.TestIO()
 	opts := &BenchPipelineOptions{IO: ios, Now: time.Now, Users: []int{4}, Rates: []float64{50, 100}, Interval: time.Second, Vectors: 1,
 		Duration: time.Second, Seed: 1, Trees: 10, Output: "json", Wait: 30 * time.Second}
@@ -99,6 +102,7 @@ func TestBenchPipelineSaturation(t *testing.T) {
 }
 
 func TestBenchModelLoadRun(t *testing.T) {
+	t.Parallel()
 	ios, _, out, errOut := cli.TestIO()
 	opts := &BenchModelLoadOptions{IO: ios, Now: time.Now, Stores: []string{"file", "embedded", "cassandra"}, Users: 3, Repeat: 4,
 		Trees: 5, Seed: 1, Output: "json"}

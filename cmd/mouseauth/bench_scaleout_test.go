@@ -12,6 +12,7 @@ import (
 )
 
 func TestNewCmdBenchScaleOut(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ args, wantErr string }{
 		{"--users 0", "--users must be at least 1"},
 		{"--rate 0", "--rate positive"},

@@ -19,6 +19,7 @@ import (
 )
 
 func TestNewCmdClassifyTrain(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, args, wantErr string
 		want                map[string]any // parsed parameters
@@ -60,6 +61,7 @@ func TestNewCmdClassifyTrain(t *testing.T) {
 // the classifier registry: every parameter of every classifier is listed
 // with its default.
 func TestClassifyHelpListsEveryParameter(t *testing.T) {
+	t.Parallel()
 	cmd := newCmdClassifyTrain(&cli.Factory{IO: &cli.IOStreams{}}, nil)
 	for _, name := range classify.Names() {
 		specs, err := classify.Params(name)
@@ -151,6 +153,7 @@ func scoreErr(o *ScoreOptions) error {
 // records its schema and parameters, and each user's model scores its own
 // sessions above the other users'.
 func TestClassifyEveryClassifier(t *testing.T) {
+	t.Parallel()
 	_, features := synthData(t, preprocess.Clean)
 	for _, name := range classify.Names() {
 		t.Run(name, func(t *testing.T) {
@@ -227,6 +230,7 @@ func mean(xs []float64) float64 {
 // model: each user's own model must score its actions above the other
 // users'.
 func TestClassifyTrainScore(t *testing.T) {
+	t.Parallel()
 	features := testutil.Data(t, "features/dfl_39feat_PC_MM_DD_50.csv")
 	dir := t.TempDir()
 	out := train(t, &TrainOptions{Features: features, Out: dir, Params: []string{"trees=20"}, Seed: 1})
@@ -286,6 +290,7 @@ func TestClassifyTrainScore(t *testing.T) {
 // always extracted clean, and reference-trained models scored other actions
 // (on the Balabit logs, session scores dropped from about 0.86 to 0.52).
 func TestClassifyScoreRawMatchesFeatures(t *testing.T) {
+	t.Parallel()
 	for _, compat := range []preprocess.Compat{preprocess.Clean, preprocess.Reference} {
 		t.Run(compat.String(), func(t *testing.T) {
 			logs, features := synthData(t, compat)
@@ -324,6 +329,7 @@ func TestClassifyScoreRawMatchesFeatures(t *testing.T) {
 // the whole session), for every aggregate; --per-action prints those action
 // scores.
 func TestClassifyScoreAggregateMatchesEvaluate(t *testing.T) {
+	t.Parallel()
 	_, features := synthData(t, preprocess.Clean)
 	models := filepath.Join(t.TempDir(), "m")
 	train(t, &TrainOptions{Features: features, Out: models, Params: []string{"trees=10"}})
@@ -358,6 +364,7 @@ func TestClassifyScoreAggregateMatchesEvaluate(t *testing.T) {
 // missing column, a model of other features, a convention mismatch and a
 // model without its convention are refused with the file and column named.
 func TestClassifyScoreBadSchemas(t *testing.T) {
+	t.Parallel()
 	logs, features := synthData(t, preprocess.Clean)
 	dir := t.TempDir()
 	models := filepath.Join(dir, "m")
@@ -480,6 +487,7 @@ func TestClassifyScoreBadSchemas(t *testing.T) {
 }
 
 func TestNewCmdClassifyScore(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, args, wantErr string }{
 		{"ok", "--model m --features f.csv", ""},
 		{"both inputs", "--model m --features f.csv --data logs", "[features data] are set none of the others can be"},

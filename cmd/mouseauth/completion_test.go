@@ -35,6 +35,7 @@ func complete(t *testing.T, args ...string) ([]string, string) {
 // paths as files of the right kind or folders; deprecated names do not
 // show.
 func TestCompletion(t *testing.T) {
+	t.Parallel()
 	const (
 		noFiles  = ":4"  // ShellCompDirectiveNoFileComp
 		list     = ":6"  // NoFileComp | NoSpace: a list goes on
@@ -106,6 +107,7 @@ func paramNames(t *testing.T, classifier string) []string {
 // TestCompletionScripts: 'mouseauth completion SHELL' prints the script
 // each shell loads.
 func TestCompletionScripts(t *testing.T) {
+	t.Parallel()
 	for shell, want := range map[string]string{"bash": "__start_mouseauth", "zsh": "#compdef mouseauth", "fish": "complete -c mouseauth", "powershell": "Register-ArgumentCompleter"} {
 		ios, _, out, _ := cli.TestIO()
 		root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})

@@ -12,6 +12,7 @@ import (
 )
 
 func TestNewCmdDatasetClean(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		args    string
@@ -45,6 +46,7 @@ func TestNewCmdDatasetClean(t *testing.T) {
 // TestCleanRunBadData cleans a folder holding every kind of bad input: the
 // bad files are reported, the rest is cleaned, and rows are accounted for.
 func TestCleanRunBadData(t *testing.T) {
+	t.Parallel()
 	ios, _, out, errOut := cli.TestIO()
 	dir := t.TempDir()
 	opts := &CleanOptions{IO: ios, Create: createInDir, Data: "../../dataset/testdata/bad", Out: dir, Output: "json", MaxListed: 20}

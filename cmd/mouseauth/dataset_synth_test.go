@@ -17,6 +17,7 @@ import (
 )
 
 func TestNewCmdDatasetSynth(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, args, wantErr string
 		check               func(*SynthOptions) bool
@@ -48,6 +49,7 @@ func TestNewCmdDatasetSynth(t *testing.T) {
 }
 
 func TestSynthRun(t *testing.T) {
+	t.Parallel()
 	ios, _, out, errOut := cli.TestIO()
 	dir := filepath.Join(t.TempDir(), "synth")
 	opts := &SynthOptions{IO: ios, Out: dir}
@@ -112,6 +114,7 @@ func treeHash(t *testing.T, dir string) string {
 // TestSynthRunReproducible writes the same seed twice with different worker
 // counts and a different seed once, and compares the trees on disk.
 func TestSynthRunReproducible(t *testing.T) {
+	t.Parallel()
 	run := func(seed uint64, workers int) string {
 		ios, _, _, _ := cli.TestIO()
 		dir := filepath.Join(t.TempDir(), "synth")

@@ -50,6 +50,7 @@ func TestDemoRun(t *testing.T) {
 }
 
 func TestNewCmdDemo(t *testing.T) {
+	t.Parallel()
 	ios, _, _, _ := cli.TestIO()
 	cmd := newCmdDemo(&cli.Factory{IO: ios}, func(context.Context, *DemoOptions) error { return nil })
 	cmd.SetArgs([]string{"--users", "1"})

@@ -108,6 +108,7 @@ func testIO() *cli.IOStreams {
 }
 
 func TestEvaluateHoldoutSynth(t *testing.T) {
+	t.Parallel()
 	logs := synthLogs(t, 4, 3, 60)
 	users := []string{"User1", "User2", "User3", "User4"}
 	train, test, labels := holdoutLayout(t, logs, users)
@@ -209,6 +210,7 @@ func TestEvaluateHoldoutSynth(t *testing.T) {
 }
 
 func TestEvaluateHoldoutBadInput(t *testing.T) {
+	t.Parallel()
 	logs := synthLogs(t, 3, 2, 30)
 	train, test, labels := holdoutLayout(t, logs, []string{"User1", "User2", "User3"})
 	dir := t.TempDir()
@@ -269,6 +271,7 @@ func TestEvaluateHoldoutBadInput(t *testing.T) {
 // users and tests it against their models, each user's folder also
 // holding the next user's last session as an impostor.
 func TestEvaluateHoldoutBalabit(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("reads three users' Balabit logs")
 	}

@@ -76,6 +76,7 @@ func testFactory() (*cli.Factory, *cli.Buffer, *cli.Buffer) {
 }
 
 func TestNewCmdEvaluate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		argv    string
@@ -240,6 +241,7 @@ func runOpts(t *testing.T, mode string) (*EvaluateOptions, *cli.Buffer, *cli.Buf
 }
 
 func TestEvaluateRun(t *testing.T) {
+	t.Parallel()
 	t.Run("table", func(t *testing.T) {
 		o, out, _ := runOpts(t, modeRun)
 		if err := evaluateRun(context.Background(), o); err != nil {
@@ -396,6 +398,7 @@ func TestEvaluateRun(t *testing.T) {
 }
 
 func TestEvaluateRunBadInput(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, file, classifier, want string
 	}{
@@ -416,6 +419,8 @@ func TestEvaluateRunBadInput(t *testing.T) {
 	}
 }
 
+// TestBenchEvaluateRun is not parallel: the bench sets GOMAXPROCS, process
+// wide, for each timed run.
 func TestBenchEvaluateRun(t *testing.T) {
 	f, out, _ := testFactory()
 	var calls int

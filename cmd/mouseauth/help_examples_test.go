@@ -123,6 +123,7 @@ func shellSegments(s string) [][]string {
 }
 
 func TestExampleCommands(t *testing.T) {
+	t.Parallel()
 	got := exampleCommands(`  # a comment
   MOUSEAUTH_X='a b' mouseauth pki check --cert s --brokers k:1   # why
   printf '%s\n' "$PW" | mouseauth live enroll --user "User 2" \
@@ -163,6 +164,7 @@ func helpExamples(root *cobra.Command) []helpExample {
 // the positional arguments it takes. (The README's examples run in
 // TestREADMEExamples; the pki group's run in TestPKIHelpExamplesRun.)
 func TestHelpExamples(t *testing.T) {
+	t.Parallel()
 	ios, _, _, _ := cli.TestIO()
 	examples := helpExamples(newCmdRoot(&cli.Factory{IO: ios, Version: "test"}))
 	if len(examples) < 60 {
@@ -200,7 +202,7 @@ func TestHelpExamples(t *testing.T) {
 // would paste them: they make a CA and certificates in mouseauth-pki/ and
 // nothing in ./pki, the repository's package folder.
 func TestPKIHelpExamplesRun(t *testing.T) {
-	t.Chdir(t.TempDir())
+	t.Chdir(t.TempDir()) // not parallel: it changes the working directory
 	ios, _, _, _ := cli.TestIO()
 	root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
 	pkiCmd, _, _ := root.Find([]string{"pki"})

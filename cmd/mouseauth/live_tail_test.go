@@ -19,6 +19,7 @@ import (
 )
 
 func TestNewCmdLiveTail(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args, wantErr string
 		check         func(*TailOptions) bool
@@ -89,6 +90,7 @@ func kinds(lines []map[string]any) map[string]int {
 // beginning to the end, following new records, and from the broker's data
 // after it stopped.
 func TestLiveTailEmbedded(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	state := t.TempDir()
@@ -228,6 +230,7 @@ func TestLiveTailEmbedded(t *testing.T) {
 }
 
 func TestLiveTailWithoutState(t *testing.T) {
+	t.Parallel()
 	none := filepath.Join(t.TempDir(), "none")
 	_, _, _, err := tailLines(t, context.Background(), "--state "+none+" --no-follow", nil)
 	if err == nil || !strings.Contains(err.Error(), "no embedded state in") {

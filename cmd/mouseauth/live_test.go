@@ -73,6 +73,7 @@ func jsonOf(v any) string { b, _ := json.Marshal(v); return string(b) }
 // TestReplayRunEmbedded runs the whole embedded default through the
 // command: broker, store, service, enrolment, replay, table.
 func TestReplayRunEmbedded(t *testing.T) {
+	t.Parallel()
 	ios, _, out, errOut := cli.TestIO()
 	var results []replay.Result
 	opts := &ReplayOptions{IO: ios, Now: time.Now, Users: []int{2, 4}, Sessions: 3, Actions: 60, Seed: 3, Impostors: 2,
@@ -116,6 +117,7 @@ func TestReplayRunEmbedded(t *testing.T) {
 // `replay --no-service` client against it, as two terminals would, and
 // checks /healthz, /metrics and the drain on shutdown.
 func TestServeAndReplay(t *testing.T) {
+	t.Parallel()
 	state := t.TempDir()
 	ios, _, _, serveErr := cli.TestIO()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -235,6 +237,7 @@ func TestServeAndReplay(t *testing.T) {
 }
 
 func TestEnrollAndStatus(t *testing.T) {
+	t.Parallel()
 	state := t.TempDir()
 	deploy := DeployOptions{State: state, TLSName: "scorer", Partitions: 2, Getenv: func(string) string { return "" }}
 	// A model from `classify train` on a small feature file whose columns

@@ -166,6 +166,7 @@ func TestNewCmdPKI(t *testing.T) {
 }
 
 func TestNewCmdPKIHelp(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"pki", "config", "--help"}, {"pki", "config", "acl", "--help"}} {
 		ios, _, out, _ := cli.TestIO()
 		root := newCmdRoot(&cli.Factory{IO: ios})
@@ -188,6 +189,7 @@ func TestNewCmdPKIHelp(t *testing.T) {
 // TestPKIRun drives the run functions as a user would; the workflows
 // themselves are tested in package pki.
 func TestPKIRun(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "pki")
 	now := time.Now()
 	var out, errOut *cli.Buffer

@@ -16,6 +16,7 @@ import (
 )
 
 func TestNewCmdPreprocessFeatures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		args    string
@@ -96,6 +97,7 @@ type nopCloser struct{ io.Writer }
 func (nopCloser) Close() error { return nil }
 
 func TestPreprocessFeaturesRun(t *testing.T) {
+	t.Parallel()
 	dir := sessionsDir(t)
 	run := func(t *testing.T, opts FeaturesOptions) (csv string, out, errOut string, err error) {
 		ios, _, o, e := cli.TestIO()
@@ -188,6 +190,7 @@ func TestPreprocessFeaturesRun(t *testing.T) {
 }
 
 func TestPreprocessCompareRun(t *testing.T) {
+	t.Parallel()
 	data := testutil.Data(t, "balabit/training_files")
 	pub := testutil.Data(t, "features/balabit_39feat_PC_MM_DD_100.csv")
 	if testing.Short() {
@@ -210,6 +213,7 @@ func TestPreprocessCompareRun(t *testing.T) {
 // TestComparisonSections: compare's result as sections, so -o json and
 // csv carry the same figures as the table.
 func TestComparisonSections(t *testing.T) {
+	t.Parallel()
 	c := &preprocess.Comparison{Total: 10, Matched: 6, Aligned: 8, SameActionDiffers: 2,
 		Users: []preprocess.UserMatch{{User: "u1", Published: 4, Ours: 5, Matched: 4, Aligned: 4}, {User: "u2", Published: 6, Ours: 6, Matched: 2, Aligned: 4}}}
 	c.ColumnMismatch[3], c.ColumnMismatch[7] = 1, 2

@@ -212,6 +212,7 @@ func programs(command string) []string {
 }
 
 func TestParseExamples(t *testing.T) {
+	t.Parallel()
 	text := "text\n```sh\n# a comment\nmouseauth a --x 1    # one\n\nmouseauth b \\\n  --y 2\n```\n" +
 		"```\nnot run\n```\n```sh\nmouseauth serve   # terminal 1: wait until it prints \"serving\"\n" +
 		"mouseauth big --all | jq '.a # not a comment'   # saturation (long: minutes)\n```\n"
@@ -370,6 +371,7 @@ type background struct {
 // TestREADMEExamples runs the README's examples (see the top of this
 // file). It takes a few minutes; -short skips it.
 func TestREADMEExamples(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short: the README's examples take minutes")
 	}
@@ -550,6 +552,7 @@ func TestREADMEExamples(t *testing.T) {
 // TestGitignoreKeepsTrackedFiles: no tracked file (testdata above all)
 // matches a .gitignore pattern.
 func TestGitignoreKeepsTrackedFiles(t *testing.T) {
+	t.Parallel()
 	root := moduleRoot(t)
 	if _, err := exec.Command("git", "-C", root, "rev-parse", "--git-dir").Output(); err != nil {
 		testutil.SkipOrFail(t, root+" is not a git checkout")

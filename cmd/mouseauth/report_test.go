@@ -19,6 +19,7 @@ import (
 )
 
 func TestNewCmdReport(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		args      string
@@ -73,6 +74,7 @@ func TestNewCmdReport(t *testing.T) {
 // Usage errors through the root command: extra arguments and unknown flags
 // exit with 2 before any work.
 func TestReportUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"report", "--run", "d", "extra"}, {"report", "--nope"}} {
 		ios, _, _, _ := cli.TestIO()
 		root := newCmdRoot(&cli.Factory{IO: ios})
@@ -84,6 +86,7 @@ func TestReportUsageErrors(t *testing.T) {
 }
 
 func TestReportHelp(t *testing.T) {
+	t.Parallel()
 	ios, _, out, _ := cli.TestIO()
 	root := newCmdRoot(&cli.Factory{IO: ios})
 	root.SetArgs([]string{"report", "--help"})

@@ -12,6 +12,7 @@ import (
 // TestEveryCommandHasHelpAndExample walks the command tree: every visible
 // command has a short description and an example that names it.
 func TestEveryCommandHasHelpAndExample(t *testing.T) {
+	t.Parallel()
 	ios, _, _, _ := cli.TestIO()
 	root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
 	var walk func(c *cobra.Command)

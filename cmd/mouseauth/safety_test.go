@@ -23,6 +23,7 @@ import (
 // the SASL flags every Kafka command shares.
 
 func TestServeListenNeedsAllowRemoteMetrics(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args    string
 		wantErr string
@@ -146,6 +147,7 @@ func TestSASLFlags(t *testing.T) {
 // while serving and after the drain. A second serve, and an embedded
 // replay, on the same folder are refused naming this process.
 func TestServeStateIsPrivateAndLocked(t *testing.T) {
+	t.Parallel()
 	state := filepath.Join(t.TempDir(), "state")
 	if err := os.Mkdir(state, 0o755); err != nil {
 		t.Fatal(err)
@@ -333,6 +335,7 @@ func TestPKIConfigACLPrincipals(t *testing.T) {
 }
 
 func TestPKISignAllowFlags(t *testing.T) {
+	t.Parallel()
 	ios, _, _, _ := cli.TestIO()
 	var got any
 	cmd := newCmdPKI(&cli.Factory{IO: ios}, func(_ context.Context, o any) error { got = o; return nil })

@@ -27,6 +27,7 @@ func runRoot(t *testing.T, b cli.Build, args ...string) (out, errOut string, cod
 }
 
 func TestVersionCommandAndFlag(t *testing.T) {
+	t.Parallel()
 	out, _, code := runRoot(t, testBuild, "version")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
@@ -56,6 +57,7 @@ func TestVersionCommandAndFlag(t *testing.T) {
 }
 
 func TestShortVIsNotVersion(t *testing.T) {
+	t.Parallel()
 	out, _, code := runRoot(t, testBuild, "-v")
 	if code != cli.ExitUsage || strings.Contains(out, "0123456789abcdef") {
 		t.Errorf("-v: exit %d, output %q; want a usage error", code, out)
@@ -80,6 +82,7 @@ func TestShortVIsNotVersion(t *testing.T) {
 }
 
 func TestVersionOfAnUnstampedBinary(t *testing.T) {
+	t.Parallel()
 	// The test binary itself: no commit, and the output says why.
 	out, _, code := runRoot(t, cli.Build{}, "version")
 	if code != 0 || !strings.Contains(out, "commit:  unknown (not stamped") || !strings.Contains(out, "go:      go1.") {

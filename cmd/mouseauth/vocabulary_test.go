@@ -90,6 +90,7 @@ var oneMeaning = map[string][]string{
 // same command listed in renamed, values and paths complete, and
 // docs/cli.md lists it all (-update rewrites its tables).
 func TestFlagVocabulary(t *testing.T) {
+	t.Parallel()
 	_, uses := treeFlags(t)
 	byName := map[string][]flagUse{}
 	used := map[string]bool{}
@@ -254,6 +255,7 @@ func firstDiff(have, want string) string {
 // TestDeprecatedNamesStillWork: a script written with the old names runs
 // as before, with a warning on stderr and nothing extra on stdout.
 func TestDeprecatedNamesStillWork(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		args []string
@@ -324,6 +326,7 @@ var noOutputFlag = map[string]string{
 // TestEveryCommandHasOutput: every command that prints results takes
 // -o/--output table|csv|json.
 func TestEveryCommandHasOutput(t *testing.T) {
+	t.Parallel()
 	ios, _, _, _ := cli.TestIO()
 	root := newCmdRoot(&cli.Factory{IO: ios, Version: "test"})
 	root.InitDefaultCompletionCmd()
