@@ -51,6 +51,10 @@ type Config struct {
 	NumFeatures int     // values per vector, default len(preprocess.FeatureNames)
 	Lockout     Lockout
 	Retrain     RetrainPolicy
+	// ModelCacheBytes bounds the decoded models kept in memory (their
+	// estimated size); the least recently used are evicted beyond it.
+	// Default DefaultModelCacheBytes.
+	ModelCacheBytes int64
 
 	// CommitInterval batches offset commits (default 500 ms). Offsets are
 	// handed to the committer only after the decision is stored, so a crash
@@ -130,14 +134,14 @@ func (c *Config) validate() error {
 	if c.NumFeatures == 0 {
 		c.NumFeatures = preprocess.NumFeatures
 	}
-	if c.Retrain.Every == 0 {
-		c.Retrain.Every = 1000
+	if err := c.Retrain.defaults(); err != nil {
+		return err
 	}
-	if c.Retrain.MaxAge == 0 {
-		c.Retrain.MaxAge = 30 * 24 * time.Hour
+	if c.ModelCacheBytes == 0 {
+		c.ModelCacheBytes = DefaultModelCacheBytes
 	}
-	if c.Retrain.MaxGenuine == 0 {
-		c.Retrain.MaxGenuine = 5000
+	if c.ModelCacheBytes < 0 {
+		return fmt.Errorf("live: model cache bound %d bytes < 0", c.ModelCacheBytes)
 	}
 	if c.CommitInterval == 0 {
 		c.CommitInterval = 500 * time.Millisecond
@@ -189,9 +193,8 @@ type Service struct {
 	running atomic.Bool
 	ready   chan struct{} // closed when the first generation of the group starts
 	once    sync.Once     // closes ready
-	// work holds the partition workers and the retrainings of a Run: they
-	// finish during a drain instead of being cancelled with ctx.
-	work *errgroup.Group
+	// retrainer queues and runs the retrainings.
+	retrainer *retrainer
 	// sealer seals the session keys kept in the profile store; routes
 	// knows the consumed topics' partition counts (made on first use).
 	sealer     *keySealer
@@ -211,7 +214,8 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now()), fresh: newFreshSessions()}
-	s.models = newModelCache(cfg.Profiles, func() { cfg.Stats.ModelLoads.Inc() }, cfg.Now, maxModelLoads())
+	s.models = newModelCache(cfg.Profiles, cfg.Stats, cfg.Now, cfg.ModelCacheBytes, maxModelLoads())
+	s.retrainer = newRetrainer(s)
 	return s, nil
 }
 
@@ -298,7 +302,6 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 	// messages finish during a drain; cancelled when the drain times out.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	s.work = new(errgroup.Group)
 	g, gctx := errgroup.WithContext(ctx)
 	if ln != nil {
 		serveHTTP(g, gctx, ln, Handler(s))
@@ -306,6 +309,9 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 	g.Go(func() error { s.probe(gctx, consumed); return nil })
 	for range cap(s.models.sem) {
 		g.Go(func() error { s.models.prefetcher(gctx); return nil })
+	}
+	for range s.cfg.Retrain.Workers {
+		g.Go(func() error { s.retrainer.run(gctx); return nil })
 	}
 	drained := make(chan struct{})
 	// When gctx ends: leave the group once the partitions drained (Close
@@ -327,7 +333,6 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 		s.running.Store(true)
 		err := s.consume(gctx, work, group)
 		s.running.Store(false)
-		_ = s.work.Wait() // retrainings log their errors and return nil
 		close(drained)
 		return err
 	})
