@@ -152,6 +152,14 @@ func (c *modelCache) get(ctx context.Context, user string) (*loaded, error) {
 	c.mu.Unlock()
 	c.stats.ModelCacheMisses.Inc()
 	ch := c.loads.DoChan(user, func() (any, error) {
+		// A load that finished between the lookup above and this flight
+		// cached the model already.
+		c.mu.Lock()
+		l, ok := c.m[user]
+		c.mu.Unlock()
+		if ok {
+			return l, nil
+		}
 		l, err := c.load(ctx, user)
 		var bad *ModelError
 		switch {

@@ -7,12 +7,12 @@ import (
 )
 
 // modelBytes estimates the memory a decoded model holds: the model's value
-// and everything it reaches, walked by reflection (the backing arrays of
-// slices at their capacity, strings, pointer targets, map entries), each
-// array or pointer target counted once. It leaves out allocator rounding and
-// map overhead, so it errs low by a few per cent for the tree models,
-// whose nodes sit in flat slices (TestModelBytes compares it with the
-// heap a decoded model takes). It is written by hand because the model
+// and everything it reaches, walked by reflection (the elements of slices,
+// strings, pointer targets, map entries), each pointer target counted
+// once. A slice counts its length, not its capacity: the decoder cuts the
+// trees of a forest out of one array, and each tree's capacity runs to
+// that array's end. It leaves out allocator rounding and map overhead
+// (TestModelBytes compares it with the heap a decoded model takes). It is written by hand because the model
 // types are classify's and no library of the standard set measures a
 // value's reachable size.
 func modelBytes(m classify.Model) int64 {
@@ -75,11 +75,11 @@ func (w *sizeWalker) reached(v reflect.Value) int64 {
 		}
 		return int64(e.Type().Size()) + w.reached(e)
 	case reflect.Slice:
-		if v.Cap() == 0 || w.seen[v.Pointer()] {
+		if v.Len() == 0 || w.seen[v.Pointer()] {
 			return 0
 		}
 		w.seen[v.Pointer()] = true
-		n := int64(v.Cap()) * int64(v.Type().Elem().Size())
+		n := int64(v.Len()) * int64(v.Type().Elem().Size())
 		if !w.isFlat(v.Type().Elem()) {
 			for i := range v.Len() {
 				n += w.reached(v.Index(i))

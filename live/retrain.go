@@ -612,5 +612,13 @@ func poolSeed(seed int64, epoch int) int64 {
 func sessionHash(seed int64, user, session string) float64 {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%d/%s/%s", seed, user, session)
-	return float64(h.Sum64()>>11) / (1 << 53)
+	// FNV-1a leaves names that differ in their last bytes close in the
+	// high bits: Murmur3's finaliser spreads them.
+	x := h.Sum64()
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return float64(x>>11) / (1 << 53)
 }
