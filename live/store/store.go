@@ -137,10 +137,10 @@ type Profiles interface {
 	// SampleVectors returns up to n stored vectors of sessions that raised
 	// no alert, of any users, without reading every user's: from places
 	// in the store's key or insertion order drawn from seed, up to
-	// SampleRun consecutive vectors each, no vector twice. The same seed
-	// over the same stored rows gives the same sample, in the same order.
-	// Fewer than n come back only when fewer are stored (or the places
-	// drawn overlap).
+	// SampleRun consecutive vectors each, no vector twice (see [Sample]).
+	// The same seed over the same stored rows gives the same sample, in
+	// the same order. Fewer than n come back when the store holds not many
+	// more than n.
 	SampleVectors(ctx context.Context, seed int64, n int) ([]Vector, error)
 	// Counts returns how many vectors and decisions of user are stored.
 	Counts(ctx context.Context, user string) (vectors, decisions int64, err error)
@@ -230,28 +230,39 @@ func DecodeValues(p []byte) ([]float64, error) {
 
 // Sample draws a sample for the backends' SampleVectors: read returns the
 // run of vectors at a place it draws with r (a PCG stream of seed); Sample
-// keeps each vector's first occurrence, in order, until n are kept, or
-// stops after 4·(n/SampleRun + 1) draws (the store holds fewer, or the
-// draws keep landing on the same rows).
+// keeps each vector's first occurrence, in order, until n are kept. It
+// stops sooner when the draws stop finding new vectors (the store holds
+// few more than it has): after 4·(n/SampleRun + 1) draws, or when the last
+// 16 draws found fewer than SampleRun new ones between them.
 func Sample(seed int64, n int, read func(r *rand.Rand) ([]Vector, error)) ([]Vector, error) {
 	type key struct {
 		user, session string
 		seq           int64
 	}
+	const window = 16
 	r := rand.New(rand.NewPCG(uint64(seed), 0x5a3b1e))
 	seen := map[key]bool{}
 	var out []Vector
+	var found [window]int // new vectors of the last draws, a ring
+	recent := 0           // their sum
 	for draws := 0; len(out) < n && draws < 4*(n/SampleRun+1); draws++ {
 		run, err := read(r)
 		if err != nil {
 			return nil, err
 		}
+		added := 0
 		for _, v := range run {
 			k := key{v.User, v.Session, v.Seq}
 			if !seen[k] && len(out) < n {
 				seen[k] = true
 				out = append(out, v)
+				added++
 			}
+		}
+		recent += added - found[draws%window]
+		found[draws%window] = added
+		if draws >= window && recent < SampleRun {
+			break
 		}
 	}
 	return out, nil

@@ -383,7 +383,8 @@ func (s *Store) LabeledVectors(ctx context.Context, user string, alerted bool, l
 // SampleVectors implements store.Profiles: it seeks to positions drawn
 // uniformly between the first and the last vector's (Dialect.Pos, which
 // follows insertion order) and reads store.SampleRun vectors from each, so
-// each call reads about n rows however many users there are.
+// each call reads about n rows however many users there are; when the
+// positions span no more than n, it reads them all at once.
 func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.Vector, error) {
 	if n <= 0 {
 		return nil, nil
@@ -399,8 +400,8 @@ func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.V
 	q := `SELECT v.uid, v.session, v.seq, v.at, v.vals FROM vectors v
 		LEFT JOIN sessions s ON s.uid = v.uid AND s.id = v.session
 		WHERE v.` + pos + ` >= ? AND COALESCE(s.alerted, 0) = 0 ORDER BY v.` + pos + ` LIMIT ?`
-	out, err := store.Sample(seed, n, func(r *rand.Rand) ([]store.Vector, error) {
-		rows, err := s.db.QueryContext(ctx, q, lo.Int64+r.Int64N(hi.Int64-lo.Int64+1), store.SampleRun)
+	read := func(from int64, limit int) ([]store.Vector, error) {
+		rows, err := s.db.QueryContext(ctx, q, from, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -420,7 +421,16 @@ func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.V
 			run = append(run, v)
 		}
 		return run, rows.Err()
-	})
+	}
+	var out []store.Vector
+	var err error
+	if hi.Int64-lo.Int64 < int64(n) {
+		out, err = read(lo.Int64, n) // no more than n stored: one read of them all
+	} else {
+		out, err = store.Sample(seed, n, func(r *rand.Rand) ([]store.Vector, error) {
+			return read(lo.Int64+r.Int64N(hi.Int64-lo.Int64+1), store.SampleRun)
+		})
+	}
 	if err != nil {
 		return nil, s.wrap("sample vectors", err)
 	}
