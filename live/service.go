@@ -36,8 +36,19 @@ type Config struct {
 	// user. nil on an mTLS-principal listener.
 	SASL sasl.Mechanism
 	// Users lists the users whose feature topics are consumed when
-	// Topics.PerUser is set (default: every user with a model).
+	// Topics.PerUser is set. Empty (the default): every per-user feature
+	// topic on the brokers, looked for again every TopicRefresh so that
+	// users enrolled later are consumed (subscribe.go).
 	Users []string
+	// CreateUserTopics, when set, creates the feature topics of users (in
+	// the per-user design, Users empty): at the start and every
+	// TopicRefresh the service asks the profile store for the users with a
+	// model and creates the topics they lack. nil: an admin creates them.
+	// live/deploy sets it.
+	CreateUserTopics func(ctx context.Context, users []string) error
+	// TopicRefresh is how often the per-user topics are looked for
+	// (default 10 s).
+	TopicRefresh time.Duration
 	Group string // consumer group, default topics.DefaultGroup
 
 	Profiles    store.Profiles    // required
@@ -161,7 +172,10 @@ func (c *Config) validate() error {
 	if c.HealthInterval == 0 {
 		c.HealthInterval = 5 * time.Second
 	}
-	if c.StallAfter < 0 || c.HealthInterval < 0 || c.SessionTimeout < 0 || c.CommitInterval < 0 {
+	if c.TopicRefresh == 0 {
+		c.TopicRefresh = 10 * time.Second
+	}
+	if c.StallAfter < 0 || c.HealthInterval < 0 || c.SessionTimeout < 0 || c.CommitInterval < 0 || c.TopicRefresh < 0 {
 		return errors.New("live: negative durations in the configuration")
 	}
 	if c.MinFreeBytes == 0 {
@@ -233,25 +247,6 @@ func (s *Service) Stats() *Stats { return s.cfg.Stats }
 // does).
 func (s *Service) Ready() <-chan struct{} { return s.ready }
 
-func (s *Service) consumed(ctx context.Context) ([]string, error) {
-	t := s.cfg.Topics
-	if !t.PerUser {
-		return []string{t.Logins, t.Features}, nil
-	}
-	users := s.cfg.Users
-	if len(users) == 0 {
-		var err error
-		if users, err = s.cfg.Profiles.ModelUsers(ctx); err != nil {
-			return nil, err
-		}
-	}
-	out := []string{t.Logins}
-	for _, u := range users {
-		out = append(out, t.FeaturesFor(u))
-	}
-	return out, nil
-}
-
 // drainTimeout bounds the drain: fetched messages that are not finished by
 // then are cancelled, left uncommitted and redelivered after a restart.
 const drainTimeout = 30 * time.Second
@@ -292,8 +287,8 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	group, err := s.newConsumerGroup(consumed)
-	if err != nil {
+	sub := &subscription{topics: consumed}
+	if _, err := sub.renew(s); err != nil {
 		return fmt.Errorf("live: consumer group: %w", err)
 	}
 	s.writer = topics.NewWriter(s.cfg.Brokers, s.cfg.TLS, s.cfg.SASL)
@@ -306,7 +301,10 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 	if ln != nil {
 		serveHTTP(g, gctx, ln, Handler(s))
 	}
-	g.Go(func() error { s.probe(gctx, consumed); return nil })
+	g.Go(func() error { s.probe(gctx, sub.current); return nil })
+	if s.followsTopics() {
+		g.Go(func() error { s.watchTopics(gctx, sub); return nil })
+	}
 	for range cap(s.models.sem) {
 		g.Go(func() error { s.models.prefetcher(gctx); return nil })
 	}
@@ -318,7 +316,7 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 	// waits for them), and bound the drain.
 	stopDrain := context.AfterFunc(gctx, func() {
 		s.cfg.Logger.Info("draining")
-		go func() { _ = group.Close() }()
+		go func() { _ = sub.close() }()
 		t := time.NewTimer(drainTimeout)
 		defer t.Stop()
 		select {
@@ -331,7 +329,7 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 	defer stopDrain()
 	g.Go(func() error {
 		s.running.Store(true)
-		err := s.consume(gctx, work, group)
+		err := s.consumeAll(gctx, work, sub)
 		s.running.Store(false)
 		close(drained)
 		return err
@@ -339,7 +337,7 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 	err = g.Wait()
 	// Closing the group leaves it (the partitions committed what they
 	// finished when their generation ended).
-	return errors.Join(err, group.Close(), s.writer.Close())
+	return errors.Join(err, sub.close(), s.writer.Close())
 }
 
 // serveHTTP serves h on ln in g until gctx ends, then shuts the server down

@@ -163,16 +163,6 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		// /healthz reports a full disk there.
 		cfg.StateDir = opts.Deploy.State
 	}
-	if env.Topics.PerUser {
-		users, err := env.Profiles.ModelUsers(ctx)
-		if err != nil {
-			return err
-		}
-		if err := env.EnsureUserTopics(ctx, users); err != nil {
-			return err
-		}
-		cfg.Users = users
-	}
 	svc, err := live.New(cfg)
 	if err != nil {
 		return err
