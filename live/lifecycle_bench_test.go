@@ -23,9 +23,10 @@ import (
 //	go test ./live -run '^$' -bench 'RetrainUsers|ModelCacheRSS' -benchtime 3x -timeout 30m
 
 // enrolledStore is an embedded store with users enrolled users, each with
-// a model (the same small forest's bytes) and one ended session of 4
-// decided vectors, plus the victim of poisonScene-like retrainings: 12
-// clean sessions of 30 vectors.
+// a model (the same small forest's bytes) and one ended session of
+// max(4, 40 000/users) decided vectors (so that the store holds more
+// vectors than the negative pool draws at either count), plus the victim
+// of poisonScene-like retrainings: 12 clean sessions of 30 vectors.
 func enrolledStore(b *testing.B, users int) *countingProfiles {
 	b.Helper()
 	ctx := context.Background()
@@ -51,7 +52,7 @@ func enrolledStore(b *testing.B, users int) *countingProfiles {
 		if err := p.PutModel(ctx, store.Model{User: user, Version: 1, Data: data, Created: day}); err != nil {
 			b.Fatal(err)
 		}
-		sessions = append(sessions, storedSession{user: user, id: "s", started: day, vectors: bs[u%len(bs)].draw(r, 4), decide: accepted(0.8, 0)})
+		sessions = append(sessions, storedSession{user: user, id: "s", started: day, vectors: bs[u%len(bs)].draw(r, max(4, 40_000/users)), decide: accepted(0.8, 0)})
 		if len(sessions) == 1000 {
 			storeSessions(b, p, sessions...)
 			sessions = sessions[:0]
@@ -108,30 +109,45 @@ func legacyRetrain(ctx context.Context, p store.Profiles, user string, version i
 }
 
 // BenchmarkRetrainUsers retrains one user with 1 000 and 100 000 users
-// enrolled, the pool drawn for every retraining (PoolEvery 1, the worst
-// case: by default it is drawn every 100 retrainings or 10 minutes), beside
+// enrolled: with the negative pool drawn for every retraining (PoolEvery
+// 1, the worst case), with the pool drawn once before (as the default
+// PoolEvery 100 and PoolAge 10 minutes do for 99 retrainings of 100), and
 // the legacy retraining on the same store. reads/op counts store calls.
 func BenchmarkRetrainUsers(b *testing.B) {
 	for _, users := range []int{1_000, 100_000} {
 		p := enrolledStore(b, users)
 		now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-		b.Run(fmt.Sprintf("users=%d/pool", users), func(b *testing.B) {
-			s := idleService(b, p, Config{Now: func() time.Time { return now }, Retrain: RetrainPolicy{Train: smallTrain, PoolEvery: 1, Tolerance: 1}})
-			ctx := context.Background()
-			version := 1
-			p.reads()
-			for b.Loop() {
-				m, err := s.retrainer.retrain(ctx, "victim", version)
-				if err != nil {
-					b.Fatal(err)
-				}
-				s.models.swap("victim", m)
-				version = m.version
+		version := 1
+		for _, every := range []int{1, 1 << 30} {
+			name := "pool-drawn-each-time"
+			if every > 1 {
+				name = "pool-reused"
 			}
-			n, by := p.reads()
-			b.ReportMetric(float64(n)/float64(b.N), "reads/op")
-			b.Logf("store calls: %v", by)
-		})
+			b.Run(fmt.Sprintf("users=%d/%s", users, name), func(b *testing.B) {
+				s := idleService(b, p, Config{Now: func() time.Time { return now },
+					Retrain: RetrainPolicy{Train: smallTrain, PoolEvery: every, PoolAge: time.Hour, Tolerance: 1}})
+				ctx := context.Background()
+				if every > 1 { // draw the pool before the timed loop
+					m, err := s.retrainer.retrain(ctx, "victim", version)
+					if err != nil {
+						b.Fatal(err)
+					}
+					version = m.version
+				}
+				p.reads()
+				for b.Loop() {
+					m, err := s.retrainer.retrain(ctx, "victim", version)
+					if err != nil {
+						b.Fatal(err)
+					}
+					s.models.swap("victim", m)
+					version = m.version
+				}
+				n, by := p.reads()
+				b.ReportMetric(float64(n)/float64(b.N), "reads/op")
+				b.Logf("store calls: %v", by)
+			})
+		}
 		b.Run(fmt.Sprintf("users=%d/legacy", users), func(b *testing.B) {
 			ctx := context.Background()
 			latest, err := p.LatestModel(ctx, "victim")

@@ -49,7 +49,7 @@ type Config struct {
 	// TopicRefresh is how often the per-user topics are looked for
 	// (default 10 s).
 	TopicRefresh time.Duration
-	Group string // consumer group, default topics.DefaultGroup
+	Group        string // consumer group, default topics.DefaultGroup
 
 	Profiles    store.Profiles    // required
 	Credentials store.Credentials // required
