@@ -252,7 +252,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // missing column.
 func checkSchema(ctx context.Context, sess *gocql.Session, keyspace string) error {
 	for _, c := range []struct{ table, column, typ string }{{"sessions", "mac_key", "blob"}, {"decisions", "judged", "boolean"}} {
-		err := sess.Query(`SELECT ` + c.column + ` FROM ` + c.table + ` LIMIT 1`).WithContext(ctx).Exec()
+		err := sess.Query(`SELECT ` + c.column + ` FROM ` + c.table + ` LIMIT 1`).ExecContext(ctx)
 		var re gocql.RequestError
 		if errors.As(err, &re) && re.Code() == gocql.ErrCodeInvalid {
 			return fmt.Errorf("cassandra: keyspace %s: table %s has no column %s (created by an older mouseauth; %v): "+
@@ -381,7 +381,7 @@ func decisionDest(d *store.Decision) []any {
 func (s *Store) Decision(ctx context.Context, user, session string, seq int64) (store.Decision, error) {
 	d := store.Decision{User: user, Session: session}
 	err := s.s.Query(`SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq = ?`, user, session, seq).
-		WithContext(ctx).Scan(decisionDest(&d)...)
+		ScanContext(ctx, decisionDest(&d)...)
 	if err != nil {
 		return store.Decision{}, wrap(fmt.Sprintf("decision %s/%s/%d", user, session, seq), err)
 	}
@@ -396,7 +396,7 @@ func (s *Store) RecentDecisions(ctx context.Context, user, session string, befor
 	}
 	// Newest first so LIMIT keeps the last n, then back to ascending.
 	sc := s.s.Query(`SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq < ?
-		ORDER BY session DESC, seq DESC LIMIT ?`, user, session, before, n).WithContext(ctx).Iter().Scanner()
+		ORDER BY session DESC, seq DESC LIMIT ?`, user, session, before, n).IterContext(ctx).Scanner()
 	var out []store.Decision
 	for sc.Next() {
 		d := store.Decision{User: user, Session: session}
@@ -482,7 +482,7 @@ func (s *Store) LabeledVectors(ctx context.Context, user string, alerted bool, l
 		started time.Time
 	}
 	var sessions []info
-	iter := s.s.Query(`SELECT id, alerted, started FROM sessions WHERE uid = ?`, user).WithContext(ctx).Iter()
+	iter := s.s.Query(`SELECT id, alerted, started FROM sessions WHERE uid = ?`, user).IterContext(ctx)
 	var (
 		in info
 		al bool
@@ -507,7 +507,7 @@ func (s *Store) LabeledVectors(ctx context.Context, user string, alerted bool, l
 			break
 		}
 		decided := map[int64]store.Decision{}
-		sc := s.s.Query(`SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ?`, user, ss.id).WithContext(ctx).Iter().Scanner()
+		sc := s.s.Query(`SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ?`, user, ss.id).IterContext(ctx).Scanner()
 		for sc.Next() {
 			d := store.Decision{User: user, Session: ss.id}
 			if err := sc.Scan(decisionDest(&d)...); err != nil {
@@ -520,7 +520,7 @@ func (s *Store) LabeledVectors(ctx context.Context, user string, alerted bool, l
 			return nil, wrap(fmt.Sprintf("labeled vectors: decisions of %s/%s", user, ss.id), err)
 		}
 		iter := s.s.Query(`SELECT seq, at, vals FROM vectors WHERE uid = ? AND session = ? LIMIT ?`, user, ss.id, limit-len(out)).
-			WithContext(ctx).Iter()
+			IterContext(ctx)
 		var (
 			seq  int64
 			at   time.Time
@@ -557,7 +557,7 @@ func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.V
 	// at tok, and whether the run held any vector at all.
 	read := func(tok int64) ([]store.Vector, bool, error) {
 		iter := s.s.Query(`SELECT uid, session, seq, at, vals FROM vectors WHERE token(uid) >= ? LIMIT ?`, tok, store.SampleRun).
-			WithContext(ctx).Iter()
+			IterContext(ctx)
 		var (
 			run  []store.Vector
 			v    store.Vector
@@ -579,7 +579,7 @@ func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.V
 			k := [2]string{v.User, v.Session}
 			a, ok := alerted[k]
 			if !ok {
-				err := s.s.Query(`SELECT alerted FROM sessions WHERE uid = ? AND id = ?`, v.User, v.Session).WithContext(ctx).Scan(&a)
+				err := s.s.Query(`SELECT alerted FROM sessions WHERE uid = ? AND id = ?`, v.User, v.Session).ScanContext(ctx, &a)
 				if err != nil && !errors.Is(err, gocql.ErrNotFound) {
 					return nil, false, err
 				}
