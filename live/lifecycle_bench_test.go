@@ -20,13 +20,14 @@ import (
 // The model lifecycle at the design point's user counts, on the embedded
 // store (docs/scaling.md has the figures):
 //
-//	go test ./live -run '^$' -bench 'RetrainUsers|ModelCacheRSS' -benchtime 3x -timeout 30m
+//	go test ./live -run '^$' -bench RetrainUsers -timeout 30m
+//	go test ./live -run '^$' -bench ModelCacheRSS -benchtime 3x -timeout 30m
 
 // enrolledStore is an embedded store with users enrolled users, each with
 // a model (the same small forest's bytes) and one ended session of
-// max(4, 40 000/users) decided vectors (so that the store holds more
-// vectors than the negative pool draws at either count), plus the victim
-// of poisonScene-like retrainings: 12 clean sessions of 30 vectors.
+// 400 000/users decided vectors (the same 400 000 vectors at every user
+// count, so that only the count of users differs), plus the victim of
+// poisonScene-like retrainings: 12 clean sessions of 30 vectors.
 func enrolledStore(b *testing.B, users int) *countingProfiles {
 	b.Helper()
 	ctx := context.Background()
@@ -52,8 +53,8 @@ func enrolledStore(b *testing.B, users int) *countingProfiles {
 		if err := p.PutModel(ctx, store.Model{User: user, Version: 1, Data: data, Created: day}); err != nil {
 			b.Fatal(err)
 		}
-		sessions = append(sessions, storedSession{user: user, id: "s", started: day, vectors: bs[u%len(bs)].draw(r, max(4, 40_000/users)), decide: accepted(0.8, 0)})
-		if len(sessions) == 1000 {
+		sessions = append(sessions, storedSession{user: user, id: "s", started: day, vectors: bs[u%len(bs)].draw(r, 400_000/users), decide: accepted(0.8, 0)})
+		if len(sessions) == 1000 || u%1000 == 999 && users < 100_000 {
 			storeSessions(b, p, sessions...)
 			sessions = sessions[:0]
 		}
@@ -187,10 +188,13 @@ func rss() int64 {
 }
 
 // BenchmarkModelCacheRSS enrols 100 000 users (a 100-tree forest each, on
-// synthetic behaviour) and looks up the models of 10 000 active users in
-// random order (5 lookups each per op), through caches of 64 MiB, 256 MiB
-// and unbounded. It reports the process's RSS over the baseline with the
-// store open, the heap in use, the cache's bytes and its hit ratio.
+// synthetic behaviour) and visits the 10 000 active users' in random order,
+// 10 lookups per visit (a window of vectors), 10 000 visits per op, through
+// caches of 64 MiB and 256 MiB, each with Go's default GC and with a memory
+// limit of 1.5 times the bound over the baseline (GOMEMLIMIT, as
+// docs/scaling.md advises), and unbounded. It reports the process's peak RSS
+// over the baseline with the store open, the heap in use, the cache's bytes,
+// its hit ratio and its loads per visit.
 func BenchmarkModelCacheRSS(b *testing.B) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(9, 10))
@@ -225,29 +229,42 @@ func BenchmarkModelCacheRSS(b *testing.B) {
 	}
 	b.Logf("%d users enrolled; a model is %d bytes on file, %d decoded (estimate): %d MiB for the %d active users",
 		enrolled, len(data), size, int64(active)*size>>20, active)
-	for _, bound := range []int64{64 << 20, 256 << 20, 1 << 40} {
-		name := fmt.Sprintf("bound=%dMiB", bound>>20)
-		if bound == 1<<40 {
+	for _, tc := range []struct {
+		bound int64
+		limit bool
+	}{{64 << 20, false}, {64 << 20, true}, {256 << 20, false}, {256 << 20, true}, {1 << 40, false}} {
+		name := fmt.Sprintf("bound=%dMiB", tc.bound>>20)
+		switch {
+		case tc.bound == 1<<40:
 			name = "unbounded"
+		case tc.limit:
+			name += "/memlimit"
 		}
 		b.Run(name, func(b *testing.B) {
 			runtime.GC()
 			debug.FreeOSMemory()
 			base := rss()
+			if tc.limit {
+				defer debug.SetMemoryLimit(debug.SetMemoryLimit(base + tc.bound*3/2))
+			}
 			stats := NewStats()
-			c := newModelCache(st, stats, time.Now, bound, 2*runtime.GOMAXPROCS(0))
-			peak := int64(0)
+			c := newModelCache(st, stats, time.Now, tc.bound, 2*runtime.GOMAXPROCS(0))
+			peak, visits := int64(0), 0
 			for b.Loop() {
-				for range 5 {
-					for _, i := range r.Perm(active) {
-						u := fmt.Sprintf("user%06d", i*(enrolled/active))
+				for k, i := range r.Perm(active) {
+					u := fmt.Sprintf("user%06d", i*(enrolled/active))
+					for range 10 {
 						if _, err := c.get(ctx, u); err != nil {
 							b.Fatal(err)
 						}
 					}
-					peak = max(peak, rss())
+					if k%500 == 0 {
+						peak = max(peak, rss())
+					}
 				}
+				visits += active
 			}
+			peak = max(peak, rss())
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			h, m := Value(stats.ModelCacheHits), Value(stats.ModelCacheMisses)
@@ -255,6 +272,7 @@ func BenchmarkModelCacheRSS(b *testing.B) {
 			b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-inuse-MiB")
 			b.ReportMetric(Value(stats.ModelCacheBytes)/(1<<20), "cache-MiB")
 			b.ReportMetric(h/(h+m), "hit-ratio")
+			b.ReportMetric(Value(stats.ModelLoads)/float64(visits), "loads/visit")
 			b.Logf("%s: base RSS %d MiB, peak %d MiB; evictions %v, loads %v", name, base>>20, peak>>20, Value(stats.ModelCacheEvictions), Value(stats.ModelLoads))
 			c.mu.Lock()
 			c.m, c.lru, c.bytes = nil, nil, 0 // let the next bound start from the same heap

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http/httptest"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -217,5 +219,28 @@ func TestModelBytes(t *testing.T) {
 			t.Fatalf("trees %v: estimate %.0f bytes, heap %.0f bytes per model", params["trees"], est, heap)
 		}
 		runtime.KeepAlive(models)
+	}
+}
+
+// TestModelCacheMetricsServed: the cache's hits, misses, evictions, bytes,
+// entries and hit ratio are on /metrics.
+func TestModelCacheMetricsServed(t *testing.T) {
+	t.Parallel()
+	p, _ := modelFixture(t, 2, map[string]any{"trees": 5})
+	s := idleService(t, p, Config{ModelCacheBytes: 1})
+	for _, u := range []string{"u000000", "u000000", "u000001"} {
+		if _, err := s.models.get(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := httptest.NewRecorder()
+	Handler(s).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{"mouseauth_model_cache_hits_total 1", "mouseauth_model_cache_misses_total 2",
+		"mouseauth_model_cache_evictions_total 1", "mouseauth_model_cache_entries 1", "mouseauth_model_cache_bytes ",
+		"mouseauth_model_cache_hit_ratio 0.333", "mouseauth_retrain_queue 0", "mouseauth_negative_pool_refreshes_total 0"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }

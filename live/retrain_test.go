@@ -441,3 +441,31 @@ func TestRetrainPolicyDefaults(t *testing.T) {
 		t.Fatalf("defaults: %+v, %v", p, err)
 	}
 }
+
+// TestRetrainYieldsToBacklog: a retraining waits while a partition fetched
+// a full batch in the last second, for at most MaxDefer, and does not wait
+// without one.
+func TestRetrainYieldsToBacklog(t *testing.T) {
+	t.Parallel()
+	s := idleService(t, openStore(t), Config{Retrain: RetrainPolicy{MaxDefer: 300 * time.Millisecond}})
+	r := s.retrainer
+	start := time.Now()
+	r.yield(context.Background())
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Fatalf("without a backlog the retraining waited %v", d)
+	}
+	r.noteBacklog()
+	start = time.Now()
+	r.yield(context.Background())
+	if d := time.Since(start); d < 250*time.Millisecond || d > 5*time.Second {
+		t.Fatalf("with a backlog the retraining waited %v, want about MaxDefer (300 ms)", d)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.noteBacklog()
+	start = time.Now()
+	r.yield(ctx)
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Fatalf("a cancelled context still waited %v", d)
+	}
+}
