@@ -16,8 +16,8 @@ import (
 )
 
 // DefaultModelCacheBytes is the default bound of the model cache
-// ([Config.ModelCacheBytes]): 1 GiB holds about 6 000 of the default
-// 100-tree forests (about 170 KB each decoded; docs/scaling.md).
+// ([Config.ModelCacheBytes]): 1 GiB holds about 3 900 default models of a
+// synthetic user (275 KB decoded; docs/scaling.md sizes it).
 const DefaultModelCacheBytes = 1 << 30
 
 // loaded is a user's model in the cache.
