@@ -139,7 +139,7 @@ func (b behaviour) draw(r *rand.Rand, n int) [][]float64 {
 
 // smallTrain is the classifier of the lifecycle tests: a forest of 10
 // trees, trained in milliseconds.
-var smallTrain = account.TrainOptions{Classifier: "rf", Params: map[string]any{"trees": 10}, Seed: 1}
+var smallTrain = account.TrainOptions{Classifier: "rf", Params: map[string]any{"trees": 30}, Seed: 1}
 
 // enrol stores version 1 of user's model, trained on own against others.
 func enrol(tb testing.TB, p store.Profiles, user string, own, others [][]float64, at time.Time) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,8 +74,9 @@ type RetrainPolicy struct {
 	// once). Only vectors of sessions that are over are trained on.
 	Quiet time.Duration
 	// Tolerance is how much larger a share of the held-back impostor
-	// vectors the new model may accept than the one in use (default
-	// 0.05; 1 turns the check off).
+	// vectors the new model may accept than the one in use, beyond the
+	// sampling noise of the set (two standard errors; default 0.05; 1
+	// turns the check off).
 	Tolerance float64
 }
 
@@ -514,7 +516,7 @@ type regressionCheck struct {
 }
 
 func (c regressionCheck) String() string {
-	return fmt.Sprintf("accepts %.3f of %d vectors of alerted sessions (in use: %.3f) and %.3f of %d other users' held-back vectors (in use: %.3f); tolerance %.3f",
+	return fmt.Sprintf("accepts %.3f of %d vectors of alerted sessions (in use: %.3f) and %.3f of %d other users' held-back vectors (in use: %.3f); tolerance %.3f and two standard errors",
 		c.AlertedNew, c.Alerted, c.AlertedOld, c.OthersNew, c.Others, c.OthersOld, c.Tolerance)
 }
 
@@ -524,8 +526,11 @@ func (c regressionCheck) logArgs() []any {
 }
 
 // checkRegression scores alerted and others with old and new and passes
-// new unless, on either set, it accepts a share more than tolerance above
-// old's.
+// new unless, on either set, it accepts a share more than tolerance plus
+// two standard errors of the set's share above old's: with p the mean of
+// the two shares and n the set's size, 2·sqrt(p(1-p)/n), so that a few
+// vectors of a small set that flip with any retraining do not refuse it,
+// while a model that accepts most of what the old one refused is refused.
 func checkRegression(old, new classify.Model, alerted, others [][]float64, threshold, tolerance float64) regressionCheck {
 	share := func(m classify.Model, xs [][]float64) float64 {
 		if len(xs) == 0 {
@@ -541,8 +546,15 @@ func checkRegression(old, new classify.Model, alerted, others [][]float64, thres
 	}
 	c := regressionCheck{Alerted: len(alerted), Others: len(others), Tolerance: tolerance,
 		AlertedOld: share(old, alerted), AlertedNew: share(new, alerted), OthersOld: share(old, others), OthersNew: share(new, others)}
-	// A small epsilon: shares of equal counts compare equal.
-	c.Pass = c.AlertedNew-c.AlertedOld <= tolerance+1e-9 && c.OthersNew-c.OthersOld <= tolerance+1e-9
+	within := func(oldShare, newShare float64, n int) bool {
+		if n == 0 {
+			return true
+		}
+		p := (oldShare + newShare) / 2
+		// A small epsilon: shares of equal counts compare equal.
+		return newShare-oldShare <= tolerance+2*math.Sqrt(p*(1-p)/float64(n))+1e-9
+	}
+	c.Pass = within(c.AlertedOld, c.AlertedNew, c.Alerted) && within(c.OthersOld, c.OthersNew, c.Others)
 	return c
 }
 

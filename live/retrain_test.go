@@ -344,6 +344,62 @@ func TestCheckRegression(t *testing.T) {
 	}
 }
 
+// column is a model whose score is the vector's value at its index: one
+// set of vectors can say what an old (column 0) and a new model (column 1)
+// accept.
+type column int
+
+func (c column) Score(x []float64) float64 { return x[c] }
+
+// accepts returns n vectors of which the old model accepts the first old
+// and the new one the first new.
+func accepts(n, old, new int) [][]float64 {
+	out := make([][]float64, n)
+	for i := range out {
+		out[i] = []float64{0, 0}
+		if i < old {
+			out[i][0] = 1
+		}
+		if i < new {
+			out[i][1] = 1
+		}
+	}
+	return out
+}
+
+// TestCheckRegressionNoise: on a small set a few vectors that flip are
+// within the noise allowance; most of the set flipping is not; on a large
+// set the tolerance alone remains.
+func TestCheckRegressionNoise(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name        string
+		n, old, new int
+		pass        bool
+	}{
+		{"3 of 30 more", 30, 0, 3, true},
+		{"6 of 30 more", 30, 0, 6, false},
+		{"10 of 30 more", 30, 1, 11, false},
+		{"all of 30", 30, 1, 30, false},
+		{"equal", 30, 5, 5, true},
+		{"fewer", 30, 5, 0, true},
+		{"5% more of 10 000", 10_000, 100, 600, true},
+		{"8% more of 10 000", 10_000, 100, 900, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			set := accepts(tc.n, tc.old, tc.new)
+			for _, c := range []regressionCheck{
+				checkRegression(column(0), column(1), set, nil, 0.5, 0.05),
+				checkRegression(column(0), column(1), nil, set, 0.5, 0.05),
+			} {
+				if c.Pass != tc.pass {
+					t.Fatalf("%s: pass %v, want %v", c, c.Pass, tc.pass)
+				}
+			}
+		})
+	}
+}
+
 // TestRetrainReadsDoNotGrowWithUsers: a retraining reads the same number
 // of times from the store with 10 and 100 other users (the old one read
 // each user's vectors: 1 + users reads).
