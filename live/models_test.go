@@ -194,11 +194,29 @@ func TestModelCacheSwapKeepsNewer(t *testing.T) {
 
 // TestModelBytes compares the estimate with the heap that decoded models
 // take: within 25 %. It measures the process's heap, so it does not run in
-// parallel.
+// parallel, and its models are large enough (overlapping behaviour grows
+// deep trees) that what other tests free meanwhile is noise.
 func TestModelBytes(t *testing.T) {
-	for _, params := range []map[string]any{{"trees": 10}, {"trees": 50}} {
-		_, data := modelFixture(t, 0, params)
-		const n = 100
+	r := rand.New(rand.NewPCG(11, 12))
+	u1, u2 := newBehaviour(r), newBehaviour(r)
+	noisy := func(bh behaviour) [][]float64 {
+		xs := bh.draw(r, 1000)
+		for _, x := range xs {
+			for j := range x {
+				x[j] += 2 * r.NormFloat64()
+			}
+		}
+		return xs
+	}
+	own, others := noisy(u1), noisy(u2)
+	for _, trees := range []int{10, 50} {
+		data, err := account.TrainModel(context.Background(), "u", 1, own, others,
+			account.TrainOptions{Classifier: "rf", Params: map[string]any{"trees": trees}, Seed: 1}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		params := map[string]any{"trees": trees}
+		const n = 50
 		models := make([]*loaded, n)
 		var before, after runtime.MemStats
 		runtime.GC()
