@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/twmb/franz-go/pkg/kfake"
 
@@ -46,9 +47,16 @@ type Options struct {
 	// milliseconds, and a sealed login must not stay long, since a leaked
 	// scorer key opens every login still stored (docs/wire.md).
 	InputRetention time.Duration
+	// RetentionCheck is how often the broker drops records past their
+	// topic's retention (default [DefaultRetentionCheck]).
+	RetentionCheck time.Duration
 	// Group is the scorer's consumer group, whose grants the broker
 	// enforces (default topics.DefaultGroup).
 	Group string
+	// segments overrides how input segments are sized (benchmarks):
+	// "" sizes them by time (the default), "fixed" keeps kfake's 100 MiB,
+	// "per-batch" gives each batch a segment.
+	segments string
 	// Logger receives the broker's refusals (connections that fail SASL
 	// authentication or speak before it) and warnings, and the ACL changes
 	// made at start. Default: discard.
@@ -75,6 +83,7 @@ type Cluster struct {
 	opts                              Options
 	port                              int
 	kc                                *kfake.Cluster
+	stopSizer                         func() // stops sizeSegments
 	lock                              *StateLock
 	releaseUmask                      func()
 }
@@ -150,6 +159,9 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	}
 	if o.Group == "" {
 		o.Group = topics.DefaultGroup
+	}
+	if o.RetentionCheck <= 0 {
+		o.RetentionCheck = DefaultRetentionCheck
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -231,6 +243,8 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	if err := c.setRetention(ctx, o.Topics...); err != nil {
 		return nil, err
 	}
+	c.trimConsumed() // inputs consumed, or expired, while no broker ran
+	c.startSizer()
 	return c, nil
 }
 
@@ -245,8 +259,8 @@ func (c *Cluster) start() error {
 	}
 	opts := append([]kfake.Opt{kfake.NumBrokers(1), kfake.TLS(c.ServerTLS), kfake.DataDir(dataDir),
 		kfake.GroupMinSessionTimeout(time.Second), kfake.WithLogger(brokerLogger{c.opts.Logger}),
-		// Apply retention every 10 s (Kafka's default is hourly).
-		kfake.BrokerConfigs(map[string]string{"log.cleaner.backoff.ms": "10000"})}, auth...)
+		// Apply retention every RetentionCheck (Kafka's default is hourly).
+		kfake.BrokerConfigs(map[string]string{"log.cleaner.backoff.ms": strconv.FormatInt(c.opts.RetentionCheck.Milliseconds(), 10)})}, auth...)
 	if c.port != 0 {
 		opts = append(opts, kfake.Ports(c.port))
 	}
@@ -268,19 +282,14 @@ func (c *Cluster) start() error {
 }
 
 // EnsureTopics creates more topics (the per-user feature topics) with the
-// retention of their kind ([Cluster.RetentionOf]) and partitions
+// configs of their kind ([Cluster.topicConfigs]) and partitions
 // partitions (0: the cluster's default), as the admin role.
 func (c *Cluster) EnsureTopics(ctx context.Context, partitions int, names ...string) error {
 	if partitions <= 0 {
 		partitions = c.opts.Partitions
 	}
-	byRetention := map[time.Duration][]string{}
 	for _, n := range names {
-		r := c.RetentionOf(n)
-		byRetention[r] = append(byRetention[r], n)
-	}
-	for r, names := range byRetention {
-		if err := topics.Ensure(ctx, c.Brokers, c.AdminTLS, c.AdminSASL, topics.Spec{Partitions: partitions, Retention: r}, names...); err != nil {
+		if err := topics.Ensure(ctx, c.Brokers, c.AdminTLS, c.AdminSASL, topics.Spec{Partitions: partitions, Configs: c.topicConfigs(n)}, n); err != nil {
 			return err
 		}
 	}
@@ -292,6 +301,8 @@ func (c *Cluster) EnsureTopics(ctx context.Context, partitions int, names ...str
 // takes the state folder's lock and the private umask again first.
 func (c *Cluster) Restart() error {
 	if c.kc != nil {
+		c.stopSizing()
+		c.trimConsumed()
 		c.kc.Close()
 		c.kc = nil
 	}
@@ -303,14 +314,45 @@ func (c *Cluster) Restart() error {
 		c.lock, c.releaseUmask = lock, HoldPrivateUmask()
 	}
 	// The port may linger briefly.
-	return retry.Do(context.Background(), retry.Policy{Initial: 20 * time.Millisecond, Max: 500 * time.Millisecond, MaxElapsed: 10 * time.Second}, c.start)
+	if err := retry.Do(context.Background(), retry.Policy{Initial: 20 * time.Millisecond, Max: 500 * time.Millisecond, MaxElapsed: 10 * time.Second}, c.start); err != nil {
+		return err
+	}
+	c.startSizer()
+	return nil
 }
 
-// Close stops the broker (kfake saves its state to the data directory,
-// still under the private umask), then releases the umask and the state
-// lock. The data directory stays.
+// startSizer starts sizing the input topics' segments (see "Inputs on
+// disk" in retention.go) until stopSizing.
+func (c *Cluster) startSizer() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); c.sizeSegments(ctx) }()
+	c.stopSizer = func() { cancel(); <-done }
+}
+
+func (c *Cluster) stopSizing() {
+	if c.stopSizer != nil {
+		c.stopSizer()
+		c.stopSizer = nil
+	}
+}
+
+// internalClient is a client of the broker as its most privileged
+// identity, for the broker's own administration; close is its transport's
+// CloseIdleConnections.
+func (c *Cluster) internalClient() (cl *kafka.Client, close func()) {
+	tr := topics.Transport(c.AdminTLS, c.AdminSASL)
+	return &kafka.Client{Addr: kafka.TCP(c.Brokers...), Transport: tr, Timeout: 10 * time.Second}, tr.CloseIdleConnections
+}
+
+// Close deletes the inputs the scorer has consumed (see [IsInput]), stops
+// the broker (kfake saves its state to the data directory, still under the
+// private umask), then releases the umask and the state lock. The data
+// directory stays.
 func (c *Cluster) Close() {
 	if c.kc != nil {
+		c.stopSizing()
+		c.trimConsumed()
 		c.kc.Close()
 		c.kc = nil
 	}
