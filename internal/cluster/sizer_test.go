@@ -31,7 +31,7 @@ func TestSegmentSizerTarget(t *testing.T) {
 		// Retention emptied p1; p0 wrote 10.
 		{"idle and empty partitions do not count", []*kfake.PartitionInfo{part(0, 50, 110, 6000), part(1, 2, 2, 0)}, 1000, true},
 		{"nothing held anywhere", []*kfake.PartitionInfo{part(0, 110, 110, 0), part(1, 2, 2, 0)}, 0, false},
-		{"capped", []*kfake.PartitionInfo{part(0, 110, 110+1<<20, 1 << 40), part(1, 2, 2, 0)}, maxInputSegmentBytes, true},
+		{"capped", []*kfake.PartitionInfo{part(0, 110, 110+1<<20, 1<<40), part(1, 2, 2, 0)}, maxInputSegmentBytes, true},
 	}
 	for _, s := range steps {
 		got, ok := z.target("in", s.parts)
