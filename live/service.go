@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -45,6 +46,10 @@ type Config struct {
 	// Keys open the sealed logins and seal the stored session keys;
 	// required (live/deploy keeps them in the state folder).
 	Keys Keys
+	// ClientCAs verify the client identities that sign the logins (see
+	// identity.go); default TLS.RootCAs, the CA the scorer trusts for the
+	// brokers.
+	ClientCAs *x509.CertPool
 
 	Window      int     // actions per window, default 10
 	Threshold   float64 // alert when the window mean is below it, default 0.5
@@ -100,6 +105,12 @@ func (c *Config) validate() error {
 	}
 	if err := c.Keys.validate(); err != nil {
 		return err
+	}
+	if c.ClientCAs == nil {
+		c.ClientCAs = c.TLS.RootCAs
+	}
+	if c.ClientCAs == nil {
+		return errors.New("live: no CA to verify the client identities that sign logins (Config.ClientCAs, or TLS.RootCAs)")
 	}
 	if c.Lockout.MaxFailures <= 0 {
 		c.Lockout.MaxFailures = 5
@@ -199,6 +210,8 @@ type Service struct {
 	routesOnce sync.Once
 	// fresh hands the sessions the logins created to the vector workers.
 	fresh *freshSessions
+	// identities remembers the client certificates verified.
+	identities *identities
 }
 
 // New validates cfg and returns a service; Run starts it.
@@ -210,7 +223,8 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now()), fresh: newFreshSessions()}
+	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now()), fresh: newFreshSessions(),
+		identities: newIdentities()}
 	s.models = newModelCache(cfg.Profiles, func() { cfg.Stats.ModelLoads.Inc() }, cfg.Now, maxModelLoads())
 	return s, nil
 }

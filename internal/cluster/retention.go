@@ -90,8 +90,11 @@ func (c *Cluster) topicConfigs(topic string) map[string]string {
 }
 
 // setRetention sets [Cluster.topicConfigs] on existing topics, as the
-// admin.
+// broker's own principal (the admin only creates topics).
 func (c *Cluster) setRetention(ctx context.Context, names ...string) error {
+	if len(names) == 0 {
+		return nil
+	}
 	req := &kafka.IncrementalAlterConfigsRequest{}
 	for _, n := range names {
 		r := kafka.IncrementalAlterConfigsRequestResource{ResourceType: kafka.ResourceTypeTopic, ResourceName: n}
@@ -100,9 +103,8 @@ func (c *Cluster) setRetention(ctx context.Context, names ...string) error {
 		}
 		req.Resources = append(req.Resources, r)
 	}
-	tr := topics.Transport(c.AdminTLS, c.AdminSASL)
-	defer tr.CloseIdleConnections()
-	cl := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Transport: tr, Timeout: 10 * time.Second}
+	cl, closeClient := c.internalClient()
+	defer closeClient()
 	resp, err := cl.IncrementalAlterConfigs(ctx, req)
 	if err != nil {
 		return fmt.Errorf("embedded broker: set retention: %w", err)
