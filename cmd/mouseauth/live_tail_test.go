@@ -25,12 +25,13 @@ func TestNewCmdLiveTail(t *testing.T) {
 	}{
 		{args: "", check: func(o *TailOptions) bool {
 			return len(o.Sources) == 2 && o.Sources[0] == tail.Decisions && o.Sources[1] == tail.Alerts &&
-				o.Deploy.State == "mouseauth-state" && o.Deploy.TLSName == "admin" && !o.FromBeginning && !o.NoFollow && o.Max == 0
+				o.Deploy.State == "mouseauth-state" && o.Deploy.TLSName == "operator" && !o.FromBeginning && !o.NoFollow && o.Max == 0
 		}},
 		{args: "--topic features,mouseauth.deadletter,logins --from-beginning --no-follow --max 3 --user user7", check: func(o *TailOptions) bool {
 			return len(o.Sources) == 3 && o.Sources[0] == tail.Features && o.Sources[1] == tail.DeadLetter && o.Sources[2] == tail.Logins &&
-				o.FromBeginning && o.NoFollow && o.Max == 3 && o.User == "user7"
+				o.FromBeginning && o.NoFollow && o.Max == 3 && o.User == "user7" && o.Deploy.TLSName == "scorer" // only the scorer reads inputs
 		}},
+		{args: "--topic logins --cert admin", check: func(o *TailOptions) bool { return o.Deploy.TLSName == "admin" }},
 		{args: "--topic bogus", wantErr: `unknown topic "bogus"`},
 		{args: "--max -1", wantErr: "--max cannot be negative"},
 		{args: "--brokers k:9093", wantErr: "--brokers needs --pki-dir"},
@@ -97,7 +98,8 @@ func TestLiveTailEmbedded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { cl.Close() }()
-	w := topics.NewWriter(cl.Brokers, cl.AdminTLS, cl.AdminSASL)
+	superTLS, superSASL := cl.Superuser()
+	w := topics.NewWriter(cl.Brokers, superTLS, superSASL)
 	defer w.Close()
 	produce := func(msgs ...kafka.Message) {
 		t.Helper()

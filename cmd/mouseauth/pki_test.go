@@ -99,7 +99,7 @@ func TestNewCmdPKI(t *testing.T) {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "config acl missing scorer", args: "config acl --pki-dir d --replay r", wantErr: "--scorer are required"},
+		{name: "config acl missing scorer", args: "config acl --pki-dir d --replay r", wantErr: "--scorer is required"},
 		{name: "config unknown", args: "config redis --pki-dir d --cert x", wantErr: "want kafka, mariadb"},
 		{name: "config kafka", args: "config kafka --pki-dir d --cert k1", check: func(t *testing.T, got any) {
 			if o := got.(*PKIConfigKafkaOptions); o.Name != "k1" || o.Listener != "0.0.0.0:9093" {

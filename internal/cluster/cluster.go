@@ -39,11 +39,12 @@ type Options struct {
 	// Retention is how long the topics people read keep their records:
 	// decisions, alerts and dead letters. Default [DefaultRetention] (7
 	// days), so an alert is still there while an engineer investigates
-	// it. The embedded broker keeps records in memory: under a sustained
-	// load, shorten it.
+	// it. The embedded broker keeps its records in memory as well as in
+	// its data directory: under a sustained load, shorten it.
 	Retention time.Duration
 	// InputRetention is how long the logins and the feature vectors (the
-	// shared topic and every per-user one) are kept. Default
+	// shared topic and every per-user one) are kept, in the data
+	// directory's files too (within 3 RetentionCheck, see retention.go). Default
 	// [DefaultInputRetention] (10 minutes): the scorer consumes them within
 	// milliseconds, and a sealed login must not stay long, since a leaked
 	// scorer key opens every login still stored (docs/wire.md).
@@ -300,6 +301,11 @@ func (c *Cluster) startBackground(ctx context.Context, names []string) error {
 		return err
 	}
 	c.trimConsumed()
+	if err := c.resumeCommits(ctx); err != nil {
+		// A consumer already joined (a broker restarted under a running
+		// scorer): it recovers from an offset past the end itself.
+		c.opts.Logger.Warn("embedded broker: offsets not moved", "err", err)
+	}
 	c.startSizer()
 	wctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -155,6 +155,26 @@ func TestConsumedInputsGoneAfterStop(t *testing.T) {
 	if len(onDisk(t, kafkaDir, unconsumed)) == 0 {
 		t.Error("after the broker stopped, the vector nobody consumed is gone: a restarted scorer would miss it")
 	}
+
+	// The login partition restarts empty (kfake forgets the end of a
+	// partition whose segments are all gone): the scorer's next login is
+	// still read from where its group resumes.
+	cl, _ = start(t, cluster.Options{Dir: dir, Group: "g"})
+	w = topics.NewWriter(cl.Brokers, cl.ReplayTLS, cl.ReplaySASL)
+	defer w.Close()
+	next := marker(t, "next-login")
+	if err := w.WriteMessages(ctx, kafka.Message{Topic: topics.Logins, Key: []byte("u"), Value: next}); err != nil {
+		t.Fatal(err)
+	}
+	r = kafka.NewReader(kafka.ReaderConfig{Brokers: cl.Brokers, GroupID: "g", Topic: topics.Logins,
+		Dialer: topics.Dialer(cl.ScorerTLS, cl.ScorerSASL), MaxWait: topics.FetchMaxWait})
+	defer r.Close()
+	rctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	m, err = r.FetchMessage(rctx)
+	if err != nil || !bytes.Equal(m.Value, next) {
+		t.Fatalf("after a restart, the scorer's group did not read the next login: %q, %v", m.Value, err)
+	}
 }
 
 // TestColdPartitionInputGone: a vector on a partition that sees little

@@ -131,16 +131,57 @@ func (c *Cluster) trimConsumed() {
 				continue
 			}
 			for p, commit := range parts {
-				if commit.Offset <= 0 {
+				pi := c.kc.PartitionInfo(topic, p)
+				if pi == nil || commit.Offset <= pi.LogStartOffset {
 					continue
 				}
-				if err := c.kc.DeleteRecords(topic, p, commit.Offset); err != nil {
+				if err := c.kc.DeleteRecords(topic, p, min(commit.Offset, pi.HighWatermark)); err != nil {
 					c.opts.Logger.Warn("embedded broker: consumed inputs not deleted", "topic", topic, "partition", p, "offset", commit.Offset, "err", err)
 				}
 			}
 		}
 	}
 	c.kc.ApplyRetention()
+}
+
+// resumeCommits moves the scorer's committed offsets that lie beyond their
+// partition's end back to its end. kfake restarts a partition whose every
+// segment was deleted (all its records consumed and deleted, or expired)
+// at offset 0, while the group's commit still points past the old end: the
+// scorer would skip the first records written after the restart. It runs
+// at start, before any consumer joins (an empty group takes such a
+// commit), as the broker's own principal.
+func (c *Cluster) resumeCommits(ctx context.Context) error {
+	gi := c.kc.GroupInfo(c.opts.Group)
+	if gi == nil {
+		return nil
+	}
+	fix := map[string][]kafka.OffsetCommit{}
+	for topic, parts := range gi.Commits {
+		for p, commit := range parts {
+			if pi := c.kc.PartitionInfo(topic, p); pi != nil && commit.Offset > pi.HighWatermark {
+				fix[topic] = append(fix[topic], kafka.OffsetCommit{Partition: int(p), Offset: pi.HighWatermark})
+			}
+		}
+	}
+	if len(fix) == 0 {
+		return nil
+	}
+	cl, closeClient := c.internalClient()
+	defer closeClient()
+	resp, err := cl.OffsetCommit(ctx, &kafka.OffsetCommitRequest{GroupID: c.opts.Group, GenerationID: -1, Topics: fix})
+	if err != nil {
+		return fmt.Errorf("embedded broker: move the scorer's offsets to the restarted partitions' ends: %w", err)
+	}
+	for topic, parts := range resp.Topics {
+		for _, p := range parts {
+			if p.Error != nil {
+				return fmt.Errorf("embedded broker: offset of %s/%d: %w", topic, p.Partition, p.Error)
+			}
+		}
+	}
+	c.opts.Logger.Info("embedded broker: the scorer's offsets moved to the ends of partitions restarted empty", "partitions", len(fix))
+	return nil
 }
 
 // segmentSizer sets the input topics' segment.bytes from what their
