@@ -10,7 +10,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -66,7 +65,8 @@ The decisions are those of every client identity (mouseauth.decisions and
 mouseauth.decisions.NAME), read as the operator, whose identity reads the
 decisions, alerts and dead letters and nothing else. Logins and feature
 vectors only the scorer reads: with --topic logins or features the embedded
-broker is read as the scorer unless --cert says otherwise.
+broker is read as the scorer unless --cert says otherwise (no role reads both
+the inputs and the other topics: tail them apart).
 
 It reads partition by partition, outside any consumer group, so it changes
 no offset of the scoring service. With no cluster flags it reads the
@@ -85,7 +85,7 @@ certificate (--cert) allowed to read the topics.`,
 
   # one user's feature vectors on a real cluster
   mouseauth live tail --topic features --user user7 --max 5 \
-    --brokers kafka1:9093 --pki-dir mouseauth-pki --cert operator`,
+    --brokers kafka1:9093 --pki-dir mouseauth-pki --cert scorer`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.Deploy.validate(); err != nil {
@@ -100,7 +100,17 @@ certificate (--cert) allowed to read the topics.`,
 			if opts.Sources, err = tail.ParseSources(opts.Topics, names); err != nil {
 				return cli.FlagErrorf("--topic: %v", err)
 			}
-			if !cmd.Flags().Changed("cert") && (slices.Contains(opts.Sources, tail.Logins) || slices.Contains(opts.Sources, tail.Features)) {
+			inputs := 0
+			for _, s := range opts.Sources {
+				if s == tail.Logins || s == tail.Features {
+					inputs++
+				}
+			}
+			switch {
+			case cmd.Flags().Changed("cert") || inputs == 0:
+			case inputs < len(opts.Sources):
+				return cli.FlagErrorf("--topic: logins and features are read as the scorer, the other topics as the operator, and no role reads both; tail them apart (or give --cert)")
+			default:
 				opts.Deploy.TLSName = cluster.CertScorer // only the scorer reads the inputs
 			}
 			if runF != nil {

@@ -42,6 +42,12 @@ func TestNewCmdReplay(t *testing.T) {
 		{name: "cassandra without hosts", args: "--profiles cassandra", wantErr: "needs --cassandra"},
 		{name: "mysql without dsn", args: "--profiles mysql", wantErr: "MOUSEAUTH_MYSQL_DSN"},
 		{name: "bad output", args: "-o yaml", wantErr: "yaml"},
+		{name: "bundle", args: "--bundle ws1 --password-file pw.txt --users 4", users: []int{4}, check: func(o *ReplayOptions) bool {
+			return o.Bundle == "ws1" && o.PasswordFile == "pw.txt" && o.NoService
+		}},
+		{name: "bundle without password", args: "--bundle ws1", wantErr: "--bundle needs the replayed users' password"},
+		{name: "bundle with brokers", args: "--bundle ws1 --password-file pw.txt --brokers k:9093", wantErr: "--brokers goes with it only on the scorer's side"},
+		{name: "bundle with a state", args: "--bundle ws1 --password-file pw.txt --state s", wantErr: "--state goes with it only"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,6 +81,10 @@ func TestReplayRunEmbedded(t *testing.T) {
 		Speed: 1, Interval: -1, Wait: time.Minute, Window: 10, Threshold: 0.5, Trees: 30, Output: "json",
 		Result: func(r []replay.Result) { results = r }}
 	opts.Deploy = DeployOptions{State: t.TempDir(), TLSName: "replay", Partitions: 4, Getenv: func(string) string { return "" }}
+	opts.PasswordFile = filepath.Join(t.TempDir(), "pw.txt")
+	if err := os.WriteFile(opts.PasswordFile, []byte("the replayed users' password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := replayRun(context.Background(), opts); err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
@@ -97,12 +107,19 @@ func TestReplayRunEmbedded(t *testing.T) {
 	if !strings.Contains(errOut.String(), "impostor caught:") {
 		t.Errorf("stderr does not report the impostor:\n%s", errOut)
 	}
-	// The state survives: a second run reuses the CA, the broker's data and
-	// the stored models.
+	// The state survives: a second run reuses the CA, the broker's data,
+	// the stored models and the stored passwords, which it never changes:
+	// without the users' password it refuses.
 	opts.Users = []int{2}
 	if err := replayRun(context.Background(), opts); err != nil {
 		t.Fatalf("second run: %v\n%s", err, errOut)
 	}
+	pw := opts.PasswordFile
+	opts.PasswordFile = ""
+	if err := replayRun(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "never overwrites a password") {
+		t.Fatalf("a run without the users' password: %v", err)
+	}
+	opts.PasswordFile = pw
 	if _, err := os.Stat(filepath.Join(opts.Deploy.State, "pki", "ca.crt")); err != nil {
 		t.Fatal(err)
 	}

@@ -30,10 +30,9 @@ func newCmdPKI(f *cli.Factory, runF func(context.Context, any) error) *cobra.Com
 	g := group("pki", "Private CA, certificates, keystores, TLS configuration",
 		`  mouseauth pki init --pki-dir mouseauth-pki
   mouseauth pki issue kafka-1 --pki-dir mouseauth-pki --role server --dns localhost --ip 127.0.0.1
-  mouseauth pki issue replay --pki-dir mouseauth-pki --role client
+  mouseauth pki issue replay --pki-dir mouseauth-pki --role client --bind-any-user
   mouseauth pki show --pki-dir mouseauth-pki
-  mouseauth pki check --pki-dir mouseauth-pki --cert replay --brokers localhost:9093
-  mouseauth pki bundle --client ws1 --bind-users User1,User2 --out ws1`,
+  mouseauth pki check --pki-dir mouseauth-pki --cert replay --brokers localhost:9093`,
 		newCmdPKIInit(f, hook[PKIInitOptions](runF)),
 		newCmdPKIIssue(f, hook[PKIIssueOptions](runF)),
 		newCmdPKISign(f, hook[PKISignOptions](runF)),

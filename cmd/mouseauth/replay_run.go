@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 
@@ -28,6 +29,9 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(ios.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
 	password := ""
 	if opts.Bundle != "" || opts.PasswordFile != "" || opts.Getenv(envPassword) != "" {
 		if password, err = readUserPassword(opts.PasswordFile, opts.Getenv, ios.In); err != nil {
