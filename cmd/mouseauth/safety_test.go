@@ -285,7 +285,10 @@ func TestPKIConfigACLPrincipals(t *testing.T) {
 	if strings.Contains(out, "'User:scorer' --operation Read --topic 'mouseauth.decisions'") {
 		t.Error("the scorer was granted what replay does")
 	}
-	wantUsageError(t, func() error { _, err := run("--principal client=User:replay --principal scorer=User:scorer"); return err }(),
+	wantUsageError(t, func() error {
+		_, err := run("--principal client=User:replay --principal scorer=User:scorer")
+		return err
+	}(),
 		"a client identity is named by its certificate")
 	wantUsageError(t, func() error { _, err := run("--principal scorer=CN=scorer"); return err }(), "is not User:NAME")
 	wantUsageError(t, func() error { _, err := run("--principal root=User:x --principal replay=User:r"); return err }(), `unknown role "root"`)
