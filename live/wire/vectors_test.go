@@ -161,6 +161,15 @@ var (
 
 func hexOf(b []byte) string { return hex.EncodeToString(b) }
 
+// clientKeyBytes is the signer's P-256 private scalar.
+func clientKeyBytes(t *testing.T, id *ClientSigner) []byte {
+	b, err := id.key.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // tvIdentity is the client identity of the version 3 vectors: fixed keys,
 // and certificates signed with the randomness of a fixed seed. It returns
 // the CA and the signer (which signs deterministically, RFC 6979).
@@ -215,7 +224,7 @@ func generateVectors(t *testing.T) tvFile {
 		Keys: tvKeys{ScorerPrivate: hexOf(k.priv.Bytes()), ScorerPublic: hexOf(k.Public().Bytes()), ScorerKeyID: k.ID().String(),
 			ScorerPrivatePEM: string(MarshalPrivateKey(k)), ScorerPublicPEM: string(MarshalPublicKey(k.Public())),
 			Session: hexOf(tvSession[:]), OtherSession: hexOf(tvOtherSession[:]),
-			ClientCAPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw})), ClientCert: hexOf(id.cert), ClientPrivate: hexOf(id.key.D.FillBytes(make([]byte, 32)))},
+			ClientCAPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw})), ClientCert: hexOf(id.cert), ClientPrivate: hexOf(clientKeyBytes(t, id))},
 		HPKE:   tvHPKE{Mode: 0, KEM: HPKEKEM, KDF: kdf.ID(), AEAD: aead.ID(), Info: hexOf([]byte(HPKEInfo))},
 		Labels: tvLabels{VectorMAC: hexOf([]byte(LabelVectorMAC)), DecisionMAC: hexOf([]byte(LabelDecisionMAC))},
 	}
