@@ -3,6 +3,7 @@ package live
 import (
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -63,6 +64,10 @@ func (s *Service) verifyIdentity(sl wire.SealedLogin, now time.Time) (pki.Identi
 	id, ok := ids.known[sum]
 	ids.mu.Unlock()
 	if !ok || now.After(id.Cert.NotAfter) || now.Before(id.Cert.NotBefore) {
+		if s.cfg.ClientCAs == nil {
+			// x509 would fall back on the system's roots: never.
+			return pki.Identity{}, "bad identity", fmt.Errorf("%w: this scorer has no CA for client identities (Config.ClientCAs)", pki.ErrIdentity)
+		}
 		var err error
 		if id, err = pki.VerifyIdentity(s.cfg.ClientCAs, sl.Cert, now); err != nil {
 			return pki.Identity{}, "bad identity", err

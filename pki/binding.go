@@ -180,6 +180,10 @@ var ErrIdentity = errors.New("not a client identity of this CA")
 // signature's algorithm), a common name usable as a Kafka topic and SASL
 // user name (1 to 64 letters, digits, '.', '_' or '-'), and a binding.
 func VerifyIdentity(roots *x509.CertPool, der []byte, now time.Time) (Identity, error) {
+	if roots == nil {
+		// x509 would verify against the system's roots.
+		return Identity{}, fmt.Errorf("%w: no CA to verify it against", ErrIdentity)
+	}
 	c, err := x509.ParseCertificate(der)
 	if err != nil {
 		return Identity{}, fmt.Errorf("%w: %v", ErrIdentity, err)

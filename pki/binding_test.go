@@ -96,6 +96,9 @@ func TestClientIdentity(t *testing.T) {
 		})
 	}
 
+	if _, err := VerifyIdentity(nil, ws.Cert.Raw, testNow); !errors.Is(err, ErrIdentity) || !strings.Contains(err.Error(), "no CA") {
+		t.Errorf("no roots (x509 would use the system's): %v", err)
+	}
 	for _, tc := range []struct {
 		name string
 		r    IssueRequest
