@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
@@ -229,5 +230,23 @@ func TestImprovedPresetBeatsPublished(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkImprovedDFL500 times one improved-preset evaluation of DFL-500
+// (gbdt, 8 negatives per positive, reference protocol, window 1, seed 0)
+// at GOMAXPROCS=1, file already read: the figure issue 21 compares with
+// the published script at one core. cpu-ns/op is steadier than ns/op on a
+// busy machine.
+func BenchmarkImprovedDFL500(b *testing.B) {
+	d := readFeatureCSV(b, featuresDir+"dfl_39feat_PC_MM_DD_500.csv")
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	b.ReportAllocs()
+	defer testutil.StartCPU(b)()
+	for b.Loop() {
+		e := Experiment{Mode: ModeRun, Preset: PresetImproved, Settings: Settings{Protocol: Reference, Windows: []int{1}}}
+		if _, err := e.Run(context.Background(), d); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
