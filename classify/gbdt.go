@@ -47,7 +47,12 @@ type GBDT struct {
 	Lambda       float64 // L2 penalty on leaf values; default 1
 	Subsample    float64 // rows per round, a fraction in (0, 1]; default 0.8
 	ColSample    float64 // features per round, a fraction in (0, 1]; default 0.8
-	Bins         int     // histogram bins per feature, 2 to 256; default 255
+	// Bins is the number of histogram bins per feature, 2 to 256; default
+	// 64. Over seeds 0-9 on DFL-500 and Balabit-1000 (improved preset), 64
+	// bins moved the window 1 and 10 mean AUC by at most 0.0007 from 255
+	// bins (95% intervals over users and seeds within ±0.003, each holding
+	// 0) and trained about 1.3 times faster (issue 21).
+	Bins int
 	// Bags is the number of boosted models averaged (in log-odds, so the
 	// result is one model of Bags*Rounds trees), each boosted on its own
 	// draws of rows and features; default 3 (on DFL-500 and Balabit-1000 it
@@ -104,7 +109,7 @@ func (b GBDT) withDefaults() (GBDT, error) {
 		b.MinLeaf = 5
 	}
 	if b.Bins == 0 {
-		b.Bins = 255
+		b.Bins = 64
 	}
 	if b.Bags == 0 {
 		b.Bags = 3
