@@ -34,11 +34,13 @@ import (
 // its gradients gathered in row order, four features a pass, the smaller
 // child's histograms are summed and the larger's derived as the parent's
 // less the smaller's, the split scan tests each bin without division, and
-// the buffers live for the whole fit. The trees are those of the plain
-// algorithm (each node's histograms summed from its rows), bit for bit,
-// but where two features cut a node's rows alike: the sums' last bits
-// then pick one or the other (TestGBDTMatchesOracleDFL). An evaluation
-// sorts the feature table once for all its users' fits ([RowFitter]).
+// the buffers live for the whole fit. Without the derivation the trees are
+// those of the plain algorithm (each node's histograms summed from its
+// rows), bit for bit; with it the sums differ in their last bits, so
+// where two splits' gains are equal to within rounding the other one may
+// be taken: the scores differ from the plain algorithm's far less than
+// from another seed's (TestGBDTMatchesOracleDFL). An evaluation sorts the
+// feature table once for all its users' fits ([RowFitter]).
 type GBDT struct {
 	Rounds       int     // boosting rounds; default 200
 	LearningRate float64 // shrinkage; default 0.1
@@ -487,8 +489,8 @@ func (g *boostGrower) put(h []histBin) {
 
 // build sums rows into h's bins of the round's features, each bin's in
 // row order. It goes over the rows once per four features, gathering the
-// rows' gradients first: the four histograms (4 × 6 KB) stay in the L1
-// cache, and a row's index and gradients are read once for four.
+// rows' gradients first: the four histograms (at most 6 KB each) stay in
+// the L1 cache, and a row's index and gradients are read once for four.
 func (g *boostGrower) build(h []histBin, rows []int32) {
 	gh := g.gh[:len(rows)]
 	for k, r := range rows {
@@ -709,36 +711,47 @@ func nextCandidate(hf []histBin, k int, gl, hl float64, nl int, G, H, lambda, ba
 // children returns the histograms of a node's children over rows[lo:mid]
 // and rows[mid:hi] at depth depth (nil for a child that will not split),
 // made from the node's histogram h: the smaller child's summed from its
-// rows, the larger's h less the smaller's, or summed where that is
-// cheaper.
+// rows, the larger's derived as h less the smaller's where that costs less
+// than summing its rows (with F features and B bins in all, a derivation
+// costs B, and F a row of the smaller child when that one needs no
+// histogram of its own).
 func (g *boostGrower) children(h []histBin, lo, mid, hi, depth int) (left, right []histBin) {
-	ls, rs := g.splits(mid-lo, depth), g.splits(hi-mid, depth)
-	switch {
-	case !ls && !rs:
-		g.put(h)
-		return nil, nil
-	case ls && !rs:
-		g.build(h, g.rows[lo:mid])
-		return h, nil
-	case !ls && rs:
-		g.build(h, g.rows[mid:hi])
-		return nil, h
-	}
 	small, large := g.rows[lo:mid], g.rows[mid:hi]
-	if len(small) > len(large) {
+	needSmall, needLarge := g.splits(len(small), depth), g.splits(len(large), depth)
+	leftSmall := len(small) <= len(large)
+	if !leftSmall {
 		small, large = large, small
+		needSmall, needLarge = needLarge, needSmall
 	}
-	hs := g.take()
-	g.build(hs, small)
-	if g.subtract && len(large)*len(g.used) > g.usedBins {
+	F, B := len(g.used), g.usedBins
+	cost := B
+	if !needSmall {
+		cost += len(small) * F
+	}
+	derive := g.subtract && needLarge && len(large)*F > cost
+	var hs, hl []histBin
+	if needSmall || derive {
+		hs = g.take()
+		g.build(hs, small)
+	}
+	switch {
+	case derive:
 		g.minus(h, hs)
-	} else {
+		hl = h
+	case needLarge:
 		g.build(h, large)
+		hl = h
+	default:
+		g.put(h)
 	}
-	if mid-lo == len(small) {
-		return hs, h
+	if !needSmall {
+		g.put(hs)
+		hs = nil
 	}
-	return h, hs
+	if leftSmall {
+		return hs, hl
+	}
+	return hl, hs
 }
 
 // The gbdt payload: float64 base, uvarint tree count, then each tree's

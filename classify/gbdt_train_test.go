@@ -109,9 +109,11 @@ func treesDiffer(a, b *GBDTModel) int {
 // TestGBDTMatchesOracleDFL trains users of DFL-500 as the improved preset
 // does (the first two thirds of a user's actions, 8 negatives per
 // positive): without histogram subtraction the trees are the oracle's, bit
-// for bit; with it, a tree may differ only where two features cut the
-// round's rows alike and rounding in the sums picked the other one: its
-// leaves are the oracle's.
+// for bit. With it a histogram's sums differ from the oracle's in the last
+// bits, so where two splits' gains are equal to within rounding the other
+// one may be taken (and the trees after it differ a little): the model's
+// scores of held-out actions differ from the oracle's by less than half
+// what another seed's differ, and its AUC on them by at most 0.005.
 func TestGBDTMatchesOracleDFL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the oracle trains 600 trees the slow way; skipped with -short")
@@ -123,13 +125,17 @@ func TestGBDTMatchesOracleDFL(t *testing.T) {
 	}
 	users, rows := d.UserOrder(), d.RowsByUser()
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, u := range users[:1] {
+	for _, u := range users[:2] {
 		pos := rows[u]
 		nTrain := len(pos) * 2 / 3
-		var X [][]float64
-		var y []bool
-		for _, i := range pos[:nTrain] {
-			X, y = append(X, d.X[i]), append(y, true)
+		var X, test [][]float64
+		var y, yTest []bool
+		for k, i := range pos {
+			if k < nTrain {
+				X, y = append(X, d.X[i]), append(y, true)
+			} else {
+				test, yTest = append(test, d.X[i]), append(yTest, true)
+			}
 		}
 		var others []int
 		for _, v := range users {
@@ -137,8 +143,12 @@ func TestGBDTMatchesOracleDFL(t *testing.T) {
 				others = append(others, rows[v]...)
 			}
 		}
-		for _, k := range r.Perm(len(others))[:8*nTrain] {
-			X, y = append(X, d.X[others[k]]), append(y, false)
+		for k, i := range r.Perm(len(others))[:9*nTrain] {
+			if k < 8*nTrain {
+				X, y = append(X, d.X[others[i]]), append(y, false)
+			} else {
+				test, yTest = append(test, d.X[others[i]]), append(yTest, false)
+			}
 		}
 		o, err := GBDT{}.fitOracle(context.Background(), X, y, rand.New(rand.NewPCG(5, 5)))
 		if err != nil {
@@ -157,23 +167,31 @@ func TestGBDTMatchesOracleDFL(t *testing.T) {
 			t.Fatal(err)
 		}
 		fast := m.(*GBDTModel)
-		differ := 0
+		first := -1
 		for i := range want.Trees {
-			a, b := fast.Trees[i], want.Trees[i]
-			if reflect.DeepEqual(a, b) {
-				continue
-			}
-			differ++
-			if len(a) != len(b) {
-				t.Fatalf("user %s tree %d: %d nodes, the oracle's %d", u, i, len(a), len(b))
-			}
-			for k := range a {
-				if (a[k].feat < 0) != (b[k].feat < 0) || a[k].feat < 0 && a[k].v != b[k].v {
-					t.Fatalf("user %s tree %d node %d: %+v, the oracle's %+v: not a tie between features", u, i, k, a[k], b[k])
-				}
+			if !reflect.DeepEqual(fast.Trees[i], want.Trees[i]) {
+				first = i
+				break
 			}
 		}
-		t.Logf("user %s: %d of %d trees split a node on another feature that cuts the training rows alike", u, differ, len(want.Trees))
+		// The seed noise: the model of another seed.
+		other, err := GBDT{}.Fit(context.Background(), X, y, rand.New(rand.NewPCG(6, 6)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := make([]float64, len(test)), make([]float64, len(test))
+		var mean, noise float64
+		for i, x := range test {
+			a[i], b[i] = fast.Score(x), want.Score(x)
+			mean += math.Abs(a[i]-b[i]) / float64(len(test))
+			noise += math.Abs(a[i]-other.Score(x)) / float64(len(test))
+		}
+		aucA, aucB := auc(a, yTest), auc(b, yTest)
+		t.Logf("user %s: %d of %d trees differ (the first: %d); held-out scores differ by %.2g on average (another seed: %.2g), AUC %.4f against the oracle's %.4f",
+			u, treesDiffer(fast, want), len(want.Trees), first, mean, noise, aucA, aucB)
+		if math.Abs(aucA-aucB) > 0.005 || mean > noise/2 {
+			t.Errorf("user %s: held-out AUC %.4f, the oracle's %.4f; scores differ by %.3f on average, another seed's by %.3f", u, aucA, aucB, mean, noise)
+		}
 	}
 }
 

@@ -7,8 +7,10 @@
 //
 // The flow is [ScoreUsers] (train one model per user under a [Protocol] and
 // score the test actions; parallel over users, each user's random stream
-// derived from the seed beforehand, so results do not depend on GOMAXPROCS)
-// then [Summarize] (window the scores at each size, ROC and AUC with gonum's
+// derived from the seed beforehand, so results do not depend on GOMAXPROCS;
+// a classifier that is a classify.RowFitter, as gbdt, prepares the table
+// once and fits each user on row indices, to the same models) then
+// [Summarize] (window the scores at each size, ROC and AUC with gonum's
 // stat.ROC and integrate.Trapezoidal, EER, mean and sd over users, mean ROC).
 // [Evaluate] does both ([EvaluateScores] also returns the scores);
 // [Thresholds] and [Sweep] build on them. [Preset] and [PresetOptions] hold
