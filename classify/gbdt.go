@@ -335,11 +335,7 @@ func (b GBDT) boostWith(ctx context.Context, g *boostGrower, genuine []bool, rng
 				j := k + rng.IntN(d-k)
 				feats[k], feats[j] = feats[j], feats[k]
 			}
-			// The loss gradients of the rows the tree is fitted to.
-			for _, r := range all[:nRows] {
-				q := 1 / (1 + math.Exp(-f[r]))
-				g.gradHess[r] = gradPair{q - y[r], max(q*(1-q), 1e-16)}
-			}
+			lossGradients(g.gradHess, f, y, all[:nRows])
 			g.rows = append(g.rows[:0], all[:nRows]...)
 			g.setFeatures(feats[:nFeats])
 			// grow adds each drawn row's leaf value to f; the others walk
@@ -371,6 +367,17 @@ func (b GBDT) boostWith(ctx context.Context, g *boostGrower, genuine []bool, rng
 		m.Trees[i] = nodes[len(nodes)-len(t) : len(nodes) : len(nodes)]
 	}
 	return m, nil
+}
+
+// lossGradients sets gh[r] to the gradient and hessian of the logistic
+// loss at log-odds f[r] and label y[r] for the rows rows: those the
+// round's tree is fitted to. (A function of its own, so that its loop
+// keeps its values in registers.)
+func lossGradients(gh []gradPair, f, y []float64, rows []int32) {
+	for _, r := range rows {
+		q := 1 / (1 + math.Exp(-f[r]))
+		gh[r] = gradPair{q - y[r], max(q*(1-q), 1e-16)}
+	}
 }
 
 // binCuts returns at most bins-1 ascending thresholds that cut values into
