@@ -118,6 +118,9 @@ func TestGBDTMatchesOracleDFL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the oracle trains 600 trees the slow way; skipped with -short")
 	}
+	if raceDetector {
+		t.Skip("minutes under the race detector, and single-threaded: scripts/test.sh runs it without -race")
+	}
 	t.Parallel()
 	d, err := preprocess.ReadTableFile(testutil.Data(t, "features/dfl_39feat_PC_MM_DD_500.csv"))
 	if err != nil {
