@@ -75,7 +75,11 @@ type Options struct {
 	// NegativeRatio is the number of training negatives per training
 	// positive; default 1 (balanced, as published).
 	NegativeRatio float64
-	Aggregate     Aggregate // window score; default AggMean
+	// Background is the number of synthetic background negatives per
+	// training positive (classify.BackgroundRows, moved inside the
+	// table's physical bounds where ModelBounds knows them); 0: none.
+	Background float64
+	Aggregate  Aggregate // window score; default AggMean
 	// DropDuplicateColumns drops feature columns equal to an earlier column
 	// in every row of the table (see [DropDuplicateColumns]) before any
 	// split; it looks at no labels.
@@ -93,6 +97,8 @@ type Options struct {
 	// Now, if set, times training and the run (Seconds fields); nil leaves
 	// them 0, so results are comparable byte for byte.
 	Now func() time.Time
+
+	bounds *classify.Bounds // the table's physical bounds, for Background
 }
 
 func (o *Options) defaults() error {
@@ -124,6 +130,9 @@ func (o *Options) defaults() error {
 	}
 	if o.NegativeRatio < 0 {
 		return fmt.Errorf("negative ratio %v: must be > 0", o.NegativeRatio)
+	}
+	if o.Background < 0 {
+		return fmt.Errorf("background negatives %v: must be >= 0", o.Background)
 	}
 	if o.Aggregate == "" {
 		o.Aggregate = AggMean
@@ -168,6 +177,9 @@ func ScoreUsers(ctx context.Context, d *preprocess.Table, opts Options) ([]UserS
 	}
 	if opts.DropDuplicateColumns {
 		d, _ = DropDuplicateColumns(d)
+	}
+	if opts.Background > 0 {
+		opts.bounds = ModelBounds(d.Names, d.Extractor, d.Convention)
 	}
 	users := d.UserOrder()
 	rows := d.RowsByUser()
@@ -305,6 +317,14 @@ func scoreUser(ctx context.Context, d *preprocess.Table, users []string, rows ma
 	}
 	for _, r := range negTrain {
 		X, y = append(X, d.X[r]), append(y, false)
+	}
+	if n := int(o.Background * float64(nTrain)); n > 0 {
+		// Drawn from their own stream, so the negatives above are the
+		// same with and without them.
+		bgRng := rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
+		for _, x := range classify.BackgroundRows(X[:nTrain], X, o.bounds, n, bgRng) {
+			X, y = append(X, x), append(y, false)
+		}
 	}
 	var t0 time.Time
 	if o.Now != nil {

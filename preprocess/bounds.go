@@ -324,3 +324,57 @@ func buildPhysical(c Compat) *Physical {
 func (p *Physical) rel(name string, max float64, terms ...Term) {
 	p.Relations = append(p.Relations, Relation{Name: name, Terms: terms, Max: max})
 }
+
+// Columns returns p for a table or model whose features are names, in
+// that order: the limits of each name that is one of [FeatureNames] (no
+// limit, ±math.MaxFloat64, for any other), the indices (into names) of the
+// whole-number features, the allowed values by index, and the relations
+// whose features are all among names, re-indexed. found counts the names
+// that are features of p.
+func (p *Physical) Columns(names []string) (lo, hi []float64, integral []int, values map[int][]float64, relations []Relation, found int) {
+	at := make(map[int]int, len(names)) // feature -> column
+	lo, hi = make([]float64, len(names)), make([]float64, len(names))
+	values = map[int][]float64{}
+	for k, n := range names {
+		lo[k], hi[k] = -math.MaxFloat64, math.MaxFloat64
+		j := featureIndex(n)
+		if j < 0 {
+			continue
+		}
+		if _, dup := at[j]; dup {
+			continue
+		}
+		at[j] = k
+		found++
+		b := p.Bounds[j]
+		lo[k], hi[k] = b.Lo, b.Hi
+		if b.Integral {
+			integral = append(integral, k)
+		}
+		if b.Values != nil {
+			values[k] = append([]float64(nil), b.Values...)
+		}
+	}
+next:
+	for _, r := range p.Relations {
+		terms := make([]Term, len(r.Terms))
+		for i, t := range r.Terms {
+			k, ok := at[t.Feature]
+			if !ok {
+				continue next
+			}
+			terms[i] = Term{Feature: k, Coef: t.Coef}
+		}
+		relations = append(relations, Relation{Name: r.Name, Terms: terms, Max: r.Max})
+	}
+	return lo, hi, integral, values, relations, found
+}
+
+func featureIndex(name string) int {
+	for j, n := range FeatureNames {
+		if n == name {
+			return j
+		}
+	}
+	return -1
+}
