@@ -22,15 +22,16 @@ import (
 //     for mouseauth's features);
 //   - [Range]: the range of the user's own training rows, widened by a
 //     margin (see [FitRange]);
-//   - [Novelty]: a novelty detector fitted on the user's training rows (see
-//     [FitNovelty]).
+//   - [Novelty]: a novelty gate fitted on the user's training rows (see
+//     [FitNovelty]), when the training settings ask for one.
 //
-// [SavedModel.Check] applies them to a vector; the decision engine
-// refuses a vector outside the bounds or the range and counts a novel one
-// against the session. A model of format version 2 or older has none of
-// them: Check then only refuses vectors that are not of the schema, and
-// the caller is to apply the extractor's physical bounds itself (the live
-// service does, with preprocess.Plausible).
+// [SavedModel.Check] applies them to a vector. The decision engine
+// (package decide) alerts on an implausible vector and counts a novel one
+// (outside the range, or flagged by the gate) against the session. A model
+// of format version 2 or older has none of them: Check then only refuses
+// vectors that are not of the schema, and the caller applies the
+// extractor's physical bounds itself (the live service does, with
+// preprocess.Plausible).
 
 // Bounds are physical bounds as a model records them: per feature
 // Lo[j] <= x[j] <= Hi[j] (±math.MaxFloat64: no limit), whole numbers for
@@ -76,29 +77,36 @@ type Range struct {
 	Margin float64   `json:"margin"`
 }
 
-// Check is what [SavedModel.Check] finds about a vector.
+// Check is what [SavedModel.Check] finds about a vector; the decision
+// engine takes Implausible and Novel as its flags of the same names.
 type Check struct {
 	// Implausible: the vector is not one of the model's schema (wrong
-	// length, NaN or Inf), lies outside the physical bounds or outside the
-	// user's range. Such a vector is refused.
+	// length, NaN or Inf) or lies outside the physical bounds: no pointing
+	// movement produces it, so it was crafted.
 	Implausible bool
-	// Why names what was broken (the feature or relation and the values),
-	// "" when the vector is plausible.
-	Why string
-	// Novel: the novelty gate finds the vector unlike the user's training
-	// rows (Novelty > 1).
+	// Novel: the vector lies outside the user's range, or the novelty
+	// gate finds it unlike the user's training rows (Novelty > 1).
+	// Genuine vectors are novel now and then (docs/guard.md measures how
+	// often), so a novel vector counts against the session rather than
+	// ending it.
 	Novel bool
-	// Novelty is the novelty score: the vector's distance to the user's
-	// training rows over the gate's threshold (1 = the threshold). 0 when
-	// the model has no gate or the vector is implausible.
+	// Why says what made the vector implausible or novel (the feature or
+	// relation and the values); "" when it is neither.
+	Why string
+	// Novelty is the novelty gate's score: the vector's distance to the
+	// user's training rows over the gate's threshold (above 1 is novel).
+	// 0 when the model has no gate or the gate was not reached (an
+	// implausible or out-of-range vector).
 	Novelty float64
 }
 
 // Check applies the model's guard to x: its schema (one finite value per
-// feature), the physical bounds, the user's range and the novelty gate, in
-// that order. It is cheap (see BenchmarkCheck) and allocates only to say
-// why a vector is implausible. A model without a guard (format version 2
-// or older) checks the schema only.
+// feature) and the physical bounds (Implausible), then the user's range
+// and the novelty gate (Novel), stopping at the first that fails. It is
+// cheap (BenchmarkCheck measures it beside Score) and allocates only to
+// say why. A model without a guard (format version 2 or older) checks the
+// schema only: the caller applies the extractor's physical bounds itself
+// (the live service, preprocess.Plausible).
 func (m *SavedModel) Check(x []float64) Check {
 	h := &m.Header
 	if len(x) != len(h.FeatureNames) {
@@ -117,7 +125,7 @@ func (m *SavedModel) Check(x []float64) Check {
 	if r := h.Range; r != nil {
 		for j, v := range x {
 			if v < r.Lo[j] || v > r.Hi[j] {
-				return Check{Implausible: true, Why: fmt.Sprintf("outside the user's range: %s = %s, the range is [%s, %s]",
+				return Check{Novel: true, Why: fmt.Sprintf("outside the user's range: %s = %s, the range is [%s, %s]",
 					h.FeatureNames[j], fnum(v), fnum(r.Lo[j]), fnum(r.Hi[j]))}
 			}
 		}
@@ -125,7 +133,10 @@ func (m *SavedModel) Check(x []float64) Check {
 	var c Check
 	if n := h.Novelty; n != nil {
 		c.Novelty = n.Score(x)
-		c.Novel = c.Novelty > 1
+		if c.Novelty > 1 {
+			c.Novel = true
+			c.Why = fmt.Sprintf("novel: %s times the gate's threshold from the user's training rows", fnum(c.Novelty))
+		}
 	}
 	return c
 }
@@ -337,8 +348,11 @@ func FitRange(rows [][]float64, margin float64, b *Bounds) (*Range, error) {
 		if w == 0 {
 			w = margin
 		}
-		r.Lo[j] = clampFinite(s[j] * math.Sinh(glo-w))
-		r.Hi[j] = clampFinite(s[j] * math.Sinh(ghi+w))
+		r.Lo[j], r.Hi[j] = lo, hi
+		if w > 0 {
+			r.Lo[j] = clampFinite(s[j] * math.Sinh(glo-w))
+			r.Hi[j] = clampFinite(s[j] * math.Sinh(ghi+w))
+		}
 		if b != nil {
 			r.Lo[j] = max(r.Lo[j], b.Lo[j])
 			r.Hi[j] = min(r.Hi[j], b.Hi[j])

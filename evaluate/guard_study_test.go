@@ -82,7 +82,7 @@ const (
 // vecs are the per-vector results of one set of vectors for one user and
 // seed.
 type vecs struct {
-	base, bg, bg2 []float64
+	base, bg []float64
 	phys     []bool
 	inRange  [][]bool    // per margin
 	dist     [][]float64 // per k: k-th NN distance
@@ -92,8 +92,8 @@ type vecs struct {
 type userSeed struct {
 	user   string
 	seed   int
-	sets   []vecs        // setGenuine, setImpostor, then the attacks
-	thresh [][]float64   // per k, per quantile: the LOO threshold
+	sets   []vecs      // setGenuine, setImpostor, then the attacks
+	thresh [][]float64 // per k, per quantile: the LOO threshold
 }
 
 type guardStudy struct {
@@ -103,8 +103,8 @@ type guardStudy struct {
 
 // studyGuard is one user's guard at every setting of the grids.
 type studyGuard struct {
-	ranges []*classify.Range      // per margin
-	nov    [][]*classify.Novelty  // per k, per quantile
+	ranges []*classify.Range     // per margin
+	nov    [][]*classify.Novelty // per k, per quantile
 	maha   *gauss
 }
 
@@ -222,7 +222,7 @@ func studyUser(d *preprocess.Table, users []string, rows map[string][]int, i, se
 	for _, r := range pos[:nTrain] {
 		own = append(own, d.X[r])
 	}
-	fit := func(background, wide bool) (classify.Model, []int, error) {
+	fit := func(background bool) (classify.Model, []int, error) {
 		// The same stream as scoreUser: the draw, then the fit.
 		rng := rand.New(rand.NewPCG(pcg[0], pcg[1]))
 		drawn := draw(rng, pool, nNeg+nTest)
@@ -235,27 +235,20 @@ func studyUser(d *preprocess.Table, users []string, rows map[string][]int, i, se
 			X, y = append(X, d.X[r]), append(y, false)
 		}
 		if background {
-			bgRng := rand.New(rand.NewPCG(pcg[0]^0xb9, pcg[1]))
-			lo, hi := 0.5, 0.5
-			if wide {
-				lo, hi = 0.05, 1
-			}
-			for _, x := range classify.BackgroundRowsNoise(own, X, bounds, nTrain, bgRng, lo, hi) {
+			// As scoreUser draws them (Options.Background).
+			bgRng := rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
+			for _, x := range classify.BackgroundRows(own, X, bounds, nTrain*int(classify.ImprovedBackground), bgRng) {
 				X, y = append(X, x), append(y, false)
 			}
 		}
 		m, err := gbdt.Fit(context.Background(), X, y, rng)
 		return m, drawn[nNeg:], err
 	}
-	mBase, impTest, err := fit(false, false)
+	mBase, impTest, err := fit(false)
 	if err != nil {
 		return userSeed{}, err
 	}
-	mBg, _, err := fit(true, false)
-	if err != nil {
-		return userSeed{}, err
-	}
-	mBg2, _, err := fit(true, true)
+	mBg, _, err := fit(true)
 	if err != nil {
 		return userSeed{}, err
 	}
@@ -312,7 +305,6 @@ func studyUser(d *preprocess.Table, users []string, rows map[string][]int, i, se
 		for _, x := range s {
 			v.base = append(v.base, mBase.Score(x))
 			v.bg = append(v.bg, mBg.Score(x))
-			v.bg2 = append(v.bg2, mBg2.Score(x))
 			ok := true
 			if bounds != nil {
 				ok, _ = bounds.Check(x, d.Names)
@@ -474,12 +466,11 @@ func (g *gauss) score(x []float64) float64 {
 
 // option is one guard configuration of the report.
 type option struct {
-	name       string
-	bg         bool // classifier with background negatives
-	bg2        bool
-	margin     int  // index into studyMargins; -1 none
-	k, q       int  // novelty gate; k = -1 none
-	maha       bool // the Gaussian gate instead
+	name   string
+	bg     bool // classifier with background negatives
+	margin int  // index into studyMargins; -1 none
+	k, q   int  // novelty gate; k = -1 none
+	maha   bool // the Gaussian gate instead
 }
 
 // flags reports, per vector of set s, whether o refuses it before the
@@ -490,9 +481,7 @@ func (o option) flags(us *userSeed, s int) (flag []bool, score []float64) {
 	if o.bg {
 		score = v.bg
 	}
-	if o.bg2 {
-		score = v.bg2
-	}
+
 	flag = make([]bool, len(score))
 	for i := range score {
 		f := !v.phys[i]
@@ -639,8 +628,7 @@ func (st *guardStudy) report(w *strings.Builder, file string) {
 	optB := option{name: "(b) knn", margin: studyMargin, k: studyKi, q: studyQi}
 	optC := option{name: "(c) both", bg: true, margin: studyMargin, k: studyKi, q: studyQi}
 	optG := option{name: "gauss", margin: studyMargin, k: -1, maha: true}
-	optA2 := option{name: "(a') bg wide", bg2: true, margin: studyMargin, k: -1}
-	opts := []option{base, withRange, optA, optA2, optB, optC, optG}
+	opts := []option{base, withRange, optA, optB, optC, optG}
 	fmt.Fprintf(w, "\n## %s, seeds 0-%d, range margin %v, k-NN k=%d q=%v\n\n", file, st.seeds-1, studyMargins[studyMargin], studyK[studyKi], studyQuantiles[studyQi])
 	fmt.Fprintf(w, "| metric |")
 	for _, o := range opts {
@@ -660,6 +648,12 @@ func (st *guardStudy) report(w *strings.Builder, file string) {
 		}
 		fmt.Fprintln(w)
 	}
+	fmt.Fprintf(w, "| accepted: genuine test actions |")
+	for _, o := range opts {
+		m, sd := meanSD(st.perSeed(func(us *userSeed) float64 { return o.accepted(us, setGenuine) }))
+		fmt.Fprintf(w, " %.4f ± %.4f |", m, sd)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "| genuine test actions flagged |")
 	for _, o := range opts {
 		m, sd := meanSD(st.perSeed(func(us *userSeed) float64 { return o.flagged(us, setGenuine) }))

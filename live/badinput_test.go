@@ -214,7 +214,7 @@ func TestLoginLockout(t *testing.T) {
 func TestRetrainSwapsModel(t *testing.T) {
 	// A low threshold: vectors of alerted sessions are (rightly) not trained
 	// on, and this test wants every vector to count.
-	e := startEnv(t, live.Config{Threshold: 0.01, Retrain: live.RetrainPolicy{Every: 30, Train: account.TrainOptions{Params: map[string]any{"trees": 20}, Seed: 3}}})
+	e := startEnv(t, live.Config{Threshold: 0.01, Retrain: live.RetrainPolicy{Every: 30, Train: account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 20}, Seed: 3}}})
 	us := synthUsers(t, 3, 3, 60)
 	ss := plan(t, e, us, 0)
 	// ss[0] and ss[1] are User1's two replayed sessions; the other users'
