@@ -337,7 +337,7 @@ func (p *Physical) Columns(names []string) (lo, hi []float64, integral []int, va
 	values = map[int][]float64{}
 	for k, n := range names {
 		lo[k], hi[k] = -math.MaxFloat64, math.MaxFloat64
-		j := featureIndex(n)
+		j := featureAt(n)
 		if j < 0 {
 			continue
 		}
@@ -370,7 +370,7 @@ next:
 	return lo, hi, integral, values, relations, found
 }
 
-func featureIndex(name string) int {
+func featureAt(name string) int {
 	for j, n := range FeatureNames {
 		if n == name {
 			return j

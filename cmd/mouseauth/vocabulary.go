@@ -75,6 +75,7 @@ var vocabulary = map[string]word{
 	"trees":       {Type: "int", Meaning: "trees of a random forest (the reference preset's classifier)"},
 	"tree-counts": {Type: "string", Meaning: "tree counts to sweep, list and ranges (10:100:10)"},
 	"neg-ratio":   {Type: "float64", Meaning: "training negatives (impostor rows) per genuine row"},
+	"decision":    {Type: "string", Meaning: "decision policy recorded in a model (the decision engine's text, decide/1 ...)"},
 	"preset": {Type: "string", Meaning: "settings preset: improved (what the evaluation recommends and live trains) or reference (published)",
 		Values: []string{"improved\tgbdt, 8 negatives and 1 background negative per positive, log-odds window score", "reference\tthe published settings: rf, 1 negative per positive, mean"}},
 	"presets": {Type: "string", Meaning: "presets to compare, comma-separated", Values: []string{"reference", "improved"}, List: true},

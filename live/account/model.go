@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
@@ -14,6 +15,23 @@ import (
 // order, and a model for other features would score them wrong (or, for
 // more features, read past them).
 var ErrModelSchema = errors.New("model features are not the pipeline's")
+
+// WithDecision returns sm's file bytes with the decision policy policy
+// recorded (classify.Header.Decision), as decide.ParsePolicy reads it and
+// writes it back.
+func WithDecision(sm *classify.SavedModel, policy string) ([]byte, error) {
+	p, err := decide.ParsePolicy(policy)
+	if err != nil {
+		return nil, err
+	}
+	m := *sm
+	m.Header.Decision = p.String()
+	var b bytes.Buffer
+	if err := classify.Save(&b, &m); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
 
 // CheckModel loads a model file as the scoring service will and checks it
 // against the pipeline's feature schema: [classify.Load] validates the

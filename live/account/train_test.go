@@ -11,6 +11,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/decide"
+	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
@@ -119,4 +120,85 @@ func TestTrainModelDecision(t *testing.T) {
 	if _, err := TrainModel(context.Background(), "bob", 1, own, others, o, time.Unix(0, 0)); err == nil || !strings.Contains(err.Error(), "unknown preset") {
 		t.Errorf("preset fast: %v", err)
 	}
+}
+
+// TestEnrollRecordsDecision: the policy given at enrolment is recorded in
+// the stored model (replacing the model's), a bad one stores nothing, and
+// a policy without a model is refused.
+func TestEnrollRecordsDecision(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	model, err := TrainModel(context.Background(), "carol", 1, randomRows(rng, 20, 1), randomRows(rng, 40, 0),
+		TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 3}}, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := decide.WindowPolicy(20, decide.AggMean, 0.6)
+	creds, models := newMemStores()
+	e := Enrolment{User: "carol", Password: "pw", Model: model, Decision: p.String(), Argon2: &cheap}
+	if _, err := Enroll(context.Background(), creds, models, e); err != nil {
+		t.Fatal(err)
+	}
+	m, err := CheckModel(models.models["carol"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := decide.ParsePolicy(m.Header.Decision); err != nil || got != p {
+		t.Errorf("stored policy %q (%v), want %v", m.Header.Decision, err, p)
+	}
+	for _, bad := range []Enrolment{
+		{User: "dave", Password: "pw", Model: model, Decision: "decide/1 rule=never", Argon2: &cheap},
+		{User: "erin", Password: "pw", Decision: p.String(), Argon2: &cheap},
+	} {
+		if _, err := Enroll(context.Background(), creds, models, bad); err == nil {
+			t.Errorf("%s: enrolled", bad.User)
+		}
+		if _, ok := creds.creds[bad.User]; ok {
+			t.Errorf("%s: a credential was stored", bad.User)
+		}
+	}
+}
+
+// memStores are in-memory credential and model stores for enrolment
+// tests.
+type memCreds struct{ creds map[string]store.Credential }
+
+func (m *memCreds) PutCredential(_ context.Context, c store.Credential) error {
+	m.creds[c.User] = c
+	return nil
+}
+func (m *memCreds) Credential(_ context.Context, user string) (store.Credential, error) {
+	c, ok := m.creds[user]
+	if !ok {
+		return c, store.ErrNotFound
+	}
+	return c, nil
+}
+func (m *memCreds) RecordFailure(context.Context, string, time.Time, int, time.Duration) (int, time.Time, error) {
+	return 0, time.Time{}, nil
+}
+func (m *memCreds) ResetFailures(context.Context, string) error { return nil }
+func (m *memCreds) Close() error                                { return nil }
+
+type memModels struct{ models map[string][]byte }
+
+func (m *memModels) PutModel(_ context.Context, sm store.Model) error {
+	if _, ok := m.models[sm.User]; ok {
+		return store.ErrVersionExists
+	}
+	m.models[sm.User] = sm.Data
+	return nil
+}
+func (m *memModels) LatestModel(_ context.Context, user string) (store.Model, error) {
+	d, ok := m.models[user]
+	if !ok {
+		return store.Model{}, store.ErrNotFound
+	}
+	return store.Model{User: user, Version: 1, Data: d}, nil
+}
+func (m *memModels) ModelUsers(context.Context) ([]string, error) { return nil, nil }
+func (m *memModels) Close() error                                 { return nil }
+
+func newMemStores() (*memCreds, *memModels) {
+	return &memCreds{creds: map[string]store.Credential{}}, &memModels{models: map[string][]byte{}}
 }
