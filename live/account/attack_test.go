@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,5 +159,52 @@ func TestEnrolmentModelRefusesCraftedVectors(t *testing.T) {
 	}
 	if total := len(users) * len(uniform); uniformIn > total/100 {
 		t.Errorf("%d of %d vectors uniform in the feature box get through, want at most 1%%", uniformIn, total)
+	}
+}
+
+// TestCheckOldModel: a model without a guard (format version 2, before
+// it) is checked by the pipeline's physical bounds: the constant and
+// crafted vectors that passed it before are implausible; genuine vectors
+// are not.
+func TestCheckOldModel(t *testing.T) {
+	t.Parallel()
+	us, err := replay.Synthetic(context.Background(), 2, 1, 60, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var own, others [][]float64
+	for _, v := range us[0].Sessions[0] {
+		own = append(own, v.Values)
+	}
+	for _, v := range us[1].Sessions[0] {
+		others = append(others, v.Values)
+	}
+	data, err := account.TrainModel(context.Background(), "User1", 1, own, others,
+		account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 5}}, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := account.CheckModel(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := *sm
+	old.Header.Bounds, old.Header.Range, old.Header.Novelty = nil, nil, nil
+	for _, c := range []float64{0, -1e9, 1e9, 1} {
+		x := make([]float64, preprocess.NumFeatures)
+		for j := range x {
+			x[j] = c
+		}
+		if got := old.Check(x); got.Implausible {
+			t.Fatalf("the model without bounds refuses constant %v by itself: %+v", c, got)
+		}
+		if got := account.Check(&old, x); !got.Implausible || !strings.Contains(got.Why, "outside the physical bounds") {
+			t.Errorf("constant %v: %+v", c, got)
+		}
+	}
+	for i, x := range own {
+		if got := account.Check(&old, x); got.Implausible || got.Novel {
+			t.Errorf("genuine vector %d: %+v", i, got)
+		}
 	}
 }

@@ -22,9 +22,12 @@
 //     the decision policy given recorded in it; a user who has a model
 //     keeps it. A model CheckModel refuses stores nothing.
 //
-// A model of format version 2 or older (before the guard) has no physical
-// bounds, range or policy: the service applies preprocess.Plausible to its
-// vectors and decide.DefaultPolicy to its sessions.
+// [Check] is the guard the scoring service applies to a vector before its
+// score counts: the model's own (classify.SavedModel.Check). A model of
+// format version 2 or older (before the guard) has no physical bounds,
+// range or policy: Check applies the pipeline's physical bounds
+// (preprocess.Plausible) in their place, and its sessions are decided by
+// decide.DefaultPolicy.
 //
 // It never stores a plain password and never stores a model version other
 // than 1: the service picks later versions and stores them itself, and

@@ -56,3 +56,18 @@ func CheckModel(data []byte) (*classify.SavedModel, error) {
 	}
 	return sm, nil
 }
+
+// Check applies sm's guard to a live vector x ([classify.SavedModel.Check]).
+// A model of format version 2 or older records no physical bounds: the
+// pipeline's own (preprocess.Plausible, clean convention) are applied in
+// their place, so such a model is checked by the physical bounds only (no
+// range, no novelty gate) until it is retrained.
+func Check(sm *classify.SavedModel, x []float64) classify.Check {
+	c := sm.Check(x)
+	if sm.Header.Bounds == nil && !c.Implausible {
+		if ok, why := preprocess.Plausible(x, preprocess.Clean); !ok {
+			return classify.Check{Implausible: true, Why: "outside the physical bounds: " + why}
+		}
+	}
+	return c
+}
