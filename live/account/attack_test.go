@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/preprocess"
 	"github.com/mouseauth/mouseauth/replay"
@@ -205,6 +206,24 @@ func TestCheckOldModel(t *testing.T) {
 	for i, x := range own {
 		if got := account.Check(&old, x); got.Implausible || got.Novel {
 			t.Errorf("genuine vector %d: %+v", i, got)
+		}
+	}
+}
+
+// TestFlags: a check's verdict reaches the decision engine as its flags.
+func TestFlags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		c    classify.Check
+		want decide.Flags
+	}{
+		{classify.Check{}, 0},
+		{classify.Check{Implausible: true, Why: "x"}, decide.Implausible},
+		{classify.Check{Novel: true, Novelty: 2}, decide.Novel},
+		{classify.Check{Implausible: true, Novel: true}, decide.Implausible | decide.Novel},
+	} {
+		if got := account.Flags(tc.c); got != tc.want {
+			t.Errorf("%+v: %v, want %v", tc.c, got, tc.want)
 		}
 	}
 }

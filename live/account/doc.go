@@ -27,7 +27,8 @@
 // format version 2 or older (before the guard) has no physical bounds,
 // range or policy: Check applies the pipeline's physical bounds
 // (preprocess.Plausible) in their place, and its sessions are decided by
-// decide.DefaultPolicy.
+// decide.DefaultPolicy. [Flags] turns a check into the decision engine's
+// flags.
 //
 // It never stores a plain password and never stores a model version other
 // than 1: the service picks later versions and stores them itself, and

@@ -71,3 +71,16 @@ func Check(sm *classify.SavedModel, x []float64) classify.Check {
 	}
 	return c
 }
+
+// Flags returns the decision engine's flags of a checked vector:
+// decide.Implausible and decide.Novel as c says.
+func Flags(c classify.Check) decide.Flags {
+	var f decide.Flags
+	if c.Implausible {
+		f |= decide.Implausible
+	}
+	if c.Novel {
+		f |= decide.Novel
+	}
+	return f
+}
