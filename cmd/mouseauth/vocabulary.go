@@ -77,7 +77,7 @@ var vocabulary = map[string]word{
 	"neg-ratio":   {Type: "float64", Meaning: "training negatives (impostor rows) per genuine row"},
 	"decision":    {Type: "string", Meaning: "decision policy recorded in a model (the decision engine's text, decide/1 ...)"},
 	"preset": {Type: "string", Meaning: "settings preset: improved (what the evaluation recommends and live trains) or reference (published)",
-		Values: []string{"improved\tgbdt, 8 negatives and 1 background negative per positive, log-odds window score", "reference\tthe published settings: rf, 1 negative per positive, mean"}},
+		Values: []string{"reference\tthe published settings: rf, 1 negative per positive, mean", "improved\tgbdt, 8 negatives and 1 background negative per positive, log-odds window score"}},
 	"presets": {Type: "string", Meaning: "presets to compare, comma-separated", Values: []string{"reference", "improved"}, List: true},
 	"protocol": {Type: "string", Meaning: "evaluation protocol: reference or strict",
 		Values: []string{"reference\tthe published protocol", "strict\timpostors left out of training"}},
