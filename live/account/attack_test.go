@@ -2,12 +2,16 @@ package account_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/decide"
@@ -55,34 +59,42 @@ func enrolAttackUsers(t *testing.T) []attackUser {
 		return out
 	}
 	bounds := account.PhysicalBounds()
-	var out []attackUser
+	out := make([]attackUser, len(us))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, u := range us {
-		var others [][]float64
-		for j, v := range us {
-			if j != i {
-				others = append(others, rows(v, 0)...)
+		g.Go(func() error {
+			var others [][]float64
+			for j, v := range us {
+				if j != i {
+					others = append(others, rows(v, 0)...)
+				}
 			}
-		}
-		own := rows(u, 0)
-		data, err := account.TrainModel(context.Background(), u.User, 1, own, others, account.TrainOptions{Seed: 1}, time.Unix(0, 0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sm, err := account.CheckModel(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := attackUser{name: u.User, model: sm, own: own, heldOut: rows(u, 1), mean: make([]float64, preprocess.NumFeatures)}
-		for _, r := range own {
-			for j, v := range r {
-				a.mean[j] += v / float64(len(own))
+			own := rows(u, 0)
+			data, err := account.TrainModel(context.Background(), u.User, 1, own, others, account.TrainOptions{Seed: 1}, time.Unix(0, 0))
+			if err != nil {
+				return err
 			}
-		}
-		a.proj = slices.Clone(a.mean)
-		if !bounds.Project(a.proj) {
-			t.Fatalf("%s: the mean does not project inside the bounds", u.User)
-		}
-		out = append(out, a)
+			sm, err := account.CheckModel(data)
+			if err != nil {
+				return err
+			}
+			a := attackUser{name: u.User, model: sm, own: own, heldOut: rows(u, 1), mean: make([]float64, preprocess.NumFeatures)}
+			for _, r := range own {
+				for j, v := range r {
+					a.mean[j] += v / float64(len(own))
+				}
+			}
+			a.proj = slices.Clone(a.mean)
+			if !bounds.Project(a.proj) {
+				return fmt.Errorf("%s: the mean does not project inside the bounds", u.User)
+			}
+			out[i] = a
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
