@@ -21,9 +21,12 @@ const (
 // EvaluateOptions configure [RunEvaluate].
 type EvaluateOptions struct {
 	Features string // the feature file, read by Load in each timed run
-	Trees    int    // random forest trees
+	Trees    int    // random forest trees (the reference preset's)
 	Windows  []int
 	Seed     int64
+	// Presets are timed one after the other, each with its own classifier
+	// (rf for reference, gbdt for improved); default reference.
+	Presets []evaluate.Preset
 	// Procs lists the GOMAXPROCS settings to time (0 = the current one).
 	Procs []int
 	Now   func() time.Time
@@ -32,11 +35,12 @@ type EvaluateOptions struct {
 	Load          func(path string) (*preprocess.Table, error)
 	NewClassifier func(name string, params map[string]any) (classify.Classifier, error)
 	// Started, when set, is called before each timed run.
-	Started func(procs int)
+	Started func(p evaluate.Preset, procs int)
 }
 
 // EvaluateRow is one timed run.
 type EvaluateRow struct {
+	Preset     evaluate.Preset
 	GOMAXPROCS int
 	Users      int
 	Seconds    float64
@@ -45,8 +49,8 @@ type EvaluateRow struct {
 }
 
 // RunEvaluate times the reference-protocol evaluation end to end (read
-// the feature file, train a random forest per user, score, window,
-// ROC/AUC) once per o.Procs setting. It sets runtime.GOMAXPROCS for the
+// the feature file, train a model per user, score, window, ROC/AUC) once
+// per preset and o.Procs setting. It sets runtime.GOMAXPROCS for the
 // duration of a timed run and restores it: nothing else of the process
 // should run meanwhile.
 func RunEvaluate(ctx context.Context, o EvaluateOptions) ([]EvaluateRow, error) {
@@ -62,38 +66,44 @@ func RunEvaluate(ctx context.Context, o EvaluateOptions) ([]EvaluateRow, error) 
 	if o.NewClassifier == nil {
 		o.NewClassifier = classify.New
 	}
+	if len(o.Presets) == 0 {
+		o.Presets = []evaluate.Preset{evaluate.PresetReference}
+	}
 	var rows []EvaluateRow
-	for _, procs := range o.Procs {
-		if procs == 0 {
-			procs = runtime.GOMAXPROCS(0)
+	for _, p := range o.Presets {
+		for _, procs := range o.Procs {
+			if procs == 0 {
+				procs = runtime.GOMAXPROCS(0)
+			}
+			if o.Started != nil {
+				o.Started(p, procs)
+			}
+			row, err := timeEvaluate(ctx, o, p, procs)
+			if err != nil {
+				return rows, err
+			}
+			rows = append(rows, row)
 		}
-		if o.Started != nil {
-			o.Started(procs)
-		}
-		row, err := timeEvaluate(ctx, o, procs)
-		if err != nil {
-			return rows, err
-		}
-		rows = append(rows, row)
 	}
 	return rows, nil
 }
 
-func timeEvaluate(ctx context.Context, o EvaluateOptions, procs int) (EvaluateRow, error) {
+func timeEvaluate(ctx context.Context, o EvaluateOptions, p evaluate.Preset, procs int) (EvaluateRow, error) {
 	old := runtime.GOMAXPROCS(procs)
 	defer runtime.GOMAXPROCS(old)
-	row := EvaluateRow{GOMAXPROCS: procs}
+	row := EvaluateRow{Preset: p, GOMAXPROCS: procs}
 	start := o.Now()
 	d, err := o.Load(o.Features)
 	if err != nil {
 		return row, err
 	}
-	c, err := o.NewClassifier("rf", map[string]any{"trees": o.Trees})
+	params := evaluate.ClassifierParams(p.Classifier(), o.Trees)
+	c, err := o.NewClassifier(p.Classifier(), params)
 	if err != nil {
 		return row, err
 	}
-	res, err := evaluate.Evaluate(ctx, d, evaluate.Options{Protocol: evaluate.Reference, Classifier: c,
-		Windows: o.Windows, Seed: o.Seed, Workers: procs})
+	res, err := evaluate.Evaluate(ctx, d, evaluate.PresetOptions(p, c, params, evaluate.Settings{Protocol: evaluate.Reference,
+		Windows: o.Windows, Seed: o.Seed, Workers: procs}))
 	if err != nil {
 		return row, err
 	}

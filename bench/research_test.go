@@ -3,6 +3,7 @@ package bench_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/bench"
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
@@ -92,13 +94,15 @@ func TestRunFeaturesErrors(t *testing.T) {
 // wide, for each timed run.
 func TestRunEvaluate(t *testing.T) {
 	features := testutil.Data(t, "features/dfl_39feat_PC_MM_DD_50.csv")
-	var started []int
+	var started []string
 	rows, err := bench.RunEvaluate(context.Background(), bench.EvaluateOptions{Features: features, Trees: 3, Windows: []int{1, 5},
-		Procs: []int{0, 1}, Now: tick(), Started: func(p int) { started = append(started, p) }})
+		Presets: []evaluate.Preset{evaluate.PresetReference, evaluate.PresetImproved}, Procs: []int{0, 1}, Now: tick(),
+		Started: func(p evaluate.Preset, procs int) { started = append(started, fmt.Sprint(p, procs)) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 2 || len(started) != 2 || started[1] != 1 || rows[1].GOMAXPROCS != 1 {
+	if len(rows) != 4 || len(started) != 4 || started[1] != "reference1" || started[3] != "improved1" ||
+		rows[1].GOMAXPROCS != 1 || rows[0].Preset != evaluate.PresetReference || rows[2].Preset != evaluate.PresetImproved {
 		t.Fatalf("rows %+v, started %v", rows, started)
 	}
 	for _, r := range rows {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -75,7 +76,11 @@ type Options struct {
 	// NegativeRatio is the number of training negatives per training
 	// positive; default 1 (balanced, as published).
 	NegativeRatio float64
-	Aggregate     Aggregate // window score; default AggMean
+	// Background is the number of synthetic background negatives per
+	// training positive (classify.BackgroundRows, moved inside the
+	// table's physical bounds where ModelBounds knows them); 0: none.
+	Background float64
+	Aggregate  Aggregate // window score; default AggMean
 	// DropDuplicateColumns drops feature columns equal to an earlier column
 	// in every row of the table (see [DropDuplicateColumns]) before any
 	// split; it looks at no labels.
@@ -93,6 +98,8 @@ type Options struct {
 	// Now, if set, times training and the run (Seconds fields); nil leaves
 	// them 0, so results are comparable byte for byte.
 	Now func() time.Time
+
+	bounds *classify.Bounds // the table's physical bounds, for Background
 }
 
 func (o *Options) defaults() error {
@@ -124,6 +131,9 @@ func (o *Options) defaults() error {
 	}
 	if o.NegativeRatio < 0 {
 		return fmt.Errorf("negative ratio %v: must be > 0", o.NegativeRatio)
+	}
+	if o.Background < 0 {
+		return fmt.Errorf("background negatives %v: must be >= 0", o.Background)
 	}
 	if o.Aggregate == "" {
 		o.Aggregate = AggMean
@@ -169,6 +179,19 @@ func ScoreUsers(ctx context.Context, d *preprocess.Table, opts Options) ([]UserS
 	if opts.DropDuplicateColumns {
 		d, _ = DropDuplicateColumns(d)
 	}
+	if opts.Background > 0 {
+		opts.bounds = ModelBounds(d.Names, d.Extractor, d.Convention)
+	}
+	// A classifier that can fits every user on rows of the table,
+	// prepared once (classify.RowFitter); background negatives are not
+	// rows of the table, so a fit with them takes its rows as values.
+	var table classify.Table
+	if rf, ok := opts.Classifier.(classify.RowFitter); ok && opts.Background == 0 {
+		var err error
+		if table, err = rf.Prepare(d.X); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", opts.Classifier.Name(), err)
+		}
+	}
 	users := d.UserOrder()
 	rows := d.RowsByUser()
 	// Per-user random streams, derived in user order before fanning out.
@@ -189,7 +212,7 @@ func ScoreUsers(ctx context.Context, d *preprocess.Table, opts Options) ([]UserS
 		wg.Go(func() {
 			for i := range next {
 				rng := rand.New(rand.NewPCG(seeds[i][0], seeds[i][1]))
-				us, reason, err := scoreUser(ctx, d, users, rows, i, rng, &opts)
+				us, reason, err := scoreUser(ctx, d, table, users, rows, i, rng, &opts)
 				out[i], skip[i], errs[i] = us, reason, err
 				if err != nil {
 					cancel()
@@ -243,8 +266,9 @@ type Skip struct {
 }
 
 // scoreUser builds user i's training and test sets, fits and scores. A
-// non-empty reason means the user is skipped.
-func scoreUser(ctx context.Context, d *preprocess.Table, users []string, rows map[string][]int, i int, rng *rand.Rand, o *Options) (UserScores, string, error) {
+// non-empty reason means the user is skipped. table, if not nil, is d's
+// rows prepared by o.Classifier, a classify.RowFitter.
+func scoreUser(ctx context.Context, d *preprocess.Table, table classify.Table, users []string, rows map[string][]int, i int, rng *rand.Rand, o *Options) (UserScores, string, error) {
 	u := users[i]
 	pos := rows[u]
 	n := len(pos)
@@ -298,19 +322,37 @@ func scoreUser(ctx context.Context, d *preprocess.Table, users []string, rows ma
 		}
 	}
 
-	X := make([][]float64, 0, nTrain+len(negTrain))
-	y := make([]bool, 0, nTrain+len(negTrain))
-	for _, r := range pos[:nTrain] {
-		X, y = append(X, d.X[r]), append(y, true)
+	train := slices.Concat(pos[:nTrain], negTrain)
+	y := make([]bool, len(train))
+	for k := range nTrain {
+		y[k] = true
 	}
-	for _, r := range negTrain {
-		X, y = append(X, d.X[r]), append(y, false)
+	var X [][]float64
+	if table == nil {
+		X = make([][]float64, len(train))
+		for k, r := range train {
+			X[k] = d.X[r]
+		}
+	}
+	if n := int(o.Background * float64(nTrain)); n > 0 {
+		// Drawn from their own stream, so the negatives above are the
+		// same with and without them.
+		bgRng := rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
+		for _, x := range classify.BackgroundRows(X[:nTrain], X, o.bounds, n, bgRng) {
+			X, y = append(X, x), append(y, false)
+		}
 	}
 	var t0 time.Time
 	if o.Now != nil {
 		t0 = o.Now()
 	}
-	m, err := o.Classifier.Fit(ctx, X, y, rng)
+	var m classify.Model
+	var err error
+	if table != nil {
+		m, err = o.Classifier.(classify.RowFitter).FitRows(ctx, table, train, y, rng)
+	} else {
+		m, err = o.Classifier.Fit(ctx, X, y, rng)
+	}
 	if err != nil {
 		return UserScores{}, "", fmt.Errorf("fit %s: %w", o.Classifier.Name(), err)
 	}

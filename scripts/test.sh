@@ -54,9 +54,12 @@ go test -race -timeout 25m "$@" ./...
 # The tests that train on whole published files skip under the race
 # detector, which makes them 5 to 16 times slower: the default preset's
 # multi-seed check against the published figures
-# (TestImprovedPresetBeatsPublished, seeds 0-2, about 2 minutes), the
-# reproduction of the published AUCs and the improved settings against them.
-# Run them without (unless arguments chose the tests).
+# (evaluate.TestImprovedPresetBeatsPublished, seeds 0-2, about 2 minutes),
+# the reproduction of the published AUCs and the improved settings against
+# them (evaluate), and gbdt's check against its slow reference training on
+# DFL-500 (classify.TestGBDTMatchesOracleDFL). Run them without (unless
+# arguments chose the tests).
 if [ $# -eq 0 ]; then
   go test -count=1 -timeout 15m -run '^(TestImprovedPresetBeatsPublished|TestReproducePublished|TestImprovedBeatsReference)$' ./evaluate
+  go test -count=1 -timeout 15m -run '^TestGBDTMatchesOracleDFL$' ./classify
 fi

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/bench"
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
@@ -22,6 +24,9 @@ type BenchEvaluateOptions struct {
 	Windows  []int
 	Seed     int64
 	Output   string
+	// Presets are timed one after the other, each with its own classifier
+	// (rf for reference, gbdt for improved).
+	Presets []evaluate.Preset
 	// Procs lists the GOMAXPROCS settings to time (0 = the current one).
 	Procs []int
 
@@ -31,16 +36,19 @@ type BenchEvaluateOptions struct {
 
 func newCmdBenchEvaluate(f *cli.Factory, runF func(context.Context, *BenchEvaluateOptions) error) *cobra.Command {
 	opts := &BenchEvaluateOptions{IO: f.IO, Now: f.Now, Load: loadFeatures, NewClassifier: classify.New}
-	var windows string
+	var windows, presets string
 	cmd := &cobra.Command{
 		Use:   "evaluate --features FILE",
-		Short: "Time the reference evaluation end to end against the published script",
+		Short: "Time the reference and improved evaluations end to end against the published script",
 		Long: `Bench evaluate times the reference-protocol evaluation (read the feature
-file, train a random forest per user, score, window, ROC/AUC) end to end, with
-all cores and with GOMAXPROCS=1, and prints the seconds and the speed-up over
-the published Python script's 40-65 s for the DFL-500 file.`,
-		Example: `  mouseauth bench evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv`,
-		Args:    cobra.NoArgs,
+file, train a model per user, score, window, ROC/AUC) end to end under each
+preset (reference: a random forest, as published; improved: the evaluate
+commands' default, gbdt with 8 negatives per positive), with all cores and
+with GOMAXPROCS=1, and prints the seconds and the speed-up over the
+published Python script's 40-65 s for the DFL-500 file.`,
+		Example: `  mouseauth bench evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv
+  mouseauth bench evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --presets improved --windows 1`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if opts.Windows, err = parseIntRange(windows); err != nil {
@@ -54,6 +62,14 @@ the published Python script's 40-65 s for the DFL-500 file.`,
 			if opts.Trees < 1 {
 				return cli.FlagErrorf("--trees: %d must be >= 1", opts.Trees)
 			}
+			opts.Presets = nil
+			for _, s := range strings.Split(presets, ",") {
+				p, err := evaluate.ParsePreset(strings.TrimSpace(s))
+				if err != nil {
+					return cli.FlagErrorf("--presets: %v", err)
+				}
+				opts.Presets = append(opts.Presets, p)
+			}
 			if err := cli.ValidateOutput(opts.Output); err != nil {
 				return err
 			}
@@ -66,7 +82,8 @@ the published Python script's 40-65 s for the DFL-500 file.`,
 	}
 	cmd.Flags().StringVar(&opts.Features, "features", "", "feature CSV, e.g. dfl_39feat_PC_MM_DD_500.csv (required)")
 	markRequired(cmd, "features")
-	cmd.Flags().IntVar(&opts.Trees, "trees", 100, "random forest trees")
+	cmd.Flags().IntVar(&opts.Trees, "trees", 100, "random forest trees (the reference preset's)")
+	cmd.Flags().StringVar(&presets, "presets", "reference,improved", "presets to time: reference, improved or both")
 	cmd.Flags().StringVar(&windows, "windows", "1,10", "window sizes in actions, list and ranges")
 	cli.Alias(cmd.Flags(), "window", "windows")
 	bindSeed(cmd.Flags(), &opts.Seed, "random seed (same seed, same numbers)")
@@ -74,20 +91,23 @@ the published Python script's 40-65 s for the DFL-500 file.`,
 	return cmd
 }
 
-// benchEvaluateRun times one evaluation per GOMAXPROCS setting.
+// benchEvaluateRun times one evaluation per preset and GOMAXPROCS setting.
 func benchEvaluateRun(ctx context.Context, o *BenchEvaluateOptions) error {
 	rows, err := bench.RunEvaluate(ctx, bench.EvaluateOptions{Features: o.Features, Trees: o.Trees, Windows: o.Windows,
-		Seed: o.Seed, Procs: o.Procs, Now: o.Now, Load: o.Load, NewClassifier: o.NewClassifier,
-		Started: func(procs int) { fmt.Fprintf(o.IO.ErrOut, "timing with GOMAXPROCS=%d ...\n", procs) }})
+		Seed: o.Seed, Presets: o.Presets, Procs: o.Procs, Now: o.Now, Load: o.Load, NewClassifier: o.NewClassifier,
+		Started: func(p evaluate.Preset, procs int) {
+			fmt.Fprintf(o.IO.ErrOut, "timing the %s preset with GOMAXPROCS=%d ...\n", p, procs)
+		}})
 	if err != nil {
 		return err
 	}
-	t := &cli.Table{Columns: []string{"gomaxprocs", "users", "seconds", "speedup_vs_40s", "speedup_vs_65s"}}
+	t := &cli.Table{Columns: []string{"preset", "gomaxprocs", "users", "seconds", "speedup_vs_40s", "speedup_vs_65s"}}
 	for _, w := range o.Windows {
 		t.Columns = append(t.Columns, fmt.Sprintf("auc_w%d", w))
 	}
 	for _, r := range rows {
-		row := []any{r.GOMAXPROCS, r.Users, r.Seconds, bench.PublishedEvaluateMinSeconds / r.Seconds, bench.PublishedEvaluateMaxSeconds / r.Seconds}
+		row := []any{string(r.Preset), r.GOMAXPROCS, r.Users, r.Seconds, bench.PublishedEvaluateMinSeconds / r.Seconds,
+			bench.PublishedEvaluateMaxSeconds / r.Seconds}
 		for _, auc := range r.MeanAUC {
 			row = append(row, auc)
 		}

@@ -77,3 +77,17 @@ func checkCompatFlag(s string) error {
 	}
 	return nil
 }
+
+// checkTrainPreset checks --preset of a command that trains live models
+// (replay, live serve) and that --trees, when given, is for a classifier
+// that has trees.
+func checkTrainPreset(cmd *cobra.Command, preset string) error {
+	s, err := classify.Preset(preset)
+	if err != nil {
+		return cli.FlagErrorf("--preset: %v", err)
+	}
+	if cmd.Flags().Changed("trees") && !classify.HasParam(s.Classifier, "trees") {
+		return cli.FlagErrorf("--trees: the %s preset trains %s, which has no trees (--preset reference trains a forest)", preset, s.Classifier)
+	}
+	return nil
+}

@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/internal/shell"
 	"github.com/mouseauth/mouseauth/live"
@@ -27,6 +29,7 @@ type ServeOptions struct {
 	Threshold  float64
 	Retrain    int64
 	RetrainAge time.Duration
+	Preset     string // training settings of retrained models
 	// ModelCache is the model cache's bound in MiB.
 	ModelCache int
 	Trees      int
@@ -83,15 +86,20 @@ MySQL DSN) come from a file or the environment, never from flags.
 
 The embedded broker authorizes as a real cluster would: mutual TLS (our CA's
 certificates only), then SASL/SCRAM-SHA-512 with one user per role (scorer,
-replay, admin; passwords generated into STATE/sasl/, mode 0600), each holding
-exactly the grants of 'mouseauth pki config acl'. The state folder and every
+replay, admin, operator; passwords generated into STATE/sasl/, mode 0600) and
+per workstation ('mouseauth pki bundle'), each holding exactly the grants of
+'mouseauth pki config acl'. Every login is signed by a client identity; a login
+for a user the identity is not bound to is refused before the password is
+checked, and each identity's decisions go to its own topic. The state folder and every
 file in it are kept private (0700/0600), and a lock file stops a second serve
 (or embedded replay/bench) on the same folder. ` + saslFlagsHelp + `
 
 The embedded broker keeps decisions, alerts and dead letters for --retention
 (7 days, to read an alert at leisure) and logins and feature vectors for
---input-retention (10 minutes: a sealed login should not stay stored), in
-memory; each start sets them on its topics.
+--input-retention (10 minutes: a sealed login should not stay stored); each
+start sets them on its topics. Its files (STATE/kafka) hold the logins and
+vectors no longer than --input-retention plus 30 s, and when serve stops the
+ones the scorer consumed are deleted from them.
 
 /metrics and /healthz listen on loopback by default (127.0.0.1:9464, or
 $MOUSEAUTH_LISTEN; 127.0.0.1:0 picks a free port and prints it); another
@@ -115,6 +123,9 @@ group, and removes it when it stops.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.Deploy.validate(); err != nil {
+				return err
+			}
+			if err := checkTrainPreset(cmd, opts.Preset); err != nil {
 				return err
 			}
 			if opts.Window < 1 || opts.Threshold <= 0 || opts.Threshold >= 1 {
@@ -145,7 +156,8 @@ group, and removes it when it stops.`,
 	fl.Int64Var(&opts.Retrain, "retrain-every", 1000, "retrain a user's model after this many new vectors (-1: never)")
 	fl.DurationVar(&opts.RetrainAge, "retrain-age", 30*24*time.Hour, "retrain a model older than this")
 	fl.IntVar(&opts.ModelCache, "model-cache", live.DefaultModelCacheBytes>>20, "MiB of decoded models kept in memory (least recently used evicted beyond)")
-	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained random forests")
+	fl.StringVar(&opts.Preset, "preset", classify.PresetImproved, "training settings of retrained models: improved (gbdt, what the evaluation recommends) or reference (rf of --trees trees)")
+	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained models under --preset reference")
 	bindSeed(fl, &opts.Seed, "seed of retraining")
 	fl.StringVar(&opts.Group, "group", topics.DefaultGroup, "Kafka consumer group")
 	listen := defaultListen
@@ -191,7 +203,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	cfg, err := env.ServiceConfig(live.Config{Group: opts.Group, Window: opts.Window, Threshold: opts.Threshold,
 		Lockout: live.Lockout{MaxFailures: opts.Lockout, LockFor: opts.LockFor},
 		Retrain: live.RetrainPolicy{Every: opts.Retrain, MaxAge: opts.RetrainAge,
-			Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}},
+			Train: account.TrainOptions{Preset: opts.Preset, Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}},
 		ModelCacheBytes: int64(opts.ModelCache) << 20, SessionTimeout: opts.SessionTimeout, Logger: logger})
 	if err != nil {
 		return err
@@ -220,9 +232,16 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: metrics on http://%s/metrics, health on /healthz\n", addr)
 	}
 	if env.Cluster != nil {
-		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: replay against it, in seconds, with: %s\n"+
+		enrolled, err := env.Profiles.ModelUsers(ctx)
+		if err != nil {
+			return err
+		}
+		slices.SortFunc(enrolled, naturalCompare)
+		bundle, rp := bundleCommands(opts.Deploy.State, enrolled)
+		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: a workstation's client bundle (its own identity, bound to its users): %s\n"+
+			"mouseauth live: replay from that bundle alone, in seconds (pw.txt: the users' password): %s\n"+
 			"mouseauth live: (leave out --interval and --max-actions to replay the sessions at their recorded speed: minutes)\n",
-			shell.Join(replayCommand(env.Brokers[0], env.Cluster.PKIDir, opts.Deploy.State)))
+			shell.Join(bundle), shell.Join(rp))
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "mouseauth live: serving; Ctrl-C or SIGTERM drains and stops")
 	if opts.Started != nil {
