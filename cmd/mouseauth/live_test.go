@@ -214,7 +214,7 @@ func TestServeAndReplay(t *testing.T) {
 		root := NewCmdRoot(&cli.Factory{IO: pios, Now: time.Now})
 		root.SetArgs(words[1:])
 		if err := root.ExecuteContext(context.Background()); err != nil {
-			t.Fatalf("%s: %v\n%s", strings.Join(words, " "), err, perr)
+			t.Fatalf("%s: %v\n%s\nSERVE:\n%s", strings.Join(words, " "), err, perr, serveErr)
 		}
 		return pout.String()
 	}
