@@ -50,7 +50,9 @@ type Config struct {
 	Threshold   float64 // alert when the window mean is below it, default 0.5
 	NumFeatures int     // values per vector, default len(preprocess.FeatureNames)
 	Lockout     Lockout
-	Retrain     RetrainPolicy
+	// Budget bounds the argon2id checks logins cost (budget.go).
+	Budget  LoginBudget
+	Retrain RetrainPolicy
 
 	// CommitInterval batches offset commits (default 500 ms). Offsets are
 	// handed to the committer only after the decision is stored, so a crash
@@ -101,12 +103,8 @@ func (c *Config) validate() error {
 	if err := c.Keys.validate(); err != nil {
 		return err
 	}
-	if c.Lockout.MaxFailures <= 0 {
-		c.Lockout.MaxFailures = 5
-	}
-	if c.Lockout.LockFor <= 0 {
-		c.Lockout.LockFor = 15 * time.Minute
-	}
+	c.Lockout.defaults()
+	c.Budget.defaults()
 	if c.Topics.Logins == "" {
 		per := c.Topics.PerUser
 		c.Topics = topics.Default()
@@ -199,6 +197,8 @@ type Service struct {
 	routesOnce sync.Once
 	// fresh hands the sessions the logins created to the vector workers.
 	fresh *freshSessions
+	// first holds the first factor's budgets, check pool and backoffs.
+	first *firstFactor
 }
 
 // New validates cfg and returns a service; Run starts it.
@@ -210,7 +210,7 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now()), fresh: newFreshSessions()}
+	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now()), fresh: newFreshSessions(), first: newFirstFactor(&cfg)}
 	s.models = newModelCache(cfg.Profiles, func() { cfg.Stats.ModelLoads.Inc() }, cfg.Now, maxModelLoads())
 	return s, nil
 }

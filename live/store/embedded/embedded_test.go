@@ -66,8 +66,9 @@ func BenchmarkWrites(b *testing.B) {
 }
 
 // TestOpensOlderSchema opens a database written by the version before
-// sessions had a key: Open adds the column, old rows keep working and new
-// sessions store their key.
+// sessions had a key and failures were counted per client: Open adds the
+// columns and the table, old rows keep working, new sessions store their
+// key and an old lock is lifted with its count kept.
 func TestOpensOlderSchema(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
@@ -81,6 +82,11 @@ func TestOpensOlderSchema(t *testing.T) {
 			accepted SMALLINT NOT NULL, reason TEXT NOT NULL, alerted SMALLINT NOT NULL, started BIGINT NOT NULL,
 			PRIMARY KEY (uid, id))`,
 		`INSERT INTO sessions VALUES ('u', 'old', '10.0.0.1:1', 1, '', 0, 1700000000000)`,
+		// The credentials table of the versions that locked an account for
+		// a fixed time, with a user locked until 2100.
+		`CREATE TABLE credentials (uid TEXT NOT NULL, department TEXT NOT NULL,
+			hash TEXT NOT NULL, failures INT NOT NULL, locked_until BIGINT NOT NULL, PRIMARY KEY (uid))`,
+		`INSERT INTO credentials VALUES ('u', 'finance', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', 5, 4102444800000)`,
 	} {
 		if _, err := old.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
@@ -109,4 +115,5 @@ func TestOpensOlderSchema(t *testing.T) {
 	if err := s.MarkAlerted(ctx, "u", "old"); err != nil {
 		t.Fatal(err)
 	}
+	storetest.OldCredential(t, s, "u")
 }

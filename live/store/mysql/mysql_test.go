@@ -58,6 +58,11 @@ func TestMariaDB(t *testing.T) {
 		for _, q := range []string{
 			`ALTER TABLE sessions DROP COLUMN mac_key`,
 			`INSERT INTO sessions VALUES ('u', 'old', '10.0.0.1:1', 1, '', 0, 1700000000000)`,
+			// The versions that locked an account for a fixed time: no
+			// per-client failures, a user locked until 2100.
+			`DROP TABLE login_failures`,
+			`ALTER TABLE credentials DROP COLUMN last_failure`,
+			`INSERT INTO credentials VALUES ('u', 'finance', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', 5, 4102444800000)`,
 		} {
 			if _, err := raw.ExecContext(ctx, q); err != nil {
 				t.Fatal(err)
@@ -79,6 +84,7 @@ func TestMariaDB(t *testing.T) {
 		if _, _, err := s.CreateSession(ctx, store.Session{ID: "new", User: "u", Key: []byte{1, 2}}); err != nil {
 			t.Fatal(err)
 		}
+		storetest.OldCredential(t, s, "u")
 		again, err := Open(ctx, noCreate)
 		if err != nil {
 			t.Fatalf("Open without CreateSchema after the migration: %v", err)
