@@ -82,7 +82,7 @@ func Credentials(dir, user string) (sasl.Mechanism, error) {
 	if !slices.Contains(Users(), user) {
 		return nil, fmt.Errorf("the embedded broker has no SASL user %q (it has %v)", user, Users())
 	}
-	pw, err := secret.Read(PasswordPath(dir, user))
+	pw, err := secret.ReadState(PasswordPath(dir, user))
 	if err != nil {
 		return nil, fmt.Errorf("embedded SASL password of %s: %w", user, err)
 	}
@@ -113,7 +113,7 @@ func saslOpts(dir, group string) ([]kfake.Opt, error) {
 	}
 	opts := []kfake.Opt{kfake.EnableSASL(), kfake.EnableACLs()}
 	for _, u := range Users() {
-		pw, err := secret.Read(PasswordPath(dir, u))
+		pw, err := secret.ReadState(PasswordPath(dir, u))
 		if err != nil {
 			return nil, fmt.Errorf("embedded SASL password of %s: %w", u, err)
 		}

@@ -3,10 +3,13 @@ package embedded
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/mouseauth/mouseauth/internal/safefs"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/store/storetest"
 )
@@ -116,4 +119,26 @@ func TestOpensOlderSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	storetest.OldCredential(t, s, "u")
+}
+
+// TestRefusesLinks: a database path, or its write-ahead log, that is a
+// symbolic link would keep the database wherever the link leads.
+func TestRefusesLinks(t *testing.T) {
+	t.Parallel()
+	for _, planted := range []string{"m.db", "m.db-wal", "m.db-shm"} {
+		dir, elsewhere := t.TempDir(), t.TempDir()
+		if err := os.Symlink(filepath.Join(elsewhere, "x"), filepath.Join(dir, planted)); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(context.Background(), filepath.Join(dir, "m.db"))
+		if err == nil {
+			s.Close()
+		}
+		if !errors.Is(err, safefs.ErrLink) {
+			t.Errorf("Open with %s a link: err = %v", planted, err)
+		}
+		if ents, _ := os.ReadDir(elsewhere); len(ents) != 0 {
+			t.Errorf("Open with %s a link created %d files elsewhere", planted, len(ents))
+		}
+	}
 }
