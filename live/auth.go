@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -140,13 +141,14 @@ func clientOf(_ kafka.Message, l wire.Login) loginClient { return loginClient{na
 type firstFactor struct {
 	budgets *budgets
 	pool    *checkPool
+	good    *goodPairs
 	unknown *unknownFailures
 	log     *burstLog
 }
 
 func newFirstFactor(cfg *Config) *firstFactor {
 	return &firstFactor{budgets: newBudgets(cfg.Budget, cfg.Now()), pool: newCheckPool(cfg.Budget.Slots, cfg.Budget.Queue),
-		unknown: newUnknownFailures(), log: newBurstLog(cfg.Logger)}
+		good: newGoodPairs(), unknown: newUnknownFailures(), log: newBurstLog(cfg.Logger)}
 }
 
 // checkFirstFactor applies the first factor to l from client, every time a login is
@@ -162,6 +164,12 @@ func newFirstFactor(cfg *Config) *firstFactor {
 func (w *worker) checkFirstFactor(ctx context.Context, l wire.Login, client loginClient, now time.Time) (result string, st standing, err error) {
 	s := w.s
 	ff, lo := s.first, s.cfg.Lockout
+	// While a budget is spent, a login that cannot be in good standing is
+	// refused before it costs a store read (a flood's refusals cost none).
+	if scope := ff.budgets.wouldRefuse(client.name, l.User, 1, ff.good.has(l.User, client.name), now); scope != "" {
+		ff.log.refused(now, "login budget spent", scope, l.User, client.name)
+		return LoginOverBudget, st, nil
+	}
 	known := true
 	err = s.retry(ctx, "credential", func() (err error) { st.cred, err = s.cfg.Credentials.Credential(ctx, l.User); return err })
 	switch {
@@ -180,6 +188,7 @@ func (w *worker) checkFirstFactor(ctx context.Context, l wire.Login, client logi
 		}
 	}
 	st.good = st.pair.Failures == 0 && (client.verified || !st.pair.LastSuccess.IsZero())
+	ff.good.set(l.User, client.name, st.good)
 	for _, b := range []struct {
 		scope string
 		until time.Time
@@ -222,6 +231,7 @@ func (w *worker) checkFirstFactor(ctx context.Context, l wire.Login, client logi
 	}
 	var cred store.Credential
 	var pair store.ClientFailures
+	ff.good.set(l.User, client.name, false)
 	err = s.retry(ctx, "record failure", func() (err error) {
 		cred, pair, err = s.cfg.Credentials.RecordFailure(ctx, l.User, client.name, now)
 		return err
@@ -267,6 +277,9 @@ func (w *worker) recordSuccess(ctx context.Context, l wire.Login, client loginCl
 	err := s.retry(ctx, "record success", func() error { return s.cfg.Credentials.RecordSuccess(ctx, l.User, client.name, now) })
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
+	}
+	if err == nil {
+		s.first.good.set(l.User, client.name, true)
 	}
 	return err
 }
@@ -323,4 +336,53 @@ func later(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// Backoff is one failure record of the first factor, for an operator: a
+// (user, client) pair's, or with Client "" the user's own count (which
+// makes clients not in good standing wait).
+type Backoff struct {
+	User, Client string
+	Failures     int
+	LastFailure  time.Time
+	LastSuccess  time.Time // pairs: the latest accepted login from the client
+	// Until is when the client (or, for the user's own record, a client
+	// not in good standing) may next be checked under the policy; zero
+	// when it need not wait.
+	Until time.Time
+}
+
+// Backoffs lists every record of creds with failures, and how long each
+// waits at now under policy (zero fields: the service's defaults).
+func Backoffs(ctx context.Context, creds store.Credentials, policy Lockout, now time.Time) ([]Backoff, error) {
+	policy.defaults()
+	recs, err := creds.Lockouts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Backoff, 0, len(recs))
+	for _, r := range recs {
+		b := Backoff{User: r.User, Client: r.Client, Failures: r.Failures, LastFailure: r.LastFailure, LastSuccess: r.LastSuccess}
+		until := policy.ClientUntil(r)
+		if r.Client == "" {
+			until = policy.UserUntil(store.Credential{Failures: r.Failures, LastFailure: r.LastFailure})
+		}
+		if now.Before(until) {
+			b.Until = until
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// Unlock clears user's failure counts in creds: the (user, client) pair's,
+// or with client "" the user's own and every client's. A running service
+// reads the counts at each login: the next login is checked. The login
+// budgets (in the service's memory) refill in seconds.
+func Unlock(ctx context.Context, creds store.Credentials, user, client string) error {
+	err := creds.Unlock(ctx, user, client)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("unlock %q: no such user: %w", user, err)
+	}
+	return err
 }

@@ -179,14 +179,9 @@ func newBudgets(cfg LoginBudget, now time.Time) *budgets {
 func (b *budgets) take(client, user string, cost float64, good bool, now time.Time) (scope string, refund func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	cb, ub := b.clients.get(client, now), b.users.get(user, now)
-	switch {
-	case cb == nil && !good, cb != nil && !cb.allows(b.cfg.PerClient, now, cost, good):
-		return scopeClient, nil
-	case ub == nil && !good, ub != nil && !ub.allows(b.cfg.PerUser, now, cost, good):
-		return scopeUser, nil
-	case !b.overall.allows(b.cfg.Overall, now, cost, good):
-		return scopeOverall, nil
+	scope, cb, ub := b.check(client, user, cost, good, now)
+	if scope != "" {
+		return scope, nil
 	}
 	for _, x := range []struct {
 		b *bucket
@@ -210,30 +205,117 @@ func (b *budgets) take(client, user string, cost float64, good bool, now time.Ti
 	}
 }
 
-// checkPool runs at most slots argon2id checks at once. Waiting logins are
-// served in order, those in good standing first; at most queue others
-// wait. It is a semaphore with two FIFO queues: x/sync/semaphore has one
-// queue and no bound on it.
+// wouldRefuse is take's answer without taking anything: the scope that
+// would refuse a login of this cost, "" when none would.
+func (b *budgets) wouldRefuse(client, user string, cost float64, good bool, now time.Time) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	scope, _, _ := b.check(client, user, cost, good, now)
+	return scope
+}
+
+// check finds the buckets of client and user and the first that refuses.
+func (b *budgets) check(client, user string, cost float64, good bool, now time.Time) (scope string, cb, ub *bucket) {
+	cb, ub = b.clients.get(client, now), b.users.get(user, now)
+	switch {
+	case cb == nil && !good, cb != nil && !cb.allows(b.cfg.PerClient, now, cost, good):
+		return scopeClient, cb, ub
+	case ub == nil && !good, ub != nil && !ub.allows(b.cfg.PerUser, now, cost, good):
+		return scopeUser, cb, ub
+	case !b.overall.allows(b.cfg.Overall, now, cost, good):
+		return scopeOverall, cb, ub
+	}
+	return "", cb, ub
+}
+
+// maxGood bounds the (user, client) pairs remembered in good standing.
+const maxGood = 1 << 17
+
+// goodPairs remembers the (user, client) pairs this instance saw in good
+// standing (a success recorded or read, no failure since), so that while a
+// budget is spent a login is refused without reading the store unless it
+// may be in good standing: a flood's refusals cost no store reads. A pair
+// not remembered (after a restart) is read from the store when the budget
+// allows, and refused over budget while it does not.
+type goodPairs struct {
+	mu sync.Mutex
+	m  map[[2]string]struct{}
+}
+
+func newGoodPairs() *goodPairs { return &goodPairs{m: map[[2]string]struct{}{}} }
+
+func (g *goodPairs) has(user, client string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, ok := g.m[[2]string{user, client}]
+	return ok
+}
+
+func (g *goodPairs) set(user, client string, good bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	k := [2]string{user, client}
+	if !good {
+		delete(g.m, k)
+		return
+	}
+	if len(g.m) >= maxGood {
+		for k := range g.m { // map order is random: drop about half
+			if len(g.m) < maxGood/2 {
+				break
+			}
+			delete(g.m, k)
+		}
+	}
+	g.m[k] = struct{}{}
+}
+
+// checkPool holds the slots of a login's CPU work: at most slots run at
+// once (one on 2 cores), so logins never take every core from the vectors,
+// however many login partitions a flood fills. Two kinds of work take a
+// slot: a login's opening (decoding, the seal: lane) and its argon2id
+// check (acquire). Waiters are served in order, checks of logins in good
+// standing first; at most queue checks of other logins wait (one more is
+// refused), while openings always wait (one per login partition at most).
+// It is a semaphore with two FIFO queues: x/sync/semaphore has one queue
+// and no bound on it.
 type checkPool struct {
-	mu         sync.Mutex
-	free       int
-	queue      int
-	good, rest []chan struct{}
+	mu     sync.Mutex
+	free   int
+	queue  int
+	good   []chan struct{}
+	rest   []waiter
+	checks int // checks among rest
+}
+
+type waiter struct {
+	ch    chan struct{}
+	check bool
 }
 
 func newCheckPool(slots, queue int) *checkPool { return &checkPool{free: slots, queue: queue} }
 
-// acquire waits for a slot and returns its release; ok is false when the
-// login is not in good standing and queue others wait already. err is
-// ctx's when it ends first.
+// acquire waits for a slot for a check and returns its release; ok is
+// false when the login is not in good standing and queue other checks
+// wait already. err is ctx's when it ends first.
 func (p *checkPool) acquire(ctx context.Context, good bool) (release func(), ok bool, err error) {
+	return p.wait(ctx, good, true)
+}
+
+// lane waits for a slot for a login's opening.
+func (p *checkPool) lane(ctx context.Context) (release func(), err error) {
+	release, _, err = p.wait(ctx, false, false)
+	return release, err
+}
+
+func (p *checkPool) wait(ctx context.Context, good, check bool) (release func(), ok bool, err error) {
 	p.mu.Lock()
 	if p.free > 0 && len(p.good) == 0 && (good || len(p.rest) == 0) {
 		p.free--
 		p.mu.Unlock()
 		return p.release, true, nil
 	}
-	if !good && len(p.rest) >= p.queue {
+	if check && !good && p.checks >= p.queue {
 		p.mu.Unlock()
 		return nil, false, nil
 	}
@@ -241,7 +323,10 @@ func (p *checkPool) acquire(ctx context.Context, good bool) (release func(), ok 
 	if good {
 		p.good = append(p.good, ch)
 	} else {
-		p.rest = append(p.rest, ch)
+		p.rest = append(p.rest, waiter{ch, check})
+		if check {
+			p.checks++
+		}
 	}
 	p.mu.Unlock()
 	select {
@@ -250,23 +335,28 @@ func (p *checkPool) acquire(ctx context.Context, good bool) (release func(), ok 
 	case <-ctx.Done():
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if p.remove(ch) {
-			return nil, false, ctx.Err()
+		if !p.remove(ch) {
+			p.releaseLocked() // handed a slot as ctx ended: pass it on
 		}
-		// Handed a slot as ctx ended: pass it on.
-		p.releaseLocked()
 		return nil, false, ctx.Err()
 	}
 }
 
 // remove takes ch out of the queues; false if it was handed a slot.
 func (p *checkPool) remove(ch chan struct{}) bool {
-	for _, q := range []*[]chan struct{}{&p.good, &p.rest} {
-		for i, c := range *q {
-			if c == ch {
-				*q = append((*q)[:i], (*q)[i+1:]...)
-				return true
+	for i, c := range p.good {
+		if c == ch {
+			p.good = append(p.good[:i], p.good[i+1:]...)
+			return true
+		}
+	}
+	for i, w := range p.rest {
+		if w.ch == ch {
+			p.rest = append(p.rest[:i], p.rest[i+1:]...)
+			if w.check {
+				p.checks--
 			}
+			return true
 		}
 	}
 	return false
@@ -280,18 +370,23 @@ func (p *checkPool) release() {
 
 // releaseLocked hands the slot to the first waiter, or frees it.
 func (p *checkPool) releaseLocked() {
-	for _, q := range []*[]chan struct{}{&p.good, &p.rest} {
-		if len(*q) > 0 {
-			ch := (*q)[0]
-			*q = (*q)[1:]
-			close(ch)
-			return
+	switch {
+	case len(p.good) > 0:
+		close(p.good[0])
+		p.good = p.good[1:]
+	case len(p.rest) > 0:
+		w := p.rest[0]
+		p.rest = p.rest[1:]
+		if w.check {
+			p.checks--
 		}
+		close(w.ch)
+	default:
+		p.free++
 	}
-	p.free++
 }
 
-// waiting returns the logins waiting for a slot.
+// waiting returns the work waiting for a slot.
 func (p *checkPool) waiting() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()

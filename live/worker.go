@@ -9,6 +9,7 @@ import (
 	"math"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -369,6 +370,14 @@ func (w *worker) deadLetterMessage(m kafka.Message, reason, class string) kafka.
 // session its user opens later.
 func (w *worker) login(ctx context.Context, m kafka.Message) error {
 	s := w.s
+	// Decoding and opening the seal take a login slot (budget.go): a
+	// flood's logins never take every core from the vectors.
+	release, err := s.first.pool.lane(ctx)
+	if err != nil {
+		return err
+	}
+	release = sync.OnceFunc(release)
+	defer release()
 	sl, err := wire.ParseLogin(m.Value)
 	if err != nil {
 		w.deadLetter(m, err.Error(), wire.ErrorClass(err))
@@ -383,6 +392,7 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 		return nil
 	}
 	l, err := wire.OpenLogin(sl, s.cfg.Keys.Scorer...)
+	release()
 	if err != nil {
 		w.deadLetter(m, err.Error(), wire.ErrorClass(err))
 		return nil

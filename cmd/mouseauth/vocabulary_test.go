@@ -72,7 +72,7 @@ var oneMeaning = map[string][]string{
 	"report":           nil, // an output folder in bench: --out
 	"models":           nil, // an output folder in evaluate holdout, beside --model the input: --save-models
 	// A user of the data, not a MariaDB account (pki config mariadb --account).
-	"user": {"classify train", "live enroll", "live tail"},
+	"user": {"classify train", "live enroll", "live tail", "live unlock"},
 	// One window size (int); the lists of evaluate are --windows.
 	"window": {"live serve", "replay"},
 	// Trees of one forest (int); the swept list is --tree-counts.
