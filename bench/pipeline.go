@@ -240,8 +240,9 @@ func newHarness(ctx context.Context, p Pipeline, o PipelineOptions) (*harness, e
 }
 
 func (b *harness) startService(ctx context.Context) (stop func() error, err error) {
+	// The load users all log in from one client at once.
 	svc, err := live.New(live.Config{Brokers: b.p.Brokers, TLS: b.p.Scorer, SASL: b.p.ScorerSASL, Topics: b.p.Topics, Profiles: b.p.Profiles,
-		Credentials: b.p.Credentials, Logger: b.o.Logger, Keys: b.p.Keys, Retrain: live.RetrainPolicy{Every: -1}})
+		Credentials: b.p.Credentials, Logger: b.o.Logger, Keys: b.p.Keys, Retrain: live.RetrainPolicy{Every: -1}, Budget: live.OneClientBudget()})
 	if err != nil {
 		return nil, err
 	}

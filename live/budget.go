@@ -23,12 +23,13 @@ import (
 //     so a core is left to the vectors), and at most Queue logins wait for
 //     a slot; a login beyond that is refused "over budget".
 //
-// Refusals cost no check: opening the seal, a store read and a MAC'd
-// answer. A login in good standing (its client logged the user in before
-// and has not failed since, or a verified client identity that has not
-// failed) may overdraw every bucket by one burst, goes ahead of the others
-// in the pool's queue and is never refused for the queue's length: a flood
-// costs it the wait for the checks already admitted, not its login.
+// Refusals cost no check: opening the seal and a MAC'd answer (and, while
+// the budget allows, a store read). A login in good standing (its client
+// logged the user in before and has not failed since, or a verified client
+// identity that has not failed) may overdraw the client's and the user's
+// bucket by one burst, is never refused by the overall budget or for the
+// queue's length, and goes ahead of the others in the pool: a flood costs
+// it the wait for the checks already admitted, not its login.
 
 // Rate is a token bucket: PerSecond tokens a second up to Burst.
 type Rate struct {
@@ -44,11 +45,13 @@ type LoginBudget struct {
 	// Slots is how many checks run at once (default GOMAXPROCS-1, at
 	// least 1): the rest of the cores score vectors.
 	Slots int
-	// Queue is how many logins not in good standing may wait for a slot
-	// (default 8, the login topic's partitions); one more is refused.
+	// Queue is how many checks of logins not in good standing may wait
+	// for a slot (default 4 per slot); one more is refused.
 	Queue int
 	// Overall is the instance's budget (default 8 checks a second per
-	// slot, burst the same: about half the slots' time).
+	// slot, about half the slots' time, burst the same). Logins in good
+	// standing draw on it but are never refused by it: they wait for a
+	// slot.
 	Overall Rate
 	// PerClient is each client's (default 1 a second, burst 10).
 	PerClient Rate
@@ -63,7 +66,7 @@ func (b *LoginBudget) defaults() {
 		b.Slots = max(1, runtime.GOMAXPROCS(0)-1)
 	}
 	if b.Queue <= 0 {
-		b.Queue = 8
+		b.Queue = 4 * b.Slots
 	}
 	def := func(r *Rate, perSecond, burst float64) {
 		if r.PerSecond == 0 {
@@ -222,7 +225,7 @@ func (b *budgets) check(client, user string, cost float64, good bool, now time.T
 		return scopeClient, cb, ub
 	case ub == nil && !good, ub != nil && !ub.allows(b.cfg.PerUser, now, cost, good):
 		return scopeUser, cb, ub
-	case !b.overall.allows(b.cfg.Overall, now, cost, good):
+	case !good && !b.overall.allows(b.cfg.Overall, now, cost, false):
 		return scopeOverall, cb, ub
 	}
 	return "", cb, ub
@@ -439,4 +442,13 @@ func (l *burstLog) refused(now time.Time, msg, scope, user, client string) {
 		return
 	}
 	l.log.Warn(msg+": still refusing logins", "scope", scope, "refused", n, "user", user, "client", client)
+}
+
+// OneClientBudget is the budget of a service whose logins all come from one
+// client playing many users at once (replay and the benches run one in
+// process): no per-client or overall limit and no bound on the queue; the
+// per-user budget and the check pool stay. Not for a service that clients
+// other than the operator's reach.
+func OneClientBudget() LoginBudget {
+	return LoginBudget{Queue: 1 << 20, Overall: Rate{PerSecond: -1}, PerClient: Rate{PerSecond: -1}}
 }

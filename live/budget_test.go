@@ -3,6 +3,7 @@ package live
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -52,7 +53,7 @@ func TestBudgetDefaults(t *testing.T) {
 	t.Parallel()
 	b := LoginBudget{Slots: 3}
 	b.defaults()
-	if b.Queue != 8 || b.Overall != (Rate{24, 24}) || b.PerClient != (Rate{1, 10}) || b.PerUser != (Rate{0.1, 10}) {
+	if b.Queue != 12 || b.Overall != (Rate{24, 24}) || b.PerClient != (Rate{1, 10}) || b.PerUser != (Rate{0.1, 10}) {
 		t.Fatalf("defaults: %+v", b)
 	}
 	off := LoginBudget{Overall: Rate{PerSecond: -1}}
@@ -97,6 +98,13 @@ func TestBudgetsTake(t *testing.T) {
 			{0, "c", "u", 1, false, scopeUser},
 			{0, "c", "u", 1, true, ""}, {0, "d", "u", 1, true, ""},
 			{0, "e", "u", 1, true, scopeUser}, // the reserve is spent too
+		}},
+		{"good standing is never refused overall, but draws on it", []step{
+			{0, "a", "u1", 1, true, ""}, {0, "b", "u2", 1, true, ""}, {0, "c", "u3", 1, true, ""}, {0, "d", "u4", 1, true, ""},
+			{0, "e", "u5", 1, true, ""}, {0, "f", "u6", 1, true, ""}, {0, "h", "u8", 1, true, ""}, {0, "i", "u9", 1, true, ""},
+			{0, "g", "u7", 1, false, scopeOverall},
+			{time.Second, "g", "u7", 1, false, scopeOverall}, // 4 in debt, 4 refilled: 0, below 1
+			{time.Second, "g", "u7", 1, false, ""},
 		}},
 		{"cheap hashes cost a fraction", []step{
 			{0, "a", "u", 0.25, false, ""}, {0, "a", "u", 0.25, false, ""}, {0, "a", "u", 0.25, false, ""}, {0, "a", "u", 0.25, false, ""},
@@ -238,12 +246,37 @@ func TestCheckPool(t *testing.T) {
 		t.Fatalf("served %s; want good-1,good-2,rest-1,rest-2", got)
 	}
 	// Every slot is back.
-	for range 1 {
-		r, ok, _ := p.acquire(ctx, false)
-		if !ok {
-			t.Fatal("a slot was lost")
-		}
-		r()
+	r, ok, _ := p.acquire(ctx, false)
+	if !ok {
+		t.Fatal("a slot was lost")
+	}
+	// Openings (lane) wait in order with the checks of logins not in good
+	// standing and are never refused for the queue's length.
+	order = nil
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			release, err := p.lane(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			order = append(order, fmt.Sprint("lane-", i))
+			mu.Unlock()
+			release()
+		}()
+		waitFor(i + 1)
+	}
+	start("rest-3", false)
+	waitFor(5)
+	start("good-3", true)
+	waitFor(6)
+	r()
+	wg.Wait()
+	if got := strings.Join(order, ","); got != "good-3,lane-0,lane-1,lane-2,lane-3,rest-3" {
+		t.Fatalf("served %s", got)
 	}
 }
 

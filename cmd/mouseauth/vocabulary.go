@@ -119,6 +119,8 @@ var vocabulary = map[string]word{
 	"log-level":            {Type: "string", Meaning: "log level (logs go to stderr)", Values: []string{"debug", "info", "warn", "error"}},
 	"lockout":              {Type: "int", Meaning: "failed logins one client may make for a user before it waits (1 s, doubling)"},
 	"lock-for":             {Type: "duration", Meaning: "the longest wait of a client after repeated failed logins"},
+	"flood":                {Type: "int", Meaning: "measure a flood of this many wrong passwords against honest users"},
+	"flood-clients":        {Type: "string", Meaning: "the flood's client names: one, or forged (a new one per login)", Values: []string{"one", "forged"}},
 	"lockouts":             {Type: "bool", Meaning: "list the failed-login records, per user and per client, and how long each waits"},
 	"login-client":         {Type: "string", Meaning: "the client a login names: only that client's failed-login count"},
 	"retrain-every":        {Type: "int64", Meaning: "retrain a user's model after this many new vectors (-1: never)"},
