@@ -309,6 +309,7 @@ func TestDeprecatedNamesStillWork(t *testing.T) {
 var noOutputFlag = map[string]string{
 	"live serve":            "a service: it logs on stderr until stopped",
 	"live enroll":           "prints one status line on stderr, no results",
+	"live unlock":           "prints one status line on stderr, no results",
 	"live tail":             "prints JSON lines, one per record, for jq",
 	"pki config kafka":      "prints server.properties lines",
 	"pki config mariadb":    "prints my.cnf options and SQL",
