@@ -125,6 +125,7 @@ var vocabulary = map[string]word{
 	"login-client":         {Type: "string", Meaning: "the client a login names: only that client's failed-login count"},
 	"retrain-every":        {Type: "int64", Meaning: "retrain a user's model after this many new vectors (-1: never)"},
 	"retrain-age":          {Type: "duration", Meaning: "retrain a model older than this"},
+	"model-cache":          {Type: "int", Meaning: "MiB of decoded models the live service keeps in memory (least recently used evicted beyond)"},
 	"department":           {Type: "string", Meaning: "the user's department"},
 	"password-file":        {Type: "string", Meaning: "file whose first line is a password (the user's, or the keystore's)", Path: cli.PathFile},
 	"topic":                {Type: "stringSlice", Meaning: "topics to read", Values: tailTopics(), List: true},

@@ -69,9 +69,10 @@ func BenchmarkWrites(b *testing.B) {
 }
 
 // TestOpensOlderSchema opens a database written by the version before
-// sessions had a key and failures were counted per client: Open adds the
-// columns and the table, old rows keep working, new sessions store their
-// key and an old lock is lifted with its count kept.
+// sessions had a key, decisions a judged flag and failures were counted
+// per client: Open adds the columns and the table, old rows keep working
+// (an old decision is not judged; an old lock is lifted with its count
+// kept) and new rows store them.
 func TestOpensOlderSchema(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
@@ -90,6 +91,12 @@ func TestOpensOlderSchema(t *testing.T) {
 		`CREATE TABLE credentials (uid TEXT NOT NULL, department TEXT NOT NULL,
 			hash TEXT NOT NULL, failures INT NOT NULL, locked_until BIGINT NOT NULL, PRIMARY KEY (uid))`,
 		`INSERT INTO credentials VALUES ('u', 'finance', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', 5, 4102444800000)`,
+		// The decisions table before decisions were marked judged.
+		`CREATE TABLE decisions (uid TEXT NOT NULL, session TEXT NOT NULL, seq BIGINT NOT NULL,
+			score DOUBLE PRECISION NOT NULL, mean DOUBLE PRECISION NOT NULL, win INT NOT NULL, threshold DOUBLE PRECISION NOT NULL,
+			accept SMALLINT NOT NULL, alert SMALLINT NOT NULL, model_version INT NOT NULL, at BIGINT NOT NULL,
+			PRIMARY KEY (uid, session, seq))`,
+		`INSERT INTO decisions VALUES ('u', 'old', 0, 0.9, 0.9, 10, 0.5, 1, 0, 1, 1700000000000)`,
 	} {
 		if _, err := old.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
@@ -117,6 +124,16 @@ func TestOpensOlderSchema(t *testing.T) {
 	}
 	if err := s.MarkAlerted(ctx, "u", "old"); err != nil {
 		t.Fatal(err)
+	}
+	if d, err := s.Decision(ctx, "u", "old", 0); err != nil || d.Judged || !d.Accept || d.Window != 10 {
+		t.Fatalf("old decision read back as %+v, %v", d, err)
+	}
+	d := store.Decision{User: "u", Session: "new", Seq: 0, Window: 3, Judged: true}
+	if ins, err := s.PutDecision(ctx, d); err != nil || !ins {
+		t.Fatal(ins, err)
+	}
+	if got, err := s.Decision(ctx, "u", "new", 0); err != nil || !got.Judged {
+		t.Fatalf("new decision read back as %+v, %v", got, err)
 	}
 	storetest.OldCredential(t, s, "u")
 }

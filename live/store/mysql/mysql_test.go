@@ -44,7 +44,8 @@ func TestMariaDB(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Close()
-		// Turn the tables into the previous version's: no session key.
+		// Turn the tables into an older version's: no session key, no
+		// judged decisions, no vector positions.
 		mc, err := cfg.validate()
 		if err != nil {
 			t.Fatal(err)
@@ -57,12 +58,16 @@ func TestMariaDB(t *testing.T) {
 		defer raw.Close()
 		for _, q := range []string{
 			`ALTER TABLE sessions DROP COLUMN mac_key`,
+			`ALTER TABLE decisions DROP COLUMN judged`,
+			`ALTER TABLE vectors DROP COLUMN pos`,
 			`INSERT INTO sessions VALUES ('u', 'old', '10.0.0.1:1', 1, '', 0, 1700000000000)`,
 			// The versions that locked an account for a fixed time: no
 			// per-client failures, a user locked until 2100.
 			`DROP TABLE login_failures`,
 			`ALTER TABLE credentials DROP COLUMN last_failure`,
 			`INSERT INTO credentials VALUES ('u', 'finance', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', 5, 4102444800000)`,
+			`INSERT INTO vectors VALUES ('u', 'old', 0, 1700000000000, X'000000000000F03F')`,
+			`INSERT INTO decisions VALUES ('u', 'old', 0, 0.9, 0.9, 10, 0.5, 1, 0, 1, 1700000000000)`,
 		} {
 			if _, err := raw.ExecContext(ctx, q); err != nil {
 				t.Fatal(err)
@@ -83,6 +88,14 @@ func TestMariaDB(t *testing.T) {
 		}
 		if _, _, err := s.CreateSession(ctx, store.Session{ID: "new", User: "u", Key: []byte{1, 2}}); err != nil {
 			t.Fatal(err)
+		}
+		// The migration numbered the vector stored before it, so a sample
+		// finds it, and the old decision reads as not judged.
+		if got, err := s.SampleVectors(ctx, 1, 10); err != nil || len(got) != 1 || got[0].Values[0] != 1 {
+			t.Fatalf("SampleVectors after the migration = %+v, %v; want the old vector", got, err)
+		}
+		if d, err := s.Decision(ctx, "u", "old", 0); err != nil || d.Judged || !d.Accept || d.Window != 10 {
+			t.Fatalf("old decision read back as %+v, %v", d, err)
 		}
 		storetest.OldCredential(t, s, "u")
 		again, err := Open(ctx, noCreate)
