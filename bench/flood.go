@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mouseauth/mouseauth/live"
@@ -22,18 +24,15 @@ import (
 
 // This file uses only what the live, replay and wire packages offered
 // before login budgets existed, so that scripts/flood-before-after.sh can
-// copy it into the tree before them and measure both with one program.
+// copy it into the tree before them and measure both with one program;
+// who sends what (client identities since login version 3) is in
+// flood_clients.go, of which the script writes the older tree's version.
 
 // FloodOptions configure [RunFlood].
 type FloodOptions struct {
 	// Logins is the flood: wrong passwords for the honest users, sealed
 	// beforehand and written in one produce request (default 2000).
 	Logins int
-	// Clients names the flood's client field: "one" (default: every
-	// login names "flood") or "forged" (a new name per login, as a holder
-	// of the shared client credentials can send until logins are signed
-	// by per-client identities).
-	Clients string
 	// Users is the honest users (default 8), enrolled with the default
 	// argon2id parameters (the flood's wrong passwords cost what real
 	// ones do).
@@ -53,9 +52,6 @@ type FloodOptions struct {
 func (o *FloodOptions) defaults() {
 	if o.Logins <= 0 {
 		o.Logins = 2000
-	}
-	if o.Clients == "" {
-		o.Clients = "one"
 	}
 	if o.Users <= 0 {
 		o.Users = 8
@@ -116,9 +112,6 @@ type FloodResult struct {
 // before.
 func RunFlood(ctx context.Context, p Pipeline, o FloodOptions) (FloodResult, error) {
 	o.defaults()
-	if o.Clients != "one" && o.Clients != "forged" {
-		return FloodResult{}, fmt.Errorf("bench: flood clients %q: want one or forged", o.Clients)
-	}
 	if p.Topics.Logins == "" {
 		p.Topics = topics.Default()
 	}
@@ -156,7 +149,15 @@ func RunFlood(ctx context.Context, p Pipeline, o FloodOptions) (FloodResult, err
 	if err != nil {
 		return FloodResult{}, err
 	}
-	f := &flood{p: p, o: o, users: users, svc: svc}
+	var names []string
+	for _, u := range users {
+		names = append(names, u.LoginAs)
+	}
+	floodC, honest, err := floodClients(ctx, p, names)
+	if err != nil {
+		return FloodResult{}, errors.Join(err, stop())
+	}
+	f := &flood{p: p, o: o, users: users, svc: svc, flood: floodC, honest: honest}
 	res := FloodResult{Options: o}
 	if err = f.warm(ctx); err == nil {
 		fmt.Fprintln(o.Notes, "flood: baseline (no flood)")
@@ -177,6 +178,32 @@ type flood struct {
 	users []replay.Session
 	svc   *live.Service
 	round int
+	// flood sends the flood; honest[user] the user's sessions.
+	flood  floodClient
+	honest map[string]floodClient
+}
+
+// floodClient is who sends one kind of session: its connection, how it
+// seals a login, and the topic its decisions come on.
+type floodClient struct {
+	tls       *tls.Config
+	sasl      sasl.Mechanism
+	seal      func(wire.Login) ([]byte, wire.SessionKey, error)
+	decisions string
+}
+
+// sources are the decision topics of every client, each read with its
+// client's credentials.
+func (f *flood) sources() []floodClient {
+	out := []floodClient{f.flood}
+	seen := map[string]bool{f.flood.decisions: true}
+	for _, u := range f.users {
+		if c := f.honest[u.LoginAs]; !seen[c.decisions] {
+			seen[c.decisions] = true
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // sessions gives every honest user a session of n vectors.
@@ -200,8 +227,14 @@ func (f *flood) sessions(name string, n int) []replay.Session {
 // answer awaited, then its vectors one every o.Interval, MAC'd under the
 // session key. It returns once every session has sent what it sends.
 func (f *flood) play(ctx context.Context, rd *decisionReader, ss []replay.Session, stagger time.Duration) error {
-	w := topics.NewWriter(f.p.Brokers, f.p.Client, f.p.ClientSASL)
-	defer w.Close()
+	writers := map[string]*kafka.Writer{}
+	for _, s := range ss {
+		if writers[s.LoginAs] == nil {
+			c := f.honest[s.LoginAs]
+			writers[s.LoginAs] = topics.NewWriter(f.p.Brokers, c.tls, c.sasl)
+			defer writers[s.LoginAs].Close()
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	for i, s := range ss {
 		if i > 0 {
@@ -212,7 +245,8 @@ func (f *flood) play(ctx context.Context, rd *decisionReader, ss []replay.Sessio
 			}
 		}
 		g.Go(func() error {
-			login, key, err := wire.SealLogin(f.p.Keys.Public(), wire.Login{User: s.LoginAs, Session: s.ID, Client: "ws-" + s.LoginAs,
+			w := writers[s.LoginAs]
+			login, key, err := f.honest[s.LoginAs].seal(wire.Login{User: s.LoginAs, Session: s.ID, Client: "ws-" + s.LoginAs,
 				Password: s.Password, Sent: time.Now()})
 			if err != nil {
 				return err
@@ -250,7 +284,7 @@ func (f *flood) play(ctx context.Context, rd *decisionReader, ss []replay.Sessio
 // warm logs each honest user in once from its workstation, and waits for
 // the answers and decisions.
 func (f *flood) warm(ctx context.Context) error {
-	rd, err := newDecisionReader(ctx, f.p)
+	rd, err := newDecisionReader(ctx, f.p, f.sources())
 	if err != nil {
 		return err
 	}
@@ -267,7 +301,7 @@ func (f *flood) run(ctx context.Context, n int) (FloodRun, error) {
 	o := f.o
 	out := FloodRun{Flood: n, Results: map[string]float64{}}
 	before := loginResults(f.svc)
-	rd, err := newDecisionReader(ctx, f.p)
+	rd, err := newDecisionReader(ctx, f.p, f.sources())
 	if err != nil {
 		return out, err
 	}
@@ -276,12 +310,8 @@ func (f *flood) run(ctx context.Context, n int) (FloodRun, error) {
 	var msgs []kafka.Message
 	for i := range n {
 		u := f.users[i%len(f.users)]
-		client := "flood"
-		if o.Clients == "forged" {
-			client = fmt.Sprintf("ws-%05d", i)
-		}
-		p, _, err := wire.SealLogin(f.p.Keys.Public(), wire.Login{User: u.LoginAs, Session: fmt.Sprintf("flood-%d-%d", f.round, i),
-			Client: client, Password: "not the password", Sent: time.Now()})
+		p, _, err := f.flood.seal(wire.Login{User: u.LoginAs, Session: fmt.Sprintf("flood-%d-%d", f.round, i),
+			Client: "flood", Password: "not the password", Sent: time.Now()})
 		if err != nil {
 			return out, err
 		}
@@ -304,7 +334,7 @@ func (f *flood) run(ctx context.Context, n int) (FloodRun, error) {
 	}
 	start := time.Now()
 	if n > 0 {
-		w := topics.NewWriter(f.p.Brokers, f.p.Client, f.p.ClientSASL)
+		w := topics.NewWriter(f.p.Brokers, f.flood.tls, f.flood.sasl)
 		err := w.WriteMessages(gctx, msgs...)
 		w.Close()
 		if err != nil {
@@ -367,37 +397,51 @@ type vecAnswer struct {
 	sent, at time.Time
 }
 
-func newDecisionReader(ctx context.Context, p Pipeline) (*decisionReader, error) {
-	client := &kafka.Client{Addr: kafka.TCP(p.Brokers...), Transport: topics.Transport(p.Client, p.ClientSASL), Timeout: 15 * time.Second}
-	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{p.Topics.Decisions}})
+func newDecisionReader(ctx context.Context, p Pipeline, sources []floodClient) (*decisionReader, error) {
+	rctx, cancel := context.WithCancel(ctx)
+	d := &decisionReader{wake: make(chan struct{}), logins: map[string]loginAnswer{}, vecs: map[string][]vecAnswer{}, cancel: cancel}
+	for _, src := range sources {
+		if err := d.read(rctx, p, src); err != nil {
+			d.stop()
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// read reads src's decision topic from its end, every partition.
+func (d *decisionReader) read(ctx context.Context, p Pipeline, src floodClient) error {
+	topic := src.decisions
+	tr := topics.Transport(src.tls, src.sasl)
+	defer tr.CloseIdleConnections()
+	client := &kafka.Client{Addr: kafka.TCP(p.Brokers...), Transport: tr, Timeout: 15 * time.Second}
+	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err == nil && (len(md.Topics) != 1 || md.Topics[0].Error != nil) {
 		err = errors.New("no such topic")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("bench: metadata of %s: %w", p.Topics.Decisions, err)
+		return fmt.Errorf("bench: metadata of %s: %w", topic, err)
 	}
 	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
 	for _, part := range md.Topics[0].Partitions {
-		req.Topics[p.Topics.Decisions] = append(req.Topics[p.Topics.Decisions], kafka.LastOffsetOf(part.ID))
+		req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(part.ID))
 	}
 	offs, err := client.ListOffsets(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("bench: offsets of %s: %w", p.Topics.Decisions, err)
+		return fmt.Errorf("bench: offsets of %s: %w", topic, err)
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	d := &decisionReader{wake: make(chan struct{}), logins: map[string]loginAnswer{}, vecs: map[string][]vecAnswer{}, cancel: cancel}
-	for _, po := range offs.Topics[p.Topics.Decisions] {
+	for _, po := range offs.Topics[topic] {
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			r := kafka.NewReader(kafka.ReaderConfig{Brokers: p.Brokers, Topic: p.Topics.Decisions, Partition: po.Partition,
-				Dialer: topics.Dialer(p.Client, p.ClientSASL), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: topics.FetchMaxWait})
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: p.Brokers, Topic: topic, Partition: po.Partition,
+				Dialer: topics.Dialer(src.tls, src.sasl), MinBytes: 1, MaxBytes: 8 << 20, MaxWait: topics.FetchMaxWait})
 			defer r.Close()
 			if r.SetOffset(po.LastOffset) != nil {
 				return
 			}
 			for {
-				m, err := r.ReadMessage(rctx)
+				m, err := r.ReadMessage(ctx)
 				if err != nil {
 					return
 				}
@@ -405,7 +449,7 @@ func newDecisionReader(ctx context.Context, p Pipeline) (*decisionReader, error)
 			}
 		}()
 	}
-	return d, nil
+	return nil
 }
 
 func (d *decisionReader) stop() { d.cancel(); d.wg.Wait() }
@@ -534,7 +578,7 @@ func (d *decisionReader) vectorSummary(ss []replay.Session, since time.Time) rep
 // took to write and to be answered, and the logins metric.
 func FloodReport(r FloodResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "flood of %d wrong passwords (clients: %s) against %d honest users\n", r.Options.Logins, r.Options.Clients, r.Options.Users)
+	fmt.Fprintf(&b, "flood of %d wrong passwords against %d honest users\n", r.Options.Logins, r.Options.Users)
 	fmt.Fprintf(&b, "%-8s %10s %10s %10s %8s %8s %12s %12s %12s %12s %10s\n", "run", "login_p50", "login_p99", "login_max", "accepted", "refused",
 		"vector_p50", "vector_p99", "written_ms", "answered_s", "checked")
 	for _, x := range []struct {

@@ -13,7 +13,7 @@ import (
 // is refused before a check, and the baseline refuses nothing. Times are
 // printed, not asserted (TestFloodFigures measures them).
 func TestFlood(t *testing.T) {
-	res, err := bench.RunFlood(context.Background(), floodPipeline(t), bench.FloodOptions{Logins: 150, Clients: "forged", Users: 3,
+	res, err := bench.RunFlood(context.Background(), floodPipeline(t), bench.FloodOptions{Logins: 150, Users: 3,
 		Vectors: 100, Interval: 20 * time.Millisecond, Trees: 5, Seed: 1, Wait: 5 * time.Minute})
 	if err != nil {
 		t.Fatal(err)

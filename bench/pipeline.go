@@ -16,6 +16,7 @@ import (
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/topics"
+	"github.com/mouseauth/mouseauth/live/wire"
 	"github.com/mouseauth/mouseauth/replay"
 )
 
@@ -45,6 +46,19 @@ type Pipeline struct {
 	// Keys of the service run in process; empty: generated for the run
 	// (the replaying clients seal their logins to Keys.Public()).
 	Keys live.Keys
+	// Workstation registers a client identity bound to users, waits until
+	// the brokers admit it, and returns it (the flood bench's honest users
+	// log in from theirs); nil: they share Client.
+	Workstation func(ctx context.Context, name string, users []string) (Workstation, error)
+}
+
+// Workstation is a registered client identity: how it connects, signs its
+// logins and where its decisions come.
+type Workstation struct {
+	TLS       *tls.Config
+	SASL      sasl.Mechanism
+	Identity  *wire.ClientSigner
+	Decisions string
 }
 
 // Meter shows the progress of a long step (a *cli.Progress is one).

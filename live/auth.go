@@ -9,11 +9,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/segmentio/kafka-go"
-
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/wire"
+	"github.com/mouseauth/mouseauth/pki"
 )
 
 // Lockout is the first factor's backoff policy. Failures are counted in
@@ -119,20 +118,27 @@ var dummyHash = sync.OnceValue(func() string {
 
 // loginClient is who sent a login, as far as the scorer can tell: the key
 // of the per-client budget and of the (user, client) failure count.
-// Verified says the name is an authenticated client identity allowed to
-// act for the user; a name that is only claimed (the login's client
-// field, bound to the seal but chosen by the sender) is not, and a claimed
-// name is in good standing only once it logged the user in.
+// Verified says the name is a client identity bound to the login's user
+// (its certificate names the user); such a client is in good standing
+// until it fails. Any other name is in good standing only once it logged
+// the user in.
 type loginClient struct {
 	name     string
 	verified bool
 }
 
-// clientOf returns the client of l, a login read from m. Today every
-// client shares one broker principal, so the name is the one the login
-// claims; a login signed with a per-client identity would name that
-// identity here, verified.
-func clientOf(_ kafka.Message, l wire.Login) loginClient { return loginClient{name: l.Client} }
+// clientOf returns the client of l, a login signed by the client identity
+// id (identity.go). A workstation's identity, bound to its users, is the
+// client. The shared identity, bound to every user, plays many
+// workstations (replay, the benches): its client is the identity and the
+// workstation its login names ("replay/ws-17"), a name the holder of the
+// shared key chooses, so never verified.
+func clientOf(id pki.Identity, l wire.Login) loginClient {
+	if id.Binding.AnyUser {
+		return loginClient{name: id.Name + "/" + l.Client}
+	}
+	return loginClient{name: id.Name, verified: true}
+}
 
 // firstFactor is the first factor's state shared by a service's workers:
 // the budgets, the check pool, the failure records of unknown users (kept

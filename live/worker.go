@@ -24,6 +24,7 @@ type sessionState struct {
 	window  *Window
 	alerted bool            // sticky: every later vector is refused
 	key     wire.SessionKey // MACs the session's vectors and decisions
+	route   string          // the decision topic (its login's client identity's)
 	last    int64           // the highest seq decided (or scored in this batch), -1 before the first
 	seen    time.Time
 	// pending counts the session's vectors scored in the running batch
@@ -306,16 +307,19 @@ func (w *worker) attempt(ctx context.Context, idx int, m kafka.Message, start ti
 
 func (w *worker) emit(msgs ...kafka.Message) { w.out = append(w.out, msgs...) }
 
-// emitDecision queues d, MAC'd under the session's key, for the decision
-// topic. A decision that does not encode (which the checks before make
-// impossible) is logged, not retried.
-func (w *worker) emitDecision(d wire.Decision, key wire.SessionKey) {
+// emitDecision queues d, MAC'd under the session's key, for the session's
+// decision topic route ("": the shared one). A decision that does not
+// encode (which the checks before make impossible) is logged, not retried.
+func (w *worker) emitDecision(d wire.Decision, key wire.SessionKey, route string) {
 	p, err := wire.SignDecision(d, key)
 	if err != nil {
 		w.s.cfg.Logger.Error("decision not published: it does not encode", "user", d.User, "session", d.Session, "seq", d.Seq, "err", err)
 		return
 	}
-	w.emit(kafka.Message{Topic: w.s.cfg.Topics.Decisions, Key: []byte(d.User), Value: p})
+	if route == "" {
+		route = w.s.cfg.Topics.Decisions
+	}
+	w.emit(kafka.Message{Topic: route, Key: []byte(d.User), Value: p})
 }
 
 func (w *worker) emitAlert(a wire.Alert) {
@@ -353,21 +357,26 @@ func (w *worker) deadLetterMessage(m kafka.Message, reason, class string) kafka.
 // login applies the first factor to a sealed login and opens its session:
 //
 //  1. decode (version 1 and anything else malformed: dead letter, no
-//     bytes kept), check the partition (misrouted: dead letter), open the
-//     seal with the scorer keys (unknown key, bad seal: dead letter; there
-//     is no session key to answer with);
-//  2. check the password, every time, a redelivery included, unless the
-//     client backs off after repeated failures or a login budget is spent
-//     (refused unchecked, auth.go and budget.go); failures are counted per
-//     user and per (user, client) atomically in the store;
+//     bytes kept), check the partition (misrouted: dead letter), verify
+//     the client identity (version 2, unsigned: dead letter; a certificate
+//     that is no client identity of the CA, or a bad signature: dead
+//     letter), check that its decision topic exists (dead letter), open
+//     the seal with the scorer keys (unknown key, bad seal: dead letter;
+//     there is no session key to answer with);
+//  2. refuse a user the identity is not bound to, without checking the
+//     password (identity.go); otherwise check the password, every time, a
+//     redelivery included, unless the client backs off after repeated
+//     failures or a login budget is spent (refused unchecked, auth.go and
+//     budget.go); failures are counted per user and per (user, client)
+//     atomically in the store;
 //  3. create the session, first write wins, with the session key sealed
 //     under the state key; a session that exists is a redelivery only if
 //     its key is this login's (compared in constant time) and it raised no
 //     alert, and is otherwise refused without being touched; a new session
 //     records the success (the user's and the client's counts reset);
-//  4. answer with a decision MAC'd under the login's session key, whose
-//     reason is RefusedReason for every refusal; the cause is logged and
-//     counted (logins{result}).
+//  4. answer with a decision MAC'd under the login's session key, on the
+//     identity's decision topic, whose reason is RefusedReason for every
+//     refusal; the cause is logged and counted (logins{result}).
 //
 // A refused login creates no session, so it can never take the id of a
 // session its user opens later.
@@ -394,21 +403,36 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 		w.deadLetter(m, reason, "misrouted")
 		return nil
 	}
+	now := s.cfg.Now()
+	id, class, err := s.verifyIdentity(sl, now)
+	if err != nil {
+		w.deadLetter(m, err.Error(), class)
+		return nil
+	}
+	route := s.routeOf(id)
+	if _, err := s.router().partitions(ctx, route, false); errors.Is(err, errNoTopic) {
+		w.deadLetter(m, fmt.Sprintf("%v: client identity %s has no decision topic %s (the admin creates it when registering the client)", errNoRoute, id.Name, route), "no route")
+		return nil
+	} else if err != nil {
+		return err
+	}
 	l, err := wire.OpenLogin(sl, s.cfg.Keys.Scorer...)
 	release()
 	if err != nil {
 		w.deadLetter(m, err.Error(), wire.ErrorClass(err))
 		return nil
 	}
-	now := s.cfg.Now()
-	client := clientOf(m, l)
-	result, st, err := w.checkFirstFactor(ctx, l, client, now)
-	if err != nil {
-		return err
+	client := clientOf(id, l)
+	result := LoginNotBound
+	var st standing
+	if id.Binding.Allows(l.User) {
+		if result, st, err = w.checkFirstFactor(ctx, l, client, now); err != nil {
+			return err
+		}
 	}
 	redelivered := false
 	if result == LoginAccepted {
-		if result, redelivered, err = w.openSession(ctx, l, now); err != nil {
+		if result, redelivered, err = w.openSession(ctx, l, now, route); err != nil {
 			return err
 		}
 		if result == LoginAccepted && !redelivered {
@@ -423,7 +447,7 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 		// the new session to the vector workers.
 		s.models.want(l.User)
 		if !redelivered {
-			s.fresh.put(l.User, l.Session, l.Key, now)
+			s.fresh.put(l.User, l.Session, l.Key, route, now)
 		}
 	}
 	log := s.cfg.Logger.Info
@@ -444,7 +468,7 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 	if !accept {
 		d.Reason = RefusedReason
 	}
-	w.emitDecision(d, l.Key)
+	w.emitDecision(d, l.Key, route)
 	return nil
 }
 
@@ -452,10 +476,10 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 // recognises the login as a redelivery of the one that created it (whose
 // caller then records no success: resending a recorded login must not
 // reset the count of an attacker's guesses).
-func (w *worker) openSession(ctx context.Context, l wire.Login, now time.Time) (result string, redelivered bool, err error) {
+func (w *worker) openSession(ctx context.Context, l wire.Login, now time.Time, route string) (result string, redelivered bool, err error) {
 	s := w.s
 	sess := store.Session{ID: l.Session, User: l.User, Client: l.Client, Accepted: true, Started: now,
-		Key: s.sealer.seal(l.User, l.Session, l.Key)}
+		Key: s.sealer.seal(l.User, l.Session, l.Key, route)}
 	var created bool
 	var stored store.Session
 	err = s.retry(ctx, "create session", func() (err error) {
@@ -470,7 +494,12 @@ func (w *worker) openSession(ctx context.Context, l wire.Login, now time.Time) (
 	if created || bytes.Equal(stored.Key, sess.Key) {
 		return LoginAccepted, false, nil
 	}
-	key, err := s.sealer.open(l.User, l.Session, stored.Key)
+	key, storedRoute, err := s.sealer.open(l.User, l.Session, stored.Key)
+	if err == nil && storedRoute != route {
+		// The session was opened by another client identity: the same
+		// key can only come from a copy of that identity's login.
+		return LoginOtherKey, false, nil
+	}
 	if err != nil {
 		if len(stored.Key) > 0 {
 			s.cfg.Logger.Error("the stored key of a session does not open (another state key?)", "user", l.User, "session", l.Session, "err", err)
@@ -526,8 +555,8 @@ func (w *worker) vector(ctx context.Context, idx int, m kafka.Message, start tim
 	st := w.sessions[k]
 	if st == nil {
 		// A session this instance's login just created: nothing to read.
-		if key, ok := s.fresh.take(u.User, u.Session, w.born, s.cfg.Now()); ok {
-			st = &sessionState{window: NewWindow(s.cfg.Window), key: key, last: -1}
+		if f, ok := s.fresh.take(u.User, u.Session, w.born, s.cfg.Now()); ok {
+			st = &sessionState{window: NewWindow(s.cfg.Window), key: f.key, route: f.route, last: -1}
 			w.sessions[k] = st
 		}
 	}
@@ -758,7 +787,7 @@ func (w *worker) finishOne(ctx context.Context, p *pending, insV, insD bool) err
 	}
 	s.cfg.Stats.Decisions.WithLabelValues(strconv.FormatBool(d.Accept)).Inc()
 	w.emitDecision(wire.Decision{User: d.User, Session: d.Session, Seq: d.Seq, Accept: d.Accept, Alert: d.Alert, Score: d.Score, Mean: d.Mean,
-		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: p.v.Sent, ServiceNanos: time.Since(p.start).Nanoseconds()}, p.st.key)
+		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: p.v.Sent, ServiceNanos: time.Since(p.start).Nanoseconds()}, p.st.key, p.st.route)
 	if d.Alert {
 		s.cfg.Stats.Alerts.Inc()
 		s.cfg.Logger.Info("alert", "user", d.User, "session", d.Session, "seq", d.Seq, "mean", d.Mean)
@@ -805,7 +834,7 @@ func (w *worker) loadSession(ctx context.Context, user, session string) (st *ses
 	if len(sess.Key) == 0 {
 		return nil, "session " + session + " of " + user + " has no session key (opened by a version 1 login)", "no session key", nil
 	}
-	key, err := s.sealer.open(user, session, sess.Key)
+	key, route, err := s.sealer.open(user, session, sess.Key)
 	if err != nil {
 		s.cfg.Logger.Error("the stored key of a session does not open (another state key?)", "user", user, "session", session, "err", err)
 		return nil, fmt.Sprintf("session %s of %s: %v", session, user, err), "session key", nil
@@ -818,7 +847,7 @@ func (w *worker) loadSession(ctx context.Context, user, session string) (st *ses
 	if err != nil {
 		return nil, "", "", err
 	}
-	st = &sessionState{window: NewWindow(s.cfg.Window), alerted: sess.Alerted, key: key, last: -1}
+	st = &sessionState{window: NewWindow(s.cfg.Window), alerted: sess.Alerted, key: key, route: route, last: -1}
 	for _, d := range recent {
 		st.window.Push(d.Score)
 		st.alerted = st.alerted || d.Alert
@@ -870,7 +899,7 @@ func (w *worker) publishStored(ctx context.Context, v wire.Vector, st *sessionSt
 	s := w.s
 	s.cfg.Stats.Redelivered.Inc()
 	w.emitDecision(wire.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: d.Score, Mean: d.Mean,
-		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, Redelivered: true}, st.key)
+		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, Redelivered: true}, st.key, st.route)
 	if d.Alert {
 		// The earlier delivery may have stopped between storing the
 		// decision and flagging the session or publishing the alert: do

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"runtime"
 
 	"github.com/mouseauth/mouseauth/bench"
@@ -15,12 +16,29 @@ import (
 // its two runs as a table.
 func benchFloodRun(ctx context.Context, opts *BenchPipelineOptions, env *deploy.Env, logger *slog.Logger) error {
 	ios := opts.IO
-	res, err := bench.RunFlood(ctx, pipelineOf(env), bench.FloodOptions{Logins: opts.Flood, Clients: opts.FloodClients, Seed: uint64(opts.Seed),
+	p := pipelineOf(env)
+	if env.Cluster != nil {
+		// The honest users log in from workstations of their own, bundles
+		// kept under the state folder (which publishes the scorer key).
+		keys, err := env.Keys()
+		if err != nil {
+			return err
+		}
+		p.Keys = keys
+		p.Workstation = func(ctx context.Context, name string, users []string) (bench.Workstation, error) {
+			b, err := deploy.Workstation(ctx, env.Cluster.Dir, name, users, filepath.Join(env.Cluster.Dir, "bench-workstations", name))
+			if err != nil {
+				return bench.Workstation{}, err
+			}
+			return bench.Workstation{TLS: b.TLS, SASL: b.SASL, Identity: b.Identity, Decisions: b.Config.Topics.Decisions}, nil
+		}
+	}
+	res, err := bench.RunFlood(ctx, p, bench.FloodOptions{Logins: opts.Flood, Seed: uint64(opts.Seed),
 		Trees: opts.Trees, Now: opts.Now, Logger: logger, Notes: ios.ErrOut})
 	if err != nil {
 		return err
 	}
-	t := &cli.Table{Columns: []string{"run", "flood_logins", "flood_clients", "honest_logins", "accepted", "refused", "login_p50_ms", "login_p99_ms",
+	t := &cli.Table{Columns: []string{"run", "flood_logins", "honest_logins", "accepted", "refused", "login_p50_ms", "login_p99_ms",
 		"login_max_ms", "vector_p50_ms", "vector_p99_ms", "flood_written_ms", "flood_answered_s", "checked", "over_budget", "backing_off"}}
 	for _, x := range []struct {
 		name string
@@ -28,7 +46,7 @@ func benchFloodRun(ctx context.Context, opts *BenchPipelineOptions, env *deploy.
 	}{{"baseline", res.Baseline}, {"flood", res.Flood}} {
 		r := x.r
 		checked := r.Results["accepted"] + r.Results["wrong password"] + r.Results["unknown user"]
-		t.Add(x.name, r.Flood, res.Options.Clients, r.LoggedIn, r.Accepted, r.Refused, r2(r.Logins.P50), r2(r.Logins.P99), r2(r.Logins.Max),
+		t.Add(x.name, r.Flood, r.LoggedIn, r.Accepted, r.Refused, r2(r.Logins.P50), r2(r.Logins.P99), r2(r.Logins.Max),
 			r2(r.Vectors.P50), r2(r.Vectors.P99), r2(float64(r.Written.Microseconds())/1000), r2(r.Answered.Seconds()), checked,
 			r.Results["over budget"], r.Results["backing off"])
 	}
