@@ -53,7 +53,9 @@ func newCmdLiveServe(f *cli.Factory, runF func(context.Context, *ServeOptions) e
 		Long: `Serve consumes logins and feature vectors and decides, for the whole session:
 
   first factor   the password against an argon2id hash (MySQL or the embedded
-                 database), with a lockout after repeated failures
+                 database), within login budgets (per client, per user, overall)
+                 and with a backoff per user and client after repeated failures
+                 ('live status --lockouts' shows it, 'live unlock' clears it)
   second factor  each action scored by the user's model; the mean of the last
                  --window scores below --threshold raises an alert
 
@@ -150,8 +152,7 @@ ones the scorer consumed are deleted from them.
 	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:9464", "address of /metrics and /healthz (empty: off); loopback unless --allow-remote-metrics")
 	fl.BoolVar(&opts.AllowRemoteMetrics, "allow-remote-metrics", false, "allow a --listen address other than loopback (metrics and health readable from the network)")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")
-	fl.IntVar(&opts.Lockout, "lockout", 5, "failed logins before the account is locked")
-	fl.DurationVar(&opts.LockFor, "lock-for", 15*time.Minute, "how long a locked account stays locked")
+	bindLockout(fl, &opts.Lockout, &opts.LockFor)
 	fl.DurationVar(&opts.SessionTimeout, "session-timeout", 10*time.Second, "consumer group session timeout: how long a dead instance's partitions wait before moving to the others")
 	return cmd
 }

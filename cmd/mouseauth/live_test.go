@@ -315,7 +315,7 @@ func TestEnrollAndStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	sios, _, out, _ := cli.TestIO()
-	if err := statusRun(context.Background(), &StatusOptions{IO: sios, Deploy: deploy, Output: "json"}); err != nil {
+	if err := statusRun(context.Background(), &StatusOptions{IO: sios, Deploy: deploy, Output: "json", Now: time.Now}); err != nil {
 		t.Fatal(err)
 	}
 	var rows []map[string]any

@@ -72,7 +72,7 @@ var oneMeaning = map[string][]string{
 	"report":           nil, // an output folder in bench: --out
 	"models":           nil, // an output folder in evaluate holdout, beside --model the input: --save-models
 	// A user of the data, not a MariaDB account (pki config mariadb --account).
-	"user": {"classify train", "live enroll", "live tail"},
+	"user": {"classify train", "live enroll", "live tail", "live unlock"},
 	// One window size (int); the lists of evaluate are --windows.
 	"window": {"live serve", "replay"},
 	// Trees of one forest (int); the swept list is --tree-counts.
@@ -309,6 +309,7 @@ func TestDeprecatedNamesStillWork(t *testing.T) {
 var noOutputFlag = map[string]string{
 	"live serve":            "a service: it logs on stderr until stopped",
 	"live enroll":           "prints one status line on stderr, no results",
+	"live unlock":           "prints one status line on stderr, no results",
 	"live tail":             "prints JSON lines, one per record, for jq",
 	"pki config kafka":      "prints server.properties lines",
 	"pki config mariadb":    "prints my.cnf options and SQL",
