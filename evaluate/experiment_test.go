@@ -25,9 +25,9 @@ func fakeNew(asked *[]map[string]any) func(string, map[string]any) (classify.Cla
 
 func TestPresetOptions(t *testing.T) {
 	s := Settings{Protocol: Strict, Windows: []int{1, 5}, TrainFraction: 0.5, Seed: 4}
-	ref := PresetOptions(PresetReference, centroid{}, map[string]any{"trees": 7}, s)
+	ref := PresetOptions(PresetPublished, centroid{}, map[string]any{"trees": 7}, s)
 	if ref.Aggregate != AggMean || ref.NegativeRatio != 1 || ref.DropDuplicateColumns || ref.ReplacePlaceholders ||
-		ref.Protocol != Strict || ref.Seed != 4 || ref.Params["trees"] != 7 || ref.Params["preset"] != "reference" {
+		ref.Protocol != Strict || ref.Seed != 4 || ref.Params["trees"] != 7 || ref.Params["preset"] != "published" {
 		t.Errorf("reference: %+v", ref)
 	}
 	imp := PresetOptions(PresetImproved, centroid{}, nil, s)
@@ -58,23 +58,26 @@ func TestExperimentModes(t *testing.T) {
 		results int
 		check   func(t *testing.T, r *Run, asked []map[string]any)
 	}{
-		{Experiment{Mode: ModeRun, Preset: PresetReference, Classifier: "rf", Trees: 10}, 1, func(t *testing.T, r *Run, asked []map[string]any) {
+		{Experiment{Mode: ModeRun, Preset: PresetPublished, Classifier: "rf", Trees: 10}, 1, func(t *testing.T, r *Run, asked []map[string]any) {
 			if len(r.Results[0].Summary) != 2 || r.Results[0].Params["trees"] != 10 || len(asked) != 1 {
 				t.Errorf("result %+v, asked %v", r.Results[0], asked)
 			}
 		}},
-		{Experiment{Mode: ModeThreshold, Preset: PresetImproved, Classifier: "kmeans", Thresholds: []float64{0, 0.5, 1}}, 1, func(t *testing.T, r *Run, asked []map[string]any) {
-			if len(r.Thresholds) != 2*3 || r.Thresholds[0].Window != 1 || r.Thresholds[5].Window != 3 || r.Thresholds[2].FalseAlarmRate != 1 ||
-				len(asked[0]) != 0 {
+		{Experiment{Mode: ModeThreshold, Preset: PresetImproved, Classifier: "kmeans", Thresholds: ThresholdRules{Values: []float64{0, 0.5, 1.5}}}, 1, func(t *testing.T, r *Run, asked []map[string]any) {
+			if len(r.Thresholds) != 2*3 || r.Thresholds[0].Window != 1 || r.Thresholds[5].Window != 3 || r.Thresholds[2].FNMR != 1 ||
+				r.Thresholds[0].FMR != 1 || r.Thresholds[2].Rule != "value" || len(asked[0]) != 0 {
 				t.Errorf("thresholds %+v, asked %v", r.Thresholds, asked)
 			}
 		}},
-		{Experiment{Mode: ModeSweep, Preset: PresetReference, TreeRange: []int{5, 10}}, 0, func(t *testing.T, r *Run, asked []map[string]any) {
+		{Experiment{Mode: ModeSweep, Preset: PresetPublished, TreeRange: []int{5, 10}}, 0, func(t *testing.T, r *Run, asked []map[string]any) {
 			if len(r.Sweeps) != 2*2 || r.Sweeps[0].Param != "trees" || r.Sweeps[3].Trees != 10 || r.Sweeps[3].Window != 3 {
 				t.Errorf("sweeps %+v", r.Sweeps)
 			}
+			if n := len(asked); asked[n-2]["trees"] != 5 || asked[n-1]["trees"] != 10 {
+				t.Errorf("tree counts asked %v", asked)
+			}
 		}},
-		{Experiment{Mode: ModeCompare, Classifiers: []string{"rf", "logreg"}, Presets: []Preset{PresetReference, PresetImproved}, Trees: 3}, 4, func(t *testing.T, r *Run, asked []map[string]any) {
+		{Experiment{Mode: ModeCompare, Classifiers: []string{"rf", "logreg"}, Presets: []Preset{PresetPublished, PresetImproved}, Trees: 3}, 4, func(t *testing.T, r *Run, asked []map[string]any) {
 			if r.Results[1].Params["preset"] != "improved" || r.Results[1].Aggregate != "logodds" || r.Results[2].Params["trees"] != nil {
 				t.Errorf("results %+v", r.Results)
 			}

@@ -15,10 +15,12 @@ type Preset string
 
 // Presets.
 const (
-	// PresetReference is the published evaluation: a 100-tree random forest
-	// ("rf"), window score = mean, one negative per positive, the feature
-	// files as published.
-	PresetReference Preset = "reference"
+	// PresetPublished is the published evaluation's settings (Antal &
+	// Dénes-Fazakas 2019): a 100-tree random forest ("rf"), window score =
+	// mean, one negative per positive, the feature files as published. It
+	// was called "reference", which also names the published protocol
+	// ([Reference]); ParsePreset still takes that name ([PresetAliases]).
+	PresetPublished Preset = "published"
 	// PresetImproved is the evaluate commands' default: gradient-boosted
 	// trees ("gbdt", classify.GBDT's defaults) trained on 8 negatives per
 	// positive, the window score the mean of the action scores' log-odds
@@ -40,8 +42,15 @@ const (
 // the published files draws its 8 (see [Reference] for smaller files).
 const ImprovedNegativeRatio = 8
 
+// PresetAliases are former preset names ParsePreset still takes; commands
+// warn when they meet one.
+var PresetAliases = map[string]Preset{"reference": PresetPublished}
+
+// DefaultPreset is the preset every command that trains takes by default.
+const DefaultPreset = PresetImproved
+
 // Classifier returns the classifier p evaluates when none is named: "rf"
-// (the published code's) for reference, "gbdt" for improved.
+// (the published code's) for published, "gbdt" for improved.
 func (p Preset) Classifier() string {
 	if p == PresetImproved {
 		return "gbdt"
@@ -49,13 +58,17 @@ func (p Preset) Classifier() string {
 	return "rf"
 }
 
-// ParsePreset returns the named preset.
+// ParsePreset returns the named preset; a former name ([PresetAliases])
+// gives the preset it names now.
 func ParsePreset(s string) (Preset, error) {
 	switch p := Preset(s); p {
-	case PresetReference, PresetImproved:
+	case PresetPublished, PresetImproved:
 		return p, nil
 	}
-	return "", fmt.Errorf("unknown preset %q (want reference or improved)", s)
+	if p, ok := PresetAliases[s]; ok {
+		return p, nil
+	}
+	return "", fmt.Errorf("unknown preset %q (want published or improved)", s)
 }
 
 // Settings are the evaluation settings a preset does not fix: zero values
@@ -67,7 +80,7 @@ type Settings struct {
 	Protocol      Protocol
 	Windows       []int
 	TrainFraction float64
-	NegativeRatio float64   // 0 = the preset's (reference 1, improved 8)
+	NegativeRatio float64   // 0 = the preset's (published 1, improved 8)
 	Aggregate     Aggregate // "" = the preset's
 	Seed          int64
 	Workers       int
@@ -87,12 +100,28 @@ func ClassifierParams(classifier string, trees int) map[string]any {
 	return params
 }
 
+// TreeParam is the parameter that counts a classifier's trees, which a
+// sweep's tree counts set: "trees" for the forests ("rf", "et",
+// "malaschitz"), "rounds" for "gbdt" (one tree per boosting round), "" for
+// a classifier without trees.
+func TreeParam(classifier string) string {
+	for _, p := range []string{"trees", "rounds"} {
+		if classify.HasParam(classifier, p) {
+			return p
+		}
+	}
+	return ""
+}
+
 // PresetOptions returns the Options of preset p with classifier c (built
 // with params, which the result records) and settings s, which override the
 // preset's aggregate and negative ratio where set.
 func PresetOptions(p Preset, c classify.Classifier, params map[string]any, s Settings) Options {
 	o := Options{Protocol: s.Protocol, Classifier: c, Windows: s.Windows, TrainFraction: s.TrainFraction,
 		Seed: s.Seed, Workers: s.Workers, Now: s.Now, Aggregate: AggMean, NegativeRatio: 1}
+	if o.TrainFraction == 0 {
+		o.TrainFraction = 2.0 / 3 // the default of Options, recorded
+	}
 	if p == PresetImproved {
 		o.Aggregate, o.DropDuplicateColumns, o.ReplacePlaceholders = AggLogOdds, true, true
 		o.NegativeRatio = ImprovedNegativeRatio
@@ -119,7 +148,7 @@ func DefectNotes(path string, d *preprocess.Table) []string {
 	df := FindDefects(d)
 	var notes []string
 	if df.Placeholders > 0 {
-		notes = append(notes, fmt.Sprintf("%s: %d values are the placeholder 2147483647 (a minimum over all-zero values); the improved preset reads them as 0, the reference preset keeps them as published", path, df.Placeholders))
+		notes = append(notes, fmt.Sprintf("%s: %d values are the placeholder 2147483647 (a minimum over all-zero values); the improved preset reads them as 0, the published preset keeps them as published", path, df.Placeholders))
 	}
 	if n := len(df.DuplicateColumns); n > 0 {
 		names := make([]string, n)

@@ -13,10 +13,10 @@ func TestPresetDefaults(t *testing.T) {
 	if c := PresetImproved.Classifier(); c != "gbdt" {
 		t.Errorf("improved classifier %q, want gbdt", c)
 	}
-	if c := PresetReference.Classifier(); c != "rf" {
+	if c := PresetPublished.Classifier(); c != "rf" {
 		t.Errorf("reference classifier %q, want rf", c)
 	}
-	for _, p := range []Preset{PresetReference, PresetImproved} {
+	for _, p := range []Preset{PresetPublished, PresetImproved} {
 		if _, err := classify.New(p.Classifier(), nil); err != nil {
 			t.Errorf("%s: %v", p, err)
 		}
@@ -25,7 +25,7 @@ func TestPresetDefaults(t *testing.T) {
 	if o := PresetOptions(PresetImproved, centroid{}, nil, s); o.NegativeRatio != ImprovedNegativeRatio || o.Params["negative_ratio"] != float64(ImprovedNegativeRatio) {
 		t.Errorf("improved negative ratio %v (params %v), want %d", o.NegativeRatio, o.Params["negative_ratio"], ImprovedNegativeRatio)
 	}
-	if o := PresetOptions(PresetReference, centroid{}, nil, s); o.NegativeRatio != 1 || o.Aggregate != AggMean {
+	if o := PresetOptions(PresetPublished, centroid{}, nil, s); o.NegativeRatio != 1 || o.Aggregate != AggMean {
 		t.Errorf("reference: ratio %v, aggregate %s; want the published 1 and mean", o.NegativeRatio, o.Aggregate)
 	}
 	s.NegativeRatio = 2
@@ -52,7 +52,7 @@ func TestPresetDefaults(t *testing.T) {
 // trains the preset's, as `mouseauth evaluate` does with no --classifier.
 func TestExperimentPresetClassifier(t *testing.T) {
 	d := synth(3, 30, 3, 0.5, 1)
-	for _, p := range []Preset{PresetReference, PresetImproved} {
+	for _, p := range []Preset{PresetPublished, PresetImproved} {
 		var asked []string
 		e := Experiment{Mode: ModeRun, Preset: p, Settings: Settings{Windows: []int{1}},
 			NewClassifier: func(name string, _ map[string]any) (classify.Classifier, error) {
@@ -136,5 +136,16 @@ func TestImprovedRatioOnSmallFile(t *testing.T) {
 	}
 	if len(res.Skipped) != 1 || res.Skipped[0].User != "big" {
 		t.Errorf("skipped %v, want big alone", res.Skipped)
+	}
+}
+
+func TestPresetAliases(t *testing.T) {
+	for in, want := range map[string]Preset{"published": PresetPublished, "reference": PresetPublished, "improved": PresetImproved} {
+		if p, err := ParsePreset(in); err != nil || p != want {
+			t.Errorf("ParsePreset(%q) = %q, %v; want %q", in, p, err, want)
+		}
+	}
+	if DefaultPreset != PresetImproved || DefaultPreset.Classifier() != "gbdt" {
+		t.Errorf("default preset %q (%s)", DefaultPreset, DefaultPreset.Classifier())
 	}
 }

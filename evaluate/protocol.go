@@ -149,6 +149,10 @@ type UserScores struct {
 	// ImpostorUsers names the users of the Impostor streams (Strict only).
 	ImpostorUsers []string `json:"impostor_users,omitempty"`
 	TrainSecs     float64  `json:"train_seconds"`
+	// GenuineRows and ImpostorRows are the feature-table rows of Genuine
+	// and of each Impostor stream, score by score.
+	GenuineRows  []int   `json:"-"`
+	ImpostorRows [][]int `json:"-"`
 }
 
 // ScoreUsers trains one model per user under opts.Protocol and scores the
@@ -328,7 +332,8 @@ func scoreUser(ctx context.Context, d *preprocess.Table, users []string, rows ma
 		}
 		return s, nil
 	}
-	if us.Genuine, err = score(pos[nTrain:]); err != nil {
+	us.GenuineRows = pos[nTrain:]
+	if us.Genuine, err = score(us.GenuineRows); err != nil {
 		return UserScores{}, "", err
 	}
 	for _, imp := range impostors {
@@ -337,6 +342,7 @@ func scoreUser(ctx context.Context, d *preprocess.Table, users []string, rows ma
 			return UserScores{}, "", err
 		}
 		us.Impostor = append(us.Impostor, s)
+		us.ImpostorRows = append(us.ImpostorRows, imp)
 	}
 	return us, "", ctx.Err()
 }

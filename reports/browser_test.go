@@ -110,7 +110,7 @@ func TestReportInBrowser(t *testing.T) {
 	if _, err := Write(context.Background(), dir, run, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	figs, err := Figures(run)
+	figs, err := Figures(run, ScreenStyle())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestReportInBrowser(t *testing.T) {
 				fmt.Sprintf("--window-size=%d,900", width), "--dump-dom"))
 
 			// Every figure is on the page as SVG; those not collapsed are
-			// drawn at least 360 px wide with the figure's 3:2 shape.
+			// drawn at least 360 px wide with the figure's 3:2 shape (6 × 4 in).
 			svgs := preText(t, dom, "probe-svgs")
 			if len(svgs) != len(figs) {
 				t.Fatalf("browser sees %d figures, want %d:\n%s", len(svgs), len(figs), strings.Join(svgs, "\n"))
@@ -185,15 +185,16 @@ func TestReportInBrowser(t *testing.T) {
 			if !(pos["summary"] < pos["compare"] && pos["compare"] < pos["details"] && pos["details"] < pos["manifest"]) {
 				t.Errorf("sections at %v: want summary, comparison, details, manifest in that order", pos)
 			}
-			if width == 1280 && pos["compare"] > 1200 {
+			if width == 1280 && pos["compare"] > 1800 {
 				t.Errorf("the comparison starts %d px down, want it within the first screens", pos["compare"])
 			}
 
 			// Tables, measured with the collapsed sections open: summary
-			// (two header rows), per result skipped users and users per
-			// window, sweeps, thresholds, inputs.
+			// (a row per result and window), differences, per result the
+			// users per window, sweeps, thresholds, inputs.
 			tables := preText(t, dom, "probe-tables")
-			wantRows := []int{4, 2, 4, 4, 2, 4, 4, 9, 23, 2}
+			nu := len(reportstest.Users)
+			wantRows := []int{5, 3, 1 + nu, 1 + nu, 1 + nu, 1 + nu, 1 + len(run.Sweeps), 1 + len(run.Thresholds), 2}
 			if len(tables) != len(wantRows) {
 				t.Fatalf("browser sees %d tables, want %d: %v", len(tables), len(wantRows), tables)
 			}
@@ -205,7 +206,7 @@ func TestReportInBrowser(t *testing.T) {
 					t.Errorf("table %d: %d rows %.0f px high, want %d rows shown", i, rows, height, wantRows[i])
 				}
 			}
-			for _, want := range []string{"user12", "0.796 ± 0.014", run.Manifest.Inputs[0].SHA256, "impostor actions to alarm"} {
+			for _, want := range []string{"user12", estText(run.Results[0].Summary[0].Stats.Pooled.EER)[:5], run.Manifest.Inputs[0].SHA256, "impostor actions to rejection"} {
 				if !strings.Contains(dom, want) {
 					t.Errorf("DOM lacks %q", want)
 				}
