@@ -513,7 +513,7 @@ func EvaluateHoldout(ctx context.Context, set *HoldoutSet, o HoldoutOptions) (Ho
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				out.session = append(out.session, o.Aggregate.apply(s))
+				out.session = append(out.session, o.Aggregate.Apply(s))
 				out.actions = append(out.actions, s)
 			}
 			outs[ui] = out

@@ -140,15 +140,15 @@ type ActionScore struct {
 	Score         float64
 }
 
-// Of returns the aggregate of xs, the same code as a window's score (see
-// [Windows]): a session's score is the aggregate of all its actions' scores,
-// so a deployed session score equals an evaluated window over the same
-// actions. xs is not modified; an empty xs gives NaN.
-func (a Aggregate) Of(xs []float64) float64 {
+// AggregateOf returns a's aggregate of xs, the same code as a window's
+// score (see [Windows]): a session's score is the aggregate of all its
+// actions' scores, so a deployed session score equals an evaluated window
+// over the same actions. xs is not modified; an empty xs gives NaN.
+func AggregateOf(a Aggregate, xs []float64) float64 {
 	if len(xs) == 0 {
 		return math.NaN()
 	}
-	return a.apply(xs)
+	return a.Apply(xs)
 }
 
 // ScoreSessions scores every row of d with its model (see [ScoreActions])
@@ -266,7 +266,7 @@ func AggregateSessions(actions []ActionScore, agg Aggregate) []SessionScore {
 		scores[j] = append(scores[j], a.Score)
 	}
 	for j := range out {
-		out[j].Score = agg.Of(scores[j])
+		out[j].Score = AggregateOf(agg, scores[j])
 	}
 	return out
 }

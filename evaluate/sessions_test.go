@@ -119,7 +119,7 @@ func TestAggregateSessions(t *testing.T) {
 	if got := AggregateSessions(actions, ""); got[0].Score != Windows(scores, len(scores), AggMean)[0] {
 		t.Errorf(`"" is not the mean: %v`, got)
 	}
-	if v := AggMedian.Of(nil); !math.IsNaN(v) {
+	if v := AggregateOf(AggMedian, nil); !math.IsNaN(v) {
 		t.Errorf("Of(nil) = %v, want NaN", v)
 	}
 }

@@ -1,0 +1,220 @@
+package decide
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Rule names a decision rule.
+type Rule string
+
+// Rules.
+const (
+	// Sequential judges every action from the first on, by the session's
+	// trust (accumulated, clamped log-odds). The default.
+	Sequential Rule = "sequential"
+	// Window judges an action by the aggregate of the last N scores once
+	// N are held (the published protocol); earlier actions are not judged.
+	Window Rule = "window"
+)
+
+// Policy is a decision rule and its parameters: what the evaluation
+// recommends, what a user's model records, what the scorer applies. Its
+// zero value is not valid; start from [DefaultPolicy] or [WindowPolicy].
+// Parameters of the other rule are kept but not used.
+type Policy struct {
+	Rule Rule
+
+	// The window rule: a full window of N scores is accepted when its
+	// aggregate is at least Threshold.
+	N         int       // window size, 1 to MaxWindow
+	Aggregate Aggregate // how a window's scores combine
+	Threshold float64   // in (0, 1)
+
+	// The sequential rule, in log-odds units (natural log). An action of
+	// score p moves the session's trust by clamp(LogOdds(p)-Bias, ±Step);
+	// trust starts at Start and stays within [-Alert, Ceiling]; an action is
+	// accepted while trust >= Accept; the alert is raised once trust <= -Alert.
+	Bias    float64 // the action-level threshold's log-odds (0: p = 0.5)
+	Step    float64 // > 0: the most one action moves trust
+	Ceiling float64 // >= Accept: the most credit a session banks
+	Accept  float64 // trust needed for an action to be accepted
+	Alert   float64 // > 0: trust at or below -Alert raises the alert
+	Start   float64 // trust at login, in (-Alert, Ceiling]
+
+	// Repeats, under both rules: a vector that repeats one of the
+	// session's last Memory vectors, every feature within a relative
+	// tolerance RepeatTol, counts against the session. Memory 0 turns
+	// the check off.
+	Memory    int     // 0 to MaxMemory
+	RepeatTol float64 // >= 0; 0 = exact repeats only
+}
+
+// Limits of a valid policy.
+const (
+	MaxWindow = 1000
+	MaxMemory = 1024
+	maxLogOdd = 100 // bound on every log-odds parameter
+)
+
+// DefaultPolicy is the sequential rule with the parameters the evaluation
+// chose (see evaluate's ANIA/ANGA figures): an action is accepted once the
+// session's net evidence favours its user (trust >= Accept), and an
+// impostor is alerted within (Ceiling+Alert)/Step strongly negative
+// actions.
+func DefaultPolicy() Policy {
+	return Policy{Rule: Sequential, N: 10, Aggregate: AggLogOdds, Threshold: 0.5,
+		Bias: 0, Step: 4, Ceiling: 8, Accept: 1, Alert: 8, Start: 0,
+		Memory: 32, RepeatTol: 1e-3}
+}
+
+// WindowPolicy is the window rule over n scores combined by agg and
+// compared with threshold, with the default repeat check.
+func WindowPolicy(n int, agg Aggregate, threshold float64) Policy {
+	p := DefaultPolicy()
+	p.Rule, p.N, p.Aggregate, p.Threshold = Window, n, agg, threshold
+	return p
+}
+
+// ErrPolicy is wrapped by every error of [Policy.Validate] and [ParsePolicy].
+var ErrPolicy = errors.New("invalid decision policy")
+
+// Validate reports the first parameter out of its range.
+func (p Policy) Validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s", ErrPolicy, fmt.Sprintf(format, a...))
+	}
+	finite := func(name string, v float64) error {
+		if math.IsNaN(v) || math.Abs(v) > maxLogOdd {
+			return bad("%s %v is not a finite number within ±%d", name, v, maxLogOdd)
+		}
+		return nil
+	}
+	switch p.Rule {
+	case Sequential, Window:
+	default:
+		return bad("unknown rule %q (want %s or %s)", p.Rule, Sequential, Window)
+	}
+	if p.N < 1 || p.N > MaxWindow {
+		return bad("window %d out of 1..%d", p.N, MaxWindow)
+	}
+	if _, err := ParseAggregate(string(p.Aggregate)); err != nil {
+		return bad("%v", err)
+	}
+	if !(p.Threshold > 0 && p.Threshold < 1) {
+		return bad("threshold %v out of (0, 1)", p.Threshold)
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"bias", p.Bias}, {"step", p.Step}, {"ceiling", p.Ceiling}, {"accept", p.Accept}, {"alert", p.Alert}, {"start", p.Start}} {
+		if err := finite(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	switch {
+	case p.Step <= 0:
+		return bad("step %v must be > 0", p.Step)
+	case p.Alert <= 0:
+		return bad("alert %v must be > 0", p.Alert)
+	case p.Ceiling < p.Accept:
+		return bad("ceiling %v below accept %v: no action could be accepted", p.Ceiling, p.Accept)
+	case p.Start <= -p.Alert || p.Start > p.Ceiling:
+		return bad("start %v out of (-alert, ceiling] = (%v, %v]", p.Start, -p.Alert, p.Ceiling)
+	case p.Memory < 0 || p.Memory > MaxMemory:
+		return bad("memory %d out of 0..%d", p.Memory, MaxMemory)
+	case math.IsNaN(p.RepeatTol) || p.RepeatTol < 0 || p.RepeatTol > 1:
+		return bad("repeat tolerance %v out of [0, 1]", p.RepeatTol)
+	}
+	return nil
+}
+
+// policyVersion prefixes [Policy.String]: a later format gets a new one.
+const policyVersion = "decide/1"
+
+// String is the policy as recorded in a model file: the version, then
+// key=value pairs in a fixed order, every parameter of both rules, numbers
+// in the shortest form that reads back exactly. [ParsePolicy] inverts it.
+func (p Policy) String() string {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	return fmt.Sprintf("%s rule=%s n=%d agg=%s threshold=%s bias=%s step=%s ceiling=%s accept=%s alert=%s start=%s memory=%d repeat=%s",
+		policyVersion, p.Rule, p.N, p.Aggregate, f(p.Threshold), f(p.Bias), f(p.Step), f(p.Ceiling), f(p.Accept), f(p.Alert), f(p.Start),
+		p.Memory, f(p.RepeatTol))
+}
+
+// ParsePolicy reads a policy written by [Policy.String]. Every key must
+// be known and given once; keys left out keep [DefaultPolicy]'s values,
+// and the result is validated.
+func ParsePolicy(s string) (Policy, error) {
+	fields := strings.Fields(s)
+	if len(fields) == 0 || fields[0] != policyVersion {
+		return Policy{}, fmt.Errorf("%w: %q does not start with %q", ErrPolicy, truncate(s), policyVersion)
+	}
+	p := DefaultPolicy()
+	seen := map[string]bool{}
+	for _, kv := range fields[1:] {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return Policy{}, fmt.Errorf("%w: %q is not key=value", ErrPolicy, truncate(kv))
+		}
+		if seen[k] {
+			return Policy{}, fmt.Errorf("%w: %q given twice", ErrPolicy, truncate(k))
+		}
+		seen[k] = true
+		var err error
+		num := func(dst *float64) {
+			var x float64
+			if x, err = strconv.ParseFloat(v, 64); err == nil {
+				*dst = x
+			}
+		}
+		integer := func(dst *int) {
+			var x int
+			if x, err = strconv.Atoi(v); err == nil {
+				*dst = x
+			}
+		}
+		switch k {
+		case "rule":
+			p.Rule = Rule(v)
+		case "n":
+			integer(&p.N)
+		case "agg":
+			p.Aggregate = Aggregate(v)
+		case "threshold":
+			num(&p.Threshold)
+		case "bias":
+			num(&p.Bias)
+		case "step":
+			num(&p.Step)
+		case "ceiling":
+			num(&p.Ceiling)
+		case "accept":
+			num(&p.Accept)
+		case "alert":
+			num(&p.Alert)
+		case "start":
+			num(&p.Start)
+		case "memory":
+			integer(&p.Memory)
+		case "repeat":
+			num(&p.RepeatTol)
+		default:
+			return Policy{}, fmt.Errorf("%w: unknown key %q", ErrPolicy, truncate(k))
+		}
+		if err != nil {
+			return Policy{}, fmt.Errorf("%w: %s=%q: %v", ErrPolicy, k, truncate(v), err)
+		}
+	}
+	return p, p.Validate()
+}
+
+func truncate(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
+}
