@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // Difference is a paired comparison of configuration B with A at one
@@ -185,7 +187,7 @@ func rank(kind string, w int, cs []candidate, o StatsOptions) (Ranking, int) {
 		if len(c.pu.auc) == 0 {
 			continue
 		}
-		if m := mean(c.pu.auc); best < 0 || m > bestAUC {
+		if m := stat.Mean(c.pu.auc, nil); best < 0 || m > bestAUC {
 			best, bestAUC = i, m
 		}
 	}
