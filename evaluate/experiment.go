@@ -278,22 +278,30 @@ func sweepCellName(p SweepPoint) string {
 
 // comparePairs pairs the results of a compare run: each result with the
 // first result of the same preset (another classifier) and with the first
-// result of the same classifier (another preset).
+// result of the same classifier (another preset); a result that shares
+// neither with an earlier one (presets compared with their own
+// classifiers) with the first result.
 func comparePairs(results []Result) [][2]int {
 	preset := func(r Result) string { return fmt.Sprint(r.Params["preset"]) }
 	var out [][2]int
-	for b := range results {
+	for b := 1; b < len(results); b++ {
+		paired := false
 		for a := range b {
 			if preset(results[a]) == preset(results[b]) && results[a].Classifier != results[b].Classifier {
 				out = append(out, [2]int{a, b})
+				paired = true
 				break
 			}
 		}
 		for a := range b {
 			if results[a].Classifier == results[b].Classifier && preset(results[a]) != preset(results[b]) {
 				out = append(out, [2]int{a, b})
+				paired = true
 				break
 			}
+		}
+		if !paired {
+			out = append(out, [2]int{0, b})
 		}
 	}
 	return out

@@ -26,18 +26,21 @@ func TestNewCmdClassifyTrain(t *testing.T) {
 		{"defaults", "--features f.csv --out m", "", map[string]any{}},
 		{"no out", "--features f.csv", "--features and --out are required", nil},
 		{"zero trees", "--features f.csv --out m --trees 0", "--trees must be >= 1", nil},
-		{"trees", "--features f.csv --out m --trees 7", "", map[string]any{"trees": 7}},
+		{"trees", "--features f.csv --out m --classifier rf --trees 7", "", map[string]any{"trees": 7}},
+		{"published", "--features f.csv --out m --preset published --trees 7", "", map[string]any{"trees": 7}},
+		{"trees of gbdt", "--features f.csv --out m --trees 7", "--trees: classifier gbdt has no trees", nil},
+		{"bad preset", "--features f.csv --out m --preset fast", "--preset: unknown preset", nil},
 		{"unknown classifier", "--features f.csv --out m --classifier svm", `--classifier: classifier "svm": unknown`, nil},
 		{"trees of logreg", "--features f.csv --out m --classifier logreg --trees 50", "--trees: classifier logreg has no trees (it takes lambda, iter", nil},
-		{"trees twice", "--features f.csv --out m --trees 5 --param trees=6", "give the tree count once", nil},
-		{"unknown param", "--features f.csv --out m --param depth=3", `--param: rf: unknown parameter "depth" (it takes trees, max_features`, nil},
+		{"trees twice", "--features f.csv --out m --classifier rf --trees 5 --param trees=6", "give the tree count once", nil},
+		{"unknown param", "--features f.csv --out m --classifier rf --param depth=3", `--param: rf: unknown parameter "depth" (it takes trees, max_features`, nil},
 		{"param of another classifier", "--features f.csv --out m --classifier kmeans --param lambda=1", `kmeans: unknown parameter "lambda"`, nil},
-		{"param type", "--features f.csv --out m --param trees=ten", "--param: rf: parameter trees=ten: want an integer", nil},
+		{"param type", "--features f.csv --out m --classifier rf --param trees=ten", "--param: rf: parameter trees=ten: want an integer", nil},
 		{"param range", "--features f.csv --out m --classifier logreg --param lambda=0", "parameter lambda=0: must be > 0", nil},
-		{"param without value", "--features f.csv --out m --param trees", `want name=value`, nil},
+		{"param without value", "--features f.csv --out m --param rounds", `want name=value`, nil},
 		{"mlp", "--features f.csv --out m --classifier mlp --param hidden=64,32 --param lr=0.01", "",
 			map[string]any{"hidden": []int{64, 32}, "lr": 0.01}},
-		{"neg ratio", "--features f.csv --out m --neg-ratio 0", "--neg-ratio must be > 0", nil},
+		{"neg ratio", "--features f.csv --out m --neg-ratio -1", "--neg-ratio must be > 0", nil},
 		{"compat", "--features f.csv --out m --compat ref", `--compat must be clean or reference, not "ref"`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,7 +52,16 @@ func TestNewCmdClassifyTrain(t *testing.T) {
 				wantUsageError(t, err, tc.wantErr)
 				return
 			}
-			if err != nil || got.Seed != 0 || got.NegRatio != 1 || !reflect.DeepEqual(got.params, tc.want) {
+			// The improved preset by default: gbdt, 8 negatives per
+			// positive; published: rf, 1.
+			wantRatio, wantClassifier := 8.0, "gbdt"
+			if strings.Contains(tc.args, "--preset published") {
+				wantRatio, wantClassifier = 1, "rf"
+			}
+			if !strings.Contains(tc.args, "--classifier") && (got.Classifier != wantClassifier || got.NegRatio != wantRatio) {
+				t.Errorf("classifier %s, neg ratio %v, want the preset's %s, %v", got.Classifier, got.NegRatio, wantClassifier, wantRatio)
+			}
+			if err != nil || got.Seed != 0 || !reflect.DeepEqual(got.params, tc.want) {
 				t.Fatalf("err = %v, opts = %+v, params %v, want %v", err, got, got.params, tc.want)
 			}
 		})

@@ -17,18 +17,21 @@ import (
 
 // TrainOptions are the options of `mouseauth classify train`.
 type TrainOptions struct {
-	IO         *cli.IOStreams
-	Now        func() time.Time
-	Load       func(path string) (*preprocess.Table, error)
-	Features   string
-	User       string // "" = every user
-	Out        string
+	IO       *cli.IOStreams
+	Now      func() time.Time
+	Load     func(path string) (*preprocess.Table, error)
+	Features string
+	User     string // "" = every user
+	Out      string
+	// Preset gives the classifier and negative ratio not given:
+	// improved (gbdt, 8) or published (rf, 1).
+	Preset     string
 	Classifier string
 	// Params are the classifier's parameters as --param gives them
 	// (name=value); Trees, when > 0, is --trees, the same as trees=N.
 	Params   []string
 	Trees    int
-	NegRatio float64 // impostor rows drawn per genuine row
+	NegRatio float64 // impostor rows drawn per genuine row; 0 = the preset's
 	Compat   string  // the file's convention when it does not say: "", clean or reference
 	Seed     int64
 	Output   string
@@ -45,7 +48,10 @@ func newCmdClassifyTrain(f *cli.Factory, runF func(context.Context, *TrainOption
 (genuine) against --neg-ratio times as many actions drawn at random from the
 other users (impostors), and writes it in mouseauth's versioned model format,
 which 'classify score' and the live service load. The same --seed and data
-give the same models (--seed 0 by default, as in evaluate).
+give the same models (--seed 0 by default, as in evaluate). --preset, as in
+evaluate (improved by default), gives the classifier (gbdt; published: rf)
+and --neg-ratio (8; published: 1) not given; the model scores the file's
+feature columns as they are.
 
 ` + conventionHelp + `
 
@@ -59,11 +65,23 @@ give the same models (--seed 0 by default, as in evaluate).
 			if opts.Features == "" || opts.Out == "" {
 				return cli.FlagErrorf("--features and --out are required")
 			}
+			p, err := evaluate.ParsePreset(opts.Preset)
+			if err != nil {
+				return cli.FlagErrorf("--preset: %v", err)
+			}
+			if _, old := evaluate.PresetAliases[opts.Preset]; old {
+				fmt.Fprintf(opts.IO.ErrOut, "warning: preset %q is now called %q; the old name still works\n", opts.Preset, p)
+			}
+			if opts.Classifier == "" {
+				opts.Classifier = p.Classifier()
+			}
+			if opts.NegRatio == 0 {
+				opts.NegRatio = evaluate.PresetOptions(p, nil, nil, evaluate.Settings{}).NegativeRatio
+			}
 			treesSet := cmd.Flags().Changed("trees")
 			if treesSet && opts.Trees < 1 {
 				return cli.FlagErrorf("--trees must be >= 1, not %d", opts.Trees)
 			}
-			var err error
 			if opts.params, err = parseClassifierParams(opts.Classifier, opts.Params, opts.Trees, treesSet); err != nil {
 				return err
 			}
@@ -71,7 +89,7 @@ give the same models (--seed 0 by default, as in evaluate).
 				opts.Trees = 0
 			}
 			if !(opts.NegRatio > 0) {
-				return cli.FlagErrorf("--neg-ratio must be > 0, not %v", opts.NegRatio)
+				return cli.FlagErrorf("--neg-ratio must be > 0 (or 0 for the preset's), not %v", opts.NegRatio)
 			}
 			if err := checkCompatFlag(opts.Compat); err != nil {
 				return err
@@ -89,10 +107,11 @@ give the same models (--seed 0 by default, as in evaluate).
 	fl.StringVar(&opts.Features, "features", "", "feature CSV (mouseauth's or a published one)")
 	fl.StringVar(&opts.User, "user", "", "train only this user (default: every user)")
 	fl.StringVar(&opts.Out, "out", "", "folder for the model files")
-	fl.StringVar(&opts.Classifier, "classifier", "rf", "classifier: "+strings.Join(classify.Names(), ", "))
+	fl.StringVar(&opts.Preset, "preset", presetDefault, "settings preset: improved (gbdt, 8 negatives per positive) or published (rf, 1)")
+	fl.StringVar(&opts.Classifier, "classifier", "", "classifier: "+strings.Join(classify.Names(), ", ")+" (empty = the preset's)")
 	fl.StringArrayVar(&opts.Params, "param", nil, "classifier parameter name=value, repeatable (listed in the help above)")
 	fl.IntVar(&opts.Trees, "trees", 100, "trees of a forest (rf, malaschitz): the same as --param trees=N")
-	fl.Float64Var(&opts.NegRatio, "neg-ratio", 1, "training negatives (impostor rows) per positive")
+	fl.Float64Var(&opts.NegRatio, "neg-ratio", 0, "training negatives (impostor rows) per positive (0 = the preset's: 8 improved, 1 published)")
 	fl.StringVar(&opts.Compat, "compat", "", "the file's feature convention, clean or reference, where it does not say (default: the file's)")
 	bindSeed(fl, &opts.Seed, "random seed (same seed, same models)")
 	cli.AddOutputFlag(cmd, &opts.Output)
