@@ -114,10 +114,13 @@ func compareCandidates(a, b candidate, o StatsOptions, kind string) Difference {
 	}
 	d.Diff = BootstrapMean(diffs, o.resamples(), o.rng(fmt.Sprintf("%s|%s|%d|%d|diff", a.name, b.name, a.w, b.w)))
 	d.IntervalExcludesZero = d.Diff.ExcludesZero()
-	if wr, err := Wilcoxon(diffs); err == nil {
-		d.WilcoxonP = ptr(wr.P)
-	} else {
+	switch wr, err := Wilcoxon(diffs); {
+	case len(diffs) < 2:
+		d.NA = "one user: no interval over users and no signed-rank test"
+	case err != nil:
 		d.NA = "every per-user difference is zero: no signed-rank test"
+	default:
+		d.WilcoxonP = ptr(wr.P)
 	}
 	if kind == "compare" && a.w == b.w {
 		d.PooledDiff, d.DeLong = delongSets(a.set, b.set, users, a.w)

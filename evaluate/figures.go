@@ -165,8 +165,9 @@ func (s *ScoreSet) windowFigures(w int, o StatsOptions, label string, pooledCI b
 
 	// Pooled figures take every window of every user scored at every seed
 	// (a user without both classes at this size included): the windows
-	// scores.csv.gz holds.
-	all := s.users()
+	// scores.csv.gz holds. The bootstrap draws the users with a window at
+	// this size.
+	all := s.usersWithWindows(w)
 	p := s.pool(all, w)
 	pf, err := pooledFigures(p, B, o.rng(label+"/pooled"), pooledCI)
 	if err != nil {

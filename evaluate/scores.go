@@ -49,6 +49,23 @@ func (s *ScoreSet) users() []string {
 	return out
 }
 
+// usersWithWindows are the users scored at every seed with at least one
+// window of size w at some seed.
+func (s *ScoreSet) usersWithWindows(w int) []string {
+	all := s.users()
+	seeds := s.byUser(all)
+	var out []string
+	for u, name := range all {
+		for _, seed := range seeds {
+			if uw := windowsOf(seed[u], w, s.Aggregate); len(uw.gen)+len(uw.imp) > 0 {
+				out = append(out, name)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // userWindows are one user's window scores at one seed and size.
 type userWindows struct {
 	gen, imp []float64
@@ -218,9 +235,8 @@ func (s *ScoreSet) EachCurve(yield func(CurvePoint) bool) {
 		}
 		return true
 	}
-	users := s.users()
 	for _, w := range s.Windows {
-		scores, genuine := s.pool(users, w).split()
+		scores, genuine := s.pool(s.usersWithWindows(w), w).split()
 		if roc, _, _, _, err := ComputeROC(scores, genuine); err == nil {
 			if !emit(w, "pooled", nil, roc) {
 				return

@@ -129,7 +129,7 @@ func (t *Table) rowObjects() []map[string]any {
 
 // summaryText are the summary columns the text output shows.
 var summaryText = []string{"window", "users", "seeds", "mean_auc", "mean_auc_lo", "mean_auc_hi", "mean_eer", "mean_eer_lo", "mean_eer_hi",
-	"pooled_eer", "pooled_eer_lo", "pooled_eer_hi", "fnmr_at_fmr_1pct", "fnmr_at_fmr_1pct_lo", "fnmr_at_fmr_1pct_hi", "hter", "hter_lo", "hter_hi"}
+	"pooled_eer", "pooled_eer_lo", "pooled_eer_hi", "fnmr_at_fmr_1pct", "fnmr_at_fmr_1pct_lo", "fnmr_at_fmr_1pct_hi", "hter", "hter_lo", "hter_hi", "notes"}
 
 // CommandOutput is what `mouseauth evaluate` prints for a run of mode, as
 // [Sections] (text: the visible sections under their titles; JSON: an
@@ -164,7 +164,7 @@ func CommandOutput(mode evaluate.Mode, run *evaluate.Run) Sections {
 		}
 		if len(ds) > 0 {
 			out = append(out, Section{Name: "differences", Title: "Paired differences B − A of the mean per-user AUC: interval over users, Wilcoxon signed-rank p, DeLong on the pooled ROCs",
-				Table: DifferenceTable(ds), TextColumns: []string{"a", "b", "window", "diff", "diff_lo", "diff_hi", "wilcoxon_p", "delong_p"}})
+				Table: DifferenceTable(ds), TextColumns: []string{"a", "b", "window", "diff", "diff_lo", "diff_hi", "wilcoxon_p", "delong_p", "na"}})
 		}
 	}
 	rankings := func() {

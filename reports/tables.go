@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -142,7 +143,7 @@ var SummaryColumns = func() []string {
 	c = append(c, "hter_threshold", "hter_fmr", "hter_fnmr", "genuine_windows", "impostor_windows")
 	c = append(c, estCols("ania")...)
 	c = append(c, estCols("anga")...)
-	return append(c, "params")
+	return append(c, "params", "notes")
 }()
 
 // SummaryTable has one row per result and window (ascending), with
@@ -154,8 +155,9 @@ var SummaryColumns = func() []string {
 // 1% and 0.1%, ZeroFMR (FNMR at FMR 0), HTER of the threshold chosen on
 // the development halves (with that threshold and the test halves' FMR
 // and FNMR), the windows pooled; ANIA and ANGA, the decision engine's
-// sequential figures (empty until it provides them); the other parameters.
-// A run written before intervals leaves those cells empty.
+// sequential figures (empty until it provides them); the other parameters;
+// notes: why an interval or figure of the row is undefined (one user, say),
+// "; "-separated. A run written before intervals leaves those cells empty.
 func SummaryTable(results []evaluate.Result) *Table {
 	t := &Table{Columns: SummaryColumns}
 	for _, r := range results {
@@ -168,9 +170,16 @@ func SummaryTable(results []evaluate.Result) *Table {
 				"aggregate": emptyNil(r.Aggregate), "window": s.Window, "users": n, "seeds": 1,
 				"mean_auc": s.MeanAUC, "sd_auc_users": s.SDAUC, "mean_eer": s.MeanEER, "sd_eer_users": s.SDEER,
 				"params": paramsString(otherParams(r.Params))}
+			var notes []string
 			est := func(name string, e evaluate.Estimate) {
 				c := estCells(e)
 				v[name], v[name+"_lo"], v[name+"_hi"] = c[0], c[1], c[2]
+				if e.NA != "" {
+					note := name + ": " + e.NA
+					if !slices.ContainsFunc(notes, func(n string) bool { return strings.HasSuffix(n, ": "+e.NA) }) {
+						notes = append(notes, note)
+					}
+				}
 			}
 			if st := s.Stats; st != nil {
 				p := st.Pooled
@@ -186,6 +195,8 @@ func SummaryTable(results []evaluate.Result) *Table {
 				if h := p.HTER; h != nil {
 					est("hter", h.HTER)
 					v["hter_threshold"], v["hter_fmr"], v["hter_fnmr"] = h.Threshold, h.FMR.Value, h.FNMR.Value
+				} else if p.HTERNA != "" {
+					notes = append(notes, "hter: "+p.HTERNA)
 				}
 				v["genuine_windows"], v["impostor_windows"] = p.Genuine, p.Impostor
 				if q := st.Sequential; q != nil {
@@ -193,6 +204,7 @@ func SummaryTable(results []evaluate.Result) *Table {
 					est("anga", q.ANGA)
 				}
 			}
+			v["notes"] = emptyNil(strings.Join(notes, "; "))
 			row := make([]any, len(t.Columns))
 			for i, c := range t.Columns {
 				row[i] = v[c]

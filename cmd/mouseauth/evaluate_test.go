@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -499,4 +500,49 @@ func TestBenchEvaluateRun(t *testing.T) {
 		rows[0]["users"] != 3 || rows[0]["auc_w3"] < 0.9 {
 		t.Errorf("rows = %v", rows)
 	}
+}
+
+// TestEvaluateRunInterrupted: Ctrl-C after the first of three seeds keeps
+// that seed: run.json (marked incomplete) with its scores, a note on
+// stderr, and exit code 130.
+func TestEvaluateRunInterrupted(t *testing.T) {
+	o, _, errOut := runOpts(t, modeRun)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var fits atomic.Int64
+	o.Seeds, o.Out, o.Workers = []int64{0, 1, 2}, t.TempDir(), 1
+	o.NewClassifier = func(name string, p map[string]any) (classify.Classifier, error) {
+		return cancellingClassifier{fakeClassifier{name}, func() {
+			if fits.Add(1) == 5 { // the 2nd user of seed 1 (3 users a seed)
+				cancel()
+			}
+		}}, nil
+	}
+	err := evaluateRun(ctx, o)
+	if cli.ExitCode(err) != cli.ExitCancelled {
+		t.Fatalf("err = %v (exit code %d), want the cancellation (130)", err, cli.ExitCode(err))
+	}
+	run, rerr := reports.ReadRun(filepath.Join(o.Out, reports.RunFile))
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if run.Incomplete == nil || !reflect.DeepEqual(run.Incomplete.SeedsDone, []int64{0}) || len(run.Results) != 1 || run.Manifest.Seed != 0 {
+		t.Errorf("run.json %+v", run.Incomplete)
+	}
+	if _, err := os.Stat(filepath.Join(o.Out, reports.ScoresFile)); err != nil {
+		t.Error(err)
+	}
+	if !strings.Contains(errOut.String(), "interrupted: 1 of 3 seeds finished") {
+		t.Errorf("stderr %q", errOut.String())
+	}
+}
+
+type cancellingClassifier struct {
+	fakeClassifier
+	onFit func()
+}
+
+func (c cancellingClassifier) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *rand.Rand) (classify.Model, error) {
+	c.onFit()
+	return c.fakeClassifier.Fit(ctx, X, genuine, rng)
 }
