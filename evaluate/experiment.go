@@ -514,7 +514,7 @@ func (e *Experiment) runSeed(ctx context.Context, d *preprocess.Table, seed int6
 		}
 		o := options(e.Preset, c, params)
 		o.Progress = tick
-		pts, scores, err := SweepScores(ctx, d, o, trees, o.Windows, func(t int) (classify.Classifier, error) {
+		pts, scores, err := Sweep(ctx, d, o, trees, o.Windows, func(t int) (classify.Classifier, error) {
 			c, _, err := build(t)
 			return c, err
 		})

@@ -166,15 +166,3 @@ func (p *pool) split() (scores []float64, genuine []bool) {
 	}
 	return scores, genuine
 }
-
-// classes returns the genuine and impostor scores of p.
-func (p *pool) classes() (gen, imp []float64) {
-	for _, x := range p.s {
-		if x.genuine {
-			gen = append(gen, x.score)
-		} else {
-			imp = append(imp, x.score)
-		}
-	}
-	return gen, imp
-}

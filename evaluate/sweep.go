@@ -14,14 +14,8 @@ import (
 // per (trees, window) pair, tree counts outermost; Param is "trees" when
 // several tree counts are swept, else "window". Seconds is the time of the
 // count's whole evaluation (0 when opts.Now is nil), shared by its windows.
-func Sweep(ctx context.Context, d *preprocess.Table, opts Options, trees, windows []int, newClassifier func(trees int) (classify.Classifier, error)) ([]SweepPoint, error) {
-	pts, _, err := SweepScores(ctx, d, opts, trees, windows, newClassifier)
-	return pts, err
-}
-
-// SweepScores is [Sweep] that also returns the test scores of each tree
-// count (in trees' order).
-func SweepScores(ctx context.Context, d *preprocess.Table, opts Options, trees, windows []int, newClassifier func(trees int) (classify.Classifier, error)) ([]SweepPoint, [][]UserScores, error) {
+// It also returns the test scores of each tree count, in trees' order.
+func Sweep(ctx context.Context, d *preprocess.Table, opts Options, trees, windows []int, newClassifier func(trees int) (classify.Classifier, error)) ([]SweepPoint, [][]UserScores, error) {
 	if len(trees) == 0 || len(windows) == 0 {
 		return nil, nil, fmt.Errorf("sweep: need at least one tree count and one window size")
 	}

@@ -43,7 +43,9 @@ type Figure struct {
 const (
 	fmrLabel  = "FMR (impostor windows accepted)"
 	fnmrLabel = "FNMR (genuine windows rejected)"
-	tprLabel  = "1 − FNMR (genuine windows accepted)"
+	// An en dash, not U+2212: the PDF's fonts are encoded as Windows-1252,
+	// which has no minus sign.
+	tprLabel = "1 – FNMR (genuine windows accepted)"
 )
 
 // Figures builds every plot the run has data for, in report order, drawn

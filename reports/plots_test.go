@@ -524,3 +524,27 @@ func TestOddRunsDraw(t *testing.T) {
 		})
 	}
 }
+
+// TestPDFText: every text a figure draws is in the PDF fonts' encoding
+// (Windows-1252): a character outside it prints as mojibake.
+func TestPDFText(t *testing.T) {
+	t.Parallel()
+	figs, err := Figures(reportstest.Run(), PaperStyle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp1252 := "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+	for _, f := range figs {
+		svg, err := RenderSVG(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range svgTexts(t, svg) {
+			for _, r := range x.text {
+				if r > 0xff && !strings.ContainsRune(cp1252, r) {
+					t.Errorf("%s: %q holds %q, which the PDF cannot print", f.Name, x.text, r)
+				}
+			}
+		}
+	}
+}

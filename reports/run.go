@@ -135,20 +135,6 @@ func holdoutLabel(h evaluate.HoldoutResult) string {
 	return strings.Join(parts, ", ")
 }
 
-// resultLabel is how a result is named in titles and tables: "rf, reference".
-func resultLabel(r evaluate.Result) string {
-	var parts []string
-	for _, s := range []string{r.Classifier, r.Protocol} {
-		if s != "" {
-			parts = append(parts, s)
-		}
-	}
-	if len(parts) == 0 {
-		return "result"
-	}
-	return strings.Join(parts, ", ")
-}
-
 // fileSlug keeps [a-z0-9] and turns runs of anything else into one '-'.
 func fileSlug(s string) string {
 	var b strings.Builder

@@ -122,9 +122,6 @@ func estCells(e evaluate.Estimate) []any {
 	return []any{e.Value, *e.Lo, *e.Hi}
 }
 
-// noEst are three empty cells.
-var noEst = []any{nil, nil, nil}
-
 // SummaryColumns are the columns of [SummaryTable].
 var SummaryColumns = func() []string {
 	c := append([]string(nil), resultCols...)
