@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/reports/reportstest"
 )
 
@@ -79,6 +80,12 @@ window.addEventListener('load', function () {
   var d = document.querySelector('details');
   if (d) pos.push('details ' + Math.round(d.getBoundingClientRect().top + window.scrollY));
   results['probe-positions'] = pos;
+  var fit = [];
+  document.querySelectorAll('.scroll').forEach(function (d) {
+    var t = d.querySelector('table');
+    if (t && d.closest('section') && d.closest('section').id === 'summary') fit.push('summary ' + Math.round(t.getBoundingClientRect().width) + ' ' + Math.round(d.clientWidth));
+  });
+  results['probe-fit'] = fit;
   var wide = function () {
     var out = [];
     document.querySelectorAll('body *').forEach(function (e) {
@@ -176,6 +183,18 @@ func TestReportInBrowser(t *testing.T) {
 				}
 			}
 
+			// The summary table fits the page at 1280 px: no scrolling box.
+			if width == 1280 {
+				for _, line := range preText(t, dom, "probe-fit") {
+					f := strings.Fields(line)
+					tw, _ := strconv.Atoi(f[1])
+					cw, _ := strconv.Atoi(f[2])
+					if tw > cw {
+						t.Errorf("the %s table is %d px wide in a %d px box: it scrolls at 1280 px", f[0], tw, cw)
+					}
+				}
+			}
+
 			// Summary first, then the comparison, then the collapsed details.
 			pos := map[string]int{}
 			for _, line := range preText(t, dom, "probe-positions") {
@@ -270,4 +289,48 @@ func preText(t *testing.T, dom, id string) []string {
 		}
 	}
 	return out
+}
+
+// TestSummaryFitsAt1280 opens, in Chromium at 1280 px, the report of a
+// compare of both presets on the published DFL-500 file (long result
+// names, the published rows): the summary table is no wider than its box.
+func TestSummaryFitsAt1280(t *testing.T) {
+	chromium := findChromium(t)
+	run := reportstest.Run()
+	run.Sweeps, run.Thresholds = nil, nil
+	for i, c := range []struct{ classifier, preset string }{{"rf", "published"}, {"gbdt", "improved"}} {
+		run.Results[i].Classifier = c.classifier
+		run.Results[i].Params["preset"] = c.preset
+	}
+	dfl := PublishedFigures[0]
+	run.Manifest.Inputs = []evaluate.Input{{Path: "../shared/data/features/" + dfl.File, SHA256: dfl.SHA256, Bytes: 1}}
+	dir := t.TempDir()
+	if _, err := Write(context.Background(), dir, run, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, ReportHTML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), `<tr class="published">`) {
+		t.Fatal("no published rows: the test proves nothing")
+	}
+	s := strings.Replace(string(page), "style-src &#39;unsafe-inline&#39;", "style-src &#39;unsafe-inline&#39;; script-src &#39;unsafe-inline&#39;", 1)
+	s = strings.Replace(s, "</body>", probe+"</body>", 1)
+	probePage := filepath.Join(dir, "probe.html")
+	if err := os.WriteFile(probePage, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom := string(headless(t, chromium, probePage, "--virtual-time-budget=5000", "--window-size=1280,900", "--dump-dom"))
+	fit := preText(t, dom, "probe-fit")
+	if len(fit) != 1 {
+		t.Fatalf("probe-fit %v", fit)
+	}
+	f := strings.Fields(fit[0])
+	tw, _ := strconv.Atoi(f[1])
+	cw, _ := strconv.Atoi(f[2])
+	if tw > cw {
+		t.Errorf("the summary table is %d px wide in a %d px box: it scrolls at 1280 px", tw, cw)
+	}
+	t.Logf("summary table %d px in %d px", tw, cw)
 }

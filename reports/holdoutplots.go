@@ -41,10 +41,10 @@ func holdoutPlots(h evaluate.HoldoutResult, slug string, st Style) ([]Figure, er
 		return nil, err
 	}
 	leg := &legend{}
-	if err := addBandCurve(p, leg, h.Sessions.ROC, colour(0), dashes(0), st.line(), holdoutLevelLabel("sessions", h.Sessions, sAUC)); err != nil {
+	if err := addBandCurve(p, leg, h.Sessions.ROC, colour(0), dashes(0), st.line(), true, holdoutLevelLabel("sessions", h.Sessions, sAUC)); err != nil {
 		return nil, err
 	}
-	if err := addBandCurve(p, leg, h.Actions.ROC, colour(1), dashes(1), st.line(), holdoutLevelLabel("actions", h.Actions, aAUC)); err != nil {
+	if err := addBandCurve(p, leg, h.Actions.ROC, colour(1), dashes(1), st.line(), true, holdoutLevelLabel("actions", h.Actions, aAUC)); err != nil {
 		return nil, err
 	}
 	leg.add("chance", chance)

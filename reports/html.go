@@ -512,7 +512,7 @@ func summaryTable(run *evaluate.Run, names resultNames, slugs []string, pub *Pub
 			}
 			v := pub.AUC[w]
 			t.Rows = append(t.Rows, htmlRow{Head: "published", Note: note, Class: "published", Cells: []htmlCell{
-				{Text: strconv.Itoa(w)}, {Text: fmt.Sprintf("%s ± %s (sd over users)", fixed3(v[0]), fixed3(v[1]))}, na, na, na, na, na, na}})
+				{Text: strconv.Itoa(w)}, {Text: fixed3(v[0]), Sub: "sd over users " + fixed3(v[1])}, na, na, na, na, na, na}})
 		}
 	}
 	return t

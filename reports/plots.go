@@ -280,16 +280,30 @@ func rocRange(p *plot.Plot, st Style) {
 	}
 }
 
+// banded says which of n curves get their interval band: all of one or
+// two; of more, the first and the last only (overlapping bands would hide
+// each other).
+func banded(i, n int) bool { return n <= 2 || i == 0 || i == n-1 }
+
+// bandNote says which curves have bands, for captions.
+func bandNote(n int, what string) string {
+	if n <= 2 {
+		return ""
+	}
+	return fmt.Sprintf(" Only the %s have their band, so that bands do not hide each other; the table gives every interval.", what)
+}
+
 // addBandCurve draws curve c (TPR against FPR) in colour col and dash
-// pattern dash, with its interval band (Lo, Hi) where it has one, and adds
-// a legend entry.
-func addBandCurve(p *plot.Plot, leg *legend, c evaluate.ROCCurve, col color.RGBA, dash []vg.Length, width float64, label string) error {
+// pattern dash, with its interval band (Lo, Hi) where it has one and band
+// is set (outlined thinly in the curve's colour and dashes, so that
+// overlapping bands stay apart), and adds a legend entry.
+func addBandCurve(p *plot.Plot, leg *legend, c evaluate.ROCCurve, col color.RGBA, dash []vg.Length, width float64, band bool, label string) error {
 	mean := finiteXYs(c.FPR, c.TPR)
 	if len(mean) == 0 {
 		return nil
 	}
 	var thumbs []plot.Thumbnailer
-	if len(c.Lo) == len(c.FPR) && len(c.Hi) == len(c.FPR) && len(mean) > 1 {
+	if band && len(c.Lo) == len(c.FPR) && len(c.Hi) == len(c.FPR) && len(mean) > 1 {
 		var upper, lower plotter.XYs
 		for i := range c.FPR {
 			if isFinite(c.FPR[i]) && isFinite(c.Lo[i]) && isFinite(c.Hi[i]) {
@@ -297,15 +311,23 @@ func addBandCurve(p *plot.Plot, leg *legend, c evaluate.ROCCurve, col color.RGBA
 				lower = append(lower, plotter.XY{X: c.FPR[i], Y: c.Lo[i]})
 			}
 		}
+		for _, edge := range []plotter.XYs{upper, lower} {
+			l, err := plotter.NewLine(edge)
+			if err != nil {
+				return err
+			}
+			l.LineStyle = draw.LineStyle{Color: translucent(col, 0.55), Width: vg.Points(0.4), Dashes: dash}
+			p.Add(l)
+		}
 		slices.Reverse(lower)
-		band, err := plotter.NewPolygon(append(upper, lower...))
+		poly, err := plotter.NewPolygon(append(upper, lower...))
 		if err != nil {
 			return err
 		}
-		band.Color = translucent(col, 0.22)
-		band.LineStyle.Width = 0
-		p.Add(band)
-		thumbs = append(thumbs, swatch{translucent(col, 0.22)})
+		poly.Color = translucent(col, 0.16)
+		poly.LineStyle.Width = 0
+		p.Add(poly)
+		thumbs = append(thumbs, swatch{translucent(col, 0.16)})
 	}
 	l, err := plotter.NewLine(mean)
 	if err != nil {
@@ -348,7 +370,7 @@ func meanROCFigure(r evaluate.Result, label, slug, seeds string, st Style) (Figu
 		if err := rocCheck(s.MeanROC); err != nil {
 			return Figure{}, fmt.Errorf("window %d mean_roc: %w", s.Window, err)
 		}
-		if err := addBandCurve(p, leg, s.MeanROC, colour(i), dashes(i), st.line(),
+		if err := addBandCurve(p, leg, s.MeanROC, colour(i), dashes(i), st.line(), banded(i, len(sums)),
 			fmt.Sprintf("window %d: AUC %s", s.Window, estText(meanAUC(s)))); err != nil {
 			return Figure{}, err
 		}
@@ -358,8 +380,8 @@ func meanROCFigure(r evaluate.Result, label, slug, seeds string, st Style) (Figu
 	return Figure{
 		Name:  "roc_mean_" + slug,
 		Title: "Mean per-user ROC: " + label,
-		Caption: fmt.Sprintf("Mean per-user ROC for each window size (%s): each user's ROC against the user's own threshold, averaged over users at every FMR; the band is the pointwise 95%% bootstrap interval of the mean over users. The legend gives the mean per-user AUC and its 95%% interval over users.%s%s",
-			label, scaleNote(st), seeds),
+		Caption: fmt.Sprintf("Mean per-user ROC for each window size (%s): each user's ROC against the user's own threshold, averaged over users at every FMR; the band is the pointwise 95%% bootstrap interval of the mean over users. The legend gives the mean per-user AUC and its 95%% interval over users.%s%s%s",
+			label, bandNote(len(sums), "smallest and largest windows"), scaleNote(st), seeds),
 		Plot: single(st, p, leg),
 	}, nil
 }
@@ -520,7 +542,7 @@ func compareFigures(results []evaluate.Result, names resultNames, w int, seeds s
 		if err := rocCheck(s.MeanROC); err != nil {
 			return nil, fmt.Errorf("results[%d] window %d mean_roc: %w", i, w, err)
 		}
-		if err := addBandCurve(p, leg, s.MeanROC, colour(i), dashes(i), st.line(), names.Short[i]+": AUC "+estText(meanAUC(s))); err != nil {
+		if err := addBandCurve(p, leg, s.MeanROC, colour(i), dashes(i), st.line(), banded(i, len(results)), names.Short[i]+": AUC "+estText(meanAUC(s))); err != nil {
 			return nil, err
 		}
 		det = append(det, detCurveOf(s, colour(i), dashes(i), names.Short[i]))
@@ -534,8 +556,8 @@ func compareFigures(results []evaluate.Result, names resultNames, w int, seeds s
 	return []Figure{{
 		Name:  fmt.Sprintf("roc_compare_w%d", w),
 		Title: fmt.Sprintf("Mean per-user ROC, window %d%s", w, suffix),
-		Caption: fmt.Sprintf("Mean per-user ROC of each result at a window of %s%s, with the pointwise 95%% interval over users shaded; the legend gives the mean per-user AUC and its 95%% interval.%s%s",
-			actions(w), suffix, scaleNote(st), seeds),
+		Caption: fmt.Sprintf("Mean per-user ROC of each result at a window of %s%s, with the pointwise 95%% interval over users shaded; the legend gives the mean per-user AUC and its 95%% interval.%s%s%s",
+			actions(w), suffix, bandNote(len(results), "first and last results"), scaleNote(st), seeds),
 		Plot: single(st, p, leg),
 	}, {
 		Name:  fmt.Sprintf("det_compare_w%d", w),

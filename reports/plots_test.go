@@ -548,3 +548,15 @@ func TestPDFText(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesSayPresets: results that differ in classifier and preset (a
+// compare of the presets with their own classifiers) name both.
+func TestNamesSayPresets(t *testing.T) {
+	t.Parallel()
+	a := presetResult("published", "mean", false)
+	b := presetResult("improved", "logodds", true)
+	b.Classifier = "gbdt"
+	if n := nameResults([]evaluate.Result{a, b}); strings.Join(n.Short, " | ") != "rf, preset=published | gbdt, preset=improved" {
+		t.Errorf("names %q", n.Short)
+	}
+}

@@ -167,10 +167,10 @@ func CommandOutput(mode evaluate.Mode, run *evaluate.Run) Sections {
 				Table: DifferenceTable(ds), TextColumns: []string{"a", "b", "window", "diff", "diff_lo", "diff_hi", "wilcoxon_p", "delong_p", "na"}})
 		}
 	}
-	rankings := func() {
+	rankings := func(text ...string) {
 		if len(run.Rankings) > 0 {
 			out = append(out, Section{Name: "rankings", Title: "Best by mean per-user AUC, and those indistinguishable from it (paired interval includes 0)", Table: RankingTable(run.Rankings),
-				TextColumns: []string{"window", "best", "distinct", "ties"}})
+				TextColumns: text})
 		}
 	}
 	summary := func(title string, text []string) Section {
@@ -194,12 +194,12 @@ func CommandOutput(mode evaluate.Mode, run *evaluate.Run) Sections {
 	case evaluate.ModeSweep:
 		out = append(out, Section{Name: "summary", Title: "Sweep" + seeds + ci, Table: SweepTable(run),
 			TextColumns: []string{"trees", "window", "mean_auc", "mean_auc_lo", "mean_auc_hi", "mean_eer", "mean_eer_lo", "mean_eer_hi", "best", "ties_best", "seconds"}})
-		rankings()
+		rankings("best", "distinct", "tied") // the ties: the summary's ties_best column
 		return out
 	case evaluate.ModeCompare:
 		out = append(out, summary("Comparison", append([]string{"classifier", "preset"}, summaryText...)))
 		diffs("compare", "published")
-		rankings()
+		rankings("window", "best", "distinct", "ties")
 		out = append(out, Section{Name: "per_seed", Title: "Per seed", Table: PerSeedTable(run), Hidden: true},
 			Section{Name: "users", Title: "Per user (the first seed)", Table: UserTable(run.Results), Hidden: true})
 		return out

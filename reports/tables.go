@@ -446,12 +446,12 @@ func DifferenceTable(ds []evaluate.Difference) *Table {
 
 // RankingTable has one row per ranking: kind (compare or sweep), window
 // (empty for a sweep's ranking over every cell), metric, best, distinct
-// (its interval against every other excludes zero), ties (those
-// indistinguishable from it, "; "-separated).
+// (its interval against every other excludes zero), tied (how many are
+// indistinguishable from it), ties (which, "; "-separated).
 func RankingTable(rs []evaluate.Ranking) *Table {
-	t := &Table{Columns: []string{"kind", "window", "metric", "best", "distinct", "ties"}}
+	t := &Table{Columns: []string{"kind", "window", "metric", "best", "distinct", "tied", "ties"}}
 	for _, r := range rs {
-		t.Add(r.Kind, optInt(r.Window), r.Metric, r.Best, r.Distinct, emptyNil(strings.Join(r.Ties, "; ")))
+		t.Add(r.Kind, optInt(r.Window), r.Metric, r.Best, r.Distinct, len(r.Ties), emptyNil(strings.Join(r.Ties, "; ")))
 	}
 	return t
 }
