@@ -555,7 +555,7 @@ func TestSummaryPublished(t *testing.T) {
 	run.Manifest.Inputs = []evaluate.Input{{Path: "/data/features/" + dfl.File, SHA256: dfl.SHA256, Bytes: 1}}
 	run.Results[0].Windows = []int{1, 10}
 	page := renderPage(t, run)
-	for _, want := range []string{`<tr class="published">`, "0.850 ± 0.169", "0.916 ± 0.221", "Antal &amp; Dénes-Fazakas 2019", "the interval is ours shifted"} {
+	for _, want := range []string{`<tr class="published">`, "0.850<span class=\"ci\">sd over users 0.169</span>", "0.916<span class=\"ci\">sd over users 0.221</span>", "Antal &amp; Dénes-Fazakas 2019", "the interval is ours shifted"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("summary lacks the published %q", want)
 		}
