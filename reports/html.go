@@ -840,6 +840,7 @@ summary { cursor: pointer; font-weight: 600; }
 {{- if .Sweeps}}
 <section id="sweeps">
 <h2>Parameter sweep</h2>
+{{if .Settings}}<p class="settings">{{.Settings}}</p>{{end}}
 {{if .SweepBest}}<p>{{.SweepBest}}</p>{{end}}
 <div class="figures wide">{{range .SweepFigs}}{{template "figure" .}}{{end}}</div>
 <details><summary>Every point of the sweep ({{len .Sweeps.Rows}})</summary>

@@ -666,3 +666,19 @@ func TestResultSlugsTellPresetsApart(t *testing.T) {
 		t.Errorf("slugs %s, want %s", got, want)
 	}
 }
+
+// TestSweepPageNamesItsSettings: a sweep's page says the classifier, the
+// preset and the protocol it swept.
+func TestSweepPageNamesItsSettings(t *testing.T) {
+	t.Parallel()
+	run := reportstest.Run()
+	run.Results = nil
+	run.Settings = &evaluate.RunSettings{Mode: evaluate.ModeSweep, Preset: "improved", Classifier: "gbdt", Protocol: "reference", Seeds: []int64{0}}
+	page := renderPage(t, run)
+	sweeps := page[strings.Index(page, `id="sweeps"`):]
+	for _, want := range []string{"preset improved", "classifier gbdt", "protocol reference", "Highest mean per-user AUC"} {
+		if !strings.Contains(sweeps, want) {
+			t.Errorf("the sweep section lacks %q", want)
+		}
+	}
+}
