@@ -114,7 +114,7 @@ func TestReportInBrowser(t *testing.T) {
 	chromium := findChromium(t)
 	dir := t.TempDir()
 	run := reportstest.Run()
-	if _, err := Write(context.Background(), dir, run, Options{}); err != nil {
+	if _, err := Write(context.Background(), dir, run, Options{Style: svgOnly()}); err != nil {
 		t.Fatal(err)
 	}
 	figs, err := Figures(run, ScreenStyle())
@@ -305,7 +305,7 @@ func TestSummaryFitsAt1280(t *testing.T) {
 	dfl := PublishedFigures[0]
 	run.Manifest.Inputs = []evaluate.Input{{Path: "../shared/data/features/" + dfl.File, SHA256: dfl.SHA256, Bytes: 1}}
 	dir := t.TempDir()
-	if _, err := Write(context.Background(), dir, run, Options{}); err != nil {
+	if _, err := Write(context.Background(), dir, run, Options{Style: svgOnly()}); err != nil {
 		t.Fatal(err)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, ReportHTML))

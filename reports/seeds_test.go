@@ -166,7 +166,7 @@ func TestSeedsHoldoutReportInBrowser(t *testing.T) {
 	chromium := findChromium(t)
 	dir := t.TempDir()
 	run := seedsHoldoutRun()
-	if _, err := Write(context.Background(), dir, run, Options{}); err != nil {
+	if _, err := Write(context.Background(), dir, run, Options{Style: svgOnly()}); err != nil {
 		t.Fatal(err)
 	}
 	figs, err := Figures(run, ScreenStyle())
