@@ -290,12 +290,16 @@ func TestDeprecatedNamesStillWork(t *testing.T) {
 	}
 	cmd = newCmdEvaluate(&cli.Factory{IO: ios}, func(_ context.Context, o *EvaluateOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"sweep", "--features", "f.csv", "--trees", "10", "--classifier", "logreg"})
+	cmd.SetOut(errOut)
+	cmd.SetErr(errOut)
 	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "--tree-counts: classifier logreg has no trees to sweep") {
 		t.Errorf("the old --trees on a sweep of logreg: %v", err)
 	}
 	var replayed *ReplayOptions
 	rcmd := newCmdReplay(&cli.Factory{IO: ios}, func(_ context.Context, o *ReplayOptions) error { replayed = o; return nil })
 	rcmd.SetArgs([]string{"--users", "1:3", "--tls-dir", "p", "--tls-name", "c", "--brokers", "b:1"})
+	rcmd.SetOut(errOut)
+	rcmd.SetErr(errOut)
 	if err := rcmd.Execute(); err != nil || !slices.Equal(replayed.Users, []int{1, 2, 3}) || replayed.Deploy.TLSDir != "p" || replayed.Deploy.TLSName != "c" {
 		t.Fatalf("replay with the old names: %v %+v", err, replayed)
 	}
