@@ -560,13 +560,16 @@ func (e *Experiment) runSeed(ctx context.Context, d *preprocess.Table, seed int6
 // RunHoldout trains on set's training set and scores its test set with
 // e.Classifier (e.Trees and e.Params; the preset's classifier when empty),
 // e.NegativeRatio and e.Aggregate (the preset's when 0 and empty: 8 and
-// logodds for improved, 1 and mean for reference), once per seed (see
+// logodds for improved, 1 and mean for published), once per seed (see
 // [EvaluateHoldout]), and returns the run (Holdouts, with statistics over
 // every seed; merged over seeds with several) and the first seed's models.
+// When ctx is cancelled after some seeds finished, it returns the run of
+// those, marked Incomplete, and an error wrapping ErrInterrupted.
 func (e *Experiment) RunHoldout(ctx context.Context, set *HoldoutSet) (*Run, Models, error) {
 	seeds := e.seeds()
 	tick := e.progress(len(set.users) * len(seeds))
-	runs := make([]*Run, len(seeds))
+	var runs []*Run
+	var interrupted error
 	var models Models
 	classifier := e.Classifier
 	if classifier == "" {
@@ -582,6 +585,10 @@ func (e *Experiment) RunHoldout(ctx context.Context, set *HoldoutSet) (*Run, Mod
 			NegativeRatio: preset.NegativeRatio, Aggregate: preset.Aggregate, Seed: seed, Workers: e.Workers,
 			Progress: tick, Now: e.Now})
 		if err != nil {
+			if ctx.Err() != nil && len(runs) > 0 {
+				interrupted = fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err())
+				break
+			}
 			if len(seeds) > 1 {
 				return nil, Models{}, fmt.Errorf("seed %d: %w", seed, err)
 			}
@@ -590,8 +597,9 @@ func (e *Experiment) RunHoldout(ctx context.Context, set *HoldoutSet) (*Run, Mod
 		if k == 0 {
 			models = ms
 		}
-		runs[k] = &Run{Holdouts: []HoldoutResult{res}}
+		runs = append(runs, &Run{Holdouts: []HoldoutResult{res}})
 	}
+	done := seeds[:len(runs)]
 	results := make([]HoldoutResult, len(runs))
 	for k, r := range runs {
 		results[k] = r.Holdouts[0]
@@ -602,13 +610,17 @@ func (e *Experiment) RunHoldout(ctx context.Context, set *HoldoutSet) (*Run, Mod
 	}
 	run := runs[0]
 	if len(runs) > 1 {
-		if run, err = MergeSeeds(seeds, runs); err != nil {
+		if run, err = MergeSeeds(done, runs); err != nil {
 			return nil, Models{}, err
 		}
 	}
 	run.Holdouts[0].Stats = st
 	run.Settings = e.runSettings()
 	run.Settings.Mode = ModeHoldout
+	if interrupted != nil {
+		run.Incomplete = &Incomplete{Reason: fmt.Sprintf("interrupted: %d of %d seeds finished", len(done), len(seeds)), SeedsDone: done}
+		return run, models, interrupted
+	}
 	return run, models, nil
 }
 

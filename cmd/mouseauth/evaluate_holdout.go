@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -50,7 +51,8 @@ and EER (every action, labelled by its session), each with its 95% bootstrap
 interval over the claimed users, and each user's session AUC ("n/a" with the
 reason when the user's test sessions are of one class). --out DIR writes
 run.json for 'mouseauth report' (ROC and DET curves); --save-models DIR
-saves the trained models.
+saves the trained models. Ctrl-C keeps the seeds that finished: they are
+written, marked incomplete.
 ` + seedsHelp + "\n" + paramsHelp(),
 		Example: `  # Synthetic users, the last session of each held out:
   mouseauth dataset synth --users 6 --sessions 4 --seed 1 --out synth
@@ -183,7 +185,8 @@ func holdoutRun(ctx context.Context, o *EvaluateOptions) error {
 	e.Progress, stop = cli.ProgressFunc(o.IO, "holdout "+o.Classifier, "users")
 	run, models, err := e.RunHoldout(ctx, set)
 	stop()
-	if err != nil {
+	interrupted := errors.Is(err, evaluate.ErrInterrupted) && run != nil
+	if err != nil && !interrupted {
 		return err
 	}
 	inputs := []string{o.Train, o.Test}
@@ -192,6 +195,14 @@ func holdoutRun(ctx context.Context, o *EvaluateOptions) error {
 	}
 	if run.Manifest, err = evaluate.NewManifest(o.Args, o.Version, o.Seed, started, inputs...); err != nil {
 		return err
+	}
+	if interrupted {
+		// Ctrl-C: keep the seeds that finished, marked incomplete, and exit 130.
+		fmt.Fprintf(o.IO.ErrOut, "note: %s\n", run.Incomplete.Reason)
+		if err := writeRunDir(o, run); err != nil {
+			return err
+		}
+		return context.Canceled
 	}
 	if err := cli.RenderSections(o.IO.Out, o.Output, reports.CommandOutput(evaluate.ModeHoldout, run)); err != nil {
 		return err
