@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -126,14 +127,47 @@ func (o *EvaluateOptions) validateSeeds(fl *evaluateFlags) error {
 // parsePreset parses a preset named by flag, warning (on stderr) when it
 // is a former name.
 func (o *EvaluateOptions) parsePreset(flag, name string) (evaluate.Preset, error) {
+	return parsePreset(o.IO.ErrOut, flag, name)
+}
+
+// parsePreset parses a preset named by flag, warning on errOut when it is a
+// former name.
+func parsePreset(errOut io.Writer, flag, name string) (evaluate.Preset, error) {
 	p, err := evaluate.ParsePreset(name)
 	if err != nil {
 		return "", cli.FlagErrorf("%s: %v", flag, err)
 	}
 	if _, old := evaluate.PresetAliases[name]; old {
-		fmt.Fprintf(o.IO.ErrOut, "warning: preset %q is now called %q (the published evaluation's settings; \"reference\" stays the protocol's name); the old name still works\n", name, p)
+		fmt.Fprintf(errOut, "warning: preset %q is now called %q (the published evaluation's settings; \"reference\" stays the protocol's name); the old name still works\n", name, p)
 	}
 	return p, nil
+}
+
+// parsePresets parses a comma-separated list of presets named by flag
+// ("both" is published and improved), without repeats.
+func parsePresets(errOut io.Writer, flag, list string) ([]evaluate.Preset, error) {
+	var names []string
+	for _, n := range splitList(list) {
+		if n == "both" {
+			names = append(names, presetPublished, presetImproved)
+		} else {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil, cli.FlagErrorf("%s needs at least one name: improved, published or both", flag)
+	}
+	var out []evaluate.Preset
+	for _, n := range names {
+		p, err := parsePreset(errOut, flag, n)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // validateCompare parses --classifiers and --presets ("both" is published
@@ -145,26 +179,13 @@ func (o *EvaluateOptions) validateCompare(fl *evaluateFlags) error {
 			return cli.FlagErrorf("--classifiers: unknown classifier %q (have %s)", c, strings.Join(classify.Names(), ", "))
 		}
 	}
-	var names []string
-	for _, n := range splitList(fl.presets) {
-		if n == "both" {
-			names = append(names, presetPublished, presetImproved)
-		} else {
-			names = append(names, n)
-		}
-	}
-	if len(names) == 0 {
-		return cli.FlagErrorf("--presets needs at least one name: improved, published or both")
+	ps, err := parsePresets(o.IO.ErrOut, "--presets", fl.presets)
+	if err != nil {
+		return err
 	}
 	o.Presets = nil
-	for _, n := range names {
-		p, err := o.parsePreset("--presets", n)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(o.Presets, string(p)) {
-			o.Presets = append(o.Presets, string(p))
-		}
+	for _, p := range ps {
+		o.Presets = append(o.Presets, string(p))
 	}
 	return nil
 }
