@@ -798,8 +798,8 @@ summary { cursor: pointer; font-weight: 600; }
 <h2>Differences</h2>
 <p>{{.DiffNote}}</p>
 {{- if .DiffAll}}
-{{if .Differences.Rows}}<p>Differences beyond the seed noise ({{len .Differences.Rows}} of {{len .DiffAll.Rows}}):</p>
-{{template "table" .Differences}}{{else}}<p>None of the {{len .DiffAll.Rows}} differences is beyond the seed noise.</p>{{end}}
+{{if .Differences.Rows}}<p>Differences whose 95% interval excludes 0 ({{len .Differences.Rows}} of {{len .DiffAll.Rows}}):</p>
+{{template "table" .Differences}}{{else}}<p>None of the {{len .DiffAll.Rows}} differences has a 95% interval that excludes 0.</p>{{end}}
 <details><summary>Every difference ({{len .DiffAll.Rows}})</summary>
 {{template "table" .DiffAll}}
 </details>

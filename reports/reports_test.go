@@ -582,6 +582,31 @@ func TestBoldOnlyWhenDistinct(t *testing.T) {
 	}
 }
 
+// TestManyDifferences: with more differences than a table shows, the page
+// lists those whose interval excludes 0 and counts the rest, in the words
+// of intervals (never "beyond the seed noise").
+func TestManyDifferences(t *testing.T) {
+	t.Parallel()
+	run := reportstest.Run()
+	run.Differences = nil
+	lo, hi := 0.01, 0.03
+	for w := range 15 {
+		d := evaluate.Difference{Kind: "compare", A: "a", B: "b", Window: w + 1, Metric: "mean_auc", Users: 5, Seeds: 1,
+			Diff: evaluate.Estimate{Value: 0.02, Lo: &lo, Hi: &hi}, IntervalExcludesZero: w < 4}
+		run.Differences = append(run.Differences, d)
+	}
+	page := renderPage(t, run)
+	if !strings.Contains(page, "Differences whose 95% interval excludes 0 (4 of 15)") || strings.Contains(page, "seed noise") {
+		t.Errorf("the differences section: %s", page[strings.Index(page, `id="differences"`):][:600])
+	}
+	for i := range run.Differences {
+		run.Differences[i].IntervalExcludesZero = false
+	}
+	if page := renderPage(t, run); !strings.Contains(page, "None of the 15 differences has a 95% interval that excludes 0.") {
+		t.Error("no sentence for no difference whose interval excludes 0")
+	}
+}
+
 func TestWriteHTMLEscapesRunText(t *testing.T) {
 	t.Parallel()
 	run := reportstest.Run()
