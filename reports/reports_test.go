@@ -363,6 +363,12 @@ func TestDisplay(t *testing.T) {
 	if got.Rows[0][1] != int64(100) {
 		t.Errorf("whole-number column cell %#v, want int64(100)", got.Rows[0][1])
 	}
+	ps := &Table{Columns: []string{"wilcoxon_p", "delong_p"}}
+	ps.Add(3e-7, 0.0123456)
+	ps.Add(1.0, nil)
+	if d := Display(ps); d.Rows[0][0] != "< 0.0001" || d.Rows[0][1] != "0.0123" || d.Rows[1][0] != "1" || d.Rows[1][1] != nil {
+		t.Errorf("p-values display %v", d.Rows)
+	}
 	if got.Rows[0][2] != "0.9123 ± 0.0321" {
 		t.Errorf("mean ± sd cell %q", got.Rows[0][2])
 	}

@@ -477,8 +477,9 @@ func InputTable(in []evaluate.Input) *Table {
 // column triple "X", "X_lo", "X_hi" becomes one column "X [95% CI]" of
 // strings with three decimals ("0.875 [0.851, 0.897]", the figure alone
 // where the interval is undefined); a column pair "mean_X", "sd_X" becomes
-// "X (mean ± sd)". A float column of whole numbers becomes integers; other
-// cells are unchanged.
+// "X (mean ± sd)". A float column of whole numbers becomes integers; a
+// p-value column ("…_p") reads "< 0.0001" or three significant digits;
+// other cells are unchanged.
 func Display(t *Table) *Table {
 	type col struct {
 		name        string
@@ -524,7 +525,9 @@ func Display(t *Table) *Table {
 			switch {
 			case c.lo < 0:
 				row[j] = r[c.src]
-				if f, ok := row[j].(float64); ok && integral[c.src] {
+				if f, ok := row[j].(float64); ok && strings.HasSuffix(c.name, "_p") {
+					row[j] = pValue(f) // "< 0.0001", not "0.0000"
+				} else if ok && integral[c.src] {
 					row[j] = int64(f) // a tree count reads "100", not "100.0000"
 				}
 			case c.hi < 0:
