@@ -30,7 +30,7 @@ type ModelStore struct {
 type ModelLoadOptions struct {
 	Users  int    // synthetic users, one model each (at least 2)
 	Repeat int    // loads of each model per store
-	Trees  int    // trees per model
+	Trees  int    // trees per model (random forests, the published preset: the figures are the forest's)
 	Seed   uint64 // of the synthetic users and the training
 	Dir    string // scratch folder for the stores kept in files; required
 	Now    func() time.Time
@@ -143,7 +143,7 @@ func trainModels(ctx context.Context, o ModelLoadOptions) ([]string, [][]byte, e
 				}
 			}
 			models[i], err = account.TrainModel(gctx, u, 1, train[i], others,
-				account.TrainOptions{Params: map[string]any{"trees": o.Trees}, Seed: int64(o.Seed)}, o.Now())
+				account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": o.Trees}, Seed: int64(o.Seed)}, o.Now())
 			mu.Lock()
 			m.Add(1)
 			mu.Unlock()

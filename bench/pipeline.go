@@ -12,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go/sasl"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
@@ -69,7 +70,7 @@ type PipelineOptions struct {
 	// Soak holds Rates[0] with Users[0] this long, sampling memory.
 	Soak  time.Duration
 	Seed  uint64
-	Trees int           // trees of the load users' models
+	Trees int           // trees of the load users' models (random forests, the published preset: the figures are the forest's)
 	Wait  time.Duration // for outstanding decisions per step
 	Now   func() time.Time
 	// Logger receives the service's and the clients' warnings (default
@@ -215,7 +216,7 @@ func newHarness(ctx context.Context, p Pipeline, o PipelineOptions) (*harness, e
 	m := o.meter(int64(maxUsers), "enrolling", "users")
 	var last int
 	all, err := replay.PlanLoad(ctx, p.Credentials, p.Profiles, base, replay.LoadOptions{Users: maxUsers, Vectors: 1,
-		Train:  account.TrainOptions{Params: map[string]any{"trees": o.Trees}, Seed: int64(o.Seed)},
+		Train:  account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": o.Trees}, Seed: int64(o.Seed)},
 		Argon2: account.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Now: o.Now(),
 		Progress: func(done int) { m.Add(done - last); last = done }})
 	m.Done()

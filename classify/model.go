@@ -13,28 +13,34 @@ import (
 	"time"
 )
 
-// The model file format, version 2. All integers are big-endian.
+// The model file format, version 3. All integers are big-endian.
 //
 //	magic      8 bytes  "MAUTHMDL"
-//	version    uint16   2
+//	version    uint16   3
 //	header     uint32 length, then JSON: [Header]
+//	guard      uint32 length, then the novelty gate's encoding (0 bytes:
+//	           none; see encodeNovelty)
 //	payload    uint32 length, then the classifier's own encoding (codec.go)
 //	checksum   uint32   CRC-32C (Castagnoli) of every byte before it
 //
 // The header carries the feature schema: the extractor, its convention and
 // the ordered feature names; the payload's width is the number of names.
-// Version 1 had no extractor or convention and its own payloads (a 28-byte
-// node layout for the forest, encoding/gob for the others): Load still
-// reads version 1 forests, marking the schema [SchemaUnknown], and refuses
-// other version 1 models (gob is not safe to decode from an untrusted
-// file), saying so.
+// Since version 3 it also carries the model's guard (guard.go): the
+// features' physical bounds and the user's range, with the novelty gate in
+// the guard section, and the decision policy ([Header.Decision]).
+// Version 2 is version 3 without the guard section and those header
+// fields: Load reads it as a model without a guard. Version 1 had no
+// extractor or convention and its own payloads (a 28-byte node layout for
+// the forest, encoding/gob for the others): Load still reads version 1
+// forests, marking the schema [SchemaUnknown], and refuses other version 1
+// models (gob is not safe to decode from an untrusted file), saying so.
 //
 // The checksum finds accidents, not attacks: anyone who can write a model
 // can compute it. What makes a model file safe to load is that Load checks
 // every value against the schema (see [Load]).
 const (
 	magic         = "MAUTHMDL"
-	FormatVersion = 2
+	FormatVersion = 3
 	// MaxFileSize bounds what Load reads: a model grown here on all of a
 	// Balabit user's actions takes about 1 MB.
 	MaxFileSize = 64 << 20
@@ -81,6 +87,17 @@ type Header struct {
 	Impostor     int       `json:"impostor_rows"`
 	Seed         int64     `json:"seed"`
 	Created      time.Time `json:"created"`
+	// Bounds, Range and Novelty are the model's guard (see
+	// [SavedModel.Check]): the features' physical bounds, the range of
+	// the user's training rows and the novelty gate. nil where not
+	// recorded; a model of format version 2 or older has none.
+	Bounds  *Bounds  `json:"bounds,omitempty"`
+	Range   *Range   `json:"range,omitempty"`
+	Novelty *Novelty `json:"-"` // its own section of the file
+	// Decision is the decision policy the model was enrolled with: opaque
+	// here, versioned and parsed by the decision engine (package decide),
+	// printable and at most [MaxDecisionLen] bytes. "" for none.
+	Decision string `json:"decision,omitempty"`
 	// FormatVersion is the version of the file the header was read from
 	// (set by Load; Save writes the current one).
 	FormatVersion int `json:"-"`
@@ -214,11 +231,17 @@ func Save(w io.Writer, m *SavedModel) error {
 	if err != nil {
 		return fmt.Errorf("save model: %w", err)
 	}
+	guard := encodeNovelty(h.Novelty)
+	if _, err := decodeNovelty(guard, len(h.FeatureNames)); err != nil {
+		return fmt.Errorf("save model: %w: %w", ErrInvalid, err)
+	}
 	var b bytes.Buffer
 	b.WriteString(magic)
 	binary.Write(&b, binary.BigEndian, uint16(FormatVersion))
 	binary.Write(&b, binary.BigEndian, uint32(len(hdr)))
 	b.Write(hdr)
+	binary.Write(&b, binary.BigEndian, uint32(len(guard)))
+	b.Write(guard)
 	binary.Write(&b, binary.BigEndian, uint32(len(payload)))
 	b.Write(payload)
 	binary.Write(&b, binary.BigEndian, crc32.Checksum(b.Bytes(), castagnoli))
@@ -237,8 +260,11 @@ type widthModel interface {
 }
 
 // Load reads a model written by [Save] and validates it: the header must
-// name a known classifier and unique feature names, and the payload must
-// match them: every tree node splits on a feature of the schema, every
+// name a known classifier and unique feature names, its guard must fit them
+// (bounds, range and novelty gate of one finite value per feature, lower
+// limits not above upper ones, relations naming features of the schema,
+// a printable decision policy of at most [MaxDecisionLen] bytes), and the
+// payload must match them: every tree node splits on a feature of the schema, every
 // tree is a tree (children after their parent, no cycle), thresholds,
 // weights and leaf values are finite (leaves and scores in [0, 1]), every
 // weight and scaler vector has one value per feature. A model that passes
@@ -264,13 +290,19 @@ func Load(r io.Reader) (*SavedModel, error) {
 		return nil, ErrTruncated
 	}
 	version := binary.BigEndian.Uint16(p)
-	if version != 1 && version != FormatVersion {
-		return nil, fmt.Errorf("%w: %d (this build reads 1 and %d)", ErrUnsupportedVersion, version, FormatVersion)
+	if version < 1 || version > FormatVersion {
+		return nil, fmt.Errorf("%w: %d (this build reads 1 to %d)", ErrUnsupportedVersion, version, FormatVersion)
 	}
 	p = p[2:]
 	hdr, p, err := section(p)
 	if err != nil {
 		return nil, err
+	}
+	var guard []byte
+	if version >= 3 {
+		if guard, p, err = section(p); err != nil {
+			return nil, err
+		}
 	}
 	payload, p, err := section(p)
 	if err != nil {
@@ -294,8 +326,15 @@ func Load(r io.Reader) (*SavedModel, error) {
 	if version == 1 {
 		h.Extractor, h.ExtractorVersion, h.Convention = SchemaUnknown, "", SchemaUnknown
 	}
+	if version < 3 {
+		// Versions 1 and 2 have no guard and no decision policy.
+		h.Bounds, h.Range, h.Decision = nil, nil, ""
+	}
 	if err := checkHeader(h); err != nil {
 		return nil, fmt.Errorf("%w: header: %w", ErrInvalid, err)
+	}
+	if h.Novelty, err = decodeNovelty(guard, len(h.FeatureNames)); err != nil {
+		return nil, fmt.Errorf("%w: novelty gate of %d features: %w", ErrInvalid, len(h.FeatureNames), err)
 	}
 	if version == 1 {
 		if h.Classifier != "rf" {
@@ -331,6 +370,20 @@ func checkHeader(h *Header) error {
 			return fmt.Errorf("feature name %q at %d and %d", n, j+1, i+1)
 		}
 		seen[n] = i
+	}
+	w := len(h.FeatureNames)
+	if h.Bounds != nil {
+		if err := h.Bounds.validate(w); err != nil {
+			return err
+		}
+	}
+	if h.Range != nil {
+		if err := h.Range.validate(w); err != nil {
+			return err
+		}
+	}
+	if err := checkText(h.Decision, MaxDecisionLen); err != nil {
+		return fmt.Errorf("decision policy: %w", err)
 	}
 	return nil
 }

@@ -362,9 +362,9 @@ func TestScoreVector(t *testing.T) {
 	}
 }
 
-// fuzzSeeds are small valid files of every classifier, the version 1
-// forest and the attack, each as a whole file and split into its version,
-// header and payload.
+// fuzzSeeds are small valid files of every classifier, one with every
+// part of the guard, the version 1 forest and the attack, each as a whole
+// file and split into its version, header, guard and payload.
 func fuzzSeeds(f *testing.F) {
 	X, y := toy(9, 60, 3, 1)
 	var files [][]byte
@@ -390,6 +390,12 @@ func fuzzSeeds(f *testing.F) {
 		}
 		files = append(files, b.Bytes())
 	}
+	guarded, _ := guardedModel(f)
+	var b bytes.Buffer
+	if err := Save(&b, guarded); err != nil {
+		f.Fatal(err)
+	}
+	files = append(files, b.Bytes())
 	v1, err := os.ReadFile("testdata/v1-forest.model")
 	if err != nil {
 		f.Fatal(err)
@@ -397,29 +403,44 @@ func fuzzSeeds(f *testing.F) {
 	files = append(files, v1, v1FileBytes([]byte(`{"classifier":"rf","feature_names":["a","b","c"]}`),
 		v1Forest(61, [5]float64{60, 1, 2, 0.5, 0}, [5]float64{-1, 0, 0, 0, 1}, [5]float64{-1, 0, 0, 0, 0})))
 	for _, file := range files {
+		version := file[len(magic)+1]
 		hdr, rest, err := section(file[len(magic)+2:])
 		if err != nil {
 			f.Fatal(err)
+		}
+		var guard []byte
+		if version >= 3 {
+			if guard, rest, err = section(rest); err != nil {
+				f.Fatal(err)
+			}
 		}
 		payload, _, err := section(rest)
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(file, file[len(magic)+1] == 1, hdr, payload)
+		f.Add(file, version, hdr, guard, payload)
 	}
 }
 
-// assemble frames a header and a payload as a file of format version 1 or
-// 2 with a valid checksum.
-func assemble(v1 bool, hdr, payload []byte) []byte {
-	if v1 {
+// assemble frames a header, a guard section (version 3) and a payload as a
+// file of format version 1, 2 or 3 (any other version: 3) with a valid
+// checksum.
+func assemble(version uint8, hdr, guard, payload []byte) []byte {
+	if version == 1 {
 		return v1FileBytes(hdr, payload)
 	}
 	var b bytes.Buffer
 	b.WriteString(magic)
-	binary.Write(&b, binary.BigEndian, uint16(FormatVersion))
+	if version != 2 {
+		version = 3
+	}
+	binary.Write(&b, binary.BigEndian, uint16(version))
 	binary.Write(&b, binary.BigEndian, uint32(len(hdr)))
 	b.Write(hdr)
+	if version == 3 {
+		binary.Write(&b, binary.BigEndian, uint32(len(guard)))
+		b.Write(guard)
+	}
 	binary.Write(&b, binary.BigEndian, uint32(len(payload)))
 	b.Write(payload)
 	binary.Write(&b, binary.BigEndian, crc32.Checksum(b.Bytes(), castagnoli))
@@ -427,21 +448,22 @@ func assemble(v1 bool, hdr, payload []byte) []byte {
 }
 
 // FuzzLoad: any file either fails Load, or loads into a model that scores
-// vectors of its schema's width in [0, 1] without panicking, saves, and
-// loads again into a model that scores the same. Each input is tried as
-// it is, and as a header and a payload framed with a valid checksum, as an
-// attacker would write them: mutations then reach the header and payload
-// decoders instead of stopping at the checksum.
+// vectors of its schema's width in [0, 1] and checks them without
+// panicking, saves, and loads again into a model that scores and checks
+// the same. Each input is tried as it is, and as a header, a guard and a
+// payload framed with a valid checksum, as an attacker would write them:
+// mutations then reach the header, guard and payload decoders instead of
+// stopping at the checksum.
 func FuzzLoad(f *testing.F) {
 	fuzzSeeds(f)
-	f.Fuzz(func(t *testing.T, file []byte, v1 bool, hdr, payload []byte) {
-		for _, data := range [][]byte{file, assemble(v1, hdr, payload)} {
+	f.Fuzz(func(t *testing.T, file []byte, version uint8, hdr, guard, payload []byte) {
+		for _, data := range [][]byte{file, assemble(version, hdr, guard, payload)} {
 			sm, err := Load(bytes.NewReader(data))
 			if err != nil {
 				continue
 			}
 			w := len(sm.Header.FeatureNames)
-			vectors := [][]float64{make([]float64, w), make([]float64, w), make([]float64, w)}
+			vectors := [][]float64{make([]float64, w), make([]float64, w), make([]float64, w), make([]float64, w+1)}
 			for j := range w {
 				vectors[1][j] = float64(j%7) - 1.5
 				vectors[2][j] = math.MaxFloat64 / float64(1+j%3) * float64(1-2*(j%2))
@@ -455,6 +477,16 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("a saved model does not load: %v", err)
 			}
 			for _, x := range vectors {
+				c := sm.Check(x)
+				if c2 := again.Check(x); c2 != c {
+					t.Fatalf("check %+v, %+v after a save and load", c, c2)
+				}
+				if len(x) != w {
+					if !c.Implausible {
+						t.Fatalf("a vector of %d values for %d features: %+v", len(x), w, c)
+					}
+					continue
+				}
 				s := sm.Model.Score(x)
 				if !(s >= 0 && s <= 1) {
 					t.Fatalf("score %v outside [0, 1]", s)

@@ -85,25 +85,72 @@ type TrainOptions struct {
 	// NegativeRatio is the number of impostor rows drawn per genuine row;
 	// 0 means 1 (balanced).
 	NegativeRatio float64
+	// Background is the number of background negatives per genuine row
+	// ([BackgroundRows]); 0: none.
+	Background float64
+	// Bounds are the features' physical bounds, or nil: the background
+	// negatives are moved inside them and the range is clipped to them.
+	Bounds *Bounds
+	// Guard is the guard to fit on the genuine rows.
+	Guard GuardSettings
 	// Now, if set, times the fit (Trained.Seconds).
 	Now func() time.Time
 }
 
+// Options returns the options of [TrainUser] for s, with the physical
+// bounds b (nil: none known).
+func (s TrainSettings) Options(b *Bounds) TrainOptions {
+	return TrainOptions{NegativeRatio: s.NegativeRatio, Background: s.Background, Bounds: b, Guard: s.Guard}
+}
+
 // Trained is one user's fitted model and what it was fitted on.
 type Trained struct {
-	Model    Model
-	Genuine  int     // own rows
-	Impostor int     // negatives drawn from the others
-	Seconds  float64 // fit time; 0 without TrainOptions.Now
+	Model      Model
+	Genuine    int // own rows
+	Impostor   int // negatives drawn from the others
+	Background int // background negatives
+	// Range and Novelty are the guard fitted on own (nil where the
+	// options ask for none; Novelty also when own has no more rows than
+	// the gate's K).
+	Range   *Range
+	Novelty *Novelty
+	Seconds float64 // fit time; 0 without TrainOptions.Now
 }
 
 // TrainUser fits c on own (genuine) against negatives drawn from others
-// (see [Negatives]); rng draws the negatives and then drives the fit.
+// (see [Negatives]) and o.Background background negatives per genuine row
+// ([BackgroundRows]), and fits the guard o.Guard on own. rng draws the
+// negatives, then the seeds of the background's and the guard's streams,
+// then drives the fit.
 func TrainUser(ctx context.Context, c Classifier, own, others [][]float64, rng *rand.Rand, o TrainOptions) (Trained, error) {
 	if len(own) == 0 {
 		return Trained{}, fmt.Errorf("%s: no genuine rows", c.Name())
 	}
 	X, y := Negatives(own, others, o.NegativeRatio, rng)
+	impostors := len(X) - len(own)
+	var bg [][]float64
+	if n := int(o.Background * float64(len(own))); n > 0 {
+		bgRng := rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
+		bg = BackgroundRows(own, X, o.Bounds, n, bgRng)
+		for _, x := range bg {
+			X, y = append(X, x), append(y, false)
+		}
+	}
+	tr := Trained{Genuine: len(own), Impostor: impostors, Background: len(bg)}
+	if o.Guard.Range {
+		r, err := FitRange(own, o.Guard.RangeMargin, o.Bounds)
+		if err != nil {
+			return Trained{}, err
+		}
+		tr.Range = r
+	}
+	if s := o.Guard.Novelty; s != nil && len(own) > s.withDefaults().K {
+		n, err := FitNovelty(own, *s, rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())))
+		if err != nil {
+			return Trained{}, err
+		}
+		tr.Novelty = n
+	}
 	var t0 time.Time
 	if o.Now != nil {
 		t0 = o.Now()
@@ -112,9 +159,14 @@ func TrainUser(ctx context.Context, c Classifier, own, others [][]float64, rng *
 	if err != nil {
 		return Trained{}, err
 	}
-	tr := Trained{Model: m, Genuine: len(own), Impostor: len(X) - len(own)}
+	tr.Model = m
 	if o.Now != nil {
 		tr.Seconds = o.Now().Sub(t0).Seconds()
 	}
 	return tr, nil
+}
+
+// Guard sets h's guard to what t fitted, with the physical bounds b.
+func (t Trained) Guard(h *Header, b *Bounds) {
+	h.Bounds, h.Range, h.Novelty = b, t.Range, t.Novelty
 }

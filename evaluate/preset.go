@@ -10,7 +10,11 @@ import (
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
-// Preset names a set of evaluation settings.
+// Preset names a set of evaluation settings. Its training half (the
+// classifier, its parameters, the negatives, the background negatives, the
+// column handling and the guard) is classify's ([classify.Preset]), the
+// one definition the live service's enrolment trains by too; its decision
+// half (the window score) is here.
 type Preset string
 
 // Presets.
@@ -20,29 +24,53 @@ const (
 	// mean, one negative per positive, the feature files as published. It
 	// was called "reference", which also names the published protocol
 	// ([Reference]); ParsePreset still takes that name ([PresetAliases]).
+	// Its training half is classify.PresetReference.
 	PresetPublished Preset = "published"
 	// PresetImproved is the evaluate commands' default: gradient-boosted
 	// trees ("gbdt", classify.GBDT's defaults) trained on 8 negatives per
+	// positive and classify.ImprovedBackground background negatives per
 	// positive, the window score the mean of the action scores' log-odds
 	// (mapped back to [0, 1]), feature columns that duplicate another
 	// (mina/maxa in DFL) dropped and the 2147483647 placeholder read as 0.
 	// The classifier and the ratio were chosen on DFL-500 and Balabit-1000
 	// under the reference protocol, over seeds 0-9 (issue 12; the figures are
-	// in reproduce_test.go): window 1 mean AUC 0.874 ± 0.002 and 0.853 ±
-	// 0.004 where the published code gives 0.850 and 0.832. At one core it
+	// in reproduce_test.go): window 1 mean AUC 0.875 ± 0.002 and 0.853 ±
+	// 0.005 where the published code gives 0.850 and 0.832. The background
+	// negatives came with issue 18 (docs/guard.md): with them, over seeds
+	// 0-9, 0.873 ± 0.002 and 0.851 ± 0.005 at window 1 (0.934 ± 0.004 and
+	// 0.994 ± 0.001 at window 10), within the seed noise of the figures
+	// without, and no crafted training mean accepted. At one core it
 	// evaluates DFL-500 about 10 times as fast as the published code
 	// (issue 21, `mouseauth bench evaluate`).
-	PresetImproved Preset = "improved"
+	PresetImproved Preset = classify.PresetImproved
 )
 
 // ImprovedNegativeRatio is the improved preset's number of training
-// negatives per positive. Over seeds 0-9, 8 rather than 1 raised gbdt's
-// (one bag) window 1 mean AUC from 0.862 to 0.873 on DFL-500 and from
-// 0.836 to 0.849 on Balabit-1000; at window 10 it moved by 0.004 at most;
-// 16 added nothing on Balabit-1000 (seeds 0-2). Balabit-1000's
-// other users hold 13 times a user's training actions, so every user of
-// the published files draws its 8 (see [Reference] for smaller files).
-const ImprovedNegativeRatio = 8
+// negatives per positive (classify.ImprovedNegativeRatio, which says how
+// it was chosen). Balabit-1000's other users hold 13 times a user's
+// training actions, so every user of the published files draws its 8
+// (see [Reference] for smaller files).
+const ImprovedNegativeRatio = classify.ImprovedNegativeRatio
+
+// TrainPreset is the name classify.Preset knows p's training settings by:
+// classify.PresetReference for the published preset, p's own otherwise.
+func (p Preset) TrainPreset() string {
+	if p == PresetPublished {
+		return classify.PresetReference
+	}
+	return string(p)
+}
+
+// Train returns p's training settings (classify.Preset, where the
+// published preset's training is called classify.PresetReference); an
+// unknown preset trains as the published one.
+func (p Preset) Train() classify.TrainSettings {
+	s, err := classify.Preset(p.TrainPreset())
+	if err != nil {
+		s, _ = classify.Preset(classify.PresetReference)
+	}
+	return s
+}
 
 // PresetAliases are former preset names ParsePreset still takes; commands
 // warn when they meet one.
@@ -53,12 +81,7 @@ const DefaultPreset = PresetImproved
 
 // Classifier returns the classifier p evaluates when none is named: "rf"
 // (the published code's) for published, "gbdt" for improved.
-func (p Preset) Classifier() string {
-	if p == PresetImproved {
-		return "gbdt"
-	}
-	return "rf"
-}
+func (p Preset) Classifier() string { return p.Train().Classifier }
 
 // ParsePreset returns the named preset; a former name ([PresetAliases])
 // gives the preset it names now.
@@ -119,14 +142,15 @@ func TreeParam(classifier string) string {
 // with params, which the result records) and settings s, which override the
 // preset's aggregate and negative ratio where set.
 func PresetOptions(p Preset, c classify.Classifier, params map[string]any, s Settings) Options {
+	t := p.Train()
 	o := Options{Protocol: s.Protocol, Classifier: c, Windows: s.Windows, TrainFraction: s.TrainFraction,
-		Seed: s.Seed, Workers: s.Workers, Now: s.Now, Aggregate: AggMean, NegativeRatio: 1}
+		Seed: s.Seed, Workers: s.Workers, Now: s.Now, Aggregate: AggMean, NegativeRatio: t.NegativeRatio,
+		Background: t.Background, DropDuplicateColumns: t.DropDuplicateColumns, ReplacePlaceholders: t.ReplacePlaceholders}
 	if o.TrainFraction == 0 {
 		o.TrainFraction = 2.0 / 3 // the default of Options, recorded
 	}
 	if p == PresetImproved {
-		o.Aggregate, o.DropDuplicateColumns, o.ReplacePlaceholders = AggLogOdds, true, true
-		o.NegativeRatio = ImprovedNegativeRatio
+		o.Aggregate = AggLogOdds
 	}
 	if s.Aggregate != "" {
 		o.Aggregate = s.Aggregate
@@ -134,7 +158,7 @@ func PresetOptions(p Preset, c classify.Classifier, params map[string]any, s Set
 	if s.NegativeRatio > 0 {
 		o.NegativeRatio = s.NegativeRatio
 	}
-	o.Params = map[string]any{"preset": string(p), "negative_ratio": o.NegativeRatio,
+	o.Params = map[string]any{"preset": string(p), "negative_ratio": o.NegativeRatio, "background": o.Background,
 		"train_fraction": o.TrainFraction, "drop_duplicate_columns": o.DropDuplicateColumns,
 		"replace_placeholders": o.ReplacePlaceholders}
 	for k, v := range params {

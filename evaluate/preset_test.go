@@ -3,6 +3,7 @@ package evaluate
 import (
 	"context"
 	"math/rand/v2"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -147,5 +148,59 @@ func TestPresetAliases(t *testing.T) {
 	}
 	if DefaultPreset != PresetImproved || DefaultPreset.Classifier() != "gbdt" {
 		t.Errorf("default preset %q (%s)", DefaultPreset, DefaultPreset.Classifier())
+	}
+}
+
+// rowRecorder records the training rows of each fit, by user (the first
+// genuine row identifies it).
+type rowRecorder struct {
+	mu   *sync.Mutex
+	fits map[float64][][]float64
+}
+
+func (rowRecorder) Name() string { return "rows" }
+
+func (c rowRecorder) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *rand.Rand) (classify.Model, error) {
+	c.mu.Lock()
+	c.fits[X[0][0]] = append([][]float64(nil), X...)
+	c.mu.Unlock()
+	return centroid{}.Fit(ctx, X, genuine, rng)
+}
+
+// TestBackgroundNegativesInEvaluation: the improved preset trains on its
+// background negatives in the evaluation as in enrolment, one per genuine
+// training row, appended after the impostor rows, which stay the rows
+// drawn without them; the same seed gives the same rows.
+func TestBackgroundNegativesInEvaluation(t *testing.T) {
+	t.Parallel()
+	if o := PresetOptions(PresetImproved, centroid{}, nil, Settings{}); o.Background != classify.ImprovedBackground || o.Params["background"] != o.Background {
+		t.Errorf("improved: background %v (params %v)", o.Background, o.Params)
+	}
+	if o := PresetOptions(PresetPublished, centroid{}, nil, Settings{}); o.Background != 0 {
+		t.Errorf("published: background %v", o.Background)
+	}
+	d := synth(4, 60, 3, 0.5, 5) // per user: 40 train, 20 test
+	run := func(bg float64) map[float64][][]float64 {
+		rec := rowRecorder{&sync.Mutex{}, map[float64][][]float64{}}
+		if _, err := Evaluate(context.Background(), d, Options{Classifier: rec, NegativeRatio: 2, Background: bg, Seed: 3}); err != nil {
+			t.Fatal(err)
+		}
+		return rec.fits
+	}
+	without, with, again := run(0), run(1), run(1)
+	if len(with) != 4 || !reflect.DeepEqual(with, again) {
+		t.Fatalf("%d users; reproducible %v", len(with), reflect.DeepEqual(with, again))
+	}
+	for k, w := range with {
+		base := without[k]
+		if len(base) != 40+80 || len(w) != len(base)+40 {
+			t.Fatalf("%d rows without background, %d with; want 120 and 160", len(base), len(w))
+		}
+		if !reflect.DeepEqual(w[:len(base)], base) {
+			t.Error("the background changed the genuine or impostor rows")
+		}
+	}
+	if _, err := Evaluate(context.Background(), d, Options{Classifier: centroid{}, Background: -1}); err == nil {
+		t.Error("negative background accepted")
 	}
 }

@@ -76,7 +76,11 @@ type Options struct {
 	// NegativeRatio is the number of training negatives per training
 	// positive; default 1 (balanced, as published).
 	NegativeRatio float64
-	Aggregate     Aggregate // window score; default AggMean
+	// Background is the number of synthetic background negatives per
+	// training positive (classify.BackgroundRows, moved inside the
+	// table's physical bounds where ModelBounds knows them); 0: none.
+	Background float64
+	Aggregate  Aggregate // window score; default AggMean
 	// DropDuplicateColumns drops feature columns equal to an earlier column
 	// in every row of the table (see [DropDuplicateColumns]) before any
 	// split; it looks at no labels.
@@ -94,6 +98,8 @@ type Options struct {
 	// Now, if set, times training and the run (Seconds fields); nil leaves
 	// them 0, so results are comparable byte for byte.
 	Now func() time.Time
+
+	bounds *classify.Bounds // the table's physical bounds, for Background
 }
 
 func (o *Options) defaults() error {
@@ -125,6 +131,9 @@ func (o *Options) defaults() error {
 	}
 	if o.NegativeRatio < 0 {
 		return fmt.Errorf("negative ratio %v: must be > 0", o.NegativeRatio)
+	}
+	if o.Background < 0 {
+		return fmt.Errorf("background negatives %v: must be >= 0", o.Background)
 	}
 	if o.Aggregate == "" {
 		o.Aggregate = AggMean
@@ -174,10 +183,14 @@ func ScoreUsers(ctx context.Context, d *preprocess.Table, opts Options) ([]UserS
 	if opts.DropDuplicateColumns {
 		d, _ = DropDuplicateColumns(d)
 	}
+	if opts.Background > 0 {
+		opts.bounds = ModelBounds(d.Names, d.Extractor, d.Convention)
+	}
 	// A classifier that can fits every user on rows of the table,
-	// prepared once (classify.RowFitter).
+	// prepared once (classify.RowFitter); background negatives are not
+	// rows of the table, so a fit with them takes its rows as values.
 	var table classify.Table
-	if rf, ok := opts.Classifier.(classify.RowFitter); ok {
+	if rf, ok := opts.Classifier.(classify.RowFitter); ok && opts.Background == 0 {
 		var err error
 		if table, err = rf.Prepare(d.X); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", opts.Classifier.Name(), err)
@@ -318,6 +331,21 @@ func scoreUser(ctx context.Context, d *preprocess.Table, table classify.Table, u
 	for k := range nTrain {
 		y[k] = true
 	}
+	var X [][]float64
+	if table == nil {
+		X = make([][]float64, len(train))
+		for k, r := range train {
+			X[k] = d.X[r]
+		}
+	}
+	if n := int(o.Background * float64(nTrain)); n > 0 {
+		// Drawn from their own stream, so the negatives above are the
+		// same with and without them.
+		bgRng := rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
+		for _, x := range classify.BackgroundRows(X[:nTrain], X, o.bounds, n, bgRng) {
+			X, y = append(X, x), append(y, false)
+		}
+	}
 	var t0 time.Time
 	if o.Now != nil {
 		t0 = o.Now()
@@ -327,10 +355,6 @@ func scoreUser(ctx context.Context, d *preprocess.Table, table classify.Table, u
 	if table != nil {
 		m, err = o.Classifier.(classify.RowFitter).FitRows(ctx, table, train, y, rng)
 	} else {
-		X := make([][]float64, len(train))
-		for k, r := range train {
-			X[k] = d.X[r]
-		}
 		m, err = o.Classifier.Fit(ctx, X, y, rng)
 	}
 	if err != nil {

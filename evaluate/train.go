@@ -3,6 +3,8 @@ package evaluate
 import (
 	"context"
 	"fmt"
+	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,6 +122,14 @@ type TrainOptions struct {
 	Params map[string]any
 	// NegativeRatio is the impostor rows drawn per genuine row (0: 1).
 	NegativeRatio float64
+	// Background is the synthetic background negatives per genuine row
+	// (classify.BackgroundRows); Guard the guard fitted on each user's
+	// rows. The models record the guard with the table's physical bounds
+	// (ModelBounds, where known).
+	Background float64
+	Guard      classify.GuardSettings
+	// Preset, when set, is recorded in the models' parameters.
+	Preset string
 	// Seed derives every user's random stream (classify.BatchRands) from
 	// the table's users, so a user's model does not depend on User.
 	Seed int64
@@ -168,20 +178,30 @@ func TrainModels(ctx context.Context, path string, d *preprocess.Table, o TrainO
 	if plan != nil {
 		plan(len(users))
 	}
+	bounds := ModelBounds(d.Names, o.Schema.Extractor, o.Schema.Convention)
 	for _, u := range users {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		own, others := classify.Split(d.Users, d.X, u)
-		tr, err := classify.TrainUser(ctx, c, own, others, rngs[u], classify.TrainOptions{NegativeRatio: o.NegativeRatio, Now: time.Now})
+		tr, err := classify.TrainUser(ctx, c, own, others, rngs[u], classify.TrainOptions{NegativeRatio: o.NegativeRatio,
+			Background: o.Background, Bounds: bounds, Guard: o.Guard, Now: time.Now})
 		if err != nil {
 			return fmt.Errorf("train %s: %w", u, err)
 		}
+		params := maps.Clone(effective)
+		if o.Preset != "" {
+			params["preset"] = o.Preset
+		}
+		if tr.Background > 0 {
+			params["background_rows"] = strconv.Itoa(tr.Background)
+		}
 		sm := &classify.SavedModel{Model: tr.Model, Header: classify.Header{
-			Classifier: c.Name(), Params: effective,
+			Classifier: c.Name(), Params: params,
 			Extractor: o.Schema.Extractor, ExtractorVersion: o.Schema.ExtractorVersion, Convention: o.Schema.Convention,
 			FeatureNames: d.Names, User: u, Genuine: tr.Genuine, Impostor: tr.Impostor, Seed: o.Seed, Created: now().UTC(),
 		}}
+		tr.Guard(&sm.Header, bounds)
 		if err := save(TrainedModel{User: u, Model: sm, Genuine: tr.Genuine, Impostor: tr.Impostor, Seconds: tr.Seconds}); err != nil {
 			return err
 		}

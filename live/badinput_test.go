@@ -221,7 +221,7 @@ func TestRetrainSwapsModel(t *testing.T) {
 	// give all the rows, it counts as over at once, and the regression
 	// check (TestRetrain* in retrain_test.go) is off.
 	e := startEnv(t, live.Config{Threshold: 0.01, Retrain: live.RetrainPolicy{Every: 40, MaxShare: 1, Quiet: -1, Margin: -1, Tolerance: 1,
-		Train: account.TrainOptions{Params: map[string]any{"trees": 20}, Seed: 3}}})
+		Train: account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 20}, Seed: 3}}})
 	us := synthUsers(t, 3, 3, 60)
 	ss := plan(t, e, us, 0)
 	// ss[0] and ss[1] are User1's two replayed sessions; the other users'

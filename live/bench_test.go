@@ -29,7 +29,7 @@ func benchModel(b *testing.B) (classify.Model, []float64) {
 			}
 		}
 	}
-	data, err := account.TrainModel(context.Background(), us[0].User, 1, own, others, account.TrainOptions{Params: map[string]any{"trees": 100}, Seed: 1}, time.Now())
+	data, err := account.TrainModel(context.Background(), us[0].User, 1, own, others, account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 100}, Seed: 1}, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
@@ -112,7 +113,7 @@ func plan(t *testing.T, e *env, us []replay.UserSessions, impostors int) []repla
 func planWith(t *testing.T, e *env, us []replay.UserSessions, impostors int, argon2 *account.Argon2Params) []replay.Session {
 	t.Helper()
 	ss, err := replay.Plan(context.Background(), e.creds, e.st, us, replay.PlanOptions{Impostors: impostors,
-		Train: account.TrainOptions{Params: map[string]any{"trees": 50}, Seed: 1}, Now: time.Now(), Argon2: argon2})
+		Train: account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 50}, Seed: 1}, Now: time.Now(), Argon2: argon2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
+	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/preprocess"
@@ -100,7 +101,7 @@ func measureRandom(t *testing.T, users []replay.UserSessions, trees, n int, seed
 			}
 		}
 		data, err := account.TrainModel(context.Background(), u.User, 1, train[i], others,
-			account.TrainOptions{Params: map[string]any{"trees": trees}, Seed: int64(seed)}, time.Now())
+			account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": trees}, Seed: int64(seed)}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

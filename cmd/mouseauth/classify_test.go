@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,26 +23,32 @@ func TestNewCmdClassifyTrain(t *testing.T) {
 	for _, tc := range []struct {
 		name, args, wantErr string
 		want                map[string]any // parsed parameters
+		classifier          string
+		ratio               float64
 	}{
-		{"defaults", "--features f.csv --out m", "", map[string]any{}},
-		{"no out", "--features f.csv", "--features and --out are required", nil},
-		{"zero trees", "--features f.csv --out m --trees 0", "--trees must be >= 1", nil},
-		{"trees", "--features f.csv --out m --classifier rf --trees 7", "", map[string]any{"trees": 7}},
-		{"published", "--features f.csv --out m --preset published --trees 7", "", map[string]any{"trees": 7}},
-		{"trees of gbdt", "--features f.csv --out m --trees 7", "--trees: classifier gbdt has no trees", nil},
-		{"bad preset", "--features f.csv --out m --preset fast", "--preset: unknown preset", nil},
-		{"unknown classifier", "--features f.csv --out m --classifier svm", `--classifier: classifier "svm": unknown`, nil},
-		{"trees of logreg", "--features f.csv --out m --classifier logreg --trees 50", "--trees: classifier logreg has no trees (it takes lambda, iter", nil},
-		{"trees twice", "--features f.csv --out m --classifier rf --trees 5 --param trees=6", "give the tree count once", nil},
-		{"unknown param", "--features f.csv --out m --classifier rf --param depth=3", `--param: rf: unknown parameter "depth" (it takes trees, max_features`, nil},
-		{"param of another classifier", "--features f.csv --out m --classifier kmeans --param lambda=1", `kmeans: unknown parameter "lambda"`, nil},
-		{"param type", "--features f.csv --out m --classifier rf --param trees=ten", "--param: rf: parameter trees=ten: want an integer", nil},
-		{"param range", "--features f.csv --out m --classifier logreg --param lambda=0", "parameter lambda=0: must be > 0", nil},
-		{"param without value", "--features f.csv --out m --param rounds", `want name=value`, nil},
+		{"defaults: the improved preset", "--features f.csv --out m", "", map[string]any{}, "gbdt", 8},
+		{"published preset", "--features f.csv --out m --preset published", "", map[string]any{"trees": 100}, "rf", 1},
+		{"published preset, 7 trees", "--features f.csv --out m --preset published --trees 7", "", map[string]any{"trees": 7}, "rf", 1},
+		{"the published preset's former name", "--features f.csv --out m --preset reference", "", map[string]any{"trees": 100}, "rf", 1},
+		{"a classifier under the improved preset", "--features f.csv --out m --classifier rf --neg-ratio 2", "", map[string]any{}, "rf", 2},
+		{"no out", "--features f.csv", "--features and --out are required", nil, "", 0},
+		{"unknown preset", "--features f.csv --out m --preset fast", `--preset: unknown preset "fast"`, nil, "", 0},
+		{"zero trees", "--features f.csv --out m --trees 0", "--trees must be >= 1", nil, "", 0},
+		{"trees", "--features f.csv --out m --classifier rf --trees 7", "", map[string]any{"trees": 7}, "rf", 8},
+		{"trees of gbdt", "--features f.csv --out m --trees 7", "--trees: classifier gbdt has no trees", nil, "", 0},
+		{"unknown classifier", "--features f.csv --out m --classifier svm", `--classifier: classifier "svm": unknown`, nil, "", 0},
+		{"trees of logreg", "--features f.csv --out m --classifier logreg --trees 50", "--trees: classifier logreg has no trees (it takes lambda, iter", nil, "", 0},
+		{"trees twice", "--features f.csv --out m --classifier rf --trees 5 --param trees=6", "give the tree count once", nil, "", 0},
+		{"unknown param", "--features f.csv --out m --classifier rf --param depth=3", `--param: rf: unknown parameter "depth" (it takes trees, max_features`, nil, "", 0},
+		{"unknown param of the preset's", "--features f.csv --out m --param depth=3", `--param: gbdt: unknown parameter "depth"`, nil, "", 0},
+		{"param of another classifier", "--features f.csv --out m --classifier kmeans --param lambda=1", `kmeans: unknown parameter "lambda"`, nil, "", 0},
+		{"param type", "--features f.csv --out m --classifier rf --param trees=ten", "--param: rf: parameter trees=ten: want an integer", nil, "", 0},
+		{"param range", "--features f.csv --out m --classifier logreg --param lambda=0", "parameter lambda=0: must be > 0", nil, "", 0},
+		{"param without value", "--features f.csv --out m --param trees", `want name=value`, nil, "", 0},
 		{"mlp", "--features f.csv --out m --classifier mlp --param hidden=64,32 --param lr=0.01", "",
-			map[string]any{"hidden": []int{64, 32}, "lr": 0.01}},
-		{"neg ratio", "--features f.csv --out m --neg-ratio -1", "--neg-ratio must be > 0", nil},
-		{"compat", "--features f.csv --out m --compat ref", `--compat must be clean or reference, not "ref"`, nil},
+			map[string]any{"hidden": []int{64, 32}, "lr": 0.01}, "mlp", 8},
+		{"neg ratio", "--features f.csv --out m --neg-ratio 0", "--neg-ratio must be > 0", nil, "", 0},
+		{"compat", "--features f.csv --out m --compat ref", `--compat must be clean or reference, not "ref"`, nil, "", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ios, _, _, _ := cli.TestIO()
@@ -52,17 +59,8 @@ func TestNewCmdClassifyTrain(t *testing.T) {
 				wantUsageError(t, err, tc.wantErr)
 				return
 			}
-			// The improved preset by default: gbdt, 8 negatives per
-			// positive; published: rf, 1.
-			wantRatio, wantClassifier := 8.0, "gbdt"
-			if strings.Contains(tc.args, "--preset published") {
-				wantRatio, wantClassifier = 1, "rf"
-			}
-			if !strings.Contains(tc.args, "--classifier") && (got.Classifier != wantClassifier || got.NegRatio != wantRatio) {
-				t.Errorf("classifier %s, neg ratio %v, want the preset's %s, %v", got.Classifier, got.NegRatio, wantClassifier, wantRatio)
-			}
-			if err != nil || got.Seed != 0 || !reflect.DeepEqual(got.params, tc.want) {
-				t.Fatalf("err = %v, opts = %+v, params %v, want %v", err, got, got.params, tc.want)
+			if err != nil || got.Seed != 0 || got.NegRatio != tc.ratio || got.Classifier != tc.classifier || !reflect.DeepEqual(got.params, tc.want) {
+				t.Fatalf("err = %v, opts = %+v, params %v, want %v, %s, ratio %v", err, got, got.params, tc.want, tc.classifier, tc.ratio)
 			}
 		})
 	}
@@ -199,8 +197,16 @@ func TestClassifyEveryClassifier(t *testing.T) {
 					t.Errorf("header %+v", h)
 				}
 				specs, _ := classify.Params(name)
-				if len(h.Params) != len(specs) {
-					t.Errorf("params %v: want every parameter recorded", h.Params)
+				for _, sp := range specs {
+					if _, ok := h.Params[sp.Name]; !ok {
+						t.Errorf("params %v: want every parameter recorded (no %s)", h.Params, sp.Name)
+					}
+				}
+				// The improved preset's background negatives and guard.
+				if h.Params["preset"] != "improved" || h.Params["background_rows"] != strconv.Itoa(h.Genuine) ||
+					h.Bounds == nil || h.Range == nil || h.FormatVersion != classify.FormatVersion {
+					t.Errorf("params %v, bounds %v, range %v, format %d: want the improved preset's guard",
+						h.Params, h.Bounds != nil, h.Range != nil, h.FormatVersion)
 				}
 				if classify.HasParam(name, "trees") && h.Params["trees"] != "15" {
 					t.Errorf("trees = %q, want 15", h.Params["trees"])

@@ -182,7 +182,7 @@ func demoLaterStages(opts *DemoOptions, dir, features string) []demoStage {
 			// scoring service; two impostor sessions must raise alerts.
 			return runCommand(ctx, opts.Factory, NewCmdReplay, "replay", "--state", filepath.Join(dir, "live"),
 				"--data", filepath.Join(dir, "logs"), "--users", fmt.Sprint(min(opts.Users, 4)), "--max-actions", "60",
-				"--impostors", "2", "--interval", "10ms", "--trees", "50", "--seed", seed)
+				"--impostors", "2", "--interval", "10ms", "--seed", seed)
 		}},
 	}
 }

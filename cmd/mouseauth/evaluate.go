@@ -187,10 +187,11 @@ Protocols:
              impostor's consecutive actions.
 
 Presets (every command that trains takes improved by default):
-  improved   gradient-boosted trees (gbdt), 8 negatives per positive, window
-             score = the mean of the action scores' log-odds (mapped back to
-             [0, 1]), feature columns that duplicate another (mina/maxa in
-             DFL) dropped, the 2147483647 placeholder read as 0;
+  improved   gradient-boosted trees (gbdt), 8 negatives and 1 synthetic
+             background negative (docs/guard.md) per positive, window
+             score = the mean of the action scores' log-odds (mapped back
+             to [0, 1]), feature columns that duplicate another (mina/maxa
+             in DFL) dropped, the 2147483647 placeholder read as 0;
              --classifier and --neg-ratio override
   published  random forest (rf, 100 trees), 1 negative per positive, window
              score = mean: the published code (this preset was called

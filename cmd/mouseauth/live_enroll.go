@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live/account"
 )
@@ -23,6 +24,7 @@ type EnrollOptions struct {
 	User         string
 	Department   string
 	Model        string
+	Decision     string // decision policy to record in the model; "" keeps the model's
 	PasswordFile string
 	Getenv       func(string) string
 	Now          func() time.Time
@@ -37,7 +39,11 @@ func newCmdLiveEnroll(f *cli.Factory, runF func(context.Context, *EnrollOptions)
 store and, with --model, a model from 'classify train' as version 1 in the
 profile store. The password is read from --password-file, else from
 $MOUSEAUTH_PASSWORD, else from the first line of standard input; it is never a
-flag, so it does not land in shell history or the process list.`,
+flag, so it does not land in shell history or the process list.
+
+--decision records a decision policy (the decision engine's text, as
+'decide/1 rule=window n=10 ...') in the model, replacing its own; a model
+that records none is decided by the default policy.`,
 		Example: `  mouseauth classify train --features features.csv --out models
   mouseauth live enroll --user User1 --department finance --model models/User1.model --password-file pw.txt
   printf '%s\n' "$PW" | mouseauth live enroll --user User2 --model models/User2.model`,
@@ -49,6 +55,14 @@ flag, so it does not land in shell history or the process list.`,
 			if err := opts.Deploy.validate(); err != nil {
 				return err
 			}
+			if opts.Decision != "" {
+				if opts.Model == "" {
+					return cli.FlagErrorf("--decision is recorded in the model: give --model")
+				}
+				if _, err := decide.ParsePolicy(opts.Decision); err != nil {
+					return cli.FlagErrorf("--decision: %v", err)
+				}
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -59,6 +73,7 @@ flag, so it does not land in shell history or the process list.`,
 	cmd.Flags().StringVar(&opts.User, "user", "", "user name (required)")
 	cmd.Flags().StringVar(&opts.Department, "department", "", "department")
 	cmd.Flags().StringVar(&opts.Model, "model", "", "model file from 'classify train'")
+	cmd.Flags().StringVar(&opts.Decision, "decision", "", "decision policy to record in the model (decide's text); empty keeps the model's")
 	cmd.Flags().StringVar(&opts.PasswordFile, "password-file", "", "file whose first line is the password")
 	return cmd
 }
@@ -124,7 +139,7 @@ func enrollRun(ctx context.Context, opts *EnrollOptions) error {
 	}
 	defer env.Close()
 	kept, err := account.Enroll(ctx, env.Credentials, env.Profiles, account.Enrolment{User: opts.User, Department: opts.Department,
-		Password: pw, Model: model, Now: opts.Now()})
+		Password: pw, Model: model, Decision: opts.Decision, Now: opts.Now()})
 	if err != nil {
 		return err
 	}

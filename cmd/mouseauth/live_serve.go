@@ -24,6 +24,7 @@ type ServeOptions struct {
 	Threshold  float64
 	Retrain    int64
 	RetrainAge time.Duration
+	Preset     string // training settings of retrained models
 	// ModelCache is the model cache's bound in MiB.
 	ModelCache int
 	Trees      int
@@ -110,6 +111,9 @@ ones the scorer consumed are deleted from them.
 			if err := opts.Deploy.validate(); err != nil {
 				return err
 			}
+			if err := checkTrainPreset(cmd, opts.IO.ErrOut, &opts.Preset); err != nil {
+				return err
+			}
 			if opts.Window < 1 || opts.Threshold <= 0 || opts.Threshold >= 1 {
 				return cli.FlagErrorf("--window must be >= 1 and --threshold in (0, 1)")
 			}
@@ -138,7 +142,8 @@ ones the scorer consumed are deleted from them.
 	fl.Int64Var(&opts.Retrain, "retrain-every", 1000, "retrain a user's model after this many new vectors (-1: never)")
 	fl.DurationVar(&opts.RetrainAge, "retrain-age", 30*24*time.Hour, "retrain a model older than this")
 	fl.IntVar(&opts.ModelCache, "model-cache", live.DefaultModelCacheBytes>>20, "MiB of decoded models kept in memory (least recently used evicted beyond)")
-	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained random forests")
+	fl.StringVar(&opts.Preset, "preset", presetDefault, "training settings of retrained models: improved (gbdt, what the evaluation recommends) or published (rf of --trees trees; it was called reference)")
+	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained models under --preset published")
 	bindSeed(fl, &opts.Seed, "seed of retraining")
 	fl.StringVar(&opts.Group, "group", topics.DefaultGroup, "Kafka consumer group")
 	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:9464", "address of /metrics and /healthz (empty: off); loopback unless --allow-remote-metrics")
@@ -170,7 +175,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	cfg, err := env.ServiceConfig(live.Config{Group: opts.Group, Window: opts.Window, Threshold: opts.Threshold,
 		Lockout: live.Lockout{MaxFailures: opts.Lockout, LockFor: opts.LockFor},
 		Retrain: live.RetrainPolicy{Every: opts.Retrain, MaxAge: opts.RetrainAge,
-			Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}},
+			Train: account.TrainOptions{Preset: opts.Preset, Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}},
 		ModelCacheBytes: int64(opts.ModelCache) << 20, SessionTimeout: opts.SessionTimeout, Logger: logger})
 	if err != nil {
 		return err

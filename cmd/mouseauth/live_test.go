@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live"
@@ -337,6 +338,35 @@ func TestEnrollAndStatus(t *testing.T) {
 			if strings.Contains(string(db), pw) {
 				t.Errorf("%s contains the password %q", f, pw)
 			}
+		}
+	}
+}
+
+// TestNewCmdLiveEnrollDecision: --decision needs a model and a policy the
+// decision engine reads.
+func TestNewCmdLiveEnrollDecision(t *testing.T) {
+	policy := decide.DefaultPolicy().String()
+	for _, tc := range []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"--user", "u", "--decision", policy}, "--decision is recorded in the model: give --model"},
+		{[]string{"--user", "u", "--model", "m", "--decision", "bogus"}, "--decision: invalid decision policy"},
+		{[]string{"--user", "u", "--model", "m", "--decision", policy}, ""},
+	} {
+		ios, _, _, _ := cli.TestIO()
+		var got *EnrollOptions
+		cmd := newCmdLiveEnroll(&cli.Factory{IO: ios}, func(_ context.Context, o *EnrollOptions) error { got = o; return nil })
+		cmd.SetArgs(tc.args)
+		cmd.SetOut(ios.Out)
+		cmd.SetErr(ios.ErrOut)
+		err := cmd.Execute()
+		if tc.wantErr != "" {
+			wantUsageError(t, err, tc.wantErr)
+			continue
+		}
+		if err != nil || got.Model != "m" || got.Decision != policy {
+			t.Errorf("%v: %v, %+v", tc.args, err, got)
 		}
 	}
 }

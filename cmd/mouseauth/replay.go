@@ -42,6 +42,7 @@ type ReplayOptions struct {
 	Getenv       func(string) string
 	Window       int
 	Threshold    float64
+	Preset       string // training settings of the enrolment and retrained models
 	Trees        int
 	Output       string
 	// Result receives the rounds' results (tests, the demo).
@@ -141,6 +142,9 @@ it talks to a real cluster; --no-service leaves scoring to a running
 			if err := opts.Deploy.validateWith(opts.Output); err != nil {
 				return err
 			}
+			if err := checkTrainPreset(cmd, opts.IO.ErrOut, &opts.Preset); err != nil {
+				return err
+			}
 			switch {
 			case opts.Speed <= 0:
 				return cli.FlagErrorf("--speed must be positive")
@@ -177,7 +181,8 @@ it talks to a real cluster; --no-service leaves scoring to a running
 	fl.StringVar(&opts.ScorerKey, "scorer-key", "", "the scorer's public key (PEM) that logins are sealed to (default: STATE/"+deploy.PublicKeyFile+", written by 'live serve'; copy it from the scorer for a real cluster)")
 	fl.IntVar(&opts.Window, "window", 10, "window of the in-process service")
 	fl.Float64Var(&opts.Threshold, "threshold", 0.5, "threshold of the in-process service")
-	fl.IntVar(&opts.Trees, "trees", 100, "trees of the enrolment models")
+	fl.StringVar(&opts.Preset, "preset", presetDefault, "training settings of the enrolment models: improved (gbdt, what the evaluation recommends) or published (rf of --trees trees; it was called reference)")
+	fl.IntVar(&opts.Trees, "trees", 100, "trees of the enrolment models under --preset published")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }

@@ -11,11 +11,24 @@
 //   - Models: [CheckModel] loads model file bytes as the service will and
 //     refuses a model whose features are not preprocess.FeatureNames in
 //     order ([ErrModelSchema]); [TrainModel] trains a user's model on the
-//     user's vectors against other users' with classify.TrainUser, seeded
-//     by (seed, user, version), so a retraining is reproducible.
+//     user's vectors against other users' with classify.TrainUser, by the
+//     training settings of a classify preset (the improved one unless
+//     told: what the evaluation recommends), seeded by (seed, user,
+//     version), so a retraining is reproducible. The model records its
+//     guard ([PhysicalBounds], the user's range) and a decision policy
+//     (decide.Policy's text; [WithDecision] replaces it).
 //   - [Enroll] stores an [Enrolment]: the credential (replacing an older
-//     one, failures reset) and, when given, the model as version 1; a user
-//     who has a model keeps it. A model CheckModel refuses stores nothing.
+//     one, failures reset) and, when given, the model as version 1, with
+//     the decision policy given recorded in it; a user who has a model
+//     keeps it. A model CheckModel refuses stores nothing.
+//
+// [Check] is the guard the scoring service applies to a vector before its
+// score counts: the model's own (classify.SavedModel.Check). A model of
+// format version 2 or older (before the guard) has no physical bounds,
+// range or policy: Check applies the pipeline's physical bounds
+// (preprocess.Plausible) in their place, and its sessions are decided by
+// decide.DefaultPolicy. [Flags] turns a check into the decision engine's
+// flags.
 //
 // It never stores a plain password and never stores a model version other
 // than 1: the service picks later versions and stores them itself, and

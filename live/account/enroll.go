@@ -16,7 +16,12 @@ type Enrolment struct {
 	User, Department string
 	Password         string // hashed with argon2id here; never stored
 	Model            []byte // classify model file bytes; nil keeps the stored one
-	Now              time.Time
+	// Decision, when set, is the decision policy to record in Model
+	// (classify.Header.Decision, checked with decide.ParsePolicy),
+	// replacing the model's own; "" keeps the model's (a model without one
+	// is decided by decide.DefaultPolicy).
+	Decision string
+	Now      time.Time
 	// Argon2 overrides DefaultArgon2 (load tests enrol thousands of users).
 	Argon2 *Argon2Params
 }
@@ -27,9 +32,17 @@ type Enrolment struct {
 // refuses is refused before anything is stored.
 func Enroll(ctx context.Context, creds store.Credentials, models store.Models, e Enrolment) (kept bool, err error) {
 	if e.Model != nil {
-		if _, err := CheckModel(e.Model); err != nil {
+		sm, err := CheckModel(e.Model)
+		if err != nil {
 			return false, fmt.Errorf("enroll %s: %w", e.User, err)
 		}
+		if e.Decision != "" {
+			if e.Model, err = WithDecision(sm, e.Decision); err != nil {
+				return false, fmt.Errorf("enroll %s: %w", e.User, err)
+			}
+		}
+	} else if e.Decision != "" {
+		return false, fmt.Errorf("enroll %s: a decision policy is recorded in a model, and none is given", e.User)
 	}
 	params := DefaultArgon2
 	if e.Argon2 != nil {

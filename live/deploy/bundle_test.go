@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/internal/secret"
 	"github.com/mouseauth/mouseauth/live"
@@ -50,7 +51,7 @@ func TestBundleRunsAlone(t *testing.T) {
 	}
 	const password = "the users' password"
 	if _, err := replay.Plan(ctx, st, st, us, replay.PlanOptions{Password: password, Now: time.Now(),
-		Argon2: &account.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Train: account.TrainOptions{Params: map[string]any{"trees": 10}}}); err != nil {
+		Argon2: &account.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Train: account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 10}}}); err != nil {
 		t.Fatal(err)
 	}
 	svc, err := live.New(live.Config{Brokers: cl.Brokers, TLS: cl.ScorerTLS, SASL: cl.ScorerSASL, Profiles: st, Credentials: st, Keys: keys,

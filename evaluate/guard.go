@@ -1,0 +1,51 @@
+package evaluate
+
+import (
+	"sort"
+
+	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/preprocess"
+)
+
+// ModelBounds returns the physical bounds (preprocess.PhysicalBounds) of
+// a model whose features are names, made by extractor under convention,
+// as the model records them; nil when they are not known: an extractor
+// other than mouseauth's or the published one, an unknown convention, or
+// names that are not mouseauth's (the published DFL files name their
+// columns their own way, in milliseconds, with a max_a column that repeats
+// min_a: no bounds are claimed for them).
+func ModelBounds(names []string, extractor, convention string) *classify.Bounds {
+	if extractor != preprocess.ExtractorID && extractor != preprocess.PublishedExtractor {
+		return nil
+	}
+	c, ok := preprocess.ParseCompat(convention)
+	if !ok || convention == "" {
+		return nil
+	}
+	p := preprocess.PhysicalBounds(c)
+	lo, hi, integral, values, rels, found := p.Columns(names)
+	if found < len(names) {
+		return nil
+	}
+	b := &classify.Bounds{Lo: lo, Hi: hi, Integral: integral, Tol: p.Tol}
+	for _, k := range sortedKeys(values) {
+		b.Values = append(b.Values, classify.Allowed{Feature: k, Values: values[k]})
+	}
+	for _, r := range rels {
+		cr := classify.Relation{Name: r.Name, Max: r.Max}
+		for _, t := range r.Terms {
+			cr.Terms = append(cr.Terms, classify.Term{Feature: t.Feature, Coef: t.Coef})
+		}
+		b.Relations = append(b.Relations, cr)
+	}
+	return b
+}
+
+func sortedKeys(m map[int][]float64) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	return keys
+}
