@@ -84,7 +84,7 @@ type PipelineOptions struct {
 	// Soak holds Rates[0] with Users[0] this long, sampling memory.
 	Soak  time.Duration
 	Seed  uint64
-	Trees int           // trees of the load users' models (random forests, the reference preset: the figures are the forest's)
+	Trees int           // trees of the load users' models (random forests, the published preset: the figures are the forest's)
 	Wait  time.Duration // for outstanding decisions per step
 	Now   func() time.Time
 	// Logger receives the service's and the clients' warnings (default

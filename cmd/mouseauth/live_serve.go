@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
@@ -114,7 +113,7 @@ ones the scorer consumed are deleted from them.
 			if err := opts.Deploy.validate(); err != nil {
 				return err
 			}
-			if err := checkTrainPreset(cmd, opts.Preset); err != nil {
+			if err := checkTrainPreset(cmd, opts.IO.ErrOut, &opts.Preset); err != nil {
 				return err
 			}
 			if opts.Window < 1 || opts.Threshold <= 0 || opts.Threshold >= 1 {
@@ -145,8 +144,8 @@ ones the scorer consumed are deleted from them.
 	fl.Int64Var(&opts.Retrain, "retrain-every", 1000, "retrain a user's model after this many new vectors (-1: never)")
 	fl.DurationVar(&opts.RetrainAge, "retrain-age", 30*24*time.Hour, "retrain a model older than this")
 	fl.IntVar(&opts.ModelCache, "model-cache", live.DefaultModelCacheBytes>>20, "MiB of decoded models kept in memory (least recently used evicted beyond)")
-	fl.StringVar(&opts.Preset, "preset", classify.PresetImproved, "training settings of retrained models: improved (gbdt, what the evaluation recommends) or reference (rf of --trees trees)")
-	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained models under --preset reference")
+	fl.StringVar(&opts.Preset, "preset", presetDefault, "training settings of retrained models: improved (gbdt, what the evaluation recommends) or published (rf of --trees trees; it was called reference)")
+	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained models under --preset published")
 	bindSeed(fl, &opts.Seed, "seed of retraining")
 	fl.StringVar(&opts.Group, "group", topics.DefaultGroup, "Kafka consumer group")
 	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:9464", "address of /metrics and /healthz (empty: off); loopback unless --allow-remote-metrics")

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/cli"
 )
 
@@ -290,12 +291,16 @@ func TestDeprecatedNamesStillWork(t *testing.T) {
 	}
 	cmd = newCmdEvaluate(&cli.Factory{IO: ios}, func(_ context.Context, o *EvaluateOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"sweep", "--features", "f.csv", "--trees", "10", "--classifier", "logreg"})
+	cmd.SetOut(errOut)
+	cmd.SetErr(errOut)
 	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "--tree-counts: classifier logreg has no trees to sweep") {
 		t.Errorf("the old --trees on a sweep of logreg: %v", err)
 	}
 	var replayed *ReplayOptions
 	rcmd := newCmdReplay(&cli.Factory{IO: ios}, func(_ context.Context, o *ReplayOptions) error { replayed = o; return nil })
 	rcmd.SetArgs([]string{"--users", "1:3", "--tls-dir", "p", "--tls-name", "c", "--brokers", "b:1"})
+	rcmd.SetOut(errOut)
+	rcmd.SetErr(errOut)
 	if err := rcmd.Execute(); err != nil || !slices.Equal(replayed.Users, []int{1, 2, 3}) || replayed.Deploy.TLSDir != "p" || replayed.Deploy.TLSName != "c" {
 		t.Fatalf("replay with the old names: %v %+v", err, replayed)
 	}
@@ -354,5 +359,46 @@ func TestEveryCommandHasOutput(t *testing.T) {
 	walk(root)
 	if n < 35 {
 		t.Errorf("checked %d commands", n)
+	}
+}
+
+// TestTrainPresetNames: every command that trains live models takes the
+// presets by the names evaluate uses (improved, published; reference with
+// a warning) and hands classify the name it knows the training by.
+func TestTrainPresetNames(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		preset, want string
+		warns        bool
+	}{
+		{"", classify.PresetImproved, false},
+		{"improved", classify.PresetImproved, false},
+		{"published", classify.PresetReference, false},
+		{"reference", classify.PresetReference, true},
+	} {
+		var args []string
+		if tc.preset != "" {
+			args = append(args, "--preset", tc.preset)
+		}
+		ios, _, _, errOut := cli.TestIO()
+		var served *ServeOptions
+		scmd := newCmdLiveServe(&cli.Factory{IO: ios}, func(_ context.Context, o *ServeOptions) error { served = o; return nil })
+		scmd.SetArgs(args)
+		scmd.SetOut(errOut)
+		scmd.SetErr(errOut)
+		if err := scmd.Execute(); err != nil || served.Preset != tc.want {
+			t.Fatalf("live serve --preset %q: %v, %+v, want preset %q", tc.preset, err, served, tc.want)
+		}
+		var replayed *ReplayOptions
+		rcmd := newCmdReplay(&cli.Factory{IO: ios}, func(_ context.Context, o *ReplayOptions) error { replayed = o; return nil })
+		rcmd.SetArgs(args)
+		rcmd.SetOut(errOut)
+		rcmd.SetErr(errOut)
+		if err := rcmd.Execute(); err != nil || replayed.Preset != tc.want {
+			t.Fatalf("replay --preset %q: %v, %+v, want preset %q", tc.preset, err, replayed, tc.want)
+		}
+		if warned := strings.Contains(errOut.String(), `preset "reference" is now called "published"`); warned != tc.warns {
+			t.Errorf("--preset %q: warning %v, want %v: %q", tc.preset, warned, tc.warns, errOut)
+		}
 	}
 }
