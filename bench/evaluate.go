@@ -25,7 +25,7 @@ type EvaluateOptions struct {
 	Windows  []int
 	Seed     int64
 	// Presets are timed one after the other, each with its own classifier
-	// (rf for reference, gbdt for improved); default reference.
+	// (rf for published, gbdt for improved); default published.
 	Presets []evaluate.Preset
 	// Procs lists the GOMAXPROCS settings to time (0 = the current one).
 	Procs []int
@@ -67,7 +67,7 @@ func RunEvaluate(ctx context.Context, o EvaluateOptions) ([]EvaluateRow, error) 
 		o.NewClassifier = classify.New
 	}
 	if len(o.Presets) == 0 {
-		o.Presets = []evaluate.Preset{evaluate.PresetReference}
+		o.Presets = []evaluate.Preset{evaluate.PresetPublished}
 	}
 	var rows []EvaluateRow
 	for _, p := range o.Presets {

@@ -96,13 +96,13 @@ func TestRunEvaluate(t *testing.T) {
 	features := testutil.Data(t, "features/dfl_39feat_PC_MM_DD_50.csv")
 	var started []string
 	rows, err := bench.RunEvaluate(context.Background(), bench.EvaluateOptions{Features: features, Trees: 3, Windows: []int{1, 5},
-		Presets: []evaluate.Preset{evaluate.PresetReference, evaluate.PresetImproved}, Procs: []int{0, 1}, Now: tick(),
+		Presets: []evaluate.Preset{evaluate.PresetPublished, evaluate.PresetImproved}, Procs: []int{0, 1}, Now: tick(),
 		Started: func(p evaluate.Preset, procs int) { started = append(started, fmt.Sprint(p, procs)) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 4 || len(started) != 4 || started[1] != "reference1" || started[3] != "improved1" ||
-		rows[1].GOMAXPROCS != 1 || rows[0].Preset != evaluate.PresetReference || rows[2].Preset != evaluate.PresetImproved {
+	if len(rows) != 4 || len(started) != 4 || started[1] != "published1" || started[3] != "improved1" ||
+		rows[1].GOMAXPROCS != 1 || rows[0].Preset != evaluate.PresetPublished || rows[2].Preset != evaluate.PresetImproved {
 		t.Fatalf("rows %+v, started %v", rows, started)
 	}
 	for _, r := range rows {

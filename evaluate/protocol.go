@@ -159,6 +159,10 @@ type UserScores struct {
 	// ImpostorUsers names the users of the Impostor streams (Strict only).
 	ImpostorUsers []string `json:"impostor_users,omitempty"`
 	TrainSecs     float64  `json:"train_seconds"`
+	// GenuineRows and ImpostorRows are the feature-table rows of Genuine
+	// and of each Impostor stream, score by score.
+	GenuineRows  []int   `json:"-"`
+	ImpostorRows [][]int `json:"-"`
 }
 
 // ScoreUsers trains one model per user under opts.Protocol and scores the
@@ -370,7 +374,8 @@ func scoreUser(ctx context.Context, d *preprocess.Table, table classify.Table, u
 		}
 		return s, nil
 	}
-	if us.Genuine, err = score(pos[nTrain:]); err != nil {
+	us.GenuineRows = pos[nTrain:]
+	if us.Genuine, err = score(us.GenuineRows); err != nil {
 		return UserScores{}, "", err
 	}
 	for _, imp := range impostors {
@@ -379,6 +384,7 @@ func scoreUser(ctx context.Context, d *preprocess.Table, table classify.Table, u
 			return UserScores{}, "", err
 		}
 		us.Impostor = append(us.Impostor, s)
+		us.ImpostorRows = append(us.ImpostorRows, imp)
 	}
 	return us, "", ctx.Err()
 }

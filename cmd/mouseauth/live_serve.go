@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/internal/shell"
 	"github.com/mouseauth/mouseauth/live"
@@ -60,7 +59,10 @@ func newCmdLiveServe(f *cli.Factory, runF func(context.Context, *ServeOptions) e
 		Long: `Serve consumes logins and feature vectors and decides, for the whole session:
 
   first factor   the password against an argon2id hash (MySQL or the embedded
-                 database), with a lockout after repeated failures
+                 database), within login budgets (per client, per user, overall)
+                 and with a backoff per user and client after repeated failures
+                 ('mouseauth live status --lockouts' shows it, 'mouseauth live
+                 unlock' clears it)
   second factor  each action scored by the user's model; the mean of the last
                  --window scores below --threshold raises an alert
 
@@ -125,7 +127,7 @@ group, and removes it when it stops.`,
 			if err := opts.Deploy.validate(); err != nil {
 				return err
 			}
-			if err := checkTrainPreset(cmd, opts.Preset); err != nil {
+			if err := checkTrainPreset(cmd, opts.IO.ErrOut, &opts.Preset); err != nil {
 				return err
 			}
 			if opts.Window < 1 || opts.Threshold <= 0 || opts.Threshold >= 1 {
@@ -156,8 +158,8 @@ group, and removes it when it stops.`,
 	fl.Int64Var(&opts.Retrain, "retrain-every", 1000, "retrain a user's model after this many new vectors (-1: never)")
 	fl.DurationVar(&opts.RetrainAge, "retrain-age", 30*24*time.Hour, "retrain a model older than this")
 	fl.IntVar(&opts.ModelCache, "model-cache", live.DefaultModelCacheBytes>>20, "MiB of decoded models kept in memory (least recently used evicted beyond)")
-	fl.StringVar(&opts.Preset, "preset", classify.PresetImproved, "training settings of retrained models: improved (gbdt, what the evaluation recommends) or reference (rf of --trees trees)")
-	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained models under --preset reference")
+	fl.StringVar(&opts.Preset, "preset", presetDefault, "training settings of retrained models: improved (gbdt, what the evaluation recommends) or published (rf of --trees trees; it was called reference)")
+	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained models under --preset published")
 	bindSeed(fl, &opts.Seed, "seed of retraining")
 	fl.StringVar(&opts.Group, "group", topics.DefaultGroup, "Kafka consumer group")
 	listen := defaultListen
@@ -167,8 +169,7 @@ group, and removes it when it stops.`,
 	fl.StringVar(&opts.Listen, "listen", listen, "address of /metrics and /healthz (empty: off; default $"+envListen+", else "+defaultListen+"); loopback unless --allow-remote-metrics")
 	fl.BoolVar(&opts.AllowRemoteMetrics, "allow-remote-metrics", false, "allow a --listen address other than loopback (metrics and health readable from the network)")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")
-	fl.IntVar(&opts.Lockout, "lockout", 5, "failed logins before the account is locked")
-	fl.DurationVar(&opts.LockFor, "lock-for", 15*time.Minute, "how long a locked account stays locked")
+	bindLockout(fl, &opts.Lockout, &opts.LockFor)
 	fl.DurationVar(&opts.SessionTimeout, "session-timeout", 10*time.Second, "consumer group session timeout: how long a dead instance's partitions wait before moving to the others")
 	fl.StringVar(&opts.ReadyFile, "ready-file", "", "write this JSON file (pid, metrics address, brokers, group) once serving; removed on stop")
 	return cmd

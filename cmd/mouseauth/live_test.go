@@ -134,9 +134,10 @@ func TestReplayRunEmbedded(t *testing.T) {
 
 // TestServeAndReplay runs `live serve` on the embedded default and a
 // `replay --no-service` client against it, as two terminals would, and
-// checks /healthz, /metrics and the drain on shutdown.
+// checks /healthz, /metrics and the drain on shutdown. Not parallel: it
+// runs the printed commands as written, from a working directory of its
+// own (t.Chdir).
 func TestServeAndReplay(t *testing.T) {
-	t.Parallel()
 	state := t.TempDir()
 	ios, _, _, serveErr := cli.TestIO()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -234,7 +235,7 @@ func TestServeAndReplay(t *testing.T) {
 		root := newCmdRoot(&cli.Factory{IO: pios, Now: time.Now})
 		root.SetArgs(words[1:])
 		if err := root.ExecuteContext(context.Background()); err != nil {
-			t.Fatalf("%s: %v\n%s", strings.Join(words, " "), err, perr)
+			t.Fatalf("%s: %v\n%s\nSERVE:\n%s", strings.Join(words, " "), err, perr, serveErr)
 		}
 		return pout.String()
 	}
@@ -339,7 +340,7 @@ func TestEnrollAndStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	sios, _, out, _ := cli.TestIO()
-	if err := statusRun(context.Background(), &StatusOptions{IO: sios, Deploy: deploy, Output: "json"}); err != nil {
+	if err := statusRun(context.Background(), &StatusOptions{IO: sios, Deploy: deploy, Output: "json", Now: time.Now}); err != nil {
 		t.Fatal(err)
 	}
 	var rows []map[string]any

@@ -78,7 +78,8 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		return err
 	}
 	if !opts.NoService {
-		stop, err := env.StartService(ctx, live.Config{Window: opts.Window, Threshold: opts.Threshold, Logger: logger,
+		// This process's service: its one client plays every user at once.
+		stop, err := env.StartService(ctx, live.Config{Window: opts.Window, Threshold: opts.Threshold, Logger: logger, Budget: live.OneClientBudget(),
 			Retrain: live.RetrainPolicy{Train: account.TrainOptions{Preset: opts.Preset, Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}}})
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -26,8 +27,10 @@ with no servers and no downloads.`,
   source <(mouseauth completion bash)     # complete commands, flags and their values`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       build.Short(),
-		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		// A mistyped command is answered with the commands it is close to.
+		SuggestionsMinimumDistance: 2,
+		Version:                    build.Short(),
+		RunE:                       func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
@@ -67,19 +70,25 @@ with no servers and no downloads.`,
 // constraints (MarkFlagRequired, MarkFlagsMutuallyExclusive,
 // MarkFlagsOneRequired, MarkFlagsRequiredTogether) refuse: cobra returns
 // those as plain errors, after the argument check this wraps. A required
-// flag given an empty value (--out "") is refused too.
+// flag given an empty value (--out "") is refused too. An unknown
+// subcommand gets the names it may be a typo of (cobra's suggestions, edit
+// distance 2 or a prefix).
 func usageErrors(c *cobra.Command) {
 	args := c.Args
-	if args == nil {
-		args = func(cmd *cobra.Command, a []string) error {
-			if cmd.HasSubCommands() && len(a) > 0 {
-				return fmt.Errorf("unknown command %q for %q", a[0], cmd.CommandPath())
-			}
-			return nil
-		}
-	}
 	c.Args = func(cmd *cobra.Command, a []string) error {
-		if err := args(cmd, a); err != nil {
+		var err error
+		switch {
+		case args != nil:
+			err = args(cmd, a)
+		case cmd.HasSubCommands() && len(a) > 0:
+			err = fmt.Errorf("unknown command %q for %q", a[0], cmd.CommandPath())
+		}
+		if err != nil {
+			if cmd.HasSubCommands() && len(a) > 0 {
+				if s := cmd.SuggestionsFor(a[0]); len(s) > 0 {
+					err = fmt.Errorf("%w; did you mean %s?", err, strings.Join(s, " or "))
+				}
+			}
 			return &cli.FlagError{Err: err}
 		}
 		if err := cmd.ValidateRequiredFlags(); err != nil {

@@ -14,16 +14,22 @@ type Section struct {
 	Title string // the heading of the text output
 	Table *Table
 	// Hidden sections are left out of the text output (too long for a
-	// terminal: every seed's per-user rows, every session's score); CSV and
-	// JSON keep them.
+	// terminal: every seed's per-user rows, every session's score); JSON
+	// keeps them.
 	Hidden bool
+	// TextColumns, if set, are the columns the text output shows (through
+	// [Display]: a figure and its interval in one column); CSV and JSON
+	// keep every column.
+	TextColumns []string
 }
 
 // Sections are the tables a command prints, kept apart so a summary is
 // never mixed with the rows it summarises: text prints each visible
-// section under its title, JSON one object with an array of rows per
-// section (in order), CSV the first section, the command's primary table.
-// Numbers keep full precision in CSV and JSON and are rounded in text.
+// section under its title (a figure and its interval in one column), JSON
+// one object with an array of rows per section (in order), CSV the first
+// section, the command's primary table (every section is a CSV file of its
+// own in the report's tables/ folder). Numbers keep full precision in CSV
+// and JSON and are rounded in text.
 type Sections []Section
 
 // Primary returns the first section's table (what CSV prints).
@@ -63,7 +69,11 @@ func (s Sections) WriteText(w io.Writer) error {
 				return err
 			}
 		}
-		if err := sec.Table.WriteText(w); err != nil {
+		t := sec.Table
+		if len(sec.TextColumns) > 0 {
+			t = t.Select(sec.TextColumns...)
+		}
+		if err := Display(t).WriteText(w); err != nil {
 			return err
 		}
 	}

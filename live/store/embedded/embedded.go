@@ -12,6 +12,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/mouseauth/mouseauth/internal/safefs"
 	"github.com/mouseauth/mouseauth/live/store/internal/sqlstore"
 )
 
@@ -26,9 +27,22 @@ type Store struct {
 	ckpt *checkpointer
 }
 
-// Open opens (creating if needed) the database file at path.
+// Open opens (creating if needed) the database file at path. The file and
+// its -wal and -shm files must not be symbolic links: the file is created
+// (0600) or opened here without following one first, and once SQLite has
+// opened it by its name, the name must still be that file (safefs.Pin),
+// so a link planted or swapped in never has the database kept elsewhere.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	for _, side := range []string{"-wal", "-shm", "-journal"} {
+		if err := safefs.NotLink(path + side); err != nil {
+			return nil, fmt.Errorf("embedded store: %w", err)
+		}
+	}
+	check, err := safefs.Pin(path, 0o600)
+	if err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
 	db, err := openDB(path, "wal_autocheckpoint(0)")
@@ -39,6 +53,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// Go instead of through busy retries.
 	db.SetMaxOpenConns(1)
 	s, err := sqlstore.New(ctx, db, sqlstore.SQLite, true)
+	if err == nil {
+		err = check() // SQLite has the file open now
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("embedded store %s: %w", path, err)

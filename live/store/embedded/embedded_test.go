@@ -3,10 +3,13 @@ package embedded
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/mouseauth/mouseauth/internal/safefs"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/store/storetest"
 )
@@ -69,9 +72,10 @@ func BenchmarkWrites(b *testing.B) {
 }
 
 // TestOpensOlderSchema opens a database written by the version before
-// sessions had a key and decisions a judged flag: Open adds the columns,
-// old rows keep working (an old decision is not judged) and new rows store
-// them.
+// sessions had a key, decisions a judged flag and failures were counted
+// per client: Open adds the columns and the table, old rows keep working
+// (an old decision is not judged; an old lock is lifted with its count
+// kept) and new rows store them.
 func TestOpensOlderSchema(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -86,6 +90,11 @@ func TestOpensOlderSchema(t *testing.T) {
 			accepted SMALLINT NOT NULL, reason TEXT NOT NULL, alerted SMALLINT NOT NULL, started BIGINT NOT NULL,
 			PRIMARY KEY (uid, id))`,
 		`INSERT INTO sessions VALUES ('u', 'old', '10.0.0.1:1', 1, '', 0, 1700000000000)`,
+		// The credentials table of the versions that locked an account for
+		// a fixed time, with a user locked until 2100.
+		`CREATE TABLE credentials (uid TEXT NOT NULL, department TEXT NOT NULL,
+			hash TEXT NOT NULL, failures INT NOT NULL, locked_until BIGINT NOT NULL, PRIMARY KEY (uid))`,
+		`INSERT INTO credentials VALUES ('u', 'finance', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', 5, 4102444800000)`,
 		// The decisions table before decisions were marked judged.
 		`CREATE TABLE decisions (uid TEXT NOT NULL, session TEXT NOT NULL, seq BIGINT NOT NULL,
 			score DOUBLE PRECISION NOT NULL, mean DOUBLE PRECISION NOT NULL, win INT NOT NULL, threshold DOUBLE PRECISION NOT NULL,
@@ -129,5 +138,28 @@ func TestOpensOlderSchema(t *testing.T) {
 	}
 	if got, err := s.Decision(ctx, "u", "new", 0); err != nil || !got.Judged {
 		t.Fatalf("new decision read back as %+v, %v", got, err)
+	}
+	storetest.OldCredential(t, s, "u")
+}
+
+// TestRefusesLinks: a database path, or its write-ahead log, that is a
+// symbolic link would keep the database wherever the link leads.
+func TestRefusesLinks(t *testing.T) {
+	t.Parallel()
+	for _, planted := range []string{"m.db", "m.db-wal", "m.db-shm"} {
+		dir, elsewhere := t.TempDir(), t.TempDir()
+		if err := os.Symlink(filepath.Join(elsewhere, "x"), filepath.Join(dir, planted)); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(context.Background(), filepath.Join(dir, "m.db"))
+		if err == nil {
+			s.Close()
+		}
+		if !errors.Is(err, safefs.ErrLink) {
+			t.Errorf("Open with %s a link: err = %v", planted, err)
+		}
+		if ents, _ := os.ReadDir(elsewhere); len(ents) != 0 {
+			t.Errorf("Open with %s a link created %d files elsewhere", planted, len(ents))
+		}
 	}
 }

@@ -19,6 +19,9 @@ type Dialect struct {
 	Name string
 	// Blob, LongBlob and Text are column types.
 	Blob, LongBlob, Text string
+	// ExactText is the type of a text column that compares byte by byte
+	// (no case folding, no trailing-space padding).
+	ExactText string
 	// InsertNew turns "INSERT INTO t (cols) VALUES (...), ..." into a
 	// statement that inserts nothing, without error, for a row whose
 	// primary key exists, and counts only inserted rows as affected.
@@ -42,7 +45,7 @@ type Dialect struct {
 }
 
 // SQLite is the embedded store's dialect.
-var SQLite = Dialect{Name: "sqlite", Blob: "BLOB", LongBlob: "BLOB", Text: "TEXT",
+var SQLite = Dialect{Name: "sqlite", Blob: "BLOB", LongBlob: "BLOB", Text: "TEXT", ExactText: "TEXT",
 	InsertNew:    func(s string) string { return s + " ON CONFLICT DO NOTHING" },
 	Greatest:     "MAX",
 	ColumnExists: `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`,
@@ -58,7 +61,7 @@ var SQLite = Dialect{Name: "sqlite", Blob: "BLOB", LongBlob: "BLOB", Text: "TEXT
 // AUTO_INCREMENT column with a unique index (ALTER TABLE numbers the rows
 // already stored): appending to it costs an insert little, and a sample
 // seeks in it instead of scanning.
-var MySQL = Dialect{Name: "mysql", Blob: "MEDIUMBLOB", LongBlob: "LONGBLOB", Text: "VARCHAR(191)",
+var MySQL = Dialect{Name: "mysql", Blob: "MEDIUMBLOB", LongBlob: "LONGBLOB", Text: "VARCHAR(191)", ExactText: "VARBINARY(1024)",
 	InsertNew: func(s string) string { return s + " ON DUPLICATE KEY UPDATE uid = uid" },
 	Greatest:  "GREATEST",
 	ColumnExists: `SELECT COUNT(*) FROM information_schema.COLUMNS
@@ -153,16 +156,27 @@ func (s *Store) schema() []string {
 	}
 }
 
-// migration is a column a later version added to a table.
+// migration is a column a later version added to a table (or a table a
+// later version added, named by its first column).
 type migration struct{ table, column, ddl string }
 
 func (s *Store) migrations() []migration {
+	t := s.d.ExactText
 	m := []migration{
 		// The session's sealed MAC key (store.Session.Key); NULL in rows
 		// written before it existed.
 		{"sessions", "mac_key", `ALTER TABLE sessions ADD COLUMN mac_key ` + s.d.Blob + ` NULL`},
 		// store.Decision.Judged; false in rows written before it existed.
 		{"decisions", "judged", `ALTER TABLE decisions ADD COLUMN judged SMALLINT NOT NULL DEFAULT 0`},
+		// The user's latest failure (store.Credential.LastFailure), from
+		// which the per-user backoff runs. Rows of the versions that
+		// locked the account for a fixed time get 0: their lock
+		// (locked_until, no longer read) is lifted, their count kept.
+		{"credentials", "last_failure", `ALTER TABLE credentials ADD COLUMN last_failure BIGINT NOT NULL DEFAULT 0`},
+		// Failures per (user, client): store.ClientFailures. Its names
+		// compare exactly: "WS-1" is not "ws-1".
+		{"login_failures", "uid", `CREATE TABLE IF NOT EXISTS login_failures (uid ` + t + ` NOT NULL, client ` + t + ` NOT NULL,
+			failures INT NOT NULL, last_failure BIGINT NOT NULL, last_success BIGINT NOT NULL, PRIMARY KEY (uid, client))`},
 	}
 	if s.d.PosDDL != "" {
 		m = append(m, migration{"vectors", s.d.Pos, s.d.PosDDL})
@@ -486,62 +500,163 @@ func (s *Store) Session(ctx context.Context, user, id string) (store.Session, er
 	return x, s.wrap("session", err)
 }
 
-// PutCredential implements store.Credentials.
+// PutCredential implements store.Credentials. locked_until, the lock of
+// older versions, is written 0 and never read.
 func (s *Store) PutCredential(ctx context.Context, c store.Credential) error {
-	_, err := s.db.ExecContext(ctx, `REPLACE INTO credentials (uid, department, hash, failures, locked_until) VALUES (?, ?, ?, ?, ?)`,
-		c.User, c.Department, c.Hash, c.Failures, ms(c.LockedUntil))
+	_, err := s.db.ExecContext(ctx, `REPLACE INTO credentials (uid, department, hash, failures, locked_until, last_failure) VALUES (?, ?, ?, ?, 0, ?)`,
+		c.User, c.Department, c.Hash, c.Failures, ms(c.LastFailure))
 	return s.wrap("put credential", err)
 }
 
 // Credential implements store.Credentials.
 func (s *Store) Credential(ctx context.Context, user string) (store.Credential, error) {
+	return s.credential(ctx, s.db, user)
+}
+
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) credential(ctx context.Context, q querier, user string) (store.Credential, error) {
 	c := store.Credential{User: user}
-	var locked int64
-	err := s.db.QueryRowContext(ctx, `SELECT department, hash, failures, locked_until FROM credentials WHERE uid = ?`, user).
-		Scan(&c.Department, &c.Hash, &c.Failures, &locked)
-	c.LockedUntil = fromMS(locked)
+	var last int64
+	err := q.QueryRowContext(ctx, `SELECT department, hash, failures, last_failure FROM credentials WHERE uid = ?`, user).
+		Scan(&c.Department, &c.Hash, &c.Failures, &last)
+	c.LastFailure = fromMS(last)
 	return c, s.wrap("credential of "+user, err)
 }
 
-// ResetFailures implements store.Credentials.
-func (s *Store) ResetFailures(ctx context.Context, user string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE credentials SET failures = 0, locked_until = 0 WHERE uid = ?`, user)
-	return s.updated(ctx, "reset failures of "+user, res, err, `SELECT 1 FROM credentials WHERE uid = ?`, user)
+// ClientFailures implements store.Credentials.
+func (s *Store) ClientFailures(ctx context.Context, user, client string) (store.ClientFailures, error) {
+	f, err := s.clientFailures(ctx, s.db, user, client)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ClientFailures{User: user, Client: client}, nil
+	}
+	return f, s.wrap("failures of "+user+" from "+client, err)
 }
 
-// RecordFailure implements store.Credentials: one UPDATE counts the failure
-// and sets the lock from the count it had, then the row is read back in the
-// same transaction. locked_until is assigned before failures because MySQL
-// evaluates a single-table UPDATE's assignments left to right with the new
-// values (SQLite uses the old ones throughout): this order means the same
-// in both.
-func (s *Store) RecordFailure(ctx context.Context, user string, now time.Time, max int, lockFor time.Duration) (int, time.Time, error) {
-	if err := store.CheckLockout(max, lockFor); err != nil {
-		return 0, time.Time{}, fmt.Errorf("%s: record failure of %s: %w", s.d.Name, user, err)
-	}
-	var failures int
-	var locked int64
+func (s *Store) clientFailures(ctx context.Context, q querier, user, client string) (store.ClientFailures, error) {
+	f := store.ClientFailures{User: user, Client: client}
+	var last, ok int64
+	err := q.QueryRowContext(ctx, `SELECT failures, last_failure, last_success FROM login_failures WHERE uid = ? AND client = ?`, user, client).
+		Scan(&f.Failures, &last, &ok)
+	f.LastFailure, f.LastSuccess = fromMS(last), fromMS(ok)
+	return f, err
+}
+
+// RecordFailure implements store.Credentials: in one transaction, one
+// UPDATE counts the user's failure (none: no such user), one UPDATE or
+// INSERT the pair's, and both rows are read back. Two transactions that
+// both find no pair row and both insert it are a duplicate key for one of
+// them, whose UPDATE then counts.
+func (s *Store) RecordFailure(ctx context.Context, user, client string, now time.Time) (store.Credential, store.ClientFailures, error) {
+	var c store.Credential
+	var f store.ClientFailures
+	at := now.UnixMilli()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE credentials
-			SET locked_until = CASE WHEN failures + 1 >= ? THEN `+s.d.Greatest+`(locked_until, ?) ELSE locked_until END,
-			    failures = failures + 1
-			WHERE uid = ?`, max, now.Add(lockFor).UnixMilli(), user)
+		res, err := tx.ExecContext(ctx, `UPDATE credentials SET failures = failures + 1, last_failure = `+s.d.Greatest+`(last_failure, ?) WHERE uid = ?`, at, user)
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = sql.ErrNoRows // failures always changes: 0 rows is no such user
+			}
 			return err
 		}
-		if n == 0 {
-			return sql.ErrNoRows // failures always changes: 0 rows is no such user
+		for range 2 {
+			res, err = tx.ExecContext(ctx, `UPDATE login_failures SET failures = failures + 1, last_failure = `+s.d.Greatest+`(last_failure, ?)
+				WHERE uid = ? AND client = ?`, at, user, client)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n > 0 {
+				break
+			}
+			res, err = tx.ExecContext(ctx, s.d.InsertNew(`INSERT INTO login_failures (uid, client, failures, last_failure, last_success) VALUES (?, ?, 1, ?, 0)`), user, client, at)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n > 0 {
+				break
+			}
 		}
-		return tx.QueryRowContext(ctx, `SELECT failures, locked_until FROM credentials WHERE uid = ?`, user).Scan(&failures, &locked)
+		if c, err = s.credential(ctx, tx, user); err != nil {
+			return err
+		}
+		f, err = s.clientFailures(ctx, tx, user, client)
+		return err
 	})
 	if err != nil {
-		return 0, time.Time{}, s.wrap("record failure of "+user, err)
+		return store.Credential{}, store.ClientFailures{}, s.wrap("record failure of "+user+" from "+client, err)
 	}
-	return failures, fromMS(locked), nil
+	return c, f, nil
+}
+
+// RecordSuccess implements store.Credentials.
+func (s *Store) RecordSuccess(ctx context.Context, user, client string, now time.Time) error {
+	at := now.UnixMilli()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM credentials WHERE uid = ?`, user).Scan(&one); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET failures = 0 WHERE uid = ?`, user); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, s.d.InsertNew(`INSERT INTO login_failures (uid, client, failures, last_failure, last_success) VALUES (?, ?, 0, 0, ?)`), user, client, at)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE login_failures SET failures = 0, last_success = `+s.d.Greatest+`(last_success, ?) WHERE uid = ? AND client = ?`, at, user, client)
+		return err
+	})
+	return s.wrap("record success of "+user+" from "+client, err)
+}
+
+// Lockouts implements store.Credentials.
+func (s *Store) Lockouts(ctx context.Context) ([]store.ClientFailures, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT uid, '', failures, last_failure, 0 FROM credentials WHERE failures > 0
+		UNION ALL SELECT uid, client, failures, last_failure, last_success FROM login_failures WHERE failures > 0 ORDER BY 1, 2`)
+	if err != nil {
+		return nil, s.wrap("lockouts", err)
+	}
+	defer rows.Close()
+	var out []store.ClientFailures
+	for rows.Next() {
+		var f store.ClientFailures
+		var last, ok int64
+		if err := rows.Scan(&f.User, &f.Client, &f.Failures, &last, &ok); err != nil {
+			return nil, s.wrap("lockouts", err)
+		}
+		f.LastFailure, f.LastSuccess = fromMS(last), fromMS(ok)
+		out = append(out, f)
+	}
+	return out, s.wrap("lockouts", rows.Err())
+}
+
+// Unlock implements store.Credentials.
+func (s *Store) Unlock(ctx context.Context, user, client string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM credentials WHERE uid = ?`, user).Scan(&one); err != nil {
+			return err
+		}
+		if client != "" {
+			_, err := tx.ExecContext(ctx, `UPDATE login_failures SET failures = 0 WHERE uid = ? AND client = ?`, user, client)
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET failures = 0 WHERE uid = ?`, user); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE login_failures SET failures = 0 WHERE uid = ?`, user)
+		return err
+	})
+	return s.wrap("unlock "+user, err)
 }
 
 // maxAttempts bounds the runs of a transaction that failed with a
