@@ -170,7 +170,7 @@ func TestParsePolicyRefuses(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{
 		"", "rule=sequential", "decide/2 rule=window", "decide/1 rule=fast", "decide/1 step=0", "decide/1 step=NaN",
-		"decide/1 step=Inf", "decide/1 alert=-1", "decide/1 n=0", "decide/1 n=1001", "decide/1 threshold=1",
+		"decide/1 step=Inf", "decide/1 alert=-1", "decide/1 n=0", "decide/1 n=1001", "decide/1 threshold=1.5", "decide/1 threshold=-0.1",
 		"decide/1 agg=max", "decide/1 ceiling=0 accept=1", "decide/1 start=-8", "decide/1 memory=-1", "decide/1 repeat=2",
 		"decide/1 step=1 step=2", "decide/1 color=red", "decide/1 step", "decide/1 n=1.5", "decide/1 bias=1e300",
 	} {

@@ -32,7 +32,7 @@ type Policy struct {
 	// aggregate is at least Threshold.
 	N         int       // window size, 1 to MaxWindow
 	Aggregate Aggregate // how a window's scores combine
-	Threshold float64   // in (0, 1)
+	Threshold float64   // in [0, 1]: 0 accepts every full window, 1 only a unanimous one
 
 	// The sequential rule, in log-odds units (natural log). An action of
 	// score p moves the session's trust by clamp(LogOdds(p)-Bias, ±Step);
@@ -79,6 +79,17 @@ func WindowPolicy(n int, agg Aggregate, threshold float64) Policy {
 	return p
 }
 
+// Accepts reports whether a [Verdict]'s Statistic is enough for the rule
+// to accept: the window's aggregate at or above Threshold, or the trust at
+// or above Accept. It ignores the alert, which refuses every action after
+// it whatever the statistic.
+func (p Policy) Accepts(statistic float64) bool {
+	if p.Rule == Window {
+		return statistic >= p.Threshold
+	}
+	return statistic >= p.Accept
+}
+
 // ErrPolicy is wrapped by every error of [Policy.Validate] and [ParsePolicy].
 var ErrPolicy = errors.New("invalid decision policy")
 
@@ -104,8 +115,8 @@ func (p Policy) Validate() error {
 	if _, err := ParseAggregate(string(p.Aggregate)); err != nil {
 		return bad("%v", err)
 	}
-	if !(p.Threshold > 0 && p.Threshold < 1) {
-		return bad("threshold %v out of (0, 1)", p.Threshold)
+	if !(p.Threshold >= 0 && p.Threshold <= 1) {
+		return bad("threshold %v out of [0, 1]", p.Threshold)
 	}
 	for _, f := range []struct {
 		name string
@@ -217,4 +228,19 @@ func truncate(s string) string {
 		return s[:64] + "..."
 	}
 	return s
+}
+
+// MarshalText writes [Policy.String], so a policy in JSON (run.json, a
+// model's header) is the string a model file records.
+func (p Policy) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText reads a policy written by [Policy.MarshalText] with
+// [ParsePolicy].
+func (p *Policy) UnmarshalText(b []byte) error {
+	q, err := ParsePolicy(string(b))
+	if err != nil {
+		return err
+	}
+	*p = q
+	return nil
 }

@@ -41,7 +41,15 @@ func DropDuplicateColumns(d *preprocess.Table) (*preprocess.Table, []int) {
 	if len(dropped) == 0 {
 		return d, nil
 	}
-	out := &preprocess.Table{Users: d.Users, X: make([][]float64, len(d.X))}
+	// Everything but the dropped columns is kept: sessions, action
+	// indices, start times, the kept columns' names and the schema.
+	out := &preprocess.Table{Users: d.Users, X: make([][]float64, len(d.X)), Sessions: d.Sessions, Actions: d.Actions,
+		Starts: d.Starts, Extractor: d.Extractor, Convention: d.Convention}
+	if len(d.Names) == width {
+		for _, j := range keep {
+			out.Names = append(out.Names, d.Names[j])
+		}
+	}
 	for i, row := range d.X {
 		r := make([]float64, len(keep))
 		for c, j := range keep {
@@ -63,7 +71,8 @@ const Placeholder = 2147483647
 // since one such value dominates a column's variance.
 func ReplacePlaceholders(d *preprocess.Table) (*preprocess.Table, int) {
 	n := 0
-	out := &preprocess.Table{Users: d.Users, Sessions: d.Sessions, Names: d.Names, X: make([][]float64, len(d.X))}
+	out := &preprocess.Table{Users: d.Users, Sessions: d.Sessions, Actions: d.Actions, Starts: d.Starts, Names: d.Names,
+		Extractor: d.Extractor, Convention: d.Convention, X: make([][]float64, len(d.X))}
 	for i, row := range d.X {
 		out.X[i] = row
 		if !slices.Contains(row, Placeholder) {

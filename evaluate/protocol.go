@@ -93,6 +93,23 @@ type Options struct {
 	// Now, if set, times training and the run (Seconds fields); nil leaves
 	// them 0, so results are comparable byte for byte.
 	Now func() time.Time
+
+	// fitted, if set, is given each scored user's model and vectors (from
+	// any goroutine): the continuous and attack evaluations judge vectors
+	// of their own with the models the protocol trained.
+	fitted func(fittedUser)
+}
+
+// fittedUser is one user's model and vectors as [ScoreUsers] split them,
+// in the order of its [UserScores]: the genuine training vectors, the
+// genuine test vectors (chronological) and each impostor stream's.
+type fittedUser struct {
+	user          string
+	model         classify.Model
+	train         [][]float64
+	genuine       [][]float64
+	impostor      [][][]float64
+	impostorUsers []string
 }
 
 func (o *Options) defaults() error {
@@ -337,6 +354,20 @@ func scoreUser(ctx context.Context, d *preprocess.Table, users []string, rows ma
 			return UserScores{}, "", err
 		}
 		us.Impostor = append(us.Impostor, s)
+	}
+	if o.fitted != nil {
+		rowsOf := func(idx []int) [][]float64 {
+			out := make([][]float64, len(idx))
+			for k, r := range idx {
+				out[k] = d.X[r]
+			}
+			return out
+		}
+		f := fittedUser{user: u, model: m, train: rowsOf(pos[:nTrain]), genuine: rowsOf(pos[nTrain:]), impostorUsers: impostorUsers}
+		for _, imp := range impostors {
+			f.impostor = append(f.impostor, rowsOf(imp))
+		}
+		o.fitted(f)
 	}
 	return us, "", ctx.Err()
 }

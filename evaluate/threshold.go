@@ -1,10 +1,17 @@
 package evaluate
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mouseauth/mouseauth/decide"
+)
 
 // Thresholds returns the alarm figures of window size w at each threshold p
 // in ps. An alarm is raised when a window's score (its aggregate, see
-// [Aggregate]) falls below p.
+// [Aggregate]) falls below p: each stream is judged by the decision
+// engine's window rule, [decide.WindowPolicy](w, agg, p) without the
+// repeat check (the figures are of scores alone), so the windows and the
+// alarms are the ones the live scorer's window rule would give.
 //
 // Rates: FalseAlarmRate is the share of a user's genuine windows that alarm
 // and MissRate the share of the user's impostor windows that do not, each
@@ -21,21 +28,28 @@ import "fmt"
 // ImpostorActionsToAlarm and GenuineActionsToFalseAlarm are the means of the
 // delays over all impostor, respectively genuine, streams of all users;
 // streams shorter than w are left out. It fails if no user has a genuine and
-// an impostor window at size w.
+// an impostor window at size w, and for a p outside [0, 1].
 func Thresholds(scores []UserScores, w int, agg Aggregate, ps []float64) ([]ThresholdPoint, error) {
 	if w < 1 {
 		return nil, fmt.Errorf("window size %d: must be >= 1", w)
 	}
-	type user struct{ gen, imp []alarmStream }
+	type user struct{ gen, imp [][]decide.Input }
+	inputs := func(s []float64) []decide.Input {
+		in := make([]decide.Input, len(s))
+		for i, x := range s {
+			in[i] = decide.Input{Score: x}
+		}
+		return in
+	}
 	var users []user
 	for _, us := range scores {
 		var u user
-		if g := Windows(us.Genuine, w, agg); len(g) > 0 {
-			u.gen = append(u.gen, alarmStream{g, len(us.Genuine), w})
+		if len(us.Genuine) >= w {
+			u.gen = append(u.gen, inputs(us.Genuine))
 		}
 		for _, s := range us.Impostor {
-			if iw := Windows(s, w, agg); len(iw) > 0 {
-				u.imp = append(u.imp, alarmStream{iw, len(s), w})
+			if len(s) >= w {
+				u.imp = append(u.imp, inputs(s))
 			}
 		}
 		if len(u.gen) > 0 && len(u.imp) > 0 {
@@ -47,16 +61,27 @@ func Thresholds(scores []UserScores, w int, agg Aggregate, ps []float64) ([]Thre
 	}
 	out := make([]ThresholdPoint, 0, len(ps))
 	for _, p := range ps {
+		policy := decide.WindowPolicy(w, agg, p)
+		policy.Memory = 0
+		if err := policy.Validate(); err != nil {
+			return nil, fmt.Errorf("threshold %v: %w", p, err)
+		}
 		pt := ThresholdPoint{Threshold: p, Window: w}
 		var nGen, nImp, genAlarmed, impDetected int
 		var genDelay, impDelay float64
 		for _, u := range users {
-			g := walkStreams(u.gen, p)
+			g, err := walkStreams(policy, u.gen)
+			if err != nil {
+				return nil, err
+			}
 			pt.FalseAlarmRate += float64(g.alarmedWindows) / float64(g.windows)
 			genDelay += g.delay
 			nGen += g.streams
 			genAlarmed += g.alarmedStreams
-			m := walkStreams(u.imp, p)
+			m, err := walkStreams(policy, u.imp)
+			if err != nil {
+				return nil, err
+			}
 			pt.MissRate += float64(m.windows-m.alarmedWindows) / float64(m.windows)
 			impDelay += m.delay
 			nImp += m.streams
@@ -73,25 +98,6 @@ func Thresholds(scores []UserScores, w int, agg Aggregate, ps []float64) ([]Thre
 	return out, nil
 }
 
-// alarmStream is the window scores of one stream of consecutive actions.
-type alarmStream struct {
-	win []float64
-	n   int // actions in the stream
-	w   int // window size
-}
-
-// firstAlarm returns the delay of s at threshold p (actions up to and
-// including the one completing the first window below p, or the stream's
-// length) and whether it alarmed.
-func (s alarmStream) firstAlarm(p float64) (int, bool) {
-	for i, v := range s.win {
-		if v < p {
-			return i + s.w, true
-		}
-	}
-	return s.n, false
-}
-
 // alarmCounts sums the alarm figures of a set of streams at one threshold.
 type alarmCounts struct {
 	windows, alarmedWindows int
@@ -99,21 +105,35 @@ type alarmCounts struct {
 	delay                   float64 // sum of the streams' delays
 }
 
-func walkStreams(ss []alarmStream, p float64) alarmCounts {
+// walkStreams judges each stream as one session under the window policy:
+// every judged verdict is a window, alarming when the policy would not
+// accept its statistic; the stream's delay is the actions up to its alert,
+// or its length.
+func walkStreams(policy decide.Policy, ss [][]decide.Input) (alarmCounts, error) {
 	var c alarmCounts
 	for _, s := range ss {
-		for _, v := range s.win {
-			if v < p {
+		vs, err := decide.Run(policy, s)
+		if err != nil {
+			return c, err
+		}
+		delay, alarmed := len(s), false
+		for i, v := range vs {
+			if !v.Judged {
+				continue
+			}
+			c.windows++
+			if !policy.Accepts(v.Statistic) {
 				c.alarmedWindows++
 			}
+			if v.Alert {
+				delay, alarmed = i+1, true
+			}
 		}
-		c.windows += len(s.win)
-		d, ok := s.firstAlarm(p)
-		c.delay += float64(d)
+		c.delay += float64(delay)
 		c.streams++
-		if ok {
+		if alarmed {
 			c.alarmedStreams++
 		}
 	}
-	return c
+	return c, nil
 }
