@@ -1,6 +1,7 @@
 package evaluate
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -395,4 +396,56 @@ func SummarizeContinuous(rows []ContinuousUser, seeds []int64, deployments []str
 	return summarizeRows(rows, seeds, deployments, "", ContinuousMetrics,
 		func(r ContinuousUser) (int64, string, string) { return r.Seed, r.Deployment, r.User },
 		func(r ContinuousUser, m string) float64 { return r.Metric(m) })
+}
+
+// figureJSON is a [Figure] in JSON, where NaN (undefined) is null.
+type figureJSON struct {
+	Deployment string     `json:"deployment"`
+	Attack     string     `json:"attack,omitempty"`
+	Metric     string     `json:"metric"`
+	Mean       *float64   `json:"mean"`
+	SD         *float64   `json:"sd"`
+	Lo         *float64   `json:"lo"`
+	Hi         *float64   `json:"hi"`
+	Users      int        `json:"users"`
+	Max        *float64   `json:"max"`
+	Values     []*float64 `json:"values"`
+}
+
+func nullable(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+func fromNullable(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+// MarshalJSON writes f with undefined (NaN) figures as null.
+func (f Figure) MarshalJSON() ([]byte, error) {
+	j := figureJSON{Deployment: f.Deployment, Attack: f.Attack, Metric: f.Metric, Mean: nullable(f.Mean), SD: nullable(f.SD),
+		Lo: nullable(f.Lo), Hi: nullable(f.Hi), Users: f.Users, Max: nullable(f.Max)}
+	for _, v := range f.Values {
+		j.Values = append(j.Values, nullable(v))
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, null as NaN.
+func (f *Figure) UnmarshalJSON(b []byte) error {
+	var j figureJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*f = Figure{Deployment: j.Deployment, Attack: j.Attack, Metric: j.Metric, Mean: fromNullable(j.Mean), SD: fromNullable(j.SD),
+		Lo: fromNullable(j.Lo), Hi: fromNullable(j.Hi), Users: j.Users, Max: fromNullable(j.Max)}
+	for _, v := range j.Values {
+		f.Values = append(f.Values, fromNullable(v))
+	}
+	return nil
 }

@@ -129,4 +129,9 @@ type Run struct {
 	Seeds       []int64         `json:"seeds,omitempty"`
 	PerSeed     []SeedRun       `json:"per_seed,omitempty"`
 	Differences []Difference    `json:"differences,omitempty"`
+	// Continuous are sequences judged by deployments' decision rules
+	// (ANIA, ANGA; `evaluate continuous`), Attacks the attack
+	// evaluations (`evaluate attack`); each holds its seeds.
+	Continuous []ContinuousResult `json:"continuous,omitempty"`
+	Attacks    []AttackResult     `json:"attacks,omitempty"`
 }

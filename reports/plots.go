@@ -58,7 +58,10 @@ type Figure struct {
 //     and EER against it (sweep_<axis>_auc_eer); and, where it varies, the
 //     time taken against the tree count or axis (sweep_<axis>_seconds);
 //   - with thresholds, false-alarm and miss rates against p (threshold_rates) and
-//     detection delay in actions against p (threshold_delay), curves per window.
+//     detection delay in actions against p (threshold_delay), curves per window;
+//   - per continuous evaluation, ANIA and false lockouts per deployment
+//     (continuous), per attack evaluation the accepted actions and alerted
+//     sessions per attack and deployment (attacks).
 //
 // ROC plots put the false positive rate on a log axis, where curves that
 // hug the top-left corner spread out. Non-finite values are left out of the
@@ -126,6 +129,13 @@ func Figures(run *evaluate.Run) ([]Figure, error) {
 			return nil, fmt.Errorf("thresholds: %w", err)
 		}
 		figs = append(figs, f)
+	}
+	for _, more := range []func(*evaluate.Run) ([]Figure, error){continuousFigures, attackFigures} {
+		fs, err := more(run)
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, fs...)
 	}
 	return figs, nil
 }

@@ -32,6 +32,9 @@ type NamedTable struct {
 //   - skipped_<result>: the users a result left out, and why;
 //   - sweeps: one row per sweep point (over seeds where run over several);
 //   - thresholds: one row per window and threshold p, ascending;
+//   - continuous, continuous_users: a continuous evaluation's figures
+//     (tidy) and every seed's per-user rows; attacks, attack_targets,
+//     attack_users: an attack evaluation's;
 //   - inputs: the input files of the manifest with their SHA-256 and size.
 //
 // Numbers stay numbers (CSV and JSON keep full precision). A table whose part
@@ -85,6 +88,7 @@ func Tables(run *evaluate.Run) []NamedTable {
 	if len(run.Thresholds) > 0 {
 		out = append(out, NamedTable{"thresholds", "Alarm thresholds", ThresholdTable(run.Thresholds)})
 	}
+	out = append(out, continuousTables(run)...)
 	out = append(out, NamedTable{"inputs", "Input files", InputTable(run.Manifest.Inputs)})
 	return out
 }
