@@ -56,9 +56,10 @@ const (
 	AttackHillOracle = "hill-oracle"
 	// AttackHillBlind: hill-climbing through what a client sees, accept or
 	// refuse: each candidate in a fresh login (no feedback after an alert),
-	// sent as many times (jittered) as the rule needs to judge it (1 for
-	// the sequential rule, the window for the window rule), kept when
-	// accepted; before the first acceptance half the candidates are fresh
+	// sent as many times (jittered) as the rule needs before it can accept
+	// it (the window for the window rule; for the sequential rule
+	// ceil((Accept-Start)/Step), 2 under the default policy), kept when
+	// the last copy is accepted; before the first acceptance half the candidates are fresh
 	// vectors of the attacker's own. Probes counts every action sent.
 	// Then the last accepted candidate (or the start), jittered, in a
 	// fresh session.
@@ -673,14 +674,23 @@ func (a *attacker) climbOracle(own [][]float64, probes int, fs *featureSpace, rn
 	return best, nil
 }
 
+// judgedAfter is the fewest actions of one vector (jittered) after which
+// the deployment's rule can accept it in a fresh session: the window for
+// the window rule, ceil((Accept-Start)/Step) for the sequential rule. The
+// attacker knows it: the policy is no secret.
+func (a *attacker) judgedAfter() int {
+	p := a.dep.Policy
+	if p.Rule == decide.Window {
+		return p.N
+	}
+	return max(1, int(math.Ceil((p.Accept-p.Start)/p.Step-1e-9)))
+}
+
 // climbBlind hill-climbs on accept/refuse: each candidate in a fresh
 // login, sent until the rule judges it, and returns the last accepted
 // candidate (or the start).
 func (a *attacker) climbBlind(own [][]float64, probes int, fs *featureSpace, rng *rand.Rand, u *AttackUser) ([]float64, error) {
-	perCandidate := 1
-	if a.dep.Policy.Rule == decide.Window {
-		perCandidate = a.dep.Policy.N
-	}
+	perCandidate := a.judgedAfter()
 	cur := own[rng.IntN(len(own))]
 	found := false
 	for sent := 0; sent+perCandidate <= probes; sent += perCandidate {
