@@ -169,10 +169,12 @@ type userFit struct {
 // the table's feature names and convention after the preset's
 // preprocessing.
 type presetFit struct {
-	users      []userFit
-	names      []string
-	convention string
-	skipped    []Skip
+	preset                Preset
+	seed                  int64
+	users                 []userFit
+	names                 []string
+	extractor, convention string
+	skipped               []Skip
 }
 
 // fitPreset trains one model per user of d under preset p and seed, split
@@ -186,7 +188,11 @@ func fitPreset(ctx context.Context, d *preprocess.Table, p Preset, seed int64, o
 	}
 	opts := PresetOptions(p, c, params, Settings{Protocol: Strict, TrainFraction: o.TrainFraction, Seed: seed, Workers: o.Workers})
 	if o.Split == SplitSessions {
-		return fitSessions(ctx, d, opts, seed, o, tick)
+		pf, err := fitSessions(ctx, d, opts, seed, o, tick)
+		if pf != nil {
+			pf.preset = p
+		}
+		return pf, err
 	}
 	var mu sync.Mutex
 	fits := map[string]fittedUser{}
@@ -200,7 +206,7 @@ func fitPreset(ctx context.Context, d *preprocess.Table, p Preset, seed int64, o
 	if err != nil {
 		return nil, err
 	}
-	pf := &presetFit{skipped: skipped, convention: d.Convention}
+	pf := &presetFit{preset: p, seed: seed, skipped: skipped, extractor: d.Extractor, convention: d.Convention}
 	pf.names = d.Names
 	if opts.DropDuplicateColumns {
 		if dd, _ := DropDuplicateColumns(d); dd != nil {
@@ -242,7 +248,7 @@ func fitSessions(ctx context.Context, d *preprocess.Table, opts Options, seed in
 	}
 	users := d.UserOrder()
 	rows := d.RowsByUser()
-	pf := &presetFit{names: d.Names, convention: d.Convention}
+	pf := &presetFit{seed: seed, names: d.Names, extractor: d.Extractor, convention: d.Convention}
 	type split struct {
 		train []int
 		test  [][]int // rows of each test session
@@ -347,7 +353,8 @@ func gatesFor(pf *presetFit, f GateFactory) (map[string]Gate, error) {
 	}
 	out := map[string]Gate{}
 	for _, u := range pf.users {
-		g, err := f(u.user, pf.names, pf.convention, u.train)
+		g, err := f(GateData{User: u.user, Preset: pf.preset, Names: pf.names, Extractor: pf.extractor,
+			Convention: pf.convention, Train: u.train, Seed: pf.seed})
 		if err != nil {
 			return nil, fmt.Errorf("gates of %s: %w", u.user, err)
 		}

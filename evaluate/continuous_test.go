@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/mouseauth/mouseauth/decide"
@@ -207,5 +208,49 @@ func TestEvaluateContinuousSynthetic(t *testing.T) {
 	}
 	if res.Recommended != decide.DefaultPolicy() || res.Split != SplitChronological {
 		t.Errorf("recommended %v, split %s", res.Recommended, res.Split)
+	}
+}
+
+// flagAll is a gate that finds every vector implausible.
+type flagAll struct{}
+
+func (flagAll) Check([]float64) decide.Flags { return decide.Implausible }
+
+// The gates' seam: a deployment with gates sees their flags (here every
+// vector implausible: every sequence locked out at its first action,
+// nothing accepted), one without (old) does not; the factory gets each
+// user's training vectors and the table's names.
+func TestContinuousGates(t *testing.T) {
+	t.Parallel()
+	d := synth(4, 60, 4, 1, 5)
+	d.Names = []string{"a", "b", "c", "d"}
+	var got []GateData
+	var mu sync.Mutex
+	res, err := EvaluateContinuous(context.Background(), d, "synth", ContinuousOptions{Trees: 10,
+		Gates: func(g GateData) (Gate, error) {
+			mu.Lock()
+			got = append(got, g)
+			mu.Unlock()
+			return flagAll{}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Gates || len(got) != 2*4 || len(got[0].Train) != 40 || len(got[0].Names) != 4 {
+		t.Fatalf("gates %v, %d factory calls, first %+v", res.Gates, len(got), got[0].User)
+	}
+	for _, dep := range []string{DeployWindow, DeploySequential} {
+		if f, _ := res.Find(dep, MetricImpostorAccepted); f.Max != 0 {
+			t.Errorf("%s: impostor actions accepted past a gate that refuses all: %v", dep, f.Max)
+		}
+		if f, _ := res.Find(dep, MetricGenuineAccepted); f.Max != 0 {
+			t.Errorf("%s: genuine actions accepted past a gate that refuses all: %v", dep, f.Max)
+		}
+	}
+	if f, _ := res.Find(DeploySequential, MetricANIA); f.Mean != 1 {
+		t.Errorf("sequential ANIA %v, want 1 (every action implausible)", f.Mean)
+	}
+	if f, _ := res.Find(DeployOld, MetricImpostorAccepted); f.Mean == 0 {
+		t.Error("old (no gates) accepted no impostor action: the gates reached it")
 	}
 }

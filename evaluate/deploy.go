@@ -104,11 +104,23 @@ type Gate interface {
 	Check(x []float64) decide.Flags
 }
 
-// GateFactory builds the gates of user's model from the vectors it was
-// trained on (genuine rows), with the table's feature names and
-// convention. The evaluations take it as a seam: without one, a
-// deployment's Gates are off (and the result says so).
-type GateFactory func(user string, names []string, convention string, train [][]float64) (Gate, error)
+// GateData is what a [GateFactory] builds one user's gates from: the
+// vectors the user's model was trained on (genuine rows), the table's
+// feature names, extractor and convention (for the physical bounds), the
+// preset and the seed of the evaluation.
+type GateData struct {
+	User                  string
+	Preset                Preset
+	Names                 []string
+	Extractor, Convention string
+	Train                 [][]float64
+	Seed                  int64
+}
+
+// GateFactory builds the gates of one user's model. The evaluations take
+// it as a seam: without one, a deployment's Gates are off (and the result
+// says so).
+type GateFactory func(GateData) (Gate, error)
 
 // judge is one deployment's session over one trace, reset after each
 // lockout when asked: a new [decide.Session] (a new login, trust back to
