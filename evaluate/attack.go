@@ -91,6 +91,10 @@ type AttackOptions struct {
 	Sessions    int      // sessions per attack and victim where the attack draws them; default 10
 	Probes      int      // hill-climbing budget in actions sent; default 300
 	ShortLength int      // actions per short session; default LegacyWindow-1
+	// Continuous also judges the continuous sequences on the same models
+	// ([AttackResult.Continuous]), as [EvaluateContinuous] would with the
+	// same options: one training for both.
+	Continuous bool
 }
 
 func (o *AttackOptions) defaults(d *preprocess.Table) error {
@@ -237,6 +241,10 @@ type AttackResult struct {
 	Targets     []TargetCheck `json:"targets"`
 	Users       []AttackUser  `json:"users"`
 	Skipped     []Skip        `json:"skipped,omitempty"`
+	// Continuous is the continuous evaluation on the same models, with
+	// [AttackOptions.Continuous] (not in JSON: a run keeps it in
+	// [Run.Continuous]).
+	Continuous *ContinuousResult `json:"-"`
 }
 
 // Find returns the figure of deployment, attack and metric, or false.
@@ -266,6 +274,11 @@ func EvaluateAttacks(ctx context.Context, d *preprocess.Table, name string, o At
 	res := &AttackResult{Data: name, Split: o.Split, Sessions: o.sessionsText(), Deployments: o.Deployments,
 		Gates: o.Gates != nil, Seeds: o.Seeds, Attacks: o.Attacks, Length: o.Length, PerAttack: o.Sessions,
 		Probes: o.Probes, ShortLength: o.ShortLength, Constants: AttackConstants, Jitter: AttackJitter}
+	var cont *ContinuousResult
+	if o.Continuous {
+		cont = &ContinuousResult{Data: name, Split: o.Split, Sessions: o.sessionsText(), Deployments: o.Deployments,
+			Gates: o.Gates != nil, Seeds: o.Seeds, Recommended: RecommendedPolicy()}
+	}
 	for _, seed := range o.Seeds {
 		for _, p := range presets {
 			pf, err := fitPreset(ctx, d, p, seed, &o.ContinuousOptions, nil)
@@ -278,6 +291,13 @@ func EvaluateAttacks(ctx context.Context, d *preprocess.Table, name string, o At
 			gates, err := gatesFor(pf, o.Gates)
 			if err != nil {
 				return nil, err
+			}
+			if cont != nil {
+				rows, err := judgeSequences(pf, gates, o.Deployments, seed)
+				if err != nil {
+					return nil, err
+				}
+				cont.Users = append(cont.Users, rows...)
 			}
 			space := newFeatureSpace(pf)
 			var deps []Deployment
@@ -326,6 +346,11 @@ func EvaluateAttacks(ctx context.Context, d *preprocess.Table, name string, o At
 	})
 	res.Summary = SummarizeAttacks(res.Users, o.Seeds, deploymentNames(o.Deployments), o.Attacks)
 	res.Targets = CheckTargets(res)
+	if cont != nil {
+		cont.Skipped = res.Skipped
+		finishContinuous(cont, o.Deployments, o.Seeds)
+		res.Continuous = cont
+	}
 	return res, nil
 }
 

@@ -433,47 +433,64 @@ func EvaluateContinuous(ctx context.Context, d *preprocess.Table, name string, o
 			if err != nil {
 				return nil, err
 			}
-			for _, dep := range o.Deployments {
-				if dep.Preset != p {
-					continue
-				}
-				for _, u := range pf.users {
-					cu := ContinuousUser{Seed: seed, Deployment: dep.Name, User: u.user}
-					for _, s := range u.genuine {
-						w, err := dep.Walk(s.trace(dep, gates[u.user]))
-						if err != nil {
-							return nil, err
-						}
-						cu.addGenuine(w)
-					}
-					for _, s := range u.impostor {
-						w, err := dep.Walk(s.trace(dep, gates[u.user]))
-						if err != nil {
-							return nil, err
-						}
-						cu.addImpostor(w)
-					}
-					res.Users = append(res.Users, cu)
-				}
+			rows, err := judgeSequences(pf, gates, o.Deployments, seed)
+			if err != nil {
+				return nil, err
 			}
+			res.Users = append(res.Users, rows...)
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// Rows by seed, then deployment in the order given, then user.
+	finishContinuous(res, o.Deployments, o.Seeds)
+	return res, nil
+}
+
+// judgeSequences walks every user's genuine and impostor sequences of pf
+// through each deployment of pf's preset.
+func judgeSequences(pf *presetFit, gates map[string]Gate, deps []Deployment, seed int64) ([]ContinuousUser, error) {
+	var out []ContinuousUser
+	for _, dep := range deps {
+		if dep.Preset != pf.preset {
+			continue
+		}
+		for _, u := range pf.users {
+			cu := ContinuousUser{Seed: seed, Deployment: dep.Name, User: u.user}
+			for _, s := range u.genuine {
+				w, err := dep.Walk(s.trace(dep, gates[u.user]))
+				if err != nil {
+					return nil, err
+				}
+				cu.addGenuine(w)
+			}
+			for _, s := range u.impostor {
+				w, err := dep.Walk(s.trace(dep, gates[u.user]))
+				if err != nil {
+					return nil, err
+				}
+				cu.addImpostor(w)
+			}
+			out = append(out, cu)
+		}
+	}
+	return out, nil
+}
+
+// finishContinuous orders r's rows by seed, then deployment in the order
+// given, then user, and summarises them.
+func finishContinuous(r *ContinuousResult, deps []Deployment, seeds []int64) {
 	order := map[string]int{}
-	for i, dep := range o.Deployments {
+	for i, dep := range deps {
 		order[dep.Name] = i
 	}
-	slices.SortStableFunc(res.Users, func(a, b ContinuousUser) int {
+	slices.SortStableFunc(r.Users, func(a, b ContinuousUser) int {
 		if a.Seed != b.Seed {
-			return indexOf(o.Seeds, a.Seed) - indexOf(o.Seeds, b.Seed)
+			return indexOf(seeds, a.Seed) - indexOf(seeds, b.Seed)
 		}
 		return order[a.Deployment] - order[b.Deployment]
 	})
-	res.Summary = SummarizeContinuous(res.Users, o.Seeds, deploymentNames(o.Deployments))
-	return res, nil
+	r.Summary = SummarizeContinuous(r.Users, seeds, deploymentNames(deps))
 }
 
 func indexOf[T comparable](xs []T, x T) int { return slices.Index(xs, x) }

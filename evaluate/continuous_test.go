@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -252,5 +253,26 @@ func TestContinuousGates(t *testing.T) {
 	}
 	if f, _ := res.Find(DeployOld, MetricImpostorAccepted); f.Mean == 0 {
 		t.Error("old (no gates) accepted no impostor action: the gates reached it")
+	}
+}
+
+// An attack run's continuous figures (one training for both) are those of
+// a continuous run with the same options.
+func TestAttackContinuousIsContinuous(t *testing.T) {
+	t.Parallel()
+	d := synth(4, 60, 4, 1.5, 8)
+	co := ContinuousOptions{Seeds: []int64{3}, Trees: 10}
+	a, err := EvaluateAttacks(context.Background(), d, "s", AttackOptions{ContinuousOptions: co, Attacks: []string{AttackRandom},
+		Sessions: 2, Continuous: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	co.Deployments = a.Deployments
+	c, err := EvaluateContinuous(context.Background(), d, "s", co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Continuous == nil || !reflect.DeepEqual(a.Continuous.Users, c.Users) || len(c.Users) != 2*4 {
+		t.Errorf("attack's continuous rows differ from a continuous run's:\n%+v\n%+v", a.Continuous, c.Users)
 	}
 }

@@ -50,6 +50,7 @@ type JudgeOptions struct {
 	Attacks        []string
 	Probes         int
 	AttackSessions int
+	Continuous     bool // attack: also the continuous figures, on the same models
 	Workers        int
 	Out, Output    string
 
@@ -101,6 +102,7 @@ func judgeCommand(f *cli.Factory, runF func(context.Context, *JudgeOptions) erro
 		set.StringVar(&fl.attacks, "attacks", strings.Join(evaluate.AttackNames, ","), "attacks to run: "+strings.Join(evaluate.AttackNames, ", "))
 		set.IntVar(&o.Probes, "probes", 300, "hill-climbing: actions the attacker may send to craft a vector")
 		set.IntVar(&o.AttackSessions, "attack-sessions", 10, "sessions per attack and victim")
+		set.BoolVar(&o.Continuous, "continuous", false, "also judge the continuous sequences, as evaluate continuous does, on the same models")
 	} else {
 		set.IntVar(&o.SessionActions, "session-actions", 0, "chronological split: cut every sequence into sessions of N actions, each a new login (0 = one)")
 	}
@@ -254,12 +256,20 @@ func judgeRun(ctx context.Context, o *JudgeOptions) error {
 	var skipped []evaluate.Skip
 	if o.Mode == modeAttack {
 		r, err := evaluate.EvaluateAttacks(ctx, d, filepath.Base(path), evaluate.AttackOptions{ContinuousOptions: co,
-			Attacks: o.Attacks, Length: o.SessionActions, Sessions: o.AttackSessions, Probes: o.Probes})
+			Attacks: o.Attacks, Length: o.SessionActions, Sessions: o.AttackSessions, Probes: o.Probes, Continuous: o.Continuous})
 		stop()
 		if err != nil {
 			return err
 		}
 		run.Attacks, secs, skipped = []evaluate.AttackResult{*r}, reports.AttackOutput(r), r.Skipped
+		if c := r.Continuous; c != nil {
+			run.Continuous = []evaluate.ContinuousResult{*c}
+			for _, s := range reports.ContinuousOutput(c) {
+				s.Name = "continuous_" + s.Name
+				secs = append(secs, s)
+			}
+			fmt.Fprintf(o.IO.ErrOut, "recommended policy: %s\n", c.Recommended)
+		}
 		if !r.Gates {
 			fmt.Fprintln(o.IO.ErrOut, "note: no gates (physical bounds, the user's range, novelty) are in the models yet: every vector reaches the model")
 		}
@@ -291,10 +301,15 @@ func judgeRun(ctx context.Context, o *JudgeOptions) error {
 	}
 	fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", written)
 	for _, s := range secs {
-		if s.Name != "summary" && s.Name != "users" {
+		name, _ := strings.CutPrefix(s.Name, "continuous_")
+		if name != "summary" && name != "users" {
 			continue
 		}
-		p := filepath.Join(o.Out, o.Mode+"_"+s.Name+".csv")
+		mode := o.Mode
+		if name != s.Name {
+			mode = modeContinuous
+		}
+		p := filepath.Join(o.Out, mode+"_"+name+".csv")
 		if err := writeCSVFile(p, s.Table); err != nil {
 			return err
 		}

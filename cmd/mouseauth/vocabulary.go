@@ -101,6 +101,7 @@ var vocabulary = map[string]word{
 	"attacks":         {Type: "string", Meaning: "attacks to run, comma-separated", Values: evaluate.AttackNames, List: true},
 	"probes":          {Type: "int", Meaning: "actions a hill-climbing attacker may send to craft a vector"},
 	"attack-sessions": {Type: "int", Meaning: "attack sessions per attack and victim"},
+	"continuous":      {Type: "bool", Meaning: "also judge the continuous sequences (ANIA, ANGA) on the same models"},
 
 	// The live pipeline: where it runs.
 	"state":      {Type: "string", Meaning: "state folder of the embedded default: CA and certificates, broker data, database", Path: cli.PathDir},
