@@ -267,7 +267,8 @@ func EvaluateAttacks(ctx context.Context, d *preprocess.Table, name string, o At
 	}
 	o.SessionActions = 0
 	presets := presetsOf(o.Deployments)
-	tick := progressTicker(o.Progress, len(o.Seeds)*len(presets)*len(d.UserOrder()))
+	// Two ticks per user, preset and seed: trained, then attacked.
+	tick := progressTicker(o.Progress, 2*len(o.Seeds)*len(presets)*len(d.UserOrder()))
 	res := &AttackResult{Data: name, Split: o.Split, Sessions: o.sessionsText(), Deployments: o.Deployments,
 		Gates: o.Gates != nil, Seeds: o.Seeds, Attacks: o.Attacks, Length: o.Length, PerAttack: o.Sessions,
 		Probes: o.Probes, ShortLength: o.ShortLength, Constants: AttackConstants, Jitter: AttackJitter}
@@ -278,7 +279,7 @@ func EvaluateAttacks(ctx context.Context, d *preprocess.Table, name string, o At
 	}
 	for _, seed := range o.Seeds {
 		for _, p := range presets {
-			pf, err := fitPreset(ctx, d, p, seed, &o.ContinuousOptions, nil)
+			pf, err := fitPreset(ctx, d, p, seed, &o.ContinuousOptions, tick)
 			if err != nil {
 				return nil, fmt.Errorf("seed %d, preset %s: %w", seed, p, err)
 			}

@@ -62,8 +62,8 @@ type ContinuousOptions struct {
 	// NewClassifier builds a classifier by name; nil means classify.New.
 	NewClassifier func(name string, params map[string]any) (classify.Classifier, error)
 	// Progress, if set, is called with (0, total) first, then after each
-	// user's models of one preset and seed are trained and judged. Calls
-	// never overlap.
+	// user's models of one preset and seed are trained and judged (the
+	// attacks: trained, then again attacked). Calls never overlap.
 	Progress func(done, total int)
 }
 
@@ -268,6 +268,9 @@ func fitSessions(ctx context.Context, d *preprocess.Table, opts Options, seed in
 		}
 		if len(order) <= o.TestSessions {
 			pf.skipped = append(pf.skipped, Skip{User: u, Reason: fmt.Sprintf("%d sessions: needs more than the %d test sessions", len(order), o.TestSessions)})
+			if tick != nil {
+				tick()
+			}
 			continue
 		}
 		var sp split
