@@ -2,9 +2,11 @@ package evaluate
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -274,5 +276,27 @@ func TestAttackContinuousIsContinuous(t *testing.T) {
 	}
 	if a.Continuous == nil || !reflect.DeepEqual(a.Continuous.Users, c.Users) || len(c.Users) != 2*4 {
 		t.Errorf("attack's continuous rows differ from a continuous run's:\n%+v\n%+v", a.Continuous, c.Users)
+	}
+}
+
+// Undefined figures (NaN) are null in run.json and NaN again when read.
+func TestFigureJSON(t *testing.T) {
+	t.Parallel()
+	f := Figure{Deployment: "d", Attack: "a", Metric: MetricANIA, Mean: 2.5, SD: math.NaN(), Lo: 1, Hi: math.NaN(), Users: 3,
+		Max: 4, Values: []float64{2, math.NaN(), 3}}
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"sd":null`; !strings.Contains(string(b), want) {
+		t.Errorf("%s lacks %s", b, want)
+	}
+	var g Figure
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	if g.Mean != 2.5 || !math.IsNaN(g.SD) || !math.IsNaN(g.Hi) || g.Lo != 1 || g.Users != 3 || g.Max != 4 ||
+		len(g.Values) != 3 || !math.IsNaN(g.Values[1]) || g.Values[2] != 3 || g.Attack != "a" {
+		t.Errorf("round trip: %+v", g)
 	}
 }

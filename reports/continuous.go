@@ -29,7 +29,8 @@ func FigureTable(figs []evaluate.Figure) *Table {
 	return t
 }
 
-// pm is "mean ± sd [lo, hi]" for people, with digits fitting the size.
+// pm is "mean ± sd [lo, hi]" for people, with digits fitting the size
+// (no sd for one seed).
 func pm(f evaluate.Figure) string {
 	if math.IsNaN(f.Mean) {
 		return "n/a"
@@ -38,7 +39,10 @@ func pm(f evaluate.Figure) string {
 	if math.Abs(f.Mean) >= 10 {
 		d = 1
 	}
-	s := fmt.Sprintf("%.*f ± %.*f", d, f.Mean, d, f.SD)
+	s := fmt.Sprintf("%.*f", d, f.Mean)
+	if len(f.Values) > 1 {
+		s += fmt.Sprintf(" ± %.*f", d, f.SD)
+	}
 	if !math.IsNaN(f.Lo) {
 		s += fmt.Sprintf(" [%.*f, %.*f]", d, f.Lo, d, f.Hi)
 	}
@@ -156,7 +160,7 @@ func TargetTable(cs []evaluate.TargetCheck) *Table {
 func ContinuousOutput(r *evaluate.ContinuousResult) Sections {
 	return Sections{
 		{Name: "summary", Title: "Figures", Table: FigureTable(r.Summary), Hidden: true},
-		{Name: "figures", Title: fmt.Sprintf("%s: mean ± sd over seeds %s [95%% interval over users and seeds]", r.Data, seedsText(r.Seeds)), Table: ContinuousPivot(r)},
+		{Name: "figures", Title: r.Data+": "+overSeeds(r.Seeds, "users"), Table: ContinuousPivot(r)},
 		{Name: "deployments", Title: "Deployments (" + r.Sessions + ")", Table: DeploymentTable(r.Deployments, r.Gates)},
 		{Name: "users", Title: "Per seed, deployment and user", Table: ContinuousUserTable(r), Hidden: true},
 	}
@@ -168,7 +172,7 @@ func ContinuousOutput(r *evaluate.ContinuousResult) Sections {
 func AttackOutput(r *evaluate.AttackResult) Sections {
 	return Sections{
 		{Name: "summary", Title: "Figures", Table: FigureTable(r.Summary), Hidden: true},
-		{Name: "attacks", Title: fmt.Sprintf("%s: sessions of %d actions, mean ± sd over seeds %s [95%% interval over victims and seeds]", r.Data, r.Length, seedsText(r.Seeds)), Table: AttackPivot(r)},
+		{Name: "attacks", Title: fmt.Sprintf("%s: sessions of %d actions, %s", r.Data, r.Length, overSeeds(r.Seeds, "victims")), Table: AttackPivot(r)},
 		{Name: "targets", Title: "Issue 18's targets", Table: TargetTable(r.Targets)},
 		{Name: "deployments", Title: "Deployments", Table: DeploymentTable(r.Deployments, r.Gates)},
 		{Name: "users", Title: "Per seed, deployment, attack and victim", Table: AttackUserTable(r), Hidden: true},
@@ -382,4 +386,14 @@ func evalSections(run *evaluate.Run, figs map[string]*htmlFigure) []htmlEval {
 		out = append(out, e)
 	}
 	return out
+}
+
+// overSeeds says what a pivot's cells are: "mean ± sd over seeds 0-9 [95%
+// interval over users and seeds]", or for one seed "seed 0 [95% interval
+// over users]".
+func overSeeds(seeds []int64, who string) string {
+	if len(seeds) == 1 {
+		return fmt.Sprintf("seed %d [95%% interval over %s]", seeds[0], who)
+	}
+	return fmt.Sprintf("mean ± sd over seeds %s [95%% interval over %s and seeds]", seedsText(seeds), who)
 }
