@@ -66,8 +66,22 @@
 // looking again for a decision a replica may not show yet) goes through
 // internal/retry: exponential backoff with full jitter that watches ctx.
 //
-// After RetrainPolicy.Every new vectors (or MaxAge) a user's model is
-// retrained in the background from the stored vectors of sessions that
-// raised no alert against other users' vectors, stored as the next version,
-// and swapped in atomically.
+// Models are loaded on a user's login or first vector and kept in a cache
+// bounded in bytes ([Config.ModelCacheBytes], the decoded size estimated
+// per model), the least recently used evicted; concurrent loads of one
+// model are one store read. After RetrainPolicy.Every new vectors (or
+// MaxAge) a user's model is retrained in the background (retrain.go): a
+// coalescing queue served by RetrainPolicy.Workers goroutines that yield
+// while the partitions fall behind; genuine rows are the user's vectors of
+// ended sessions that were judged, accepted with a confident score and
+// raised no alert, no session more than MaxShare of them; negatives come
+// from a seeded pool of other users' vectors sampled from the store
+// (Profiles.SampleVectors), so a retraining reads the same whatever the
+// number of users. The new version is stored and swapped in atomically
+// only if it accepts no larger a share of impostor data held back from it
+// (the user's alerted sessions, other users' held-back vectors) than the
+// model in use; a refusal is logged with the figures and counted
+// (retrains{result="refused"}). In the one-topic-per-user design the
+// service follows the per-user topics as users are enrolled
+// (subscribe.go).
 package live

@@ -320,7 +320,7 @@ func mib(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 // probe runs the store, broker and disk checks every HealthInterval until
 // ctx ends. The checks run whether or not messages flow, so an idle
 // service whose store went away is reported too.
-func (s *Service) probe(ctx context.Context, consumed []string) {
+func (s *Service) probe(ctx context.Context, consumed func() []string) {
 	check := func(c *condition, err error) {
 		if ctx.Err() != nil {
 			return // stopping: a cancelled probe says nothing
@@ -335,7 +335,7 @@ func (s *Service) probe(ctx context.Context, consumed []string) {
 	defer t.Stop()
 	for {
 		check(&s.health.store, s.storeUp(ctx))
-		check(&s.health.broker, s.brokerUp(ctx, consumed))
+		check(&s.health.broker, s.brokerUp(ctx, consumed()))
 		check(&s.health.space, s.diskUp())
 		select {
 		case <-ctx.Done():

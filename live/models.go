@@ -1,47 +1,60 @@
 package live
 
 import (
-	"bytes"
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 )
 
-// RetrainPolicy says when a user's model is retrained in the background.
-type RetrainPolicy struct {
-	Every      int64         // new vectors since the model was trained; default 1000, <0 never
-	MaxAge     time.Duration // default 30 days
-	MaxGenuine int           // most recent own vectors used; default 5000
-	Train      account.TrainOptions
-}
+// DefaultModelCacheBytes is the default bound of the model cache
+// ([Config.ModelCacheBytes]): 1 GiB holds about 3 900 default models of a
+// synthetic user (275 KB decoded; docs/scaling.md sizes it).
+const DefaultModelCacheBytes = 1 << 30
 
 // loaded is a user's model in the cache.
 type loaded struct {
-	version  int
-	model    classify.Model
-	vectors  int64 // vectors stored when it was trained
-	created  time.Time
+	version int
+	model   classify.Model
+	vectors int64 // vectors stored when it was trained
+	created time.Time
+	bytes   int64 // modelBytes(model)
+	// The rest is guarded by modelCache.mu.
 	newSince int64
 	training bool
+	elem     *list.Element // in modelCache.lru
 }
 
-// modelCache holds one model per user. A retrained model replaces the
-// entry under the lock, so a scorer sees either the old or the new model,
-// never a mix.
+// modelCache holds the models of the users being scored, up to a bound in
+// bytes (the decoded size estimate, modelBytes), evicting the least
+// recently used. A retrained model replaces the entry under the lock, so a
+// scorer sees either the old or the new model, never a mix; a scorer that
+// holds an evicted model keeps using it until its vector is done.
+//
+// The LRU list is written here because the libraries at hand bound a cache
+// by entries (golang-lru) or admit entries by frequency (ristretto, otter),
+// which would refuse the model a user's first vector just loaded; and an
+// entry carries retraining state that changes under the cache's lock.
 type modelCache struct {
 	profiles store.Profiles
+	stats    *Stats
+	now      func() time.Time
+	limit    int64
 	mu       sync.Mutex
 	m        map[string]*loaded
-	loading  map[string]chan struct{}
+	lru      *list.List // of user names, the most recently used first
+	bytes    int64
 	invalid  map[string]invalidModel
-	loads    func() // metric hook
-	now      func() time.Time
+	// loads makes concurrent loads of one user's model one store read.
+	loads singleflight.Group
 	// sem bounds the loads in flight (store reads and model decoding):
 	// a thousand first vectors or logins at once queue here instead of
 	// decoding a thousand models at once.
@@ -82,22 +95,21 @@ func (e *ModelError) Error() string {
 }
 func (e *ModelError) Unwrap() error { return e.Err }
 
-// newModelCache returns a cache that loads at most maxLoads models at once.
-func newModelCache(p store.Profiles, loads func(), now func() time.Time, maxLoads int) *modelCache {
-	return &modelCache{profiles: p, m: map[string]*loaded{}, loading: map[string]chan struct{}{},
-		invalid: map[string]invalidModel{}, loads: loads, now: now,
-		sem: make(chan struct{}, max(1, maxLoads)), prefetch: make(chan string, maxPrefetchQueue)}
+// newModelCache returns a cache of at most limit bytes of models that
+// loads at most maxLoads models at once.
+func newModelCache(p store.Profiles, stats *Stats, now func() time.Time, limit int64, maxLoads int) *modelCache {
+	return &modelCache{profiles: p, stats: stats, now: now, limit: limit, m: map[string]*loaded{}, lru: list.New(),
+		invalid: map[string]invalidModel{}, sem: make(chan struct{}, max(1, maxLoads)), prefetch: make(chan string, maxPrefetchQueue)}
 }
 
 // want asks for user's model to be loaded in the background, unless it is
-// cached or loading. It never blocks: with the queue full, the user's
-// first vector loads it.
+// cached. It never blocks: with the queue full, the user's first vector
+// loads it. A load already in flight is joined, not repeated.
 func (c *modelCache) want(user string) {
 	c.mu.Lock()
 	_, cached := c.m[user]
-	_, loading := c.loading[user]
 	c.mu.Unlock()
-	if cached || loading {
+	if cached {
 		return
 	}
 	select {
@@ -120,46 +132,86 @@ func (c *modelCache) prefetcher(ctx context.Context) {
 	}
 }
 
-// get returns user's model, loading it from the store once. A model that
-// fails to load is a *ModelError, remembered for invalidRetry.
+// get returns user's model, loading it from the store on a miss; callers
+// that miss at once share one load (singleflight). A model that fails to
+// load is a *ModelError, remembered for invalidRetry. A load fails with
+// the context of the caller that started it; the others then get its
+// error and retry.
 func (c *modelCache) get(ctx context.Context, user string) (*loaded, error) {
-	for {
+	c.mu.Lock()
+	if l, ok := c.m[user]; ok {
+		c.lru.MoveToFront(l.elem)
+		c.mu.Unlock()
+		c.stats.ModelCacheHits.Inc()
+		return l, nil
+	}
+	if bad, ok := c.invalid[user]; ok && c.now().Sub(bad.at) < invalidRetry {
+		c.mu.Unlock()
+		return nil, bad.err
+	}
+	c.mu.Unlock()
+	c.stats.ModelCacheMisses.Inc()
+	ch := c.loads.DoChan(user, func() (any, error) {
+		// A load that finished between the lookup above and this flight
+		// cached the model already.
 		c.mu.Lock()
-		if l, ok := c.m[user]; ok {
-			c.mu.Unlock()
+		l, ok := c.m[user]
+		c.mu.Unlock()
+		if ok {
 			return l, nil
 		}
-		if bad, ok := c.invalid[user]; ok && c.now().Sub(bad.at) < invalidRetry {
-			c.mu.Unlock()
-			return nil, bad.err
-		}
-		if ch, ok := c.loading[user]; ok {
-			c.mu.Unlock()
-			select {
-			case <-ch:
-				continue
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-		ch := make(chan struct{})
-		c.loading[user] = ch
-		c.mu.Unlock()
 		l, err := c.load(ctx, user)
-		c.mu.Lock()
-		delete(c.loading, user)
 		var bad *ModelError
 		switch {
 		case err == nil:
-			c.m[user] = l
-			delete(c.invalid, user)
+			c.put(user, l, false)
 		case errors.As(err, &bad):
+			c.mu.Lock()
 			c.invalid[user] = invalidModel{err: bad, at: c.now()}
+			c.mu.Unlock()
 		}
-		c.mu.Unlock()
-		close(ch)
 		return l, err
+	})
+	select {
+	case r := <-ch:
+		l, _ := r.Val.(*loaded)
+		return l, r.Err
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
+}
+
+// put installs l as user's model and evicts the least recently used
+// others while the cache is over its bound (a model larger than the bound
+// is kept alone). Unless replace, a model already cached (installed by a
+// retraining while this one loaded) is kept instead.
+func (c *modelCache) put(user string, l *loaded, replace bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.invalid, user)
+	if old, ok := c.m[user]; ok {
+		if !replace && old.version >= l.version {
+			return
+		}
+		c.remove(user, old)
+	}
+	l.elem = c.lru.PushFront(user)
+	c.m[user] = l
+	c.bytes += l.bytes
+	for c.bytes > c.limit && c.lru.Len() > 1 {
+		victim := c.lru.Back().Value.(string)
+		c.remove(victim, c.m[victim])
+		c.stats.ModelCacheEvictions.Inc()
+	}
+	c.stats.ModelCacheBytes.Set(float64(c.bytes))
+	c.stats.ModelCacheEntries.Set(float64(len(c.m)))
+}
+
+// remove drops user's entry l; c.mu is held.
+func (c *modelCache) remove(user string, l *loaded) {
+	c.lru.Remove(l.elem)
+	delete(c.m, user)
+	c.bytes -= l.bytes
 }
 
 func (c *modelCache) load(ctx context.Context, user string) (*loaded, error) {
@@ -177,14 +229,14 @@ func (c *modelCache) load(ctx context.Context, user string) (*loaded, error) {
 	if err != nil {
 		return nil, &ModelError{User: user, Version: sm.Version, Err: err}
 	}
-	if c.loads != nil {
-		c.loads()
-	}
-	return &loaded{version: sm.Version, model: m.Model, vectors: sm.Vectors, created: sm.Created}, nil
+	c.stats.ModelLoads.Inc()
+	return &loaded{version: sm.Version, model: m.Model, vectors: sm.Vectors, created: sm.Created, bytes: modelBytes(m.Model)}, nil
 }
 
-// noteVector counts a new vector and reports whether a retraining should
-// start now (it marks the entry as training).
+// noteVector counts a new vector of user and reports whether a retraining
+// should start now (it marks the entry as training). A user whose model
+// was evicted counts again from 0 once it is loaded (MaxAge still
+// applies).
 func (c *modelCache) noteVector(user string, now time.Time, p RetrainPolicy) (start bool, version int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -204,72 +256,17 @@ func (c *modelCache) noteVector(user string, now time.Time, p RetrainPolicy) (st
 	return false, 0
 }
 
-// swap installs a retrained model (or clears the training mark when m is nil).
+// swap installs a retrained model, or with m nil ends the retraining of
+// the cached entry (its vectors count again from 0).
 func (c *modelCache) swap(user string, m *loaded) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if m == nil {
-		if l, ok := c.m[user]; ok {
-			l.training = false
-			l.newSince = 0
-		}
+	if m != nil {
+		c.put(user, m, true)
 		return
 	}
-	c.m[user] = m
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l, ok := c.m[user]; ok {
+		l.training = false
+		l.newSince = 0
+	}
 }
-
-// retrain trains version+1 of user's model from the stored vectors.
-func (c *modelCache) retrain(ctx context.Context, user string, version int, p RetrainPolicy, now time.Time) (*loaded, error) {
-	own, err := c.profiles.Vectors(ctx, user, p.MaxGenuine)
-	if err != nil {
-		return nil, err
-	}
-	users, err := c.profiles.ModelUsers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var others [][]float64
-	per := len(own)/max(1, len(users)-1) + 1
-	for _, u := range users {
-		if u == user {
-			continue
-		}
-		vs, err := c.profiles.Vectors(ctx, u, per)
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range vs {
-			others = append(others, v.Values)
-		}
-	}
-	if len(own) == 0 || len(others) == 0 {
-		return nil, fmt.Errorf("retrain %s: %d own and %d other vectors stored: %w", user, len(own), len(others), errNothingToTrain)
-	}
-	X := make([][]float64, len(own))
-	for i, v := range own {
-		X[i] = v.Values
-	}
-	nv, _, err := c.profiles.Counts(ctx, user)
-	if err != nil {
-		return nil, err
-	}
-	data, err := account.TrainModel(ctx, user, version+1, X, others, p.Train, now)
-	if err != nil {
-		return nil, err
-	}
-	err = c.profiles.PutModel(ctx, store.Model{User: user, Version: version + 1, Data: data, Created: now, Vectors: nv})
-	if errors.Is(err, store.ErrVersionExists) {
-		// Another instance retrained first: use its model.
-		return c.load(ctx, user)
-	}
-	if err != nil {
-		return nil, err
-	}
-	m, err := classify.Load(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	return &loaded{version: version + 1, model: m.Model, vectors: nv, created: now}, nil
-}
-
-var errNothingToTrain = errors.New("not enough stored vectors to train")

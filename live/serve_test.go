@@ -194,12 +194,13 @@ func TestStartReportsRunError(t *testing.T) {
 	}
 	defer st.Close()
 	names := topics.Default()
-	names.PerUser = true // the service asks the store which users' topics to read
+	names.PerUser = true // the service asks the store which users' topics to create
 	keys, err := live.GenerateKeys()
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := live.New(live.Config{Brokers: []string{"127.0.0.1:1"}, TLS: &tls.Config{}, Topics: names, Profiles: noUsers{st}, Credentials: st, Keys: keys})
+	svc, err := live.New(live.Config{Brokers: []string{"127.0.0.1:1"}, TLS: &tls.Config{}, Topics: names, Profiles: noUsers{st}, Credentials: st, Keys: keys,
+		CreateUserTopics: func(context.Context, []string) error { return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

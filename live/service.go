@@ -36,9 +36,20 @@ type Config struct {
 	// user. nil on an mTLS-principal listener.
 	SASL sasl.Mechanism
 	// Users lists the users whose feature topics are consumed when
-	// Topics.PerUser is set (default: every user with a model).
+	// Topics.PerUser is set. Empty (the default): every per-user feature
+	// topic on the brokers, looked for again every TopicRefresh so that
+	// users enrolled later are consumed (subscribe.go).
 	Users []string
-	Group string // consumer group, default topics.DefaultGroup
+	// CreateUserTopics, when set, creates the feature topics of users (in
+	// the per-user design, Users empty): at the start and every
+	// TopicRefresh the service asks the profile store for the users with a
+	// model and creates the topics they lack. nil: an admin creates them.
+	// live/deploy sets it.
+	CreateUserTopics func(ctx context.Context, users []string) error
+	// TopicRefresh is how often the per-user topics are looked for
+	// (default 10 s).
+	TopicRefresh time.Duration
+	Group        string // consumer group, default topics.DefaultGroup
 
 	Profiles    store.Profiles    // required
 	Credentials store.Credentials // required
@@ -51,6 +62,10 @@ type Config struct {
 	NumFeatures int     // values per vector, default len(preprocess.FeatureNames)
 	Lockout     Lockout
 	Retrain     RetrainPolicy
+	// ModelCacheBytes bounds the decoded models kept in memory (their
+	// estimated size); the least recently used are evicted beyond it.
+	// Default DefaultModelCacheBytes.
+	ModelCacheBytes int64
 
 	// CommitInterval batches offset commits (default 500 ms). Offsets are
 	// handed to the committer only after the decision is stored, so a crash
@@ -130,14 +145,14 @@ func (c *Config) validate() error {
 	if c.NumFeatures == 0 {
 		c.NumFeatures = preprocess.NumFeatures
 	}
-	if c.Retrain.Every == 0 {
-		c.Retrain.Every = 1000
+	if err := c.Retrain.defaults(); err != nil {
+		return err
 	}
-	if c.Retrain.MaxAge == 0 {
-		c.Retrain.MaxAge = 30 * 24 * time.Hour
+	if c.ModelCacheBytes == 0 {
+		c.ModelCacheBytes = DefaultModelCacheBytes
 	}
-	if c.Retrain.MaxGenuine == 0 {
-		c.Retrain.MaxGenuine = 5000
+	if c.ModelCacheBytes < 0 {
+		return fmt.Errorf("live: model cache bound %d bytes < 0", c.ModelCacheBytes)
 	}
 	if c.CommitInterval == 0 {
 		c.CommitInterval = 500 * time.Millisecond
@@ -157,7 +172,10 @@ func (c *Config) validate() error {
 	if c.HealthInterval == 0 {
 		c.HealthInterval = 5 * time.Second
 	}
-	if c.StallAfter < 0 || c.HealthInterval < 0 || c.SessionTimeout < 0 || c.CommitInterval < 0 {
+	if c.TopicRefresh == 0 {
+		c.TopicRefresh = 10 * time.Second
+	}
+	if c.StallAfter < 0 || c.HealthInterval < 0 || c.SessionTimeout < 0 || c.CommitInterval < 0 || c.TopicRefresh < 0 {
 		return errors.New("live: negative durations in the configuration")
 	}
 	if c.MinFreeBytes == 0 {
@@ -189,9 +207,8 @@ type Service struct {
 	running atomic.Bool
 	ready   chan struct{} // closed when the first generation of the group starts
 	once    sync.Once     // closes ready
-	// work holds the partition workers and the retrainings of a Run: they
-	// finish during a drain instead of being cancelled with ctx.
-	work *errgroup.Group
+	// retrainer queues and runs the retrainings.
+	retrainer *retrainer
 	// sealer seals the session keys kept in the profile store; routes
 	// knows the consumed topics' partition counts (made on first use).
 	sealer     *keySealer
@@ -211,7 +228,8 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now()), fresh: newFreshSessions()}
-	s.models = newModelCache(cfg.Profiles, func() { cfg.Stats.ModelLoads.Inc() }, cfg.Now, maxModelLoads())
+	s.models = newModelCache(cfg.Profiles, cfg.Stats, cfg.Now, cfg.ModelCacheBytes, maxModelLoads())
+	s.retrainer = newRetrainer(s)
 	return s, nil
 }
 
@@ -228,25 +246,6 @@ func (s *Service) Stats() *Stats { return s.cfg.Stats }
 // fails before that; wait on Run's result beside it (as [Service.Start]
 // does).
 func (s *Service) Ready() <-chan struct{} { return s.ready }
-
-func (s *Service) consumed(ctx context.Context) ([]string, error) {
-	t := s.cfg.Topics
-	if !t.PerUser {
-		return []string{t.Logins, t.Features}, nil
-	}
-	users := s.cfg.Users
-	if len(users) == 0 {
-		var err error
-		if users, err = s.cfg.Profiles.ModelUsers(ctx); err != nil {
-			return nil, err
-		}
-	}
-	out := []string{t.Logins}
-	for _, u := range users {
-		out = append(out, t.FeaturesFor(u))
-	}
-	return out, nil
-}
 
 // drainTimeout bounds the drain: fetched messages that are not finished by
 // then are cancelled, left uncommitted and redelivered after a restart.
@@ -288,8 +287,8 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	group, err := s.newConsumerGroup(consumed)
-	if err != nil {
+	sub := &subscription{topics: consumed}
+	if _, err := sub.renew(s); err != nil {
 		return fmt.Errorf("live: consumer group: %w", err)
 	}
 	s.writer = topics.NewWriter(s.cfg.Brokers, s.cfg.TLS, s.cfg.SASL)
@@ -298,21 +297,26 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 	// messages finish during a drain; cancelled when the drain times out.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	s.work = new(errgroup.Group)
 	g, gctx := errgroup.WithContext(ctx)
 	if ln != nil {
 		serveHTTP(g, gctx, ln, Handler(s))
 	}
-	g.Go(func() error { s.probe(gctx, consumed); return nil })
+	g.Go(func() error { s.probe(gctx, sub.current); return nil })
+	if s.followsTopics() {
+		g.Go(func() error { s.watchTopics(gctx, sub); return nil })
+	}
 	for range cap(s.models.sem) {
 		g.Go(func() error { s.models.prefetcher(gctx); return nil })
+	}
+	for range s.cfg.Retrain.Workers {
+		g.Go(func() error { s.retrainer.run(gctx); return nil })
 	}
 	drained := make(chan struct{})
 	// When gctx ends: leave the group once the partitions drained (Close
 	// waits for them), and bound the drain.
 	stopDrain := context.AfterFunc(gctx, func() {
 		s.cfg.Logger.Info("draining")
-		go func() { _ = group.Close() }()
+		go func() { _ = sub.close() }()
 		t := time.NewTimer(drainTimeout)
 		defer t.Stop()
 		select {
@@ -325,16 +329,15 @@ func (s *Service) run(ctx context.Context, ln net.Listener) error {
 	defer stopDrain()
 	g.Go(func() error {
 		s.running.Store(true)
-		err := s.consume(gctx, work, group)
+		err := s.consumeAll(gctx, work, sub)
 		s.running.Store(false)
-		_ = s.work.Wait() // retrainings log their errors and return nil
 		close(drained)
 		return err
 	})
 	err = g.Wait()
 	// Closing the group leaves it (the partitions committed what they
 	// finished when their generation ended).
-	return errors.Join(err, group.Close(), s.writer.Close())
+	return errors.Join(err, sub.close(), s.writer.Close())
 }
 
 // serveHTTP serves h on ln in g until gctx ends, then shuts the server down

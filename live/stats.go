@@ -22,14 +22,26 @@ type Stats struct {
 	// mac, bad seal, unknown key) and the service's (misrouted, length,
 	// unknown user, no login, refused session, no session key, session key,
 	// replay, no model, model invalid).
-	DeadLetters  *prometheus.CounterVec
-	ModelLoads   prometheus.Counter
-	Retrains     *prometheus.CounterVec // result: ok, skipped, error
-	StoreRetries prometheus.Counter
-	Latency      prometheus.Histogram // fetch to decision stored and published, seconds
-	Generations  prometheus.Counter   // consumer group generations joined (1 + rebalances)
-	Partitions   prometheus.Gauge     // partitions assigned in the current generation
-	Commits      prometheus.Counter   // offset commits
+	DeadLetters *prometheus.CounterVec
+	ModelLoads  prometheus.Counter
+	// The model cache: lookups that found the model (hits) or not
+	// (misses: a load, or a wait for one in flight), models evicted for
+	// room, and what it holds (decoded size estimate, entries); its hit
+	// ratio is exported as mouseauth_model_cache_hit_ratio.
+	ModelCacheHits, ModelCacheMisses, ModelCacheEvictions prometheus.Counter
+	ModelCacheBytes, ModelCacheEntries                    prometheus.Gauge
+	// Retrains by result: ok (swapped in), skipped (too few clean
+	// vectors), refused (the regression check kept the old model), dropped
+	// (the queue was full), error.
+	Retrains       *prometheus.CounterVec
+	RetrainSeconds prometheus.Histogram // one retraining, from its start to its swap or refusal
+	RetrainQueue   prometheus.Gauge     // users waiting for a retraining
+	PoolRefreshes  prometheus.Counter   // negative pool samples drawn from the store
+	StoreRetries   prometheus.Counter
+	Latency        prometheus.Histogram // fetch to decision stored and published, seconds
+	Generations    prometheus.Counter   // consumer group generations joined (1 + rebalances)
+	Partitions     prometheus.Gauge     // partitions assigned in the current generation
+	Commits        prometheus.Counter   // offset commits
 }
 
 // NewStats returns fresh metrics on a new registry.
@@ -37,23 +49,41 @@ func NewStats() *Stats {
 	r := prometheus.NewRegistry()
 	f := func(c prometheus.Collector) { r.MustRegister(c) }
 	s := &Stats{Registry: r,
-		Logins:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_logins_total", Help: "Logins by result."}, []string{"result"}),
-		Vectors:      prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_vectors_total", Help: "Feature vectors stored."}),
-		Redelivered:  prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_redelivered_total", Help: "Messages already processed, seen again."}),
-		Decisions:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_decisions_total", Help: "Decisions stored, by verdict."}, []string{"accept"}),
-		Alerts:       prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_alerts_total", Help: "Alerts raised."}),
-		DeadLetters:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_dead_letters_total", Help: "Messages sent to the dead-letter topic, by class."}, []string{"class"}),
-		ModelLoads:   prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_model_loads_total", Help: "Models loaded from the profile store."}),
-		Retrains:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_retrains_total", Help: "Background retrainings by result."}, []string{"result"}),
-		StoreRetries: prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_store_retries_total", Help: "Store operations retried after an error."}),
+		Logins:              prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_logins_total", Help: "Logins by result."}, []string{"result"}),
+		Vectors:             prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_vectors_total", Help: "Feature vectors stored."}),
+		Redelivered:         prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_redelivered_total", Help: "Messages already processed, seen again."}),
+		Decisions:           prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_decisions_total", Help: "Decisions stored, by verdict."}, []string{"accept"}),
+		Alerts:              prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_alerts_total", Help: "Alerts raised."}),
+		DeadLetters:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_dead_letters_total", Help: "Messages sent to the dead-letter topic, by class."}, []string{"class"}),
+		ModelLoads:          prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_model_loads_total", Help: "Models loaded from the profile store."}),
+		ModelCacheHits:      prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_model_cache_hits_total", Help: "Model lookups served from the cache."}),
+		ModelCacheMisses:    prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_model_cache_misses_total", Help: "Model lookups that loaded the model or waited for its load."}),
+		ModelCacheEvictions: prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_model_cache_evictions_total", Help: "Models evicted from the cache to stay within its bound."}),
+		ModelCacheBytes:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "mouseauth_model_cache_bytes", Help: "Decoded size estimate of the cached models."}),
+		ModelCacheEntries:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "mouseauth_model_cache_entries", Help: "Models in the cache."}),
+		Retrains:            prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_retrains_total", Help: "Background retrainings by result (ok, skipped, refused, dropped, error)."}, []string{"result"}),
+		RetrainSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "mouseauth_retrain_seconds", Help: "Duration of one retraining.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}),
+		RetrainQueue:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "mouseauth_retrain_queue", Help: "Users waiting for a retraining."}),
+		PoolRefreshes: prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_negative_pool_refreshes_total", Help: "Samples of other users' vectors drawn for retraining."}),
+		StoreRetries:  prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_store_retries_total", Help: "Store operations retried after an error."}),
 		Latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "mouseauth_decision_seconds", Help: "Fetch to decision stored and published.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}),
 		Generations: prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_group_generations_total", Help: "Consumer group generations joined (the first join and every rebalance)."}),
 		Partitions:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "mouseauth_partitions_assigned", Help: "Partitions assigned to this instance."}),
 		Commits:     prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_offset_commits_total", Help: "Offset commits."}),
 	}
+	hitRatio := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mouseauth_model_cache_hit_ratio",
+		Help: "Share of model lookups served from the cache (0 before the first)."}, func() float64 {
+		h, m := Value(s.ModelCacheHits), Value(s.ModelCacheMisses)
+		if h+m == 0 {
+			return 0
+		}
+		return h / (h + m)
+	})
 	for _, c := range []prometheus.Collector{s.Logins, s.Vectors, s.Redelivered, s.Decisions, s.Alerts, s.DeadLetters,
-		s.ModelLoads, s.Retrains, s.StoreRetries, s.Latency, s.Generations, s.Partitions, s.Commits,
+		s.ModelLoads, s.ModelCacheHits, s.ModelCacheMisses, s.ModelCacheEvictions, s.ModelCacheBytes, s.ModelCacheEntries, hitRatio,
+		s.Retrains, s.RetrainSeconds, s.RetrainQueue, s.PoolRefreshes, s.StoreRetries, s.Latency, s.Generations, s.Partitions, s.Commits,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{})} {
 		f(c)
 	}

@@ -115,6 +115,9 @@ func (w *worker) run(ctx context.Context, queue <-chan kafka.Message) {
 				break fill
 			}
 		}
+		if len(batch) == maxBatch {
+			w.s.retrainer.noteBacklog() // falling behind: retraining waits
+		}
 		w.handleBatch(ctx, batch)
 	}
 }
@@ -731,7 +734,7 @@ func (w *worker) finishOne(ctx context.Context, p *pending, insV, insD bool) err
 	if insV || ours {
 		s.cfg.Stats.Vectors.Inc()
 		if ok, ver := s.models.noteVector(d.User, d.At, s.cfg.Retrain); ok {
-			w.startRetrain(ctx, d.User, ver)
+			w.startRetrain(d.User, ver)
 		}
 	}
 	if d.Alert {
@@ -756,7 +759,7 @@ func (w *worker) finishOne(ctx context.Context, p *pending, insV, insD bool) err
 func sameDecision(a, b store.Decision) bool {
 	dt := a.At.Sub(b.At)
 	return a.User == b.User && a.Session == b.Session && a.Seq == b.Seq && a.Score == b.Score && a.Mean == b.Mean &&
-		a.Window == b.Window && a.Threshold == b.Threshold && a.Accept == b.Accept && a.Alert == b.Alert &&
+		a.Window == b.Window && a.Threshold == b.Threshold && a.Accept == b.Accept && a.Alert == b.Alert && a.Judged == b.Judged &&
 		a.ModelVersion == b.ModelVersion && dt > -time.Millisecond && dt < time.Millisecond
 }
 
@@ -880,23 +883,14 @@ func (w *worker) markAlerted(ctx context.Context, user, session string, st *sess
 	return err
 }
 
-func (w *worker) startRetrain(ctx context.Context, user string, version int) {
+// startRetrain queues user's retraining from model version (retrain.go).
+// With the queue full it is dropped and counted, and the user's vectors
+// count again towards the next request.
+func (w *worker) startRetrain(user string, version int) {
 	s := w.s
-	s.work.Go(func() error {
-		m, err := s.models.retrain(ctx, user, version, s.cfg.Retrain, s.cfg.Now())
-		// Swap first, count after: a counted retraining is in use.
-		s.models.swap(user, m)
-		switch {
-		case errors.Is(err, errNothingToTrain):
-			s.cfg.Stats.Retrains.WithLabelValues("skipped").Inc()
-			s.cfg.Logger.Info("retrain skipped", "user", user, "err", err)
-		case err != nil:
-			s.cfg.Stats.Retrains.WithLabelValues("error").Inc()
-			s.cfg.Logger.Error("retrain", "user", user, "err", err)
-		default:
-			s.cfg.Stats.Retrains.WithLabelValues("ok").Inc()
-			s.cfg.Logger.Info("retrained", "user", user, "version", m.version)
-		}
-		return nil
-	})
+	if err := s.retrainer.request(user, version); err != nil {
+		s.models.swap(user, nil)
+		s.cfg.Stats.Retrains.WithLabelValues("dropped").Inc()
+		s.cfg.Logger.Warn("retrain not queued", "user", user, "err", err)
+	}
 }

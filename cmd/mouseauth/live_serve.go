@@ -23,6 +23,8 @@ type ServeOptions struct {
 	Threshold  float64
 	Retrain    int64
 	RetrainAge time.Duration
+	// ModelCache is the model cache's bound in MiB.
+	ModelCache int
 	Trees      int
 	Seed       int64
 	Group      string
@@ -55,8 +57,13 @@ func newCmdLiveServe(f *cli.Factory, runF func(context.Context, *ServeOptions) e
 Vectors, decisions and sessions are stored idempotently, offsets committed only
 after the decision is stored, so a crash or restart loses and double-counts
 nothing. Messages that cannot be processed go to the dead-letter topic. After
---retrain-every new vectors a user's model is retrained in the background and
-swapped in. /metrics (Prometheus) and /healthz are served on --listen:
+--retrain-every new vectors a user's model is retrained in the background, one
+user at a time, on the vectors of ended sessions that were judged, accepted and
+raised no alert (no session more than a tenth of them) against a sample of
+other users' vectors; it is swapped in only if it accepts no more of the
+user's alerted sessions and of other users' held-back vectors than the model
+in use. At most --model-cache MiB of decoded models stay in memory.
+/metrics (Prometheus) and /healthz are served on --listen:
 /healthz answers 200 with a JSON report, or 503 naming what is wrong (a
 partition stalled since when, the store, the broker, a full disk).
 Several instances with the same --group share the partitions (scale-out).
@@ -100,6 +107,9 @@ memory; each start sets them on its topics.
 			if opts.Window < 1 || opts.Threshold <= 0 || opts.Threshold >= 1 {
 				return cli.FlagErrorf("--window must be >= 1 and --threshold in (0, 1)")
 			}
+			if opts.ModelCache < 1 {
+				return cli.FlagErrorf("--model-cache %d: want at least 1 MiB", opts.ModelCache)
+			}
 			if opts.SessionTimeout < time.Second || opts.SessionTimeout > 5*time.Minute {
 				return cli.FlagErrorf("--session-timeout %v: want 1s to 5m", opts.SessionTimeout)
 			}
@@ -121,6 +131,7 @@ memory; each start sets them on its topics.
 	fl.Float64Var(&opts.Threshold, "threshold", 0.5, "alert when the window's mean score is below this")
 	fl.Int64Var(&opts.Retrain, "retrain-every", 1000, "retrain a user's model after this many new vectors (-1: never)")
 	fl.DurationVar(&opts.RetrainAge, "retrain-age", 30*24*time.Hour, "retrain a model older than this")
+	fl.IntVar(&opts.ModelCache, "model-cache", live.DefaultModelCacheBytes>>20, "MiB of decoded models kept in memory (least recently used evicted beyond)")
 	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained random forests")
 	bindSeed(fl, &opts.Seed, "seed of retraining")
 	fl.StringVar(&opts.Group, "group", topics.DefaultGroup, "Kafka consumer group")
@@ -154,7 +165,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		Lockout: live.Lockout{MaxFailures: opts.Lockout, LockFor: opts.LockFor},
 		Retrain: live.RetrainPolicy{Every: opts.Retrain, MaxAge: opts.RetrainAge,
 			Train: account.TrainOptions{Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}},
-		SessionTimeout: opts.SessionTimeout, Logger: logger})
+		ModelCacheBytes: int64(opts.ModelCache) << 20, SessionTimeout: opts.SessionTimeout, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -162,16 +173,6 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		// The embedded broker and database live in the state folder:
 		// /healthz reports a full disk there.
 		cfg.StateDir = opts.Deploy.State
-	}
-	if env.Topics.PerUser {
-		users, err := env.Profiles.ModelUsers(ctx)
-		if err != nil {
-			return err
-		}
-		if err := env.EnsureUserTopics(ctx, users); err != nil {
-			return err
-		}
-		cfg.Users = users
 	}
 	svc, err := live.New(cfg)
 	if err != nil {

@@ -308,3 +308,29 @@ func TestEnrollAndStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestServeModelCacheFlag(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args    string
+		want    int
+		wantErr string
+	}{
+		{args: "", want: live.DefaultModelCacheBytes >> 20},
+		{args: "--model-cache 64", want: 64},
+		{args: "--model-cache 0", wantErr: "--model-cache 0: want at least 1 MiB"},
+		{args: "--model-cache -5", wantErr: "--model-cache -5"},
+	} {
+		ios, _, _, _ := cli.TestIO()
+		var got *ServeOptions
+		cmd := newCmdLiveServe(&cli.Factory{IO: ios}, func(_ context.Context, o *ServeOptions) error { got = o; return nil })
+		err := execArgs(ios, cmd, tc.args)
+		if tc.wantErr != "" {
+			wantUsageError(t, err, tc.wantErr)
+			continue
+		}
+		if err != nil || got == nil || got.ModelCache != tc.want {
+			t.Errorf("%q: %v, model cache %v; want %d MiB", tc.args, err, got, tc.want)
+		}
+	}
+}

@@ -133,6 +133,7 @@ var vocabulary = map[string]word{
 	"lock-for":             {Type: "duration", Meaning: "how long a locked account stays locked"},
 	"retrain-every":        {Type: "int64", Meaning: "retrain a user's model after this many new vectors (-1: never)"},
 	"retrain-age":          {Type: "duration", Meaning: "retrain a model older than this"},
+	"model-cache":          {Type: "int", Meaning: "MiB of decoded models the live service keeps in memory (least recently used evicted beyond)"},
 	"department":           {Type: "string", Meaning: "the user's department"},
 	"password-file":        {Type: "string", Meaning: "file whose first line is a password (the user's, or the keystore's)", Path: cli.PathFile},
 	"topic":                {Type: "stringSlice", Meaning: "topics to read", Values: tailTopics(), List: true},

@@ -36,6 +36,7 @@
 //	    [WITH CLUSTERING ORDER BY (c ASC|DESC, ...)]
 //	INSERT INTO [ks.]t (cols) VALUES (?, ...) [IF NOT EXISTS]
 //	SELECT [DISTINCT] cols | * | COUNT(*) FROM [ks.]t [WHERE c op ? [AND ...]]
+//	    (or WHERE token(partition key) op ?, alone)
 //	    [ORDER BY c [ASC|DESC], ...] [LIMIT ?|n]
 //	UPDATE [ks.]t SET c = ?, ... WHERE <full primary key> [IF EXISTS]
 //	BATCH frames of INSERT/UPDATE, with Cassandra's rules for conditional
@@ -57,8 +58,9 @@
 // system_schema (gocql logs that and carries on). Frames of another
 // protocol version get a protocol error in that version and the connection
 // closes; frames over Cassandra's default 256 MiB limit close it. Partitions
-// come back in an unspecified order (Cassandra uses token order), rows of a
-// partition in clustering order. Nothing is written to disk, there is no
+// come back in token order, rows of a partition in clustering order; the
+// stub's token is a hash of the partition key (FNV-1a, mixed), not Cassandra's Murmur3, so
+// the order is not Cassandra's, but token() relations follow it. Nothing is written to disk, there is no
 // TTL, tombstone, write timestamp or replication: it is a contract-test
 // double and a TLS endpoint, not a database. It is written by hand because
 // no Go library serves CQL.

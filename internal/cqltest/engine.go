@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"math"
 	"slices"
@@ -291,7 +292,7 @@ type cqlPlan struct {
 }
 
 type cqlBound struct {
-	col  int
+	col  int // -1 for the partition key's token
 	op   string
 	bind int
 }
@@ -403,7 +404,25 @@ func (e *cqlEngine) planSelect(pl *cqlPlan, st cqlSelect) error {
 
 	const filtering = "Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING"
 	eq, rng := map[int]bool{}, map[int]bool{}
+	tokenRestricted := false
 	for i, r := range st.where {
+		if r.token != nil {
+			var cols []int
+			for _, name := range r.token {
+				ci, ok := t.idx[name]
+				if !ok {
+					return invalidf("Undefined column name %s", name)
+				}
+				cols = append(cols, ci)
+			}
+			if !slices.Equal(cols, t.partition) {
+				return invalidf("The token function arguments must be in the partition key order: %s", strings.Join(r.token, ", "))
+			}
+			tokenRestricted = true
+			pl.where = append(pl.where, cqlBound{col: -1, op: r.op, bind: i})
+			pl.bind = append(pl.bind, cqlColumn{"partition key token", cqlBigint})
+			continue
+		}
 		ci, ok := t.idx[r.col]
 		if !ok {
 			return invalidf("Undefined column name %s", r.col)
@@ -436,7 +455,10 @@ func (e *cqlEngine) planSelect(pl *cqlPlan, st cqlSelect) error {
 	if partRestricted > 0 && partRestricted < len(t.partition) {
 		return invalidf("Partition key parts must all be restricted as other parts are")
 	}
-	if partRestricted == 0 && len(st.where) > 0 {
+	if tokenRestricted && (partRestricted > 0 || len(rng) > 0) {
+		return invalidf("stub supports token() restrictions only alone")
+	}
+	if partRestricted == 0 && len(st.where) > 0 && !tokenRestricted {
 		return invalidf("%s", filtering)
 	}
 	for i, ci := range t.clustering {
@@ -684,7 +706,32 @@ func (t *cqlTable) key(row [][]byte) string {
 	return string(b)
 }
 
+// token is the row's partition token. Cassandra's Murmur3Partitioner hashes
+// the partition key with Murmur3; the stub uses FNV-1a of the same bytes
+// through Murmur3's 64-bit finaliser (FNV alone leaves keys that differ in
+// their last byte close together): partitions come in another order than
+// Cassandra's, spread as evenly over the tokens, and token() relations
+// follow that order, which is the contract a caller can rely on.
+func (t *cqlTable) token(row [][]byte) int64 {
+	h := fnv.New64a()
+	for _, ci := range t.partition {
+		h.Write(row[ci])
+	}
+	x := h.Sum64()
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return int64(x)
+}
+
+// comparePartition orders partitions by token, then by key (a tie of two
+// keys' tokens).
 func (t *cqlTable) comparePartition(a, b [][]byte) int {
+	if c := cmp.Compare(t.token(a), t.token(b)); c != 0 {
+		return c
+	}
 	for _, ci := range t.partition {
 		if c := cqlCompare(t.cols[ci].typ, a[ci], b[ci]); c != 0 {
 			return c
@@ -783,10 +830,14 @@ func (e *cqlEngine) insert(pl *cqlPlan, st cqlInsert, vals []cqlValue) (*cqlResu
 func (e *cqlEngine) selectRows(pl *cqlPlan, st cqlSelect, vals []cqlValue) (*cqlResult, error) {
 	t := pl.t
 	for _, w := range pl.where {
+		name := "partition key token"
+		if w.col >= 0 {
+			name = t.cols[w.col].name
+		}
 		if v := vals[w.bind]; v.unset {
-			return nil, invalidf("Invalid unset value for column %s", t.cols[w.col].name)
+			return nil, invalidf("Invalid unset value for column %s", name)
 		} else if v.b == nil {
-			return nil, invalidf("Invalid null value in condition for column %s", t.cols[w.col].name)
+			return nil, invalidf("Invalid null value in condition for column %s", name)
 		}
 	}
 	limit := st.limit
@@ -803,7 +854,12 @@ func (e *cqlEngine) selectRows(pl *cqlPlan, st cqlSelect, vals []cqlValue) (*cql
 	for _, row := range t.rows {
 		ok := true
 		for _, w := range pl.where {
-			c := cqlCompare(t.cols[w.col].typ, row[w.col], vals[w.bind].b)
+			var c int
+			if w.col < 0 {
+				c = cmp.Compare(t.token(row), int64(binary.BigEndian.Uint64(vals[w.bind].b)))
+			} else {
+				c = cqlCompare(t.cols[w.col].typ, row[w.col], vals[w.bind].b)
+			}
 			switch w.op {
 			case "=":
 				ok = ok && c == 0

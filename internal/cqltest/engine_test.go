@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 func txt(s string) cqlValue { return cqlValue{b: []byte(s)} }
 func i32(n int32) cqlValue  { return cqlValue{b: binary.BigEndian.AppendUint32(nil, uint32(n))} }
+func i64(n int64) cqlValue  { return cqlValue{b: binary.BigEndian.AppendUint64(nil, uint64(n))} }
 
 // engineWithTable has keyspace ks and table ks.t (p text, c int, v text)
 // clustered by c in the given order.
@@ -103,8 +105,40 @@ func TestCQLEngineCountDistinct(t *testing.T) {
 	for _, row := range r.rows {
 		ps = append(ps, string(row[0]))
 	}
+	slices.Sort(ps) // partitions come in token order
 	if !reflect.DeepEqual(ps, []string{"a", "b", "c"}) {
 		t.Fatalf("DISTINCT p = %q", ps)
+	}
+}
+
+// TestCQLEngineToken: partitions come in token order, and a token()
+// relation selects from a place in it, as SampleVectors reads.
+func TestCQLEngineToken(t *testing.T) {
+	e := engineWithTable(t, "ASC")
+	for i, p := range []string{"a", "b", "c", "d", "e"} {
+		run(t, e, "ks", `INSERT INTO t (p, c, v) VALUES (?, ?, ?)`, txt(p), i32(int32(i)), txt("x"))
+	}
+	all := run(t, e, "ks", `SELECT p FROM t`)
+	tbl := e.keyspaces["ks"].tables["t"]
+	var toks []int64
+	for _, row := range all.rows {
+		toks = append(toks, tbl.token([][]byte{row[0], nil, nil}))
+	}
+	if !slices.IsSorted(toks) || len(toks) != 5 {
+		t.Fatalf("partitions not in token order: %v", toks)
+	}
+	for i, tok := range toks {
+		r := run(t, e, "ks", `SELECT p FROM t WHERE token(p) >= ? LIMIT 1`, i64(tok))
+		if len(r.rows) != 1 || string(r.rows[0][0]) != string(all.rows[i][0]) {
+			t.Fatalf("token(p) >= %d: %v, want %q", tok, r.rows, all.rows[i][0])
+		}
+		r = run(t, e, "ks", `SELECT p FROM t WHERE token(p) > ?`, i64(tok))
+		if len(r.rows) != 4-i {
+			t.Fatalf("token(p) > %d: %d rows, want %d", tok, len(r.rows), 4-i)
+		}
+	}
+	if _, err := e.query("ks", `SELECT p FROM t WHERE token(c) >= ?`, []cqlValue{i64(0)}); err == nil {
+		t.Fatal("token() of a clustering column was accepted")
 	}
 }
 

@@ -136,8 +136,9 @@ type (
 )
 
 type cqlRelation struct {
-	col string
-	op  string // = < <= > >=
+	col   string
+	op    string   // = < <= > >=
+	token []string // token(c, ...) op ?: the columns, and col is empty
 }
 
 type cqlOrder struct {
@@ -530,7 +531,12 @@ func (p *cqlParser) selectStmt() (any, error) {
 	if p.acceptKw("where") {
 		for {
 			var r cqlRelation
-			if r.col, err = p.name(); err != nil {
+			if t := p.peek(); t.kind == tokIdent && strings.EqualFold(t.s, "token") && p.at(1).s == "(" {
+				p.i++
+				if r.token, err = p.names(); err != nil {
+					return nil, err
+				}
+			} else if r.col, err = p.name(); err != nil {
 				return nil, err
 			}
 			op := p.next()

@@ -216,7 +216,10 @@ func (e *Env) ScorerPublicKey(path string) (*wire.PublicKey, error) {
 }
 
 // ServiceConfig fills cfg's broker, certificate, topics, stores and keys
-// from e.
+// from e. In the one-topic-per-user design the service creates the
+// feature topics of enrolled users ([Env.EnsureUserTopics]; an external
+// cluster's admin creates them where the scorer may not) and follows the
+// per-user topics on the broker.
 func (e *Env) ServiceConfig(cfg live.Config) (live.Config, error) {
 	keys, err := e.Keys()
 	if err != nil {
@@ -225,6 +228,9 @@ func (e *Env) ServiceConfig(cfg live.Config) (live.Config, error) {
 	cfg.Brokers, cfg.TLS, cfg.Topics, cfg.Profiles, cfg.Credentials = e.Brokers, e.Scorer, e.Topics, e.Profiles, e.Credentials
 	cfg.SASL = e.ScorerSASL
 	cfg.Keys = keys
+	if e.Topics.PerUser && cfg.CreateUserTopics == nil {
+		cfg.CreateUserTopics = e.EnsureUserTopics
+	}
 	return cfg, nil
 }
 

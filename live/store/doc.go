@@ -21,6 +21,13 @@
 // fails in Cassandra may have stored part of the batch. Either way the
 // retry reports what the failed attempt stored as not inserted.
 //
+// Retraining reads a user's vectors with their decisions and their
+// session's alert flag ([Profiles.LabeledVectors]), to train only on clean
+// ones and to hold back those of alerted sessions, and samples other
+// users' vectors without reading every user's ([Profiles.SampleVectors]:
+// seeded runs from positions in the store's insertion or token order).
+// A decision records whether the rule could judge it ([Decision.Judged]).
+//
 // Sessions are first-write-wins ([Profiles.CreateSession]) and their alert
 // flag only ever goes from false to true ([Profiles.MarkAlerted]); lockout
 // counters change by atomic store operations ([Credentials.RecordFailure],

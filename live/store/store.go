@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"time"
 )
 
@@ -50,9 +51,30 @@ type Decision struct {
 	Threshold     float64
 	Accept        bool
 	Alert         bool // this decision raised the session's alert
-	ModelVersion  int
-	At            time.Time
+	// Judged: the decision rule had enough of the session to judge this
+	// action (the window rule: a full window). False in rows stored before
+	// the field existed: readers then fall back on Window against their
+	// window size.
+	Judged       bool
+	ModelVersion int
+	At           time.Time
 }
+
+// LabeledVector is a stored vector with what the service decided about
+// it: for retraining, which trains only on vectors that were judged,
+// accepted and confident in sessions that raised no alert, and for its
+// regression check, which holds back the vectors of alerted sessions.
+type LabeledVector struct {
+	Vector
+	Decision Decision // the stored decision of (User, Session, Seq); valid when Decided
+	Decided  bool
+	// SessionAlerted: the vector's session raised an alert ([Session.Alerted]).
+	SessionAlerted bool
+}
+
+// SampleRun is how many consecutive stored vectors [Profiles.SampleVectors]
+// reads from each place it picks.
+const SampleRun = 16
 
 // Session is one login.
 type Session struct {
@@ -105,6 +127,21 @@ type Profiles interface {
 	// Vectors returns up to limit of the user's vectors from sessions that
 	// raised no alert, newest sessions first (for retraining).
 	Vectors(ctx context.Context, user string, limit int) ([]Vector, error)
+	// LabeledVectors returns up to limit of user's vectors, each with its
+	// stored decision and its session's alert flag: those of sessions that
+	// raised an alert when alerted is true, else those of the other
+	// sessions, newest sessions first (by Session.Started), then by session
+	// id and seq. A vector whose session is not stored is left out (the
+	// service stores none). It reads only user's rows.
+	LabeledVectors(ctx context.Context, user string, alerted bool, limit int) ([]LabeledVector, error)
+	// SampleVectors returns up to n stored vectors of sessions that raised
+	// no alert, of any users, without reading every user's: from places
+	// in the store's key or insertion order drawn from seed, up to
+	// SampleRun consecutive vectors each, no vector twice (see [Sample]).
+	// The same seed over the same stored rows gives the same sample, in
+	// the same order. Fewer than n come back when the store holds not many
+	// more than n.
+	SampleVectors(ctx context.Context, seed int64, n int) ([]Vector, error)
 	// Counts returns how many vectors and decisions of user are stored.
 	Counts(ctx context.Context, user string) (vectors, decisions int64, err error)
 	// PutBatch writes a fetched batch's vectors and decisions durably
@@ -187,6 +224,46 @@ func DecodeValues(p []byte) ([]float64, error) {
 	out := make([]float64, len(p)/8)
 	for i := range out {
 		out[i] = math.Float64frombits(binary.LittleEndian.Uint64(p[8*i:]))
+	}
+	return out, nil
+}
+
+// Sample draws a sample for the backends' SampleVectors: read returns the
+// run of vectors at a place it draws with r (a PCG stream of seed); Sample
+// keeps each vector's first occurrence, in order, until n are kept. It
+// stops sooner when the draws stop finding new vectors (the store holds
+// few more than it has): after 4·(n/SampleRun + 1) draws, or when the last
+// 16 draws found fewer than SampleRun new ones between them.
+func Sample(seed int64, n int, read func(r *rand.Rand) ([]Vector, error)) ([]Vector, error) {
+	type key struct {
+		user, session string
+		seq           int64
+	}
+	const window = 16
+	r := rand.New(rand.NewPCG(uint64(seed), 0x5a3b1e))
+	seen := map[key]bool{}
+	var out []Vector
+	var found [window]int // new vectors of the last draws, a ring
+	recent := 0           // their sum
+	for draws := 0; len(out) < n && draws < 4*(n/SampleRun+1); draws++ {
+		run, err := read(r)
+		if err != nil {
+			return nil, err
+		}
+		added := 0
+		for _, v := range run {
+			k := key{v.User, v.Session, v.Seq}
+			if !seen[k] && len(out) < n {
+				seen[k] = true
+				out = append(out, v)
+				added++
+			}
+		}
+		recent += added - found[draws%window]
+		found[draws%window] = added
+		if draws >= window && recent < SampleRun {
+			break
+		}
 	}
 	return out, nil
 }

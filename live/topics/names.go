@@ -1,5 +1,16 @@
 package topics
 
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
+)
+
 // The pipeline's topics and the scorer's consumer group.
 const (
 	Logins     = "mouseauth.logins"
@@ -49,4 +60,28 @@ func (t Names) Shared() []string {
 // all lists every topic that does not depend on users, in both designs.
 func (t Names) all() []string {
 	return []string{t.Logins, t.Features, t.Decisions, t.Alerts, t.DeadLetter}
+}
+
+// PerUserTopics lists the per-user feature topics on the brokers that the
+// identity of cfg and m may describe, sorted: one Metadata request for
+// every topic on a new connection (a kafka-go transport answers from a
+// cache that would hide a topic created a moment ago). kafka-go's consumer
+// group takes a fixed list of topics, not a pattern: the scorer calls this
+// again and again to follow the topics created for new users.
+func (t Names) PerUserTopics(ctx context.Context, brokers []string, cfg *tls.Config, m sasl.Mechanism) ([]string, error) {
+	tr := Transport(cfg, m)
+	defer tr.CloseIdleConnections()
+	c := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: tr, Timeout: clientTimeout}
+	md, err := c.Metadata(ctx, &kafka.MetadataRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("list the per-user topics: %w", err)
+	}
+	var out []string
+	for _, x := range md.Topics {
+		if x.Error == nil && strings.HasPrefix(x.Name, t.PerUserPrefix()) && len(x.Name) > len(t.PerUserPrefix()) {
+			out = append(out, x.Name)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }

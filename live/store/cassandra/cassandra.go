@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"net"
 	"regexp"
 	"slices"
@@ -190,7 +192,7 @@ var tables = []string{
 	`CREATE TABLE IF NOT EXISTS vectors (uid text, session text, seq bigint, at timestamp, vals blob,
 		PRIMARY KEY ((uid), session, seq))`,
 	`CREATE TABLE IF NOT EXISTS decisions (uid text, session text, seq bigint, score double, mean double, win int,
-		threshold double, accept boolean, alert boolean, model_version int, at timestamp,
+		threshold double, accept boolean, alert boolean, judged boolean, model_version int, at timestamp,
 		PRIMARY KEY ((uid), session, seq))`,
 	`CREATE TABLE IF NOT EXISTS sessions (uid text, id text, client text, accepted boolean, reason text,
 		alerted boolean, started timestamp, mac_key blob, PRIMARY KEY ((uid), id))`,
@@ -249,14 +251,16 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // NOT EXISTS leaves them as they are, and the first login would fail on the
 // missing column.
 func checkSchema(ctx context.Context, sess *gocql.Session, keyspace string) error {
-	err := sess.Query(`SELECT mac_key FROM sessions LIMIT 1`).WithContext(ctx).Exec()
-	var re gocql.RequestError
-	if errors.As(err, &re) && re.Code() == gocql.ErrCodeInvalid {
-		return fmt.Errorf("cassandra: keyspace %s: table sessions has no column mac_key (created by an older mouseauth; %v): "+
-			"run ALTER TABLE %q.sessions ADD mac_key blob: %w", keyspace, err, keyspace, store.ErrSchema)
-	}
-	if err != nil {
-		return fmt.Errorf("cassandra: keyspace %s: check the sessions table: %w", keyspace, err)
+	for _, c := range []struct{ table, column, typ string }{{"sessions", "mac_key", "blob"}, {"decisions", "judged", "boolean"}} {
+		err := sess.Query(`SELECT ` + c.column + ` FROM ` + c.table + ` LIMIT 1`).ExecContext(ctx)
+		var re gocql.RequestError
+		if errors.As(err, &re) && re.Code() == gocql.ErrCodeInvalid {
+			return fmt.Errorf("cassandra: keyspace %s: table %s has no column %s (created by an older mouseauth; %v): "+
+				"run ALTER TABLE %q.%s ADD %s %s: %w", keyspace, c.table, c.column, err, keyspace, c.table, c.column, c.typ, store.ErrSchema)
+		}
+		if err != nil {
+			return fmt.Errorf("cassandra: keyspace %s: check the %s table: %w", keyspace, c.table, err)
+		}
 	}
 	return nil
 }
@@ -359,22 +363,25 @@ func (s *Store) PutVector(ctx context.Context, v store.Vector) (bool, error) {
 
 // PutDecision implements store.Profiles.
 func (s *Store) PutDecision(ctx context.Context, d store.Decision) (bool, error) {
-	ins, err := s.insertNew(ctx, `INSERT INTO decisions (uid, session, seq, score, mean, win, threshold, accept, alert, model_version, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
-		d.User, d.Session, d.Seq, d.Score, d.Mean, d.Window, d.Threshold, d.Accept, d.Alert, d.ModelVersion, d.At)
+	ins, err := s.insertNew(ctx, decisionInsert.stmt, decisionInsert.args(d)...)
 	if err != nil {
 		return false, wrap("put decision", err)
 	}
 	return ins, nil
 }
 
-const decisionCols = `seq, score, mean, win, threshold, accept, alert, model_version, at`
+const decisionCols = `seq, score, mean, win, threshold, accept, alert, judged, model_version, at`
+
+// decisionDest returns the scan destinations of decisionCols into d.
+func decisionDest(d *store.Decision) []any {
+	return []any{&d.Seq, &d.Score, &d.Mean, &d.Window, &d.Threshold, &d.Accept, &d.Alert, &d.Judged, &d.ModelVersion, &d.At}
+}
 
 // Decision implements store.Profiles.
 func (s *Store) Decision(ctx context.Context, user, session string, seq int64) (store.Decision, error) {
 	d := store.Decision{User: user, Session: session}
 	err := s.s.Query(`SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq = ?`, user, session, seq).
-		WithContext(ctx).Scan(&d.Seq, &d.Score, &d.Mean, &d.Window, &d.Threshold, &d.Accept, &d.Alert, &d.ModelVersion, &d.At)
+		ScanContext(ctx, decisionDest(&d)...)
 	if err != nil {
 		return store.Decision{}, wrap(fmt.Sprintf("decision %s/%s/%d", user, session, seq), err)
 	}
@@ -389,11 +396,11 @@ func (s *Store) RecentDecisions(ctx context.Context, user, session string, befor
 	}
 	// Newest first so LIMIT keeps the last n, then back to ascending.
 	sc := s.s.Query(`SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq < ?
-		ORDER BY session DESC, seq DESC LIMIT ?`, user, session, before, n).WithContext(ctx).Iter().Scanner()
+		ORDER BY session DESC, seq DESC LIMIT ?`, user, session, before, n).IterContext(ctx).Scanner()
 	var out []store.Decision
 	for sc.Next() {
 		d := store.Decision{User: user, Session: session}
-		if err := sc.Scan(&d.Seq, &d.Score, &d.Mean, &d.Window, &d.Threshold, &d.Accept, &d.Alert, &d.ModelVersion, &d.At); err != nil {
+		if err := sc.Scan(decisionDest(&d)...); err != nil {
 			return nil, wrap("recent decisions", err)
 		}
 		d.At = d.At.UTC()
@@ -457,6 +464,143 @@ func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Ve
 	})
 	if len(out) > limit {
 		out = out[:limit]
+	}
+	return out, nil
+}
+
+// LabeledVectors implements store.Profiles. Cassandra has no join: it reads
+// the user's sessions, orders those with the alert flag asked for as the
+// SQL stores do (newest first, then id), and reads each one's vectors and
+// decisions (two queries of one partition each) until limit vectors are
+// read.
+func (s *Store) LabeledVectors(ctx context.Context, user string, alerted bool, limit int) ([]store.LabeledVector, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	type info struct {
+		id      string
+		started time.Time
+	}
+	var sessions []info
+	iter := s.s.Query(`SELECT id, alerted, started FROM sessions WHERE uid = ?`, user).IterContext(ctx)
+	var (
+		in info
+		al bool
+	)
+	for iter.Scan(&in.id, &al, &in.started) {
+		if al == alerted {
+			sessions = append(sessions, in)
+		}
+	}
+	if err := iter.Close(); err != nil {
+		return nil, wrap("labeled vectors: sessions of "+user, err)
+	}
+	slices.SortStableFunc(sessions, func(a, b info) int {
+		if c := b.started.Compare(a.started); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	var out []store.LabeledVector
+	for _, ss := range sessions {
+		if len(out) >= limit {
+			break
+		}
+		decided := map[int64]store.Decision{}
+		sc := s.s.Query(`SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ?`, user, ss.id).IterContext(ctx).Scanner()
+		for sc.Next() {
+			d := store.Decision{User: user, Session: ss.id}
+			if err := sc.Scan(decisionDest(&d)...); err != nil {
+				return nil, wrap("labeled vectors: decisions", err)
+			}
+			d.At = d.At.UTC()
+			decided[d.Seq] = d
+		}
+		if err := sc.Err(); err != nil {
+			return nil, wrap(fmt.Sprintf("labeled vectors: decisions of %s/%s", user, ss.id), err)
+		}
+		iter := s.s.Query(`SELECT seq, at, vals FROM vectors WHERE uid = ? AND session = ? LIMIT ?`, user, ss.id, limit-len(out)).
+			IterContext(ctx)
+		var (
+			seq  int64
+			at   time.Time
+			vals []byte
+		)
+		for iter.Scan(&seq, &at, &vals) {
+			values, err := store.DecodeValues(vals)
+			if err != nil {
+				iter.Close()
+				return nil, wrap(fmt.Sprintf("labeled vectors: %s/%s/%d", user, ss.id, seq), err)
+			}
+			d, ok := decided[seq]
+			out = append(out, store.LabeledVector{Vector: store.Vector{User: user, Session: ss.id, Seq: seq, At: at.UTC(), Values: values},
+				Decision: d, Decided: ok, SessionAlerted: alerted})
+		}
+		if err := iter.Close(); err != nil {
+			return nil, wrap(fmt.Sprintf("labeled vectors of %s/%s", user, ss.id), err)
+		}
+	}
+	return out, nil
+}
+
+// SampleVectors implements store.Profiles: each place is a token drawn
+// uniformly, from which it reads store.SampleRun vectors in token order
+// (one user's partition, or the next ones'), wrapping to the lowest token
+// past the highest; each run's sessions are looked up (one query each) to
+// leave out alerted ones. Partitions are drawn uniformly, not rows.
+func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.Vector, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	alerted := map[[2]string]bool{}
+	// read returns the vectors of sessions without an alert among the run
+	// at tok, and whether the run held any vector at all.
+	read := func(tok int64) ([]store.Vector, bool, error) {
+		iter := s.s.Query(`SELECT uid, session, seq, at, vals FROM vectors WHERE token(uid) >= ? LIMIT ?`, tok, store.SampleRun).
+			IterContext(ctx)
+		var (
+			run  []store.Vector
+			v    store.Vector
+			vals []byte
+		)
+		for iter.Scan(&v.User, &v.Session, &v.Seq, &v.At, &vals) {
+			values, err := store.DecodeValues(vals)
+			if err != nil {
+				iter.Close()
+				return nil, false, fmt.Errorf("%s/%s/%d: %w", v.User, v.Session, v.Seq, err)
+			}
+			run = append(run, store.Vector{User: v.User, Session: v.Session, Seq: v.Seq, At: v.At.UTC(), Values: values})
+		}
+		if err := iter.Close(); err != nil {
+			return nil, false, err
+		}
+		kept := run[:0]
+		for _, v := range run {
+			k := [2]string{v.User, v.Session}
+			a, ok := alerted[k]
+			if !ok {
+				err := s.s.Query(`SELECT alerted FROM sessions WHERE uid = ? AND id = ?`, v.User, v.Session).ScanContext(ctx, &a)
+				if err != nil && !errors.Is(err, gocql.ErrNotFound) {
+					return nil, false, err
+				}
+				alerted[k] = a
+			}
+			if !a {
+				kept = append(kept, v)
+			}
+		}
+		return kept, len(run) > 0, nil
+	}
+	out, err := store.Sample(seed, n, func(r *rand.Rand) ([]store.Vector, error) {
+		tok := int64(r.Uint64())
+		run, any, err := read(tok)
+		if err == nil && !any && tok != math.MinInt64 {
+			run, _, err = read(math.MinInt64) // past the highest token: wrap around
+		}
+		return run, err
+	})
+	if err != nil {
+		return nil, wrap("sample vectors", err)
 	}
 	return out, nil
 }
@@ -555,12 +699,12 @@ var (
 		func(v store.Vector) int { return len(v.User) + len(v.Session) + 16 + 8*len(v.Values) },
 	}
 	decisionInsert = insertTable[store.Decision]{
-		`INSERT INTO decisions (uid, session, seq, score, mean, win, threshold, accept, alert, model_version, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		`INSERT INTO decisions (uid, session, seq, score, mean, win, threshold, accept, alert, judged, model_version, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
 		func(d store.Decision) []any {
-			return []any{d.User, d.Session, d.Seq, d.Score, d.Mean, d.Window, d.Threshold, d.Accept, d.Alert, d.ModelVersion, d.At}
+			return []any{d.User, d.Session, d.Seq, d.Score, d.Mean, d.Window, d.Threshold, d.Accept, d.Alert, d.Judged, d.ModelVersion, d.At}
 		},
-		func(d store.Decision) int { return len(d.User) + len(d.Session) + 8*6 + 2 + 4*2 },
+		func(d store.Decision) int { return len(d.User) + len(d.Session) + 8*6 + 3 + 4*2 },
 	}
 )
 

@@ -241,33 +241,48 @@ func TestLargeBatch(t *testing.T) {
 	}
 }
 
-// TestOlderSchema: a keyspace whose sessions table predates the session
-// key is refused with the statement that brings it up to date.
+// TestOlderSchema: a keyspace whose tables predate a column (the session
+// key, the judged flag of decisions) is refused with the statement that
+// brings it up to date.
 func TestOlderSchema(t *testing.T) {
 	s, client := stub(t)
 	ctx := context.Background()
-	cfg := Config{Hosts: []string{s.Addr}, Keyspace: "mouseauth_old", TLS: client, CreateSchema: true}
-	st, err := cfg.validate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := st.cluster(&cfg, "").CreateSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		`CREATE KEYSPACE mouseauth_old WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
-		`CREATE TABLE mouseauth_old.sessions (uid text, id text, client text, accepted boolean, reason text,
-			alerted boolean, started timestamp, PRIMARY KEY ((uid), id))`,
+	sessions := `CREATE TABLE %s.sessions (uid text, id text, client text, accepted boolean, reason text,
+		alerted boolean, started timestamp %s, PRIMARY KEY ((uid), id))`
+	for i, tc := range []struct {
+		name, sessionKey, judged, want string
+	}{
+		{"no session key", "", ", judged boolean", `ALTER TABLE "%s".sessions ADD mac_key blob`},
+		{"no judged", ", mac_key blob", "", `ALTER TABLE "%s".decisions ADD judged boolean`},
 	} {
-		if err := sess.Query(q).Exec(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sess.Close()
-	_, err = Open(ctx, cfg)
-	if !errors.Is(err, store.ErrSchema) || !strings.Contains(err.Error(), `ALTER TABLE "mouseauth_old".sessions ADD mac_key blob`) {
-		t.Fatalf("Open of a keyspace of an older version: err = %v, want ErrSchema with the ALTER TABLE", err)
+		t.Run(tc.name, func(t *testing.T) {
+			ks := fmt.Sprintf("mouseauth_old%d", i)
+			cfg := Config{Hosts: []string{s.Addr}, Keyspace: ks, TLS: client, CreateSchema: true}
+			st, err := cfg.validate()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess, err := st.cluster(&cfg, "").CreateSession()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []string{
+				`CREATE KEYSPACE ` + ks + ` WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+				fmt.Sprintf(sessions, ks, tc.sessionKey),
+				`CREATE TABLE ` + ks + `.decisions (uid text, session text, seq bigint, score double, mean double, win int,
+					threshold double, accept boolean, alert boolean` + tc.judged + `, model_version int, at timestamp,
+					PRIMARY KEY ((uid), session, seq))`,
+			} {
+				if err := sess.Query(q).Exec(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sess.Close()
+			_, err = Open(ctx, cfg)
+			if want := fmt.Sprintf(tc.want, ks); !errors.Is(err, store.ErrSchema) || !strings.Contains(err.Error(), want) {
+				t.Fatalf("Open of a keyspace of an older version: err = %v, want ErrSchema with %s", err, want)
+			}
+		})
 	}
 }
 

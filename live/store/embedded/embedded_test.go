@@ -66,8 +66,9 @@ func BenchmarkWrites(b *testing.B) {
 }
 
 // TestOpensOlderSchema opens a database written by the version before
-// sessions had a key: Open adds the column, old rows keep working and new
-// sessions store their key.
+// sessions had a key and decisions a judged flag: Open adds the columns,
+// old rows keep working (an old decision is not judged) and new rows store
+// them.
 func TestOpensOlderSchema(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
@@ -81,6 +82,12 @@ func TestOpensOlderSchema(t *testing.T) {
 			accepted SMALLINT NOT NULL, reason TEXT NOT NULL, alerted SMALLINT NOT NULL, started BIGINT NOT NULL,
 			PRIMARY KEY (uid, id))`,
 		`INSERT INTO sessions VALUES ('u', 'old', '10.0.0.1:1', 1, '', 0, 1700000000000)`,
+		// The decisions table before decisions were marked judged.
+		`CREATE TABLE decisions (uid TEXT NOT NULL, session TEXT NOT NULL, seq BIGINT NOT NULL,
+			score DOUBLE PRECISION NOT NULL, mean DOUBLE PRECISION NOT NULL, win INT NOT NULL, threshold DOUBLE PRECISION NOT NULL,
+			accept SMALLINT NOT NULL, alert SMALLINT NOT NULL, model_version INT NOT NULL, at BIGINT NOT NULL,
+			PRIMARY KEY (uid, session, seq))`,
+		`INSERT INTO decisions VALUES ('u', 'old', 0, 0.9, 0.9, 10, 0.5, 1, 0, 1, 1700000000000)`,
 	} {
 		if _, err := old.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
@@ -108,5 +115,15 @@ func TestOpensOlderSchema(t *testing.T) {
 	}
 	if err := s.MarkAlerted(ctx, "u", "old"); err != nil {
 		t.Fatal(err)
+	}
+	if d, err := s.Decision(ctx, "u", "old", 0); err != nil || d.Judged || !d.Accept || d.Window != 10 {
+		t.Fatalf("old decision read back as %+v, %v", d, err)
+	}
+	d := store.Decision{User: "u", Session: "new", Seq: 0, Window: 3, Judged: true}
+	if ins, err := s.PutDecision(ctx, d); err != nil || !ins {
+		t.Fatal(ins, err)
+	}
+	if got, err := s.Decision(ctx, "u", "new", 0); err != nil || !got.Judged {
+		t.Fatalf("new decision read back as %+v, %v", got, err)
 	}
 }

@@ -44,7 +44,8 @@ func TestMariaDB(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Close()
-		// Turn the tables into the previous version's: no session key.
+		// Turn the tables into an older version's: no session key, no
+		// judged decisions, no vector positions.
 		mc, err := cfg.validate()
 		if err != nil {
 			t.Fatal(err)
@@ -57,7 +58,11 @@ func TestMariaDB(t *testing.T) {
 		defer raw.Close()
 		for _, q := range []string{
 			`ALTER TABLE sessions DROP COLUMN mac_key`,
+			`ALTER TABLE decisions DROP COLUMN judged`,
+			`ALTER TABLE vectors DROP COLUMN pos`,
 			`INSERT INTO sessions VALUES ('u', 'old', '10.0.0.1:1', 1, '', 0, 1700000000000)`,
+			`INSERT INTO vectors VALUES ('u', 'old', 0, 1700000000000, X'000000000000F03F')`,
+			`INSERT INTO decisions VALUES ('u', 'old', 0, 0.9, 0.9, 10, 0.5, 1, 0, 1, 1700000000000)`,
 		} {
 			if _, err := raw.ExecContext(ctx, q); err != nil {
 				t.Fatal(err)
@@ -78,6 +83,14 @@ func TestMariaDB(t *testing.T) {
 		}
 		if _, _, err := s.CreateSession(ctx, store.Session{ID: "new", User: "u", Key: []byte{1, 2}}); err != nil {
 			t.Fatal(err)
+		}
+		// The migration numbered the vector stored before it, so a sample
+		// finds it, and the old decision reads as not judged.
+		if got, err := s.SampleVectors(ctx, 1, 10); err != nil || len(got) != 1 || got[0].Values[0] != 1 {
+			t.Fatalf("SampleVectors after the migration = %+v, %v; want the old vector", got, err)
+		}
+		if d, err := s.Decision(ctx, "u", "old", 0); err != nil || d.Judged || !d.Accept || d.Window != 10 {
+			t.Fatalf("old decision read back as %+v, %v", d, err)
 		}
 		again, err := Open(ctx, noCreate)
 		if err != nil {

@@ -12,6 +12,10 @@
 //     PutBatch with new, existing and repeated keys, concurrent overlapping
 //     batches, and a batch failed half-way (internal/faultpoint) whose
 //     retry completes it. Sessions are first-write-wins, also under races.
+//     What retraining reads: LabeledVectors (vectors with their decisions,
+//     Judged included, and their session's alert flag, newest sessions
+//     first) and SampleVectors (seeded, no duplicates, no alerted session,
+//     several users).
 //   - [Credentials]: create, replace, lockout counting and reset,
 //     concurrent RecordFailure calls that each count once.
 //   - [Bench]: the write cost per action, one PutVector and PutDecision

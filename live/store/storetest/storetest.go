@@ -29,7 +29,7 @@ func vec(user, session string, seq int64) store.Vector {
 
 func dec(user, session string, seq int64, score float64) store.Decision {
 	return store.Decision{User: user, Session: session, Seq: seq, Score: score, Mean: score / 2, Window: int(seq%10) + 1,
-		Threshold: 0.5, Accept: score >= 0.5, Alert: seq == 7, ModelVersion: 3, At: t0.Add(time.Duration(seq) * time.Second)}
+		Threshold: 0.5, Accept: score >= 0.5, Alert: seq == 7, Judged: seq >= 5, ModelVersion: 3, At: t0.Add(time.Duration(seq) * time.Second)}
 }
 
 func sameTime(a, b time.Time) bool { return a.UnixMilli() == b.UnixMilli() }
@@ -301,6 +301,7 @@ func Profiles(t *testing.T, open func(t *testing.T) store.Profiles, opts ...Opti
 	})
 	t.Run("Batches", func(t *testing.T) { batches(t, open, o) })
 	t.Run("SessionsFirstWriteWins", func(t *testing.T) { sessionsFirstWriteWins(t, open) })
+	t.Run("Training", func(t *testing.T) { training(t, open) })
 }
 
 // Credentials runs the credential-store tests.

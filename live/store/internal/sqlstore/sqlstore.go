@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -34,6 +35,10 @@ type Dialect struct {
 	// instead of multi-row INSERTs: for an in-process database parsing a
 	// statement of hundreds of rows costs more than the calls it saves.
 	RowByRow bool
+	// Pos is the column of a vector's position in insertion order, which
+	// SampleVectors seeks into (SQLite's rowid; a column the migrations
+	// add elsewhere). PosDDL adds it to a vectors table that has none.
+	Pos, PosDDL string
 }
 
 // SQLite is the embedded store's dialect.
@@ -41,17 +46,25 @@ var SQLite = Dialect{Name: "sqlite", Blob: "BLOB", LongBlob: "BLOB", Text: "TEXT
 	InsertNew:    func(s string) string { return s + " ON CONFLICT DO NOTHING" },
 	Greatest:     "MAX",
 	ColumnExists: `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`,
-	RowByRow:     true}
+	RowByRow:     true,
+	Pos:          "rowid"}
 
 // MySQL is MySQL's and MariaDB's dialect. ON DUPLICATE KEY UPDATE of a key
 // column to itself affects 0 rows (unless the connection asks for found
 // rows, which the mysql package forbids), unlike INSERT IGNORE, which would
 // also turn truncation and other data errors into warnings.
+//
+// InnoDB has no row number to seek into, so vectors get pos, an
+// AUTO_INCREMENT column with a unique index (ALTER TABLE numbers the rows
+// already stored): appending to it costs an insert little, and a sample
+// seeks in it instead of scanning.
 var MySQL = Dialect{Name: "mysql", Blob: "MEDIUMBLOB", LongBlob: "LONGBLOB", Text: "VARCHAR(191)",
 	InsertNew: func(s string) string { return s + " ON DUPLICATE KEY UPDATE uid = uid" },
 	Greatest:  "GREATEST",
 	ColumnExists: `SELECT COUNT(*) FROM information_schema.COLUMNS
-		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?`}
+		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?`,
+	Pos:    "pos",
+	PosDDL: `ALTER TABLE vectors ADD COLUMN pos BIGINT NOT NULL AUTO_INCREMENT, ADD UNIQUE KEY vectors_pos (pos)`}
 
 // Store is a store over db. It implements store.Profiles and
 // store.Credentials.
@@ -144,11 +157,17 @@ func (s *Store) schema() []string {
 type migration struct{ table, column, ddl string }
 
 func (s *Store) migrations() []migration {
-	return []migration{
+	m := []migration{
 		// The session's sealed MAC key (store.Session.Key); NULL in rows
 		// written before it existed.
 		{"sessions", "mac_key", `ALTER TABLE sessions ADD COLUMN mac_key ` + s.d.Blob + ` NULL`},
+		// store.Decision.Judged; false in rows written before it existed.
+		{"decisions", "judged", `ALTER TABLE decisions ADD COLUMN judged SMALLINT NOT NULL DEFAULT 0`},
 	}
+	if s.d.PosDDL != "" {
+		m = append(m, migration{"vectors", s.d.Pos, s.d.PosDDL})
+	}
+	return m
 }
 
 // Close closes the database.
@@ -251,19 +270,18 @@ func (s *Store) PutVector(ctx context.Context, v store.Vector) (bool, error) {
 
 // PutDecision implements store.Profiles.
 func (s *Store) PutDecision(ctx context.Context, d store.Decision) (bool, error) {
-	return s.insertNew(ctx, "put decision", `INSERT INTO decisions (uid, session, seq, score, mean, win, threshold, accept, alert, model_version, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.User, d.Session, d.Seq, d.Score, d.Mean, d.Window, d.Threshold, b2i(d.Accept), b2i(d.Alert), d.ModelVersion, ms(d.At))
+	return s.insertNew(ctx, "put decision", `INSERT INTO decisions (`+decisionTable.cols+`)
+		VALUES `+rowOf(decisionTable.cols), decisionTable.args(d)...)
 }
 
-const decisionCols = `seq, score, mean, win, threshold, accept, alert, model_version, at`
+const decisionCols = `seq, score, mean, win, threshold, accept, alert, judged, model_version, at`
 
 func scanDecision(sc interface{ Scan(...any) error }, user, session string) (store.Decision, error) {
 	d := store.Decision{User: user, Session: session}
-	var accept, alert int
+	var accept, alert, judged int
 	var at int64
-	err := sc.Scan(&d.Seq, &d.Score, &d.Mean, &d.Window, &d.Threshold, &accept, &alert, &d.ModelVersion, &at)
-	d.Accept, d.Alert, d.At = accept != 0, alert != 0, fromMS(at)
+	err := sc.Scan(&d.Seq, &d.Score, &d.Mean, &d.Window, &d.Threshold, &accept, &alert, &judged, &d.ModelVersion, &at)
+	d.Accept, d.Alert, d.Judged, d.At = accept != 0, alert != 0, judged != 0, fromMS(at)
 	return d, err
 }
 
@@ -321,6 +339,102 @@ func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Ve
 		out = append(out, v)
 	}
 	return out, s.wrap("vectors", rows.Err())
+}
+
+// LabeledVectors implements store.Profiles: one query joining each vector
+// with its session and its decision.
+func (s *Store) LabeledVectors(ctx context.Context, user string, alerted bool, limit int) ([]store.LabeledVector, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT v.session, v.seq, v.at, v.vals, d.seq IS NOT NULL,
+		COALESCE(d.score, 0), COALESCE(d.mean, 0), COALESCE(d.win, 0), COALESCE(d.threshold, 0), COALESCE(d.accept, 0),
+		COALESCE(d.alert, 0), COALESCE(d.judged, 0), COALESCE(d.model_version, 0), COALESCE(d.at, 0)
+		FROM vectors v
+		JOIN sessions s ON s.uid = v.uid AND s.id = v.session
+		LEFT JOIN decisions d ON d.uid = v.uid AND d.session = v.session AND d.seq = v.seq
+		WHERE v.uid = ? AND s.alerted = ?
+		ORDER BY s.started DESC, v.session, v.seq LIMIT ?`, user, b2i(alerted), limit)
+	if err != nil {
+		return nil, s.wrap("labeled vectors of "+user, err)
+	}
+	defer rows.Close()
+	var out []store.LabeledVector
+	for rows.Next() {
+		x := store.LabeledVector{Vector: store.Vector{User: user}, SessionAlerted: alerted}
+		var at, dat int64
+		var blob []byte
+		var decided, accept, alert, judged int
+		d := &x.Decision
+		if err := rows.Scan(&x.Session, &x.Seq, &at, &blob, &decided, &d.Score, &d.Mean, &d.Window, &d.Threshold,
+			&accept, &alert, &judged, &d.ModelVersion, &dat); err != nil {
+			return nil, s.wrap("labeled vectors of "+user, err)
+		}
+		x.At = fromMS(at)
+		if x.Values, err = store.DecodeValues(blob); err != nil {
+			return nil, s.wrap("labeled vectors of "+user, err)
+		}
+		if x.Decided = decided != 0; x.Decided {
+			d.User, d.Session, d.Seq = user, x.Session, x.Seq
+			d.Accept, d.Alert, d.Judged, d.At = accept != 0, alert != 0, judged != 0, fromMS(dat)
+		}
+		out = append(out, x)
+	}
+	return out, s.wrap("labeled vectors of "+user, rows.Err())
+}
+
+// SampleVectors implements store.Profiles: it seeks to positions drawn
+// uniformly between the first and the last vector's (Dialect.Pos, which
+// follows insertion order) and reads store.SampleRun vectors from each, so
+// each call reads about n rows however many users there are; when the
+// positions span no more than n, it reads them all at once.
+func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.Vector, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	pos := s.d.Pos
+	var lo, hi sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(`+pos+`), MAX(`+pos+`) FROM vectors`).Scan(&lo, &hi); err != nil {
+		return nil, s.wrap("sample vectors", err)
+	}
+	if !lo.Valid {
+		return nil, nil
+	}
+	q := `SELECT v.uid, v.session, v.seq, v.at, v.vals FROM vectors v
+		LEFT JOIN sessions s ON s.uid = v.uid AND s.id = v.session
+		WHERE v.` + pos + ` >= ? AND COALESCE(s.alerted, 0) = 0 ORDER BY v.` + pos + ` LIMIT ?`
+	read := func(from int64, limit int) ([]store.Vector, error) {
+		rows, err := s.db.QueryContext(ctx, q, from, limit)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var run []store.Vector
+		for rows.Next() {
+			var v store.Vector
+			var at int64
+			var blob []byte
+			if err := rows.Scan(&v.User, &v.Session, &v.Seq, &at, &blob); err != nil {
+				return nil, err
+			}
+			v.At = fromMS(at)
+			if v.Values, err = store.DecodeValues(blob); err != nil {
+				return nil, err
+			}
+			run = append(run, v)
+		}
+		return run, rows.Err()
+	}
+	var out []store.Vector
+	var err error
+	if hi.Int64-lo.Int64 < int64(n) {
+		out, err = read(lo.Int64, n) // no more than n stored: one read of them all
+	} else {
+		out, err = store.Sample(seed, n, func(r *rand.Rand) ([]store.Vector, error) {
+			return read(lo.Int64+r.Int64N(hi.Int64-lo.Int64+1), store.SampleRun)
+		})
+	}
+	if err != nil {
+		return nil, s.wrap("sample vectors", err)
+	}
+	return out, nil
 }
 
 // Counts implements store.Profiles.
@@ -487,9 +601,9 @@ var (
 	vectorTable = table[store.Vector]{"vectors", "uid, session, seq, at, vals", func(v store.Vector) []any {
 		return []any{v.User, v.Session, v.Seq, ms(v.At), store.EncodeValues(v.Values)}
 	}}
-	decisionTable = table[store.Decision]{"decisions", "uid, session, seq, score, mean, win, threshold, accept, alert, model_version, at",
+	decisionTable = table[store.Decision]{"decisions", "uid, session, seq, score, mean, win, threshold, accept, alert, judged, model_version, at",
 		func(d store.Decision) []any {
-			return []any{d.User, d.Session, d.Seq, d.Score, d.Mean, d.Window, d.Threshold, b2i(d.Accept), b2i(d.Alert), d.ModelVersion, ms(d.At)}
+			return []any{d.User, d.Session, d.Seq, d.Score, d.Mean, d.Window, d.Threshold, b2i(d.Accept), b2i(d.Alert), b2i(d.Judged), d.ModelVersion, ms(d.At)}
 		}}
 )
 
