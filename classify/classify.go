@@ -18,3 +18,21 @@ type Classifier interface {
 type Model interface {
 	Score(x []float64) float64
 }
+
+// RowFitter is a [Classifier] that fits on rows of a table prepared once
+// for many fits: an evaluation fits one model per user on rows of one
+// feature table (the user's own and negatives drawn from the others'), so
+// what does not depend on the rows drawn, such as sorting each feature, is
+// done once. FitRows returns the model Fit returns for the same rows.
+type RowFitter interface {
+	Classifier
+	// Prepare checks X and prepares it; X is kept, not copied, and must
+	// not change while the table is used.
+	Prepare(X [][]float64) (Table, error)
+	// FitRows fits on the rows of t at rows (each at most once), row
+	// rows[k] labelled genuine[k].
+	FitRows(ctx context.Context, t Table, rows []int, genuine []bool, rng *rand.Rand) (Model, error)
+}
+
+// Table is a feature table prepared by a [RowFitter].
+type Table interface{ rowTable() }

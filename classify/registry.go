@@ -95,7 +95,7 @@ var registry = map[string]classifierEntry{
 			{Name: "lambda", Kind: ParamFloat, Default: 1.0, MinExclusive: true, Help: "L2 penalty on leaf values"},
 			{Name: "subsample", Kind: ParamFloat, Default: 0.8, MinExclusive: true, Help: "share of the rows drawn per round, at most 1"},
 			{Name: "colsample", Kind: ParamFloat, Default: 0.8, MinExclusive: true, Help: "share of the features drawn per round, at most 1"},
-			{Name: "bins", Kind: ParamInt, Default: 255, Min: 2, Help: "histogram bins per feature, at most 256"},
+			{Name: "bins", Kind: ParamInt, Default: 64, Min: 2, Help: "histogram bins per feature, at most 256"},
 			{Name: "bags", Kind: ParamInt, Default: 3, Min: 1, Help: "boosted models averaged (in log-odds), each on its own row and feature draws"},
 		},
 		build: func(v paramValues) Classifier {

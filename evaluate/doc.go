@@ -7,8 +7,10 @@
 //
 // The flow is [ScoreUsers] (train one model per user under a [Protocol] and
 // score the test actions; parallel over users, each user's random stream
-// derived from the seed beforehand, so results do not depend on GOMAXPROCS)
-// then [Summarize] (window the scores at each size, ROC and AUC with gonum's
+// derived from the seed beforehand, so results do not depend on GOMAXPROCS;
+// a classifier that is a classify.RowFitter, as gbdt, prepares the table
+// once and fits each user on row indices, to the same models) then
+// [Summarize] (window the scores at each size, ROC and AUC with gonum's
 // stat.ROC and integrate.Trapezoidal, EER, mean and sd over users, mean ROC).
 // [Evaluate] does both ([EvaluateScores] also returns the scores);
 // [Thresholds] and [Sweep] build on them. [Preset] and [PresetOptions] hold
@@ -59,6 +61,6 @@
 // DFL-500 0.850 / 0.909 at windows 1 / 10 (published 0.850 / 0.916),
 // Balabit-1000 0.824 / 0.988 (0.832 / 0.986). The improved preset (gbdt,
 // 8 negatives per positive, mean log-odds windows) beats them beyond the
-// seed noise; over seeds 0-9: DFL-500 0.875 ± 0.002 / 0.934 ± 0.005,
-// Balabit-1000 0.853 ± 0.005 / 0.994 ± 0.001 (TestImprovedPresetBeatsPublished).
+// seed noise; over seeds 0-9: DFL-500 0.874 ± 0.002 / 0.934 ± 0.005,
+// Balabit-1000 0.853 ± 0.004 / 0.994 ± 0.001 (TestImprovedPresetBeatsPublished).
 package evaluate

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -186,6 +187,15 @@ func ScoreUsers(ctx context.Context, d *preprocess.Table, opts Options) ([]UserS
 	if opts.DropDuplicateColumns {
 		d, _ = DropDuplicateColumns(d)
 	}
+	// A classifier that can fits every user on rows of the table,
+	// prepared once (classify.RowFitter).
+	var table classify.Table
+	if rf, ok := opts.Classifier.(classify.RowFitter); ok {
+		var err error
+		if table, err = rf.Prepare(d.X); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", opts.Classifier.Name(), err)
+		}
+	}
 	users := d.UserOrder()
 	rows := d.RowsByUser()
 	// Per-user random streams, derived in user order before fanning out.
@@ -206,7 +216,7 @@ func ScoreUsers(ctx context.Context, d *preprocess.Table, opts Options) ([]UserS
 		wg.Go(func() {
 			for i := range next {
 				rng := rand.New(rand.NewPCG(seeds[i][0], seeds[i][1]))
-				us, reason, err := scoreUser(ctx, d, users, rows, i, rng, &opts)
+				us, reason, err := scoreUser(ctx, d, table, users, rows, i, rng, &opts)
 				out[i], skip[i], errs[i] = us, reason, err
 				if err != nil {
 					cancel()
@@ -260,8 +270,9 @@ type Skip struct {
 }
 
 // scoreUser builds user i's training and test sets, fits and scores. A
-// non-empty reason means the user is skipped.
-func scoreUser(ctx context.Context, d *preprocess.Table, users []string, rows map[string][]int, i int, rng *rand.Rand, o *Options) (UserScores, string, error) {
+// non-empty reason means the user is skipped. table, if not nil, is d's
+// rows prepared by o.Classifier, a classify.RowFitter.
+func scoreUser(ctx context.Context, d *preprocess.Table, table classify.Table, users []string, rows map[string][]int, i int, rng *rand.Rand, o *Options) (UserScores, string, error) {
 	u := users[i]
 	pos := rows[u]
 	n := len(pos)
@@ -315,19 +326,26 @@ func scoreUser(ctx context.Context, d *preprocess.Table, users []string, rows ma
 		}
 	}
 
-	X := make([][]float64, 0, nTrain+len(negTrain))
-	y := make([]bool, 0, nTrain+len(negTrain))
-	for _, r := range pos[:nTrain] {
-		X, y = append(X, d.X[r]), append(y, true)
-	}
-	for _, r := range negTrain {
-		X, y = append(X, d.X[r]), append(y, false)
+	train := slices.Concat(pos[:nTrain], negTrain)
+	y := make([]bool, len(train))
+	for k := range nTrain {
+		y[k] = true
 	}
 	var t0 time.Time
 	if o.Now != nil {
 		t0 = o.Now()
 	}
-	m, err := o.Classifier.Fit(ctx, X, y, rng)
+	var m classify.Model
+	var err error
+	if table != nil {
+		m, err = o.Classifier.(classify.RowFitter).FitRows(ctx, table, train, y, rng)
+	} else {
+		X := make([][]float64, len(train))
+		for k, r := range train {
+			X[k] = d.X[r]
+		}
+		m, err = o.Classifier.Fit(ctx, X, y, rng)
+	}
 	if err != nil {
 		return UserScores{}, "", fmt.Errorf("fit %s: %w", o.Classifier.Name(), err)
 	}

@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
@@ -153,21 +154,23 @@ func seedAUCs(t *testing.T, d *preprocess.Table, p Preset, proto Protocol, windo
 // reference protocol. Measured over seeds 0-9 (mean ± sd over seeds):
 //
 //	file           window  published  reference preset  improved preset
-//	DFL-500             1      0.850    0.850 ± 0.005     0.875 ± 0.002
+//	DFL-500             1      0.850    0.850 ± 0.005     0.874 ± 0.002
 //	DFL-500            10      0.916    0.912 ± 0.002     0.934 ± 0.005
-//	Balabit-1000        1      0.832    0.829 ± 0.005     0.853 ± 0.005
+//	Balabit-1000        1      0.832    0.829 ± 0.005     0.853 ± 0.004
 //	Balabit-1000       10      0.986    0.990 ± 0.002     0.994 ± 0.001
-//	DFL-100             1          -    0.869 ± 0.009     0.905 ± 0.009
-//	DFL-100            10          -    0.986 ± 0.013     0.995 ± 0.005
+//	DFL-100             1          -    0.869 ± 0.009     0.906 ± 0.008
+//	DFL-100            10          -    0.986 ± 0.013     0.996 ± 0.004
 //
 // The issue's targets are met at window 1 (DFL-500 >= 0.87, Balabit-1000
 // >= 0.85); DFL-500's window 10 target (>= 0.95) is not: one user (5) of
 // 21 scores below 0.2 whatever the classifier, its last third of actions
 // being unlike its first two, so 0.95 would need every other user at 1.
 // There the test asks for a gain over the published figure beyond the seed
-// noise. DFL-100 was not used to choose the settings: it checks that the
-// gain holds on a file the choice never saw, against the reference preset
-// (the published code's figures are not published for it).
+// noise. The improved column is gbdt with 64 bins (issue 21; with 255 bins
+// it was within 0.001 of it at every figure). DFL-100 was not used to
+// choose the settings: it checks that the gain holds on a file the choice
+// never saw, against the reference preset (the published code's figures
+// are not published for it).
 func TestImprovedPresetBeatsPublished(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains gbdt models for every user and seed; skipped with -short")
@@ -189,7 +192,7 @@ func TestImprovedPresetBeatsPublished(t *testing.T) {
 		{"dfl_39feat_PC_MM_DD_500.csv", [2]float64{0.87, 0}, [2]bool{true, true}},
 		{"balabit_39feat_PC_MM_DD_1000.csv", [2]float64{0.85, 0}, [2]bool{true, true}},
 		// At window 10 both presets are near 1 on DFL-100: the gain is
-		// beyond the noise over seeds 0-9 (+0.009, 2 se 0.008), not over
+		// beyond the noise over seeds 0-9 (+0.010, 2 se 0.008), not over
 		// 0-2 (+0.014, 2 se 0.024).
 		{"dfl_39feat_PC_MM_DD_100.csv", [2]float64{0, 0}, [2]bool{true, false}},
 	} {
@@ -229,5 +232,23 @@ func TestImprovedPresetBeatsPublished(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkImprovedDFL500 times one improved-preset evaluation of DFL-500
+// (gbdt, 8 negatives per positive, reference protocol, window 1, seed 0)
+// at GOMAXPROCS=1, file already read: the figure issue 21 compares with
+// the published script at one core. cpu-ns/op is steadier than ns/op on a
+// busy machine.
+func BenchmarkImprovedDFL500(b *testing.B) {
+	d := readFeatureCSV(b, featuresDir+"dfl_39feat_PC_MM_DD_500.csv")
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	b.ReportAllocs()
+	defer testutil.StartCPU(b)()
+	for b.Loop() {
+		e := Experiment{Mode: ModeRun, Preset: PresetImproved, Settings: Settings{Protocol: Reference, Windows: []int{1}}}
+		if _, err := e.Run(context.Background(), d); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

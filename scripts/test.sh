@@ -43,8 +43,11 @@ go vet ./...
 go test -race -timeout 25m "$@" ./...
 # The default preset's multi-seed check against the published figures
 # (evaluate.TestImprovedPresetBeatsPublished, seeds 0-2, about 2 minutes)
-# skips under the race detector, which makes it 16 times slower: run it
-# without (unless arguments chose the tests).
+# and gbdt's check against its slow reference training on DFL-500
+# (classify.TestGBDTMatchesOracleDFL) skip under the race detector, which
+# makes them 16 times slower: run them without (unless arguments chose the
+# tests).
 if [ $# -eq 0 ]; then
   go test -count=1 -timeout 15m -run '^TestImprovedPresetBeatsPublished$' ./evaluate
+  go test -count=1 -timeout 15m -run '^TestGBDTMatchesOracleDFL$' ./classify
 fi

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,6 +30,9 @@ type BenchEvaluateOptions struct {
 	Windows  []int
 	Seed     int64
 	Output   string
+	// Presets are timed one after the other, each with its own classifier
+	// (rf for reference, gbdt for improved).
+	Presets []evaluate.Preset
 	// Procs lists the GOMAXPROCS settings to time (0 = the current one).
 	Procs []int
 
@@ -42,16 +46,19 @@ func newCmdBenchEvaluate(f *cli.Factory) *cobra.Command {
 
 func newCmdBenchEvaluateF(f *cli.Factory, runF func(context.Context, *BenchEvaluateOptions) error) *cobra.Command {
 	opts := &BenchEvaluateOptions{IO: f.IO, Now: f.Now, Load: loadFeatures, NewClassifier: classify.New}
-	var windows string
+	var windows, presets string
 	cmd := &cobra.Command{
 		Use:   "evaluate --features FILE",
-		Short: "Time the reference evaluation end to end against the published script",
+		Short: "Time the reference and improved evaluations end to end against the published script",
 		Long: `Bench evaluate times the reference-protocol evaluation (read the feature
-file, train a random forest per user, score, window, ROC/AUC) end to end, with
-all cores and with GOMAXPROCS=1, and prints the seconds and the speed-up over
-the published Python script's 40-65 s for the DFL-500 file.`,
-		Example: `  mouseauth bench evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv`,
-		Args:    cobra.NoArgs,
+file, train a model per user, score, window, ROC/AUC) end to end under each
+preset (reference: a random forest, as published; improved: the evaluate
+commands' default, gbdt with 8 negatives per positive), with all cores and
+with GOMAXPROCS=1, and prints the seconds and the speed-up over the
+published Python script's 40-65 s for the DFL-500 file.`,
+		Example: `  mouseauth bench evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv
+  mouseauth bench evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --presets improved --windows 1`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Features == "" {
 				return cli.FlagErrorf("--features is required")
@@ -68,6 +75,14 @@ the published Python script's 40-65 s for the DFL-500 file.`,
 			if opts.Trees < 1 {
 				return cli.FlagErrorf("--trees: %d must be >= 1", opts.Trees)
 			}
+			opts.Presets = nil
+			for _, s := range strings.Split(presets, ",") {
+				p, err := evaluate.ParsePreset(strings.TrimSpace(s))
+				if err != nil {
+					return cli.FlagErrorf("--presets: %v", err)
+				}
+				opts.Presets = append(opts.Presets, p)
+			}
 			if err := cli.ValidateOutput(opts.Output); err != nil {
 				return err
 			}
@@ -79,7 +94,8 @@ the published Python script's 40-65 s for the DFL-500 file.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Features, "features", "", "feature CSV, e.g. dfl_39feat_PC_MM_DD_500.csv (required)")
-	cmd.Flags().IntVar(&opts.Trees, "trees", 100, "random forest trees")
+	cmd.Flags().IntVar(&opts.Trees, "trees", 100, "random forest trees (the reference preset's)")
+	cmd.Flags().StringVar(&presets, "presets", "reference,improved", "presets to time: reference, improved or both")
 	cmd.Flags().StringVar(&windows, "windows", "1,10", "window sizes in actions, list and ranges")
 	cli.Alias(cmd.Flags(), "window", "windows")
 	bindSeed(cmd.Flags(), &opts.Seed, "random seed (same seed, same numbers)")
@@ -87,33 +103,36 @@ the published Python script's 40-65 s for the DFL-500 file.`,
 	return cmd
 }
 
-// benchEvaluateRun times one evaluation per GOMAXPROCS setting. It sets
-// runtime.GOMAXPROCS for the duration of a timed run and restores it.
+// benchEvaluateRun times one evaluation per preset and GOMAXPROCS setting.
+// It sets runtime.GOMAXPROCS for the duration of a timed run and restores
+// it.
 func benchEvaluateRun(ctx context.Context, o *BenchEvaluateOptions) error {
-	t := &cli.Table{Columns: []string{"gomaxprocs", "users", "seconds", "speedup_vs_40s", "speedup_vs_65s"}}
+	t := &cli.Table{Columns: []string{"preset", "gomaxprocs", "users", "seconds", "speedup_vs_40s", "speedup_vs_65s"}}
 	for _, w := range o.Windows {
 		t.Columns = append(t.Columns, fmt.Sprintf("auc_w%d", w))
 	}
-	for _, procs := range o.Procs {
-		if procs == 0 {
-			procs = runtime.GOMAXPROCS(0)
+	for _, p := range o.Presets {
+		for _, procs := range o.Procs {
+			if procs == 0 {
+				procs = runtime.GOMAXPROCS(0)
+			}
+			fmt.Fprintf(o.IO.ErrOut, "timing the %s preset with GOMAXPROCS=%d ...\n", p, procs)
+			secs, res, err := timeEvaluate(ctx, o, p, procs)
+			if err != nil {
+				return err
+			}
+			row := []any{string(p), procs, countUsersResult(res), secs, publishedMinSecs / secs, publishedMaxSecs / secs}
+			for _, w := range o.Windows {
+				s, _ := res.Find(w)
+				row = append(row, s.MeanAUC)
+			}
+			t.Add(row...)
 		}
-		fmt.Fprintf(o.IO.ErrOut, "timing with GOMAXPROCS=%d ...\n", procs)
-		secs, res, err := timeEvaluate(ctx, o, procs)
-		if err != nil {
-			return err
-		}
-		row := []any{procs, countUsersResult(res), secs, publishedMinSecs / secs, publishedMaxSecs / secs}
-		for _, w := range o.Windows {
-			s, _ := res.Find(w)
-			row = append(row, s.MeanAUC)
-		}
-		t.Add(row...)
 	}
 	return cli.Render(o.IO.Out, o.Output, t)
 }
 
-func timeEvaluate(ctx context.Context, o *BenchEvaluateOptions, procs int) (float64, evaluate.Result, error) {
+func timeEvaluate(ctx context.Context, o *BenchEvaluateOptions, p evaluate.Preset, procs int) (float64, evaluate.Result, error) {
 	old := runtime.GOMAXPROCS(procs)
 	defer runtime.GOMAXPROCS(old)
 	start := o.Now()
@@ -121,12 +140,13 @@ func timeEvaluate(ctx context.Context, o *BenchEvaluateOptions, procs int) (floa
 	if err != nil {
 		return 0, evaluate.Result{}, err
 	}
-	c, err := o.NewClassifier("rf", map[string]any{"trees": o.Trees})
+	params := evaluate.ClassifierParams(p.Classifier(), o.Trees)
+	c, err := o.NewClassifier(p.Classifier(), params)
 	if err != nil {
 		return 0, evaluate.Result{}, err
 	}
-	res, err := evaluate.Evaluate(ctx, d, evaluate.Options{Protocol: evaluate.Reference, Classifier: c,
-		Windows: o.Windows, Seed: o.Seed, Workers: procs})
+	res, err := evaluate.Evaluate(ctx, d, evaluate.PresetOptions(p, c, params, evaluate.Settings{Protocol: evaluate.Reference,
+		Windows: o.Windows, Seed: o.Seed, Workers: procs}))
 	if err != nil {
 		return 0, evaluate.Result{}, err
 	}

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -419,19 +422,57 @@ func TestEvaluateRunBadInput(t *testing.T) {
 func TestBenchEvaluateRun(t *testing.T) {
 	f, out, _ := testFactory()
 	var calls int
+	var built []string
 	o := &BenchEvaluateOptions{IO: f.IO, Now: func() time.Time { calls++; return time.Unix(int64(calls), 0) },
 		Features: "testdata/evaluate_small.csv", Trees: 10, Windows: []int{1, 3}, Procs: []int{0, 1}, Output: "json",
-		Load: loadFeatures, NewClassifier: fakeNew}
+		Presets: []evaluate.Preset{evaluate.PresetReference, evaluate.PresetImproved}, Load: loadFeatures,
+		NewClassifier: func(name string, params map[string]any) (classify.Classifier, error) {
+			built = append(built, fmt.Sprint(name, " ", params))
+			return fakeNew(name, params)
+		}}
 	if err := benchEvaluateRun(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
-	var rows []map[string]float64
+	var rows []map[string]any
 	if err := json.Unmarshal([]byte(out.String()), &rows); err != nil {
 		t.Fatal(err)
 	}
 	// Fake clock: each timed run spans one second.
-	if len(rows) != 2 || rows[1]["gomaxprocs"] != 1 || rows[0]["seconds"] != 1 || rows[0]["speedup_vs_40s"] != 40 ||
-		rows[0]["users"] != 3 || rows[0]["auc_w3"] < 0.9 {
+	if len(rows) != 4 || rows[1]["gomaxprocs"] != 1.0 || rows[0]["seconds"] != 1.0 || rows[0]["speedup_vs_40s"] != 40.0 ||
+		rows[0]["users"] != 3.0 || rows[0]["auc_w3"].(float64) < 0.9 || rows[0]["preset"] != "reference" || rows[3]["preset"] != "improved" {
 		t.Errorf("rows = %v", rows)
+	}
+	// Each preset trains its own classifier; --trees is the forest's.
+	if want := []string{"rf map[trees:10]", "rf map[trees:10]", "gbdt map[]", "gbdt map[]"}; !slices.Equal(built, want) {
+		t.Errorf("classifiers built %v, want %v", built, want)
+	}
+}
+
+func TestNewCmdBenchEvaluate(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []evaluate.Preset
+		err  string
+	}{
+		{[]string{"--features", "f.csv"}, []evaluate.Preset{evaluate.PresetReference, evaluate.PresetImproved}, ""},
+		{[]string{"--features", "f.csv", "--presets", "improved"}, []evaluate.Preset{evaluate.PresetImproved}, ""},
+		{[]string{"--features", "f.csv", "--presets", "improved,fast"}, nil, `--presets: unknown preset "fast"`},
+	} {
+		f, _, _ := testFactory()
+		var got *BenchEvaluateOptions
+		cmd := newCmdBenchEvaluateF(f, func(_ context.Context, o *BenchEvaluateOptions) error { got = o; return nil })
+		cmd.SetArgs(tc.args)
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		err := cmd.Execute()
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%v: %v, want %q", tc.args, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got.Presets, tc.want) {
+			t.Errorf("%v: presets %v (%v), want %v", tc.args, got.Presets, err, tc.want)
+		}
 	}
 }

@@ -1,0 +1,6 @@
+//go:build !race
+
+package classify
+
+// raceDetector: the tests run under the race detector (go test -race).
+const raceDetector = false
