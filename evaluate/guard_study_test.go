@@ -366,7 +366,6 @@ func dataBounds(X [][]float64, phys *classify.Bounds) *classify.Bounds {
 	return b
 }
 
-
 // medianOf is the lower median of each column: a value some row has.
 func medianOf(X [][]float64) []float64 {
 	m := make([]float64, len(X[0]))

@@ -198,7 +198,7 @@ type Run struct {
 	// evaluations (`evaluate attack`); each holds its seeds.
 	Continuous []ContinuousResult `json:"continuous,omitempty"`
 	Attacks    []AttackResult     `json:"attacks,omitempty"`
-	Rankings    []Ranking       `json:"rankings,omitempty"`
+	Rankings   []Ranking          `json:"rankings,omitempty"`
 	// ScoreSets are every test score of the run, kept out of run.json
 	// (reports writes them beside it, scores.csv.gz and curves.csv.gz).
 	ScoreSets []ScoreSet `json:"-"`
