@@ -12,6 +12,8 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/store/internal/combine"
 	"github.com/mouseauth/mouseauth/live/store/internal/sqlstore"
 )
 
@@ -24,6 +26,9 @@ const CheckpointEvery = 250 * time.Millisecond
 type Store struct {
 	*sqlstore.Store
 	ckpt *checkpointer
+	// comb merges the PutBatch calls that wait while a batch is written
+	// into one transaction (package combine).
+	comb *combine.Combiner
 }
 
 // Open opens (creating if needed) the database file at path.
@@ -49,7 +54,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("embedded store %s: checkpointer: %w", path, err)
 	}
 	cdb.SetMaxOpenConns(1)
-	return &Store{Store: s, ckpt: startCheckpointer(cdb, CheckpointEvery)}, nil
+	return &Store{Store: s, ckpt: startCheckpointer(cdb, CheckpointEvery), comb: combine.New(s.PutBatch, 0)}, nil
+}
+
+// PutBatch implements store.Profiles: the calls that arrive while a batch
+// is being written are written together, in one transaction, and each is
+// answered for its own rows (package combine). A call returns once its
+// rows are committed.
+func (s *Store) PutBatch(ctx context.Context, vs []store.Vector, ds []store.Decision) ([]bool, []bool, error) {
+	return s.comb.PutBatch(ctx, vs, ds)
 }
 
 // openDB opens path in WAL mode. WAL lets readers run beside the writer;
@@ -67,6 +80,7 @@ func openDB(path string, pragmas ...string) (*sql.DB, error) {
 // Close stops the checkpointer, which copies what the log still holds into
 // the database file and empties the log, then closes the database.
 func (s *Store) Close() error {
+	s.comb.Close()
 	s.ckpt.stop()
 	return s.Store.Close()
 }

@@ -3,11 +3,18 @@ package embedded
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/store/internal/combine"
+	"github.com/mouseauth/mouseauth/live/store/internal/faultpoint"
 	"github.com/mouseauth/mouseauth/live/store/storetest"
 )
 
@@ -126,4 +133,102 @@ func TestOpensOlderSchema(t *testing.T) {
 	if got, err := s.Decision(ctx, "u", "new", 0); err != nil || !got.Judged {
 		t.Fatalf("new decision read back as %+v, %v", got, err)
 	}
+}
+
+// BenchmarkPartitions: 8 partitions writing batches of 16 vectors of
+// 10 000 users at once, through the merged writer (PutBatch) and one
+// transaction per call (the SQL store's own PutBatch, as before the
+// combiner).
+func BenchmarkPartitions(b *testing.B) {
+	for _, mode := range []string{"per-call", "merged"} {
+		b.Run(mode, func(b *testing.B) {
+			s, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			put := storetest.PutBatchFunc(s.PutBatch)
+			if mode == "per-call" {
+				put = s.Store.PutBatch
+			}
+			storetest.BenchPartitions(b, s, put, 8, 16, 10_000)
+		})
+	}
+}
+
+// TestMergedWriteFailsOnlyTheFaultyCall: six partitions' calls merged into
+// one transaction, one of them armed to fail inside the transaction (as a
+// row SQLite refuses would). The merged transaction rolls back, each call
+// is written again alone: the armed call fails and stores nothing, the
+// other five are stored and answered inserted.
+func TestMergedWriteFailsOnlyTheFaultyCall(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := open(t)
+	defer s.Close()
+	// The store's combiner, its first write held until the calls queued.
+	release, held := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	s.comb.Close()
+	s.comb = combine.New(func(ctx context.Context, vs []store.Vector, ds []store.Decision) ([]bool, []bool, error) {
+		once.Do(func() { close(held); <-release })
+		return s.Store.PutBatch(ctx, vs, ds)
+	}, 0)
+	first := make(chan error, 1)
+	go func() {
+		_, _, err := s.PutBatch(ctx, []store.Vector{vec("hold", 0)}, []store.Decision{{User: "hold", Session: "s"}})
+		first <- err
+	}()
+	<-held
+	errFault := errors.New("injected fault")
+	type result struct {
+		iv, id []bool
+		err    error
+	}
+	results := make([]chan result, 5)
+	for p := range results {
+		results[p] = make(chan result, 1)
+		go func() {
+			user := fmt.Sprintf("p%d", p)
+			var vs []store.Vector
+			var ds []store.Decision
+			for seq := range int64(4) {
+				vs, ds = append(vs, vec(user, seq)), append(ds, store.Decision{User: user, Session: "s", Seq: seq, Score: 0.5})
+			}
+			cctx := ctx
+			if p == 3 {
+				cctx = faultpoint.With(ctx, faultpoint.BatchVectorsWritten, errFault)
+			}
+			iv, id, err := s.PutBatch(cctx, vs, ds)
+			results[p] <- result{iv, id, err}
+		}()
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return s.comb.Stats().Calls == 6 }, "waiting for the calls to queue")
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for p := range results {
+		r := <-results[p]
+		user := fmt.Sprintf("p%d", p)
+		nv, nd, err := s.Counts(ctx, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p == 3 {
+			if !errors.Is(r.err, errFault) || nv != 0 || nd != 0 {
+				t.Errorf("the armed call: err %v, %d vectors and %d decisions stored; want the fault and nothing stored", r.err, nv, nd)
+			}
+			continue
+		}
+		if r.err != nil || nv != 4 || nd != 4 || !reflect.DeepEqual(r.iv, []bool{true, true, true, true}) || !reflect.DeepEqual(r.id, r.iv) {
+			t.Errorf("%s: err %v, inserted %v %v, stored %d vectors and %d decisions; want all four inserted and stored", user, r.err, r.iv, r.id, nv, nd)
+		}
+	}
+	if st := s.comb.Stats(); st.Merged != 1 || st.Split != 1 {
+		t.Errorf("%+v: want one merged transaction, failed and split", st)
+	}
+}
+
+func vec(user string, seq int64) store.Vector {
+	return store.Vector{User: user, Session: "s", Seq: seq, Values: []float64{1, 2, 3}, At: time.UnixMilli(seq)}
 }

@@ -413,3 +413,83 @@ func Bench(b *testing.B, open func(b *testing.B) store.Profiles) {
 		})
 	}
 }
+
+// PutBatchFunc is a PutBatch, a backend's or a wrapper's.
+type PutBatchFunc func(ctx context.Context, vs []store.Vector, ds []store.Decision) ([]bool, []bool, error)
+
+// BenchPartitions measures PutBatch as the live service calls it:
+// partitions goroutines (a service's partition workers) each write batches
+// of batch vectors with their decisions, back to back, each vector of a
+// user drawn from the partition's share of users (so a batch touches rows
+// all over the tables, as 10 000 users sending at once do). put is the
+// PutBatch measured (the store's own, or a wrapper's), s the store it
+// writes (for nothing else than closing). Reports as Bench.
+func BenchPartitions(b *testing.B, s store.Profiles, put PutBatchFunc, partitions, batch, users int) {
+	ctx := context.Background()
+	defer s.Close()
+	run := fmt.Sprintf("%d", time.Now().UnixNano())
+	// A vector per user at first, so the tables hold every user's rows.
+	seqs := make([]int64, users)
+	var vs []store.Vector
+	var ds []store.Decision
+	for u := range users {
+		v, d := vec(fmt.Sprintf("u%05d", u), run, 0), dec(fmt.Sprintf("u%05d", u), run, 0, 0.7)
+		vs, ds = append(vs, v), append(ds, d)
+		seqs[u] = 1
+		if len(vs) == 500 || u == users-1 {
+			if _, _, err := s.PutBatch(ctx, vs, ds); err != nil {
+				b.Fatal(err)
+			}
+			vs, ds = vs[:0], ds[:0]
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	var next sync.Mutex // hands out batches: b.N in all
+	left := b.N
+	var wg sync.WaitGroup
+	errs := make(chan error, partitions)
+	for p := range partitions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := users / partitions
+			vs, ds := make([]store.Vector, batch), make([]store.Decision, batch)
+			r := uint64(p)*0x9e3779b97f4a7c15 + 1
+			for {
+				next.Lock()
+				if left == 0 {
+					next.Unlock()
+					return
+				}
+				left--
+				next.Unlock()
+				for i := range vs {
+					r ^= r << 13
+					r ^= r >> 7
+					r ^= r << 17
+					u := p + partitions*int(r%uint64(mine))
+					user := fmt.Sprintf("u%05d", u)
+					vs[i], ds[i] = vec(user, run, seqs[u]), dec(user, run, seqs[u], 0.7)
+					seqs[u]++ // only partition p touches u
+				}
+				iv, id, err := put(ctx, vs, ds)
+				if err == nil && (!iv[0] || !id[0]) {
+					err = errors.New("a new key was not inserted")
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/vector")
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N*batch), "cpu-ns/vector")
+}
