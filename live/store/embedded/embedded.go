@@ -21,6 +21,9 @@ import (
 // write-ahead log into the database file.
 const CheckpointEvery = 250 * time.Millisecond
 
+// Readers is the number of connections that serve reads.
+const Readers = 4
+
 // Store is the embedded store; it implements store.Profiles and
 // store.Credentials.
 type Store struct {
@@ -32,7 +35,11 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the database file at path.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string) (*Store, error) { return openStore(ctx, path, Readers) }
+
+// openStore is Open with readers connections for reads; 0 reads through the
+// write connection (the store before it had readers, for benchmarks).
+func openStore(ctx context.Context, path string, readers int) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
@@ -43,9 +50,26 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// SQLite has one writer at a time; one connection serialises writes in
 	// Go instead of through busy retries.
 	db.SetMaxOpenConns(1)
-	s, err := sqlstore.New(ctx, db, sqlstore.SQLite, true)
+	// Reads have connections of their own, which WAL runs beside the
+	// writer: a login's credential, a session's state or a model never
+	// waits for the batch being written.
+	var opts []sqlstore.Option
+	var rdb *sql.DB
+	if readers > 0 {
+		if rdb, err = openDB(path, "query_only(1)"); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("embedded store %s: readers: %w", path, err)
+		}
+		rdb.SetMaxOpenConns(readers)
+		rdb.SetMaxIdleConns(readers)
+		opts = append(opts, sqlstore.Reader(rdb))
+	}
+	s, err := sqlstore.New(ctx, db, sqlstore.SQLite, true, opts...)
 	if err != nil {
 		db.Close()
+		if rdb != nil {
+			rdb.Close()
+		}
 		return nil, fmt.Errorf("embedded store %s: %w", path, err)
 	}
 	cdb, err := openDB(path)

@@ -136,13 +136,20 @@ func TestOpensOlderSchema(t *testing.T) {
 }
 
 // BenchmarkPartitions: 8 partitions writing batches of 16 vectors of
-// 10 000 users at once, through the merged writer (PutBatch) and one
-// transaction per call (the SQL store's own PutBatch, as before the
-// combiner).
+// 10 000 users at once, and a reader beside them (storetest.BenchPartitions):
+// as before this package merged writes (one transaction per call, reads on
+// the write connection), merged writes alone, and merged writes with the
+// reader connections (Open).
+//
+//	go test ./live/store/embedded -run '^$' -bench Partitions -benchtime 2000x -count 3
 func BenchmarkPartitions(b *testing.B) {
-	for _, mode := range []string{"per-call", "merged"} {
+	for _, mode := range []string{"per-call", "merged", "merged+readers"} {
 		b.Run(mode, func(b *testing.B) {
-			s, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+			readers := 0
+			if mode == "merged+readers" {
+				readers = Readers
+			}
+			s, err := openStore(context.Background(), filepath.Join(b.TempDir(), "bench.db"), readers)
 			if err != nil {
 				b.Fatal(err)
 			}

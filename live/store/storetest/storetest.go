@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -448,6 +449,29 @@ func BenchPartitions(b *testing.B, s store.Profiles, put PutBatchFunc, partition
 	cpu := cpuTime()
 	var next sync.Mutex // hands out batches: b.N in all
 	left := b.N
+	// A reader beside the writers, a read per millisecond, as a login's
+	// credential or a session's state is read: how long a read waits for
+	// the writes.
+	stop := make(chan struct{})
+	readsDone := make(chan []time.Duration)
+	go func() {
+		var waits []time.Duration
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for u := 0; ; u = (u + 7919) % users {
+			select {
+			case <-stop:
+				readsDone <- waits
+				return
+			case <-tick.C:
+			}
+			t := time.Now()
+			if _, err := s.Decision(ctx, fmt.Sprintf("u%05d", u), run, 0); err != nil {
+				b.Error(err)
+			}
+			waits = append(waits, time.Since(t))
+		}
+	}()
 	var wg sync.WaitGroup
 	errs := make(chan error, partitions)
 	for p := range partitions {
@@ -486,10 +510,16 @@ func BenchPartitions(b *testing.B, s store.Profiles, put PutBatchFunc, partition
 		}()
 	}
 	wg.Wait()
+	close(stop)
+	waits := <-readsDone
 	close(errs)
 	for err := range errs {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/vector")
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N*batch), "cpu-ns/vector")
+	if len(waits) > 0 {
+		slices.Sort(waits)
+		b.ReportMetric(float64(waits[len(waits)*99/100].Microseconds()), "read-p99-µs")
+	}
 }

@@ -69,7 +69,8 @@ var MySQL = Dialect{Name: "mysql", Blob: "MEDIUMBLOB", LongBlob: "LONGBLOB", Tex
 // Store is a store over db. It implements store.Profiles and
 // store.Credentials.
 type Store struct {
-	db *sql.DB
+	db *sql.DB // writes, and reads inside a transaction
+	r  *sql.DB // the other reads: db, or a pool of its own (Reader)
 	d  Dialect
 
 	// rowInsert holds PutBatch's single-row INSERTs by table, prepared in
@@ -83,11 +84,24 @@ var (
 	_ store.Credentials = (*Store)(nil)
 )
 
+// Option configures New.
+type Option func(*Store)
+
+// Reader makes the store read through r, outside transactions, instead of
+// the database it writes to: for SQLite, whose one write connection would
+// otherwise make every read wait for the write transaction in progress (WAL
+// lets readers on other connections run beside the writer and see every
+// committed write). Close closes r too.
+func Reader(r *sql.DB) Option { return func(s *Store) { s.r = r } }
+
 // New wraps db. With create it creates missing tables and adds the columns
 // later versions added to existing ones; without, it checks they are there
 // and refuses an older schema with store.ErrSchema.
-func New(ctx context.Context, db *sql.DB, d Dialect, create bool) (*Store, error) {
-	s := &Store{db: db, d: d}
+func New(ctx context.Context, db *sql.DB, d Dialect, create bool, opts ...Option) (*Store, error) {
+	s := &Store{db: db, r: db, d: d}
+	for _, o := range opts {
+		o(s)
+	}
 	if create {
 		for _, q := range s.schema() {
 			if _, err := db.ExecContext(ctx, q); err != nil {
@@ -175,7 +189,11 @@ func (s *Store) Close() error {
 	for _, st := range s.rowInsert {
 		st.Close()
 	}
-	return s.db.Close()
+	err := s.db.Close()
+	if s.r != s.db {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
 }
 
 func (s *Store) wrap(op string, err error) error {
@@ -238,7 +256,7 @@ func (s *Store) PutModel(ctx context.Context, m store.Model) error {
 func (s *Store) LatestModel(ctx context.Context, user string) (store.Model, error) {
 	m := store.Model{User: user}
 	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT version, data, created, vectors FROM models WHERE uid = ? ORDER BY version DESC LIMIT 1`, user).
+	err := s.r.QueryRowContext(ctx, `SELECT version, data, created, vectors FROM models WHERE uid = ? ORDER BY version DESC LIMIT 1`, user).
 		Scan(&m.Version, &m.Data, &created, &m.Vectors)
 	m.Created = fromMS(created)
 	return m, s.wrap("latest model of "+user, err)
@@ -246,7 +264,7 @@ func (s *Store) LatestModel(ctx context.Context, user string) (store.Model, erro
 
 // ModelUsers implements store.Models.
 func (s *Store) ModelUsers(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT uid FROM models ORDER BY uid`)
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT uid FROM models ORDER BY uid`)
 	if err != nil {
 		return nil, s.wrap("model users", err)
 	}
@@ -287,14 +305,14 @@ func scanDecision(sc interface{ Scan(...any) error }, user, session string) (sto
 
 // Decision implements store.Profiles.
 func (s *Store) Decision(ctx context.Context, user, session string, seq int64) (store.Decision, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq = ?`, user, session, seq)
+	row := s.r.QueryRowContext(ctx, `SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq = ?`, user, session, seq)
 	d, err := scanDecision(row, user, session)
 	return d, s.wrap("decision", err)
 }
 
 // RecentDecisions implements store.Profiles.
 func (s *Store) RecentDecisions(ctx context.Context, user, session string, before int64, n int) ([]store.Decision, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq < ?
+	rows, err := s.r.QueryContext(ctx, `SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq < ?
 		ORDER BY seq DESC LIMIT ?`, user, session, before, n)
 	if err != nil {
 		return nil, s.wrap("recent decisions", err)
@@ -316,7 +334,7 @@ func (s *Store) RecentDecisions(ctx context.Context, user, session string, befor
 
 // Vectors implements store.Profiles.
 func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Vector, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT v.session, v.seq, v.at, v.vals FROM vectors v
+	rows, err := s.r.QueryContext(ctx, `SELECT v.session, v.seq, v.at, v.vals FROM vectors v
 		LEFT JOIN sessions s ON s.uid = v.uid AND s.id = v.session
 		WHERE v.uid = ? AND COALESCE(s.alerted, 0) = 0
 		ORDER BY COALESCE(s.started, 0) DESC, v.session, v.seq LIMIT ?`, user, limit)
@@ -344,7 +362,7 @@ func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Ve
 // LabeledVectors implements store.Profiles: one query joining each vector
 // with its session and its decision.
 func (s *Store) LabeledVectors(ctx context.Context, user string, alerted bool, limit int) ([]store.LabeledVector, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT v.session, v.seq, v.at, v.vals, d.seq IS NOT NULL,
+	rows, err := s.r.QueryContext(ctx, `SELECT v.session, v.seq, v.at, v.vals, d.seq IS NOT NULL,
 		COALESCE(d.score, 0), COALESCE(d.mean, 0), COALESCE(d.win, 0), COALESCE(d.threshold, 0), COALESCE(d.accept, 0),
 		COALESCE(d.alert, 0), COALESCE(d.judged, 0), COALESCE(d.model_version, 0), COALESCE(d.at, 0)
 		FROM vectors v
@@ -391,7 +409,7 @@ func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.V
 	}
 	pos := s.d.Pos
 	var lo, hi sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MIN(`+pos+`), MAX(`+pos+`) FROM vectors`).Scan(&lo, &hi); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT MIN(`+pos+`), MAX(`+pos+`) FROM vectors`).Scan(&lo, &hi); err != nil {
 		return nil, s.wrap("sample vectors", err)
 	}
 	if !lo.Valid {
@@ -401,7 +419,7 @@ func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.V
 		LEFT JOIN sessions s ON s.uid = v.uid AND s.id = v.session
 		WHERE v.` + pos + ` >= ? AND COALESCE(s.alerted, 0) = 0 ORDER BY v.` + pos + ` LIMIT ?`
 	read := func(from int64, limit int) ([]store.Vector, error) {
-		rows, err := s.db.QueryContext(ctx, q, from, limit)
+		rows, err := s.r.QueryContext(ctx, q, from, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -439,10 +457,10 @@ func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.V
 
 // Counts implements store.Profiles.
 func (s *Store) Counts(ctx context.Context, user string) (vectors, decisions int64, err error) {
-	if err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM vectors WHERE uid = ?`, user).Scan(&vectors); err != nil {
+	if err = s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM vectors WHERE uid = ?`, user).Scan(&vectors); err != nil {
 		return 0, 0, s.wrap("count vectors", err)
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM decisions WHERE uid = ?`, user).Scan(&decisions)
+	err = s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM decisions WHERE uid = ?`, user).Scan(&decisions)
 	return vectors, decisions, s.wrap("count decisions", err)
 }
 
@@ -479,7 +497,7 @@ func (s *Store) updated(ctx context.Context, op string, res sql.Result, err erro
 	}
 	if n == 0 {
 		var one int
-		return s.wrap(op, s.db.QueryRowContext(ctx, exists, args...).Scan(&one))
+		return s.wrap(op, s.r.QueryRowContext(ctx, exists, args...).Scan(&one))
 	}
 	return nil
 }
@@ -489,7 +507,7 @@ func (s *Store) Session(ctx context.Context, user, id string) (store.Session, er
 	x := store.Session{User: user, ID: id}
 	var accepted, alerted int
 	var started int64
-	err := s.db.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE uid = ? AND id = ?`, user, id).
+	err := s.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE uid = ? AND id = ?`, user, id).
 		Scan(&x.Client, &accepted, &x.Reason, &alerted, &started, &x.Key)
 	x.Accepted, x.Alerted, x.Started = accepted != 0, alerted != 0, fromMS(started)
 	if len(x.Key) == 0 {
@@ -509,7 +527,7 @@ func (s *Store) PutCredential(ctx context.Context, c store.Credential) error {
 func (s *Store) Credential(ctx context.Context, user string) (store.Credential, error) {
 	c := store.Credential{User: user}
 	var locked int64
-	err := s.db.QueryRowContext(ctx, `SELECT department, hash, failures, locked_until FROM credentials WHERE uid = ?`, user).
+	err := s.r.QueryRowContext(ctx, `SELECT department, hash, failures, locked_until FROM credentials WHERE uid = ?`, user).
 		Scan(&c.Department, &c.Hash, &c.Failures, &locked)
 	c.LockedUntil = fromMS(locked)
 	return c, s.wrap("credential of "+user, err)
