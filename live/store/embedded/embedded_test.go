@@ -135,30 +135,33 @@ func TestOpensOlderSchema(t *testing.T) {
 	}
 }
 
-// BenchmarkPartitions: 8 partitions writing batches of 16 vectors of
-// 10 000 users at once, and a reader beside them (storetest.BenchPartitions):
-// as before this package merged writes (one transaction per call, reads on
-// the write connection), merged writes alone, and merged writes with the
-// reader connections (Open).
+// BenchmarkPartitions: 8 partitions writing batches of 16 and of 128
+// vectors of 10 000 users at once into tables that hold 20 rows per user,
+// and a reader beside them (storetest.BenchPartitions): as before this
+// package merged writes (one transaction per call, reads on the write
+// connection), merged writes alone, and merged writes with the reader
+// connections (Open).
 //
-//	go test ./live/store/embedded -run '^$' -bench Partitions -benchtime 2000x -count 3
+//	go test ./live/store/embedded -run '^$' -bench Partitions -benchtime 400x -count 3
 func BenchmarkPartitions(b *testing.B) {
 	for _, mode := range []string{"per-call", "merged", "merged+readers"} {
-		b.Run(mode, func(b *testing.B) {
-			readers := 0
-			if mode == "merged+readers" {
-				readers = Readers
-			}
-			s, err := openStore(context.Background(), filepath.Join(b.TempDir(), "bench.db"), readers)
-			if err != nil {
-				b.Fatal(err)
-			}
-			put := storetest.PutBatchFunc(s.PutBatch)
-			if mode == "per-call" {
-				put = s.Store.PutBatch
-			}
-			storetest.BenchPartitions(b, s, put, 8, 16, 10_000)
-		})
+		for _, batch := range []int{16, 128} {
+			b.Run(fmt.Sprintf("%s/batch=%d", mode, batch), func(b *testing.B) {
+				readers := 0
+				if mode == "merged+readers" {
+					readers = Readers
+				}
+				s, err := openStore(context.Background(), filepath.Join(b.TempDir(), "bench.db"), readers)
+				if err != nil {
+					b.Fatal(err)
+				}
+				put := storetest.PutBatchFunc(s.PutBatch)
+				if mode == "per-call" {
+					put = s.Store.PutBatch
+				}
+				storetest.BenchPartitions(b, s, put, 8, batch, 10_000, 20)
+			})
+		}
 	}
 }
 

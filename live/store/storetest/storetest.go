@@ -422,26 +422,28 @@ type PutBatchFunc func(ctx context.Context, vs []store.Vector, ds []store.Decisi
 // partitions goroutines (a service's partition workers) each write batches
 // of batch vectors with their decisions, back to back, each vector of a
 // user drawn from the partition's share of users (so a batch touches rows
-// all over the tables, as 10 000 users sending at once do). put is the
-// PutBatch measured (the store's own, or a wrapper's), s the store it
-// writes (for nothing else than closing). Reports as Bench.
-func BenchPartitions(b *testing.B, s store.Profiles, put PutBatchFunc, partitions, batch, users int) {
+// all over the tables, as 10 000 users sending at once do), into tables
+// that hold stored rows per user already (a store some seconds into a
+// run). put is the PutBatch measured (the store's own, or a wrapper's), s
+// the store it writes (for nothing else than closing). Reports as Bench.
+func BenchPartitions(b *testing.B, s store.Profiles, put PutBatchFunc, partitions, batch, users, stored int) {
 	ctx := context.Background()
 	defer s.Close()
 	run := fmt.Sprintf("%d", time.Now().UnixNano())
-	// A vector per user at first, so the tables hold every user's rows.
 	seqs := make([]int64, users)
 	var vs []store.Vector
 	var ds []store.Decision
-	for u := range users {
-		v, d := vec(fmt.Sprintf("u%05d", u), run, 0), dec(fmt.Sprintf("u%05d", u), run, 0, 0.7)
-		vs, ds = append(vs, v), append(ds, d)
-		seqs[u] = 1
-		if len(vs) == 500 || u == users-1 {
-			if _, _, err := s.PutBatch(ctx, vs, ds); err != nil {
-				b.Fatal(err)
+	for range max(stored, 1) {
+		for u := range users {
+			user := fmt.Sprintf("u%05d", u)
+			vs, ds = append(vs, vec(user, run, seqs[u])), append(ds, dec(user, run, seqs[u], 0.7))
+			seqs[u]++
+			if len(vs) == 500 || u == users-1 {
+				if _, _, err := s.PutBatch(ctx, vs, ds); err != nil {
+					b.Fatal(err)
+				}
+				vs, ds = vs[:0], ds[:0]
 			}
-			vs, ds = vs[:0], ds[:0]
 		}
 	}
 	b.ReportAllocs()
