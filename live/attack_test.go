@@ -81,26 +81,38 @@ const attackPartitions = 8
 // with the scorer's. Broker authorization is another suite's
 // (authz_test.go): none of these attacks depends on it.
 
+// replayIdentity is the shared client identity (bound to every user) that
+// signs the attacker's logins: the one any holder of replay's files has.
+func (e *env) replayIdentity() *wire.ClientSigner {
+	e.t.Helper()
+	id, err := wire.NewClientSigner(e.cl.ReplayTLS.Certificates[0])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
 func (e *env) attackerWriter() *kafka.Writer {
 	return topics.NewWriter(e.cl.Brokers, e.cl.ReplayTLS, e.cl.ReplaySASL)
 }
 
-// observer reads as the embedded broker's admin, which may read every
-// topic (the scorer may not read its own outputs under the ACLs).
-func (e *env) observer() *kafka.Dialer { return topics.Dialer(e.cl.AdminTLS, e.cl.AdminSASL) }
+// observer reads as the embedded broker's own principal, which may read
+// every topic (no role may: the scorer may not read its own outputs under
+// the ACLs, the operator no input).
+func (e *env) observer() *kafka.Dialer { return topics.Dialer(e.cl.Superuser()) }
 
-// observerKcat is the kcat arguments of the observer: the admin's
-// certificate and SASL identity, the password in a 0600 properties file
-// (-F), not in kcat's argv.
+// observerKcat is the kcat arguments of an operator (it reads decisions,
+// alerts and dead letters): the operator's certificate and SASL identity,
+// the password in a 0600 properties file (-F), not in kcat's argv.
 func (e *env) observerKcat() []string {
-	crt, key := pki.CertPaths(e.cl.PKIDir, cluster.CertAdmin)
-	pw, err := secret.Read(cluster.PasswordPath(e.cl.Dir, cluster.UserAdmin))
+	crt, key := pki.CertPaths(e.cl.PKIDir, cluster.CertOperator)
+	pw, err := secret.Read(cluster.PasswordPath(e.cl.Dir, cluster.UserOperator))
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	props := strings.Join([]string{"security.protocol=SASL_SSL", "ssl.ca.location=" + filepath.Join(e.cl.PKIDir, "ca.crt"),
 		"ssl.certificate.location=" + crt, "ssl.key.location=" + key,
-		"sasl.mechanisms=" + cluster.Mechanism, "sasl.username=" + cluster.UserAdmin, "sasl.password=" + pw}, "\n") + "\n"
+		"sasl.mechanisms=" + cluster.Mechanism, "sasl.username=" + cluster.UserOperator, "sasl.password=" + pw}, "\n") + "\n"
 	f := filepath.Join(e.t.TempDir(), "observer.properties")
 	if err := os.WriteFile(f, []byte(props), 0o600); err != nil {
 		e.t.Fatal(err)
@@ -186,7 +198,7 @@ func (c *client) write(topic, key string, value []byte, partition int) {
 // scorer's key, and keeps its session key.
 func (c *client) seal(user, session, password string) []byte {
 	c.e.t.Helper()
-	p, key, err := wire.SealLogin(c.e.cfg.Keys.Public(), wire.Login{User: user, Session: session, Client: "attacker", Password: password, Sent: time.Now()})
+	p, key, err := wire.SealLogin(c.e.cfg.Keys.Public(), wire.Login{User: user, Session: session, Password: password, Sent: time.Now()}, c.e.replayIdentity())
 	if err != nil {
 		c.e.t.Fatal(err)
 	}

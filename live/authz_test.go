@@ -181,14 +181,19 @@ func (a *attackEnv) logged() string {
 	return strings.TrimSpace(s)
 }
 
-// count reads topic from the start as the admin (a super user) and counts
-// its messages, and those containing marker.
+// count reads topic from the start as a role that may (the scorer reads
+// the logins, the operator the decisions, alerts and dead letters) and
+// counts its messages, and those containing marker.
 func (a *attackEnv) count(topic, marker string) (all, marked int) {
 	a.t.Helper()
-	out, errOut, err := a.run(a.as(cluster.UserAdmin, a.password(cluster.UserAdmin), cluster.CertAdmin), 60*time.Second,
+	user := cluster.UserOperator
+	if topic == topics.Logins || topic == topics.Features {
+		user = cluster.UserScorer
+	}
+	out, errOut, err := a.run(a.as(user, a.password(user), user), 60*time.Second,
 		"-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%s\n")
 	if err != nil {
-		a.t.Fatalf("admin reads %s: %v\n%s", topic, err, errOut)
+		a.t.Fatalf("%s reads %s: %v\n%s", user, topic, err, errOut)
 	}
 	for _, line := range strings.Split(out, "\n") {
 		if line != "" {
@@ -341,11 +346,11 @@ func TestAttackSuiteAuthorization(t *testing.T) {
 	})
 }
 
-// groupMembers describes group as the admin and returns "clientID@host"
-// per member.
+// groupMembers describes group as the broker's own principal and returns
+// "clientID@host" per member.
 func (a *attackEnv) groupMembers(group string) []string {
 	a.t.Helper()
-	tr := topics.Transport(a.cl.AdminTLS, a.cl.AdminSASL)
+	tr := topics.Transport(a.cl.Superuser())
 	defer tr.CloseIdleConnections()
 	c := &kafka.Client{Addr: kafka.TCP(a.cl.Brokers...), Transport: tr, Timeout: 10 * time.Second}
 	res, err := c.DescribeGroups(context.Background(), &kafka.DescribeGroupsRequest{GroupIDs: []string{group}})

@@ -1,14 +1,21 @@
 // Package live is the scoring service of the deployed pipeline. It
 // consumes logins and feature vectors from Kafka (package wire, format
-// version 2: docs/wire.md), applies the first factor (argon2id password
+// version 2, logins version 3: docs/wire.md), applies the first factor (argon2id password
 // hashes with a lockout, from a store.Credentials) and the second (each
 // vector scored by the user's model from a store.Profiles, the mean over a
 // window of N actions compared with a threshold), and produces decisions,
 // alerts and dead letters on Kafka, with vectors, decisions and sessions
 // kept in the profile store.
 //
-// What it refuses (the attack suite in attack_test.go plays each case):
+// What it refuses (the attack suites in attack_test.go and
+// identity_test.go play each case):
 //
+//   - Every login is signed by a client identity (identity.go): a login of
+//     version 2, or whose certificate is no client identity of the CA
+//     (Config.ClientCAs), or whose signature does not verify, is
+//     dead-lettered; a login for a user the identity is not bound to is
+//     refused before its password is checked. A session's decisions go to
+//     its identity's own decision topic, sealed with the session key.
 //   - A login is sealed to the scorer's key ([Keys]): a version 1 login or
 //     one that does not open is dead-lettered, keeping none of its bytes.
 //     The password is checked on every login, a redelivery included; the

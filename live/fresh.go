@@ -29,8 +29,9 @@ type freshSessions struct {
 }
 
 type freshSession struct {
-	key wire.SessionKey
-	at  time.Time
+	key   wire.SessionKey
+	route string // the decision topic
+	at    time.Time
 }
 
 const (
@@ -44,8 +45,8 @@ const (
 func newFreshSessions() *freshSessions { return &freshSessions{m: map[[2]string]freshSession{}} }
 
 // put records that this instance created the session (user, id) with key
-// at now.
-func (f *freshSessions) put(user, id string, key wire.SessionKey, now time.Time) {
+// and route at now.
+func (f *freshSessions) put(user, id string, key wire.SessionKey, route string, now time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.puts++; f.puts%1024 == 0 || len(f.m) >= maxFresh {
@@ -56,13 +57,13 @@ func (f *freshSessions) put(user, id string, key wire.SessionKey, now time.Time)
 		}
 	}
 	if len(f.m) < maxFresh {
-		f.m[[2]string{user, id}] = freshSession{key: key, at: now}
+		f.m[[2]string{user, id}] = freshSession{key: key, route: route, at: now}
 	}
 }
 
 // take removes and returns the entry of (user, id) if it was made after
 // since and within freshTTL of now.
-func (f *freshSessions) take(user, id string, since, now time.Time) (wire.SessionKey, bool) {
+func (f *freshSessions) take(user, id string, since, now time.Time) (freshSession, bool) {
 	k := [2]string{user, id}
 	f.mu.Lock()
 	e, ok := f.m[k]
@@ -71,7 +72,7 @@ func (f *freshSessions) take(user, id string, since, now time.Time) (wire.Sessio
 	}
 	f.mu.Unlock()
 	if !ok || e.at.Before(since) || now.Sub(e.at) > freshTTL {
-		return wire.SessionKey{}, false
+		return freshSession{}, false
 	}
-	return e.key, true
+	return e, true
 }

@@ -65,16 +65,23 @@ func (k Keys) validate() error {
 }
 
 // keySealer seals session keys for the profile store with AES-256-GCM
-// under the state key. The associated data binds a sealed key to its user
-// and session, so a stored key copied to another session's row does not
-// open:
+// under the state key, with the session's decision topic (the route of its
+// decisions, set by its login's client identity). The associated data
+// binds a sealed key to its user and session, so a stored key copied to
+// another session's row does not open, and the route cannot be changed in
+// the store without the state key:
 //
-//	"mouseauth session key v2" 0x00 || uint16 len, user || uint16 len, session
+//	"mouseauth session key v3" 0x00 || uint16 len, user || uint16 len, session
 //
-// A sealed key is nonce (12 bytes, random) || ciphertext (32) || tag (16).
+// A sealed key is nonce (12 bytes, random) || ciphertext of (key (32) ||
+// route) || tag (16). Keys sealed before routes existed (label v2, no
+// route) still open, with the shared decision topic as their route.
 type keySealer struct{ aead cipher.AEAD }
 
-const sessionKeyLabel = "mouseauth session key v2\x00"
+const (
+	sessionKeyLabel   = "mouseauth session key v3\x00"
+	sessionKeyLabelV2 = "mouseauth session key v2\x00"
+)
 
 func newKeySealer(stateKey []byte) (*keySealer, error) {
 	block, err := aes.NewCipher(stateKey)
@@ -88,20 +95,27 @@ func newKeySealer(stateKey []byte) (*keySealer, error) {
 	return &keySealer{aead: aead}, nil
 }
 
-func sessionKeyAAD(user, session string) []byte {
-	b := make([]byte, 0, len(sessionKeyLabel)+4+len(user)+len(session))
-	b = append(b, sessionKeyLabel...)
+func sessionKeyAAD(label, user, session string) []byte {
+	b := make([]byte, 0, len(label)+4+len(user)+len(session))
+	b = append(b, label...)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(user)))
 	b = append(b, user...)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(session)))
 	return append(b, session...)
 }
 
-// seal returns key sealed for (user, session).
-func (k *keySealer) seal(user, session string, key wire.SessionKey) []byte {
-	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+wire.SessionKeySize+k.aead.Overhead())
+// seal returns key sealed for (user, session), with the session's route
+// (its decision topic, not empty: a sealed key with no route is one of
+// version 2).
+func (k *keySealer) seal(user, session string, key wire.SessionKey, route string) []byte {
+	if route == "" {
+		panic("live: a session key sealed without its route")
+	}
+	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+wire.SessionKeySize+len(route)+k.aead.Overhead())
 	rand.Read(nonce)
-	return k.aead.Seal(nonce, nonce, key[:], sessionKeyAAD(user, session))
+	plain := append(key[:], route...)
+	defer clear(plain)
+	return k.aead.Seal(nonce, nonce, plain, sessionKeyAAD(sessionKeyLabel, user, session))
 }
 
 // errSessionKey: a stored session key does not open under the state key
@@ -109,18 +123,23 @@ func (k *keySealer) seal(user, session string, key wire.SessionKey) []byte {
 // session).
 var errSessionKey = errors.New("stored session key does not open under the state key")
 
-// open returns the session key sealed for (user, session).
-func (k *keySealer) open(user, session string, sealed []byte) (wire.SessionKey, error) {
+// open returns the session key sealed for (user, session) and its route
+// ("" for a key sealed before routes: the shared decision topic).
+func (k *keySealer) open(user, session string, sealed []byte) (wire.SessionKey, string, error) {
 	var key wire.SessionKey
 	n := k.aead.NonceSize()
-	if len(sealed) != n+wire.SessionKeySize+k.aead.Overhead() {
-		return key, fmt.Errorf("%w: %d bytes", errSessionKey, len(sealed))
+	label := sessionKeyLabel
+	switch {
+	case len(sealed) == n+wire.SessionKeySize+k.aead.Overhead():
+		label = sessionKeyLabelV2
+	case len(sealed) < n+wire.SessionKeySize+k.aead.Overhead():
+		return key, "", fmt.Errorf("%w: %d bytes", errSessionKey, len(sealed))
 	}
-	plain, err := k.aead.Open(nil, sealed[:n], sealed[n:], sessionKeyAAD(user, session))
+	plain, err := k.aead.Open(nil, sealed[:n], sealed[n:], sessionKeyAAD(label, user, session))
 	if err != nil {
-		return key, errSessionKey
+		return key, "", errSessionKey
 	}
+	defer clear(plain)
 	copy(key[:], plain)
-	clear(plain)
-	return key, nil
+	return key, string(plain[wire.SessionKeySize:]), nil
 }

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -21,6 +22,10 @@ import (
 // So the service refuses it as misrouted. Lockout counts are also atomic
 // in the store (RecordFailure), so even two workers that both see a user
 // (during a rebalance) count every failure.
+
+// errNoTopic: the broker does not have the topic (or does not let the
+// scorer describe it).
+var errNoTopic = errors.New("no such topic")
 
 // router knows the partition counts of the consumed topics, to tell where
 // a user's messages belong.
@@ -74,7 +79,10 @@ func (r *router) partitions(ctx context.Context, topic string, fresh bool) (int,
 		if len(md.Topics) == 1 {
 			terr = md.Topics[0].Error
 		}
-		return 0, fmt.Errorf("live: partitions of %s: no such topic (%v)", topic, terr)
+		if terr == nil || errors.Is(terr, kafka.UnknownTopicOrPartition) {
+			return 0, fmt.Errorf("live: partitions of %s: %w", topic, errNoTopic)
+		}
+		return 0, fmt.Errorf("live: partitions of %s: %w", topic, terr)
 	}
 	c = routeCount{n: len(md.Topics[0].Partitions), at: r.now()}
 	r.mu.Lock()

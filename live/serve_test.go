@@ -3,6 +3,7 @@ package live_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -33,7 +34,7 @@ func unreachable(t *testing.T, cfg live.Config) *live.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Brokers, cfg.TLS, cfg.Profiles, cfg.Credentials, cfg.Keys = []string{"127.0.0.1:1"}, &tls.Config{}, st, st, keys
+	cfg.Brokers, cfg.TLS, cfg.Profiles, cfg.Credentials, cfg.Keys = []string{"127.0.0.1:1"}, &tls.Config{RootCAs: x509.NewCertPool()}, st, st, keys
 	svc, err := live.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +200,7 @@ func TestStartReportsRunError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := live.New(live.Config{Brokers: []string{"127.0.0.1:1"}, TLS: &tls.Config{}, Topics: names, Profiles: noUsers{st}, Credentials: st, Keys: keys,
+	svc, err := live.New(live.Config{Brokers: []string{"127.0.0.1:1"}, TLS: &tls.Config{RootCAs: x509.NewCertPool()}, Topics: names, Profiles: noUsers{st}, Credentials: st, Keys: keys,
 		CreateUserTopics: func(context.Context, []string) error { return nil }})
 	if err != nil {
 		t.Fatal(err)

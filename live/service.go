@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -56,6 +57,11 @@ type Config struct {
 	// Keys open the sealed logins and seal the stored session keys;
 	// required (live/deploy keeps them in the state folder).
 	Keys Keys
+	// ClientCAs verify the client identities that sign the logins (see
+	// identity.go); default TLS.RootCAs, the CA the scorer trusts for the
+	// brokers. With neither, every login is dead-lettered (never the
+	// system's roots).
+	ClientCAs *x509.CertPool
 
 	Window      int     // actions per window, default 10
 	Threshold   float64 // alert when the window mean is below it, default 0.5
@@ -115,6 +121,9 @@ func (c *Config) validate() error {
 	}
 	if err := c.Keys.validate(); err != nil {
 		return err
+	}
+	if c.ClientCAs == nil {
+		c.ClientCAs = c.TLS.RootCAs // nil still: every login is refused (identity.go)
 	}
 	if c.Lockout.MaxFailures <= 0 {
 		c.Lockout.MaxFailures = 5
@@ -216,6 +225,8 @@ type Service struct {
 	routesOnce sync.Once
 	// fresh hands the sessions the logins created to the vector workers.
 	fresh *freshSessions
+	// identities remembers the client certificates verified.
+	identities *identities
 }
 
 // New validates cfg and returns a service; Run starts it.
@@ -227,7 +238,8 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now()), fresh: newFreshSessions()}
+	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now()), fresh: newFreshSessions(),
+		identities: newIdentities()}
 	s.models = newModelCache(cfg.Profiles, cfg.Stats, cfg.Now, cfg.ModelCacheBytes, maxModelLoads())
 	s.retrainer = newRetrainer(s)
 	return s, nil

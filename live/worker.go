@@ -23,6 +23,7 @@ type sessionState struct {
 	window  *Window
 	alerted bool            // sticky: every later vector is refused
 	key     wire.SessionKey // MACs the session's vectors and decisions
+	route   string          // the decision topic (its login's client identity's)
 	last    int64           // the highest seq decided (or scored in this batch), -1 before the first
 	seen    time.Time
 	// pending counts the session's vectors scored in the running batch
@@ -305,16 +306,19 @@ func (w *worker) attempt(ctx context.Context, idx int, m kafka.Message, start ti
 
 func (w *worker) emit(msgs ...kafka.Message) { w.out = append(w.out, msgs...) }
 
-// emitDecision queues d, MAC'd under the session's key, for the decision
-// topic. A decision that does not encode (which the checks before make
-// impossible) is logged, not retried.
-func (w *worker) emitDecision(d wire.Decision, key wire.SessionKey) {
+// emitDecision queues d, MAC'd under the session's key, for the session's
+// decision topic route ("": the shared one). A decision that does not
+// encode (which the checks before make impossible) is logged, not retried.
+func (w *worker) emitDecision(d wire.Decision, key wire.SessionKey, route string) {
 	p, err := wire.SignDecision(d, key)
 	if err != nil {
 		w.s.cfg.Logger.Error("decision not published: it does not encode", "user", d.User, "session", d.Session, "seq", d.Seq, "err", err)
 		return
 	}
-	w.emit(kafka.Message{Topic: w.s.cfg.Topics.Decisions, Key: []byte(d.User), Value: p})
+	if route == "" {
+		route = w.s.cfg.Topics.Decisions
+	}
+	w.emit(kafka.Message{Topic: route, Key: []byte(d.User), Value: p})
 }
 
 func (w *worker) emitAlert(a wire.Alert) {
@@ -352,18 +356,23 @@ func (w *worker) deadLetterMessage(m kafka.Message, reason, class string) kafka.
 // login applies the first factor to a sealed login and opens its session:
 //
 //  1. decode (version 1 and anything else malformed: dead letter, no
-//     bytes kept), check the partition (misrouted: dead letter), open the
-//     seal with the scorer keys (unknown key, bad seal: dead letter; there
-//     is no session key to answer with);
-//  2. check the password, every time, a redelivery included, with the
-//     lockout counted atomically in the store (firstFactor);
+//     bytes kept), check the partition (misrouted: dead letter), verify
+//     the client identity (version 2, unsigned: dead letter; a certificate
+//     that is no client identity of the CA, or a bad signature: dead
+//     letter), check that its decision topic exists (dead letter), open
+//     the seal with the scorer keys (unknown key, bad seal: dead letter;
+//     there is no session key to answer with);
+//  2. refuse a user the identity is not bound to, without checking the
+//     password (identity.go); otherwise check the password, every time, a
+//     redelivery included, with the lockout counted atomically in the
+//     store (firstFactor);
 //  3. create the session, first write wins, with the session key sealed
 //     under the state key; a session that exists is a redelivery only if
 //     its key is this login's (compared in constant time) and it raised no
 //     alert, and is otherwise refused without being touched;
-//  4. answer with a decision MAC'd under the login's session key, whose
-//     reason is RefusedReason for every refusal; the cause is logged and
-//     counted (logins{result}).
+//  4. answer with a decision MAC'd under the login's session key, on the
+//     identity's decision topic, whose reason is RefusedReason for every
+//     refusal; the cause is logged and counted (logins{result}).
 //
 // A refused login creates no session, so it can never take the id of a
 // session its user opens later.
@@ -382,19 +391,33 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 		w.deadLetter(m, reason, "misrouted")
 		return nil
 	}
+	now := s.cfg.Now()
+	id, class, err := s.verifyIdentity(sl, now)
+	if err != nil {
+		w.deadLetter(m, err.Error(), class)
+		return nil
+	}
+	route := s.routeOf(id)
+	if _, err := s.router().partitions(ctx, route, false); errors.Is(err, errNoTopic) {
+		w.deadLetter(m, fmt.Sprintf("%v: client identity %s has no decision topic %s (the admin creates it when registering the client)", errNoRoute, id.Name, route), "no route")
+		return nil
+	} else if err != nil {
+		return err
+	}
 	l, err := wire.OpenLogin(sl, s.cfg.Keys.Scorer...)
 	if err != nil {
 		w.deadLetter(m, err.Error(), wire.ErrorClass(err))
 		return nil
 	}
-	now := s.cfg.Now()
-	result, reset, err := w.firstFactor(ctx, l, now)
-	if err != nil {
-		return err
+	result, reset := LoginNotBound, false
+	if id.Binding.Allows(l.User) {
+		if result, reset, err = w.firstFactor(ctx, l, now); err != nil {
+			return err
+		}
 	}
 	redelivered := false
 	if result == LoginAccepted {
-		if result, redelivered, err = w.openSession(ctx, l, now, reset); err != nil {
+		if result, redelivered, err = w.openSession(ctx, l, now, reset, route); err != nil {
 			return err
 		}
 	}
@@ -404,7 +427,7 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 		// the new session to the vector workers.
 		s.models.want(l.User)
 		if !redelivered {
-			s.fresh.put(l.User, l.Session, l.Key, now)
+			s.fresh.put(l.User, l.Session, l.Key, route, now)
 		}
 	}
 	log := s.cfg.Logger.Info
@@ -422,7 +445,7 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 	if !accept {
 		d.Reason = RefusedReason
 	}
-	w.emitDecision(d, l.Key)
+	w.emitDecision(d, l.Key, route)
 	return nil
 }
 
@@ -431,10 +454,10 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 // says the user's failure count must be cleared: only when the session is
 // new, so that resending a recorded login does not reset the count of an
 // attacker's guesses.
-func (w *worker) openSession(ctx context.Context, l wire.Login, now time.Time, reset bool) (result string, redelivered bool, err error) {
+func (w *worker) openSession(ctx context.Context, l wire.Login, now time.Time, reset bool, route string) (result string, redelivered bool, err error) {
 	s := w.s
 	sess := store.Session{ID: l.Session, User: l.User, Client: l.Client, Accepted: true, Started: now,
-		Key: s.sealer.seal(l.User, l.Session, l.Key)}
+		Key: s.sealer.seal(l.User, l.Session, l.Key, route)}
 	var created bool
 	var stored store.Session
 	err = s.retry(ctx, "create session", func() (err error) {
@@ -456,7 +479,12 @@ func (w *worker) openSession(ctx context.Context, l wire.Login, now time.Time, r
 		}
 		return LoginAccepted, false, nil
 	}
-	key, err := s.sealer.open(l.User, l.Session, stored.Key)
+	key, storedRoute, err := s.sealer.open(l.User, l.Session, stored.Key)
+	if err == nil && storedRoute != route {
+		// The session was opened by another client identity: the same
+		// key can only come from a copy of that identity's login.
+		return LoginOtherKey, false, nil
+	}
 	if err != nil {
 		if len(stored.Key) > 0 {
 			s.cfg.Logger.Error("the stored key of a session does not open (another state key?)", "user", l.User, "session", l.Session, "err", err)
@@ -512,8 +540,8 @@ func (w *worker) vector(ctx context.Context, idx int, m kafka.Message, start tim
 	st := w.sessions[k]
 	if st == nil {
 		// A session this instance's login just created: nothing to read.
-		if key, ok := s.fresh.take(u.User, u.Session, w.born, s.cfg.Now()); ok {
-			st = &sessionState{window: NewWindow(s.cfg.Window), key: key, last: -1}
+		if f, ok := s.fresh.take(u.User, u.Session, w.born, s.cfg.Now()); ok {
+			st = &sessionState{window: NewWindow(s.cfg.Window), key: f.key, route: f.route, last: -1}
 			w.sessions[k] = st
 		}
 	}
@@ -744,7 +772,7 @@ func (w *worker) finishOne(ctx context.Context, p *pending, insV, insD bool) err
 	}
 	s.cfg.Stats.Decisions.WithLabelValues(strconv.FormatBool(d.Accept)).Inc()
 	w.emitDecision(wire.Decision{User: d.User, Session: d.Session, Seq: d.Seq, Accept: d.Accept, Alert: d.Alert, Score: d.Score, Mean: d.Mean,
-		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: p.v.Sent, ServiceNanos: time.Since(p.start).Nanoseconds()}, p.st.key)
+		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: p.v.Sent, ServiceNanos: time.Since(p.start).Nanoseconds()}, p.st.key, p.st.route)
 	if d.Alert {
 		s.cfg.Stats.Alerts.Inc()
 		s.cfg.Logger.Info("alert", "user", d.User, "session", d.Session, "seq", d.Seq, "mean", d.Mean)
@@ -791,7 +819,7 @@ func (w *worker) loadSession(ctx context.Context, user, session string) (st *ses
 	if len(sess.Key) == 0 {
 		return nil, "session " + session + " of " + user + " has no session key (opened by a version 1 login)", "no session key", nil
 	}
-	key, err := s.sealer.open(user, session, sess.Key)
+	key, route, err := s.sealer.open(user, session, sess.Key)
 	if err != nil {
 		s.cfg.Logger.Error("the stored key of a session does not open (another state key?)", "user", user, "session", session, "err", err)
 		return nil, fmt.Sprintf("session %s of %s: %v", session, user, err), "session key", nil
@@ -804,7 +832,7 @@ func (w *worker) loadSession(ctx context.Context, user, session string) (st *ses
 	if err != nil {
 		return nil, "", "", err
 	}
-	st = &sessionState{window: NewWindow(s.cfg.Window), alerted: sess.Alerted, key: key, last: -1}
+	st = &sessionState{window: NewWindow(s.cfg.Window), alerted: sess.Alerted, key: key, route: route, last: -1}
 	for _, d := range recent {
 		st.window.Push(d.Score)
 		st.alerted = st.alerted || d.Alert
@@ -856,7 +884,7 @@ func (w *worker) publishStored(ctx context.Context, v wire.Vector, st *sessionSt
 	s := w.s
 	s.cfg.Stats.Redelivered.Inc()
 	w.emitDecision(wire.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: d.Score, Mean: d.Mean,
-		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, Redelivered: true}, st.key)
+		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, Redelivered: true}, st.key, st.route)
 	if d.Alert {
 		// The earlier delivery may have stopped between storing the
 		// decision and flagging the session or publishing the alert: do

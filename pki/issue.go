@@ -2,6 +2,8 @@ package pki
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -76,6 +78,10 @@ type IssueRequest struct {
 	Rand     io.Reader
 	// Allow lifts the refusals of [ErrRefusedRequest] one by one.
 	Allow Allowances
+	// Binding, when set, makes the certificate a client identity that
+	// may act for these users (see [Binding]): the role must be client
+	// and the key ECDSA P-256.
+	Binding *Binding
 }
 
 // Allowances lift the checks that make [CA.Issue], [CA.SignCSR],
@@ -121,6 +127,17 @@ func (r *IssueRequest) validate(ca *CA) error {
 	}
 	if r.Subject.Organization == "" && len(ca.Cert.Subject.Organization) > 0 {
 		r.Subject.Organization = ca.Cert.Subject.Organization[0]
+	}
+	if r.Binding != nil {
+		if err := r.Binding.Validate(); err != nil {
+			return fmt.Errorf("%s: %w", r.Name, err)
+		}
+		if r.Role != RoleClient {
+			return fmt.Errorf("%s: a client identity (bound to users) must have the client role, not %s", r.Name, r.Role)
+		}
+		if r.Algo != "" && r.Algo != ECDSAP256 {
+			return fmt.Errorf("%s: a client identity signs logins with ECDSA P-256, not %s", r.Name, r.Algo)
+		}
 	}
 	if (r.Role == RoleServer || r.Role == RoleBoth) && len(r.DNS) == 0 && len(r.IPs) == 0 {
 		return fmt.Errorf("%s: a server certificate needs at least one --dns or --ip", r.Name)
@@ -237,6 +254,9 @@ func (ca *CA) SignCSR(csr []byte, r IssueRequest) (*Issued, error) {
 	if err := r.validate(ca); err != nil {
 		return nil, err
 	}
+	if k, ok := req.PublicKey.(*ecdsa.PublicKey); r.Binding != nil && (!ok || k.Curve != elliptic.P256()) {
+		return nil, fmt.Errorf("%w: a client identity signs logins with ECDSA P-256; the request's key is %v", ErrBadCSR, req.PublicKeyAlgorithm)
+	}
 	cert, err := ca.sign(req.PublicKey, r)
 	if err != nil {
 		return nil, err
@@ -283,6 +303,7 @@ func (ca *CA) sign(pub crypto.PublicKey, r IssueRequest) (*x509.Certificate, err
 		BasicConstraintsValid: true,
 		DNSNames:              r.DNS,
 		IPAddresses:           r.IPs,
+		URIs:                  r.Binding.urisOrNil(),
 		SubjectKeyId:          ski,
 		AuthorityKeyId:        ca.Cert.SubjectKeyId,
 	}
@@ -330,6 +351,9 @@ type CertInfo struct {
 	Serial    string    `json:"serial"`
 	HasKey    bool      `json:"has_key"`
 	KeyAlgo   string    `json:"key_algo"`
+	// Users is whom a client identity may act for ("any user", or the
+	// users); empty for other certificates.
+	Users string `json:"users,omitempty"`
 }
 
 // Info describes a certificate.
@@ -339,9 +363,13 @@ func Info(name string, c *x509.Certificate) CertInfo {
 	for _, ip := range c.IPAddresses {
 		sans = append(sans, ip.String())
 	}
-	return CertInfo{Name: name, Subject: RFC2253(c), Issuer: rfc2253(c.RawIssuer), SANs: sans,
+	info := CertInfo{Name: name, Subject: RFC2253(c), Issuer: rfc2253(c.RawIssuer), SANs: sans,
 		Role: RoleOf(c), NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(),
 		Serial: fmt.Sprintf("%x", c.SerialNumber), KeyAlgo: c.PublicKeyAlgorithm.String()}
+	if b, err := BindingOf(c); err == nil {
+		info.Users = b.String()
+	}
+	return info
 }
 
 // List reads every issued/*.crt of a PKI directory, sorted by name. It

@@ -122,9 +122,10 @@ func TestCollectorAwaitWakesOnArrivalAndObeysTheDeadline(t *testing.T) {
 
 func TestMedianFirstAlertAndDescribe(t *testing.T) {
 	r := Result{GenuineSessions: 2, Sessions: []SessionResult{
-		{User: "a", LoginAs: "b", ID: "i1", FirstAlert: 12, Impostor: true},
-		{User: "b", LoginAs: "c", ID: "i2", FirstAlert: 9, Impostor: true},
-		{User: "c", LoginAs: "a", ID: "i3", Sent: 40, Impostor: true},
+		{User: "a", LoginAs: "b", ID: "i1", FirstAlert: 12, Impostor: true, LoginAccepted: true},
+		{User: "b", LoginAs: "c", ID: "i2", FirstAlert: 9, Impostor: true, LoginAccepted: true},
+		{User: "c", LoginAs: "a", ID: "i3", Sent: 40, Impostor: true, LoginAccepted: true},
+		{User: "c", LoginAs: "d", ID: "i4", Impostor: true, LoginReason: "login refused"},
 		{User: "a", LoginAs: "a", ID: "g1", FirstAlert: 30, Sent: 50},
 		{User: "b", LoginAs: "b", ID: "g2", Sent: 50},
 	}}
@@ -137,7 +138,7 @@ func TestMedianFirstAlertAndDescribe(t *testing.T) {
 	var b bytes.Buffer
 	r.DescribeImpostors(&b)
 	for _, want := range []string{"impostor caught: a's session replayed as b raised an alert after 12 actions",
-		"impostor NOT caught: c's session replayed as a, 40 actions", "genuine sessions with an alert: 1 of 2: g1 (after 30 of 50 actions)"} {
+		"impostor NOT caught: c's session replayed as a, 40 actions", "impostor login refused: c's session replayed as d (login refused)", "genuine sessions with an alert: 1 of 2: g1 (after 30 of 50 actions)"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("missing %q in\n%s", want, b.String())
 		}

@@ -2,8 +2,10 @@ package replay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,16 +29,28 @@ type PlanOptions struct {
 	// Argon2 overrides account.DefaultArgon2 for the enrolled passwords
 	// (tests whose subject is not the first factor use cheap parameters).
 	Argon2 *account.Argon2Params
-	Now    time.Time
+	// Password is every replayed user's password: the one a user enrolled
+	// already has (Plan never changes a stored password), and the one
+	// users not enrolled yet are enrolled with. Empty: users not enrolled
+	// get a generated password each, and an enrolled user is an error
+	// ([ErrPasswordUnknown]).
+	Password string
+	Now      time.Time
 	// Progress, when set, is called after each user is enrolled.
 	Progress func(user string, kept bool)
 }
 
-// Plan enrols users (a generated password each, and a model trained on
-// their first sessions against the other users' unless one is stored) and
+// ErrPasswordUnknown is wrapped by [Plan] when a user is enrolled already
+// and no password is given: Plan never overwrites a stored password.
+var ErrPasswordUnknown = errors.New("enrolled already, with a password replay does not know")
+
+// Plan enrols the users not enrolled yet (o.Password or a generated one,
+// and a model trained on their first sessions against the other users'
+// unless one is stored), leaves the enrolled ones' passwords alone, and
 // returns the sessions to replay: each user's remaining sessions, then
-// opts.Impostors of them again under the next user's login, each under a
-// fresh [NewSessionID].
+// o.Impostors of them again under the next user's login, each under a
+// fresh [NewSessionID]. It is the scorer's side's work (it writes to the
+// credential store); a client replays with [Sessions] instead.
 func Plan(ctx context.Context, creds store.Credentials, models store.Models, users []UserSessions, o PlanOptions) ([]Session, error) {
 	if len(users) < 2 {
 		return nil, fmt.Errorf("replay: %d users; a model needs other users' actions as impostors, so at least 2", len(users))
@@ -59,13 +73,32 @@ func Plan(ctx context.Context, creds store.Credentials, models store.Models, use
 			}
 		}
 	}
+	if o.Password == "" {
+		var known []string
+		for _, u := range users {
+			_, err := creds.Credential(ctx, u.User)
+			switch {
+			case err == nil:
+				known = append(known, u.User)
+			case !errors.Is(err, store.ErrNotFound):
+				return nil, err
+			}
+		}
+		if len(known) > 0 {
+			return nil, fmt.Errorf("replay: %s %w: replay never overwrites a password; give it (--password-file, the password of every replayed user) or replay in another --state",
+				strings.Join(known, ", "), ErrPasswordUnknown)
+		}
+	}
 	passwords := make([]string, len(users))
 	var mu sync.Mutex // Progress is never called twice at once
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, u := range users {
 		g.Go(func() error {
-			passwords[i] = account.NewPassword()
+			passwords[i] = o.Password
+			if passwords[i] == "" {
+				passwords[i] = account.NewPassword()
+			}
 			var model []byte
 			if _, err := models.LatestModel(gctx, u.User); err != nil {
 				var others [][]float64
@@ -78,8 +111,20 @@ func Plan(ctx context.Context, creds store.Credentials, models store.Models, use
 					return err
 				}
 			}
-			kept, err := account.Enroll(gctx, creds, models, account.Enrolment{User: u.User, Department: "replay", Password: passwords[i], Model: model, Now: o.Now, Argon2: o.Argon2})
-			if err != nil {
+			kept := false
+			if _, err := creds.Credential(gctx, u.User); err == nil {
+				// Enrolled already: its password stays; only a missing
+				// model is stored.
+				if model != nil {
+					err := models.PutModel(gctx, store.Model{User: u.User, Version: 1, Data: model, Created: o.Now})
+					if err != nil && !errors.Is(err, store.ErrVersionExists) {
+						return fmt.Errorf("replay: model of %s: %w", u.User, err)
+					}
+				}
+				kept = true
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			} else if kept, err = account.Enroll(gctx, creds, models, account.Enrolment{User: u.User, Department: "replay", Password: passwords[i], Model: model, Now: o.Now, Argon2: o.Argon2}); err != nil {
 				return err
 			}
 			if o.Progress != nil {
@@ -92,6 +137,23 @@ func Plan(ctx context.Context, creds store.Credentials, models store.Models, use
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	return Sessions(users, passwords, o), nil
+}
+
+// Sessions returns the sessions to replay for users whose passwords (one
+// per user, in order) are known, as [Plan] does once they are enrolled:
+// each user's sessions after its first o.TrainSessions (default half),
+// then o.Impostors of them again under the next user's login, each under a
+// fresh [NewSessionID]. It writes nothing: a client replays with it
+// against a scorer whose admin enrolled the users.
+func Sessions(users []UserSessions, passwords []string, o PlanOptions) []Session {
+	split := func(u UserSessions) int {
+		n := o.TrainSessions
+		if n <= 0 {
+			n = max(1, len(u.Sessions)/2)
+		}
+		return min(n, len(u.Sessions)-1)
 	}
 	var out []Session
 	cut := func(v []Timed) []Timed {
@@ -121,5 +183,5 @@ func Plan(ctx context.Context, creds store.Credentials, models store.Models, use
 		out = append(out, Session{User: g.User, LoginAs: users[victim].User, Password: passwords[victim],
 			ID: NewSessionID(), Vectors: g.Vectors})
 	}
-	return out, nil
+	return out
 }

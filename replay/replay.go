@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/mouseauth/mouseauth/internal/retry"
 	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/live/wire"
+	"github.com/mouseauth/mouseauth/pki"
 )
 
 // Config configures [Run].
@@ -47,8 +49,12 @@ type Config struct {
 	Wait time.Duration
 	// Progress, when set, is called about once a second.
 	Progress func(sent, decided int64)
-	// Client names the client address sent with logins (default "replay").
-	Client string
+	// Identity signs the logins (wire format 3): the client identity of
+	// TLS's certificate unless set. Its binding says where the decisions
+	// come: the shared topic for an identity bound to every user (the
+	// shared replay identity), the identity's own topic otherwise
+	// (topics.Names.DecisionsFor), unless Topics.Decisions names another.
+	Identity *wire.ClientSigner
 	// Logger receives restarts of the decision readers (default discard).
 	Logger *slog.Logger
 }
@@ -68,6 +74,31 @@ func (c *Config) validate() error {
 		c.Topics = topics.Default()
 		c.Topics.PerUser = per
 	}
+	if len(c.TLS.Certificates) == 0 {
+		return errors.New("replay: the TLS configuration has no client certificate")
+	}
+	if c.Identity == nil {
+		var err error
+		if c.Identity, err = wire.NewClientSigner(c.TLS.Certificates[0]); err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
+	}
+	if c.Topics.Decisions == topics.Decisions {
+		leaf := c.TLS.Certificates[0].Leaf
+		if leaf == nil {
+			var err error
+			if leaf, err = x509.ParseCertificate(c.TLS.Certificates[0].Certificate[0]); err != nil {
+				return fmt.Errorf("replay: client certificate: %w", err)
+			}
+		}
+		b, err := pki.BindingOf(leaf)
+		if err != nil {
+			return fmt.Errorf("replay: the client certificate is no client identity (issue one with 'mouseauth pki bundle'): %w", err)
+		}
+		if !b.AnyUser {
+			c.Topics.Decisions = c.Topics.DecisionsFor(c.Identity.Name())
+		}
+	}
 	if c.Speed <= 0 {
 		c.Speed = 1
 	}
@@ -76,9 +107,6 @@ func (c *Config) validate() error {
 	}
 	if c.Wait <= 0 {
 		c.Wait = 60 * time.Second
-	}
-	if c.Client == "" {
-		c.Client = "replay"
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -287,7 +315,7 @@ func awaitDecisions(ctx context.Context, cfg Config, client *kafka.Client, col *
 // session.
 func play(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, s Session, sent *atomic.Int64) error {
 	now := time.Now()
-	login, key, err := wire.SealLogin(cfg.ScorerKey, wire.Login{User: s.LoginAs, Session: s.ID, Client: cfg.Client, Password: s.Password, Sent: now})
+	login, key, err := wire.SealLogin(cfg.ScorerKey, wire.Login{User: s.LoginAs, Session: s.ID, Password: s.Password, Sent: now}, cfg.Identity)
 	if err != nil {
 		return fmt.Errorf("seal login: %w", err)
 	}

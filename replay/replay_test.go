@@ -3,12 +3,14 @@ package replay
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"math"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store/embedded"
 )
 
@@ -97,6 +99,37 @@ func TestPlan(t *testing.T) {
 	for _, u := range us {
 		if m, err := st.LatestModel(ctx, u.User); err != nil || m.Version != 1 {
 			t.Fatalf("model of %s: v%d %v", u.User, m.Version, err)
+		}
+	}
+	// A second plan never changes a stored password: without the users'
+	// password it refuses; with it, the enrolled users keep their hash and
+	// a new user is enrolled with it.
+	before, err := st.Credential(ctx, "User1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Plan(ctx, st, st, us, PlanOptions{Now: time.Now()}); !errors.Is(err, ErrPasswordUnknown) || !strings.Contains(err.Error(), "User1, User2, User3") {
+		t.Fatalf("a second plan without the password: %v", err)
+	}
+	more, err := Synthetic(ctx, 4, 3, 20, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err = Plan(ctx, st, st, more, PlanOptions{Now: time.Now(), Password: "the users' password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after, err := st.Credential(ctx, "User1"); err != nil || after.Hash != before.Hash {
+		t.Fatalf("User1's stored password changed (%v)", err)
+	}
+	if c, err := st.Credential(ctx, "User4"); err != nil {
+		t.Fatal(err)
+	} else if ok, err := account.VerifyPassword("the users' password", c.Hash); !ok || err != nil {
+		t.Fatalf("User4 was not enrolled with the given password: %v", err)
+	}
+	for _, s := range ss {
+		if s.Password != "the users' password" {
+			t.Fatalf("session of %s planned with another password", s.LoginAs)
 		}
 	}
 	if _, err := Plan(ctx, st, st, us[:1], PlanOptions{}); err == nil || !strings.Contains(err.Error(), "at least 2") {

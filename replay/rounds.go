@@ -33,9 +33,14 @@ type RoundProgress func(users int, total int64) (progress func(sent, decided int
 // Rounds replays, for each count n in counts, the sessions whose user and
 // login are both among the first n of users, under fresh session ids (the
 // same id again would be, rightly, taken for a redelivery), and reads the
-// stored counts of those users before and after the round.
+// stored counts of those users before and after the round. A client, which
+// cannot read the store, passes a nil stored: the stored counts are then
+// -1.
 func Rounds(ctx context.Context, cfg Config, stored Counter, users []string, sessions []Session, counts []int, progress RoundProgress) ([]Round, error) {
 	sum := func(users []string) (nv, nd int64, err error) {
+		if stored == nil {
+			return 0, 0, nil
+		}
 		for _, u := range users {
 			v, d, err := stored.Counts(ctx, u)
 			if err != nil {
@@ -86,7 +91,11 @@ func Rounds(ctx context.Context, cfg Config, stored Counter, users []string, ses
 		if err != nil {
 			return out, err
 		}
-		out = append(out, Round{Users: n, Result: res, StoredVectors: v1 - v0, StoredDecisions: d1 - d0})
+		r := Round{Users: n, Result: res, StoredVectors: v1 - v0, StoredDecisions: d1 - d0}
+		if stored == nil {
+			r.StoredVectors, r.StoredDecisions = -1, -1
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -115,9 +124,12 @@ func (r Result) DescribeImpostors(w io.Writer) {
 		if !s.Impostor {
 			continue
 		}
-		if s.FirstAlert > 0 {
+		switch {
+		case !s.LoginAccepted:
+			fmt.Fprintf(w, "impostor login refused: %s's session replayed as %s (%s)\n", s.User, s.LoginAs, s.LoginReason)
+		case s.FirstAlert > 0:
 			fmt.Fprintf(w, "impostor caught: %s's session replayed as %s raised an alert after %d actions\n", s.User, s.LoginAs, s.FirstAlert)
-		} else {
+		default:
 			fmt.Fprintf(w, "impostor NOT caught: %s's session replayed as %s, %d actions, no alert\n", s.User, s.LoginAs, s.Sent)
 		}
 	}

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Reference decoder of the mouseauth wire format, version 2 (docs/wire.md).
+"""Reference decoder of the mouseauth wire format, version 2 and version 3 logins (docs/wire.md).
 
 Standard library only: it decodes vectors and decisions and verifies their
 HMAC-SHA256 MACs, and checks the framing of every other kind. It does not
-open sealed logins (that needs X25519 and AES-GCM: use an RFC 9180 library).
+open sealed logins (that needs X25519 and AES-GCM: use an RFC 9180 library) nor
+verify a version 3 login's signature (ECDSA P-256: use a crypto library).
 
   python3 scripts/wire_decode.py check live/wire/testdata/vectors.json
       checks every vector and decision of the test set, the valid ones and the
@@ -30,13 +31,14 @@ import sys
 import unicodedata
 
 VERSION = 2
+LOGIN_VERSION = 3  # signed logins; a login of version 2 still decodes
 MAGIC = ord("M")
 KIND_VECTOR = ord("V")
 MAC_SIZE = 32
 MAX_NAME = 256
 MAX_VALUES = 1024
 MAX_VECTOR_SIZE = 3 + 2 + MAX_NAME + 2 + MAX_NAME + 8 + 8 + 2 + 8 * MAX_VALUES + MAC_SIZE
-MAX_JSON_SIZE = {"login": 4096, "decision": 4096, "alert": 4096, "dead_letter": 16384}
+MAX_JSON_SIZE = {"login": 8192, "decision": 4096, "alert": 4096, "dead_letter": 16384}
 LABEL_VECTOR_MAC = b"mouseauth/v2 vector mac\x00"
 LABEL_DECISION_MAC = b"mouseauth/v2 decision mac\x00"
 MIN_NS, MAX_NS = -(1 << 63), (1 << 63) - 1
@@ -84,7 +86,7 @@ def kind_of(p):
         obj = parse_json(p)
         if "v" not in obj:
             raise malformed('JSON message without "v"')
-        if type(obj["v"]) is not int or obj["v"] != VERSION:
+        if type(obj["v"]) is not int or not (obj["v"] == VERSION or obj["v"] == LOGIN_VERSION and obj.get("kind") == "login"):
             raise Refused("version", "version %r" % (obj["v"],))
         if "kind" not in obj:
             raise malformed('JSON message without "kind"')

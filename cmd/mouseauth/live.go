@@ -1,10 +1,13 @@
 package main
 
 import (
+	"cmp"
+	"strconv"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
-	"github.com/mouseauth/mouseauth/internal/cluster"
 )
 
 // NewCmdLive builds `mouseauth live`.
@@ -18,11 +21,47 @@ func NewCmdLive(f *cli.Factory) *cobra.Command {
 		newCmdLiveServe(f, nil), newCmdLiveEnroll(f, nil), newCmdLiveStatus(f, nil))
 }
 
-// replayCommand is the replay that 'live serve' prints for its embedded
-// broker: synthetic users, a vector every 10 ms, 30 per session, so it
-// ends in seconds rather than at a person's pace.
-func replayCommand(broker, pkiDir, state string) []string {
-	return []string{"mouseauth", "replay", "--brokers", broker, "--pki-dir", pkiDir, "--state", state, "--no-service",
-		"--sasl-user", cluster.UserReplay, "--sasl-password-file", cluster.PasswordPath(state, cluster.UserReplay),
-		"--users", "4", "--interval", "10ms", "--max-actions", "30"}
+// bundleCommands are what 'live serve' prints for its embedded broker: a
+// client bundle for a workstation bound to users (up to four of the
+// enrolled ones, or User1..User4), and replay from that bundle, with
+// synthetic users, a vector every 10 ms, 30 a session, so it ends in
+// seconds rather than at a person's pace.
+func bundleCommands(state string, enrolled []string) (bundle, replay []string) {
+	users := enrolled[:min(4, len(enrolled))]
+	if len(users) == 0 {
+		users = []string{"User1", "User2", "User3", "User4"}
+	}
+	bundle = []string{"mouseauth", "pki", "bundle", "--state", state, "--client", "ws1", "--bind-users", strings.Join(users, ","), "--out", "ws1"}
+	replay = []string{"mouseauth", "replay", "--bundle", "ws1", "--password-file", "pw.txt",
+		"--users", strconv.Itoa(len(users)), "--interval", "10ms", "--max-actions", "30"}
+	return bundle, replay
+}
+
+// naturalCompare orders names with their digit runs compared as numbers
+// (User2 before User10).
+func naturalCompare(a, b string) int {
+	for a != "" && b != "" {
+		da, db := digitsPrefix(a), digitsPrefix(b)
+		if da != "" && db != "" {
+			na, nb := strings.TrimLeft(da, "0"), strings.TrimLeft(db, "0")
+			if c := cmp.Or(cmp.Compare(len(na), len(nb)), strings.Compare(na, nb)); c != 0 {
+				return c
+			}
+			a, b = a[len(da):], b[len(db):]
+			continue
+		}
+		if a[0] != b[0] {
+			return cmp.Compare(a[0], b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+func digitsPrefix(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return s[:i]
 }

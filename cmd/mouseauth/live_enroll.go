@@ -63,20 +63,29 @@ flag, so it does not land in shell history or the process list.`,
 	return cmd
 }
 
+// envPassword holds a user's password when no --password-file is given.
+const envPassword = "MOUSEAUTH_PASSWORD"
+
 func readPassword(opts *EnrollOptions) (string, error) {
+	return readUserPassword(opts.PasswordFile, opts.Getenv, opts.IO.In)
+}
+
+// readUserPassword reads a password from file, else $MOUSEAUTH_PASSWORD,
+// else the first line of in.
+func readUserPassword(file string, getenv func(string) string, in io.Reader) (string, error) {
 	var r io.Reader
 	switch {
-	case opts.PasswordFile != "":
-		f, err := os.Open(opts.PasswordFile)
+	case file != "":
+		f, err := os.Open(file)
 		if err != nil {
 			return "", err
 		}
 		defer f.Close()
 		r = f
-	case opts.Getenv("MOUSEAUTH_PASSWORD") != "":
-		return opts.Getenv("MOUSEAUTH_PASSWORD"), nil
+	case getenv(envPassword) != "":
+		return getenv(envPassword), nil
 	default:
-		r = opts.IO.In
+		r = in
 	}
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {

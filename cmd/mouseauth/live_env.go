@@ -56,8 +56,8 @@ func (o *DeployOptions) bind(fs *pflag.FlagSet, certName string) {
 	fs.StringVar(&o.Replication, "replication", "SimpleStrategy:1", "keyspace replication: SimpleStrategy:N or NetworkTopologyStrategy:dc1=N,dc2=M")
 	fs.StringVar(&o.ModelsDir, "models-dir", "", "keep models in this folder (file store) instead of the profile store")
 	fs.BoolVar(&o.TopicPerUser, "topic-per-user", false, "one feature topic per user, as the enterprise design had")
-	fs.DurationVar(&o.Retention, "retention", cluster.DefaultRetention, "how long the embedded broker keeps decisions, alerts and dead letters (in memory)")
-	fs.DurationVar(&o.InputRetention, "input-retention", cluster.DefaultInputRetention, "how long the embedded broker keeps logins and feature vectors (sealed logins: keep it short)")
+	fs.DurationVar(&o.Retention, "retention", cluster.DefaultRetention, "how long the embedded broker keeps decisions, alerts and dead letters")
+	fs.DurationVar(&o.InputRetention, "input-retention", cluster.DefaultInputRetention, "how long the embedded broker keeps logins and feature vectors, on disk too (sealed logins: keep it short)")
 	o.SASL.bind(fs)
 }
 

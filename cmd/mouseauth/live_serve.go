@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,15 +77,20 @@ MySQL DSN) come from a file or the environment, never from flags.
 
 The embedded broker authorizes as a real cluster would: mutual TLS (our CA's
 certificates only), then SASL/SCRAM-SHA-512 with one user per role (scorer,
-replay, admin; passwords generated into STATE/sasl/, mode 0600), each holding
-exactly the grants of 'mouseauth pki config acl'. The state folder and every
+replay, admin, operator; passwords generated into STATE/sasl/, mode 0600) and
+per workstation ('mouseauth pki bundle'), each holding exactly the grants of
+'mouseauth pki config acl'. Every login is signed by a client identity; a login
+for a user the identity is not bound to is refused before the password is
+checked, and each identity's decisions go to its own topic. The state folder and every
 file in it are kept private (0700/0600), and a lock file stops a second serve
 (or embedded replay/bench) on the same folder. ` + saslFlagsHelp + `
 
 The embedded broker keeps decisions, alerts and dead letters for --retention
 (7 days, to read an alert at leisure) and logins and feature vectors for
---input-retention (10 minutes: a sealed login should not stay stored), in
-memory; each start sets them on its topics.
+--input-retention (10 minutes: a sealed login should not stay stored); each
+start sets them on its topics. Its files (STATE/kafka) hold the logins and
+vectors no longer than --input-retention plus 30 s, and when serve stops the
+ones the scorer consumed are deleted from them.
 
 /metrics and /healthz listen on loopback by default; another address needs
 --allow-remote-metrics.`,
@@ -193,9 +199,16 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: metrics on http://%s/metrics, health on /healthz\n", addr)
 	}
 	if env.Cluster != nil {
-		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: replay against it, in seconds, with: %s\n"+
+		enrolled, err := env.Profiles.ModelUsers(ctx)
+		if err != nil {
+			return err
+		}
+		slices.SortFunc(enrolled, naturalCompare)
+		bundle, rp := bundleCommands(opts.Deploy.State, enrolled)
+		fmt.Fprintf(opts.IO.ErrOut, "mouseauth live: a workstation's client bundle (its own identity, bound to its users): %s\n"+
+			"mouseauth live: replay from that bundle alone, in seconds (pw.txt: the users' password): %s\n"+
 			"mouseauth live: (leave out --interval and --max-actions to replay the sessions at their recorded speed: minutes)\n",
-			cli.ShellJoin(replayCommand(env.Brokers[0], env.Cluster.PKIDir, opts.Deploy.State)))
+			cli.ShellJoin(bundle), cli.ShellJoin(rp))
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "mouseauth live: serving; Ctrl-C or SIGTERM drains and stops")
 	if opts.Started != nil {

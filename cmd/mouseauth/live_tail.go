@@ -61,6 +61,13 @@ not decode is a line of kind "error" naming why, and the tail goes on.
 
 --topic takes any of: ` + strings.Join(all, ", ") + `.
 
+The decisions are those of every client identity (mouseauth.decisions and
+mouseauth.decisions.NAME), read as the operator, whose identity reads the
+decisions, alerts and dead letters and nothing else. Logins and feature
+vectors only the scorer reads: with --topic logins or features the embedded
+broker is read as the scorer unless --cert says otherwise (no role reads both
+the inputs and the other topics: tail them apart).
+
 It reads partition by partition, outside any consumer group, so it changes
 no offset of the scoring service. With no cluster flags it reads the
 embedded broker of --state: the one a running 'mouseauth live serve' started
@@ -78,7 +85,7 @@ certificate (--cert) allowed to read the topics.`,
 
   # one user's feature vectors on a real cluster
   mouseauth live tail --topic features --user user7 --max 5 \
-    --brokers kafka1:9093 --pki-dir mouseauth-pki --cert operator`,
+    --brokers kafka1:9093 --pki-dir mouseauth-pki --cert scorer`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.Deploy.validate(); err != nil {
@@ -93,13 +100,26 @@ certificate (--cert) allowed to read the topics.`,
 			if opts.Sources, err = tail.ParseSources(opts.Topics, names); err != nil {
 				return cli.FlagErrorf("--topic: %v", err)
 			}
+			inputs := 0
+			for _, s := range opts.Sources {
+				if s == tail.Logins || s == tail.Features {
+					inputs++
+				}
+			}
+			switch {
+			case cmd.Flags().Changed("cert") || inputs == 0:
+			case inputs < len(opts.Sources):
+				return cli.FlagErrorf("--topic: logins and features are read as the scorer, the other topics as the operator, and no role reads both; tail them apart (or give --cert)")
+			default:
+				opts.Deploy.TLSName = cluster.CertScorer // only the scorer reads the inputs
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return tailRun(cmd.Context(), opts)
 		},
 	}
-	opts.Deploy.bind(cmd.Flags(), cluster.CertAdmin)
+	opts.Deploy.bind(cmd.Flags(), cluster.CertOperator)
 	fl := cmd.Flags()
 	fl.StringSliceVar(&opts.Topics, "topic", []string{string(tail.Decisions), string(tail.Alerts)}, "topics to read: "+strings.Join(all, ", "))
 	fl.BoolVar(&opts.FromBeginning, "from-beginning", false, "start at the oldest record each partition keeps (default: only new records)")
@@ -158,7 +178,7 @@ func tailRun(ctx context.Context, opts *TailOptions) error {
 // read with: the flags' cluster; or the embedded broker of --state, the
 // running one when a 'live serve' (or replay) holds it, else started here
 // from its data. The embedded broker's SASL user is --sasl-user, else the
-// certificate's name (admin by default: it may read every topic).
+// certificate's name (operator by default; scorer for the inputs).
 func tailBroker(ctx context.Context, opts *TailOptions) (brokers []string, cfg *tls.Config, mech sasl.Mechanism, closeBroker func(), err error) {
 	ios, o := opts.IO, &opts.Deploy
 	d, err := o.options()

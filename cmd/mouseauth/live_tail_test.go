@@ -25,12 +25,16 @@ func TestNewCmdLiveTail(t *testing.T) {
 	}{
 		{args: "", check: func(o *TailOptions) bool {
 			return len(o.Sources) == 2 && o.Sources[0] == tail.Decisions && o.Sources[1] == tail.Alerts &&
-				o.Deploy.State == "mouseauth-state" && o.Deploy.TLSName == "admin" && !o.FromBeginning && !o.NoFollow && o.Max == 0
+				o.Deploy.State == "mouseauth-state" && o.Deploy.TLSName == "operator" && !o.FromBeginning && !o.NoFollow && o.Max == 0
 		}},
-		{args: "--topic features,mouseauth.deadletter,logins --from-beginning --no-follow --max 3 --user user7", check: func(o *TailOptions) bool {
-			return len(o.Sources) == 3 && o.Sources[0] == tail.Features && o.Sources[1] == tail.DeadLetter && o.Sources[2] == tail.Logins &&
-				o.FromBeginning && o.NoFollow && o.Max == 3 && o.User == "user7"
+		{args: "--topic features,mouseauth.logins --from-beginning --no-follow --max 3 --user user7", check: func(o *TailOptions) bool {
+			return len(o.Sources) == 2 && o.Sources[0] == tail.Features && o.Sources[1] == tail.Logins &&
+				o.FromBeginning && o.NoFollow && o.Max == 3 && o.User == "user7" && o.Deploy.TLSName == "scorer" // only the scorer reads inputs
 		}},
+		{args: "--topic features,mouseauth.deadletter,logins --cert admin", check: func(o *TailOptions) bool {
+			return len(o.Sources) == 3 && o.Sources[1] == tail.DeadLetter && o.Deploy.TLSName == "admin"
+		}},
+		{args: "--topic features,deadletter", wantErr: "no role reads both"},
 		{args: "--topic bogus", wantErr: `unknown topic "bogus"`},
 		{args: "--max -1", wantErr: "--max cannot be negative"},
 		{args: "--brokers k:9093", wantErr: "--brokers needs --pki-dir"},
@@ -97,7 +101,8 @@ func TestLiveTailEmbedded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { cl.Close() }()
-	w := topics.NewWriter(cl.Brokers, cl.AdminTLS, cl.AdminSASL)
+	superTLS, superSASL := cl.Superuser()
+	w := topics.NewWriter(cl.Brokers, superTLS, superSASL)
 	defer w.Close()
 	produce := func(msgs ...kafka.Message) {
 		t.Helper()
@@ -159,11 +164,17 @@ func TestLiveTailEmbedded(t *testing.T) {
 	}
 
 	// Every topic: vectors decoded, logins and their dead letters without
-	// the password.
-	lines, raw, stderr, err = tailLines(t, ctx, "--state "+state+" --from-beginning --no-follow --topic logins,features,deadletter", nil)
+	// the password. The inputs are read as the scorer, the dead letters
+	// as the operator.
+	lines, raw, stderr, err = tailLines(t, ctx, "--state "+state+" --from-beginning --no-follow --topic logins,features", nil)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
+	dead, deadRaw, stderr, err := tailLines(t, ctx, "--state "+state+" --from-beginning --no-follow --topic deadletter", nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	lines, raw = append(lines, dead...), raw+deadRaw
 	if got := kinds(lines); got["login"] != 1 || got["vector"] != 1 || got["dead_letter"] != 1 || len(lines) != 3 {
 		t.Errorf("logins, features, dead letters: kinds %v\n%s", got, raw)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/preprocess"
 	"github.com/mouseauth/mouseauth/replay"
@@ -42,6 +43,12 @@ func TestNewCmdReplay(t *testing.T) {
 		{name: "cassandra without hosts", args: "--profiles cassandra", wantErr: "needs --cassandra"},
 		{name: "mysql without dsn", args: "--profiles mysql", wantErr: "MOUSEAUTH_MYSQL_DSN"},
 		{name: "bad output", args: "-o yaml", wantErr: "yaml"},
+		{name: "bundle", args: "--bundle ws1 --password-file pw.txt --users 4", users: []int{4}, check: func(o *ReplayOptions) bool {
+			return o.Bundle == "ws1" && o.PasswordFile == "pw.txt" && o.NoService
+		}},
+		{name: "bundle without password", args: "--bundle ws1", wantErr: "--bundle needs the replayed users' password"},
+		{name: "bundle with brokers", args: "--bundle ws1 --password-file pw.txt --brokers k:9093", wantErr: "--brokers goes with it only on the scorer's side"},
+		{name: "bundle with a state", args: "--bundle ws1 --password-file pw.txt --state s", wantErr: "--state goes with it only"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,6 +82,10 @@ func TestReplayRunEmbedded(t *testing.T) {
 		Speed: 1, Interval: -1, Wait: time.Minute, Window: 10, Threshold: 0.5, Trees: 30, Output: "json",
 		Result: func(r []replay.Result) { results = r }}
 	opts.Deploy = DeployOptions{State: t.TempDir(), TLSName: "replay", Partitions: 4, Getenv: func(string) string { return "" }}
+	opts.PasswordFile = filepath.Join(t.TempDir(), "pw.txt")
+	if err := os.WriteFile(opts.PasswordFile, []byte("the replayed users' password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := replayRun(context.Background(), opts); err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
@@ -97,12 +108,19 @@ func TestReplayRunEmbedded(t *testing.T) {
 	if !strings.Contains(errOut.String(), "impostor caught:") {
 		t.Errorf("stderr does not report the impostor:\n%s", errOut)
 	}
-	// The state survives: a second run reuses the CA, the broker's data and
-	// the stored models.
+	// The state survives: a second run reuses the CA, the broker's data,
+	// the stored models and the stored passwords, which it never changes:
+	// without the users' password it refuses.
 	opts.Users = []int{2}
 	if err := replayRun(context.Background(), opts); err != nil {
 		t.Fatalf("second run: %v\n%s", err, errOut)
 	}
+	pw := opts.PasswordFile
+	opts.PasswordFile = ""
+	if err := replayRun(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "never overwrites a password") {
+		t.Fatalf("a run without the users' password: %v", err)
+	}
+	opts.PasswordFile = pw
 	if _, err := os.Stat(filepath.Join(opts.Deploy.State, "pki", "ca.crt")); err != nil {
 		t.Fatal(err)
 	}
@@ -150,50 +168,64 @@ func TestServeAndReplay(t *testing.T) {
 	}
 	// The replay command is in serve's output; the client reads it the
 	// same way a user would.
-	var printed string
+	// The printed commands: a client bundle, then a replay from it.
+	printed := map[string]string{}
 	for _, line := range strings.Split(serveErr.String(), "\n") {
-		if _, c, ok := strings.Cut(line, "in seconds, with: "); ok {
-			printed = c
+		for _, marker := range []string{"bound to its users): ", "(pw.txt: the users' password): "} {
+			if _, c, ok := strings.Cut(line, marker); ok {
+				printed[marker] = c
+			}
 		}
 	}
-	words := strings.Fields(printed)
-	flag := func(name string) string {
-		if i := slices.Index(words, name); i >= 0 && i+1 < len(words) {
-			return words[i+1]
-		}
-		return ""
+	bundleWords := strings.Fields(printed["bound to its users): "])
+	replayWords := strings.Fields(printed["(pw.txt: the users' password): "])
+	if len(bundleWords) < 3 || bundleWords[1] != "pki" || len(replayWords) < 3 || !slices.Contains(replayWords, "--bundle") ||
+		!slices.Contains(replayWords, "10ms") || !strings.Contains(serveErr.String(), "recorded speed") {
+		t.Fatalf("serve did not print the bundle and the replay from it, in seconds:\n%s", serveErr)
 	}
-	brokers, saslUser, saslFile := flag("--brokers"), flag("--sasl-user"), flag("--sasl-password-file")
-	if brokers == "" || saslUser != "replay" || saslFile == "" || flag("--interval") != "10ms" || !strings.Contains(serveErr.String(), "recorded speed") {
-		t.Fatalf("serve did not print the replay command with its SASL flags, in seconds:\n%s", serveErr)
+	// The scorer's side enrols four users with pw.txt's password: the
+	// shared replay identity, against the served broker.
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("pw.txt", []byte("the users' password\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
+	brokers := brokerOf(t, serveErr.String())
 	rios, _, _, rerr := cli.TestIO()
 	var results []replay.Result
-	ropts := &ReplayOptions{IO: rios, Now: time.Now, Users: []int{3}, Sessions: 2, Actions: 40, Seed: 5, Impostors: 1,
+	ropts := &ReplayOptions{IO: rios, Now: time.Now, Users: []int{4}, Sessions: 2, Actions: 40, Seed: 5, Impostors: 1,
 		Speed: 1, Interval: -1, Wait: time.Minute, Window: 10, Threshold: 0.5, Trees: 20, Output: "table", NoService: true,
-		Result: func(r []replay.Result) { results = r }}
+		PasswordFile: "pw.txt", Getenv: func(string) string { return "" }, Result: func(r []replay.Result) { results = r }}
 	ropts.Deploy = DeployOptions{State: state, Brokers: []string{brokers}, TLSDir: filepath.Join(state, "pki"), TLSName: "replay",
-		Partitions: 4, Getenv: func(string) string { return "" }, SASL: SASLFlags{User: saslUser, PasswordFile: saslFile, Mechanism: "SCRAM-SHA-512"}}
+		Partitions: 4, Getenv: func(string) string { return "" },
+		SASL: SASLFlags{User: cluster.UserReplay, PasswordFile: cluster.PasswordPath(state, cluster.UserReplay), Mechanism: "SCRAM-SHA-512"}}
 	if err := replayRun(context.Background(), ropts); err != nil {
 		t.Fatalf("replay: %v\n%s", err, rerr)
 	}
 	if r := results[0]; r.Sent == 0 || r.Decided != r.Sent || r.ImpostorAlerts != 1 {
 		t.Fatalf("replay against serve: sent %d decided %d impostor alerts %d", r.Sent, r.Decided, r.ImpostorAlerts)
 	}
-	// The printed command as written: it ends in seconds, every vector
+	// The printed commands as written: the bundle is admitted by the
+	// running broker; the replay from it ends in seconds, every vector
 	// decided.
-	pios, _, pout, perr := cli.TestIO()
-	root := NewCmdRoot(&cli.Factory{IO: pios, Now: time.Now})
-	root.SetArgs(append(words[1:], "-o", "json"))
+	run := func(words []string) string {
+		t.Helper()
+		pios, _, pout, perr := cli.TestIO()
+		root := NewCmdRoot(&cli.Factory{IO: pios, Now: time.Now})
+		root.SetArgs(words[1:])
+		if err := root.ExecuteContext(context.Background()); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(words, " "), err, perr)
+		}
+		return pout.String()
+	}
+	if out := run(bundleWords); !strings.Contains(out, "the running broker at "+brokers+" admitted ws1") {
+		t.Fatalf("the printed bundle command:\n%s", out)
+	}
 	start := time.Now()
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		t.Fatalf("%s: %v\n%s", printed, err, perr)
-	}
 	var rounds []map[string]any
-	if err := json.Unmarshal([]byte(pout.String()), &rounds); err != nil || len(rounds) != 1 {
-		t.Fatalf("%s printed %q (%v)", printed, pout, err)
+	if err := json.Unmarshal([]byte(run(append(replayWords, "-o", "json"))), &rounds); err != nil || len(rounds) != 1 {
+		t.Fatalf("%v printed rounds %v (%v)", replayWords, rounds, err)
 	}
-	if r := rounds[0]; r["users"] != 4.0 || r["sent"] != r["decided"] || r["sent"] != r["sessions"].(float64)*30 || r["forged"] != 0.0 {
+	if r := rounds[0]; r["users"] != 4.0 || r["sent"] != r["decided"] || r["sent"] != r["sessions"].(float64)*30 || r["forged"] != 0.0 || r["logins_refused"] != 0.0 {
 		t.Errorf("the printed replay: %v", r)
 	}
 	t.Logf("the printed replay took %.1f s", time.Since(start).Seconds())

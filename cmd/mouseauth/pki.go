@@ -30,7 +30,7 @@ func newCmdPKI(f *cli.Factory, runF func(context.Context, any) error) *cobra.Com
 	g := group("pki", "Private CA, certificates, keystores, TLS configuration",
 		`  mouseauth pki init --pki-dir mouseauth-pki
   mouseauth pki issue kafka-1 --pki-dir mouseauth-pki --role server --dns localhost --ip 127.0.0.1
-  mouseauth pki issue replay --pki-dir mouseauth-pki --role client
+  mouseauth pki issue replay --pki-dir mouseauth-pki --role client --bind-any-user
   mouseauth pki show --pki-dir mouseauth-pki
   mouseauth pki check --pki-dir mouseauth-pki --cert replay --brokers localhost:9093`,
 		newCmdPKIInit(f, hook[PKIInitOptions](runF)),
@@ -39,7 +39,8 @@ func newCmdPKI(f *cli.Factory, runF func(context.Context, any) error) *cobra.Com
 		newCmdPKIShow(f, hook[PKIShowOptions](runF)),
 		newCmdPKIKeystore(f, hook[PKIKeystoreOptions](runF)),
 		newCmdPKIConfig(f, runF),
-		newCmdPKICheck(f, hook[PKICheckOptions](runF)))
+		newCmdPKICheck(f, hook[PKICheckOptions](runF)),
+		newCmdPKIBundle(f, hook[PKIBundleOptions](runF)))
 	g.Long = `pki keeps a private root CA and the certificates it issues in one directory
 (--pki-dir, or $` + envPKIDir + `): ca.crt, ca.key (0600), issued/NAME.crt and NAME.key
 (0600). Keys readable by group or others are refused.
@@ -51,7 +52,8 @@ verifies the server's host name, and servers require client certificates.
 The embedded broker enforces the same per-role ACLs as 'pki config acl'
 renders for a real cluster. It cannot map a certificate to a principal, so it
 runs SASL_SSL: a client certificate of our CA, then SASL/SCRAM-SHA-512 with one
-user per role (scorer, replay, admin), whose user is the principal.`
+user per role (scorer, replay, admin, operator) and per client identity
+('pki bundle'), whose user is the principal.`
 	return g
 }
 

@@ -24,11 +24,16 @@ type PKIIssueOptions struct {
 	IPs      []net.IP
 	Validity time.Duration
 	Allow    pki.Allowances
+	// Binding makes a client identity (the shared replay identity: any
+	// user; a workstation's: its users, though 'pki bundle' is the way).
+	Binding *pki.Binding
 }
 
 func newCmdPKIIssue(f *cli.Factory, runF func(context.Context, *PKIIssueOptions) error) *cobra.Command {
 	o := &PKIIssueOptions{pkiCommon: newPKICommon(f)}
 	var cf certFlags
+	var anyUser bool
+	var users []string
 	cmd := &cobra.Command{
 		Use:   "issue NAME --pki-dir DIR --role server|client|both [--dns HOST]... [--ip ADDR]...",
 		Short: "Make a key and a certificate signed by the CA",
@@ -37,9 +42,15 @@ then CA). The role sets ExtKeyUsage: server (ServerAuth), client (ClientAuth)
 or both. Server certificates need at least one --dns or --ip: clients verify
 the host name they dial against them.
 
+A client that logs users in (replay, a workstation) needs a client identity:
+a client certificate bound to the users it may act for, which signs its
+logins. --bind-any-user makes the shared replay identity of a real cluster
+(replay and benchmarks only); --bind-users U1,U2 a workstation's ('mouseauth
+pki bundle' makes one with everything else the workstation needs).
+
 ` + allowHelp,
 		Example: `  mouseauth pki issue kafka-1 --pki-dir mouseauth-pki --role server --dns kafka-1.example --ip 127.0.0.1
-  mouseauth pki issue replay --pki-dir mouseauth-pki --role client
+  mouseauth pki issue replay --pki-dir mouseauth-pki --role client --bind-any-user
   mouseauth pki issue scorer --pki-dir mouseauth-pki --role client --ou live`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -51,6 +62,14 @@ the host name they dial against them.
 			if err := checkAlgo(o.Algo); err != nil {
 				return err
 			}
+			switch {
+			case anyUser && len(users) > 0:
+				return cli.FlagErrorf("--bind-any-user and --bind-users exclude each other")
+			case anyUser:
+				o.Binding = &pki.Binding{AnyUser: true}
+			case len(users) > 0:
+				o.Binding = &pki.Binding{Users: users}
+			}
 			return runPKI(cmd.Context(), &o.pkiCommon, o, runF, runPKIIssue)
 		},
 	}
@@ -59,12 +78,14 @@ the host name they dial against them.
 	subjectFlags(cmd, &o.Subject, &o.Algo)
 	cf.bind(cmd, &o.DNS, &o.Validity, "DNS name (repeatable)", "IP address (repeatable)")
 	bindAllow(cmd, &o.Allow)
+	cmd.Flags().BoolVar(&anyUser, "bind-any-user", false, "a client identity bound to every user: the shared replay identity")
+	cmd.Flags().StringSliceVar(&users, "bind-users", nil, "users a client identity may act for, comma-separated")
 	return cmd
 }
 
 func runPKIIssue(_ context.Context, o *PKIIssueOptions) error {
 	is, err := pki.IssueInDir(o.Dir, pki.IssueRequest{Name: o.Name, Subject: o.Subject, Role: o.Role, DNS: o.DNS, IPs: o.IPs,
-		Algo: pki.KeyAlgo(o.Algo), Validity: o.Validity, Now: o.Now(), Allow: o.Allow})
+		Algo: pki.KeyAlgo(o.Algo), Validity: o.Validity, Now: o.Now(), Allow: o.Allow, Binding: o.Binding})
 	if err != nil {
 		return err
 	}

@@ -99,7 +99,22 @@ func TestNewCmdPKI(t *testing.T) {
 				t.Errorf("%+v", o)
 			}
 		}},
-		{name: "config acl missing scorer", args: "config acl --pki-dir d --replay r", wantErr: "--scorer are required"},
+		{name: "config acl missing scorer", args: "config acl --pki-dir d --replay r", wantErr: "--scorer is required"},
+		{name: "config acl client without a pki dir", args: "config acl --principal scorer=User:scorer --client ws1", wantErr: "--client reads the identity's certificate from --pki-dir"},
+		{name: "bundle", args: "bundle --client ws1 --bind-users u1,u2 --out b", check: func(t *testing.T, got any) {
+			if o := got.(*PKIBundleOptions); o.State != "mouseauth-state" || o.Client != "ws1" || !slices.Equal(o.Users, []string{"u1", "u2"}) || o.Out != "b" || o.Dir != "" {
+				t.Errorf("%+v", o)
+			}
+		}},
+		{name: "bundle without users", args: "bundle --client ws1 --out b", wantErr: "--client, --bind-users and --out are required"},
+		{name: "bundle real cluster without brokers", args: "bundle --pki-dir d --client ws1 --bind-users u --out b", wantErr: "--pki-dir (a real cluster) needs --brokers and --scorer-key"},
+		{name: "bundle brokers without pki dir", args: "bundle --brokers k:9093 --client ws1 --bind-users u --out b", wantErr: "--brokers needs --pki-dir"},
+		{name: "issue any and users", args: "issue r --pki-dir d --role client --bind-any-user --bind-users u", wantErr: "exclude each other"},
+		{name: "issue the replay identity", args: "issue r --pki-dir d --role client --bind-any-user", check: func(t *testing.T, got any) {
+			if o := got.(*PKIIssueOptions); o.Binding == nil || !o.Binding.AnyUser {
+				t.Errorf("%+v", o)
+			}
+		}},
 		{name: "config unknown", args: "config redis --pki-dir d --cert x", wantErr: "want kafka, mariadb"},
 		{name: "config kafka", args: "config kafka --pki-dir d --cert k1", check: func(t *testing.T, got any) {
 			if o := got.(*PKIConfigKafkaOptions); o.Name != "k1" || o.Listener != "0.0.0.0:9093" {

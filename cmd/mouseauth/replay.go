@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,10 +32,18 @@ type ReplayOptions struct {
 	// ScorerKey is the scorer's public key file; empty: the in-process
 	// service's, or the one published in --state.
 	ScorerKey string
-	Window    int
-	Threshold float64
-	Trees     int
-	Output    string
+	// Bundle is a client bundle folder (pki bundle): replay runs from its
+	// files alone, against a running scorer, as a client machine does.
+	Bundle string
+	// PasswordFile holds the replayed users' password (else
+	// $MOUSEAUTH_PASSWORD): required with Bundle; otherwise the password
+	// of the users enrolled already, and of the new ones.
+	PasswordFile string
+	Getenv       func(string) string
+	Window       int
+	Threshold    float64
+	Trees        int
+	Output       string
 	// Result receives the rounds' results (tests, the demo).
 	Result func([]replay.Result)
 }
@@ -43,18 +52,32 @@ type ReplayOptions struct {
 func NewCmdReplay(f *cli.Factory) *cobra.Command { return newCmdReplay(f, nil) }
 
 func newCmdReplay(f *cli.Factory, runF func(context.Context, *ReplayOptions) error) *cobra.Command {
-	opts := &ReplayOptions{IO: f.IO, Now: f.Now}
+	opts := &ReplayOptions{IO: f.IO, Now: f.Now, Getenv: os.Getenv}
 	var users userCounts
 	cmd := &cobra.Command{
 		Use:   "replay",
 		Short: "Replay recorded sessions through the live pipeline and measure it",
-		Long: `Replay drives the live pipeline as many clients at once would. For each user it
-enrols a generated password and a model trained on the user's first sessions
-(unless one is stored), then replays the remaining sessions: it logs in, waits
-for the first factor's answer, extracts features on the client side as the
-deployed design does, and sends each action's vector with its recorded timing
-(--speed times faster, or one every --interval). --impostors K replays K of the
-sessions again under another user's login, to check that alerts fire.
+		Long: `Replay drives the live pipeline as many clients at once would. It replays each
+user's sessions after the first ones (which train the user's model): it logs
+in, waits for the first factor's answer, extracts features on the client side
+as the deployed design does, and sends each action's vector with its recorded
+timing (--speed times faster, or one every --interval). --impostors K replays K
+of the sessions again under another user's login, to check that alerts fire.
+
+From a client bundle (--bundle DIR, made by 'mouseauth pki bundle' on the
+scorer's side) replay is one workstation: it runs from the bundle's files alone
+against a running 'mouseauth live serve', signs its logins with the bundle's
+identity, and reads only that identity's decisions. Its users must be enrolled
+already (live enroll, or an earlier embedded replay); --password-file (or
+$MOUSEAUTH_PASSWORD) holds their password. Users outside the bundle's binding
+are refused by the scorer.
+
+Without --bundle, replay runs on the scorer's side: it enrols the users not
+enrolled yet (the password of --password-file, else a generated one, and a
+model trained on their first sessions unless one is stored) and never changes
+a stored password: a user enrolled already needs its password in
+--password-file. It connects as the shared replay identity, bound to every
+user: for replay and benchmarks only, never for a workstation.
 
 The recorded timing is a person's: the default replay (6 synthetic users, 150
 actions a session) takes about 12 minutes. --interval 10ms --max-actions 30
@@ -92,9 +115,8 @@ it talks to a real cluster; --no-service leaves scoring to a running
   # recorded sessions at 20x their real speed
   mouseauth replay --data ../shared/data/balabit/training_files --users 10 --speed 20 --max-actions 300
 
-  # against a running 'mouseauth live serve' (see its output for the flags)
-  mouseauth replay --brokers 127.0.0.1:40123 --pki-dir mouseauth-state/pki --no-service \
-    --sasl-user replay --sasl-password-file mouseauth-state/sasl/replay.password
+  # a workstation's client bundle, against a running 'mouseauth live serve'
+  mouseauth replay --bundle ws1 --password-file pw.txt --users 4 --interval 10ms --max-actions 30
 
   # a real cluster: the scorer's public key copied from its state folder
   mouseauth replay --brokers kafka1:9093 --pki-dir mouseauth-pki --scorer-key scorer-hpke.pub --sasl-user replay --sasl-password-file replay.password --no-service`,
@@ -103,6 +125,18 @@ it talks to a real cluster; --no-service leaves scoring to a running
 			var err error
 			if opts.Users, err = users.counts(cmd.Flags(), opts.IO.ErrOut); err != nil {
 				return err
+			}
+			if opts.Bundle != "" {
+				for _, name := range []string{"brokers", "pki-dir", "cert", "sasl-user", "sasl-password-file", "scorer-key", "profiles",
+					"mysql-dsn-file", "cassandra", "models-dir", "topic-per-user", "state"} {
+					if cmd.Flags().Changed(name) {
+						return cli.FlagErrorf("--bundle holds the brokers, the identity and the scorer's key; --%s goes with it only on the scorer's side", name)
+					}
+				}
+				if opts.PasswordFile == "" && opts.Getenv(envPassword) == "" {
+					return cli.FlagErrorf("--bundle needs the replayed users' password: --password-file or $%s", envPassword)
+				}
+				opts.NoService = true
 			}
 			if err := opts.Deploy.validateWith(opts.Output); err != nil {
 				return err
@@ -138,6 +172,8 @@ it talks to a real cluster; --no-service leaves scoring to a running
 	fl.DurationVar(&opts.Stagger, "stagger", 10*time.Millisecond, "pause between logins")
 	fl.DurationVar(&opts.Wait, "wait", time.Minute, "how long to wait for outstanding decisions")
 	fl.BoolVar(&opts.NoService, "no-service", false, "do not run a scoring service in this process (one runs elsewhere)")
+	fl.StringVar(&opts.Bundle, "bundle", "", "a client bundle folder ('mouseauth pki bundle'): replay as that workstation, from its files alone, against a running 'live serve'")
+	fl.StringVar(&opts.PasswordFile, "password-file", "", "file whose first line is the replayed users' password (or $"+envPassword+"); required with --bundle")
 	fl.StringVar(&opts.ScorerKey, "scorer-key", "", "the scorer's public key (PEM) that logins are sealed to (default: STATE/"+deploy.PublicKeyFile+", written by 'live serve'; copy it from the scorer for a real cluster)")
 	fl.IntVar(&opts.Window, "window", 10, "window of the in-process service")
 	fl.Float64Var(&opts.Threshold, "threshold", 0.5, "threshold of the in-process service")

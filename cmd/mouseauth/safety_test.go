@@ -165,7 +165,8 @@ func TestServeStateIsPrivateAndLocked(t *testing.T) {
 	}
 	t.Logf("refused: %v", err)
 
-	// Honest traffic through the served broker, as its printed command says.
+	// Honest traffic through the served broker, as the shared replay
+	// identity on the scorer's side (it enrols its users).
 	var results []replay.Result
 	ropts.NoService, ropts.Result = true, func(r []replay.Result) { results = r }
 	ropts.Deploy.Brokers, ropts.Deploy.TLSDir = []string{brokerOf(t, serveErr.String())}, filepath.Join(state, "pki")
@@ -184,15 +185,15 @@ func TestServeStateIsPrivateAndLocked(t *testing.T) {
 	checkPrivate(t, state, "stopped", "mouseauth.db", "kafka/partitions", "notes.txt", cluster.LockFile)
 }
 
-// brokerOf reads the broker address from serve's printed replay command.
+// brokerOf reads the broker address from serve's log line naming it.
 func brokerOf(t *testing.T, out string) string {
 	t.Helper()
 	for _, line := range strings.Split(out, "\n") {
-		if i := strings.Index(line, "--brokers "); i >= 0 {
-			return strings.Fields(line[i+len("--brokers "):])[0]
+		if _, rest, ok := strings.Cut(line, "embedded Kafka broker "); ok {
+			return strings.Fields(rest)[0]
 		}
 	}
-	t.Fatalf("serve printed no replay command:\n%s", out)
+	t.Fatalf("serve named no broker:\n%s", out)
 	return ""
 }
 
@@ -265,7 +266,7 @@ func TestPKIConfigACLPrincipals(t *testing.T) {
 		err := execArgs(ios, newCmdPKIConfigACL(&cli.Factory{IO: ios}, nil), args)
 		return out.String(), err
 	}
-	out, err := run("--principal scorer=User:scorer --principal client=User:replay --principal admin=User:ops --group g1")
+	out, err := run("--principal scorer=User:scorer --principal replay=User:replay --principal admin=User:ops --principal operator=User:ops-reader --group g1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,6 +275,7 @@ func TestPKIConfigACLPrincipals(t *testing.T) {
 		"--allow-principal 'User:replay' --operation Read --topic 'mouseauth.decisions' --resource-pattern-type literal",
 		"--allow-principal 'User:replay' --operation Write --topic 'mouseauth.logins' --resource-pattern-type literal",
 		"--allow-principal 'User:ops' --operation Create --topic 'mouseauth.features.' --resource-pattern-type prefixed",
+		"--allow-principal 'User:ops-reader' --operation Read --topic 'mouseauth.decisions.' --resource-pattern-type prefixed",
 		"SASL users (SASL_SSL listener)",
 	} {
 		if !strings.Contains(out, w) {
@@ -283,13 +285,14 @@ func TestPKIConfigACLPrincipals(t *testing.T) {
 	if strings.Contains(out, "'User:scorer' --operation Read --topic 'mouseauth.decisions'") {
 		t.Error("the scorer was granted what replay does")
 	}
-	_, err = run("--principal replay=User:replay --principal scorer=User:scorer")
-	if err != nil {
-		t.Errorf("replay as the client role's name: %v", err)
-	}
+	wantUsageError(t, func() error {
+		_, err := run("--principal client=User:replay --principal scorer=User:scorer")
+		return err
+	}(),
+		"a client identity is named by its certificate")
 	wantUsageError(t, func() error { _, err := run("--principal scorer=CN=scorer"); return err }(), "is not User:NAME")
-	wantUsageError(t, func() error { _, err := run("--principal root=User:x --principal client=User:r"); return err }(), `unknown role "root"`)
-	wantUsageError(t, func() error { _, err := run("--principal scorer=User:scorer"); return err }(), "--replay and --scorer are required")
+	wantUsageError(t, func() error { _, err := run("--principal root=User:x --principal replay=User:r"); return err }(), `unknown role "root"`)
+	wantUsageError(t, func() error { _, err := run("--principal replay=User:replay"); return err }(), "--scorer is required")
 	// Mixed: the scorer's certificate subject, replay's SASL user.
 	dir := filepath.Join(t.TempDir(), "pki")
 	if _, err := pki.CreateCA(dir, pki.CAOptions{Subject: pki.Subject{CommonName: "root", Organization: "mouseauth"}, Now: time.Now()}); err != nil {
@@ -298,9 +301,30 @@ func TestPKIConfigACLPrincipals(t *testing.T) {
 	if _, err := pki.IssueInDir(dir, pki.IssueRequest{Name: "scorer", Role: pki.RoleClient, Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	out, err = run("--pki-dir " + dir + " --scorer scorer --principal client=User:replay")
+	out, err = run("--pki-dir " + dir + " --scorer scorer --principal replay=User:replay")
 	if err != nil || !strings.Contains(out, "'User:CN=scorer,O=mouseauth'") || !strings.Contains(out, "'User:replay'") {
 		t.Errorf("mixed principals: %v\n%s", err, out)
+	}
+	// A workstation's identity: its grants name its users' topics with
+	// --topic-per-user, its own decision topic, and its certificate's
+	// subject as principal (on an SSL listener).
+	if _, err := pki.IssueInDir(dir, pki.IssueRequest{Name: "ws1", Role: pki.RoleClient, Now: time.Now(), Binding: &pki.Binding{Users: []string{"alice"}}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("--pki-dir " + dir + " --scorer scorer --client ws1 --topic-per-user")
+	for _, w := range []string{
+		"--allow-principal 'User:CN=ws1,O=mouseauth' --operation Write --topic 'mouseauth.features.alice' --resource-pattern-type literal",
+		"--allow-principal 'User:CN=ws1,O=mouseauth' --operation Read --topic 'mouseauth.decisions.ws1' --resource-pattern-type literal",
+	} {
+		if err != nil || !strings.Contains(out, w) {
+			t.Errorf("client grants lack %q (%v):\n%s", w, err, out)
+		}
+	}
+	if strings.Contains(out, "'User:CN=ws1,O=mouseauth' --operation Write --topic 'mouseauth.features' ") {
+		t.Error("a workstation may write the keyed features topic with one topic per user")
+	}
+	if _, err := run("--pki-dir " + dir + " --scorer scorer --client scorer"); err == nil || !strings.Contains(err.Error(), "names no users") {
+		t.Errorf("a certificate that is no client identity: %v", err)
 	}
 }
 

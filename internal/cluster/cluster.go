@@ -15,10 +15,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mouseauth/mouseauth/internal/retry"
+	"github.com/mouseauth/mouseauth/internal/secret"
 	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/pki"
 )
@@ -37,18 +39,33 @@ type Options struct {
 	// Retention is how long the topics people read keep their records:
 	// decisions, alerts and dead letters. Default [DefaultRetention] (7
 	// days), so an alert is still there while an engineer investigates
-	// it. The embedded broker keeps records in memory: under a sustained
-	// load, shorten it.
+	// it. The embedded broker keeps its records in memory as well as in
+	// its data directory: under a sustained load, shorten it.
 	Retention time.Duration
 	// InputRetention is how long the logins and the feature vectors (the
-	// shared topic and every per-user one) are kept. Default
+	// shared topic and every per-user one) are kept, in the data
+	// directory's files too (within 3 RetentionCheck, see retention.go). Default
 	// [DefaultInputRetention] (10 minutes): the scorer consumes them within
 	// milliseconds, and a sealed login must not stay long, since a leaked
 	// scorer key opens every login still stored (docs/wire.md).
 	InputRetention time.Duration
+	// RetentionCheck is how often the broker drops records past their
+	// topic's retention and sizes the input segments (default
+	// [DefaultRetentionCheck]).
+	RetentionCheck time.Duration
+	// ClientsCheck is how often a running broker looks for client
+	// identities registered or removed in the state folder (default 2 s).
+	ClientsCheck time.Duration
+	// TopicPerUser says the feature topics are one per user: the client
+	// identities' grants name their users' topics (see topics.Names.ACLs).
+	TopicPerUser bool
 	// Group is the scorer's consumer group, whose grants the broker
 	// enforces (default topics.DefaultGroup).
 	Group string
+	// segments overrides how input segments are sized (benchmarks):
+	// "" sizes them by time (the default), "fixed" keeps kfake's 100 MiB,
+	// "per-batch" gives each batch a segment.
+	segments string
 	// Logger receives the broker's refusals (connections that fail SASL
 	// authentication or speak before it) and warnings, and the ACL changes
 	// made at start. Default: discard.
@@ -64,32 +81,44 @@ type Cluster struct {
 	Brokers   []string
 	ServerTLS *tls.Config
 	ScorerTLS *tls.Config // the scoring service's client certificate (topics.RoleScorer)
-	ReplayTLS *tls.Config // the replaying client's certificate (topics.RoleClient)
-	// AdminTLS is the bootstrap identity that creates the topics
-	// (topics.RoleAdmin); neither the scorer nor the clients create topics.
+	// ReplayTLS is the shared client identity's certificate
+	// (topics.RoleReplay, bound to every user): replay and the benchmarks.
+	ReplayTLS *tls.Config
+	// AdminTLS is the identity that creates the topics (topics.RoleAdmin);
+	// neither the scorer nor the clients create topics.
 	AdminTLS *tls.Config
-	// The SASL identities of the scorer, replay and the admin: every
-	// connection to the broker authenticates with one of them, and the
+	// OperatorTLS reads decisions, alerts and dead letters
+	// (topics.RoleOperator, live tail).
+	OperatorTLS *tls.Config
+	// The SASL identities of the roles: every connection to the broker
+	// authenticates with one of them (or a client identity's), and the
 	// broker authorizes its requests as that user (see [Users]).
-	ScorerSASL, ReplaySASL, AdminSASL sasl.Mechanism
-	opts                              Options
-	port                              int
-	kc                                *kfake.Cluster
-	lock                              *StateLock
-	releaseUmask                      func()
+	ScorerSASL, ReplaySASL, AdminSASL, OperatorSASL sasl.Mechanism
+	opts                                            Options
+	port                                            int
+	kc                                              *kfake.Cluster
+	brokerSASL                                      sasl.Mechanism // UserBroker's, this start's password
+	stopSizer                                       func()         // stops sizeSegments
+	stopWatch                                       func()         // stops watchClients
+	lock                                            *StateLock
+	releaseUmask                                    func()
 }
 
 // Certificates the embedded default issues: the broker's, and one client
 // certificate per role of the ACL specification (live/topics).
 const (
-	CertServer = "broker"
-	CertScorer = "scorer"
-	CertReplay = "replay"
-	CertAdmin  = "admin"
+	CertServer   = "broker"
+	CertScorer   = "scorer"
+	CertReplay   = "replay"
+	CertAdmin    = "admin"
+	CertOperator = "operator"
 )
 
-// EnsurePKI creates dir's CA and the broker, scorer, replay and admin
-// certificates unless they exist. It reports what it created.
+// EnsurePKI creates dir's CA and the broker, scorer, replay, admin and
+// operator certificates unless they exist. The replay certificate is the
+// shared client identity, bound to every user (pki.Binding); one made
+// before client identities existed is issued again with its binding. It
+// reports what it created.
 func EnsurePKI(dir string, now time.Time) (created []string, err error) {
 	ca, err := pki.LoadCA(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -105,12 +134,20 @@ func EnsurePKI(dir string, now time.Time) (created []string, err error) {
 	for _, r := range []pki.IssueRequest{
 		{Name: CertServer, DNS: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, Role: pki.RoleServer},
 		{Name: CertScorer, Subject: pki.Subject{CommonName: "scorer", OrganizationalUnit: "live", Organization: "mouseauth"}, Role: pki.RoleClient},
-		{Name: CertReplay, Subject: pki.Subject{CommonName: "replay", OrganizationalUnit: "live", Organization: "mouseauth"}, Role: pki.RoleClient},
+		{Name: CertReplay, Subject: pki.Subject{CommonName: "replay", OrganizationalUnit: "live", Organization: "mouseauth"}, Role: pki.RoleClient,
+			Binding: &pki.Binding{AnyUser: true}},
 		{Name: CertAdmin, Subject: pki.Subject{CommonName: "admin", OrganizationalUnit: "live", Organization: "mouseauth"}, Role: pki.RoleClient},
+		{Name: CertOperator, Subject: pki.Subject{CommonName: "operator", OrganizationalUnit: "live", Organization: "mouseauth"}, Role: pki.RoleClient},
 	} {
-		crt, _ := pki.CertPaths(dir, r.Name)
-		if _, err := os.Stat(crt); err == nil {
-			continue
+		crt, key := pki.CertPaths(dir, r.Name)
+		if c, err := pki.ReadCert(crt); err == nil {
+			if _, berr := pki.BindingOf(c); r.Binding == nil || berr == nil {
+				continue
+			}
+			// A replay certificate of an older state: no binding.
+			if err := errors.Join(os.Remove(crt), os.Remove(key)); err != nil {
+				return nil, fmt.Errorf("embedded PKI: reissue %s with its binding: %w", r.Name, err)
+			}
 		}
 		r.Now = now
 		is, err := ca.Issue(r)
@@ -151,6 +188,12 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	if o.Group == "" {
 		o.Group = topics.DefaultGroup
 	}
+	if o.RetentionCheck <= 0 {
+		o.RetentionCheck = DefaultRetentionCheck
+	}
+	if o.ClientsCheck <= 0 {
+		o.ClientsCheck = 2 * time.Second
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -185,13 +228,16 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	if c.AdminTLS, err = pki.ClientTLSFromDir(c.PKIDir, CertAdmin, ""); err != nil {
 		return nil, err
 	}
+	if c.OperatorTLS, err = pki.ClientTLSFromDir(c.PKIDir, CertOperator, ""); err != nil {
+		return nil, err
+	}
 	if _, err := EnsurePasswords(o.Dir); err != nil {
 		return nil, err
 	}
 	for _, id := range []struct {
 		user string
 		m    *sasl.Mechanism
-	}{{UserScorer, &c.ScorerSASL}, {UserReplay, &c.ReplaySASL}, {UserAdmin, &c.AdminSASL}} {
+	}{{UserScorer, &c.ScorerSASL}, {UserReplay, &c.ReplaySASL}, {UserAdmin, &c.AdminSASL}, {UserOperator, &c.OperatorSASL}} {
 		if *id.m, err = Credentials(o.Dir, id.user); err != nil {
 			return nil, err
 		}
@@ -213,25 +259,68 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 		return nil, err
 	}
 	_ = os.WriteFile(portFile, []byte(strconv.Itoa(c.port)+"\n"), 0o600)
-	added, removed, err := c.reconcileACLs(ctx, o.Group)
-	if err != nil {
-		return nil, err
-	}
-	if len(added)+len(removed) > 0 {
-		o.Logger.Info("embedded broker: ACLs set to the specification", "group", o.Group, "added", len(added), "removed", len(removed))
-		for _, a := range removed {
-			o.Logger.Debug("embedded broker: ACL removed", "acl", a)
-		}
-	}
-	if err := c.EnsureTopics(ctx, 0, o.Topics...); err != nil {
-		return nil, err
-	}
-	// Topics made by an earlier start keep the retention they were made
-	// with: set the options' (a state of 10-minute decisions gets 7 days).
-	if err := c.setRetention(ctx, o.Topics...); err != nil {
+	if err := c.startBackground(ctx, o.Topics); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// startBackground sets the ACLs, creates the topics names and the client
+// identities' decision topics, sets the topics' configs, deletes the
+// inputs consumed or expired while no broker ran, then starts the segment
+// sizer and the client watcher.
+func (c *Cluster) startBackground(ctx context.Context, names []string) error {
+	clients, err := clientsOf(c.Dir)
+	if err != nil {
+		return err
+	}
+	// The ACLs: kfake seeds them only into an empty data directory.
+	added, removed, err := c.reconcileACLs(ctx, specClients(clients))
+	if err != nil {
+		return err
+	}
+	if len(added)+len(removed) > 0 {
+		c.opts.Logger.Info("embedded broker: ACLs set to the specification", "group", c.opts.Group, "clients", len(clients), "added", len(added), "removed", len(removed))
+		for _, a := range removed {
+			c.opts.Logger.Debug("embedded broker: ACL removed", "acl", a)
+		}
+	}
+	if err := c.EnsureTopics(ctx, 0, names...); err != nil {
+		return err
+	}
+	// Topics made by an earlier start keep the retention they were made
+	// with: set the options' (a state of 10-minute decisions gets 7 days).
+	if err := c.setRetention(ctx, names...); err != nil {
+		return err
+	}
+	var decisions []string
+	for _, r := range clients {
+		decisions = append(decisions, topics.Default().DecisionsFor(r.Name))
+	}
+	if err := c.EnsureTopics(ctx, 1, decisions...); err != nil {
+		return err
+	}
+	c.trimConsumed()
+	if err := c.resumeCommits(ctx); err != nil {
+		// A consumer already joined (a broker restarted under a running
+		// scorer): it recovers from an offset past the end itself.
+		c.opts.Logger.Warn("embedded broker: offsets not moved", "err", err)
+	}
+	c.startSizer()
+	wctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); c.watchClients(wctx, clients) }()
+	c.stopWatch = func() { cancel(); <-done }
+	return nil
+}
+
+// stopBackground stops what startBackground started.
+func (c *Cluster) stopBackground() {
+	if c.stopWatch != nil {
+		c.stopWatch()
+		c.stopWatch = nil
+	}
+	c.stopSizing()
 }
 
 func (c *Cluster) start() error {
@@ -239,14 +328,27 @@ func (c *Cluster) start() error {
 	if err := forgetPersistedSASL(dataDir); err != nil {
 		return fmt.Errorf("embedded broker: %w", err)
 	}
-	auth, err := saslOpts(c.Dir, c.opts.Group)
+	clients, err := clientsOf(c.Dir)
+	if err != nil {
+		return err
+	}
+	// The broker's own principal: a new password at every start, in
+	// memory only.
+	brokerPW, err := secret.Generate()
+	if err != nil {
+		return err
+	}
+	if c.brokerSASL, err = topics.SASL(Mechanism, UserBroker, brokerPW); err != nil {
+		return err
+	}
+	auth, err := c.saslOpts(clients, brokerPW)
 	if err != nil {
 		return err
 	}
 	opts := append([]kfake.Opt{kfake.NumBrokers(1), kfake.TLS(c.ServerTLS), kfake.DataDir(dataDir),
 		kfake.GroupMinSessionTimeout(time.Second), kfake.WithLogger(brokerLogger{c.opts.Logger}),
-		// Apply retention every 10 s (Kafka's default is hourly).
-		kfake.BrokerConfigs(map[string]string{"log.cleaner.backoff.ms": "10000"})}, auth...)
+		// Apply retention every RetentionCheck (Kafka's default is hourly).
+		kfake.BrokerConfigs(map[string]string{"log.cleaner.backoff.ms": strconv.FormatInt(c.opts.RetentionCheck.Milliseconds(), 10)})}, auth...)
 	if c.port != 0 {
 		opts = append(opts, kfake.Ports(c.port))
 	}
@@ -268,19 +370,18 @@ func (c *Cluster) start() error {
 }
 
 // EnsureTopics creates more topics (the per-user feature topics) with the
-// retention of their kind ([Cluster.RetentionOf]) and partitions
+// configs of their kind ([Cluster.topicConfigs]) and partitions
 // partitions (0: the cluster's default), as the admin role.
 func (c *Cluster) EnsureTopics(ctx context.Context, partitions int, names ...string) error {
 	if partitions <= 0 {
 		partitions = c.opts.Partitions
 	}
-	byRetention := map[time.Duration][]string{}
 	for _, n := range names {
-		r := c.RetentionOf(n)
-		byRetention[r] = append(byRetention[r], n)
-	}
-	for r, names := range byRetention {
-		if err := topics.Ensure(ctx, c.Brokers, c.AdminTLS, c.AdminSASL, topics.Spec{Partitions: partitions, Retention: r}, names...); err != nil {
+		p := partitions
+		if strings.HasPrefix(n, topics.Default().ClientDecisionsPrefix()) {
+			p = 1 // one workstation's decisions
+		}
+		if err := topics.Ensure(ctx, c.Brokers, c.AdminTLS, c.AdminSASL, topics.Spec{Partitions: p, Configs: c.topicConfigs(n)}, n); err != nil {
 			return err
 		}
 	}
@@ -292,6 +393,8 @@ func (c *Cluster) EnsureTopics(ctx context.Context, partitions int, names ...str
 // takes the state folder's lock and the private umask again first.
 func (c *Cluster) Restart() error {
 	if c.kc != nil {
+		c.stopBackground()
+		c.trimConsumed()
 		c.kc.Close()
 		c.kc = nil
 	}
@@ -303,14 +406,46 @@ func (c *Cluster) Restart() error {
 		c.lock, c.releaseUmask = lock, HoldPrivateUmask()
 	}
 	// The port may linger briefly.
-	return retry.Do(context.Background(), retry.Policy{Initial: 20 * time.Millisecond, Max: 500 * time.Millisecond, MaxElapsed: 10 * time.Second}, c.start)
+	if err := retry.Do(context.Background(), retry.Policy{Initial: 20 * time.Millisecond, Max: 500 * time.Millisecond, MaxElapsed: 10 * time.Second}, c.start); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return c.startBackground(ctx, nil)
 }
 
-// Close stops the broker (kfake saves its state to the data directory,
-// still under the private umask), then releases the umask and the state
-// lock. The data directory stays.
+// startSizer starts sizing the input topics' segments (see "Inputs on
+// disk" in retention.go) until stopSizing.
+func (c *Cluster) startSizer() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); c.sizeSegments(ctx) }()
+	c.stopSizer = func() { cancel(); <-done }
+}
+
+func (c *Cluster) stopSizing() {
+	if c.stopSizer != nil {
+		c.stopSizer()
+		c.stopSizer = nil
+	}
+}
+
+// internalClient is a client of the broker as its own principal
+// (UserBroker, a super user), for the broker's own administration; close
+// is its transport's CloseIdleConnections.
+func (c *Cluster) internalClient() (cl *kafka.Client, close func()) {
+	tr := topics.Transport(c.AdminTLS, c.brokerSASL)
+	return &kafka.Client{Addr: kafka.TCP(c.Brokers...), Transport: tr, Timeout: 10 * time.Second}, tr.CloseIdleConnections
+}
+
+// Close deletes the inputs the scorer has consumed (see [IsInput]), stops
+// the broker (kfake saves its state to the data directory, still under the
+// private umask), then releases the umask and the state lock. The data
+// directory stays.
 func (c *Cluster) Close() {
 	if c.kc != nil {
+		c.stopBackground()
+		c.trimConsumed()
 		c.kc.Close()
 		c.kc = nil
 	}
@@ -332,9 +467,17 @@ func (c *Cluster) Credentials(user string) (*tls.Config, sasl.Mechanism, error) 
 		return c.ReplayTLS, c.ReplaySASL, nil
 	case UserAdmin:
 		return c.AdminTLS, c.AdminSASL, nil
+	case UserOperator:
+		return c.OperatorTLS, c.OperatorSASL, nil
 	}
 	return nil, nil, fmt.Errorf("the embedded broker has no SASL user %q (it has %v)", user, Users())
 }
+
+// Superuser returns the broker's own principal (UserBroker, a super user,
+// with the admin's certificate), whose password was generated at this
+// start and exists only in this process: for tests that must see every
+// topic, and nothing else. No role holds what it may do.
+func (c *Cluster) Superuser() (*tls.Config, sasl.Mechanism) { return c.AdminTLS, c.brokerSASL }
 
 // brokerLogger forwards kfake's log lines: errors and warnings as such;
 // of the informational lines only the refused connections ("request unable

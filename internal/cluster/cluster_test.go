@@ -86,10 +86,10 @@ func TestStateIsPrivateAndLocked(t *testing.T) {
 	again.Close()
 }
 
-// adminClient talks to the broker as the admin (a super user).
+// adminClient talks to the broker as its own principal (a super user).
 func adminClient(t *testing.T, cl *cluster.Cluster) *kafka.Client {
 	t.Helper()
-	tr := topics.Transport(cl.AdminTLS, cl.AdminSASL)
+	tr := topics.Transport(cl.Superuser())
 	t.Cleanup(tr.CloseIdleConnections)
 	return &kafka.Client{Addr: kafka.TCP(cl.Brokers...), Transport: tr, Timeout: 10 * time.Second}
 }
@@ -117,10 +117,11 @@ func brokerACLs(t *testing.T, cl *cluster.Cluster) []string {
 }
 
 // specACLs is what `pki config acl --principal scorer=User:scorer
-// --principal client=User:replay` renders, in brokerACLs' form: the grants
-// the embedded broker must hold. (The admin is a super user.)
+// --principal replay=User:replay --principal admin=User:admin --principal
+// operator=User:operator` renders, in brokerACLs' form: the grants the
+// embedded broker must hold (no client identity registered).
 func specACLs(group string) []string {
-	users := map[topics.Role]string{topics.RoleScorer: "User:scorer", topics.RoleClient: "User:replay"}
+	users := map[topics.Role]string{topics.RoleScorer: "User:scorer", topics.RoleReplay: "User:replay", topics.RoleAdmin: "User:admin", topics.RoleOperator: "User:operator"}
 	res := map[topics.ResourceType]kafka.ResourceType{topics.ResourceTopic: kafka.ResourceTypeTopic, topics.ResourceGroup: kafka.ResourceTypeGroup}
 	pat := map[topics.PatternType]kafka.PatternType{topics.PatternLiteral: kafka.PatternTypeLiteral, topics.PatternPrefixed: kafka.PatternTypePrefixed}
 	op := map[topics.Operation]kafka.ACLOperationType{topics.OpRead: kafka.ACLOperationTypeRead, topics.OpWrite: kafka.ACLOperationTypeWrite,

@@ -9,8 +9,10 @@
 //
 // What Start sets up, creating only what is missing:
 //
-//	STATE/pki/      a private CA and the broker, scorer, replay and admin
-//	                certificates ([EnsurePKI])
+//	STATE/pki/      a private CA and the broker, scorer, replay (bound to
+//	                every user), admin and operator certificates
+//	                ([EnsurePKI]); the client identities' certificates
+//	                ([RegisterClient], without their keys)
 //	STATE/sasl/     one SASL/SCRAM-SHA-512 password per user, from
 //	                internal/secret ([EnsurePasswords], [PasswordPath])
 //	STATE/kafka/    the kfake broker's data directory (mutual TLS)
@@ -18,10 +20,14 @@
 //
 // Every connection authenticates with SASL over mutual TLS, because kfake
 // maps no client certificate to a principal; the broker enforces the ACL
-// specification of live/topics per SASL user ([Users], [KfakeACLs]; the
-// admin is a super user), reconciled at each start. The topics of
-// [Options.Topics] are created by the admin with the retention of their
-// kind ([Cluster.RetentionOf]); [Cluster.EnsureTopics] adds per-user ones.
+// specification of live/topics per SASL user ([Users], [KfakeACLs]) and per
+// client identity, as the broker's own principal (a super user whose
+// password exists only in this process, [Cluster.Superuser]) sets them at
+// each start and whenever a client identity is registered or removed
+// (clients.go). The topics of [Options.Topics] are created by the admin
+// with the configs of their kind ([Cluster.RetentionOf]; the inputs' files
+// are sized so that retention removes them from disk, retention.go);
+// [Cluster.EnsureTopics] adds per-user ones.
 // The broker's ApiVersions answer is patched so that librdkafka clients
 // (kcat) connect.
 //

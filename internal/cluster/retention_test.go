@@ -13,10 +13,10 @@ import (
 )
 
 // retentions reads the retention.ms of every shared topic and of extra
-// ones, as the admin.
+// ones, as the broker's own principal.
 func retentions(t *testing.T, cl *cluster.Cluster, extra ...string) map[string]time.Duration {
 	t.Helper()
-	tr := topics.Transport(cl.AdminTLS, cl.AdminSASL)
+	tr := topics.Transport(cl.Superuser())
 	defer tr.CloseIdleConnections()
 	c := &kafka.Client{Addr: kafka.TCP(cl.Brokers...), Transport: tr, Timeout: 10 * time.Second}
 	req := &kafka.DescribeConfigsRequest{}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/sasl"
@@ -25,24 +24,35 @@ import (
 // listener with ssl.client.auth=required runs: mutual TLS (only
 // certificates of our CA connect), then SASL/SCRAM-SHA-512, whose user is
 // the principal ("User:scorer") every request is authorized as. One SASL
-// user per role of live/topics' ACL specification:
+// user per role of live/topics' ACL specification, each holding exactly
+// its grants (KfakeACLs), as `mouseauth pki config acl` renders them:
 //
-//	UserScorer  topics.RoleScorer  exactly its grants (KfakeACLs)
-//	UserReplay  topics.RoleClient  exactly its grants
-//	UserAdmin   topics.RoleAdmin   a super user: it creates the topics and
-//	                               sets the grants, as an operator does
+//	UserScorer    topics.RoleScorer
+//	UserReplay    topics.RoleReplay    the shared client of replay and benchmarks
+//	UserAdmin     topics.RoleAdmin     creates topics
+//	UserOperator  topics.RoleOperator  reads decisions, alerts, dead letters
+//	NAME          topics.RoleClient    each client identity (see clients.go)
 //
-// Passwords are generated on first use (crypto/rand, 256 bits) and kept in
-// STATE/sasl/USER.password (0600 in a 0700 folder); they never appear in
-// flags or logs. The broker itself keeps only SCRAM verifiers (salted,
-// iterated hashes) in kafka/sasl.json.
+// and the broker's own principal, UserBroker, a super user as Kafka's
+// inter-broker principal is: it sets the ACLs, the client identities'
+// SCRAM credentials and the topics' configs. Its password is generated at
+// each start and exists only in this process's memory; no file and no
+// command holds it.
+//
+// Passwords of the roles are generated on first use (crypto/rand, 256
+// bits) and kept in STATE/sasl/USER.password (0600 in a 0700 folder); they
+// never appear in flags or logs. The broker itself keeps only SCRAM
+// verifiers (salted, iterated hashes) in kafka/sasl.json.
 
 // The embedded broker's SASL users. They carry the names of the client
-// certificates EnsurePKI issues, so a command's --tls-name is its user.
+// certificates EnsurePKI issues, so a command's --cert is its user.
 const (
-	UserScorer = CertScorer
-	UserReplay = CertReplay
-	UserAdmin  = CertAdmin
+	UserScorer   = CertScorer
+	UserReplay   = CertReplay
+	UserAdmin    = CertAdmin
+	UserOperator = CertOperator
+	// UserBroker is the broker's own principal (never a certificate's).
+	UserBroker = "broker"
 )
 
 // Mechanism is the SASL mechanism of the embedded broker.
@@ -51,11 +61,13 @@ const Mechanism = topics.SCRAMSHA512
 // SASLDir is the folder of the SASL passwords in a state folder.
 const SASLDir = "sasl"
 
-// Users lists the embedded broker's SASL users.
-func Users() []string { return []string{UserScorer, UserReplay, UserAdmin} }
+// Users lists the embedded broker's SASL users of the roles (the client
+// identities and the broker's own principal apart).
+func Users() []string { return []string{UserScorer, UserReplay, UserAdmin, UserOperator} }
 
-// roleOf is the ACL role of a user; the admin is a super user instead.
-var roleOf = map[string]topics.Role{UserScorer: topics.RoleScorer, UserReplay: topics.RoleClient}
+// roleOf is the ACL role of each user of Users.
+var roleOf = map[string]topics.Role{UserScorer: topics.RoleScorer, UserReplay: topics.RoleReplay,
+	UserAdmin: topics.RoleAdmin, UserOperator: topics.RoleOperator}
 
 // PasswordPath is where the state folder dir keeps user's SASL password.
 func PasswordPath(dir, user string) string { return filepath.Join(dir, SASLDir, user+".password") }
@@ -76,11 +88,13 @@ func EnsurePasswords(dir string) (created []string, err error) {
 }
 
 // Credentials returns the SASL mechanism that authenticates as user (one
-// of [Users]) to the embedded broker of the state folder dir, reading its
-// password from [PasswordPath].
+// of [Users], or a registered client identity) to the embedded broker of
+// the state folder dir, reading its password from [PasswordPath].
 func Credentials(dir, user string) (sasl.Mechanism, error) {
 	if !slices.Contains(Users(), user) {
-		return nil, fmt.Errorf("the embedded broker has no SASL user %q (it has %v)", user, Users())
+		if _, err := clientOf(dir, user); err != nil {
+			return nil, fmt.Errorf("the embedded broker has no SASL user %q (it has %v and the client identities)", user, Users())
+		}
 	}
 	pw, err := secret.Read(PasswordPath(dir, user))
 	if err != nil {
@@ -89,10 +103,13 @@ func Credentials(dir, user string) (sasl.Mechanism, error) {
 	return topics.SASL(Mechanism, user, pw)
 }
 
-// grants is what the broker must enforce: each ACL user's grants of the
-// specification for group, as kfake entries with their principal.
-func grants(group string) (map[string][]kfake.ACL, error) {
-	spec := topics.Default().ACLs(group)
+// grants is what the broker must enforce: each user's grants of the
+// specification for group, the feature design and the client identities,
+// as kfake entries.
+func grants(group string, perUser bool, clients []topics.Client) (map[string][]kfake.ACL, error) {
+	n := topics.Default()
+	n.PerUser = perUser
+	spec := n.ACLs(group, clients...)
 	out := map[string][]kfake.ACL{}
 	for u, r := range roleOf {
 		acls, err := KfakeACLs(spec, r)
@@ -101,27 +118,41 @@ func grants(group string) (map[string][]kfake.ACL, error) {
 		}
 		out[u] = acls
 	}
+	for _, c := range clients {
+		var mine []topics.Grant
+		for _, g := range topics.For(spec, topics.RoleClient) {
+			if g.Client == c.Name {
+				mine = append(mine, g)
+			}
+		}
+		acls, err := KfakeACLs(mine, topics.RoleClient)
+		if err != nil {
+			return nil, err
+		}
+		out[c.Name] = acls
+	}
 	return out, nil
 }
 
-// saslOpts returns the broker options that turn SASL and ACLs on, with
-// each user's password read from dir and its grants for group.
-func saslOpts(dir, group string) ([]kfake.Opt, error) {
-	g, err := grants(group)
+// saslOpts returns the broker options that turn SASL and ACLs on: each
+// role's and each client identity's user with its password read from the
+// state folder and its grants, and the broker's own principal with
+// brokerPW.
+func (c *Cluster) saslOpts(clients []registered, brokerPW string) ([]kfake.Opt, error) {
+	g, err := grants(c.opts.Group, c.opts.TopicPerUser, specClients(clients))
 	if err != nil {
 		return nil, err
 	}
-	opts := []kfake.Opt{kfake.EnableSASL(), kfake.EnableACLs()}
+	opts := []kfake.Opt{kfake.EnableSASL(), kfake.EnableACLs(), kfake.Superuser(Mechanism, UserBroker, brokerPW)}
 	for _, u := range Users() {
-		pw, err := secret.Read(PasswordPath(dir, u))
+		pw, err := secret.Read(PasswordPath(c.Dir, u))
 		if err != nil {
 			return nil, fmt.Errorf("embedded SASL password of %s: %w", u, err)
 		}
-		if u == UserAdmin {
-			opts = append(opts, kfake.Superuser(Mechanism, u, pw))
-			continue
-		}
 		opts = append(opts, kfake.User(Mechanism, u, pw, g[u]...))
+	}
+	for _, cl := range clients {
+		opts = append(opts, kfake.User(Mechanism, cl.Name, cl.password, g[cl.Name]...))
 	}
 	return opts, nil
 }
@@ -153,13 +184,15 @@ func (k aclKey) String() string {
 	return fmt.Sprintf("%s %v %v %v %q (%v) from %s", k.principal, k.perm, k.op, k.resource, k.name, k.pattern, k.host)
 }
 
-// reconcileACLs makes the broker's ACLs exactly the grants of group, as
-// the admin (a super user): kfake seeds the grants only into an empty data
-// directory, so a state folder made by an older version (no ACLs: every
-// request would be refused) or for another consumer group gets its grants
-// here. It returns what it changed, for the log.
-func (c *Cluster) reconcileACLs(ctx context.Context, group string) (added, removed []string, err error) {
-	g, err := grants(group)
+// reconcileACLs makes the broker's ACLs exactly the grants of the
+// options' group and feature design and of clients, as the broker's own
+// principal: kfake seeds the grants only into an empty data directory, so
+// a state folder made by an older version (no ACLs, or the admin a super
+// user), for another consumer group, or before a client identity was added
+// or removed gets its grants here. It returns what it changed, for the
+// log.
+func (c *Cluster) reconcileACLs(ctx context.Context, clients []topics.Client) (added, removed []string, err error) {
+	g, err := grants(c.opts.Group, c.opts.TopicPerUser, clients)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,9 +203,8 @@ func (c *Cluster) reconcileACLs(ctx context.Context, group string) (added, remov
 				pattern: kafka.PatternType(a.Pattern), op: kafka.ACLOperationType(a.Operation), perm: permOf(a.Allow)}] = true
 		}
 	}
-	tr := topics.Transport(c.AdminTLS, c.AdminSASL)
-	defer tr.CloseIdleConnections()
-	cl := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Transport: tr, Timeout: 15 * time.Second}
+	cl, closeClient := c.internalClient()
+	defer closeClient()
 	desc, err := cl.DescribeACLs(ctx, &kafka.DescribeACLsRequest{Filter: kafka.ACLFilter{
 		ResourceTypeFilter: kafka.ResourceTypeAny, ResourcePatternTypeFilter: kafka.PatternTypeAny,
 		Operation: kafka.ACLOperationTypeAny, PermissionType: kafka.ACLPermissionTypeAny}})

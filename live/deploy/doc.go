@@ -11,7 +11,9 @@
 // in the state folder it keeps private (0700/0600, a 077 umask while open).
 // The scoring service's keys (the scorer's HPKE key pair, the state key
 // that seals stored session keys) live under STATE/keys and its public key
-// is published at STATE/scorer-hpke.pub for clients ([LoadKeys]). The
+// is published at STATE/scorer-hpke.pub for clients ([LoadKeys]). A
+// workstation's client bundle is written on the scorer's side
+// ([WriteBundle]) and read on the client's ([LoadBundle]). The
 // command parses flags and reads secrets; this package holds the rules of
 // what goes where.
 package deploy

@@ -84,7 +84,7 @@ func Open(ctx context.Context, o Options, logger *slog.Logger) (_ *Env, err erro
 		}
 	} else {
 		cl, err := cluster.Start(ctx, cluster.Options{Dir: o.State, Partitions: o.Partitions, Retention: o.Retention,
-			InputRetention: o.InputRetention, Group: o.Group, Logger: logger})
+			InputRetention: o.InputRetention, Group: o.Group, TopicPerUser: o.TopicPerUser, Logger: logger})
 		if err != nil {
 			return nil, err
 		}

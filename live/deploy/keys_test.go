@@ -79,7 +79,7 @@ func TestLoadKeys(t *testing.T) {
 	// Rotation: the current key moved to previous/ keeps opening logins
 	// sealed to it; a new key is created and published.
 	old := keys.Scorer[0]
-	sealed, _, err := wire.SealLogin(old.Public(), wire.Login{User: "u", Session: "s", Password: "pw", Sent: time.Now()})
+	sealed, _, err := wire.SealLoginV2(old.Public(), wire.Login{User: "u", Session: "s", Password: "pw", Sent: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,9 +109,12 @@ type loginLine struct {
 	KeyID   string    `json:"kid,omitempty"`
 	// Sealed is false for a version 1 login, whose password travelled in
 	// clear (and is not shown).
-	Sealed bool     `json:"sealed"`
-	Note   string   `json:"note,omitempty"`
-	Kafka  Position `json:"kafka"`
+	Sealed bool `json:"sealed"`
+	// CertSHA256 is the SHA-256 of the client identity's certificate a
+	// version 3 login carries (its signature is not verified here).
+	CertSHA256 string   `json:"cert_sha256,omitempty"`
+	Note       string   `json:"note,omitempty"`
+	Kafka      Position `json:"kafka"`
 }
 
 type vectorLine struct {
@@ -216,8 +219,13 @@ func decode(r Record, o Options, pos Position) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return loginLine{V: wire.Version2, Kind: KindLogin, User: l.User, Session: l.Session, Client: l.Client,
-			Sent: l.Sent.UTC(), KeyID: l.KeyID.String(), Sealed: true, Kafka: pos}, nil
+		line := loginLine{V: l.Version, Kind: KindLogin, User: l.User, Session: l.Session, Client: l.Client,
+			Sent: l.Sent.UTC(), KeyID: l.KeyID.String(), Sealed: true, Kafka: pos}
+		if l.Cert != nil {
+			sum := sha256.Sum256(l.Cert)
+			line.CertSHA256 = hex.EncodeToString(sum[:])
+		}
+		return line, nil
 	case wire.KindVector:
 		s, err := wire.ParseVector(p)
 		if err != nil {

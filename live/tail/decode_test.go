@@ -1,8 +1,11 @@
 package tail_test
 
 import (
+	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"math"
 	"strings"
@@ -12,6 +15,7 @@ import (
 	"github.com/mouseauth/mouseauth/live/tail"
 	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/live/wire"
+	"github.com/mouseauth/mouseauth/pki"
 )
 
 const secret = "hunter2-Tr0ub4dor" // a password that must never be shown
@@ -121,7 +125,7 @@ func TestDecodeVersion2LoginShowsNoSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := wire.SealLogin(k.Public(), wire.Login{User: "user7", Session: "s-1", Client: "10.0.0.1", Password: secret, Sent: at})
+	p, _, err := wire.SealLoginV2(k.Public(), wire.Login{User: "user7", Session: "s-1", Client: "10.0.0.1", Password: secret, Sent: at})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,6 +143,42 @@ func TestDecodeVersion2LoginShowsNoSecret(t *testing.T) {
 	m, _ = line(t, topics.DeadLetter, dl)
 	if _, ok := m["value"]; ok || m["value_omitted"] == nil {
 		t.Errorf("a dead letter of the login topic shows its bytes: %v", m)
+	}
+}
+
+// TestDecodeVersion3Login: a signed login shows its client identity (the
+// signer's name and its certificate's fingerprint), and no secret.
+func TestDecodeVersion3Login(t *testing.T) {
+	k, err := wire.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := pki.NewCA(pki.CAOptions{Now: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := ca.Issue(pki.IssueRequest{Name: "ws1", Role: pki.RoleClient, Now: at, Binding: &pki.Binding{Users: []string{"user7"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := wire.NewClientSigner(tls.Certificate{Certificate: [][]byte{is.Cert.Raw}, PrivateKey: is.Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := wire.SealLogin(k.Public(), wire.Login{User: "user7", Session: "s-1", Password: secret, Sent: at}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, s := line(t, topics.Logins, p)
+	sum := sha256.Sum256(is.Cert.Raw)
+	want(t, m, "v", 3.0, "kind", "login", "user", "user7", "client", "ws1", "sealed", true, "cert_sha256", hex.EncodeToString(sum[:]))
+	for _, member := range []string{"ct", "enc", "sig", "cert"} {
+		if _, ok := m[member]; ok {
+			t.Errorf("%s is shown: %s", member, s)
+		}
+	}
+	if strings.Contains(s, secret) {
+		t.Errorf("the password is shown: %s", s)
 	}
 }
 

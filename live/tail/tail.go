@@ -190,11 +190,12 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (int, error) {
 // each from and to.
 func plan(ctx context.Context, client *kafka.Client, cfg Config) ([]partition, Start, error) {
 	var want []string
-	perUser := false
+	perUser, perClient := false, false
 	for _, s := range cfg.Sources {
 		switch s {
 		case Decisions:
 			want = append(want, cfg.Topics.Decisions)
+			perClient = true // and every client identity's (the ones this identity may describe)
 		case Alerts:
 			want = append(want, cfg.Topics.Alerts)
 		case DeadLetter:
@@ -210,8 +211,8 @@ func plan(ctx context.Context, client *kafka.Client, cfg Config) ([]partition, S
 		}
 	}
 	req := &kafka.MetadataRequest{Topics: want}
-	if perUser {
-		req.Topics = nil // every topic, to find the per-user ones
+	if perUser || perClient {
+		req.Topics = nil // every topic, to find the per-user and per-client ones
 	}
 	var md *kafka.MetadataResponse
 	err := retry.Do(ctx, retry.Policy{Initial: 100 * time.Millisecond, Max: time.Second, MaxAttempts: 10}, func() (err error) {
@@ -224,7 +225,8 @@ func plan(ctx context.Context, client *kafka.Client, cfg Config) ([]partition, S
 	byName := map[string]kafka.Topic{}
 	for _, t := range md.Topics {
 		byName[t.Name] = t
-		if perUser && strings.HasPrefix(t.Name, cfg.Topics.PerUserPrefix()) && t.Error == nil {
+		if perUser && strings.HasPrefix(t.Name, cfg.Topics.PerUserPrefix()) && t.Error == nil ||
+			perClient && strings.HasPrefix(t.Name, cfg.Topics.ClientDecisionsPrefix()) && t.Error == nil {
 			want = append(want, t.Name)
 		}
 	}

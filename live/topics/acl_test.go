@@ -14,9 +14,15 @@ import (
 // prefixed one every name it starts; Read, Write, Delete and Alter imply
 // Describe; a Deny wins over any Allow.
 func allows(grants []topics.Grant, role topics.Role, res topics.ResourceType, name string, op topics.Operation) bool {
+	return allowsClient(grants, role, "", res, name, op)
+}
+
+// allowsClient is allows for one client identity (RoleClient grants of
+// that client only).
+func allowsClient(grants []topics.Grant, role topics.Role, client string, res topics.ResourceType, name string, op topics.Operation) bool {
 	allowed := false
 	for _, g := range grants {
-		if g.Role != role || g.Resource != res {
+		if g.Role != role || g.Resource != res || g.Client != client {
 			continue
 		}
 		switch g.Pattern {
@@ -48,7 +54,8 @@ func allows(grants []topics.Grant, role topics.Role, res topics.ResourceType, na
 // checks the specification allows exactly those.
 func TestACLsCoverWhatTheCodeDoes(t *testing.T) {
 	const (
-		scorer, client, admin = topics.RoleScorer, topics.RoleClient, topics.RoleAdmin
+		scorer, client, admin = topics.RoleScorer, topics.RoleReplay, topics.RoleAdmin
+		operator              = topics.RoleOperator
 		topic, group          = topics.ResourceTopic, topics.ResourceGroup
 		read, write           = topics.OpRead, topics.OpWrite
 		describe, create      = topics.OpDescribe, topics.OpCreate
@@ -88,8 +95,20 @@ func TestACLsCoverWhatTheCodeDoes(t *testing.T) {
 		must(true, client, topic, n.Decisions, read, "replay's partition readers")
 		must(false, client, topic, n.Alerts, read, "alerts are for operators")
 		must(false, client, topic, n.DeadLetter, read, "dead letters hold copies of other users' messages")
+		must(false, client, topic, n.DecisionsFor("ws1"), read, "replay may not read a workstation's decisions")
+		must(true, scorer, topic, n.DecisionsFor("ws1"), write, "decisions of a client identity's sessions")
+		// The operator reads what people read, and nothing else.
+		for _, tp := range []string{n.Decisions, n.DecisionsFor("ws1"), n.Alerts, n.DeadLetter} {
+			must(true, operator, topic, tp, read, "live tail")
+			must(false, operator, topic, tp, write, "the operator writes nothing")
+		}
+		for _, tp := range consumed {
+			must(false, operator, topic, tp, read, "inputs are the scorer's")
+			must(false, operator, topic, tp, write, "the operator writes nothing")
+		}
+		must(false, operator, group, topics.DefaultGroup, read, "the operator may not join the scorer's group")
 		// Every command checks the topics it uses exist (topics.Ensure: Metadata).
-		for _, r := range topics.Roles() {
+		for _, r := range []topics.Role{scorer, client, admin} {
 			for _, tp := range n.Shared() {
 				must(true, r, topic, tp, describe, "topics.Ensure at start")
 			}
@@ -98,10 +117,11 @@ func TestACLsCoverWhatTheCodeDoes(t *testing.T) {
 			}
 		}
 		// Only the admin creates topics.
-		for _, tp := range append(n.Shared(), n.FeaturesFor("alice")) {
+		for _, tp := range append(n.Shared(), n.FeaturesFor("alice"), n.DecisionsFor("ws1")) {
 			must(true, admin, topic, tp, create, "topics.Ensure by the admin role")
-			must(false, scorer, topic, tp, create, "only the admin creates topics")
-			must(false, client, topic, tp, create, "only the admin creates topics")
+			for _, r := range []topics.Role{scorer, client, operator} {
+				must(false, r, topic, tp, create, "only the admin creates topics")
+			}
 		}
 		// Nothing beyond the pipeline.
 		for _, r := range topics.Roles() {
@@ -115,6 +135,40 @@ func TestACLsCoverWhatTheCodeDoes(t *testing.T) {
 	}
 	if !allows(topics.Default().ACLs("g1"), topics.RoleScorer, topics.ResourceGroup, "g1", topics.OpRead) {
 		t.Error("the group argument is not the scorer's group")
+	}
+}
+
+// TestClientIdentityACLs: a client identity writes logins and the vectors
+// of its own users only (with one topic per user; the keyed topic cannot
+// tell users apart), reads its own decision topic only, and nothing else.
+func TestClientIdentityACLs(t *testing.T) {
+	ws1 := topics.Client{Name: "ws1", Users: []string{"alice", "bob"}}
+	ws2 := topics.Client{Name: "ws2", Users: []string{"carol"}}
+	const topic, read, write = topics.ResourceTopic, topics.OpRead, topics.OpWrite
+	for _, perUser := range []bool{false, true} {
+		n := topics.Default()
+		n.PerUser = perUser
+		grants := n.ACLs("", ws1, ws2)
+		must := func(want bool, c, name string, op topics.Operation, why string) {
+			t.Helper()
+			if got := allowsClient(grants, topics.RoleClient, c, topic, name, op); got != want {
+				t.Errorf("perUser=%v: client %s %s on %q = %v, want %v (%s)", perUser, c, op, name, got, want, why)
+			}
+		}
+		must(true, "ws1", n.Logins, write, "logins (the scorer checks the signature's binding)")
+		must(true, "ws1", n.FeaturesFor("alice"), write, "its user's vectors")
+		must(perUser == false, "ws1", n.FeaturesFor("carol"), write, "another client's user: refused by the broker with a topic per user")
+		must(true, "ws1", n.DecisionsFor("ws1"), read, "its own decisions")
+		for _, tp := range []string{n.DecisionsFor("ws2"), n.Decisions, n.Alerts, n.DeadLetter, n.Logins, n.FeaturesFor("alice")} {
+			must(false, "ws1", tp, read, "not its own decisions")
+		}
+		for _, tp := range []string{n.DecisionsFor("ws1"), n.Decisions, n.Alerts, n.DeadLetter} {
+			must(false, "ws1", tp, write, "only the scorer writes these")
+		}
+		must(false, "ws1", n.DecisionsFor("ws1x"), read, "a lookalike: the grant is literal")
+		if allowsClient(grants, topics.RoleClient, "ws1", topics.ResourceGroup, topics.DefaultGroup, read) {
+			t.Error("a client may join the scorer's group")
+		}
 	}
 }
 
@@ -217,21 +271,22 @@ func parseCommands(t *testing.T, out string, roleOf map[string]topics.Role) []to
 
 func TestWriteACLCommandsRendersTheSpec(t *testing.T) {
 	principals := topics.Principals{
-		topics.RoleScorer: "User:CN=scorer,OU=live,O=mouseauth",
-		topics.RoleClient: "User:CN=O'Brien replay,O=mouseauth", // a quote and a space survive the shell
-		topics.RoleAdmin:  "User:CN=ops,O=mouseauth",
+		topics.RoleScorer:   "User:CN=scorer,OU=live,O=mouseauth",
+		topics.RoleReplay:   "User:CN=O'Brien replay,O=mouseauth", // a quote and a space survive the shell
+		topics.RoleOperator: "User:CN=ops-reader,O=mouseauth",
+		topics.RoleAdmin:    "User:CN=ops,O=mouseauth",
 	}
-	roleOf := map[string]topics.Role{}
+	roleOf := map[string]topics.Role{"User:ws1": topics.RoleClient}
 	for r, p := range principals {
 		roleOf[p] = r
 	}
-	spec := topics.Default().ACLs("g 1")
+	spec := topics.Default().ACLs("g 1", topics.Client{Name: "ws1", Users: []string{"alice"}})
 	var b bytes.Buffer
 	if err := topics.WriteACLCommands(&b, spec, principals, topics.ACLCommandOptions{Brokers: "k:9093"}); err != nil {
 		t.Fatal(err)
 	}
 	got := parseCommands(t, b.String(), roleOf)
-	key := func(g topics.Grant) topics.Grant { g.Requests = ""; return g }
+	key := func(g topics.Grant) topics.Grant { g.Requests, g.Client = "", ""; return g }
 	var want []topics.Grant
 	for _, g := range spec {
 		want = append(want, key(g))
@@ -249,6 +304,7 @@ func TestWriteACLCommandsRendersTheSpec(t *testing.T) {
 		`--allow-principal 'User:CN=O'\''Brien replay,O=mouseauth' --operation Read --topic 'mouseauth.decisions' --resource-pattern-type literal`,
 		`--allow-principal 'User:CN=scorer,OU=live,O=mouseauth' --operation Read --topic 'mouseauth.features.' --resource-pattern-type prefixed`,
 		`--allow-principal 'User:CN=scorer,OU=live,O=mouseauth' --operation Read --group 'g 1' --resource-pattern-type literal`,
+		`--allow-principal 'User:ws1' --operation Read --topic 'mouseauth.decisions.ws1' --resource-pattern-type literal`,
 	} {
 		if !strings.Contains(b.String(), w) {
 			t.Errorf("commands lack %q:\n%s", w, b.String())

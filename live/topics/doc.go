@@ -3,7 +3,8 @@
 // other client, the embedded cluster and the operator of a real one.
 //
 // It holds the topic names ([Logins] ... [DeadLetter], [Names], the per-user
-// feature topics [Names.FeaturesFor]), the scorer's consumer group
+// feature topics [Names.FeaturesFor], each client identity's decision topic
+// [Names.DecisionsFor]), the scorer's consumer group
 // ([DefaultGroup]), the partitioner ([Balancer]) and producer ([NewWriter]),
 // topic creation ([Ensure]), the kafka-go connection builders every client
 // uses ([Transport], [Dialer]) with the SASL/SCRAM identity of SASL_SSL

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -22,6 +23,9 @@ type Spec struct {
 	Partitions int           // default 8
 	Replicas   int           // replication factor, default 1
 	Retention  time.Duration // retention.ms; 0 leaves the broker's default
+	// Configs are more topic configs to create the topics with (for
+	// example segment.bytes), by name.
+	Configs map[string]string
 }
 
 // ErrCreateDenied is wrapped when a topic is missing and the identity
@@ -65,6 +69,9 @@ func EnsureWith(ctx context.Context, c *kafka.Client, spec Spec, names ...string
 	var entries []kafka.ConfigEntry
 	if spec.Retention > 0 {
 		entries = append(entries, kafka.ConfigEntry{ConfigName: "retention.ms", ConfigValue: strconv.FormatInt(spec.Retention.Milliseconds(), 10)})
+	}
+	for _, k := range slices.Sorted(maps.Keys(spec.Configs)) {
+		entries = append(entries, kafka.ConfigEntry{ConfigName: k, ConfigValue: spec.Configs[k]})
 	}
 	req := &kafka.CreateTopicsRequest{}
 	for _, t := range missing {

@@ -48,6 +48,15 @@ func (t Names) FeaturesFor(user string) string {
 	return t.Features
 }
 
+// ClientDecisionsPrefix is the prefix of every client identity's decision
+// topic.
+func (t Names) ClientDecisionsPrefix() string { return t.Decisions + "." }
+
+// DecisionsFor is the decision topic of the client identity named client
+// (its certificate's common name): the decisions of the sessions it opens
+// go there, and only it (and the operators) may read them.
+func (t Names) DecisionsFor(client string) string { return t.ClientDecisionsPrefix() + client }
+
 // Shared lists the topics that do not depend on users.
 func (t Names) Shared() []string {
 	out := []string{t.Logins, t.Decisions, t.Alerts, t.DeadLetter}

@@ -12,9 +12,10 @@ import (
 func BenchmarkSealLogin(b *testing.B) {
 	pub := fixedKey(b, "scorer").Public()
 	l := sampleLogin()
+	id := newTestSigner(b, "ws1")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := SealLogin(pub, l); err != nil {
+		if _, _, err := SealLogin(pub, l, id); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -15,6 +15,14 @@
 // reader see only ciphertext, and a sealed blob cannot be moved to another
 // user or session ([SealLogin], [ParseLogin], [OpenLogin]).
 //
+// Logins are version 3: signed by the client identity that sends them, an
+// X.509 certificate of the deployment's CA (ECDSA P-256) that the login
+// carries, so the scorer knows whom the sender may act for
+// ([NewClientSigner], [SealedLogin.VerifySignature]; the certificate's
+// chain and binding are package pki's). A version 2 login still decodes
+// ([SealLoginV2] writes one) and is refused by the scorer ([ErrUnsigned]).
+// Every other kind is version 2.
+//
 // Every vector carries an HMAC-SHA256 under the session key over its whole
 // encoding (user, session, seq, send time, values) with a domain-separation
 // label ([SignVector], [ParseVector], [SignedVector.Verify]). Every decision,
@@ -46,7 +54,9 @@
 //     other seq at or below the last is a replay and is dead-lettered.
 //  5. Score.
 //
-// For a login: [ParseLogin], then [OpenLogin] with the scorer's keys (it
+// For a login: [ParseLogin], the client identity (package pki verifies the
+// certificate, [SealedLogin.VerifySignature] the signature), then
+// [OpenLogin] with the scorer's keys (it
 // picks the key by id; [ErrUnknownKey] means the client sealed to a key the
 // scorer no longer holds), then the password check, then a decision signed
 // with the login's session key (seq [LoginSeq]). A login for a session that

@@ -36,7 +36,7 @@ var (
 
 // ErrorClass returns a short label for err, for metrics and dead letters:
 // "version", "too large", "malformed", "bad mac", "bad seal", "unknown key",
-// "error" for anything else, and "" for nil.
+// "unsigned", "bad signature", "error" for anything else, and "" for nil.
 func ErrorClass(err error) string {
 	switch {
 	case err == nil:
@@ -53,6 +53,10 @@ func ErrorClass(err error) string {
 		return "bad seal"
 	case errors.Is(err, ErrUnknownKey):
 		return "unknown key"
+	case errors.Is(err, ErrUnsigned):
+		return "unsigned"
+	case errors.Is(err, ErrBadSignature):
+		return "bad signature"
 	}
 	return "error"
 }
@@ -82,7 +86,7 @@ const (
 	// MaxName bytes, seq, sent, MaxValues values and the MAC.
 	MaxVectorSize = 3 + 2 + MaxName + 2 + MaxName + 8 + 8 + 2 + 8*MaxValues + MACSize
 	// MaxLoginSize, MaxDecisionSize and MaxAlertSize bound the JSON kinds.
-	MaxLoginSize    = 4096
+	MaxLoginSize    = 8192 // version 3 carries the client's certificate
 	MaxDecisionSize = 4096
 	MaxAlertSize    = 4096
 	// MaxDeadLetterSize bounds a dead letter's encoding whatever the
@@ -143,16 +147,16 @@ func tooLarge(format string, args ...any) error {
 
 func versionError(v string) error {
 	if v == "1" {
-		return fmt.Errorf("%w: version 1 (this build reads version %d only; version 1 sent passwords in clear and nothing signed)", ErrVersion, Version2)
+		return fmt.Errorf("%w: version 1 (this build reads version %d, and logins of version %d; version 1 sent passwords in clear and nothing signed)", ErrVersion, Version2, Version3)
 	}
-	return fmt.Errorf("%w: version %s (this build reads version %d)", ErrVersion, v, Version2)
+	return fmt.Errorf("%w: version %s (this build reads version %d, and logins of version %d)", ErrVersion, v, Version2, Version3)
 }
 
 // KindOf returns the kind of a version 2 message: a binary vector ('M', 2,
 // 'V', ...) or a JSON object whose "v" is 2 and whose "kind" is "login",
-// "decision", "alert" or "dead_letter". Any other version, version 1
-// included, is an [ErrVersion]; anything else an [ErrMalformed]. It checks
-// the framing only, not the body.
+// "decision", "alert" or "dead_letter" (a login may also be version 3).
+// Any other version, version 1 included, is an [ErrVersion]; anything else
+// an [ErrMalformed]. It checks the framing only, not the body.
 func KindOf(p []byte) (Kind, error) {
 	if len(p) == 0 {
 		return 0, malformed("empty message")
@@ -187,7 +191,8 @@ func jsonKind(p []byte) (Kind, error) {
 	if h.V == nil {
 		return 0, malformed(`JSON message without "v"`)
 	}
-	if v := string(h.V); v != strconv.Itoa(Version2) {
+	v := string(h.V)
+	if v != strconv.Itoa(Version2) && !(v == strconv.Itoa(Version3) && h.Kind != nil && *h.Kind == kindNameLogin) {
 		return 0, versionError(v)
 	}
 	if h.Kind == nil {

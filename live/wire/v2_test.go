@@ -80,7 +80,7 @@ func sampleLogin() Login {
 
 func mustSeal(t testing.TB, pub *PublicKey, l Login) ([]byte, SessionKey) {
 	t.Helper()
-	p, k, err := SealLogin(pub, l)
+	p, k, err := SealLoginV2(pub, l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -689,14 +689,14 @@ func TestLoginNegatives(t *testing.T) {
 		{"no scorer key", p, []*PrivateKey{}, ErrUnknownKey, "sealed to scorer key " + scorer.ID().String()},
 		{"key id of another key", repl(scorer.ID().String(), other.ID().String()), []*PrivateKey{other}, ErrBadSeal, "does not open"},
 		{"version 1", EncodeLogin(sampleLogin()), nil, ErrVersion, "version 1"},
-		{"version 3", repl(`"v":2`, `"v":3`), nil, ErrVersion, "version 3"},
+		{"version 4", repl(`"v":2`, `"v":4`), nil, ErrVersion, "version 4"},
 		{"a decision", mustSignDecision(t, sampleDecision(), keyA), nil, ErrMalformed, "a decision where a login"},
 		{"short enc", withSealed(j.Enc[:31], j.CT), nil, ErrMalformed, "enc of 31 bytes"},
 		{"truncated ct", withSealed(j.Enc, j.CT[:len(j.CT)-1]), nil, ErrMalformed, "ct of 79 bytes"},
 		{"bad kid", repl(`"kid":"`, `"kid":"zz`), nil, ErrMalformed, "key id"},
 		{"password field", repl(`"client"`, `"password":"x","client"`), nil, ErrMalformed, `unknown field "password"`},
 		{"truncated", p[:len(p)-1], nil, ErrMalformed, "JSON"},
-		{"oversized", append(bytes.Clone(p), bytes.Repeat([]byte(" "), MaxLoginSize)...), nil, ErrTooLarge, "at most 4096"},
+		{"oversized", append(bytes.Clone(p), bytes.Repeat([]byte(" "), MaxLoginSize)...), nil, ErrTooLarge, "at most 8192"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			keys := tc.keys
@@ -721,7 +721,7 @@ func TestLoginNegatives(t *testing.T) {
 		{"newline in client", Login{User: "u", Session: "s", Client: "a\nb", Sent: at}, ErrMalformed, "client has control character"},
 	} {
 		t.Run("seal "+tc.name, func(t *testing.T) {
-			_, _, err := SealLogin(scorer.Public(), tc.l)
+			_, _, err := SealLoginV2(scorer.Public(), tc.l)
 			wantErr(t, err, tc.is, tc.want)
 		})
 	}
@@ -763,7 +763,7 @@ func sealRaw(t *testing.T, pub *PublicKey, l Login, pt []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct, err := s.Seal(loginAAD(pub.ID(), l.User, l.Session, l.Client, l.Sent.UnixNano()), pt)
+	ct, err := s.Seal(loginAAD(Version2, pub.ID(), l.User, l.Session, l.Client, l.Sent.UnixNano()), pt)
 	if err != nil {
 		t.Fatal(err)
 	}
