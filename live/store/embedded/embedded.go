@@ -35,11 +35,14 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the database file at path.
-func Open(ctx context.Context, path string) (*Store, error) { return openStore(ctx, path, Readers) }
+func Open(ctx context.Context, path string) (*Store, error) {
+	return openStore(ctx, path, Readers, sqlstore.SQLite)
+}
 
-// openStore is Open with readers connections for reads; 0 reads through the
-// write connection (the store before it had readers, for benchmarks).
-func openStore(ctx context.Context, path string, readers int) (*Store, error) {
+// openStore is Open with readers connections for reads (0 reads through
+// the write connection) and dialect d: benchmarks compare the store as it
+// was before it had readers and prepared statements.
+func openStore(ctx context.Context, path string, readers int, d sqlstore.Dialect) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
@@ -64,7 +67,7 @@ func openStore(ctx context.Context, path string, readers int) (*Store, error) {
 		rdb.SetMaxIdleConns(readers)
 		opts = append(opts, sqlstore.Reader(rdb))
 	}
-	s, err := sqlstore.New(ctx, db, sqlstore.SQLite, true, opts...)
+	s, err := sqlstore.New(ctx, db, d, true, opts...)
 	if err != nil {
 		db.Close()
 		if rdb != nil {

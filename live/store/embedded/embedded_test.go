@@ -15,6 +15,7 @@ import (
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/store/internal/combine"
 	"github.com/mouseauth/mouseauth/live/store/internal/faultpoint"
+	"github.com/mouseauth/mouseauth/live/store/internal/sqlstore"
 	"github.com/mouseauth/mouseauth/live/store/storetest"
 )
 
@@ -151,7 +152,7 @@ func BenchmarkPartitions(b *testing.B) {
 				if mode == "merged+readers" {
 					readers = Readers
 				}
-				s, err := openStore(context.Background(), filepath.Join(b.TempDir(), "bench.db"), readers)
+				s, err := openStore(context.Background(), filepath.Join(b.TempDir(), "bench.db"), readers, sqlstore.SQLite)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -162,6 +163,48 @@ func BenchmarkPartitions(b *testing.B) {
 				storetest.BenchPartitions(b, s, put, 8, batch, 10_000, 20)
 			})
 		}
+	}
+}
+
+// BenchmarkPointReads: a login's reads (its user's credential, then the
+// session), with each statement parsed per call, as before, and prepared
+// once (sqlstore.Dialect.Prepare).
+//
+//	go test ./live/store/embedded -run '^$' -bench PointReads -count 3
+func BenchmarkPointReads(b *testing.B) {
+	ctx := context.Background()
+	for _, prepare := range []bool{false, true} {
+		b.Run(fmt.Sprintf("prepared=%v", prepare), func(b *testing.B) {
+			d := sqlstore.SQLite
+			d.Prepare = prepare
+			s, err := openStore(ctx, filepath.Join(b.TempDir(), "reads.db"), Readers, d)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			const users = 1000
+			for u := range users {
+				user := fmt.Sprintf("u%04d", u)
+				if err := s.PutCredential(ctx, store.Credential{User: user, Hash: "hash"}); err != nil {
+					b.Fatal(err)
+				}
+				if _, _, err := s.CreateSession(ctx, store.Session{User: user, ID: "s", Accepted: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			u := 0
+			for b.Loop() {
+				user := fmt.Sprintf("u%04d", u%users)
+				if _, err := s.Credential(ctx, user); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.Session(ctx, user, "s"); err != nil {
+					b.Fatal(err)
+				}
+				u++
+			}
+		})
 	}
 }
 
