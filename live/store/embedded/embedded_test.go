@@ -160,7 +160,12 @@ func BenchmarkPartitions(b *testing.B) {
 				if mode == "per-call" {
 					put = s.Store.PutBatch
 				}
-				storetest.BenchPartitions(b, s, put, 8, batch, 10_000, 20)
+				settle := func() {
+					if _, err := s.ckpt.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+						b.Fatal(err)
+					}
+				}
+				storetest.BenchPartitions(b, s, put, settle, 8, batch, 10_000, 20)
 			})
 		}
 	}
@@ -284,4 +289,85 @@ func TestMergedWriteFailsOnlyTheFaultyCall(t *testing.T) {
 
 func vec(user string, seq int64) store.Vector {
 	return store.Vector{User: user, Session: "s", Seq: seq, Values: []float64{1, 2, 3}, At: time.UnixMilli(seq)}
+}
+
+// BenchmarkWALFrames counts the log frames (pages written at commit) per
+// vector when each transaction holds batch vectors of users drawn at
+// random from 10 000, each with a session of 20 rows stored already (a
+// store some seconds into bench pipeline): a commit writes one page per
+// distinct leaf it touches, so merging transactions shares few pages when
+// the users are many. The checkpointer is stopped while it runs, so the
+// log keeps every frame: keep -benchtime small.
+//
+//	go test ./live/store/embedded -run '^$' -bench WALFrames -benchtime 20x
+func BenchmarkWALFrames(b *testing.B) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		batch int
+		one   bool // every vector of one session, as BenchmarkWrites
+	}{{16, false}, {128, false}, {1024, false}, {256, true}} {
+		batch := c.batch
+		name := fmt.Sprintf("users=10000/batch=%d", batch)
+		if c.one {
+			name = fmt.Sprintf("one-session/batch=%d", batch)
+		}
+		b.Run(name, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "frames.db")
+			s, err := Open(ctx, path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			const users = 10_000
+			seqs := make([]int64, users)
+			row := func(u int) (store.Vector, store.Decision) {
+				user, session := fmt.Sprintf("u%05d", u), fmt.Sprintf("%032x", u*7919)
+				seq := seqs[u]
+				seqs[u]++
+				return store.Vector{User: user, Session: session, Seq: seq, Values: make([]float64, 39)},
+					store.Decision{User: user, Session: session, Seq: seq, Score: 0.5}
+			}
+			var vs []store.Vector
+			var ds []store.Decision
+			for range 20 {
+				for u := range users {
+					v, d := row(u)
+					vs, ds = append(vs, v), append(ds, d)
+				}
+				if _, _, err := s.Store.PutBatch(ctx, vs, ds); err != nil {
+					b.Fatal(err)
+				}
+				vs, ds = vs[:0], ds[:0]
+			}
+			s.ckpt.stop() // copies the log into the file and empties it
+			r := uint64(1)
+			for b.Loop() {
+				vs, ds = vs[:0], ds[:0]
+				for range batch {
+					r ^= r << 13
+					r ^= r >> 7
+					r ^= r << 17
+					u := int(r % users)
+					if c.one {
+						u = 0
+					}
+					v, d := row(u)
+					vs, ds = append(vs, v), append(ds, d)
+				}
+				if _, _, err := s.Store.PutBatch(ctx, vs, ds); err != nil {
+					b.Fatal(err)
+				}
+			}
+			db, err := openDB(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			var busy, frames, done int
+			if err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(frames)/float64(b.N*batch), "frames/vector")
+		})
+	}
 }

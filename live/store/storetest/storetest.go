@@ -425,8 +425,10 @@ type PutBatchFunc func(ctx context.Context, vs []store.Vector, ds []store.Decisi
 // all over the tables, as 10 000 users sending at once do), into tables
 // that hold stored rows per user already (a store some seconds into a
 // run). put is the PutBatch measured (the store's own, or a wrapper's), s
-// the store it writes (for nothing else than closing). Reports as Bench.
-func BenchPartitions(b *testing.B, s store.Profiles, put PutBatchFunc, partitions, batch, users, stored int) {
+// the store it writes (for nothing else than closing); settle, when set,
+// runs after the tables are filled (a store that copies its log in the
+// background copies it then, not while measured). Reports as Bench.
+func BenchPartitions(b *testing.B, s store.Profiles, put PutBatchFunc, settle func(), partitions, batch, users, stored int) {
 	ctx := context.Background()
 	defer s.Close()
 	run := fmt.Sprintf("%d", time.Now().UnixNano())
@@ -445,6 +447,9 @@ func BenchPartitions(b *testing.B, s store.Profiles, put PutBatchFunc, partition
 				vs, ds = vs[:0], ds[:0]
 			}
 		}
+	}
+	if settle != nil {
+		settle()
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
