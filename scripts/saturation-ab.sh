@@ -35,16 +35,20 @@ run() { # run NAME I: one bench pipeline run, its JSON rows in $work/NAME-I.json
 		--duration "$duration" -o json "${prof[@]}" >"$work/$name-$i.json" 2>"$work/$name-$i.err"
 	rm -rf "$work/state-$name-$i"
 	jq -r --arg name "$name" --arg load "$load" '.[] | [$name, $load, .offered_per_s, .achieved_per_s, .p50_ms, .p99_ms,
-		.lost, .cpu_cores] | @tsv' "$work/$name-$i.json"
+		.lost, .cpu_cores, .sent, .decided] | @tsv' "$work/$name-$i.json"
 }
-printf 'build\tload1\toffered/s\tachieved/s\tp50_ms\tp99_ms\tlost\tcores\n'
+# sent: vectors the clients sent (a client sends once its login is
+# answered); decided: decisions received within --wait; lost: sent but not
+# decided and stored by then.
+printf 'build\tload1\toffered/s\tachieved/s\tp50_ms\tp99_ms\tlost\tcores\tsent\tdecided\n'
 for i in $(seq "$runs"); do
 	run before "$i"
 	run after "$i"
 done | tee "$work/runs.tsv"
-awk -F'\t' '{n[$1]++; a[$1]+=$4; p[$1]+=$6; c[$1]+=$8/$4}
-	END {printf "mean achieved/s: before %.0f, after %.0f (ratio %.2f); mean p99 ms: before %.1f, after %.1f (ratio %.2f); CPU µs per vector: before %.1f, after %.1f\n",
+awk -F'\t' '{n[$1]++; a[$1]+=$4; p[$1]+=$6; c[$1]+=$8/$4; d[$1]+=$10}
+	END {printf "mean achieved/s: before %.0f, after %.0f (ratio %.2f); mean decided: before %.0f, after %.0f (ratio %.2f); mean p99 ms: before %.1f, after %.1f (ratio %.2f); CPU µs per vector: before %.1f, after %.1f\n",
 		a["before"]/n["before"], a["after"]/n["after"], (a["after"]/n["after"])/(a["before"]/n["before"]),
+		d["before"]/n["before"], d["after"]/n["after"], (d["after"]/n["after"])/(d["before"]/n["before"]),
 		p["before"]/n["before"], p["after"]/n["after"], (p["after"]/n["after"])/(p["before"]/n["before"]),
 		1e6*c["before"]/n["before"], 1e6*c["after"]/n["after"]}' "$work/runs.tsv"
 echo "saturation-ab: runs and profiles in $work; load average now $(cut -d' ' -f1-3 /proc/loadavg)" >&2
