@@ -54,6 +54,30 @@
 // seed; each seed's figures stay beside the statistics over all of them
 // ([SeedStat], [SeedRun]).
 //
+// Every window score, threshold and alarm is the decision engine's
+// (package decide): [Windows] and [Aggregate] are decide's, and
+// [Thresholds] walks each stream through decide's window rule.
+//
+// Continuous evaluation ([EvaluateContinuous]; `evaluate continuous`)
+// judges sequences action by action as the live scorer judges a session:
+// a [Deployment] is a preset's model and a [decide.Policy] (the named
+// ones: the old live scorer, the window rule, the recommended sequential
+// rule, [RecommendedPolicy]); each user's genuine test sequence or
+// sessions and the impostor sequences against its model are walked
+// ([Deployment.Walk]) with a new login after every lockout, and
+// summarised as Mondal and Bours do: ANGA (genuine actions per false
+// lockout), ANIA (impostor actions per lockout), with the impostor
+// actions accepted before a lockout, the sequences never locked out, the
+// false lockouts per 1,000 actions or per hour, as [Figure]s: the mean
+// over users, its mean ± sd over seeds and a 95% interval over users and
+// seeds ([UserSeedInterval]). [EvaluateAttacks] (`evaluate attack`) sends
+// what an impostor with the password and a client of their own would
+// (other users' actions, random, constant and mean vectors, replays,
+// hill-climbing with and without the score) through the same deployments
+// and checks issue 18's targets ([CheckTargets]). The model's gates come
+// in through a [GateFactory]: without one, vectors reach the model
+// unchecked and the results say so.
+//
 // With the [Reference] protocol and a 100-tree random forest the published
 // mean AUCs are reproduced within 0.01 (see reproduce_test.go, seed 0):
 // DFL-500 0.850 / 0.909 at windows 1 / 10 (published 0.850 / 0.916),

@@ -100,6 +100,22 @@ type Options struct {
 	Now func() time.Time
 
 	bounds *classify.Bounds // the table's physical bounds, for Background
+	// fitted, if set, is given each scored user's model and vectors (from
+	// any goroutine): the continuous and attack evaluations judge vectors
+	// of their own with the models the protocol trained.
+	fitted func(fittedUser)
+}
+
+// fittedUser is one user's model and vectors as [ScoreUsers] split them,
+// in the order of its [UserScores]: the genuine training vectors, the
+// genuine test vectors (chronological) and each impostor stream's.
+type fittedUser struct {
+	user          string
+	model         classify.Model
+	train         [][]float64
+	genuine       [][]float64
+	impostor      [][][]float64
+	impostorUsers []string
 }
 
 func (o *Options) defaults() error {
@@ -385,6 +401,20 @@ func scoreUser(ctx context.Context, d *preprocess.Table, table classify.Table, u
 		}
 		us.Impostor = append(us.Impostor, s)
 		us.ImpostorRows = append(us.ImpostorRows, imp)
+	}
+	if o.fitted != nil {
+		rowsOf := func(idx []int) [][]float64 {
+			out := make([][]float64, len(idx))
+			for k, r := range idx {
+				out[k] = d.X[r]
+			}
+			return out
+		}
+		f := fittedUser{user: u, model: m, train: rowsOf(pos[:nTrain]), genuine: rowsOf(pos[nTrain:]), impostorUsers: impostorUsers}
+		for _, imp := range impostors {
+			f.impostor = append(f.impostor, rowsOf(imp))
+		}
+		o.fitted(f)
 	}
 	return us, "", ctx.Err()
 }

@@ -193,7 +193,12 @@ type Run struct {
 	Seeds       []int64         `json:"seeds,omitempty"`
 	PerSeed     []SeedRun       `json:"per_seed,omitempty"`
 	Differences []Difference    `json:"differences,omitempty"`
-	Rankings    []Ranking       `json:"rankings,omitempty"`
+	// Continuous are sequences judged by deployments' decision rules
+	// (ANIA, ANGA; `evaluate continuous`), Attacks the attack
+	// evaluations (`evaluate attack`); each holds its seeds.
+	Continuous []ContinuousResult `json:"continuous,omitempty"`
+	Attacks    []AttackResult     `json:"attacks,omitempty"`
+	Rankings   []Ranking          `json:"rankings,omitempty"`
 	// ScoreSets are every test score of the run, kept out of run.json
 	// (reports writes them beside it, scores.csv.gz and curves.csv.gz).
 	ScoreSets []ScoreSet `json:"-"`

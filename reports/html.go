@@ -131,7 +131,9 @@ type htmlPage struct {
 	Sweeps      *htmlTable
 	ThreshFigs  []*htmlFigure
 	Thresholds  *htmlTable
-	Empty       bool
+	// Evals are the continuous and attack evaluations.
+	Evals []htmlEval
+	Empty bool
 }
 
 // WriteHTML writes a self-contained HTML report of run to w, for reading
@@ -277,6 +279,10 @@ func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 	}
 	if len(run.Thresholds) > 0 {
 		page.Thresholds = thresholdTable(run.Thresholds)
+	}
+	page.Evals = evalSections(run, byName)
+	if len(page.Evals) > 0 && len(run.Results) == 0 && len(run.Holdouts) == 0 {
+		page.Title += ": " + page.Evals[0].Title
 	}
 	return pageTemplate.Execute(w, page)
 }
@@ -743,13 +749,14 @@ summary { cursor: pointer; font-weight: 600; }
 {{- if or .Differences .DiffAll}}<li><a href="#differences">Differences</a></li>{{end}}
 {{- if .Compare}}<li><a href="#compare">Comparison</a></li>{{end}}
 {{- range .Results}}<li><a href="#{{.ID}}">{{.Label}}</a></li>{{end}}
+{{- range .Evals}}<li><a href="#{{.ID}}">{{.Title}}</a></li>{{end}}
 {{- if .Sweeps}}<li><a href="#sweeps">Parameter sweep</a></li>{{end}}
 {{- if .Thresholds}}<li><a href="#thresholds">Alarm thresholds</a></li>{{end}}
 <li><a href="#manifest">How this run was made</a></li>
 </ul></nav>
 </header>
 {{if .Incomplete}}<p class="incomplete" id="incomplete">{{.Incomplete}}</p>{{end}}
-{{if .Empty}}<p class="empty" id="empty">This run has no results, sweeps or thresholds.</p>{{end}}
+{{if .Empty}}<p class="empty" id="empty">This run has no results, sweeps, thresholds, continuous or attack evaluations.</p>{{end}}
 {{- range .Holdouts}}
 <section id="{{.ID}}">
 <h2>{{.Label}}</h2>
@@ -823,6 +830,21 @@ summary { cursor: pointer; font-weight: 600; }
 {{template "table" .Table}}
 </details>
 {{- end}}
+</section>
+{{- end}}
+{{- range .Evals}}
+<section id="{{.ID}}">
+<h2>{{.Title}}</h2>
+<p>{{.Note}}</p>
+{{template "table" .Main}}
+{{if .Figures}}<div class="figures wide">{{range .Figures}}{{template "figure" .}}{{end}}</div>{{end}}
+{{- with .Targets}}
+<h3>Issue 18's targets</h3>
+{{template "table" .}}
+{{- end}}
+<details><summary>Deployments</summary>
+{{template "table" .Deployments}}
+</details>
 </section>
 {{- end}}
 {{- if .Sweeps}}

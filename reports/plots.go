@@ -69,6 +69,9 @@ const (
 //     it varies, the time taken (sweep_<axis>_seconds);
 //   - with thresholds, FMR and FNMR against the threshold (threshold_rates)
 //     and the actions until a rejection (threshold_delay), per window.
+//   - per continuous evaluation, ANIA and false lockouts per deployment
+//     (continuous), per attack evaluation the accepted actions and alerted
+//     sessions per attack and deployment (attacks).
 //
 // What evaluate computed is drawn as it is: the curves come from the run
 // (evaluate.WindowSummary.MeanROC, .Stats.Pooled.Curve). ROC axes are
@@ -146,6 +149,13 @@ func Figures(run *evaluate.Run, st Style) ([]Figure, error) {
 			return nil, fmt.Errorf("thresholds: %w", err)
 		}
 		figs = append(figs, f)
+	}
+	for _, more := range []func(*evaluate.Run, Style) ([]Figure, error){continuousFigures, attackFigures} {
+		fs, err := more(run, st)
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, fs...)
 	}
 	for i := range figs {
 		figs[i].Style = st

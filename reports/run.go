@@ -119,7 +119,8 @@ func Check(run *evaluate.Run) error {
 
 // IsEmpty reports whether run has nothing to plot or tabulate.
 func IsEmpty(run *evaluate.Run) bool {
-	return len(run.Results) == 0 && len(run.Sweeps) == 0 && len(run.Thresholds) == 0 && len(run.Holdouts) == 0
+	return len(run.Results) == 0 && len(run.Sweeps) == 0 && len(run.Thresholds) == 0 && len(run.Holdouts) == 0 &&
+		len(run.Continuous) == 0 && len(run.Attacks) == 0
 }
 
 // holdoutLabel names a held-out result: "rf, mean of action scores, train

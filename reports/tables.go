@@ -37,6 +37,9 @@ type NamedTable struct {
 //     [UserTable]) and skipped: the users left out, and why;
 //   - sweeps: one row per sweep point ([SweepTable]);
 //   - thresholds: one row per window and threshold ([ThresholdTable]);
+//   - continuous, continuous_users: a continuous evaluation's figures
+//     (tidy) and every seed's per-user rows; attacks, attack_targets,
+//     attack_users: an attack evaluation's;
 //   - inputs: the input files of the manifest with their SHA-256 and size.
 //
 // Numbers stay numbers (CSV and JSON keep full precision). A table whose
@@ -70,6 +73,7 @@ func Tables(run *evaluate.Run) []NamedTable {
 	if len(run.Thresholds) > 0 {
 		out = append(out, NamedTable{"thresholds", "Thresholds: pooled FMR and FNMR, actions until a rejection", ThresholdTable(run)})
 	}
+	out = append(out, continuousTables(run)...)
 	out = append(out, NamedTable{"inputs", "Input files", InputTable(run.Manifest.Inputs)})
 	return out
 }

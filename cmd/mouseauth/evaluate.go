@@ -227,7 +227,7 @@ compared configurations) done are written, marked incomplete.
   mouseauth evaluate holdout --train train_files --test test_files --labels labels.csv --seeds 0:9 --out runs/holdout`,
 	}, "1,5,10,20")
 	cmd.AddCommand(newCmdEvaluateSweep(f, runF), newCmdEvaluateCompare(f, runF), newCmdEvaluateThreshold(f, runF),
-		newCmdEvaluateHoldout(f, runF))
+		newCmdEvaluateHoldout(f, runF), newCmdEvaluateContinuous(f, nil), newCmdEvaluateAttack(f, nil))
 	return cmd
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/pki"
 )
@@ -99,6 +100,17 @@ var vocabulary = map[string]word{
 	"cross":          {Type: "bool", Meaning: "also score each genuine test session against every other test user's model"},
 	"save-models":    {Type: "string", Meaning: "folder to save the trained models to", Path: cli.PathDir},
 	"per-action":     {Type: "bool", Meaning: "one row per action instead of per session"},
+	"deployments": {Type: "string", Meaning: "deployments (a preset's model and a decision rule) to judge with, comma-separated",
+		Values: []string{"old\tthe live scorer before issue 18", "window\tthe improved preset, the published window rule", "sequential\tthe improved preset, judged from the first action"}, List: true},
+	"policy": {Type: "string", Meaning: "a decision policy string (decide/1 key=value ...), as a model records it"},
+	"split": {Type: "string", Meaning: "how users' data split into training and test sequences",
+		Values: []string{"chronological\tthe first --train-fraction trains", "sessions\tthe last --test-sessions test"}},
+	"session-actions": {Type: "int", Meaning: "actions per session, each a new login"},
+	"test-sessions":   {Type: "int", Meaning: "each user's last N sessions test"},
+	"attacks":         {Type: "string", Meaning: "attacks to run, comma-separated", Values: evaluate.AttackNames, List: true},
+	"probes":          {Type: "int", Meaning: "actions a hill-climbing attacker may send to craft a vector"},
+	"attack-sessions": {Type: "int", Meaning: "attack sessions per attack and victim"},
+	"continuous":      {Type: "bool", Meaning: "also judge the continuous sequences (ANIA, ANGA) on the same models"},
 
 	// The live pipeline: where it runs.
 	"state":      {Type: "string", Meaning: "state folder of the embedded default: CA and certificates, broker data, database", Path: cli.PathDir},

@@ -78,7 +78,7 @@ var oneMeaning = map[string][]string{
 	"window": {"live serve", "replay"},
 	// Trees of one forest (int); the swept list is --tree-counts.
 	"trees": {"bench classify", "bench evaluate", "bench model-load", "bench pipeline", "bench scaleout", "classify train",
-		"evaluate", "evaluate compare", "evaluate holdout", "evaluate threshold", "live serve", "replay"},
+		"evaluate", "evaluate attack", "evaluate compare", "evaluate continuous", "evaluate holdout", "evaluate threshold", "live serve", "replay"},
 	// One rate (float); bench pipeline's list is --rates.
 	"rate": {"bench scaleout"},
 	// The first synthetic session's date; scaleout's instances are --instances.

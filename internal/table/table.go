@@ -115,7 +115,7 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 	}
 	b.WriteString("\n|")
 	for i := range t.Columns {
-		if t.numericColumn(i) {
+		if t.NumericColumn(i) {
 			b.WriteString(" ---: |")
 		} else {
 			b.WriteString(" --- |")
@@ -133,8 +133,9 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 	return err
 }
 
-// numericColumn reports whether every non-nil cell of column i is a number.
-func (t *Table) numericColumn(i int) bool {
+// NumericColumn reports whether column i holds numbers (and empty
+// cells) only: the text and Markdown outputs right-align it.
+func (t *Table) NumericColumn(i int) bool {
 	seen := false
 	for _, r := range t.Rows {
 		switch r[i].(type) {
@@ -159,6 +160,10 @@ var markdownEscaper = strings.NewReplacer(
 	"\r\n", "<br>", "\n", "<br>", "\r", "<br>")
 
 func markdownCell(s string) string { return markdownEscaper.Replace(s) }
+
+// CellText is cell c as people read it in the text and Markdown outputs:
+// floats with four decimals, nil as "".
+func CellText(c any) string { return cellString(c, true) }
 
 // cellString formats a cell: for people (human) floats get four decimals,
 // otherwise their shortest round-trip form.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mouseauth/mouseauth/live/store"
@@ -38,6 +39,12 @@ type Dialect struct {
 	// instead of multi-row INSERTs: for an in-process database parsing a
 	// statement of hundreds of rows costs more than the calls it saves.
 	RowByRow bool
+	// Prepare runs every statement outside transactions as a statement
+	// prepared once per database and kept (on each connection as it
+	// serves it): an in-process database parses a statement for every
+	// call otherwise, which was two thirds of a point read's CPU (a
+	// login's credential, a session).
+	Prepare bool
 	// Pos is the column of a vector's position in insertion order, which
 	// SampleVectors seeks into (SQLite's rowid; a column the migrations
 	// add elsewhere). PosDDL adds it to a vectors table that has none.
@@ -50,6 +57,7 @@ var SQLite = Dialect{Name: "sqlite", Blob: "BLOB", LongBlob: "BLOB", Text: "TEXT
 	Greatest:     "MAX",
 	ColumnExists: `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`,
 	RowByRow:     true,
+	Prepare:      true,
 	Pos:          "rowid"}
 
 // MySQL is MySQL's and MariaDB's dialect. ON DUPLICATE KEY UPDATE of a key
@@ -72,13 +80,24 @@ var MySQL = Dialect{Name: "mysql", Blob: "MEDIUMBLOB", LongBlob: "LONGBLOB", Tex
 // Store is a store over db. It implements store.Profiles and
 // store.Credentials.
 type Store struct {
-	db *sql.DB
+	db *sql.DB // writes, and reads inside a transaction
+	r  *sql.DB // the other reads: db, or a pool of its own (Reader)
 	d  Dialect
 
 	// rowInsert holds PutBatch's single-row INSERTs by table, prepared in
 	// New (with RowByRow): with one connection, as SQLite has, preparing
 	// one inside a transaction would wait for the connection it holds.
 	rowInsert map[string]*sql.Stmt
+
+	// stmts holds the statements prepared with Dialect.Prepare, by
+	// database and text.
+	stmtMu sync.Mutex
+	stmts  map[stmtKey]*sql.Stmt
+}
+
+type stmtKey struct {
+	db *sql.DB
+	q  string
 }
 
 var (
@@ -86,11 +105,24 @@ var (
 	_ store.Credentials = (*Store)(nil)
 )
 
+// Option configures New.
+type Option func(*Store)
+
+// Reader makes the store read through r, outside transactions, instead of
+// the database it writes to: for SQLite, whose one write connection would
+// otherwise make every read wait for the write transaction in progress (WAL
+// lets readers on other connections run beside the writer and see every
+// committed write). Close closes r too.
+func Reader(r *sql.DB) Option { return func(s *Store) { s.r = r } }
+
 // New wraps db. With create it creates missing tables and adds the columns
 // later versions added to existing ones; without, it checks they are there
 // and refuses an older schema with store.ErrSchema.
-func New(ctx context.Context, db *sql.DB, d Dialect, create bool) (*Store, error) {
-	s := &Store{db: db, d: d}
+func New(ctx context.Context, db *sql.DB, d Dialect, create bool, opts ...Option) (*Store, error) {
+	s := &Store{db: db, r: db, d: d}
+	for _, o := range opts {
+		o(s)
+	}
 	if create {
 		for _, q := range s.schema() {
 			if _, err := db.ExecContext(ctx, q); err != nil {
@@ -189,7 +221,72 @@ func (s *Store) Close() error {
 	for _, st := range s.rowInsert {
 		st.Close()
 	}
-	return s.db.Close()
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmtMu.Unlock()
+	err := s.db.Close()
+	if s.r != s.db {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// prepared returns q prepared on db, preparing it on first use, or nil
+// without Dialect.Prepare or when it does not prepare (the caller then
+// runs q as text, which reports the error).
+func (s *Store) prepared(ctx context.Context, db *sql.DB, q string) *sql.Stmt {
+	if !s.d.Prepare {
+		return nil
+	}
+	k := stmtKey{db, q}
+	s.stmtMu.Lock()
+	st := s.stmts[k]
+	s.stmtMu.Unlock()
+	if st != nil {
+		return st
+	}
+	// Prepared without the lock: preparing on the write connection waits
+	// for the transaction that holds it.
+	st, err := db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if had := s.stmts[k]; had != nil {
+		st.Close() // another call prepared it meanwhile
+		return had
+	}
+	if s.stmts == nil {
+		s.stmts = map[stmtKey]*sql.Stmt{}
+	}
+	s.stmts[k] = st
+	return st
+}
+
+// queryRow and query read through the read pool, exec writes through the
+// write connection, outside transactions; q is a statement's fixed text.
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := s.prepared(ctx, s.r, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.r.QueryRowContext(ctx, q, args...)
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := s.prepared(ctx, s.r, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.r.QueryContext(ctx, q, args...)
+}
+
+func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := s.prepared(ctx, s.db, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return s.db.ExecContext(ctx, q, args...)
 }
 
 func (s *Store) wrap(op string, err error) error {
@@ -224,7 +321,7 @@ func b2i(b bool) int {
 }
 
 func (s *Store) insertNew(ctx context.Context, op, stmt string, args ...any) (bool, error) {
-	res, err := s.db.ExecContext(ctx, s.d.InsertNew(stmt), args...)
+	res, err := s.exec(ctx, s.d.InsertNew(stmt), args...)
 	if err != nil {
 		return false, s.wrap(op, err)
 	}
@@ -252,7 +349,7 @@ func (s *Store) PutModel(ctx context.Context, m store.Model) error {
 func (s *Store) LatestModel(ctx context.Context, user string) (store.Model, error) {
 	m := store.Model{User: user}
 	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT version, data, created, vectors FROM models WHERE uid = ? ORDER BY version DESC LIMIT 1`, user).
+	err := s.queryRow(ctx, `SELECT version, data, created, vectors FROM models WHERE uid = ? ORDER BY version DESC LIMIT 1`, user).
 		Scan(&m.Version, &m.Data, &created, &m.Vectors)
 	m.Created = fromMS(created)
 	return m, s.wrap("latest model of "+user, err)
@@ -260,7 +357,7 @@ func (s *Store) LatestModel(ctx context.Context, user string) (store.Model, erro
 
 // ModelUsers implements store.Models.
 func (s *Store) ModelUsers(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT uid FROM models ORDER BY uid`)
+	rows, err := s.query(ctx, `SELECT DISTINCT uid FROM models ORDER BY uid`)
 	if err != nil {
 		return nil, s.wrap("model users", err)
 	}
@@ -289,14 +386,14 @@ func scanDecision(sc interface{ Scan(...any) error }, user, session string) (sto
 
 // Decision implements store.Profiles.
 func (s *Store) Decision(ctx context.Context, user, session string, seq int64) (store.Decision, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq = ?`, user, session, seq)
+	row := s.queryRow(ctx, `SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq = ?`, user, session, seq)
 	d, err := scanDecision(row, user, session)
 	return d, s.wrap("decision", err)
 }
 
 // RecentDecisions implements store.Profiles.
 func (s *Store) RecentDecisions(ctx context.Context, user, session string, before int64, n int) ([]store.Decision, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq < ?
+	rows, err := s.query(ctx, `SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq < ?
 		ORDER BY seq DESC LIMIT ?`, user, session, before, n)
 	if err != nil {
 		return nil, s.wrap("recent decisions", err)
@@ -318,7 +415,7 @@ func (s *Store) RecentDecisions(ctx context.Context, user, session string, befor
 
 // Vectors implements store.Profiles.
 func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Vector, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT v.session, v.seq, v.at, v.vals FROM vectors v
+	rows, err := s.query(ctx, `SELECT v.session, v.seq, v.at, v.vals FROM vectors v
 		LEFT JOIN sessions s ON s.uid = v.uid AND s.id = v.session
 		WHERE v.uid = ? AND COALESCE(s.alerted, 0) = 0
 		ORDER BY COALESCE(s.started, 0) DESC, v.session, v.seq LIMIT ?`, user, limit)
@@ -346,7 +443,7 @@ func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Ve
 // LabeledVectors implements store.Profiles: one query joining each vector
 // with its session and its decision.
 func (s *Store) LabeledVectors(ctx context.Context, user string, alerted bool, limit int) ([]store.LabeledVector, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT v.session, v.seq, v.at, v.vals, d.seq IS NOT NULL,
+	rows, err := s.query(ctx, `SELECT v.session, v.seq, v.at, v.vals, d.seq IS NOT NULL,
 		COALESCE(d.score, 0), COALESCE(d.mean, 0), COALESCE(d.win, 0), COALESCE(d.threshold, 0), COALESCE(d.accept, 0),
 		COALESCE(d.alert, 0), COALESCE(d.judged, 0), COALESCE(d.model_version, 0), COALESCE(d.at, 0)
 		FROM vectors v
@@ -393,7 +490,7 @@ func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.V
 	}
 	pos := s.d.Pos
 	var lo, hi sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MIN(`+pos+`), MAX(`+pos+`) FROM vectors`).Scan(&lo, &hi); err != nil {
+	if err := s.queryRow(ctx, `SELECT MIN(`+pos+`), MAX(`+pos+`) FROM vectors`).Scan(&lo, &hi); err != nil {
 		return nil, s.wrap("sample vectors", err)
 	}
 	if !lo.Valid {
@@ -403,7 +500,7 @@ func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.V
 		LEFT JOIN sessions s ON s.uid = v.uid AND s.id = v.session
 		WHERE v.` + pos + ` >= ? AND COALESCE(s.alerted, 0) = 0 ORDER BY v.` + pos + ` LIMIT ?`
 	read := func(from int64, limit int) ([]store.Vector, error) {
-		rows, err := s.db.QueryContext(ctx, q, from, limit)
+		rows, err := s.query(ctx, q, from, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -441,10 +538,10 @@ func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.V
 
 // Counts implements store.Profiles.
 func (s *Store) Counts(ctx context.Context, user string) (vectors, decisions int64, err error) {
-	if err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM vectors WHERE uid = ?`, user).Scan(&vectors); err != nil {
+	if err = s.queryRow(ctx, `SELECT COUNT(*) FROM vectors WHERE uid = ?`, user).Scan(&vectors); err != nil {
 		return 0, 0, s.wrap("count vectors", err)
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM decisions WHERE uid = ?`, user).Scan(&decisions)
+	err = s.queryRow(ctx, `SELECT COUNT(*) FROM decisions WHERE uid = ?`, user).Scan(&decisions)
 	return vectors, decisions, s.wrap("count decisions", err)
 }
 
@@ -464,7 +561,7 @@ func (s *Store) CreateSession(ctx context.Context, x store.Session) (bool, store
 
 // MarkAlerted implements store.Profiles.
 func (s *Store) MarkAlerted(ctx context.Context, user, id string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET alerted = 1 WHERE uid = ? AND id = ?`, user, id)
+	res, err := s.exec(ctx, `UPDATE sessions SET alerted = 1 WHERE uid = ? AND id = ?`, user, id)
 	return s.updated(ctx, "mark session "+user+"/"+id+" alerted", res, err, `SELECT 1 FROM sessions WHERE uid = ? AND id = ?`, user, id)
 }
 
@@ -481,7 +578,7 @@ func (s *Store) updated(ctx context.Context, op string, res sql.Result, err erro
 	}
 	if n == 0 {
 		var one int
-		return s.wrap(op, s.db.QueryRowContext(ctx, exists, args...).Scan(&one))
+		return s.wrap(op, s.queryRow(ctx, exists, args...).Scan(&one))
 	}
 	return nil
 }
@@ -491,7 +588,7 @@ func (s *Store) Session(ctx context.Context, user, id string) (store.Session, er
 	x := store.Session{User: user, ID: id}
 	var accepted, alerted int
 	var started int64
-	err := s.db.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE uid = ? AND id = ?`, user, id).
+	err := s.queryRow(ctx, `SELECT `+sessionCols+` FROM sessions WHERE uid = ? AND id = ?`, user, id).
 		Scan(&x.Client, &accepted, &x.Reason, &alerted, &started, &x.Key)
 	x.Accepted, x.Alerted, x.Started = accepted != 0, alerted != 0, fromMS(started)
 	if len(x.Key) == 0 {
@@ -503,14 +600,21 @@ func (s *Store) Session(ctx context.Context, user, id string) (store.Session, er
 // PutCredential implements store.Credentials. locked_until, the lock of
 // older versions, is written 0 and never read.
 func (s *Store) PutCredential(ctx context.Context, c store.Credential) error {
-	_, err := s.db.ExecContext(ctx, `REPLACE INTO credentials (uid, department, hash, failures, locked_until, last_failure) VALUES (?, ?, ?, ?, 0, ?)`,
+	_, err := s.exec(ctx, `REPLACE INTO credentials (uid, department, hash, failures, locked_until, last_failure) VALUES (?, ?, ?, ?, 0, ?)`,
 		c.User, c.Department, c.Hash, c.Failures, ms(c.LastFailure))
 	return s.wrap("put credential", err)
 }
 
 // Credential implements store.Credentials.
 func (s *Store) Credential(ctx context.Context, user string) (store.Credential, error) {
-	return s.credential(ctx, s.db, user)
+	return s.credential(ctx, reader{s}, user)
+}
+
+// reader is the querier of the store's read connections (prepared once).
+type reader struct{ s *Store }
+
+func (r reader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return r.s.queryRow(ctx, q, args...)
 }
 
 // querier is a *sql.DB or a *sql.Tx.
