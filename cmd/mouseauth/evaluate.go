@@ -97,8 +97,8 @@ type evaluateFlags struct {
 	windows, trees, classifiers, presets, seeds string
 	thresholds, fmrTargets, quantiles           string
 	params                                      []string
-	// seedSet and treesSet: --seed and --trees were given explicitly.
-	seedSet, treesSet bool
+	// treesSet: --trees (or a sweep's --tree-counts) was given explicitly.
+	treesSet bool
 }
 
 // evaluateCommand builds one evaluate command of mode and returns it, its
@@ -110,7 +110,6 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 	fl := &evaluateFlags{}
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		fl.seedSet = cmd.Flags().Changed("seed")
 		fl.treesSet = cmd.Flags().Changed("trees") || mode == modeSweep && cmd.Flags().Changed("tree-counts")
 		if err := opts.validate(fl); err != nil {
 			return err
@@ -162,6 +161,12 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 	set.IntVar(&opts.Workers, "workers", 0, "users evaluated at once (0 = GOMAXPROCS; results do not depend on it)")
 	set.StringVar(&opts.Out, "out", "", "directory to write run.json, scores.csv.gz and curves.csv.gz to")
 	cli.AddOutputFlag(cmd, &opts.Output)
+	if has("features") {
+		markRequired(cmd, "features")
+	}
+	if has("seeds") {
+		cmd.MarkFlagsMutuallyExclusive("seed", "seeds")
+	}
 	return cmd, fl, opts
 }
 

@@ -44,7 +44,7 @@ func TestNewCmdEvaluateJudgeFlags(t *testing.T) {
 		}},
 		{name: "both inputs", argv: "--features f.csv --data d", wantErr: "none of the others can be"},
 		{name: "no input", argv: "--seeds 0:1", wantErr: "at least one of the flags"},
-		{name: "seed and seeds", argv: "--features f.csv --seed 1 --seeds 0:2", wantErr: "give one"},
+		{name: "seed and seeds", argv: "--features f.csv --seed 1 --seeds 0:2", wantErr: "if any flags in the group [seed seeds] are set none of the others can be"},
 		{name: "unknown deployment", argv: "--features f.csv --deployments old,fast", wantErr: `unknown deployment "fast"`},
 		{name: "bad policy", argv: "--features f.csv --policy decide/1_step=0", wantErr: "--policy: invalid decision policy"},
 		{name: "unknown attack", attack: true, argv: "--features f.csv --attacks random,teleport", wantErr: `unknown attack "teleport"`},

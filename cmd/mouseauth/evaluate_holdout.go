@@ -67,6 +67,7 @@ written, marked incomplete.
 	set := cmd.Flags()
 	set.StringVar(&o.Train, "train", "", "training set: feature CSV or folder of user folders of raw logs (required)")
 	set.StringVar(&o.Test, "test", "", "test set: feature CSV with sessions or folder of user folders of raw logs (required)")
+	markRequired(cmd, "train", "test")
 	set.StringVar(&o.Labels, "labels", "", "labels file filename,is_illegal (Balabit format); default: every test session genuine")
 	set.StringVar(&o.Compat, "compat", "clean", "feature conventions for raw logs: clean or reference (the published extractor's)")
 	set.IntVar(&o.MaxActions, "max-actions", 0, "keep the first N actions of each training user, raw logs only (0 = all)")
@@ -78,9 +79,6 @@ written, marked incomplete.
 
 // validateHoldout checks the holdout flags.
 func (o *EvaluateOptions) validateHoldout(fl *evaluateFlags) error {
-	if o.Train == "" || o.Test == "" {
-		return cli.FlagErrorf("--train and --test are required")
-	}
 	if _, ok := preprocess.ParseCompat(o.Compat); !ok || o.Compat == "" {
 		return cli.FlagErrorf("--compat must be clean or reference, not %q", o.Compat)
 	}

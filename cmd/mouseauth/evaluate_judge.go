@@ -62,7 +62,6 @@ type JudgeOptions struct {
 // judgeFlags are the list flags, parsed in validate.
 type judgeFlags struct {
 	deployments, seeds, attacks string
-	seedSet                     bool
 }
 
 func judgeCommand(f *cli.Factory, runF func(context.Context, *JudgeOptions) error, mode string, cmd *cobra.Command) *cobra.Command {
@@ -70,7 +69,6 @@ func judgeCommand(f *cli.Factory, runF func(context.Context, *JudgeOptions) erro
 	fl := &judgeFlags{}
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		fl.seedSet = cmd.Flags().Changed("seed")
 		if err := o.validate(fl); err != nil {
 			return err
 		}
@@ -95,6 +93,7 @@ func judgeCommand(f *cli.Factory, runF func(context.Context, *JudgeOptions) erro
 	set.StringVar(&o.Policy, "policy", "", `one more deployment, "policy": the improved preset deciding by this policy string (decide/1 ...)`)
 	bindSeed(set, &o.Seed, "random seed (same seed, same numbers)")
 	set.StringVar(&fl.seeds, "seeds", "", "run once per seed, list and ranges (e.g. 0:9), and report mean ± sd over seeds; not with --seed")
+	cmd.MarkFlagsMutuallyExclusive("seed", "seeds")
 	set.IntVar(&o.Trees, "trees", 100, "trees of the forest classifiers (the old deployment's rf)")
 	set.Float64Var(&o.TrainFraction, "train-fraction", 2.0/3, "chronological split: each user's share of actions that trains")
 	set.IntVar(&o.TestSessions, "test-sessions", 2, "split by sessions: each user's last N sessions test")
@@ -116,9 +115,6 @@ func judgeCommand(f *cli.Factory, runF func(context.Context, *JudgeOptions) erro
 // validate parses and checks the flags.
 func (o *JudgeOptions) validate(fl *judgeFlags) error {
 	if fl.seeds != "" {
-		if fl.seedSet {
-			return cli.FlagErrorf("--seed and --seeds: give one (--seed N for one seed, --seeds 0:9 for several)")
-		}
 		seeds, err := parseIntRange(fl.seeds)
 		if err != nil {
 			return cli.FlagErrorf("--seeds: %v", err)

@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
@@ -161,7 +159,7 @@ func TestNewCmdEvaluate(t *testing.T) {
 		}},
 		{name: "bad fmr target", argv: "threshold --features f.csv --fmr-targets 2", wantErr: "--fmr-targets: 2 is outside [0, 1]"},
 		{name: "resamples", argv: "--features f.csv --resamples 0", wantErr: "--resamples"},
-		{name: "no features", argv: "", wantErr: "--features is required"},
+		{name: "no features", argv: "", wantErr: `required flag(s) "features" not set`},
 		{name: "unknown classifier", argv: "compare --features f.csv --classifiers rf,svm", wantErr: `unknown classifier "svm"`},
 		{name: "unknown single classifier", argv: "--features f.csv --classifier svm", wantErr: `unknown classifier "svm"`},
 		{name: "window 0", argv: "--features f.csv --windows 0", wantErr: "must be >= 1"},
@@ -190,8 +188,8 @@ func TestNewCmdEvaluate(t *testing.T) {
 				t.Errorf("seeds %v", o.Seeds)
 			}
 		}},
-		{name: "seed and seeds", argv: "--features f.csv --seed 1 --seeds 0:9", wantErr: "--seed and --seeds"},
-		{name: "seed 0 and seeds", argv: "compare --features f.csv --seed 0 --seeds 0:9", wantErr: "--seed and --seeds"},
+		{name: "seed and seeds", argv: "--features f.csv --seed 1 --seeds 0:9", wantErr: "if any flags in the group [seed seeds] are set none of the others can be"},
+		{name: "seed 0 and seeds", argv: "compare --features f.csv --seed 0 --seeds 0:9", wantErr: "if any flags in the group [seed seeds] are set none of the others can be"},
 		{name: "bad seeds", argv: "--features f.csv --seeds 9:0", wantErr: "--seeds"},
 		{name: "params", argv: "--features f.csv --param max_depth=8 --param min_leaf=3", check: func(t *testing.T, o *EvaluateOptions) {
 			if !reflect.DeepEqual(o.Params, map[string]any{"max_depth": 8, "min_leaf": 3}) {
@@ -240,7 +238,7 @@ func TestNewCmdEvaluate(t *testing.T) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
-		{name: "holdout needs test", argv: "holdout --train tr", wantErr: "--train and --test"},
+		{name: "holdout needs test", argv: "holdout --train tr", wantErr: `required flag(s) "test" not set`},
 		{name: "holdout compat", argv: "holdout --train tr --test te --compat published", wantErr: "--compat"},
 		{name: "holdout models and seeds", argv: "holdout --train tr --test te --save-models m --seeds 0:2", wantErr: "--save-models"},
 		{name: "holdout neg ratio", argv: "holdout --train tr --test te --neg-ratio -1", wantErr: "--neg-ratio"},
@@ -257,11 +255,7 @@ func TestNewCmdEvaluate(t *testing.T) {
 			f, _, _ := testFactory()
 			var got *EvaluateOptions
 			cmd := newCmdEvaluate(f, func(_ context.Context, o *EvaluateOptions) error { got = o; return nil })
-			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cli.FlagError{Err: err} }) // as root does
-			cmd.SetArgs(strings.Fields(tt.argv))
-			cmd.SetOut(f.IO.Out)
-			cmd.SetErr(f.IO.ErrOut)
-			err := cmd.ExecuteContext(context.Background())
+			err := execArgs(f.IO, cmd, tt.argv) // usage errors as under root
 			if tt.wantErr != "" {
 				var fe *cli.FlagError
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &fe) {

@@ -54,9 +54,6 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 			return err
 		}
 	}
-	if o.Features == "" {
-		return cli.FlagErrorf("--features is required")
-	}
 	if o.Classifier != "" && !slices.Contains(classify.Names(), o.Classifier) {
 		return cli.FlagErrorf("--classifier: unknown classifier %q (have %s)", o.Classifier, strings.Join(classify.Names(), ", "))
 	}
@@ -101,13 +98,10 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 	return cli.ValidateOutput(o.Output)
 }
 
-// validateSeeds parses --seeds; with --seed as well it is a usage error.
+// validateSeeds parses --seeds (cobra refuses it beside --seed).
 func (o *EvaluateOptions) validateSeeds(fl *evaluateFlags) error {
 	if fl.seeds == "" {
 		return nil
-	}
-	if fl.seedSet {
-		return cli.FlagErrorf("--seed and --seeds: give one (--seed N for one seed, --seeds 0:9 for several)")
 	}
 	seeds, err := parseIntRange(fl.seeds)
 	if err != nil {

@@ -121,9 +121,6 @@ or json, a table of every file and its kind (plot, table, page).`,
   mouseauth report --run runs/rf -o json | jq -r '.[] | select(.kind == "page") | .path'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.RunDir == "" {
-				return cli.FlagErrorf("--run is required: the directory with run.json")
-			}
 			if opts.Out == "" {
 				opts.Out = opts.RunDir
 			}
@@ -141,6 +138,7 @@ or json, a table of every file and its kind (plot, table, page).`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.RunDir, "run", "", "directory with run.json (required)")
+	markRequired(cmd, "run")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "directory to write the report into (default: the --run directory)")
 	cmd.Flags().StringVar(&fl.style, "style", reports.StyleScreen, "figure style: screen (6x4 in, 10 pt, png,svg) or paper (3.5x2.8 in, 8 pt, pdf,svg,png)")
 	cmd.Flags().StringVar(&fl.size, "size", "", "figure size WxH in inches, e.g. 3.5x2.6 (default: the style's)")

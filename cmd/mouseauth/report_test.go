@@ -34,8 +34,8 @@ func TestNewCmdReport(t *testing.T) {
 		{name: "run and out", args: "--run runs/rf --out /tmp/r", want: ReportOptions{RunDir: "runs/rf", Out: "/tmp/r"}},
 		{name: "json", args: "--run runs/rf -o json", want: ReportOptions{RunDir: "runs/rf", Out: "runs/rf", Output: "json"}},
 		{name: "bad output", args: "--run runs/rf -o yaml", wantErr: "yaml", wantUsage: true},
-		{name: "no run", args: "--out x", wantErr: "--run is required", wantUsage: true},
-		{name: "no flags", args: "", wantErr: "--run is required", wantUsage: true},
+		{name: "no run", args: "--out x", wantErr: `required flag(s) "run" not set`, wantUsage: true},
+		{name: "no flags", args: "", wantErr: `required flag(s) "run" not set`, wantUsage: true},
 		{name: "paper", args: "--run r --style paper", want: ReportOptions{RunDir: "r", Out: "r", Style: reports.PaperStyle()}},
 		{name: "paper overridden", args: "--run r --style paper --size 3.5x2.6 --font-size 9 --formats pdf,png --roc-scale log",
 			want: func() ReportOptions {
@@ -57,10 +57,7 @@ func TestNewCmdReport(t *testing.T) {
 				got = o
 				return nil
 			})
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			err := cmd.Execute()
+			err := execArgs(ios, cmd, tt.args) // usage errors as under root
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)
