@@ -164,6 +164,11 @@ func TestLinksRefusedAtOpen(t *testing.T) {
 	if err := os.WriteFile(decoy, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// 0644 whatever the umask: a parallel test's embedded cluster holds a
+	// private one (cluster.HoldPrivateUmask).
+	if err := os.Chmod(decoy, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Symlink(elsewhere, filepath.Join(state, KeysDir)); err != nil {
 		t.Fatal(err)
 	}
