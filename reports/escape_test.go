@@ -36,7 +36,7 @@ func TestMarkdownTablesEscapeUserIDs(t *testing.T) {
 	if _, err := WriteFiles(context.Background(), dir, Tables(run), nil); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "tables", "users_rf-reference.md"))
+	b, err := os.ReadFile(filepath.Join(dir, "tables", "users.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
