@@ -83,6 +83,11 @@ const attackPartitions = 8
 
 // replayIdentity is the shared client identity (bound to every user) that
 // signs the attacker's logins: the one any holder of replay's files has.
+// sharedClient is the name the first factor keeps failures under for the
+// logins of the tests' client: the shared replay identity (bound to any
+// user) signs them, and a login's client is its signing identity.
+const sharedClient = "replay/replay"
+
 func (e *env) replayIdentity() *wire.ClientSigner {
 	e.t.Helper()
 	id, err := wire.NewClientSigner(e.cl.ReplayTLS.Certificates[0])
@@ -548,7 +553,7 @@ func TestAttackLockoutAcrossPartitions(t *testing.T) {
 	if d.Accept || d.Reason != live.RefusedReason {
 		t.Errorf("the right password from the attacker's client during its backoff: %+v", d)
 	}
-	if l := logs.lines("client backing off", "user="+victim.LoginAs, "client=attacker", "failures=5"); len(l) != 1 {
+	if l := logs.lines("client backing off", "user="+victim.LoginAs, "client="+sharedClient, "failures=5"); len(l) != 1 {
 		t.Errorf("want one log line of the backoff at the 5th failure; got %q", l)
 	}
 	if l := logs.lines("dead letter", "class=misrouted", "hashes to partition"); len(l) != 35 {
@@ -556,7 +561,7 @@ func TestAttackLockoutAcrossPartitions(t *testing.T) {
 	} else {
 		t.Logf("logged: %s", l[0])
 	}
-	if f, err := e.creds.ClientFailures(context.Background(), victim.LoginAs, "attacker"); err != nil || f.Failures != 5 {
+	if f, err := e.creds.ClientFailures(context.Background(), victim.LoginAs, sharedClient); err != nil || f.Failures != 5 {
 		t.Errorf("the attacker's client after the attack: %+v (%v)", f, err)
 	}
 	if cred, err := e.creds.Credential(context.Background(), victim.LoginAs); err != nil || cred.Failures != 5 {

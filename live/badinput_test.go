@@ -196,7 +196,7 @@ func TestLoginLockout(t *testing.T) {
 	if err != nil || cred.Failures != 3 || cred.LastFailure.IsZero() {
 		t.Fatalf("credential after 3 failures: %+v %v", cred, err)
 	}
-	if f, err := e.creds.ClientFailures(context.Background(), s.LoginAs, "attacker"); err != nil || f.Failures != 3 {
+	if f, err := e.creds.ClientFailures(context.Background(), s.LoginAs, sharedClient); err != nil || f.Failures != 3 {
 		t.Fatalf("the client's failures: %+v %v", f, err)
 	}
 	if strings.Contains(cred.Hash, right) {
@@ -221,7 +221,7 @@ func TestLoginLockout(t *testing.T) {
 	if got := live.Value(st.Logins, "result", live.LoginBackoff); got != 2 {
 		t.Errorf("logins{result=%q} = %v, want 2", live.LoginBackoff, got)
 	}
-	if err := e.creds.Unlock(context.Background(), s.LoginAs, "attacker"); err != nil {
+	if err := e.creds.Unlock(context.Background(), s.LoginAs, sharedClient); err != nil {
 		t.Fatal(err)
 	}
 	if d := login(s.LoginAs, "ok", right); !d.Accept {

@@ -61,8 +61,8 @@ func newCmdLiveServe(f *cli.Factory, runF func(context.Context, *ServeOptions) e
   first factor   the password against an argon2id hash (MySQL or the embedded
                  database), within login budgets (per client, per user, overall)
                  and with a backoff per user and client after repeated failures
-                 ('mouseauth live status --lockouts' shows it, 'mouseauth live
-                 unlock' clears it)
+                 ('mouseauth live status --lockouts' shows it, 'live unlock'
+                 clears it)
   second factor  each action scored by the user's model; the mean of the last
                  --window scores below --threshold raises an alert
 

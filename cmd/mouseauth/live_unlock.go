@@ -27,9 +27,9 @@ func newCmdLiveUnlock(f *cli.Factory, runF func(context.Context, *UnlockOptions)
 		Short: "Clear a user's failed-login counts, so the next login is checked",
 		Long: `Unlock clears the failed-login counts of --user in the credential store: of
 every client and the user's own, or with --login-client of that client only.
-A client that failed --lockout times in a row for a user (a flag of
-'mouseauth live serve') waits before its next login is checked (1 s,
-doubling up to --lock-for); after four times as many failures from all
+A client that failed --lockout times in a row for a user waits before its
+next login is checked (1 s, doubling up to --lock-for, both flags of
+'mouseauth live serve'); after four times as many failures from all
 clients, clients that have not logged the user in before wait too.
 'mouseauth live status --lockouts' lists who waits. A running 'live serve'
 reads the counts at every login: the next one is checked.`,
