@@ -139,8 +139,14 @@ func TestLoginV3Refused(t *testing.T) {
 		return err
 	}
 	sig := j["sig"].(string)
+	// Another base64 letter at byte 10 (flipping a bit could make it no
+	// base64 letter at all: '+' ^ 1 is '*').
 	flippedSig := []byte(sig)
-	flippedSig[10] ^= 1
+	if flippedSig[10] == 'A' {
+		flippedSig[10] = 'B'
+	} else {
+		flippedSig[10] = 'A'
+	}
 	for _, tc := range []struct {
 		name string
 		p    []byte
@@ -157,7 +163,8 @@ func TestLoginV3Refused(t *testing.T) {
 		{"version 2 with a certificate", edit(func(m map[string]any) { m["v"] = 2 }), ErrMalformed, `version 2 login with "cert"`},
 		{"certificate too large", edit(func(m map[string]any) { m["cert"] = make([]byte, MaxClientCert+1) }), ErrTooLarge, "login cert of 4097 bytes"},
 		{"signature too large", edit(func(m map[string]any) { m["sig"] = make([]byte, 73) }), ErrMalformed, "login sig of 73 bytes"},
-		{"version 3 decision", []byte(`{"v":3,"kind":"decision"}`), ErrVersion, "version 3"},
+		{"version 3 dead letter", []byte(`{"v":3,"kind":"dead_letter"}`), ErrVersion, "version 3"},
+		{"version 3 decision", []byte(`{"v":3,"kind":"decision"}`), ErrMalformed, "a decision where a login was expected"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := verify(tc.p)

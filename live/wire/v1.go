@@ -95,13 +95,13 @@ func DecodeLogin(p []byte) (Login, error) {
 // EncodeDecision encodes d in version 1, without a MAC.
 //
 // Deprecated: version 1; use [SignDecision].
-func EncodeDecision(d Decision) []byte { return encodeJSON(KindDecision, d) }
+func EncodeDecision(d LegacyDecision) []byte { return encodeJSON(KindDecision, d) }
 
 // DecodeDecision decodes a version 1 decision.
 //
 // Deprecated: version 1; use [ParseDecision].
-func DecodeDecision(p []byte) (Decision, error) {
-	var d Decision
+func DecodeDecision(p []byte) (LegacyDecision, error) {
+	var d LegacyDecision
 	err := decodeJSON(p, KindDecision, &d)
 	return d, err
 }
