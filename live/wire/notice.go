@@ -21,7 +21,6 @@ type alertJSON struct {
 	Statistic    float64   `json:"statistic"`
 	Score        float64   `json:"score"`
 	Flags        string    `json:"flags"`
-	Actions      int       `json:"actions"`
 	ModelVersion int       `json:"model_version"`
 	At           time.Time `json:"at"`
 }
@@ -47,8 +46,8 @@ func checkAlert(a Alert) error {
 	if err := checkNames2(a.User, a.Session); err != nil {
 		return err
 	}
-	if a.Seq < 0 || a.Window < 0 || a.Actions < 0 || a.ModelVersion < 0 {
-		return malformed("negative seq %d, window %d, actions %d or model version %d", a.Seq, a.Window, a.Actions, a.ModelVersion)
+	if a.Seq < 0 || a.Window < 0 || a.ModelVersion < 0 {
+		return malformed("negative seq %d, window %d or model version %d", a.Seq, a.Window, a.ModelVersion)
 	}
 	for _, f := range []struct {
 		name string
@@ -77,7 +76,7 @@ func MarshalAlert(a Alert) ([]byte, error) {
 	}
 	return marshalJSON(alertJSON{V: Version3, Kind: kindNameAlert, User: a.User, Session: a.Session, Seq: a.Seq,
 		Policy: a.Policy, Statistic: canonicalZero(a.Statistic), Score: canonicalZero(a.Score), Flags: a.Flags,
-		Actions: a.Actions, ModelVersion: a.ModelVersion, At: a.At.UTC()})
+		ModelVersion: a.ModelVersion, At: a.At.UTC()})
 }
 
 // marshalAlertV2 encodes a as a version 2 alert, for the tests of the
@@ -112,7 +111,7 @@ func ParseAlert(p []byte) (Alert, error) {
 			return Alert{}, err
 		}
 		a = Alert{Version: Version3, User: j.User, Session: j.Session, Seq: j.Seq, Policy: j.Policy, Statistic: j.Statistic,
-			Score: j.Score, Flags: j.Flags, Actions: j.Actions, ModelVersion: j.ModelVersion, At: j.At}
+			Score: j.Score, Flags: j.Flags, ModelVersion: j.ModelVersion, At: j.At}
 	}
 	if err := checkAlert(a); err != nil {
 		return Alert{}, err

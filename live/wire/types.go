@@ -145,8 +145,6 @@ type Alert struct {
 	// "none").
 	Score float64 `json:"-"`
 	Flags string  `json:"-"`
-	// Actions is the session's actions decided, the alerting one included.
-	Actions      int `json:"-"`
 	ModelVersion int `json:"-"`
 }
 

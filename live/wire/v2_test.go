@@ -565,7 +565,7 @@ func TestSignDecisionRefuses(t *testing.T) {
 
 func sampleAlert() Alert {
 	return Alert{User: "user7", Session: "s-12", Seq: 9, Policy: "decide/1 rule=sequential n=10 agg=logodds threshold=0.5 bias=0.25",
-		Statistic: -4.25, Score: 0.03, Flags: "novel", Actions: 10, ModelVersion: 2, At: at}
+		Statistic: -4.25, Score: 0.03, Flags: "novel", ModelVersion: 2, At: at}
 }
 
 func mustMarshalAlert(t testing.TB) []byte {

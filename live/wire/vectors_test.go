@@ -333,7 +333,7 @@ func generateVectors(t *testing.T) tvFile {
 	}
 	alert, err := MarshalAlert(Alert{User: "user7", Session: "s-12", Seq: 5,
 		Policy:    "decide/1 rule=sequential n=10 agg=logodds threshold=0.5 bias=0.25 step=0.75 ceiling=16 accept=1 alert=4 start=0 memory=32 repeat=0.001",
-		Statistic: -4, Score: 0.0031, Flags: "repeated", Actions: 6, ModelVersion: 2, At: tvSent})
+		Statistic: -4, Score: 0.0031, Flags: "repeated", ModelVersion: 2, At: tvSent})
 	if err != nil {
 		t.Fatal(err)
 	}
