@@ -16,6 +16,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
@@ -216,14 +217,15 @@ func TestLoginLockout(t *testing.T) {
 }
 
 func TestRetrainSwapsModel(t *testing.T) {
-	// A low threshold: vectors of alerted sessions are (rightly) not trained
-	// on, and this test wants every judged vector to count: one session may
-	// give all the rows, it counts as over at once, and the regression
-	// check (TestRetrain* in retrain_test.go) is off.
-	e := startEnv(t, live.Config{Threshold: 0.01, Retrain: live.RetrainPolicy{Every: 40, MaxShare: 1, Quiet: -1, Margin: -1, Tolerance: 1,
+	// A low threshold (models that decide by a window of 10 against 0.01):
+	// vectors of alerted sessions are (rightly) not trained on, and this
+	// test wants every judged vector to count: one session may give all the
+	// rows, it counts as over at once, and the regression check (TestRetrain*
+	// in retrain_test.go) is off.
+	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: 40, MaxShare: 1, Quiet: -1, Margin: -1, Tolerance: 1,
 		Train: account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 20}, Seed: 3}}})
 	us := synthUsers(t, 3, 3, 60)
-	ss := plan(t, e, us, 0)
+	ss := planPolicy(t, e, us, 0, decide.WindowPolicy(10, decide.AggMean, 0.01))
 	// ss[0] and ss[1] are User1's two replayed sessions; the other users'
 	// sessions come first so that retraining finds impostor vectors.
 	e.startService()

@@ -52,9 +52,12 @@ func BenchmarkServicePerVector(b *testing.B) {
 	model, values := benchModel(b)
 	key := wire.NewSessionKey()
 	v := wire.Vector{User: "User1", Session: "0123456789abcdef0123456789abcdef", Seq: 41, Sent: time.Now(), Values: values}
-	decision := func(score float64) wire.Decision {
-		return wire.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Accept: true, Score: score, Mean: score, Window: 10,
+	legacy := func(score float64) wire.LegacyDecision {
+		return wire.LegacyDecision{User: v.User, Session: v.Session, Seq: v.Seq, Accept: true, Score: score, Mean: score, Window: 10,
 			Threshold: 0.5, ModelVersion: 1, Sent: v.Sent, ServiceNanos: 812345}
+	}
+	decision := func(score float64) wire.Decision {
+		return wire.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Accept: score >= 0.5, Sent: v.Sent, ServiceNanos: 812345}
 	}
 	b.Run("v1", func(b *testing.B) {
 		msg := wire.EncodeVector(v)
@@ -64,7 +67,7 @@ func BenchmarkServicePerVector(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			_ = wire.EncodeDecision(decision(model.Score(x.Values)))
+			_ = wire.EncodeDecision(legacy(model.Score(x.Values)))
 		}
 	})
 	b.Run("v2", func(b *testing.B) {

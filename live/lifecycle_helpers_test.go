@@ -194,7 +194,7 @@ func storeSessions(tb testing.TB, p store.Profiles, ss ...storedSession) {
 			vs = append(vs, store.Vector{User: s.user, Session: s.id, Seq: int64(i), At: at, Values: v})
 			if s.decide != nil {
 				score, judged := s.decide(i)
-				ds = append(ds, store.Decision{User: s.user, Session: s.id, Seq: int64(i), Score: score, Mean: score, Window: min(i+1, 10),
+				ds = append(ds, store.Decision{User: s.user, Session: s.id, Seq: int64(i), Score: score, Statistic: score, Window: min(i+1, 10),
 					Threshold: 0.5, Accept: score >= 0.5, Judged: judged, ModelVersion: 1, At: at})
 			}
 			if len(vs) == 256 {

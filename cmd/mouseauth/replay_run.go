@@ -65,7 +65,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	bar := cli.NewProgress(ios, int64(len(users)), "enrolling", "users")
 	sessions, err := replay.Plan(ctx, env.Credentials, env.Profiles, users, replay.PlanOptions{
 		TrainSessions: opts.TrainSessions, Impostors: opts.Impostors, MaxActions: opts.MaxActions,
-		Train:    account.TrainOptions{Preset: opts.Preset, Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed},
+		Train:    account.TrainOptions{Preset: opts.Preset, Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed, Decision: opts.Decision},
 		Now:      opts.Now(),
 		Password: password,
 		Progress: func(string, bool) { bar.Add(1) }})
@@ -78,7 +78,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		return err
 	}
 	if !opts.NoService {
-		stop, err := env.StartService(ctx, live.Config{Window: opts.Window, Threshold: opts.Threshold, Logger: logger,
+		stop, err := env.StartService(ctx, live.Config{Logger: logger,
 			Retrain: live.RetrainPolicy{Train: account.TrainOptions{Preset: opts.Preset, Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}}})
 		if err != nil {
 			return err

@@ -84,8 +84,6 @@ var vocabulary = map[string]word{
 	"aggregate": {Type: "string", Meaning: "how a window's (or session's) score combines its actions' scores",
 		Values: []string{"mean", "median", "trimmed\t10% cut at each end", "logodds\tmean log-odds"}},
 	"windows":        {Type: "string", Meaning: "window sizes in actions, list and ranges (1,5,10,20 or 1:20)"},
-	"window":         {Type: "int", Meaning: "actions per decision window of the live service"},
-	"threshold":      {Type: "float64", Meaning: "alert when a window's score is below this"},
 	"thresholds":     {Type: "string", Meaning: "alarm thresholds, list and ranges (0:1:0.05)"},
 	"train-fraction": {Type: "float64", Meaning: "chronological share of each user's actions that trains"},
 	"cross":          {Type: "bool", Meaning: "also score each genuine test session against every other test user's model"},
