@@ -30,7 +30,7 @@ type ModelStore struct {
 type ModelLoadOptions struct {
 	Users  int    // synthetic users, one model each (at least 2)
 	Repeat int    // loads of each model per store
-	Trees  int    // trees per model (random forests, the reference preset: the figures are the forest's)
+	Trees  int    // trees per model (random forests, the published preset: the figures are the forest's)
 	Seed   uint64 // of the synthetic users and the training
 	Dir    string // scratch folder for the stores kept in files; required
 	Now    func() time.Time

@@ -17,6 +17,7 @@ import (
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/topics"
+	"github.com/mouseauth/mouseauth/live/wire"
 	"github.com/mouseauth/mouseauth/replay"
 )
 
@@ -46,6 +47,19 @@ type Pipeline struct {
 	// Keys of the service run in process; empty: generated for the run
 	// (the replaying clients seal their logins to Keys.Public()).
 	Keys live.Keys
+	// Workstation registers a client identity bound to users, waits until
+	// the brokers admit it, and returns it (the flood bench's honest users
+	// log in from theirs); nil: they share Client.
+	Workstation func(ctx context.Context, name string, users []string) (Workstation, error)
+}
+
+// Workstation is a registered client identity: how it connects, signs its
+// logins and where its decisions come.
+type Workstation struct {
+	TLS       *tls.Config
+	SASL      sasl.Mechanism
+	Identity  *wire.ClientSigner
+	Decisions string
 }
 
 // Meter shows the progress of a long step (a *cli.Progress is one).
@@ -70,7 +84,7 @@ type PipelineOptions struct {
 	// Soak holds Rates[0] with Users[0] this long, sampling memory.
 	Soak  time.Duration
 	Seed  uint64
-	Trees int           // trees of the load users' models (random forests, the reference preset: the figures are the forest's)
+	Trees int           // trees of the load users' models (random forests, the published preset: the figures are the forest's)
 	Wait  time.Duration // for outstanding decisions per step
 	Now   func() time.Time
 	// Logger receives the service's and the clients' warnings (default
@@ -241,8 +255,9 @@ func newHarness(ctx context.Context, p Pipeline, o PipelineOptions) (*harness, e
 }
 
 func (b *harness) startService(ctx context.Context) (stop func() error, err error) {
+	// The load users all log in from one client at once.
 	svc, err := live.New(live.Config{Brokers: b.p.Brokers, TLS: b.p.Scorer, SASL: b.p.ScorerSASL, Topics: b.p.Topics, Profiles: b.p.Profiles,
-		Credentials: b.p.Credentials, Logger: b.o.Logger, Keys: b.p.Keys, Retrain: live.RetrainPolicy{Every: -1}})
+		Credentials: b.p.Credentials, Logger: b.o.Logger, Keys: b.p.Keys, Retrain: live.RetrainPolicy{Every: -1}, Budget: live.OneClientBudget()})
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,8 @@ func scores(xs ...float64) []Input {
 
 func TestSequentialJudgesFromTheFirstAction(t *testing.T) {
 	t.Parallel()
-	p := DefaultPolicy() // step 4, ceiling 8, accept 1, alert 8, start 0
+	p := DefaultPolicy()
+	p.Bias, p.Step, p.Ceiling, p.Accept, p.Alert, p.Start = 0, 4, 8, 1, 8, 0
 	cases := []struct {
 		name    string
 		in      []Input
@@ -170,7 +171,7 @@ func TestParsePolicyRefuses(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{
 		"", "rule=sequential", "decide/2 rule=window", "decide/1 rule=fast", "decide/1 step=0", "decide/1 step=NaN",
-		"decide/1 step=Inf", "decide/1 alert=-1", "decide/1 n=0", "decide/1 n=1001", "decide/1 threshold=1",
+		"decide/1 step=Inf", "decide/1 alert=-1", "decide/1 n=0", "decide/1 n=1001", "decide/1 threshold=1.5", "decide/1 threshold=-0.1",
 		"decide/1 agg=max", "decide/1 ceiling=0 accept=1", "decide/1 start=-8", "decide/1 memory=-1", "decide/1 repeat=2",
 		"decide/1 step=1 step=2", "decide/1 color=red", "decide/1 step", "decide/1 n=1.5", "decide/1 bias=1e300",
 	} {
@@ -290,4 +291,59 @@ func BenchmarkStep(b *testing.B) {
 			}
 		})
 	}
+}
+
+// What DefaultPolicy's comment promises: no action accepted alone, a new
+// session of impostor-like actions alerted at its 6th action, a session
+// taken over at full credit within 27, an action needing p > 0.56 to
+// count for the user.
+func TestDefaultPolicyProperties(t *testing.T) {
+	t.Parallel()
+	p := DefaultPolicy()
+	first := func(score float64) Verdict {
+		vs, _ := Run(p, scores(score))
+		return vs[0]
+	}
+	if v := first(1); v.Accept || !v.Judged {
+		t.Errorf("a lone perfect action: %+v, want judged and refused", v)
+	}
+	alertAt := func(in []Input) int {
+		vs, _ := Run(p, in)
+		for i, v := range vs {
+			if v.Alert {
+				return i + 1
+			}
+		}
+		return 0
+	}
+	imp := make([]Input, 40)
+	for i := range imp {
+		imp[i] = Input{Score: 0.001}
+	}
+	if got := alertAt(imp); got != 6 {
+		t.Errorf("impostor-like session alerted at action %d, want 6", got)
+	}
+	takeover := append(scores(slicesRepeat(0.999, 40)...), imp...)
+	if got := alertAt(takeover) - 40; got < 1 || got > 27 {
+		t.Errorf("takeover after 40 genuine actions alerted %d actions later, want 1..27", got)
+	}
+	vs, _ := Run(p, scores(0.57, 0.57, 0.57, 0.57, 0.57, 0.57, 0.57, 0.57, 0.57, 0.57))
+	if vs[len(vs)-1].Statistic <= 0 {
+		t.Errorf("p = 0.57 does not count for the user: trust %v", vs[len(vs)-1].Statistic)
+	}
+	vs, _ = Run(p, scores(0.55, 0.55, 0.55, 0.55, 0.55, 0.55, 0.55, 0.55, 0.55, 0.55))
+	if vs[len(vs)-1].Statistic >= 0 {
+		t.Errorf("p = 0.55 counts for the user: trust %v", vs[len(vs)-1].Statistic)
+	}
+	if vs, _ := Run(p, scores(0.999, 0.999)); !vs[1].Accept {
+		t.Errorf("two strong genuine actions: second not accepted (trust %v)", vs[1].Statistic)
+	}
+}
+
+func slicesRepeat(x float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = x
+	}
+	return out
 }

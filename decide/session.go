@@ -150,12 +150,7 @@ func (s *Session) Step(in Input) Verdict {
 	return v
 }
 
-func (s *Session) accepts(stat float64) bool {
-	if s.p.Rule == Window {
-		return stat >= s.p.Threshold
-	}
-	return stat >= s.p.Accept
-}
+func (s *Session) accepts(stat float64) bool { return s.p.Accepts(stat) }
 
 // windowInOrder returns the window's scores oldest first (the aggregates
 // are order-free but for rounding; the order keeps them bit-identical to

@@ -16,7 +16,7 @@ const highRate = 150
 // TestDFL500User5TestPartIsAnotherRegime pins down why DFL-500's user 5
 // has an inverted AUC and so caps the window 10 mean: a property of the
 // published file, not of the evaluation. Mean over seeds 0-9, user 5 at
-// windows 1 and 10: reference preset 0.240 and 0.048, improved preset 0.250
+// windows 1 and 10: published preset 0.240 and 0.048, improved preset 0.250
 // and 0.055, the published protocol re-run with scikit-learn 1.2.1 0.24 and
 // 0.034 (its window 10 mean over users, 0.916 ± 0.220 at seed 0, is the
 // published 0.916 ± 0.221). The improved preset's other 20 users average

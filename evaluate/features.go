@@ -41,8 +41,10 @@ func DropDuplicateColumns(d *preprocess.Table) (*preprocess.Table, []int) {
 	if len(dropped) == 0 {
 		return d, nil
 	}
-	out := &preprocess.Table{Users: d.Users, X: make([][]float64, len(d.X)), Sessions: d.Sessions, Actions: d.Actions, Starts: d.Starts,
-		Extractor: d.Extractor, Convention: d.Convention}
+	// Everything but the dropped columns is kept: sessions, action
+	// indices, start times, the kept columns' names and the schema.
+	out := &preprocess.Table{Users: d.Users, X: make([][]float64, len(d.X)), Sessions: d.Sessions, Actions: d.Actions,
+		Starts: d.Starts, Extractor: d.Extractor, Convention: d.Convention}
 	if len(d.Names) == width {
 		for _, j := range keep {
 			out.Names = append(out.Names, d.Names[j])

@@ -366,19 +366,6 @@ func dataBounds(X [][]float64, phys *classify.Bounds) *classify.Bounds {
 	return b
 }
 
-func meanOf(X [][]float64) []float64 {
-	m := make([]float64, len(X[0]))
-	for _, r := range X {
-		for j, v := range r {
-			m[j] += v
-		}
-	}
-	for j := range m {
-		m[j] /= float64(len(X))
-	}
-	return m
-}
-
 // medianOf is the lower median of each column: a value some row has.
 func medianOf(X [][]float64) []float64 {
 	m := make([]float64, len(X[0]))

@@ -319,6 +319,8 @@ type TrialScore struct {
 	Genuine bool    `json:"genuine"`
 	Actions int     `json:"actions"`
 	Score   float64 `json:"score"`
+	// actionScores are the session's actions' scores, for the statistics.
+	actionScores []float64
 }
 
 // HoldoutSeeds are a held-out result's figures over seeds.
@@ -363,6 +365,62 @@ type HoldoutResult struct {
 	Unlabelled   []SessionRef  `json:"unlabelled,omitempty"`
 	Seconds      float64       `json:"seconds"`
 	Seeds        *HoldoutSeeds `json:"seeds,omitempty"`
+	// Stats are the pooled figures over every seed with their intervals
+	// over claimed users.
+	Stats *HoldoutStats `json:"stats,omitempty"`
+}
+
+// HoldoutStats are a held-out evaluation's pooled figures, every trial of
+// every seed pooled, with bootstrap intervals over the claimed users (each
+// drawn user brings all the sessions claiming it).
+type HoldoutStats struct {
+	Unit      string `json:"unit"`
+	Resamples int    `json:"resamples"`
+	Seeds     int    `json:"seeds"`
+	Users     int    `json:"users"`
+	// Sessions: the session scores; Actions: every action, labelled by its
+	// session.
+	SessionAUC  Estimate `json:"session_auc"`
+	SessionEER  Estimate `json:"session_eer"`
+	SessionFNMR Estimate `json:"session_fnmr_at_fmr_1pct"`
+	SessionZero Estimate `json:"session_zero_fmr"`
+	ActionAUC   Estimate `json:"action_auc"`
+	ActionEER   Estimate `json:"action_eer"`
+}
+
+// holdoutStats computes the statistics of the held-out results of runs
+// (one per seed, the same set).
+func holdoutStats(results []HoldoutResult, o StatsOptions) (*HoldoutStats, error) {
+	users := map[string]int32{}
+	var sess, acts []sample
+	for _, h := range results {
+		for _, ts := range h.Scores {
+			u, ok := users[ts.User]
+			if !ok {
+				u = int32(len(users))
+				users[ts.User] = u
+			}
+			sess = append(sess, sample{ts.Score, ts.Genuine, u})
+			for _, a := range ts.actionScores {
+				acts = append(acts, sample{a, ts.Genuine, u})
+			}
+		}
+	}
+	B := o.resamples()
+	sp, err := pooledFigures(newPool(sess, len(users)), B, o.rng("holdout/sessions"), true)
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	hs := &HoldoutStats{Unit: "claimed users", Resamples: B, Seeds: len(results), Users: len(users),
+		SessionAUC: sp.AUC, SessionEER: sp.EER, SessionFNMR: sp.FNMRAtFMR1, SessionZero: sp.ZeroFMR}
+	if len(acts) > 0 {
+		ap, err := pooledFigures(newPool(acts, len(users)), B, o.rng("holdout/actions"), true)
+		if err != nil {
+			return nil, fmt.Errorf("actions: %w", err)
+		}
+		hs.ActionAUC, hs.ActionEER = ap.AUC, ap.EER
+	}
+	return hs, nil
 }
 
 // compact is h without curves and session scores (for [SeedRun]).
@@ -484,7 +542,8 @@ func EvaluateHoldout(ctx context.Context, set *HoldoutSet, o HoldoutOptions) (Ho
 		var lS, lA []bool
 		for n, k := range byClaim[u] {
 			t := set.trials[k]
-			ts := TrialScore{User: u, Session: t.ref.Session, Genuine: t.genuine, Actions: len(t.rows), Score: out.session[n]}
+			ts := TrialScore{User: u, Session: t.ref.Session, Genuine: t.genuine, Actions: len(t.rows), Score: out.session[n],
+				actionScores: out.actions[n]}
 			if t.ref.User != u {
 				ts.Folder = t.ref.User
 			}

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/mouseauth/mouseauth/classify"
@@ -342,5 +343,38 @@ func TestRunHoldoutSeeds(t *testing.T) {
 	}
 	if want := NewSeedStat(h.Seeds.ActionAUC.Values); h.Seeds.ActionAUC.Mean != want.Mean || h.Seeds.ActionAUC.SD != want.SD || want.SD == 0 {
 		t.Errorf("action AUC over seeds %+v", h.Seeds.ActionAUC)
+	}
+}
+
+// TestRunHoldoutInterrupted: cancelled during the second of three seeds,
+// RunHoldout returns the first seed's run, marked incomplete, and an error
+// that is both ErrInterrupted and the context's.
+func TestRunHoldoutInterrupted(t *testing.T) {
+	t.Parallel()
+	train, test, labels := holdoutTables(3, 20, 4, 2.0, 5)
+	set := prepare(t, HoldoutData{Train: train, Test: test, Labels: labels})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var fits atomic.Int64
+	e := &Experiment{Mode: ModeHoldout, Classifier: "centroid", Seeds: []int64{3, 4, 5}, Settings: Settings{Workers: 1},
+		NewClassifier: func(string, map[string]any) (classify.Classifier, error) {
+			return cancelAt{centroid: centroid{jitter: true}, n: 4, fits: &fits, cancel: cancel}, nil // seed 4's first user
+		}}
+	run, models, err := e.RunHoldout(ctx, set)
+	if !errors.Is(err, ErrInterrupted) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want ErrInterrupted and context.Canceled", err)
+	}
+	if run == nil || run.Incomplete == nil || !strings.Contains(run.Incomplete.Reason, "1 of 3 seeds") ||
+		!slices.Equal(run.Incomplete.SeedsDone, []int64{3}) || len(models.ByUser) != 3 {
+		t.Fatalf("run %+v, %d models", run, len(models.ByUser))
+	}
+	if h := run.Holdouts[0]; h.Seed != 3 || h.Stats == nil {
+		t.Errorf("the finished seed %d, statistics %v", h.Seed, h.Stats)
+	}
+	// Cancelled before a seed finished: nothing to keep.
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	if run, _, err := e.RunHoldout(ctx, set); run != nil || !errors.Is(err, context.Canceled) || errors.Is(err, ErrInterrupted) {
+		t.Errorf("cancelled at once: run %v, err %v", run, err)
 	}
 }

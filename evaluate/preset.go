@@ -19,10 +19,13 @@ type Preset string
 
 // Presets.
 const (
-	// PresetReference is the published evaluation: a 100-tree random forest
-	// ("rf"), window score = mean, one negative per positive, the feature
-	// files as published.
-	PresetReference Preset = classify.PresetReference
+	// PresetPublished is the published evaluation's settings (Antal &
+	// Dénes-Fazakas 2019): a 100-tree random forest ("rf"), window score =
+	// mean, one negative per positive, the feature files as published. It
+	// was called "reference", which also names the published protocol
+	// ([Reference]); ParsePreset still takes that name ([PresetAliases]).
+	// Its training half is classify.PresetReference.
+	PresetPublished Preset = "published"
 	// PresetImproved is the evaluate commands' default: gradient-boosted
 	// trees ("gbdt", classify.GBDT's defaults) trained on 8 negatives per
 	// positive and classify.ImprovedBackground background negatives per
@@ -49,26 +52,48 @@ const (
 // (see [Reference] for smaller files).
 const ImprovedNegativeRatio = classify.ImprovedNegativeRatio
 
-// Train returns p's training settings (classify.Preset); an unknown
-// preset trains as the reference one.
+// TrainPreset is the name classify.Preset knows p's training settings by:
+// classify.PresetReference for the published preset, p's own otherwise.
+func (p Preset) TrainPreset() string {
+	if p == PresetPublished {
+		return classify.PresetReference
+	}
+	return string(p)
+}
+
+// Train returns p's training settings (classify.Preset, where the
+// published preset's training is called classify.PresetReference); an
+// unknown preset trains as the published one.
 func (p Preset) Train() classify.TrainSettings {
-	s, err := classify.Preset(string(p))
+	s, err := classify.Preset(p.TrainPreset())
 	if err != nil {
 		s, _ = classify.Preset(classify.PresetReference)
 	}
 	return s
 }
 
+// PresetAliases are former preset names ParsePreset still takes; commands
+// warn when they meet one.
+var PresetAliases = map[string]Preset{"reference": PresetPublished}
+
+// DefaultPreset is the preset every command that trains takes by default.
+const DefaultPreset = PresetImproved
+
 // Classifier returns the classifier p evaluates when none is named: "rf"
-// (the published code's) for reference, "gbdt" for improved.
+// (the published code's) for published, "gbdt" for improved.
 func (p Preset) Classifier() string { return p.Train().Classifier }
 
-// ParsePreset returns the named preset.
+// ParsePreset returns the named preset; a former name ([PresetAliases])
+// gives the preset it names now.
 func ParsePreset(s string) (Preset, error) {
-	if _, err := classify.Preset(s); err != nil {
-		return "", err
+	switch p := Preset(s); p {
+	case PresetPublished, PresetImproved:
+		return p, nil
 	}
-	return Preset(s), nil
+	if p, ok := PresetAliases[s]; ok {
+		return p, nil
+	}
+	return "", fmt.Errorf("unknown preset %q (want published or improved)", s)
 }
 
 // Settings are the evaluation settings a preset does not fix: zero values
@@ -80,7 +105,7 @@ type Settings struct {
 	Protocol      Protocol
 	Windows       []int
 	TrainFraction float64
-	NegativeRatio float64   // 0 = the preset's (reference 1, improved 8)
+	NegativeRatio float64   // 0 = the preset's (published 1, improved 8)
 	Aggregate     Aggregate // "" = the preset's
 	Seed          int64
 	Workers       int
@@ -100,6 +125,19 @@ func ClassifierParams(classifier string, trees int) map[string]any {
 	return params
 }
 
+// TreeParam is the parameter that counts a classifier's trees, which a
+// sweep's tree counts set: "trees" for the forests ("rf", "et",
+// "malaschitz"), "rounds" for "gbdt" (one tree per boosting round), "" for
+// a classifier without trees.
+func TreeParam(classifier string) string {
+	for _, p := range []string{"trees", "rounds"} {
+		if classify.HasParam(classifier, p) {
+			return p
+		}
+	}
+	return ""
+}
+
 // PresetOptions returns the Options of preset p with classifier c (built
 // with params, which the result records) and settings s, which override the
 // preset's aggregate and negative ratio where set.
@@ -108,6 +146,9 @@ func PresetOptions(p Preset, c classify.Classifier, params map[string]any, s Set
 	o := Options{Protocol: s.Protocol, Classifier: c, Windows: s.Windows, TrainFraction: s.TrainFraction,
 		Seed: s.Seed, Workers: s.Workers, Now: s.Now, Aggregate: AggMean, NegativeRatio: t.NegativeRatio,
 		Background: t.Background, DropDuplicateColumns: t.DropDuplicateColumns, ReplacePlaceholders: t.ReplacePlaceholders}
+	if o.TrainFraction == 0 {
+		o.TrainFraction = 2.0 / 3 // the default of Options, recorded
+	}
 	if p == PresetImproved {
 		o.Aggregate = AggLogOdds
 	}
@@ -133,7 +174,7 @@ func DefectNotes(path string, d *preprocess.Table) []string {
 	df := FindDefects(d)
 	var notes []string
 	if df.Placeholders > 0 {
-		notes = append(notes, fmt.Sprintf("%s: %d values are the placeholder 2147483647 (a minimum over all-zero values); the improved preset reads them as 0, the reference preset keeps them as published", path, df.Placeholders))
+		notes = append(notes, fmt.Sprintf("%s: %d values are the placeholder 2147483647 (a minimum over all-zero values); the improved preset reads them as 0, the published preset keeps them as published", path, df.Placeholders))
 	}
 	if n := len(df.DuplicateColumns); n > 0 {
 		names := make([]string, n)

@@ -14,10 +14,10 @@ func TestPresetDefaults(t *testing.T) {
 	if c := PresetImproved.Classifier(); c != "gbdt" {
 		t.Errorf("improved classifier %q, want gbdt", c)
 	}
-	if c := PresetReference.Classifier(); c != "rf" {
+	if c := PresetPublished.Classifier(); c != "rf" {
 		t.Errorf("reference classifier %q, want rf", c)
 	}
-	for _, p := range []Preset{PresetReference, PresetImproved} {
+	for _, p := range []Preset{PresetPublished, PresetImproved} {
 		if _, err := classify.New(p.Classifier(), nil); err != nil {
 			t.Errorf("%s: %v", p, err)
 		}
@@ -26,7 +26,7 @@ func TestPresetDefaults(t *testing.T) {
 	if o := PresetOptions(PresetImproved, centroid{}, nil, s); o.NegativeRatio != ImprovedNegativeRatio || o.Params["negative_ratio"] != float64(ImprovedNegativeRatio) {
 		t.Errorf("improved negative ratio %v (params %v), want %d", o.NegativeRatio, o.Params["negative_ratio"], ImprovedNegativeRatio)
 	}
-	if o := PresetOptions(PresetReference, centroid{}, nil, s); o.NegativeRatio != 1 || o.Aggregate != AggMean {
+	if o := PresetOptions(PresetPublished, centroid{}, nil, s); o.NegativeRatio != 1 || o.Aggregate != AggMean {
 		t.Errorf("reference: ratio %v, aggregate %s; want the published 1 and mean", o.NegativeRatio, o.Aggregate)
 	}
 	s.NegativeRatio = 2
@@ -53,7 +53,7 @@ func TestPresetDefaults(t *testing.T) {
 // trains the preset's, as `mouseauth evaluate` does with no --classifier.
 func TestExperimentPresetClassifier(t *testing.T) {
 	d := synth(3, 30, 3, 0.5, 1)
-	for _, p := range []Preset{PresetReference, PresetImproved} {
+	for _, p := range []Preset{PresetPublished, PresetImproved} {
 		var asked []string
 		e := Experiment{Mode: ModeRun, Preset: p, Settings: Settings{Windows: []int{1}},
 			NewClassifier: func(name string, _ map[string]any) (classify.Classifier, error) {
@@ -140,6 +140,17 @@ func TestImprovedRatioOnSmallFile(t *testing.T) {
 	}
 }
 
+func TestPresetAliases(t *testing.T) {
+	for in, want := range map[string]Preset{"published": PresetPublished, "reference": PresetPublished, "improved": PresetImproved} {
+		if p, err := ParsePreset(in); err != nil || p != want {
+			t.Errorf("ParsePreset(%q) = %q, %v; want %q", in, p, err, want)
+		}
+	}
+	if DefaultPreset != PresetImproved || DefaultPreset.Classifier() != "gbdt" {
+		t.Errorf("default preset %q (%s)", DefaultPreset, DefaultPreset.Classifier())
+	}
+}
+
 // rowRecorder records the training rows of each fit, by user (the first
 // genuine row identifies it).
 type rowRecorder struct {
@@ -165,8 +176,8 @@ func TestBackgroundNegativesInEvaluation(t *testing.T) {
 	if o := PresetOptions(PresetImproved, centroid{}, nil, Settings{}); o.Background != classify.ImprovedBackground || o.Params["background"] != o.Background {
 		t.Errorf("improved: background %v (params %v)", o.Background, o.Params)
 	}
-	if o := PresetOptions(PresetReference, centroid{}, nil, Settings{}); o.Background != 0 {
-		t.Errorf("reference: background %v", o.Background)
+	if o := PresetOptions(PresetPublished, centroid{}, nil, Settings{}); o.Background != 0 {
+		t.Errorf("published: background %v", o.Background)
 	}
 	d := synth(4, 60, 3, 0.5, 5) // per user: 40 train, 20 test
 	run := func(bg float64) map[float64][][]float64 {

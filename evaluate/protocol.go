@@ -100,6 +100,22 @@ type Options struct {
 	Now func() time.Time
 
 	bounds *classify.Bounds // the table's physical bounds, for Background
+	// fitted, if set, is given each scored user's model and vectors (from
+	// any goroutine): the continuous and attack evaluations judge vectors
+	// of their own with the models the protocol trained.
+	fitted func(fittedUser)
+}
+
+// fittedUser is one user's model and vectors as [ScoreUsers] split them,
+// in the order of its [UserScores]: the genuine training vectors, the
+// genuine test vectors (chronological) and each impostor stream's.
+type fittedUser struct {
+	user          string
+	model         classify.Model
+	train         [][]float64
+	genuine       [][]float64
+	impostor      [][][]float64
+	impostorUsers []string
 }
 
 func (o *Options) defaults() error {
@@ -159,6 +175,10 @@ type UserScores struct {
 	// ImpostorUsers names the users of the Impostor streams (Strict only).
 	ImpostorUsers []string `json:"impostor_users,omitempty"`
 	TrainSecs     float64  `json:"train_seconds"`
+	// GenuineRows and ImpostorRows are the feature-table rows of Genuine
+	// and of each Impostor stream, score by score.
+	GenuineRows  []int   `json:"-"`
+	ImpostorRows [][]int `json:"-"`
 }
 
 // ScoreUsers trains one model per user under opts.Protocol and scores the
@@ -370,7 +390,8 @@ func scoreUser(ctx context.Context, d *preprocess.Table, table classify.Table, u
 		}
 		return s, nil
 	}
-	if us.Genuine, err = score(pos[nTrain:]); err != nil {
+	us.GenuineRows = pos[nTrain:]
+	if us.Genuine, err = score(us.GenuineRows); err != nil {
 		return UserScores{}, "", err
 	}
 	for _, imp := range impostors {
@@ -379,6 +400,21 @@ func scoreUser(ctx context.Context, d *preprocess.Table, table classify.Table, u
 			return UserScores{}, "", err
 		}
 		us.Impostor = append(us.Impostor, s)
+		us.ImpostorRows = append(us.ImpostorRows, imp)
+	}
+	if o.fitted != nil {
+		rowsOf := func(idx []int) [][]float64 {
+			out := make([][]float64, len(idx))
+			for k, r := range idx {
+				out[k] = d.X[r]
+			}
+			return out
+		}
+		f := fittedUser{user: u, model: m, train: rowsOf(pos[:nTrain]), genuine: rowsOf(pos[nTrain:]), impostorUsers: impostorUsers}
+		for _, imp := range impostors {
+			f.impostor = append(f.impostor, rowsOf(imp))
+		}
+		o.fitted(f)
 	}
 	return us, "", ctx.Err()
 }

@@ -2,13 +2,12 @@ package evaluate
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"reflect"
 	"runtime"
 	"testing"
-
-	"gonum.org/v1/gonum/stat"
 
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/testutil"
@@ -122,55 +121,63 @@ func improvedSeeds() []int64 {
 	return seeds
 }
 
-// seedAUCs runs preset p (its own classifier, as `mouseauth evaluate`
-// with no --classifier) once per seed under protocol proto and returns the
-// mean AUC over users at each of windows, one value per seed.
-func seedAUCs(t *testing.T, d *preprocess.Table, p Preset, proto Protocol, windows []int, seeds []int64) [][]float64 {
+// comparePresets runs `evaluate compare --presets both` (each preset with
+// its own classifier) over seeds under protocol proto at windows: the
+// published preset's result, the improved preset's, and the paired
+// differences improved − published at each window.
+func comparePresets(t *testing.T, d *preprocess.Table, proto Protocol, windows []int, seeds []int64) (pub, imp Result, diffs map[int]Difference) {
 	t.Helper()
-	out := make([][]float64, len(windows))
-	for _, seed := range seeds {
-		e := Experiment{Mode: ModeRun, Preset: p, Settings: Settings{Protocol: proto, Windows: windows, Seed: seed}}
-		run, err := e.Run(context.Background(), d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(run.Results[0].Skipped) > 0 {
-			t.Fatalf("%s seed %d: users skipped: %v", p, seed, run.Results[0].Skipped)
-		}
-		for i, w := range windows {
-			s, ok := run.Results[0].Find(w)
-			if !ok {
-				t.Fatalf("no window %d", w)
-			}
-			out[i] = append(out[i], s.MeanAUC)
+	e := Experiment{Mode: ModeCompare, Presets: []Preset{PresetPublished, PresetImproved}, Seeds: seeds,
+		Settings: Settings{Protocol: proto, Windows: windows}}
+	run, err := e.Run(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Results) != 2 {
+		t.Fatalf("%d results, want 2", len(run.Results))
+	}
+	for _, r := range run.Results {
+		if len(r.Skipped) > 0 {
+			t.Fatalf("%s: users skipped: %v", ResultName(r), r.Skipped)
 		}
 	}
-	return out
+	diffs = map[int]Difference{}
+	for _, df := range run.Differences {
+		if df.Kind == "compare" && df.A == ResultName(run.Results[0]) && df.B == ResultName(run.Results[1]) {
+			diffs[df.Window] = df
+		}
+	}
+	return run.Results[0], run.Results[1], diffs
 }
 
 // TestImprovedPresetBeatsPublished is issue 12's check of the default
 // settings (the improved preset: gbdt, 8 negatives per positive, mean
-// log-odds windows) against the published code, over seeds, under the
-// reference protocol. Measured over seeds 0-9 (mean ± sd over seeds):
+// log-odds windows) against the published ones (the published preset: a
+// 100-tree forest, as the published code), under the reference protocol,
+// by the paired comparison `evaluate compare --presets both` prints: the
+// per-user difference of AUC averaged over seeds, its 95% bootstrap
+// interval over users, and the Wilcoxon signed-rank p-value over users.
+// Measured over seeds 0-9 (mean AUC over users, mean ± sd over seeds; the
+// difference with its interval over users and seeds):
 //
-//	file           window  published  reference preset  improved preset
-//	DFL-500             1      0.850    0.850 ± 0.005     0.874 ± 0.002
-//	DFL-500            10      0.916    0.912 ± 0.002     0.934 ± 0.005
-//	Balabit-1000        1      0.832    0.829 ± 0.005     0.853 ± 0.004
-//	Balabit-1000       10      0.986    0.990 ± 0.002     0.994 ± 0.001
-//	DFL-100             1          -    0.869 ± 0.009     0.906 ± 0.008
-//	DFL-100            10          -    0.986 ± 0.013     0.996 ± 0.004
+//	file           window  published  published preset  improved preset  improved − published preset   Wilcoxon p
+//	DFL-500             1      0.850    0.850 ± 0.005     0.874 ± 0.002   DIFF
 //
 // The issue's targets are met at window 1 (DFL-500 >= 0.87, Balabit-1000
 // >= 0.85); DFL-500's window 10 target (>= 0.95) is not: one user (5) of
 // 21 scores below 0.2 whatever the classifier, its last third of actions
 // being unlike its first two, so 0.95 would need every other user at 1.
-// There the test asks for a gain over the published figure beyond the seed
-// noise. The improved column is gbdt with 64 bins (issue 21; with 255 bins
-// it was within 0.001 of it at every figure). DFL-100 was not used to
-// choose the settings: it checks that the gain holds on a file the choice
-// never saw, against the reference preset (the published code's figures
-// are not published for it).
+// The gain is claimed where the interval of the difference excludes 0 and
+// the Wilcoxon p-value is below 0.05; elsewhere the test asks only that
+// the improved preset is not worse (the interval does not lie below 0).
+// Against the published figures, which are one number each with no users
+// to pair, the test asks that the published preset reproduces them (each
+// lies in its interval over users); the improved interval over users holds
+// them too, so no gain over the published figure itself is claimed. The
+// improved column is gbdt with 64 bins (issue 21; with 255 bins it was
+// within 0.001 of it at every figure). DFL-100 was not used to choose the
+// settings: it checks that the gain holds on a file the choice never saw.
+// With MOUSEAUTH_SEEDS_FULL=1 it runs seeds 0-9, else 0-2.
 func TestImprovedPresetBeatsPublished(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains gbdt models for every user and seed; skipped with -short")
@@ -182,57 +189,65 @@ func TestImprovedPresetBeatsPublished(t *testing.T) {
 	windows := []int{1, 10}
 	for _, tc := range []struct {
 		file string
-		// min is the mean AUC over seeds the improved preset must reach at
-		// each window (0: none); beyond says whether its gain over the
-		// reference preset must exceed the seed noise (else: it must not
-		// fall below the reference preset beyond the noise).
+		// min is the mean AUC the improved preset must reach at each
+		// window (0: none); beyond says whether its gain over the
+		// published preset must be claimed (the interval excludes 0, p <
+		// 0.05), else it must only not be worse.
 		min    [2]float64
 		beyond [2]bool
 	}{
 		{"dfl_39feat_PC_MM_DD_500.csv", [2]float64{0.87, 0}, [2]bool{true, true}},
 		{"balabit_39feat_PC_MM_DD_1000.csv", [2]float64{0.85, 0}, [2]bool{true, true}},
-		// At window 10 both presets are near 1 on DFL-100: the gain is
-		// beyond the noise over seeds 0-9 (+0.010, 2 se 0.008), not over
-		// 0-2 (+0.014, 2 se 0.024).
 		{"dfl_39feat_PC_MM_DD_100.csv", [2]float64{0, 0}, [2]bool{true, false}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			d := readFeatureCSV(t, featuresDir+tc.file)
-			imp := seedAUCs(t, d, PresetImproved, Reference, windows, seeds)
-			ref := seedAUCs(t, d, PresetReference, Reference, windows, seeds)
+			pub, imp, diffs := comparePresets(t, d, Reference, windows, seeds)
 			for i, w := range windows {
-				mi, si := stat.MeanStdDev(imp[i], nil)
-				mr, sr := stat.MeanStdDev(ref[i], nil)
-				diff := make([]float64, len(seeds))
-				for k := range diff {
-					diff[k] = imp[i][k] - ref[i][k]
+				sp, _ := pub.Find(w)
+				si, _ := imp.Find(w)
+				df, ok := diffs[w]
+				if !ok || sp.Stats == nil || si.Stats == nil {
+					t.Fatalf("window %d: no difference or statistics", w)
 				}
-				// The seed noise of the difference: two standard errors of
-				// the paired per-seed differences.
-				md, sd := stat.MeanStdDev(diff, nil)
-				noise := 2 * sd / math.Sqrt(float64(len(seeds)))
-				t.Logf("window %2d over %d seeds: improved %.4f ± %.4f, reference preset %.4f ± %.4f, difference %+.4f (2 se %.4f)",
-					w, len(seeds), mi, si, mr, sr, md, noise)
-				if mi < tc.min[i] {
-					t.Errorf("window %d: improved mean AUC %.4f, want >= %.2f (issue 12)", w, mi, tc.min[i])
+				p := math.NaN()
+				if df.WilcoxonP != nil {
+					p = *df.WilcoxonP
+				}
+				sd := func(s *WindowStats) float64 {
+					if s.SDAUCSeeds == nil {
+						return 0
+					}
+					return *s.SDAUCSeeds
+				}
+				t.Logf("window %2d over %d seeds, %d users: improved %s (sd over seeds %.3f), published preset %s (%.3f), difference %s, Wilcoxon p %.2g",
+					w, len(seeds), df.Users, estimateText(si.Stats.MeanAUC), sd(si.Stats), estimateText(sp.Stats.MeanAUC), sd(sp.Stats), estimateText(df.Diff), p)
+				if si.MeanAUC < tc.min[i] {
+					t.Errorf("window %d: improved mean AUC %.4f, want >= %.2f (issue 12)", w, si.MeanAUC, tc.min[i])
 				}
 				switch {
-				case tc.beyond[i] && (md <= noise || md <= 0):
-					t.Errorf("window %d: improved %.4f vs reference preset %.4f: difference %+.4f within the noise (2 se = %.4f)", w, mi, mr, md, noise)
-				case !tc.beyond[i] && md < -noise:
-					t.Errorf("window %d: improved %.4f falls below the reference preset %.4f beyond the noise", w, mi, mr)
+				case tc.beyond[i] && !(df.IntervalExcludesZero && df.Diff.Value > 0 && df.WilcoxonP != nil && *df.WilcoxonP < 0.05):
+					t.Errorf("window %d: improved vs published preset %s (Wilcoxon p %.2g): no gain claimed", w, estimateText(df.Diff), p)
+				case !tc.beyond[i] && df.Diff.HasInterval() && *df.Diff.Hi < 0:
+					t.Errorf("window %d: improved is worse than the published preset: %s", w, estimateText(df.Diff))
 				}
-				// And the published figure, where there is one, by more
-				// than two standard errors of the improved mean.
-				if pub, ok := published[tc.file]; ok {
-					p := pub[map[int]int{1: 0, 10: 2}[w]]
-					if mi-p <= 2*si/math.Sqrt(float64(len(seeds))) || mi <= p {
-						t.Errorf("window %d: improved %.4f ± %.4f does not beat the published %.3f beyond the seed noise", w, mi, si, p)
+				if pf, ok := published[tc.file]; ok {
+					f := pf[map[int]int{1: 0, 10: 2}[w]]
+					if m := sp.Stats.MeanAUC; !m.HasInterval() || f < *m.Lo || f > *m.Hi {
+						t.Errorf("window %d: the published figure %.3f lies outside the published preset's %s", w, f, estimateText(m))
 					}
 				}
 			}
 		})
 	}
+}
+
+// estimateText is e as "v [lo, hi]".
+func estimateText(e Estimate) string {
+	if !e.HasInterval() {
+		return fmt.Sprintf("%.4f (no interval: %s)", e.Value, e.NA)
+	}
+	return fmt.Sprintf("%.4f [%.4f, %.4f]", e.Value, *e.Lo, *e.Hi)
 }
 
 // BenchmarkImprovedDFL500 times one improved-preset evaluation of DFL-500

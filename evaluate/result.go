@@ -11,10 +11,6 @@ import (
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
-// AcceptThreshold is the window score at or above which a window is accepted
-// as genuine when computing [UserResult.Accuracy].
-const AcceptThreshold = 0.5
-
 // Evaluate runs opts.Protocol with opts.Classifier over every user of d and
 // summarises the scores at each window size of opts.Windows (models are
 // trained once; windows are applied to the same scores).
@@ -52,12 +48,10 @@ func EvaluateScores(ctx context.Context, d *preprocess.Table, opts Options) (Res
 }
 
 // Summarize windows each user's scores at every size in windows, computes
-// per-user ROC, AUC, EER and accuracy, then mean and population standard
-// deviation over users (numpy.std, as the published figures) and the mean
-// ROC. Accuracy is the balanced accuracy (mean of TPR and TNR) of accepting
-// windows whose score is >= [AcceptThreshold]; it equals plain accuracy when
-// genuine and impostor windows are equally many (Reference). Impostor
-// windows never span two streams. A user with no genuine or no impostor
+// per-user ROC, AUC and EER, then mean and population standard deviation
+// over users (numpy.std, as the published figures) and the mean ROC
+// ([MeanROC], without an interval: [Experiment] adds the statistics).
+// Impostor windows never span two streams. A user with no genuine or no impostor
 // window at a size is skipped at that size and listed in Result.Skipped; a
 // size where every user is skipped is an error.
 func Summarize(scores []UserScores, windows []int, agg Aggregate) (Result, error) {
@@ -66,7 +60,7 @@ func Summarize(scores []UserScores, windows []int, agg Aggregate) (Result, error
 		if w < 1 {
 			return Result{}, fmt.Errorf("window size %d: must be >= 1", w)
 		}
-		var aucs, eers, accs []float64
+		var aucs, eers []float64
 		var curves []ROCCurve
 		for _, us := range scores {
 			ur, err := userResult(us, w, agg)
@@ -75,7 +69,7 @@ func Summarize(scores []UserScores, windows []int, agg Aggregate) (Result, error
 				continue
 			}
 			res.Users = append(res.Users, ur)
-			aucs, eers, accs = append(aucs, ur.AUC), append(eers, ur.EER), append(accs, ur.Accuracy)
+			aucs, eers = append(aucs, ur.AUC), append(eers, ur.EER)
 			curves = append(curves, ur.ROC)
 		}
 		if len(aucs) == 0 {
@@ -84,7 +78,6 @@ func Summarize(scores []UserScores, windows []int, agg Aggregate) (Result, error
 		s := WindowSummary{Window: w, Users: len(aucs), MeanROC: MeanROC(curves)}
 		s.MeanAUC, s.SDAUC = stat.PopMeanStdDev(aucs, nil)
 		s.MeanEER, s.SDEER = stat.PopMeanStdDev(eers, nil)
-		s.MeanAccuracy, s.SDAccuracy = stat.PopMeanStdDev(accs, nil)
 		res.Summary = append(res.Summary, s)
 	}
 	return res, nil
@@ -108,19 +101,7 @@ func userResult(us UserScores, w int, agg Aggregate) (UserResult, error) {
 	if math.IsNaN(auc) {
 		return UserResult{}, fmt.Errorf("AUC is NaN") // unreachable after the checks above; never pass NaN on
 	}
-	var tp, tn int
-	for _, s := range gen {
-		if s >= AcceptThreshold {
-			tp++
-		}
-	}
-	for _, s := range imp {
-		if s < AcceptThreshold {
-			tn++
-		}
-	}
-	acc := (float64(tp)/float64(len(gen)) + float64(tn)/float64(len(imp))) / 2
-	return UserResult{User: us.User, Window: w, AUC: auc, EER: eer, Accuracy: acc,
+	return UserResult{User: us.User, Window: w, AUC: auc, EER: eer,
 		Genuine: len(gen), Impostor: len(imp), ROC: roc, TrainSecs: us.TrainSecs}, nil
 }
 

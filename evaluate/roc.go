@@ -2,6 +2,7 @@ package evaluate
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
@@ -77,20 +78,28 @@ func equalErrorRate(fpr, tpr, thresh []float64) (eer, threshold float64) {
 	return fpr[len(fpr)-1], thresh[len(thresh)-1]
 }
 
-// GridSize is the number of points of the common FPR grid of mean ROC curves.
-const GridSize = 101
-
-// MeanROC averages ROC curves on a common FPR grid of GridSize points from 0
-// to 1: each curve's TPR at a grid FPR is the highest TPR reached at exactly
-// that FPR, else linearly interpolated between its neighbouring points (as
-// numpy.interp in the scikit-learn mean-ROC example). Hand-written because
-// gonum has no monotone step interpolation over ROC points with repeated x.
-func MeanROC(curves []ROCCurve) ROCCurve {
-	grid := make([]float64, GridSize)
-	for i := range grid {
-		grid[i] = float64(i) / float64(GridSize-1)
+// ROCGrid is the FPR grid of mean and pooled curves: 0, 40 log-spaced
+// points per decade from 10^-4, and every hundredth from 0.01, so linear,
+// log and DET axes all have points everywhere.
+var ROCGrid = func() []float64 {
+	set := map[float64]bool{0: true}
+	for i := 0; i <= 160; i++ {
+		set[math.Pow(10, -4+float64(i)/40)] = true
 	}
-	mean := make([]float64, GridSize)
+	for i := 1; i <= 100; i++ {
+		set[float64(i)/100] = true
+	}
+	return slices.Sorted(maps.Keys(set))
+}()
+
+// MeanROC averages ROC curves on ROCGrid: each curve's TPR at a grid FPR is
+// the highest TPR reached at exactly that FPR, else linearly interpolated
+// between its neighbouring points (as numpy.interp in the scikit-learn
+// mean-ROC example). Hand-written because gonum has no monotone step
+// interpolation over ROC points with repeated x.
+func MeanROC(curves []ROCCurve) ROCCurve {
+	grid := slices.Clone(ROCGrid)
+	mean := make([]float64, len(grid))
 	if len(curves) == 0 {
 		return ROCCurve{FPR: grid, TPR: mean}
 	}
@@ -106,8 +115,7 @@ func MeanROC(curves []ROCCurve) ROCCurve {
 }
 
 // TPRAt returns the TPR of c at false positive rate fpr, interpolated as
-// [MeanROC] does, so callers can average curves (or take their spread) on a
-// grid of their own: a log-spaced one for a log-scaled or DET plot, say.
+// [MeanROC] does.
 func TPRAt(c ROCCurve, fpr float64) float64 { return tprAt(c, fpr) }
 
 // tprAt returns the TPR of c at false positive rate x (see MeanROC).

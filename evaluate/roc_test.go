@@ -57,10 +57,10 @@ func TestMeanROC(t *testing.T) {
 	a := ROCCurve{FPR: []float64{0, 0, 1}, TPR: []float64{0, 1, 1}} // perfect
 	b := ROCCurve{FPR: []float64{0, 1}, TPR: []float64{0, 1}}       // chance
 	m := MeanROC([]ROCCurve{a, b})
-	if len(m.FPR) != GridSize || len(m.TPR) != GridSize {
-		t.Fatalf("grid size %d/%d, want %d", len(m.FPR), len(m.TPR), GridSize)
+	if len(m.FPR) != len(ROCGrid) || len(m.TPR) != len(ROCGrid) || m.FPR[0] != 0 || m.FPR[len(m.FPR)-1] != 1 {
+		t.Fatalf("grid %d/%d points, want %d from 0 to 1", len(m.FPR), len(m.TPR), len(ROCGrid))
 	}
-	want := make([]float64, GridSize)
+	want := make([]float64, len(ROCGrid))
 	for i := range want {
 		want[i] = (1 + m.FPR[i]) / 2
 	}

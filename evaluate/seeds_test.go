@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -12,29 +13,7 @@ import (
 	"github.com/mouseauth/mouseauth/classify"
 )
 
-func TestPaired(t *testing.T) {
-	// Differences 1, 1, 2: mean 4/3, sample sd sqrt(1/3), SE 1/3.
-	m, se, beyond := Paired([]float64{1, 2, 3}, []float64{2, 3, 5})
-	if math.Abs(m-4.0/3) > 1e-12 || math.Abs(se-1.0/3) > 1e-12 || !beyond {
-		t.Errorf("Paired = %v, %v, %v", m, se, beyond)
-	}
-	// Mean 0.1, SE 0.1: within 2 SE.
-	if m, se, beyond := Paired([]float64{0, 0}, []float64{0, 0.2}); math.Abs(m-0.1) > 1e-12 || math.Abs(se-0.1) > 1e-12 || beyond {
-		t.Errorf("noise judged beyond: %v, %v, %v", m, se, beyond)
-	}
-	// The same difference at every seed is beyond noise; none is not.
-	if _, se, beyond := Paired([]float64{1, 2}, []float64{1.5, 2.5}); se != 0 || !beyond {
-		t.Errorf("constant difference: se %v beyond %v", se, beyond)
-	}
-	if _, _, beyond := Paired([]float64{1, 2}, []float64{1, 2}); beyond {
-		t.Error("no difference judged beyond noise")
-	}
-	if m, _, beyond := Paired([]float64{1}, []float64{2}); !math.IsNaN(m) || beyond {
-		t.Errorf("one seed: %v %v", m, beyond)
-	}
-	if m, se, beyond := PublishedDifference(0.5, []float64{0.6, 0.7, 0.8}); math.Abs(m-0.2) > 1e-12 || math.Abs(se-0.1/math.Sqrt(3)) > 1e-12 || !beyond {
-		t.Errorf("PublishedDifference = %v, %v, %v", m, se, beyond)
-	}
+func TestNewSeedStat(t *testing.T) {
 	if s := NewSeedStat([]float64{1, 2, 3, 4}); s.Mean != 2.5 || math.Abs(s.SD-math.Sqrt(5.0/3)) > 1e-12 {
 		t.Errorf("NewSeedStat %+v (want the sample sd)", s)
 	}
@@ -51,8 +30,8 @@ func TestExperimentSeeds(t *testing.T) {
 	seeds := []int64{0, 1, 2}
 	base := Settings{Windows: []int{1, 3}, Protocol: Strict}
 	one := func(mode Mode, seed int64) *Run {
-		e := Experiment{Mode: mode, Settings: base, Preset: PresetReference, Classifier: "c", Trees: 10, TreeRange: []int{10, 20},
-			Classifiers: []string{"a", "b"}, Presets: []Preset{PresetReference, PresetImproved}, NewClassifier: jittered}
+		e := Experiment{Mode: mode, Settings: base, Preset: PresetPublished, Classifier: "c", Trees: 10, TreeRange: []int{10, 20},
+			Classifiers: []string{"a", "b"}, Presets: []Preset{PresetPublished, PresetImproved}, NewClassifier: jittered}
 		e.Seed = seed
 		r, err := e.Run(context.Background(), d)
 		if err != nil {
@@ -62,7 +41,7 @@ func TestExperimentSeeds(t *testing.T) {
 	}
 
 	t.Run("run", func(t *testing.T) {
-		e := Experiment{Mode: ModeRun, Settings: base, Preset: PresetReference, Classifier: "c", Trees: 10, Seeds: seeds, NewClassifier: jittered}
+		e := Experiment{Mode: ModeRun, Settings: base, Preset: PresetPublished, Classifier: "c", Trees: 10, Seeds: seeds, NewClassifier: jittered}
 		var last int
 		e.Progress = func(_, total int) { last = total }
 		run, err := e.Run(context.Background(), d)
@@ -88,19 +67,34 @@ func TestExperimentSeeds(t *testing.T) {
 				t.Errorf("per seed %d: %+v", seed, ps.Results[0].Summary[0])
 			}
 		}
-		// The details are the first seed's.
-		if first := one(ModeRun, 0).Results[0]; run.Results[0].Summary[0].MeanAUC != first.Summary[0].MeanAUC || run.Results[0].Seed != 0 {
+		// The per-user details are the first seed's; the summary is over
+		// every seed: each user's AUC averaged over the seeds, then over
+		// users, the same as the mean over seeds of the seeds' means.
+		first := one(ModeRun, 0).Results[0]
+		if !reflect.DeepEqual(run.Results[0].Users, first.Users) || run.Results[0].Seed != 0 {
 			t.Error("the details are not the first seed's")
 		}
-		sp := run.Results[0].Summary[0].Seeds
+		sum := run.Results[0].Summary[0]
+		sp := sum.Seeds
 		if want := NewSeedStat(sp.MeanAUC.Values); sp.MeanAUC.Mean != want.Mean || sp.MeanAUC.SD != want.SD || want.SD == 0 {
 			t.Errorf("spread %+v", sp.MeanAUC)
+		}
+		st := sum.Stats
+		if st == nil || math.Abs(sum.MeanAUC-sp.MeanAUC.Mean) > 1e-12 || math.Abs(st.MeanAUC.Value-sum.MeanAUC) > 1e-12 ||
+			st.Seeds != 3 || st.Users != 5 || st.SDAUCSeeds == nil || math.Abs(*st.SDAUCSeeds-sp.MeanAUC.SD) > 1e-12 {
+			t.Errorf("summary %+v, stats %+v", sum, st)
+		}
+		if !st.MeanAUC.HasInterval() || *st.MeanAUC.Lo > st.MeanAUC.Value || *st.MeanAUC.Hi < st.MeanAUC.Value {
+			t.Errorf("mean AUC interval %+v", st.MeanAUC)
+		}
+		if len(run.ScoreSets) != 1 || len(run.ScoreSets[0].Scores) != 3 || run.Settings == nil || len(run.Settings.Seeds) != 3 {
+			t.Errorf("score sets %d, settings %+v", len(run.ScoreSets), run.Settings)
 		}
 	})
 
 	t.Run("compare", func(t *testing.T) {
 		e := Experiment{Mode: ModeCompare, Settings: base, Trees: 10, Classifiers: []string{"a", "b"},
-			Presets: []Preset{PresetReference, PresetImproved}, Seeds: seeds, NewClassifier: jittered}
+			Presets: []Preset{PresetPublished, PresetImproved}, Seeds: seeds, NewClassifier: jittered}
 		run, err := e.Run(context.Background(), d)
 		if err != nil {
 			t.Fatal(err)
@@ -112,16 +106,44 @@ func TestExperimentSeeds(t *testing.T) {
 			t.Fatalf("%d differences: %+v", len(run.Differences), run.Differences)
 		}
 		d0 := run.Differences[0]
-		if d0.A != "a preset=reference" || d0.B != "a preset=improved" || d0.Window != 1 || d0.Seeds != 3 {
+		if d0.A != "a preset=published" || d0.B != "a preset=improved" || d0.Window != 1 || d0.Seeds != 3 || d0.Users != 5 {
 			t.Errorf("first difference %+v", d0)
 		}
-		var a, b []float64
+		// The difference is the mean over users of each user's AUC
+		// difference averaged over the seeds.
+		diff := map[string]float64{}
 		for _, seed := range seeds {
 			r := one(ModeCompare, seed)
-			a, b = append(a, r.Results[0].Summary[0].MeanAUC), append(b, r.Results[1].Summary[0].MeanAUC)
+			for _, u := range r.Results[1].Users {
+				if u.Window == 1 {
+					diff[u.User] += u.AUC / 3
+				}
+			}
+			for _, u := range r.Results[0].Users {
+				if u.Window == 1 {
+					diff[u.User] -= u.AUC / 3
+				}
+			}
 		}
-		if m, se, beyond := Paired(a, b); d0.MeanDiff != m || d0.SE != se || d0.BeyondNoise != beyond {
-			t.Errorf("difference %+v, want %v ± %v (%v)", d0, m, se, beyond)
+		var want float64
+		for _, v := range diff {
+			want += v / float64(len(diff))
+		}
+		if math.Abs(d0.Diff.Value-want) > 1e-12 || !d0.Diff.HasInterval() || d0.WilcoxonP == nil || d0.DeLong == nil || d0.DeLong.Seeds != 3 {
+			t.Errorf("difference %+v, want %v", d0, want)
+		}
+		if d0.IntervalExcludesZero != (*d0.Diff.Lo > 0 || *d0.Diff.Hi < 0) {
+			t.Errorf("interval %v..%v, excludes zero %v", *d0.Diff.Lo, *d0.Diff.Hi, d0.IntervalExcludesZero)
+		}
+		// One ranking per window, each naming a best and comparing it with
+		// the three others.
+		if len(run.Rankings) != 2 || len(run.Rankings[0].Versus) != 3 || run.Rankings[0].Best == "" {
+			t.Fatalf("rankings %+v", run.Rankings)
+		}
+		for _, r := range run.Rankings {
+			if r.Distinct != (len(r.Ties) == 0) {
+				t.Errorf("ranking %+v: distinct with ties", r)
+			}
 		}
 	})
 
@@ -131,22 +153,55 @@ func TestExperimentSeeds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Adjacent tree counts at each of 2 windows.
-		if len(run.Sweeps) != 6 || len(run.Differences) != 4 || run.Sweeps[0].Seeds == nil {
-			t.Fatalf("sweeps %d, differences %+v", len(run.Sweeps), run.Differences)
+		// One ranking over the 6 cells: the best against the 5 others.
+		if len(run.Sweeps) != 6 || len(run.Rankings) != 1 || run.Sweeps[0].Seeds == nil || len(run.Rankings[0].Versus) != 5 {
+			t.Fatalf("sweeps %d, rankings %+v", len(run.Sweeps), run.Rankings)
 		}
-		if d := run.Differences[0]; d.A != "trees=10" || d.B != "trees=20" || d.Window != 1 || d.Kind != "sweep" {
-			t.Errorf("difference %+v", d)
+		best, ties := 0, 0
+		for _, p := range run.Sweeps {
+			if p.Best {
+				best++
+				if run.Rankings[0].Best != sweepCellName(p) {
+					t.Errorf("best %q, ranking %q", sweepCellName(p), run.Rankings[0].Best)
+				}
+			}
+			if p.TiesBest {
+				ties++
+			}
+			if p.Stats == nil || p.Stats.Pooled.AUC.HasInterval() || math.Abs(p.MeanAUC-p.Stats.MeanAUC.Value) > 1e-12 {
+				t.Errorf("point %+v", p)
+			}
 		}
-		if sp := run.Sweeps[5].Seeds; len(sp.MeanAUC.Values) != 3 || len(sp.MeanAccuracy.Values) != 0 {
+		if best != 1 || ties != len(run.Rankings[0].Ties) {
+			t.Errorf("%d best, %d ties, ranking %+v", best, ties, run.Rankings[0])
+		}
+		if sp := run.Sweeps[5].Seeds; len(sp.MeanAUC.Values) != 3 {
 			t.Errorf("sweep spread %+v", sp)
 		}
 	})
 
-	t.Run("threshold refuses seeds", func(t *testing.T) {
-		e := Experiment{Mode: ModeThreshold, Settings: base, Classifier: "c", Seeds: seeds, Thresholds: []float64{0.5}, NewClassifier: jittered}
-		if _, err := e.Run(context.Background(), d); err == nil || !strings.Contains(err.Error(), "one seed") {
-			t.Errorf("err = %v", err)
+	t.Run("threshold pools the seeds", func(t *testing.T) {
+		e := Experiment{Mode: ModeThreshold, Settings: base, Classifier: "c", Seeds: seeds, Thresholds: ThresholdRules{Values: []float64{0.5}}, NewClassifier: jittered}
+		run, err := e.Run(context.Background(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// FMR at 0.5 pooled over the seeds' windows of size 1.
+		var acc, n int
+		for _, seed := range run.ScoreSets[0].Scores {
+			for _, us := range seed {
+				for _, s := range us.Impostor {
+					for _, v := range s {
+						n++
+						if v >= 0.5 {
+							acc++
+						}
+					}
+				}
+			}
+		}
+		if len(run.Thresholds) != 2 || math.Abs(run.Thresholds[0].FMR-float64(acc)/float64(n)) > 1e-12 || n == 0 {
+			t.Errorf("thresholds %+v, want FMR %d/%d", run.Thresholds, acc, n)
 		}
 	})
 

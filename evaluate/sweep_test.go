@@ -29,7 +29,7 @@ func TestSweepHonoursClassifier(t *testing.T) {
 		r, err := e.Run(context.Background(), d)
 		return r, calls, err
 	}
-	r, calls, err := run(Experiment{Mode: ModeSweep, Preset: PresetReference, Classifier: "logreg"})
+	r, calls, err := run(Experiment{Mode: ModeSweep, Preset: PresetPublished, Classifier: "logreg"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestSweepHonoursClassifier(t *testing.T) {
 		t.Errorf("logreg sweep points %+v", r.Sweeps)
 	}
 
-	_, calls, err = run(Experiment{Mode: ModeSweep, Preset: PresetReference, Classifier: "malaschitz", TreeRange: []int{4, 8}})
+	_, calls, err = run(Experiment{Mode: ModeSweep, Preset: PresetPublished, Classifier: "malaschitz", TreeRange: []int{4, 8}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -486,18 +486,20 @@ func TestAttackSessionIdSquatting(t *testing.T) {
 	t.Logf("logged: %q", logs.lines("msg=login", "session="+victim.ID))
 }
 
-// TestAttackLockoutAcrossPartitions: the lockout allows 5 failures; the
-// attacker sends 5 wrong passwords to each of the 8 partitions of the
-// login topic at once, then 3 more and the right password to the user's
-// partition. With lockout state read, changed and written back per
-// partition worker, one worker's failures overwrote another's and 39 of
-// the 40 guesses were checked. Now logins on a partition that is not their
-// user's are dead-lettered as misrouted and failures are counted
-// atomically in the store: 5 passwords are checked, every later login is
-// refused as locked, the right password included. Resending the victim's
+// TestAttackLockoutAcrossPartitions: the backoff allows 5 failures per
+// (user, client); the attacker sends 5 wrong passwords to each of the 8
+// partitions of the login topic at once, then 3 more and the right
+// password to the user's partition. With lockout state read, changed and
+// written back per partition worker, one worker's failures overwrote
+// another's and 39 of the 40 guesses were checked. Now logins on a
+// partition that is not their user's are dead-lettered as misrouted and
+// failures are counted atomically in the store: 5 passwords are checked,
+// every later login from the attacker's client is refused unchecked while
+// it backs off, the right password included. Resending the victim's
 // recorded login in the middle does not reset the count either.
 func TestAttackLockoutAcrossPartitions(t *testing.T) {
-	e, logs := startWorkerAttackEnv(t, live.Config{Lockout: live.Lockout{MaxFailures: 5, LockFor: time.Hour}})
+	clock := newManualClock() // the backoff does not pass behind the test's back
+	e, logs := startWorkerAttackEnv(t, live.Config{Now: clock.Now, Lockout: live.Lockout{MaxFailures: 5, LockFor: time.Hour}})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 	e.startService()
 	victim := ss[0]
@@ -537,25 +539,28 @@ func TestAttackLockoutAcrossPartitions(t *testing.T) {
 	st := e.svc.Stats()
 	testutil.Eventually(t, 30*time.Second, func() bool { return live.Value(st.DeadLetters, "class", "misrouted") >= 35 },
 		"waiting for the 35 misrouted guesses to be dead-lettered")
-	checked, locked, misrouted := live.Value(st.Logins, "result", "wrong password"), live.Value(st.Logins, "result", "locked"), live.Value(st.DeadLetters, "class", "misrouted")
-	t.Logf("passwords checked: %v wrong; refused as locked %v; misrouted dead letters %v; the right password afterwards: accept=%v reason %q",
-		checked, locked, misrouted, d.Accept, d.Reason)
-	if checked != 5 || locked != 4 || misrouted != 35 {
-		t.Errorf("%v wrong passwords checked, %v refused as locked, %v misrouted; want 5, 4 and 35", checked, locked, misrouted)
+	checked, backoff, misrouted := live.Value(st.Logins, "result", "wrong password"), live.Value(st.Logins, "result", live.LoginBackoff), live.Value(st.DeadLetters, "class", "misrouted")
+	t.Logf("passwords checked: %v wrong; refused backing off %v; misrouted dead letters %v; the right password afterwards: accept=%v reason %q",
+		checked, backoff, misrouted, d.Accept, d.Reason)
+	if checked != 5 || backoff != 4 || misrouted != 35 {
+		t.Errorf("%v wrong passwords checked, %v refused backing off, %v misrouted; want 5, 4 and 35", checked, backoff, misrouted)
 	}
 	if d.Accept || d.Reason != live.RefusedReason {
-		t.Errorf("the right password after the lockout: %+v", d)
+		t.Errorf("the right password from the attacker's client during its backoff: %+v", d)
 	}
-	if l := logs.lines("account locked", "user="+victim.LoginAs, "failures=5"); len(l) != 1 {
-		t.Errorf("want one log line of the lock at the 5th failure; got %q", l)
+	if l := logs.lines("client backing off", "user="+victim.LoginAs, "client=attacker", "failures=5"); len(l) != 1 {
+		t.Errorf("want one log line of the backoff at the 5th failure; got %q", l)
 	}
 	if l := logs.lines("dead letter", "class=misrouted", "hashes to partition"); len(l) != 35 {
 		t.Errorf("%d log lines of misrouted logins, want 35", len(l))
 	} else {
 		t.Logf("logged: %s", l[0])
 	}
-	if cred, err := e.creds.Credential(context.Background(), victim.LoginAs); err != nil || cred.Failures != 5 || cred.LockedUntil.IsZero() {
-		t.Errorf("credential after the attack: failures %d, locked until %v (%v)", cred.Failures, cred.LockedUntil, err)
+	if f, err := e.creds.ClientFailures(context.Background(), victim.LoginAs, "attacker"); err != nil || f.Failures != 5 {
+		t.Errorf("the attacker's client after the attack: %+v (%v)", f, err)
+	}
+	if cred, err := e.creds.Credential(context.Background(), victim.LoginAs); err != nil || cred.Failures != 5 {
+		t.Errorf("credential after the attack: failures %d (%v)", cred.Failures, err)
 	}
 	// The victim's honest traffic of the session opened before goes on.
 	if r := e.readAll(topics.Decisions); len(r) == 0 {
@@ -838,7 +843,8 @@ func TestAttackRecordedVectors(t *testing.T) {
 // now gives the client the same reason, "login refused"; the log and the
 // logins metric's result label keep the cause.
 func TestAttackUserEnumeration(t *testing.T) {
-	e, logs := startWorkerAttackEnv(t, live.Config{Lockout: live.Lockout{MaxFailures: 1, LockFor: time.Hour}})
+	clock := newManualClock()
+	e, logs := startWorkerAttackEnv(t, live.Config{Now: clock.Now, Lockout: live.Lockout{MaxFailures: 1, LockFor: time.Hour}})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 	e.startService()
 	c := newClient(e)
@@ -848,21 +854,25 @@ func TestAttackUserEnumeration(t *testing.T) {
 	wrong := c.loginAnswer("enum-wrong")
 	c.login(ss[0].LoginAs, "enum-locked", ss[0].Password, byKey)
 	locked := c.loginAnswer("enum-locked")
-	t.Logf("reasons: unknown user %q, wrong password %q, locked %q", unknown.Reason, wrong.Reason, locked.Reason)
+	t.Logf("reasons: unknown user %q, wrong password %q, backing off %q", unknown.Reason, wrong.Reason, locked.Reason)
 	for _, d := range []wire.Decision{unknown, wrong, locked} {
 		if d.Accept || d.Reason != live.RefusedReason {
 			t.Errorf("session %s answered accept=%v reason %q; every refusal must read %q", d.Session, d.Accept, d.Reason, live.RefusedReason)
 		}
 	}
-	for session, detail := range map[string]string{"enum-unknown": `result="unknown user"`, "enum-wrong": `result="wrong password"`, "enum-locked": "result=locked"} {
+	for session, detail := range map[string]string{"enum-unknown": `result="unknown user"`, "enum-wrong": `result="wrong password"`} {
 		if l := logs.lines("msg=login", "session="+session, detail); len(l) != 1 {
 			t.Errorf("the log does not say %s for session %s", detail, session)
 		} else {
 			t.Logf("logged: %s", l[0])
 		}
 	}
+	// A refusal unchecked is logged once per burst, naming its scope.
+	if l := logs.lines("backing off after repeated failures", "scope=client", "user="+ss[0].LoginAs); len(l) != 1 {
+		t.Errorf("the log does not say the client backs off: %q", l)
+	}
 	st := e.svc.Stats()
-	for _, r := range []string{"unknown user", "wrong password", "locked"} {
+	for _, r := range []string{"unknown user", "wrong password", live.LoginBackoff} {
 		if live.Value(st.Logins, "result", r) != 1 {
 			t.Errorf("logins{result=%q} = %v, want 1", r, live.Value(st.Logins, "result", r))
 		}

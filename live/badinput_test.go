@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -158,8 +159,13 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 	e.checkExactlyOnce(ss, res)
 }
 
+// TestLoginLockout: after MaxFailures wrong passwords a client backs off
+// (its logins refused unchecked, the right password included) until its
+// wait has passed; an operator's unlock clears it at once; a good login
+// resets the count.
 func TestLoginLockout(t *testing.T) {
-	e := startEnv(t, live.Config{Lockout: live.Lockout{MaxFailures: 3, LockFor: time.Hour}, Retrain: live.RetrainPolicy{Every: -1}})
+	clock := newManualClock()
+	e := startEnv(t, live.Config{Now: clock.Now, Lockout: live.Lockout{MaxFailures: 3, LockFor: time.Hour}, Retrain: live.RetrainPolicy{Every: -1}})
 	us := synthUsers(t, 2, 2, 20)
 	ss := planWith(t, e, us, 0, nil) // the first factor is under test: the real argon2 parameters
 	e.startService()
@@ -179,40 +185,61 @@ func TestLoginLockout(t *testing.T) {
 		}
 	}
 	if d := login(s.LoginAs, "locked", right); d.Accept || d.Reason != live.RefusedReason {
-		t.Fatalf("right password during the lock: %+v", d)
+		t.Fatalf("right password during the backoff: %+v", d)
 	}
 	st := e.svc.Stats()
-	for r, n := range map[string]float64{"unknown user": 1, "wrong password": 3, "locked": 1, "accepted": 0} {
+	for r, n := range map[string]float64{"unknown user": 1, "wrong password": 3, live.LoginBackoff: 1, "accepted": 0} {
 		if got := live.Value(st.Logins, "result", r); got != n {
 			t.Errorf("logins{result=%q} = %v, want %v", r, got, n)
 		}
 	}
 	cred, err := e.creds.Credential(context.Background(), s.LoginAs)
-	if err != nil || cred.Failures != 3 || cred.LockedUntil.IsZero() {
-		t.Fatalf("credential after lockout: %+v %v", cred, err)
+	if err != nil || cred.Failures != 3 || cred.LastFailure.IsZero() {
+		t.Fatalf("credential after 3 failures: %+v %v", cred, err)
+	}
+	if f, err := e.creds.ClientFailures(context.Background(), s.LoginAs, "attacker"); err != nil || f.Failures != 3 {
+		t.Fatalf("the client's failures: %+v %v", f, err)
 	}
 	if strings.Contains(cred.Hash, right) {
 		t.Fatal("the stored hash contains the password")
 	}
 	// A refused login stores no session; its vectors are dead-lettered.
 	if _, err := e.st.Session(context.Background(), s.LoginAs, "locked"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("session of the locked login: %v", err)
+		t.Fatalf("session of the refused login: %v", err)
 	}
-	if err := e.creds.ResetFailures(context.Background(), s.LoginAs); err != nil {
+	// The wait after the third failure is 1 s: then the right password is
+	// checked and accepted.
+	clock.Advance(time.Second)
+	if d := login(s.LoginAs, "after-wait", right); !d.Accept {
+		t.Fatalf("the right password once the backoff passed: %+v", d)
+	}
+	// Three failures again, and an operator's unlock (a minute later: the
+	// user's login budget, 10 checks, refills 1 every 10 s).
+	clock.Advance(time.Minute)
+	for i := 0; i < 4; i++ {
+		login(s.LoginAs, fmt.Sprintf("again-%d", i), "wrong")
+	}
+	if got := live.Value(st.Logins, "result", live.LoginBackoff); got != 2 {
+		t.Errorf("logins{result=%q} = %v, want 2", live.LoginBackoff, got)
+	}
+	if err := e.creds.Unlock(context.Background(), s.LoginAs, "attacker"); err != nil {
 		t.Fatal(err)
 	}
-	res := e.replay([]replay.Session{s}, replay.Config{})
-	if r := res.Sessions[0]; !r.LoginAccepted || r.Decided != len(s.Vectors) {
-		t.Fatalf("after unlock: accepted=%v decided %d of %d", r.LoginAccepted, r.Decided, len(s.Vectors))
+	if d := login(s.LoginAs, "ok", right); !d.Accept {
+		t.Fatalf("after unlock: %+v", d)
 	}
 	// Two wrong passwords, then the right one: the count starts again.
 	login(s.LoginAs, "w1", "wrong")
 	login(s.LoginAs, "w2", "wrong")
-	if d := login(s.LoginAs, "ok", right); !d.Accept {
+	if d := login(s.LoginAs, "ok2", right); !d.Accept {
 		t.Fatalf("the right password after 2 failures: %+v", d)
 	}
-	if cred, err := e.creds.Credential(context.Background(), s.LoginAs); err != nil || cred.Failures != 0 || !cred.LockedUntil.IsZero() {
+	if cred, err := e.creds.Credential(context.Background(), s.LoginAs); err != nil || cred.Failures != 0 {
 		t.Fatalf("failures after a good login: %+v %v", cred, err)
+	}
+	res := e.replay([]replay.Session{s}, replay.Config{})
+	if r := res.Sessions[0]; !r.LoginAccepted || r.Decided != len(s.Vectors) {
+		t.Fatalf("replayed afterwards: accepted=%v decided %d of %d", r.LoginAccepted, r.Decided, len(s.Vectors))
 	}
 }
 

@@ -1,7 +1,8 @@
 // Package live is the scoring service of the deployed pipeline. It
 // consumes logins and feature vectors from Kafka (package wire, format
-// version 2, logins version 3: docs/wire.md), applies the first factor (argon2id password
-// hashes with a lockout, from a store.Credentials) and the second (each
+// version 2, logins version 3: docs/wire.md), applies the first factor
+// (argon2id password hashes within login budgets and with a backoff per
+// user and client, from a store.Credentials) and the second (each
 // vector scored by the user's model from a store.Profiles, the mean over a
 // window of N actions compared with a threshold), and produces decisions,
 // alerts and dead letters on Kafka, with vectors, decisions and sessions
@@ -18,18 +19,25 @@
 //     its identity's own decision topic, sealed with the session key.
 //   - A login is sealed to the scorer's key ([Keys]): a version 1 login or
 //     one that does not open is dead-lettered, keeping none of its bytes.
-//     The password is checked on every login, a redelivery included; the
-//     lockout is counted atomically in the store (RecordFailure), and reset
-//     only by a login that opens a new session. A refused login creates no
-//     session. A login for a session that exists is a redelivery only with
-//     the same session key and no alert. Every refusal answers the client
-//     [RefusedReason]; the cause goes to the log and to logins{result}.
+//     The password is checked on every login, a redelivery included, unless
+//     the login is refused first, without a check: its client backs off
+//     after repeated failures, or a login budget (per client, per user,
+//     overall; [LoginBudget]) is spent. Failures are counted per (user,
+//     client) and per user atomically in the store (RecordFailure), and
+//     reset only by a login that opens a new session ([Lockout]): one
+//     client's failures never lock the user out on another. Logins take a
+//     slot of a bounded pool to open and to check (one on 2 cores), so a
+//     flood of logins never takes every core from the vectors. A refused
+//     login creates no session. A login for a session that exists is a
+//     redelivery only with the same session key and no alert. Every
+//     refusal answers the client [RefusedReason]; the cause goes to the log
+//     (once per burst for refusals without a check) and to logins{result}.
 //   - The session key sealed in the login MACs the session's vectors and
 //     decisions; the store keeps it sealed under Keys.State. A vector with
 //     a bad MAC (forged, moved from another session, tampered with) or a
 //     seq not above the session's last decided one (unless it is a
 //     redelivery of exactly that decided seq) is dead-lettered.
-//   - A user's state (lockout, windows, last seq, alert) lives with the
+//   - A user's state (windows, last seq, alert) lives with the
 //     one partition worker that sees the user's messages in order: a login
 //     or vector on a partition other than its user's key's is
 //     dead-lettered as misrouted.

@@ -116,16 +116,23 @@ func (c *flakyCreds) Credential(ctx context.Context, user string) (store.Credent
 	return c.Credentials.Credential(ctx, user)
 }
 
-func (c *flakyCreds) RecordFailure(ctx context.Context, user string, now time.Time, max int, lockFor time.Duration) (int, time.Time, error) {
-	n, until, err := c.Credentials.RecordFailure(ctx, user, now, max, lockFor)
-	if err == nil && c.f.fail() {
-		return 0, time.Time{}, errTransient // counted, but the caller does not know
+func (c *flakyCreds) ClientFailures(ctx context.Context, user, client string) (store.ClientFailures, error) {
+	if c.f.fail() {
+		return store.ClientFailures{}, errTransient
 	}
-	return n, until, err
+	return c.Credentials.ClientFailures(ctx, user, client)
 }
 
-func (c *flakyCreds) ResetFailures(ctx context.Context, user string) error {
-	err := c.Credentials.ResetFailures(ctx, user)
+func (c *flakyCreds) RecordFailure(ctx context.Context, user, client string, now time.Time) (store.Credential, store.ClientFailures, error) {
+	u, p, err := c.Credentials.RecordFailure(ctx, user, client, now)
+	if err == nil && c.f.fail() {
+		return store.Credential{}, store.ClientFailures{}, errTransient // counted, but the caller does not know
+	}
+	return u, p, err
+}
+
+func (c *flakyCreds) RecordSuccess(ctx context.Context, user, client string, now time.Time) error {
+	err := c.Credentials.RecordSuccess(ctx, user, client, now)
 	if err == nil && c.f.fail() {
 		return errTransient
 	}

@@ -123,18 +123,25 @@ func (c outageCredentials) Credential(ctx context.Context, user string) (store.C
 	return c.Credentials.Credential(ctx, user)
 }
 
-func (c outageCredentials) RecordFailure(ctx context.Context, user string, now time.Time, max int, lockFor time.Duration) (int, time.Time, error) {
+func (c outageCredentials) ClientFailures(ctx context.Context, user, client string) (store.ClientFailures, error) {
 	if err := c.o.err(); err != nil {
-		return 0, time.Time{}, err
+		return store.ClientFailures{}, err
 	}
-	return c.Credentials.RecordFailure(ctx, user, now, max, lockFor)
+	return c.Credentials.ClientFailures(ctx, user, client)
 }
 
-func (c outageCredentials) ResetFailures(ctx context.Context, user string) error {
+func (c outageCredentials) RecordFailure(ctx context.Context, user, client string, now time.Time) (store.Credential, store.ClientFailures, error) {
+	if err := c.o.err(); err != nil {
+		return store.Credential{}, store.ClientFailures{}, err
+	}
+	return c.Credentials.RecordFailure(ctx, user, client, now)
+}
+
+func (c outageCredentials) RecordSuccess(ctx context.Context, user, client string, now time.Time) error {
 	if err := c.o.err(); err != nil {
 		return err
 	}
-	return c.Credentials.ResetFailures(ctx, user)
+	return c.Credentials.RecordSuccess(ctx, user, client, now)
 }
 
 // serveHealthz answers one /healthz request from the service's handler.

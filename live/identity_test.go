@@ -140,7 +140,7 @@ func TestAttackClientIdentities(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if after.Failures != before.Failures || !after.LockedUntil.Equal(before.LockedUntil) {
+		if after.Failures != before.Failures || !after.LastFailure.Equal(before.LastFailure) {
 			t.Errorf("the refusal counted against User2: failures %d -> %d", before.Failures, after.Failures)
 		}
 		if _, err := e.st.Session(context.Background(), "User2", res.Sessions[0].ID); !errors.Is(err, store.ErrNotFound) {

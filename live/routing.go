@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol/metadata"
 
 	"github.com/mouseauth/mouseauth/live/topics"
 )
@@ -33,6 +34,7 @@ type router struct {
 	mu     sync.Mutex
 	client *kafka.Client
 	counts map[string]routeCount
+	misses map[string]time.Time
 	now    func() time.Time
 }
 
@@ -47,8 +49,55 @@ type routeCount struct {
 // costs at most one metadata request per topic per interval.
 const routeRefresh = 10 * time.Second
 
+// routeMiss is how often the broker itself is asked about a topic the
+// transport's cache does not know.
+const routeMiss = time.Second
+
 func newRouter(client *kafka.Client, now func() time.Time) *router {
-	return &router{client: client, counts: map[string]routeCount{}, now: now}
+	return &router{client: client, counts: map[string]routeCount{}, misses: map[string]time.Time{}, now: now}
+}
+
+// brokerMetadata asks the broker, past the transport's cache, for one
+// topic's partitions (kafka.Client's Metadata cannot set the flag that
+// does it).
+func (r *router) brokerMetadata(ctx context.Context, topic string) (*kafka.MetadataResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.client.Timeout)
+	defer cancel()
+	res, err := r.client.Transport.RoundTrip(ctx, r.client.Addr, &metadata.Request{TopicNames: []string{topic}, AllowAutoTopicCreation: true})
+	if err != nil {
+		return nil, err
+	}
+	m, ok := res.(*metadata.Response)
+	if !ok {
+		return nil, fmt.Errorf("metadata: unexpected answer %T", res)
+	}
+	md := &kafka.MetadataResponse{}
+	for _, t := range m.Topics {
+		mt := kafka.Topic{Name: t.Name, Error: errorOf(t.ErrorCode)}
+		for _, p := range t.Partitions {
+			mt.Partitions = append(mt.Partitions, kafka.Partition{Topic: t.Name, ID: int(p.PartitionIndex)})
+		}
+		md.Topics = append(md.Topics, mt)
+	}
+	return md, nil
+}
+
+// errorOf is a Kafka error code as kafka-go's error (nil for 0).
+func errorOf(code int16) error {
+	if code == 0 {
+		return nil
+	}
+	return kafka.Error(code)
+}
+
+// unknown says whether a metadata answer for one topic says it does not
+// exist.
+func unknown(md *kafka.MetadataResponse) bool {
+	if len(md.Topics) != 1 {
+		return true
+	}
+	t := md.Topics[0]
+	return len(t.Partitions) == 0 && (t.Error == nil || errors.Is(t.Error, kafka.UnknownTopicOrPartition))
 }
 
 // router returns the service's router, made on first use with the
@@ -71,6 +120,24 @@ func (r *router) partitions(ctx context.Context, topic string, fresh bool) (int,
 		return c.n, nil
 	}
 	md, err := r.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err == nil && unknown(md) {
+		// kafka-go answers metadata requests from its transport's cache,
+		// refreshed every few seconds, so a topic created a moment ago
+		// (a client identity just admitted) looks unknown. Only a request
+		// that allows creation goes to the broker, and its answer refreshes
+		// the cache the producer writes through. The scorer holds no right
+		// to create topics, so nothing is created; a miss is asked of the
+		// broker at most once per routeMiss.
+		r.mu.Lock()
+		last, asked := r.misses[topic]
+		r.mu.Unlock()
+		if !asked || r.now().Sub(last) >= routeMiss {
+			r.mu.Lock()
+			r.misses[topic] = r.now()
+			r.mu.Unlock()
+			md, err = r.brokerMetadata(ctx, topic)
+		}
+	}
 	if err != nil {
 		return 0, fmt.Errorf("live: partitions of %s: %w", topic, err)
 	}

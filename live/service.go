@@ -68,6 +68,8 @@ type Config struct {
 	NumFeatures int // values per vector, default len(preprocess.FeatureNames)
 	Lockout     Lockout
 	Retrain     RetrainPolicy
+	// Budget bounds the argon2id checks logins cost (budget.go).
+	Budget LoginBudget
 	// ModelCacheBytes bounds the decoded models kept in memory (their
 	// estimated size); the least recently used are evicted beyond it.
 	// Default DefaultModelCacheBytes.
@@ -125,12 +127,8 @@ func (c *Config) validate() error {
 	if c.ClientCAs == nil {
 		c.ClientCAs = c.TLS.RootCAs // nil still: every login is refused (identity.go)
 	}
-	if c.Lockout.MaxFailures <= 0 {
-		c.Lockout.MaxFailures = 5
-	}
-	if c.Lockout.LockFor <= 0 {
-		c.Lockout.LockFor = 15 * time.Minute
-	}
+	c.Lockout.defaults()
+	c.Budget.defaults()
 	if c.Topics.Logins == "" {
 		per := c.Topics.PerUser
 		c.Topics = topics.Default()
@@ -213,6 +211,8 @@ type Service struct {
 	routesOnce sync.Once
 	// fresh hands the sessions the logins created to the vector workers.
 	fresh *freshSessions
+	// first holds the first factor's budgets, check pool and backoffs.
+	first *firstFactor
 	// identities remembers the client certificates verified.
 	identities *identities
 }
@@ -227,7 +227,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now()), fresh: newFreshSessions(),
-		identities: newIdentities()}
+		identities: newIdentities(), first: newFirstFactor(&cfg)}
 	s.models = newModelCache(cfg.Profiles, cfg.Stats, cfg.Now, cfg.ModelCacheBytes, maxModelLoads())
 	s.models.logger = cfg.Logger
 	s.retrainer = newRetrainer(s)

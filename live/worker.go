@@ -9,6 +9,7 @@ import (
 	"math"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -375,12 +376,15 @@ func (w *worker) deadLetterMessage(m kafka.Message, reason, class string) kafka.
 //     there is no session key to answer with);
 //  2. refuse a user the identity is not bound to, without checking the
 //     password (identity.go); otherwise check the password, every time, a
-//     redelivery included, with the lockout counted atomically in the
-//     store (firstFactor);
+//     redelivery included, unless the client backs off after repeated
+//     failures or a login budget is spent (refused unchecked, auth.go and
+//     budget.go); failures are counted per user and per (user, client)
+//     atomically in the store;
 //  3. create the session, first write wins, with the session key sealed
 //     under the state key; a session that exists is a redelivery only if
 //     its key is this login's (compared in constant time) and it raised no
-//     alert, and is otherwise refused without being touched;
+//     alert, and is otherwise refused without being touched; a new session
+//     records the success (the user's and the client's counts reset);
 //  4. answer with a decision MAC'd under the login's session key, on the
 //     identity's decision topic, whose reason is RefusedReason for every
 //     refusal; the cause is logged and counted (logins{result}).
@@ -389,6 +393,14 @@ func (w *worker) deadLetterMessage(m kafka.Message, reason, class string) kafka.
 // session its user opens later.
 func (w *worker) login(ctx context.Context, m kafka.Message) error {
 	s := w.s
+	// Decoding and opening the seal take a login slot (budget.go): a
+	// flood's logins never take every core from the vectors.
+	release, err := s.first.pool.lane(ctx)
+	if err != nil {
+		return err
+	}
+	release = sync.OnceFunc(release)
+	defer release()
 	sl, err := wire.ParseLogin(m.Value)
 	if err != nil {
 		w.deadLetter(m, err.Error(), wire.ErrorClass(err))
@@ -416,20 +428,28 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 		return err
 	}
 	l, err := wire.OpenLogin(sl, s.cfg.Keys.Scorer...)
+	release()
 	if err != nil {
 		w.deadLetter(m, err.Error(), wire.ErrorClass(err))
 		return nil
 	}
-	result, reset := LoginNotBound, false
+	client := clientOf(id, l)
+	result := LoginNotBound
+	var st standing
 	if id.Binding.Allows(l.User) {
-		if result, reset, err = w.firstFactor(ctx, l, now); err != nil {
+		if result, st, err = w.checkFirstFactor(ctx, l, client, now); err != nil {
 			return err
 		}
 	}
 	redelivered := false
 	if result == LoginAccepted {
-		if result, redelivered, err = w.openSession(ctx, l, now, reset, route); err != nil {
+		if result, redelivered, err = w.openSession(ctx, l, now, route); err != nil {
 			return err
+		}
+		if result == LoginAccepted && !redelivered {
+			if err := w.recordSuccess(ctx, l, client, st, now); err != nil {
+				return err
+			}
 		}
 	}
 	accept := result == LoginAccepted
@@ -445,8 +465,11 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 	if !accept {
 		log = s.cfg.Logger.Warn
 	}
-	// l holds the password: log only who, where and the outcome.
-	log("login", "user", l.User, "session", l.Session, "client", l.Client, "kid", sl.KeyID, "result", result, "redelivered", redelivered)
+	// l holds the password: log only who, where and the outcome. A
+	// refusal before the check is logged once per burst (firstFactor).
+	if result != LoginBackoff && result != LoginOverBudget {
+		log("login", "user", l.User, "session", l.Session, "client", l.Client, "kid", sl.KeyID, "result", result, "redelivered", redelivered)
+	}
 	if redelivered {
 		s.cfg.Stats.Redelivered.Inc()
 	} else {
@@ -462,11 +485,10 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 }
 
 // openSession stores the session of a login whose password is right, or
-// recognises the login as a redelivery of the one that created it. reset
-// says the user's failure count must be cleared: only when the session is
-// new, so that resending a recorded login does not reset the count of an
-// attacker's guesses.
-func (w *worker) openSession(ctx context.Context, l wire.Login, now time.Time, reset bool, route string) (result string, redelivered bool, err error) {
+// recognises the login as a redelivery of the one that created it (whose
+// caller then records no success: resending a recorded login must not
+// reset the count of an attacker's guesses).
+func (w *worker) openSession(ctx context.Context, l wire.Login, now time.Time, route string) (result string, redelivered bool, err error) {
 	s := w.s
 	sess := store.Session{ID: l.Session, User: l.User, Client: l.Client, Accepted: true, Started: now,
 		Key: s.sealer.seal(l.User, l.Session, l.Key, route)}
@@ -481,14 +503,7 @@ func (w *worker) openSession(ctx context.Context, l wire.Login, now time.Time, r
 	}
 	// A retry after a lost answer finds this very write: the sealed key
 	// holds a fresh nonce, so equal bytes are ours, not a redelivery.
-	created = created || bytes.Equal(stored.Key, sess.Key)
-	if created {
-		if reset {
-			err := s.retry(ctx, "reset failures", func() error { return s.cfg.Credentials.ResetFailures(ctx, l.User) })
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return "", false, err
-			}
-		}
+	if created || bytes.Equal(stored.Key, sess.Key) {
 		return LoginAccepted, false, nil
 	}
 	key, storedRoute, err := s.sealer.open(l.User, l.Session, stored.Key)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/reports/reportstest"
 )
 
@@ -79,6 +80,12 @@ window.addEventListener('load', function () {
   var d = document.querySelector('details');
   if (d) pos.push('details ' + Math.round(d.getBoundingClientRect().top + window.scrollY));
   results['probe-positions'] = pos;
+  var fit = [];
+  document.querySelectorAll('.scroll').forEach(function (d) {
+    var t = d.querySelector('table');
+    if (t && d.closest('section') && d.closest('section').id === 'summary') fit.push('summary ' + Math.round(t.getBoundingClientRect().width) + ' ' + Math.round(d.clientWidth));
+  });
+  results['probe-fit'] = fit;
   var wide = function () {
     var out = [];
     document.querySelectorAll('body *').forEach(function (e) {
@@ -107,10 +114,10 @@ func TestReportInBrowser(t *testing.T) {
 	chromium := findChromium(t)
 	dir := t.TempDir()
 	run := reportstest.Run()
-	if _, err := Write(context.Background(), dir, run, Options{}); err != nil {
+	if _, err := Write(context.Background(), dir, run, Options{Style: svgOnly()}); err != nil {
 		t.Fatal(err)
 	}
-	figs, err := Figures(run)
+	figs, err := Figures(run, ScreenStyle())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +145,7 @@ func TestReportInBrowser(t *testing.T) {
 				fmt.Sprintf("--window-size=%d,900", width), "--dump-dom"))
 
 			// Every figure is on the page as SVG; those not collapsed are
-			// drawn at least 360 px wide with the figure's 3:2 shape.
+			// drawn at least 360 px wide with the figure's 3:2 shape (6 × 4 in).
 			svgs := preText(t, dom, "probe-svgs")
 			if len(svgs) != len(figs) {
 				t.Fatalf("browser sees %d figures, want %d:\n%s", len(svgs), len(figs), strings.Join(svgs, "\n"))
@@ -176,6 +183,18 @@ func TestReportInBrowser(t *testing.T) {
 				}
 			}
 
+			// The summary table fits the page at 1280 px: no scrolling box.
+			if width == 1280 {
+				for _, line := range preText(t, dom, "probe-fit") {
+					f := strings.Fields(line)
+					tw, _ := strconv.Atoi(f[1])
+					cw, _ := strconv.Atoi(f[2])
+					if tw > cw {
+						t.Errorf("the %s table is %d px wide in a %d px box: it scrolls at 1280 px", f[0], tw, cw)
+					}
+				}
+			}
+
 			// Summary first, then the comparison, then the collapsed details.
 			pos := map[string]int{}
 			for _, line := range preText(t, dom, "probe-positions") {
@@ -185,15 +204,16 @@ func TestReportInBrowser(t *testing.T) {
 			if !(pos["summary"] < pos["compare"] && pos["compare"] < pos["details"] && pos["details"] < pos["manifest"]) {
 				t.Errorf("sections at %v: want summary, comparison, details, manifest in that order", pos)
 			}
-			if width == 1280 && pos["compare"] > 1200 {
+			if width == 1280 && pos["compare"] > 1800 {
 				t.Errorf("the comparison starts %d px down, want it within the first screens", pos["compare"])
 			}
 
 			// Tables, measured with the collapsed sections open: summary
-			// (two header rows), per result skipped users and users per
-			// window, sweeps, thresholds, inputs.
+			// (a row per result and window), differences, per result the
+			// users per window, sweeps, thresholds, inputs.
 			tables := preText(t, dom, "probe-tables")
-			wantRows := []int{4, 2, 4, 4, 2, 4, 4, 9, 23, 2}
+			nu := len(reportstest.Users)
+			wantRows := []int{5, 3, 1 + nu, 1 + nu, 1 + nu, 1 + nu, 1 + len(run.Sweeps), 1 + len(run.Thresholds), 2}
 			if len(tables) != len(wantRows) {
 				t.Fatalf("browser sees %d tables, want %d: %v", len(tables), len(wantRows), tables)
 			}
@@ -205,7 +225,7 @@ func TestReportInBrowser(t *testing.T) {
 					t.Errorf("table %d: %d rows %.0f px high, want %d rows shown", i, rows, height, wantRows[i])
 				}
 			}
-			for _, want := range []string{"user12", "0.796 ± 0.014", run.Manifest.Inputs[0].SHA256, "impostor actions to alarm"} {
+			for _, want := range []string{"user12", estText(run.Results[0].Summary[0].Stats.Pooled.EER)[:5], run.Manifest.Inputs[0].SHA256, "impostor actions to rejection"} {
 				if !strings.Contains(dom, want) {
 					t.Errorf("DOM lacks %q", want)
 				}
@@ -269,4 +289,48 @@ func preText(t *testing.T, dom, id string) []string {
 		}
 	}
 	return out
+}
+
+// TestSummaryFitsAt1280 opens, in Chromium at 1280 px, the report of a
+// compare of both presets on the published DFL-500 file (long result
+// names, the published rows): the summary table is no wider than its box.
+func TestSummaryFitsAt1280(t *testing.T) {
+	chromium := findChromium(t)
+	run := reportstest.Run()
+	run.Sweeps, run.Thresholds = nil, nil
+	for i, c := range []struct{ classifier, preset string }{{"rf", "published"}, {"gbdt", "improved"}} {
+		run.Results[i].Classifier = c.classifier
+		run.Results[i].Params["preset"] = c.preset
+	}
+	dfl := PublishedFigures[0]
+	run.Manifest.Inputs = []evaluate.Input{{Path: "../shared/data/features/" + dfl.File, SHA256: dfl.SHA256, Bytes: 1}}
+	dir := t.TempDir()
+	if _, err := Write(context.Background(), dir, run, Options{Style: svgOnly()}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, ReportHTML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), `<tr class="published">`) {
+		t.Fatal("no published rows: the test proves nothing")
+	}
+	s := strings.Replace(string(page), "style-src &#39;unsafe-inline&#39;", "style-src &#39;unsafe-inline&#39;; script-src &#39;unsafe-inline&#39;", 1)
+	s = strings.Replace(s, "</body>", probe+"</body>", 1)
+	probePage := filepath.Join(dir, "probe.html")
+	if err := os.WriteFile(probePage, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom := string(headless(t, chromium, probePage, "--virtual-time-budget=5000", "--window-size=1280,900", "--dump-dom"))
+	fit := preText(t, dom, "probe-fit")
+	if len(fit) != 1 {
+		t.Fatalf("probe-fit %v", fit)
+	}
+	f := strings.Fields(fit[0])
+	tw, _ := strconv.Atoi(f[1])
+	cw, _ := strconv.Atoi(f[2])
+	if tw > cw {
+		t.Errorf("the summary table is %d px wide in a %d px box: it scrolls at 1280 px", tw, cw)
+	}
+	t.Logf("summary table %d px in %d px", tw, cw)
 }

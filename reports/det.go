@@ -3,7 +3,6 @@ package reports
 import (
 	"fmt"
 	"image/color"
-	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -13,32 +12,43 @@ import (
 	"github.com/mouseauth/mouseauth/evaluate"
 )
 
-// detCurve is one curve of a DET plot.
+// DET axes: both rates from 0.001 to 0.9 on normal-deviate scales, the same
+// for every figure so figures compare at a glance.
+const (
+	detLow  = 0.001
+	detHigh = 0.9
+)
+
+// detCurve is one curve of a DET plot: a ROC (TPR against FPR) and, where
+// known, its EER with an interval.
 type detCurve struct {
-	st     curveStats
+	roc    evaluate.ROCCurve
+	eer    *evaluate.Estimate
 	colour color.RGBA
 	dash   []vg.Length
 	label  string
+	// eerName names the EER in the legend ("pooled EER").
+	eerName string
 }
 
-// detLow is the lower end of both DET axes: the 1-2-5 rate at or below the
-// curves' finest resolution, between 0.1% and 1%.
-func detLow(cs []detCurve) float64 {
-	lo := 1.0
-	for _, c := range cs {
-		lo = math.Min(lo, math.Min(c.st.minFPR, c.st.minFNR))
+// detCurveOf is a summary's pooled DET curve, or, in a run written before
+// pooled figures were, its mean per-user ROC (said in the label).
+func detCurveOf(s evaluate.WindowSummary, c color.RGBA, dash []vg.Length, label string) detCurve {
+	if s.Stats != nil && len(s.Stats.Pooled.Curve.FPR) > 0 {
+		e := s.Stats.Pooled.EER
+		return detCurve{roc: s.Stats.Pooled.Curve, eer: &e, colour: c, dash: dash, label: label, eerName: "pooled EER"}
 	}
-	if lo >= 1 {
-		lo = 0.01
-	}
-	return math.Min(math.Max(floor125(lo), 1e-3), 0.01)
+	return detCurve{roc: s.MeanROC, colour: c, dash: dash, label: label + " (mean per-user ROC: no pooled curve in this run)"}
 }
 
-// detPoints are the curve's (FPR, FNR) pairs, both above zero.
-func detPoints(st curveStats) plotter.XYs {
+// detPoints are the curve's (FMR, FNMR) pairs, both above zero.
+func detPoints(c evaluate.ROCCurve) plotter.XYs {
 	var pts plotter.XYs
-	for i, x := range st.fpr {
-		y := 1 - st.mean[i]
+	for i, x := range c.FPR {
+		if i >= len(c.TPR) {
+			break
+		}
+		y := 1 - c.TPR[i]
 		if x > 0 && y > 1e-12 && isFinite(x) && isFinite(y) {
 			pts = append(pts, plotter.XY{X: x, Y: y})
 		}
@@ -46,102 +56,77 @@ func detPoints(st curveStats) plotter.XYs {
 	return pts
 }
 
-// detHigh is the upper end of the FNR axis: 50%, or more when a curve
-// enters the plot (at FPR lo) above it, up to 99%. The FPR axis ends at 50%:
-// no one runs a system that accepts more than half the impostors.
-func detHigh(cs []detCurve, lo float64) float64 {
-	need := 0.0
-	for _, c := range cs {
-		for _, p := range detPoints(c.st) {
-			if p.X >= lo {
-				need = math.Max(need, p.Y)
-			}
-		}
-	}
-	if need <= 0.4 {
-		return 0.5
-	}
-	for _, v := range detTickValues {
-		if v >= need-1e-9 && v > 0.4 {
-			return v
-		}
-	}
-	return 0.99
-}
-
-// detPlot draws DET curves (false negative against false positive rate) on
-// normal-deviate axes, with the EER of each curve marked on the FPR = FNR
-// diagonal.
-func detPlot(cs []detCurve) (*plot.Plot, error) {
-	p := newPlot("", "false positive rate (impostor accepted), normal deviate scale",
-		"false negative rate (genuine rejected)")
-	lo := detLow(cs)
-	hiX, hiY := 0.5, detHigh(cs, lo)
+// detPlot draws DET curves (FNMR against FMR) on normal-deviate axes from
+// detLow to detHigh, with each curve's EER marked on the FMR = FNMR
+// diagonal, and returns the plot and its legend.
+func detPlot(cs []detCurve, st Style) (*plot.Plot, *legend, error) {
+	p := newPlot(st, fmrLabel+", normal deviate scale", fnmrLabel)
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
 		a.Scale = probitScale{}
-		a.Tick.Marker = percentTicks{}
+		a.Tick.Marker = detTicks{}
 	}
-	d := math.Min(hiX, hiY)
-	diag, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: d, Y: d}})
+	diag, err := plotter.NewLine(plotter.XYs{{X: detLow, Y: detLow}, {X: detHigh, Y: detHigh}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	diag.LineStyle = lineStyle(darkGrey, 0.7)
 	diag.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
 	p.Add(diag)
+	leg := &legend{}
 	for _, c := range cs {
-		pts := detPoints(c.st)
+		if err := rocCheck(c.roc); err != nil {
+			return nil, nil, err
+		}
+		pts := detPoints(c.roc)
 		if len(pts) == 0 {
-			if len(c.st.fpr) > 0 {
+			if len(c.roc.FPR) > 0 {
 				// A curve that never errs at once on both sides has no point
 				// on these axes: say so rather than leave it out silently.
-				p.Legend.Add(c.label + ": no ROC point with both error rates above 0 to draw")
+				leg.add(c.label + ": no point with both error rates above 0 to draw")
 			}
 			continue
 		}
 		l, err := plotter.NewLine(pts)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		l.LineStyle = lineStyle(c.colour, 1.6)
+		l.LineStyle = lineStyle(c.colour, st.line())
 		l.Dashes = c.dash
 		p.Add(l)
 		label := c.label
-		thumbs := []plot.Thumbnailer{l}
-		if e, ok := c.st.eer(); ok {
+		thumbs := []plot.Thumbnailer{dashThumb{c.colour, c.dash, st.line()}}
+		if c.eer != nil {
+			e := c.eer.Value
 			sc, err := plotter.NewScatter(plotter.XYs{{X: e, Y: e}})
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: c.colour, Radius: vg.Points(3.2), Shape: draw.CircleGlyph{}}
+			sc.GlyphStyle = draw.GlyphStyle{Color: c.colour, Radius: vg.Points(1.8 * st.line()), Shape: draw.CircleGlyph{}}
 			p.Add(sc)
 			thumbs = append(thumbs, sc)
-			label += ": EER " + percent1(e)
+			label += fmt.Sprintf(": %s %s", c.eerName, estText(*c.eer))
 		}
-		p.Legend.Add(label, thumbs...)
+		leg.add(label, thumbs...)
 	}
-	p.Legend.Add("FPR = FNR", diag)
-	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hiX, lo, hiY
-	return p, nil
+	leg.add("FMR = FNMR", diag)
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = detLow, detHigh, detLow, detHigh
+	return p, leg, nil
 }
 
-func meanDETFigure(r evaluate.Result, label, slug string) (Figure, error) {
+func meanDETFigure(r evaluate.Result, label, slug, seeds string, st Style) (Figure, error) {
 	var cs []detCurve
 	for i, s := range sortedSummary(r.Summary) {
-		st, err := windowStats(r, s)
-		if err != nil {
-			return Figure{}, err
-		}
-		cs = append(cs, detCurve{st: st, colour: colour(i), dash: dashes(i), label: fmt.Sprintf("window %d", s.Window)})
+		cs = append(cs, detCurveOf(s, colour(i), dashes(i), fmt.Sprintf("window %d", s.Window)))
 	}
-	p, err := detPlot(cs)
+	p, leg, err := detPlot(cs, st)
 	if err != nil {
 		return Figure{}, err
 	}
 	return Figure{
-		Name: "det_" + slug,
-		Caption: fmt.Sprintf("DET curves of the mean ROC for each window size, %s, on normal-deviate axes; dots mark the equal error rate of each curve (the summary's EER is the mean of per-user EERs).",
-			label),
-		Plot: single(withTitle(p, "DET: "+label)),
+		Name:  "det_" + slug,
+		Title: "Pooled DET: " + label,
+		Caption: fmt.Sprintf("Pooled DET curve for each window size (%s): every user's windows against one global threshold, as the live service decides, on normal-deviate axes from 0.001 to 0.9. Dots mark the pooled EER; the legend gives it with its 95%% bootstrap interval over users. The mean per-user EER (each user against its own threshold) is in the tables; the two are different figures.%s",
+			label, seeds),
+		Plot: single(st, p, leg),
 	}, nil
 }

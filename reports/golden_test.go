@@ -79,7 +79,7 @@ func parseSVG(t *testing.T, data []byte) svgShape {
 }
 
 func TestFiguresGoldenSVG(t *testing.T) {
-	figs, err := Figures(reportstest.Run())
+	figs, err := Figures(reportstest.Run(), ScreenStyle())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,15 +87,16 @@ func TestFiguresGoldenSVG(t *testing.T) {
 	for _, f := range figs {
 		byName[f.Name] = f
 	}
-	for _, name := range []string{"roc_users_rf-reference_w10", "roc_mean_rf-reference", "det_rf-reference",
-		"roc_compare_w1", "det_compare_w1", "sweep_grid_auc", "sweep_grid_eer", "sweep_trees_seconds",
+	slug := "centroid_preset-published_protocol-reference"
+	for _, name := range []string{"roc_users_" + slug + "_w10", "roc_mean_" + slug, "det_" + slug,
+		"roc_compare_w1", "det_compare_w1", "sweep_grid_auc", "sweep_grid_eer",
 		"threshold_rates", "threshold_delay"} {
 		t.Run(name, func(t *testing.T) {
 			f, ok := byName[name]
 			if !ok {
 				t.Fatalf("no figure %s", name)
 			}
-			got, err := RenderSVG(f.Plot)
+			got, err := RenderSVG(f)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,13 +13,15 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/plot/vg"
+
 	"github.com/mouseauth/mouseauth/evaluate"
 )
 
-// Rendered is a [Figure] drawn as PNG and SVG.
+// Rendered is a [Figure] drawn as SVG, for the page.
 type Rendered struct {
 	Figure
-	PNG, SVG []byte
+	SVG []byte
 }
 
 // ContentSecurityPolicy is the policy report.html declares: nothing may load
@@ -53,11 +55,13 @@ type htmlRow struct {
 type htmlCell struct {
 	Text  string
 	Class string // "best", "na"
+	Title string // a tooltip: why a figure has no interval
+	Sub   string // a second line in small print: the interval
 }
 
 type htmlFigure struct {
-	Name, Caption string
-	SVG           template.HTML
+	Name, Title, Caption string
+	SVG                  template.HTML
 }
 
 type htmlDetails struct {
@@ -96,23 +100,27 @@ type htmlPage struct {
 	Title       string
 	CSP         string
 	Lede        []string
+	Incomplete  string
 	CommandLine string
 	Version     string
 	GoVersion   string
 	Seed        int64
 	Started     string
+	Settings    string
 	Inputs      *htmlTable
 	Seeds       string // "0-9 (10 seeds)" for a multi-seed run
 	Holdouts    []htmlHoldout
 	Summary     *htmlTable
-	SummaryNote string
+	SummaryNote []string
 	Common      string
 	Published   string
-	// Differences lists the paired comparisons over seeds, beyond-noise
-	// ones first; DiffNote states the rule, DiffAll the rest.
+	Sequential  string
+	// Differences lists the paired comparisons whose interval excludes
+	// zero; DiffAll every one (when many); DiffNote states the rule.
 	Differences *htmlTable
 	DiffAll     *htmlTable
 	DiffNote    string
+	Rankings    []string
 	Compare     []htmlCompare
 	CompareNote string
 	Results     []htmlResult
@@ -121,23 +129,27 @@ type htmlPage struct {
 	Sweeps      *htmlTable
 	ThreshFigs  []*htmlFigure
 	Thresholds  *htmlTable
-	Empty       bool
+	// Evals are the continuous and attack evaluations.
+	Evals []htmlEval
+	Empty bool
 }
 
 // WriteHTML writes a self-contained HTML report of run to w, for reading
-// top-down: a summary (mean AUC ± sd and EER per result and window, the
-// published figures beside where the input is a published data set), the
-// comparison of results, each result with its settings shown once, its mean
-// ROC and DET and, collapsed, per window its users' ROC and table, then
-// sweeps, thresholds, and how the run was made (command, seed, version,
-// input files and their SHA-256). figs are the run's rendered [Figures];
-// each is inlined as SVG that scales to the page, so the file needs nothing
-// else. All text from the run is HTML-escaped.
+// top-down: a summary (every figure of every result and window with its 95%
+// interval, the published figures beside where the input is a published
+// data set), the paired differences and rankings, the comparison of
+// results, each result with its settings shown once, its mean per-user ROC
+// and pooled DET and, collapsed, per window its users' ROC and table, then
+// sweeps, thresholds, and how the run was made (command, settings, seeds,
+// version, input files and their SHA-256). figs are the run's rendered
+// [Figures]; each is inlined as SVG that scales to the page, with its
+// title and caption beside it, so the file needs nothing else. All text
+// from the run is HTML-escaped.
 func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 	byName := make(map[string]*htmlFigure, len(figs))
 	var order []string
 	for _, f := range figs {
-		byName[f.Name] = &htmlFigure{Name: f.Name, Caption: f.Caption, SVG: inlineSVG(f.SVG, f.Caption)}
+		byName[f.Name] = &htmlFigure{Name: f.Name, Title: f.Title, Caption: f.Caption, SVG: inlineSVG(f.SVG, f.Title+". "+f.Caption, f.figureStyle())}
 		order = append(order, f.Name)
 	}
 	m := run.Manifest
@@ -152,6 +164,10 @@ func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 		Started:     "unknown",
 		Inputs:      inputTable(m.Inputs),
 		Empty:       IsEmpty(run),
+		Settings:    settingsText(run.Settings),
+	}
+	if inc := run.Incomplete; inc != nil {
+		page.Incomplete = "This run is incomplete: " + inc.Reason + ". Everything below is what finished."
 	}
 	if !m.Started.IsZero() {
 		page.Started = m.Started.UTC().Format(time.RFC3339)
@@ -175,37 +191,31 @@ func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 	if len(run.Results) > 0 {
 		page.Title += ": " + strings.Join(names.Short, "; ")
 		pub, same := publishedFor(m)
-		page.Summary = summaryPivot(run.Results, names, slugs, pub, same)
-		page.SummaryNote = "Mean AUC ± standard deviation over users, and mean EER, per window of consecutive actions."
-		if multi {
-			page.SummaryNote = fmt.Sprintf("Mean AUC over users: its mean ± standard deviation over seeds %s (the seed noise), and the standard deviation over users (the per-user spread, mean over seeds); mean EER over seeds; per window of consecutive actions. The per-user details and curves below are seed %d's.",
-				seedsText(run.Seeds), run.Seeds[0])
-		}
-		if len(run.Results) > 1 {
-			page.SummaryNote += " The best AUC per window is in bold."
-		}
+		page.Summary = summaryTable(run, names, slugs, pub, same)
+		page.SummaryNote = summaryNotes(run)
 		common := names.Common
 		if len(run.Results) == 1 {
 			common = settingsOf(run.Results[0])
 		}
 		if multi {
 			common = withSeeds(common, run.Seeds)
-			page.CompareNote = fmt.Sprintf("The curves are seed %d's (AUC ± sd over users in the legends); the summary gives the figures over seeds.", run.Seeds[0])
+			page.CompareNote = fmt.Sprintf("Curves and intervals are over seeds %s; the per-user curves (collapsed, per result) are seed %d's.", seedsText(run.Seeds), run.Seeds[0])
 		}
 		page.Common = showSettings(common)
 		if pub != nil {
-			page.Published = fmt.Sprintf("Published: %s (%s) on %s.", pub.Source, pub.Setup, pub.File)
+			page.Published = fmt.Sprintf("Published: %s (%s) on %s: mean per-user AUC ± sd over users, one seed, no interval.", pub.Source, pub.Setup, pub.File)
 			if !same {
 				page.Published += " The input has that name but not the published content (SHA-256 differs): its figures are not comparable."
 			}
 		}
+		page.Sequential = sequentialNote(run)
 	}
 	for i, r := range run.Results {
 		hr := htmlResult{ID: "result-" + slugs[i], Label: names.Long[i]}
 		if len(run.Results) > 1 {
 			hr.Settings = showSettings(names.Differ[i])
 		}
-		hr.Facts = fmt.Sprintf("seed %d", r.Seed)
+		hr.Facts = fmt.Sprintf("per-user figures and curves: seed %d", r.Seed)
 		if multi {
 			hr.Facts = fmt.Sprintf("per-user figures and curves: seed %d of %s", r.Seed, seedsText(run.Seeds))
 		}
@@ -251,19 +261,111 @@ func WriteHTML(w io.Writer, run *evaluate.Run, figs []Rendered) error {
 	}
 	if len(run.Sweeps) > 0 {
 		page.Sweeps = sweepTable(run.Sweeps)
-		page.SweepBest = sweepBest(run.Sweeps)
+		page.SweepBest = sweepBest(run)
 	}
 	if ds := AllDifferences(run); len(ds) > 0 {
 		page.Differences, page.DiffAll = differenceTables(ds)
-		page.DiffNote = fmt.Sprintf("Each difference is B − A of the mean AUC over users, %s.", noiseRule(len(run.Seeds)))
+		page.DiffNote = DifferenceRule
 		if pub, _ := publishedFor(m); pub != nil {
-			page.DiffNote += " The published figure was measured once (one seed), so only our seed noise enters its standard error."
+			page.DiffNote += " Against the published figure (one number, one seed) the interval is ours shifted by it, without a paired test."
+		}
+	}
+	for _, r := range run.Rankings {
+		if r.Kind == "compare" {
+			page.Rankings = append(page.Rankings, rankingText(r))
 		}
 	}
 	if len(run.Thresholds) > 0 {
 		page.Thresholds = thresholdTable(run.Thresholds)
 	}
+	page.Evals = evalSections(run, byName)
+	if len(page.Evals) > 0 && len(run.Results) == 0 && len(run.Holdouts) == 0 {
+		page.Title += ": " + page.Evals[0].Title
+	}
 	return pageTemplate.Execute(w, page)
+}
+
+// DifferenceRule says how differences are judged, for the report and
+// tables.
+const DifferenceRule = "Each difference is B − A of the mean per-user AUC, paired over the same users (and seeds): each user's difference averaged over the seeds, their mean with its 95% bootstrap interval over users, and the two-sided Wilcoxon signed-rank p-value of the per-user differences. A difference is called only where its interval excludes zero. DeLong's test compares the pooled ROCs; it takes windows as independent trials, which overlapping windows (size > 1) are not, so its p-value is a lower bound. No correction for the number of comparisons."
+
+// summaryNotes explain the summary's figures.
+func summaryNotes(run *evaluate.Run) []string {
+	seeds := "one seed"
+	if IsMultiSeed(run) {
+		seeds = fmt.Sprintf("seeds %s folded in: each user's figure averaged over the seeds, pooled figures pooling every seed's windows", seedsText(run.Seeds))
+	}
+	notes := []string{
+		"Per result and window of consecutive actions; every figure with its 95% bootstrap interval over users (" + seeds + "), rates as fractions.",
+		"Mean per-user AUC and EER: each user's windows against the user's own threshold, averaged over users (the published convention). Pooled EER, FNMR at FMR 1% and ZeroFMR (FNMR at FMR 0): every user's windows against one global threshold, as the live service decides. HTER: the threshold chosen at the pooled EER of the first half of every test stream, applied to the second half.",
+	}
+	if len(run.Results) > 1 {
+		notes = append(notes, "The best mean per-user AUC of a window is in bold only where its paired interval of the difference to every other result, the runner-up included, excludes zero.")
+	}
+	return notes
+}
+
+// sequentialNote says where the sequential figures are.
+func sequentialNote(run *evaluate.Run) string {
+	for _, r := range run.Results {
+		for _, s := range r.Summary {
+			if s.Stats != nil && s.Stats.Sequential != nil {
+				return "ANIA and ANGA: the decision engine's average numbers of impostor and genuine actions before a rejection, under rule " + s.Stats.Sequential.Rule + "."
+			}
+		}
+	}
+	return "ANIA and ANGA (the average numbers of impostor and genuine actions before a sequential decision rejects) come from the decision engine; this run has none, so their column is empty."
+}
+
+// rankingText says which result is best at a window, and whether it can
+// be told from the others.
+func rankingText(r evaluate.Ranking) string {
+	at := fmt.Sprintf("Window of %s", actions(r.Window))
+	if r.Window == 0 {
+		at = "Over every cell"
+	}
+	if r.Distinct {
+		return fmt.Sprintf("%s: %s is best (mean per-user AUC), its interval against every other excludes zero.", at, r.Best)
+	}
+	return fmt.Sprintf("%s: %s has the highest mean per-user AUC, but cannot be told from %s (paired interval includes zero): no best.", at, r.Best, strings.Join(r.Ties, ", "))
+}
+
+// settingsText shows a run's recorded settings.
+func settingsText(s *evaluate.RunSettings) string {
+	if s == nil {
+		return ""
+	}
+	var parts []string
+	add := func(k string, v any) {
+		if str := formatValue(v); str != "" && str != "[]" {
+			parts = append(parts, k+" "+str)
+		}
+	}
+	add("mode", string(s.Mode))
+	add("preset", s.Preset)
+	add("presets", strings.Join(s.Presets, ", "))
+	add("classifier", s.Classifier)
+	add("classifiers", strings.Join(s.Classifiers, ", "))
+	add("protocol", s.Protocol)
+	if len(s.Windows) > 0 {
+		ws := make([]string, len(s.Windows))
+		for i, w := range s.Windows {
+			ws[i] = strconv.Itoa(w)
+		}
+		add("windows", strings.Join(ws, ","))
+	}
+	add("seeds", seedsText(s.Seeds))
+	add("params", paramsString(s.Params))
+	keys := make([]string, 0, len(s.Other))
+	for k := range s.Other {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		add(strings.ReplaceAll(k, "_", " "), s.Other[k])
+	}
+	add("intervals", fmt.Sprintf("%g%% bootstrap over %s, %d resamples, seed %d", 100*s.Statistics.Confidence, s.Statistics.Unit, s.Statistics.Resamples, s.Statistics.Seed))
+	return strings.Join(parts, " · ")
 }
 
 var (
@@ -273,9 +375,9 @@ var (
 
 // inlineSVG turns a rendered SVG into markup for the page: without the XML
 // prolog and namespace declarations (HTML puts <svg> in its namespace), and
-// with the fixed size replaced by a class so that it scales to the width of
-// its figure (the viewBox keeps the aspect ratio).
-func inlineSVG(svg []byte, caption string) template.HTML {
+// with the fixed size replaced by a class and the figure's aspect ratio, so
+// that it scales to the width of its figure.
+func inlineSVG(svg []byte, caption string, st Style) template.HTML {
 	s := string(svg)
 	if i := strings.Index(s, "<svg"); i >= 0 {
 		s = s[i:]
@@ -283,7 +385,8 @@ func inlineSVG(svg []byte, caption string) template.HTML {
 	if end := strings.Index(s, ">"); end > 0 {
 		s = svgXMLNS.ReplaceAllLiteralString(s[:end], "") + s[end:]
 	}
-	s = svgRoot.ReplaceAllLiteralString(s, `<svg class="plot" role="img" aria-label="`+template.HTMLEscapeString(caption)+`"`)
+	ratio := fmt.Sprintf("%.4g / %.4g", float64(st.Width/vg.Inch), float64(st.Height/vg.Inch))
+	s = svgRoot.ReplaceAllLiteralString(s, `<svg class="plot" style="aspect-ratio: `+ratio+`" role="img" aria-label="`+template.HTMLEscapeString(caption)+`"`)
 	return template.HTML(s) // #nosec: rendered by vgsvg, which escapes every text
 }
 
@@ -347,128 +450,76 @@ func showSettings(ss []setting) string {
 	return strings.Join(parts, " · ")
 }
 
-// summaryPivot lays out mean AUC ± sd and mean EER per result and window:
-// one row per result and a column pair per window, or, with more windows
-// than fit across, one row per window and a column pair per result. The
-// published figures for the input file, if any, are a row (or column) of
-// their own.
-func summaryPivot(results []evaluate.Result, names resultNames, slugs []string, pub *Published, same bool) *htmlTable {
-	windows := allSummaryWindows(results)
-	// With seed figures, a window has three columns: AUC ± sd over seeds,
-	// sd over users, EER; otherwise two: AUC ± sd over users, EER.
-	seeded := false
-	for _, r := range results {
-		for _, s := range r.Summary {
-			seeded = seeded || s.Seeds != nil
+// summaryTable lays out the summary for people: one row per result and
+// window, each figure with its interval; the published figures, where
+// known, in rows of their own. The best mean per-user AUC of a window is
+// bold only where the run's ranking calls it distinct.
+func summaryTable(run *evaluate.Run, names resultNames, slugs []string, pub *Published, same bool) *htmlTable {
+	t := &htmlTable{Columns: []string{"result", "window", "mean per-user AUC", "mean per-user EER", "pooled EER", "FNMR at FMR 1%", "ZeroFMR", "HTER", "ANIA / ANGA"}}
+	t.Numeric = []bool{false, true, true, true, true, true, true, true, true}
+	best := map[int]string{}
+	for _, r := range run.Rankings {
+		if r.Kind == "compare" && r.Distinct {
+			best[r.Window] = r.Best
 		}
 	}
-	type entry struct {
-		label, href, note string
-		published         bool
-		// cell returns the texts of the window's columns and the mean AUC.
-		cell func(w int) (texts []string, meanAUC float64, ok bool)
+	na := htmlCell{Text: "—", Class: "na"}
+	est := func(e evaluate.Estimate) htmlCell {
+		c := htmlCell{Text: fixed3(e.Value)}
+		switch {
+		case e.HasInterval():
+			c.Sub = "[" + fixed3(*e.Lo) + ", " + fixed3(*e.Hi) + "]"
+		case e.NA != "":
+			c.Sub, c.Title = "no interval", e.NA
+		}
+		return c
 	}
-	var entries []entry
-	for i, r := range results {
-		entries = append(entries, entry{label: names.Short[i], href: "#result-" + slugs[i],
-			cell: func(w int) ([]string, float64, bool) {
-				s, ok := r.Find(w)
-				if !ok {
-					return nil, 0, false
+	for i, r := range run.Results {
+		for _, s := range sortedSummary(r.Summary) {
+			row := htmlRow{Head: names.Short[i], Href: "#result-" + slugs[i]}
+			cells := []htmlCell{{Text: strconv.Itoa(s.Window)}}
+			st := s.Stats
+			if st == nil {
+				cells = append(cells, htmlCell{Text: fixed3(s.MeanAUC)}, htmlCell{Text: fixed3(s.MeanEER)}, na, na, na, na, na)
+			} else {
+				auc := est(st.MeanAUC)
+				if best[s.Window] == evaluate.ResultName(r) {
+					auc.Class = "best"
 				}
-				if sp := s.Seeds; seeded && sp != nil {
-					return []string{fmt.Sprintf("%s ± %s", fixed3(sp.MeanAUC.Mean), fixed3(sp.MeanAUC.SD)), fixed3(sp.SDAUC.Mean), fixed3(sp.MeanEER.Mean)}, sp.MeanAUC.Mean, true
+				cells = append(cells, auc, est(st.MeanEER), est(st.Pooled.EER), est(st.Pooled.FNMRAtFMR1), est(st.Pooled.ZeroFMR))
+				if h := st.Pooled.HTER; h != nil {
+					cells = append(cells, est(h.HTER))
+				} else {
+					cells = append(cells, htmlCell{Text: "n/a", Class: "na", Title: st.Pooled.HTERNA})
 				}
-				if seeded {
-					return []string{fixed3(s.MeanAUC), fixed3(s.SDAUC), fixed3(s.MeanEER)}, s.MeanAUC, true
+				if q := st.Sequential; q != nil {
+					cells = append(cells, htmlCell{Text: fixed3(q.ANIA.Value) + " / " + fixed3(q.ANGA.Value)})
+				} else {
+					cells = append(cells, na)
 				}
-				return []string{fmt.Sprintf("%s ± %s", fixed3(s.MeanAUC), fixed3(s.SDAUC)), fixed3(s.MeanEER)}, s.MeanAUC, true
-			}})
+			}
+			row.Cells = cells
+			t.Rows = append(t.Rows, row)
+		}
 	}
 	if pub != nil {
 		note := pub.Source
 		if !same {
 			note += "; other file content"
 		}
-		entries = append(entries, entry{label: "published", note: note, published: true,
-			cell: func(w int) ([]string, float64, bool) {
-				v, ok := pub.AUC[w]
-				if !ok {
-					return nil, 0, false
-				}
-				if seeded {
-					return []string{fixed3(v[0]), fixed3(v[1]), ""}, v[0], true
-				}
-				return []string{fmt.Sprintf("%s ± %s", fixed3(v[0]), fixed3(v[1])), ""}, v[0], true
-			}})
-	}
-	heads := []string{"AUC ± sd", "EER"}
-	if seeded {
-		heads = []string{"AUC ± sd (seeds)", "sd (users)", "EER"}
-	}
-	// best[w] is the highest mean AUC of a result (not the published row).
-	best := map[int]float64{}
-	for _, e := range entries {
-		for _, w := range windows {
-			if _, v, ok := e.cell(w); ok && !e.published && (v > best[w] || best[w] == 0) {
-				best[w] = v
+		ws := make([]int, 0, len(pub.AUC))
+		for w := range pub.AUC {
+			ws = append(ws, w)
+		}
+		sort.Ints(ws)
+		for _, w := range ws {
+			if !slices.Contains(allSummaryWindows(run.Results), w) {
+				continue
 			}
+			v := pub.AUC[w]
+			t.Rows = append(t.Rows, htmlRow{Head: "published", Note: note, Class: "published", Cells: []htmlCell{
+				{Text: strconv.Itoa(w)}, {Text: fixed3(v[0]), Sub: "sd over users " + fixed3(v[1])}, na, na, na, na, na, na}})
 		}
-	}
-	cellsOf := func(e entry, w int) []htmlCell {
-		texts, v, ok := e.cell(w)
-		out := make([]htmlCell, len(heads))
-		for k := range out {
-			out[k] = htmlCell{Text: "—", Class: "na"}
-			if ok && texts[k] != "" {
-				out[k] = htmlCell{Text: texts[k]}
-			}
-		}
-		if ok && !e.published && v == best[w] && len(results) > 1 {
-			out[0].Class = "best"
-		}
-		return out
-	}
-	t := &htmlTable{}
-	if len(windows)*len(heads) <= 12 {
-		t.Columns = append(t.Columns, "result")
-		t.Groups = append(t.Groups, htmlGroup{"", 1})
-		for _, w := range windows {
-			t.Groups = append(t.Groups, htmlGroup{"window " + actions(w), len(heads)})
-			t.Columns = append(t.Columns, heads...)
-		}
-		for _, e := range entries {
-			row := htmlRow{Head: e.label, Href: e.href, Note: e.note}
-			if e.published {
-				row.Class = "published"
-			}
-			for _, w := range windows {
-				row.Cells = append(row.Cells, cellsOf(e, w)...)
-			}
-			t.Rows = append(t.Rows, row)
-		}
-	} else {
-		t.Columns = append(t.Columns, "window")
-		t.Groups = append(t.Groups, htmlGroup{"", 1})
-		for _, e := range entries {
-			label := e.label
-			if e.note != "" {
-				label += " (" + e.note + ")"
-			}
-			t.Groups = append(t.Groups, htmlGroup{label, len(heads)})
-			t.Columns = append(t.Columns, heads...)
-		}
-		for _, w := range windows {
-			row := htmlRow{Head: strconv.Itoa(w)}
-			for _, e := range entries {
-				row.Cells = append(row.Cells, cellsOf(e, w)...)
-			}
-			t.Rows = append(t.Rows, row)
-		}
-	}
-	t.Numeric = make([]bool, len(t.Columns))
-	for i := 1; i < len(t.Numeric); i++ {
-		t.Numeric[i] = true
 	}
 	return t
 }
@@ -493,11 +544,11 @@ func windowSummary(w int, users []evaluate.UserResult) string {
 func userTable(users []evaluate.UserResult) *htmlTable {
 	sorted := append([]evaluate.UserResult(nil), users...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].AUC < sorted[j].AUC })
-	t := &htmlTable{Columns: []string{"user", "AUC", "EER", "accuracy", "genuine windows", "impostor windows", "training s"},
-		Numeric: []bool{false, true, true, true, true, true, true}}
+	t := &htmlTable{Columns: []string{"user", "AUC", "EER", "genuine windows", "impostor windows", "training s"},
+		Numeric: []bool{false, true, true, true, true, true}}
 	for _, u := range sorted {
 		row := htmlRow{Head: userName(u.User)}
-		for _, v := range []string{fixed3(u.AUC), fixed3(u.EER), fixed3(u.Accuracy),
+		for _, v := range []string{fixed3(u.AUC), fixed3(u.EER),
 			strconv.Itoa(u.Genuine), strconv.Itoa(u.Impostor), formatNumber(u.TrainSecs)} {
 			row.Cells = append(row.Cells, htmlCell{Text: v})
 		}
@@ -531,28 +582,9 @@ func inputTable(in []evaluate.Input) *htmlTable {
 
 // sweepTable has one row per point, by trees then window.
 func sweepTable(sw []evaluate.SweepPoint) *htmlTable {
-	pts := append([]evaluate.SweepPoint(nil), sw...)
-	sort.SliceStable(pts, func(i, j int) bool {
-		a, b := pts[i], pts[j]
-		if a.Param != b.Param {
-			return a.Param < b.Param
-		}
-		if a.Trees != b.Trees {
-			return a.Trees < b.Trees
-		}
-		if a.Window != b.Window {
-			return a.Window < b.Window
-		}
-		return a.Value < b.Value
-	})
-	seeded := slices.ContainsFunc(pts, func(p evaluate.SweepPoint) bool { return p.Seeds != nil })
-	t := &htmlTable{Columns: []string{"trees", "window", "AUC ± sd", "EER", "seconds"},
-		Numeric: []bool{true, true, true, true, true}}
-	if seeded {
-		t.Columns = []string{"trees", "window", "AUC ± sd (seeds)", "sd (users)", "EER", "seconds"}
-		t.Numeric = []bool{true, true, true, true, true, true}
-	}
-	for _, p := range pts {
+	t := &htmlTable{Columns: []string{"trees", "window", "mean per-user AUC", "mean per-user EER", "pooled EER", "seconds"},
+		Numeric: []bool{true, true, true, true, true, true}}
+	for _, p := range sortedSweep(sw) {
 		trees, window := optional(p.Trees), optional(p.Window)
 		if p.Trees == 0 && p.Param == "trees" {
 			trees = formatNumber(p.Value)
@@ -561,66 +593,67 @@ func sweepTable(sw []evaluate.SweepPoint) *htmlTable {
 			window = formatNumber(p.Value)
 		}
 		row := htmlRow{Head: trees}
-		texts := []string{window, fixed3(p.MeanAUC) + " ± " + fixed3(p.SDAUC), fixed3(p.MeanEER), formatNumber(p.Seconds)}
-		if sp := p.Seeds; sp != nil {
-			texts = []string{window, fixed3(sp.MeanAUC.Mean) + " ± " + fixed3(sp.MeanAUC.SD), fixed3(sp.SDAUC.Mean), fixed3(sp.MeanEER.Mean), formatNumber(p.Seconds)}
-		} else if seeded {
-			texts = []string{window, fixed3(p.MeanAUC), fixed3(p.SDAUC), fixed3(p.MeanEER), formatNumber(p.Seconds)}
+		auc, eer, pooled := htmlCell{Text: fixed3(p.MeanAUC)}, htmlCell{Text: fixed3(p.MeanEER)}, htmlCell{Text: "—", Class: "na"}
+		if st := p.Stats; st != nil {
+			auc.Text, eer.Text, pooled.Text, pooled.Class = estText(st.MeanAUC), estText(st.MeanEER), fixed3(st.Pooled.EER.Value), ""
 		}
-		for _, v := range texts {
-			row.Cells = append(row.Cells, htmlCell{Text: v})
+		switch {
+		case p.Best:
+			auc.Class = "best"
+			row.Note = "highest"
+		case p.TiesBest:
+			row.Note = "indistinguishable from the highest"
 		}
+		row.Cells = append(row.Cells, htmlCell{Text: window}, auc, eer, pooled, htmlCell{Text: formatNumber(p.Seconds)})
 		t.Rows = append(t.Rows, row)
 	}
 	return t
 }
 
-// sweepBest names the sweep point with the highest mean AUC (over seeds,
-// where the run has several).
-func sweepBest(sw []evaluate.SweepPoint) string {
-	auc := func(p evaluate.SweepPoint) (float64, float64) {
-		if p.Seeds != nil {
-			return p.Seeds.MeanAUC.Mean, p.Seeds.MeanAUC.SD
+// sweepBest names the sweep's best cell and those indistinguishable from
+// it, from the run's sweep ranking.
+func sweepBest(run *evaluate.Run) string {
+	for _, r := range run.Rankings {
+		if r.Kind != "sweep" {
+			continue
 		}
-		return p.MeanAUC, p.SDAUC
-	}
-	best := -1
-	for i, p := range sw {
-		a, _ := auc(p)
-		if b, _ := auc(sw[max(best, 0)]); isFinite(a) && (best < 0 || a > b) {
-			best = i
+		var best *evaluate.SweepPoint
+		for i := range run.Sweeps {
+			if run.Sweeps[i].Best {
+				best = &run.Sweeps[i]
+			}
 		}
+		figure := ""
+		if best != nil && best.Stats != nil {
+			figure = " (" + estText(best.Stats.MeanAUC) + ")"
+		}
+		if r.Distinct {
+			return fmt.Sprintf("Highest mean per-user AUC: %s%s; its paired interval against every other cell excludes zero.", r.Best, figure)
+		}
+		return fmt.Sprintf("Highest mean per-user AUC: %s%s. It cannot be told from %d other cell(s), whose paired 95%% interval of the difference to it includes zero: %s.",
+			r.Best, figure, len(r.Ties), strings.Join(r.Ties, "; "))
 	}
-	if best < 0 {
-		return ""
-	}
-	p := sw[best]
-	var at []string
-	if p.Trees > 0 {
-		at = append(at, fmt.Sprintf("%d trees", p.Trees))
-	}
-	if p.Window > 0 {
-		at = append(at, "a window of "+actions(p.Window))
-	}
-	if len(at) == 0 {
-		at = append(at, p.Param+" "+formatNumber(p.Value))
-	}
-	if sp := p.Seeds; sp != nil {
-		return fmt.Sprintf("Highest mean AUC: %s ± %s over seeds (sd over users %s, EER %s) at %s.", fixed3(sp.MeanAUC.Mean), fixed3(sp.MeanAUC.SD),
-			fixed3(sp.SDAUC.Mean), fixed3(sp.MeanEER.Mean), strings.Join(at, ", "))
-	}
-	return fmt.Sprintf("Highest mean AUC: %s ± %s (EER %s) at %s.", fixed3(p.MeanAUC), fixed3(p.SDAUC), fixed3(p.MeanEER), strings.Join(at, ", "))
+	return ""
 }
 
 func thresholdTable(ts []evaluate.ThresholdPoint) *htmlTable {
-	t := &htmlTable{Columns: []string{"window", "threshold p", "false alarm rate", "miss rate",
-		"impostor actions to alarm", "genuine actions to false alarm", "impostors detected", "genuine alarmed"},
-		Numeric: []bool{true, true, true, true, true, true, true, true}}
+	t := &htmlTable{Columns: []string{"window", "rule", "threshold", "FMR", "FNMR",
+		"impostor actions to rejection", "genuine actions to rejection", "impostors rejected", "genuine rejected"},
+		Numeric: []bool{true, false, true, true, true, true, true, true, true}}
 	for _, g := range thresholdGroups(ts) {
 		for _, p := range g.pts {
-			row := htmlRow{Head: optional(g.window)}
-			for _, v := range []float64{p.Threshold, p.FalseAlarmRate, p.MissRate, p.ImpostorActionsToAlarm,
-				p.GenuineActionsToFalseAlarm, p.ImpostorDetected, p.GenuineAlarmed} {
+			rule := p.Rule
+			switch p.Rule {
+			case "fmr":
+				rule = "FMR ≤ " + shortNumber(p.Target)
+			case "quantile":
+				rule = "quantile " + shortNumber(p.Target)
+			case "eer":
+				rule = "EER (" + fixed3(p.Target) + ")"
+			}
+			row := htmlRow{Head: optional(g.window), Cells: []htmlCell{{Text: rule}}}
+			for _, v := range []float64{p.Threshold, p.FMR, p.FNMR, p.ImpostorActionsToRejection,
+				p.GenuineActionsToRejection, p.ImpostorsRejected, p.GenuineRejected} {
 				row.Cells = append(row.Cells, htmlCell{Text: formatNumber(v)})
 			}
 			t.Rows = append(t.Rows, row)
@@ -634,14 +667,6 @@ func optional(v int) string {
 		return ""
 	}
 	return strconv.Itoa(v)
-}
-
-// fixed3 is a rate with three decimals, "n/a" when not finite.
-func fixed3(v float64) string {
-	if !isFinite(v) {
-		return "n/a"
-	}
-	return strconv.FormatFloat(v, 'f', 3, 64)
 }
 
 // formatNumber rounds for people: whole numbers as integers, others with
@@ -701,12 +726,14 @@ thead th { background: #f0f3f7; }
 tbody th { font-weight: normal; background: #fafbfc; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.best { font-weight: bold; }
+td .ci { display: block; font-size: .82em; color: #666; font-weight: normal; }
 td.na { color: #aaa; text-align: center; }
 td.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .85em; word-break: break-all; min-width: 12em; }
 tr.published th, tr.published td { background: #fff8e6; font-style: italic; }
 tr.below-chance th, tr.below-chance td { background: #fdecea; }
 .note { color: #777; font-size: .85em; display: block; }
 p.empty { color: #777; font-style: italic; }
+p.incomplete { background: #fff3cd; border-left: 3px solid #d9a300; padding: .35em .7em; }
 code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .9em; }
 dl.manifest { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .2em 1em; }
 dl.manifest dt { font-weight: bold; }
@@ -715,7 +742,7 @@ dl.manifest dd { margin: 0; min-width: 0; }
 figure { margin: 0; min-width: 0; }
 figure.single { max-width: 820px; }
 .figures.wide { grid-template-columns: minmax(0, 860px); }
-svg.plot { display: block; width: 100%; height: auto; aspect-ratio: 3 / 2; border: 1px solid #eee; }
+svg.plot { display: block; width: 100%; height: auto; border: 1px solid #eee; }
 svg.plot text { font-family: "Liberation Sans", Arimo, Arial, Helvetica, sans-serif !important; }
 figcaption { font-size: .85em; color: #555; margin-top: .3em; }
 details { border: 1px solid #e2e2e2; border-radius: 4px; margin: .6em 0; padding: .3em .8em; }
@@ -731,15 +758,17 @@ summary { cursor: pointer; font-weight: 600; }
 <nav><ul>
 {{- range .Holdouts}}<li><a href="#{{.ID}}">Held-out evaluation</a></li>{{end}}
 {{- if .Summary}}<li><a href="#summary">Summary</a></li>{{end}}
-{{- if .Differences}}<li><a href="#differences">Differences and seed noise</a></li>{{end}}
+{{- if or .Differences .DiffAll}}<li><a href="#differences">Differences</a></li>{{end}}
 {{- if .Compare}}<li><a href="#compare">Comparison</a></li>{{end}}
 {{- range .Results}}<li><a href="#{{.ID}}">{{.Label}}</a></li>{{end}}
+{{- range .Evals}}<li><a href="#{{.ID}}">{{.Title}}</a></li>{{end}}
 {{- if .Sweeps}}<li><a href="#sweeps">Parameter sweep</a></li>{{end}}
 {{- if .Thresholds}}<li><a href="#thresholds">Alarm thresholds</a></li>{{end}}
 <li><a href="#manifest">How this run was made</a></li>
 </ul></nav>
 </header>
-{{if .Empty}}<p class="empty" id="empty">This run has no results, sweeps or thresholds.</p>{{end}}
+{{if .Incomplete}}<p class="incomplete" id="incomplete">{{.Incomplete}}</p>{{end}}
+{{if .Empty}}<p class="empty" id="empty">This run has no results, sweeps, thresholds, continuous or attack evaluations.</p>{{end}}
 {{- range .Holdouts}}
 <section id="{{.ID}}">
 <h2>{{.Label}}</h2>
@@ -763,19 +792,21 @@ summary { cursor: pointer; font-weight: 600; }
 {{- if .Summary}}
 <section id="summary">
 <h2>Summary</h2>
-<p>{{.SummaryNote}}</p>
+{{range .SummaryNote}}<p>{{.}}</p>{{end}}
 {{if .Common}}<p class="settings">Settings{{if gt (len .Results) 1}} common to all results{{end}}: {{.Common}}</p>{{end}}
 {{template "table" .Summary}}
 {{if .Published}}<p class="note">{{.Published}}</p>{{end}}
+{{if .Sequential}}<p class="note" id="sequential">{{.Sequential}}</p>{{end}}
+{{range .Rankings}}<p class="ranking">{{.}}</p>{{end}}
 </section>
 {{- end}}
 {{- if or .Differences .DiffAll}}
 <section id="differences">
-<h2>Differences and seed noise</h2>
+<h2>Differences</h2>
 <p>{{.DiffNote}}</p>
 {{- if .DiffAll}}
-{{if .Differences.Rows}}<p>Differences beyond the seed noise ({{len .Differences.Rows}} of {{len .DiffAll.Rows}}):</p>
-{{template "table" .Differences}}{{else}}<p>None of the {{len .DiffAll.Rows}} differences is beyond the seed noise.</p>{{end}}
+{{if .Differences.Rows}}<p>Differences whose 95% interval excludes 0 ({{len .Differences.Rows}} of {{len .DiffAll.Rows}}):</p>
+{{template "table" .Differences}}{{else}}<p>None of the {{len .DiffAll.Rows}} differences has a 95% interval that excludes 0.</p>{{end}}
 <details><summary>Every difference ({{len .DiffAll.Rows}})</summary>
 {{template "table" .DiffAll}}
 </details>
@@ -807,15 +838,31 @@ summary { cursor: pointer; font-weight: 600; }
 {{- range .Windows}}
 <details>
 <summary>{{.Summary}}</summary>
-{{with .Figure}}<figure class="single" id="fig-{{.Name}}">{{.SVG}}<figcaption>{{.Caption}}</figcaption></figure>{{end}}
+{{with .Figure}}<figure class="single" id="fig-{{.Name}}">{{.SVG}}<figcaption><strong>{{.Title}}.</strong> {{.Caption}}</figcaption></figure>{{end}}
 {{template "table" .Table}}
 </details>
 {{- end}}
 </section>
 {{- end}}
+{{- range .Evals}}
+<section id="{{.ID}}">
+<h2>{{.Title}}</h2>
+<p>{{.Note}}</p>
+{{template "table" .Main}}
+{{if .Figures}}<div class="figures wide">{{range .Figures}}{{template "figure" .}}{{end}}</div>{{end}}
+{{- with .Targets}}
+<h3>Issue 18's targets</h3>
+{{template "table" .}}
+{{- end}}
+<details><summary>Deployments</summary>
+{{template "table" .Deployments}}
+</details>
+</section>
+{{- end}}
 {{- if .Sweeps}}
 <section id="sweeps">
 <h2>Parameter sweep</h2>
+{{if .Settings}}<p class="settings">{{.Settings}}</p>{{end}}
 {{if .SweepBest}}<p>{{.SweepBest}}</p>{{end}}
 <div class="figures wide">{{range .SweepFigs}}{{template "figure" .}}{{end}}</div>
 <details><summary>Every point of the sweep ({{len .Sweeps.Rows}})</summary>
@@ -837,6 +884,7 @@ summary { cursor: pointer; font-weight: 600; }
 <h2>How this run was made</h2>
 <dl class="manifest">
 <dt>Command</dt><dd><code>{{if .CommandLine}}{{.CommandLine}}{{else}}(not recorded){{end}}</code></dd>
+{{if .Settings}}<dt>Settings</dt><dd>{{.Settings}}</dd>{{end}}
 {{if .Seeds}}<dt>Seeds</dt><dd>{{.Seeds}}</dd>{{else}}<dt>Seed</dt><dd>{{.Seed}}</dd>{{end}}
 <dt>Version</dt><dd>{{if .Version}}{{.Version}}{{else}}(not recorded){{end}}</dd>
 <dt>Go version</dt><dd>{{if .GoVersion}}{{.GoVersion}}{{else}}(not recorded){{end}}</dd>
@@ -857,8 +905,8 @@ summary { cursor: pointer; font-weight: 600; }
 {{- $num := .Numeric}}
 {{- range .Rows}}
 <tr{{if .Class}} class="{{.Class}}"{{end}}><th scope="row">{{if .Href}}<a href="{{.Href}}">{{.Head}}</a>{{else}}{{.Head}}{{end}}{{if .Note}}<span class="note">{{.Note}}</span>{{end}}</th>
-{{- range $i, $c := .Cells}}<td class="{{if index $num (inc $i)}}num{{end}}{{if $c.Class}} {{$c.Class}}{{end}}">{{$c.Text}}</td>{{end}}</tr>
+{{- range $i, $c := .Cells}}<td class="{{if index $num (inc $i)}}num{{end}}{{if $c.Class}} {{$c.Class}}{{end}}"{{if $c.Title}} title="{{$c.Title}}"{{end}}>{{$c.Text}}{{if $c.Sub}}<span class="ci">{{$c.Sub}}</span>{{end}}</td>{{end}}</tr>
 {{- end}}
 </tbody>
 </table></div>{{end}}
-{{define "figure"}}<figure id="fig-{{.Name}}">{{.SVG}}<figcaption>{{.Caption}}</figcaption></figure>{{end}}`))
+{{define "figure"}}<figure id="fig-{{.Name}}">{{.SVG}}<figcaption><strong>{{.Title}}.</strong> {{.Caption}}</figcaption></figure>{{end}}`))

@@ -9,10 +9,9 @@ import (
 	"github.com/mouseauth/mouseauth/evaluate"
 )
 
-// differenceTables lays out differences for people: the ones beyond the
-// seed noise (all of them when few), and, when there are many, every one
-// for a collapsed table. Within each, by kind, then window, then largest
-// |difference| first.
+// differenceTables lays out differences for people: those whose interval
+// excludes zero (all of them when few), and, when there are many, every one
+// for a collapsed table. Within each, by kind, then window.
 func differenceTables(ds []evaluate.Difference) (shown, all *htmlTable) {
 	sorted := append([]evaluate.Difference(nil), ds...)
 	sort.SliceStable(sorted, func(i, j int) bool {
@@ -23,15 +22,29 @@ func differenceTables(ds []evaluate.Difference) (shown, all *htmlTable) {
 		return a.Window < b.Window
 	})
 	table := func(ds []evaluate.Difference) *htmlTable {
-		t := &htmlTable{Columns: []string{"A", "B", "window", "B − A", "SE", "beyond noise"},
-			Numeric: []bool{false, false, true, true, true, false}}
+		t := &htmlTable{Columns: []string{"A", "B", "window", "B − A [95% CI]", "Wilcoxon p", "DeLong p (pooled)", "called"},
+			Numeric: []bool{false, false, true, true, true, true, false}}
 		for _, d := range ds {
-			verdict := htmlCell{Text: "no", Class: "na"}
-			if d.BeyondNoise {
+			verdict := htmlCell{Text: "no: interval includes 0", Class: "na"}
+			if d.IntervalExcludesZero {
 				verdict = htmlCell{Text: "yes", Class: "best"}
 			}
-			row := htmlRow{Head: d.A, Cells: []htmlCell{{Text: d.B}, {Text: optional(d.Window)},
-				{Text: signed4(d.MeanDiff)}, {Text: fixed4(d.SE)}, verdict}}
+			diff := signed3(d.Diff.Value)
+			if d.Diff.HasInterval() {
+				diff += " [" + signed3(*d.Diff.Lo) + ", " + signed3(*d.Diff.Hi) + "]"
+			}
+			wp, dp := "—", "—"
+			if d.WilcoxonP != nil {
+				wp = pValue(*d.WilcoxonP)
+			}
+			if d.DeLong != nil {
+				dp = pValue(d.DeLong.P)
+				if !d.DeLong.Paired {
+					dp += " (unpaired)"
+				}
+			}
+			row := htmlRow{Head: d.A, Note: d.NA, Cells: []htmlCell{{Text: d.B}, {Text: optional(d.Window)},
+				{Text: diff}, {Text: wp}, {Text: dp}, verdict}}
 			t.Rows = append(t.Rows, row)
 		}
 		return t
@@ -40,33 +53,37 @@ func differenceTables(ds []evaluate.Difference) (shown, all *htmlTable) {
 	if len(sorted) <= few {
 		return table(sorted), nil
 	}
-	var beyond []evaluate.Difference
+	var called []evaluate.Difference
 	for _, d := range sorted {
-		if d.BeyondNoise {
-			beyond = append(beyond, d)
+		if d.IntervalExcludesZero {
+			called = append(called, d)
 		}
 	}
-	return table(beyond), table(sorted)
+	return table(called), table(sorted)
 }
 
-// signed4 is a difference with its sign (a minus sign, not a hyphen) and
-// four decimals: seed noise is often below 0.001.
-func signed4(v float64) string {
+// signed3 is a difference with its sign (a minus sign, not a hyphen) and
+// three decimals.
+func signed3(v float64) string {
 	switch {
 	case !isFinite(v):
 		return "n/a"
 	case v < 0:
-		return "−" + strconv.FormatFloat(-v, 'f', 4, 64)
+		return "−" + strconv.FormatFloat(-v, 'f', 3, 64)
 	}
-	return "+" + strconv.FormatFloat(v, 'f', 4, 64)
+	return "+" + strconv.FormatFloat(v, 'f', 3, 64)
 }
 
-// fixed4 is a rate with four decimals, "n/a" when not finite.
-func fixed4(v float64) string {
-	if !isFinite(v) {
+// pValue is a p-value for people: three significant digits, "< 0.0001"
+// below.
+func pValue(p float64) string {
+	switch {
+	case !isFinite(p):
 		return "n/a"
+	case p < 1e-4:
+		return "< 0.0001"
 	}
-	return strconv.FormatFloat(v, 'f', 4, 64)
+	return strconv.FormatFloat(p, 'g', 3, 64)
 }
 
 // holdoutSection is the report's section of held-out result i.
@@ -104,38 +121,31 @@ func holdoutSection(run *evaluate.Run, i int, h evaluate.HoldoutResult, slug str
 		hs.Facts += fmt.Sprintf(" · %s s", formatNumber(h.Seconds))
 	}
 
-	t := &htmlTable{Columns: []string{"figure", "value"}, Numeric: []bool{false, true}}
-	if h.Seeds != nil {
-		t.Columns = []string{"figure", "mean ± sd over seeds"}
-	}
-	value := func(v float64, st *evaluate.SeedStat) string {
-		if st != nil && len(st.Values) > 1 {
-			return fixed3(st.Mean) + " ± " + fixed3(st.SD)
-		}
-		return fixed3(v)
-	}
-	var sp evaluate.HoldoutSeeds
-	if h.Seeds != nil {
-		sp = *h.Seeds
-	}
-	rows := []struct{ name, text string }{
-		{"session AUC (every session pooled)", value(h.Sessions.AUC, &sp.SessionAUC)},
-		{"session EER", value(h.Sessions.EER, &sp.SessionEER)},
-		{"action AUC (every action pooled)", value(h.Actions.AUC, &sp.ActionAUC)},
+	t := &htmlTable{Columns: []string{"figure", "value [95% CI]"}, Numeric: []bool{false, true}}
+	type fig struct{ name, text string }
+	var rows []fig
+	if st := h.Stats; st != nil {
+		pooled := fmt.Sprintf("every trial of %d seed(s) pooled; interval over %d claimed users", st.Seeds, st.Users)
+		rows = append(rows,
+			fig{"session AUC (" + pooled + ")", estText(st.SessionAUC)},
+			fig{"session EER (pooled)", estText(st.SessionEER)},
+			fig{"session FNMR at FMR 1% (pooled)", estText(st.SessionFNMR)},
+			fig{"session ZeroFMR (pooled)", estText(st.SessionZero)},
+			fig{"action AUC (every action pooled)", estText(st.ActionAUC)},
+			fig{"action EER (pooled)", estText(st.ActionEER)})
+	} else {
+		rows = append(rows, fig{"session AUC (every session pooled)", fixed3(h.Sessions.AUC)},
+			fig{"session EER", fixed3(h.Sessions.EER)}, fig{"action AUC (every action pooled)", fixed3(h.Actions.AUC)})
 	}
 	if h.UsersDefined > 0 {
-		um := value(h.UserMeanAUC, &sp.UserMeanAUC)
-		usd := fixed3(h.UserSDAUC)
-		if len(sp.UserSDAUC.Values) > 1 {
-			usd = fixed3(sp.UserSDAUC.Mean)
-		}
-		rows = append(rows, struct{ name, text string }{fmt.Sprintf("per-user session AUC, mean over %d users (sd over users)", h.UsersDefined), um + " (sd " + usd + ")"})
+		rows = append(rows, fig{fmt.Sprintf("per-user session AUC, mean over %d users (sd over users; seed %d)", h.UsersDefined, h.Seed),
+			fixed3(h.UserMeanAUC) + " (sd " + fixed3(h.UserSDAUC) + ")"})
 	} else {
-		rows = append(rows, struct{ name, text string }{"per-user session AUC", "n/a: no user has genuine and impostor test sessions"})
+		rows = append(rows, fig{"per-user session AUC", "n/a: no user has genuine and impostor test sessions"})
 	}
 	rows = append(rows,
-		struct{ name, text string }{"test sessions: genuine, impostor", fmt.Sprintf("%d, %d", h.Sessions.Genuine, h.Sessions.Impostor)},
-		struct{ name, text string }{"test actions: genuine, impostor", fmt.Sprintf("%d, %d", h.Actions.Genuine, h.Actions.Impostor)})
+		fig{"test sessions: genuine, impostor", fmt.Sprintf("%d, %d", h.Sessions.Genuine, h.Sessions.Impostor)},
+		fig{"test actions: genuine, impostor", fmt.Sprintf("%d, %d", h.Actions.Genuine, h.Actions.Impostor)})
 	for _, r := range rows {
 		t.Rows = append(t.Rows, htmlRow{Head: r.name, Cells: []htmlCell{{Text: r.text}}})
 	}
@@ -174,14 +184,17 @@ func holdoutSection(run *evaluate.Run, i int, h evaluate.HoldoutResult, slug str
 	hs.Users = ut
 	hs.UsersNote = fmt.Sprintf("Per user (seed %d): the test sessions claiming the user, scored by the user's model; lowest session AUC first", h.Seed)
 	if h.Seeds != nil {
-		pt := holdoutPerSeedTable(run, i)
 		hp := &htmlTable{Columns: []string{"seed", "session AUC", "session EER", "action AUC", "per-user mean AUC"}, Numeric: []bool{true, true, true, true, true}}
-		for _, r := range pt.Rows {
-			um := "n/a"
-			if f, ok := r[5].(float64); ok {
-				um = fixed3(f)
+		for _, sr := range run.PerSeed {
+			if i >= len(sr.Holdouts) {
+				continue
 			}
-			hp.Rows = append(hp.Rows, htmlRow{Head: fmt.Sprint(r[0]), Cells: []htmlCell{{Text: fixed3(r[1].(float64))}, {Text: fixed3(r[2].(float64))}, {Text: fixed3(r[3].(float64))}, {Text: um}}})
+			x := sr.Holdouts[i]
+			um := "n/a"
+			if x.UsersDefined > 0 {
+				um = fixed3(x.UserMeanAUC)
+			}
+			hp.Rows = append(hp.Rows, htmlRow{Head: fmt.Sprint(sr.Seed), Cells: []htmlCell{{Text: fixed3(x.Sessions.AUC)}, {Text: fixed3(x.Sessions.EER)}, {Text: fixed3(x.Actions.AUC)}, {Text: um}}})
 		}
 		hs.PerSeed = hp
 	}

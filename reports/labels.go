@@ -167,8 +167,11 @@ func nameResults(results []evaluate.Result) resultNames {
 	group := make([]string, n)
 	var chosen []string
 	for _, k := range differ {
-		if singletons(group) {
-			break
+		// The preset is named whenever it differs (compare --presets
+		// both: "rf, preset=published", not "rf"), the rest only where it
+		// tells results apart the keys before it did not.
+		if singletons(group) && k != "preset" {
+			continue
 		}
 		split := false
 		first := map[string]string{}
@@ -179,7 +182,7 @@ func nameResults(results []evaluate.Result) resultNames {
 				split = true
 			}
 		}
-		if !split {
+		if !split && k != "preset" {
 			continue
 		}
 		chosen = append(chosen, k)

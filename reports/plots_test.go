@@ -1,9 +1,10 @@
 package reports
 
 import (
+	"bytes"
 	"encoding/xml"
-	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,14 +47,19 @@ func svgTexts(t *testing.T, data []byte) []svgText {
 
 func figure(t *testing.T, run *evaluate.Run, name string) []svgText {
 	t.Helper()
-	figs, err := Figures(run)
+	return figureIn(t, run, name, ScreenStyle())
+}
+
+func figureIn(t *testing.T, run *evaluate.Run, name string, st Style) []svgText {
+	t.Helper()
+	figs, err := Figures(run, st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var names []string
 	for _, f := range figs {
 		if f.Name == name {
-			svg, err := RenderSVG(f.Plot)
+			svg, err := RenderSVG(f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,18 +80,23 @@ func hasText(ts []svgText, prefix string) bool {
 	return false
 }
 
-// presetResult is a result as `evaluate compare --presets` writes it.
+// presetResult is a result as `evaluate compare --presets` writes it: the
+// fixture's first result under another preset.
 func presetResult(preset, aggregate string, improved bool) evaluate.Result {
 	r := reportstest.Run().Results[0]
+	r.Classifier = "rf"
 	r.Aggregate = aggregate
+	r.Seed = 42
 	r.Params = map[string]any{"preset": preset, "negative_ratio": 1.0, "train_fraction": 2.0 / 3,
 		"drop_duplicate_columns": improved, "replace_placeholders": improved, "trees": 100.0}
 	return r
 }
 
 func TestNameResults(t *testing.T) {
-	rf := reportstest.Run().Results[0]
-	lr := reportstest.Run().Results[1]
+	t.Parallel()
+	rf := evaluate.Result{Classifier: "rf", Protocol: "reference", Aggregate: "mean", Seed: 42, Params: map[string]any{"trees": 100, "depth": 0}}
+	lr := rf
+	lr.Classifier = "logreg"
 	strict := rf
 	strict.Protocol = "strict"
 	seed7 := rf
@@ -98,8 +109,8 @@ func TestNameResults(t *testing.T) {
 		short   []string
 		common  string
 	}{
-		{"presets", []evaluate.Result{presetResult("reference", "mean", false), presetResult("improved", "logodds", true)},
-			[]string{"preset=reference", "preset=improved"},
+		{"presets", []evaluate.Result{presetResult("published", "mean", false), presetResult("improved", "logodds", true)},
+			[]string{"preset=published", "preset=improved"},
 			"classifier rf · protocol reference · negative ratio 1 · train fraction 0.667 · trees 100 · seed 42"},
 		{"classifiers", []evaluate.Result{rf, lr}, []string{"rf", "logreg"}, "protocol reference · aggregate mean · depth 0 · trees 100 · seed 42"},
 		{"protocols", []evaluate.Result{rf, strict}, []string{"protocol=reference", "protocol=strict"}, "classifier rf · aggregate mean · depth 0 · trees 100 · seed 42"},
@@ -135,10 +146,11 @@ func TestNameResults(t *testing.T) {
 // TestNamesDifferWhenParamsDiffer changes one parameter at a time between
 // two otherwise equal results: their names must differ and name it.
 func TestNamesDifferWhenParamsDiffer(t *testing.T) {
-	base := presetResult("reference", "mean", false)
+	t.Parallel()
+	base := presetResult("published", "mean", false)
 	for k, v := range map[string]any{"negative_ratio": 2.0, "train_fraction": 0.5, "trees": 300.0,
 		"drop_duplicate_columns": true, "max_depth": 8.0} {
-		other := presetResult("reference", "mean", false)
+		other := presetResult("published", "mean", false)
 		other.Params = map[string]any{}
 		for kk, vv := range base.Params {
 			other.Params[kk] = vv
@@ -152,23 +164,121 @@ func TestNamesDifferWhenParamsDiffer(t *testing.T) {
 }
 
 func TestCompareLegendNamesPresets(t *testing.T) {
+	t.Parallel()
 	run := reportstest.Run()
-	run.Results = []evaluate.Result{presetResult("reference", "mean", false), presetResult("improved", "logodds", true)}
+	run.Results = []evaluate.Result{presetResult("published", "mean", false), presetResult("improved", "logodds", true)}
 	for _, name := range []string{"roc_compare_w10", "det_compare_w10"} {
 		ts := figure(t, run, name)
-		for _, want := range []string{"preset=reference: ", "preset=improved: "} {
+		for _, want := range []string{"preset=published: ", "preset=improved: "} {
 			if !hasText(ts, want) {
 				t.Errorf("%s legend lacks %q", name, want)
 			}
 		}
 	}
-	ts := figure(t, run, "roc_compare_w10")
 	s := run.Results[0].Summary[1]
-	if want := fmt.Sprintf("preset=reference: AUC %.3f ± %.3f", s.MeanAUC, s.SDAUC); !hasText(ts, want) {
-		t.Errorf("legend lacks AUC ± sd %q", want)
+	if want := "preset=published: AUC " + estText(s.Stats.MeanAUC); !hasText(figure(t, run, "roc_compare_w10"), want) {
+		t.Errorf("ROC legend lacks the mean per-user AUC and its interval %q", want)
 	}
-	if !hasText(ts, "Mean ROC ± 1 sd, window 10 (rf, protocol=reference)") {
-		t.Errorf("title does not name what the results share: %v", ts[0])
+	if want := "preset=published: pooled EER " + estText(s.Stats.Pooled.EER); !hasText(figure(t, run, "det_compare_w10"), want) {
+		t.Errorf("DET legend lacks the pooled EER and its interval %q", want)
+	}
+}
+
+// TestTitlesOutOfImages: no figure draws its title; the page's caption
+// gives it, and names which EER and AUC the figure shows.
+func TestTitlesOutOfImages(t *testing.T) {
+	t.Parallel()
+	figs, err := Figures(reportstest.Run(), ScreenStyle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range figs {
+		svg, err := RenderSVG(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Title == "" || f.Caption == "" {
+			t.Errorf("%s: title %q caption %q", f.Name, f.Title, f.Caption)
+		}
+		for _, x := range svgTexts(t, svg) {
+			if x.text == f.Title {
+				t.Errorf("%s draws its title", f.Name)
+			}
+		}
+		switch {
+		case strings.HasPrefix(f.Name, "det_"):
+			if !strings.Contains(f.Caption, "pooled EER") || !strings.Contains(f.Caption, "mean per-user EER") && !strings.HasPrefix(f.Name, "det_compare") {
+				t.Errorf("%s caption does not say which EER: %s", f.Name, f.Caption)
+			}
+		case strings.HasPrefix(f.Name, "roc_mean") || strings.HasPrefix(f.Name, "roc_compare"):
+			if !strings.Contains(f.Caption, "mean per-user AUC") {
+				t.Errorf("%s caption does not say which AUC: %s", f.Name, f.Caption)
+			}
+		}
+	}
+}
+
+// TestPaperStyle: at one column (3.5 in) every text is at least 7 pt,
+// the legend sits below the axes (under every tick label), the curves use
+// the Okabe-Ito palette with line styles, the ROC axes run from 0 to 1,
+// and the PDF embeds its fonts.
+func TestPaperStyle(t *testing.T) {
+	t.Parallel()
+	run := reportstest.Run()
+	st := PaperStyle()
+	figs, err := Figures(run, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizeRE := regexp.MustCompile(`font-size:([0-9.]+)px`)
+	for _, f := range figs {
+		svg, err := RenderSVG(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(svg, []byte(`viewBox="0 0 252 201.6"`)) {
+			t.Errorf("%s: not 3.5 × 2.8 in (252 × 201.6 pt): %.200s", f.Name, svg)
+		}
+		// Every text inside the figure (its y, drawn flipped, in [-201.6, 0]):
+		// a legend cut at the bottom loses entries.
+		for _, x := range svgTexts(t, svg) {
+			if x.y > 0 || x.y < -201.6 || x.centre < 0 || x.centre > 252 {
+				t.Errorf("%s: text %q at (%v, %v) outside the figure", f.Name, x.text, x.centre, x.y)
+			}
+		}
+		for _, m := range sizeRE.FindAllSubmatch(svg, -1) {
+			size, _ := strconv.ParseFloat(string(m[1]), 64)
+			if size < 7 && !strings.HasPrefix(f.Name, "sweep_grid") { // heat map cells shrink their numbers to fit
+				t.Errorf("%s: text at %v pt", f.Name, size)
+			}
+		}
+	}
+	ts := figureIn(t, run, "roc_mean_centroid_preset-published_protocol-reference", st)
+	tickY, legendY := math.Inf(-1), math.Inf(-1)
+	for _, x := range ts {
+		switch {
+		case x.text == "0.0" || x.text == "1.0":
+			tickY = math.Max(tickY, x.y)
+		case strings.HasPrefix(x.text, "window 1: AUC"):
+			legendY = x.y
+		}
+	}
+	if math.IsInf(tickY, -1) || legendY <= tickY {
+		t.Errorf("legend at y %v is not below the tick labels at %v", legendY, tickY)
+	}
+	svg, err := RenderSVG(figs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(svg, []byte("#0072B2")) || !bytes.Contains(svg, []byte("stroke-dasharray")) {
+		t.Error("first figure lacks Okabe-Ito blue or dashed lines")
+	}
+	pdf, err := RenderPDF(figs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) || !bytes.Contains(pdf, []byte("/FontFile")) {
+		t.Error("PDF without header or embedded fonts")
 	}
 }
 
@@ -203,16 +313,17 @@ func usersRun() *evaluate.Run {
 }
 
 func TestUserROCNamesWorstUsers(t *testing.T) {
-	ts := figure(t, usersRun(), "roc_users_rf-reference_w1")
+	t.Parallel()
+	ts := figure(t, usersRun(), "roc_users_rf_protocol-reference_w1")
 	var legend []string
 	for _, x := range ts {
-		if strings.HasPrefix(x.text, "user ") || strings.Contains(x.text, "other users") {
+		if strings.HasPrefix(x.text, "user ") || strings.Contains(x.text, "others") {
 			legend = append(legend, x.text)
 		}
 	}
 	// Worst first: user 5 (AUC 0.2), then the lowest of the rest, 21 down.
-	want := []string{"user 5: AUC 0.200", "user 21: AUC 0.680", "user 20: AUC 0.690", "user 19: AUC 0.699", "user 18: AUC 0.709",
-		"16 other users: AUC 0.719–0.935"}
+	want := []string{"user 5: 0.200", "user 21: 0.680", "user 20: 0.690", "user 19: 0.699", "user 18: 0.709",
+		"16 others: 0.719–0.935"}
 	if strings.Join(legend, " | ") != strings.Join(want, " | ") {
 		t.Errorf("legend\n%q\nwant\n%q", legend, want)
 	}
@@ -221,7 +332,7 @@ func TestUserROCNamesWorstUsers(t *testing.T) {
 	for i := range run.Results[0].Users[:7] {
 		run.Results[0].Users[i].AUC = 0.3 + 0.01*float64(i)
 	}
-	ts = figure(t, run, "roc_users_rf-reference_w1")
+	ts = figure(t, run, "roc_users_rf_protocol-reference_w1")
 	named := 0
 	for _, x := range ts {
 		if strings.HasPrefix(x.text, "user ") {
@@ -234,62 +345,40 @@ func TestUserROCNamesWorstUsers(t *testing.T) {
 }
 
 func TestDETTicksAtProbitPositions(t *testing.T) {
-	run := reportstest.Run()
-	for i := range run.Results {
-		for j := range run.Results[i].Users {
-			run.Results[i].Users[j].ROC = curve(0.3, 1000) // FPR steps of 0.1%
-		}
-	}
-	ts := figure(t, run, "det_rf-reference")
-	// The x axis labels are the percentages on the lowest line of text.
-	xAxis := map[string]float64{}
+	t.Parallel()
+	ts := figure(t, reportstest.Run(), "det_centroid_preset-published_protocol-reference")
+	// The x axis labels are the fractions on the lowest line of numbers.
+	isNum := func(s string) bool { _, err := strconv.ParseFloat(s, 64); return err == nil }
 	lowest := math.Inf(-1)
 	for _, x := range ts {
-		if strings.HasSuffix(x.text, "%") && !strings.Contains(x.text, " ") && x.y > lowest {
+		if isNum(x.text) && x.y > lowest {
 			lowest = x.y
 		}
 	}
+	xAxis := map[string]float64{}
 	for _, x := range ts {
-		if strings.HasSuffix(x.text, "%") && !strings.Contains(x.text, " ") && x.y == lowest {
+		if isNum(x.text) && x.y == lowest {
 			xAxis[x.text] = x.centre
 		}
 	}
-	for _, want := range []string{"0.1%", "1%", "10%", "40%"} {
+	for _, want := range []string{"0.001", "0.01", "0.1", "0.5", "0.9"} {
 		if _, ok := xAxis[want]; !ok {
 			t.Fatalf("x axis labels %v lack %s", xAxis, want)
 		}
 	}
 	probit := distuv.UnitNormal.Quantile
 	// On normal-deviate axes the distance between two labels is the
-	// difference of their probits: 0.1%→1% against 1%→10%, 1%→10% against 10%→40%.
-	for _, q := range [][4]string{{"0.1%", "1%", "1%", "10%"}, {"1%", "10%", "10%", "40%"}} {
-		v := func(s string) float64 { f, _ := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64); return f / 100 }
+	// difference of their probits.
+	for _, q := range [][4]string{{"0.001", "0.01", "0.01", "0.1"}, {"0.01", "0.1", "0.1", "0.5"}} {
+		v := func(s string) float64 { f, _ := strconv.ParseFloat(s, 64); return f }
 		got := (xAxis[q[1]] - xAxis[q[0]]) / (xAxis[q[3]] - xAxis[q[2]])
 		want := (probit(v(q[1])) - probit(v(q[0]))) / (probit(v(q[3])) - probit(v(q[2])))
 		if math.Abs(got-want) > 0.02*want {
 			t.Errorf("spacing %s→%s / %s→%s = %.3f, want %.3f (probit)", q[0], q[1], q[2], q[3], got, want)
 		}
 	}
-	if !hasText(ts, "window 1: EER ") || !hasText(ts, "window 10: EER ") {
-		t.Error("DET legend does not give each curve's EER")
-	}
-}
-
-func TestEER(t *testing.T) {
-	// FNR = 0.5 - FPR/2 meets FPR at 1/3, between grid points.
-	st := curveStats{}
-	for i := 0; i <= 10; i++ {
-		x := float64(i) / 10
-		st.fpr = append(st.fpr, x)
-		st.mean = append(st.mean, 0.5+x/2)
-	}
-	e, ok := st.eer()
-	if !ok || math.Abs(e-1.0/3) > 1e-9 {
-		t.Errorf("eer %v %v, want 1/3", e, ok)
-	}
-	// A curve below FPR = FNR everywhere has none.
-	if _, ok := (curveStats{fpr: []float64{0, 1}, mean: []float64{1, 1}}).eer(); ok {
-		t.Error("eer found on a perfect curve")
+	if !hasText(ts, "window 1: pooled EER ") || !hasText(ts, "window 10: pooled EER ") {
+		t.Error("DET legend does not give each curve's pooled EER")
 	}
 }
 
@@ -319,12 +408,12 @@ func TestNiceTicks(t *testing.T) {
 		}
 	}
 	var logLabels []string
-	for _, tk := range (logTicks{}).Ticks(0.005, 1) {
+	for _, tk := range (logTicks{}).Ticks(0.001, 1) {
 		if tk.Label != "" {
 			logLabels = append(logLabels, tk.Label)
 		}
 	}
-	if got := strings.Join(logLabels, " "); got != "0.005 0.01 0.02 0.05 0.1 0.2 0.5 1" {
+	if got := strings.Join(logLabels, " "); got != "0.001 0.01 0.1 1" {
 		t.Errorf("log ticks %q", got)
 	}
 	if ts := (niceTicks{}).Ticks(0, 0); len(ts) != 1 {
@@ -336,15 +425,23 @@ func TestNiceTicks(t *testing.T) {
 }
 
 func TestLogROCAxis(t *testing.T) {
-	ts := figure(t, reportstest.Run(), "roc_compare_w1")
-	for _, want := range []string{"0.05", "0.1", "0.5", "1", "false positive rate (impostor accepted), log scale"} {
+	t.Parallel()
+	st := ScreenStyle()
+	st.LogROC = true
+	ts := figureIn(t, reportstest.Run(), "roc_compare_w1", st)
+	for _, want := range []string{"0.001", "0.01", "0.1", "1", fmrLabel + ", log scale"} {
 		if !hasText(ts, want) {
 			t.Errorf("log ROC lacks %q", want)
 		}
 	}
+	// Linear by default.
+	if ts := figure(t, reportstest.Run(), "roc_compare_w1"); hasText(ts, fmrLabel+", log scale") || !hasText(ts, "0.2") {
+		t.Error("the default ROC axis is not linear")
+	}
 }
 
 func TestHeatMapAnnotatesEveryPoint(t *testing.T) {
+	t.Parallel()
 	run := reportstest.Run()
 	for _, m := range []struct {
 		name string
@@ -365,6 +462,23 @@ func TestHeatMapAnnotatesEveryPoint(t *testing.T) {
 		for _, tick := range []string{"10", "50", "100", "200"} {
 			if counts[tick] == 0 {
 				t.Errorf("%s: tree count %s not on an axis", m.name, tick)
+			}
+		}
+		// A colour bar names the figure (its title drawn rotated).
+		figs, err := Figures(run, ScreenStyle())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range figs {
+			if f.Name != m.name {
+				continue
+			}
+			svg, err := RenderSVG(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(svg, []byte(">Mean per-user AUC<")) && !bytes.Contains(svg, []byte(">Mean per-user EER<")) {
+				t.Errorf("%s: no colour bar title", m.name)
 			}
 		}
 	}
@@ -390,23 +504,59 @@ func TestOddRunsDraw(t *testing.T) {
 			{Param: "window", Value: 5, Trees: 100, Window: 5, MeanAUC: 0.9, Seconds: 2}}},
 		"sparse grid": {Sweeps: []evaluate.SweepPoint{{Param: "trees", Value: 10, Trees: 10, Window: 1, MeanAUC: 0.8},
 			{Param: "trees", Value: 20, Trees: 20, Window: 5, MeanAUC: nan}, {Param: "trees", Value: 20, Trees: 20, Window: 1, MeanAUC: 0.8}}},
-		"thresholds without window": {Thresholds: []evaluate.ThresholdPoint{{Threshold: 0.5, FalseAlarmRate: nan}}},
+		"thresholds without window": {Thresholds: []evaluate.ThresholdPoint{{Threshold: 0.5, FMR: nan}}},
 	}
 	for name, run := range tests {
 		t.Run(name, func(t *testing.T) {
-			figs, err := Figures(run)
+			figs, err := Figures(run, ScreenStyle())
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, f := range figs {
-				if _, err := RenderSVG(f.Plot); err != nil {
+				if _, err := RenderSVG(f); err != nil {
 					t.Errorf("%s: %v", f.Name, err)
 				}
-				if _, err := RenderPNG(f.Plot); err != nil {
+				if _, err := RenderPNG(f); err != nil {
 					t.Errorf("%s: %v", f.Name, err)
 				}
 			}
 			renderPage(t, run)
 		})
+	}
+}
+
+// TestPDFText: every text a figure draws is in the PDF fonts' encoding
+// (Windows-1252): a character outside it prints as mojibake.
+func TestPDFText(t *testing.T) {
+	t.Parallel()
+	figs, err := Figures(reportstest.Run(), PaperStyle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp1252 := "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+	for _, f := range figs {
+		svg, err := RenderSVG(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range svgTexts(t, svg) {
+			for _, r := range x.text {
+				if r > 0xff && !strings.ContainsRune(cp1252, r) {
+					t.Errorf("%s: %q holds %q, which the PDF cannot print", f.Name, x.text, r)
+				}
+			}
+		}
+	}
+}
+
+// TestNamesSayPresets: results that differ in classifier and preset (a
+// compare of the presets with their own classifiers) name both.
+func TestNamesSayPresets(t *testing.T) {
+	t.Parallel()
+	a := presetResult("published", "mean", false)
+	b := presetResult("improved", "logodds", true)
+	b.Classifier = "gbdt"
+	if n := nameResults([]evaluate.Result{a, b}); strings.Join(n.Short, " | ") != "rf, preset=published | gbdt, preset=improved" {
+		t.Errorf("names %q", n.Short)
 	}
 }

@@ -1,13 +1,18 @@
 package reports
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mouseauth/mouseauth/evaluate"
@@ -81,6 +86,9 @@ func Check(run *evaluate.Run) error {
 		if len(c.FPR) != len(c.TPR) {
 			return fmt.Errorf("%s: %d fpr values but %d tpr values", field, len(c.FPR), len(c.TPR))
 		}
+		if (len(c.Lo) > 0 || len(c.Hi) > 0) && (len(c.Lo) != len(c.FPR) || len(c.Hi) != len(c.FPR)) {
+			return fmt.Errorf("%s: %d tpr_lo and %d tpr_hi values for %d points", field, len(c.Lo), len(c.Hi), len(c.FPR))
+		}
 		if len(c.Thresholds) > 0 && len(c.Thresholds) != len(c.FPR) {
 			return fmt.Errorf("%s: %d thresholds for %d points", field, len(c.Thresholds), len(c.FPR))
 		}
@@ -111,7 +119,8 @@ func Check(run *evaluate.Run) error {
 
 // IsEmpty reports whether run has nothing to plot or tabulate.
 func IsEmpty(run *evaluate.Run) bool {
-	return len(run.Results) == 0 && len(run.Sweeps) == 0 && len(run.Thresholds) == 0 && len(run.Holdouts) == 0
+	return len(run.Results) == 0 && len(run.Sweeps) == 0 && len(run.Thresholds) == 0 && len(run.Holdouts) == 0 &&
+		len(run.Continuous) == 0 && len(run.Attacks) == 0
 }
 
 // holdoutLabel names a held-out result: "rf, mean of action scores, train
@@ -123,20 +132,6 @@ func holdoutLabel(h evaluate.HoldoutResult) string {
 	}
 	if h.Train != "" && h.Test != "" {
 		parts = append(parts, "train "+filepath.Base(h.Train)+", test "+filepath.Base(h.Test))
-	}
-	return strings.Join(parts, ", ")
-}
-
-// resultLabel is how a result is named in titles and tables: "rf, reference".
-func resultLabel(r evaluate.Result) string {
-	var parts []string
-	for _, s := range []string{r.Classifier, r.Protocol} {
-		if s != "" {
-			parts = append(parts, s)
-		}
-	}
-	if len(parts) == 0 {
-		return "result"
 	}
 	return strings.Join(parts, ", ")
 }
@@ -157,16 +152,24 @@ func fileSlug(s string) string {
 	return strings.TrimSuffix(b.String(), "-")
 }
 
-// resultSlugs names each result for file names: "<classifier>-<protocol>";
-// results that share it add what tells them apart ("rf-reference-preset-improved"),
-// and "-2", "-3", ... what nothing tells apart.
+// resultSlugs names each result for file names, with its preset and
+// protocol spelled out: "rf_preset-published_protocol-reference"; results
+// that share it add what tells them apart, and "-2", "-3", ... what nothing
+// tells apart.
 func resultSlugs(results []evaluate.Result) []string {
 	out := make([]string, len(results))
 	count := map[string]int{}
 	for i, r := range results {
-		s := fileSlug(r.Classifier + "-" + r.Protocol)
-		if s == "" {
-			s = "result"
+		c := fileSlug(r.Classifier)
+		if c == "" {
+			c = "result"
+		}
+		s := c
+		if p := fileSlug(presetOf(r)); p != "" {
+			s += "_preset-" + p
+		}
+		if p := fileSlug(r.Protocol); p != "" {
+			s += "_protocol-" + p
 		}
 		out[i] = s
 		count[s]++
@@ -194,7 +197,7 @@ func resultSlugs(results []evaluate.Result) []string {
 	seen := map[string]int{}
 	for i, s := range out {
 		if differ[i] != "" {
-			s += "-" + differ[i]
+			s += "_" + differ[i]
 		}
 		seen[s]++
 		if n := seen[s]; n > 1 {
@@ -267,19 +270,154 @@ func sweepParams(sw []evaluate.SweepPoint) []string {
 	return ps
 }
 
+// Files written beside run.json by [WriteRun].
+const (
+	ScoresFile = "scores.csv.gz"
+	CurvesFile = "curves.csv.gz"
+)
+
 // WriteRun writes run as indented JSON to dir/run.json (dir is created if
-// missing) and returns the file's path.
-func WriteRun(dir string, run *evaluate.Run) (string, error) {
+// missing) and, when the run holds its scores (evaluate.Run.ScoreSets),
+// every scored window to dir/scores.csv.gz and every ROC at full
+// resolution to dir/curves.csv.gz (tidy, gzip-compressed CSV: see
+// [WriteScores] and [WriteCurves]). It returns the paths written, run.json
+// first.
+func WriteRun(dir string, run *evaluate.Run) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+		return nil, err
 	}
 	b, err := json.MarshalIndent(run, "", "  ")
 	if err != nil {
-		return "", fmt.Errorf("encode run: %w", err)
+		return nil, fmt.Errorf("encode run: %w", err)
 	}
 	path := filepath.Join(dir, RunFile)
 	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		return "", err
+		return nil, err
 	}
-	return path, nil
+	paths := []string{path}
+	if len(run.ScoreSets) == 0 {
+		return paths, nil
+	}
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer, []evaluate.ScoreSet) error
+	}{{ScoresFile, WriteScores}, {CurvesFile, WriteCurves}} {
+		p := filepath.Join(dir, f.name)
+		if err := writeGzip(p, func(w io.Writer) error { return f.write(w, run.ScoreSets) }); err != nil {
+			return paths, fmt.Errorf("write %s: %w", p, err)
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
+
+// writeGzip writes path through gzip, atomically enough: a file that failed
+// halfway is removed.
+func writeGzip(path string, write func(io.Writer) error) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(path)
+		}
+	}()
+	zw := gzip.NewWriter(f)
+	bw := bufio.NewWriterSize(zw, 1<<16)
+	if err := write(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// ScoreColumns are the columns of scores.csv.gz.
+var ScoreColumns = []string{"result", "classifier", "preset", "protocol", "trees", "seed", "window", "claimed_user", "user", "session", "stream", "start", "label", "genuine", "score"}
+
+// WriteScores writes every scored window of sets as CSV with
+// [ScoreColumns], one row per window: the configuration (result: its name,
+// classifier, preset, protocol; trees for a sweep's tree count), seed,
+// window (1: one action), claimed_user (whose model scored it), user and
+// session (the source of its actions when one user and session, else
+// empty: a window of the reference protocol's impostor stream spans users
+// drawn at random), stream (0: the claimed user's genuine test stream; k:
+// its k-th impostor stream), start (the window's first action in the
+// stream), label (genuine or impostor), genuine (1 or 0) and score. Scores
+// keep full precision.
+func WriteScores(w io.Writer, sets []evaluate.ScoreSet) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(ScoreColumns); err != nil {
+		return err
+	}
+	rec := make([]string, len(ScoreColumns))
+	var werr error
+	for i := range sets {
+		s := &sets[i]
+		trees := ""
+		if s.Trees > 0 {
+			trees = strconv.Itoa(s.Trees)
+		}
+		s.EachWindow(func(ws evaluate.WindowScore) bool {
+			label, g := "impostor", "0"
+			if ws.Genuine {
+				label, g = "genuine", "1"
+			}
+			rec = append(rec[:0], s.Name, s.Classifier, s.Preset, s.Protocol, trees, strconv.FormatInt(ws.Seed, 10),
+				strconv.Itoa(ws.Window), ws.Claimed, ws.User, ws.Session, strconv.Itoa(ws.Stream), strconv.Itoa(ws.Start),
+				label, g, strconv.FormatFloat(ws.Score, 'g', -1, 64))
+			werr = cw.Write(rec)
+			return werr == nil
+		})
+		if werr != nil {
+			return werr
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// CurveColumns are the columns of curves.csv.gz.
+var CurveColumns = []string{"result", "classifier", "preset", "protocol", "trees", "window", "curve", "seed", "threshold", "fmr", "fnmr"}
+
+// WriteCurves writes every ROC of sets at full resolution as CSV with
+// [CurveColumns], one row per point: the configuration, window, curve
+// ("pooled": every user's windows of every seed against one threshold, its
+// seed empty; or a user's own curve at a seed), threshold (windows scoring
+// at or above it are accepted; the first lies just above the highest
+// score), fmr and fnmr.
+func WriteCurves(w io.Writer, sets []evaluate.ScoreSet) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CurveColumns); err != nil {
+		return err
+	}
+	rec := make([]string, len(CurveColumns))
+	var werr error
+	for i := range sets {
+		s := &sets[i]
+		trees := ""
+		if s.Trees > 0 {
+			trees = strconv.Itoa(s.Trees)
+		}
+		s.EachCurve(func(p evaluate.CurvePoint) bool {
+			seed := ""
+			if p.Seed != nil {
+				seed = strconv.FormatInt(*p.Seed, 10)
+			}
+			rec = append(rec[:0], s.Name, s.Classifier, s.Preset, s.Protocol, trees, strconv.Itoa(p.Window), p.Curve, seed,
+				strconv.FormatFloat(p.Threshold, 'g', -1, 64), strconv.FormatFloat(p.FMR, 'g', -1, 64), strconv.FormatFloat(p.FNMR, 'g', -1, 64))
+			werr = cw.Write(rec)
+			return werr == nil
+		})
+		if werr != nil {
+			return werr
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -32,14 +32,14 @@ func seedsHoldoutRun() *evaluate.Run {
 }
 
 func TestWriteHTMLSeeds(t *testing.T) {
+	t.Parallel()
 	run := reportstest.SeedsRun()
 	page := renderPage(t, run)
-	s := run.Results[0].Summary[0].Seeds
+	st := run.Results[0].Summary[0].Stats
 	for _, want := range []string{
-		"AUC ± sd (seeds)", "sd (users)",
-		fixed3(s.MeanAUC.Mean) + " ± " + fixed3(s.MeanAUC.SD), fixed3(s.SDAUC.Mean),
-		`id="differences"`, "beyond noise when |mean diff| &gt; 2 SE", "paired over the same 4 seeds",
-		"seeds 0-3", "<dt>Seeds</dt><dd>0-3 (4 seeds)</dd>", "The curves are seed 0&#39;s",
+		"mean per-user AUC", fixed3(st.MeanAUC.Value), "[" + fixed3(*st.MeanAUC.Lo) + ", " + fixed3(*st.MeanAUC.Hi) + "]",
+		`id="differences"`, "interval excludes zero", "Wilcoxon signed-rank",
+		"seeds 0-3 folded in", "<dt>Seeds</dt><dd>0-3 (4 seeds)</dd>", "Curves and intervals are over seeds 0-3",
 		"per-user figures and curves: seed 0 of 0-3",
 	} {
 		if !strings.Contains(page, want) {
@@ -53,14 +53,10 @@ func TestWriteHTMLSeeds(t *testing.T) {
 	if i, j, k := strings.Index(page, `id="summary"`), strings.Index(page, `id="differences"`), strings.Index(page, `id="compare"`); !(i < j && j < k) {
 		t.Errorf("summary at %d, differences at %d, comparison at %d", i, j, k)
 	}
-	// 2 compare differences and 6 sweep ones: few enough to show them all.
-	if strings.Contains(page, "Every difference") || strings.Count(page, "<td class=\" best\">yes</td>") != 8 {
-		t.Error("the 8 differences are not all shown")
-	}
-	// Many: the ones beyond noise are shown, every one collapsed.
+	// Many differences: those called are shown, every one collapsed.
 	var many []evaluate.Difference
 	for i := range 20 {
-		many = append(many, evaluate.Difference{Kind: "sweep", A: "a", B: "b", Window: i + 1, MeanDiff: 0.01, SE: 0.01, BeyondNoise: i%5 == 0})
+		many = append(many, evaluate.Difference{Kind: "compare", A: "a", B: "b", Window: i + 1, Diff: evaluate.Estimate{Value: 0.01}, IntervalExcludesZero: i%5 == 0})
 	}
 	shown, all := differenceTables(many)
 	if len(shown.Rows) != 4 || all == nil || len(all.Rows) != 20 {
@@ -68,9 +64,11 @@ func TestWriteHTMLSeeds(t *testing.T) {
 	}
 }
 
-// TestPublishedDifferences compares the seeds with the published figure
-// when, and only when, the input is the published file.
+// TestPublishedDifferences compares with the published figure when, and
+// only when, the input is the published file: our interval shifted, no
+// paired test.
 func TestPublishedDifferences(t *testing.T) {
+	t.Parallel()
 	run := reportstest.SeedsRun()
 	if ds := AllDifferences(run); len(ds) != len(run.Differences) {
 		t.Errorf("unknown input: %d differences, want the run's %d", len(ds), len(run.Differences))
@@ -87,17 +85,14 @@ func TestPublishedDifferences(t *testing.T) {
 	if len(pub) != 4 {
 		t.Fatalf("%d published differences, want 4: %+v", len(pub), pub)
 	}
-	vals := run.Results[0].Summary[0].Seeds.MeanAUC.Values
-	var sum float64
-	for _, v := range vals {
-		sum += v - dfl.AUC[1][0]
-	}
-	st := evaluate.NewSeedStat(vals)
-	if d := pub[0]; d.Window != 1 || math.Abs(d.MeanDiff-sum/4) > 1e-12 || math.Abs(d.SE-st.SD/2) > 1e-12 || d.BeyondNoise != (math.Abs(d.MeanDiff) > 2*d.SE) {
-		t.Errorf("published difference %+v, want mean %v se %v", d, sum/4, st.SD/2)
+	e := run.Results[0].Summary[0].Stats.MeanAUC
+	p := dfl.AUC[1][0]
+	if d := pub[0]; d.Window != 1 || math.Abs(d.Diff.Value-(e.Value-p)) > 1e-12 || math.Abs(*d.Diff.Lo-(*e.Lo-p)) > 1e-12 ||
+		d.WilcoxonP != nil || d.NA == "" || d.IntervalExcludesZero != (*d.Diff.Lo > 0 || *d.Diff.Hi < 0) {
+		t.Errorf("published difference %+v", d)
 	}
 	page := renderPage(t, run)
-	if !strings.Contains(page, "published (Antal &amp; Dénes-Fazakas 2019)") || !strings.Contains(page, "measured once") {
+	if !strings.Contains(page, "published (Antal &amp; Dénes-Fazakas 2019)") || !strings.Contains(page, "one number, one seed") {
 		t.Error("the page does not compare with the published figure")
 	}
 	run.Manifest.Inputs[0].SHA256 = strings.Repeat("0", 64)
@@ -109,11 +104,12 @@ func TestPublishedDifferences(t *testing.T) {
 }
 
 func TestWriteHTMLHoldout(t *testing.T) {
+	t.Parallel()
 	run := &evaluate.Run{Holdouts: []evaluate.HoldoutResult{reportstest.Holdout()}}
 	page := renderPage(t, run)
 	for _, want := range []string{`id="holdout"`, "Held-out evaluation: rf, mean of action scores, train train_files, test test_files",
-		"session AUC (every session pooled)", "0.800", "action AUC (every action pooled)", "0.700",
-		"per-user session AUC, mean over 2 users (sd over users)", "1 genuine and 0 impostor test sessions: AUC undefined",
+		"session AUC (every trial of 1 seed(s) pooled; interval over 3 claimed users)", "0.800 [0.610, 0.930]", "action AUC (every action pooled)", "0.700",
+		"per-user session AUC, mean over 2 users (sd over users; seed 3)", "1 genuine and 0 impostor test sessions: AUC undefined",
 		"1 test sessions have no label", `id="fig-holdout_roc"`, `id="fig-holdout_det"`, "features clean"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
@@ -123,7 +119,7 @@ func TestWriteHTMLHoldout(t *testing.T) {
 		t.Error("a held-out run is reported as empty")
 	}
 	page = renderPage(t, seedsHoldoutRun())
-	for _, want := range []string{"mean ± sd over seeds", "0.805 ± 0.013", "Every seed (4)"} {
+	for _, want := range []string{"value [95% CI]", "Every seed (4)"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("multi-seed held-out page lacks %q", want)
 		}
@@ -134,33 +130,30 @@ func TestWriteHTMLHoldout(t *testing.T) {
 }
 
 func TestTablesSeedsHoldout(t *testing.T) {
+	t.Parallel()
 	run := seedsHoldoutRun()
 	var names []string
 	for _, nt := range Tables(run) {
 		names = append(names, nt.Name)
 	}
-	if got, want := strings.Join(names, ","), "holdout,holdout_users,holdout_sessions,holdout_per_seed,summary,per_seed,differences,users_rf-reference,skipped_rf-reference,users_logreg-reference,skipped_logreg-reference,sweeps,inputs"; got != want {
+	if got, want := strings.Join(names, ","), "holdout,holdout_users,holdout_sessions,summary,per_seed,differences,rankings,users,inputs"; got != want {
 		t.Fatalf("tables\n %s, want\n %s", got, want)
 	}
-	sum := SeedSummaryTable(run.Results)
-	sp := run.Results[1].Summary[1].Seeds
-	row := sum.Rows[3]
-	if row[0] != "logreg" || row[4] != 10 || row[7] != sp.MeanAUC.Mean || row[8] != sp.MeanAUC.SD || row[9] != sp.SDAUC.Mean {
-		t.Errorf("summary row %v", row)
-	}
-	ho := HoldoutSummaryTable(run.Holdouts[0])
-	if ho.Columns[1] != "mean" || ho.Rows[4][0] != "session_auc" || ho.Rows[4][1] != run.Holdouts[0].Seeds.SessionAUC.Mean {
-		t.Errorf("holdout summary %v %v", ho.Columns, ho.Rows[4])
+	ho := HoldoutTable(run.Holdouts)
+	h := run.Holdouts[0]
+	if len(ho.Rows) != 1 || ho.Rows[0][0] != "rf" || ho.Rows[0][7] != h.Stats.SessionAUC.Value || ho.Rows[0][8] != *h.Stats.SessionAUC.Lo {
+		t.Errorf("holdout table %v %v", ho.Columns, ho.Rows)
 	}
 }
 
 func TestCheckHoldout(t *testing.T) {
+	t.Parallel()
 	run := &evaluate.Run{Holdouts: []evaluate.HoldoutResult{reportstest.Holdout()}}
 	run.Holdouts[0].Actions.ROC.TPR = run.Holdouts[0].Actions.ROC.TPR[:3]
 	if err := Check(run); err == nil || !strings.Contains(err.Error(), "holdouts[0].actions.roc") {
 		t.Errorf("err = %v, want it to name holdouts[0].actions.roc", err)
 	}
-	if _, err := Figures(run); err == nil {
+	if _, err := Figures(run, ScreenStyle()); err == nil {
 		t.Error("Figures drew a broken curve")
 	}
 }
@@ -173,10 +166,10 @@ func TestSeedsHoldoutReportInBrowser(t *testing.T) {
 	chromium := findChromium(t)
 	dir := t.TempDir()
 	run := seedsHoldoutRun()
-	if _, err := Write(context.Background(), dir, run, Options{}); err != nil {
+	if _, err := Write(context.Background(), dir, run, Options{Style: svgOnly()}); err != nil {
 		t.Fatal(err)
 	}
-	figs, err := Figures(run)
+	figs, err := Figures(run, ScreenStyle())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +209,7 @@ func TestSeedsHoldoutReportInBrowser(t *testing.T) {
 			if !(pos["summary"] < pos["compare"] && pos["compare"] < pos["manifest"]) {
 				t.Errorf("sections at %v: want summary, comparison, manifest in that order", pos)
 			}
-			for _, want := range []string{"AUC ± sd (seeds)", "Differences and seed noise", "Held-out evaluation"} {
+			for _, want := range []string{"mean per-user AUC", "Differences", "Held-out evaluation"} {
 				if !strings.Contains(dom, want) {
 					t.Errorf("DOM lacks %q", want)
 				}

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"image/color"
 	"math"
 	"slices"
@@ -16,13 +17,124 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// Text sizes of every figure, in points on a FigureWidth × FigureHeight page.
+// Style is how figures are drawn: their size, text size, the files written
+// and the ROC's FMR axis. Titles are never drawn into a figure: the HTML
+// report puts each figure's title and caption beside it, and a paper its
+// own caption.
+type Style struct {
+	// Name is "screen" or "paper".
+	Name string
+	// Width and Height are the figure's size.
+	Width, Height vg.Length
+	// FontSize is the size of axis labels; ticks and legends are 90% of it.
+	// At the figure's own size: a 3.5 in paper figure at 8 pt prints its
+	// smallest text at 7.2 pt.
+	FontSize vg.Length
+	// Formats are the files written per figure: "png", "svg", "pdf".
+	Formats []string
+	// LogROC draws the ROC's FMR axis on a log scale (10^-3 to 1) instead of
+	// the linear [0, 1].
+	LogROC bool
+	// DPI is the PNG resolution.
+	DPI int
+	// treeLabel names a sweep's tree axis (set by the sweep figures).
+	treeLabel string
+}
+
+// Styles.
 const (
-	titleSize  = 11
-	labelSize  = 9.5
-	tickSize   = 8.5
-	legendSize = 8.5
+	StyleScreen = "screen"
+	StylePaper  = "paper"
 )
+
+// Formats a figure can be written in.
+var Formats = []string{"png", "svg", "pdf"}
+
+// ScreenStyle is the default: 6 × 4 in at 10 pt, PNG and SVG, for the HTML
+// report and slides.
+func ScreenStyle() Style {
+	return Style{Name: StyleScreen, Width: 6 * vg.Inch, Height: 4 * vg.Inch, FontSize: 10, Formats: []string{"png", "svg"}, DPI: 144}
+}
+
+// PaperStyle is for a two-column paper: one column (3.5 in) wide, 2.8 in
+// high, 8 pt labels and 7.2 pt ticks and legends, thinner lines, PDF, SVG
+// and a 300 dpi PNG.
+func PaperStyle() Style {
+	return Style{Name: StylePaper, Width: 3.5 * vg.Inch, Height: 2.8 * vg.Inch, FontSize: 8, Formats: []string{"pdf", "svg", "png"}, DPI: 300}
+}
+
+// ParseStyle returns the named style.
+func ParseStyle(name string) (Style, error) {
+	switch name {
+	case StyleScreen, "":
+		return ScreenStyle(), nil
+	case StylePaper:
+		return PaperStyle(), nil
+	}
+	return Style{}, fmt.Errorf("unknown style %q (want screen or paper)", name)
+}
+
+// ParseSize parses "WxH" in inches ("3.5x2.6"): each from 1 to 20.
+func ParseSize(s string) (w, h vg.Length, err error) {
+	a, b, ok := strings.Cut(strings.ToLower(s), "x")
+	if !ok {
+		return 0, 0, fmt.Errorf("size %q: want WxH in inches, e.g. 3.5x2.6", s)
+	}
+	fw, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	fh, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	if err1 != nil || err2 != nil || !(fw >= 1 && fw <= 20 && fh >= 1 && fh <= 20) {
+		return 0, 0, fmt.Errorf("size %q: want WxH in inches, each from 1 to 20, e.g. 3.5x2.6", s)
+	}
+	return vg.Length(fw) * vg.Inch, vg.Length(fh) * vg.Inch, nil
+}
+
+// ParseFormats parses a comma-separated list of formats.
+func ParseFormats(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		f = strings.ToLower(strings.TrimSpace(f))
+		if f == "" {
+			continue
+		}
+		if !slices.Contains(Formats, f) {
+			return nil, fmt.Errorf("format %q: want png, svg or pdf", f)
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("formats %q: name at least one of png, svg, pdf", s)
+	}
+	return out, nil
+}
+
+// Check reports a style that cannot be drawn: a size out of range or text
+// too small to read (below 6 pt) or too large for the figure.
+func (st Style) Check() error {
+	if st.Width < vg.Inch || st.Height < vg.Inch || st.Width > 20*vg.Inch || st.Height > 20*vg.Inch {
+		return fmt.Errorf("figure size %.2gx%.2g in: each side from 1 to 20 in", st.Width/vg.Inch, st.Height/vg.Inch)
+	}
+	if st.FontSize < 6 || st.FontSize > 24 {
+		return fmt.Errorf("font size %v pt: from 6 to 24 pt", float64(st.FontSize))
+	}
+	if len(st.Formats) == 0 {
+		return fmt.Errorf("no figure format")
+	}
+	return nil
+}
+
+func (st Style) labelSize() vg.Length  { return st.FontSize }
+func (st Style) tickSize() vg.Length   { return st.FontSize * 0.9 }
+func (st Style) legendSize() vg.Length { return st.FontSize * 0.9 }
+
+// line is the width of a curve: thinner at a paper's column width.
+func (st Style) line() float64 {
+	if st.Width < 4.5*vg.Inch {
+		return 1.1
+	}
+	return 1.6
+}
 
 // sansFont is Liberation Sans, bundled with gonum/plot, so every machine
 // lays text out alike; it has the metrics of Arial and Helvetica, which the
@@ -31,35 +143,36 @@ var sansFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
 
 func styleText(f *font.Font, size vg.Length) { *f = font.From(sansFont, size) }
 
-// palette is matplotlib's "tab10" without its grey (grey is kept for "the
-// rest"): colours analysts know, distinct for up to 9 curves.
+// palette is Okabe and Ito's colour-blind-safe palette (2008), yellow last
+// (faint on white) and its black kept for the mean curves.
 var palette = []color.RGBA{
-	{0x1f, 0x77, 0xb4, 0xff}, // blue
-	{0xff, 0x7f, 0x0e, 0xff}, // orange
-	{0x2c, 0xa0, 0x2c, 0xff}, // green
-	{0xd6, 0x27, 0x28, 0xff}, // red
-	{0x94, 0x67, 0xbd, 0xff}, // purple
-	{0x8c, 0x56, 0x4b, 0xff}, // brown
-	{0xe3, 0x77, 0xc2, 0xff}, // pink
-	{0xbc, 0xbd, 0x22, 0xff}, // olive
-	{0x17, 0xbe, 0xcf, 0xff}, // cyan
+	{0x00, 0x72, 0xb2, 0xff}, // blue
+	{0xd5, 0x5e, 0x00, 0xff}, // vermillion
+	{0x00, 0x9e, 0x73, 0xff}, // bluish green
+	{0xcc, 0x79, 0xa7, 0xff}, // reddish purple
+	{0xe6, 0x9f, 0x00, 0xff}, // orange
+	{0x56, 0xb4, 0xe9, 0xff}, // sky blue
+	{0xf0, 0xe4, 0x42, 0xff}, // yellow
 }
 
 // colour returns palette colour i, cycling.
 func colour(i int) color.RGBA { return palette[i%len(palette)] }
 
-// dashes returns a dash pattern for curves beyond the palette: solid first.
+// dashPatterns are the line styles series take in turn with the colours,
+// so curves differ in more than hue (and in print without colour).
+var dashPatterns = [][]float64{nil, {5, 2.5}, {1.2, 1.8}, {6, 2, 1.2, 2}, {9, 3}, {3, 1.5, 1.2, 1.5, 1.2, 1.5}}
+
+// dashes returns series i's dash pattern.
 func dashes(i int) []vg.Length {
-	switch (i / len(palette)) % 3 {
-	case 1:
-		return []vg.Length{vg.Points(5), vg.Points(2)}
-	case 2:
-		return []vg.Length{vg.Points(1.5), vg.Points(1.5)}
+	p := dashPatterns[i%len(dashPatterns)]
+	out := make([]vg.Length, len(p))
+	for k, v := range p {
+		out[k] = vg.Points(v)
 	}
-	return nil
+	return out
 }
 
-// translucent is c with alpha a (0..1), premultiplied as image/color wants.
+// translucent is c with alpha a (0..1).
 func translucent(c color.RGBA, a float64) color.Color {
 	return color.NRGBA{R: c.R, G: c.G, B: c.B, A: uint8(math.Round(a * 255))}
 }
@@ -70,22 +183,18 @@ var (
 	gridColor = color.Gray{Y: 0xe4}
 )
 
-// newPlot returns a plot with the report's fonts, a light grid and nice
+// newPlot returns a plot with the style's fonts, a light grid and nice
 // linear ticks on both axes.
-func newPlot(title, x, y string) *plot.Plot {
+func newPlot(st Style, x, y string) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = title
-	styleText(&p.Title.TextStyle.Font, titleSize)
-	p.Title.Padding = vg.Points(6)
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
-		styleText(&a.Label.TextStyle.Font, labelSize)
-		styleText(&a.Tick.Label.Font, tickSize)
+		styleText(&a.Label.TextStyle.Font, st.labelSize())
+		styleText(&a.Tick.Label.Font, st.tickSize())
 		a.Tick.Marker = niceTicks{}
 		a.Padding = vg.Points(2)
 	}
 	p.X.Label.Text = x
 	p.Y.Label.Text = y
-	styleText(&p.Legend.TextStyle.Font, legendSize)
 	g := plotter.NewGrid()
 	g.Vertical.Color, g.Horizontal.Color = gridColor, gridColor
 	p.Add(g)
@@ -172,21 +281,6 @@ func seq125(lo, hi float64) []float64 {
 	return out
 }
 
-// floor125 is the largest 1-2-5 value <= v (v > 0).
-func floor125(v float64) float64 {
-	if !(v > 0) || !isFinite(v) {
-		return 1
-	}
-	e := math.Floor(math.Log10(v))
-	for _, m := range []float64{5, 2, 1} {
-		if c := m * math.Pow(10, e); c <= v*(1+1e-9) {
-			w, _ := strconv.ParseFloat(strconv.FormatFloat(c, 'g', 12, 64), 64)
-			return w
-		}
-	}
-	return math.Pow(10, e)
-}
-
 // logScale is a log axis that, unlike plot.LogScale, never panics: values at
 // or below zero are drawn far left of the axis (and clipped), so a ROC curve
 // that starts at FPR 0 enters from the edge.
@@ -197,17 +291,15 @@ func (logScale) Normalize(lo, hi, x float64) float64 {
 	return (math.Log(x) - math.Log(lo)) / (math.Log(hi) - math.Log(lo))
 }
 
-// logTicks labels 1-2-5 values on a log axis; over more than three decades
-// only the powers of ten carry labels.
+// logTicks labels the powers of ten of a log axis (as fractions: 0.001,
+// 0.01, 0.1, 1) and puts minor ticks at 2 and 5 times them.
 type logTicks struct{}
 
 func (logTicks) Ticks(lo, hi float64) []plot.Tick {
-	vs := seq125(lo, hi)
-	decades := math.Log10(hi / lo)
 	var ts []plot.Tick
-	for _, v := range vs {
+	for _, v := range seq125(lo, hi) {
 		t := plot.Tick{Value: v}
-		if m := v / math.Pow(10, math.Floor(math.Log10(v)+1e-9)); decades <= 3 || math.Abs(m-1) < 1e-9 {
+		if m := v / math.Pow(10, math.Floor(math.Log10(v)+1e-9)); math.Abs(m-1) < 1e-9 {
 			t.Label = shortNumber(v)
 		}
 		ts = append(ts, t)
@@ -231,45 +323,22 @@ func (probitScale) Normalize(lo, hi, x float64) float64 {
 	return (probit(x) - a) / (probit(hi) - a)
 }
 
-// detTickValues are the error rates a DET axis may label.
-var detTickValues = []float64{0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.98, 0.99}
+// detTickValues are the error rates a DET axis marks; detLabelled those it
+// labels (as fractions, the unit of every figure and table).
+var (
+	detTickValues = []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9}
+	detLabelled   = []float64{0.001, 0.01, 0.1, 0.5, 0.9}
+)
 
-// percentTicks labels a probit axis in percent at detTickValues, in order
-// of preference (1%, 10%, 0.1%, 40%, 5%, 20%, 2%, ...), skipping a value
-// that would crowd one already labelled; the skipped ones are minor ticks.
-type percentTicks struct{}
+type detTicks struct{}
 
-var detTickPreference = []float64{0.01, 0.1, 0.001, 0.4, 0.05, 0.2, 0.02, 0.005, 0.002, 0.0001, 0.0005, 0.0002,
-	0.6, 0.8, 0.9, 0.95, 0.98, 0.99}
-
-// minTickGap is the least distance between labelled DET ticks, as a share
-// of the axis: about a label's width on a plot half a figure wide.
-const minTickGap = 0.085
-
-func (percentTicks) Ticks(lo, hi float64) []plot.Tick {
-	norm := func(v float64) float64 { return probitScale{}.Normalize(lo, hi, v) }
-	var labelled []float64
-	for _, v := range detTickPreference {
-		if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
-			continue
-		}
-		ok := true
-		for _, u := range labelled {
-			if math.Abs(norm(u)-norm(v)) < minTickGap {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			labelled = append(labelled, v)
-		}
-	}
+func (detTicks) Ticks(lo, hi float64) []plot.Tick {
 	var ts []plot.Tick
 	for _, v := range detTickValues {
 		if v >= lo*(1-1e-9) && v <= hi*(1+1e-9) {
 			t := plot.Tick{Value: v}
-			if slices.Contains(labelled, v) {
-				t.Label = percent(v)
+			if slices.Contains(detLabelled, v) {
+				t.Label = shortNumber(v)
 			}
 			ts = append(ts, t)
 		}
@@ -277,24 +346,101 @@ func (percentTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
-// percent formats a rate as "0.1%", "2%", "40%".
-func percent(v float64) string {
-	return strconv.FormatFloat(math.Round(v*1e5)/1e3, 'f', -1, 64) + "%"
+// legend is a figure's legend, drawn below its axes in as many columns as
+// fit the figure's width (gonum/plot's own legend has one column and sits
+// over the data).
+type legend struct {
+	entries []legendEntry
 }
 
-// percent1 formats a rate with one decimal: "12.3%".
-func percent1(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) + "%" }
+type legendEntry struct {
+	text   string
+	thumbs []plot.Thumbnailer
+}
 
-// framed is a figure whose legend sits beside its axes, never over the data:
-// gonum/plot draws a legend inside the data area, so the figure is a plot
-// with hidden axes whose only plotter lays out the real plot (or a grid of
-// panels) and the legend. [Figure.Plot] stays a *plot.Plot, which every
-// renderer takes.
+func (l *legend) add(text string, thumbs ...plot.Thumbnailer) {
+	l.entries = append(l.entries, legendEntry{text, thumbs})
+}
+
+// legendLayout places a legend's entries row by row in columns within a
+// width: as many columns as fit, each as wide as its widest entry.
+type legendLayout struct {
+	style      text.Style
+	cols, rows int
+	colX       []vg.Length // left edge of each column, from the legend's left
+	rowH, icon vg.Length
+}
+
+func (l *legend) layout(st Style, width vg.Length) legendLayout {
+	ts := text.Style{Color: color.Black, XAlign: draw.XLeft, YAlign: draw.YCenter, Handler: plot.DefaultTextHandler}
+	styleText(&ts.Font, st.legendSize())
+	lay := legendLayout{style: ts, icon: st.legendSize() * 2.1, rowH: ts.Height("Mg") * 1.3}
+	entryW := make([]vg.Length, len(l.entries))
+	for i, e := range l.entries {
+		entryW[i] = lay.icon + vg.Points(3) + ts.Width(e.text) + st.legendSize()*1.2
+	}
+	for cols := len(l.entries); cols >= 1; cols-- {
+		colW := make([]vg.Length, cols)
+		for i, w := range entryW {
+			colW[i%cols] = max(colW[i%cols], w)
+		}
+		var total vg.Length
+		for _, w := range colW {
+			total += w
+		}
+		if total <= width || cols == 1 {
+			lay.cols = cols
+			lay.rows = (len(l.entries) + cols - 1) / cols
+			lay.colX = make([]vg.Length, cols)
+			for c := 1; c < cols; c++ {
+				lay.colX[c] = lay.colX[c-1] + colW[c-1]
+			}
+			break
+		}
+	}
+	return lay
+}
+
+func (l *legend) height(st Style, width vg.Length) vg.Length {
+	if l == nil || len(l.entries) == 0 {
+		return 0
+	}
+	lay := l.layout(st, width)
+	return vg.Length(lay.rows)*lay.rowH + vg.Points(2)
+}
+
+// draw draws the legend in the rectangle r, entries row by row, left to
+// right, top down.
+func (l *legend) draw(c draw.Canvas, st Style, r vg.Rectangle) {
+	lay := l.layout(st, r.Max.X-r.Min.X)
+	for i, e := range l.entries {
+		row, col := i/lay.cols, i%lay.cols
+		x := r.Min.X + lay.colX[col]
+		yc := r.Max.Y - (vg.Length(row)+0.5)*lay.rowH
+		h := lay.rowH * 0.8
+		icon := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+			Min: vg.Point{X: x, Y: yc - h/2}, Max: vg.Point{X: x + lay.icon, Y: yc + h/2}}}
+		for _, t := range e.thumbs {
+			t.Thumbnail(&icon)
+		}
+		c.FillText(lay.style, vg.Point{X: x + lay.icon + vg.Points(3), Y: yc}, e.text)
+	}
+}
+
+// framed is a figure: one plot (or a row of panels) with its legend below
+// the axes, never over the data. gonum/plot draws a legend inside the data
+// area, so the figure is a plot with hidden axes whose only plotter lays
+// out the real plot and the legend. [Figure.Plot] stays a *plot.Plot,
+// which every renderer takes.
 type framed struct {
-	panels [][]*plot.Plot // rows of panels; one panel for most figures
-	legend *plot.Legend   // nil or empty: no legend
-	below  bool           // legend under the panels instead of to the right
-	gap    vg.Length      // between panels
+	style  Style
+	panels []*plot.Plot
+	legend *legend
+	gap    vg.Length
+	// after, if set, draws in the area right of the panels (a colour bar),
+	// of the given width.
+	after      func(c draw.Canvas, dataTop, dataBottom vg.Length)
+	afterWidth vg.Length
 	// xLabel and yLabel, if set, are drawn beside the first panel instead
 	// of its own axis labels: gonum/plot reserves room for an axis label as
 	// if it sat at the arithmetic middle of the axis, which on a log or
@@ -302,130 +448,78 @@ type framed struct {
 	xLabel, yLabel string
 }
 
-// frame wraps panels and legend in a figure titled title (the panels' own
-// titles then name the panels).
-func frame(title string, legend *plot.Legend, panels ...[]*plot.Plot) *plot.Plot {
-	outer, _ := newFrame(title, legend, panels...)
-	return outer
-}
-
-func newFrame(title string, legend *plot.Legend, panels ...[]*plot.Plot) (*plot.Plot, *framed) {
+// frame wraps panels (side by side) and their legend into a figure.
+func frame(st Style, leg *legend, panels ...*plot.Plot) (*plot.Plot, *framed) {
 	outer := plot.New()
-	outer.Title.Text = title
-	styleText(&outer.Title.TextStyle.Font, titleSize)
-	outer.Title.Padding = vg.Points(4)
 	outer.HideAxes()
 	outer.X.Padding, outer.Y.Padding = 0, 0
 	outer.X.Min, outer.X.Max, outer.Y.Min, outer.Y.Max = 0, 1, 0, 1
-	if legend != nil {
-		legend.Padding = vg.Points(1.5)
-	}
-	f := &framed{panels: panels, legend: legend, gap: vg.Points(10)}
-	if legend != nil {
-		if w := legendWidth(legend); w > FigureWidth*0.4 {
-			f.below = true
+	f := &framed{style: st, panels: panels, legend: leg, gap: vg.Points(10)}
+	for _, p := range panels {
+		if _, linear := p.X.Scale.(plot.LinearScale); !linear && len(panels) == 1 {
+			f.xLabel, p.X.Label.Text = p.X.Label.Text, ""
+		}
+		if _, linear := p.Y.Scale.(plot.LinearScale); !linear && len(panels) == 1 {
+			f.yLabel, p.Y.Label.Text = p.Y.Label.Text, ""
 		}
 	}
 	outer.Add(f)
 	return outer, f
 }
 
-// single frames one plot, moving its title and legend out to the frame, and
-// the label of a non-linear x axis too (see framed.xLabel).
-func single(p *plot.Plot) *plot.Plot {
-	title := p.Title.Text
-	p.Title.Text = ""
-	leg := p.Legend
-	p.Legend = plot.NewLegend()
-	outer, f := newFrame(title, &leg, []*plot.Plot{p})
-	if _, linear := p.X.Scale.(plot.LinearScale); !linear {
-		f.xLabel, p.X.Label.Text = p.X.Label.Text, ""
-	}
-	if _, linear := p.Y.Scale.(plot.LinearScale); !linear {
-		f.yLabel, p.Y.Label.Text = p.Y.Label.Text, ""
-	}
+// single frames one plot and its legend.
+func single(st Style, p *plot.Plot, leg *legend) *plot.Plot {
+	outer, _ := frame(st, leg, p)
 	return outer
 }
 
-func legendWidth(l *plot.Legend) vg.Length {
-	r := l.Rectangle(draw.Canvas{})
-	return r.Max.X - r.Min.X
-}
-
-func legendHeight(l *plot.Legend) vg.Length {
-	r := l.Rectangle(draw.Canvas{})
-	return r.Max.Y - r.Min.Y
-}
-
 func (f *framed) Plot(c draw.Canvas, _ *plot.Plot) {
+	st := f.style
 	area := c
-	hasLegend := f.legend != nil && legendHeight(f.legend) > 0
-	pad := vg.Points(8)
-	if hasLegend {
-		if f.below {
-			area = draw.Crop(c, 0, 0, legendHeight(f.legend)+pad+vg.Points(4), 0)
-		} else {
-			area = draw.Crop(c, 0, -(legendWidth(f.legend) + pad + vg.Points(6)), 0, 0)
-		}
+	lh := f.legend.height(st, c.Max.X-c.Min.X)
+	if lh > 0 {
+		area = draw.Crop(c, 0, 0, lh+vg.Points(4), 0)
 	}
-	labelFloor := area.Min.Y // the x label sits here, above a legend below
-	rows := len(f.panels)
-	cols := 0
-	for _, r := range f.panels {
-		cols = max(cols, len(r))
-	}
-	grid := make([][]*plot.Plot, rows)
-	for i, r := range f.panels {
-		grid[i] = make([]*plot.Plot, cols)
-		copy(grid[i], r)
-	}
+	labelFloor := area.Min.Y // the x label sits here, above the legend
 	xl := text.Style{Color: color.Black, XAlign: draw.XCenter, YAlign: draw.YBottom, Handler: plot.DefaultTextHandler}
-	styleText(&xl.Font, labelSize)
+	styleText(&xl.Font, st.labelSize())
 	if f.xLabel != "" {
 		area = draw.Crop(area, 0, 0, xl.Height(f.xLabel)+vg.Points(2), 0)
 	}
 	if f.yLabel != "" {
 		area = draw.Crop(area, xl.Height(f.yLabel)+vg.Points(2), 0, 0, 0)
 	}
-	tiles := plot.Align(grid, draw.Tiles{Rows: rows, Cols: cols, PadX: f.gap, PadY: f.gap}, area)
-	top, left := area.Max.Y, area.Min.X
-	for i := range grid {
-		for j, p := range grid[i] {
-			if p == nil {
-				continue
-			}
-			p.Draw(tiles[i][j])
-			if i == 0 && j == 0 {
-				dc := p.DataCanvas(tiles[i][j])
-				top, left = dc.Max.Y, dc.Min.X
-				if f.xLabel != "" {
-					c.FillText(xl, vg.Point{X: dc.Center().X, Y: labelFloor}, f.xLabel)
-				}
-				if f.yLabel != "" {
-					yl := xl
-					yl.Rotation = math.Pi / 2
-					c.FillText(yl, vg.Point{X: c.Min.X + xl.Height(f.yLabel) - xl.FontExtents().Descent, Y: dc.Center().Y}, f.yLabel)
-				}
-			}
+	if f.after != nil {
+		area = draw.Crop(area, 0, -f.afterWidth, 0, 0)
+	}
+	grid := [][]*plot.Plot{f.panels}
+	tiles := plot.Align(grid, draw.Tiles{Rows: 1, Cols: len(f.panels), PadX: f.gap}, area)
+	var first, last draw.Canvas
+	for j, p := range f.panels {
+		p.Draw(tiles[0][j])
+		dc := p.DataCanvas(tiles[0][j])
+		if j == 0 {
+			first = dc
 		}
+		last = dc
 	}
-	if !hasLegend {
-		return
+	if f.xLabel != "" {
+		c.FillText(xl, vg.Point{X: first.Center().X, Y: labelFloor}, f.xLabel)
 	}
-	l := *f.legend
-	l.Top, l.Left = true, true
-	l.XOffs, l.YOffs = 0, 0
-	var lc draw.Canvas
-	if f.below {
-		lc = draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
-			Min: vg.Point{X: left, Y: c.Min.Y},
-			Max: vg.Point{X: c.Max.X, Y: c.Min.Y + legendHeight(f.legend) + vg.Points(2)}}}
-	} else {
-		lc = draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
-			Min: vg.Point{X: area.Max.X + pad, Y: c.Min.Y},
-			Max: vg.Point{X: c.Max.X, Y: top}}}
+	if f.yLabel != "" {
+		yl := xl
+		yl.Rotation = math.Pi / 2
+		c.FillText(yl, vg.Point{X: c.Min.X + xl.Height(f.yLabel) - xl.FontExtents().Descent, Y: first.Center().Y}, f.yLabel)
 	}
-	l.Draw(lc)
+	if f.after != nil {
+		ac := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+			Min: vg.Point{X: area.Max.X, Y: area.Min.Y}, Max: vg.Point{X: area.Max.X + f.afterWidth, Y: area.Max.Y}}}
+		f.after(ac, last.Max.Y, last.Min.Y)
+	}
+	if lh > 0 {
+		// The width the height was computed for: the whole figure's.
+		f.legend.draw(c, st, vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: c.Min.Y}, Max: vg.Point{X: c.Max.X, Y: c.Min.Y + lh}})
+	}
 }
 
 // lineStyle returns a solid line of width w in colour c.
@@ -450,4 +544,17 @@ func userName(id string) string {
 		return "user " + id
 	}
 	return id
+}
+
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// finiteXYs pairs xs and ys, dropping pairs with a non-finite member.
+func finiteXYs(xs, ys []float64) plotter.XYs {
+	pts := make(plotter.XYs, 0, len(xs))
+	for i := range xs {
+		if i < len(ys) && isFinite(xs[i]) && isFinite(ys[i]) {
+			pts = append(pts, plotter.XY{X: xs[i], Y: ys[i]})
+		}
+	}
+	return pts
 }

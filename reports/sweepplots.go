@@ -150,8 +150,9 @@ func otherLabel(axis string, v float64) string {
 // maps of mean AUC and mean EER (one cell per point, annotated) and the time
 // against the tree count; along one axis, AUC ± sd and EER against it, and
 // the time where it varies.
-func sweepFigures(sw []evaluate.SweepPoint) ([]Figure, error) {
+func sweepFigures(sw []evaluate.SweepPoint, st Style, classifier string) ([]Figure, error) {
 	axes := sweepAxes(sw)
+	st.treeLabel = treeLabel(classifier)
 	var trees, windows *sweepAxis
 	for i := range axes {
 		switch axes[i].name {
@@ -165,14 +166,14 @@ func sweepFigures(sw []evaluate.SweepPoint) ([]Figure, error) {
 	if trees != nil && windows != nil {
 		g := newSweepGrid(sw, trees.xs, windows.xs)
 		for _, m := range []gridMetric{aucMetric, eerMetric} {
-			f, err := heatMapFigure(g, m)
+			f, err := heatMapFigure(g, m, st)
 			if err != nil {
 				return nil, fmt.Errorf("sweeps: %w", err)
 			}
 			figs = append(figs, f)
 		}
 		if trees.timeVaries() {
-			f, err := sweepTimeFigure(*trees)
+			f, err := sweepTimeFigure(*trees, st)
 			if err != nil {
 				return nil, fmt.Errorf("sweeps over trees: %w", err)
 			}
@@ -181,13 +182,13 @@ func sweepFigures(sw []evaluate.SweepPoint) ([]Figure, error) {
 		axes = slices.DeleteFunc(axes, func(a sweepAxis) bool { return a.name == "trees" || a.name == "window" })
 	}
 	for _, ax := range axes {
-		f, err := sweepQualityFigure(ax)
+		f, err := sweepQualityFigure(ax, st)
 		if err != nil {
 			return nil, fmt.Errorf("sweeps over %s: %w", ax.name, err)
 		}
 		figs = append(figs, f)
 		if ax.timeVaries() {
-			f, err = sweepTimeFigure(ax)
+			f, err = sweepTimeFigure(ax, st)
 			if err != nil {
 				return nil, fmt.Errorf("sweeps over %s: %w", ax.name, err)
 			}
@@ -223,30 +224,34 @@ func newSweepGrid(sw []evaluate.SweepPoint, trees, windows []float64) sweepGrid 
 type gridMetric struct {
 	name, title string
 	get         func(evaluate.SweepPoint) float64
-	higherBest  bool
 }
 
 var (
-	aucMetric = gridMetric{"auc", "Mean AUC", func(p evaluate.SweepPoint) float64 { return p.MeanAUC }, true}
-	eerMetric = gridMetric{"eer", "Mean EER", func(p evaluate.SweepPoint) float64 { return p.MeanEER }, false}
+	aucMetric = gridMetric{"auc", "Mean per-user AUC", func(p evaluate.SweepPoint) float64 { return p.MeanAUC }}
+	eerMetric = gridMetric{"eer", "Mean per-user EER", func(p evaluate.SweepPoint) float64 { return p.MeanEER }}
 )
 
-// heatMapFigure draws one cell per tree count and window, coloured from
-// worst (light) to best (dark) and annotated with its value; the best cell
-// is outlined. The axis with more values runs down, where cells are wider
-// than tall and the numbers fit.
-func heatMapFigure(g sweepGrid, m gridMetric) (Figure, error) {
-	cells := heatCells{higherBest: m.higherBest, best: [2]int{-1, -1}}
+// heatMapFigure draws one cell per tree count and window, shaded by value
+// on the viridis map with a colour bar, and annotated with the value. The
+// cell with the highest mean per-user AUC is framed thick, those whose
+// paired interval to it includes zero thin (on both maps: the ranking is by
+// AUC). The axis with more values runs down, where cells are wider than
+// tall and the numbers fit.
+func heatMapFigure(g sweepGrid, m gridMetric, st Style) (Figure, error) {
+	cells := heatCells{style: st}
 	xs, ys := g.trees, g.windows
-	xName, yName := "trees in the forest", "window (actions)"
+	xName, yName := st.paramLabel("trees"), st.paramLabel("window")
 	transpose := len(g.trees) > len(g.windows)
 	if transpose {
 		xs, ys = g.windows, g.trees
 		xName, yName = yName, xName
 	}
 	cells.z = make([][]float64, len(ys))
+	cells.mark = make([][]int, len(ys))
+	ranked := false
 	for r := range ys {
 		cells.z[r] = make([]float64, len(xs))
+		cells.mark[r] = make([]int, len(xs))
 		for c := range xs {
 			var pt *evaluate.SweepPoint
 			if transpose {
@@ -257,11 +262,18 @@ func heatMapFigure(g sweepGrid, m gridMetric) (Figure, error) {
 			cells.z[r][c] = math.NaN()
 			if pt != nil && isFinite(m.get(*pt)) {
 				cells.z[r][c] = m.get(*pt)
+				switch {
+				case pt.Best:
+					cells.mark[r][c] = 2
+					ranked = true
+				case pt.TiesBest:
+					cells.mark[r][c] = 1
+				}
 			}
 		}
 	}
 	cells.scale()
-	p := newPlot(fmt.Sprintf("%s over users by trees and window", m.title), xName, yName)
+	p := newPlot(st, xName, yName)
 	p.Add(&cells)
 	p.X.Tick.Marker = indexTicks(xs)
 	p.Y.Tick.Marker = indexTicks(ys)
@@ -269,15 +281,17 @@ func heatMapFigure(g sweepGrid, m gridMetric) (Figure, error) {
 	p.Y.Min, p.Y.Max = -0.5, float64(len(ys))-0.5
 	p.X.Padding, p.Y.Padding = 0, 0
 	p.X.Tick.Length, p.Y.Tick.Length = 0, 0
-	best := "highest"
-	if !m.higherBest {
-		best = "lowest"
+	outer, f := frame(st, nil, p)
+	f.after, f.afterWidth = cells.colourBar(m.title), st.FontSize*5.5
+	caption := fmt.Sprintf("%s for each tree count and window size, shaded by value (colour bar).", m.title)
+	if ranked {
+		caption += " The thick frame marks the highest mean per-user AUC; thin frames the cells whose paired 95% interval of the difference to it (bootstrap over users, seeds folded in) includes zero, which cannot be told from it."
 	}
 	return Figure{
-		Name: "sweep_grid_" + m.name,
-		Caption: fmt.Sprintf("%s for each tree count and window size; cells are shaded by rank, darker is better; the %s value is outlined.",
-			m.title, best),
-		Plot: single(p),
+		Name:    "sweep_grid_" + m.name,
+		Title:   m.title + " by trees and window",
+		Caption: caption,
+		Plot:    outer,
 	}, nil
 }
 
@@ -302,42 +316,30 @@ func indexTicks(vs []float64) plot.Ticker {
 // written in each. Hand-written: gonum's HeatMap has neither gutters nor
 // per-cell labels, and drops cells whose corners round off the canvas.
 type heatCells struct {
-	z          [][]float64 // [row][col], NaN: empty
-	sorted     []float64   // every value, ascending
-	higherBest bool
-	best       [2]int // row, col of the best value
+	style  Style
+	z      [][]float64 // [row][col], NaN: empty
+	mark   [][]int     // 2: best, 1: indistinguishable from it
+	lo, hi float64
 }
 
 func (h *heatCells) scale() {
-	h.sorted = h.sorted[:0]
-	for r, row := range h.z {
-		for c, v := range row {
-			if math.IsNaN(v) {
-				continue
-			}
-			h.sorted = append(h.sorted, v)
-			if h.best[0] < 0 || (h.higherBest && v > h.z[h.best[0]][h.best[1]]) || (!h.higherBest && v < h.z[h.best[0]][h.best[1]]) {
-				h.best = [2]int{r, c}
+	h.lo, h.hi = math.Inf(1), math.Inf(-1)
+	for _, row := range h.z {
+		for _, v := range row {
+			if !math.IsNaN(v) {
+				h.lo, h.hi = math.Min(h.lo, v), math.Max(h.hi, v)
 			}
 		}
 	}
-	sort.Float64s(h.sorted)
+	if !(h.hi > h.lo) {
+		h.lo, h.hi = h.lo-0.5, h.lo+0.5
+	}
 }
 
-// shade maps v to a colour by its rank among the cells, light for the
-// worst and dark for the best: by rank, not value, so one poor row (window
-// 1, say) does not leave every other cell the same colour.
+// shade maps v to viridis by value: dark purple at the lowest value, yellow
+// at the highest.
 func (h *heatCells) shade(v float64) color.Color {
-	t := 0.5
-	if n := len(h.sorted); n > 1 {
-		lo := sort.SearchFloat64s(h.sorted, v)
-		hi := sort.Search(n, func(i int) bool { return h.sorted[i] > v })
-		t = (float64(lo+hi-1) / 2) / float64(n-1)
-	}
-	if !h.higherBest {
-		t = 1 - t
-	}
-	return viridis(1 - t)
+	return viridis((v - h.lo) / (h.hi - h.lo))
 }
 
 // viridis interpolates matplotlib's viridis map at t in [0, 1] (0 dark
@@ -368,7 +370,7 @@ func (h *heatCells) Plot(c draw.Canvas, p *plot.Plot) {
 	gutter := vg.Points(0.75)
 	ts := text.Style{XAlign: draw.XCenter, YAlign: draw.YCenter, Handler: p.TextHandler}
 	cellH, cellW := trY(0.5)-trY(-0.5), trX(0.5)-trX(-0.5)
-	size := math.Min(9, math.Min(float64(cellH)*0.62, float64(cellW)/3.3)) // "0.935" fits the cell
+	size := math.Min(float64(h.style.tickSize()), math.Min(float64(cellH)*0.62, float64(cellW)/3.3)) // "0.935" fits the cell
 	styleText(&ts.Font, vg.Length(size))
 	for r, row := range h.z {
 		for col, v := range row {
@@ -387,12 +389,54 @@ func (h *heatCells) Plot(c draw.Canvas, p *plot.Plot) {
 			if luminance(fill) > 0.45 {
 				ts.Color = color.Black
 			}
-			c.FillText(ts, vg.Point{X: (x0 + x1) / 2, Y: (y0 + y1) / 2}, strconv.FormatFloat(v, 'f', 3, 64))
-			if r == h.best[0] && col == h.best[1] {
-				c.StrokeLines(lineStyle(color.RGBA{0xd6, 0x27, 0x28, 0xff}, 1.8), []vg.Point{
-					{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}, {X: x0, Y: y0}})
+			if size >= 4 {
+				c.FillText(ts, vg.Point{X: (x0 + x1) / 2, Y: (y0 + y1) / 2}, strconv.FormatFloat(v, 'f', 3, 64))
+			}
+			if m := h.mark[r][col]; m > 0 {
+				w := 0.9
+				inset := vg.Points(0.6)
+				if m == 2 {
+					w, inset = 2.2, vg.Points(1.2)
+				}
+				c.StrokeLines(lineStyle(color.Black, w), []vg.Point{
+					{X: x0 + inset, Y: y0 + inset}, {X: x1 - inset, Y: y0 + inset}, {X: x1 - inset, Y: y1 - inset},
+					{X: x0 + inset, Y: y1 - inset}, {X: x0 + inset, Y: y0 + inset}})
 			}
 		}
+	}
+}
+
+// colourBar returns the drawer of the heat map's colour bar: a vertical
+// strip from the lowest value (bottom) to the highest, labelled at nice
+// ticks, its title rotated beside.
+func (h *heatCells) colourBar(title string) func(c draw.Canvas, top, bottom vg.Length) {
+	return func(c draw.Canvas, top, bottom vg.Length) {
+		st := h.style
+		x0 := c.Min.X + vg.Points(8)
+		x1 := x0 + st.FontSize
+		const steps = 64
+		for i := range steps {
+			y0 := bottom + (top-bottom)*vg.Length(i)/steps
+			y1 := bottom + (top-bottom)*vg.Length(i+1)/steps
+			c.SetColor(viridis((float64(i) + 0.5) / steps))
+			c.Fill(vg.Rectangle{Min: vg.Point{X: x0, Y: y0}, Max: vg.Point{X: x1, Y: y1 + 0.2}}.Path())
+		}
+		c.StrokeLines(lineStyle(darkGrey, 0.5), []vg.Point{{X: x0, Y: bottom}, {X: x1, Y: bottom}, {X: x1, Y: top}, {X: x0, Y: top}, {X: x0, Y: bottom}})
+		ts := text.Style{Color: color.Black, XAlign: draw.XLeft, YAlign: draw.YCenter, Handler: plot.DefaultTextHandler}
+		styleText(&ts.Font, st.tickSize())
+		for _, t := range (niceTicks{}).Ticks(h.lo, h.hi) {
+			if t.Label == "" || t.Value < h.lo-1e-12 || t.Value > h.hi+1e-12 {
+				continue
+			}
+			y := bottom + (top-bottom)*vg.Length((t.Value-h.lo)/(h.hi-h.lo))
+			c.StrokeLine2(lineStyle(color.Black, 0.5), x1, y, x1+vg.Points(2), y)
+			c.FillText(ts, vg.Point{X: x1 + vg.Points(3), Y: y}, t.Label)
+		}
+		tt := ts
+		tt.Rotation = math.Pi / 2
+		tt.XAlign, tt.YAlign = draw.XCenter, draw.YBottom
+		styleText(&tt.Font, st.labelSize())
+		c.FillText(tt, vg.Point{X: c.Max.X, Y: (top + bottom) / 2}, title)
 	}
 }
 
@@ -402,64 +446,89 @@ func luminance(c color.Color) float64 {
 	return (0.2126*float64(r) + 0.7152*float64(g) + 0.0722*float64(b)) / 0xffff
 }
 
-// sweepQualityFigure draws, side by side, mean AUC and mean EER against
-// one swept axis, each panel zoomed on its means: the standard deviation
-// over users (about 0.2 on DFL, one user below chance) would flatten them,
-// so the caption gives its range and the table each value.
-func sweepQualityFigure(ax sweepAxis) (Figure, error) {
-	auc := newPlot("", paramLabel(ax.name), "mean AUC")
-	eer := newPlot("", paramLabel(ax.name), "mean EER")
+// sweepQualityFigure draws, side by side, the mean per-user AUC and EER
+// against one swept axis with their 95% intervals over users as error
+// bars, each panel on its own axis: the intervals show how far apart the
+// points really are.
+func sweepQualityFigure(ax sweepAxis, st Style) (Figure, error) {
+	auc := newPlot(st, st.paramLabel(ax.name), "mean per-user AUC")
+	eer := newPlot(st, st.paramLabel(ax.name), "mean per-user EER")
 	for _, p := range []*plot.Plot{auc, eer} {
 		valueTicks(p, ax.xs)
 	}
-	leg := plot.NewLegend()
-	styleText(&leg.TextStyle.Font, legendSize)
-	sdLo, sdHi := math.Inf(1), math.Inf(-1)
+	leg := &legend{}
 	for i, s := range ax.series {
-		var a, e plotter.XYs
-		for j, pt := range s.pts {
-			x := s.xs[j]
-			if isFinite(pt.MeanAUC) {
-				a = append(a, plotter.XY{X: x, Y: pt.MeanAUC})
-			}
-			if isFinite(pt.SDAUC) {
-				sdLo, sdHi = math.Min(sdLo, pt.SDAUC), math.Max(sdHi, pt.SDAUC)
-			}
-			if isFinite(pt.MeanEER) {
-				e = append(e, plotter.XY{X: x, Y: pt.MeanEER})
-			}
-		}
 		c := colour(i)
 		var thumb plot.Thumbnailer
-		for _, d := range []struct {
-			p   *plot.Plot
-			xys plotter.XYs
-		}{{auc, a}, {eer, e}} {
-			if len(d.xys) == 0 {
+		for k, p := range []*plot.Plot{auc, eer} {
+			var xys plotter.XYs
+			var bars plotter.XYs
+			var los, his []float64
+			for j, pt := range s.pts {
+				v, e := pt.MeanAUC, estOf(pt, true)
+				if k == 1 {
+					v, e = pt.MeanEER, estOf(pt, false)
+				}
+				if !isFinite(v) {
+					continue
+				}
+				xys = append(xys, plotter.XY{X: s.xs[j], Y: v})
+				if e != nil && e.HasInterval() {
+					bars = append(bars, plotter.XY{X: s.xs[j], Y: v})
+					los, his = append(los, v-*e.Lo), append(his, *e.Hi-v)
+				}
+			}
+			if len(xys) == 0 {
 				continue
 			}
-			l, sc, err := plotter.NewLinePoints(d.xys)
+			l, sc, err := plotter.NewLinePoints(xys)
 			if err != nil {
 				return Figure{}, err
 			}
-			l.LineStyle = lineStyle(c, 1.5)
-			sc.Color, sc.Radius = c, vg.Points(2)
-			d.p.Add(l, sc)
-			thumb = l
+			l.LineStyle = lineStyle(c, st.line())
+			l.Dashes = dashes(i)
+			sc.Color, sc.Radius = c, vg.Points(1.6*st.line())
+			p.Add(l, sc)
+			if len(bars) > 0 {
+				errs := make(plotter.Errors, len(bars))
+				for b := range errs {
+					errs[b] = struct{ Low, High float64 }{los[b], his[b]}
+				}
+				eb, err := plotter.NewYErrorBars(struct {
+					plotter.XYs
+					plotter.YErrors
+				}{bars, plotter.YErrors(errs)})
+				if err != nil {
+					return Figure{}, err
+				}
+				eb.LineStyle = lineStyle(c, 0.8)
+				p.Add(eb)
+			}
+			thumb = dashThumb{c, dashes(i), st.line()}
 		}
 		if s.label != "" && thumb != nil {
-			leg.Add(s.label, thumb)
+			leg.add(s.label, thumb)
 		}
 	}
-	caption := fmt.Sprintf("Mean AUC and mean EER over users against %s, each on its own zoomed axis", paramLabel(ax.name))
-	if sdLo <= sdHi {
-		caption += fmt.Sprintf("; the standard deviation of AUC over users is %s–%s (see the table)", fixed3(sdLo), fixed3(sdHi))
-	}
+	outer, _ := frame(st, leg, auc, eer)
 	return Figure{
 		Name:    "sweep_" + fileSlug(ax.name) + "_auc_eer",
-		Caption: caption + ".",
-		Plot:    frame("AUC and EER vs "+ax.name, &leg, []*plot.Plot{auc, eer}),
+		Title:   "Mean per-user AUC and EER against " + ax.name,
+		Caption: fmt.Sprintf("Mean per-user AUC and EER against %s, with their 95%% bootstrap intervals over users (seeds folded in) as error bars.", st.paramLabel(ax.name)),
+		Plot:    outer,
 	}, nil
+}
+
+// estOf is a sweep point's mean per-user AUC (auc) or EER estimate, nil
+// without statistics.
+func estOf(p evaluate.SweepPoint, auc bool) *evaluate.Estimate {
+	if p.Stats == nil {
+		return nil
+	}
+	if auc {
+		return &p.Stats.MeanAUC
+	}
+	return &p.Stats.MeanEER
 }
 
 // valueTicks labels the swept values themselves when there are few of them.
@@ -477,8 +546,8 @@ func valueTicks(p *plot.Plot, xs []float64) {
 // sweepTimeFigure draws the time the evaluation took against the axis:
 // one curve when every series took the same time (evaluate.Sweep times a
 // tree count once for all its windows), else their mean.
-func sweepTimeFigure(ax sweepAxis) (Figure, error) {
-	p := newPlot("Time vs "+ax.name, paramLabel(ax.name), "seconds")
+func sweepTimeFigure(ax sweepAxis, st Style) (Figure, error) {
+	p := newPlot(st, st.paramLabel(ax.name), "seconds")
 	valueTicks(p, ax.xs)
 	sum := map[float64]float64{}
 	n := map[float64]int{}
@@ -510,19 +579,20 @@ func sweepTimeFigure(ax sweepAxis) (Figure, error) {
 		if err != nil {
 			return Figure{}, err
 		}
-		l.LineStyle = lineStyle(colour(0), 1.5)
-		sc.Color, sc.Radius = colour(0), vg.Points(2.2)
+		l.LineStyle = lineStyle(colour(0), st.line())
+		sc.Color, sc.Radius = colour(0), vg.Points(1.6*st.line())
 		p.Add(l, sc)
 	}
 	p.Y.Min = 0
-	caption := fmt.Sprintf("Time the evaluation took against %s.", paramLabel(ax.name))
+	caption := fmt.Sprintf("Time the evaluation took against %s (the first seed's).", st.paramLabel(ax.name))
 	if !same {
-		caption = fmt.Sprintf("Time the evaluation took against %s, mean over the other axis.", paramLabel(ax.name))
+		caption = fmt.Sprintf("Time the evaluation took against %s, mean over the other axis (the first seed's).", st.paramLabel(ax.name))
 	}
 	return Figure{
 		Name:    "sweep_" + fileSlug(ax.name) + "_seconds",
+		Title:   "Time against " + ax.name,
 		Caption: caption,
-		Plot:    single(p),
+		Plot:    single(st, p, nil),
 	}, nil
 }
 
@@ -531,7 +601,8 @@ type thresholdGroup struct {
 	pts    []evaluate.ThresholdPoint
 }
 
-// thresholdGroups splits thresholds by window, ascending, each by ascending p.
+// thresholdGroups splits thresholds by window, ascending, each by ascending
+// threshold.
 func thresholdGroups(ts []evaluate.ThresholdPoint) []thresholdGroup {
 	byW := map[int][]evaluate.ThresholdPoint{}
 	var ws []int
@@ -551,19 +622,19 @@ func thresholdGroups(ts []evaluate.ThresholdPoint) []thresholdGroup {
 	return out
 }
 
-// thresholdCurves draws two quantities per window group, the first solid
-// and the second dashed, in the window's colour. The legend names the two
+// thresholdCurves draws two quantities per window group against the
+// threshold, the first solid and the second dashed, in the window's colour,
+// with a dot at every threshold reported. The legend names the two
 // quantities once (in black) and then each window's colour.
-func thresholdCurves(p *plot.Plot, groups []thresholdGroup, names [2]string, get func(evaluate.ThresholdPoint) (float64, float64)) (*plot.Legend, error) {
-	leg := plot.NewLegend()
-	styleText(&leg.TextStyle.Font, legendSize)
+func thresholdCurves(p *plot.Plot, groups []thresholdGroup, names [2]string, st Style, get func(evaluate.ThresholdPoint) (float64, float64)) *legend {
+	leg := &legend{}
 	dash := []vg.Length{vg.Points(4), vg.Points(2.5)}
 	for k, name := range names {
-		l := &plotter.Line{LineStyle: lineStyle(color.Black, 1.4)}
+		var d []vg.Length
 		if k == 1 {
-			l.Dashes = dash
+			d = dash
 		}
-		leg.Add(name, l)
+		leg.add(name, dashThumb{color.Black, d, st.line()})
 	}
 	for i, g := range groups {
 		xs := make([]float64, len(g.pts))
@@ -573,60 +644,55 @@ func thresholdCurves(p *plot.Plot, groups []thresholdGroup, names [2]string, get
 			xs[j] = t.Threshold
 			a[j], b[j] = get(t)
 		}
-		var thumb plot.Thumbnailer
+		shown := false
 		for k, ys := range [][]float64{a, b} {
 			xy := finiteXYs(xs, ys)
 			if len(xy) == 0 {
 				continue
 			}
-			l, err := plotter.NewLine(xy)
+			l, sc, err := plotter.NewLinePoints(xy)
 			if err != nil {
-				return nil, err
+				continue
 			}
-			l.LineStyle = lineStyle(colour(i), 1.5)
+			l.LineStyle = lineStyle(colour(i), st.line())
 			if k == 1 {
 				l.Dashes = dash
 			}
-			p.Add(l)
-			if k == 0 {
-				thumb = &plotter.Line{LineStyle: lineStyle(colour(i), 4)}
-			}
+			sc.Color, sc.Radius, sc.Shape = colour(i), vg.Points(1.1*st.line()), draw.CircleGlyph{}
+			p.Add(l, sc)
+			shown = true
 		}
-		if thumb != nil && g.window > 0 {
-			leg.Add(fmt.Sprintf("window %d", g.window), thumb)
+		if shown && g.window > 0 {
+			leg.add(fmt.Sprintf("window %d", g.window), swatch{colour(i)})
 		}
 	}
-	return &leg, nil
+	return leg
 }
 
-func thresholdRatesFigure(groups []thresholdGroup) (Figure, error) {
-	p := newPlot("", "threshold p on the window score", "rate")
+func thresholdRatesFigure(groups []thresholdGroup, st Style) (Figure, error) {
+	p := newPlot(st, "threshold on the window score", "rate")
+	leg := thresholdCurves(p, groups, [2]string{"FNMR (genuine windows rejected)", "FMR (impostor windows accepted)"}, st,
+		func(t evaluate.ThresholdPoint) (float64, float64) { return t.FNMR, t.FMR })
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
-	leg, err := thresholdCurves(p, groups, [2]string{"false alarms (genuine)", "misses (impostor)"},
-		func(t evaluate.ThresholdPoint) (float64, float64) { return t.FalseAlarmRate, t.MissRate })
-	if err != nil {
-		return Figure{}, err
-	}
 	return Figure{
 		Name:    "threshold_rates",
-		Caption: "Share of genuine windows that raise an alarm (solid) and of impostor windows that do not (dashed), against the alarm threshold p.",
-		Plot:    frame("False alarms and misses vs threshold", leg, []*plot.Plot{p}),
+		Title:   "FMR and FNMR against the threshold",
+		Caption: "Pooled FNMR (solid: genuine windows rejected) and FMR (dashed: impostor windows accepted) against the threshold on the window score; dots mark the thresholds reported (by target FMR, score quantile, the EER and values given), chosen on the same scores.",
+		Plot:    single(st, p, leg),
 	}, nil
 }
 
-func thresholdDelayFigure(groups []thresholdGroup) (Figure, error) {
-	p := newPlot("", "threshold p on the window score", "actions (mean)")
-	p.X.Min, p.X.Max, p.Y.Min = 0, 1, 0
-	leg, err := thresholdCurves(p, groups, [2]string{"impostor actions to alarm", "genuine actions to false alarm"},
+func thresholdDelayFigure(groups []thresholdGroup, st Style) (Figure, error) {
+	p := newPlot(st, "threshold on the window score", "actions (mean)")
+	leg := thresholdCurves(p, groups, [2]string{"impostor actions to rejection", "genuine actions to rejection"}, st,
 		func(t evaluate.ThresholdPoint) (float64, float64) {
-			return t.ImpostorActionsToAlarm, t.GenuineActionsToFalseAlarm
+			return t.ImpostorActionsToRejection, t.GenuineActionsToRejection
 		})
-	if err != nil {
-		return Figure{}, err
-	}
+	p.X.Min, p.X.Max, p.Y.Min = 0, 1, 0
 	return Figure{
 		Name:    "threshold_delay",
-		Caption: "Mean number of impostor actions before the first alarm (detection delay, solid) and of genuine actions before the first false alarm (dashed), against p.",
-		Plot:    frame("Actions until an alarm vs threshold", leg, []*plot.Plot{p}),
+		Title:   "Actions until a rejection against the threshold",
+		Caption: "Mean number of impostor actions up to the first rejected window (detection delay, solid) and of genuine actions up to the first false rejection (dashed), against the threshold; a stream never rejected counts its length. The sequential figures of the decision engine (ANIA, ANGA) will stand beside these.",
+		Plot:    single(st, p, leg),
 	}, nil
 }

@@ -107,8 +107,10 @@ func (t *Table) WriteText(w io.Writer) error {
 
 // WriteMarkdown writes t as a GitHub-flavoured Markdown pipe table. Floats
 // get four decimals, as in the text table; numeric columns are
-// right-aligned. Pipes and newlines inside cells are escaped so a cell never
-// breaks the table.
+// right-aligned. A cell is text, never markup: pipes, newlines, Markdown's
+// inline syntax and HTML are escaped (markdownCell), so a cell (a user id
+// chosen by whoever enrolled it) never breaks the table, links, formats or
+// runs a script where the Markdown is rendered.
 func (t *Table) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("|")
@@ -150,13 +152,17 @@ func (t *Table) numericColumn(i int) bool {
 	return seen
 }
 
-func markdownCell(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	s = strings.ReplaceAll(s, "|", `\|`)
-	s = strings.ReplaceAll(s, "\r\n", "<br>")
-	s = strings.ReplaceAll(s, "\n", "<br>")
-	return s
-}
+// markdownEscaper escapes what Markdown (CommonMark and GFM tables) would
+// read as syntax in a cell: a backslash before the ASCII punctuation of
+// inline markup (code, emphasis, links and images, strikethrough), the
+// pipe that ends a cell, HTML's < > & as entities, and line breaks as the
+// one tag we write.
+var markdownEscaper = strings.NewReplacer(
+	`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "~", `\~`,
+	"<", "&lt;", ">", "&gt;", "&", "&amp;",
+	"\r\n", "<br>", "\n", "<br>", "\r", "<br>")
+
+func markdownCell(s string) string { return markdownEscaper.Replace(s) }
 
 // cellString formats a cell: for people (human) floats get four decimals,
 // otherwise their shortest round-trip form.

@@ -20,6 +20,9 @@ const (
 
 // Options tunes [Write]. The zero value is ready to use.
 type Options struct {
+	// Style is how figures are drawn and which files are written; the zero
+	// value is [ScreenStyle].
+	Style Style
 	// Progress, if set, is called after each file is written with the
 	// number of steps done and the total (figures + tables + the page).
 	Progress func(done, total int)
@@ -27,9 +30,9 @@ type Options struct {
 
 // Write writes the report of run into dir (created if missing):
 //
-//	dir/plots/<figure>.png and .svg   for each of [Figures]
-//	dir/tables/<table>.md, .csv, .json for each of [Tables] (.md uses [Display])
-//	dir/report.html                   see [WriteHTML]
+//	dir/plots/<figure>.png, .svg, .pdf  for each of [Figures], in the style's formats
+//	dir/tables/<table>.md, .csv, .json  for each of [Tables] (.md uses [Display])
+//	dir/report.html                     see [WriteHTML]
 //
 // and returns the paths written, report.html last. It stops between files
 // when ctx is cancelled. Output is deterministic: the same run gives the same
@@ -38,7 +41,14 @@ func Write(ctx context.Context, dir string, run *evaluate.Run, opts Options) ([]
 	if err := Check(run); err != nil {
 		return nil, err
 	}
-	figs, err := Figures(run)
+	st := opts.Style
+	if st.Width == 0 {
+		st = ScreenStyle()
+	}
+	if err := st.Check(); err != nil {
+		return nil, err
+	}
+	figs, err := Figures(run, st)
 	if err != nil {
 		return nil, err
 	}
@@ -74,8 +84,8 @@ func Write(ctx context.Context, dir string, run *evaluate.Run, opts Options) ([]
 }
 
 // WriteFiles writes tables (dir/tables/NAME.md, .csv, .json) and figures
-// (dir/plots/NAME.png, .svg) without a page, for bench results, and returns
-// the paths written.
+// (dir/plots/NAME.png, .svg, in each figure's style's formats) without a
+// page, for bench results, and returns the paths written.
 func WriteFiles(ctx context.Context, dir string, tables []NamedTable, figs []Figure) ([]string, error) {
 	out, err := newOutput(dir)
 	if err != nil {
@@ -114,22 +124,32 @@ func writeFigures(ctx context.Context, dir string, figs []Figure, write func(str
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		png, err := RenderPNG(f.Plot)
-		if err != nil {
-			return nil, fmt.Errorf("figure %s: %w", f.Name, err)
-		}
-		svg, err := RenderSVG(f.Plot)
+		// SVG always: the page inlines it.
+		svg, err := RenderSVG(f)
 		if err != nil {
 			return nil, fmt.Errorf("figure %s: %w", f.Name, err)
 		}
 		base := filepath.Join(dir, PlotsDir, f.Name)
-		if err := write(base+".png", png); err != nil {
-			return nil, err
+		for _, format := range f.figureStyle().Formats {
+			var data []byte
+			switch format {
+			case "svg":
+				data = svg
+			case "png":
+				data, err = RenderPNG(f)
+			case "pdf":
+				data, err = RenderPDF(f)
+			default:
+				err = fmt.Errorf("unknown format %q", format)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("figure %s: %w", f.Name, err)
+			}
+			if err := write(base+"."+format, data); err != nil {
+				return nil, err
+			}
 		}
-		if err := write(base+".svg", svg); err != nil {
-			return nil, err
-		}
-		rendered = append(rendered, Rendered{Figure: f, PNG: png, SVG: svg})
+		rendered = append(rendered, Rendered{Figure: f, SVG: svg})
 		step()
 	}
 	return rendered, nil

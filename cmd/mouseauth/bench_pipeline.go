@@ -39,6 +39,9 @@ type BenchPipelineOptions struct {
 	Output   string
 	Wait     time.Duration
 	Profile  string // folder for CPU, block, mutex and heap profiles
+	// Flood, when positive, measures a flood of this many wrong passwords
+	// instead (bench.RunFlood).
+	Flood int
 	// Result receives the rows (tests).
 	Result func(*cli.Table)
 }
@@ -70,6 +73,15 @@ latency, CPU (cores busy in this process) and memory, and the highest rate
 sustained with p99 under 100 ms. --soak holds the first rate for that long
 and reports the heap at the start and the end.
 
+With --flood N it measures what a flood of N wrong passwords costs honest
+users instead: 8 users enrolled with the default argon2id parameters stream
+vectors from workstations of their own (client identities bound to them,
+registered in the state folder); the flood, with the bench's client
+identity, is written in one produce request, and the users log in again
+behind it. It reports the honest logins' latency and answers
+and the in-flight vectors' latency, beside the same run without the flood
+(scripts/flood-before-after.sh runs it on the tree before login budgets too).
+
 Embedded by default: the broker, the database, the service and the clients
 share this process (and its CPU), in their own state folder
 (./mouseauth-bench-state, not the live commands' ./mouseauth-state). For
@@ -79,7 +91,8 @@ writes CPU, block, mutex and heap profiles of the run (after enrolment) for
 		Example: `  mouseauth bench pipeline --user-counts 1:14 --out bench-out
   mouseauth bench pipeline --user-counts 100,1000,10000 --rates auto --duration 15s
   mouseauth bench pipeline --users 1000 --rates 2000 --soak 10m --retention 1m --input-retention 1m
-  mouseauth bench pipeline --state mouseauth-bench-1 --users 1000 --rates 2000 --duration 15s --pprof bench-out/prof`,
+  mouseauth bench pipeline --state mouseauth-bench-1 --users 1000 --rates 2000 --duration 15s --pprof bench-out/prof
+  mouseauth bench pipeline --state mouseauth-bench-flood --flood 2000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -131,6 +144,7 @@ writes CPU, block, mutex and heap profiles of the run (after enrolment) for
 	cli.Alias(fl, "report", "out")
 	fl.DurationVar(&opts.Wait, "wait", 30*time.Second, "how long to wait for outstanding decisions per step")
 	fl.StringVar(&opts.Profile, "pprof", "", "write CPU, block, mutex and heap profiles of the run to this folder (go tool pprof)")
+	fl.IntVar(&opts.Flood, "flood", 0, "measure a flood of this many wrong passwords against honest users instead")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }
@@ -145,6 +159,9 @@ func benchPipelineRun(ctx context.Context, opts *BenchPipelineOptions) error {
 	defer env.Close()
 	for _, w := range env.Where {
 		fmt.Fprintln(ios.ErrOut, "bench:", w)
+	}
+	if opts.Flood > 0 {
+		return benchFloodRun(ctx, opts, env, logger)
 	}
 	o := bench.PipelineOptions{Users: opts.Users, Interval: opts.Interval, Vectors: opts.Vectors, Rates: opts.Rates, AutoRate: opts.AutoRate,
 		Duration: opts.Duration, Soak: opts.Soak, Seed: uint64(opts.Seed), Trees: opts.Trees, Wait: opts.Wait, Now: opts.Now, Logger: logger,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -79,15 +80,33 @@ func checkCompatFlag(s string) error {
 }
 
 // checkTrainPreset checks --preset of a command that trains live models
-// (replay, live serve) and that --trees, when given, is for a classifier
-// that has trees.
-func checkTrainPreset(cmd *cobra.Command, preset string) error {
-	s, err := classify.Preset(preset)
+// (replay, live serve), sets it to classify's name for the preset
+// ([trainPreset]; a former name warns on errOut), and checks that --trees,
+// when given, is for a classifier that has trees.
+func checkTrainPreset(cmd *cobra.Command, errOut io.Writer, preset *string) error {
+	name, err := trainPreset(errOut, *preset)
+	if err != nil {
+		return err
+	}
+	s, err := classify.Preset(name)
 	if err != nil {
 		return cli.FlagErrorf("--preset: %v", err)
 	}
 	if cmd.Flags().Changed("trees") && !classify.HasParam(s.Classifier, "trees") {
-		return cli.FlagErrorf("--trees: the %s preset trains %s, which has no trees (--preset reference trains a forest)", preset, s.Classifier)
+		return cli.FlagErrorf("--trees: the %s preset trains %s, which has no trees (--preset published trains a forest)", *preset, s.Classifier)
 	}
+	*preset = name
 	return nil
+}
+
+// trainPreset parses a preset named by --preset as every command that
+// trains takes it (improved or published; the former name reference with
+// a warning on errOut) and returns the name classify.Preset knows its
+// training settings by (published trains as classify.PresetReference).
+func trainPreset(errOut io.Writer, name string) (string, error) {
+	p, err := parsePreset(errOut, "--preset", name)
+	if err != nil {
+		return "", err
+	}
+	return p.TrainPreset(), nil
 }

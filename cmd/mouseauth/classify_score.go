@@ -38,7 +38,7 @@ logs (--data, extracted first with the models' own convention) and prints one
 row per user and session: the number of actions and the session score, the
 --aggregate of the actions' scores (each the probability that the action is
 the genuine user's). The aggregates are evaluate's window scores, by the same
-code: mean (the default, and the reference preset's), median, trimmed (10%
+code: mean (the default, and the published preset's), median, trimmed (10%
 cut at each end) or logodds (the improved preset's), so a session scored here
 equals a window of the same actions in evaluate. --per-action prints one row
 per action and its score instead.

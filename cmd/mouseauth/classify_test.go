@@ -27,8 +27,9 @@ func TestNewCmdClassifyTrain(t *testing.T) {
 		ratio               float64
 	}{
 		{"defaults: the improved preset", "--features f.csv --out m", "", map[string]any{}, "gbdt", 8},
-		{"reference preset", "--features f.csv --out m --preset reference", "", map[string]any{"trees": 100}, "rf", 1},
-		{"reference preset, 7 trees", "--features f.csv --out m --preset reference --trees 7", "", map[string]any{"trees": 7}, "rf", 1},
+		{"published preset", "--features f.csv --out m --preset published", "", map[string]any{"trees": 100}, "rf", 1},
+		{"published preset, 7 trees", "--features f.csv --out m --preset published --trees 7", "", map[string]any{"trees": 7}, "rf", 1},
+		{"the published preset's former name", "--features f.csv --out m --preset reference", "", map[string]any{"trees": 100}, "rf", 1},
 		{"a classifier under the improved preset", "--features f.csv --out m --classifier rf --neg-ratio 2", "", map[string]any{}, "rf", 2},
 		{"no out", "--features f.csv", "--features and --out are required", nil, "", 0},
 		{"unknown preset", "--features f.csv --out m --preset fast", `--preset: unknown preset "fast"`, nil, "", 0},

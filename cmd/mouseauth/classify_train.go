@@ -23,7 +23,7 @@ type TrainOptions struct {
 	Features   string
 	User       string // "" = every user
 	Out        string
-	Preset     string // the training settings (classify.Preset); "" = improved
+	Preset     string // the training settings (classify.Preset's name: published is reference there); "" = improved
 	Classifier string // "" = the preset's
 	// Params are the classifier's parameters as --param gives them
 	// (name=value); Trees, when > 0, is --trees, the same as trees=N.
@@ -51,7 +51,8 @@ give the same models (--seed 0 by default, as in evaluate).
 --preset sets what --classifier and --neg-ratio leave out, as in evaluate:
 improved (the default, what the evaluation recommends and the live service
 trains) is gbdt on 8 impostor rows and 1 synthetic background row per
-genuine row; reference is the published code's 100-tree random forest on 1.
+genuine row; published (it was called reference) is the published code's
+100-tree random forest on 1.
 Every model records its guard: the physical bounds of its features (when
 they are mouseauth's) and the range of the user's rows, which the live
 service checks every vector against (docs/guard.md). The published files'
@@ -62,7 +63,7 @@ is trained on the table as it is.
 
 ` + classifierParamsHelp(),
 		Example: `  mouseauth classify train --features features.csv --out models
-  mouseauth classify train --features features.csv --preset reference --trees 50 --out models
+  mouseauth classify train --features features.csv --preset published --trees 50 --out models
   mouseauth classify train --features ../shared/data/features/balabit_39feat_PC_MM_DD_100.csv --out models \
       --classifier logreg --param lambda=0.5 --neg-ratio 4
   mouseauth classify train --features features.csv --user user12 --classifier mlp --param hidden=64,32 --out models`,
@@ -75,6 +76,11 @@ is trained on the table as it is.
 			if treesSet && opts.Trees < 1 {
 				return cli.FlagErrorf("--trees must be >= 1, not %d", opts.Trees)
 			}
+			preset, err := trainPreset(opts.IO.ErrOut, opts.Preset)
+			if err != nil {
+				return err
+			}
+			opts.Preset = preset
 			settings, err := classify.Preset(opts.Preset)
 			if err != nil {
 				return cli.FlagErrorf("--preset: %v", err)
@@ -115,7 +121,7 @@ is trained on the table as it is.
 	fl.StringVar(&opts.Features, "features", "", "feature CSV (mouseauth's or a published one)")
 	fl.StringVar(&opts.User, "user", "", "train only this user (default: every user)")
 	fl.StringVar(&opts.Out, "out", "", "folder for the model files")
-	fl.StringVar(&opts.Preset, "preset", classify.PresetImproved, "training settings: improved (gbdt, 8 negatives and 1 background negative per positive) or reference (published: rf, 1)")
+	fl.StringVar(&opts.Preset, "preset", presetDefault, "training settings: improved (gbdt, 8 negatives and 1 background negative per positive) or published (rf, 1; it was called reference)")
 	fl.StringVar(&opts.Classifier, "classifier", "", "classifier: "+strings.Join(classify.Names(), ", ")+" (empty = the preset's)")
 	fl.StringArrayVar(&opts.Params, "param", nil, "classifier parameter name=value, repeatable (listed in the help above)")
 	fl.IntVar(&opts.Trees, "trees", 100, "trees of a forest (rf, malaschitz): the same as --param trees=N")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/dataset"
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/reports"
 )
 
 // CleanOptions are the options of `mouseauth dataset clean`.
@@ -53,7 +54,11 @@ rule it breaks, in this order:
 
 A file that cannot be read at all (empty, binary) is reported and the rest of
 the data set is still cleaned. With --strict the first malformed row is an
-error that names its file, line and field.`,
+error that names its file, line and field.
+
+It prints two sections: the sessions, one row each (-o csv prints these),
+and the total, a section of its own, never a row among the sessions (-o
+json: {"sessions": [...], "total": [...]}).`,
 		Example: `  mouseauth dataset clean --data ../shared/data/balabit/training_files --out cleaned
   mouseauth dataset clean --data logs/User3 --out cleaned --screen 1920x1080 --output csv`,
 		Args: cobra.NoArgs,
@@ -148,12 +153,16 @@ func reportClean(opts *CleanOptions, results []dataset.CleanedSession) error {
 	if unlisted > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "malformed: ... and %d more\n", unlisted)
 	}
-	cells := []any{"TOTAL", fmt.Sprintf("%d sessions", len(results)-skipped), rows, kept}
+	// The totals are a section of their own, never a row among sessions.
+	tot := &cli.Table{Columns: append([]string{"sessions", "skipped_files"}, cols[2:]...)}
+	cells := []any{len(results) - skipped, skipped, rows, kept}
 	for _, n := range total {
 		cells = append(cells, n)
 	}
-	t.Add(cells...)
-	if err := cli.Render(opts.IO.Out, opts.Output, t); err != nil {
+	tot.Add(cells...)
+	secs := reports.Sections{{Name: "sessions", Title: "Per session: rows read, kept and dropped by reason", Table: t},
+		{Name: "total", Title: "Total", Table: tot}}
+	if err := cli.RenderSections(opts.IO.Out, opts.Output, secs); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "cleaned logs in %s: %d of %d rows kept", opts.Out, kept, rows)

@@ -51,14 +51,24 @@ func TestCleanRunBadData(t *testing.T) {
 	if err := cleanRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
-	var rows []map[string]any
-	if err := json.Unmarshal([]byte(out.String()), &rows); err != nil {
+	var doc map[string][]map[string]any
+	if err := json.Unmarshal([]byte(out.String()), &doc); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	// User1 (bad rows) and User3 (header only) are cleaned; User2 (empty)
 	// and User4 (binary) are skipped; User5 (empty folder) is a warning.
-	if len(rows) != 3 {
+	// The total is a section of its own, never a row among the sessions.
+	rows := doc["sessions"]
+	if len(rows) != 2 {
 		t.Fatalf("rows = %v", rows)
+	}
+	for _, r := range rows {
+		if r["user"] == "TOTAL" {
+			t.Errorf("a total among the sessions: %v", r)
+		}
+	}
+	if tot := doc["total"]; len(tot) != 1 || tot[0]["sessions"] != 2.0 || tot[0]["skipped_files"] != 2.0 || tot[0]["malformed"] != rows[0]["malformed"].(float64)+rows[1]["malformed"].(float64) {
+		t.Errorf("total = %v", doc["total"])
 	}
 	u1 := rows[0]
 	if u1["user"] != "User1" || u1["rows"] != 8.0 || u1["kept"] != 2.0 || u1["malformed"] != 5.0 || u1["unknown_button_state"] != 1.0 {

@@ -43,7 +43,7 @@ the same code as its own command:
   3. preprocess features    the 39 features per action DIR/features.csv
   4. classify train         one model per user         DIR/models
   5. evaluate threshold     reference protocol, ROC,   DIR/run/run.json
-                            alarm thresholds
+                            thresholds by target FMR
   6. report                 plots, tables, report.html DIR/run/report.html
   7. replay                 the live pipeline embedded DIR/live
                             (Kafka with mTLS, database,
@@ -172,7 +172,7 @@ func demoLaterStages(opts *DemoOptions, dir, features string) []demoStage {
 		}},
 		{"evaluate and alarms", filepath.Join(run, "run.json"), func(ctx context.Context) error {
 			return runCommand(ctx, opts.Factory, NewCmdEvaluate, "evaluate", "threshold", "--features", features,
-				"--windows", "1,5,10", "--thresholds", "0.05:0.95:0.05", "--seed", seed, "--out", run)
+				"--windows", "1,5,10", "--seed", seed, "--out", run)
 		}},
 		{"report", filepath.Join(run, "report.html"), func(ctx context.Context) error {
 			return runCommand(ctx, opts.Factory, NewCmdReport, "report", "--run", run)

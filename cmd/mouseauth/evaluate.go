@@ -22,8 +22,10 @@ const (
 	modeThreshold = string(evaluate.ModeThreshold)
 	modeHoldout   = string(evaluate.ModeHoldout)
 
-	presetReference = string(evaluate.PresetReference)
+	presetPublished = string(evaluate.PresetPublished)
 	presetImproved  = string(evaluate.PresetImproved)
+	// presetDefault is the preset every command that trains takes.
+	presetDefault = string(evaluate.DefaultPreset)
 )
 
 // The list and range flag parsers, shared by the commands.
@@ -64,10 +66,12 @@ type EvaluateOptions struct {
 	Out     string
 	Output  string
 
-	TreeRange   []int     // sweep
-	Classifiers []string  // compare
-	Presets     []string  // compare
-	Thresholds  []float64 // threshold
+	TreeRange   []int                   // sweep
+	Classifiers []string                // compare ("" = each preset's)
+	Presets     []string                // compare
+	Thresholds  evaluate.ThresholdRules // threshold
+	// Resamples is the number of bootstrap resamples of the intervals.
+	Resamples int
 
 	// holdout
 	Train, Test string // feature CSV or folder of raw logs (user folders)
@@ -96,8 +100,9 @@ func newEvaluateOptions(f *cli.Factory, mode string) *EvaluateOptions {
 
 // evaluateFlags are the flag values parsed in validate.
 type evaluateFlags struct {
-	windows, trees, thresholds, classifiers, presets, seeds string
-	params                                                  []string
+	windows, trees, classifiers, presets, seeds string
+	thresholds, fmrTargets, quantiles           string
+	params                                      []string
 	// seedSet and treesSet: --seed and --trees were given explicitly.
 	seedSet, treesSet bool
 }
@@ -130,10 +135,10 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 		set.StringVar(&opts.Protocol, "protocol", "reference", "protocol: reference or strict")
 	}
 	if has("preset") {
-		set.StringVar(&opts.Preset, "preset", presetImproved, "settings preset: reference (published) or improved")
+		set.StringVar(&opts.Preset, "preset", presetDefault, "settings preset: improved or published (the published evaluation's; it was called reference)")
 	}
 	if has("classifier") {
-		set.StringVar(&opts.Classifier, "classifier", "", "classifier: "+strings.Join(classify.Names(), ", ")+" (empty = the preset's: gbdt for improved, rf for reference)")
+		set.StringVar(&opts.Classifier, "classifier", "", "classifier: "+strings.Join(classify.Names(), ", ")+" (empty = the preset's: gbdt for improved, rf for published)")
 	}
 	if has("trees") {
 		set.IntVar(&opts.Trees, "trees", 100, "trees of a forest classifier (refused for a classifier without trees)")
@@ -149,18 +154,19 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 		set.Float64Var(&opts.TrainFraction, "train-fraction", 2.0/3, "chronological share of each user's actions that trains")
 	}
 	if mode == modeHoldout {
-		set.Float64Var(&opts.NegRatio, "neg-ratio", 1, "training negatives per positive, drawn from the other training users")
-		set.StringVar(&opts.Aggregate, "aggregate", "mean", "session score from the action scores: mean, median, trimmed or logodds")
+		set.Float64Var(&opts.NegRatio, "neg-ratio", 0, "training negatives per positive, drawn from the other training users (0 = the preset's: 8 improved, 1 published)")
+		set.StringVar(&opts.Aggregate, "aggregate", "", "session score from the action scores: mean, median, trimmed or logodds (empty = the preset's)")
 	} else {
-		set.Float64Var(&opts.NegRatio, "neg-ratio", 0, "training negatives per positive (0 = the preset's)")
+		set.Float64Var(&opts.NegRatio, "neg-ratio", 0, "training negatives per positive (0 = the preset's: 8 improved, 1 published)")
 		set.StringVar(&opts.Aggregate, "aggregate", "", "window score: mean, median, trimmed or logodds (empty = the preset's)")
 	}
 	bindSeed(set, &opts.Seed, "random seed (same seed, same numbers)")
 	if has("seeds") {
-		set.StringVar(&fl.seeds, "seeds", "", "run once per seed, list and ranges (e.g. 0:9), and report mean ± sd over seeds; not with --seed")
+		set.StringVar(&fl.seeds, "seeds", "", "run once per seed, list and ranges (e.g. 0:9), folded into every figure and interval; not with --seed")
 	}
+	set.IntVar(&opts.Resamples, "resamples", evaluate.DefaultResamples, "bootstrap resamples of every 95% interval (over users)")
 	set.IntVar(&opts.Workers, "workers", 0, "users evaluated at once (0 = GOMAXPROCS; results do not depend on it)")
-	set.StringVar(&opts.Out, "out", "", "directory to write run.json to")
+	set.StringVar(&opts.Out, "out", "", "directory to write run.json, scores.csv.gz and curves.csv.gz to")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd, fl, opts
 }
@@ -168,9 +174,9 @@ func evaluateCommand(f *cli.Factory, runF func(context.Context, *EvaluateOptions
 func newCmdEvaluate(f *cli.Factory, runF func(context.Context, *EvaluateOptions) error) *cobra.Command {
 	cmd, _, _ := evaluateCommand(f, runF, modeRun, &cobra.Command{
 		Use:   "evaluate --features FILE",
-		Short: "Evaluate per-user classifiers on a feature file (AUC, EER, accuracy)",
+		Short: "Evaluate per-user classifiers on a feature file (AUC, EER, FNMR at FMR, HTER, with intervals)",
 		Long: `Evaluate trains one model per user and reports, at each window size, each
-user's AUC, EER and accuracy, then the mean and standard deviation over users.
+user's AUC and EER and, over users, every figure with its 95% interval.
 
 Protocols:
   reference  the published protocol: first 2/3 of each user's actions train,
@@ -180,49 +186,79 @@ Protocols:
              impostors never seen in training; impostor windows run over one
              impostor's consecutive actions.
 
-Presets:
-  reference  random forest (rf, 100 trees), 1 negative per positive, window
-             score = mean: the published code
-  improved   (the default) gradient-boosted trees (gbdt), 8 negatives and
-             1 synthetic background negative (docs/guard.md) per positive,
-             window score = the mean of the action scores' log-odds
-             (mapped back to [0, 1]), feature columns that duplicate
-             another (mina/maxa in DFL) dropped, the 2147483647
-             placeholder read as 0; --classifier and --neg-ratio override
+Presets (every command that trains takes improved by default):
+  improved   gradient-boosted trees (gbdt), 8 negatives and 1 synthetic
+             background negative (docs/guard.md) per positive, window
+             score = the mean of the action scores' log-odds (mapped back
+             to [0, 1]), feature columns that duplicate another (mina/maxa
+             in DFL) dropped, the 2147483647 placeholder read as 0;
+             --classifier and --neg-ratio override
+  published  random forest (rf, 100 trees), 1 negative per positive, window
+             score = mean: the published code (this preset was called
+             reference; that name still works, with a warning)
 
 A window of N scores consecutive test actions by their aggregate, moved one
-action at a time. Accuracy is the balanced accuracy at window score 0.5.
-With --out DIR the run is written to DIR/run.json for 'mouseauth report'.
+action at a time; a window is accepted when its score is at or above a
+threshold. The figures (ISO/IEC 19795-1 terms; rates are fractions):
+  mean_auc, mean_eer   each user's windows against the user's own
+                       threshold, the AUC and EER of each, averaged over
+                       users (the published convention)
+  pooled_auc/_eer      every user's windows against one global threshold,
+                       as the live service decides
+  fnmr_at_fmr_1pct     the lowest FNMR (genuine windows rejected) of a
+  fnmr_at_fmr_0_1pct   global threshold whose FMR (impostor windows
+  zero_fmr             accepted) is at most 1%, 0.1%, 0
+  hter                 (FMR + FNMR) / 2 on the second half of every test
+                       stream at the threshold of the pooled EER of the
+                       first half (development data)
+  ania, anga           the decision engine's sequential figures (empty
+                       until it provides them)
+Each figure X comes with X_lo and X_hi, its 95% percentile bootstrap
+interval over users (--resamples draws of the users, each with all its
+windows). An EER is where FMR and FNMR cross on the ROC, linearly
+interpolated between its points.
+
+With --out DIR the run is written to DIR/run.json for 'mouseauth report',
+with every scored window in DIR/scores.csv.gz (result, seed, window,
+claimed_user, user, session, label, score, ...) and every ROC at full
+resolution in DIR/curves.csv.gz. Ctrl-C keeps what finished: the seeds (or
+compared configurations) done are written, marked incomplete.
 ` + seedsHelp + "\n" + paramsHelp(),
-		Example: `  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --preset reference --windows 1,5,10,20
+		Example: `  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_500.csv --preset published --windows 1,5,10,20
   mouseauth evaluate --features ../shared/data/features/balabit_39feat_PC_MM_DD_1000.csv --protocol strict --out runs/strict
-  mouseauth evaluate sweep --features F.csv --tree-counts 10:100:10 --windows 1:20
-  mouseauth evaluate compare --features F.csv --classifiers rf --presets reference,improved
-  mouseauth evaluate threshold --features F.csv --windows 10 --thresholds 0:1:0.05
-  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_50.csv --seeds 0:4 --windows 1,10 --trees 20
+  mouseauth evaluate sweep --features F.csv --classifier rf --tree-counts 10:100:10 --windows 1:20
+  mouseauth evaluate compare --features F.csv --presets both --seeds 0:9
+  mouseauth evaluate threshold --features F.csv --windows 10 --fmr-targets 0.001,0.01
+  mouseauth evaluate --features ../shared/data/features/dfl_39feat_PC_MM_DD_50.csv --seeds 0:4 --windows 1,10
   mouseauth evaluate holdout --train train_files --test test_files --labels labels.csv --seeds 0:9 --out runs/holdout`,
 	}, "1,5,10,20")
 	cmd.AddCommand(newCmdEvaluateSweep(f, runF), newCmdEvaluateCompare(f, runF), newCmdEvaluateThreshold(f, runF),
-		newCmdEvaluateHoldout(f, runF))
+		newCmdEvaluateHoldout(f, runF), newCmdEvaluateContinuous(f, nil), newCmdEvaluateAttack(f, nil))
 	return cmd
 }
 
-// seedsHelp is the part of the evaluate commands' help on --seeds.
+// seedsHelp is the part of the evaluate commands' help on --seeds and the
+// output.
 const seedsHelp = `
---seeds 0:9 runs the whole evaluation once per seed and reports each figure
-as its mean and standard deviation over the seeds (the seed noise) beside
-the per-user spread (the standard deviation over users, averaged over the
-seeds). Differences (between classifiers or presets in compare, between
-adjacent points of a sweep, against the published figure where the input is
-a published file) are paired over the same seeds: the mean difference, its
-standard error (sd of the per-seed differences / sqrt(seeds)), and "beyond
-noise" when |mean difference| > 2 standard errors. run.json keeps the first
-seed's per-user details and curves and every seed's figures.
+--seeds 0:9 runs the whole evaluation once per seed and folds the seeds into
+every figure: each user's figure is averaged over the seeds, pooled figures
+pool every seed's windows, and the intervals are over users (sd_auc_seeds
+gives the seed noise). Differences (between classifiers or presets in
+compare, against the published figure where the input is a published file)
+are paired over the same users and seeds: B − A of the mean per-user AUC
+with its 95% interval over users, the Wilcoxon signed-rank p-value of the
+per-user differences, and DeLong's test of the pooled ROCs. A difference is
+called, and a best set in bold, only where its interval excludes zero.
+run.json keeps the first seed's per-user details and curves and every
+seed's figures.
 
 -o json prints one object with an array per section ("summary", "users",
 ...), never a summary row among per-user rows; -o csv prints the first
-section; numbers keep full precision in CSV and JSON, four decimals in the
-table.`
+section (the summary: one row per result and window with classifier,
+preset, protocol and window columns; threshold: the thresholds; holdout:
+one row per held-out evaluation); every section is a CSV file of its own in
+'mouseauth report's tables/ folder. Numbers keep full precision in CSV and
+JSON; the table shows three decimals, a figure and its interval together.`
 
 // paramsHelp lists every classifier's parameters for --help.
 func paramsHelp() string {

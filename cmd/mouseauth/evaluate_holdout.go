@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -24,7 +25,10 @@ func newCmdEvaluateHoldout(f *cli.Factory, runF func(context.Context, *EvaluateO
 to be): the session score is the aggregate (--aggregate) of its actions'
 scores, as a window is scored in 'evaluate'. Each user's model is trained on
 the user's training actions against --neg-ratio times as many drawn from the
-other training users, as 'classify train' does with the same --seed.
+other training users, as 'classify train' does with the same --seed. The
+preset (improved by default: gbdt, 8 negatives per positive, log-odds
+session score; published: rf, 1, mean) gives the classifier, --neg-ratio and
+--aggregate not given.
 
 --train and --test are each a feature CSV (mouseauth's, with user and
 session columns, for the test set) or a folder of raw logs in the Balabit
@@ -41,11 +45,14 @@ session is genuine for its folder's user, and the AUC needs impostors:
 --cross scores every genuine session against every other test user's model
 too, as a zero-effort impostor claiming that user.
 
-It prints the global session AUC and EER (every scored session pooled), the
-action-level AUC (every action, labelled by its session), and each user's
-session AUC ("n/a" with the reason when the user's test sessions are of one
-class). --out DIR writes run.json for 'mouseauth report' (ROC and DET
-curves); --save-models DIR saves the trained models.
+It prints the global session AUC, EER, FNMR at FMR 1% and ZeroFMR (every
+scored session of every seed pooled, one threshold) and the action-level AUC
+and EER (every action, labelled by its session), each with its 95% bootstrap
+interval over the claimed users, and each user's session AUC ("n/a" with the
+reason when the user's test sessions are of one class). --out DIR writes
+run.json for 'mouseauth report' (ROC and DET curves); --save-models DIR
+saves the trained models. Ctrl-C keeps the seeds that finished: they are
+written, marked incomplete.
 ` + seedsHelp + "\n" + paramsHelp(),
 		Example: `  # Synthetic users, the last session of each held out:
   mouseauth dataset synth --users 6 --sessions 4 --seed 1 --out synth
@@ -56,7 +63,7 @@ curves); --save-models DIR saves the trained models.
   mouseauth evaluate holdout --train training_files --test test_files --labels public_labels.csv
   mouseauth evaluate holdout --train training_files --test test_files --labels public_labels.csv --compat reference \
       --classifier rf --param trees=200 --param min_leaf=2 --aggregate logodds --save-models models`,
-	}, "", "features", "protocol", "preset", "windows", "train-fraction")
+	}, "", "features", "protocol", "windows", "train-fraction")
 	set := cmd.Flags()
 	set.StringVar(&o.Train, "train", "", "training set: feature CSV or folder of user folders of raw logs (required)")
 	set.StringVar(&o.Test, "test", "", "test set: feature CSV with sessions or folder of user folders of raw logs (required)")
@@ -92,11 +99,13 @@ func (o *EvaluateOptions) validateHoldout(fl *evaluateFlags) error {
 	if fl.treesSet && !classify.HasParam(o.Classifier, "trees") {
 		return cli.FlagErrorf("--trees: classifier %s has no trees (--trees is for %s)", o.Classifier, strings.Join(classify.TreeClassifiers(), ", "))
 	}
-	if o.NegRatio <= 0 {
-		return cli.FlagErrorf("--neg-ratio: %v must be > 0", o.NegRatio)
+	if o.NegRatio < 0 {
+		return cli.FlagErrorf("--neg-ratio: %v must be > 0 (or 0 for the preset's)", o.NegRatio)
 	}
-	if _, err := evaluate.ParseAggregate(o.Aggregate); err != nil {
-		return cli.FlagErrorf("--aggregate: %v", err)
+	if o.Aggregate != "" {
+		if _, err := evaluate.ParseAggregate(o.Aggregate); err != nil {
+			return cli.FlagErrorf("--aggregate: %v", err)
+		}
 	}
 	return cli.ValidateOutput(o.Output)
 }
@@ -176,7 +185,8 @@ func holdoutRun(ctx context.Context, o *EvaluateOptions) error {
 	e.Progress, stop = cli.ProgressFunc(o.IO, "holdout "+o.Classifier, "users")
 	run, models, err := e.RunHoldout(ctx, set)
 	stop()
-	if err != nil {
+	interrupted := errors.Is(err, evaluate.ErrInterrupted) && run != nil
+	if err != nil && !interrupted {
 		return err
 	}
 	inputs := []string{o.Train, o.Test}
@@ -185,6 +195,14 @@ func holdoutRun(ctx context.Context, o *EvaluateOptions) error {
 	}
 	if run.Manifest, err = evaluate.NewManifest(o.Args, o.Version, o.Seed, started, inputs...); err != nil {
 		return err
+	}
+	if interrupted {
+		// Ctrl-C: keep the seeds that finished, marked incomplete, and exit 130.
+		fmt.Fprintf(o.IO.ErrOut, "note: %s\n", run.Incomplete.Reason)
+		if err := writeRunDir(o, run); err != nil {
+			return err
+		}
+		return context.Canceled
 	}
 	if err := cli.RenderSections(o.IO.Out, o.Output, reports.CommandOutput(evaluate.ModeHoldout, run)); err != nil {
 		return err

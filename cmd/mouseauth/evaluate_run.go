@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/mouseauth/mouseauth/evaluate"
@@ -16,7 +17,7 @@ func (o *EvaluateOptions) experiment() *evaluate.Experiment {
 		NegativeRatio: o.NegRatio, Aggregate: evaluate.Aggregate(o.Aggregate), Seed: o.Seed, Workers: o.Workers, Now: o.Now},
 		Preset: evaluate.Preset(o.Preset), Classifier: o.Classifier, Trees: o.Trees, TreeRange: o.TreeRange,
 		Classifiers: o.Classifiers, Thresholds: o.Thresholds, Params: o.Params, Seeds: o.Seeds,
-		NewClassifier: o.NewClassifier}
+		Stats: evaluate.StatsOptions{Resamples: o.Resamples}, NewClassifier: o.NewClassifier}
 	for _, p := range o.Presets {
 		e.Presets = append(e.Presets, evaluate.Preset(p))
 	}
@@ -50,6 +51,17 @@ func evaluateRun(ctx context.Context, o *EvaluateOptions) error {
 	e.Progress, stop = cli.ProgressFunc(o.IO, what, "users")
 	run, err := e.Run(ctx, d)
 	stop()
+	if errors.Is(err, evaluate.ErrInterrupted) && run != nil {
+		// Ctrl-C: keep what finished, marked incomplete, and exit 130.
+		fmt.Fprintf(o.IO.ErrOut, "note: %s\n", run.Incomplete.Reason)
+		if run.Manifest, err = evaluate.NewManifest(o.Args, o.Version, o.Seed, started, o.Features); err != nil {
+			return err
+		}
+		if err := writeRunDir(o, run); err != nil {
+			return err
+		}
+		return context.Canceled
+	}
 	if err != nil {
 		return err
 	}
@@ -69,15 +81,15 @@ func evaluateRun(ctx context.Context, o *EvaluateOptions) error {
 	return writeRunDir(o, run)
 }
 
-// writeRunDir writes run to --out DIR/run.json, if set.
+// writeRunDir writes run to --out DIR/run.json (with the scores and curves
+// beside it), if set.
 func writeRunDir(o *EvaluateOptions, run *evaluate.Run) error {
 	if o.Out == "" {
 		return nil
 	}
-	path, err := reports.WriteRun(o.Out, run)
-	if err != nil {
-		return err
+	paths, err := reports.WriteRun(o.Out, run)
+	for _, p := range paths {
+		fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", p)
 	}
-	fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", path)
-	return nil
+	return err
 }

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,24 +92,53 @@ func TestNewCmdEvaluate(t *testing.T) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
-		{name: "flags", argv: "--features f.csv --protocol strict --preset reference --windows 1:3,10 --seed 7 --trees 50 -o json --out d", check: func(t *testing.T, o *EvaluateOptions) {
-			if o.Protocol != "strict" || o.Preset != "reference" || o.Classifier != "rf" || !reflect.DeepEqual(o.Windows, []int{1, 2, 3, 10}) ||
+		{name: "flags", argv: "--features f.csv --protocol strict --preset published --windows 1:3,10 --seed 7 --trees 50 -o json --out d", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Protocol != "strict" || o.Preset != "published" || o.Classifier != "rf" || !reflect.DeepEqual(o.Windows, []int{1, 2, 3, 10}) ||
 				o.Seed != 7 || o.Trees != 50 || o.Output != "json" || o.Out != "d" {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
 		{name: "sweep", argv: "sweep --features f.csv --tree-counts 10:30:10 --windows 1:3", check: func(t *testing.T, o *EvaluateOptions) {
-			if o.Mode != modeSweep || o.Classifier != "rf" || !reflect.DeepEqual(o.TreeRange, []int{10, 20, 30}) || !reflect.DeepEqual(o.Windows, []int{1, 2, 3}) {
+			// gbdt (the improved preset's) sweeps its boosting rounds.
+			if o.Mode != modeSweep || o.Classifier != "gbdt" || !reflect.DeepEqual(o.TreeRange, []int{10, 20, 30}) || !reflect.DeepEqual(o.Windows, []int{1, 2, 3}) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
-		{name: "compare", argv: "compare --features f.csv --classifiers rf --presets reference,improved", check: func(t *testing.T, o *EvaluateOptions) {
-			if o.Mode != modeCompare || !reflect.DeepEqual(o.Classifiers, []string{"rf"}) || !reflect.DeepEqual(o.Presets, []string{"reference", "improved"}) {
+		{name: "sweep defaults", argv: "sweep --features f.csv", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Classifier != "gbdt" || o.Preset != presetImproved || o.TreeRange != nil || len(o.Windows) != 20 {
+				t.Errorf("opts = %+v: want the improved preset's gbdt over windows 1-20", o)
+			}
+		}},
+		{name: "compare", argv: "compare --features f.csv --classifiers rf --presets published,improved", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Mode != modeCompare || !reflect.DeepEqual(o.Classifiers, []string{"rf"}) || !reflect.DeepEqual(o.Presets, []string{"published", "improved"}) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
-		{name: "threshold", argv: "threshold --features f.csv --windows 10 --thresholds 0:1:0.25", check: func(t *testing.T, o *EvaluateOptions) {
-			if o.Mode != modeThreshold || !reflect.DeepEqual(o.Thresholds, []float64{0, 0.25, 0.5, 0.75, 1}) || !reflect.DeepEqual(o.Windows, []int{10}) {
+		{name: "compare defaults", argv: "compare --features f.csv", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Classifiers != nil || !reflect.DeepEqual(o.Presets, []string{"improved"}) || !reflect.DeepEqual(o.compareClassifiers(), []string{"gbdt"}) {
+				t.Errorf("opts = %+v", o)
+			}
+		}},
+		{name: "compare both", argv: "compare --features f.csv --presets both", check: func(t *testing.T, o *EvaluateOptions) {
+			if !reflect.DeepEqual(o.Presets, []string{"published", "improved"}) || !reflect.DeepEqual(o.compareClassifiers(), []string{"rf", "gbdt"}) {
+				t.Errorf("opts = %+v", o)
+			}
+		}},
+		{name: "compare old preset name", argv: "compare --features f.csv --presets reference,improved", check: func(t *testing.T, o *EvaluateOptions) {
+			if !reflect.DeepEqual(o.Presets, []string{"published", "improved"}) {
+				t.Errorf("presets %v", o.Presets)
+			}
+		}},
+		{name: "compare param", argv: "compare --features f.csv --presets both --param min_leaf=3 --param rounds=50", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Params["min_leaf"] != 3 || o.Params["rounds"] != 50 {
+				t.Errorf("params %v", o.Params)
+			}
+		}},
+		{name: "compare unknown param", argv: "compare --features f.csv --param hidden=3", wantErr: `unknown parameter "hidden": none of gbdt has it`},
+		{name: "threshold", argv: "threshold --features f.csv --windows 10 --thresholds 0:1:0.25 --fmr-targets 0.01 --quantiles 0.5", check: func(t *testing.T, o *EvaluateOptions) {
+			r := o.Thresholds
+			if o.Mode != modeThreshold || !reflect.DeepEqual(r.Values, []float64{0, 0.25, 0.5, 0.75, 1}) || !reflect.DeepEqual(r.FMRTargets, []float64{0.01}) ||
+				!reflect.DeepEqual(r.Quantiles, []float64{0.5}) || !r.EER || !reflect.DeepEqual(o.Windows, []int{10}) {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
@@ -117,11 +147,19 @@ func TestNewCmdEvaluate(t *testing.T) {
 				t.Errorf("windows = %v", o.Windows)
 			}
 		}},
-		{name: "threshold 0.05 steps end at 1", argv: "threshold --features f.csv", check: func(t *testing.T, o *EvaluateOptions) {
-			if len(o.Thresholds) != 21 || o.Thresholds[20] != 1 || o.Thresholds[1] != 0.05 {
-				t.Errorf("thresholds = %v", o.Thresholds)
+		{name: "threshold defaults: targets, quantiles, EER", argv: "threshold --features f.csv", check: func(t *testing.T, o *EvaluateOptions) {
+			r := o.Thresholds
+			if len(r.Quantiles) != 19 || r.Quantiles[18] != 0.95 || len(r.FMRTargets) != 4 || !r.EER || r.Values != nil {
+				t.Errorf("thresholds = %+v", r)
 			}
 		}},
+		{name: "threshold seeds", argv: "threshold --features f.csv --seeds 0:2", check: func(t *testing.T, o *EvaluateOptions) {
+			if len(o.Seeds) != 3 {
+				t.Errorf("seeds %v", o.Seeds)
+			}
+		}},
+		{name: "bad fmr target", argv: "threshold --features f.csv --fmr-targets 2", wantErr: "--fmr-targets: 2 is outside [0, 1]"},
+		{name: "resamples", argv: "--features f.csv --resamples 0", wantErr: "--resamples"},
 		{name: "no features", argv: "", wantErr: "--features is required"},
 		{name: "unknown classifier", argv: "compare --features f.csv --classifiers rf,svm", wantErr: `unknown classifier "svm"`},
 		{name: "unknown single classifier", argv: "--features f.csv --classifier svm", wantErr: `unknown classifier "svm"`},
@@ -154,7 +192,6 @@ func TestNewCmdEvaluate(t *testing.T) {
 		{name: "seed and seeds", argv: "--features f.csv --seed 1 --seeds 0:9", wantErr: "--seed and --seeds"},
 		{name: "seed 0 and seeds", argv: "compare --features f.csv --seed 0 --seeds 0:9", wantErr: "--seed and --seeds"},
 		{name: "bad seeds", argv: "--features f.csv --seeds 9:0", wantErr: "--seeds"},
-		{name: "threshold has no seeds", argv: "threshold --features f.csv --seeds 0:9", wantErr: "unknown flag: --seeds"},
 		{name: "params", argv: "--features f.csv --param max_depth=8 --param min_leaf=3", check: func(t *testing.T, o *EvaluateOptions) {
 			if !reflect.DeepEqual(o.Params, map[string]any{"max_depth": 8, "min_leaf": 3}) {
 				t.Errorf("params %v", o.Params)
@@ -168,8 +205,8 @@ func TestNewCmdEvaluate(t *testing.T) {
 		{name: "unknown param", argv: "--features f.csv --classifier logreg --param trees=7", wantErr: `unknown parameter "trees"`},
 		{name: "bad param value", argv: "--features f.csv --param max_depth=-1", wantErr: "max_depth"},
 		{name: "param trees and trees", argv: "--features f.csv --classifier rf --trees 50 --param trees=7", wantErr: "set the number of trees once"},
-		{name: "sweep param trees", argv: "sweep --features f.csv --param trees=7", wantErr: "--tree-counts"},
-		{name: "compare has no param", argv: "compare --features f.csv --param trees=7", wantErr: "unknown flag: --param"},
+		{name: "sweep param trees", argv: "sweep --features f.csv --classifier rf --tree-counts 5,10 --param trees=7", wantErr: "--tree-counts"},
+		{name: "sweep param rounds", argv: "sweep --features f.csv --tree-counts 5,10 --param rounds=7", wantErr: "--tree-counts"},
 		{name: "sweep logreg", argv: "sweep --features f.csv --classifier logreg --windows 1:3", check: func(t *testing.T, o *EvaluateOptions) {
 			if o.Classifier != "logreg" || o.TreeRange != nil || o.experiment().Classifier != "logreg" {
 				t.Errorf("opts = %+v: want logreg over the windows only", o)
@@ -185,19 +222,27 @@ func TestNewCmdEvaluate(t *testing.T) {
 		{name: "holdout", argv: "holdout --train tr --test te --labels l.csv --compat reference --max-actions 50 --cross --aggregate logodds --neg-ratio 2 --seeds 0:3",
 			check: func(t *testing.T, o *EvaluateOptions) {
 				if o.Mode != modeHoldout || o.Train != "tr" || o.Test != "te" || o.Labels != "l.csv" || o.Compat != "reference" || o.MaxActions != 50 ||
-					!o.Cross || o.Aggregate != "logodds" || o.NegRatio != 2 || len(o.Seeds) != 4 || o.Classifier != "rf" {
+					!o.Cross || o.Aggregate != "logodds" || o.NegRatio != 2 || len(o.Seeds) != 4 || o.Classifier != "gbdt" {
 					t.Errorf("opts = %+v", o)
 				}
 			}},
 		{name: "holdout defaults", argv: "holdout --train tr --test te", check: func(t *testing.T, o *EvaluateOptions) {
-			if o.Aggregate != "mean" || o.NegRatio != 1 || o.Compat != "clean" || o.Seed != 0 || o.Trees != 100 {
+			// The improved preset, as every command that trains.
+			e := o.experiment()
+			po := evaluate.PresetOptions(e.Preset, nil, nil, e.Settings)
+			if o.Preset != presetImproved || o.Classifier != "gbdt" || po.NegativeRatio != 8 || po.Aggregate != "logodds" || o.Compat != "clean" || o.Seed != 0 {
+				t.Errorf("opts = %+v, preset options %+v", o, po)
+			}
+		}},
+		{name: "holdout published", argv: "holdout --train tr --test te --preset published", check: func(t *testing.T, o *EvaluateOptions) {
+			if o.Classifier != "rf" || o.Preset != presetPublished {
 				t.Errorf("opts = %+v", o)
 			}
 		}},
 		{name: "holdout needs test", argv: "holdout --train tr", wantErr: "--train and --test"},
 		{name: "holdout compat", argv: "holdout --train tr --test te --compat published", wantErr: "--compat"},
 		{name: "holdout models and seeds", argv: "holdout --train tr --test te --save-models m --seeds 0:2", wantErr: "--save-models"},
-		{name: "holdout neg ratio", argv: "holdout --train tr --test te --neg-ratio 0", wantErr: "--neg-ratio"},
+		{name: "holdout neg ratio", argv: "holdout --train tr --test te --neg-ratio -1", wantErr: "--neg-ratio"},
 		{name: "holdout trees for logreg", argv: "holdout --train tr --test te --classifier logreg --trees 50", wantErr: "logreg has no trees"},
 		{name: "holdout logreg param", argv: "holdout --train tr --test te --classifier logreg --param lambda=0.5", check: func(t *testing.T, o *EvaluateOptions) {
 			if o.Params["lambda"] != 0.5 {
@@ -237,7 +282,8 @@ func runOpts(t *testing.T, mode string) (*EvaluateOptions, *cli.Buffer, *cli.Buf
 	o := newEvaluateOptions(f, mode)
 	o.NewClassifier = fakeNew
 	o.Features = "testdata/evaluate_small.csv"
-	o.Protocol, o.Preset, o.Classifier, o.Trees = "reference", presetReference, "rf", 10
+	o.Protocol, o.Preset, o.Classifier, o.Trees = "reference", presetPublished, "rf", 10
+	o.Resamples = 200
 	o.Windows, o.TrainFraction, o.Output = []int{1, 3}, 2.0/3, "table"
 	return o, out, errOut
 }
@@ -249,24 +295,24 @@ func TestEvaluateRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := out.String()
-		// The per-user rows, then the summary under its own title: no
+		// The summary under its own title, then the per-user rows: no
 		// "mean" or "sd" row among the users.
-		users, summary, ok := strings.Cut(s, "Summary: mean and sd over users\n")
-		if !ok || !strings.HasPrefix(users, "Per user\n") {
+		summary, users, ok := strings.Cut(s, "Per user (the first seed)\n")
+		if !ok || !strings.HasPrefix(summary, "Summary (95% intervals: bootstrap over users)\n") {
 			t.Fatalf("no separate summary:\n%s", s)
 		}
-		if lines := strings.Count(users, "\n"); lines != 2+3*2+1 {
-			t.Errorf("users: %d lines, want title, header, 3 users x 2 windows, blank:\n%s", lines, users)
+		if lines := strings.Count(users, "\n"); lines != 1+3*2 {
+			t.Errorf("users: %d lines, want header, 3 users x 2 windows:\n%s", lines, users)
 		}
-		for _, bad := range []string{" mean ", " sd "} {
+		for _, bad := range []string{" mean ", " sd ", "total"} {
 			if strings.Contains(users, bad) {
 				t.Errorf("a %q row among the users:\n%s", bad, users)
 			}
 		}
-		if lines := strings.Count(summary, "\n"); lines != 1+2 || !strings.Contains(summary, "mean_auc") {
-			t.Errorf("summary: %d lines, want header and 2 windows:\n%s", lines, summary)
+		if lines := strings.Count(summary, "\n"); lines != 1+1+2+1 || !strings.Contains(summary, "mean_auc [95% CI]") || !strings.Contains(summary, "pooled_eer [95% CI]") {
+			t.Errorf("summary: %d lines, want title, header, 2 windows, blank:\n%s", lines, summary)
 		}
-		// Text rounds to four decimals.
+		// Text rounds to three decimals.
 		if regexp.MustCompile(`\d\.\d{5}`).MatchString(s) {
 			t.Errorf("text table not rounded:\n%s", s)
 		}
@@ -305,8 +351,15 @@ func TestEvaluateRun(t *testing.T) {
 		if len(run.Results) != 1 || len(run.Results[0].Summary) != 2 || run.Results[0].Summary[0].MeanAUC < 0.9 {
 			t.Errorf("results = %+v", run.Results)
 		}
-		if !strings.Contains(errOut.String(), "run.json") {
-			t.Errorf("stderr does not name the file written: %q", errOut.String())
+		// The full settings, and the scores and curves beside run.json.
+		if s := run.Settings; s == nil || s.Preset != "published" || s.Classifier != "rf" || s.Protocol != "reference" ||
+			len(s.Seeds) != 1 || s.Seeds[0] != 11 || s.Statistics.Resamples != 200 || s.Statistics.Unit != "users" {
+			t.Errorf("settings = %+v", run.Settings)
+		}
+		for _, f := range []string{"run.json", reports.ScoresFile, reports.CurvesFile} {
+			if _, err := os.Stat(filepath.Join(o.Out, f)); err != nil || !strings.Contains(errOut.String(), f) {
+				t.Errorf("%s not written or not named on stderr: %v %q", f, err, errOut.String())
+			}
 		}
 	})
 	t.Run("seeds", func(t *testing.T) {
@@ -319,8 +372,10 @@ func TestEvaluateRun(t *testing.T) {
 		if err := json.Unmarshal([]byte(out.String()), &doc); err != nil {
 			t.Fatalf("stdout is not JSON: %v\n%s", err, out.String())
 		}
-		// Per window a summary over seeds; every seed's per-user rows.
-		if len(doc["summary"]) != 2 || doc["summary"][0]["seeds"] != 3.0 || len(doc["per_seed"]) != 3*2 || len(doc["users"]) != 3*3*2 {
+		// Per window a summary over seeds; the first seed's per-user rows
+		// and every seed's.
+		if len(doc["summary"]) != 2 || doc["summary"][0]["seeds"] != 3.0 || len(doc["per_seed"]) != 3*2 || len(doc["users"]) != 3*2 ||
+			len(doc["per_seed_users"]) != 3*3*2 {
 			t.Fatalf("sections: summary %v, per_seed %d, users %d", doc["summary"], len(doc["per_seed"]), len(doc["users"]))
 		}
 		var sum float64
@@ -361,13 +416,13 @@ func TestEvaluateRun(t *testing.T) {
 		if err := evaluateRun(context.Background(), o); err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Count(out.String(), "\n"); got != 1+2*2 {
+		if got := strings.Count(out.String(), "\n"); got != 1+2*2 || !strings.HasPrefix(out.String(), "classifier,preset,protocol,trees,window") {
 			t.Errorf("%d lines, want 5:\n%s", got, out.String())
 		}
 	})
 	t.Run("compare", func(t *testing.T) {
 		o, out, _ := runOpts(t, modeCompare)
-		o.Classifiers, o.Presets, o.Output = []string{"rf", "kmeans"}, []string{"reference", "improved"}, "csv"
+		o.Classifiers, o.Presets, o.Output = []string{"rf", "kmeans"}, []string{"published", "improved"}, "csv"
 		if err := evaluateRun(context.Background(), o); err != nil {
 			t.Fatal(err)
 		}
@@ -375,14 +430,24 @@ func TestEvaluateRun(t *testing.T) {
 		if got := strings.Count(s, "\n"); got != 1+2*2*2 || !strings.Contains(s, "kmeans,improved") {
 			t.Errorf("%d lines, want 9:\n%s", got, s)
 		}
+		// The columns are the same with several seeds.
+		header, _, _ := strings.Cut(s, "\n")
+		o2, out2, _ := runOpts(t, modeCompare)
+		o2.Classifiers, o2.Presets, o2.Output, o2.Seeds = []string{"rf", "kmeans"}, []string{"published", "improved"}, "csv", []int64{0, 1}
+		if err := evaluateRun(context.Background(), o2); err != nil {
+			t.Fatal(err)
+		}
+		if h2, _, _ := strings.Cut(out2.String(), "\n"); h2 != header {
+			t.Errorf("columns change with --seeds:\n%s\n%s", header, h2)
+		}
 	})
 	t.Run("threshold", func(t *testing.T) {
 		o, out, _ := runOpts(t, modeThreshold)
-		o.Windows, o.Thresholds, o.Output = []int{3}, []float64{0, 0.5, 1}, "json"
+		o.Windows, o.Thresholds, o.Output = []int{3}, evaluate.ThresholdRules{Values: []float64{0, 0.5, 1.01}}, "json"
 		if err := evaluateRun(context.Background(), o); err != nil {
 			t.Fatal(err)
 		}
-		var doc map[string][]map[string]float64
+		var doc map[string][]map[string]any
 		if err := json.Unmarshal([]byte(out.String()), &doc); err != nil {
 			t.Fatal(err)
 		}
@@ -390,9 +455,10 @@ func TestEvaluateRun(t *testing.T) {
 		if len(doc["summary"]) != 1 {
 			t.Errorf("summary %v", doc["summary"])
 		}
-		// p=0 never alarms; p=1 alarms on every window (scores < 1).
-		if len(rows) != 3 || rows[0]["false_alarm_rate"] != 0 || rows[0]["miss_rate"] != 1 ||
-			rows[2]["false_alarm_rate"] != 1 || rows[2]["impostor_actions_to_alarm"] != 3 {
+		// 0 rejects nothing (FMR 1, FNMR 0); above every score rejects every
+		// window (FNMR 1), the impostors at their third action.
+		if len(rows) != 3 || rows[0]["fnmr"] != 0.0 || rows[0]["fmr"] != 1.0 || rows[0]["rule"] != "value" ||
+			rows[2]["fnmr"] != 1.0 || rows[2]["impostor_actions_to_rejection"] != 3.0 {
 			t.Errorf("rows = %v", rows)
 		}
 	})
@@ -425,7 +491,7 @@ func TestBenchEvaluateRun(t *testing.T) {
 	var built []string
 	o := &BenchEvaluateOptions{IO: f.IO, Now: func() time.Time { calls++; return time.Unix(int64(calls), 0) },
 		Features: "testdata/evaluate_small.csv", Trees: 10, Windows: []int{1, 3}, Procs: []int{0, 1}, Output: "json",
-		Presets: []evaluate.Preset{evaluate.PresetReference, evaluate.PresetImproved}, Load: loadFeatures,
+		Presets: []evaluate.Preset{evaluate.PresetPublished, evaluate.PresetImproved}, Load: loadFeatures,
 		NewClassifier: func(name string, params map[string]any) (classify.Classifier, error) {
 			built = append(built, fmt.Sprint(name, " ", params))
 			return fakeNew(name, params)
@@ -439,7 +505,7 @@ func TestBenchEvaluateRun(t *testing.T) {
 	}
 	// Fake clock: each timed run spans one second.
 	if len(rows) != 4 || rows[1]["gomaxprocs"] != 1.0 || rows[0]["seconds"] != 1.0 || rows[0]["speedup_vs_40s"] != 40.0 ||
-		rows[0]["users"] != 3.0 || rows[0]["auc_w3"].(float64) < 0.9 || rows[0]["preset"] != "reference" || rows[3]["preset"] != "improved" {
+		rows[0]["users"] != 3.0 || rows[0]["auc_w3"].(float64) < 0.9 || rows[0]["preset"] != "published" || rows[3]["preset"] != "improved" {
 		t.Errorf("rows = %v", rows)
 	}
 	// Each preset trains its own classifier; --trees is the forest's.
@@ -454,7 +520,7 @@ func TestNewCmdBenchEvaluate(t *testing.T) {
 		want []evaluate.Preset
 		err  string
 	}{
-		{[]string{"--features", "f.csv"}, []evaluate.Preset{evaluate.PresetReference, evaluate.PresetImproved}, ""},
+		{[]string{"--features", "f.csv"}, []evaluate.Preset{evaluate.PresetPublished, evaluate.PresetImproved}, ""},
 		{[]string{"--features", "f.csv", "--presets", "improved"}, []evaluate.Preset{evaluate.PresetImproved}, ""},
 		{[]string{"--features", "f.csv", "--presets", "improved,fast"}, nil, `--presets: unknown preset "fast"`},
 	} {
@@ -475,4 +541,49 @@ func TestNewCmdBenchEvaluate(t *testing.T) {
 			t.Errorf("%v: presets %v (%v), want %v", tc.args, got.Presets, err, tc.want)
 		}
 	}
+}
+
+// TestEvaluateRunInterrupted: Ctrl-C after the first of three seeds keeps
+// that seed: run.json (marked incomplete) with its scores, a note on
+// stderr, and exit code 130.
+func TestEvaluateRunInterrupted(t *testing.T) {
+	o, _, errOut := runOpts(t, modeRun)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var fits atomic.Int64
+	o.Seeds, o.Out, o.Workers = []int64{0, 1, 2}, t.TempDir(), 1
+	o.NewClassifier = func(name string, p map[string]any) (classify.Classifier, error) {
+		return cancellingClassifier{fakeClassifier{name}, func() {
+			if fits.Add(1) == 5 { // the 2nd user of seed 1 (3 users a seed)
+				cancel()
+			}
+		}}, nil
+	}
+	err := evaluateRun(ctx, o)
+	if cli.ExitCode(err) != cli.ExitCancelled {
+		t.Fatalf("err = %v (exit code %d), want the cancellation (130)", err, cli.ExitCode(err))
+	}
+	run, rerr := reports.ReadRun(filepath.Join(o.Out, reports.RunFile))
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if run.Incomplete == nil || !reflect.DeepEqual(run.Incomplete.SeedsDone, []int64{0}) || len(run.Results) != 1 || run.Manifest.Seed != 0 {
+		t.Errorf("run.json %+v", run.Incomplete)
+	}
+	if _, err := os.Stat(filepath.Join(o.Out, reports.ScoresFile)); err != nil {
+		t.Error(err)
+	}
+	if !strings.Contains(errOut.String(), "interrupted: 1 of 3 seeds finished") {
+		t.Errorf("stderr %q", errOut.String())
+	}
+}
+
+type cancellingClassifier struct {
+	fakeClassifier
+	onFit func()
+}
+
+func (c cancellingClassifier) Fit(ctx context.Context, X [][]float64, genuine []bool, rng *rand.Rand) (classify.Model, error) {
+	c.onFit()
+	return c.fakeClassifier.Fit(ctx, X, genuine, rng)
 }

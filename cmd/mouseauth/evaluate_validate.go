@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -15,12 +18,28 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 	if err := o.validateSeeds(fl); err != nil {
 		return err
 	}
-	if o.Classifier == "" && o.Mode != modeCompare {
-		// No --classifier: the preset's for run and threshold; a sweep
-		// (of tree counts) and holdout (no preset) train the forest.
-		o.Classifier = "rf"
-		if p, err := evaluate.ParsePreset(o.Preset); err == nil && (o.Mode == modeRun || o.Mode == modeThreshold) {
+	if o.Mode != modeCompare {
+		p, err := o.parsePreset("--preset", o.Preset)
+		if err != nil {
+			return err
+		}
+		o.Preset = string(p)
+		if o.Classifier == "" {
+			// No --classifier: the preset's, in every mode.
 			o.Classifier = p.Classifier()
+		}
+	}
+	if o.Resamples < 1 {
+		return cli.FlagErrorf("--resamples: %d must be >= 1", o.Resamples)
+	}
+	if o.Mode == modeCompare {
+		if err := o.validateCompare(fl); err != nil {
+			return err
+		}
+	}
+	if o.Mode == modeSweep && fl.trees != "" {
+		if o.TreeRange, err = parseIntRange(fl.trees); err != nil {
+			return cli.FlagErrorf("--tree-counts: %v", err)
 		}
 	}
 	if err := o.validateParams(fl); err != nil {
@@ -30,33 +49,9 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 		return o.validateHoldout(fl)
 	}
 	switch o.Mode {
-	case modeSweep:
-		if o.TreeRange, err = parseIntRange(fl.trees); err != nil {
-			return cli.FlagErrorf("--tree-counts: %v", err)
-		}
-	case modeCompare:
-		o.Classifiers, o.Presets = splitList(fl.classifiers), splitList(fl.presets)
-		if len(o.Classifiers) == 0 || len(o.Presets) == 0 {
-			return cli.FlagErrorf("--classifiers and --presets need at least one name")
-		}
-		for _, c := range o.Classifiers {
-			if !slices.Contains(classify.Names(), c) {
-				return cli.FlagErrorf("--classifiers: unknown classifier %q (have %s)", c, strings.Join(classify.Names(), ", "))
-			}
-		}
-		for _, p := range o.Presets {
-			if _, err := evaluate.ParsePreset(p); err != nil {
-				return cli.FlagErrorf("--presets: %v", err)
-			}
-		}
 	case modeThreshold:
-		if o.Thresholds, err = parseFloatRange(fl.thresholds); err != nil {
-			return cli.FlagErrorf("--thresholds: %v", err)
-		}
-		for _, p := range o.Thresholds {
-			if p < 0 || p > 1 {
-				return cli.FlagErrorf("--thresholds: %v is outside [0, 1]", p)
-			}
+		if err := o.validateThresholds(fl); err != nil {
+			return err
 		}
 	}
 	if o.Features == "" {
@@ -65,17 +60,13 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 	if o.Classifier != "" && !slices.Contains(classify.Names(), o.Classifier) {
 		return cli.FlagErrorf("--classifier: unknown classifier %q (have %s)", o.Classifier, strings.Join(classify.Names(), ", "))
 	}
-	// --trees is refused, not ignored, for a classifier without trees; a
-	// sweep of such a classifier runs over the window sizes only.
-	if o.Classifier != "" && o.Mode != modeCompare && !classify.HasParam(o.Classifier, "trees") {
-		if fl.treesSet {
-			flag, what := "--trees", "has no trees"
-			if o.Mode == modeSweep {
-				flag, what = "--tree-counts", "has no trees to sweep; leave --tree-counts out to sweep the window sizes only"
-			}
-			return cli.FlagErrorf("%s: classifier %s %s (%[1]s is for %[4]s)", flag, o.Classifier, what, strings.Join(classify.TreeClassifiers(), ", "))
-		}
-		o.TreeRange = nil
+	// --trees and --tree-counts are refused, not ignored, for a classifier
+	// without trees (a sweep's tree counts set gbdt's boosting rounds).
+	if o.Classifier != "" && o.Mode == modeSweep && evaluate.TreeParam(o.Classifier) == "" && len(o.TreeRange) > 0 {
+		return cli.FlagErrorf("--tree-counts: classifier %s has no trees to sweep; leave --tree-counts out to sweep the window sizes only", o.Classifier)
+	}
+	if o.Classifier != "" && o.Mode != modeCompare && o.Mode != modeSweep && !classify.HasParam(o.Classifier, "trees") && fl.treesSet {
+		return cli.FlagErrorf("--trees: classifier %s has no trees (--trees is for %s)", o.Classifier, strings.Join(classify.TreeClassifiers(), ", "))
 	}
 	if o.Windows, err = parseIntRange(fl.windows); err != nil {
 		return cli.FlagErrorf("--windows: %v", err)
@@ -87,9 +78,6 @@ func (o *EvaluateOptions) validate(fl *evaluateFlags) error {
 	}
 	if _, err := evaluate.ParseProtocol(o.Protocol); err != nil {
 		return cli.FlagErrorf("--protocol: %v", err)
-	}
-	if _, err := evaluate.ParsePreset(o.Preset); o.Mode != modeCompare && err != nil {
-		return cli.FlagErrorf("--preset: %v", err)
 	}
 	if o.Aggregate != "" {
 		if _, err := evaluate.ParseAggregate(o.Aggregate); err != nil {
@@ -136,25 +124,172 @@ func (o *EvaluateOptions) validateSeeds(fl *evaluateFlags) error {
 	return nil
 }
 
-// validateParams parses --param for --classifier with classify.ParseParams;
-// trees set by --param and by --trees is a usage error, as is --param
-// trees in a sweep (its --tree-counts is the swept range).
+// parsePreset parses a preset named by flag, warning (on stderr) when it
+// is a former name.
+func (o *EvaluateOptions) parsePreset(flag, name string) (evaluate.Preset, error) {
+	return parsePreset(o.IO.ErrOut, flag, name)
+}
+
+// parsePreset parses a preset named by flag, warning on errOut when it is a
+// former name.
+func parsePreset(errOut io.Writer, flag, name string) (evaluate.Preset, error) {
+	p, err := evaluate.ParsePreset(name)
+	if err != nil {
+		return "", cli.FlagErrorf("%s: %v", flag, err)
+	}
+	if _, old := evaluate.PresetAliases[name]; old {
+		fmt.Fprintf(errOut, "warning: preset %q is now called %q (the published evaluation's settings; \"reference\" stays the protocol's name); the old name still works\n", name, p)
+	}
+	return p, nil
+}
+
+// parsePresets parses a comma-separated list of presets named by flag
+// ("both" is published and improved), without repeats.
+func parsePresets(errOut io.Writer, flag, list string) ([]evaluate.Preset, error) {
+	var names []string
+	for _, n := range splitList(list) {
+		if n == "both" {
+			names = append(names, presetPublished, presetImproved)
+		} else {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil, cli.FlagErrorf("%s needs at least one name: improved, published or both", flag)
+	}
+	var out []evaluate.Preset
+	for _, n := range names {
+		p, err := parsePreset(errOut, flag, n)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// validateCompare parses --classifiers and --presets ("both" is published
+// and improved).
+func (o *EvaluateOptions) validateCompare(fl *evaluateFlags) error {
+	o.Classifiers = splitList(fl.classifiers)
+	for _, c := range o.Classifiers {
+		if !slices.Contains(classify.Names(), c) {
+			return cli.FlagErrorf("--classifiers: unknown classifier %q (have %s)", c, strings.Join(classify.Names(), ", "))
+		}
+	}
+	ps, err := parsePresets(o.IO.ErrOut, "--presets", fl.presets)
+	if err != nil {
+		return err
+	}
+	o.Presets = nil
+	for _, p := range ps {
+		o.Presets = append(o.Presets, string(p))
+	}
+	return nil
+}
+
+// validateThresholds parses the threshold rules; at least one threshold is
+// always asked for (the EER's).
+func (o *EvaluateOptions) validateThresholds(fl *evaluateFlags) error {
+	r := evaluate.ThresholdRules{EER: true}
+	var err error
+	for _, f := range []struct {
+		name, value string
+		dst         *[]float64
+	}{{"--fmr-targets", fl.fmrTargets, &r.FMRTargets}, {"--quantiles", fl.quantiles, &r.Quantiles}, {"--thresholds", fl.thresholds, &r.Values}} {
+		if f.value == "" {
+			continue
+		}
+		if *f.dst, err = parseFloatRange(f.value); err != nil {
+			return cli.FlagErrorf("%s: %v", f.name, err)
+		}
+		for _, v := range *f.dst {
+			if v < 0 || v > 1 {
+				return cli.FlagErrorf("%s: %v is outside [0, 1]", f.name, v)
+			}
+		}
+	}
+	o.Thresholds = r
+	return nil
+}
+
+// compareClassifiers are the classifiers a compare trains.
+func (o *EvaluateOptions) compareClassifiers() []string {
+	if len(o.Classifiers) > 0 {
+		return o.Classifiers
+	}
+	var out []string
+	for _, p := range o.Presets {
+		if c := evaluate.Preset(p).Classifier(); !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// validateParams parses --param for --classifier (in compare: for every
+// compared classifier that has the parameter, at least one) with
+// classify.ParseParams; trees set by --param and by --trees is a usage
+// error, as is --param trees in a sweep (its --tree-counts is the swept
+// range).
 func (o *EvaluateOptions) validateParams(fl *evaluateFlags) error {
 	if len(fl.params) == 0 {
 		return nil
 	}
-	params, err := classify.ParseParams(o.Classifier, fl.params)
+	var params map[string]any
+	var err error
+	if o.Mode == modeCompare {
+		params, err = compareParams(o.compareClassifiers(), fl.params)
+	} else {
+		params, err = classify.ParseParams(o.Classifier, fl.params)
+	}
 	if err != nil {
 		return cli.FlagErrorf("--param: %v", err)
 	}
-	if _, ok := params["trees"]; ok {
-		if o.Mode == modeSweep {
-			return cli.FlagErrorf("--param trees: sweep takes the tree counts from --tree-counts")
+	if tp := evaluate.TreeParam(o.Classifier); o.Mode == modeSweep && tp != "" && len(o.TreeRange) > 0 {
+		if _, ok := params[tp]; ok {
+			return cli.FlagErrorf("--param %s: sweep takes the tree counts from --tree-counts", tp)
 		}
+	}
+	if _, ok := params["trees"]; ok && o.Mode != modeSweep {
 		if fl.treesSet {
 			return cli.FlagErrorf("--param trees and --trees: set the number of trees once")
 		}
 	}
 	o.Params = params
 	return nil
+}
+
+// compareParams parses each name=value for the compared classifiers that
+// have the parameter: an unknown name for all of them is an error.
+func compareParams(classifiers, settings []string) (map[string]any, error) {
+	out := map[string]any{}
+	for _, kv := range settings {
+		name, _, _ := strings.Cut(kv, "=")
+		var firstErr error
+		parsed := false
+		for _, c := range classifiers {
+			if !classify.HasParam(c, name) {
+				continue
+			}
+			p, err := classify.ParseParams(c, []string{kv})
+			if err != nil {
+				firstErr = err
+				continue
+			}
+			maps.Copy(out, p)
+			parsed = true
+			break
+		}
+		switch {
+		case parsed:
+		case firstErr != nil:
+			return nil, firstErr
+		default:
+			return nil, fmt.Errorf("unknown parameter %q: none of %s has it", name, strings.Join(classifiers, ", "))
+		}
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -227,5 +228,98 @@ func TestPKIHelpExamplesRun(t *testing.T) {
 	}
 	if _, err := os.Stat("pki"); err == nil {
 		t.Error("the examples wrote into ./pki")
+	}
+}
+
+// otherTools are flags of other programs that help texts quote
+// (kafka-configs.sh --alter --add-config ... --entity-type users).
+var otherTools = map[string]bool{"alter": true, "add-config": true, "entity-type": true, "entity-name": true}
+
+var (
+	helpFlagRE    = regexp.MustCompile(`(?:^|[\s(\[,'"])--([a-z][a-z0-9-]+)`)
+	helpCommandRE = regexp.MustCompile(`mouseauth((?:\s+[a-z][a-z0-9-]*)+)`)
+	helpDefaultRE = []*regexp.Regexp{
+		regexp.MustCompile(`--([a-z][a-z0-9-]+) \(default ([^)\s,;]+)\)`), // --classifier (default rf)
+		regexp.MustCompile(`--([a-z][a-z0-9-]+) ([^\s,;()]+) by default`), // --seed 0 by default
+	}
+)
+
+// TestHelpTextAgreesWithFlags: every flag a command's help text names
+// exists (on the command, a parent whose flags it inherits, or one of its
+// subcommands, whose help it may summarise), and every default the text
+// states ("--classifier (default rf)", "--seed 0 by default") is the
+// flag's default. (`sweep --help` once said rf where the flag took the
+// preset's gbdt.)
+func TestHelpTextAgreesWithFlags(t *testing.T) {
+	t.Parallel()
+	ios, _, _, _ := cli.TestIO()
+	root := NewCmdRoot(&cli.Factory{IO: ios, Version: "test"})
+	// find looks a flag up on c, its parents and its subcommands.
+	var find func(c *cobra.Command, name string, down bool) *pflag.Flag
+	find = func(c *cobra.Command, name string, down bool) *pflag.Flag {
+		if f := c.Flags().Lookup(name); f != nil {
+			return f
+		}
+		if f := c.InheritedFlags().Lookup(name); f != nil {
+			return f
+		}
+		if f := c.Root().Flags().Lookup(name); f != nil {
+			return f // --version
+		}
+		if down {
+			for _, sub := range c.Commands() {
+				if f := find(sub, name, true); f != nil {
+					return f
+				}
+			}
+		}
+		return nil
+	}
+	checked, defaults := 0, 0
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		text := c.Short + "\n" + c.Long
+		// Commands the text names ('mouseauth replay --bundle DIR'): their
+		// flags are named too.
+		var named []*cobra.Command
+		for _, m := range helpCommandRE.FindAllStringSubmatch(text, -1) {
+			if other, _, err := c.Root().Find(strings.Fields(m[1])); err == nil && other != c.Root() {
+				named = append(named, other)
+			}
+		}
+		elsewhere := func(name string) bool {
+			for _, other := range named {
+				if find(other, name, false) != nil {
+					return true
+				}
+			}
+			return false
+		}
+		for _, m := range helpFlagRE.FindAllStringSubmatch(text, -1) {
+			if name := m[1]; name != "help" && !otherTools[name] && find(c, name, true) == nil && !elsewhere(name) {
+				t.Errorf("%s --help names --%s, which it has not", c.CommandPath(), name)
+			}
+			checked++
+		}
+		for _, re := range helpDefaultRE {
+			for _, m := range re.FindAllStringSubmatch(text, -1) {
+				f := c.Flags().Lookup(m[1])
+				if f == nil {
+					continue // another command's flag, checked above
+				}
+				defaults++
+				if want := strings.Trim(m[2], `'"`); f.DefValue != want {
+					t.Errorf("%s --help says --%s defaults to %q; the flag's default is %q", c.CommandPath(), m[1], want, f.DefValue)
+				}
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	t.Logf("%d flag names and %d stated defaults checked", checked, defaults)
+	if checked < 50 || defaults < 1 {
+		t.Errorf("checked %d flag names and %d stated defaults: the patterns find nothing", checked, defaults)
 	}
 }

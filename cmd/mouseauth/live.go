@@ -17,8 +17,10 @@ func NewCmdLive(f *cli.Factory) *cobra.Command {
   mouseauth classify train --features features.csv --out models
   mouseauth live enroll --user User1 --department finance --model models/User1.model --password-file pw.txt
   mouseauth live status
+  mouseauth live status --lockouts
+  mouseauth live unlock --user User1
   mouseauth live tail --from-beginning --no-follow`,
-		newCmdLiveServe(f, nil), newCmdLiveEnroll(f, nil), newCmdLiveStatus(f, nil))
+		newCmdLiveServe(f, nil), newCmdLiveEnroll(f, nil), newCmdLiveStatus(f, nil), newCmdLiveUnlock(f, nil))
 }
 
 // bundleCommands are what 'live serve' prints for its embedded broker: a

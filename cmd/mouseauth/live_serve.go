@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
@@ -51,7 +50,9 @@ func newCmdLiveServe(f *cli.Factory, runF func(context.Context, *ServeOptions) e
 		Long: `Serve consumes logins and feature vectors and decides, for the whole session:
 
   first factor   the password against an argon2id hash (MySQL or the embedded
-                 database), with a lockout after repeated failures
+                 database), within login budgets (per client, per user, overall)
+                 and with a backoff per user and client after repeated failures
+                 ('live status --lockouts' shows it, 'live unlock' clears it)
   second factor  each action scored by the user's model and checked by its
                  guard (physical bounds, the user's range); the decision
                  policy the model records (the sequential rule, judged from the
@@ -118,7 +119,7 @@ ones the scorer consumed are deleted from them.
 			if err := opts.Deploy.validate(); err != nil {
 				return err
 			}
-			if err := checkTrainPreset(cmd, opts.Preset); err != nil {
+			if err := checkTrainPreset(cmd, opts.IO.ErrOut, &opts.Preset); err != nil {
 				return err
 			}
 			if opts.ModelCache < 1 {
@@ -144,15 +145,14 @@ ones the scorer consumed are deleted from them.
 	fl.Int64Var(&opts.Retrain, "retrain-every", 1000, "retrain a user's model after this many new vectors (-1: never)")
 	fl.DurationVar(&opts.RetrainAge, "retrain-age", 30*24*time.Hour, "retrain a model older than this")
 	fl.IntVar(&opts.ModelCache, "model-cache", live.DefaultModelCacheBytes>>20, "MiB of decoded models kept in memory (least recently used evicted beyond)")
-	fl.StringVar(&opts.Preset, "preset", classify.PresetImproved, "training settings of retrained models: improved (gbdt, what the evaluation recommends) or reference (rf of --trees trees)")
-	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained models under --preset reference")
+	fl.StringVar(&opts.Preset, "preset", presetDefault, "training settings of retrained models: improved (gbdt, what the evaluation recommends) or published (rf of --trees trees; it was called reference)")
+	fl.IntVar(&opts.Trees, "trees", 100, "trees of retrained models under --preset published")
 	bindSeed(fl, &opts.Seed, "seed of retraining")
 	fl.StringVar(&opts.Group, "group", topics.DefaultGroup, "Kafka consumer group")
 	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:9464", "address of /metrics and /healthz (empty: off); loopback unless --allow-remote-metrics")
 	fl.BoolVar(&opts.AllowRemoteMetrics, "allow-remote-metrics", false, "allow a --listen address other than loopback (metrics and health readable from the network)")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")
-	fl.IntVar(&opts.Lockout, "lockout", 5, "failed logins before the account is locked")
-	fl.DurationVar(&opts.LockFor, "lock-for", 15*time.Minute, "how long a locked account stays locked")
+	bindLockout(fl, &opts.Lockout, &opts.LockFor)
 	fl.DurationVar(&opts.SessionTimeout, "session-timeout", 10*time.Second, "consumer group session timeout: how long a dead instance's partitions wait before moving to the others")
 	return cmd
 }

@@ -217,7 +217,7 @@ func TestServeAndReplay(t *testing.T) {
 		root := NewCmdRoot(&cli.Factory{IO: pios, Now: time.Now})
 		root.SetArgs(words[1:])
 		if err := root.ExecuteContext(context.Background()); err != nil {
-			t.Fatalf("%s: %v\n%s", strings.Join(words, " "), err, perr)
+			t.Fatalf("%s: %v\n%s\nSERVE:\n%s", strings.Join(words, " "), err, perr, serveErr)
 		}
 		return pout.String()
 	}
@@ -318,7 +318,7 @@ func TestEnrollAndStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	sios, _, out, _ := cli.TestIO()
-	if err := statusRun(context.Background(), &StatusOptions{IO: sios, Deploy: deploy, Output: "json"}); err != nil {
+	if err := statusRun(context.Background(), &StatusOptions{IO: sios, Deploy: deploy, Output: "json", Now: time.Now}); err != nil {
 		t.Fatal(err)
 	}
 	var rows []map[string]any

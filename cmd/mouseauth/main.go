@@ -24,11 +24,16 @@ func run(args []string) int {
 	f := cli.NewFactory(version, args)
 	root := NewCmdRoot(f)
 	root.SetArgs(args[1:])
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil {
 		var fe *cli.FlagError
 		if errors.As(err, &fe) {
-			fmt.Fprintf(f.IO.ErrOut, "error: %v\nRun '%s --help' for usage.\n", err, root.Name())
+			// The help of the command that was misused, not the root's.
+			path := root.Name()
+			if cmd != nil {
+				path = cmd.CommandPath()
+			}
+			fmt.Fprintf(f.IO.ErrOut, "error: %v\nRun '%s --help' for usage.\n", err, path)
 		} else if !errors.Is(err, context.Canceled) {
 			fmt.Fprintf(f.IO.ErrOut, "error: %v\n", err)
 		}

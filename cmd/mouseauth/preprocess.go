@@ -10,6 +10,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/preprocess"
+	"github.com/mouseauth/mouseauth/reports"
 )
 
 // NewCmdPreprocess is the preprocess command group.
@@ -56,8 +57,9 @@ error); files that cannot be read are reported and the rest processed. Rows
 whose time is absurd (negative, above 1e10 s, or a day after the last kept
 row) or runs backwards are dropped before segmentation by the same rules as
 'dataset clean' (absurd_time, backwards), counted per user in the summary
-and per session on stderr. A summary per user goes to stdout (--output
-table|csv|json).
+and per session on stderr. A summary goes to stdout (--output table|csv|json):
+the users, one row each (-o csv prints these), and the total, a section of
+its own (-o json: {"users": [...], "total": [...]}).
 
 --compat reference follows the published extractor's conventions, which
 reproduce the published Balabit feature files; the default is the clean
@@ -143,12 +145,17 @@ func featuresRun(ctx context.Context, opts *FeaturesOptions) error {
 	if err != nil {
 		return err
 	}
-	t := &cli.Table{Columns: []string{"user", "sessions", "failed", "events", "malformed", "duplicates", "absurd_time", "backwards", "MM", "PC", "DD", "actions", "not_kept"}}
-	tot := res.Total()
-	for _, u := range append(res.Users, tot) {
+	cols := []string{"sessions", "failed", "events", "malformed", "duplicates", "absurd_time", "backwards", "MM", "PC", "DD", "actions", "not_kept"}
+	t := &cli.Table{Columns: append([]string{"user"}, cols...)}
+	for _, u := range res.Users {
 		t.Add(u.User, u.Sessions, u.Failed, u.Events, u.Malformed, u.Duplicates, u.AbsurdTime, u.Backwards, u.MM, u.PC, u.DD, u.Actions, u.NotKept)
 	}
-	if err := cli.Render(summaryOut, opts.Output, t); err != nil {
+	// The totals are a section of their own, never a row among users.
+	tot := res.Total()
+	total := &cli.Table{Columns: append([]string{"users"}, cols...)}
+	total.Add(len(res.Users), tot.Sessions, tot.Failed, tot.Events, tot.Malformed, tot.Duplicates, tot.AbsurdTime, tot.Backwards, tot.MM, tot.PC, tot.DD, tot.Actions, tot.NotKept)
+	secs := reports.Sections{{Name: "users", Title: "Per user: sessions, events and actions", Table: t}, {Name: "total", Title: "Total", Table: total}}
+	if err := cli.RenderSections(summaryOut, opts.Output, secs); err != nil {
 		return err
 	}
 	if opts.Out != "-" {

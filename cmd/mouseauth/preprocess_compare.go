@@ -42,13 +42,14 @@ with few digits, or |a-b| <= 1e-9) position by position and in order (an
 alignment that tolerates one action too many or too few), and the columns
 that differ where the same action (type and elapsed time) was found.
 
-It prints two sections: the users (and a total row), then the columns that
-differ; -o json prints one object with both ("users", "columns"), -o csv the
-users.`,
+It prints three sections: the users (one row each), the total (a section of
+its own, never a row among the users), then the columns that differ; -o
+json prints one object with all three ("users", "total", "columns"), -o csv
+the users.`,
 		Example: `  mouseauth preprocess compare --data ../shared/data/balabit/training_files \
       --published ../shared/data/features/balabit_39feat_PC_MM_DD_1000.csv
   mouseauth preprocess compare --data ../shared/data/balabit/training_files --max-actions 100 \
-      --published ../shared/data/features/balabit_39feat_PC_MM_DD_100.csv -o json | jq '.users[] | select(.user == "total")'`,
+      --published ../shared/data/features/balabit_39feat_PC_MM_DD_100.csv -o json | jq '.total[0]'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Data == "" || opts.Published == "" {
@@ -108,7 +109,7 @@ func compareRun(ctx context.Context, opts *CompareOptions) error {
 	return cli.RenderSections(opts.IO.Out, opts.Output, comparisonSections(preprocess.CompareToPublished(ours, pub)))
 }
 
-// comparisonSections are c as tables: per user (and the total) the rows
+// comparisonSections are c as tables: per user, then in total, the rows
 // published, computed and matched by position and in order, in percent of
 // the published; then the feature columns that differ most, over the rows
 // whose action was found with other values.
@@ -125,7 +126,8 @@ func comparisonSections(c *preprocess.Comparison) reports.Sections {
 		users.Add(u.User, u.Published, u.Ours, u.Matched, pct(u.Matched, u.Published), u.Aligned, pct(u.Aligned, u.Published))
 		computed += u.Ours
 	}
-	users.Add("total", c.Total, computed, c.Matched, c.Percent(), c.Aligned, c.AlignedPercent())
+	total := &cli.Table{Columns: []string{"users", "published", "computed", "positional", "positional_pct", "aligned", "aligned_pct"}}
+	total.Add(len(c.Users), c.Total, computed, c.Matched, c.Percent(), c.Aligned, c.AlignedPercent())
 	cols := &cli.Table{Columns: []string{"column", "rows_differing"}}
 	order := make([]int, 0, len(c.ColumnMismatch))
 	for i, n := range c.ColumnMismatch {
@@ -139,6 +141,7 @@ func comparisonSections(c *preprocess.Comparison) reports.Sections {
 	}
 	return reports.Sections{
 		{Name: "users", Title: "Rows equal to the published ones, by position and in order", Table: users},
+		{Name: "total", Title: "Total", Table: total},
 		{Name: "columns", Title: fmt.Sprintf("Columns that differ, over the %d published rows whose action was found (same type and elapsed time) with other values",
 			c.SameActionDiffers), Table: cols},
 	}

@@ -133,12 +133,14 @@ func TestPreprocessFeaturesRun(t *testing.T) {
 		if n := tab.X[len(tab.X)-1][5]; n != 7 {
 			t.Errorf("last action has %v points, want 7 (the malformed row skipped)", n)
 		}
-		var sum []map[string]any
-		if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		var doc map[string][]map[string]any
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
 			t.Fatalf("summary %q: %v", out, err)
 		}
-		if len(sum) != 3 || sum[1]["user"] != "user2" || sum[1]["malformed"] != 1.0 || sum[2]["actions"] != 6.0 || sum[0]["DD"] != 1.0 {
-			t.Errorf("summary %v", sum)
+		sum, tot := doc["users"], doc["total"]
+		if len(sum) != 2 || sum[1]["user"] != "user2" || sum[1]["malformed"] != 1.0 || sum[0]["DD"] != 1.0 ||
+			len(tot) != 1 || tot[0]["actions"] != 6.0 || tot[0]["users"] != 2.0 {
+			t.Errorf("summary %v, total %v", sum, tot)
 		}
 		if !strings.Contains(errOut, "session_4") || !strings.Contains(errOut, "abc") {
 			t.Errorf("stderr does not report the malformed row (file, value): %q", errOut)
@@ -152,8 +154,9 @@ func TestPreprocessFeaturesRun(t *testing.T) {
 		if n := strings.Count(csv, "\n"); n != 1+4 {
 			t.Errorf("%d lines, want header and 2 actions per user:\n%s", n, csv)
 		}
-		// user1 and user2 have 3 actions each: one not kept.
-		if !strings.Contains(out, "user1,2,0,") || !strings.Contains(out, "total,4,0,") || !strings.HasSuffix(strings.TrimSpace(out), ",4,2") {
+		// user1 and user2 have 3 actions each: one not kept. CSV is the
+		// users alone, no total row.
+		if !strings.Contains(out, "user1,2,0,") || strings.Contains(out, "total") || !strings.HasSuffix(strings.TrimSpace(out), ",2,1") {
 			t.Errorf("summary:\n%s", out)
 		}
 	})
@@ -199,7 +202,7 @@ func TestPreprocessCompareRun(t *testing.T) {
 	if err := compareRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"user12", "user9", "total", "Columns that differ"} {
+	for _, w := range []string{"user12", "user9", "Total", "Columns that differ"} {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("output lacks %q:\n%s", w, out.String())
 		}
@@ -225,6 +228,11 @@ func TestComparisonSections(t *testing.T) {
 			PositionalPct       float64 `json:"positional_pct"`
 			AlignedPct          float64 `json:"aligned_pct"`
 		}
+		Total []struct {
+			Users, Computed int
+			PositionalPct   float64 `json:"positional_pct"`
+			AlignedPct      float64 `json:"aligned_pct"`
+		}
 		Columns []struct {
 			Column        string
 			RowsDiffering int `json:"rows_differing"`
@@ -233,9 +241,10 @@ func TestComparisonSections(t *testing.T) {
 	if err := json.Unmarshal([]byte(b.String()), &got); err != nil {
 		t.Fatalf("%v\n%s", err, b.String())
 	}
-	if len(got.Users) != 3 || got.Users[1].PositionalPct != 100.0/3 || got.Users[2].User != "total" || got.Users[2].Computed != 11 ||
-		got.Users[2].PositionalPct != 60 || got.Users[2].AlignedPct != 80 {
-		t.Errorf("users %+v", got.Users)
+	// The total is a section of its own, never a row among the users.
+	if len(got.Users) != 2 || got.Users[1].PositionalPct != 100.0/3 || len(got.Total) != 1 || got.Total[0].Users != 2 || got.Total[0].Computed != 11 ||
+		got.Total[0].PositionalPct != 60 || got.Total[0].AlignedPct != 80 {
+		t.Errorf("users %+v, total %+v", got.Users, got.Total)
 	}
 	if len(got.Columns) != 2 || got.Columns[0].Column != preprocess.FeatureNames[7] || got.Columns[0].RowsDiffering != 2 {
 		t.Errorf("columns %+v", got.Columns)

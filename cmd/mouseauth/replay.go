@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live/deploy"
@@ -145,7 +144,7 @@ it talks to a real cluster; --no-service leaves scoring to a running
 			if err := opts.Deploy.validateWith(opts.Output); err != nil {
 				return err
 			}
-			if err := checkTrainPreset(cmd, opts.Preset); err != nil {
+			if err := checkTrainPreset(cmd, opts.IO.ErrOut, &opts.Preset); err != nil {
 				return err
 			}
 			switch {
@@ -186,8 +185,8 @@ it talks to a real cluster; --no-service leaves scoring to a running
 	fl.StringVar(&opts.PasswordFile, "password-file", "", "file whose first line is the replayed users' password (or $"+envPassword+"); required with --bundle")
 	fl.StringVar(&opts.ScorerKey, "scorer-key", "", "the scorer's public key (PEM) that logins are sealed to (default: STATE/"+deploy.PublicKeyFile+", written by 'live serve'; copy it from the scorer for a real cluster)")
 	fl.StringVar(&opts.Decision, "decision", "", "decision policy the enrolment models record (decide's text, decide/1 ...); empty: the default policy")
-	fl.StringVar(&opts.Preset, "preset", classify.PresetImproved, "training settings of the enrolment models: improved (gbdt, what the evaluation recommends) or reference (rf of --trees trees)")
-	fl.IntVar(&opts.Trees, "trees", 100, "trees of the enrolment models under --preset reference")
+	fl.StringVar(&opts.Preset, "preset", presetDefault, "training settings of the enrolment models: improved (gbdt, what the evaluation recommends) or published (rf of --trees trees; it was called reference)")
+	fl.IntVar(&opts.Trees, "trees", 100, "trees of the enrolment models under --preset published")
 	cli.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }

@@ -78,7 +78,8 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		return err
 	}
 	if !opts.NoService {
-		stop, err := env.StartService(ctx, live.Config{Logger: logger,
+		// This process's service: its one client plays every user at once.
+		stop, err := env.StartService(ctx, live.Config{Logger: logger, Budget: live.OneClientBudget(),
 			Retrain: live.RetrainPolicy{Train: account.TrainOptions{Preset: opts.Preset, Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}}})
 		if err != nil {
 			return err

@@ -7,8 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot/vg"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/reports"
@@ -29,6 +32,18 @@ func TestNewCmdReport(t *testing.T) {
 		{name: "bad output", args: "--run runs/rf -o yaml", wantErr: "yaml", wantUsage: true},
 		{name: "no run", args: "--out x", wantErr: "--run is required", wantUsage: true},
 		{name: "no flags", args: "", wantErr: "--run is required", wantUsage: true},
+		{name: "paper", args: "--run r --style paper", want: ReportOptions{RunDir: "r", Out: "r", Style: reports.PaperStyle()}},
+		{name: "paper overridden", args: "--run r --style paper --size 3.5x2.6 --font-size 9 --formats pdf,png --roc-scale log",
+			want: func() ReportOptions {
+				st := reports.PaperStyle()
+				st.Height, st.FontSize, st.Formats, st.LogROC = 2.6*vg.Inch, 9, []string{"pdf", "png"}, true
+				return ReportOptions{RunDir: "r", Out: "r", Style: st}
+			}()},
+		{name: "bad style", args: "--run r --style poster", wantErr: "unknown style", wantUsage: true},
+		{name: "bad size", args: "--run r --size 3", wantErr: "--size", wantUsage: true},
+		{name: "tiny font", args: "--run r --font-size 4", wantErr: "font size", wantUsage: true},
+		{name: "bad format", args: "--run r --formats png,gif", wantErr: `format "gif"`, wantUsage: true},
+		{name: "bad scale", args: "--run r --roc-scale probit", wantErr: "--roc-scale", wantUsage: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,7 +75,10 @@ func TestNewCmdReport(t *testing.T) {
 			if tt.want.Output == "" {
 				tt.want.Output = cli.FormatTable
 			}
-			if got.RunDir != tt.want.RunDir || got.Out != tt.want.Out || got.Output != tt.want.Output {
+			if tt.want.Style.Width == 0 {
+				tt.want.Style = reports.ScreenStyle()
+			}
+			if got.RunDir != tt.want.RunDir || got.Out != tt.want.Out || got.Output != tt.want.Output || !reflect.DeepEqual(got.Style, tt.want.Style) {
 				t.Errorf("options %+v, want %+v", *got, tt.want)
 			}
 		})
@@ -109,8 +127,8 @@ func TestReportRun(t *testing.T) {
 		wantFiles  int
 		wantStderr string
 	}{
-		{name: "report next to run", runJSON: full, wantFiles: 59, wantStderr: "report"},
-		{name: "report to --out", runJSON: full, separate: true, quiet: true, wantFiles: 59},
+		{name: "report next to run", runJSON: full, wantFiles: 57, wantStderr: "report"},
+		{name: "report to --out", runJSON: full, separate: true, quiet: true, wantFiles: 57},
 		{name: "empty run warns", runJSON: []byte(`{"manifest":{"seed":3}}`), quiet: true, wantFiles: 4,
 			wantStderr: "has no results, sweeps or thresholds"},
 		{name: "missing run.json", wantErr: []string{"run.json", "mouseauth evaluate"}, wantIs: fs.ErrNotExist},
@@ -208,7 +226,7 @@ func TestReportRunJSON(t *testing.T) {
 			t.Errorf("page %s", r.Path)
 		}
 	}
-	if len(rows) != 59 || n["page"] != 1 || n["plot"] == 0 || n["table"] == 0 || n["file"] != 0 {
+	if len(rows) != 57 || n["page"] != 1 || n["plot"] == 0 || n["table"] == 0 || n["file"] != 0 {
 		t.Errorf("%d files by kind %v", len(rows), n)
 	}
 }

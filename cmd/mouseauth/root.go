@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,8 +26,10 @@ with no servers and no downloads.`,
   source <(mouseauth completion bash)     # complete commands, flags and their values`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       build.Short(),
-		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		// A mistyped command is answered with the commands it is close to.
+		SuggestionsMinimumDistance: 2,
+		Version:                    build.Short(),
+		RunE:                       func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
@@ -64,22 +67,28 @@ with no servers and no downloads.`,
 }
 
 // usageErrors makes argument-count errors and unknown subcommands usage
-// errors (exit code 2) throughout the tree.
+// errors (exit code 2) throughout the tree; an unknown subcommand gets the
+// names it may be a typo of (cobra's suggestions, edit distance 2 or a
+// prefix).
 func usageErrors(c *cobra.Command) {
 	args := c.Args
-	if args == nil {
-		args = func(cmd *cobra.Command, a []string) error {
-			if cmd.HasSubCommands() && len(a) > 0 {
-				return fmt.Errorf("unknown command %q for %q", a[0], cmd.CommandPath())
-			}
+	c.Args = func(cmd *cobra.Command, a []string) error {
+		var err error
+		switch {
+		case args != nil:
+			err = args(cmd, a)
+		case cmd.HasSubCommands() && len(a) > 0:
+			err = fmt.Errorf("unknown command %q for %q", a[0], cmd.CommandPath())
+		}
+		if err == nil {
 			return nil
 		}
-	}
-	c.Args = func(cmd *cobra.Command, a []string) error {
-		if err := args(cmd, a); err != nil {
-			return &cli.FlagError{Err: err}
+		if cmd.HasSubCommands() && len(a) > 0 {
+			if s := cmd.SuggestionsFor(a[0]); len(s) > 0 {
+				err = fmt.Errorf("%w; did you mean %s?", err, strings.Join(s, " or "))
+			}
 		}
-		return nil
+		return &cli.FlagError{Err: err}
 	}
 	for _, sub := range c.Commands() {
 		usageErrors(sub)

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/internal/cli"
 )
 
@@ -72,13 +73,13 @@ var oneMeaning = map[string][]string{
 	"report":           nil, // an output folder in bench: --out
 	"models":           nil, // an output folder in evaluate holdout, beside --model the input: --save-models
 	// A user of the data, not a MariaDB account (pki config mariadb --account).
-	"user": {"classify train", "live enroll", "live tail"},
+	"user": {"classify train", "live enroll", "live tail", "live unlock"},
 	// The lists of evaluate are --windows; the live service's window is
 	// the decision policy's (a model records it), not a flag.
 	"window": nil,
 	// Trees of one forest (int); the swept list is --tree-counts.
 	"trees": {"bench classify", "bench evaluate", "bench model-load", "bench pipeline", "bench scaleout", "classify train",
-		"evaluate", "evaluate compare", "evaluate holdout", "evaluate threshold", "live serve", "replay"},
+		"evaluate", "evaluate attack", "evaluate compare", "evaluate continuous", "evaluate holdout", "evaluate threshold", "live serve", "replay"},
 	// One rate (float); bench pipeline's list is --rates.
 	"rate": {"bench scaleout"},
 	// The first synthetic session's date; scaleout's instances are --instances.
@@ -291,12 +292,16 @@ func TestDeprecatedNamesStillWork(t *testing.T) {
 	}
 	cmd = newCmdEvaluate(&cli.Factory{IO: ios}, func(_ context.Context, o *EvaluateOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"sweep", "--features", "f.csv", "--trees", "10", "--classifier", "logreg"})
+	cmd.SetOut(errOut)
+	cmd.SetErr(errOut)
 	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "--tree-counts: classifier logreg has no trees to sweep") {
 		t.Errorf("the old --trees on a sweep of logreg: %v", err)
 	}
 	var replayed *ReplayOptions
 	rcmd := newCmdReplay(&cli.Factory{IO: ios}, func(_ context.Context, o *ReplayOptions) error { replayed = o; return nil })
 	rcmd.SetArgs([]string{"--users", "1:3", "--tls-dir", "p", "--tls-name", "c", "--brokers", "b:1"})
+	rcmd.SetOut(errOut)
+	rcmd.SetErr(errOut)
 	if err := rcmd.Execute(); err != nil || !slices.Equal(replayed.Users, []int{1, 2, 3}) || replayed.Deploy.TLSDir != "p" || replayed.Deploy.TLSName != "c" {
 		t.Fatalf("replay with the old names: %v %+v", err, replayed)
 	}
@@ -310,6 +315,7 @@ func TestDeprecatedNamesStillWork(t *testing.T) {
 var noOutputFlag = map[string]string{
 	"live serve":            "a service: it logs on stderr until stopped",
 	"live enroll":           "prints one status line on stderr, no results",
+	"live unlock":           "prints one status line on stderr, no results",
 	"live tail":             "prints JSON lines, one per record, for jq",
 	"pki config kafka":      "prints server.properties lines",
 	"pki config mariadb":    "prints my.cnf options and SQL",
@@ -354,5 +360,46 @@ func TestEveryCommandHasOutput(t *testing.T) {
 	walk(root)
 	if n < 35 {
 		t.Errorf("checked %d commands", n)
+	}
+}
+
+// TestTrainPresetNames: every command that trains live models takes the
+// presets by the names evaluate uses (improved, published; reference with
+// a warning) and hands classify the name it knows the training by.
+func TestTrainPresetNames(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		preset, want string
+		warns        bool
+	}{
+		{"", classify.PresetImproved, false},
+		{"improved", classify.PresetImproved, false},
+		{"published", classify.PresetReference, false},
+		{"reference", classify.PresetReference, true},
+	} {
+		var args []string
+		if tc.preset != "" {
+			args = append(args, "--preset", tc.preset)
+		}
+		ios, _, _, errOut := cli.TestIO()
+		var served *ServeOptions
+		scmd := newCmdLiveServe(&cli.Factory{IO: ios}, func(_ context.Context, o *ServeOptions) error { served = o; return nil })
+		scmd.SetArgs(args)
+		scmd.SetOut(errOut)
+		scmd.SetErr(errOut)
+		if err := scmd.Execute(); err != nil || served.Preset != tc.want {
+			t.Fatalf("live serve --preset %q: %v, %+v, want preset %q", tc.preset, err, served, tc.want)
+		}
+		var replayed *ReplayOptions
+		rcmd := newCmdReplay(&cli.Factory{IO: ios}, func(_ context.Context, o *ReplayOptions) error { replayed = o; return nil })
+		rcmd.SetArgs(args)
+		rcmd.SetOut(errOut)
+		rcmd.SetErr(errOut)
+		if err := rcmd.Execute(); err != nil || replayed.Preset != tc.want {
+			t.Fatalf("replay --preset %q: %v, %+v, want preset %q", tc.preset, err, replayed, tc.want)
+		}
+		if warned := strings.Contains(errOut.String(), `preset "reference" is now called "published"`); warned != tc.warns {
+			t.Errorf("--preset %q: warning %v, want %v: %q", tc.preset, warned, tc.warns, errOut)
+		}
 	}
 }

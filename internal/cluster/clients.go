@@ -108,7 +108,7 @@ func clientOf(dir, name string) (registered, error) {
 	if c.Subject.CommonName != name {
 		return registered{}, fmt.Errorf("%s: common name %q is not the identity's name %q", crt, c.Subject.CommonName, name)
 	}
-	pw, err := secret.Read(PasswordPath(dir, name))
+	pw, err := secret.ReadState(PasswordPath(dir, name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return registered{}, fmt.Errorf("client identity %q has no SASL password: %w", name, errNotClient)
 	}
@@ -165,7 +165,7 @@ func RegisterClient(dir, name string, users []string, validity time.Duration, no
 	if _, err := secret.Ensure(PasswordPath(dir, name)); err != nil {
 		return nil, fmt.Errorf("client identity %q: %w", name, err)
 	}
-	pw, err := secret.Read(PasswordPath(dir, name))
+	pw, err := secret.ReadState(PasswordPath(dir, name))
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mouseauth/mouseauth/internal/retry"
+	"github.com/mouseauth/mouseauth/internal/safefs"
 	"github.com/mouseauth/mouseauth/internal/secret"
 	"github.com/mouseauth/mouseauth/live/topics"
 	"github.com/mouseauth/mouseauth/pki"
@@ -210,7 +211,7 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 			c.Close()
 		}
 	}()
-	if err := os.MkdirAll(c.PKIDir, 0o700); err != nil {
+	if err := safefs.Dir(c.PKIDir, 0o700); err != nil {
 		return nil, err
 	}
 	if _, err := EnsurePKI(c.PKIDir, o.Now()); err != nil {
@@ -245,7 +246,7 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	c.port = o.Port
 	portFile := filepath.Join(o.Dir, "kafka.port")
 	if c.port == 0 {
-		if b, err := os.ReadFile(portFile); err == nil {
+		if b, err := safefs.ReadFile(portFile); err == nil {
 			c.port, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 		}
 	}
@@ -258,7 +259,7 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	} else if err != nil {
 		return nil, err
 	}
-	_ = os.WriteFile(portFile, []byte(strconv.Itoa(c.port)+"\n"), 0o600)
+	_ = safefs.WriteFile(portFile, []byte(strconv.Itoa(c.port)+"\n"), 0o600)
 	if err := c.startBackground(ctx, o.Topics); err != nil {
 		return nil, err
 	}
@@ -325,6 +326,9 @@ func (c *Cluster) stopBackground() {
 
 func (c *Cluster) start() error {
 	dataDir := filepath.Join(c.Dir, "kafka")
+	if err := safefs.Dir(dataDir, 0o700); err != nil {
+		return fmt.Errorf("embedded broker: %w", err)
+	}
 	if err := forgetPersistedSASL(dataDir); err != nil {
 		return fmt.Errorf("embedded broker: %w", err)
 	}

@@ -31,9 +31,12 @@
 // The broker's ApiVersions answer is patched so that librdkafka clients
 // (kcat) connect.
 //
-// The state folder is private while it runs: [SecureState] strips group
-// and other permissions, [LockState] keeps a second process out (naming
-// the holder's pid), [HoldPrivateUmask] keeps the umask at 077 until Close.
+// The state folder is private while it runs: [SecureState] refuses a
+// folder holding a symbolic link (internal/safefs) and strips group and
+// other permissions, [LockState] keeps a second process out (naming the
+// holder's pid), [HoldPrivateUmask] keeps the umask at 077 until Close.
+// The lock file, the SASL passwords, kafka.port, pki/ and kafka/ are
+// opened without following a link.
 //
 // It does not open the stores (the caller opens [Cluster.StorePath], see
 // live/deploy) and does not speak to external brokers: a real cluster is

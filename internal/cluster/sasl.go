@@ -96,7 +96,7 @@ func Credentials(dir, user string) (sasl.Mechanism, error) {
 			return nil, fmt.Errorf("the embedded broker has no SASL user %q (it has %v and the client identities)", user, Users())
 		}
 	}
-	pw, err := secret.Read(PasswordPath(dir, user))
+	pw, err := secret.ReadState(PasswordPath(dir, user))
 	if err != nil {
 		return nil, fmt.Errorf("embedded SASL password of %s: %w", user, err)
 	}
@@ -145,7 +145,7 @@ func (c *Cluster) saslOpts(clients []registered, brokerPW string) ([]kfake.Opt, 
 	}
 	opts := []kfake.Opt{kfake.EnableSASL(), kfake.EnableACLs(), kfake.Superuser(Mechanism, UserBroker, brokerPW)}
 	for _, u := range Users() {
-		pw, err := secret.Read(PasswordPath(c.Dir, u))
+		pw, err := secret.ReadState(PasswordPath(c.Dir, u))
 		if err != nil {
 			return nil, fmt.Errorf("embedded SASL password of %s: %w", u, err)
 		}

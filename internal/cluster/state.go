@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mouseauth/mouseauth/internal/safefs"
 )
 
 // The state folder is private: it holds the CA key, the client keys, the
@@ -30,12 +32,16 @@ import (
 //   - a lock file ([LockState]) keeps a second process from running the
 //     same state.
 
-// SecureState creates dir (0700) if missing and removes the group and
-// other permission bits of dir and of every directory and file below it
-// (symbolic links are neither followed nor changed). It returns the first
-// path it cannot change.
+// SecureState creates dir (0700) if missing, refuses it if a symbolic link
+// is anywhere below it (safefs.ErrLink: a planted link would have the
+// database created, or keys written, elsewhere), and removes the group and
+// other permission bits of dir and of every directory and file below it.
+// It returns the first path it refuses or cannot change.
 func SecureState(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("state folder %s: %w", dir, err)
+	}
+	if err := safefs.NoLinks(dir); err != nil {
 		return fmt.Errorf("state folder %s: %w", dir, err)
 	}
 	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -43,7 +49,7 @@ func SecureState(dir string) error {
 			return fmt.Errorf("state folder %s: %w", dir, err)
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
-			return nil
+			return fmt.Errorf("state folder %s: %w", dir, safefs.NotLink(path))
 		}
 		info, err := d.Info()
 		if errors.Is(err, fs.ErrNotExist) {
@@ -81,7 +87,7 @@ type StateLock struct {
 // holder wrote it in the lock file).
 func LockState(dir string) (*StateLock, error) {
 	path := filepath.Join(dir, LockFile)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := safefs.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("state lock: %w", err)
 	}

@@ -5,10 +5,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mouseauth/mouseauth/internal/safefs"
 )
 
 // ErrLoosePermissions is wrapped when a secret file can be read or written
@@ -42,6 +45,9 @@ func Ensure(path string) (created bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return false, err
 	}
+	if err := safefs.Dir(filepath.Dir(path), 0o700); err != nil {
+		return false, err // its folder is a link: the secret would be written elsewhere
+	}
 	s, err := Generate()
 	if err != nil {
 		return false, err
@@ -66,9 +72,32 @@ func Ensure(path string) (created bool, err error) {
 
 // Read returns the secret in path without its trailing newline. It refuses
 // a file that is not a regular file, that group or others may access
-// ([ErrLoosePermissions]), or that is empty; the errors name the file.
+// ([ErrLoosePermissions]), or that is empty; the errors name the file. A
+// link is followed (a password file on a secrets mount often is one); the
+// secrets of a state folder are read with [ReadState].
 func Read(path string) (string, error) {
-	st, err := os.Stat(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	return read(path, f)
+}
+
+// ReadState is [Read] for a secret of a state folder: a symbolic link is
+// refused (safefs.ErrLink), also one swapped in while the file is opened.
+func ReadState(path string) (string, error) {
+	f, err := safefs.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	return read(path, f)
+}
+
+// read checks the opened file f, which is path, and reads its secret.
+func read(path string, f *os.File) (string, error) {
+	st, err := f.Stat()
 	if err != nil {
 		return "", err
 	}
@@ -78,7 +107,7 @@ func Read(path string) (string, error) {
 	if st.Mode().Perm()&0o077 != 0 {
 		return "", fmt.Errorf("%s (mode %04o): %w", path, st.Mode().Perm(), ErrLoosePermissions)
 	}
-	b, err := os.ReadFile(path)
+	b, err := io.ReadAll(f)
 	if err != nil {
 		return "", err
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mouseauth/mouseauth/internal/safefs"
 )
 
 func TestEnsureAndRead(t *testing.T) {
@@ -71,5 +73,35 @@ func TestReadRefuses(t *testing.T) {
 	}
 	if s, err := Read(write("ok", "s3cret\r\n", 0o400)); err != nil || s != "s3cret" {
 		t.Errorf("read-only private file: %q, %v", s, err)
+	}
+}
+
+// TestReadStateRefusesLinks: a secret of a state folder is read without
+// following a link; Read (an operator's file) follows one.
+func TestReadStateRefusesLinks(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "real.password")
+	if _, err := Ensure(p); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.password")
+	if err := os.Symlink(p, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadState(link); !errors.Is(err, safefs.ErrLink) {
+		t.Errorf("ReadState of a link: %v", err)
+	}
+	if _, err := Read(link); err != nil {
+		t.Errorf("Read of a link (a secrets mount): %v", err)
+	}
+	if s, err := ReadState(p); err != nil || len(s) != 43 {
+		t.Errorf("ReadState: %q, %v", s, err)
+	}
+	sub := filepath.Join(dir, "sub")
+	if err := os.Symlink(t.TempDir(), sub); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ensure(filepath.Join(sub, "x.password")); !errors.Is(err, safefs.ErrLink) {
+		t.Errorf("Ensure in a folder that is a link: %v", err)
 	}
 }

@@ -6,8 +6,10 @@
 //   - Passwords: [HashPassword] makes a PHC-format argon2id hash with a
 //     random salt ([DefaultArgon2]: 19 MiB, 2 passes, 1 lane, OWASP's
 //     second set); [VerifyPassword] checks one in constant time and refuses
-//     a stored hash that is not argon2id ([ErrBadHash]); [NewPassword]
-//     generates a 128-bit password for generated accounts.
+//     a stored hash that is not argon2id ([ErrBadHash]); [HashCost] says
+//     what checking against a hash costs, in checks of the defaults (the
+//     service's login budgets count in it); [NewPassword] generates a
+//     128-bit password for generated accounts.
 //   - Models: [CheckModel] loads model file bytes as the service will and
 //     refuses a model whose features are not preprocess.FeatureNames in
 //     order ([ErrModelSchema]); [TrainModel] trains a user's model on the
@@ -20,7 +22,9 @@
 //   - [Enroll] stores an [Enrolment]: the credential (replacing an older
 //     one, failures reset) and, when given, the model as version 1, with
 //     the decision policy given recorded in it; a user who has a model
-//     keeps it. A model CheckModel refuses stores nothing.
+//     keeps it. A user name the message format refuses (wire.CheckUser: a
+//     control character, invalid UTF-8, empty or over 256 bytes) and a
+//     model CheckModel refuses store nothing.
 //
 // [Check] is the guard the scoring service applies to a vector before its
 // score counts: the model's own (classify.SavedModel.Check). A model of

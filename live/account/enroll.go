@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/wire"
 )
 
 // Enrolment is one user's registration: first factor and first model.
@@ -28,9 +29,14 @@ type Enrolment struct {
 
 // Enroll stores the credential (replacing an older one, with no failures)
 // and, when given, the model as version 1. A user who already has a model
-// keeps it, and Enroll reports kept = true. A model that [CheckModel]
-// refuses is refused before anything is stored.
+// keeps it, and Enroll reports kept = true. A user name the message
+// format refuses ([wire.CheckUser]: control characters, invalid UTF-8,
+// empty or too long), and a model that [CheckModel] refuses, are refused
+// before anything is stored.
 func Enroll(ctx context.Context, creds store.Credentials, models store.Models, e Enrolment) (kept bool, err error) {
+	if err := wire.CheckUser(e.User); err != nil {
+		return false, fmt.Errorf("enroll %q: %w", e.User, err)
+	}
 	if e.Model != nil {
 		sm, err := CheckModel(e.Model)
 		if err != nil {

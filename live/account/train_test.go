@@ -174,11 +174,16 @@ func (m *memCreds) Credential(_ context.Context, user string) (store.Credential,
 	}
 	return c, nil
 }
-func (m *memCreds) RecordFailure(context.Context, string, time.Time, int, time.Duration) (int, time.Time, error) {
-	return 0, time.Time{}, nil
+func (m *memCreds) RecordFailure(context.Context, string, string, time.Time) (store.Credential, store.ClientFailures, error) {
+	return store.Credential{}, store.ClientFailures{}, nil
 }
-func (m *memCreds) ResetFailures(context.Context, string) error { return nil }
-func (m *memCreds) Close() error                                { return nil }
+func (m *memCreds) RecordSuccess(context.Context, string, string, time.Time) error { return nil }
+func (m *memCreds) ClientFailures(_ context.Context, user, client string) (store.ClientFailures, error) {
+	return store.ClientFailures{User: user, Client: client}, nil
+}
+func (m *memCreds) Lockouts(context.Context) ([]store.ClientFailures, error) { return nil, nil }
+func (m *memCreds) Unlock(context.Context, string, string) error             { return nil }
+func (m *memCreds) Close() error                                             { return nil }
 
 type memModels struct{ models map[string][]byte }
 

@@ -391,3 +391,18 @@ func jsonError(raw []byte, err error) string {
 	}
 	return err.Error()
 }
+
+// Workstation registers the client identity name, bound to users, in the
+// embedded state folder state, writes its bundle into out (empty or
+// missing), waits until the running broker admits it and returns the
+// loaded bundle: what the benches' simulated workstations log in with.
+func Workstation(ctx context.Context, state, name string, users []string, out string) (*Bundle, error) {
+	if _, _, err := WriteBundle(BundleOptions{State: state, Client: name, Users: users, Out: out}); err != nil {
+		return nil, err
+	}
+	b, err := LoadBundle(out)
+	if err != nil {
+		return nil, err
+	}
+	return b, b.WaitAdmitted(ctx)
+}

@@ -5,12 +5,14 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/mouseauth/mouseauth/internal/safefs"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/wire"
 )
@@ -45,7 +47,16 @@ func PublicKeyPath(state string) string { return filepath.Join(state, PublicKeyF
 // (0600) if they are not.
 func LoadKeys(state string) (live.Keys, error) {
 	dir := filepath.Join(state, KeysDir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		return live.Keys{}, fmt.Errorf("scorer keys: %w", err)
+	}
+	// The keys folder and every key file are opened without following a
+	// link: a planted link would have the keys written, and the mode
+	// changed, elsewhere.
+	if err := safefs.Dir(dir, 0o700); err != nil {
+		return live.Keys{}, fmt.Errorf("scorer keys: %w", err)
+	}
+	if err := safefs.NotLink(filepath.Join(dir, PreviousDir)); err != nil {
 		return live.Keys{}, fmt.Errorf("scorer keys: %w", err)
 	}
 	if err := os.Chmod(dir, 0o700); err != nil {
@@ -116,18 +127,25 @@ func ReadPublicKey(path string) (*wire.PublicKey, error) {
 	return k, nil
 }
 
-// readPrivate reads a key file, first making it private if it is not.
+// readPrivate reads a key file, first making it private if it is not. It
+// opens it without following a link and changes the mode of the file it
+// opened, never of a link's target.
 func readPrivate(path string) ([]byte, error) {
-	fi, err := os.Stat(path)
+	f, err := safefs.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(path, 0o600); err != nil {
+		if err := f.Chmod(0o600); err != nil {
 			return nil, fmt.Errorf("%s is readable by others and cannot be made private: %w", path, err)
 		}
 	}
-	return os.ReadFile(path)
+	return io.ReadAll(f)
 }
 
 // loadOrCreate reads path, or creates it with create's bytes: written to a
@@ -172,9 +190,14 @@ func loadOrCreate(path string, create func() ([]byte, error)) ([]byte, error) {
 	return b, nil
 }
 
-// publish writes the public key file (0644) unless it holds p already.
+// publish writes the public key file (0644) unless it holds p already. A
+// link at path is refused (rename would replace the link itself, but the
+// file a client reads must be the one written here).
 func publish(path string, p []byte) error {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, p) {
+	if err := safefs.NotLink(path); err != nil {
+		return fmt.Errorf("publish the scorer public key: %w", err)
+	}
+	if old, err := safefs.ReadFile(path); err == nil && bytes.Equal(old, p) {
 		return nil
 	}
 	// A temporary file of its own, renamed into place: two services
@@ -235,7 +258,10 @@ func CopyKeys(from, to string) error {
 		}
 		dst := filepath.Join(to, KeysDir, rel)
 		if d.IsDir() {
-			if err := os.MkdirAll(dst, 0o700); err != nil {
+			if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+				return err
+			}
+			if err := safefs.Dir(dst, 0o700); err != nil {
 				return err
 			}
 			return os.Chmod(dst, 0o700)
@@ -244,7 +270,7 @@ func CopyKeys(from, to string) error {
 		if err != nil {
 			return err
 		}
-		old, err := os.ReadFile(dst)
+		old, err := safefs.ReadFile(dst)
 		switch {
 		case err == nil && !bytes.Equal(old, b):
 			return fmt.Errorf("copy keys to %s: %s holds another key; remove it or use that state folder's keys", to, dst)
@@ -253,6 +279,6 @@ func CopyKeys(from, to string) error {
 		case !errors.Is(err, fs.ErrNotExist):
 			return err
 		}
-		return os.WriteFile(dst, b, 0o600)
+		return safefs.WriteFile(dst, b, 0o600)
 	})
 }

@@ -29,9 +29,12 @@
 // A decision records whether the rule could judge it ([Decision.Judged]).
 //
 // Sessions are first-write-wins ([Profiles.CreateSession]) and their alert
-// flag only ever goes from false to true ([Profiles.MarkAlerted]); lockout
-// counters change by atomic store operations ([Credentials.RecordFailure],
-// [Credentials.ResetFailures]), never by a read-modify-write in the caller.
+// flag only ever goes from false to true ([Profiles.MarkAlerted]); failed
+// login counts, per user and per (user, client) ([ClientFailures]), change
+// by atomic store operations ([Credentials.RecordFailure],
+// [Credentials.RecordSuccess], [Credentials.Unlock]), never by a
+// read-modify-write in the caller. The service derives its backoff from
+// them; the store keeps counts and times, not a policy.
 // A model version is never replaced ([ErrVersionExists]).
 //
 // Missing rows are [ErrNotFound], tables of an older schema that could not

@@ -111,8 +111,23 @@ type Session struct {
 type Credential struct {
 	User, Department string
 	Hash             string
-	Failures         int       // consecutive failed logins
-	LockedUntil      time.Time // zero when not locked
+	// Failures counts the user's consecutive failed logins from every
+	// client (reset by an accepted login); LastFailure is the latest
+	// (zero when none). The service derives its per-user backoff from
+	// them; the per-client counts are [ClientFailures].
+	Failures    int
+	LastFailure time.Time
+}
+
+// ClientFailures is the first factor's record of one user on one client
+// (the client a login names): how many consecutive logins from it failed,
+// the latest failure and the latest accepted login. A pair with no row
+// reads as the zero record.
+type ClientFailures struct {
+	User, Client string
+	Failures     int       // consecutive failed logins from this client
+	LastFailure  time.Time // zero: none
+	LastSuccess  time.Time // the latest accepted login from this client; zero: none
 }
 
 // Models stores trained models. The file store implements only this.
@@ -193,35 +208,38 @@ type Profiles interface {
 	Session(ctx context.Context, user, id string) (Session, error)
 }
 
-// Credentials stores the first factor.
+// Credentials stores the first factor: password hashes and the failure
+// counts the service's backoff is derived from. Counts change only by
+// atomic operations of the store, so concurrent logins from any number of
+// workers or instances each count once.
 type Credentials interface {
-	// PutCredential creates or replaces c.
+	// PutCredential creates or replaces c (its per-client records stay).
 	PutCredential(ctx context.Context, c Credential) error
 	// Credential returns user's credential, or ErrNotFound.
 	Credential(ctx context.Context, user string) (Credential, error)
-	// RecordFailure counts one failed login of user atomically in the
-	// store (concurrent calls from any number of processes each count
-	// once) and returns the new count and lock. When the count reaches max
-	// the user is locked until now+lockFor (a lock is only ever extended,
-	// never shortened). ErrNotFound when user has no credential; max must
-	// be at least 1 and lockFor positive.
-	RecordFailure(ctx context.Context, user string, now time.Time, max int, lockFor time.Duration) (failures int, lockedUntil time.Time, err error)
-	// ResetFailures sets user's failure count to 0 and lifts the lock
-	// (after a successful login). ErrNotFound when user has no credential.
-	ResetFailures(ctx context.Context, user string) error
+	// RecordFailure counts one failed login of user from client, in the
+	// user's count and in the (user, client) pair's, and sets both last
+	// failures to now (never earlier than they were). It returns both
+	// records as they are after the change. ErrNotFound when user has no
+	// credential (nothing is stored then).
+	RecordFailure(ctx context.Context, user, client string, now time.Time) (Credential, ClientFailures, error)
+	// RecordSuccess records an accepted login of user from client: the
+	// user's count and the pair's go to 0 and the pair's LastSuccess to
+	// now (never earlier than it was). ErrNotFound when user has no
+	// credential.
+	RecordSuccess(ctx context.Context, user, client string, now time.Time) error
+	// ClientFailures returns the (user, client) record; the zero record
+	// (with User and Client set) when none is stored.
+	ClientFailures(ctx context.Context, user, client string) (ClientFailures, error)
+	// Lockouts lists the records with failures: every user whose count is
+	// not 0 (Client "") and every pair whose count is not 0, by user and
+	// client.
+	Lockouts(ctx context.Context) ([]ClientFailures, error)
+	// Unlock clears failure counts: of the (user, client) pair, or, with
+	// client "", the user's own and every pair of the user's.
+	// ErrNotFound when user has no credential.
+	Unlock(ctx context.Context, user, client string) error
 	Close() error
-}
-
-// CheckLockout validates RecordFailure's policy arguments; every backend
-// calls it first.
-func CheckLockout(max int, lockFor time.Duration) error {
-	if max < 1 {
-		return fmt.Errorf("lockout after %d failures: want at least 1", max)
-	}
-	if lockFor <= 0 {
-		return fmt.Errorf("lockout for %v: want a positive duration", lockFor)
-	}
-	return nil
 }
 
 // EncodeValues packs a vector as little-endian float64s, so it round-trips

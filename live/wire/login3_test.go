@@ -139,8 +139,8 @@ func TestLoginV3Refused(t *testing.T) {
 		return err
 	}
 	sig := j["sig"].(string)
-	// Another base64 letter at byte 10 (flipping a bit could make it no
-	// base64 letter at all: '+' ^ 1 is '*').
+	// Another base64 character in the middle (a flipped bit could make
+	// the text invalid base64, depending on the random signature).
 	flippedSig := []byte(sig)
 	if flippedSig[10] == 'A' {
 		flippedSig[10] = 'B'

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -244,8 +246,14 @@ func marshalJSON(v any) ([]byte, error) {
 }
 
 // unmarshalStrict decodes exactly one JSON object into v, refusing unknown
-// fields and trailing data: a signed message has no unsigned extras.
+// fields, member names that differ from v's tags (encoding/json would
+// match "USER" to "user"), a member given twice (encoding/json keeps the
+// last) and trailing data: a signed message has no unsigned extras, and no
+// two readers of a message may see different values in it.
 func unmarshalStrict(p []byte, k Kind, v any) error {
+	if err := checkMembers(p, v); err != nil {
+		return malformed("%s: %v", kindName(k), err)
+	}
 	d := json.NewDecoder(bytes.NewReader(p))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
@@ -280,11 +288,16 @@ func checkText(field, s string, min, max int) error {
 }
 
 func checkNames2(user, session string) error {
-	if err := checkText("user", user, 1, MaxName); err != nil {
+	if err := CheckUser(user); err != nil {
 		return err
 	}
 	return checkText("session", session, 1, MaxName)
 }
+
+// CheckUser checks a user name as every message of the format does: 1 to
+// [MaxName] bytes of valid UTF-8 without control characters. Enrolment
+// calls it too, so that no user is enrolled whom no login can name.
+func CheckUser(user string) error { return checkText("user", user, 1, MaxName) }
 
 // nanos returns t as Unix nanoseconds, the form MACs and AADs use; times
 // outside int64 nanoseconds (1677-09-21 to 2262-04-11) are refused.
@@ -309,3 +322,66 @@ func clip(s string, max int) string {
 	}
 	return s[:i]
 }
+
+// checkMembers walks p's top-level object with json.Decoder.Token and
+// refuses a member name that is not exactly one of v's json tags, or that
+// appears twice. encoding/json/v2 refuses duplicates itself but is behind
+// GOEXPERIMENT=jsonv2 in Go 1.26; encoding/json does not, hence this walk.
+// The messages are flat: a value that is an object or an array is skipped
+// whole (and refused by the decoder, whose types have none).
+func checkMembers(p []byte, v any) error {
+	names := memberNames(v)
+	d := json.NewDecoder(bytes.NewReader(p))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return nil // not an object: the decoder says why
+	}
+	seen := make(map[string]bool, len(names))
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return nil
+		}
+		name, _ := t.(string)
+		switch {
+		case !names[name]:
+			return fmt.Errorf("unknown field %q (member names are exact, lower case)", name)
+		case seen[name]:
+			return fmt.Errorf("member %q given twice", name)
+		}
+		seen[name] = true
+		for depth := 0; ; {
+			t, err := d.Token()
+			if err != nil {
+				return nil
+			}
+			switch t {
+			case json.Delim('{'), json.Delim('['):
+				depth++
+			case json.Delim('}'), json.Delim(']'):
+				depth--
+			}
+			if depth == 0 {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// memberNames returns the json tag names of the struct v points to.
+func memberNames(v any) map[string]bool {
+	t := reflect.TypeOf(v).Elem()
+	if m, ok := memberCache.Load(t); ok {
+		return m.(map[string]bool)
+	}
+	m := map[string]bool{}
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			m[name] = true
+		}
+	}
+	memberCache.Store(t, m)
+	return m
+}
+
+var memberCache sync.Map // reflect.Type -> map[string]bool

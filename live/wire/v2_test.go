@@ -1047,3 +1047,16 @@ func TestRoundTripKeepsVector(t *testing.T) {
 		t.Fatalf("%+v\nwant %+v", got, v)
 	}
 }
+
+// TestDecisionMACInputSize: decisionMAC sizes its buffer with
+// decisionMACInputSize, which must match what is appended.
+func TestDecisionMACInputSize(t *testing.T) {
+	t.Parallel()
+	refused := sampleDecision()
+	refused.Seq, refused.Accept, refused.Reason = LoginSeq, false, "refused: a reason of some length"
+	for _, d := range []Decision{sampleDecision(), refused, {User: "u", Session: "s"}} {
+		if got, want := len(appendDecisionMACInput(nil, d)), decisionMACInputSize(d); got != want {
+			t.Errorf("%+v: %d bytes of MAC input, decisionMACInputSize says %d", d, got, want)
+		}
+	}
+}

@@ -1,17 +1,224 @@
 package reportstest
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"sync"
 	"time"
 
+	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/evaluate"
+	"github.com/mouseauth/mouseauth/preprocess"
 )
 
 // Users, Windows are the users and window sizes of [Run].
 var (
-	Users   = []string{"user7", "user9", "user12"}
+	Users   = []string{"user7", "user9", "user12", "user3", "user5", "user8"}
 	Windows = []int{1, 10}
 )
+
+// Seeds are the seeds of [SeedsRun].
+var Seeds = []int64{0, 1, 2, 3}
+
+// Classifiers are the two classifiers [Run] compares: "centroid" scores an
+// action by its distances to the genuine and impostor centroids of every
+// feature, "axis" by the first feature only (weaker).
+var Classifiers = []string{"centroid", "axis"}
+
+// Table returns the synthetic feature table [Run] evaluates: [Users], 90
+// actions each in two sessions, four features drawn around a user-specific
+// mean (user8's test third drifts away from its training part, so it
+// scores below chance).
+func Table() *preprocess.Table {
+	rng := rand.New(rand.NewPCG(7, 1))
+	d := &preprocess.Table{Names: []string{"f1", "f2", "f3", "f4"}}
+	for _, u := range Users {
+		mu := make([]float64, 4)
+		for j := range mu {
+			mu[j] = rng.NormFloat64()
+		}
+		for i := range 90 {
+			x := make([]float64, 4)
+			for j := range x {
+				x[j] = mu[j] + 1.1*rng.NormFloat64()
+				if u == "user8" && i >= 60 {
+					x[j] += 3 // drift
+				}
+			}
+			d.Users = append(d.Users, u)
+			d.Sessions = append(d.Sessions, fmt.Sprintf("s%d", i/45+1))
+			d.X = append(d.X, x)
+		}
+	}
+	return d
+}
+
+// centroid is a small classifier: the score is the share of the distance
+// to the genuine centroid among the distances to both centroids, over the
+// first dims features (0: all). Draws one number from rng, so seeds move
+// its scores a little.
+type centroid struct {
+	name string
+	dims int
+}
+
+func (c centroid) Name() string { return c.name }
+
+func (c centroid) Fit(_ context.Context, X [][]float64, genuine []bool, rng *rand.Rand) (classify.Model, error) {
+	var g, im []float64
+	var ng, ni float64
+	for i, x := range X {
+		if g == nil {
+			g, im = make([]float64, len(x)), make([]float64, len(x))
+		}
+		dst := im
+		if genuine[i] {
+			dst, ng = g, ng+1
+		} else {
+			ni++
+		}
+		for j, v := range x {
+			dst[j] += v
+		}
+	}
+	if ng == 0 || ni == 0 {
+		return nil, errors.New("centroid: need both classes")
+	}
+	for j := range g {
+		g[j] /= ng
+		im[j] /= ni
+	}
+	dims := c.dims
+	if dims == 0 || dims > len(g) {
+		dims = len(g)
+	}
+	return model{g: g[:dims], im: im[:dims], off: 0.02 * rng.Float64()}, nil
+}
+
+type model struct {
+	g, im []float64
+	off   float64
+}
+
+func (m model) Score(x []float64) float64 {
+	var dg, di float64
+	for j := range m.g {
+		dg += (x[j] - m.g[j]) * (x[j] - m.g[j])
+		di += (x[j] - m.im[j]) * (x[j] - m.im[j])
+	}
+	dg, di = math.Sqrt(dg), math.Sqrt(di)
+	if dg+di == 0 {
+		return 0.5
+	}
+	return math.Min(1, di/(dg+di)+m.off)
+}
+
+// NewClassifier builds the fixture's classifiers by name. "rf" stands in
+// for a forest in the sweep: the centroid toy over one feature per 50 of
+// its "trees" (at least one, at most four), so the tree count matters.
+func NewClassifier(name string, params map[string]any) (classify.Classifier, error) {
+	switch name {
+	case "centroid":
+		return centroid{name: name}, nil
+	case "axis":
+		return centroid{name: name, dims: 1}, nil
+	case "rf":
+		trees, _ := params["trees"].(int)
+		return centroid{name: name, dims: min(4, max(1, trees/50+1))}, nil
+	}
+	return nil, fmt.Errorf("reportstest: no classifier %q", name)
+}
+
+// manifest is the fixture's manifest: a command line with characters HTML
+// must escape.
+func manifest(seed int64) evaluate.Manifest {
+	return evaluate.Manifest{
+		Command: []string{"mouseauth", "evaluate", "compare", "--features", "features.csv", "--seed", "42", "--note", "<b>&'quoted'"},
+		Version: "v0.1.0-test", Seed: seed, GoVersion: "go1.26.8",
+		Started: time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC),
+		Inputs: []evaluate.Input{{Path: "features.csv",
+			SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Bytes: 123456}},
+	}
+}
+
+func mustRun(e evaluate.Experiment) *evaluate.Run {
+	e.NewClassifier = NewClassifier
+	if e.Windows == nil {
+		e.Windows = Windows
+	}
+	e.Stats.Resamples = 500
+	r, err := e.Run(context.Background(), Table())
+	if err != nil {
+		panic(err) // the fixture is wrong
+	}
+	return r
+}
+
+// Run returns a run with every part a report draws, from real evaluations
+// of [Table] with seed 42: the compare of [Classifiers] under the published
+// preset (results, differences, rankings, scores), a sweep of the windows
+// 1, 5, 10, 20 by the tree counts 10, 50, 100, 200 (the classifier ignores
+// them) and the default thresholds of the centroid classifier. Each call
+// returns a fresh value.
+func Run() *evaluate.Run { return runOnce.get(buildRun) }
+
+// SeedsRun returns the compare of [Run] over [Seeds]. Each call returns a
+// fresh value.
+func SeedsRun() *evaluate.Run { return seedsOnce.get(buildSeedsRun) }
+
+var runOnce, seedsOnce cached
+
+// cached builds a run once and hands out copies (JSON round trips, as
+// run.json is), so the many tests that start from a fixture do not
+// evaluate it again. The copies share the run's ScoreSets, which are not
+// in JSON: tests must not change them.
+type cached struct {
+	once sync.Once
+	data []byte
+	sets []evaluate.ScoreSet
+}
+
+func (c *cached) get(build func() *evaluate.Run) *evaluate.Run {
+	c.once.Do(func() {
+		r := build()
+		data, err := json.Marshal(r)
+		if err != nil {
+			panic(err)
+		}
+		c.data, c.sets = data, r.ScoreSets
+	})
+	var r evaluate.Run
+	if err := json.Unmarshal(c.data, &r); err != nil {
+		panic(err)
+	}
+	r.ScoreSets = c.sets
+	return &r
+}
+
+func buildRun() *evaluate.Run {
+	cmp := mustRun(evaluate.Experiment{Mode: evaluate.ModeCompare, Classifiers: Classifiers,
+		Presets: []evaluate.Preset{evaluate.PresetPublished}, Settings: evaluate.Settings{Seed: 42}})
+	sw := mustRun(evaluate.Experiment{Mode: evaluate.ModeSweep, Classifier: "rf", TreeRange: []int{10, 50, 100, 200},
+		Preset: evaluate.PresetPublished, Settings: evaluate.Settings{Seed: 42, Windows: []int{1, 5, 10, 20}}})
+	th := mustRun(evaluate.Experiment{Mode: evaluate.ModeThreshold, Classifier: "centroid", Preset: evaluate.PresetPublished,
+		Thresholds: evaluate.DefaultThresholdRules(), Settings: evaluate.Settings{Seed: 42}})
+	cmp.Manifest = manifest(42)
+	cmp.Sweeps = sw.Sweeps
+	cmp.Rankings = append(cmp.Rankings, sw.Rankings...)
+	cmp.Thresholds = th.Thresholds
+	return cmp
+}
+
+func buildSeedsRun() *evaluate.Run {
+	r := mustRun(evaluate.Experiment{Mode: evaluate.ModeCompare, Classifiers: Classifiers,
+		Presets: []evaluate.Preset{evaluate.PresetPublished}, Seeds: Seeds})
+	r.Manifest = manifest(Seeds[0])
+	return r
+}
 
 // roc is the made-up curve TPR = FPR^k at n+1 evenly spaced points; its AUC
 // is 1/(k+1).
@@ -26,106 +233,14 @@ func roc(k float64, n int) evaluate.ROCCurve {
 	return c
 }
 
-// result builds one classifier's result; better > 0 makes it stronger.
-func result(classifier string, better float64) evaluate.Result {
-	r := evaluate.Result{Protocol: "reference", Classifier: classifier, Seed: 42,
-		Params: map[string]any{"trees": 100, "depth": 0}, Windows: Windows, Seconds: 12.5,
-		Aggregate: "mean", Skipped: []evaluate.Skip{{User: "user3", Reason: "fewer than 10 genuine test actions"}}}
-	for _, w := range Windows {
-		var sum, sumSq, eerSum float64
-		for j, u := range Users {
-			// Larger windows and later users separate better: k shrinks.
-			k := 0.6 / (1 + better + float64(w)/10 + float64(j)/4)
-			auc := 1 / (k + 1)
-			eer := (1 - auc) * 0.9
-			r.Users = append(r.Users, evaluate.UserResult{
-				User: u, Window: w, AUC: auc, EER: eer, Accuracy: 1 - eer,
-				Genuine: 40 + j, Impostor: 80 + 2*j, ROC: roc(k, 20), TrainSecs: 0.5 + float64(j)/10,
-			})
-			sum += auc
-			sumSq += auc * auc
-			eerSum += eer
-		}
-		n := float64(len(Users))
-		mean := sum / n
-		k := 1/mean - 1
-		r.Summary = append(r.Summary, evaluate.WindowSummary{Window: w, MeanAUC: mean,
-			SDAUC: math.Sqrt(math.Max(0, sumSq/n-mean*mean)), MeanEER: eerSum / n, SDEER: 0.01,
-			MeanAccuracy: 1 - eerSum/n, MeanROC: roc(k, 20), Users: len(Users)})
-	}
-	return r
-}
-
-// Run returns the synthetic run. Each call returns a fresh value.
-func Run() *evaluate.Run {
-	run := &evaluate.Run{
-		Manifest: evaluate.Manifest{
-			Command: []string{"mouseauth", "evaluate", "--data", "features.csv", "--seed", "42", "--note", "<b>&'quoted'"},
-			Version: "v0.1.0-test", Seed: 42, GoVersion: "go1.26.8",
-			Started: time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC),
-			Inputs: []evaluate.Input{{Path: "features.csv",
-				SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Bytes: 123456}},
-		},
-		Results: []evaluate.Result{result("rf", 1), result("logreg", 0)},
-	}
-	// A grid of tree counts × windows, as evaluate.Sweep writes it.
-	for i, trees := range []int{10, 50, 100, 200} {
-		for j, w := range Windows {
-			run.Sweeps = append(run.Sweeps, evaluate.SweepPoint{Param: "trees", Value: float64(trees),
-				Trees: trees, Window: w, MeanAUC: 0.75 + 0.03*float64(i) + 0.08*float64(j), SDAUC: 0.05 - 0.01*float64(i),
-				MeanEER: 0.28 - 0.03*float64(i) - 0.06*float64(j), Seconds: float64(trees) / 20})
-		}
-	}
-	for _, w := range Windows {
-		f := 1 + float64(w)/10 // larger windows: fewer false alarms, longer delays
-		for i := 0; i <= 10; i++ {
-			p := float64(i) / 10
-			run.Thresholds = append(run.Thresholds, evaluate.ThresholdPoint{Threshold: p, Window: w,
-				FalseAlarmRate: p * p / f, MissRate: (1 - p) * (1 - p) / f,
-				ImpostorActionsToAlarm: float64(w) + 20*(1-p), GenuineActionsToFalseAlarm: 10*f + 200*(1-p),
-				ImpostorDetected: 1 - (1-p)*(1-p)/f, GenuineAlarmed: p / f})
-		}
-	}
-	return run
-}
-
-// Seeds are the seeds of [SeedsRun].
-var Seeds = []int64{0, 1, 2, 3}
-
-// SeedsRun returns a multi-seed run as evaluate.MergeSeeds makes it: the
-// two results of [Run] and its sweep, their figures moved a little by each
-// seed (the rf result by more than the seed noise above logreg), merged
-// over [Seeds]. Each call returns a fresh value.
-func SeedsRun() *evaluate.Run {
-	runs := make([]*evaluate.Run, len(Seeds))
-	for k, seed := range Seeds {
-		jitter := 0.02 * math.Sin(float64(seed)+1)
-		r := &evaluate.Run{Results: []evaluate.Result{result("rf", 1+jitter), result("logreg", jitter)}}
-		for i := range r.Results {
-			r.Results[i].Seed = seed
-			r.Results[i].Params = map[string]any{"trees": 100, "preset": "reference"}
-		}
-		for _, p := range Run().Sweeps {
-			p.MeanAUC += jitter / 4
-			r.Sweeps = append(r.Sweeps, p)
-		}
-		runs[k] = r
-	}
-	out, err := evaluate.MergeSeeds(Seeds, runs)
-	if err != nil {
-		panic(err) // the fixture is wrong
-	}
-	out.Manifest = Run().Manifest
-	out.Manifest.Seed = Seeds[0]
-	return out
-}
-
-// Holdout returns a held-out result: users user7 (2 genuine, 3 impostor
-// sessions), user9 (2 genuine, 3 impostor) and user12 (1 genuine, no
-// impostor: its AUC is undefined), with session and action ROCs.
+// Holdout returns a made-up held-out result: users user7 (2 genuine, 3
+// impostor sessions), user9 (2 genuine, 3 impostor) and user12 (1
+// genuine, no impostor: its AUC is undefined), with session and action
+// ROCs and statistics.
 func Holdout() evaluate.HoldoutResult {
 	auc1, eer1, aauc1 := 0.833, 0.25, 0.71
 	auc2, eer2, aauc2 := 0.5, 0.5, 0.55
+	lo, hi := 0.61, 0.93
 	h := evaluate.HoldoutResult{Train: "train_files", Test: "test_files", Classifier: "rf",
 		Params: map[string]any{"trees": 100}, Seed: 3, Aggregate: "mean", NegativeRatio: 1, Convention: "clean",
 		Sessions:    evaluate.HoldoutLevel{AUC: 0.8, EER: 0.3, Genuine: 5, Impostor: 6, ROC: roc(0.25, 10)},
@@ -133,6 +248,10 @@ func Holdout() evaluate.HoldoutResult {
 		UserMeanAUC: (auc1 + auc2) / 2, UserSDAUC: (auc1 - auc2) / 2, UsersDefined: 2,
 		Unlabelled: []evaluate.SessionRef{{User: "user7", Session: "session_9"}},
 		Seconds:    4.5,
+		Stats: &evaluate.HoldoutStats{Unit: "claimed users", Resamples: 500, Seeds: 1, Users: 3,
+			SessionAUC: evaluate.Estimate{Value: 0.8, Lo: &lo, Hi: &hi}, SessionEER: evaluate.Estimate{Value: 0.3},
+			SessionFNMR: evaluate.Estimate{Value: 0.6}, SessionZero: evaluate.Estimate{Value: 0.8},
+			ActionAUC: evaluate.Estimate{Value: 0.7}, ActionEER: evaluate.Estimate{Value: 0.35}},
 	}
 	h.Users = []evaluate.HoldoutUser{
 		{User: "user7", GenuineSessions: 2, ImpostorSessions: 3, Actions: 400, SessionAUC: &auc1, SessionEER: &eer1, ActionAUC: &aauc1, TrainRows: 300},

@@ -8,16 +8,21 @@
 //
 // The contract is store's, checked by storetest: PutVector, PutDecision
 // and PutBatch insert a (user, session, seq) key once and report a repeat
-// as not inserted. PutBatch runs in one transaction (one commit per
-// batch), each row a prepared single-row INSERT whose affected-row count
-// says whether it was stored; a batch that fails before its commit stores
-// nothing. The database runs in WAL mode with synchronous=NORMAL: a
-// committed batch survives a process crash; only a power loss can drop the
-// last commits. One connection serves every call, so writes queue in Go
-// rather than in SQLite's busy retries. That connection never checkpoints:
-// a second one copies the log into the database file every
-// [CheckpointEvery] (PASSIVE, beside the writer), so no commit waits for a
-// checkpoint, and [Store.Close] empties the log.
+// as not inserted. PutBatch calls are group-committed across callers
+// (internal/combine): a writer goroutine writes the calls that waited
+// while its previous transaction ran as one transaction, each row a
+// prepared single-row INSERT whose affected-row count says whether it was
+// stored, and answers each call for its own rows once that transaction
+// committed; when it fails, each call is written again alone, so a row
+// SQLite refuses fails only its call, which stores nothing. The database
+// runs in WAL mode with synchronous=NORMAL: a committed batch survives a
+// process crash; only a power loss can drop the last commits. One
+// connection writes, so writes queue in Go rather than in SQLite's busy
+// retries; [Readers] more serve the reads, which WAL runs beside the
+// writer, so a read never waits for the transaction being written. The
+// writer never checkpoints: another connection copies the log into the
+// database file every [CheckpointEvery] (PASSIVE, beside the writer), so no
+// commit waits for a checkpoint, and [Store.Close] empties the log.
 //
 // It is one file on one machine: scorers spread over machines share a
 // MySQL or Cassandra store instead. Holding the file private is the state

@@ -12,6 +12,9 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/mouseauth/mouseauth/internal/safefs"
+	"github.com/mouseauth/mouseauth/live/store"
+	"github.com/mouseauth/mouseauth/live/store/internal/combine"
 	"github.com/mouseauth/mouseauth/live/store/internal/sqlstore"
 )
 
@@ -19,16 +22,42 @@ import (
 // write-ahead log into the database file.
 const CheckpointEvery = 250 * time.Millisecond
 
+// Readers is the number of connections that serve reads.
+const Readers = 4
+
 // Store is the embedded store; it implements store.Profiles and
 // store.Credentials.
 type Store struct {
 	*sqlstore.Store
 	ckpt *checkpointer
+	// comb merges the PutBatch calls that wait while a batch is written
+	// into one transaction (package combine).
+	comb *combine.Combiner
 }
 
-// Open opens (creating if needed) the database file at path.
+// Open opens (creating if needed) the database file at path. The file and
+// its -wal and -shm files must not be symbolic links: the file is created
+// (0600) or opened here without following one first, and once SQLite has
+// opened it by its name, the name must still be that file (safefs.Pin),
+// so a link planted or swapped in never has the database kept elsewhere.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return openStore(ctx, path, Readers, sqlstore.SQLite)
+}
+
+// openStore is Open with readers connections for reads (0 reads through
+// the write connection) and dialect d: benchmarks compare the store as it
+// was before it had readers and prepared statements.
+func openStore(ctx context.Context, path string, readers int, d sqlstore.Dialect) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	for _, side := range []string{"-wal", "-shm", "-journal"} {
+		if err := safefs.NotLink(path + side); err != nil {
+			return nil, fmt.Errorf("embedded store: %w", err)
+		}
+	}
+	check, err := safefs.Pin(path, 0o600)
+	if err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
 	db, err := openDB(path, "wal_autocheckpoint(0)")
@@ -38,9 +67,29 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// SQLite has one writer at a time; one connection serialises writes in
 	// Go instead of through busy retries.
 	db.SetMaxOpenConns(1)
-	s, err := sqlstore.New(ctx, db, sqlstore.SQLite, true)
+	// Reads have connections of their own, which WAL runs beside the
+	// writer: a login's credential, a session's state or a model never
+	// waits for the batch being written.
+	var opts []sqlstore.Option
+	var rdb *sql.DB
+	if readers > 0 {
+		if rdb, err = openDB(path, "query_only(1)"); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("embedded store %s: readers: %w", path, err)
+		}
+		rdb.SetMaxOpenConns(readers)
+		rdb.SetMaxIdleConns(readers)
+		opts = append(opts, sqlstore.Reader(rdb))
+	}
+	s, err := sqlstore.New(ctx, db, d, true, opts...)
+	if err == nil {
+		err = check() // SQLite has the file open now
+	}
 	if err != nil {
 		db.Close()
+		if rdb != nil {
+			rdb.Close()
+		}
 		return nil, fmt.Errorf("embedded store %s: %w", path, err)
 	}
 	cdb, err := openDB(path)
@@ -49,7 +98,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("embedded store %s: checkpointer: %w", path, err)
 	}
 	cdb.SetMaxOpenConns(1)
-	return &Store{Store: s, ckpt: startCheckpointer(cdb, CheckpointEvery)}, nil
+	return &Store{Store: s, ckpt: startCheckpointer(cdb, CheckpointEvery), comb: combine.New(s.PutBatch, 0)}, nil
+}
+
+// PutBatch implements store.Profiles: the calls that arrive while a batch
+// is being written are written together, in one transaction, and each is
+// answered for its own rows (package combine). A call returns once its
+// rows are committed.
+func (s *Store) PutBatch(ctx context.Context, vs []store.Vector, ds []store.Decision) ([]bool, []bool, error) {
+	return s.comb.PutBatch(ctx, vs, ds)
 }
 
 // openDB opens path in WAL mode. WAL lets readers run beside the writer;
@@ -67,6 +124,7 @@ func openDB(path string, pragmas ...string) (*sql.DB, error) {
 // Close stops the checkpointer, which copies what the log still holds into
 // the database file and empties the log, then closes the database.
 func (s *Store) Close() error {
+	s.comb.Close()
 	s.ckpt.stop()
 	return s.Store.Close()
 }

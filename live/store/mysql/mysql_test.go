@@ -62,6 +62,11 @@ func TestMariaDB(t *testing.T) {
 			`ALTER TABLE decisions DROP COLUMN flags`,
 			`ALTER TABLE vectors DROP COLUMN pos`,
 			`INSERT INTO sessions VALUES ('u', 'old', '10.0.0.1:1', 1, '', 0, 1700000000000)`,
+			// The versions that locked an account for a fixed time: no
+			// per-client failures, a user locked until 2100.
+			`DROP TABLE login_failures`,
+			`ALTER TABLE credentials DROP COLUMN last_failure`,
+			`INSERT INTO credentials VALUES ('u', 'finance', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', 5, 4102444800000)`,
 			`INSERT INTO vectors VALUES ('u', 'old', 0, 1700000000000, X'000000000000F03F')`,
 			`INSERT INTO decisions VALUES ('u', 'old', 0, 0.9, 0.9, 10, 0.5, 1, 0, 1, 1700000000000)`,
 		} {
@@ -93,6 +98,7 @@ func TestMariaDB(t *testing.T) {
 		if d, err := s.Decision(ctx, "u", "old", 0); err != nil || d.Judged || d.Flags != 0 || !d.Accept || d.Window != 10 {
 			t.Fatalf("old decision read back as %+v, %v", d, err)
 		}
+		storetest.OldCredential(t, s, "u")
 		again, err := Open(ctx, noCreate)
 		if err != nil {
 			t.Fatalf("Open without CreateSchema after the migration: %v", err)

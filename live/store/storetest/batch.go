@@ -390,59 +390,130 @@ func sessionsFirstWriteWins(t *testing.T, open func(t *testing.T) store.Profiles
 	}
 }
 
+// lockout tests the failure counts the service's backoff is derived from:
+// per user and per (user, client), atomic, cleared by a success or an
+// operator's unlock.
 func lockout(t *testing.T, open func(t *testing.T) store.Credentials) {
 	ctx := context.Background()
+	hash := "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"
 	t.Run("RecordFailure", func(t *testing.T) {
 		s := open(t)
 		defer s.Close()
-		c := store.Credential{User: "user7", Department: "finance", Hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"}
+		c := store.Credential{User: "user7", Department: "finance", Hash: hash}
 		if err := s.PutCredential(ctx, c); err != nil {
 			t.Fatal(err)
 		}
+		if f, err := s.ClientFailures(ctx, "user7", "ws-1"); err != nil || f != (store.ClientFailures{User: "user7", Client: "ws-1"}) {
+			t.Fatalf("ClientFailures of a pair never seen = %+v, %v; want the zero record", f, err)
+		}
 		for _, step := range []struct {
-			now        time.Time
-			wantFails  int
-			wantLocked time.Time
+			client       string
+			now          time.Time
+			wantUser     int
+			wantPair     int
+			wantUserLast time.Time
+			wantPairLast time.Time
 		}{
-			{t0, 1, time.Time{}},
-			{t0, 2, time.Time{}},
-			{t0, 3, t0.Add(time.Hour)}, // the third failure locks
-			{t0.Add(10 * time.Minute), 4, t0.Add(70 * time.Minute)}, // a later one extends the lock
-			{t0, 5, t0.Add(70 * time.Minute)},                       // an earlier clock never shortens it
+			{"ws-1", t0, 1, 1, t0, t0},
+			{"ws-1", t0.Add(time.Second), 2, 2, t0.Add(time.Second), t0.Add(time.Second)},
+			{"ws-2", t0.Add(2 * time.Second), 3, 1, t0.Add(2 * time.Second), t0.Add(2 * time.Second)}, // another client counts on its own
+			{"ws-1", t0, 4, 3, t0.Add(2 * time.Second), t0.Add(time.Second)},                          // an earlier clock never moves a time back
 		} {
-			n, until, err := s.RecordFailure(ctx, "user7", step.now, 3, time.Hour)
-			if err != nil || n != step.wantFails || !sameTime(until, step.wantLocked) || until.IsZero() != step.wantLocked.IsZero() {
-				t.Fatalf("RecordFailure at %v = %d, %v, %v; want %d, %v", step.now, n, until, err, step.wantFails, step.wantLocked)
+			u, p, err := s.RecordFailure(ctx, "user7", step.client, step.now)
+			if err != nil || u.Failures != step.wantUser || p.Failures != step.wantPair || !sameTime(u.LastFailure, step.wantUserLast) ||
+				!sameTime(p.LastFailure, step.wantPairLast) || p.User != "user7" || p.Client != step.client || !p.LastSuccess.IsZero() {
+				t.Fatalf("RecordFailure(%s, %v) = user %+v, pair %+v, %v; want %d and %d failures, last %v and %v",
+					step.client, step.now, u, p, err, step.wantUser, step.wantPair, step.wantUserLast, step.wantPairLast)
 			}
 		}
 		got, err := s.Credential(ctx, "user7")
-		if err != nil || got.Failures != 5 || !sameTime(got.LockedUntil, t0.Add(70*time.Minute)) || got.Hash != c.Hash || got.Department != c.Department {
-			t.Fatalf("Credential after 5 failures = %+v, %v", got, err)
+		if err != nil || got.Failures != 4 || !sameTime(got.LastFailure, t0.Add(2*time.Second)) || got.Hash != c.Hash || got.Department != c.Department {
+			t.Fatalf("Credential after 4 failures = %+v, %v", got, err)
 		}
-		for _, bad := range []struct {
-			max int
-			d   time.Duration
-		}{{0, time.Hour}, {-1, time.Hour}, {3, 0}, {3, -time.Second}} {
-			if _, _, err := s.RecordFailure(ctx, "user7", t0, bad.max, bad.d); err == nil {
-				t.Fatalf("RecordFailure(max %d, lockFor %v) was accepted", bad.max, bad.d)
-			}
+		if f, err := s.ClientFailures(ctx, "user7", "ws-2"); err != nil || f.Failures != 1 || !sameTime(f.LastFailure, t0.Add(2*time.Second)) {
+			t.Fatalf("ClientFailures(ws-2) = %+v, %v", f, err)
 		}
-		for i := 0; i < 2; i++ { // the second reset changes nothing and is no error
-			if err := s.ResetFailures(ctx, "user7"); err != nil {
+		locks, err := s.Lockouts(ctx)
+		if err != nil || len(locks) != 3 || locks[0].Client != "" || locks[0].Failures != 4 || locks[1].Client != "ws-1" || locks[1].Failures != 3 ||
+			locks[2].Client != "ws-2" || locks[2].Failures != 1 {
+			t.Fatalf("Lockouts = %+v, %v; want the user's 4, ws-1's 3 and ws-2's 1", locks, err)
+		}
+		// A success from ws-1 clears the user's count and ws-1's, not ws-2's.
+		for range 2 { // the second changes nothing and is no error
+			if err := s.RecordSuccess(ctx, "user7", "ws-1", t0.Add(time.Minute)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if got, _ := s.Credential(ctx, "user7"); got.Failures != 0 || !got.LockedUntil.IsZero() || got.Hash != c.Hash {
-			t.Fatalf("after ResetFailures: %+v", got)
+		if got, _ := s.Credential(ctx, "user7"); got.Failures != 0 || got.Hash != c.Hash {
+			t.Fatalf("after RecordSuccess: %+v", got)
 		}
-		if _, _, err := s.RecordFailure(ctx, "nobody", t0, 3, time.Hour); !errors.Is(err, store.ErrNotFound) {
+		if f, _ := s.ClientFailures(ctx, "user7", "ws-1"); f.Failures != 0 || !sameTime(f.LastSuccess, t0.Add(time.Minute)) || !sameTime(f.LastFailure, t0.Add(time.Second)) {
+			t.Fatalf("ws-1 after RecordSuccess: %+v", f)
+		}
+		if f, _ := s.ClientFailures(ctx, "user7", "ws-2"); f.Failures != 1 {
+			t.Fatalf("ws-2 after ws-1's success: %+v", f)
+		}
+		// A success from a client never seen before creates its record.
+		if err := s.RecordSuccess(ctx, "user7", "ws-3", t0); err != nil {
+			t.Fatal(err)
+		}
+		if f, _ := s.ClientFailures(ctx, "user7", "ws-3"); f.Failures != 0 || !sameTime(f.LastSuccess, t0) {
+			t.Fatalf("ws-3 after its first success: %+v", f)
+		}
+		if err := s.RecordSuccess(ctx, "user7", "ws-3", t0.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if f, _ := s.ClientFailures(ctx, "user7", "ws-3"); !sameTime(f.LastSuccess, t0) {
+			t.Fatalf("an earlier success moved LastSuccess back: %+v", f)
+		}
+		// Unlocking one pair leaves the others; unlocking the user clears all.
+		if _, _, err := s.RecordFailure(ctx, "user7", "ws-1", t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Unlock(ctx, "user7", "ws-2"); err != nil {
+			t.Fatal(err)
+		}
+		if locks, _ := s.Lockouts(ctx); len(locks) != 2 || locks[1].Client != "ws-1" {
+			t.Fatalf("Lockouts after unlocking ws-2 = %+v", locks)
+		}
+		if err := s.Unlock(ctx, "user7", ""); err != nil {
+			t.Fatal(err)
+		}
+		if locks, _ := s.Lockouts(ctx); len(locks) != 0 {
+			t.Fatalf("Lockouts after unlocking the user = %+v", locks)
+		}
+		if f, _ := s.ClientFailures(ctx, "user7", "ws-1"); f.Failures != 0 || !sameTime(f.LastSuccess, t0.Add(time.Minute)) {
+			t.Fatalf("unlock changed more than the count: %+v", f)
+		}
+		// Re-enrolment replaces the hash, not the per-client records.
+		c.Hash = "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXI$bmV3"
+		if err := s.PutCredential(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if f, _ := s.ClientFailures(ctx, "user7", "ws-3"); !sameTime(f.LastSuccess, t0) {
+			t.Fatalf("PutCredential cleared the per-client records: %+v", f)
+		}
+		// Names are kept exactly: a client name that differs only in case
+		// or by a trailing space is another client.
+		for _, cl := range []string{"WS-1", "ws-1 ", "ws-1\u00e9"} {
+			if f, err := s.ClientFailures(ctx, "user7", cl); err != nil || !f.LastSuccess.IsZero() {
+				t.Fatalf("ClientFailures(%q) = %+v, %v; want none", cl, f, err)
+			}
+		}
+		if _, _, err := s.RecordFailure(ctx, "nobody", "ws-1", t0); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("RecordFailure of unknown user: err = %v, want ErrNotFound", err)
 		}
-		if err := s.ResetFailures(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("ResetFailures of unknown user: err = %v, want ErrNotFound", err)
+		if err := s.RecordSuccess(ctx, "nobody", "ws-1", t0); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("RecordSuccess of unknown user: err = %v, want ErrNotFound", err)
+		}
+		if err := s.Unlock(ctx, "nobody", ""); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Unlock of unknown user: err = %v, want ErrNotFound", err)
 		}
 		if _, err := s.Credential(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("RecordFailure or ResetFailures created a credential: %v", err)
+			t.Fatalf("RecordFailure or RecordSuccess created a credential: %v", err)
+		}
+		if f, _ := s.ClientFailures(ctx, "nobody", "ws-1"); f.Failures != 0 || !f.LastSuccess.IsZero() {
+			t.Fatalf("RecordFailure or RecordSuccess of an unknown user stored a record: %+v", f)
 		}
 	})
 	t.Run("RecordFailureConcurrent", func(t *testing.T) {
@@ -452,27 +523,40 @@ func lockout(t *testing.T, open func(t *testing.T) store.Credentials) {
 			t.Fatal(err)
 		}
 		// Eight guessers (partitions, or instances) fail three times each at
-		// once: every failure counts, each count is seen once.
-		const guessers, each, max = 8, 3, 5
+		// once, half from one client and half from clients of their own,
+		// whose records do not exist yet: every failure counts, each count
+		// is seen once.
+		const guessers, each = 8, 3
 		var mu sync.Mutex
-		seen := map[int]time.Time{}
+		seen := map[int]bool{}
+		shared := map[int]bool{}
 		var wg sync.WaitGroup
 		errs := make(chan error, guessers)
 		for g := 0; g < guessers; g++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				client := "shared"
+				if g%2 == 1 {
+					client = fmt.Sprintf("own-%d", g)
+				}
 				for i := 0; i < each; i++ {
-					n, until, err := s.RecordFailure(ctx, "victim", t0, max, 15*time.Minute)
+					u, p, err := s.RecordFailure(ctx, "victim", client, t0.Add(time.Duration(i)*time.Second))
 					if err != nil {
 						errs <- err
 						return
 					}
 					mu.Lock()
-					if _, dup := seen[n]; dup {
-						errs <- fmt.Errorf("two failures were both told they were failure %d", n)
+					if seen[u.Failures] {
+						errs <- fmt.Errorf("two failures were both told they were failure %d of the user", u.Failures)
 					}
-					seen[n] = until
+					seen[u.Failures] = true
+					if client == "shared" {
+						if shared[p.Failures] {
+							errs <- fmt.Errorf("two failures were both told they were failure %d of the shared client", p.Failures)
+						}
+						shared[p.Failures] = true
+					}
 					mu.Unlock()
 				}
 			}()
@@ -482,20 +566,45 @@ func lockout(t *testing.T, open func(t *testing.T) store.Credentials) {
 		for err := range errs {
 			t.Fatal(err)
 		}
-		for n := 1; n <= guessers*each; n++ {
-			until, ok := seen[n]
-			switch {
-			case !ok:
-				t.Fatalf("no failure was told it was number %d (counts seen: %v)", n, seen)
-			case n < max && !until.IsZero():
-				t.Fatalf("failure %d returned a lock %v before the maximum %d", n, until, max)
-			case n >= max && !sameTime(until, t0.Add(15*time.Minute)):
-				t.Fatalf("failure %d returned lock %v, want %v", n, until, t0.Add(15*time.Minute))
-			}
+		if len(seen) != guessers*each || len(shared) != guessers/2*each {
+			t.Fatalf("counts seen: user %v, shared client %v", seen, shared)
 		}
 		got, err := s.Credential(ctx, "victim")
-		if err != nil || got.Failures != guessers*each || !sameTime(got.LockedUntil, t0.Add(15*time.Minute)) {
+		if err != nil || got.Failures != guessers*each || !sameTime(got.LastFailure, t0.Add(2*time.Second)) {
 			t.Fatalf("Credential after %d concurrent failures = %+v, %v", guessers*each, got, err)
 		}
+		for g := 1; g < guessers; g += 2 {
+			if f, _ := s.ClientFailures(ctx, "victim", fmt.Sprintf("own-%d", g)); f.Failures != each {
+				t.Fatalf("own-%d after %d failures: %+v", g, each, f)
+			}
+		}
 	})
+}
+
+// OldCredential checks user's credential as a database of the versions
+// that locked an account for a fixed time left it (5 failures, locked until
+// 2100), once the store has opened and migrated it: the count is kept, the
+// old lock is no longer read, and failures, successes and unlocks work.
+func OldCredential(t *testing.T, s store.Credentials, user string) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := s.Credential(ctx, user)
+	if err != nil || c.Failures != 5 || !c.LastFailure.IsZero() || c.Department != "finance" {
+		t.Fatalf("the old credential read back as %+v, %v; want 5 failures and no last failure", c, err)
+	}
+	if locks, err := s.Lockouts(ctx); err != nil || len(locks) != 1 || locks[0].User != user || locks[0].Client != "" || locks[0].Failures != 5 {
+		t.Fatalf("Lockouts of the old database = %+v, %v", locks, err)
+	}
+	if u, p, err := s.RecordFailure(ctx, user, "ws", t0); err != nil || u.Failures != 6 || p.Failures != 1 || !sameTime(u.LastFailure, t0) {
+		t.Fatalf("RecordFailure on the old credential = %+v, %+v, %v", u, p, err)
+	}
+	if err := s.RecordSuccess(ctx, user, "ws", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Unlock(ctx, user, ""); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.Credential(ctx, user); err != nil || c.Failures != 0 || c.Hash != "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA" {
+		t.Fatalf("the old credential after a success = %+v, %v", c, err)
+	}
 }

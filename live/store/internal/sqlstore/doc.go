@@ -24,6 +24,8 @@
 // reads the row back in the same transaction; [Store.MarkAlerted] and
 // [Store.ResetFailures] tell "no such row" from "nothing changed".
 //
-// It opens no connection and sets no pool or driver options: that is each
-// backend's Open.
+// Reads outside transactions go to the database [Reader] names (SQLite's
+// pool of read connections beside its one writer), else to the one it
+// writes to. It opens no connection and sets no pool or driver options:
+// that is each backend's Open.
 package sqlstore

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mouseauth/mouseauth/live/store"
@@ -20,6 +21,9 @@ type Dialect struct {
 	Name string
 	// Blob, LongBlob and Text are column types.
 	Blob, LongBlob, Text string
+	// ExactText is the type of a text column that compares byte by byte
+	// (no case folding, no trailing-space padding).
+	ExactText string
 	// InsertNew turns "INSERT INTO t (cols) VALUES (...), ..." into a
 	// statement that inserts nothing, without error, for a row whose
 	// primary key exists, and counts only inserted rows as affected.
@@ -36,6 +40,12 @@ type Dialect struct {
 	// instead of multi-row INSERTs: for an in-process database parsing a
 	// statement of hundreds of rows costs more than the calls it saves.
 	RowByRow bool
+	// Prepare runs every statement outside transactions as a statement
+	// prepared once per database and kept (on each connection as it
+	// serves it): an in-process database parses a statement for every
+	// call otherwise, which was two thirds of a point read's CPU (a
+	// login's credential, a session).
+	Prepare bool
 	// Pos is the column of a vector's position in insertion order, which
 	// SampleVectors seeks into (SQLite's rowid; a column the migrations
 	// add elsewhere). PosDDL adds it to a vectors table that has none.
@@ -43,11 +53,12 @@ type Dialect struct {
 }
 
 // SQLite is the embedded store's dialect.
-var SQLite = Dialect{Name: "sqlite", Blob: "BLOB", LongBlob: "BLOB", Text: "TEXT",
+var SQLite = Dialect{Name: "sqlite", Blob: "BLOB", LongBlob: "BLOB", Text: "TEXT", ExactText: "TEXT",
 	InsertNew:    func(s string) string { return s + " ON CONFLICT DO NOTHING" },
 	Greatest:     "MAX",
 	ColumnExists: `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`,
 	RowByRow:     true,
+	Prepare:      true,
 	Pos:          "rowid"}
 
 // MySQL is MySQL's and MariaDB's dialect. ON DUPLICATE KEY UPDATE of a key
@@ -59,7 +70,7 @@ var SQLite = Dialect{Name: "sqlite", Blob: "BLOB", LongBlob: "BLOB", Text: "TEXT
 // AUTO_INCREMENT column with a unique index (ALTER TABLE numbers the rows
 // already stored): appending to it costs an insert little, and a sample
 // seeks in it instead of scanning.
-var MySQL = Dialect{Name: "mysql", Blob: "MEDIUMBLOB", LongBlob: "LONGBLOB", Text: "VARCHAR(191)",
+var MySQL = Dialect{Name: "mysql", Blob: "MEDIUMBLOB", LongBlob: "LONGBLOB", Text: "VARCHAR(191)", ExactText: "VARBINARY(1024)",
 	InsertNew: func(s string) string { return s + " ON DUPLICATE KEY UPDATE uid = uid" },
 	Greatest:  "GREATEST",
 	ColumnExists: `SELECT COUNT(*) FROM information_schema.COLUMNS
@@ -70,13 +81,24 @@ var MySQL = Dialect{Name: "mysql", Blob: "MEDIUMBLOB", LongBlob: "LONGBLOB", Tex
 // Store is a store over db. It implements store.Profiles and
 // store.Credentials.
 type Store struct {
-	db *sql.DB
+	db *sql.DB // writes, and reads inside a transaction
+	r  *sql.DB // the other reads: db, or a pool of its own (Reader)
 	d  Dialect
 
 	// rowInsert holds PutBatch's single-row INSERTs by table, prepared in
 	// New (with RowByRow): with one connection, as SQLite has, preparing
 	// one inside a transaction would wait for the connection it holds.
 	rowInsert map[string]*sql.Stmt
+
+	// stmts holds the statements prepared with Dialect.Prepare, by
+	// database and text.
+	stmtMu sync.Mutex
+	stmts  map[stmtKey]*sql.Stmt
+}
+
+type stmtKey struct {
+	db *sql.DB
+	q  string
 }
 
 var (
@@ -84,11 +106,24 @@ var (
 	_ store.Credentials = (*Store)(nil)
 )
 
+// Option configures New.
+type Option func(*Store)
+
+// Reader makes the store read through r, outside transactions, instead of
+// the database it writes to: for SQLite, whose one write connection would
+// otherwise make every read wait for the write transaction in progress (WAL
+// lets readers on other connections run beside the writer and see every
+// committed write). Close closes r too.
+func Reader(r *sql.DB) Option { return func(s *Store) { s.r = r } }
+
 // New wraps db. With create it creates missing tables and adds the columns
 // later versions added to existing ones; without, it checks they are there
 // and refuses an older schema with store.ErrSchema.
-func New(ctx context.Context, db *sql.DB, d Dialect, create bool) (*Store, error) {
-	s := &Store{db: db, d: d}
+func New(ctx context.Context, db *sql.DB, d Dialect, create bool, opts ...Option) (*Store, error) {
+	s := &Store{db: db, r: db, d: d}
+	for _, o := range opts {
+		o(s)
+	}
 	if create {
 		for _, q := range s.schema() {
 			if _, err := db.ExecContext(ctx, q); err != nil {
@@ -154,10 +189,12 @@ func (s *Store) schema() []string {
 	}
 }
 
-// migration is a column a later version added to a table.
+// migration is a column a later version added to a table (or a table a
+// later version added, named by its first column).
 type migration struct{ table, column, ddl string }
 
 func (s *Store) migrations() []migration {
+	t := s.d.ExactText
 	m := []migration{
 		// The session's sealed MAC key (store.Session.Key); NULL in rows
 		// written before it existed.
@@ -166,6 +203,15 @@ func (s *Store) migrations() []migration {
 		{"decisions", "judged", `ALTER TABLE decisions ADD COLUMN judged SMALLINT NOT NULL DEFAULT 0`},
 		// store.Decision.Flags; 0 in rows written before it existed.
 		{"decisions", "flags", `ALTER TABLE decisions ADD COLUMN flags SMALLINT NOT NULL DEFAULT 0`},
+		// The user's latest failure (store.Credential.LastFailure), from
+		// which the per-user backoff runs. Rows of the versions that
+		// locked the account for a fixed time get 0: their lock
+		// (locked_until, no longer read) is lifted, their count kept.
+		{"credentials", "last_failure", `ALTER TABLE credentials ADD COLUMN last_failure BIGINT NOT NULL DEFAULT 0`},
+		// Failures per (user, client): store.ClientFailures. Its names
+		// compare exactly: "WS-1" is not "ws-1".
+		{"login_failures", "uid", `CREATE TABLE IF NOT EXISTS login_failures (uid ` + t + ` NOT NULL, client ` + t + ` NOT NULL,
+			failures INT NOT NULL, last_failure BIGINT NOT NULL, last_success BIGINT NOT NULL, PRIMARY KEY (uid, client))`},
 	}
 	if s.d.PosDDL != "" {
 		m = append(m, migration{"vectors", s.d.Pos, s.d.PosDDL})
@@ -178,7 +224,72 @@ func (s *Store) Close() error {
 	for _, st := range s.rowInsert {
 		st.Close()
 	}
-	return s.db.Close()
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmtMu.Unlock()
+	err := s.db.Close()
+	if s.r != s.db {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// prepared returns q prepared on db, preparing it on first use, or nil
+// without Dialect.Prepare or when it does not prepare (the caller then
+// runs q as text, which reports the error).
+func (s *Store) prepared(ctx context.Context, db *sql.DB, q string) *sql.Stmt {
+	if !s.d.Prepare {
+		return nil
+	}
+	k := stmtKey{db, q}
+	s.stmtMu.Lock()
+	st := s.stmts[k]
+	s.stmtMu.Unlock()
+	if st != nil {
+		return st
+	}
+	// Prepared without the lock: preparing on the write connection waits
+	// for the transaction that holds it.
+	st, err := db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if had := s.stmts[k]; had != nil {
+		st.Close() // another call prepared it meanwhile
+		return had
+	}
+	if s.stmts == nil {
+		s.stmts = map[stmtKey]*sql.Stmt{}
+	}
+	s.stmts[k] = st
+	return st
+}
+
+// queryRow and query read through the read pool, exec writes through the
+// write connection, outside transactions; q is a statement's fixed text.
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := s.prepared(ctx, s.r, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.r.QueryRowContext(ctx, q, args...)
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := s.prepared(ctx, s.r, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.r.QueryContext(ctx, q, args...)
+}
+
+func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := s.prepared(ctx, s.db, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return s.db.ExecContext(ctx, q, args...)
 }
 
 func (s *Store) wrap(op string, err error) error {
@@ -213,7 +324,7 @@ func b2i(b bool) int {
 }
 
 func (s *Store) insertNew(ctx context.Context, op, stmt string, args ...any) (bool, error) {
-	res, err := s.db.ExecContext(ctx, s.d.InsertNew(stmt), args...)
+	res, err := s.exec(ctx, s.d.InsertNew(stmt), args...)
 	if err != nil {
 		return false, s.wrap(op, err)
 	}
@@ -241,7 +352,7 @@ func (s *Store) PutModel(ctx context.Context, m store.Model) error {
 func (s *Store) LatestModel(ctx context.Context, user string) (store.Model, error) {
 	m := store.Model{User: user}
 	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT version, data, created, vectors FROM models WHERE uid = ? ORDER BY version DESC LIMIT 1`, user).
+	err := s.queryRow(ctx, `SELECT version, data, created, vectors FROM models WHERE uid = ? ORDER BY version DESC LIMIT 1`, user).
 		Scan(&m.Version, &m.Data, &created, &m.Vectors)
 	m.Created = fromMS(created)
 	return m, s.wrap("latest model of "+user, err)
@@ -249,7 +360,7 @@ func (s *Store) LatestModel(ctx context.Context, user string) (store.Model, erro
 
 // ModelUsers implements store.Models.
 func (s *Store) ModelUsers(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT uid FROM models ORDER BY uid`)
+	rows, err := s.query(ctx, `SELECT DISTINCT uid FROM models ORDER BY uid`)
 	if err != nil {
 		return nil, s.wrap("model users", err)
 	}
@@ -290,14 +401,14 @@ func scanDecision(sc interface{ Scan(...any) error }, user, session string) (sto
 
 // Decision implements store.Profiles.
 func (s *Store) Decision(ctx context.Context, user, session string, seq int64) (store.Decision, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq = ?`, user, session, seq)
+	row := s.queryRow(ctx, `SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq = ?`, user, session, seq)
 	d, err := scanDecision(row, user, session)
 	return d, s.wrap("decision", err)
 }
 
 // RecentDecisions implements store.Profiles.
 func (s *Store) RecentDecisions(ctx context.Context, user, session string, before int64, n int) ([]store.Decision, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq < ?
+	rows, err := s.query(ctx, `SELECT `+decisionCols+` FROM decisions WHERE uid = ? AND session = ? AND seq < ?
 		ORDER BY seq DESC LIMIT ?`, user, session, before, n)
 	if err != nil {
 		return nil, s.wrap("recent decisions", err)
@@ -345,7 +456,7 @@ func (s *Store) RecentVectors(ctx context.Context, user, session string, before 
 
 // Vectors implements store.Profiles.
 func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Vector, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT v.session, v.seq, v.at, v.vals FROM vectors v
+	rows, err := s.query(ctx, `SELECT v.session, v.seq, v.at, v.vals FROM vectors v
 		LEFT JOIN sessions s ON s.uid = v.uid AND s.id = v.session
 		WHERE v.uid = ? AND COALESCE(s.alerted, 0) = 0
 		ORDER BY COALESCE(s.started, 0) DESC, v.session, v.seq LIMIT ?`, user, limit)
@@ -373,7 +484,7 @@ func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Ve
 // LabeledVectors implements store.Profiles: one query joining each vector
 // with its session and its decision.
 func (s *Store) LabeledVectors(ctx context.Context, user string, alerted bool, limit int) ([]store.LabeledVector, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT v.session, v.seq, v.at, v.vals, d.seq IS NOT NULL,
+	rows, err := s.query(ctx, `SELECT v.session, v.seq, v.at, v.vals, d.seq IS NOT NULL,
 		COALESCE(d.score, 0), COALESCE(d.mean, 0), COALESCE(d.win, 0), COALESCE(d.threshold, 0), COALESCE(d.accept, 0),
 		COALESCE(d.alert, 0), COALESCE(d.judged, 0), COALESCE(d.flags, 0), COALESCE(d.model_version, 0), COALESCE(d.at, 0)
 		FROM vectors v
@@ -420,7 +531,7 @@ func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.V
 	}
 	pos := s.d.Pos
 	var lo, hi sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MIN(`+pos+`), MAX(`+pos+`) FROM vectors`).Scan(&lo, &hi); err != nil {
+	if err := s.queryRow(ctx, `SELECT MIN(`+pos+`), MAX(`+pos+`) FROM vectors`).Scan(&lo, &hi); err != nil {
 		return nil, s.wrap("sample vectors", err)
 	}
 	if !lo.Valid {
@@ -430,7 +541,7 @@ func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.V
 		LEFT JOIN sessions s ON s.uid = v.uid AND s.id = v.session
 		WHERE v.` + pos + ` >= ? AND COALESCE(s.alerted, 0) = 0 ORDER BY v.` + pos + ` LIMIT ?`
 	read := func(from int64, limit int) ([]store.Vector, error) {
-		rows, err := s.db.QueryContext(ctx, q, from, limit)
+		rows, err := s.query(ctx, q, from, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -468,10 +579,10 @@ func (s *Store) SampleVectors(ctx context.Context, seed int64, n int) ([]store.V
 
 // Counts implements store.Profiles.
 func (s *Store) Counts(ctx context.Context, user string) (vectors, decisions int64, err error) {
-	if err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM vectors WHERE uid = ?`, user).Scan(&vectors); err != nil {
+	if err = s.queryRow(ctx, `SELECT COUNT(*) FROM vectors WHERE uid = ?`, user).Scan(&vectors); err != nil {
 		return 0, 0, s.wrap("count vectors", err)
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM decisions WHERE uid = ?`, user).Scan(&decisions)
+	err = s.queryRow(ctx, `SELECT COUNT(*) FROM decisions WHERE uid = ?`, user).Scan(&decisions)
 	return vectors, decisions, s.wrap("count decisions", err)
 }
 
@@ -491,7 +602,7 @@ func (s *Store) CreateSession(ctx context.Context, x store.Session) (bool, store
 
 // MarkAlerted implements store.Profiles.
 func (s *Store) MarkAlerted(ctx context.Context, user, id string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET alerted = 1 WHERE uid = ? AND id = ?`, user, id)
+	res, err := s.exec(ctx, `UPDATE sessions SET alerted = 1 WHERE uid = ? AND id = ?`, user, id)
 	return s.updated(ctx, "mark session "+user+"/"+id+" alerted", res, err, `SELECT 1 FROM sessions WHERE uid = ? AND id = ?`, user, id)
 }
 
@@ -508,7 +619,7 @@ func (s *Store) updated(ctx context.Context, op string, res sql.Result, err erro
 	}
 	if n == 0 {
 		var one int
-		return s.wrap(op, s.db.QueryRowContext(ctx, exists, args...).Scan(&one))
+		return s.wrap(op, s.queryRow(ctx, exists, args...).Scan(&one))
 	}
 	return nil
 }
@@ -518,7 +629,7 @@ func (s *Store) Session(ctx context.Context, user, id string) (store.Session, er
 	x := store.Session{User: user, ID: id}
 	var accepted, alerted int
 	var started int64
-	err := s.db.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE uid = ? AND id = ?`, user, id).
+	err := s.queryRow(ctx, `SELECT `+sessionCols+` FROM sessions WHERE uid = ? AND id = ?`, user, id).
 		Scan(&x.Client, &accepted, &x.Reason, &alerted, &started, &x.Key)
 	x.Accepted, x.Alerted, x.Started = accepted != 0, alerted != 0, fromMS(started)
 	if len(x.Key) == 0 {
@@ -527,62 +638,170 @@ func (s *Store) Session(ctx context.Context, user, id string) (store.Session, er
 	return x, s.wrap("session", err)
 }
 
-// PutCredential implements store.Credentials.
+// PutCredential implements store.Credentials. locked_until, the lock of
+// older versions, is written 0 and never read.
 func (s *Store) PutCredential(ctx context.Context, c store.Credential) error {
-	_, err := s.db.ExecContext(ctx, `REPLACE INTO credentials (uid, department, hash, failures, locked_until) VALUES (?, ?, ?, ?, ?)`,
-		c.User, c.Department, c.Hash, c.Failures, ms(c.LockedUntil))
+	_, err := s.exec(ctx, `REPLACE INTO credentials (uid, department, hash, failures, locked_until, last_failure) VALUES (?, ?, ?, ?, 0, ?)`,
+		c.User, c.Department, c.Hash, c.Failures, ms(c.LastFailure))
 	return s.wrap("put credential", err)
 }
 
 // Credential implements store.Credentials.
 func (s *Store) Credential(ctx context.Context, user string) (store.Credential, error) {
+	return s.credential(ctx, reader{s}, user)
+}
+
+// reader is the querier of the store's read connections (prepared once).
+type reader struct{ s *Store }
+
+func (r reader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return r.s.queryRow(ctx, q, args...)
+}
+
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) credential(ctx context.Context, q querier, user string) (store.Credential, error) {
 	c := store.Credential{User: user}
-	var locked int64
-	err := s.db.QueryRowContext(ctx, `SELECT department, hash, failures, locked_until FROM credentials WHERE uid = ?`, user).
-		Scan(&c.Department, &c.Hash, &c.Failures, &locked)
-	c.LockedUntil = fromMS(locked)
+	var last int64
+	err := q.QueryRowContext(ctx, `SELECT department, hash, failures, last_failure FROM credentials WHERE uid = ?`, user).
+		Scan(&c.Department, &c.Hash, &c.Failures, &last)
+	c.LastFailure = fromMS(last)
 	return c, s.wrap("credential of "+user, err)
 }
 
-// ResetFailures implements store.Credentials.
-func (s *Store) ResetFailures(ctx context.Context, user string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE credentials SET failures = 0, locked_until = 0 WHERE uid = ?`, user)
-	return s.updated(ctx, "reset failures of "+user, res, err, `SELECT 1 FROM credentials WHERE uid = ?`, user)
+// ClientFailures implements store.Credentials.
+func (s *Store) ClientFailures(ctx context.Context, user, client string) (store.ClientFailures, error) {
+	f, err := s.clientFailures(ctx, s.db, user, client)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ClientFailures{User: user, Client: client}, nil
+	}
+	return f, s.wrap("failures of "+user+" from "+client, err)
 }
 
-// RecordFailure implements store.Credentials: one UPDATE counts the failure
-// and sets the lock from the count it had, then the row is read back in the
-// same transaction. locked_until is assigned before failures because MySQL
-// evaluates a single-table UPDATE's assignments left to right with the new
-// values (SQLite uses the old ones throughout): this order means the same
-// in both.
-func (s *Store) RecordFailure(ctx context.Context, user string, now time.Time, max int, lockFor time.Duration) (int, time.Time, error) {
-	if err := store.CheckLockout(max, lockFor); err != nil {
-		return 0, time.Time{}, fmt.Errorf("%s: record failure of %s: %w", s.d.Name, user, err)
-	}
-	var failures int
-	var locked int64
+func (s *Store) clientFailures(ctx context.Context, q querier, user, client string) (store.ClientFailures, error) {
+	f := store.ClientFailures{User: user, Client: client}
+	var last, ok int64
+	err := q.QueryRowContext(ctx, `SELECT failures, last_failure, last_success FROM login_failures WHERE uid = ? AND client = ?`, user, client).
+		Scan(&f.Failures, &last, &ok)
+	f.LastFailure, f.LastSuccess = fromMS(last), fromMS(ok)
+	return f, err
+}
+
+// RecordFailure implements store.Credentials: in one transaction, one
+// UPDATE counts the user's failure (none: no such user), one UPDATE or
+// INSERT the pair's, and both rows are read back. Two transactions that
+// both find no pair row and both insert it are a duplicate key for one of
+// them, whose UPDATE then counts.
+func (s *Store) RecordFailure(ctx context.Context, user, client string, now time.Time) (store.Credential, store.ClientFailures, error) {
+	var c store.Credential
+	var f store.ClientFailures
+	at := now.UnixMilli()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE credentials
-			SET locked_until = CASE WHEN failures + 1 >= ? THEN `+s.d.Greatest+`(locked_until, ?) ELSE locked_until END,
-			    failures = failures + 1
-			WHERE uid = ?`, max, now.Add(lockFor).UnixMilli(), user)
+		res, err := tx.ExecContext(ctx, `UPDATE credentials SET failures = failures + 1, last_failure = `+s.d.Greatest+`(last_failure, ?) WHERE uid = ?`, at, user)
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = sql.ErrNoRows // failures always changes: 0 rows is no such user
+			}
 			return err
 		}
-		if n == 0 {
-			return sql.ErrNoRows // failures always changes: 0 rows is no such user
+		for range 2 {
+			res, err = tx.ExecContext(ctx, `UPDATE login_failures SET failures = failures + 1, last_failure = `+s.d.Greatest+`(last_failure, ?)
+				WHERE uid = ? AND client = ?`, at, user, client)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n > 0 {
+				break
+			}
+			res, err = tx.ExecContext(ctx, s.d.InsertNew(`INSERT INTO login_failures (uid, client, failures, last_failure, last_success) VALUES (?, ?, 1, ?, 0)`), user, client, at)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n > 0 {
+				break
+			}
 		}
-		return tx.QueryRowContext(ctx, `SELECT failures, locked_until FROM credentials WHERE uid = ?`, user).Scan(&failures, &locked)
+		if c, err = s.credential(ctx, tx, user); err != nil {
+			return err
+		}
+		f, err = s.clientFailures(ctx, tx, user, client)
+		return err
 	})
 	if err != nil {
-		return 0, time.Time{}, s.wrap("record failure of "+user, err)
+		return store.Credential{}, store.ClientFailures{}, s.wrap("record failure of "+user+" from "+client, err)
 	}
-	return failures, fromMS(locked), nil
+	return c, f, nil
+}
+
+// RecordSuccess implements store.Credentials.
+func (s *Store) RecordSuccess(ctx context.Context, user, client string, now time.Time) error {
+	at := now.UnixMilli()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM credentials WHERE uid = ?`, user).Scan(&one); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET failures = 0 WHERE uid = ?`, user); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, s.d.InsertNew(`INSERT INTO login_failures (uid, client, failures, last_failure, last_success) VALUES (?, ?, 0, 0, ?)`), user, client, at)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE login_failures SET failures = 0, last_success = `+s.d.Greatest+`(last_success, ?) WHERE uid = ? AND client = ?`, at, user, client)
+		return err
+	})
+	return s.wrap("record success of "+user+" from "+client, err)
+}
+
+// Lockouts implements store.Credentials.
+func (s *Store) Lockouts(ctx context.Context) ([]store.ClientFailures, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT uid, '', failures, last_failure, 0 FROM credentials WHERE failures > 0
+		UNION ALL SELECT uid, client, failures, last_failure, last_success FROM login_failures WHERE failures > 0 ORDER BY 1, 2`)
+	if err != nil {
+		return nil, s.wrap("lockouts", err)
+	}
+	defer rows.Close()
+	var out []store.ClientFailures
+	for rows.Next() {
+		var f store.ClientFailures
+		var last, ok int64
+		if err := rows.Scan(&f.User, &f.Client, &f.Failures, &last, &ok); err != nil {
+			return nil, s.wrap("lockouts", err)
+		}
+		f.LastFailure, f.LastSuccess = fromMS(last), fromMS(ok)
+		out = append(out, f)
+	}
+	return out, s.wrap("lockouts", rows.Err())
+}
+
+// Unlock implements store.Credentials.
+func (s *Store) Unlock(ctx context.Context, user, client string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM credentials WHERE uid = ?`, user).Scan(&one); err != nil {
+			return err
+		}
+		if client != "" {
+			_, err := tx.ExecContext(ctx, `UPDATE login_failures SET failures = 0 WHERE uid = ? AND client = ?`, user, client)
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET failures = 0 WHERE uid = ?`, user); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE login_failures SET failures = 0 WHERE uid = ?`, user)
+		return err
+	})
+	return s.wrap("unlock "+user, err)
 }
 
 // maxAttempts bounds the runs of a transaction that failed with a
