@@ -295,7 +295,10 @@ func TestTopicPerUser(t *testing.T) {
 	perUser.PerUser = true
 	e := startEnv(t, live.Config{Topics: perUser, Retrain: live.RetrainPolicy{Every: -1}})
 	us := synthUsers(t, 3, 2, 30)
-	ss := plan(t, e, us, 1)
+	// Routing is the subject: models that decide by the published window
+	// of 10, which alerts this 30-action impostor session (the default
+	// sequential rule's figures are the attack tests').
+	ss := planPolicy(t, e, us, 1, legacyWindow())
 	var names []string
 	for _, u := range us {
 		names = append(names, perUser.FeaturesFor(u.User))
@@ -308,6 +311,11 @@ func TestTopicPerUser(t *testing.T) {
 	e.checkExactlyOnce(ss, res)
 	if res.ImpostorAlerts != 1 {
 		t.Errorf("impostor alerts %d of 1", res.ImpostorAlerts)
+	}
+	for _, s := range res.Sessions {
+		if s.Impostor {
+			t.Logf("impostor session: %d sent, %d refused, alerted after %d", s.Sent, s.Rejected, s.FirstAlert)
+		}
 	}
 }
 
@@ -340,7 +348,7 @@ func TestTopicPerUserFollowsEnrolment(t *testing.T) {
 	if err := e.cl.EnsureTopics(context.Background(), 1, perUser.FeaturesFor("User3")); err != nil {
 		t.Fatal(err)
 	}
-	ss := plan(t, e, synthUsers(t, 3, 2, 30), 1)
+	ss := planPolicy(t, e, synthUsers(t, 3, 2, 30), 1, legacyWindow()) // as TestTopicPerUser
 	testutil.Eventually(t, 30*time.Second, func() bool {
 		got := e.svc.HealthReport().Partitions
 		for _, u := range []string{"User1", "User2", "User3"} {
@@ -359,6 +367,11 @@ func TestTopicPerUserFollowsEnrolment(t *testing.T) {
 	e.checkExactlyOnce(ss, res)
 	if res.ImpostorAlerts != 1 {
 		t.Errorf("impostor alerts %d of 1", res.ImpostorAlerts)
+	}
+	for _, s := range res.Sessions {
+		if s.Impostor {
+			t.Logf("impostor session: %d sent, %d refused, alerted after %d", s.Sent, s.Rejected, s.FirstAlert)
+		}
 	}
 }
 

@@ -198,9 +198,16 @@ func newPoisonScene(t *testing.T, others, poisonSessions int) *poisonScene {
 	st := openStore(t)
 	p := counting(st)
 	day := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
-	victim, impostor := newBehaviour(r), newBehaviour(r)
-	var otherRows [][]float64
-	var sessions []storedSession
+	// The victim and the impostor behave as pointing movements can (the
+	// scorer's guard flags the Gaussian behaviours' vectors implausible,
+	// and the regression check scores as the scorer does); the other users
+	// only give negatives. The impostor is another user of the service,
+	// with sessions of its own: its vectors are among the enrolment's
+	// negatives and in the retraining's pool.
+	victim, impostor := plausibleUsers(t)
+	own := impostor.draw(r, 60)
+	otherRows := own[:30]
+	sessions := sessionsOf("impostor", "s", day, own, 30, accepted(0.8, 9))
 	for u := range others {
 		b := newBehaviour(r)
 		rows := b.draw(r, 40)
