@@ -143,9 +143,9 @@ type Alert struct {
 	// Score is the alerting action's score; Flags why it counted against
 	// the session ("implausible", "novel", "repeated" joined by "+", or
 	// "none").
-	Score float64 `json:"-"`
-	Flags string  `json:"-"`
-	ModelVersion int `json:"-"`
+	Score        float64 `json:"-"`
+	Flags        string  `json:"-"`
+	ModelVersion int     `json:"-"`
 }
 
 // DeadLetter wraps a message the service could not process.
