@@ -13,6 +13,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/decide"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/topics"
@@ -389,5 +390,67 @@ func TestLiveVerdictsMatchOffline(t *testing.T) {
 		p, len(vs), half, seq.String(), accepted, flagged)
 	if accepted == 0 || flagged == 0 || !want[len(want)-1].Alerted {
 		t.Errorf("the session has %d accepted and %d flagged actions, alerted %v: it does not exercise the rule", accepted, flagged, want[len(want)-1].Alerted)
+	}
+}
+
+// TestAttackShortSessionsDoNotRetrain: the impostor's short sessions were
+// accepted unjudged and then trained on (about 1 100 impostor vectors in
+// 9-action sessions made the victim's retrained model accept the
+// impostor). A retraining that runs after the victim's two genuine
+// sessions and ten 9-action impostor sessions trains on vectors of the
+// victim's sessions only: an impostor session's vectors were refused or
+// alerted, and only judged, accepted, unflagged and confidently scored
+// vectors of unalerted sessions are clean (the rule the store's Judged
+// and Flags columns let retraining apply).
+func TestAttackShortSessionsDoNotRetrain(t *testing.T) {
+	e, logs := startWorkerAttackEnv(t, live.Config{})
+	ss := planTrained(t, e, synthUsers(t, 3, 4, 60), 0, &cheapArgon2, account.TrainOptions{Seed: 1})
+	victim := ss[0]
+	genuine := ss[:2] // the victim's two replayed sessions
+	n := 0
+	for _, s := range genuine {
+		if s.LoginAs != victim.LoginAs || s.User != victim.LoginAs {
+			t.Fatalf("session %s is not the victim's own", s.ID)
+		}
+		n += len(s.Vectors)
+	}
+	// Retrain once the last impostor vector is stored: every session is
+	// over at once, one session may give every row, the regression check
+	// is off (what reaches the training set is the subject).
+	e.cfg.Retrain = live.RetrainPolicy{Every: int64(n + 90), MaxShare: 1, Quiet: -1, Tolerance: 1,
+		Train: account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 20}, Seed: 3}}
+	e.startService()
+	checkHonest(t, e, genuine)
+	checkHonest(t, e, ss[2:4]) // another user's sessions: the retraining's negatives
+	c := newClient(e)
+	vs := impostorVectors(ss, victim.LoginAs, 90)
+	accepted := 0
+	for k := range 10 {
+		accepted += c.attack(victim.LoginAs, victim.Password, fmt.Sprintf("short-%d", k), vs[9*k:9*k+9]).accepted
+	}
+	st := e.svc.Stats()
+	testutil.Eventually(t, 60*time.Second, func() bool { return live.Value(st.Retrains) >= 1 }, "waiting for the retraining")
+	var line string
+	for _, l := range logs.lines("user=" + victim.LoginAs) {
+		if strings.Contains(l, "msg=retrained") || strings.Contains(l, `msg="retrain skipped"`) {
+			line = l
+		}
+	}
+	var kept, sessions int
+	if i := strings.Index(line, "genuine="); i >= 0 {
+		if _, err := fmt.Sscanf(line[i:], "genuine=%d sessions=%d", &kept, &sessions); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+	} else if i := strings.Index(line, " clean vectors in "); i >= 0 {
+		if _, err := fmt.Sscanf(line[strings.LastIndex(line[:i], " ")+1:], "%d clean vectors in %d sessions", &kept, &sessions); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+	} else {
+		t.Fatalf("no retraining logged with its selection: %q\n%s", line, strings.Join(logs.lines("retrain"), "\n"))
+	}
+	t.Logf("%d genuine vectors in 2 sessions, then 90 impostor vectors in 10 sessions (%d accepted); the retraining kept %d vectors of %d sessions: %s",
+		n, accepted, kept, sessions, line)
+	if sessions > len(genuine) || kept > n {
+		t.Errorf("the retraining kept %d vectors of %d sessions; the victim sent %d in %d sessions", kept, sessions, n, len(genuine))
 	}
 }
