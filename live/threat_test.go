@@ -126,7 +126,8 @@ func (e *env) victimModel(user string) *classify.SavedModel {
 // sessions (every action before the window was full unjudged and
 // accepted, and full windows of a constant over 0.5). Each attack is one
 // fresh session of 20 vectors: constants (0, 1, a million and minus a
-// billion in every feature), the victim's training mean repeated, and the
+// billion in every feature), the victim's training mean repeated (as it
+// is, and projected into the physical bounds), and the
 // victim's best-scoring held-out genuine vector re-sent 20 times (new
 // seqs, so no redelivery). Now no session gets more than 3 actions
 // accepted and every one is alerted: the guard flags what is outside the
@@ -152,10 +153,17 @@ func TestAttackImplausibleAndRepeatedVectors(t *testing.T) {
 			best, bestScore = v.Values, s
 		}
 	}
+	// The mean made physically possible (whole numbers where the features
+	// count, relations kept), as a careful attacker would send it.
+	projected := mean(train)
+	if sm.Header.Bounds == nil || !sm.Header.Bounds.Project(projected) {
+		t.Fatal("the training mean cannot be projected into the model's physical bounds")
+	}
 	attacks := []struct {
 		name string
 		vs   [][]float64
 	}{
+		{"the victim's training mean, projected into the physical bounds", repeat(projected, 20)},
 		{"constant 0", repeat(constant(0), 20)},
 		{"constant 1", repeat(constant(1), 20)},
 		{"constant 1e6", repeat(constant(1e6), 20)},
