@@ -178,6 +178,15 @@ func TestAttackImplausibleAndRepeatedVectors(t *testing.T) {
 			t.Errorf("%s: %v; want at most 3 accepted and an alert", a.name, o)
 		}
 	}
+	// The operator's view: every action's score, and what was flagged.
+	st := e.svc.Stats()
+	n := float64(20 * len(attacks))
+	implausible, repeated := live.Value(st.Flagged, "flag", "implausible"), live.Value(st.Flagged, "flag", "repeated")
+	t.Logf("metrics: %v scores observed, flagged implausible %v, repeated %v, alerts %v", live.Value(st.Scores), implausible, repeated, live.Value(st.Alerts))
+	if live.Value(st.Scores) != n || implausible != 100 || repeated < n-float64(len(attacks))-implausible || live.Value(st.Alerts) != float64(len(attacks)) {
+		t.Errorf("metrics: %v scores, %v implausible, %v repeated, %v alerts; want %v scores, 100 implausible (5 sessions), the other sessions' copies repeated, %d alerts",
+			live.Value(st.Scores), implausible, repeated, live.Value(st.Alerts), n, len(attacks))
+	}
 	checkHonest(t, e, ss[1:2])
 }
 
