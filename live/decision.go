@@ -37,7 +37,7 @@ import (
 // repeat check; a session whose rule changed starts the new rule afresh
 // (trust at Start, an empty window), keeping its alert and its vectors.
 // A scorer that holds the session continues it in memory, which gives the
-// same verdicts as the rebuild (TestRestartContinuesVerdicts).
+// same verdicts as the rebuild (TestLiveVerdictsMatchOffline restarts the service mid-session).
 
 // actionThreshold is the score an action must reach to count for the
 // user under p: the window rule's threshold, or the score whose log-odds
