@@ -101,6 +101,17 @@ func (s *Session) Actions() int { return s.actions }
 // Alerted reports whether the session's alert is raised.
 func (s *Session) Alerted() bool { return s.alerted }
 
+// Effective is the score an action counts with: score clamped to [0, 1],
+// and 0 when it is NaN or the action is flagged. A store that keeps an
+// action's score and flags rebuilds a window's scores with it
+// ([Snapshot.Scores]).
+func Effective(score float64, f Flags) float64 {
+	if math.IsNaN(score) || f != 0 {
+		return 0
+	}
+	return min(max(score, 0), 1)
+}
+
 // Step judges the next action of the session.
 func (s *Session) Step(in Input) Verdict {
 	v := Verdict{Flags: in.Flags}
@@ -109,11 +120,7 @@ func (s *Session) Step(in Input) Verdict {
 	}
 	s.remember(in.Values)
 	s.actions++
-	v.Effective = in.Score
-	if math.IsNaN(v.Effective) || v.Flags != 0 {
-		v.Effective = 0
-	}
-	v.Effective = min(max(v.Effective, 0), 1)
+	v.Effective = Effective(in.Score, v.Flags)
 	raise := v.Flags&Implausible != 0
 	switch s.p.Rule {
 	case Window:

@@ -597,10 +597,11 @@ func impostorVectors(ss []replay.Session, victim string, n int) [][]float64 {
 // window of the session: the first alert came late and each worker raised
 // its own (8 alerts, every vector decided). Now a vector on a partition
 // that is not its user's is dead-lettered as misrouted: the session is
-// judged on one window, alerted once, at its 10th decided action.
+// judged on one window, alerted once, at its 10th decided action (the
+// models here decide by a window of 10).
 func TestAttackImpostorSpreadOverPartitions(t *testing.T) {
-	e, logs := startWorkerAttackEnv(t, live.Config{Window: 10, Threshold: 0.5})
-	ss := plan(t, e, synthUsers(t, 3, 3, 60), 0)
+	e, logs := startWorkerAttackEnv(t, live.Config{})
+	ss := planPolicy(t, e, synthUsers(t, 3, 3, 60), 0, legacyWindow())
 	e.startService()
 	victim := ss[0].LoginAs
 	pw := ss[0].Password
@@ -665,11 +666,12 @@ func TestAttackImpostorSpreadOverPartitions(t *testing.T) {
 // alerted, then sends the victim's own recorded actions so that the
 // window's mean climbs back over the threshold. Later windows went back to
 // accept: true (48 of 54). After an alert every later vector of the
-// session is answered accept: false until a new login, whose session
-// starts clean.
+// session is answered accept: false, closed: true until a new login, whose
+// session starts clean (the models here decide by a window of 10, whose
+// stored statistic shows the mean back over the threshold).
 func TestAttackAlertIsSticky(t *testing.T) {
-	e, _ := startWorkerAttackEnv(t, live.Config{Window: 10, Threshold: 0.5})
-	ss := plan(t, e, synthUsers(t, 3, 3, 80), 0)
+	e, _ := startWorkerAttackEnv(t, live.Config{})
+	ss := planPolicy(t, e, synthUsers(t, 3, 3, 80), 0, legacyWindow())
 	e.startService()
 	victim := ss[0]
 	c := newClient(e)
@@ -686,7 +688,11 @@ func TestAttackAlertIsSticky(t *testing.T) {
 		c.vector(victim.LoginAs, "sticky", int64(i), v, home)
 	}
 	ds := c.decisions("sticky", 1+len(vs), 60*time.Second)
-	alertAt, after, acceptedAfter, meanOver := -1, 0, 0, 0
+	stored, err := e.st.RecentDecisions(context.Background(), victim.LoginAs, "sticky", math.MaxInt64, len(vs))
+	if err != nil || len(stored) != len(vs) {
+		t.Fatalf("%d stored decisions, want %d: %v", len(stored), len(vs), err)
+	}
+	alertAt, after, acceptedAfter, meanOver, open := -1, 0, 0, 0, 0
 	sort.Slice(ds, func(i, j int) bool { return ds[i].Seq < ds[j].Seq })
 	for _, d := range ds {
 		if d.Seq == wire.LoginSeq {
@@ -695,15 +701,21 @@ func TestAttackAlertIsSticky(t *testing.T) {
 		if d.Alert && alertAt < 0 {
 			alertAt = int(d.Seq)
 		}
+		if alertAt >= 0 && int(d.Seq) >= alertAt && !d.Closed {
+			open++
+		}
 		if alertAt >= 0 && int(d.Seq) > alertAt {
 			after++
 			if d.Accept {
 				acceptedAfter++
 			}
-			if d.Mean >= d.Threshold {
+			if sd := stored[d.Seq]; sd.Statistic >= sd.Threshold {
 				meanOver++
 			}
 		}
+	}
+	if open > 0 {
+		t.Errorf("%d decisions from the alert on do not say the session is closed", open)
 	}
 	t.Logf("%d vectors (30 impostor, then %d of the victim's own): alert at seq %d; of the %d decisions after it, %d had the window's mean back over the threshold, %d were accept: true",
 		len(vs), len(victim.Vectors), alertAt, after, meanOver, acceptedAfter)

@@ -121,48 +121,6 @@ func TestHomeIsTheProducersPartition(t *testing.T) {
 	}
 }
 
-func TestWindowAndDecide(t *testing.T) {
-	w := NewWindow(3)
-	c := w.Clone()
-	c.Push(1)
-	if w.Len() != 0 || c.Len() != 1 {
-		t.Fatalf("a push on a clone changed the window: len %d, clone len %d", w.Len(), c.Len())
-	}
-	for i, tc := range []struct {
-		score   float64
-		mean    float64
-		full    bool
-		verdict Verdict
-		alerted bool
-	}{
-		{0.1, 0.1, false, Verdict{Accept: true}, false},
-		{0.2, 0.15, false, Verdict{Accept: true}, false},
-		{0.3, 0.2, true, Verdict{Accept: false, Alert: true}, false},
-		{0.9, (0.2 + 0.3 + 0.9) / 3, true, Verdict{Accept: false}, true}, // already alerted: no second alert
-		{0.9, 0.7, true, Verdict{Accept: false}, true},                   // sticky: refused although the mean is back over p
-		{0.9, 0.9, true, Verdict{Accept: true}, false},                   // a new login's session starts unalerted
-	} {
-		w.Push(tc.score)
-		if d := w.Mean() - tc.mean; d > 1e-12 || d < -1e-12 || w.Full() != tc.full {
-			t.Fatalf("step %d: mean %v full %v, want %v %v", i, w.Mean(), w.Full(), tc.mean, tc.full)
-		}
-		if v := Decide(w, 0.5, tc.alerted); v != tc.verdict {
-			t.Fatalf("step %d: %+v, want %+v", i, v, tc.verdict)
-		}
-	}
-}
-
-func BenchmarkWindowPushDecide(b *testing.B) {
-	w := NewWindow(10)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		w.Push(float64(i%7) / 7)
-		_ = Decide(w, 0.5, false)
-		i++
-	}
-}
-
 // BenchmarkLoginCost is the scorer's work per login in wire format 3 beside
 // the password check it always does: verifying the client identity (the
 // certificate against the CA once, the signature every time), opening the

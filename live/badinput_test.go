@@ -17,6 +17,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
@@ -243,14 +244,15 @@ func TestLoginLockout(t *testing.T) {
 }
 
 func TestRetrainSwapsModel(t *testing.T) {
-	// A low threshold: vectors of alerted sessions are (rightly) not trained
-	// on, and this test wants every judged vector to count: one session may
-	// give all the rows, it counts as over at once, and the regression
-	// check (TestRetrain* in retrain_test.go) is off.
-	e := startEnv(t, live.Config{Threshold: 0.01, Retrain: live.RetrainPolicy{Every: 40, MaxShare: 1, Quiet: -1, Margin: -1, Tolerance: 1,
+	// A low threshold (models that decide by a window of 10 against 0.01):
+	// vectors of alerted sessions are (rightly) not trained on, and this
+	// test wants every judged vector to count: one session may give all the
+	// rows, it counts as over at once, and the regression check (TestRetrain*
+	// in retrain_test.go) is off.
+	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: 40, MaxShare: 1, Quiet: -1, Margin: -1, Tolerance: 1,
 		Train: account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 20}, Seed: 3}}})
 	us := synthUsers(t, 3, 3, 60)
-	ss := plan(t, e, us, 0)
+	ss := planPolicy(t, e, us, 0, decide.WindowPolicy(10, decide.AggMean, 0.01))
 	// ss[0] and ss[1] are User1's two replayed sessions; the other users'
 	// sessions come first so that retraining finds impostor vectors.
 	e.startService()
@@ -293,7 +295,10 @@ func TestTopicPerUser(t *testing.T) {
 	perUser.PerUser = true
 	e := startEnv(t, live.Config{Topics: perUser, Retrain: live.RetrainPolicy{Every: -1}})
 	us := synthUsers(t, 3, 2, 30)
-	ss := plan(t, e, us, 1)
+	// Routing is the subject: models that decide by the published window
+	// of 10, which alerts this 30-action impostor session (the default
+	// sequential rule's figures are the attack tests').
+	ss := planPolicy(t, e, us, 1, legacyWindow())
 	var names []string
 	for _, u := range us {
 		names = append(names, perUser.FeaturesFor(u.User))
@@ -306,6 +311,11 @@ func TestTopicPerUser(t *testing.T) {
 	e.checkExactlyOnce(ss, res)
 	if res.ImpostorAlerts != 1 {
 		t.Errorf("impostor alerts %d of 1", res.ImpostorAlerts)
+	}
+	for _, s := range res.Sessions {
+		if s.Impostor {
+			t.Logf("impostor session: %d sent, %d refused, alerted after %d", s.Sent, s.Rejected, s.FirstAlert)
+		}
 	}
 }
 
@@ -338,7 +348,7 @@ func TestTopicPerUserFollowsEnrolment(t *testing.T) {
 	if err := e.cl.EnsureTopics(context.Background(), 1, perUser.FeaturesFor("User3")); err != nil {
 		t.Fatal(err)
 	}
-	ss := plan(t, e, synthUsers(t, 3, 2, 30), 1)
+	ss := planPolicy(t, e, synthUsers(t, 3, 2, 30), 1, legacyWindow()) // as TestTopicPerUser
 	testutil.Eventually(t, 30*time.Second, func() bool {
 		got := e.svc.HealthReport().Partitions
 		for _, u := range []string{"User1", "User2", "User3"} {
@@ -357,6 +367,11 @@ func TestTopicPerUserFollowsEnrolment(t *testing.T) {
 	e.checkExactlyOnce(ss, res)
 	if res.ImpostorAlerts != 1 {
 		t.Errorf("impostor alerts %d of 1", res.ImpostorAlerts)
+	}
+	for _, s := range res.Sessions {
+		if s.Impostor {
+			t.Logf("impostor session: %d sent, %d refused, alerted after %d", s.Sent, s.Rejected, s.FirstAlert)
+		}
 	}
 }
 

@@ -52,8 +52,7 @@ func BenchmarkServicePerVector(b *testing.B) {
 	key := wire.NewSessionKey()
 	v := wire.Vector{User: "User1", Session: "0123456789abcdef0123456789abcdef", Seq: 41, Sent: time.Now(), Values: values}
 	decision := func(score float64) wire.Decision {
-		return wire.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Accept: true, Score: score, Mean: score, Window: 10,
-			Threshold: 0.5, ModelVersion: 1, Sent: v.Sent, ServiceNanos: 812345}
+		return wire.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Accept: score >= 0.5, Sent: v.Sent, ServiceNanos: 812345}
 	}
 	b.Run("v2", func(b *testing.B) {
 		msg, err := wire.SignVector(nil, v, key)

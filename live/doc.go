@@ -1,12 +1,13 @@
 // Package live is the scoring service of the deployed pipeline. It
-// consumes logins and feature vectors from Kafka (package wire, format
-// version 2, logins version 3: docs/wire.md), applies the first factor
-// (argon2id password hashes within login budgets and with a backoff per
-// user and client, from a store.Credentials) and the second (each
-// vector scored by the user's model from a store.Profiles, the mean over a
-// window of N actions compared with a threshold), and produces decisions,
-// alerts and dead letters on Kafka, with vectors, decisions and sessions
-// kept in the profile store.
+// consumes logins and feature vectors from Kafka (package wire, vectors of
+// format version 2, logins, decisions and alerts version 3: docs/wire.md),
+// applies the first factor (argon2id password hashes within login budgets
+// and with a backoff per user and client, from a store.Credentials) and
+// the second (each vector scored by the user's model from a
+// store.Profiles and checked by the model's guard, then judged by package
+// decide under the policy the model records: decision.go), and produces
+// decisions, alerts and dead letters on Kafka, with vectors, decisions and
+// sessions kept in the profile store.
 //
 // What it refuses (the attack suites in attack_test.go and
 // identity_test.go play each case):
@@ -37,7 +38,19 @@
 //     a bad MAC (forged, moved from another session, tampered with) or a
 //     seq not above the session's last decided one (unless it is a
 //     redelivery of exactly that decided seq) is dead-lettered.
-//   - A user's state (windows, last seq, alert) lives with the
+//   - The second factor judges from the first action (the sequential
+//     rule; a model may record the published window rule instead, whose
+//     actions before the window is full are refused, never accepted
+//     unjudged). A vector outside the physical bounds alerts at once; one
+//     outside the user's range (novel) or repeating one of the session's
+//     recent vectors counts as the strongest evidence against the user.
+//   - Decisions tell the client accept or refuse and, from the alert on,
+//     that the session is closed: never a score or the rule's statistic,
+//     which go to the store, the metrics and the alert topic (operators).
+//   - Retraining trains only on judged, accepted, unflagged and
+//     confidently scored vectors of sessions that are over and unalerted,
+//     and keeps the policy of the model in use (retrain.go).
+//   - A user's state (decision state, last seq, alert) lives with the
 //     one partition worker that sees the user's messages in order: a login
 //     or vector on a partition other than its user's key's is
 //     dead-lettered as misrouted.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/internal/cluster"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/account"
@@ -109,11 +110,29 @@ func plan(t *testing.T, e *env, us []replay.UserSessions, impostors int) []repla
 }
 
 // planWith enrols with the given argon2 parameters (nil: the defaults, for
-// tests of the first factor).
+// tests of the first factor): models of a 50-tree forest, which decide by
+// decide.DefaultPolicy.
 func planWith(t *testing.T, e *env, us []replay.UserSessions, impostors int, argon2 *account.Argon2Params) []replay.Session {
 	t.Helper()
-	ss, err := replay.Plan(context.Background(), e.creds, e.st, us, replay.PlanOptions{Impostors: impostors,
-		Train: account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 50}, Seed: 1}, Now: time.Now(), Argon2: argon2})
+	return planTrained(t, e, us, impostors, argon2, account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 50}, Seed: 1})
+}
+
+// planPolicy is plan with models that record policy p.
+func planPolicy(t *testing.T, e *env, us []replay.UserSessions, impostors int, p decide.Policy) []replay.Session {
+	t.Helper()
+	return planTrained(t, e, us, impostors, &cheapArgon2,
+		account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 50}, Seed: 1, Decision: p.String()})
+}
+
+// legacyWindow is the published protocol's rule as the old live scorer
+// applied it (a window of 10 scores by their mean, against 0.5), as the
+// decision engine applies it: actions before the window is full are not
+// judged, and so refused.
+func legacyWindow() decide.Policy { return decide.WindowPolicy(10, decide.AggMean, 0.5) }
+
+func planTrained(t *testing.T, e *env, us []replay.UserSessions, impostors int, argon2 *account.Argon2Params, o account.TrainOptions) []replay.Session {
+	t.Helper()
+	ss, err := replay.Plan(context.Background(), e.creds, e.st, us, replay.PlanOptions{Impostors: impostors, Train: o, Now: time.Now(), Argon2: argon2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +192,7 @@ func (e *env) checkExactlyOnce(ss []replay.Session, res replay.Result) {
 }
 
 func TestEndToEndEmbedded(t *testing.T) {
-	e := startEnv(t, live.Config{Window: 10, Threshold: 0.5, Retrain: live.RetrainPolicy{Every: -1}})
+	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}})
 	us := synthUsers(t, 4, 3, 80)
 	ss := plan(t, e, us, 4)
 	e.startService()

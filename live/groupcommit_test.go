@@ -1,15 +1,17 @@
 package live_test
 
 import (
+	"bytes"
 	"context"
 	"math"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live"
 	"github.com/mouseauth/mouseauth/live/store"
@@ -90,33 +92,64 @@ func sendHeld(t *testing.T, e *env, g *gated, user, password string, values [][]
 	return ds
 }
 
-// checkWindows checks every stored decision of the session against the
-// stored decisions before it: its window is exactly the scores of the
-// last Window stored decisions up to it, so no score that was not stored
-// (a dead-lettered vector's) ever entered the session's window.
-func checkWindows(t *testing.T, e *env, user, session string, window int) []store.Decision {
+// checkVerdicts checks every stored decision of the session against the
+// stored decisions and vectors before it: stepping a new decide.Session
+// under the user's model's policy through the stored scores, guard flags
+// and vectors gives every stored verdict and statistic, so no score that
+// was not stored (a dead-lettered vector's) ever entered the session's
+// state.
+func checkVerdicts(t *testing.T, e *env, user, session string) []store.Decision {
 	t.Helper()
-	ds, err := e.st.RecentDecisions(context.Background(), user, session, math.MaxInt64, 1<<20)
+	ctx := context.Background()
+	ds, err := e.st.RecentDecisions(ctx, user, session, math.MaxInt64, 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i].Seq < ds[j].Seq })
+	vs, err := e.st.RecentVectors(ctx, user, session, math.MaxInt64, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != len(ds) {
+		t.Fatalf("%d stored vectors, %d stored decisions", len(vs), len(ds))
+	}
+	s, err := decide.New(modelPolicy(t, e, user))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, d := range ds {
-		from := max(0, i+1-window)
-		sum := 0.0
-		for _, x := range ds[from : i+1] {
-			sum += x.Score
+		if vs[i].Seq != d.Seq {
+			t.Fatalf("stored vector %d is seq %d, its decision's %d", i, vs[i].Seq, d.Seq)
 		}
-		if n := i + 1 - from; d.Window != n || math.Abs(d.Mean-sum/float64(n)) > 1e-9 {
-			t.Errorf("decision %d: window %d mean %.6f; the stored decisions before it give window %d mean %.6f", d.Seq, d.Window, d.Mean, n, sum/float64(n))
+		v := s.Step(decide.Input{Score: d.Score, Flags: decide.Flags(d.Flags) &^ decide.Repeated, Values: vs[i].Values})
+		if v.Statistic != d.Statistic || v.Accept != d.Accept || v.Alert != d.Alert || v.Judged != d.Judged || int(v.Flags) != d.Flags {
+			t.Errorf("decision %d: stored %+v; the stored decisions before it give %+v", d.Seq, d, v)
 		}
 	}
 	return ds
 }
 
+// modelPolicy is the decision policy user's stored model records.
+func modelPolicy(t *testing.T, e *env, user string) decide.Policy {
+	t.Helper()
+	m, err := e.st.LatestModel(context.Background(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := classify.Load(bytes.NewReader(m.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := decide.ParsePolicy(sm.Header.Decision)
+	if err != nil {
+		t.Fatalf("the model of %s records %q: %v", user, sm.Header.Decision, err)
+	}
+	return p
+}
+
 // TestGroupCommit: vectors that pile up while the store is busy are
 // written with one PutBatch, and each is still decided, stored and
-// counted exactly once, its window built in order within the batch.
+// counted exactly once, its decision state advanced in order within the
+// batch.
 func TestGroupCommit(t *testing.T) {
 	e, _ := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 2, 60), 0)
@@ -148,7 +181,7 @@ func TestGroupCommit(t *testing.T) {
 	if got := live.Value(st.Decisions); int(got) != len(values) {
 		t.Errorf("%v decisions counted, want %d", got, len(values))
 	}
-	checkWindows(t, e, victim.LoginAs, "group", 10)
+	checkVerdicts(t, e, victim.LoginAs, "group")
 }
 
 func slicesMax(xs []int) int {
@@ -163,8 +196,8 @@ func slicesMax(xs []int) int {
 // the middle of a batch of many. The batch's write fails, is retried a
 // bounded number of times, then its vectors are written one at a time:
 // only the poisoned one is dead-lettered, after about MaxAttempts more
-// refusals; every other one is decided and stored once, and the windows
-// of the decisions after it never hold its score.
+// refusals; every other one is decided and stored once, and the decisions
+// after it never counted its score.
 func TestPoisonInABatchIsSplitOut(t *testing.T) {
 	e, _ := startWorkerAttackEnv(t, live.Config{MaxAttempts: 3, HealthInterval: 50 * time.Millisecond})
 	ss := plan(t, e, synthUsers(t, 2, 2, 60), 0)
@@ -213,22 +246,22 @@ func TestPoisonInABatchIsSplitOut(t *testing.T) {
 	if got := live.Value(e.svc.Stats().DeadLetters); got != 1 {
 		t.Errorf("%v dead letters, want 1", got)
 	}
-	stored := checkWindows(t, e, victim.LoginAs, "split", 10)
+	stored := checkVerdicts(t, e, victim.LoginAs, "split")
 	for _, d := range stored {
 		if d.Seq == poison+1 {
-			t.Logf("decision %d after the dead-lettered one: window %d, mean %.3f", d.Seq, d.Window, d.Mean)
+			t.Logf("decision %d after the dead-lettered one: statistic %.3f accept %v", d.Seq, d.Statistic, d.Accept)
 		}
 	}
 }
 
-// TestForeignDecisionIsRepublishedAndWindowReloaded: decisions of a
+// TestForeignDecisionIsRepublishedAndStateReloaded: decisions of a
 // session stored by another instance (the partition's previous owner,
-// during a rebalance) while this one holds the session's window. The
-// batch's write reports them not inserted: the stored ones are answered,
-// marked redelivered, nothing of them counted, and the session's window
-// is rebuilt from the store, so the next vector's window holds the other
-// instance's scores.
-func TestForeignDecisionIsRepublishedAndWindowReloaded(t *testing.T) {
+// during a rebalance) while this one holds the session's decision state.
+// The batch's write reports them not inserted: the stored ones are
+// answered, marked redelivered, nothing of them counted, and the session's
+// state is rebuilt from the store, so the next vector is decided on the
+// other instance's scores.
+func TestForeignDecisionIsRepublishedAndStateReloaded(t *testing.T) {
 	e, _ := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 2, 30), 0)
 	victim := ss[0]
@@ -246,24 +279,33 @@ func TestForeignDecisionIsRepublishedAndWindowReloaded(t *testing.T) {
 	}
 	c.decisions("foreign", 11, 30*time.Second)
 	// Another instance decided seqs 10 to 14 meanwhile, with scores of
-	// its own (and windows that include them).
+	// its own, continuing the session's state from the stored decisions.
 	ctx := context.Background()
 	prior, err := e.st.RecentDecisions(ctx, user, "foreign", math.MaxInt64, 10)
 	if err != nil || len(prior) != 10 {
 		t.Fatalf("stored decisions: %d, %v", len(prior), err)
 	}
-	win := live.NewWindow(10)
-	for _, d := range prior {
-		win.Push(d.Score)
+	sess, err := decide.New(modelPolicy(t, e, user))
+	if err != nil {
+		t.Fatal(err)
 	}
+	for i, d := range prior {
+		sess.Step(decide.Input{Score: d.Score, Flags: decide.Flags(d.Flags) &^ decide.Repeated, Values: vals(i)})
+	}
+	foreign := map[int64]store.Decision{}
 	for seq := int64(10); seq < 15; seq++ {
 		score := 0.0625 * float64(seq-9)
-		win.Push(score)
-		d := store.Decision{User: user, Session: "foreign", Seq: seq, Score: score, Mean: win.Mean(), Window: win.Len(), Threshold: 0.5,
-			Accept: true, ModelVersion: 1, At: time.Now()}
-		if _, ins, err := e.st.PutBatch(ctx, nil, []store.Decision{d}); err != nil || !ins[0] {
+		v := sess.Step(decide.Input{Score: score, Values: vals(int(seq))})
+		d := store.Decision{User: user, Session: "foreign", Seq: seq, Score: score, Statistic: v.Statistic, Threshold: 0.5,
+			Accept: v.Accept, Alert: v.Alert, Judged: v.Judged, Flags: int(v.Flags), ModelVersion: 1, At: time.Now()}
+		vec := store.Vector{User: user, Session: "foreign", Seq: seq, At: d.At, Values: vals(int(seq))}
+		if _, ins, err := e.st.PutBatch(ctx, []store.Vector{vec}, []store.Decision{d}); err != nil || !ins[0] {
 			t.Fatalf("storing the other instance's decision %d: %v %v", seq, ins, err)
 		}
+		foreign[seq] = d
+	}
+	if foreign[14].Accept {
+		t.Fatal("the other instance's decisions accept what this instance would: the test cannot tell them apart")
 	}
 	st := e.svc.Stats()
 	decided0, redelivered0 := live.Value(st.Decisions), live.Value(st.Redelivered)
@@ -272,8 +314,9 @@ func TestForeignDecisionIsRepublishedAndWindowReloaded(t *testing.T) {
 	}
 	ds := c.decisions("foreign", 16, 30*time.Second)
 	for _, d := range ds {
-		if d.Seq >= 10 && (!d.Redelivered || d.Score != 0.0625*float64(d.Seq-9)) {
-			t.Errorf("decision %d: redelivered %v score %v, want the other instance's, marked redelivered", d.Seq, d.Redelivered, d.Score)
+		if f, ok := foreign[d.Seq]; ok && (!d.Redelivered || d.Accept != f.Accept || d.Alert != f.Alert) {
+			t.Errorf("decision %d: redelivered %v accept %v alert %v, want the other instance's (accept %v alert %v), marked redelivered",
+				d.Seq, d.Redelivered, d.Accept, d.Alert, f.Accept, f.Alert)
 		}
 	}
 	if got := live.Value(st.Redelivered) - redelivered0; got != 5 {
@@ -286,15 +329,15 @@ func TestForeignDecisionIsRepublishedAndWindowReloaded(t *testing.T) {
 	ds = c.decisions("foreign", 17, 30*time.Second)
 	for _, d := range ds {
 		if d.Seq == 15 {
-			t.Logf("decision 15: window %d mean %.4f redelivered %v", d.Window, d.Mean, d.Redelivered)
+			t.Logf("decision 15: accept %v redelivered %v", d.Accept, d.Redelivered)
 			if d.Redelivered {
 				t.Errorf("decision 15 marked redelivered")
 			}
 		}
 	}
-	// Every stored decision's window, 15's included, is the stored scores
-	// before it: 15's holds the other instance's scores of 10 to 14.
-	checkWindows(t, e, user, "foreign", 10)
+	// Every stored decision, 15's included, is what the stored decisions
+	// before it give: 15's follows the other instance's of 10 to 14.
+	checkVerdicts(t, e, user, "foreign")
 }
 
 // reads counts the reads a session's first vector used to make.

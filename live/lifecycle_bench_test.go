@@ -219,7 +219,7 @@ func BenchmarkModelCacheRSS(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	size := modelBytes(sm.Model)
+	size := modelBytes(sm)
 	const enrolled, active = 100_000, 10_000
 	st := openStore(b)
 	for u := range enrolled {

@@ -14,6 +14,7 @@ import (
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/store/embedded"
 	"github.com/mouseauth/mouseauth/preprocess"
+	"github.com/mouseauth/mouseauth/replay"
 )
 
 // Helpers of the model lifecycle tests (cache, retraining): a service that
@@ -137,6 +138,53 @@ func (b behaviour) draw(r *rand.Rand, n int) [][]float64 {
 	return out
 }
 
+// recorded draws a synthetic user's recorded vectors, in order, over and
+// over: vectors within the physical bounds, unlike a behaviour's.
+type recorded struct {
+	xs   [][]float64
+	next *int
+}
+
+func (b recorded) draw(_ *rand.Rand, n int) [][]float64 {
+	out := make([][]float64, n)
+	for i := range out {
+		out[i] = append([]float64(nil), b.xs[*b.next%len(b.xs)]...)
+		*b.next++
+	}
+	return out
+}
+
+// synthRecorded is two synthetic users' vectors (replay.Synthetic), made
+// once per test binary: users 3 and 4 of seed 11, which a forest of
+// smallTrain tells apart (a model of user 3 accepts about 1% of user 4's
+// vectors, where users 1 and 2 are accepted by each other's at 50-90%).
+var synthRecorded = sync.OnceValues(func() ([2][][]float64, error) {
+	us, err := replay.Synthetic(context.Background(), 4, 2, 300, 11)
+	if err != nil {
+		return [2][][]float64{}, err
+	}
+	var out [2][][]float64
+	for i, u := range us[2:] {
+		for _, s := range u.Sessions {
+			for _, v := range s {
+				out[i] = append(out[i], v.Values)
+			}
+		}
+	}
+	return out, nil
+})
+
+// plausibleUsers returns two users whose vectors are within the physical
+// bounds (synthetic users' recorded vectors), each drawn from the start.
+func plausibleUsers(tb testing.TB) (recorded, recorded) {
+	tb.Helper()
+	xs, err := synthRecorded()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return recorded{xs[0], new(int)}, recorded{xs[1], new(int)}
+}
+
 // smallTrain is the classifier of the lifecycle tests: a forest of 10
 // trees, trained in milliseconds.
 var smallTrain = account.TrainOptions{Classifier: "rf", Params: map[string]any{"trees": 30}, Seed: 1}
@@ -194,7 +242,7 @@ func storeSessions(tb testing.TB, p store.Profiles, ss ...storedSession) {
 			vs = append(vs, store.Vector{User: s.user, Session: s.id, Seq: int64(i), At: at, Values: v})
 			if s.decide != nil {
 				score, judged := s.decide(i)
-				ds = append(ds, store.Decision{User: s.user, Session: s.id, Seq: int64(i), Score: score, Mean: score, Window: min(i+1, 10),
+				ds = append(ds, store.Decision{User: s.user, Session: s.id, Seq: int64(i), Score: score, Statistic: score, Window: min(i+1, 10),
 					Threshold: 0.5, Accept: score >= 0.5, Judged: judged, ModelVersion: 1, At: at})
 			}
 			if len(vs) == 256 {

@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 )
@@ -24,9 +27,15 @@ const DefaultModelCacheBytes = 1 << 30
 type loaded struct {
 	version int
 	model   classify.Model
-	vectors int64 // vectors stored when it was trained
-	created time.Time
-	bytes   int64 // modelBytes(model)
+	saved   *classify.SavedModel // model, with its header's guard (account.Check)
+	// policy is the decision policy the model records
+	// (classify.Header.Decision), or decide.DefaultPolicy for a model that
+	// records none or one that does not parse (policyNote says which).
+	policy     decide.Policy
+	policyNote string
+	vectors    int64 // vectors stored when it was trained
+	created    time.Time
+	bytes      int64 // modelBytes(saved)
 	// The rest is guarded by modelCache.mu.
 	newSince int64
 	training bool
@@ -62,6 +71,10 @@ type modelCache struct {
 	// prefetch holds users whose login was just accepted, for the
 	// prefetchers to load their models before their first vector.
 	prefetch chan string
+	// logger, when set, says once per model version that a model records
+	// no decision policy it can use (noted remembers which).
+	logger *slog.Logger
+	noted  sync.Map // of "user/version"
 }
 
 // maxPrefetchQueue bounds the users waiting for a prefetch; when it is
@@ -230,7 +243,42 @@ func (c *modelCache) load(ctx context.Context, user string) (*loaded, error) {
 		return nil, &ModelError{User: user, Version: sm.Version, Err: err}
 	}
 	c.stats.ModelLoads.Inc()
-	return &loaded{version: sm.Version, model: m.Model, vectors: sm.Vectors, created: sm.Created, bytes: modelBytes(m.Model)}, nil
+	l := newLoaded(sm.Version, m, sm.Vectors, sm.Created)
+	c.note(user, l)
+	return l, nil
+}
+
+// newLoaded is the cache entry of sm, version version of a user's model.
+func newLoaded(version int, sm *classify.SavedModel, vectors int64, created time.Time) *loaded {
+	p, note := policyOf(sm)
+	return &loaded{version: version, model: sm.Model, saved: sm, policy: p, policyNote: note, vectors: vectors, created: created, bytes: modelBytes(sm)}
+}
+
+// note logs, once per user and model version, that l decides by
+// decide.DefaultPolicy because its model records no policy it can use.
+func (c *modelCache) note(user string, l *loaded) {
+	if l.policyNote == "" || c.logger == nil {
+		return
+	}
+	if _, seen := c.noted.LoadOrStore(user+"/"+strconv.Itoa(l.version), true); seen {
+		return
+	}
+	c.logger.Warn("model records no usable decision policy: deciding by the default policy", "user", user, "version", l.version,
+		"why", l.policyNote, "policy", l.policy.String())
+}
+
+// policyOf returns the decision policy sm records, or decide.DefaultPolicy
+// and why when it records none (a model of `classify train`, or of a
+// version before policies were recorded) or one that does not parse.
+func policyOf(sm *classify.SavedModel) (p decide.Policy, note string) {
+	if sm.Header.Decision == "" {
+		return decide.DefaultPolicy(), "the model records no decision policy"
+	}
+	p, err := decide.ParsePolicy(sm.Header.Decision)
+	if err != nil {
+		return decide.DefaultPolicy(), err.Error()
+	}
+	return p, ""
 }
 
 // noteVector counts a new vector of user and reports whether a retraining

@@ -48,7 +48,7 @@ func TestModelCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	size := modelBytes(sm.Model)
+	size := modelBytes(sm)
 	stats := NewStats()
 	c := newModelCache(p, stats, time.Now, 3*size+size/2, 2) // room for 3
 	ctx := context.Background()
@@ -226,12 +226,12 @@ func TestModelBytes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			models[i] = &loaded{model: sm.Model}
+			models[i] = &loaded{model: sm.Model, saved: sm}
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		heap := float64(after.HeapAlloc-before.HeapAlloc) / n
-		est := float64(modelBytes(models[0].model))
+		est := float64(modelBytes(models[0].saved))
 		t.Logf("trees %v: %d bytes on file, estimate %.0f bytes decoded, heap %.0f bytes per model", params["trees"], len(data), est, heap)
 		if est < 0.75*heap || est > 1.25*heap {
 			t.Fatalf("trees %v: estimate %.0f bytes, heap %.0f bytes per model", params["trees"], est, heap)

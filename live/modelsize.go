@@ -2,11 +2,10 @@ package live
 
 import (
 	"reflect"
-
-	"github.com/mouseauth/mouseauth/classify"
 )
 
-// modelBytes estimates the memory a decoded model holds: the model's value
+// modelBytes estimates the memory a decoded model holds (a classify.Model,
+// or a classify.SavedModel with its header's guard): the model's value
 // and everything it reaches, walked by reflection (the elements of slices,
 // strings, pointer targets, map entries), each pointer target counted
 // once. A slice counts its length, not its capacity: the decoder cuts the
@@ -15,7 +14,7 @@ import (
 // (TestModelBytes compares it with the heap a decoded model takes). It is written by hand because the model
 // types are classify's and no library of the standard set measures a
 // value's reachable size.
-func modelBytes(m classify.Model) int64 {
+func modelBytes(m any) int64 {
 	if m == nil {
 		return 0
 	}

@@ -14,7 +14,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/mouseauth/mouseauth/classify"
-	"github.com/mouseauth/mouseauth/live"
+	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/preprocess"
 	"github.com/mouseauth/mouseauth/replay"
@@ -24,7 +24,7 @@ import (
 // password (and so a session key) can send anything, and only the model
 // stands between random values and accept: true. These tests measure how
 // the enrolment model scores vectors of uniformly random values within the
-// features' ranges, per vector and per window of 10 (live.Decide).
+// features' ranges, per vector and per window of 10 (the window rule's mean).
 
 // acceptance is what one user's model does with genuine held-out vectors
 // and with random ones.
@@ -43,23 +43,19 @@ type acceptance struct {
 const novelFeatures = 3
 
 // windowRate is the fraction of full sliding windows of n scores whose mean
-// is at least threshold, as live.Decide judges them.
+// is at least threshold (decide.Windows, the published window rule).
 func windowRate(scores []float64, n int, threshold float64) float64 {
-	w := live.NewWindow(n)
-	full, accepted := 0, 0
-	for _, s := range scores {
-		w.Push(s)
-		if w.Full() {
-			full++
-			if live.Decide(w, threshold, false).Accept {
-				accepted++
-			}
-		}
-	}
-	if full == 0 {
+	ws := decide.Windows(scores, n, decide.AggMean)
+	if len(ws) == 0 {
 		return 0
 	}
-	return float64(accepted) / float64(full)
+	accepted := 0
+	for _, w := range ws {
+		if w >= threshold {
+			accepted++
+		}
+	}
+	return float64(accepted) / float64(len(ws))
 }
 
 // measureRandom trains each user's model as replay.Plan does (the first

@@ -292,7 +292,7 @@ func (r *retrainer) retrain(ctx context.Context, user string, version int) (*loa
 	if err != nil {
 		return nil, err
 	}
-	own, sel := cleanRows(rows, len(rows) == 2*p.MaxGenuine, cleanOptions{Window: s.cfg.Window, Margin: p.Margin,
+	own, sel := cleanRows(rows, len(rows) == 2*p.MaxGenuine, cleanOptions{Margin: p.Margin,
 		MaxShare: p.MaxShare, Max: p.MaxGenuine, Now: now, Quiet: p.Quiet})
 	if len(own) == 0 {
 		return nil, fmt.Errorf("retrain %s: %s: %w", user, sel, errNothingToTrain)
@@ -308,7 +308,17 @@ func (r *retrainer) retrain(ctx context.Context, user string, version int) (*loa
 	if err != nil {
 		return nil, err
 	}
-	data, err := account.TrainModel(ctx, user, version+1, own, train, trainOptions(p.Train), now)
+	inUse, err := s.models.get(ctx, user)
+	if err != nil {
+		return nil, fmt.Errorf("retrain %s: the model in use: %w", user, err)
+	}
+	o := trainOptions(p.Train)
+	if o.Decision == "" {
+		// The new model decides as the one in use: a retraining never
+		// changes a user's policy unless it is configured with one.
+		o.Decision = inUse.policy.String()
+	}
+	data, err := account.TrainModel(ctx, user, version+1, own, train, o, now)
 	if err != nil {
 		return nil, err
 	}
@@ -316,15 +326,12 @@ func (r *retrainer) retrain(ctx context.Context, user string, version int) (*loa
 	if err != nil {
 		return nil, fmt.Errorf("retrain %s: the new model does not load: %w", user, err)
 	}
-	inUse, err := s.models.get(ctx, user)
-	if err != nil {
-		return nil, fmt.Errorf("retrain %s: the model in use: %w", user, err)
-	}
+	next := newLoaded(version+1, sm, nv, now)
 	alerted, err := s.cfg.Profiles.LabeledVectors(ctx, user, true, p.HoldBack)
 	if err != nil {
 		return nil, err
 	}
-	check := checkRegression(inUse.model, sm.Model, values(alerted), held, s.cfg.Threshold, p.Tolerance)
+	check := checkRegression(guarded{inUse}, guarded{next}, values(alerted), held, actionThreshold(inUse.policy), p.Tolerance)
 	if !check.Pass {
 		return nil, &RegressionError{User: user, Version: version + 1, Check: check}
 	}
@@ -339,7 +346,18 @@ func (r *retrainer) retrain(ctx context.Context, user string, version int) (*loa
 	}
 	s.cfg.Logger.Info("retrained", append([]any{"user", user, "version", version + 1, "genuine", len(own), "sessions", sel.Sessions,
 		"per_session", sel.PerSession, "negatives", len(train), "pool_epoch", epoch}, check.logArgs()...)...)
-	return &loaded{version: version + 1, model: sm.Model, vectors: nv, created: now, bytes: modelBytes(sm.Model)}, nil
+	return next, nil
+}
+
+// guarded scores as the scorer counts a vector: 0 when the model's guard
+// flags it (account.Check), else the model's score.
+type guarded struct{ l *loaded }
+
+func (g guarded) Score(x []float64) float64 {
+	if g.l.saved != nil && account.Flags(account.Check(g.l.saved, x)) != 0 {
+		return 0
+	}
+	return g.l.model.Score(x)
 }
 
 // trainOptions are o with the tree-growing workers of a forest set to 1
@@ -372,7 +390,6 @@ func values(xs []store.LabeledVector) [][]float64 {
 
 // cleanOptions are the rules of cleanRows.
 type cleanOptions struct {
-	Window   int     // the service's window: a decision stored without Judged was judged if its window was full
 	Margin   float64 // a vector's score must reach its threshold plus this
 	MaxShare float64 // most of the rows one session may give
 	Max      int     // most rows
@@ -384,7 +401,8 @@ type cleanOptions struct {
 type selection struct {
 	Candidates int // vectors read
 	Undecided  int // no decision stored
-	Unjudged   int // decided before the rule could judge (warm-up)
+	Unjudged   int // decided before the rule could judge (warm-up), or stored before decisions said
+	Flagged    int // implausible, novel or repeated (decide.Flags)
 	Refused    int // not accepted, or the alert itself
 	Unsure     int // accepted with a score below threshold+margin
 	Open       int // of sessions not over yet (or cut by the read's limit)
@@ -394,8 +412,8 @@ type selection struct {
 }
 
 func (s selection) String() string {
-	return fmt.Sprintf("%d clean vectors in %d sessions (at most %d each) of %d read: %d undecided, %d not judged, %d refused, %d unsure, %d of open sessions",
-		s.Kept, s.Sessions, s.PerSession, s.Candidates, s.Undecided, s.Unjudged, s.Refused, s.Unsure, s.Open)
+	return fmt.Sprintf("%d clean vectors in %d sessions (at most %d each) of %d read: %d undecided, %d not judged, %d flagged, %d refused, %d unsure, %d of open sessions",
+		s.Kept, s.Sessions, s.PerSession, s.Candidates, s.Undecided, s.Unjudged, s.Flagged, s.Refused, s.Unsure, s.Open)
 }
 
 // cleanRows picks a retraining's genuine rows from rows, a user's vectors
@@ -403,9 +421,10 @@ func (s selection) String() string {
 // Profiles.LabeledVectors returns them; truncated: the read stopped at its
 // limit, so the last session may be cut and is left out). A vector is
 // clean when its session is over (no vector for o.Quiet) and its decision
-// was judged (Judged, or for rows stored before that field a full window),
-// accepted without an alert, with a score of at least its threshold plus
-// o.Margin. Then no session gives more than o.MaxShare of the rows: each
+// was judged (a decision stored before decisions said so is not: the
+// scorer of then accepted unjudged actions and had no guard), not flagged
+// by the guard or the repeat check, accepted without an alert, with a
+// score of at least its threshold plus o.Margin. Then no session gives more than o.MaxShare of the rows: each
 // gives at most c rows, c the largest cap with c <= MaxShare·N(c) and
 // N(c) <= o.Max, N(c) the rows kept with it (so with MaxShare 0.1 at
 // least 10 sessions are needed, else nothing is kept); a session over the
@@ -444,8 +463,10 @@ func cleanRows(rows []store.LabeledVector, truncated bool, o cleanOptions) ([][]
 			sel.Open++
 		case !x.Decided:
 			sel.Undecided++
-		case !d.Judged && d.Window < o.Window:
+		case !d.Judged:
 			sel.Unjudged++
+		case d.Flags != 0:
+			sel.Flagged++
 		case !d.Accept || d.Alert:
 			sel.Refused++
 		case !(d.Score >= d.Threshold+o.Margin):

@@ -53,13 +53,14 @@ func TestShareCap(t *testing.T) {
 	}
 }
 
-// labeled builds n rows of one session for cleanRows; mod adjusts each.
+// labeled builds n rows of one session for cleanRows, decided by a window
+// rule of 10 (the first 9 not judged); mod adjusts each.
 func labeled(session string, n int, at time.Time, mod func(i int, x *store.LabeledVector)) []store.LabeledVector {
 	out := make([]store.LabeledVector, n)
 	for i := range out {
 		x := store.LabeledVector{Vector: store.Vector{User: "u", Session: session, Seq: int64(i), At: at.Add(time.Duration(i) * time.Second),
 			Values: []float64{float64(i), 0}}, Decided: true,
-			Decision: store.Decision{Score: 0.9, Mean: 0.9, Window: min(i+1, 10), Threshold: 0.5, Accept: true}}
+			Decision: store.Decision{Score: 0.9, Statistic: 0.9, Window: min(i+1, 10), Threshold: 0.5, Accept: true, Judged: i >= 9}}
 		if mod != nil {
 			mod(i, &x)
 		}
@@ -72,7 +73,7 @@ func TestCleanRows(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	old := now.Add(-24 * time.Hour)
-	o := cleanOptions{Window: 10, Margin: 0.1, MaxShare: 1, Max: 1000, Now: now, Quiet: 30 * time.Minute}
+	o := cleanOptions{Margin: 0.1, MaxShare: 1, Max: 1000, Now: now, Quiet: 30 * time.Minute}
 	for _, tc := range []struct {
 		name      string
 		rows      []store.LabeledVector
@@ -83,8 +84,16 @@ func TestCleanRows(t *testing.T) {
 	}{
 		{"the window rule's warm-up is not judged", labeled("s", 20, old, nil), false, nil, 11,
 			func(s selection) bool { return s.Unjudged == 9 }},
-		{"a stored Judged counts before the window is full", labeled("s", 20, old, func(i int, x *store.LabeledVector) { x.Decision.Judged = true }), false, nil, 20,
+		{"the sequential rule judges every action", labeled("s", 20, old, func(i int, x *store.LabeledVector) { x.Decision.Judged, x.Decision.Window = true, 0 }), false, nil, 20,
 			func(s selection) bool { return s.Unjudged == 0 }},
+		{"decisions stored before they said whether they were judged", labeled("s", 20, old, func(i int, x *store.LabeledVector) { x.Decision.Judged = false }), false, nil, 0,
+			func(s selection) bool { return s.Unjudged == 20 }},
+		{"flagged decisions", labeled("s", 20, old, func(i int, x *store.LabeledVector) {
+			x.Decision.Judged = true
+			if i%4 == 0 {
+				x.Decision.Flags = 2 // novel, and yet accepted on the trust banked
+			}
+		}), false, nil, 15, func(s selection) bool { return s.Flagged == 5 }},
 		{"refused and alerting decisions", labeled("s", 20, old, func(i int, x *store.LabeledVector) {
 			x.Decision.Accept = i%2 == 0
 			x.Decision.Alert = i == 18
@@ -136,7 +145,7 @@ func TestCleanRowsPoisoning(t *testing.T) {
 		genuine = append(genuine, labeled(fmt.Sprintf("g%02d", s), 30, now.Add(-time.Duration(48-s)*time.Hour), nil)...)
 	}
 	crafted := func(x *store.LabeledVector) { x.Values = []float64{1000, 1000}; x.Decision.Score = 0.97 }
-	o := cleanOptions{Window: 10, Margin: 0.1, MaxShare: 0.1, Max: 5000, Now: now, Quiet: 30 * time.Minute}
+	o := cleanOptions{Margin: 0.1, MaxShare: 0.1, Max: 5000, Now: now, Quiet: 30 * time.Minute}
 	impostorRows := func(rows [][]float64) int {
 		n := 0
 		for _, r := range rows {
@@ -189,9 +198,16 @@ func newPoisonScene(t *testing.T, others, poisonSessions int) *poisonScene {
 	st := openStore(t)
 	p := counting(st)
 	day := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
-	victim, impostor := newBehaviour(r), newBehaviour(r)
-	var otherRows [][]float64
-	var sessions []storedSession
+	// The victim and the impostor behave as pointing movements can (the
+	// scorer's guard flags the Gaussian behaviours' vectors implausible,
+	// and the regression check scores as the scorer does); the other users
+	// only give negatives. The impostor is another user of the service,
+	// with sessions of its own: its vectors are among the enrolment's
+	// negatives and in the retraining's pool.
+	victim, impostor := plausibleUsers(t)
+	own := impostor.draw(r, 60)
+	otherRows := own[:30]
+	sessions := sessionsOf("impostor", "s", day, own, 30, accepted(0.8, 9))
 	for u := range others {
 		b := newBehaviour(r)
 		rows := b.draw(r, 40)

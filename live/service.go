@@ -63,9 +63,9 @@ type Config struct {
 	// system's roots).
 	ClientCAs *x509.CertPool
 
-	Window      int     // actions per window, default 10
-	Threshold   float64 // alert when the window mean is below it, default 0.5
-	NumFeatures int     // values per vector, default len(preprocess.FeatureNames)
+	// The decision rule is not configured here: each user's model records
+	// the policy it was enrolled with (decision.go).
+	NumFeatures int // values per vector, default len(preprocess.FeatureNames)
 	Lockout     Lockout
 	Retrain     RetrainPolicy
 	// Budget bounds the argon2id checks logins cost (budget.go).
@@ -137,18 +137,6 @@ func (c *Config) validate() error {
 	}
 	if c.Group == "" {
 		c.Group = topics.DefaultGroup
-	}
-	if c.Window == 0 {
-		c.Window = 10
-	}
-	if c.Window < 1 {
-		return fmt.Errorf("live: window %d < 1", c.Window)
-	}
-	if c.Threshold == 0 {
-		c.Threshold = 0.5
-	}
-	if c.Threshold < 0 || c.Threshold > 1 {
-		return fmt.Errorf("live: threshold %v outside [0, 1]", c.Threshold)
 	}
 	if c.NumFeatures == 0 {
 		c.NumFeatures = preprocess.NumFeatures
@@ -242,6 +230,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{cfg: cfg, ready: make(chan struct{}), sealer: sealer, health: newHealth(cfg.Now()), fresh: newFreshSessions(),
 		identities: newIdentities(), first: newFirstFactor(&cfg)}
 	s.models = newModelCache(cfg.Profiles, cfg.Stats, cfg.Now, cfg.ModelCacheBytes, maxModelLoads())
+	s.models.logger = cfg.Logger
 	s.retrainer = newRetrainer(s)
 	return s, nil
 }

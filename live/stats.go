@@ -8,6 +8,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/mouseauth/mouseauth/decide"
+	"github.com/mouseauth/mouseauth/live/store"
 )
 
 // Stats are the service's Prometheus metrics, on their own registry so
@@ -18,7 +21,15 @@ type Stats struct {
 	Vectors     prometheus.Counter     // vectors stored (first delivery)
 	Redelivered prometheus.Counter     // messages seen again after a restart or rebalance
 	Decisions   *prometheus.CounterVec // accept: true|false
-	Alerts      prometheus.Counter
+	// What operators read of the decisions, which clients are not told:
+	// the actions' scores, the actions the decision rule did not judge
+	// (the window rule before its window is full) and the actions that
+	// counted against their session by flag (implausible, novel,
+	// repeated).
+	Scores   prometheus.Histogram
+	Unjudged prometheus.Counter
+	Flagged  *prometheus.CounterVec
+	Alerts   prometheus.Counter
 	// DeadLetters by class: the wire's (malformed, too large, version, bad
 	// mac, bad seal, unknown key) and the service's (misrouted, length,
 	// unknown user, no login, refused session, no session key, session key,
@@ -50,10 +61,14 @@ func NewStats() *Stats {
 	r := prometheus.NewRegistry()
 	f := func(c prometheus.Collector) { r.MustRegister(c) }
 	s := &Stats{Registry: r,
-		Logins:              prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_logins_total", Help: "Logins by result."}, []string{"result"}),
-		Vectors:             prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_vectors_total", Help: "Feature vectors stored."}),
-		Redelivered:         prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_redelivered_total", Help: "Messages already processed, seen again."}),
-		Decisions:           prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_decisions_total", Help: "Decisions stored, by verdict."}, []string{"accept"}),
+		Logins:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_logins_total", Help: "Logins by result."}, []string{"result"}),
+		Vectors:     prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_vectors_total", Help: "Feature vectors stored."}),
+		Redelivered: prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_redelivered_total", Help: "Messages already processed, seen again."}),
+		Decisions:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_decisions_total", Help: "Decisions stored, by verdict."}, []string{"accept"}),
+		Scores: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "mouseauth_action_score", Help: "Scores of the actions decided (operators only: clients are told accept or refuse).",
+			Buckets: prometheus.LinearBuckets(0.05, 0.05, 19)}),
+		Unjudged:            prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_unjudged_total", Help: "Actions decided before the rule could judge them (refused)."}),
+		Flagged:             prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_flagged_total", Help: "Actions that counted against their session, by flag."}, []string{"flag"}),
 		Alerts:              prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_alerts_total", Help: "Alerts raised."}),
 		DeadLetters:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mouseauth_dead_letters_total", Help: "Messages sent to the dead-letter topic, by class."}, []string{"class"}),
 		ModelLoads:          prometheus.NewCounter(prometheus.CounterOpts{Name: "mouseauth_model_loads_total", Help: "Models loaded from the profile store."}),
@@ -82,13 +97,27 @@ func NewStats() *Stats {
 		}
 		return h / (h + m)
 	})
-	for _, c := range []prometheus.Collector{s.Logins, s.Vectors, s.Redelivered, s.Decisions, s.Alerts, s.DeadLetters,
+	for _, c := range []prometheus.Collector{s.Logins, s.Vectors, s.Redelivered, s.Decisions, s.Scores, s.Unjudged, s.Flagged, s.Alerts, s.DeadLetters,
 		s.ModelLoads, s.ModelCacheHits, s.ModelCacheMisses, s.ModelCacheEvictions, s.ModelCacheBytes, s.ModelCacheEntries, hitRatio,
 		s.Retrains, s.RetrainSeconds, s.RetrainQueue, s.PoolRefreshes, s.StoreRetries, s.Latency, s.Generations, s.Partitions, s.Commits,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
 	return s
+}
+
+// observe counts what operators read of a decision stored: its score, and
+// whether it was judged or flagged.
+func (s *Stats) observe(d store.Decision) {
+	s.Scores.Observe(d.Score)
+	if !d.Judged {
+		s.Unjudged.Inc()
+	}
+	for _, f := range []decide.Flags{decide.Implausible, decide.Novel, decide.Repeated} {
+		if decide.Flags(d.Flags)&f != 0 {
+			s.Flagged.WithLabelValues(f.String()).Inc()
+		}
+	}
 }
 
 // Value reads a counter (summing over labels when vec is a *CounterVec and

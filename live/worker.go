@@ -14,21 +14,30 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/internal/retry"
+	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/live/store"
 	"github.com/mouseauth/mouseauth/live/wire"
 )
 
 // sessionState is what a worker keeps per session between vectors.
 type sessionState struct {
-	window  *Window
+	// engine decides the session's vectors (decision.go); nil until the
+	// first vector this worker scores for it, when the policy is known.
+	engine *decide.Session
+	// fresh: the session was just opened by its login (nothing stored to
+	// rebuild from).
+	fresh   bool
+	held    int             // the window rule: scores the engine's window holds
 	alerted bool            // sticky: every later vector is refused
 	key     wire.SessionKey // MACs the session's vectors and decisions
 	route   string          // the decision topic (its login's client identity's)
 	last    int64           // the highest seq decided (or scored in this batch), -1 before the first
 	seen    time.Time
 	// pending counts the session's vectors scored in the running batch
-	// and not yet stored: window, last and alerted already include them.
+	// and not yet stored: engine, held, last and alerted already include
+	// them.
 	pending int
 }
 
@@ -52,14 +61,16 @@ type worker struct {
 // pending is a vector scored in memory whose vector and decision rows wait
 // for the batch's PutBatch, and whose decision is published after it.
 type pending struct {
-	idx   int // in the batch
-	m     kafka.Message
-	v     wire.Vector
-	k     [2]string
-	st    *sessionState
-	vec   store.Vector
-	dec   store.Decision
-	start time.Time
+	idx    int // in the batch
+	m      kafka.Message
+	v      wire.Vector
+	k      [2]string
+	st     *sessionState
+	vec    store.Vector
+	dec    store.Decision
+	policy string // the policy that decided it, for its alert
+	closed bool   // the session's alert was raised by it or before it
+	start  time.Time
 }
 
 // span is the part out[from:to] of a batch's output that message m queued.
@@ -73,8 +84,8 @@ func newWorker(s *Service, part *partState, commit func(next int64)) *worker {
 	return &worker{s: s, sessions: map[[2]string]*sessionState{}, born: now, swept: now, part: part, commit: commit}
 }
 
-// sessionIdle is how long a session's window stays in memory unused; it is
-// reloaded from the stored decisions if the session comes back.
+// sessionIdle is how long a session's state stays in memory unused; it is
+// rebuilt from the store if the session comes back.
 const sessionIdle = 30 * time.Minute
 
 func (w *worker) sweep(now time.Time) {
@@ -129,7 +140,7 @@ func (w *worker) run(ctx context.Context, queue <-chan kafka.Message) {
 // then hands the offsets to the committer:
 //
 //  1. each message is checked and its vector scored in memory, in order,
-//     the session's window advancing with each (process, vector); a
+//     the session's decision state advancing with each (process, vector); a
 //     message that needs the store to hold what is scored before it (a
 //     seq at or below its session's last one, a login) first flushes;
 //  2. the scored vectors and their decisions are written in one
@@ -464,7 +475,8 @@ func (w *worker) login(ctx context.Context, m kafka.Message) error {
 	} else {
 		s.cfg.Stats.Logins.WithLabelValues(result).Inc()
 	}
-	d := wire.Decision{User: l.User, Session: l.Session, Seq: wire.LoginSeq, Accept: accept, Sent: l.Sent, Redelivered: redelivered}
+	d := wire.Decision{User: l.User, Session: l.Session, Seq: wire.LoginSeq, Accept: accept, Closed: result == LoginAlerted, Sent: l.Sent,
+		Redelivered: redelivered}
 	if !accept {
 		d.Reason = RefusedReason
 	}
@@ -521,16 +533,19 @@ func (w *worker) openSession(ctx context.Context, l wire.Login, now time.Time, r
 //     partition (misrouted) and the length;
 //  2. find the session's state: in memory, else from the store (the login
 //     must have opened the session; its key is unsealed with the state
-//     key, its window rebuilt from the stored decisions);
+//     key);
 //  3. verify the MAC under the session key (bad mac: dead letter, nothing
 //     of the session changes);
 //  4. check the seq: above the last decided one, go on; at or below it, a
 //     redelivery if a decision is stored for exactly that seq (republished,
 //     nothing counted), else a replay (dead letter);
-//  5. score and decide (after an alert every vector is refused), advancing
-//     the session's window in memory, and queue the vector and its
-//     decision for the batch's PutBatch (flush), after which the decision
-//     is answered MAC'd under the session key (finish).
+//  5. load the model; the session's decide.Session under the model's
+//     policy, rebuilt from the store when this worker does not hold it or
+//     the policy changed (decision.go);
+//  6. score, check and step (after an alert every vector is refused),
+//     advancing the session's state in memory, and queue the vector and
+//     its decision for the batch's PutBatch (flush), after which the
+//     decision is answered MAC'd under the session key (finish).
 func (w *worker) vector(ctx context.Context, idx int, m kafka.Message, start time.Time) error {
 	s := w.s
 	sv, err := wire.ParseVector(m.Value)
@@ -556,7 +571,7 @@ func (w *worker) vector(ctx context.Context, idx int, m kafka.Message, start tim
 	if st == nil {
 		// A session this instance's login just created: nothing to read.
 		if f, ok := s.fresh.take(u.User, u.Session, w.born, s.cfg.Now()); ok {
-			st = &sessionState{window: NewWindow(s.cfg.Window), key: f.key, route: f.route, last: -1}
+			st = &sessionState{fresh: true, key: f.key, route: f.route, last: -1}
 			w.sessions[k] = st
 		}
 	}
@@ -608,20 +623,51 @@ func (w *worker) vector(ctx context.Context, idx int, m kafka.Message, start tim
 	case err != nil:
 		return err
 	}
+	p := mdl.policy
+	if st.engine == nil || st.engine.Policy() != p {
+		if st.pending > 0 {
+			return errFlushFirst // the rebuild reads the session's stored decisions
+		}
+		var pr prior
+		if !st.fresh || st.engine != nil {
+			if pr, err = w.storedPrior(ctx, v.User, v.Session, p, st.alerted); err != nil {
+				return err
+			}
+		}
+		if st.engine != nil {
+			s.cfg.Logger.Info("decision policy changed mid-session: continuing from the stored decisions", "user", v.User,
+				"session", v.Session, "from", st.engine.Policy().String(), "to", p.String(), "model_version", mdl.version)
+		}
+		engine, held, err := pr.resume(p)
+		if err != nil {
+			return err // p is valid (ParsePolicy), a stored statistic finite: a store that returns garbage
+		}
+		st.engine, st.held, st.fresh = engine, held, false
+	}
+	// Both the guard and the score, always, in this order: the work per
+	// vector does not depend on the verdict.
+	check := account.Check(mdl.saved, v.Values)
 	score := mdl.model.Score(v.Values)
 	now := s.cfg.Now()
-	// Nothing fails from here on. The window advances now, before the
-	// rows are stored: the batch's next vector of the session is scored
-	// on it. A batch that is not stored as scored drops the session's
-	// state, which is then rebuilt from the store.
-	st.window.Push(score)
-	verdict := Decide(st.window, s.cfg.Threshold, st.alerted)
-	w.pend = append(w.pend, pending{idx: idx, m: m, v: v, k: k, st: st, start: start,
+	// Nothing fails from here on. The session's state advances now, before
+	// the rows are stored: the batch's next vector of the session is
+	// decided on it. A batch that is not stored as scored drops the
+	// session's state, which is then rebuilt from the store.
+	verdict := st.engine.Step(decide.Input{Score: score, Flags: account.Flags(check), Values: v.Values})
+	if p.Rule == decide.Window {
+		st.held = min(st.held+1, p.N)
+	}
+	window := 0
+	if p.Rule == decide.Window {
+		window = st.held
+	}
+	w.pend = append(w.pend, pending{idx: idx, m: m, v: v, k: k, st: st, start: start, policy: p.String(), closed: verdict.Alerted,
 		vec: store.Vector{User: v.User, Session: v.Session, Seq: v.Seq, At: now, Values: v.Values},
-		dec: store.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Score: score, Mean: st.window.Mean(), Window: st.window.Len(),
-			Threshold: s.cfg.Threshold, Accept: verdict.Accept, Alert: verdict.Alert, ModelVersion: mdl.version, At: now}})
+		dec: store.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Score: score, Statistic: verdict.Statistic, Window: window,
+			Threshold: actionThreshold(p), Accept: verdict.Accept, Alert: verdict.Alert, Judged: verdict.Judged, Flags: int(verdict.Flags),
+			ModelVersion: mdl.version, At: now}})
 	st.last, st.pending = v.Seq, st.pending+1
-	st.alerted = st.alerted || verdict.Alert
+	st.alerted = verdict.Alerted
 	return nil
 }
 
@@ -786,31 +832,43 @@ func (w *worker) finishOne(ctx context.Context, p *pending, insV, insD bool) err
 		}
 	}
 	s.cfg.Stats.Decisions.WithLabelValues(strconv.FormatBool(d.Accept)).Inc()
-	w.emitDecision(wire.Decision{User: d.User, Session: d.Session, Seq: d.Seq, Accept: d.Accept, Alert: d.Alert, Score: d.Score, Mean: d.Mean,
-		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: p.v.Sent, ServiceNanos: time.Since(p.start).Nanoseconds()}, p.st.key, p.st.route)
+	s.cfg.Stats.observe(d)
+	w.emitDecision(wire.Decision{User: d.User, Session: d.Session, Seq: d.Seq, Accept: d.Accept, Alert: d.Alert, Closed: p.closed,
+		Sent: p.v.Sent, ServiceNanos: time.Since(p.start).Nanoseconds()}, p.st.key, p.st.route)
 	if d.Alert {
 		s.cfg.Stats.Alerts.Inc()
-		s.cfg.Logger.Info("alert", "user", d.User, "session", d.Session, "seq", d.Seq, "mean", d.Mean)
-		w.emitAlert(wire.Alert{User: d.User, Session: d.Session, Seq: d.Seq, Mean: d.Mean, Threshold: d.Threshold, Window: d.Window, At: d.At.UTC()})
+		s.cfg.Logger.Info("alert", "user", d.User, "session", d.Session, "seq", d.Seq, "statistic", d.Statistic, "score", d.Score,
+			"flags", decide.Flags(d.Flags).String())
+		w.emitAlert(alertOf(d, p.policy))
 	}
 	w.timed = append(w.timed, p.start)
 	return nil
+}
+
+// alertOf is the alert of d, the decision that raised it, decided by policy
+// ("" when not known: a republished alert).
+func alertOf(d store.Decision, policy string) wire.Alert {
+	return wire.Alert{User: d.User, Session: d.Session, Seq: d.Seq, Policy: policy, Statistic: d.Statistic, Score: d.Score,
+		Flags: decide.Flags(d.Flags).String(), ModelVersion: d.ModelVersion, At: d.At.UTC()}
 }
 
 // sameDecision reports whether the stored decision a is b, as the stores
 // keep it (times to the millisecond).
 func sameDecision(a, b store.Decision) bool {
 	dt := a.At.Sub(b.At)
-	return a.User == b.User && a.Session == b.Session && a.Seq == b.Seq && a.Score == b.Score && a.Mean == b.Mean &&
+	return a.User == b.User && a.Session == b.Session && a.Seq == b.Seq && a.Score == b.Score && a.Statistic == b.Statistic &&
 		a.Window == b.Window && a.Threshold == b.Threshold && a.Accept == b.Accept && a.Alert == b.Alert && a.Judged == b.Judged &&
+		a.Flags == b.Flags &&
 		a.ModelVersion == b.ModelVersion && dt > -time.Millisecond && dt < time.Millisecond
 }
 
 // loadSession builds a session's state from the store: the login must have
 // opened the session (accepted, with a session key that opens under the
-// state key); the window and the last seq come from the session's latest
-// stored decisions, and the alert from the session and those decisions.
-// A reason is a dead letter's, with its class.
+// state key); the last seq comes from the session's latest stored
+// decision, and the alert from the session and that decision. Its
+// decision engine is rebuilt at its next vector, under the policy of the
+// user's model then (decision.go). A reason is a dead letter's, with its
+// class.
 func (w *worker) loadSession(ctx context.Context, user, session string) (st *sessionState, reason, class string, err error) {
 	s := w.s
 	var sess store.Session
@@ -841,19 +899,16 @@ func (w *worker) loadSession(ctx context.Context, user, session string) (st *ses
 	}
 	var recent []store.Decision
 	err = s.retry(ctx, "recent decisions", func() error {
-		recent, err = s.cfg.Profiles.RecentDecisions(ctx, user, session, math.MaxInt64, s.cfg.Window)
+		recent, err = s.cfg.Profiles.RecentDecisions(ctx, user, session, math.MaxInt64, 1)
 		return err
 	})
 	if err != nil {
 		return nil, "", "", err
 	}
-	st = &sessionState{window: NewWindow(s.cfg.Window), alerted: sess.Alerted, key: key, route: route, last: -1}
-	for _, d := range recent {
-		st.window.Push(d.Score)
-		st.alerted = st.alerted || d.Alert
-	}
+	st = &sessionState{alerted: sess.Alerted, key: key, route: route, last: -1}
 	if len(recent) > 0 {
-		st.last = recent[len(recent)-1].Seq
+		st.last = recent[0].Seq
+		st.alerted = st.alerted || recent[0].Alert
 	}
 	return st, "", "", nil
 }
@@ -898,8 +953,11 @@ func (w *worker) storedDecision(ctx context.Context, user, session string, seq i
 func (w *worker) publishStored(ctx context.Context, v wire.Vector, st *sessionState, d store.Decision) error {
 	s := w.s
 	s.cfg.Stats.Redelivered.Inc()
-	w.emitDecision(wire.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Score: d.Score, Mean: d.Mean,
-		Window: d.Window, Threshold: d.Threshold, ModelVersion: d.ModelVersion, Sent: v.Sent, Redelivered: true}, st.key, st.route)
+	// Closed: the session's alert is raised by now (a decision that
+	// accepted before it still says so).
+	closed := d.Alert || (st.alerted && !d.Accept)
+	w.emitDecision(wire.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Accept: d.Accept, Alert: d.Alert, Closed: closed,
+		Sent: v.Sent, Redelivered: true}, st.key, st.route)
 	if d.Alert {
 		// The earlier delivery may have stopped between storing the
 		// decision and flagging the session or publishing the alert: do
@@ -907,7 +965,7 @@ func (w *worker) publishStored(ctx context.Context, v wire.Vector, st *sessionSt
 		if err := w.markAlerted(ctx, v.User, v.Session, st); err != nil {
 			return err
 		}
-		w.emitAlert(wire.Alert{User: v.User, Session: v.Session, Seq: v.Seq, Mean: d.Mean, Threshold: d.Threshold, Window: d.Window, At: d.At.UTC()})
+		w.emitAlert(alertOf(d, ""))
 	}
 	return nil
 }

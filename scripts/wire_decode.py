@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference decoder of the mouseauth wire format, version 2 and version 3 logins (docs/wire.md).
+"""Reference decoder of the mouseauth wire format: version 2, and version 3 logins, decisions and alerts (docs/wire.md).
 
 Standard library only: it decodes vectors and decisions and verifies their
 HMAC-SHA256 MACs, and checks the framing of every other kind. It does not
@@ -31,7 +31,8 @@ import sys
 import unicodedata
 
 VERSION = 2
-LOGIN_VERSION = 3  # signed logins; a login of version 2 still decodes
+VERSION3 = 3  # signed logins, score-free decisions, alerts with the rule's statistic
+VERSION3_KINDS = ("login", "decision", "alert")  # a version 2 one of each still decodes
 MAGIC = ord("M")
 KIND_VECTOR = ord("V")
 MAC_SIZE = 32
@@ -41,10 +42,15 @@ MAX_VECTOR_SIZE = 3 + 2 + MAX_NAME + 2 + MAX_NAME + 8 + 8 + 2 + 8 * MAX_VALUES +
 MAX_JSON_SIZE = {"login": 8192, "decision": 4096, "alert": 4096, "dead_letter": 16384}
 LABEL_VECTOR_MAC = b"mouseauth/v2 vector mac\x00"
 LABEL_DECISION_MAC = b"mouseauth/v2 decision mac\x00"
+LABEL_DECISION_MAC3 = b"mouseauth/v3 decision mac\x00"
 MIN_NS, MAX_NS = -(1 << 63), (1 << 63) - 1
 
-DECISION_FIELDS = ["v", "kind", "user", "session", "seq", "accept", "alert", "reason", "score", "mean",
-                   "window", "threshold", "model_version", "sent", "service_ns", "redelivered", "mac"]
+DECISION_FIELDS = {
+    3: ["v", "kind", "user", "session", "seq", "accept", "alert", "closed", "reason", "sent", "service_ns",
+        "redelivered", "mac"],
+    2: ["v", "kind", "user", "session", "seq", "accept", "alert", "reason", "score", "mean",
+        "window", "threshold", "model_version", "sent", "service_ns", "redelivered", "mac"],
+}
 
 
 class Refused(Exception):
@@ -86,7 +92,7 @@ def kind_of(p):
         obj = parse_json(p)
         if "v" not in obj:
             raise malformed('JSON message without "v"')
-        if type(obj["v"]) is not int or not (obj["v"] == VERSION or obj["v"] == LOGIN_VERSION and obj.get("kind") == "login"):
+        if type(obj["v"]) is not int or not (obj["v"] == VERSION or obj["v"] == VERSION3 and obj.get("kind") in VERSION3_KINDS):
             raise Refused("version", "version %r" % (obj["v"],))
         if "kind" not in obj:
             raise malformed('JSON message without "kind"')
@@ -246,20 +252,30 @@ def decode_decision(p):
     if kind != "decision":
         raise malformed("a %s where a decision was expected" % kind)
     d = parse_json(p)
-    unknown = set(d) - set(DECISION_FIELDS)
+    v = d["v"]
+    fields = DECISION_FIELDS[v]
+    unknown = set(d) - set(fields)
     if unknown:
         raise malformed("unknown member %s" % sorted(unknown)[0])
-    missing = [f for f in DECISION_FIELDS if f not in d]
+    missing = [f for f in fields if f not in d]
     if missing:
         raise malformed("missing member %s" % missing[0])
     out = {
-        "user": want_str(d, "user", 1), "session": want_str(d, "session", 1),
+        "v": v, "user": want_str(d, "user", 1), "session": want_str(d, "session", 1),
         "seq": want_int(d, "seq", -1), "accept": want_bool(d, "accept"), "alert": want_bool(d, "alert"),
-        "reason": want_str(d, "reason", 0), "score": want_float(d, "score"), "mean": want_float(d, "mean"),
-        "window": want_int(d, "window", 0), "threshold": want_float(d, "threshold"),
-        "model_version": want_int(d, "model_version", 0), "sent_ns": rfc3339_ns(d["sent"], "sent"),
+        "reason": want_str(d, "reason", 0), "sent_ns": rfc3339_ns(d["sent"], "sent"),
         "service_ns": want_int(d, "service_ns", 0), "redelivered": want_bool(d, "redelivered"),
     }
+    if v == VERSION3:
+        out["closed"] = want_bool(d, "closed")
+        if out["alert"] and not out["closed"]:
+            raise malformed("a decision that raises the alert closes the session")
+        if out["closed"] and out["accept"]:
+            raise malformed("a decision of a closed session accepts nothing")
+    else:
+        out.update({"score": want_float(d, "score"), "mean": want_float(d, "mean"),
+                    "window": want_int(d, "window", 0), "threshold": want_float(d, "threshold"),
+                    "model_version": want_int(d, "model_version", 0)})
     try:
         mac = base64.b64decode(d["mac"], validate=True) if isinstance(d["mac"], str) else b""
     except ValueError:
@@ -276,6 +292,10 @@ def decision_mac_input(d):
         return struct.pack(">H", len(b)) + b
 
     flags = (1 if d["accept"] else 0) | (2 if d["alert"] else 0) | (4 if d["redelivered"] else 0)
+    if d["v"] == VERSION3:
+        flags |= 8 if d["closed"] else 0
+        return (LABEL_DECISION_MAC3 + s16(d["user"]) + s16(d["session"]) + struct.pack(">qB", d["seq"], flags)
+                + s16(d["reason"]) + struct.pack(">qq", d["sent_ns"], d["service_ns"]))
     return (LABEL_DECISION_MAC + s16(d["user"]) + s16(d["session"]) + struct.pack(">qB", d["seq"], flags)
             + s16(d["reason"]) + struct.pack(">ddqdqqq", d["score"], d["mean"], d["window"], d["threshold"],
                                              d["model_version"], d["sent_ns"], d["service_ns"]))
@@ -315,7 +335,8 @@ def check(path):
         f = json.load(fh)
     key = bytes.fromhex(f["keys"]["session_key_hex"])
     assert f["labels"]["vector_mac_hex"] == LABEL_VECTOR_MAC.hex(), "vector MAC label"
-    assert f["labels"]["decision_mac_hex"] == LABEL_DECISION_MAC.hex(), "decision MAC label"
+    assert f["labels"]["decision_mac_hex"] == LABEL_DECISION_MAC3.hex(), "decision MAC label"
+    assert f["labels"]["decision_mac_v2_hex"] == LABEL_DECISION_MAC.hex(), "version 2 decision MAC label"
     failures, n = [], 0
 
     def fail(name, msg):

@@ -24,8 +24,6 @@ import (
 type ServeOptions struct {
 	IO         *cli.IOStreams
 	Deploy     DeployOptions
-	Window     int
-	Threshold  float64
 	Retrain    int64
 	RetrainAge time.Duration
 	Preset     string // training settings of retrained models
@@ -63,8 +61,16 @@ func newCmdLiveServe(f *cli.Factory, runF func(context.Context, *ServeOptions) e
                  and with a backoff per user and client after repeated failures
                  ('mouseauth live status --lockouts' shows it, 'live unlock'
                  clears it)
-  second factor  each action scored by the user's model; the mean of the last
-                 --window scores below --threshold raises an alert
+  second factor  each action scored by the user's model and checked by its
+                 guard (physical bounds, the user's range); the decision
+                 policy the model records (the sequential rule, judged from the
+                 first action, unless it was enrolled with another) accepts or
+                 refuses it and raises the session's alert; repeated vectors
+                 count against the session
+
+The client is told accept or refuse, and that its session is closed once the
+alert is raised, never a score: the scores go to the store, /metrics and the
+alerts topic, which operators read ('mouseauth live tail').
 
 Vectors, decisions and sessions are stored idempotently, offsets committed only
 after the decision is stored, so a crash or restart loses and double-counts
@@ -130,9 +136,6 @@ group, and removes it when it stops.`,
 			if err := checkTrainPreset(cmd, opts.IO.ErrOut, &opts.Preset); err != nil {
 				return err
 			}
-			if opts.Window < 1 || opts.Threshold <= 0 || opts.Threshold >= 1 {
-				return cli.FlagErrorf("--window must be >= 1 and --threshold in (0, 1)")
-			}
 			if opts.ModelCache < 1 {
 				return cli.FlagErrorf("--model-cache %d: want at least 1 MiB", opts.ModelCache)
 			}
@@ -153,8 +156,6 @@ group, and removes it when it stops.`,
 	}
 	opts.Deploy.bind(cmd.Flags(), "scorer")
 	fl := cmd.Flags()
-	fl.IntVar(&opts.Window, "window", 10, "actions per decision window")
-	fl.Float64Var(&opts.Threshold, "threshold", 0.5, "alert when the window's mean score is below this")
 	fl.Int64Var(&opts.Retrain, "retrain-every", 1000, "retrain a user's model after this many new vectors (-1: never)")
 	fl.DurationVar(&opts.RetrainAge, "retrain-age", 30*24*time.Hour, "retrain a model older than this")
 	fl.IntVar(&opts.ModelCache, "model-cache", live.DefaultModelCacheBytes>>20, "MiB of decoded models kept in memory (least recently used evicted beyond)")
@@ -201,7 +202,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		return err
 	}
 	defer env.Close()
-	cfg, err := env.ServiceConfig(live.Config{Group: opts.Group, Window: opts.Window, Threshold: opts.Threshold,
+	cfg, err := env.ServiceConfig(live.Config{Group: opts.Group,
 		Lockout: live.Lockout{MaxFailures: opts.Lockout, LockFor: opts.LockFor},
 		Retrain: live.RetrainPolicy{Every: opts.Retrain, MaxAge: opts.RetrainAge,
 			Train: account.TrainOptions{Preset: opts.Preset, Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}},

@@ -114,11 +114,11 @@ func TestLiveTailEmbedded(t *testing.T) {
 	}
 	now := time.Now().UTC()
 	key := wire.NewSessionKey()
-	dec2, err := wire.SignDecision(wire.Decision{User: "user7", Session: "s1", Seq: 0, Accept: false, Score: 0.2, Mean: 0.2, Window: 1, Threshold: 0.5, Sent: now}, key)
+	dec3, err := wire.SignDecision(wire.Decision{User: "user7", Session: "s1", Seq: 0, Accept: false, Sent: now}, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	alert2, err := wire.MarshalAlert(wire.Alert{User: "user7", Session: "s1", Seq: 0, Mean: 0.2, Threshold: 0.5, Window: 1, At: now})
+	alert3, err := wire.MarshalAlert(wire.Alert{User: "user7", Session: "s1", Seq: 0, Policy: "decide/1 rule=sequential", Statistic: -4.5, Score: 0.2, Flags: "none", At: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,10 +131,10 @@ func TestLiveTailEmbedded(t *testing.T) {
 		"reason": "bad password field", "value": login1, "at": now})...)
 	k := []byte("user7")
 	produce(
-		kafka.Message{Topic: topics.Decisions, Key: k, Value: dec2},
+		kafka.Message{Topic: topics.Decisions, Key: k, Value: dec3},
 		kafka.Message{Topic: topics.Decisions, Key: k, Value: append([]byte("M\x01D"), `{"user":"user7","session":"s0","seq":3,"accept":true,"score":0.9,"mean":0.8,"window":4,"threshold":0.5,"sent":"2026-01-01T00:00:00Z","service_ns":5}`...)},
 		kafka.Message{Topic: topics.Decisions, Key: []byte("user9"), Value: []byte("not a message")},
-		kafka.Message{Topic: topics.Alerts, Key: k, Value: alert2},
+		kafka.Message{Topic: topics.Alerts, Key: k, Value: alert3},
 		kafka.Message{Topic: topics.Features, Key: k, Value: vec2},
 		kafka.Message{Topic: topics.Logins, Key: k, Value: login1},
 		kafka.Message{Topic: topics.DeadLetter, Key: k, Value: dead1},
@@ -161,8 +161,16 @@ func TestLiveTailEmbedded(t *testing.T) {
 			t.Errorf("no kafka position: %v", l)
 		}
 	}
-	if versions[1] != 1 || versions[2] != 1 {
+	if versions[1] != 1 || versions[3] != 1 {
 		t.Errorf("decisions by version %v", versions)
+	}
+	for _, l := range lines {
+		if _, ok := l["score"]; ok && l["kind"] == "decision" && l["v"] == 3.0 {
+			t.Errorf("a version 3 decision shows a score: %v", l)
+		}
+		if l["kind"] == "alert" && l["statistic"] != -4.5 {
+			t.Errorf("the alert does not show the rule's statistic to the operator: %v", l)
+		}
 	}
 
 	// Every topic: vectors decoded, logins and their dead letters without
@@ -216,7 +224,7 @@ func TestLiveTailEmbedded(t *testing.T) {
 		t.Fatalf("the tail ended before it started: %v", r.err)
 	}
 	for i := range 3 {
-		a, _ := wire.MarshalAlert(wire.Alert{User: "user8", Session: "s2", Seq: int64(i), Mean: 0.1, Threshold: 0.5, Window: 1, At: now})
+		a, _ := wire.MarshalAlert(wire.Alert{User: "user8", Session: "s2", Seq: int64(i), Statistic: -4, Score: 0.1, Flags: "none", At: now})
 		produce(kafka.Message{Topic: topics.Alerts, Key: []byte("user8"), Value: a})
 	}
 	r := <-res

@@ -31,7 +31,7 @@ func TestNewCmdReplay(t *testing.T) {
 		check               func(*ReplayOptions) bool
 	}{
 		{name: "defaults", args: "", users: []int{6}, check: func(o *ReplayOptions) bool {
-			return o.Deploy.State == "mouseauth-state" && o.Deploy.TLSName == "replay" && o.Impostors == 2 && o.Speed == 1 && o.Window == 10
+			return o.Deploy.State == "mouseauth-state" && o.Deploy.TLSName == "replay" && o.Impostors == 2 && o.Speed == 1 && o.Decision == ""
 		}},
 		{name: "range", args: "--user-counts 1:3,7 --interval 500ms --max-actions 40", users: []int{1, 2, 3, 7}, check: func(o *ReplayOptions) bool {
 			return o.Interval == 500*time.Millisecond && o.MaxActions == 40
@@ -48,6 +48,9 @@ func TestNewCmdReplay(t *testing.T) {
 		{name: "cassandra without hosts", args: "--profiles cassandra", wantErr: "needs --cassandra"},
 		{name: "mysql without dsn", args: "--profiles mysql", wantErr: "MOUSEAUTH_MYSQL_DSN"},
 		{name: "bad output", args: "-o yaml", wantErr: "yaml"},
+		{name: "a decision policy", args: "--decision decide/1", users: []int{6}, check: func(o *ReplayOptions) bool { return o.Decision == "decide/1" }},
+		{name: "bad decision policy", args: "--decision rule=window", wantErr: `--decision: invalid decision policy: "rule=window" does not start with "decide/1"`},
+		{name: "window is gone", args: "--window 10", wantErr: "unknown flag: --window"},
 		{name: "bundle", args: "--bundle ws1 --password-file pw.txt --users 4", users: []int{4}, check: func(o *ReplayOptions) bool {
 			return o.Bundle == "ws1" && o.PasswordFile == "pw.txt" && o.NoService
 		}},
@@ -85,7 +88,7 @@ func TestReplayRunEmbedded(t *testing.T) {
 	ios, _, out, errOut := cli.TestIO()
 	var results []replay.Result
 	opts := &ReplayOptions{IO: ios, Now: time.Now, Users: []int{2, 4}, Sessions: 3, Actions: 60, Seed: 3, Impostors: 2,
-		Speed: 1, Interval: -1, Wait: time.Minute, Window: 10, Threshold: 0.5, Trees: 30, Output: "json",
+		Speed: 1, Interval: -1, Wait: time.Minute, Trees: 30, Output: "json",
 		Result: func(r []replay.Result) { results = r }}
 	opts.Deploy = DeployOptions{State: t.TempDir(), TLSName: "replay", Partitions: 4, Getenv: func(string) string { return "" }}
 	opts.PasswordFile = filepath.Join(t.TempDir(), "pw.txt")
@@ -145,7 +148,7 @@ func TestServeAndReplay(t *testing.T) {
 	started := make(chan string, 1)
 	var ready <-chan struct{}
 	readyFile := filepath.Join(t.TempDir(), "serve.ready")
-	sopts := &ServeOptions{IO: ios, Window: 10, Threshold: 0.5, Retrain: -1, Trees: 10, Seed: 1, Group: "g",
+	sopts := &ServeOptions{IO: ios, Retrain: -1, Trees: 10, Seed: 1, Group: "g",
 		Listen: "127.0.0.1:0", LogLevel: "warn", Lockout: 5, LockFor: time.Minute, ReadyFile: readyFile,
 		Started: func(a string, r <-chan struct{}) { ready = r; started <- a }}
 	sopts.Deploy = DeployOptions{State: state, TLSName: "scorer", Partitions: 4, Getenv: func(string) string { return "" }}
@@ -215,7 +218,7 @@ func TestServeAndReplay(t *testing.T) {
 	rios, _, _, rerr := cli.TestIO()
 	var results []replay.Result
 	ropts := &ReplayOptions{IO: rios, Now: time.Now, Users: []int{4}, Sessions: 2, Actions: 40, Seed: 5, Impostors: 1,
-		Speed: 1, Interval: -1, Wait: time.Minute, Window: 10, Threshold: 0.5, Trees: 20, Output: "table", NoService: true,
+		Speed: 1, Interval: -1, Wait: time.Minute, Trees: 20, Output: "table", NoService: true,
 		PasswordFile: "pw.txt", Getenv: func(string) string { return "" }, Result: func(r []replay.Result) { results = r }}
 	ropts.Deploy = DeployOptions{State: state, Brokers: []string{brokers}, TLSDir: filepath.Join(state, "pki"), TLSName: "replay",
 		Partitions: 4, Getenv: func(string) string { return "" },

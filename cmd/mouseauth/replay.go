@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/internal/cli"
 	"github.com/mouseauth/mouseauth/live/deploy"
 	"github.com/mouseauth/mouseauth/replay"
@@ -40,11 +41,12 @@ type ReplayOptions struct {
 	// of the users enrolled already, and of the new ones.
 	PasswordFile string
 	Getenv       func(string) string
-	Window       int
-	Threshold    float64
-	Preset       string // training settings of the enrolment and retrained models
-	Trees        int
-	Output       string
+	// Decision is the decision policy the enrolment models record
+	// (decide's text); "" records decide.DefaultPolicy.
+	Decision string
+	Preset   string // training settings of the enrolment and retrained models
+	Trees    int
+	Output   string
 	// Result receives the rounds' results (tests, the demo).
 	Result func([]replay.Result)
 }
@@ -149,8 +151,11 @@ it talks to a real cluster; --no-service leaves scoring to a running
 				return cli.FlagErrorf("--sessions must be at least 2 (one trains, one is replayed) and --actions at least 1")
 			case opts.Impostors < 0 || opts.MaxActions < 0:
 				return cli.FlagErrorf("--impostors and --max-actions cannot be negative")
-			case opts.Window < 1 || opts.Threshold <= 0 || opts.Threshold >= 1:
-				return cli.FlagErrorf("--window must be >= 1 and --threshold in (0, 1)")
+			}
+			if opts.Decision != "" {
+				if _, err := decide.ParsePolicy(opts.Decision); err != nil {
+					return cli.FlagErrorf("--decision: %v", err)
+				}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -176,8 +181,7 @@ it talks to a real cluster; --no-service leaves scoring to a running
 	fl.StringVar(&opts.Bundle, "bundle", "", "a client bundle folder ('mouseauth pki bundle'): replay as that workstation, from its files alone, against a running 'live serve'")
 	fl.StringVar(&opts.PasswordFile, "password-file", "", "file whose first line is the replayed users' password (or $"+envPassword+"); required with --bundle")
 	fl.StringVar(&opts.ScorerKey, "scorer-key", "", "the scorer's public key (PEM) that logins are sealed to (default: STATE/"+deploy.PublicKeyFile+", written by 'live serve'; copy it from the scorer for a real cluster)")
-	fl.IntVar(&opts.Window, "window", 10, "window of the in-process service")
-	fl.Float64Var(&opts.Threshold, "threshold", 0.5, "threshold of the in-process service")
+	fl.StringVar(&opts.Decision, "decision", "", "decision policy the enrolment models record (decide's text, decide/1 ...); empty: the default policy")
 	fl.StringVar(&opts.Preset, "preset", presetDefault, "training settings of the enrolment models: improved (gbdt, what the evaluation recommends) or published (rf of --trees trees; it was called reference)")
 	fl.IntVar(&opts.Trees, "trees", 100, "trees of the enrolment models under --preset published")
 	cli.AddOutputFlag(cmd, &opts.Output)

@@ -65,7 +65,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	bar := cli.NewProgress(ios, int64(len(users)), "enrolling", "users")
 	sessions, err := replay.Plan(ctx, env.Credentials, env.Profiles, users, replay.PlanOptions{
 		TrainSessions: opts.TrainSessions, Impostors: opts.Impostors, MaxActions: opts.MaxActions,
-		Train:    account.TrainOptions{Preset: opts.Preset, Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed},
+		Train:    account.TrainOptions{Preset: opts.Preset, Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed, Decision: opts.Decision},
 		Now:      opts.Now(),
 		Password: password,
 		Progress: func(string, bool) { bar.Add(1) }})
@@ -79,7 +79,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	}
 	if !opts.NoService {
 		// This process's service: its one client plays every user at once.
-		stop, err := env.StartService(ctx, live.Config{Window: opts.Window, Threshold: opts.Threshold, Logger: logger, Budget: live.OneClientBudget(),
+		stop, err := env.StartService(ctx, live.Config{Logger: logger, Budget: live.OneClientBudget(),
 			Retrain: live.RetrainPolicy{Train: account.TrainOptions{Preset: opts.Preset, Params: map[string]any{"trees": opts.Trees}, Seed: opts.Seed}}})
 		if err != nil {
 			return err

@@ -161,7 +161,7 @@ func TestServeStateIsPrivateAndLocked(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan (<-chan struct{}), 1)
-	sopts := &ServeOptions{IO: ios, Window: 10, Threshold: 0.5, Retrain: -1, Trees: 10, Seed: 1, Group: topics.DefaultGroup,
+	sopts := &ServeOptions{IO: ios, Retrain: -1, Trees: 10, Seed: 1, Group: topics.DefaultGroup,
 		LogLevel: "warn", Lockout: 5, LockFor: time.Minute, Started: func(_ string, r <-chan struct{}) { ready <- r }}
 	sopts.Deploy = DeployOptions{State: state, TLSName: "scorer", Partitions: 2, Getenv: func(string) string { return "" }}
 	done := make(chan error, 1)
@@ -188,7 +188,7 @@ func TestServeStateIsPrivateAndLocked(t *testing.T) {
 	}
 	rios, _, _, rerr := cli.TestIO()
 	ropts := &ReplayOptions{IO: rios, Now: time.Now, Users: []int{2}, Sessions: 2, Actions: 30, Seed: 2, Impostors: 0,
-		Speed: 1, Interval: -1, Wait: time.Minute, Window: 10, Threshold: 0.5, Trees: 10, Output: "json"}
+		Speed: 1, Interval: -1, Wait: time.Minute, Trees: 10, Output: "json"}
 	ropts.Deploy = DeployOptions{State: state, TLSName: "replay", Partitions: 2, Getenv: func(string) string { return "" }}
 	if err := replayRun(context.Background(), ropts); !errors.Is(err, cluster.ErrStateLocked) {
 		t.Fatalf("embedded replay on a served state: %v", err)

@@ -86,8 +86,6 @@ var vocabulary = map[string]word{
 	"aggregate": {Type: "string", Meaning: "how a window's (or session's) score combines its actions' scores",
 		Values: []string{"mean", "median", "trimmed\t10% cut at each end", "logodds\tmean log-odds"}},
 	"windows":        {Type: "string", Meaning: "window sizes in actions, list and ranges (1,5,10,20 or 1:20)"},
-	"window":         {Type: "int", Meaning: "actions per decision window of the live service"},
-	"threshold":      {Type: "float64", Meaning: "alert when a window's score is below this"},
 	"thresholds":     {Type: "string", Meaning: "thresholds on the window score given as values, list and ranges (0.2,0.5)"},
 	"fmr-targets":    {Type: "string", Meaning: "target FMRs: the lowest threshold whose FMR is at most each"},
 	"quantiles":      {Type: "string", Meaning: "quantiles of the window scores used as thresholds, list and ranges (0.05:0.95:0.05)"},

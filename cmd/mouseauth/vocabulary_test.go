@@ -74,8 +74,9 @@ var oneMeaning = map[string][]string{
 	"models":           nil, // an output folder in evaluate holdout, beside --model the input: --save-models
 	// A user of the data, not a MariaDB account (pki config mariadb --account).
 	"user": {"classify train", "live enroll", "live tail", "live unlock"},
-	// One window size (int); the lists of evaluate are --windows.
-	"window": {"live serve", "replay"},
+	// The lists of evaluate are --windows; the live service's window is
+	// the decision policy's (a model records it), not a flag.
+	"window": nil,
 	// Trees of one forest (int); the swept list is --tree-counts.
 	"trees": {"bench classify", "bench evaluate", "bench model-load", "bench pipeline", "bench scaleout", "classify train",
 		"evaluate", "evaluate attack", "evaluate compare", "evaluate continuous", "evaluate holdout", "evaluate threshold", "live serve", "replay"},

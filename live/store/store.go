@@ -41,21 +41,36 @@ type Vector struct {
 	Values        []float64 // preprocess.FeatureNames order
 }
 
-// Decision is the service's verdict after scoring one vector.
+// Decision is the service's verdict after scoring one vector: what the
+// decision rule (package decide) said, and what a restarted scorer needs
+// to continue the session's verdicts exactly where they stopped.
 type Decision struct {
 	User, Session string
 	Seq           int64
-	Score         float64 // this action's score (probability it is the user's)
-	Mean          float64 // mean score over the window ending at this action
-	Window        int     // scores in that mean (≤ the configured window)
-	Threshold     float64
-	Accept        bool
-	Alert         bool // this decision raised the session's alert
+	Score         float64 // this action's score (probability it is the user's), as the model gave it
+	// Statistic is the decision rule's statistic after this action: the
+	// sequential rule's trust, or the window rule's aggregate of its
+	// window (0 before the window is full). Column "mean", from when it
+	// was the window's mean.
+	Statistic float64
+	// Window is the window rule's scores held after this action (at most
+	// its N); 0 under the sequential rule, which has no window.
+	Window int
+	// Threshold is the score an action must reach to count for the user:
+	// the window rule's threshold, or under the sequential rule the score
+	// whose log-odds are its bias.
+	Threshold float64
+	Accept    bool
+	Alert     bool // this decision raised the session's alert
 	// Judged: the decision rule had enough of the session to judge this
-	// action (the window rule: a full window). False in rows stored before
-	// the field existed: readers then fall back on Window against their
-	// window size.
-	Judged       bool
+	// action (always under the sequential rule; the window rule: a full
+	// window). False in rows stored before the field existed, which are
+	// then never trained on.
+	Judged bool
+	// Flags say why the action counted against its session (decide.Flags:
+	// 1 implausible, 2 novel, 4 repeated); 0 when none. With Score they
+	// give the score the rule counted (decide.Effective).
+	Flags        int
 	ModelVersion int
 	At           time.Time
 }
@@ -134,6 +149,9 @@ type Profiles interface {
 	// RecentDecisions returns up to n decisions of the session with
 	// Seq < before, in ascending Seq order.
 	RecentDecisions(ctx context.Context, user, session string, before int64, n int) ([]Decision, error)
+	// RecentVectors returns up to n vectors of the session with
+	// Seq < before, in ascending Seq order (the last n of them).
+	RecentVectors(ctx context.Context, user, session string, before int64, n int) ([]Vector, error)
 	// Vectors returns up to limit of the user's vectors from sessions that
 	// raised no alert, newest sessions first (for retraining).
 	Vectors(ctx context.Context, user string, limit int) ([]Vector, error)

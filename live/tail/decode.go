@@ -39,11 +39,33 @@ type Options struct {
 	LoginTopic string
 }
 
-// The lines, one type per kind. Member names and order follow the wire
-// format (docs/wire.md); members that only version 2 has are omitted from
-// version 1 lines.
+// The lines, one type per kind and format. Member names and order follow
+// the wire format (docs/wire.md): a decision of version 3 has no score
+// (clients are not told it), one of version 1 or 2 shows the score, mean
+// and threshold it carried; an alert of version 3 shows the rule's policy
+// and statistic; members that only version 2 has are omitted from version 1
+// lines.
 
+// decisionLine is a decision of version 3: what the client was told.
 type decisionLine struct {
+	V            int       `json:"v"`
+	Kind         string    `json:"kind"`
+	User         string    `json:"user"`
+	Session      string    `json:"session"`
+	Seq          int64     `json:"seq"`
+	Accept       bool      `json:"accept"`
+	Alert        bool      `json:"alert"`
+	Closed       bool      `json:"closed"`
+	Reason       string    `json:"reason"`
+	Sent         time.Time `json:"sent"`
+	ServiceNanos int64     `json:"service_ns"`
+	Redelivered  bool      `json:"redelivered"`
+	Kafka        Position  `json:"kafka"`
+}
+
+// decisionLineV2 is a decision of version 1 or 2, which also told the
+// client the vector's score, the window's mean and the threshold.
+type decisionLineV2 struct {
 	V            int       `json:"v"`
 	Kind         string    `json:"kind"`
 	User         string    `json:"user"`
@@ -63,7 +85,25 @@ type decisionLine struct {
 	Kafka        Position  `json:"kafka"`
 }
 
+// alertLine is an alert of version 3: the decision rule's policy and
+// statistic, the alerting action's score and flags (operators only).
 type alertLine struct {
+	V            int       `json:"v"`
+	Kind         string    `json:"kind"`
+	User         string    `json:"user"`
+	Session      string    `json:"session"`
+	Seq          int64     `json:"seq"`
+	Policy       string    `json:"policy"`
+	Statistic    float64   `json:"statistic"`
+	Score        float64   `json:"score"`
+	Flags        string    `json:"flags"`
+	ModelVersion int       `json:"model_version"`
+	At           time.Time `json:"at"`
+	Kafka        Position  `json:"kafka"`
+}
+
+// alertLineV2 is an alert of version 1 or 2 (the window rule's mean).
+type alertLineV2 struct {
 	V         int       `json:"v"`
 	Kind      string    `json:"kind"`
 	User      string    `json:"user"`
@@ -201,13 +241,16 @@ func decode(r Record, o Options, pos Position) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return newDecisionLine(wire.Version2, s.Unverified, pos), nil
+		if s.Legacy != nil {
+			return newDecisionLineV2(s.Version, *s.Legacy, pos), nil
+		}
+		return newDecisionLine(s.Version, s.Unverified, pos), nil
 	case wire.KindAlert:
 		a, err := wire.ParseAlert(p)
 		if err != nil {
 			return nil, err
 		}
-		return newAlertLine(wire.Version2, a, pos), nil
+		return newAlertLine(a.Version, a, pos), nil
 	case wire.KindDeadLetter:
 		x, err := wire.ParseDeadLetter(p)
 		if err != nil {
@@ -238,13 +281,23 @@ func decode(r Record, o Options, pos Position) (any, error) {
 
 func newDecisionLine(v int, d wire.Decision, pos Position) decisionLine {
 	return decisionLine{V: v, Kind: KindDecision, User: d.User, Session: d.Session, Seq: d.Seq, Accept: d.Accept,
+		Alert: d.Alert, Closed: d.Closed, Reason: d.Reason, Sent: d.Sent.UTC(), ServiceNanos: d.ServiceNanos, Redelivered: d.Redelivered, Kafka: pos}
+}
+
+func newDecisionLineV2(v int, d wire.LegacyDecision, pos Position) decisionLineV2 {
+	return decisionLineV2{V: v, Kind: KindDecision, User: d.User, Session: d.Session, Seq: d.Seq, Accept: d.Accept,
 		Alert: d.Alert, Reason: d.Reason, Score: d.Score, Mean: d.Mean, Window: d.Window, Threshold: d.Threshold,
 		ModelVersion: d.ModelVersion, Sent: d.Sent.UTC(), ServiceNanos: d.ServiceNanos, Redelivered: d.Redelivered, Kafka: pos}
 }
 
-func newAlertLine(v int, a wire.Alert, pos Position) alertLine {
-	return alertLine{V: v, Kind: KindAlert, User: a.User, Session: a.Session, Seq: a.Seq, Mean: a.Mean,
-		Threshold: a.Threshold, Window: a.Window, At: a.At.UTC(), Kafka: pos}
+// newAlertLine shows a: version 3's members, or versions 1 and 2's.
+func newAlertLine(v int, a wire.Alert, pos Position) any {
+	if v < wire.Version3 {
+		return alertLineV2{V: v, Kind: KindAlert, User: a.User, Session: a.Session, Seq: a.Seq, Mean: a.Mean,
+			Threshold: a.Threshold, Window: a.Window, At: a.At.UTC(), Kafka: pos}
+	}
+	return alertLine{V: v, Kind: KindAlert, User: a.User, Session: a.Session, Seq: a.Seq, Policy: a.Policy, Statistic: a.Statistic,
+		Score: a.Score, Flags: a.Flags, ModelVersion: a.ModelVersion, At: a.At.UTC(), Kafka: pos}
 }
 
 func newVectorLine(v int, x wire.Vector, pos Position) vectorLine {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -83,26 +84,64 @@ func want(t *testing.T, m map[string]any, kv ...any) {
 	}
 }
 
+// publishedMessage is a message of the wire format's test vectors
+// (live/wire/testdata/vectors.json) by its group and name.
+func publishedMessage(t *testing.T, group, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../wire/testdata/vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]json.RawMessage
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct{ Name, Message string }
+	if err := json.Unmarshal(f[group], &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if c.Name == name {
+			return []byte(c.Message)
+		}
+	}
+	t.Fatalf("no %s %q in the test vectors", group, name)
+	return nil
+}
+
 func TestDecodeVersion2(t *testing.T) {
 	t.Parallel()
 	key := wire.NewSessionKey()
-	d := wire.Decision{User: "user7", Session: "s-12", Seq: 41, Accept: false, Alert: true, Score: 0.25, Mean: 0.4,
-		Window: 10, Threshold: 0.5, ModelVersion: 3, Sent: at, ServiceNanos: 812345}
+	d := wire.Decision{User: "user7", Session: "s-12", Seq: 41, Accept: false, Alert: true, Closed: true, Sent: at, ServiceNanos: 812345}
 	p, err := wire.SignDecision(d, key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, _ := line(t, topics.Decisions, p)
-	want(t, m, "v", 2.0, "kind", "decision", "user", "user7", "session", "s-12", "seq", 41.0, "accept", false, "alert", true,
-		"score", 0.25, "mean", 0.4, "window", 10.0, "threshold", 0.5, "model_version", 3.0, "service_ns", 812345.0,
+	want(t, m, "v", 3.0, "kind", "decision", "user", "user7", "session", "s-12", "seq", 41.0, "accept", false, "alert", true,
+		"closed", true, "service_ns", 812345.0, "sent", "2026-11-22T10:00:00.123456789Z", "redelivered", false, "reason", "")
+	for _, member := range []string{"score", "mean", "window", "threshold", "model_version"} {
+		if _, ok := m[member]; ok {
+			t.Errorf("a version 3 decision's line has a %s", member)
+		}
+	}
+	// A version 2 decision of an old topic: the score it told the client.
+	m, _ = line(t, topics.Decisions, publishedMessage(t, "decisions", "version 2 (decoded only): vector accepted"))
+	want(t, m, "v", 2.0, "kind", "decision", "user", "user7", "session", "s-12", "seq", 41.0, "accept", true, "alert", false,
+		"score", 0.71, "mean", 0.6425, "window", 10.0, "threshold", 0.5, "model_version", 3.0, "service_ns", 812345.0,
 		"sent", "2026-11-22T10:00:00.123456789Z", "redelivered", false, "reason", "")
 
-	p, err = wire.MarshalAlert(wire.Alert{User: "user7", Session: "s-12", Seq: 9, Mean: 0.31, Threshold: 0.5, Window: 10, At: at})
+	p, err = wire.MarshalAlert(wire.Alert{User: "user7", Session: "s-12", Seq: 9, Policy: "decide/1 rule=sequential", Statistic: -4.5,
+		Score: 0.02, Flags: "novel", ModelVersion: 2, At: at})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, _ = line(t, topics.Alerts, p)
-	want(t, m, "v", 2.0, "kind", "alert", "user", "user7", "seq", 9.0, "mean", 0.31, "at", "2026-11-22T10:00:00.123456789Z")
+	want(t, m, "v", 3.0, "kind", "alert", "user", "user7", "seq", 9.0, "policy", "decide/1 rule=sequential", "statistic", -4.5,
+		"score", 0.02, "flags", "novel", "model_version", 2.0, "at", "2026-11-22T10:00:00.123456789Z")
+	m, _ = line(t, topics.Alerts, publishedMessage(t, "alerts", "version 2 (decoded only)"))
+	want(t, m, "v", 2.0, "kind", "alert", "user", "user7", "seq", 9.0, "mean", 0.31, "threshold", 0.5, "window", 10.0,
+		"at", "2026-11-22T10:00:00.123456789Z")
 
 	vec := wire.Vector{User: "user7", Session: "s-12", Seq: 5, Sent: at, Values: []float64{1.5, -2, 0}}
 	p, err = wire.SignVector(nil, vec, key)
@@ -186,7 +225,7 @@ func TestDecodeVersion3Login(t *testing.T) {
 
 func TestDecodeVersion1(t *testing.T) {
 	t.Parallel()
-	m, _ := line(t, topics.Decisions, v1JSON('D', wire.Decision{User: "user7", Session: "s-1", Seq: 4, Accept: true,
+	m, _ := line(t, topics.Decisions, v1JSON('D', wire.LegacyDecision{User: "user7", Session: "s-1", Seq: 4, Accept: true,
 		Score: 0.9, Mean: 0.8, Window: 5, Threshold: 0.5, Sent: at, ServiceNanos: 1000}))
 	want(t, m, "v", 1.0, "kind", "decision", "user", "user7", "seq", 4.0, "accept", true, "score", 0.9, "service_ns", 1000.0)
 	if _, ok := m["mac"]; ok {

@@ -74,14 +74,14 @@ func decodeV1(p []byte, o Options, pos Position) (any, error) {
 	}
 	switch kind {
 	case wire.KindDecision:
-		var d wire.Decision
+		var d wire.LegacyDecision
 		if err := unmarshal(&d); err != nil {
 			return nil, err
 		}
 		if err := names(d.User, d.Session); err != nil {
 			return nil, err
 		}
-		return newDecisionLine(1, d, pos), nil
+		return newDecisionLineV2(1, d, pos), nil
 	case wire.KindAlert:
 		var a wire.Alert
 		if err := unmarshal(&a); err != nil {

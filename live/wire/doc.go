@@ -21,7 +21,15 @@
 // ([NewClientSigner], [SealedLogin.VerifySignature]; the certificate's
 // chain and binding are package pki's). A version 2 login still decodes
 // ([SealLoginV2] writes one) and is refused by the scorer ([ErrUnsigned]).
-// Every other kind is version 2.
+//
+// Decisions are version 3: accept or refuse, the alert, and whether the
+// session is closed (its alert raised), and nothing about how the vector
+// scored ([Decision] has no member for it): versions 1 and 2 told the
+// client its score, the window's mean and the threshold, an oracle an
+// impostor could climb. Alerts are version 3 too, with the decision rule's
+// statistic, for operators. Version 2 decisions and alerts still decode
+// ([LegacyDecision], [Alert.Version]) for the tail of old topics. Vectors
+// and dead letters are version 2.
 //
 // Every vector carries an HMAC-SHA256 under the session key over its whole
 // encoding (user, session, seq, send time, values) with a domain-separation
@@ -31,7 +39,7 @@
 // ([SignDecision], [ParseDecision], [SignedDecision.Verify]).
 //
 // Framing: a vector, the hot path, is binary and starts with 'M', 2, 'V'.
-// Every other kind is one plain JSON object that starts with {"v":2,
+// Every other kind is one plain JSON object that starts with {"v":2 (or 3),
 // "kind":...}, so `kcat -C -t mouseauth.decisions -e | jq` works. [KindOf]
 // tells them apart. Any other version, version 1 included (it carried
 // passwords in clear), is refused with [ErrVersion].

@@ -60,10 +60,32 @@ func FuzzParseVector(f *testing.F) {
 func FuzzParseDecision(f *testing.F) {
 	f.Add(mustSignDecision(f, sampleDecision(), keyA))
 	f.Add(mustSignDecision(f, Decision{User: "u", Session: "s", Seq: LoginSeq, Reason: "refused", Sent: time.Unix(0, 0)}, keyB))
-	f.Add(encodeV1Decision(sampleDecision()))
+	f.Add(mustSignLegacy(f, sampleLegacy(), keyA))
+	f.Add(encodeV1Decision(sampleLegacy()))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		s, err := ParseDecision(p)
 		if err != nil {
+			return
+		}
+		if s.Version == Version2 {
+			l := *s.Legacy
+			q, err := signDecisionV2(l, keyA)
+			if err != nil {
+				t.Fatalf("a decoded version 2 decision does not encode: %v", err)
+			}
+			s2, err := ParseDecision(q)
+			if err != nil || s2.Legacy == nil {
+				t.Fatalf("a re-encoded version 2 decision does not decode: %v", err)
+			}
+			if _, err := s2.Verify(keyA); err != nil {
+				t.Fatal(err)
+			}
+			got := *s2.Legacy
+			got.Sent, l.Sent = got.Sent.UTC(), l.Sent.UTC()
+			l.Score, l.Mean, l.Threshold = canonicalZero(l.Score), canonicalZero(l.Mean), canonicalZero(l.Threshold)
+			if got != l {
+				t.Fatalf("re-encoding changed the decision: %+v\n%+v", got, l)
+			}
 			return
 		}
 		d := s.Unverified
@@ -80,7 +102,6 @@ func FuzzParseDecision(f *testing.F) {
 			t.Fatal(err)
 		}
 		got.Sent, d.Sent = got.Sent.UTC(), d.Sent.UTC()
-		d.Score, d.Mean, d.Threshold = canonicalZero(d.Score), canonicalZero(d.Mean), canonicalZero(d.Threshold)
 		if got != d {
 			t.Fatalf("re-encoding changed the decision: %+v\n%+v", got, d)
 		}
@@ -131,6 +152,9 @@ func FuzzOpenLogin(f *testing.F) {
 
 func FuzzParseAlert(f *testing.F) {
 	f.Add(mustMarshalAlert(f))
+	if p, err := marshalAlertV2(Alert{User: "u", Session: "s", Mean: 0.2, At: at}); err == nil {
+		f.Add(p)
+	}
 	f.Add(encodeV1Alert(Alert{}))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		a, err := ParseAlert(p)

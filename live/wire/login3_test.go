@@ -163,7 +163,8 @@ func TestLoginV3Refused(t *testing.T) {
 		{"version 2 with a certificate", edit(func(m map[string]any) { m["v"] = 2 }), ErrMalformed, `version 2 login with "cert"`},
 		{"certificate too large", edit(func(m map[string]any) { m["cert"] = make([]byte, MaxClientCert+1) }), ErrTooLarge, "login cert of 4097 bytes"},
 		{"signature too large", edit(func(m map[string]any) { m["sig"] = make([]byte, 73) }), ErrMalformed, "login sig of 73 bytes"},
-		{"version 3 decision", []byte(`{"v":3,"kind":"decision"}`), ErrVersion, "version 3"},
+		{"version 3 dead letter", []byte(`{"v":3,"kind":"dead_letter"}`), ErrVersion, "version 3"},
+		{"version 3 decision", []byte(`{"v":3,"kind":"decision"}`), ErrMalformed, "a decision where a login was expected"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := verify(tc.p)

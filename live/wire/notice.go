@@ -10,8 +10,23 @@ import (
 // Alerts and dead letters are for operators, who have no session keys:
 // they carry no MAC. Only the scorer may write their topics (broker ACLs).
 
-// alertJSON is the version 2 alert on the wire.
+// alertJSON is the version 3 alert on the wire.
 type alertJSON struct {
+	V            int       `json:"v"`
+	Kind         string    `json:"kind"`
+	User         string    `json:"user"`
+	Session      string    `json:"session"`
+	Seq          int64     `json:"seq"`
+	Policy       string    `json:"policy"`
+	Statistic    float64   `json:"statistic"`
+	Score        float64   `json:"score"`
+	Flags        string    `json:"flags"`
+	ModelVersion int       `json:"model_version"`
+	At           time.Time `json:"at"`
+}
+
+// alertJSONV2 is the version 2 alert on the wire, decoded only.
+type alertJSONV2 struct {
 	V         int       `json:"v"`
 	Kind      string    `json:"kind"`
 	User      string    `json:"user"`
@@ -23,40 +38,81 @@ type alertJSON struct {
 	At        time.Time `json:"at"`
 }
 
+// MaxPolicy bounds an alert's policy text, in bytes (a model records at
+// most 512).
+const MaxPolicy = 512
+
 func checkAlert(a Alert) error {
 	if err := checkNames2(a.User, a.Session); err != nil {
 		return err
 	}
-	if a.Seq < 0 || a.Window < 0 {
-		return malformed("negative seq %d or window %d", a.Seq, a.Window)
+	if a.Seq < 0 || a.Window < 0 || a.ModelVersion < 0 {
+		return malformed("negative seq %d, window %d or model version %d", a.Seq, a.Window, a.ModelVersion)
 	}
-	if math.IsNaN(a.Mean) || math.IsInf(a.Mean, 0) || math.IsNaN(a.Threshold) || math.IsInf(a.Threshold, 0) {
-		return malformed("mean %v or threshold %v is not finite", a.Mean, a.Threshold)
+	for _, f := range []struct {
+		name string
+		x    float64
+	}{{"mean", a.Mean}, {"threshold", a.Threshold}, {"statistic", a.Statistic}, {"score", a.Score}} {
+		if math.IsNaN(f.x) || math.IsInf(f.x, 0) {
+			return malformed("%s is %v", f.name, f.x)
+		}
+	}
+	if err := checkText("policy", a.Policy, 0, MaxPolicy); err != nil {
+		return err
+	}
+	if err := checkText("flags", a.Flags, 0, MaxClass); err != nil {
+		return err
 	}
 	_, err := nanos("at", a.At)
 	return err
 }
 
-// MarshalAlert encodes a as a version 2 alert. It refuses what a decoder
+// MarshalAlert encodes a as a version 3 alert (its Mean, Threshold and
+// Window are version 2's and are not written). It refuses what a decoder
 // would refuse.
 func MarshalAlert(a Alert) ([]byte, error) {
 	if err := checkAlert(a); err != nil {
 		return nil, err
 	}
-	return marshalJSON(alertJSON{V: Version2, Kind: kindNameAlert, User: a.User, Session: a.Session, Seq: a.Seq,
+	return marshalJSON(alertJSON{V: Version3, Kind: kindNameAlert, User: a.User, Session: a.Session, Seq: a.Seq,
+		Policy: a.Policy, Statistic: canonicalZero(a.Statistic), Score: canonicalZero(a.Score), Flags: a.Flags,
+		ModelVersion: a.ModelVersion, At: a.At.UTC()})
+}
+
+// marshalAlertV2 encodes a as a version 2 alert, for the tests of the
+// decoders and the test vectors only.
+func marshalAlertV2(a Alert) ([]byte, error) {
+	if err := checkAlert(a); err != nil {
+		return nil, err
+	}
+	return marshalJSON(alertJSONV2{V: Version2, Kind: kindNameAlert, User: a.User, Session: a.Session, Seq: a.Seq,
 		Mean: canonicalZero(a.Mean), Threshold: canonicalZero(a.Threshold), Window: a.Window, At: a.At.UTC()})
 }
 
-// ParseAlert decodes a version 2 alert.
+// ParseAlert decodes a version 3 or version 2 alert; Version says which.
 func ParseAlert(p []byte) (Alert, error) {
 	if err := expectKind(p, KindAlert, MaxAlertSize); err != nil {
 		return Alert{}, err
 	}
-	var j alertJSON
-	if err := unmarshalStrict(p, KindAlert, &j); err != nil {
+	v, err := jsonVersion(p)
+	if err != nil {
 		return Alert{}, err
 	}
-	a := Alert{User: j.User, Session: j.Session, Seq: j.Seq, Mean: j.Mean, Threshold: j.Threshold, Window: j.Window, At: j.At}
+	var a Alert
+	if v == Version2 {
+		var j alertJSONV2
+		if err := unmarshalStrict(p, KindAlert, &j); err != nil {
+			return Alert{}, err
+		}
+		a = Alert{Version: Version2, User: j.User, Session: j.Session, Seq: j.Seq, Mean: j.Mean, Threshold: j.Threshold, Window: j.Window, At: j.At}
+	} else {
+		var j alertJSON
+		if err := unmarshalStrict(p, KindAlert, &j); err != nil {
+			return Alert{}, err
+		}
+		a = Alert{Version: Version3, User: j.User, Session: j.Session, Seq: j.Seq, Policy: j.Policy, Statistic: j.Statistic,
+			Score: j.Score, Flags: j.Flags, ModelVersion: j.ModelVersion, At: j.At}
+	}
 	if err := checkAlert(a); err != nil {
 		return Alert{}, err
 	}

@@ -145,18 +145,35 @@ func TestPythonDecoderAgreesOnRandomMessages(t *testing.T) {
 		}
 		f.Vectors = append(f.Vectors, tv)
 
-		d := Decision{User: name(), Session: name(), Seq: r.Int64N(1<<40) - 1, Accept: r.IntN(2) == 0, Alert: r.IntN(2) == 0,
+		if i%2 == 0 {
+			d := Decision{User: name(), Session: name(), Seq: r.Int64N(1<<40) - 1, Accept: r.IntN(2) == 0, Alert: r.IntN(2) == 0,
+				Redelivered: r.IntN(2) == 0, Sent: when(), ServiceNanos: r.Int64N(1 << 50)}
+			d.Closed = d.Alert || (!d.Accept && r.IntN(2) == 0)
+			d.Accept = d.Accept && !d.Closed
+			if r.IntN(2) == 0 {
+				d.Reason = name()
+			}
+			q := mustSignDecision(t, d, tvSession)
+			s, err := ParseDecision(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Decisions = append(f.Decisions, tvDecision{Name: "random", MACInput: hexOf(appendDecisionMACInput(nil, s.Unverified)),
+				MAC: hexOf(s.mac[:]), Message: string(q)})
+			continue
+		}
+		l := LegacyDecision{User: name(), Session: name(), Seq: r.Int64N(1<<40) - 1, Accept: r.IntN(2) == 0, Alert: r.IntN(2) == 0,
 			Redelivered: r.IntN(2) == 0, Score: float(), Mean: float(), Window: r.IntN(1000), Threshold: float(),
 			ModelVersion: r.IntN(50), Sent: when(), ServiceNanos: r.Int64N(1 << 50)}
 		if r.IntN(2) == 0 {
-			d.Reason = name()
+			l.Reason = name()
 		}
-		q := mustSignDecision(t, d, tvSession)
+		q := mustSignLegacy(t, l, tvSession)
 		s, err := ParseDecision(q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.Decisions = append(f.Decisions, tvDecision{Name: "random", MACInput: hexOf(appendDecisionMACInput(nil, s.Unverified)),
+		f.Decisions = append(f.Decisions, tvDecision{Name: "random version 2", MACInput: hexOf(appendDecisionMACInputV2(nil, *s.Legacy)),
 			MAC: hexOf(s.mac[:]), Message: string(q)})
 	}
 	out, code := python(t, "check", writeVectors(t, f))

@@ -89,19 +89,24 @@ type Vector struct {
 	Values        []float64
 }
 
-// Decision answers a login (Seq = -1) or a vector.
+// Decision answers a login (Seq = -1) or a vector: what a client may know,
+// and nothing more. It says accept or refuse and whether the session's
+// alert is raised, never how the vector scored: a score, a mean or a
+// threshold would let the client hill-climb to an accepted vector (issue
+// 18). Operators read the scores in the store, the metrics and the alerts.
 type Decision struct {
-	User         string    `json:"user"`
-	Session      string    `json:"session"`
-	Seq          int64     `json:"seq"` // -1 for the login
-	Accept       bool      `json:"accept"`
-	Alert        bool      `json:"alert,omitempty"`
-	Reason       string    `json:"reason,omitempty"` // why a login was refused
-	Score        float64   `json:"score"`
-	Mean         float64   `json:"mean"`
-	Window       int       `json:"window"`
-	Threshold    float64   `json:"threshold"`
-	ModelVersion int       `json:"model_version,omitempty"`
+	User    string `json:"user"`
+	Session string `json:"session"`
+	Seq     int64  `json:"seq"` // -1 for the login
+	Accept  bool   `json:"accept"`
+	// Alert: this decision raised the session's alert.
+	Alert bool `json:"alert,omitempty"`
+	// Closed: the session's alert is raised (by this decision or an
+	// earlier one). Every later vector of the session is refused with a
+	// decision that says only this, whatever it holds; the client ends
+	// the session (a new login starts another).
+	Closed       bool      `json:"closed,omitempty"`
+	Reason       string    `json:"reason,omitempty"`      // why a login was refused
 	Sent         time.Time `json:"sent"`                  // the client's send time, echoed for latency
 	ServiceNanos int64     `json:"service_ns"`            // fetch to decision stored, in the service
 	Redelivered  bool      `json:"redelivered,omitempty"` // a repeat of a stored decision
@@ -110,16 +115,37 @@ type Decision struct {
 // LoginSeq is the Seq of a login decision.
 const LoginSeq = -1
 
-// Alert is raised once per session when the window mean falls below the
-// threshold.
+// Alert is raised once per session, when the decision rule alerts. For
+// operators (the alerts topic, which no client may read): it says what the
+// rule saw. Versions 1 and 2 carried Mean, Threshold and Window only (the
+// window rule's); version 3 carries the rest.
 type Alert struct {
-	User      string    `json:"user"`
-	Session   string    `json:"session"`
-	Seq       int64     `json:"seq"`
-	Mean      float64   `json:"mean"`
-	Threshold float64   `json:"threshold"`
-	Window    int       `json:"window"`
-	At        time.Time `json:"at"`
+	User    string `json:"user"`
+	Session string `json:"session"`
+	Seq     int64  `json:"seq"`
+
+	// Versions 1 and 2: the window's mean, the threshold and the scores in
+	// the window.
+	Mean      float64 `json:"mean"`
+	Threshold float64 `json:"threshold"`
+	Window    int     `json:"window"`
+
+	At time.Time `json:"at"` // the scorer's clock
+
+	// Version 3.
+	Version int `json:"-"` // the message's, set by the decoder
+	// Policy is the decision rule and its parameters (decide.Policy's
+	// text), what Statistic is compared with.
+	Policy string `json:"-"`
+	// Statistic is the rule's statistic after the alerting action: the
+	// sequential rule's trust, or the window's aggregate.
+	Statistic float64 `json:"-"`
+	// Score is the alerting action's score; Flags why it counted against
+	// the session ("implausible", "novel", "repeated" joined by "+", or
+	// "none").
+	Score        float64 `json:"-"`
+	Flags        string  `json:"-"`
+	ModelVersion int     `json:"-"`
 }
 
 // DeadLetter wraps a message the service could not process.

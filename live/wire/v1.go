@@ -80,8 +80,8 @@ func DecodeLogin(p []byte) (Login, error) {
 // DecodeDecision decodes a version 1 decision.
 //
 // Deprecated: version 1; use [ParseDecision].
-func DecodeDecision(p []byte) (Decision, error) {
-	var d Decision
+func DecodeDecision(p []byte) (LegacyDecision, error) {
+	var d LegacyDecision
 	err := decodeJSON(p, KindDecision, &d)
 	return d, err
 }

@@ -40,7 +40,7 @@ func TestJSONRoundTrips(t *testing.T) {
 	if got, err := DecodeLogin(encodeV1Login(l)); err != nil || got != l {
 		t.Fatalf("login: %+v %v", got, err)
 	}
-	d := Decision{User: "u", Session: "s", Seq: 3, Accept: true, Score: 0.7, Mean: 0.6, Window: 3, Threshold: 0.5, Sent: at, ServiceNanos: 1234}
+	d := LegacyDecision{User: "u", Session: "s", Seq: 3, Accept: true, Score: 0.7, Mean: 0.6, Window: 3, Threshold: 0.5, Sent: at, ServiceNanos: 1234}
 	if got, err := DecodeDecision(encodeV1Decision(d)); err != nil || got != d {
 		t.Fatalf("decision: %+v %v", got, err)
 	}

@@ -18,10 +18,10 @@ func encodeV1JSON(k Kind, v any) []byte {
 	return append([]byte{Magic, Version, byte(k)}, b...)
 }
 
-func encodeV1Login(l Login) []byte           { return encodeV1JSON(KindLogin, l) }
-func encodeV1Decision(d Decision) []byte     { return encodeV1JSON(KindDecision, d) }
-func encodeV1Alert(a Alert) []byte           { return encodeV1JSON(KindAlert, a) }
-func encodeV1DeadLetter(x DeadLetter) []byte { return encodeV1JSON(KindDeadLetter, x) }
+func encodeV1Login(l Login) []byte             { return encodeV1JSON(KindLogin, l) }
+func encodeV1Decision(d LegacyDecision) []byte { return encodeV1JSON(KindDecision, d) }
+func encodeV1Alert(a Alert) []byte             { return encodeV1JSON(KindAlert, a) }
+func encodeV1DeadLetter(x DeadLetter) []byte   { return encodeV1JSON(KindDeadLetter, x) }
 
 // encodeV1Vector encodes v in version 1's binary form.
 func encodeV1Vector(v Vector) []byte {

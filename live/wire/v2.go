@@ -100,8 +100,10 @@ const (
 // NUL byte, so no label is a prefix of another.
 const (
 	LabelVectorMAC   = "mouseauth/v2 vector mac\x00"
-	LabelDecisionMAC = "mouseauth/v2 decision mac\x00"
-	HPKEInfo         = "mouseauth/v2 login"
+	LabelDecisionMAC = "mouseauth/v2 decision mac\x00" // version 2 decisions, decoded only
+	// LabelDecisionMAC3 opens the MAC input of a version 3 decision.
+	LabelDecisionMAC3 = "mouseauth/v3 decision mac\x00"
+	HPKEInfo          = "mouseauth/v2 login"
 )
 
 // JSON kind names of version 2.
@@ -149,14 +151,15 @@ func tooLarge(format string, args ...any) error {
 
 func versionError(v string) error {
 	if v == "1" {
-		return fmt.Errorf("%w: version 1 (this build reads version %d, and logins of version %d; version 1 sent passwords in clear and nothing signed)", ErrVersion, Version2, Version3)
+		return fmt.Errorf("%w: version 1 (this build reads version %d, and logins, decisions and alerts of version %d; version 1 sent passwords in clear and nothing signed)", ErrVersion, Version2, Version3)
 	}
-	return fmt.Errorf("%w: version %s (this build reads version %d, and logins of version %d)", ErrVersion, v, Version2, Version3)
+	return fmt.Errorf("%w: version %s (this build reads version %d, and logins, decisions and alerts of version %d)", ErrVersion, v, Version2, Version3)
 }
 
 // KindOf returns the kind of a version 2 message: a binary vector ('M', 2,
 // 'V', ...) or a JSON object whose "v" is 2 and whose "kind" is "login",
-// "decision", "alert" or "dead_letter" (a login may also be version 3).
+// "decision", "alert" or "dead_letter" (a login, a decision or an alert
+// may also be version 3).
 // Any other version, version 1 included, is an [ErrVersion]; anything else
 // an [ErrMalformed]. It checks the framing only, not the body.
 func KindOf(p []byte) (Kind, error) {
@@ -194,7 +197,8 @@ func jsonKind(p []byte) (Kind, error) {
 		return 0, malformed(`JSON message without "v"`)
 	}
 	v := string(h.V)
-	if v != strconv.Itoa(Version2) && !(v == strconv.Itoa(Version3) && h.Kind != nil && *h.Kind == kindNameLogin) {
+	if v != strconv.Itoa(Version2) && !(v == strconv.Itoa(Version3) && h.Kind != nil &&
+		(*h.Kind == kindNameLogin || *h.Kind == kindNameDecision || *h.Kind == kindNameAlert)) {
 		return 0, versionError(v)
 	}
 	if h.Kind == nil {

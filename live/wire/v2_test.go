@@ -61,8 +61,22 @@ func mustSignVector(t testing.TB, v Vector, key SessionKey) []byte {
 }
 
 func sampleDecision() Decision {
-	return Decision{User: "user7", Session: "s-12", Seq: 41, Accept: true, Score: 0.71, Mean: 0.64, Window: 10,
+	return Decision{User: "user7", Session: "s-12", Seq: 41, Accept: true, Sent: at, ServiceNanos: 812345}
+}
+
+// sampleLegacy is a version 2 decision, with the scores it told the client.
+func sampleLegacy() LegacyDecision {
+	return LegacyDecision{User: "user7", Session: "s-12", Seq: 41, Accept: true, Score: 0.71, Mean: 0.64, Window: 10,
 		Threshold: 0.5, ModelVersion: 3, Sent: at, ServiceNanos: 812345}
+}
+
+func mustSignLegacy(t testing.TB, l LegacyDecision, key SessionKey) []byte {
+	t.Helper()
+	p, err := signDecisionV2(l, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func mustSignDecision(t testing.TB, d Decision, key SessionKey) []byte {
@@ -298,15 +312,25 @@ func TestDecisionRoundTrip(t *testing.T) {
 	login := Decision{User: "user7", Session: "s-12", Seq: LoginSeq, Accept: true, Sent: at}
 	refused := Decision{User: "user7", Session: "s-12", Seq: LoginSeq, Reason: "refused", Sent: at}
 	alert := sampleDecision()
-	alert.Accept, alert.Alert, alert.Redelivered, alert.Score = false, true, true, 0.02
-	for _, d := range []Decision{sampleDecision(), login, refused, alert} {
+	alert.Accept, alert.Alert, alert.Closed, alert.Redelivered = false, true, true, true
+	closed := sampleDecision()
+	closed.Seq, closed.Accept, closed.Closed = 42, false, true
+	for _, d := range []Decision{sampleDecision(), login, refused, alert, closed} {
 		p := mustSignDecision(t, d, keyA)
-		if !bytes.HasPrefix(p, []byte(`{"v":2,"kind":"decision",`)) || !json.Valid(p) || len(p) > MaxDecisionSize {
-			t.Fatalf("not a plain version 2 JSON object of at most %d bytes: %s", MaxDecisionSize, p)
+		if !bytes.HasPrefix(p, []byte(`{"v":3,"kind":"decision",`)) || !json.Valid(p) || len(p) > MaxDecisionSize {
+			t.Fatalf("not a plain version 3 JSON object of at most %d bytes: %s", MaxDecisionSize, p)
+		}
+		for _, member := range []string{"score", "mean", "window", "threshold", "model_version"} {
+			if bytes.Contains(p, []byte(`"`+member+`"`)) {
+				t.Fatalf("a version 3 decision tells the client its %s: %s", member, p)
+			}
 		}
 		s, err := ParseDecision(p)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if s.Version != Version3Decision || s.Legacy != nil {
+			t.Fatalf("version %d, legacy %v", s.Version, s.Legacy)
 		}
 		got, err := s.Verify(keyA)
 		if err != nil {
@@ -322,6 +346,67 @@ func TestDecisionRoundTrip(t *testing.T) {
 	}
 }
 
+// TestDecisionVersion2StillVerifies: a decision an older scorer wrote
+// (version 2, with the score) decodes, verifies under its key, keeps what
+// it told the client in Legacy, and refuses a tampered score.
+func TestDecisionVersion2StillVerifies(t *testing.T) {
+	l := sampleLegacy()
+	p := mustSignLegacy(t, l, keyA)
+	if !bytes.HasPrefix(p, []byte(`{"v":2,"kind":"decision",`)) || !bytes.Contains(p, []byte(`"score":0.71`)) {
+		t.Fatalf("version 2 decision: %s", p)
+	}
+	s, err := ParseDecision(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Version != Version2 || s.Legacy == nil {
+		t.Fatalf("version %d, legacy %v", s.Version, s.Legacy)
+	}
+	got := *s.Legacy
+	got.Sent = l.Sent
+	if got != l {
+		t.Fatalf("legacy %+v, want %+v", got, l)
+	}
+	d, err := s.Verify(keyA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Accept != l.Accept || d.Seq != l.Seq || d.Closed {
+		t.Fatalf("version 2 decision as version 3's: %+v", d)
+	}
+	for name, edit := range map[string][2]string{
+		"score":     {`"score":0.71`, `"score":0.72`},
+		"mean":      {`"mean":0.64`, `"mean":0.65`},
+		"window":    {`"window":10`, `"window":11`},
+		"threshold": {`"threshold":0.5`, `"threshold":0.4`},
+		"model":     {`"model_version":3`, `"model_version":4`},
+		"accept":    {`"accept":true`, `"accept":false`},
+	} {
+		q := bytes.Replace(p, []byte(edit[0]), []byte(edit[1]), 1)
+		s, err := ParseDecision(q)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := s.Verify(keyA); !errors.Is(err, ErrBadMAC) {
+			t.Errorf("version 2 decision with its %s changed verified: %v", name, err)
+		}
+	}
+	// The version 2 MAC does not verify a version 3 decision of the same
+	// fields (the labels differ).
+	v3 := mustSignDecision(t, l.Decision(), keyA)
+	var j struct{ MAC []byte }
+	if err := json.Unmarshal(p, &j); err != nil {
+		t.Fatal(err)
+	}
+	var k struct{ MAC []byte }
+	if err := json.Unmarshal(v3, &k); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(j.MAC, k.MAC) {
+		t.Fatal("versions 2 and 3 give the same MAC")
+	}
+}
+
 func TestDecisionNegatives(t *testing.T) {
 	t.Parallel()
 	d := sampleDecision()
@@ -333,27 +418,30 @@ func TestDecisionNegatives(t *testing.T) {
 	if _, err := s.Verify(keyB); !errors.Is(err, ErrBadMAC) {
 		t.Fatalf("decision verified with another session's key: %v", err)
 	}
+	refused := sampleDecision()
+	refused.Accept = false
+	r := mustSignDecision(t, refused, keyA)
 	// A forger rewrites a field of a genuine decision and keeps its MAC.
-	for name, edit := range map[string][2]string{
-		"accept":      {`"accept":true`, `"accept":false`},
-		"alert":       {`"alert":false`, `"alert":true`},
-		"user":        {`"user":"user7"`, `"user":"user8"`},
-		"session":     {`"session":"s-12"`, `"session":"s-13"`},
-		"seq":         {`"seq":41`, `"seq":42`},
-		"score":       {`"score":0.71`, `"score":0.72`},
-		"mean":        {`"mean":0.64`, `"mean":0.65`},
-		"window":      {`"window":10`, `"window":11`},
-		"threshold":   {`"threshold":0.5`, `"threshold":0.4`},
-		"model":       {`"model_version":3`, `"model_version":4`},
-		"sent":        {`.123456789Z`, `.123456788Z`},
-		"service_ns":  {`"service_ns":812345`, `"service_ns":1`},
-		"redelivered": {`"redelivered":false`, `"redelivered":true`},
-		"reason":      {`"reason":""`, `"reason":"x"`},
+	for name, edit := range map[string][3]string{
+		"accept":      {"", `"accept":true`, `"accept":false`},
+		"user":        {"", `"user":"user7"`, `"user":"user8"`},
+		"session":     {"", `"session":"s-12"`, `"session":"s-13"`},
+		"seq":         {"", `"seq":41`, `"seq":42`},
+		"sent":        {"", `.123456789Z`, `.123456788Z`},
+		"service_ns":  {"", `"service_ns":812345`, `"service_ns":1`},
+		"redelivered": {"", `"redelivered":false`, `"redelivered":true`},
+		"reason":      {"", `"reason":""`, `"reason":"x"`},
+		"closed":      {"refused", `"closed":false`, `"closed":true`},
+		"alert":       {"refused", `"alert":false,"closed":false`, `"alert":true,"closed":true`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			q := bytes.Replace(p, []byte(edit[0]), []byte(edit[1]), 1)
-			if bytes.Equal(q, p) {
-				t.Fatalf("%s not in %s", edit[0], p)
+			from := p
+			if edit[0] == "refused" {
+				from = r
+			}
+			q := bytes.Replace(from, []byte(edit[1]), []byte(edit[2]), 1)
+			if bytes.Equal(q, from) {
+				t.Fatalf("%s not in %s", edit[1], from)
 			}
 			s, err := ParseDecision(q)
 			if err != nil {
@@ -388,9 +476,9 @@ func TestDecisionNegatives(t *testing.T) {
 
 func TestDecisionCanonicalZero(t *testing.T) {
 	t.Parallel()
-	d := sampleDecision()
-	d.Score, d.Mean = math.Copysign(0, -1), math.Copysign(0, -1)
-	p := mustSignDecision(t, d, keyA)
+	l := sampleLegacy()
+	l.Score, l.Mean = math.Copysign(0, -1), math.Copysign(0, -1)
+	p := mustSignLegacy(t, l, keyA)
 	if bytes.Contains(p, []byte("-0")) {
 		t.Fatalf("-0 sent: %s", p)
 	}
@@ -417,27 +505,34 @@ func TestParseDecisionRejects(t *testing.T) {
 	t.Parallel()
 	p := mustSignDecision(t, sampleDecision(), keyA)
 	repl := func(old, new string) []byte { return bytes.Replace(p, []byte(old), []byte(new), 1) }
+	v2 := mustSignLegacy(t, sampleLegacy(), keyA)
 	for _, tc := range []struct {
 		name string
 		p    []byte
 		is   error
 		want string
 	}{
-		{"version 1", encodeV1Decision(sampleDecision()), ErrVersion, "version 1"},
-		{"version 3", repl(`"v":2`, `"v":3`), ErrVersion, "version 3"},
-		{"version as string", repl(`"v":2`, `"v":"2"`), ErrVersion, `version "2"`},
-		{"no version", repl(`"v":2,`, ``), ErrMalformed, `without "v"`},
-		{"no kind", repl(`"kind":"decision",`, ``), ErrMalformed, `without "kind"`},
-		{"unknown kind", repl(`"kind":"decision"`, `"kind":"verdict"`), ErrMalformed, `unknown kind "verdict"`},
+		{"version 1", encodeV1Decision(sampleLegacy()), ErrVersion, "version 1"},
+		{"version 4", repl(`"v":3`, `"v":4`), ErrVersion, "version 4"},
+		{"version as string", repl(`"v":3`, `"v":"3"`), ErrVersion, `version "3"`},
+		{"no version", repl(`"v":3,`, ``), ErrMalformed, `without "v"`},
+		{"no kind", bytes.Replace(v2, []byte(`"kind":"decision",`), nil, 1), ErrMalformed, `without "kind"`},
+		{"unknown kind", bytes.Replace(v2, []byte(`"kind":"decision"`), []byte(`"kind":"verdict"`), 1), ErrMalformed, `unknown kind "verdict"`},
+		{"version 3 without kind", repl(`"kind":"decision",`, ``), ErrVersion, `version 3`},
 		{"an alert", mustMarshalAlert(t), ErrMalformed, "an alert where a decision was expected"},
 		{"a vector", mustSignVector(t, sample2(), keyA), ErrMalformed, "a vector where a decision was expected"},
 		{"unknown field", repl(`"accept":true`, `"accept":true,"admin":true`), ErrMalformed, `unknown field "admin"`},
+		{"a score in version 3", repl(`"accept":true`, `"accept":true,"score":0.9`), ErrMalformed, `unknown field "score"`},
+		{"version 2 members as version 3", bytes.Replace(v2, []byte(`"v":2`), []byte(`"v":3`), 1), ErrMalformed, `unknown field "score"`},
+		{"version 3 members as version 2", repl(`"v":3`, `"v":2`), ErrMalformed, `unknown field "closed"`},
 		{"trailing data", append(bytes.Clone(p), []byte(`{}`)...), ErrMalformed, "after top-level value"},
 		{"truncated", p[:len(p)-2], ErrMalformed, "JSON"},
 		{"oversized", append(bytes.Clone(p), bytes.Repeat([]byte(" "), MaxDecisionSize)...), ErrTooLarge, "at most 4096"},
-		{"huge number", repl(`"score":0.71`, `"score":1e999`), ErrMalformed, "decision"},
-		{"NaN string", repl(`"score":0.71`, `"score":"NaN"`), ErrMalformed, "decision"},
+		{"huge number", repl(`"service_ns":812345`, `"service_ns":1e999`), ErrMalformed, "decision"},
+		{"string number", repl(`"service_ns":812345`, `"service_ns":"1"`), ErrMalformed, "decision"},
+		{"version 2 NaN string", bytes.Replace(v2, []byte(`"score":0.71`), []byte(`"score":"NaN"`), 1), ErrMalformed, "decision"},
 		{"seq -2", repl(`"seq":41`, `"seq":-2`), ErrMalformed, "seq -2"},
+		{"closed and accepted", repl(`"closed":false`, `"closed":true`), ErrMalformed, "accepts nothing"},
 		{"control character", repl(`"user":"user7"`, `"user":"user\u0007"`), ErrMalformed, "control character U+0007"},
 		{"year 9999", repl(`"sent":"2026`, `"sent":"9999`), ErrMalformed, "outside 1677-09-21..2262-04-11"},
 		{"short MAC", repl(`"mac":"`, `"mac":"AAAA`), ErrMalformed, "decision"},
@@ -456,8 +551,9 @@ func TestSignDecisionRefuses(t *testing.T) {
 		mutate func(*Decision)
 		want   string
 	}{
-		{"NaN score", func(d *Decision) { d.Score = math.NaN() }, "score is NaN"},
-		{"Inf mean", func(d *Decision) { d.Mean = math.Inf(1) }, "mean is +Inf"},
+		{"alert without closing", func(d *Decision) { d.Accept, d.Alert = false, true }, "closes the session"},
+		{"closed and accepted", func(d *Decision) { d.Closed = true }, "accepts nothing"},
+		{"negative service time", func(d *Decision) { d.ServiceNanos = -1 }, "negative service time"},
 		{"zero sent", func(d *Decision) { d.Sent = time.Time{} }, "sent 0001-01-01"},
 		{"seq -2", func(d *Decision) { d.Seq = -2 }, "seq -2"},
 		{"long reason", func(d *Decision) { d.Reason = strings.Repeat("r", MaxName+1) }, "reason of 257 bytes"},
@@ -470,11 +566,21 @@ func TestSignDecisionRefuses(t *testing.T) {
 			wantErr(t, err, ErrMalformed, tc.want)
 		})
 	}
+	l := sampleLegacy()
+	l.Score = math.NaN()
+	if _, err := signDecisionV2(l, keyA); err == nil || !strings.Contains(err.Error(), "score is NaN") {
+		t.Errorf("version 2 with a NaN score: %v", err)
+	}
+}
+
+func sampleAlert() Alert {
+	return Alert{User: "user7", Session: "s-12", Seq: 9, Policy: "decide/1 rule=sequential n=10 agg=logodds threshold=0.5 bias=0.25",
+		Statistic: -4.25, Score: 0.03, Flags: "novel", ModelVersion: 2, At: at}
 }
 
 func mustMarshalAlert(t testing.TB) []byte {
 	t.Helper()
-	p, err := MarshalAlert(Alert{User: "user7", Session: "s-12", Seq: 9, Mean: 0.2, Threshold: 0.5, Window: 10, At: at})
+	p, err := MarshalAlert(sampleAlert())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -483,27 +589,46 @@ func mustMarshalAlert(t testing.TB) []byte {
 
 func TestAlertRoundTrip(t *testing.T) {
 	t.Parallel()
-	a := Alert{User: "user7", Session: "s-12", Seq: 9, Mean: 0.2, Threshold: 0.5, Window: 10, At: at}
+	a := sampleAlert()
 	p := mustMarshalAlert(t)
-	if !bytes.HasPrefix(p, []byte(`{"v":2,"kind":"alert",`)) || len(p) > MaxAlertSize {
+	if !bytes.HasPrefix(p, []byte(`{"v":3,"kind":"alert",`)) || len(p) > MaxAlertSize {
 		t.Fatalf("alert: %s", p)
 	}
 	got, err := ParseAlert(p)
 	if err != nil || !got.At.Equal(a.At) {
 		t.Fatalf("alert: %+v %v", got, err)
 	}
-	got.At = a.At
+	got.At, a.Version = a.At, Version3
 	if got != a {
 		t.Fatalf("alert: %+v, want %+v", got, a)
 	}
-	_, err = ParseAlert(encodeV1Alert(a))
+	old := Alert{User: "user7", Session: "s-12", Seq: 9, Mean: 0.2, Threshold: 0.5, Window: 10, At: at}
+	q, err := marshalAlertV2(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = ParseAlert(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.At, old.Version = old.At, Version2
+	if got != old {
+		t.Fatalf("version 2 alert: %+v, want %+v", got, old)
+	}
+	_, err = ParseAlert(encodeV1Alert(old))
 	wantErr(t, err, ErrVersion, "version 1")
 	_, err = ParseAlert(mustSignDecision(t, sampleDecision(), keyA))
 	wantErr(t, err, ErrMalformed, "a decision where an alert")
+	_, err = ParseAlert(bytes.Replace(p, []byte(`"v":3`), []byte(`"v":2`), 1))
+	wantErr(t, err, ErrMalformed, `unknown field "policy"`)
 	bad := a
-	bad.Mean = math.NaN()
+	bad.Statistic = math.NaN()
 	_, err = MarshalAlert(bad)
-	wantErr(t, err, ErrMalformed, "not finite")
+	wantErr(t, err, ErrMalformed, "statistic is NaN")
+	bad = a
+	bad.Flags = "a\nb"
+	_, err = MarshalAlert(bad)
+	wantErr(t, err, ErrMalformed, "control character")
 }
 
 func TestDeadLetterAlwaysFits(t *testing.T) {
@@ -904,7 +1029,7 @@ func TestKindOf(t *testing.T) {
 			t.Errorf("KindOf(%.30q) = %v, %v; want %v", tc.p, k, err, tc.want)
 		}
 	}
-	for _, p := range [][]byte{encodeV1Login(sampleLogin()), encodeV1Vector(sample()), encodeV1Decision(sampleDecision()),
+	for _, p := range [][]byte{encodeV1Login(sampleLogin()), encodeV1Vector(sample()), encodeV1Decision(sampleLegacy()),
 		encodeV1Alert(Alert{}), encodeV1DeadLetter(DeadLetter{})} {
 		_, err := KindOf(p)
 		wantErr(t, err, ErrVersion, "version 1")

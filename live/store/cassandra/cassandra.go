@@ -192,7 +192,7 @@ var tables = []string{
 	`CREATE TABLE IF NOT EXISTS vectors (uid text, session text, seq bigint, at timestamp, vals blob,
 		PRIMARY KEY ((uid), session, seq))`,
 	`CREATE TABLE IF NOT EXISTS decisions (uid text, session text, seq bigint, score double, mean double, win int,
-		threshold double, accept boolean, alert boolean, judged boolean, model_version int, at timestamp,
+		threshold double, accept boolean, alert boolean, judged boolean, flags int, model_version int, at timestamp,
 		PRIMARY KEY ((uid), session, seq))`,
 	`CREATE TABLE IF NOT EXISTS sessions (uid text, id text, client text, accepted boolean, reason text,
 		alerted boolean, started timestamp, mac_key blob, PRIMARY KEY ((uid), id))`,
@@ -251,7 +251,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // NOT EXISTS leaves them as they are, and the first login would fail on the
 // missing column.
 func checkSchema(ctx context.Context, sess *gocql.Session, keyspace string) error {
-	for _, c := range []struct{ table, column, typ string }{{"sessions", "mac_key", "blob"}, {"decisions", "judged", "boolean"}} {
+	for _, c := range []struct{ table, column, typ string }{{"sessions", "mac_key", "blob"}, {"decisions", "judged", "boolean"}, {"decisions", "flags", "int"}} {
 		err := sess.Query(`SELECT ` + c.column + ` FROM ` + c.table + ` LIMIT 1`).ExecContext(ctx)
 		var re gocql.RequestError
 		if errors.As(err, &re) && re.Code() == gocql.ErrCodeInvalid {
@@ -351,11 +351,11 @@ func (s *Store) ModelUsers(ctx context.Context) ([]string, error) {
 	return users, nil
 }
 
-const decisionCols = `seq, score, mean, win, threshold, accept, alert, judged, model_version, at`
+const decisionCols = `seq, score, mean, win, threshold, accept, alert, judged, flags, model_version, at`
 
 // decisionDest returns the scan destinations of decisionCols into d.
 func decisionDest(d *store.Decision) []any {
-	return []any{&d.Seq, &d.Score, &d.Mean, &d.Window, &d.Threshold, &d.Accept, &d.Alert, &d.Judged, &d.ModelVersion, &d.At}
+	return []any{&d.Seq, &d.Score, &d.Statistic, &d.Window, &d.Threshold, &d.Accept, &d.Alert, &d.Judged, &d.Flags, &d.ModelVersion, &d.At}
 }
 
 // Decision implements store.Profiles.
@@ -389,6 +389,34 @@ func (s *Store) RecentDecisions(ctx context.Context, user, session string, befor
 	}
 	if err := sc.Err(); err != nil {
 		return nil, wrap("recent decisions", err)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// RecentVectors implements store.Profiles.
+func (s *Store) RecentVectors(ctx context.Context, user, session string, before int64, n int) ([]store.Vector, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	iter := s.s.Query(`SELECT seq, at, vals FROM vectors WHERE uid = ? AND session = ? AND seq < ?
+		ORDER BY session DESC, seq DESC LIMIT ?`, user, session, before, n).IterContext(ctx)
+	var (
+		out  []store.Vector
+		seq  int64
+		at   time.Time
+		vals []byte
+	)
+	for iter.Scan(&seq, &at, &vals) {
+		values, err := store.DecodeValues(vals)
+		if err != nil {
+			iter.Close()
+			return nil, wrap(fmt.Sprintf("recent vectors: %s/%s/%d", user, session, seq), err)
+		}
+		out = append(out, store.Vector{User: user, Session: session, Seq: seq, At: at.UTC(), Values: values})
+	}
+	if err := iter.Close(); err != nil {
+		return nil, wrap("recent vectors", err)
 	}
 	slices.Reverse(out)
 	return out, nil
@@ -680,12 +708,12 @@ var (
 		func(v store.Vector) int { return len(v.User) + len(v.Session) + 16 + 8*len(v.Values) },
 	}
 	decisionInsert = insertTable[store.Decision]{
-		`INSERT INTO decisions (uid, session, seq, score, mean, win, threshold, accept, alert, judged, model_version, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		`INSERT INTO decisions (uid, session, seq, score, mean, win, threshold, accept, alert, judged, flags, model_version, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
 		func(d store.Decision) []any {
-			return []any{d.User, d.Session, d.Seq, d.Score, d.Mean, d.Window, d.Threshold, d.Accept, d.Alert, d.Judged, d.ModelVersion, d.At}
+			return []any{d.User, d.Session, d.Seq, d.Score, d.Statistic, d.Window, d.Threshold, d.Accept, d.Alert, d.Judged, d.Flags, d.ModelVersion, d.At}
 		},
-		func(d store.Decision) int { return len(d.User) + len(d.Session) + 8*6 + 3 + 4*2 },
+		func(d store.Decision) int { return len(d.User) + len(d.Session) + 8*6 + 3 + 4*3 },
 	}
 )
 

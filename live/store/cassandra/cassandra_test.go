@@ -249,7 +249,7 @@ func TestLargeBatch(t *testing.T) {
 }
 
 // TestOlderSchema: a keyspace whose tables predate a column (the session
-// key, the judged flag of decisions) is refused with the statement that
+// key, the judged flag or the flags of decisions) is refused with the statement that
 // brings it up to date.
 func TestOlderSchema(t *testing.T) {
 	t.Parallel()
@@ -260,8 +260,9 @@ func TestOlderSchema(t *testing.T) {
 	for i, tc := range []struct {
 		name, sessionKey, judged, want string
 	}{
-		{"no session key", "", ", judged boolean", `ALTER TABLE "%s".sessions ADD mac_key blob`},
-		{"no judged", ", mac_key blob", "", `ALTER TABLE "%s".decisions ADD judged boolean`},
+		{"no session key", "", ", judged boolean, flags int", `ALTER TABLE "%s".sessions ADD mac_key blob`},
+		{"no judged", ", mac_key blob", ", flags int", `ALTER TABLE "%s".decisions ADD judged boolean`},
+		{"no flags", ", mac_key blob", ", judged boolean", `ALTER TABLE "%s".decisions ADD flags int`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ks := fmt.Sprintf("mouseauth_old%d", i)

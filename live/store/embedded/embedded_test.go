@@ -136,14 +136,14 @@ func TestOpensOlderSchema(t *testing.T) {
 	if err := s.MarkAlerted(ctx, "u", "old"); err != nil {
 		t.Fatal(err)
 	}
-	if d, err := s.Decision(ctx, "u", "old", 0); err != nil || d.Judged || !d.Accept || d.Window != 10 {
+	if d, err := s.Decision(ctx, "u", "old", 0); err != nil || d.Judged || d.Flags != 0 || !d.Accept || d.Window != 10 {
 		t.Fatalf("old decision read back as %+v, %v", d, err)
 	}
-	d := store.Decision{User: "u", Session: "new", Seq: 0, Window: 3, Judged: true}
+	d := store.Decision{User: "u", Session: "new", Seq: 0, Window: 3, Judged: true, Flags: 5}
 	if _, ins, err := s.PutBatch(ctx, nil, []store.Decision{d}); err != nil || !ins[0] {
 		t.Fatal(ins, err)
 	}
-	if got, err := s.Decision(ctx, "u", "new", 0); err != nil || !got.Judged {
+	if got, err := s.Decision(ctx, "u", "new", 0); err != nil || !got.Judged || got.Flags != 5 {
 		t.Fatalf("new decision read back as %+v, %v", got, err)
 	}
 	storetest.OldCredential(t, s, "u")

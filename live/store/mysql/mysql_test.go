@@ -46,7 +46,7 @@ func TestMariaDB(t *testing.T) {
 		}
 		s.Close()
 		// Turn the tables into an older version's: no session key, no
-		// judged decisions, no vector positions.
+		// judged or flagged decisions, no vector positions.
 		mc, err := cfg.validate()
 		if err != nil {
 			t.Fatal(err)
@@ -60,6 +60,7 @@ func TestMariaDB(t *testing.T) {
 		for _, q := range []string{
 			`ALTER TABLE sessions DROP COLUMN mac_key`,
 			`ALTER TABLE decisions DROP COLUMN judged`,
+			`ALTER TABLE decisions DROP COLUMN flags`,
 			`ALTER TABLE vectors DROP COLUMN pos`,
 			`INSERT INTO sessions VALUES ('u', 'old', '10.0.0.1:1', 1, '', 0, 1700000000000)`,
 			// The versions that locked an account for a fixed time: no
@@ -95,7 +96,7 @@ func TestMariaDB(t *testing.T) {
 		if got, err := s.SampleVectors(ctx, 1, 10); err != nil || len(got) != 1 || got[0].Values[0] != 1 {
 			t.Fatalf("SampleVectors after the migration = %+v, %v; want the old vector", got, err)
 		}
-		if d, err := s.Decision(ctx, "u", "old", 0); err != nil || d.Judged || !d.Accept || d.Window != 10 {
+		if d, err := s.Decision(ctx, "u", "old", 0); err != nil || d.Judged || d.Flags != 0 || !d.Accept || d.Window != 10 {
 			t.Fatalf("old decision read back as %+v, %v", d, err)
 		}
 		storetest.OldCredential(t, s, "u")

@@ -25,7 +25,7 @@ func marked(user, session string, seq int64, mark float64) (store.Vector, store.
 	v := vec(user, session, seq)
 	v.Values[0] = mark
 	d := dec(user, session, seq, 0.6)
-	d.Mean = mark
+	d.Statistic = mark
 	return v, d
 }
 
@@ -44,7 +44,7 @@ func storedMarks(t *testing.T, s store.Profiles, user string) (vectors, decision
 	}
 	for _, v := range vs {
 		if d, err := s.Decision(ctx, user, v.Session, v.Seq); err == nil {
-			decisions[fmt.Sprintf("%s/%d", v.Session, v.Seq)] = d.Mean
+			decisions[fmt.Sprintf("%s/%d", v.Session, v.Seq)] = d.Statistic
 		} else if !errors.Is(err, store.ErrNotFound) {
 			t.Fatal(err)
 		}

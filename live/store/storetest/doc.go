@@ -8,7 +8,7 @@
 //   - [Profiles]: the model tests, then idempotent vectors and decisions
 //     (each written alone, a PutBatch of one),
 //     exact round trips, retraining vectors that skip alerted sessions,
-//     RecentDecisions order, sessions, eight writers racing on the same
+//     RecentDecisions and RecentVectors order, sessions, eight writers racing on the same
 //     keys (each reported inserted exactly once) and the batch tests:
 //     PutBatch with new, existing and repeated keys, concurrent overlapping
 //     batches, and a batch failed half-way (internal/faultpoint) whose

@@ -29,8 +29,9 @@ func vec(user, session string, seq int64) store.Vector {
 }
 
 func dec(user, session string, seq int64, score float64) store.Decision {
-	return store.Decision{User: user, Session: session, Seq: seq, Score: score, Mean: score / 2, Window: int(seq%10) + 1,
-		Threshold: 0.5, Accept: score >= 0.5, Alert: seq == 7, Judged: seq >= 5, ModelVersion: 3, At: t0.Add(time.Duration(seq) * time.Second)}
+	return store.Decision{User: user, Session: session, Seq: seq, Score: score, Statistic: score/2 - 3.25, Window: int(seq%10) + 1,
+		Threshold: 0.5, Accept: score >= 0.5, Alert: seq == 7, Judged: seq >= 5, Flags: int(seq % 8), ModelVersion: 3,
+		At: t0.Add(time.Duration(seq) * time.Second)}
 }
 
 func sameTime(a, b time.Time) bool { return a.UnixMilli() == b.UnixMilli() }
@@ -205,6 +206,38 @@ func Profiles(t *testing.T, open func(t *testing.T) store.Profiles, opts ...Opti
 			if v.Session != "good" {
 				t.Fatalf("Vectors returned a vector of alerted session %q", v.Session)
 			}
+		}
+	})
+	t.Run("RecentVectors", func(t *testing.T) {
+		s := open(t)
+		defer s.Close()
+		for seq := int64(0); seq < 6; seq++ {
+			for _, sess := range []string{"s1", "s2"} {
+				if _, _, err := s.PutBatch(ctx, []store.Vector{vec("u1", sess, seq)}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		got, err := s.RecentVectors(ctx, "u1", "s1", 5, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seqs []int64
+		for _, v := range got {
+			seqs = append(seqs, v.Seq)
+			want := vec("u1", "s1", v.Seq)
+			if v.User != "u1" || v.Session != "s1" || !reflect.DeepEqual(v.Values, want.Values) || !sameTime(v.At, want.At) {
+				t.Fatalf("RecentVectors row %+v, want %+v", v, want)
+			}
+		}
+		if !reflect.DeepEqual(seqs, []int64{2, 3, 4}) {
+			t.Fatalf("RecentVectors(before 5, n 3) seqs = %v, want [2 3 4]", seqs)
+		}
+		if r, err := s.RecentVectors(ctx, "u1", "s1", 0, 3); err != nil || len(r) != 0 {
+			t.Fatalf("RecentVectors before 0 = %v, %v", r, err)
+		}
+		if r, err := s.RecentVectors(ctx, "u1", "none", 10, 3); err != nil || len(r) != 0 {
+			t.Fatalf("RecentVectors of a session without vectors = %v, %v", r, err)
 		}
 	})
 	t.Run("DecisionsIdempotent", func(t *testing.T) {

@@ -62,7 +62,7 @@ func (m *memory) put(ctx context.Context, vs []store.Vector, ds []store.Decision
 	for i, d := range ds {
 		k := keys.Of(d)
 		if _, ok := m.decs[k]; !ok {
-			m.decs[k], id[i] = d.Mean, true
+			m.decs[k], id[i] = d.Statistic, true
 		}
 	}
 	return iv, id, nil
@@ -70,7 +70,7 @@ func (m *memory) put(ctx context.Context, vs []store.Vector, ds []store.Decision
 
 func row(user string, seq int64, mark float64) (store.Vector, store.Decision) {
 	return store.Vector{User: user, Session: "s", Seq: seq, Values: []float64{mark}},
-		store.Decision{User: user, Session: "s", Seq: seq, Mean: mark}
+		store.Decision{User: user, Session: "s", Seq: seq, Statistic: mark}
 }
 
 // TestConcurrentPartitions: eight partitions write their batches at once
@@ -154,7 +154,7 @@ func TestConcurrentPartitions(t *testing.T) {
 						insertedV[keys.Of(vs[i])] = append(insertedV[keys.Of(vs[i])], told{p, vs[i].Values[0]})
 					}
 					if id[i] {
-						insertedD[keys.Of(ds[i])] = append(insertedD[keys.Of(ds[i])], told{p, ds[i].Mean})
+						insertedD[keys.Of(ds[i])] = append(insertedD[keys.Of(ds[i])], told{p, ds[i].Statistic})
 					}
 				}
 				mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -200,6 +201,8 @@ func (s *Store) migrations() []migration {
 		{"sessions", "mac_key", `ALTER TABLE sessions ADD COLUMN mac_key ` + s.d.Blob + ` NULL`},
 		// store.Decision.Judged; false in rows written before it existed.
 		{"decisions", "judged", `ALTER TABLE decisions ADD COLUMN judged SMALLINT NOT NULL DEFAULT 0`},
+		// store.Decision.Flags; 0 in rows written before it existed.
+		{"decisions", "flags", `ALTER TABLE decisions ADD COLUMN flags SMALLINT NOT NULL DEFAULT 0`},
 		// The user's latest failure (store.Credential.LastFailure), from
 		// which the per-user backoff runs. Rows of the versions that
 		// locked the account for a fixed time get 0: their lock
@@ -373,13 +376,13 @@ func (s *Store) ModelUsers(ctx context.Context) ([]string, error) {
 	return out, s.wrap("model users", rows.Err())
 }
 
-const decisionCols = `seq, score, mean, win, threshold, accept, alert, judged, model_version, at`
+const decisionCols = `seq, score, mean, win, threshold, accept, alert, judged, flags, model_version, at`
 
 func scanDecision(sc interface{ Scan(...any) error }, user, session string) (store.Decision, error) {
 	d := store.Decision{User: user, Session: session}
 	var accept, alert, judged int
 	var at int64
-	err := sc.Scan(&d.Seq, &d.Score, &d.Mean, &d.Window, &d.Threshold, &accept, &alert, &judged, &d.ModelVersion, &at)
+	err := sc.Scan(&d.Seq, &d.Score, &d.Statistic, &d.Window, &d.Threshold, &accept, &alert, &judged, &d.Flags, &d.ModelVersion, &at)
 	d.Accept, d.Alert, d.Judged, d.At = accept != 0, alert != 0, judged != 0, fromMS(at)
 	return d, err
 }
@@ -411,6 +414,32 @@ func (s *Store) RecentDecisions(ctx context.Context, user, session string, befor
 		out[i], out[j] = out[j], out[i]
 	}
 	return out, s.wrap("recent decisions", rows.Err())
+}
+
+// RecentVectors implements store.Profiles.
+func (s *Store) RecentVectors(ctx context.Context, user, session string, before int64, n int) ([]store.Vector, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, at, vals FROM vectors WHERE uid = ? AND session = ? AND seq < ?
+		ORDER BY seq DESC LIMIT ?`, user, session, before, n)
+	if err != nil {
+		return nil, s.wrap("recent vectors", err)
+	}
+	defer rows.Close()
+	var out []store.Vector
+	for rows.Next() {
+		v := store.Vector{User: user, Session: session}
+		var at int64
+		var blob []byte
+		if err := rows.Scan(&v.Seq, &at, &blob); err != nil {
+			return nil, s.wrap("recent vectors", err)
+		}
+		v.At = fromMS(at)
+		if v.Values, err = store.DecodeValues(blob); err != nil {
+			return nil, s.wrap("recent vectors", err)
+		}
+		out = append(out, v)
+	}
+	slices.Reverse(out)
+	return out, s.wrap("recent vectors", rows.Err())
 }
 
 // Vectors implements store.Profiles.
@@ -445,7 +474,7 @@ func (s *Store) Vectors(ctx context.Context, user string, limit int) ([]store.Ve
 func (s *Store) LabeledVectors(ctx context.Context, user string, alerted bool, limit int) ([]store.LabeledVector, error) {
 	rows, err := s.query(ctx, `SELECT v.session, v.seq, v.at, v.vals, d.seq IS NOT NULL,
 		COALESCE(d.score, 0), COALESCE(d.mean, 0), COALESCE(d.win, 0), COALESCE(d.threshold, 0), COALESCE(d.accept, 0),
-		COALESCE(d.alert, 0), COALESCE(d.judged, 0), COALESCE(d.model_version, 0), COALESCE(d.at, 0)
+		COALESCE(d.alert, 0), COALESCE(d.judged, 0), COALESCE(d.flags, 0), COALESCE(d.model_version, 0), COALESCE(d.at, 0)
 		FROM vectors v
 		JOIN sessions s ON s.uid = v.uid AND s.id = v.session
 		LEFT JOIN decisions d ON d.uid = v.uid AND d.session = v.session AND d.seq = v.seq
@@ -462,8 +491,8 @@ func (s *Store) LabeledVectors(ctx context.Context, user string, alerted bool, l
 		var blob []byte
 		var decided, accept, alert, judged int
 		d := &x.Decision
-		if err := rows.Scan(&x.Session, &x.Seq, &at, &blob, &decided, &d.Score, &d.Mean, &d.Window, &d.Threshold,
-			&accept, &alert, &judged, &d.ModelVersion, &dat); err != nil {
+		if err := rows.Scan(&x.Session, &x.Seq, &at, &blob, &decided, &d.Score, &d.Statistic, &d.Window, &d.Threshold,
+			&accept, &alert, &judged, &d.Flags, &d.ModelVersion, &dat); err != nil {
 			return nil, s.wrap("labeled vectors of "+user, err)
 		}
 		x.At = fromMS(at)
@@ -808,9 +837,9 @@ var (
 	vectorTable = table[store.Vector]{"vectors", "uid, session, seq, at, vals", func(v store.Vector) []any {
 		return []any{v.User, v.Session, v.Seq, ms(v.At), store.EncodeValues(v.Values)}
 	}}
-	decisionTable = table[store.Decision]{"decisions", "uid, session, seq, score, mean, win, threshold, accept, alert, judged, model_version, at",
+	decisionTable = table[store.Decision]{"decisions", "uid, session, seq, score, mean, win, threshold, accept, alert, judged, flags, model_version, at",
 		func(d store.Decision) []any {
-			return []any{d.User, d.Session, d.Seq, d.Score, d.Mean, d.Window, d.Threshold, b2i(d.Accept), b2i(d.Alert), b2i(d.Judged), d.ModelVersion, ms(d.At)}
+			return []any{d.User, d.Session, d.Seq, d.Score, d.Statistic, d.Window, d.Threshold, b2i(d.Accept), b2i(d.Alert), b2i(d.Judged), d.Flags, d.ModelVersion, ms(d.At)}
 		}}
 )
 
