@@ -177,7 +177,8 @@ func binRows(X [][]float64, maxBins int) *binnedSet {
 // gbdtTable is a feature table prepared for many gbdt fits on its rows
 // (see [RowFitter]): each feature's rows sorted by value once, so that a
 // fit bins its rows by walking that order, in time linear in the table,
-// rather than sorting them. The bins, and so the model, are those
+// rather than sorting them (only the few extra rows given as values, such
+// as background negatives, are sorted, and merged in). The bins, and so the model, are those
 // [GBDT.Fit] makes from the same rows.
 type gbdtTable struct {
 	X     [][]float64
@@ -226,15 +227,27 @@ func (b GBDT) Prepare(X [][]float64) (Table, error) {
 	return t, nil
 }
 
-// FitRows fits on rows of t (a table from [GBDT.Prepare]), labelled
-// genuine; it returns the model Fit returns for the same rows.
-func (b GBDT) FitRows(ctx context.Context, t Table, rows []int, genuine []bool, rng *rand.Rand) (Model, error) {
+// FitRows fits on rows of t (a table from [GBDT.Prepare]) followed by the
+// rows extra, labelled genuine; it returns the model Fit returns for the
+// same rows.
+func (b GBDT) FitRows(ctx context.Context, t Table, rows []int, extra [][]float64, genuine []bool, rng *rand.Rand) (Model, error) {
 	tab, ok := t.(*gbdtTable)
 	if !ok {
 		return nil, fmt.Errorf("gbdt: a %T is not a table of gbdt's Prepare", t)
 	}
-	if len(rows) != len(genuine) {
-		return nil, fmt.Errorf("training set: %d rows, %d labels", len(rows), len(genuine))
+	if n := len(rows) + len(extra); n != len(genuine) {
+		return nil, fmt.Errorf("training set: %d rows, %d labels", n, len(genuine))
+	}
+	d := len(tab.order)
+	for i, row := range extra {
+		if len(row) != d {
+			return nil, fmt.Errorf("training row %d has %d values, want %d", len(rows)+i, len(row), d)
+		}
+		for j, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("training row %d feature %d is %v", len(rows)+i, j, v)
+			}
+		}
 	}
 	if !slices.Contains(genuine, true) || !slices.Contains(genuine, false) {
 		return nil, ErrSingleClass
@@ -243,17 +256,21 @@ func (b GBDT) FitRows(ctx context.Context, t Table, rows []int, genuine []bool, 
 	if err != nil {
 		return nil, err
 	}
-	s, err := tab.bin(rows, b.Bins)
+	s, err := tab.bin(rows, extra, b.Bins)
 	if err != nil {
 		return nil, err
 	}
 	return b.boost(ctx, s, genuine, rng)
 }
 
-// bin bins the rows of t at rows (training row k is table row rows[k]) as
-// binRows bins them, walking each feature's sorted order.
-func (t *gbdtTable) bin(rows []int, maxBins int) (*binnedSet, error) {
-	N, n, d := len(t.X), len(rows), len(t.order)
+// bin bins the rows of t at rows followed by the rows extra (training row
+// k is table row rows[k], then extra[k-len(rows)]) as binRows bins them,
+// walking each feature's sorted order and merging the extra rows' values,
+// sorted, into it. (The bins depend on the values alone, not on the order
+// of equal ones.)
+func (t *gbdtTable) bin(rows []int, extra [][]float64, maxBins int) (*binnedSet, error) {
+	N, d := len(t.X), len(t.order)
+	n := len(rows) + len(extra)
 	slot := make([]int32, N) // training row + 1 of a table row, 0 if none
 	for k, r := range rows {
 		if r < 0 || r >= N {
@@ -266,12 +283,29 @@ func (t *gbdtTable) bin(rows []int, maxBins int) (*binnedSet, error) {
 	}
 	s := &binnedSet{n: n, d: d, cuts: make([][]float64, d), cols: make([]uint8, n*d)}
 	vals, at := make([]float64, 0, n), make([]int32, 0, n)
+	type vi struct {
+		v float64
+		i int32
+	}
+	ext := make([]vi, len(extra))
 	for j, order := range t.order {
+		for e, row := range extra {
+			ext[e] = vi{row[j], int32(len(rows) + e)}
+		}
+		slices.SortFunc(ext, func(a, b vi) int { return cmp.Compare(a.v, b.v) })
 		vals, at = vals[:0], at[:0]
+		e := 0
 		for _, r := range order {
 			if k := slot[r]; k != 0 {
-				vals, at = append(vals, t.X[r][j]), append(at, k-1)
+				v := t.X[r][j]
+				for ; e < len(ext) && ext[e].v < v; e++ {
+					vals, at = append(vals, ext[e].v), append(at, ext[e].i)
+				}
+				vals, at = append(vals, v), append(at, k-1)
 			}
+		}
+		for ; e < len(ext); e++ {
+			vals, at = append(vals, ext[e].v), append(at, ext[e].i)
 		}
 		cuts := sortedCuts(vals, maxBins)
 		s.cuts[j] = cuts
