@@ -1,9 +1,11 @@
 package evaluate
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/decide"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
@@ -48,4 +50,40 @@ func sortedKeys(m map[int][]float64) []int {
 	}
 	sort.Ints(keys)
 	return keys
+}
+
+// ModelGates is the [GateFactory] of the models the presets train, as the
+// live scorer applies them (classify.SavedModel.Check): the features'
+// physical bounds ([ModelBounds]; none for a published file whose columns
+// are not mouseauth's) flag a vector Implausible, the user's range (the
+// preset's classify.FitRange of the user's training rows, clipped to the
+// bounds) flags it Novel. A preset without a range gets the bounds only.
+func ModelGates(d GateData) (Gate, error) {
+	t := d.Preset.Train()
+	m := &classify.SavedModel{Header: classify.Header{FeatureNames: d.Names,
+		Bounds: ModelBounds(d.Names, d.Extractor, d.Convention)}}
+	if t.Guard.Range {
+		r, err := classify.FitRange(d.Train, t.Guard.RangeMargin, m.Header.Bounds)
+		if err != nil {
+			return nil, fmt.Errorf("range of %s: %w", d.User, err)
+		}
+		m.Header.Range = r
+	}
+	return modelGate{m}, nil
+}
+
+// modelGate is a model's guard as a [Gate]. SavedModel.Check only reads
+// the header: safe for concurrent use.
+type modelGate struct{ m *classify.SavedModel }
+
+func (g modelGate) Check(x []float64) decide.Flags {
+	c := g.m.Check(x)
+	var f decide.Flags
+	if c.Implausible {
+		f |= decide.Implausible
+	}
+	if c.Novel {
+		f |= decide.Novel
+	}
+	return f
 }

@@ -141,8 +141,9 @@ func TestEvaluateAttackSynthetic(t *testing.T) {
 	if rows != 2*6*len(evaluate.AttackMetrics) {
 		t.Errorf("%d summary rows, want %d", rows, 2*6*len(evaluate.AttackMetrics))
 	}
-	if !strings.Contains(errOut.String(), "no gates") {
-		t.Errorf("stderr does not say the models have no gates:\n%s", errOut)
+	// The gates are on unless --no-gates: stderr says so only then.
+	if strings.Contains(errOut.String(), "--no-gates") {
+		t.Errorf("stderr says the models have no gates:\n%s", errOut)
 	}
 	for _, name := range []string{"run.json", "attack_summary.csv", "attack_users.csv"} {
 		if _, err := os.Stat(filepath.Join(o.Out, name)); err != nil {

@@ -51,6 +51,7 @@ type JudgeOptions struct {
 	Probes         int
 	AttackSessions int
 	Continuous     bool // attack: also the continuous figures, on the same models
+	NoGates        bool // --no-gates: vectors reach the model unchecked
 	Workers        int
 	Out, Output    string
 
@@ -106,6 +107,7 @@ func judgeCommand(f *cli.Factory, runF func(context.Context, *JudgeOptions) erro
 	} else {
 		set.IntVar(&o.SessionActions, "session-actions", 0, "chronological split: cut every sequence into sessions of N actions, each a new login (0 = one)")
 	}
+	set.BoolVar(&o.NoGates, "no-gates", false, "judge without the models' gates (physical bounds, the user's range): every vector reaches the model, as before the guard")
 	set.IntVar(&o.Workers, "workers", 0, "users trained at once (0 = GOMAXPROCS; results do not depend on it)")
 	set.StringVar(&o.Out, "out", "", "directory to write run.json and the tidy CSVs to")
 	cli.AddOutputFlag(cmd, &o.Output)
@@ -249,6 +251,10 @@ func judgeRun(ctx context.Context, o *JudgeOptions) error {
 	co := evaluate.ContinuousOptions{Deployments: deps, Seeds: o.Seeds, Split: o.Split, Trees: o.Trees,
 		TrainFraction: o.TrainFraction, SessionActions: o.SessionActions, TestSessions: o.TestSessions,
 		MaxTrain: o.MaxActions, Workers: o.Workers, NewClassifier: o.NewClassifier}
+	if !o.NoGates {
+		// The gates the deployed models apply (classify.SavedModel.Check).
+		co.Gates = evaluate.ModelGates
+	}
 	var stop func()
 	co.Progress, stop = cli.ProgressFunc(o.IO, fmt.Sprintf("%s, %d seed(s)", o.Mode, len(o.Seeds)), "users")
 	run := &evaluate.Run{}
@@ -271,7 +277,7 @@ func judgeRun(ctx context.Context, o *JudgeOptions) error {
 			fmt.Fprintf(o.IO.ErrOut, "recommended policy: %s\n", c.Recommended)
 		}
 		if !r.Gates {
-			fmt.Fprintln(o.IO.ErrOut, "note: no gates (physical bounds, the user's range, novelty) are in the models yet: every vector reaches the model")
+			fmt.Fprintln(o.IO.ErrOut, "note: --no-gates: no physical bounds or user's range checked; every vector reaches the model")
 		}
 	} else {
 		r, err := evaluate.EvaluateContinuous(ctx, d, filepath.Base(path), co)

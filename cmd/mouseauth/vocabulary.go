@@ -151,6 +151,7 @@ var vocabulary = map[string]word{
 	"topic":                {Type: "stringSlice", Meaning: "topics to read", Values: tailTopics(), List: true},
 	"from-beginning":       {Type: "bool", Meaning: "start at the oldest record each partition keeps"},
 	"no-follow":            {Type: "bool", Meaning: "stop at the end of the topics instead of waiting for new records"},
+	"no-gates":             {Type: "bool", Meaning: "judge without the models' gates (physical bounds, the user's range): every vector reaches the model"},
 	"max":                  {Type: "int", Meaning: "stop after this many records (0: no limit)"},
 
 	// Replay and bench.
