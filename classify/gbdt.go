@@ -33,8 +33,10 @@ import (
 // per fit (uint8 bins, column-major), a node's histograms are summed from
 // its gradients gathered in row order, four features a pass, the smaller
 // child's histograms are summed and the larger's derived as the parent's
-// less the smaller's, the split scan tests each bin without division, and
-// the buffers live for the whole fit. Without the derivation the trees are
+// less the smaller's, the split scan tests each bin without division on
+// running sums made beforehand (two features' chains of additions side by
+// side, as are the two children's gradient sums), and the buffers live for
+// the whole fit. Without the derivation the trees are
 // those of the plain algorithm (each node's histograms summed from its
 // rows), bit for bit; with it the sums differ in their last bits, so
 // where two splits' gains are equal to within rounding the other one may
@@ -177,7 +179,8 @@ func binRows(X [][]float64, maxBins int) *binnedSet {
 // gbdtTable is a feature table prepared for many gbdt fits on its rows
 // (see [RowFitter]): each feature's rows sorted by value once, so that a
 // fit bins its rows by walking that order, in time linear in the table,
-// rather than sorting them. The bins, and so the model, are those
+// rather than sorting them (only the few extra rows given as values, such
+// as background negatives, are sorted, and merged in). The bins, and so the model, are those
 // [GBDT.Fit] makes from the same rows.
 type gbdtTable struct {
 	X     [][]float64
@@ -226,15 +229,27 @@ func (b GBDT) Prepare(X [][]float64) (Table, error) {
 	return t, nil
 }
 
-// FitRows fits on rows of t (a table from [GBDT.Prepare]), labelled
-// genuine; it returns the model Fit returns for the same rows.
-func (b GBDT) FitRows(ctx context.Context, t Table, rows []int, genuine []bool, rng *rand.Rand) (Model, error) {
+// FitRows fits on rows of t (a table from [GBDT.Prepare]) followed by the
+// rows extra, labelled genuine; it returns the model Fit returns for the
+// same rows.
+func (b GBDT) FitRows(ctx context.Context, t Table, rows []int, extra [][]float64, genuine []bool, rng *rand.Rand) (Model, error) {
 	tab, ok := t.(*gbdtTable)
 	if !ok {
 		return nil, fmt.Errorf("gbdt: a %T is not a table of gbdt's Prepare", t)
 	}
-	if len(rows) != len(genuine) {
-		return nil, fmt.Errorf("training set: %d rows, %d labels", len(rows), len(genuine))
+	if n := len(rows) + len(extra); n != len(genuine) {
+		return nil, fmt.Errorf("training set: %d rows, %d labels", n, len(genuine))
+	}
+	d := len(tab.order)
+	for i, row := range extra {
+		if len(row) != d {
+			return nil, fmt.Errorf("training row %d has %d values, want %d", len(rows)+i, len(row), d)
+		}
+		for j, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("training row %d feature %d is %v", len(rows)+i, j, v)
+			}
+		}
 	}
 	if !slices.Contains(genuine, true) || !slices.Contains(genuine, false) {
 		return nil, ErrSingleClass
@@ -243,17 +258,21 @@ func (b GBDT) FitRows(ctx context.Context, t Table, rows []int, genuine []bool, 
 	if err != nil {
 		return nil, err
 	}
-	s, err := tab.bin(rows, b.Bins)
+	s, err := tab.bin(rows, extra, b.Bins)
 	if err != nil {
 		return nil, err
 	}
 	return b.boost(ctx, s, genuine, rng)
 }
 
-// bin bins the rows of t at rows (training row k is table row rows[k]) as
-// binRows bins them, walking each feature's sorted order.
-func (t *gbdtTable) bin(rows []int, maxBins int) (*binnedSet, error) {
-	N, n, d := len(t.X), len(rows), len(t.order)
+// bin bins the rows of t at rows followed by the rows extra (training row
+// k is table row rows[k], then extra[k-len(rows)]) as binRows bins them,
+// walking each feature's sorted order and merging the extra rows' values,
+// sorted, into it. (The bins depend on the values alone, not on the order
+// of equal ones.)
+func (t *gbdtTable) bin(rows []int, extra [][]float64, maxBins int) (*binnedSet, error) {
+	N, d := len(t.X), len(t.order)
+	n := len(rows) + len(extra)
 	slot := make([]int32, N) // training row + 1 of a table row, 0 if none
 	for k, r := range rows {
 		if r < 0 || r >= N {
@@ -266,12 +285,29 @@ func (t *gbdtTable) bin(rows []int, maxBins int) (*binnedSet, error) {
 	}
 	s := &binnedSet{n: n, d: d, cuts: make([][]float64, d), cols: make([]uint8, n*d)}
 	vals, at := make([]float64, 0, n), make([]int32, 0, n)
+	type vi struct {
+		v float64
+		i int32
+	}
+	ext := make([]vi, len(extra))
 	for j, order := range t.order {
+		for e, row := range extra {
+			ext[e] = vi{row[j], int32(len(rows) + e)}
+		}
+		slices.SortFunc(ext, func(a, b vi) int { return cmp.Compare(a.v, b.v) })
 		vals, at = vals[:0], at[:0]
+		e := 0
 		for _, r := range order {
 			if k := slot[r]; k != 0 {
-				vals, at = append(vals, t.X[r][j]), append(at, k-1)
+				v := t.X[r][j]
+				for ; e < len(ext) && ext[e].v < v; e++ {
+					vals, at = append(vals, ext[e].v), append(at, ext[e].i)
+				}
+				vals, at = append(vals, v), append(at, k-1)
 			}
+		}
+		for ; e < len(ext); e++ {
+			vals, at = append(vals, ext[e].v), append(at, ext[e].i)
 		}
 		cuts := sortedCuts(vals, maxBins)
 		s.cuts[j] = cuts
@@ -455,6 +491,7 @@ type boostGrower struct {
 	splitBin []uint8 // an internal node's bin: bin <= splitBin goes left
 	arena    []fnode // the chunk the trees' nodes are copied to
 	free     [][]histBin
+	cum      []histBin // scratch: a node's histograms summed up to each bin
 	// subtract derives a node's histogram as its parent's less its
 	// sibling's where that is cheaper than summing its rows (as LightGBM
 	// does): the sums then differ from the rows' in the last bits.
@@ -578,7 +615,12 @@ func (g *boostGrower) grow() []fnode {
 		h = g.take()
 		g.build(h, g.rows)
 	}
-	g.split(0, len(g.rows), 0, h)
+	var root gradPair
+	for _, r := range g.rows {
+		root.g += g.gradHess[r].g
+		root.h += g.gradHess[r].h
+	}
+	g.split(0, len(g.rows), 0, h, root)
 	// The trees share chunks of nodes while the model grows: a fit
 	// allocates a few chunks, not one slice per tree.
 	if cap(g.arena)-len(g.arena) < len(g.nodes) {
@@ -606,15 +648,12 @@ func (g *boostGrower) leafOf(r int32) float64 {
 }
 
 // split grows the node over rows[lo:hi], whose histogram is h (nil when
-// the node cannot split), and returns its index. It owns h: it passes it
+// the node cannot split) and whose rows' gradients and hessians sum to
+// sum (added in row order), and returns its index. It owns h: it passes it
 // to a child or puts it back.
-func (g *boostGrower) split(lo, hi, depth int, h []histBin) int32 {
+func (g *boostGrower) split(lo, hi, depth int, h []histBin, sum gradPair) int32 {
 	rows := g.rows[lo:hi]
-	var G, H float64
-	for _, r := range rows {
-		G += g.gradHess[r].g
-		H += g.gradHess[r].h
-	}
+	G, H := sum.g, sum.h
 	lambda := g.b.Lambda
 	me := int32(len(g.nodes))
 	// The leaf value, rounded to a float32 so the saved model is the model.
@@ -635,14 +674,14 @@ func (g *boostGrower) split(lo, hi, depth int, h []histBin) int32 {
 	parent := G * G / (H + lambda)
 	best, bestFeat, bestBin := 1e-12, -1, 0
 	bar := (best + parent) * (1 - 1e-9)
+	cum := g.cumulate(h)
 	for _, u := range g.used {
-		hf := h[u.off : u.off+u.nb-1]
-		var gl, hl float64
-		nl := 0
+		c := cum[u.off : u.off+u.nb-1]
 		for k := 0; ; k++ {
-			if k, gl, hl, nl = nextCandidate(hf, k, gl, hl, nl, G, H, lambda, bar, minLeaf, hi-lo); k < 0 {
+			if k = nextCandidate(c, k, G, H, lambda, bar, minLeaf, hi-lo); k < 0 {
 				break
 			}
+			gl, hl := c[k].g, c[k].h
 			if gain := gl*gl/(hl+lambda) + (G-gl)*(G-gl)/(H-hl+lambda) - parent; gain > best {
 				best, bestFeat, bestBin = gain, u.f, k
 				bar = (best + parent) * (1 - 1e-9)
@@ -654,11 +693,34 @@ func (g *boostGrower) split(lo, hi, depth int, h []histBin) int32 {
 	}
 	i := g.partition(lo, hi, bestFeat, uint8(bestBin))
 	hl, hr := g.children(h, lo, i, hi, depth+1)
-	g.split(lo, i, depth+1, hl)
-	r := g.split(i, hi, depth+1, hr)
+	sl, sr := g.sums(lo, i, hi)
+	g.split(lo, i, depth+1, hl, sl)
+	r := g.split(i, hi, depth+1, hr, sr)
 	g.nodes[me] = fnode{feat: int32(bestFeat), v: g.s.cuts[bestFeat][bestBin], right: r}
 	g.splitBin[me] = uint8(bestBin)
 	return me
+}
+
+// sums returns the sums of the gradients and hessians of rows[lo:mid] and
+// of rows[mid:hi], each added in row order. It adds the two children's
+// side by side: each sum is a chain of additions, each waiting for the
+// one before, and two chains advance together.
+func (g *boostGrower) sums(lo, mid, hi int) (left, right gradPair) {
+	a, b := g.rows[lo:mid], g.rows[mid:hi]
+	gh := g.gradHess
+	k := 0
+	for ; k < len(a) && k < len(b); k++ {
+		pa, pb := gh[a[k]], gh[b[k]]
+		left.g, left.h = left.g+pa.g, left.h+pa.h
+		right.g, right.h = right.g+pb.g, right.h+pb.h
+	}
+	for _, r := range a[k:] {
+		left.g, left.h = left.g+gh[r].g, left.h+gh[r].h
+	}
+	for _, r := range b[k:] {
+		right.g, right.h = right.g+gh[r].g, right.h+gh[r].h
+	}
+	return left, right
 }
 
 // partition moves the rows of rows[lo:hi] whose bin of feature f is at
@@ -679,11 +741,48 @@ func (g *boostGrower) partition(lo, hi, f int, bin uint8) int {
 	return i
 }
 
-// nextCandidate scans the bins of hf from k on, gl, hl and nl the sums of
-// the gradients, hessians and rows of the bins before k, and returns the
-// first bin whose split may beat the best split so far, with the sums up
-// to it, or k < 0 when none does. A split leaves at least minLeaf of the
-// node's rows rows on either side.
+// cumulate returns the running sums of h's bins for the round's
+// features: its bin k of a feature holds the sums of the feature's bins 0
+// to k, added in bin order. It sums two features at a time: each sum is a
+// chain of additions, each waiting for the one before, and two chains
+// advance side by side.
+func (g *boostGrower) cumulate(h []histBin) []histBin {
+	if g.cum == nil {
+		g.cum = make([]histBin, g.s.d*256)
+	}
+	cum, used := g.cum, g.used
+	for ; len(used) >= 2; used = used[2:] {
+		a, b := used[0], used[1]
+		ha, hb := h[a.off:a.off+a.nb], h[b.off:b.off+b.nb]
+		ca, cb := cum[a.off:a.off+a.nb], cum[b.off:b.off+b.nb]
+		var sa, sb histBin
+		k := 0
+		for ; k < len(ha) && k < len(hb); k++ {
+			sa.g, sa.h, sa.n = sa.g+ha[k].g, sa.h+ha[k].h, sa.n+ha[k].n
+			sb.g, sb.h, sb.n = sb.g+hb[k].g, sb.h+hb[k].h, sb.n+hb[k].n
+			ca[k], cb[k] = sa, sb
+		}
+		runningSums(ca[k:], ha[k:], sa)
+		runningSums(cb[k:], hb[k:], sb)
+	}
+	for _, u := range used {
+		runningSums(cum[u.off:u.off+u.nb], h[u.off:u.off+u.nb], histBin{})
+	}
+	return cum
+}
+
+// runningSums sets c[k] to s plus the sums of h's bins 0 to k.
+func runningSums(c, h []histBin, s histBin) {
+	for k := range min(len(c), len(h)) {
+		s.g, s.h, s.n = s.g+h[k].g, s.h+h[k].h, s.n+h[k].n
+		c[k] = s
+	}
+}
+
+// nextCandidate scans the running sums c of a feature's bins (see
+// cumulate) from bin k on and returns the first bin whose split may beat
+// the best split so far, or -1 when none does. A split leaves at least
+// minLeaf of the node's rows rows on either side.
 //
 // A split's gain is gl²/(hl+λ) + gr²/(hr+λ) - parent: two divisions a bin
 // would bound the scan by the divider, so a bin is tested without
@@ -693,26 +792,24 @@ func (g *boostGrower) partition(lo, hi, f int, bin uint8) int {
 // and the caller computes the gain of the few that do as before: the split
 // chosen is the one the gain alone would choose. An empty bin is not
 // skipped (the branch would be mispredicted): it repeats the split before
-// it, whose gain it cannot beat. The function is small so that its loop
-// keeps its values in registers.
-func nextCandidate(hf []histBin, k int, gl, hl float64, nl int, G, H, lambda, bar float64, minLeaf, rows int) (int, float64, float64, int) {
-	for ; k < len(hf); k++ {
-		e := &hf[k]
-		gl += e.g
-		hl += e.h
-		nl += e.n
-		if nl < minLeaf {
+// it, whose gain it cannot beat. The bins' tests do not depend on each
+// other (the sums are made beforehand), so they overlap.
+func nextCandidate(c []histBin, k int, G, H, lambda, bar float64, minLeaf, rows int) int {
+	for ; k < len(c); k++ {
+		e := &c[k]
+		if e.n < minLeaf {
 			continue
 		}
-		if rows-nl < minLeaf {
-			return -1, gl, hl, nl
+		if rows-e.n < minLeaf {
+			return -1
 		}
+		gl, hl := e.g, e.h
 		gr, dl, dr := G-gl, hl+lambda, H-hl+lambda
 		if gl*gl*dr+gr*gr*dl > bar*(dl*dr) {
-			return k, gl, hl, nl
+			return k
 		}
 	}
-	return -1, gl, hl, nl
+	return -1
 }
 
 // children returns the histograms of a node's children over rows[lo:mid]

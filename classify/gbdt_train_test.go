@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -198,8 +199,8 @@ func TestGBDTMatchesOracleDFL(t *testing.T) {
 	}
 }
 
-// TestGBDTFitRowsEqualsFit: a model fitted on rows of a prepared table is
-// the model fitted on the same rows.
+// TestGBDTFitRowsEqualsFit: a model fitted on rows of a prepared table,
+// and on extra rows given as values, is the model fitted on the same rows.
 func TestGBDTFitRowsEqualsFit(t *testing.T) {
 	t.Parallel()
 	X, _ := lumpy(11, 3000, 13)
@@ -223,16 +224,110 @@ func TestGBDTFitRowsEqualsFit(t *testing.T) {
 		for k, i := range rows {
 			sub[k], y[k] = X[i], k%5 == 0
 		}
-		want, err := b.Fit(context.Background(), sub, y, rand.New(rand.NewPCG(1, 1)))
+		var own [][]float64
+		for k, row := range sub {
+			if y[k] {
+				own = append(own, row)
+			}
+		}
+		// Extra rows: the table's values (ties with its rows), zeros of
+		// either sign, values below and above every row's, and background
+		// negatives as an evaluation draws them.
+		var mixed [][]float64
+		for k := range 150 {
+			row := slices.Clone(X[r.IntN(len(X))])
+			switch k % 5 {
+			case 1:
+				row[2] = 0
+			case 2:
+				row[2] = math.Copysign(0, -1)
+			case 3:
+				for j := range row {
+					row[j] = -1e9
+				}
+			case 4:
+				row[0], row[5] = 1e12, r.NormFloat64()
+			}
+			mixed = append(mixed, row)
+		}
+		for _, ex := range []struct {
+			name  string
+			extra [][]float64
+		}{
+			{"no extra rows", nil},
+			{"mixed extra rows", mixed},
+			{"background negatives", BackgroundRows(own, sub, nil, len(own), rand.New(rand.NewPCG(4, 4)))},
+		} {
+			all := append(slices.Clone(sub), ex.extra...)
+			ya := append(slices.Clone(y), make([]bool, len(ex.extra))...)
+			want, err := b.Fit(context.Background(), all, ya, rand.New(rand.NewPCG(1, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := b.FitRows(context.Background(), tab, rows, ex.extra, ya, rand.New(rand.NewPCG(1, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%+v, %s: the model fitted on the table's rows differs from the one fitted on the rows", b, ex.name)
+			}
+		}
+	}
+}
+
+// TestGBDTFitRowsBackgroundDFL: on DFL-500 users' training sets as the
+// improved preset draws them (8 negatives per positive, one background
+// negative per positive), FitRows on the prepared table with the
+// background negatives as extra rows is Fit on the same rows, model and
+// scores.
+func TestGBDTFitRowsBackgroundDFL(t *testing.T) {
+	t.Parallel()
+	d, err := preprocess.ReadTableFile(testutil.Data(t, "features/dfl_39feat_PC_MM_DD_500.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := GBDT{}.Prepare(d.X)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, byUser := d.UserOrder(), d.RowsByUser()
+	r := rand.New(rand.NewPCG(7, 7))
+	for _, u := range users[:3] {
+		pos := byUser[u]
+		nTrain := len(pos) * 2 / 3
+		var others []int
+		for _, v := range users {
+			if v != u {
+				others = append(others, byUser[v]...)
+			}
+		}
+		rows := slices.Clone(pos[:nTrain])
+		for _, k := range r.Perm(len(others))[:ImprovedNegativeRatio*nTrain] {
+			rows = append(rows, others[k])
+		}
+		X := make([][]float64, len(rows))
+		y := make([]bool, len(rows))
+		for k, i := range rows {
+			X[k], y[k] = d.X[i], k < nTrain
+		}
+		bg := BackgroundRows(X[:nTrain], X, nil, ImprovedBackground*nTrain, rand.New(rand.NewPCG(8, 8)))
+		y = append(y, make([]bool, len(bg))...)
+		b := GBDT{Rounds: 30}
+		want, err := b.Fit(context.Background(), append(X, bg...), y, rand.New(rand.NewPCG(9, 9)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := b.FitRows(context.Background(), tab, rows, y, rand.New(rand.NewPCG(1, 1)))
+		got, err := b.FitRows(context.Background(), tab, rows, bg, y, rand.New(rand.NewPCG(9, 9)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%+v: the model fitted on the table's rows differs from the one fitted on the rows", b)
+			t.Errorf("user %s: the model fitted on the table's rows and %d background negatives differs from Fit's", u, len(bg))
+		}
+		for _, i := range pos[nTrain:] {
+			if a, b := got.Score(d.X[i]), want.Score(d.X[i]); a != b {
+				t.Fatalf("user %s row %d: scored %v, Fit's model %v", u, i, a, b)
+			}
 		}
 	}
 }
@@ -264,14 +359,20 @@ func TestGBDTFitRowsRefuses(t *testing.T) {
 		rows    []int
 		genuine []bool
 		want    string
+		extra   [][]float64
 	}{
-		{"row twice", []int{1, 2, 1}, []bool{true, false, false}, "row 1 is drawn twice"},
-		{"row outside", []int{1, 50}, []bool{true, false}, "row 50 of a table of 50"},
-		{"negative row", []int{-1, 2}, []bool{true, false}, "row -1 of a table of 50"},
-		{"labels", []int{1, 2}, []bool{true}, "2 rows, 1 labels"},
-		{"one class", []int{1, 2}, []bool{true, true}, "single class"},
+		{"row twice", []int{1, 2, 1}, []bool{true, false, false}, "row 1 is drawn twice", nil},
+		{"row outside", []int{1, 50}, []bool{true, false}, "row 50 of a table of 50", nil},
+		{"negative row", []int{-1, 2}, []bool{true, false}, "row -1 of a table of 50", nil},
+		{"labels", []int{1, 2}, []bool{true}, "2 rows, 1 labels", nil},
+		{"one class", []int{1, 2}, []bool{true, true}, "single class", nil},
+		{"extra labels", []int{1, 2}, []bool{true, false}, "3 rows, 2 labels", [][]float64{X[3]}},
+		{"extra width", []int{1, 2}, []bool{true, false, false}, "training row 2 has 3 values, want 4", [][]float64{{1, 2, 3}}},
+		{"extra NaN", []int{1, 2}, []bool{true, false, false, false}, "training row 3 feature 1 is NaN", [][]float64{X[3], {1, math.NaN(), 3, 4}}},
+		{"extra Inf", nil, []bool{false}, "training row 0 feature 0 is -Inf", [][]float64{{math.Inf(-1), 0, 0, 0}}},
+		{"extra one class", nil, []bool{false, false}, "single class", [][]float64{X[3], X[4]}},
 	} {
-		if _, err := (GBDT{Rounds: 2}).FitRows(context.Background(), tab, tc.rows, tc.genuine, rand.New(rand.NewPCG(1, 1))); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := (GBDT{Rounds: 2}).FitRows(context.Background(), tab, tc.rows, tc.extra, tc.genuine, rand.New(rand.NewPCG(1, 1))); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("FitRows %s: %v, want %q", tc.name, err, tc.want)
 		}
 	}

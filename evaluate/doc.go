@@ -11,7 +11,8 @@
 // score the test actions; parallel over users, each user's random stream
 // derived from the seed beforehand, so results do not depend on GOMAXPROCS;
 // a classifier that is a classify.RowFitter, as gbdt, prepares the table
-// once and fits each user on row indices, to the same models) then
+// once and fits each user on row indices and the user's background
+// negatives as values, to the same models) then
 // [Summarize] (window the scores at each size, ROC and AUC with gonum's
 // stat.ROC and integrate.Trapezoidal, EER, mean and sd over users, mean ROC).
 // [Evaluate] does both ([EvaluateScores] also returns the scores);

@@ -203,10 +203,10 @@ func ScoreUsers(ctx context.Context, d *preprocess.Table, opts Options) ([]UserS
 		opts.bounds = ModelBounds(d.Names, d.Extractor, d.Convention)
 	}
 	// A classifier that can fits every user on rows of the table,
-	// prepared once (classify.RowFitter); background negatives are not
-	// rows of the table, so a fit with them takes its rows as values.
+	// prepared once (classify.RowFitter), and on the user's background
+	// negatives, given as values.
 	var table classify.Table
-	if rf, ok := opts.Classifier.(classify.RowFitter); ok && opts.Background == 0 {
+	if rf, ok := opts.Classifier.(classify.RowFitter); ok {
 		var err error
 		if table, err = rf.Prepare(d.X); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", opts.Classifier.Name(), err)
@@ -347,19 +347,18 @@ func scoreUser(ctx context.Context, d *preprocess.Table, table classify.Table, u
 	for k := range nTrain {
 		y[k] = true
 	}
-	var X [][]float64
-	if table == nil {
-		X = make([][]float64, len(train))
-		for k, r := range train {
-			X[k] = d.X[r]
-		}
+	X := make([][]float64, len(train))
+	for k, r := range train {
+		X[k] = d.X[r]
 	}
+	var bg [][]float64
 	if n := int(o.Background * float64(nTrain)); n > 0 {
 		// Drawn from their own stream, so the negatives above are the
 		// same with and without them.
 		bgRng := rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
-		for _, x := range classify.BackgroundRows(X[:nTrain], X, o.bounds, n, bgRng) {
-			X, y = append(X, x), append(y, false)
+		bg = classify.BackgroundRows(X[:nTrain], X, o.bounds, n, bgRng)
+		for range bg {
+			y = append(y, false)
 		}
 	}
 	var t0 time.Time
@@ -369,9 +368,9 @@ func scoreUser(ctx context.Context, d *preprocess.Table, table classify.Table, u
 	var m classify.Model
 	var err error
 	if table != nil {
-		m, err = o.Classifier.(classify.RowFitter).FitRows(ctx, table, train, y, rng)
+		m, err = o.Classifier.(classify.RowFitter).FitRows(ctx, table, train, bg, y, rng)
 	} else {
-		m, err = o.Classifier.Fit(ctx, X, y, rng)
+		m, err = o.Classifier.Fit(ctx, append(X, bg...), y, rng)
 	}
 	if err != nil {
 		return UserScores{}, "", fmt.Errorf("fit %s: %w", o.Classifier.Name(), err)

@@ -239,8 +239,9 @@ func TestDefects(t *testing.T) {
 type fitOnly struct{ classify.Classifier }
 
 // TestRowFitterSameResult: an evaluation that fits gbdt on rows of the
-// table, prepared once (classify.RowFitter), gives the result, bit for
-// bit, of one that fits it on each user's rows.
+// table, prepared once (classify.RowFitter), with and without background
+// negatives (given to the fit as values), gives the result, bit for bit,
+// of one that fits it on each user's rows.
 func TestRowFitterSameResult(t *testing.T) {
 	t.Parallel()
 	d := readFeatureCSV(t, featuresDir+"dfl_39feat_PC_MM_DD_50.csv")
@@ -248,17 +249,19 @@ func TestRowFitterSameResult(t *testing.T) {
 	if _, ok := classify.Classifier(c).(classify.RowFitter); !ok {
 		t.Fatal("gbdt is not a RowFitter")
 	}
-	o := Options{Classifier: c, Windows: []int{1, 5}, NegativeRatio: ImprovedNegativeRatio, Seed: 3, Workers: 2}
-	a, err := Evaluate(context.Background(), d, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Classifier = fitOnly{c}
-	b, err := Evaluate(context.Background(), d, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(a.Users, b.Users) || !reflect.DeepEqual(a.Summary, b.Summary) {
-		t.Errorf("window 1 mean AUC %v from the prepared table, %v from the rows", a.Summary[0].MeanAUC, b.Summary[0].MeanAUC)
+	for _, bg := range []float64{0, classify.ImprovedBackground} {
+		o := Options{Classifier: c, Windows: []int{1, 5}, NegativeRatio: ImprovedNegativeRatio, Background: bg, Seed: 3, Workers: 2}
+		a, err := Evaluate(context.Background(), d, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Classifier = fitOnly{c}
+		b, err := Evaluate(context.Background(), d, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(a.Users, b.Users) || !reflect.DeepEqual(a.Summary, b.Summary) {
+			t.Errorf("background %v: window 1 mean AUC %v from the prepared table, %v from the rows", bg, a.Summary[0].MeanAUC, b.Summary[0].MeanAUC)
+		}
 	}
 }
