@@ -287,11 +287,15 @@ func (r *retrainer) run(ctx context.Context) {
 // version+1 first).
 func (r *retrainer) retrain(ctx context.Context, user string, version int) (*loaded, error) {
 	s, p := r.s, r.s.cfg.Retrain
-	now := s.cfg.Now()
 	rows, err := s.cfg.Profiles.LabeledVectors(ctx, user, false, 2*p.MaxGenuine)
 	if err != nil {
 		return nil, err
 	}
+	// The clock is read after the rows: a vector stored while they were
+	// read is older than now, so a session is open only when its last
+	// vector came within Quiet of the read (with the clock read first, a
+	// session still sending during the read looked open even with Quiet 0).
+	now := s.cfg.Now()
 	own, sel := cleanRows(rows, len(rows) == 2*p.MaxGenuine, cleanOptions{Margin: p.Margin,
 		MaxShare: p.MaxShare, Max: p.MaxGenuine, Now: now, Quiet: p.Quiet})
 	if len(own) == 0 {

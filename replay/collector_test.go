@@ -42,7 +42,7 @@ func TestCollectorCountsEachVectorOnce(t *testing.T) {
 	c := twoSessions(t)
 	now := time.Now()
 	d := func(session string, seq int64, accept, alert, redelivered bool) wire.Decision {
-		return wire.Decision{User: "a", Session: session, Seq: seq, Accept: accept, Alert: alert, Redelivered: redelivered, Sent: now.Add(-time.Millisecond)}
+		return wire.Decision{User: "a", Session: session, Seq: seq, Accept: accept, Alert: alert, Closed: alert, Redelivered: redelivered, Sent: now.Add(-time.Millisecond)}
 	}
 	for i, x := range []struct {
 		d   wire.Decision
