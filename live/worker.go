@@ -68,7 +68,7 @@ type pending struct {
 	st     *sessionState
 	vec    store.Vector
 	dec    store.Decision
-	policy string // the policy that decided it, for its alert
+	policy string // the policy that decided it, set when it raises the alert (for the alert)
 	closed bool   // the session's alert was raised by it or before it
 	start  time.Time
 }
@@ -654,14 +654,16 @@ func (w *worker) vector(ctx context.Context, idx int, m kafka.Message, start tim
 	// decided on it. A batch that is not stored as scored drops the
 	// session's state, which is then rebuilt from the store.
 	verdict := st.engine.Step(decide.Input{Score: score, Flags: account.Flags(check), Values: v.Values})
+	window := 0 // the scores the window rule holds; the sequential rule stores 0
 	if p.Rule == decide.Window {
 		st.held = min(st.held+1, p.N)
-	}
-	window := 0
-	if p.Rule == decide.Window {
 		window = st.held
 	}
-	w.pend = append(w.pend, pending{idx: idx, m: m, v: v, k: k, st: st, start: start, policy: p.String(), closed: verdict.Alerted,
+	policy := ""
+	if verdict.Alert {
+		policy = p.String() // for the alert only: formatting it costs 0.8 µs and 16 allocations
+	}
+	w.pend = append(w.pend, pending{idx: idx, m: m, v: v, k: k, st: st, start: start, policy: policy, closed: verdict.Alerted,
 		vec: store.Vector{User: v.User, Session: v.Session, Seq: v.Seq, At: now, Values: v.Values},
 		dec: store.Decision{User: v.User, Session: v.Session, Seq: v.Seq, Score: score, Statistic: verdict.Statistic, Window: window,
 			Threshold: actionThreshold(p), Accept: verdict.Accept, Alert: verdict.Alert, Judged: verdict.Judged, Flags: int(verdict.Flags),

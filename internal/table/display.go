@@ -90,22 +90,13 @@ func intervalCell(v, lo, hi any) string {
 	return fmt.Sprintf("%s [%s, %s]", Fixed3(f), Fixed3(l), Fixed3(h))
 }
 
-// formatCell formats a cell for people: floats with four decimals,
-// non-finite ones as "n/a".
+// formatCell formats a cell for people as CellText does, non-finite
+// floats as "n/a".
 func formatCell(c any) string {
-	switch v := c.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case float64:
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return "n/a"
-		}
-		return strconv.FormatFloat(v, 'f', 4, 64)
-	default:
-		return fmt.Sprint(v)
+	if v, ok := c.(float64); ok && (math.IsNaN(v) || math.IsInf(v, 0)) {
+		return "n/a"
 	}
+	return CellText(c)
 }
 
 // Fixed3 is a figure (a rate, an AUC) for people: three decimals, "n/a"

@@ -129,15 +129,21 @@ func checkLegacy(l LegacyDecision) error {
 // big-endian. d must have passed checkDecision.
 func appendDecisionMACInput(b []byte, d Decision) []byte {
 	sent, _ := nanos("sent", d.Sent)
-	b = append(b, LabelDecisionMAC3...)
+	b = appendDecisionHead(b, LabelDecisionMAC3, d)
+	b = binary.BigEndian.AppendUint64(b, uint64(sent))
+	b = binary.BigEndian.AppendUint64(b, uint64(d.ServiceNanos))
+	return b
+}
+
+// appendDecisionHead appends what both versions' MAC inputs begin with:
+// the label, then user, session, seq, the flags byte and the reason.
+func appendDecisionHead(b []byte, label string, d Decision) []byte {
+	b = append(b, label...)
 	b = appendStr16(b, d.User)
 	b = appendStr16(b, d.Session)
 	b = binary.BigEndian.AppendUint64(b, uint64(d.Seq))
 	b = append(b, decisionFlags(d))
-	b = appendStr16(b, d.Reason)
-	b = binary.BigEndian.AppendUint64(b, uint64(sent))
-	b = binary.BigEndian.AppendUint64(b, uint64(d.ServiceNanos))
-	return b
+	return appendStr16(b, d.Reason)
 }
 
 func decisionFlags(d Decision) byte {
@@ -170,12 +176,8 @@ func decisionFlags(d Decision) byte {
 // big-endian, floats as IEEE-754 bits with -0 written as +0.
 func appendDecisionMACInputV2(b []byte, l LegacyDecision) []byte {
 	sent, _ := nanos("sent", l.Sent)
-	b = append(b, LabelDecisionMAC...)
-	b = appendStr16(b, l.User)
-	b = appendStr16(b, l.Session)
-	b = binary.BigEndian.AppendUint64(b, uint64(l.Seq))
-	b = append(b, decisionFlags(Decision{Accept: l.Accept, Alert: l.Alert, Redelivered: l.Redelivered}))
-	b = appendStr16(b, l.Reason)
+	b = appendDecisionHead(b, LabelDecisionMAC, Decision{User: l.User, Session: l.Session, Seq: l.Seq,
+		Accept: l.Accept, Alert: l.Alert, Redelivered: l.Redelivered, Reason: l.Reason})
 	b = binary.BigEndian.AppendUint64(b, math.Float64bits(canonicalZero(l.Score)))
 	b = binary.BigEndian.AppendUint64(b, math.Float64bits(canonicalZero(l.Mean)))
 	b = binary.BigEndian.AppendUint64(b, uint64(int64(l.Window)))
@@ -237,23 +239,6 @@ func SignDecision(d Decision, key SessionKey) ([]byte, error) {
 	return marshalJSON(decisionJSON{V: Version3Decision, Kind: kindNameDecision, User: d.User, Session: d.Session, Seq: d.Seq,
 		Accept: d.Accept, Alert: d.Alert, Closed: d.Closed, Reason: d.Reason, Sent: d.Sent.UTC(), ServiceNanos: d.ServiceNanos,
 		Redelivered: d.Redelivered, MAC: m[:]})
-}
-
-// signDecisionV2 encodes l as a version 2 decision, for the tests of the
-// decoders and the test vectors only: the scorer writes version 3.
-func signDecisionV2(l LegacyDecision, key SessionKey) ([]byte, error) {
-	l.Score, l.Mean, l.Threshold = canonicalZero(l.Score), canonicalZero(l.Mean), canonicalZero(l.Threshold)
-	if err := checkDecision(l.decision()); err != nil {
-		return nil, err
-	}
-	if err := checkLegacy(l); err != nil {
-		return nil, err
-	}
-	m := decisionMACV2(l, key)
-	return marshalJSON(decisionJSONV2{V: Version2, Kind: kindNameDecision, User: l.User, Session: l.Session, Seq: l.Seq,
-		Accept: l.Accept, Alert: l.Alert, Reason: l.Reason, Score: l.Score, Mean: l.Mean, Window: l.Window,
-		Threshold: l.Threshold, ModelVersion: l.ModelVersion, Sent: l.Sent.UTC(), ServiceNanos: l.ServiceNanos,
-		Redelivered: l.Redelivered, MAC: m[:]})
 }
 
 // SignedDecision is a decoded decision whose MAC is not checked yet. Use

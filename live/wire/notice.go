@@ -79,16 +79,6 @@ func MarshalAlert(a Alert) ([]byte, error) {
 		ModelVersion: a.ModelVersion, At: a.At.UTC()})
 }
 
-// marshalAlertV2 encodes a as a version 2 alert, for the tests of the
-// decoders and the test vectors only.
-func marshalAlertV2(a Alert) ([]byte, error) {
-	if err := checkAlert(a); err != nil {
-		return nil, err
-	}
-	return marshalJSON(alertJSONV2{V: Version2, Kind: kindNameAlert, User: a.User, Session: a.Session, Seq: a.Seq,
-		Mean: canonicalZero(a.Mean), Threshold: canonicalZero(a.Threshold), Window: a.Window, At: a.At.UTC()})
-}
-
 // ParseAlert decodes a version 3 or version 2 alert; Version says which.
 func ParseAlert(p []byte) (Alert, error) {
 	if err := expectKind(p, KindAlert, MaxAlertSize); err != nil {
