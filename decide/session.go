@@ -22,6 +22,20 @@ const (
 	Repeated
 )
 
+// GateFlags are the flags a model's gates set: Implausible and Novel as
+// they say. The live scorer and evaluate both turn a guard's verdict
+// into the engine's input with it.
+func GateFlags(implausible, novel bool) Flags {
+	var f Flags
+	if implausible {
+		f |= Implausible
+	}
+	if novel {
+		f |= Novel
+	}
+	return f
+}
+
 func (f Flags) String() string {
 	if f == 0 {
 		return "none"

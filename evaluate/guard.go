@@ -78,12 +78,5 @@ type modelGate struct{ m *classify.SavedModel }
 
 func (g modelGate) Check(x []float64) decide.Flags {
 	c := g.m.Check(x)
-	var f decide.Flags
-	if c.Implausible {
-		f |= decide.Implausible
-	}
-	if c.Novel {
-		f |= decide.Novel
-	}
-	return f
+	return decide.GateFlags(c.Implausible, c.Novel)
 }

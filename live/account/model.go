@@ -74,13 +74,4 @@ func Check(sm *classify.SavedModel, x []float64) classify.Check {
 
 // Flags returns the decision engine's flags of a checked vector:
 // decide.Implausible and decide.Novel as c says.
-func Flags(c classify.Check) decide.Flags {
-	var f decide.Flags
-	if c.Implausible {
-		f |= decide.Implausible
-	}
-	if c.Novel {
-		f |= decide.Novel
-	}
-	return f
-}
+func Flags(c classify.Check) decide.Flags { return decide.GateFlags(c.Implausible, c.Novel) }
