@@ -463,10 +463,12 @@ func sortedCuts(s []float64, bins int) []float64 {
 type gradPair struct{ g, h float64 }
 
 // histBin sums the gradients and hessians of a node's rows in one bin of
-// one feature, and counts them.
+// one feature, and counts them. The count is a float64 (exact: a node has
+// far fewer than 2^53 rows) and the bin 32 bytes, so that one 256-bit
+// addition adds a row to a bin (see addRows4).
 type histBin struct {
-	g, h float64
-	n    int
+	g, h, n float64
+	_       float64
 }
 
 // histFeature is a feature of the round with at least two bins, and where
@@ -482,9 +484,9 @@ type boostGrower struct {
 	b        GBDT
 	s        *binnedSet
 	gradHess []gradPair
-	gh       []gradPair // scratch: a node's rows' gradients, in row order
-	f        []float64  // each row's log-odds
-	rows     []int32    // the round's rows; a node holds rows[lo:hi]
+	gh       []histBin // scratch: a node's rows' gradients, hessians and 1, in row order
+	f        []float64 // each row's log-odds
+	rows     []int32   // the round's rows; a node holds rows[lo:hi]
 	used     []histFeature
 	usedBins int // bins of the used features
 	nodes    []fnode
@@ -500,7 +502,7 @@ type boostGrower struct {
 
 func newBoostGrower(b GBDT, s *binnedSet) *boostGrower {
 	g := &boostGrower{b: b, s: s, subtract: true,
-		gradHess: make([]gradPair, s.n), gh: make([]gradPair, s.n), f: make([]float64, s.n)}
+		gradHess: make([]gradPair, s.n), gh: make([]histBin, s.n), f: make([]float64, s.n)}
 	return g
 }
 
@@ -532,13 +534,14 @@ func (g *boostGrower) put(h []histBin) {
 }
 
 // build sums rows into h's bins of the round's features, each bin's in
-// row order. It goes over the rows once per four features, gathering the
-// rows' gradients first: the four histograms (at most 6 KB each) stay in
-// the L1 cache, and a row's index and gradients are read once for four.
+// row order. It goes over the rows once per four features (addRows4),
+// gathering the rows' gradients first: the four histograms (at most 8 KB
+// each) stay in the L1 cache, and a row's index and gradients are read
+// once for four.
 func (g *boostGrower) build(h []histBin, rows []int32) {
 	gh := g.gh[:len(rows)]
 	for k, r := range rows {
-		gh[k] = g.gradHess[r]
+		gh[k] = histBin{g: g.gradHess[r].g, h: g.gradHess[r].h, n: 1}
 	}
 	n, used := g.s.n, g.used
 	for _, u := range used {
@@ -546,40 +549,47 @@ func (g *boostGrower) build(h []histBin, rows []int32) {
 	}
 	for ; len(used) >= 4; used = used[4:] {
 		u0, u1, u2, u3 := used[0], used[1], used[2], used[3]
-		h0 := (*[256]histBin)(h[u0.off : u0.off+256]) // a uint8 indexes it unchecked
-		h1 := (*[256]histBin)(h[u1.off : u1.off+256])
-		h2 := (*[256]histBin)(h[u2.off : u2.off+256])
-		h3 := (*[256]histBin)(h[u3.off : u3.off+256])
-		c0, c1, c2, c3 := g.s.cols[u0.f*n:u0.f*n+n], g.s.cols[u1.f*n:u1.f*n+n], g.s.cols[u2.f*n:u2.f*n+n], g.s.cols[u3.f*n:u3.f*n+n]
-		for k, r := range rows {
-			gk, hk := gh[k].g, gh[k].h
-			e := &h0[c0[r]]
-			e.g += gk
-			e.h += hk
-			e.n++
-			e = &h1[c1[r]]
-			e.g += gk
-			e.h += hk
-			e.n++
-			e = &h2[c2[r]]
-			e.g += gk
-			e.h += hk
-			e.n++
-			e = &h3[c3[r]]
-			e.g += gk
-			e.h += hk
-			e.n++
-		}
+		addRows4((*[256]histBin)(h[u0.off:u0.off+256]), (*[256]histBin)(h[u1.off:u1.off+256]),
+			(*[256]histBin)(h[u2.off:u2.off+256]), (*[256]histBin)(h[u3.off:u3.off+256]),
+			g.s.cols[u0.f*n:u0.f*n+n], g.s.cols[u1.f*n:u1.f*n+n], g.s.cols[u2.f*n:u2.f*n+n], g.s.cols[u3.f*n:u3.f*n+n],
+			rows, gh)
 	}
 	for _, u := range used {
-		hf := (*[256]histBin)(h[u.off : u.off+256])
+		hf := (*[256]histBin)(h[u.off : u.off+256]) // a uint8 indexes it unchecked
 		col := g.s.cols[u.f*n : u.f*n+n]
 		for k, r := range rows {
 			e := &hf[col[r]]
 			e.g += gh[k].g
 			e.h += gh[k].h
-			e.n++
+			e.n += gh[k].n
 		}
+	}
+}
+
+// addRows4Go adds row k of gh (its gradient, hessian and count 1) to the
+// bin of row rows[k] in each of four features' histograms h0 to h3, whose
+// bins are the columns c0 to c3, for k in order: addRows4 without
+// assembly. Every rows[k] must index the columns.
+func addRows4Go(h0, h1, h2, h3 *[256]histBin, c0, c1, c2, c3 []uint8, rows []int32, gh []histBin) {
+	gh = gh[:len(rows)]
+	for k, r := range rows {
+		x := &gh[k]
+		e := &h0[c0[r]]
+		e.g += x.g
+		e.h += x.h
+		e.n += x.n
+		e = &h1[c1[r]]
+		e.g += x.g
+		e.h += x.h
+		e.n += x.n
+		e = &h2[c2[r]]
+		e.g += x.g
+		e.h += x.h
+		e.n += x.n
+		e = &h3[c3[r]]
+		e.g += x.g
+		e.h += x.h
+		e.n += x.n
 	}
 }
 
@@ -593,8 +603,11 @@ func (g *boostGrower) minus(h, o []histBin) {
 			e.h -= oo[k].h
 			e.n -= oo[k].n
 			// No rows: the sums are 0, not what rounding left (without a
-			// branch, which would be mispredicted).
-			keep := -uint64((e.n | -e.n) >> 63 & 1)
+			// branch, which would be mispredicted; the count is exact).
+			var keep uint64
+			if e.n != 0 {
+				keep = ^uint64(0)
+			}
 			e.g = math.Float64frombits(math.Float64bits(e.g) & keep)
 			e.h = math.Float64frombits(math.Float64bits(e.h) & keep)
 		}
@@ -670,7 +683,7 @@ func (g *boostGrower) split(lo, hi, depth int, h []histBin, sum gradPair) int32 
 	if h == nil {
 		return leaf()
 	}
-	minLeaf := g.b.MinLeaf
+	minLeaf := float64(g.b.MinLeaf)
 	parent := G * G / (H + lambda)
 	best, bestFeat, bestBin := 1e-12, -1, 0
 	bar := (best + parent) * (1 - 1e-9)
@@ -678,7 +691,7 @@ func (g *boostGrower) split(lo, hi, depth int, h []histBin, sum gradPair) int32 
 	for _, u := range g.used {
 		c := cum[u.off : u.off+u.nb-1]
 		for k := 0; ; k++ {
-			if k = nextCandidate(c, k, G, H, lambda, bar, minLeaf, hi-lo); k < 0 {
+			if k = nextCandidate(c, k, G, H, lambda, bar, minLeaf, float64(hi-lo)); k < 0 {
 				break
 			}
 			gl, hl := c[k].g, c[k].h
@@ -794,7 +807,7 @@ func runningSums(c, h []histBin, s histBin) {
 // skipped (the branch would be mispredicted): it repeats the split before
 // it, whose gain it cannot beat. The bins' tests do not depend on each
 // other (the sums are made beforehand), so they overlap.
-func nextCandidate(c []histBin, k int, G, H, lambda, bar float64, minLeaf, rows int) int {
+func nextCandidate(c []histBin, k int, G, H, lambda, bar, minLeaf, rows float64) int {
 	for ; k < len(c); k++ {
 		e := &c[k]
 		if e.n < minLeaf {

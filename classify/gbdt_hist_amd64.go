@@ -1,0 +1,33 @@
+package classify
+
+import "golang.org/x/sys/cpu"
+
+// useAVX selects the assembly of addRows4: one 256-bit addition of a row's
+// gradient, hessian and count to its bin (AVX, every x86-64 since 2011).
+var useAVX = cpu.X86.HasAVX
+
+// addRows4AVX is addRows4Go in assembly (gbdt_hist_amd64.s): Go has no
+// vector instructions, and the histogram is the fit's inner loop. Per row
+// and feature it loads the bin index, adds the row's 32 bytes to the bin's
+// and stores them: three memory operations where Go's scalar code makes
+// seven (three loads, three stores and the index). The additions are the
+// scalar ones, lane by lane in the same order: the sums are the same, bit
+// for bit. h0 to h3 hold 256 bins, every rows[k] indexes the columns c0 to
+// c3, and gh holds len(rows) rows: the caller checks.
+//
+//go:noescape
+func addRows4AVX(h0, h1, h2, h3 *histBin, c0, c1, c2, c3 *uint8, rows []int32, gh *histBin)
+
+// addRows4 adds row k of gh to the bin of row rows[k] in each of four
+// features' histograms (see addRows4Go).
+func addRows4(h0, h1, h2, h3 *[256]histBin, c0, c1, c2, c3 []uint8, rows []int32, gh []histBin) {
+	if !useAVX || len(rows) == 0 {
+		addRows4Go(h0, h1, h2, h3, c0, c1, c2, c3, rows, gh)
+		return
+	}
+	n := len(c0)
+	if len(c1) != n || len(c2) != n || len(c3) != n || len(gh) < len(rows) {
+		panic("classify: addRows4: columns or gradients of the wrong length")
+	}
+	addRows4AVX(&h0[0], &h1[0], &h2[0], &h3[0], &c0[0], &c1[0], &c2[0], &c3[0], rows, &gh[0])
+}

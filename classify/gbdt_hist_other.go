@@ -1,0 +1,9 @@
+//go:build !amd64
+
+package classify
+
+// addRows4 adds row k of gh to the bin of row rows[k] in each of four
+// features' histograms (see addRows4Go).
+func addRows4(h0, h1, h2, h3 *[256]histBin, c0, c1, c2, c3 []uint8, rows []int32, gh []histBin) {
+	addRows4Go(h0, h1, h2, h3, c0, c1, c2, c3, rows, gh)
+}
