@@ -406,13 +406,13 @@ func (b GBDT) boostWith(ctx context.Context, g *boostGrower, genuine []bool, rng
 }
 
 // lossGradients sets gh[r] to the gradient and hessian of the logistic
-// loss at log-odds f[r] and label y[r] for the rows rows: those the
+// loss (and count 1, as a histogram adds it) at log-odds f[r] and label y[r] for the rows rows: those the
 // round's tree is fitted to. (A function of its own, so that its loop
 // keeps its values in registers.)
-func lossGradients(gh []gradPair, f, y []float64, rows []int32) {
+func lossGradients(gh []histBin, f, y []float64, rows []int32) {
 	for _, r := range rows {
 		q := 1 / (1 + math.Exp(-f[r]))
-		gh[r] = gradPair{q - y[r], max(q*(1-q), 1e-16)}
+		gh[r] = histBin{g: q - y[r], h: max(q*(1-q), 1e-16), n: 1}
 	}
 }
 
@@ -483,17 +483,20 @@ type histFeature struct {
 type boostGrower struct {
 	b        GBDT
 	s        *binnedSet
-	gradHess []gradPair
+	gradHess []histBin // each row's gradient, hessian and count 1
 	gh       []histBin // scratch: a node's rows' gradients, hessians and 1, in row order
 	f        []float64 // each row's log-odds
 	rows     []int32   // the round's rows; a node holds rows[lo:hi]
 	used     []histFeature
-	usedBins int // bins of the used features
+	usedBins int          // bins of the used features
+	pad      [256]histBin // scratch: build's histogram of no feature
 	nodes    []fnode
 	splitBin []uint8 // an internal node's bin: bin <= splitBin goes left
 	arena    []fnode // the chunk the trees' nodes are copied to
 	free     [][]histBin
-	cum      []histBin // scratch: a node's histograms summed up to each bin
+	// scratch: a node's histograms' gradients, hessians and counts
+	// summed up to each bin (see cumulate)
+	cumG, cumH, cumN []float64
 	// subtract derives a node's histogram as its parent's less its
 	// sibling's where that is cheaper than summing its rows (as LightGBM
 	// does): the sums then differ from the rows' in the last bits.
@@ -502,7 +505,7 @@ type boostGrower struct {
 
 func newBoostGrower(b GBDT, s *binnedSet) *boostGrower {
 	g := &boostGrower{b: b, s: s, subtract: true,
-		gradHess: make([]gradPair, s.n), gh: make([]histBin, s.n), f: make([]float64, s.n)}
+		gradHess: make([]histBin, s.n), gh: make([]histBin, s.n), f: make([]float64, s.n)}
 	return g
 }
 
@@ -541,7 +544,7 @@ func (g *boostGrower) put(h []histBin) {
 func (g *boostGrower) build(h []histBin, rows []int32) {
 	gh := g.gh[:len(rows)]
 	for k, r := range rows {
-		gh[k] = histBin{g: g.gradHess[r].g, h: g.gradHess[r].h, n: 1}
+		gh[k] = g.gradHess[r]
 	}
 	n, used := g.s.n, g.used
 	for _, u := range used {
@@ -553,6 +556,22 @@ func (g *boostGrower) build(h []histBin, rows []int32) {
 			(*[256]histBin)(h[u2.off:u2.off+256]), (*[256]histBin)(h[u3.off:u3.off+256]),
 			g.s.cols[u0.f*n:u0.f*n+n], g.s.cols[u1.f*n:u1.f*n+n], g.s.cols[u2.f*n:u2.f*n+n], g.s.cols[u3.f*n:u3.f*n+n],
 			rows, gh)
+	}
+	if len(used) >= 2 {
+		// Two or three features left: one more pass of four, the missing
+		// ones summed into a scratch histogram, is cheaper than a pass
+		// each.
+		hs := [4]*[256]histBin{&g.pad, &g.pad, &g.pad, &g.pad}
+		var cs [4][]uint8
+		for i := range cs {
+			u := used[min(i, len(used)-1)]
+			if i < len(used) {
+				hs[i] = (*[256]histBin)(h[u.off : u.off+256])
+			}
+			cs[i] = g.s.cols[u.f*n : u.f*n+n]
+		}
+		addRows4(hs[0], hs[1], hs[2], hs[3], cs[0], cs[1], cs[2], cs[3], rows, gh)
+		used = nil
 	}
 	for _, u := range used {
 		hf := (*[256]histBin)(h[u.off : u.off+256]) // a uint8 indexes it unchecked
@@ -596,21 +615,26 @@ func addRows4Go(h0, h1, h2, h3 *[256]histBin, c0, c1, c2, c3 []uint8, rows []int
 // minus subtracts o from h over the round's features.
 func (g *boostGrower) minus(h, o []histBin) {
 	for _, u := range g.used {
-		hh, oo := h[u.off:u.off+u.nb], o[u.off:u.off+u.nb]
-		for k := range hh {
-			e := &hh[k]
-			e.g -= oo[k].g
-			e.h -= oo[k].h
-			e.n -= oo[k].n
-			// No rows: the sums are 0, not what rounding left (without a
-			// branch, which would be mispredicted; the count is exact).
-			var keep uint64
-			if e.n != 0 {
-				keep = ^uint64(0)
-			}
-			e.g = math.Float64frombits(math.Float64bits(e.g) & keep)
-			e.h = math.Float64frombits(math.Float64bits(e.h) & keep)
+		subBins(h[u.off:u.off+u.nb], o[u.off:u.off+u.nb])
+	}
+}
+
+// subBinsGo subtracts o's bins from h's; a bin left with no rows is left
+// with sums of 0, not what rounding left (without a branch, which would be
+// mispredicted; the count is exact).
+func subBinsGo(h, o []histBin) {
+	o = o[:len(h)]
+	for k := range h {
+		e := &h[k]
+		e.g -= o[k].g
+		e.h -= o[k].h
+		e.n -= o[k].n
+		var keep uint64
+		if e.n != 0 {
+			keep = ^uint64(0)
 		}
+		e.g = math.Float64frombits(math.Float64bits(e.g) & keep)
+		e.h = math.Float64frombits(math.Float64bits(e.h) & keep)
 	}
 }
 
@@ -683,18 +707,31 @@ func (g *boostGrower) split(lo, hi, depth int, h []histBin, sum gradPair) int32 
 	if h == nil {
 		return leaf()
 	}
-	minLeaf := float64(g.b.MinLeaf)
+	minLeaf, n := float64(g.b.MinLeaf), float64(hi-lo)
 	parent := G * G / (H + lambda)
 	best, bestFeat, bestBin := 1e-12, -1, 0
 	bar := (best + parent) * (1 - 1e-9)
-	cum := g.cumulate(h)
+	g.cumulate(h)
 	for _, u := range g.used {
-		c := cum[u.off : u.off+u.nb-1]
-		for k := 0; ; k++ {
-			if k = nextCandidate(c, k, G, H, lambda, bar, minLeaf, float64(hi-lo)); k < 0 {
+		// The splits after bins first to end-1 leave at least minLeaf
+		// rows on either side (the running counts are exact and do not
+		// decrease; the last bin is no split).
+		cn := g.cumN[u.off : u.off+u.nb-1]
+		first, end := 0, len(cn)
+		for first < end && cn[first] < minLeaf {
+			first++
+		}
+		for end > first && n-cn[end-1] < minLeaf {
+			end--
+		}
+		cg, ch := g.cumG[u.off:u.off+end], g.cumH[u.off:u.off+end]
+		for k := first; k < end; k++ {
+			j := nextCandidate(cg[k:], ch[k:], G, H, lambda, bar)
+			if j < 0 {
 				break
 			}
-			gl, hl := c[k].g, c[k].h
+			k += j
+			gl, hl := cg[k], ch[k]
 			if gain := gl*gl/(hl+lambda) + (G-gl)*(G-gl)/(H-hl+lambda) - parent; gain > best {
 				best, bestFeat, bestBin = gain, u.f, k
 				bar = (best + parent) * (1 - 1e-9)
@@ -754,48 +791,52 @@ func (g *boostGrower) partition(lo, hi, f int, bin uint8) int {
 	return i
 }
 
-// cumulate returns the running sums of h's bins for the round's
-// features: its bin k of a feature holds the sums of the feature's bins 0
-// to k, added in bin order. It sums two features at a time: each sum is a
-// chain of additions, each waiting for the one before, and two chains
-// advance side by side.
-func (g *boostGrower) cumulate(h []histBin) []histBin {
-	if g.cum == nil {
-		g.cum = make([]histBin, g.s.d*256)
+// cumulate sets cumG, cumH and cumN to the running sums of h's bins for
+// the round's features: bin k of a feature holds the sums of the
+// feature's bins 0 to k, added in bin order. It sums two features at a
+// time: each sum is a chain of additions, each waiting for the one
+// before, and two chains advance side by side.
+func (g *boostGrower) cumulate(h []histBin) {
+	if g.cumG == nil {
+		g.cumG, g.cumH, g.cumN = make([]float64, g.s.d*256), make([]float64, g.s.d*256), make([]float64, g.s.d*256)
 	}
-	cum, used := g.cum, g.used
+	used := g.used
 	for ; len(used) >= 2; used = used[2:] {
 		a, b := used[0], used[1]
 		ha, hb := h[a.off:a.off+a.nb], h[b.off:b.off+b.nb]
-		ca, cb := cum[a.off:a.off+a.nb], cum[b.off:b.off+b.nb]
+		ga, gb := g.cumG[a.off:a.off+a.nb], g.cumG[b.off:b.off+b.nb]
+		Ha, Hb := g.cumH[a.off:a.off+a.nb], g.cumH[b.off:b.off+b.nb]
+		na, nb := g.cumN[a.off:a.off+a.nb], g.cumN[b.off:b.off+b.nb]
 		var sa, sb histBin
 		k := 0
 		for ; k < len(ha) && k < len(hb); k++ {
 			sa.g, sa.h, sa.n = sa.g+ha[k].g, sa.h+ha[k].h, sa.n+ha[k].n
 			sb.g, sb.h, sb.n = sb.g+hb[k].g, sb.h+hb[k].h, sb.n+hb[k].n
-			ca[k], cb[k] = sa, sb
+			ga[k], Ha[k], na[k] = sa.g, sa.h, sa.n
+			gb[k], Hb[k], nb[k] = sb.g, sb.h, sb.n
 		}
-		runningSums(ca[k:], ha[k:], sa)
-		runningSums(cb[k:], hb[k:], sb)
+		g.runningSums(a, ha, k, sa)
+		g.runningSums(b, hb, k, sb)
 	}
 	for _, u := range used {
-		runningSums(cum[u.off:u.off+u.nb], h[u.off:u.off+u.nb], histBin{})
+		g.runningSums(u, h[u.off:u.off+u.nb], 0, histBin{})
 	}
-	return cum
 }
 
-// runningSums sets c[k] to s plus the sums of h's bins 0 to k.
-func runningSums(c, h []histBin, s histBin) {
-	for k := range min(len(c), len(h)) {
+// runningSums sets feature u's running sums from bin k on to s plus the
+// sums of h's bins k on.
+func (g *boostGrower) runningSums(u histFeature, h []histBin, k int, s histBin) {
+	cg, ch, cn := g.cumG[u.off:u.off+len(h)], g.cumH[u.off:u.off+len(h)], g.cumN[u.off:u.off+len(h)]
+	for ; k < len(h); k++ {
 		s.g, s.h, s.n = s.g+h[k].g, s.h+h[k].h, s.n+h[k].n
-		c[k] = s
+		cg[k], ch[k], cn[k] = s.g, s.h, s.n
 	}
 }
 
-// nextCandidate scans the running sums c of a feature's bins (see
-// cumulate) from bin k on and returns the first bin whose split may beat
-// the best split so far, or -1 when none does. A split leaves at least
-// minLeaf of the node's rows rows on either side.
+// nextCandidate scans the running sums of a feature's gradients cg and
+// hessians ch (see cumulate), of bins whose splits leave enough rows on
+// either side, and returns the first bin whose split may beat the best
+// split so far, or -1 when none does.
 //
 // A split's gain is gl²/(hl+λ) + gr²/(hr+λ) - parent: two divisions a bin
 // would bound the scan by the divider, so a bin is tested without
@@ -806,17 +847,30 @@ func runningSums(c, h []histBin, s histBin) {
 // chosen is the one the gain alone would choose. An empty bin is not
 // skipped (the branch would be mispredicted): it repeats the split before
 // it, whose gain it cannot beat. The bins' tests do not depend on each
-// other (the sums are made beforehand), so they overlap.
-func nextCandidate(c []histBin, k int, G, H, lambda, bar, minLeaf, rows float64) int {
-	for ; k < len(c); k++ {
-		e := &c[k]
-		if e.n < minLeaf {
-			continue
+// other (the sums are made beforehand), so they overlap; with AVX four
+// bins are tested at once (nextCandidateAVX).
+func nextCandidate(cg, ch []float64, G, H, lambda, bar float64) int {
+	k := 0
+	if n4 := len(cg) &^ 3; useAVX && n4 > 0 {
+		if len(ch) < n4 {
+			panic("classify: nextCandidate: fewer hessians than gradients")
 		}
-		if rows-e.n < minLeaf {
-			return -1
+		if j := nextCandidateAVX(&cg[0], &ch[0], n4, G, H, lambda, bar); j >= 0 {
+			return j
 		}
-		gl, hl := e.g, e.h
+		k = n4
+	}
+	if j := nextCandidateGo(cg[k:], ch[k:], G, H, lambda, bar); j >= 0 {
+		return k + j
+	}
+	return -1
+}
+
+// nextCandidateGo is nextCandidate one bin at a time.
+func nextCandidateGo(cg, ch []float64, G, H, lambda, bar float64) int {
+	ch = ch[:len(cg)]
+	for k, gl := range cg {
+		hl := ch[k]
 		gr, dl, dr := G-gl, hl+lambda, H-hl+lambda
 		if gl*gl*dr+gr*gr*dl > bar*(dl*dr) {
 			return k

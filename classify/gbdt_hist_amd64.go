@@ -31,3 +31,27 @@ func addRows4(h0, h1, h2, h3 *[256]histBin, c0, c1, c2, c3 []uint8, rows []int32
 	}
 	addRows4AVX(&h0[0], &h1[0], &h2[0], &h3[0], &c0[0], &c1[0], &c2[0], &c3[0], rows, &gh[0])
 }
+
+// nextCandidateAVX is nextCandidateGo over the first n bins (a multiple
+// of 4) in assembly, four bins at a time: the same operations in the same
+// order (no fused multiply-add), so the same bins pass.
+//
+//go:noescape
+func nextCandidateAVX(cg, ch *float64, n int, G, H, lambda, bar float64) int
+
+// subBinsAVX is subBinsGo over n bins in assembly, a bin at a time.
+//
+//go:noescape
+func subBinsAVX(h, o *histBin, n int)
+
+// subBins subtracts o's bins from h's (see subBinsGo).
+func subBins(h, o []histBin) {
+	if !useAVX || len(h) == 0 {
+		subBinsGo(h, o)
+		return
+	}
+	if len(o) < len(h) {
+		panic("classify: subBins: fewer bins to subtract")
+	}
+	subBinsAVX(&h[0], &o[0], len(h))
+}

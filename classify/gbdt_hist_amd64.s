@@ -47,3 +47,83 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func nextCandidateAVX(cg, ch *float64, n int, G, H, lambda, bar float64) int
+//
+// The first k < n (n a multiple of 4) where, with gl = cg[k], hl = ch[k],
+// gr = G-gl, dl = hl+lambda, dr = (H-hl)+lambda:
+// (gl*gl)*dr + (gr*gr)*dl > bar*(dl*dr); -1 if none.
+TEXT ·nextCandidateAVX(SB), NOSPLIT, $0-64
+	MOVQ         cg+0(FP), SI
+	MOVQ         ch+8(FP), DI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSD G+24(FP), Y8
+	VBROADCASTSD H+32(FP), Y9
+	VBROADCASTSD lambda+40(FP), Y10
+	VBROADCASTSD bar+48(FP), Y11
+	XORQ         AX, AX
+	CMPQ         AX, CX
+	JGE          none
+
+next4:
+	VMOVUPD   (SI)(AX*8), Y0 // gl
+	VMOVUPD   (DI)(AX*8), Y1 // hl
+	VSUBPD    Y0, Y8, Y2     // gr = G - gl
+	VADDPD    Y10, Y1, Y3    // dl = hl + lambda
+	VSUBPD    Y1, Y9, Y4     // H - hl
+	VADDPD    Y10, Y4, Y4    // dr = (H - hl) + lambda
+	VMULPD    Y0, Y0, Y5     // gl*gl
+	VMULPD    Y4, Y5, Y5     // (gl*gl)*dr
+	VMULPD    Y2, Y2, Y6     // gr*gr
+	VMULPD    Y3, Y6, Y6     // (gr*gr)*dl
+	VADDPD    Y6, Y5, Y5     // the left side
+	VMULPD    Y4, Y3, Y7     // dl*dr
+	VMULPD    Y7, Y11, Y7    // bar*(dl*dr)
+	VCMPPD    $0x1e, Y7, Y5, Y12 // left > right (ordered, quiet)
+	VMOVMSKPD Y12, DX
+	TESTQ     DX, DX
+	JNE       found
+	ADDQ      $4, AX
+	CMPQ      AX, CX
+	JLT       next4
+
+none:
+	MOVQ $-1, ret+56(FP)
+	VZEROUPPER
+	RET
+
+found:
+	BSFQ DX, DX
+	ADDQ DX, AX
+	MOVQ AX, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func subBinsAVX(h, o *histBin, n int)
+//
+// For k < n: h[k] -= o[k], all four lanes; then if h[k]'s count (lane 2)
+// is 0, every lane is set to 0.
+TEXT ·subBinsAVX(SB), NOSPLIT, $0-24
+	MOVQ   h+0(FP), DI
+	MOVQ   o+8(FP), SI
+	MOVQ   n+16(FP), CX
+	VXORPD Y15, Y15, Y15 // zeros
+	TESTQ  CX, CX
+	JEQ    done
+
+loop:
+	VMOVUPD    (DI), Y0
+	VSUBPD     (SI), Y0, Y0       // h - o
+	VPERM2F128 $0x11, Y0, Y0, Y1  // the upper half, twice: count, 0, count, 0
+	VPERMILPD  $0, Y1, Y1         // count in every lane
+	VCMPPD     $4, Y15, Y1, Y1    // count != 0
+	VANDPD     Y1, Y0, Y0
+	VMOVUPD    Y0, (DI)
+	ADDQ       $32, DI
+	ADDQ       $32, SI
+	DECQ       CX
+	JNE        loop
+
+done:
+	VZEROUPPER
+	RET

@@ -7,3 +7,12 @@ package classify
 func addRows4(h0, h1, h2, h3 *[256]histBin, c0, c1, c2, c3 []uint8, rows []int32, gh []histBin) {
 	addRows4Go(h0, h1, h2, h3, c0, c1, c2, c3, rows, gh)
 }
+
+const useAVX = false
+
+func nextCandidateAVX(cg, ch *float64, n int, G, H, lambda, bar float64) int {
+	panic("classify: no AVX")
+}
+
+// subBins subtracts o's bins from h's (see subBinsGo).
+func subBins(h, o []histBin) { subBinsGo(h, o) }
