@@ -495,8 +495,8 @@ type boostGrower struct {
 	arena    []fnode // the chunk the trees' nodes are copied to
 	free     [][]histBin
 	// scratch: a node's histograms' gradients, hessians and counts
-	// summed up to each bin (see cumulate)
-	cumG, cumH, cumN []float64
+	// summed up to each bin (see cumulate), three arrays of d*256 in one
+	cum, cumG, cumH, cumN []float64
 	// subtract derives a node's histogram as its parent's less its
 	// sibling's where that is cheaper than summing its rows (as LightGBM
 	// does): the sums then differ from the rows' in the last bits.
@@ -794,32 +794,44 @@ func (g *boostGrower) partition(lo, hi, f int, bin uint8) int {
 // cumulate sets cumG, cumH and cumN to the running sums of h's bins for
 // the round's features: bin k of a feature holds the sums of the
 // feature's bins 0 to k, added in bin order. It sums two features at a
-// time: each sum is a chain of additions, each waiting for the one
-// before, and two chains advance side by side.
+// time (cumulate2): each sum is a chain of additions, each waiting for the
+// one before, and two chains advance side by side.
 func (g *boostGrower) cumulate(h []histBin) {
-	if g.cumG == nil {
-		g.cumG, g.cumH, g.cumN = make([]float64, g.s.d*256), make([]float64, g.s.d*256), make([]float64, g.s.d*256)
+	if g.cum == nil {
+		D := g.s.d * 256
+		g.cum = make([]float64, 3*D)
+		g.cumG, g.cumH, g.cumN = g.cum[:D:D], g.cum[D:2*D:2*D], g.cum[2*D:]
 	}
 	used := g.used
 	for ; len(used) >= 2; used = used[2:] {
 		a, b := used[0], used[1]
-		ha, hb := h[a.off:a.off+a.nb], h[b.off:b.off+b.nb]
-		ga, gb := g.cumG[a.off:a.off+a.nb], g.cumG[b.off:b.off+b.nb]
-		Ha, Hb := g.cumH[a.off:a.off+a.nb], g.cumH[b.off:b.off+b.nb]
-		na, nb := g.cumN[a.off:a.off+a.nb], g.cumN[b.off:b.off+b.nb]
-		var sa, sb histBin
-		k := 0
-		for ; k < len(ha) && k < len(hb); k++ {
-			sa.g, sa.h, sa.n = sa.g+ha[k].g, sa.h+ha[k].h, sa.n+ha[k].n
-			sb.g, sb.h, sb.n = sb.g+hb[k].g, sb.h+hb[k].h, sb.n+hb[k].n
-			ga[k], Ha[k], na[k] = sa.g, sa.h, sa.n
-			gb[k], Hb[k], nb[k] = sb.g, sb.h, sb.n
+		k := min(a.nb, b.nb)
+		g.cumulate2(h[a.off:a.off+k], h[b.off:b.off+k], a.off, b.off)
+		at := func(off int) histBin {
+			return histBin{g: g.cumG[off+k-1], h: g.cumH[off+k-1], n: g.cumN[off+k-1]}
 		}
-		g.runningSums(a, ha, k, sa)
-		g.runningSums(b, hb, k, sb)
+		g.runningSums(a, h[a.off:a.off+a.nb], k, at(a.off))
+		g.runningSums(b, h[b.off:b.off+b.nb], k, at(b.off))
 	}
 	for _, u := range used {
 		g.runningSums(u, h[u.off:u.off+u.nb], 0, histBin{})
+	}
+}
+
+// cumulate2Go sets the running sums from bin offA on to those of the bins
+// ha, and from offB on to those of hb (as many): cumulate2 in Go.
+func (g *boostGrower) cumulate2Go(ha, hb []histBin, offA, offB int) {
+	hb = hb[:len(ha)]
+	n := len(ha)
+	ga, gb := g.cumG[offA:offA+n], g.cumG[offB:offB+n]
+	Ha, Hb := g.cumH[offA:offA+n], g.cumH[offB:offB+n]
+	na, nb := g.cumN[offA:offA+n], g.cumN[offB:offB+n]
+	var sa, sb histBin
+	for k := range ha {
+		sa.g, sa.h, sa.n = sa.g+ha[k].g, sa.h+ha[k].h, sa.n+ha[k].n
+		sb.g, sb.h, sb.n = sb.g+hb[k].g, sb.h+hb[k].h, sb.n+hb[k].n
+		ga[k], Ha[k], na[k] = sa.g, sa.h, sa.n
+		gb[k], Hb[k], nb[k] = sb.g, sb.h, sb.n
 	}
 }
 

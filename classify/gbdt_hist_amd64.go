@@ -55,3 +55,26 @@ func subBins(h, o []histBin) {
 	}
 	subBinsAVX(&h[0], &o[0], len(h))
 }
+
+// cumulate2AVX is cumulate2Go in assembly, a bin's three sums in one
+// 256-bit addition: ga and gb point at the running gradients of the two
+// features' first bins, their hessians and counts stride bytes and twice
+// that on, and both features have n bins, n > 0.
+//
+//go:noescape
+func cumulate2AVX(ha, hb *histBin, ga, gb *float64, stride, n int)
+
+// cumulate2 sets the running sums from bin offA on to those of the bins
+// ha, and from offB on to those of hb (see cumulate2Go).
+func (g *boostGrower) cumulate2(ha, hb []histBin, offA, offB int) {
+	n := len(ha)
+	if !useAVX || n == 0 {
+		g.cumulate2Go(ha, hb, offA, offB)
+		return
+	}
+	D := len(g.cumG)
+	if len(hb) != n || len(g.cum) != 3*D || offA < 0 || offB < 0 || offA+n > D || offB+n > D {
+		panic("classify: cumulate2: bins out of range")
+	}
+	cumulate2AVX(&ha[0], &hb[0], &g.cum[offA], &g.cum[offB], 8*D, n)
+}

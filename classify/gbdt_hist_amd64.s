@@ -127,3 +127,42 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func cumulate2AVX(ha, hb *histBin, ga, gb *float64, stride, n int)
+//
+// Two features' running sums side by side: sa += ha[k], sb += hb[k] (four
+// lanes: gradient, hessian, count, 0); lane 0 stored at ga[k], lane 1
+// stride bytes on, lane 2 twice that (and the same for b).
+TEXT ·cumulate2AVX(SB), NOSPLIT, $0-48
+	MOVQ   ha+0(FP), SI
+	MOVQ   hb+8(FP), DI
+	MOVQ   ga+16(FP), R8
+	MOVQ   gb+24(FP), R9
+	MOVQ   stride+32(FP), R10
+	MOVQ   n+40(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	TESTQ  CX, CX
+	JEQ    done
+
+loop:
+	VADDPD       (SI), Y0, Y0
+	VADDPD       (DI), Y1, Y1
+	VEXTRACTF128 $1, Y0, X2
+	VEXTRACTF128 $1, Y1, X3
+	VMOVSD       X0, (R8)
+	VMOVHPD      X0, (R8)(R10*1)
+	VMOVSD       X2, (R8)(R10*2)
+	VMOVSD       X1, (R9)
+	VMOVHPD      X1, (R9)(R10*1)
+	VMOVSD       X3, (R9)(R10*2)
+	ADDQ         $32, SI
+	ADDQ         $32, DI
+	ADDQ         $8, R8
+	ADDQ         $8, R9
+	DECQ         CX
+	JNE          loop
+
+done:
+	VZEROUPPER
+	RET

@@ -16,3 +16,9 @@ func nextCandidateAVX(cg, ch *float64, n int, G, H, lambda, bar float64) int {
 
 // subBins subtracts o's bins from h's (see subBinsGo).
 func subBins(h, o []histBin) { subBinsGo(h, o) }
+
+// cumulate2 sets the running sums from bin offA on to those of the bins
+// ha, and from offB on to those of hb (see cumulate2Go).
+func (g *boostGrower) cumulate2(ha, hb []histBin, offA, offB int) {
+	g.cumulate2Go(ha, hb, offA, offB)
+}
