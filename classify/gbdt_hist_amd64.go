@@ -78,3 +78,19 @@ func (g *boostGrower) cumulate2(ha, hb []histBin, offA, offB int) {
 	}
 	cumulate2AVX(&ha[0], &hb[0], &g.cum[offA], &g.cum[offB], 8*D, n)
 }
+
+// useExpAVX selects lossGradientsAVX: math.Exp computes with fused
+// multiply-adds where the CPU has AVX and FMA, and the assembly does the
+// same four rows at once (AVX2 for the exponent's integer lanes).
+var useExpAVX = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// lossGradientsAVX is lossGradientsGo four rows at a time in assembly,
+// with math.Exp's operations on a CPU with FMA (exp_amd64.s, for
+// arguments within ±700) in four lanes: the same values, bit for bit.
+// Go has no vector instructions, and the gradients are computed for every
+// row of every round. It returns the rows done, a multiple of 4: the
+// first four rows left hold a log-odds beyond ±700 or not finite. Every
+// row must index gh, f and y, and len(rows) must be a multiple of 4.
+//
+//go:noescape
+func lossGradientsAVX(gh *histBin, f, y *float64, rows []int32) int

@@ -22,3 +22,9 @@ func subBins(h, o []histBin) { subBinsGo(h, o) }
 func (g *boostGrower) cumulate2(ha, hb []histBin, offA, offB int) {
 	g.cumulate2Go(ha, hb, offA, offB)
 }
+
+const useExpAVX = false
+
+func lossGradientsAVX(gh *histBin, f, y *float64, rows []int32) int {
+	panic("classify: no AVX")
+}

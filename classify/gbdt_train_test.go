@@ -548,3 +548,38 @@ func TestNextCandidate(t *testing.T) {
 		}
 	}
 }
+
+// TestLossGradients: lossGradients (four rows at once where the CPU has
+// AVX2 and FMA) sets the gradients and hessians lossGradientsGo sets, bit
+// for bit, over log-odds of every scale, math.Exp's edge cases among them.
+func TestLossGradients(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(10, 10))
+	const n = 4099
+	f, y := make([]float64, n), make([]float64, n)
+	for i := range f {
+		switch i % 7 {
+		case 0:
+			f[i] = r.NormFloat64() * 1000 // beyond ±700 and ±709.78 too
+		case 1:
+			f[i] = []float64{700, -700, 709.8, -745.2, 1e-300, -0.0, 0, math.Inf(1), math.Inf(-1), math.NaN(), 36.7, -36.7}[r.IntN(12)]
+		default:
+			f[i] = r.NormFloat64() * math.Pow(10, float64(r.IntN(5)-2))
+		}
+		y[i] = float64(r.IntN(2))
+	}
+	for _, m := range []int{0, 3, 4, 5, 1024, n} {
+		rows := make([]int32, m)
+		for k, p := range r.Perm(n)[:m] {
+			rows[k] = int32(p)
+		}
+		want, got := make([]histBin, n), make([]histBin, n)
+		lossGradientsGo(want, f, y, rows)
+		lossGradients(got, f, y, rows)
+		for i := range want {
+			if math.Float64bits(got[i].g) != math.Float64bits(want[i].g) || math.Float64bits(got[i].h) != math.Float64bits(want[i].h) {
+				t.Fatalf("%d rows: row %d (log-odds %v): gradient, hessian %v, %v; lossGradientsGo's %v, %v", m, i, f[i], got[i].g, got[i].h, want[i].g, want[i].h)
+			}
+		}
+	}
+}
