@@ -562,7 +562,7 @@ func TestLossGradients(t *testing.T) {
 		case 0:
 			f[i] = r.NormFloat64() * 1000 // beyond ±700 and ±709.78 too
 		case 1:
-			f[i] = []float64{700, -700, 709.8, -745.2, 1e-300, -0.0, 0, math.Inf(1), math.Inf(-1), math.NaN(), 36.7, -36.7}[r.IntN(12)]
+			f[i] = []float64{700, -700, 709.8, -745.2, 1e-300, math.Copysign(0, -1), 0, math.Inf(1), math.Inf(-1), math.NaN(), 36.7, -36.7}[r.IntN(12)]
 		default:
 			f[i] = r.NormFloat64() * math.Pow(10, float64(r.IntN(5)-2))
 		}
