@@ -918,7 +918,9 @@ func nextCandidateGo(cg, ch []float64, G, H, lambda, bar float64) int {
 	for k, gl := range cg {
 		hl := ch[k]
 		gr, dl, dr := G-gl, hl+lambda, H-hl+lambda
-		if gl*gl*dr+gr*gr*dl > bar*(dl*dr) {
+		// The conversions keep a compiler from fusing a multiply and an
+		// add (it may with GOAMD64=v3): the assembly does not either.
+		if float64(gl*gl*dr)+float64(gr*gr*dl) > bar*(dl*dr) {
 			return k
 		}
 	}
