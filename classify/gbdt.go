@@ -709,9 +709,10 @@ func (g *boostGrower) leafOf(r int32) float64 {
 	n := g.s.n
 	i := int32(0)
 	for g.nodes[i].feat >= 0 {
-		// Without a branch on the side (a conditional move): the rows'
-		// walks then overlap rather than wait for mispredicted branches.
-		// left is 1 when the row's bin is at most the node's, else 0.
+		// Without a branch on the side (the compiler makes one of an if):
+		// the rows' walks then overlap rather than wait for mispredicted
+		// branches. left is 1 when the row's bin is at most the node's,
+		// else 0.
 		left := 1 + (int32(g.splitBin[i])-int32(g.s.cols[int(g.nodes[i].feat)*n+int(r)]))>>31
 		i = g.nodes[i].right + (i+1-g.nodes[i].right)*left
 	}
