@@ -12,8 +12,9 @@ var useAVX = cpu.X86.HasAVX
 // and stores them: three memory operations where Go's scalar code makes
 // seven (three loads, three stores and the index). The additions are the
 // scalar ones, lane by lane in the same order: the sums are the same, bit
-// for bit. h0 to h3 hold 256 bins, every rows[k] indexes the columns c0 to
-// c3, and gh holds len(rows) rows: the caller checks.
+// for bit. h0 to h3 hold 256 bins and gh len(rows) rows (addRows4
+// checks), and every rows[k] indexes the columns c0 to c3 (unchecked: a
+// fit's rows are a permutation of its training rows, made by the fit).
 //
 //go:noescape
 func addRows4AVX(h0, h1, h2, h3 *histBin, c0, c1, c2, c3 *uint8, rows []int32, gh *histBin)
