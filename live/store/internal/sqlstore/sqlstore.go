@@ -814,6 +814,12 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
+		if ctx.Err() != nil {
+			// database/sql rolls back the transaction of a context
+			// that ended, and a statement run meanwhile fails with
+			// "statement is closed": the cause is the context.
+			return ctx.Err()
+		}
 		return err
 	}
 	return tx.Commit()
@@ -898,8 +904,15 @@ func insertBatch[T store.Vector | store.Decision](ctx context.Context, s *Store,
 			}
 		}
 		defer st.Close()
+		// The rows run under ctx without its end, which is checked
+		// between rows instead: for a context that can end, the SQLite
+		// driver starts a goroutine per statement to watch it.
+		rowCtx := context.WithoutCancel(ctx)
 		for _, i := range uniq {
-			res, err := st.ExecContext(ctx, t.args(xs[i])...)
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			res, err := st.ExecContext(rowCtx, t.args(xs[i])...)
 			if err != nil {
 				return err
 			}
