@@ -39,6 +39,8 @@ type Dialect struct {
 	// RowByRow makes PutBatch run one prepared single-row INSERT per row
 	// instead of multi-row INSERTs: for an in-process database parsing a
 	// statement of hundreds of rows costs more than the calls it saves.
+	// Its rows also run under a context that cannot end, checked between
+	// them (the database's rows never wait for a lock: PutBatch).
 	RowByRow bool
 	// Prepare runs every statement outside transactions as a statement
 	// prepared once per database and kept (on each connection as it
@@ -904,10 +906,16 @@ func insertBatch[T store.Vector | store.Decision](ctx context.Context, s *Store,
 			}
 		}
 		defer st.Close()
-		// The rows run under ctx without its end, which is checked
-		// between rows instead: for a context that can end, the SQLite
-		// driver starts a goroutine per statement to watch it.
-		rowCtx := context.WithoutCancel(ctx)
+		// SQLite's rows run under ctx without its end, which is checked
+		// between rows instead: for a context that can end, its driver
+		// starts a goroutine per statement to watch it. A row there never
+		// waits for a lock (the transaction holds the database's write
+		// lock from BEGIN IMMEDIATE on). MySQL's rows, which can wait for
+		// another transaction's row locks, keep ctx.
+		rowCtx := ctx
+		if s.d.RowByRow {
+			rowCtx = context.WithoutCancel(ctx)
+		}
 		for _, i := range uniq {
 			if err := ctx.Err(); err != nil {
 				return err
