@@ -21,7 +21,9 @@
 // writer, so a read never waits for the transaction being written. The
 // writer never checkpoints: another connection copies the log into the
 // database file every [CheckpointEvery] (PASSIVE, beside the writer), so no
-// commit waits for a checkpoint, and [Store.Close] empties the log.
+// commit waits for a checkpoint, and [Store.Close] empties the log. The
+// write connection keeps [WriteCacheKiB] of pages, the pages a merged
+// write dirties.
 //
 // It is one file on one machine: scorers spread over machines share a
 // MySQL or Cassandra store instead. Holding the file private is the state

@@ -19,8 +19,20 @@ import (
 )
 
 // CheckpointEvery is how often the background checkpointer copies the
-// write-ahead log into the database file.
-const CheckpointEvery = 250 * time.Millisecond
+// write-ahead log into the database file. A checkpoint copies the newest
+// version of each page the log holds, once: at 10 000 users a user's last
+// index pages are written again about every second, so a longer cadence
+// copies fewer pages per vector (1 s against 250 ms: 7% fewer writes and
+// 14% fewer reads of the file, BenchmarkPartitions under strace) for a log
+// of up to a second of writes (some 60 MB at 12 000 vectors/s).
+const CheckpointEvery = time.Second
+
+// WriteCacheKiB is the page cache of the write connection (SQLite's
+// default is 2 000 KiB): a merged write of 512 vectors dirties over a
+// thousand pages of the tables' indexes, and a cache that keeps them
+// reads them less often again from the log (28% fewer reads in
+// BenchmarkPartitions under strace).
+const WriteCacheKiB = 16 << 10
 
 // Readers is the number of connections that serve reads.
 const Readers = 4
@@ -60,7 +72,7 @@ func openStore(ctx context.Context, path string, readers int, d sqlstore.Dialect
 	if err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
-	db, err := openDB(path, "wal_autocheckpoint(0)")
+	db, err := openDB(path, "wal_autocheckpoint(0)", fmt.Sprintf("cache_size(-%d)", WriteCacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("embedded store %s: %w", path, err)
 	}

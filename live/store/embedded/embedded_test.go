@@ -406,3 +406,60 @@ func BenchmarkWALFrames(b *testing.B) {
 		})
 	}
 }
+
+// endsAfter is a context that ends at the n-th time it is asked whether it
+// ended: in the middle of a batch, whose rows check it one by one.
+type endsAfter struct {
+	context.Context
+	mu   sync.Mutex
+	n    int
+	done chan struct{}
+}
+
+func newEndsAfter(n int) *endsAfter {
+	return &endsAfter{Context: context.Background(), n: n, done: make(chan struct{})}
+}
+
+func (c *endsAfter) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n > 0 {
+		if c.n--; c.n == 0 {
+			close(c.done)
+		}
+		return nil
+	}
+	return context.Canceled
+}
+
+func (c *endsAfter) Done() <-chan struct{} { return c.done }
+
+// TestPutBatchEndsWithItsContext: a PutBatch whose context ends while its
+// rows are written (the statements run under a context that cannot end,
+// and the rows check the caller's between them) returns the context's
+// error and stores none of its rows.
+func TestPutBatchEndsWithItsContext(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	defer s.Close()
+	var vs []store.Vector
+	var ds []store.Decision
+	for i := range 50 {
+		vs = append(vs, store.Vector{User: "u", Session: "s", Seq: int64(i), Values: []float64{1}})
+		ds = append(ds, store.Decision{User: "u", Session: "s", Seq: int64(i)})
+	}
+	for _, n := range []int{20, 70} { // in the vectors, in the decisions
+		ctx := newEndsAfter(n)
+		if _, _, err := s.Store.PutBatch(ctx, vs, ds); !errors.Is(err, context.Canceled) {
+			t.Fatalf("ended after %d checks: err %v, want context.Canceled", n, err)
+		}
+	}
+	ctx := context.Background()
+	if nv, nd, err := s.Counts(ctx, "u"); nv != 0 || nd != 0 || err != nil {
+		t.Fatalf("after the ended batches %d vectors and %d decisions stored (%v), want none", nv, nd, err)
+	}
+	iv, id, err := s.PutBatch(ctx, vs, ds)
+	if err != nil || !iv[49] || !id[49] {
+		t.Fatalf("the batch written again: %v %v %v", iv, id, err)
+	}
+}

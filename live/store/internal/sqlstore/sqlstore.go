@@ -39,6 +39,8 @@ type Dialect struct {
 	// RowByRow makes PutBatch run one prepared single-row INSERT per row
 	// instead of multi-row INSERTs: for an in-process database parsing a
 	// statement of hundreds of rows costs more than the calls it saves.
+	// Its rows also run under a context that cannot end, checked between
+	// them (the database's rows never wait for a lock: PutBatch).
 	RowByRow bool
 	// Prepare runs every statement outside transactions as a statement
 	// prepared once per database and kept (on each connection as it
@@ -814,6 +816,12 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
+		if ctx.Err() != nil {
+			// database/sql rolls back the transaction of a context
+			// that ended, and a statement run meanwhile fails with
+			// "statement is closed": the cause is the context.
+			return ctx.Err()
+		}
 		return err
 	}
 	return tx.Commit()
@@ -898,8 +906,21 @@ func insertBatch[T store.Vector | store.Decision](ctx context.Context, s *Store,
 			}
 		}
 		defer st.Close()
+		// SQLite's rows run under ctx without its end, which is checked
+		// between rows instead: for a context that can end, its driver
+		// starts a goroutine per statement to watch it. A row there never
+		// waits for a lock (the transaction holds the database's write
+		// lock from BEGIN IMMEDIATE on). MySQL's rows, which can wait for
+		// another transaction's row locks, keep ctx.
+		rowCtx := ctx
+		if s.d.RowByRow {
+			rowCtx = context.WithoutCancel(ctx)
+		}
 		for _, i := range uniq {
-			res, err := st.ExecContext(ctx, t.args(xs[i])...)
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			res, err := st.ExecContext(rowCtx, t.args(xs[i])...)
 			if err != nil {
 				return err
 			}
