@@ -119,9 +119,7 @@ func TestGBDTMatchesOracleDFL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the oracle trains 600 trees the slow way; skipped with -short")
 	}
-	if raceDetector {
-		t.Skip("minutes under the race detector, and single-threaded: scripts/test.sh runs it without -race")
-	}
+	testutil.SkipUnderRace(t, "minutes under the race detector, and single-threaded")
 	t.Parallel()
 	d, err := preprocess.ReadTableFile(testutil.Data(t, "features/dfl_39feat_PC_MM_DD_500.csv"))
 	if err != nil {
@@ -282,6 +280,7 @@ func TestGBDTFitRowsEqualsFit(t *testing.T) {
 // scores.
 func TestGBDTFitRowsBackgroundDFL(t *testing.T) {
 	t.Parallel()
+	testutil.SkipUnderRace(t, "trains gbdt for three users of DFL-500")
 	d, err := preprocess.ReadTableFile(testutil.Data(t, "features/dfl_39feat_PC_MM_DD_500.csv"))
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/mouseauth/mouseauth/internal/testutil"
 )
 
 // highRate is the event rate (events per second of an action) that splits
@@ -119,7 +121,7 @@ func TestDFL500User5TestPartIsAnotherRegime(t *testing.T) {
 		_, tests[u] = split(u)
 	}
 	for _, u := range users {
-		if raceDetector && u != "5" {
+		if testutil.Race && u != "5" {
 			continue // 21 users take 20 s under the race detector; user 5 is the claim
 		}
 		train, test := split(u)

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/preprocess"
 )
 
@@ -244,6 +245,7 @@ type fitOnly struct{ classify.Classifier }
 // of one that fits it on each user's rows.
 func TestRowFitterSameResult(t *testing.T) {
 	t.Parallel()
+	testutil.SkipUnderRace(t, "evaluates DFL-50 with gbdt four times")
 	d := readFeatureCSV(t, featuresDir+"dfl_39feat_PC_MM_DD_50.csv")
 	c := classify.GBDT{Rounds: 20}
 	if _, ok := classify.Classifier(c).(classify.RowFitter); !ok {

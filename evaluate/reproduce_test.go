@@ -28,6 +28,7 @@ var published = map[string][4]float64{
 
 func TestReproducePublished(t *testing.T) {
 	skipSlow(t, "reproduction trains 100-tree forests for every user of two full files")
+	testutil.SkipUnderRace(t, "reproduction trains 100-tree forests for every user of two full files")
 	t.Parallel()
 	for file, want := range published {
 		t.Run(file, func(t *testing.T) {
@@ -43,18 +44,15 @@ func TestReproducePublished(t *testing.T) {
 	}
 }
 
-// skipSlow skips a test that trains on whole published files: with -short,
-// and under the race detector, which makes it 5 to 10 times slower (minutes
-// on two cores) while finding nothing the smaller tests of the same code
-// (TestReproducibleOnData: parallel users, GOMAXPROCS 1 and 4) do not.
-// scripts/test.sh runs them without -race.
+// skipSlow skips a test that trains on whole published files with -short.
+// Under the race detector, which makes them 5 to 10 times slower (minutes on
+// two cores) while finding nothing the smaller tests of the same code
+// (TestReproducibleOnData: parallel users, GOMAXPROCS 1 and 4) do not, they
+// skip too (testutil.SkipUnderRace): scripts/test.sh runs them without.
 func skipSlow(t *testing.T, why string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip(why + "; skipped with -short")
-	}
-	if raceDetector {
-		t.Skip(why + ": skipped under the race detector; scripts/test.sh runs it without")
 	}
 }
 
@@ -93,6 +91,7 @@ func referenceRun(t *testing.T, file string) Result {
 // DFL-500 with the same seed.
 func TestImprovedBeatsReference(t *testing.T) {
 	skipSlow(t, "trains 100-tree forests for every user of DFL-500, twice")
+	testutil.SkipUnderRace(t, "trains 100-tree forests for every user of DFL-500, twice")
 	t.Parallel()
 	const file = "dfl_39feat_PC_MM_DD_500.csv"
 	ref := referenceRun(t, file) // the same run as TestReproducePublished's
@@ -224,9 +223,7 @@ func TestImprovedPresetBeatsPublished(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains gbdt models for every user and seed; skipped with -short")
 	}
-	if raceDetector {
-		t.Skip("about 16 times slower under the race detector (4 CPU-minutes a seed on DFL-500); scripts/test.sh runs it without -race")
-	}
+	testutil.SkipUnderRace(t, "about 16 times slower under the race detector (4 CPU-minutes a seed on DFL-500)")
 	seeds := improvedSeeds()
 	windows := []int{1, 10}
 	for _, tc := range []struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mouseauth/mouseauth/classify"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 )
 
 func TestNewSeedStat(t *testing.T) {
@@ -25,6 +26,7 @@ func TestNewSeedStat(t *testing.T) {
 // differences are computed from them.
 func TestExperimentSeeds(t *testing.T) {
 	t.Parallel()
+	testutil.SkipUnderRace(t, "every experiment mode over three seeds, about 20 s")
 	d := synth(5, 40, 3, 1.2, 6)
 	jittered := func(name string, _ map[string]any) (classify.Classifier, error) {
 		return namedCentroid{centroid{jitter: true}, name}, nil

@@ -393,6 +393,7 @@ func checkHonest(t *testing.T, e *env, ss []replay.Session) {
 // the attacker's own session key), a failure is counted, the victim's
 // session is left as it was, and the log says "wrong password".
 func TestAttackWrongPasswordOnExistingSession(t *testing.T) {
+	t.Parallel()
 	e, logs := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 	e.startService()
@@ -475,6 +476,7 @@ func (e *env) readAll(topic string) []kafka.Message {
 // now creates no session: the victim's login is accepted and every one of
 // the victim's vectors decided.
 func TestAttackSessionIdSquatting(t *testing.T) {
+	t.Parallel()
 	e, logs := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 	e.startService()
@@ -503,6 +505,7 @@ func TestAttackSessionIdSquatting(t *testing.T) {
 // it backs off, the right password included. Resending the victim's
 // recorded login in the middle does not reset the count either.
 func TestAttackLockoutAcrossPartitions(t *testing.T) {
+	t.Parallel()
 	clock := newManualClock() // the backoff does not pass behind the test's back
 	e, logs := startWorkerAttackEnv(t, live.Config{Now: clock.Now, Lockout: live.Lockout{MaxFailures: 5, LockFor: time.Hour}})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
@@ -600,6 +603,7 @@ func impostorVectors(ss []replay.Session, victim string, n int) [][]float64 {
 // judged on one window, alerted once, at its 10th decided action (the
 // models here decide by a window of 10).
 func TestAttackImpostorSpreadOverPartitions(t *testing.T) {
+	t.Parallel()
 	e, logs := startWorkerAttackEnv(t, live.Config{})
 	ss := planPolicy(t, e, synthUsers(t, 3, 3, 60), 0, legacyWindow())
 	e.startService()
@@ -670,6 +674,7 @@ func TestAttackImpostorSpreadOverPartitions(t *testing.T) {
 // session starts clean (the models here decide by a window of 10, whose
 // stored statistic shows the mean back over the threshold).
 func TestAttackAlertIsSticky(t *testing.T) {
+	t.Parallel()
 	e, _ := startWorkerAttackEnv(t, live.Config{})
 	ss := planPolicy(t, e, synthUsers(t, 3, 3, 80), 0, legacyWindow())
 	e.startService()
@@ -747,6 +752,7 @@ func TestAttackAlertIsSticky(t *testing.T) {
 //   - even with the session key (an insider), a seq not above the last
 //     decided one and never decided is dead-lettered as "replay".
 func TestAttackRecordedVectors(t *testing.T) {
+	t.Parallel()
 	e, logs := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 3, 30), 0)
 	e.startService()
@@ -848,6 +854,7 @@ func TestAttackRecordedVectors(t *testing.T) {
 // now gives the client the same reason, "login refused"; the log and the
 // logins metric's result label keep the cause.
 func TestAttackUserEnumeration(t *testing.T) {
+	t.Parallel()
 	clock := newManualClock()
 	e, logs := startWorkerAttackEnv(t, live.Config{Now: clock.Now, Lockout: live.Lockout{MaxFailures: 1, LockFor: time.Hour}})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
@@ -932,6 +939,7 @@ func kcatConsume(t *testing.T, e *env, topic string) []byte {
 // either refused login, only its size and hash, and the version 1 login's
 // password is nowhere but in the login topic its sender wrote it to.
 func TestAttackPasswordsAtRest(t *testing.T) {
+	t.Parallel()
 	e, logs := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 3, 20), 0)
 	e.startService()
@@ -1059,6 +1067,7 @@ func modelOfWidth(t *testing.T, user string, n int) []byte {
 // the user's vectors with class "model invalid", logs why and goes on
 // deciding everyone else's.
 func TestAttackModelOutsideSchema(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		model func(t *testing.T, user string) []byte

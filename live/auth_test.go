@@ -44,6 +44,7 @@ func testIdentity(tb testing.TB, b pki.Binding) (*x509.CertPool, *wire.ClientSig
 // a session's decisions to another client's topic; keys sealed before
 // routes existed (version 2) still open, routed to the shared topic.
 func TestKeySealer(t *testing.T) {
+	t.Parallel()
 	keys, err := GenerateKeys()
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +108,7 @@ func TestKeySealer(t *testing.T) {
 // TestHomeIsTheProducersPartition: the partition the service expects a
 // user's messages on is the one the pipeline's producers pick.
 func TestHomeIsTheProducersPartition(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{1, 4, 8, 13} {
 		ps := make([]int, n)
 		for i := range ps {

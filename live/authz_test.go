@@ -228,6 +228,7 @@ func want(t *testing.T, what, text string, needles ...string) {
 }
 
 func TestAttackSuiteAuthorization(t *testing.T) {
+	t.Parallel()
 	a := startAttackEnv(t)
 	replayPW := a.password(cluster.UserReplay)
 	attacker := a.as(cluster.UserReplay, replayPW, "")
@@ -382,6 +383,7 @@ func firstLine(s, sub string) string {
 // client; librdkafka has no setting for an old maximum version). A
 // positive control connects with the real replay identity.
 func TestAttackSuitePKI(t *testing.T) {
+	t.Parallel()
 	a := startAttackEnv(t)
 	replayPW := a.password(cluster.UserReplay)
 	now := time.Now()

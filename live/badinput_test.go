@@ -49,6 +49,7 @@ func (e *env) readTopic(topic string, n int) []kafka.Message {
 }
 
 func TestPoisonMessagesAreDeadLettered(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}})
 	us := synthUsers(t, 2, 2, 30)
 	ss := plan(t, e, us, 0)
@@ -166,6 +167,7 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 // wait has passed; an operator's unlock clears it at once; a good login
 // resets the count.
 func TestLoginLockout(t *testing.T) {
+	t.Parallel()
 	clock := newManualClock()
 	e := startEnv(t, live.Config{Now: clock.Now, Lockout: live.Lockout{MaxFailures: 3, LockFor: time.Hour}, Retrain: live.RetrainPolicy{Every: -1}})
 	us := synthUsers(t, 2, 2, 20)
@@ -246,6 +248,7 @@ func TestLoginLockout(t *testing.T) {
 }
 
 func TestRetrainSwapsModel(t *testing.T) {
+	t.Parallel()
 	// A low threshold (models that decide by a window of 10 against 0.01):
 	// vectors of alerted sessions are (rightly) not trained on, and this
 	// test wants every judged vector to count: one session may give all the
@@ -294,6 +297,7 @@ func TestRetrainSwapsModel(t *testing.T) {
 }
 
 func TestTopicPerUser(t *testing.T) {
+	t.Parallel()
 	perUser := topics.Default()
 	perUser.PerUser = true
 	e := startEnv(t, live.Config{Topics: perUser, Retrain: live.RetrainPolicy{Every: -1}})

@@ -18,6 +18,7 @@ import (
 // over mutual TLS, credentials in the embedded store, and restarts the
 // "node" mid-replay.
 func TestCassandraProfilesEndToEnd(t *testing.T) {
+	t.Parallel()
 	p := testpki.New(t)
 	stub := cqltest.Start(t, p.Server(t))
 	ctx := context.Background()

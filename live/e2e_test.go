@@ -192,6 +192,7 @@ func (e *env) checkExactlyOnce(ss []replay.Session, res replay.Result) {
 }
 
 func TestEndToEndEmbedded(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}})
 	us := synthUsers(t, 4, 3, 80)
 	ss := plan(t, e, us, 4)

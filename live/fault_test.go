@@ -51,6 +51,7 @@ func total(ss []replay.Session) int64 {
 }
 
 func TestServiceKilledMidReplay(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts the service as a child process")
 	}
@@ -90,6 +91,7 @@ func TestServiceKilledMidReplay(t *testing.T) {
 }
 
 func TestBrokerRestartMidReplay(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, live.Config{})
 	us := synthUsers(t, 3, 2, 80)
 	ss := plan(t, e, us, 1)

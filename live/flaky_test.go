@@ -139,6 +139,7 @@ func (f *flaky) LatestModel(ctx context.Context, user string) (store.Model, erro
 // are counted (a lost answer of RecordFailure may count one twice: on the
 // side of locking) and a right one afterwards is accepted and resets them.
 func TestFlakyStore(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}, Lockout: live.Lockout{MaxFailures: 5, LockFor: time.Hour}})
 	us := synthUsers(t, 3, 2, 60)
 	ss := plan(t, e, us, 3)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestFreshSessions(t *testing.T) {
+	t.Parallel()
 	f := newFreshSessions()
 	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	key := wire.NewSessionKey()

@@ -151,6 +151,7 @@ func modelPolicy(t *testing.T, e *env, user string) decide.Policy {
 // counted exactly once, its decision state advanced in order within the
 // batch.
 func TestGroupCommit(t *testing.T) {
+	t.Parallel()
 	e, _ := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 2, 60), 0)
 	victim := ss[0]
@@ -199,6 +200,7 @@ func slicesMax(xs []int) int {
 // refusals; every other one is decided and stored once, and the decisions
 // after it never counted its score.
 func TestPoisonInABatchIsSplitOut(t *testing.T) {
+	t.Parallel()
 	e, _ := startWorkerAttackEnv(t, live.Config{MaxAttempts: 3, HealthInterval: 50 * time.Millisecond})
 	ss := plan(t, e, synthUsers(t, 2, 2, 60), 0)
 	victim := ss[0]
@@ -262,6 +264,7 @@ func TestPoisonInABatchIsSplitOut(t *testing.T) {
 // state is rebuilt from the store, so the next vector is decided on the
 // other instance's scores.
 func TestForeignDecisionIsRepublishedAndStateReloaded(t *testing.T) {
+	t.Parallel()
 	e, _ := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 2, 30), 0)
 	victim := ss[0]
@@ -364,6 +367,7 @@ func (r *reads) RecentDecisions(ctx context.Context, user, session string, befor
 // which at a cold start queued behind every other user's login; each
 // user's model is loaded once, prefetched at the login.
 func TestColdStartReadsNothingBack(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}})
 	us := synthUsers(t, 4, 2, 30)
 	ss := plan(t, e, us, 0)

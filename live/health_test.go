@@ -200,6 +200,7 @@ func (e *env) waitRetries(n float64) {
 // fault: with MaxAttempts 2 nothing is dead-lettered, and once the store
 // is back every vector is decided exactly once.
 func TestHealthzStoreDownAndDiskFull(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}, MaxAttempts: 2, StallAfter: 200 * time.Millisecond,
 		HealthInterval: 25 * time.Millisecond})
 	us := synthUsers(t, 4, 3, 30)
@@ -253,6 +254,7 @@ func TestHealthzStoreDownAndDiskFull(t *testing.T) {
 // makes /healthz report "disk" with the figures, and healthy again once
 // space is freed.
 func TestHealthzFreeSpace(t *testing.T) {
+	t.Parallel()
 	var free atomic.Uint64
 	free.Store(10 << 30)
 	dir := t.TempDir()
@@ -278,6 +280,7 @@ func TestHealthzFreeSpace(t *testing.T) {
 // TestHealthzBrokerDown: with the broker stopped /healthz says "broker";
 // after it restarts the service is healthy again and decides everything.
 func TestHealthzBrokerDown(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}, HealthInterval: 25 * time.Millisecond, StallAfter: 500 * time.Millisecond})
 	us := synthUsers(t, 3, 2, 30)
 	ss := plan(t, e, us, 0)

@@ -86,6 +86,7 @@ func register(t *testing.T, e *env, name string, users ...string) workstation {
 // identity, or a foreign CA's identity, is dead-lettered; the honest
 // workstations are served meanwhile, each on its own decision topic.
 func TestAttackClientIdentities(t *testing.T) {
+	t.Parallel()
 	e, logs := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 2, 2, 12), 0) // User1, User2: one session each
 	e.startService()

@@ -62,6 +62,7 @@ func loginAs(t *testing.T, e *env, w workstation, s replay.Session) bool {
 // logs in. Twenty more guesses from A change nothing for B; A itself gets
 // in once its backoff has passed.
 func TestAttackThirdPartyLockout(t *testing.T) {
+	t.Parallel()
 	clock := newManualClock()
 	e, logs := startWorkerAttackEnv(t, live.Config{Now: clock.Now})
 	ss := planWith(t, e, synthUsers(t, 2, 2, 20), 0, nil) // the real argon2 parameters: the first factor is under test
@@ -116,6 +117,7 @@ func TestAttackThirdPartyLockout(t *testing.T) {
 // refused cheaply, and the honest user, who logged in before from their
 // workstation, gets in.
 func TestAttackLoginFlood(t *testing.T) {
+	t.Parallel()
 	clock := newManualClock()
 	e, logs := startWorkerAttackEnv(t, live.Config{Now: clock.Now})
 	ss := planWith(t, e, synthUsers(t, 2, 3, 20), 0, nil)

@@ -14,6 +14,7 @@ import (
 // TestMariaDBEndToEndAndRestart runs the pipeline with every table in a real
 // MariaDB (TLS, certificate-bound account) and restarts mariadbd mid-replay.
 func TestMariaDBEndToEndAndRestart(t *testing.T) {
+	t.Parallel()
 	p := testpki.New(t)
 	db := p.MariaDB(t)
 	ctx := context.Background()

@@ -200,6 +200,7 @@ func formatPct(mu, sd float64) string { return fmt.Sprintf("%.1f %% ± %.1f", 10
 // vectors, per window of 10 (one synthetic seed here; the figures of the
 // closing note come from MOUSEAUTH_MEASURE_RANDOM=1, below).
 func TestRandomVectorsAgainstTheModel(t *testing.T) {
+	t.Parallel()
 	us, err := replay.Synthetic(context.Background(), 4, 3, 100, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -217,6 +218,7 @@ func TestRandomVectorsAgainstTheModel(t *testing.T) {
 //
 //	MOUSEAUTH_MEASURE_RANDOM=1 go test ./live -run TestMeasureRandomVectors -v
 func TestMeasureRandomVectors(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("MOUSEAUTH_MEASURE_RANDOM") == "" {
 		t.Skip("a measurement: set MOUSEAUTH_MEASURE_RANDOM=1")
 	}

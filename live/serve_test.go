@@ -75,6 +75,7 @@ func healthz(t *testing.T, addr string) (int, live.HealthReport) {
 // partitions, and cancelling shuts the HTTP server down gracefully with a
 // nil error.
 func TestServeLifecycle(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, live.Config{HealthInterval: 50 * time.Millisecond})
 	svc, err := live.New(e.cfg)
 	if err != nil {
@@ -123,6 +124,7 @@ func TestServeLifecycle(t *testing.T) {
 // TestHealthzBeforeJoining: a service whose broker refuses connections
 // serves /healthz with 503 and says why: not in the group, broker down.
 func TestHealthzBeforeJoining(t *testing.T) {
+	t.Parallel()
 	svc := unreachable(t, live.Config{HealthInterval: 20 * time.Millisecond})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -163,6 +165,7 @@ func (l failingListener) Accept() (net.Conn, error) {
 // TestServeErrorStopsTheService: an HTTP server that cannot serve ends
 // Serve with its error instead of being ignored.
 func TestServeErrorStopsTheService(t *testing.T) {
+	t.Parallel()
 	svc := unreachable(t, live.Config{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -190,6 +193,7 @@ func (noUsers) ModelUsers(context.Context) ([]string, error) { return nil, errNo
 // stops before it is ready, instead of waiting for a readiness that never
 // comes.
 func TestStartReportsRunError(t *testing.T) {
+	t.Parallel()
 	st, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)

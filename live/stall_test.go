@@ -60,6 +60,7 @@ func (s *stalling) PutBatch(ctx context.Context, vs []store.Vector, ds []store.D
 // stalled partition still holds, /healthz names it, and after the release
 // everything is decided exactly once.
 func TestStalledPartitionDoesNotStallOthers(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}, StallAfter: 300 * time.Millisecond, HealthInterval: 50 * time.Millisecond})
 	us := synthUsers(t, 6, 2, 40)
 	ss := plan(t, e, us, 0)
@@ -156,6 +157,7 @@ func checkStalledHealth(t *testing.T, e *env, p int) {
 // keeps 4 KiB of the value with its size and SHA-256, and every later
 // vector is decided.
 func TestHugeMessageIsDeadLetteredNotStalled(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}, HealthInterval: 50 * time.Millisecond})
 	us := synthUsers(t, 4, 2, 80)
 	ss := plan(t, e, us, 0)
@@ -214,6 +216,7 @@ func (p *poisoned) PutBatch(ctx context.Context, vs []store.Vector, ds []store.D
 // unprocessable after MaxAttempts, its partition goes on (the session's
 // later vectors are decided) and nothing else is lost.
 func TestPoisonVectorIsDeadLetteredAfterBoundedAttempts(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: -1}, MaxAttempts: 3, HealthInterval: 50 * time.Millisecond})
 	us := synthUsers(t, 3, 2, 40)
 	ss := plan(t, e, us, 0)

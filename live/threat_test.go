@@ -135,6 +135,7 @@ func (e *env) victimModel(user string) *classify.SavedModel {
 // once), and the repeat check counts a vector that repeats one of the
 // session's recent ones as the strongest evidence against the user.
 func TestAttackImplausibleAndRepeatedVectors(t *testing.T) {
+	t.Parallel()
 	e, _ := startWorkerAttackEnv(t, live.Config{})
 	us := synthUsers(t, 3, 3, 60)
 	ss := plan(t, e, us, 0)
@@ -200,6 +201,7 @@ func TestAttackImplausibleAndRepeatedVectors(t *testing.T) {
 // nothing from it. The operator still reads the scores: the store keeps
 // them and the alert topic carries the alerting action's.
 func TestAttackNoScoreOracle(t *testing.T) {
+	t.Parallel()
 	e, _ := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 3, 3, 60), 0)
 	e.startService()
@@ -272,6 +274,7 @@ func TestAttackNoScoreOracle(t *testing.T) {
 // is accepted only once the session's evidence favours its user, and the
 // impostor's short sessions are refused and alerted.
 func TestAttackShortSessions(t *testing.T) {
+	t.Parallel()
 	e, _ := startWorkerAttackEnv(t, live.Config{})
 	ss := plan(t, e, synthUsers(t, 3, 3, 60), 0)
 	e.startService()
@@ -317,6 +320,7 @@ func TestAttackShortSessions(t *testing.T) {
 // restart makes the second half's verdicts come from the state rebuilt
 // from the store.
 func TestLiveVerdictsMatchOffline(t *testing.T) {
+	t.Parallel()
 	e, _ := startWorkerAttackEnv(t, live.Config{})
 	// Enrolled as `live enroll` does: the improved preset and the policy
 	// it records (decide.DefaultPolicy).
@@ -420,6 +424,7 @@ func TestLiveVerdictsMatchOffline(t *testing.T) {
 // vectors of unalerted sessions are clean (the rule the store's Judged
 // and Flags columns let retraining apply).
 func TestAttackShortSessionsDoNotRetrain(t *testing.T) {
+	t.Parallel()
 	e, logs := startWorkerAttackEnv(t, live.Config{})
 	ss := planTrained(t, e, synthUsers(t, 3, 4, 60), 0, &cheapArgon2, account.TrainOptions{Seed: 1})
 	victim := ss[0]

@@ -64,16 +64,23 @@ func checkAllInside(t *testing.T, what string, vs []FeatureVector, c Compat) {
 	}
 }
 
-// TestPhysicalBoundsHoldOnLogs: every vector extracted from the Balabit
-// training sessions and from dataset synth logs, in both conventions, is
-// inside the physical bounds (a real vector outside would mean a wrong
-// bound).
+// TestPhysicalBoundsHoldOnLogs: every vector extracted from dataset synth
+// logs, in both conventions, is inside the physical bounds (a real vector
+// outside would mean a wrong bound); TestPhysicalBoundsHoldOnBalabit checks
+// the Balabit training sessions.
 func TestPhysicalBoundsHoldOnLogs(t *testing.T) {
 	t.Parallel()
 	synth := synthDirForTest(t, dataset.SynthOptions{Users: 8, Sessions: 2, Actions: 200, Seed: 5})
 	for _, c := range []Compat{Clean, Reference} {
 		checkAllInside(t, "dataset synth", extractAllForTest(t, synth, c), c)
 	}
+}
+
+// TestPhysicalBoundsHoldOnBalabit: every vector extracted from the Balabit
+// training sessions, in both conventions, is inside the physical bounds.
+func TestPhysicalBoundsHoldOnBalabit(t *testing.T) {
+	t.Parallel()
+	testutil.SkipUnderRace(t, "extracts the features of 95 MB of Balabit logs twice")
 	if testing.Short() {
 		t.Skip("the Balabit logs (95 MB) are skipped in -short mode")
 	}

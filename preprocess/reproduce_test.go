@@ -22,6 +22,7 @@ const (
 // code itself gets about 86%).
 func TestReproducePublished(t *testing.T) {
 	t.Parallel()
+	testutil.SkipUnderRace(t, "extracts the features of 95 MB of Balabit logs")
 	balabitDir, publishedFile := testutil.Data(t, balabitRel), testutil.Data(t, publishedRel)
 	if testing.Short() {
 		t.Skip("reads 95 MB of Balabit logs; skipped in -short mode")

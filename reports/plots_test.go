@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/mouseauth/mouseauth/evaluate"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/reports/reportstest"
 )
 
@@ -489,6 +490,7 @@ func TestHeatMapAnnotatesEveryPoint(t *testing.T) {
 // none may panic, and every figure must render.
 func TestOddRunsDraw(t *testing.T) {
 	t.Parallel()
+	testutil.SkipUnderRace(t, "draws every figure of seven runs, about 15 s")
 	nan := math.NaN()
 	one := reportstest.Run().Results[0]
 	tests := map[string]*evaluate.Run{

@@ -22,6 +22,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/table"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/reports/reportstest"
 )
 
@@ -176,6 +177,7 @@ func TestWrite(t *testing.T) {
 // PNG at 6 × 4 in and 144 dpi.
 func TestWritePNG(t *testing.T) {
 	t.Parallel()
+	testutil.SkipUnderRace(t, "renders PNG figures")
 	dir := t.TempDir()
 	run := reportstest.Run()
 	run.Sweeps, run.Thresholds, run.Results = nil, nil, run.Results[:1] // four figures: PNGs take time
@@ -213,6 +215,7 @@ func TestWritePNG(t *testing.T) {
 // figure at 3.5 × 2.8 in.
 func TestWritePaperFormats(t *testing.T) {
 	t.Parallel()
+	testutil.SkipUnderRace(t, "renders 300 dpi PNG and PDF figures")
 	dir := t.TempDir()
 	st := PaperStyle()
 	run := reportstest.Run()

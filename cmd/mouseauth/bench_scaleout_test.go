@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mouseauth/mouseauth/bench"
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 )
 
 func TestNewCmdBenchScaleOut(t *testing.T) {
@@ -37,14 +39,22 @@ func TestBenchScaleOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three service processes")
 	}
-	t.Setenv("MOUSEAUTH_TEST_MAIN", "1") // the children run as mouseauth
-	t.Setenv("MOUSEAUTH_MYSQL_DSN", "")
+	t.Parallel()
+	// The children are this test binary run as mouseauth
+	// (MOUSEAUTH_TEST_MAIN=1), through env(1), which sets their environment
+	// and not this process's (so the test runs beside the others).
+	envProg, err := exec.LookPath("env")
+	if err != nil {
+		testutil.SkipOrFail(t, "no env(1) to start the children with: "+err.Error())
+	}
 	ios, _, out, errOut := cli.TestIO()
 	var res bench.ScaleOutResult
 	opts := &BenchScaleOutOptions{IO: ios, Now: time.Now, Users: 40, Rate: 160, Phase: 6 * time.Second, Start: 1, Add: 2, Kill: true,
 		SessionTimeout: 2 * time.Second, Group: "scaleout-test", Seed: 1, Trees: 10, Wait: 2 * time.Minute, Output: "table",
-		Command: func() (string, []string, error) { return os.Args[0], nil, nil },
-		Result:  func(_ *cli.Table, r bench.ScaleOutResult) { res = r }}
+		Command: func() (string, []string, error) {
+			return envProg, []string{"MOUSEAUTH_TEST_MAIN=1", "MOUSEAUTH_MYSQL_DSN=", os.Args[0]}, nil
+		},
+		Result: func(_ *cli.Table, r bench.ScaleOutResult) { res = r }}
 	opts.Deploy = DeployOptions{State: t.TempDir(), TLSName: "replay", Partitions: 4, Replication: "SimpleStrategy:1", Keyspace: "mouseauth",
 		Getenv: func(string) string { return "" }}
 	if err := benchScaleOutRun(context.Background(), opts); err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 )
 
 // TestDemoRun runs the whole demo on a small data set and checks every
@@ -19,6 +20,7 @@ import (
 // stage reports its impostors.
 func TestDemoRun(t *testing.T) {
 	t.Parallel()
+	testutil.SkipUnderRace(t, "runs every stage of the demo (TestReplayRunEmbedded checks its live stage under the race detector)")
 	ios, _, out, errOut := cli.TestIO()
 	dir := t.TempDir()
 	opts := &DemoOptions{IO: ios, Factory: &cli.Factory{IO: ios, Now: time.Now, Args: []string{"mouseauth", "demo"}, Version: "test"},

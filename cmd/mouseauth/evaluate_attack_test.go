@@ -13,6 +13,7 @@ import (
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/evaluate"
 	"github.com/mouseauth/mouseauth/internal/cli"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/reports"
 )
 
@@ -196,6 +197,7 @@ func newClassifierForTest(name string, params map[string]any) (classify.Classifi
 // times), the recommended policy printed.
 func TestEvaluateContinuousSynthetic(t *testing.T) {
 	t.Parallel()
+	testutil.SkipUnderRace(t, "trains two presets for four users")
 	if testing.Short() {
 		t.Skip("trains 2 presets for 4 users")
 	}

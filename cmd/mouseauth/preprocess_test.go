@@ -194,6 +194,7 @@ func TestPreprocessFeaturesRun(t *testing.T) {
 
 func TestPreprocessCompareRun(t *testing.T) {
 	t.Parallel()
+	testutil.SkipUnderRace(t, "extracts the features of the Balabit logs")
 	data := testutil.Data(t, "balabit/training_files")
 	pub := testutil.Data(t, "features/balabit_39feat_PC_MM_DD_100.csv")
 	if testing.Short() {

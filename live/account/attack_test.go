@@ -15,6 +15,7 @@ import (
 
 	"github.com/mouseauth/mouseauth/classify"
 	"github.com/mouseauth/mouseauth/decide"
+	"github.com/mouseauth/mouseauth/internal/testutil"
 	"github.com/mouseauth/mouseauth/live/account"
 	"github.com/mouseauth/mouseauth/preprocess"
 	"github.com/mouseauth/mouseauth/replay"
@@ -107,6 +108,7 @@ func enrolAttackUsers(t *testing.T) []attackUser {
 // the genuine user's held-out session mostly does.
 func TestEnrolmentModelRefusesCraftedVectors(t *testing.T) {
 	t.Parallel()
+	testutil.SkipUnderRace(t, "trains the enrolment preset for every user and runs every attack")
 	users := enrolAttackUsers(t)
 	bounds := account.PhysicalBounds()
 	var all [][]float64
