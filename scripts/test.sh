@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need
 # (Go modules; MariaDB, Chromium, kcat, jq and python3 from Debian's packages when running as
-# root with apt), then gofmt, go mod tidy -diff, go vet, staticcheck, and
-# side by side deadcode, the race-enabled tests and the tests of pure
-# computation without -race.
+# root with apt), then gofmt, go mod tidy -diff, go vet, staticcheck,
+# deadcode and the race-enabled tests.
 #
 # Tests that need a server or a browser skip with a message where it is
 # missing; with MOUSEAUTH_REQUIRE_ALL=1 (CI sets it) they fail instead.
@@ -45,69 +44,33 @@ go vet ./...
 # (tools, not dependencies: go.mod does not list them). Both must be silent:
 # no finding, no function that neither the program nor a test reaches.
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
-
-# What follows runs side by side: the race-enabled tests spend much of their
-# time waiting on brokers and paced sessions, and deadcode and the non-race
-# pass fill the cores meanwhile. Each of those two writes to a log of its
-# own, printed once all are done; the script fails if any of the three did.
-logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT
-
-deadcode_check() {
-  local dead
-  dead=$(go run golang.org/x/tools/cmd/deadcode@v0.52.0 -test ./...) || return 1
-  if [ -n "$dead" ]; then
-    printf '%s\n' "$dead"
-    echo "deadcode -test: the functions above are reached by nothing (remove them, or test them)"
-    return 1
-  fi
-}
-
+dead=$(go run golang.org/x/tools/cmd/deadcode@v0.52.0 -test ./...)
+if [ -n "$dead" ]; then
+  printf '%s\n' "$dead" >&2
+  echo "deadcode -test: the functions above are reached by nothing (remove them, or test them)" >&2
+  exit 1
+fi
+# The live and command packages first: their tests wait on brokers and
+# paced sessions more than they compute, so they start at once and the
+# other packages fill the cores beside them.
+go test -race -timeout 25m "$@" ./live ./cmd/mouseauth ./...
 # The tests of pure computation skip under the race detector, which makes
 # them 5 to 16 times slower (testutil.SkipUnderRace: the whole-file checks
 # against the published figures, gbdt against its slow reference, the
-# Balabit extraction, figure rendering); they run here without it. They are
-# found in the test files: each top-level test whose body calls
-# testutil.SkipUnderRace.
-norace_tests() {
-  local norace dir names rc=0
+# Balabit extraction, figure rendering); run them without it (unless
+# arguments chose the tests). They are found in the test files: each
+# top-level test whose body calls testutil.SkipUnderRace.
+if [ $# -eq 0 ]; then
   norace=$(awk 'FNR == 1 || /^func / { name = "" }
     /^func Test[A-Za-z0-9_]*\(/ { name = $2; sub(/\(.*/, "", name) }
     /testutil\.SkipUnderRace\(/ && name != "" { dir = FILENAME; sub(/\/[^\/]*$/, "", dir); print dir, name }' \
     $(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go') | sort -u)
   if [ -z "$norace" ]; then
-    echo "no test calls testutil.SkipUnderRace: the script's search is broken"
-    return 1
+    echo "no test calls testutil.SkipUnderRace: the script's search is broken" >&2
+    exit 1
   fi
   for dir in $(printf '%s\n' "$norace" | cut -d' ' -f1 | sort -u); do
     names=$(printf '%s\n' "$norace" | awk -v d="$dir" '$1 == d { print $2 }' | paste -sd'|')
-    go test -count=1 -timeout 15m -run "^($names)\$" "./$dir" || rc=1
+    go test -count=1 -timeout 15m -run "^($names)\$" "./$dir"
   done
-  return $rc
-}
-
-deadcode_check > "$logs/deadcode" 2>&1 &
-dead_pid=$!
-norace_pid=
-if [ $# -eq 0 ]; then # arguments choose the tests: then only those run
-  norace_tests > "$logs/norace" 2>&1 &
-  norace_pid=$!
 fi
-status=0
-# The live and command packages first: they wait more than they compute,
-# so they start at once and the other packages fill the cores beside them.
-go test -race -timeout 25m "$@" ./live ./cmd/mouseauth ./... || status=1
-if ! wait "$dead_pid"; then
-  cat "$logs/deadcode" >&2
-  status=1
-fi
-if [ -n "$norace_pid" ]; then
-  echo "the tests of pure computation, without -race:"
-  if wait "$norace_pid"; then
-    cat "$logs/norace"
-  else
-    cat "$logs/norace" >&2
-    status=1
-  fi
-fi
-exit $status
