@@ -51,9 +51,10 @@ if [ -n "$dead" ]; then
   exit 1
 fi
 # The live and command packages first: their tests wait on brokers and
-# paced sessions more than they compute, so they start at once and the
-# other packages fill the cores beside them.
-go test -race -timeout 25m "$@" ./live ./cmd/mouseauth ./...
+# paced sessions more than they compute, so they start at once, and four
+# test binaries run at a time (-p 4; go test's default is one per core) so
+# that the other packages fill the cores beside them.
+go test -race -p 4 -timeout 25m "$@" ./live ./cmd/mouseauth ./...
 # The tests of pure computation skip under the race detector, which makes
 # them 5 to 16 times slower (testutil.SkipUnderRace: the whole-file checks
 # against the published figures, gbdt against its slow reference, the
