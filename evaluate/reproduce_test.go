@@ -27,8 +27,9 @@ var published = map[string][4]float64{
 }
 
 func TestReproducePublished(t *testing.T) {
-	skipSlow(t, "reproduction trains 100-tree forests for every user of two full files")
-	testutil.SkipUnderRace(t, "reproduction trains 100-tree forests for every user of two full files")
+	const why = "reproduction trains 100-tree forests for every user of two full files"
+	skipSlow(t, why)
+	testutil.SkipUnderRace(t, why)
 	t.Parallel()
 	for file, want := range published {
 		t.Run(file, func(t *testing.T) {
@@ -90,8 +91,9 @@ func referenceRun(t *testing.T, file string) Result {
 // window score, duplicate columns dropped) against the published protocol on
 // DFL-500 with the same seed.
 func TestImprovedBeatsReference(t *testing.T) {
-	skipSlow(t, "trains 100-tree forests for every user of DFL-500, twice")
-	testutil.SkipUnderRace(t, "trains 100-tree forests for every user of DFL-500, twice")
+	const why = "trains 100-tree forests for every user of DFL-500, twice"
+	skipSlow(t, why)
+	testutil.SkipUnderRace(t, why)
 	t.Parallel()
 	const file = "dfl_39feat_PC_MM_DD_500.csv"
 	ref := referenceRun(t, file) // the same run as TestReproducePublished's

@@ -129,18 +129,25 @@ func (e *env) observerKcat() []string {
 // log captured.
 func startWorkerAttackEnv(t *testing.T, cfg live.Config) (*env, *logBuf) {
 	t.Helper()
-	logs := &logBuf{}
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var logs *logBuf
+	cfg.Logger, logs = capturedLog(t)
 	if cfg.Retrain.Every == 0 {
 		cfg.Retrain.Every = -1
 	}
-	e := startEnvPartitions(t, cfg, attackPartitions)
+	return startEnvPartitions(t, cfg, attackPartitions), logs
+}
+
+// capturedLog is a service logger (level info) whose lines the test can
+// read, and which are shown when the test fails.
+func capturedLog(t *testing.T) (*slog.Logger, *logBuf) {
+	t.Helper()
+	logs := &logBuf{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("service log:\n%s", logs.String())
 		}
 	})
-	return e, logs
+	return slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})), logs
 }
 
 // partitionOf is the partition the pipeline's producers pick for user:

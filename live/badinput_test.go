@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -254,9 +252,10 @@ func TestRetrainSwapsModel(t *testing.T) {
 	// test wants every judged vector to count: one session may give all the
 	// rows, it counts as over at once, and the regression check (TestRetrain*
 	// in retrain_test.go) is off.
+	logger, _ := capturedLog(t) // the retrainings' lines, shown if the test fails
 	e := startEnv(t, live.Config{Retrain: live.RetrainPolicy{Every: 40, MaxShare: 1, Quiet: -1, Margin: -1, Tolerance: 1,
 		Train: account.TrainOptions{Preset: classify.PresetReference, Params: map[string]any{"trees": 20}, Seed: 3}},
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+		Logger: logger})
 	us := synthUsers(t, 3, 3, 60)
 	ss := planPolicy(t, e, us, 0, decide.WindowPolicy(10, decide.AggMean, 0.01))
 	// ss[0] and ss[1] are User1's two replayed sessions; the other users'

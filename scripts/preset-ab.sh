@@ -24,10 +24,8 @@ csv=${FEATURES:-$root/../shared/data/features/dfl_39feat_PC_MM_DD_500.csv}
 work=$(mktemp -d /tmp/preset-ab.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 echo "preset-ab: building $base and the work tree ($(git -C "$root" rev-parse --short HEAD)) into $work" >&2
-mkdir -p "$work/base-src"
-git -C "$root" archive "$base" | tar -x -C "$work/base-src"
-(cd "$work/base-src" && go build -o "$work/before" ./cmd/mouseauth)
-(cd "$root" && go build -o "$work/after" ./cmd/mouseauth)
+. "$root/scripts/ab-build.sh"
+ab_build "$root" "$base" "$work" build ./cmd/mouseauth
 run() { # run NAME: one timed evaluation; prints NAME load seconds cpu auc
 	local name=$1 load u s
 	load=$(cut -d' ' -f1 /proc/loadavg)

@@ -22,10 +22,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=${WORK:-$(mktemp -d)}
 mkdir -p "$work"
 echo "saturation-ab: building $base and the work tree into $work" >&2
-mkdir -p "$work/base-src"
-git -C "$root" archive "$base" | tar -x -C "$work/base-src"
-(cd "$work/base-src" && go build -o "$work/before" ./cmd/mouseauth)
-(cd "$root" && go build -o "$work/after" ./cmd/mouseauth)
+. "$root/scripts/ab-build.sh"
+ab_build "$root" "$base" "$work" build ./cmd/mouseauth
 run() { # run NAME I: one bench pipeline run, its JSON rows in $work/NAME-I.json
 	local name=$1 i=$2 prof=()
 	[ -n "${PPROF:-}" ] && prof=(--pprof "$work/prof-$name-$i")

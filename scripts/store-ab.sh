@@ -16,11 +16,9 @@ runs=${2:-3}
 benchtime=${BENCHTIME:-800x}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${WORK:-$(mktemp -d)}
-mkdir -p "$work/base-src"
 echo "store-ab: building $base and the work tree into $work" >&2
-git -C "$root" archive "$base" | tar -x -C "$work/base-src"
-(cd "$work/base-src" && go test -c -o "$work/before" ./live/store/embedded)
-(cd "$root" && go test -c -o "$work/after" ./live/store/embedded)
+. "$root/scripts/ab-build.sh"
+ab_build "$root" "$base" "$work" test -c ./live/store/embedded
 printf 'build\tload1\tbenchmark\tcpu_ns_per_vector\n'
 for i in $(seq "$runs"); do
 	for name in before after; do
