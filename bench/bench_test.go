@@ -112,6 +112,11 @@ func TestPipelineSaturationAndSoak(t *testing.T) {
 			t.Errorf("rate %v: sent %d decided %d stored %+v lost %d throughput %v cores %v heap %v", r.Offered, x.Sent, x.Decided, r.Stored, r.Lost,
 				x.Throughput, r.CPUCores, r.HeapMB)
 		}
+		// Every user logged in before the first vector went: the rate is
+		// that of logged-in users.
+		if x.LoginLatency.N != 3 || x.FirstSent.Before(x.LastLoginAnswer) {
+			t.Errorf("rate %v: %d logins answered, the last at %v, the first vector sent at %v", r.Offered, x.LoginLatency.N, x.LastLoginAnswer, x.FirstSent)
+		}
 		if r.Sustained != (x.Latency.P99 < 100) {
 			t.Errorf("rate %v: sustained %v with p99 %v ms", r.Offered, r.Sustained, x.Latency.P99)
 		}

@@ -319,7 +319,7 @@ func (b *harness) step(ctx context.Context, n int, interval time.Duration, count
 	var seen int64
 	u0 := sampleUsage()
 	res, err := replay.Run(ctx, replay.Config{Brokers: b.p.Brokers, TLS: b.p.Client, SASL: b.p.ClientSASL, Topics: b.p.Topics, ScorerKey: b.p.Keys.Public(), Interval: interval,
-		Stagger: interval / time.Duration(n), Wait: b.o.Wait, Logger: b.o.Logger,
+		Stagger: interval / time.Duration(n), LoginsFirst: true, Wait: b.o.Wait, Logger: b.o.Logger,
 		Progress: func(_, d int64) { m.Add(int(d - seen)); seen = d }}, sessions)
 	u1 := sampleUsage()
 	m.Done()

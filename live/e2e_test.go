@@ -197,10 +197,16 @@ func TestEndToEndEmbedded(t *testing.T) {
 	us := synthUsers(t, 4, 3, 80)
 	ss := plan(t, e, us, 4)
 	e.startService()
-	res := e.replay(ss, replay.Config{})
+	// LoginsFirst (as bench pipeline replays): every session logs in
+	// before the first vector goes.
+	res := e.replay(ss, replay.Config{LoginsFirst: true})
 	t.Logf("sent %d decided %d dup %d; genuine alerts %d/%d, impostor alerts %d/%d; latency %+v",
 		res.Sent, res.Decided, res.Duplicates, res.GenuineAlerts, res.GenuineSessions, res.ImpostorAlerts, res.ImpostorSessions, res.Latency)
 	e.checkExactlyOnce(ss, res)
+	if res.LoginLatency.N != len(ss) || res.FirstSent.Before(res.LastLoginAnswer) {
+		t.Errorf("logins first: %d of %d logins answered, the last at %v, the first vector sent at %v",
+			res.LoginLatency.N, len(ss), res.LastLoginAnswer, res.FirstSent)
+	}
 	if res.Refused != 0 {
 		t.Errorf("%d logins refused with the right password", res.Refused)
 	}

@@ -13,19 +13,23 @@ import (
 // collector receives decisions and matches them to sent vectors. Waiters
 // ([collector.await]) are woken by every message the readers deliver.
 type collector struct {
-	mu       sync.Mutex
-	got      map[string][]bool // per session, by seq: decided already
-	logins   map[string]chan wire.Decision
-	latency  *Sampler
-	service  *Sampler
-	perSess  map[string]*SessionResult
-	keys     map[string]wire.SessionKey // per session, once its login is sealed
-	users    int                        // distinct logins
-	dups     atomic.Int64
-	forged   atomic.Int64
-	nDecided atomic.Int64
+	mu      sync.Mutex
+	got     map[string][]bool // per session, by seq: decided already
+	logins  map[string]chan wire.Decision
+	latency *Sampler
+	service *Sampler
+	// loginLatency samples each login's send to its answer.
+	loginLatency *Sampler
+	perSess      map[string]*SessionResult
+	keys         map[string]wire.SessionKey // per session, once its login is sealed
+	users        int                        // distinct logins
+	dups         atomic.Int64
+	forged       atomic.Int64
+	nDecided     atomic.Int64
 	// firstSend and lastDecided bound the span throughput is measured over.
 	firstSend, lastDecided time.Time
+	// lastLogin is when the last login's answer was taken.
+	lastLogin time.Time
 	// pos is, per partition of the decision topic, the offset its reader
 	// reads next.
 	pos map[int]int64
@@ -36,7 +40,7 @@ type collector struct {
 
 func newCollector(sessions []Session) (*collector, error) {
 	c := &collector{got: map[string][]bool{}, logins: map[string]chan wire.Decision{}, perSess: map[string]*SessionResult{}, keys: map[string]wire.SessionKey{},
-		latency: NewSampler(1), service: NewSampler(2), pos: map[int]int64{}}
+		latency: NewSampler(1), service: NewSampler(2), loginLatency: NewSampler(3), pos: map[int]int64{}}
 	users := map[string]bool{}
 	for _, s := range sessions {
 		if _, dup := c.perSess[s.ID]; dup {

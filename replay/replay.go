@@ -44,6 +44,12 @@ type Config struct {
 	Interval time.Duration
 	// Stagger is the pause between successive logins (default 10 ms).
 	Stagger time.Duration
+	// LoginsFirst logs every session in before any sends a vector; the
+	// sessions' schedules then start together, Stagger apart. A load test
+	// sets it to measure its vector rate apart from the burst of logins
+	// at its start, which otherwise delays the first vectors of the
+	// sessions logged in last.
+	LoginsFirst bool
 	// Wait bounds the wait for outstanding decisions after the last vector
 	// is sent, and for each login's answer (default 60 s).
 	Wait time.Duration
@@ -170,8 +176,13 @@ type Result struct {
 	GenuineAlerts, ImpostorAlerts     int
 	GenuineSessions, ImpostorSessions int
 	Latency                           Summary // send to decision received
-	Service                           Summary // the service's own time per vector
-	Elapsed                           time.Duration
+	// LoginLatency is each login's send to its answer received.
+	LoginLatency Summary
+	// FirstSent is when the first vector was sent; LastLoginAnswer when
+	// the last login's answer came (with LoginsFirst, not after FirstSent).
+	FirstSent, LastLoginAnswer time.Time
+	Service                    Summary // the service's own time per vector
+	Elapsed                    time.Duration
 	// Span runs from the first vector sent to the last decision received.
 	Span       time.Duration
 	Throughput float64 // decisions per second over Span
@@ -240,7 +251,8 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 	col.mu.Lock()
 	defer col.mu.Unlock()
 	r := Result{Users: col.users, Sent: sent.Load(), Decided: col.nDecided.Load(), Duplicates: col.dups.Load(), Forged: col.forged.Load(),
-		Latency: col.latency.Summary(), Service: col.service.Summary(), Elapsed: time.Since(start)}
+		Latency: col.latency.Summary(), LoginLatency: col.loginLatency.Summary(), Service: col.service.Summary(),
+		FirstSent: col.firstSend, LastLoginAnswer: col.lastLogin, Elapsed: time.Since(start)}
 	for _, s := range sessions {
 		sr := *col.perSess[s.ID]
 		r.Sessions = append(r.Sessions, sr)
@@ -267,19 +279,52 @@ func Run(ctx context.Context, cfg Config, sessions []Session) (Result, error) {
 	return r, errors.Join(append(errs, ctx.Err())...)
 }
 
-// send plays the sessions, cfg.Stagger apart, each in its own goroutine.
+// send plays the sessions, cfg.Stagger apart, each in its own goroutine:
+// a session logs in, then sends its vectors on its schedule. With
+// cfg.LoginsFirst every session logs in first, and the schedules start
+// together once every login is answered.
 func send(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, sessions []Session, sent *atomic.Int64) error {
+	if !cfg.LoginsFirst {
+		return staggered(ctx, cfg.Stagger, len(sessions), func(ctx context.Context, i int) error {
+			key, ok, err := login(ctx, cfg, w, col, sessions[i])
+			if err != nil || !ok {
+				return err
+			}
+			return play(ctx, cfg, w, col, sessions[i], key, time.Now(), sent)
+		})
+	}
+	keys := make([]*wire.SessionKey, len(sessions)) // nil: refused
+	if err := staggered(ctx, cfg.Stagger, len(sessions), func(ctx context.Context, i int) error {
+		key, ok, err := login(ctx, cfg, w, col, sessions[i])
+		if ok {
+			keys[i] = &key
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	begin := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	for i, s := range sessions {
-		if i > 0 && cfg.Stagger > 0 && retry.Sleep(gctx, cfg.Stagger) != nil {
-			break
+		if keys[i] == nil {
+			continue
 		}
 		g.Go(func() error {
-			if err := play(gctx, cfg, w, col, s, sent); err != nil {
-				return fmt.Errorf("session %s: %w", s.ID, err)
-			}
-			return nil
+			return play(gctx, cfg, w, col, s, *keys[i], begin.Add(time.Duration(i)*cfg.Stagger), sent)
 		})
+	}
+	return g.Wait()
+}
+
+// staggered runs f for 0 to n-1, each in its own goroutine, started stagger
+// apart, and returns the first error; that error stops the others.
+func staggered(ctx context.Context, stagger time.Duration, n int, f func(ctx context.Context, i int) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range n {
+		if i > 0 && stagger > 0 && retry.Sleep(gctx, stagger) != nil {
+			break
+		}
+		g.Go(func() error { return f(gctx, i) })
 	}
 	return g.Wait()
 }
@@ -309,21 +354,20 @@ func awaitDecisions(ctx context.Context, cfg Config, client *kafka.Client, col *
 	return nil
 }
 
-// play logs one session in, waits for the answer, then sends its vectors
-// on their schedule. The login is sealed to the scorer's key with a fresh
-// session key, which MACs every vector and checks every decision of the
-// session.
-func play(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, s Session, sent *atomic.Int64) error {
+// login logs session s in and waits for the answer: ok is whether it was
+// accepted, key the session key that MACs its vectors and checks its
+// decisions. The login is sealed to the scorer's key with that fresh key.
+func login(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, s Session) (key wire.SessionKey, ok bool, err error) {
 	now := time.Now()
-	login, key, err := wire.SealLogin(cfg.ScorerKey, wire.Login{User: s.LoginAs, Session: s.ID, Password: s.Password, Sent: now}, cfg.Identity)
+	sealed, key, err := wire.SealLogin(cfg.ScorerKey, wire.Login{User: s.LoginAs, Session: s.ID, Password: s.Password, Sent: now}, cfg.Identity)
 	if err != nil {
-		return fmt.Errorf("seal login: %w", err)
+		return key, false, fmt.Errorf("session %s: seal login: %w", s.ID, err)
 	}
 	col.setKey(s.ID, key)
 	// A resend after a write error sends these same bytes (write retries
 	// the message): a new seal would carry another session key.
-	if err := write(ctx, cfg, w, kafka.Message{Topic: cfg.Topics.Logins, Key: []byte(s.LoginAs), Value: login}); err != nil {
-		return fmt.Errorf("send login: %w", err)
+	if err := write(ctx, cfg, w, kafka.Message{Topic: cfg.Topics.Logins, Key: []byte(s.LoginAs), Value: sealed}); err != nil {
+		return key, false, fmt.Errorf("session %s: send login: %w", s.ID, err)
 	}
 	var ans wire.Decision
 	timeout := time.NewTimer(cfg.Wait)
@@ -331,20 +375,28 @@ func play(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, s Se
 	select {
 	case ans = <-col.logins[s.ID]:
 	case <-timeout.C:
-		return fmt.Errorf("no answer to the login within %v", cfg.Wait)
+		return key, false, fmt.Errorf("session %s: no answer to the login within %v", s.ID, cfg.Wait)
 	case <-ctx.Done():
-		return ctx.Err()
+		return key, false, ctx.Err()
 	}
 	col.mu.Lock()
+	defer col.mu.Unlock()
 	sr := col.perSess[s.ID]
 	sr.LoginAccepted, sr.LoginReason = ans.Accept, ans.Reason
+	col.lastLogin = time.Now()
+	col.loginLatency.Add(col.lastLogin.Sub(now))
+	return key, ans.Accept, nil
+}
+
+// play sends the vectors of the logged-in session s on their schedule from
+// begin, each MACed with key.
+func play(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, s Session, key wire.SessionKey, begin time.Time, sent *atomic.Int64) error {
+	col.mu.Lock()
+	sr := col.perSess[s.ID]
 	col.mu.Unlock()
-	if !ans.Accept {
-		return nil
-	}
 	topic := cfg.Topics.FeaturesFor(s.LoginAs)
-	begin := time.Now()
 	buf := make([]byte, 0, 512)
+	var err error
 	for i, v := range s.Vectors {
 		var due time.Duration
 		switch {
@@ -359,11 +411,11 @@ func play(ctx context.Context, cfg Config, w *kafka.Writer, col *collector, s Se
 		}
 		buf, err = wire.SignVector(buf[:0], wire.Vector{User: s.LoginAs, Session: s.ID, Seq: int64(i), Sent: time.Now(), Values: v.Values}, key)
 		if err != nil {
-			return fmt.Errorf("vector %d: %w", i, err)
+			return fmt.Errorf("session %s: vector %d: %w", s.ID, i, err)
 		}
 		msg := kafka.Message{Topic: topic, Key: []byte(s.LoginAs), Value: append([]byte(nil), buf...)}
 		if err := write(ctx, cfg, w, msg); err != nil {
-			return fmt.Errorf("send vector %d: %w", i, err)
+			return fmt.Errorf("session %s: send vector %d: %w", s.ID, i, err)
 		}
 		sent.Add(1)
 		col.mu.Lock()

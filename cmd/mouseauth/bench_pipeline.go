@@ -57,12 +57,17 @@ func newCmdBenchPipeline(f *cli.Factory, runF func(context.Context, *BenchPipeli
 copied to each load user; cheap password hashing, since the load is on the
 second factor), runs a scoring service, and replays vectors through Kafka.
 
+Every load user logs in first; the vectors start once every login is
+answered, the users' schedules spread over one interval. So the rates and
+latencies are those of logged-in users; the logins' own latency (their
+burst at the start) is reported apart (login_p99_ms).
+
 Without --rates it reproduces the enterprise design's second table: for each
-user count in --user-counts (or --users N), users log in one after another
-and each sends one vector every --interval (500ms: 10 vectors per 5 s); per
-count it reports the service's classification-and-store time (fetch to
-decision stored and published) and the end-to-end latency (send to decision
-received): mean, std, min, max, p99.
+user count in --user-counts (or --users N), each user sends one vector every
+--interval (500ms: 10 vectors per 5 s); per count it reports the service's
+classification-and-store time (fetch to decision stored and published) and
+the end-to-end latency (send to decision received): mean, std, min, max,
+p99.
 
 With --rates (total vectors per second; a list, or auto to double from 250
 until p99 passes 100 ms or a vector goes undecided) it holds each rate for

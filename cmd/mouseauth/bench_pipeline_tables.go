@@ -29,7 +29,7 @@ func latencyTables(rows []bench.LatencyRow) (*cli.Table, []reports.NamedTable, [
 
 func rateTables(res bench.PipelineResult) (*cli.Table, []reports.NamedTable, []reports.Figure, error) {
 	t := &cli.Table{Columns: []string{"users", "offered_per_s", "achieved_per_s", "sent", "decided", "stored_vectors", "stored_decisions", "lost", "p50_ms", "p99_ms", "max_ms",
-		"service_p99_ms", "cpu_cores", "heap_mb", "rss_mb", "sustained"}}
+		"service_p99_ms", "login_p99_ms", "cpu_cores", "heap_mb", "rss_mb", "sustained"}}
 	var series []reports.Series
 	for i, r := range res.Rates {
 		if i == 0 || res.Rates[i-1].Users != r.Users {
@@ -37,7 +37,7 @@ func rateTables(res bench.PipelineResult) (*cli.Table, []reports.NamedTable, []r
 		}
 		x := r.Result
 		t.Add(r.Users, r2(r.Offered), r2(x.Throughput), x.Sent, x.Decided, r.Stored.Vectors, r.Stored.Decisions, r.Lost, r3(x.Latency.P50), r3(x.Latency.P99),
-			r3(x.Latency.Max), r3(x.Service.P99), r2(r.CPUCores), r2(r.HeapMB), r2(r.RSSMB), r.Sustained)
+			r3(x.Latency.Max), r3(x.Service.P99), r3(x.LoginLatency.P99), r2(r.CPUCores), r2(r.HeapMB), r2(r.RSSMB), r.Sustained)
 		s := &series[len(series)-1]
 		s.X, s.Y = append(s.X, r.Offered), append(s.Y, x.Throughput)
 	}

@@ -95,7 +95,8 @@ func TestBenchPipelineSaturation(t *testing.T) {
 		t.Fatalf("output %q: %v", out, err)
 	}
 	for _, r := range rows {
-		if r["lost"].(float64) != 0 || r["stored_vectors"] != r["sent"] || r["achieved_per_s"].(float64) <= 0 || r["cpu_cores"].(float64) <= 0 || r["heap_mb"].(float64) <= 0 {
+		if r["lost"].(float64) != 0 || r["stored_vectors"] != r["sent"] || r["achieved_per_s"].(float64) <= 0 || r["cpu_cores"].(float64) <= 0 || r["heap_mb"].(float64) <= 0 ||
+			r["login_p99_ms"].(float64) <= 0 {
 			t.Errorf("row %v", r)
 		}
 	}

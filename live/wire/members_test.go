@@ -2,6 +2,8 @@ package wire
 
 import (
 	"bytes"
+	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -52,4 +54,46 @@ func TestDuplicateMembers(t *testing.T) {
 	if _, err := ParseDecision(decision); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// FuzzUnmarshalStrictPaths: the scan of member names (scanMembers, then
+// json.Unmarshal) and the Token walk give the same error, or the same
+// value, for every message type and any input. The seeds are the messages
+// as written and the tricks the walk refuses or decides: names escaped,
+// repeated, in capitals, nested objects and arrays, strings holding
+// quotes, colons and braces, trailing data, no object at all.
+func FuzzUnmarshalStrictPaths(f *testing.F) {
+	scorer := fixedKey(f, "scorer")
+	login, _ := mustSeal(f, scorer.Public(), sampleLogin())
+	decision := mustSignDecision(f, sampleDecision(), keyA)
+	for _, p := range [][]byte{
+		login, decision, mustSignLegacy(f, sampleLegacy(), keyA), mustMarshalAlert(f),
+		MarshalDeadLetter(DeadLetter{Topic: "t", Class: "c", Reason: "r", Value: []byte("v"), At: at}),
+		bytes.Replace(decision, []byte(`"seq"`), []byte(`"se\u0071"`), 1),
+		bytes.Replace(decision, []byte(`"seq"`), []byte(`"SEQ"`), 1),
+		bytes.Replace(decision, []byte(`"accept":`), []byte(`"accept":false,"accept":`), 1),
+		bytes.Replace(decision, []byte(`"reason":"`), []byte(`"reason":"a\":{[,\"seq\":1`), 1),
+		bytes.Replace(decision, []byte(`"user":`), []byte(`"x":{"user":[1,{"seq":2}]},"user":`), 1),
+		bytes.Replace(decision, []byte(`"user":`), []byte(` "user" :`), 1),
+		append(append([]byte(nil), decision...), " {}"...),
+		[]byte(`["v",3]`), []byte(`"kind"`), []byte(`{}`), []byte(`{"v":"3"}`), []byte(`{"v":1e400}`), []byte(" \t\n{\"kind\":\"decision\"}\r"),
+	} {
+		f.Add(p)
+	}
+	types := []func() any{
+		func() any { return new(decisionJSON) }, func() any { return new(decisionJSONV2) }, func() any { return new(loginJSON) },
+		func() any { return new(alertJSON) }, func() any { return new(alertJSONV2) }, func() any { return new(deadLetterJSON) },
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		for _, mk := range types {
+			fast, walk := mk(), mk()
+			errFast, errWalk := unmarshalStrict(p, KindDecision, fast), unmarshalStrictWalk(p, KindDecision, walk)
+			if fmt.Sprint(errFast) != fmt.Sprint(errWalk) {
+				t.Fatalf("%T: the scan says %v, the walk %v", fast, errFast, errWalk)
+			}
+			if errFast == nil && !reflect.DeepEqual(fast, walk) {
+				t.Fatalf("%T: the scan decoded %+v, the walk %+v", fast, fast, walk)
+			}
+		}
+	})
 }
