@@ -44,23 +44,53 @@ go vet ./...
 # (tools, not dependencies: go.mod does not list them). Both must be silent:
 # no finding, no function that neither the program nor a test reaches.
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
-dead=$(go run golang.org/x/tools/cmd/deadcode@v0.52.0 -test ./...)
-if [ -n "$dead" ]; then
-  printf '%s\n' "$dead" >&2
-  echo "deadcode -test: the functions above are reached by nothing (remove them, or test them)" >&2
-  exit 1
-fi
-# The live and command packages first: their tests wait on brokers and
-# paced sessions more than they compute, so they start at once, and four
-# test binaries run at a time (-p 4; go test's default is one per core) so
-# that the other packages fill the cores beside them.
-go test -race -p 4 -timeout 25m "$@" ./live ./cmd/mouseauth ./...
+
+# The slow checks run beside the race-enabled tests, each in the
+# background with its output in a file of its own, printed when it ends:
+# deadcode (half a CPU-minute: it loads the whole program from source) and
+# the non-race pass below. The race run waits on brokers and paced sessions
+# more than it computes, so they fill the cores it leaves idle. The script
+# waits for each job and fails if any of them failed. Each job is a process
+# group of its own (set -m), so that Ctrl-C or an early exit stops it too.
+logs=$(mktemp -d)
+jobs_started=()
+stop_jobs() {
+  local pid
+  for pid in "${jobs_started[@]}"; do
+    kill -TERM -- "-$pid" 2>/dev/null || true
+  done
+  rm -rf "$logs"
+}
+trap stop_jobs EXIT
+trap 'exit 130' INT TERM
+background() { # background NAME COMMAND...: runs COMMAND with its output in $logs/NAME
+  local name=$1
+  shift
+  set -m
+  "$@" >"$logs/$name" 2>&1 &
+  set +m
+  jobs_started+=($!)
+}
+deadcode_check() {
+  local dead
+  dead=$(go run golang.org/x/tools/cmd/deadcode@v0.52.0 -test ./...)
+  if [ -n "$dead" ]; then
+    printf '%s\n' "$dead"
+    echo "deadcode -test: the functions above are reached by nothing (remove them, or test them)"
+    return 1
+  fi
+}
+background deadcode deadcode_check
+deadcode_pid=$!
+
 # The tests of pure computation skip under the race detector, which makes
 # them 5 to 16 times slower (testutil.SkipUnderRace: the whole-file checks
 # against the published figures, gbdt against its slow reference, the
 # Balabit extraction, figure rendering); run them without it (unless
 # arguments chose the tests). They are found in the test files: each
-# top-level test whose body calls testutil.SkipUnderRace.
+# top-level test whose body calls testutil.SkipUnderRace. One go test per
+# folder, one after the other, in one background job.
+norace_pid=
 if [ $# -eq 0 ]; then
   norace=$(awk 'FNR == 1 || /^func / { name = "" }
     /^func Test[A-Za-z0-9_]*\(/ { name = $2; sub(/\(.*/, "", name) }
@@ -70,8 +100,35 @@ if [ $# -eq 0 ]; then
     echo "no test calls testutil.SkipUnderRace: the script's search is broken" >&2
     exit 1
   fi
-  for dir in $(printf '%s\n' "$norace" | cut -d' ' -f1 | sort -u); do
-    names=$(printf '%s\n' "$norace" | awk -v d="$dir" '$1 == d { print $2 }' | paste -sd'|')
-    go test -count=1 -timeout 15m -run "^($names)\$" "./$dir"
-  done
+  norace_run() {
+    local dir names status=0
+    for dir in $(printf '%s\n' "$norace" | cut -d' ' -f1 | sort -u); do
+      names=$(printf '%s\n' "$norace" | awk -v d="$dir" '$1 == d { print $2 }' | paste -sd'|')
+      go test -count=1 -timeout 15m -run "^($names)\$" "./$dir" || status=1
+    done
+    return $status
+  }
+  background norace norace_run
+  norace_pid=$!
 fi
+
+# The live and command packages first: their tests wait on brokers and
+# paced sessions more than they compute, so they start at once, and four
+# test binaries run at a time (-p 4; go test's default is one per core) so
+# that the other packages fill the cores beside them.
+status=0
+go test -race -p 4 -timeout 25m "$@" ./live ./cmd/mouseauth ./... || status=1
+
+if ! wait "$deadcode_pid"; then
+  status=1
+fi
+cat "$logs/deadcode" >&2
+if [ -n "$norace_pid" ]; then
+  echo "== the tests of pure computation, without -race" >&2
+  if ! wait "$norace_pid"; then
+    status=1
+  fi
+  cat "$logs/norace"
+fi
+jobs_started=() # all waited for
+exit $status

@@ -34,7 +34,11 @@ func TestNewCmdBenchScaleOut(t *testing.T) {
 // `mouseauth live serve` processes (this test binary, re-executed) in one
 // group on the embedded broker and the shared embedded store; one joins,
 // two more join, the first is killed with SIGKILL; every vector sent is
-// stored and decided, and every phase decides.
+// stored and decided, and every phase decides. The load is small (12
+// users at 48 vectors/s in all, 4 a second each; it was 40 users at 160/s):
+// what is checked is the group's membership, its rebalances and that
+// nothing is lost across them, which do not depend on the rate, and the
+// children run under the race detector, where every vector costs CPU.
 func TestBenchScaleOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three service processes")
@@ -49,7 +53,7 @@ func TestBenchScaleOut(t *testing.T) {
 	}
 	ios, _, out, errOut := cli.TestIO()
 	var res bench.ScaleOutResult
-	opts := &BenchScaleOutOptions{IO: ios, Now: time.Now, Users: 40, Rate: 160, Phase: 6 * time.Second, Start: 1, Add: 2, Kill: true,
+	opts := &BenchScaleOutOptions{IO: ios, Now: time.Now, Users: 12, Rate: 48, Phase: 6 * time.Second, Start: 1, Add: 2, Kill: true,
 		SessionTimeout: 2 * time.Second, Group: "scaleout-test", Seed: 1, Trees: 10, Wait: 2 * time.Minute, Output: "table",
 		Command: func() (string, []string, error) {
 			return envProg, []string{"MOUSEAUTH_TEST_MAIN=1", "MOUSEAUTH_MYSQL_DSN=", os.Args[0]}, nil
