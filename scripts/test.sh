@@ -119,16 +119,14 @@ fi
 status=0
 go test -race -p 4 -timeout 25m "$@" ./live ./cmd/mouseauth ./... || status=1
 
-if ! wait "$deadcode_pid"; then
-  status=1
-fi
-cat "$logs/deadcode" >&2
+collect() { # collect NAME PID: waits for a background job and prints its output; a failure fails the script
+  wait "$2" || status=1
+  cat "$logs/$1"
+}
+collect deadcode "$deadcode_pid"
 if [ -n "$norace_pid" ]; then
   echo "== the tests of pure computation, without -race" >&2
-  if ! wait "$norace_pid"; then
-    status=1
-  fi
-  cat "$logs/norace"
+  collect norace "$norace_pid"
 fi
 jobs_started=() # all waited for
 exit $status
