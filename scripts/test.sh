@@ -124,8 +124,12 @@ fi
 # so that other threads can finish a report (GORACE atexit_sleep_ms); a
 # race found fails its test before that, so the suite does not wait: each
 # test binary and each child process the live tests start would.
+# scripts/test-exec keeps the first packages' test binaries (named after the
+# folder: live.test, mouseauth.test) at their priority.
+first=(./live ./cmd/mouseauth)
 status=0
-GORACE=atexit_sleep_ms=0 go test -race -p 4 -timeout 25m -exec "'$PWD/scripts/test-exec'" "$@" ./live ./cmd/mouseauth ./... || status=1
+GORACE=atexit_sleep_ms=0 go test -race -p 4 -timeout 25m -exec "'$PWD/scripts/test-exec' $(printf '%s.test ' "${first[@]##*/}")--" \
+  "$@" "${first[@]}" ./... || status=1
 
 collect() { # collect NAME PID: waits for a background job and prints its output; a failure fails the script
   wait "$2" || status=1
