@@ -24,8 +24,9 @@ import (
 // version of each page the log holds, once: at 10 000 users a user's last
 // index pages are written again about every second, so a longer cadence
 // copies fewer pages per vector (1 s against 250 ms: 7% fewer writes and
-// 14% fewer reads of the file, BenchmarkPartitions under strace) for a log
-// of up to a second of writes (some 60 MB at 12 000 vectors/s).
+// 14% fewer reads of the file, BenchmarkPartitions under strace). A
+// second of writes at 12 000 vectors/s is 25 000-30 000 frames, some
+// 100-120 MB of log.
 const CheckpointEvery = time.Second
 
 // RestartFrames is the length of the write-ahead log, in frames (a page
