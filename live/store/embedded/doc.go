@@ -18,10 +18,13 @@
 // process crash; only a power loss can drop the last commits. One
 // connection writes, so writes queue in Go rather than in SQLite's busy
 // retries; [Readers] more serve the reads, which WAL runs beside the
-// writer, so a read never waits for the transaction being written. The
-// writer never checkpoints: another connection copies the log into the
-// database file every [CheckpointEvery] (PASSIVE, beside the writer), so no
-// commit waits for a checkpoint, and [Store.Close] empties the log. The
+// writer, so a read never waits for the transaction being written.
+// Another connection copies the log into the database file every
+// [CheckpointEvery] (PASSIVE, beside the writer), so a commit does not wait for a
+// checkpoint, and [Store.Close] empties the log. Writes that never pause
+// would keep the log from starting over, so once it is over
+// [RestartFrames] the writer copies what the last checkpoint left before
+// its next write, which starts the log over. The
 // write connection keeps [WriteCacheKiB] of pages, the pages a merged
 // write dirties.
 //

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -23,9 +24,18 @@ import (
 // version of each page the log holds, once: at 10 000 users a user's last
 // index pages are written again about every second, so a longer cadence
 // copies fewer pages per vector (1 s against 250 ms: 7% fewer writes and
-// 14% fewer reads of the file, BenchmarkPartitions under strace) for a log
-// of up to a second of writes (some 60 MB at 12 000 vectors/s).
+// 14% fewer reads of the file, BenchmarkPartitions under strace). A
+// second of writes at 12 000 vectors/s is 25 000-30 000 frames, some
+// 100-120 MB of log.
 const CheckpointEvery = time.Second
+
+// RestartFrames is the length of the write-ahead log, in frames (a page
+// each, 4 KiB), over which the writer starts the log over (1 GiB). Under
+// writes that never pause the log otherwise grows without end: at 12 000
+// vectors/s, 115 MB/s, 3.5 GB in 30 s. Starting over costs the writer one
+// short checkpoint (see checkpointer); a bound this large pays it about
+// every 9 s at that rate.
+const RestartFrames = 1 << 18
 
 // WriteCacheKiB is the page cache of the write connection (SQLite's
 // default is 2 000 KiB): a merged write of 512 vectors dirties over a
@@ -53,13 +63,13 @@ type Store struct {
 // opened it by its name, the name must still be that file (safefs.Pin),
 // so a link planted or swapped in never has the database kept elsewhere.
 func Open(ctx context.Context, path string) (*Store, error) {
-	return openStore(ctx, path, Readers, sqlstore.SQLite)
+	return openStore(ctx, path, Readers, sqlstore.SQLite, RestartFrames)
 }
 
 // openStore is Open with readers connections for reads (0 reads through
 // the write connection) and dialect d: benchmarks compare the store as it
 // was before it had readers and prepared statements.
-func openStore(ctx context.Context, path string, readers int, d sqlstore.Dialect) (*Store, error) {
+func openStore(ctx context.Context, path string, readers int, d sqlstore.Dialect, restartFrames int) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
@@ -110,7 +120,12 @@ func openStore(ctx context.Context, path string, readers int, d sqlstore.Dialect
 		return nil, fmt.Errorf("embedded store %s: checkpointer: %w", path, err)
 	}
 	cdb.SetMaxOpenConns(1)
-	return &Store{Store: s, ckpt: startCheckpointer(cdb, CheckpointEvery), comb: combine.New(s.PutBatch, 0)}, nil
+	ckpt := startCheckpointer(cdb, CheckpointEvery, restartFrames)
+	put := func(ctx context.Context, vs []store.Vector, ds []store.Decision) ([]bool, []bool, error) {
+		ckpt.catchUp(ctx, db)
+		return s.PutBatch(ctx, vs, ds)
+	}
+	return &Store{Store: s, ckpt: ckpt, comb: combine.New(put, 0)}, nil
 }
 
 // PutBatch implements store.Profiles: the calls that arrive while a batch
@@ -148,19 +163,32 @@ func (s *Store) Close() error {
 // partition's writes wait behind it. In bench pipeline at 10 000 users and
 // 8 000 vectors/s it doubled the median latency (18 ms against 11 ms) and
 // raised p99 from 71-88 ms to 107 ms. A PASSIVE checkpoint runs beside
-// readers and the writer (it copies the frames no reader still needs and
-// never waits for a lock), and the log starts over from its beginning once
-// everything in it is copied, so it stays bounded.
+// readers and the writer: it copies the frames no reader still needs and
+// never waits for a lock.
+//
+// The log starts over from its beginning only when a write begins with
+// every frame copied. A writer that never pauses for a whole checkpoint
+// always has frames the last one did not copy, so the log grew without
+// end (3.5 GB in 30 s at 12 000 vectors/s). So once a checkpoint finds the
+// log over restartFrames long, the writer itself runs a PASSIVE checkpoint
+// before its next write (catchUp): nothing is written meanwhile, so it
+// copies everything, and the write after it starts the log over. It
+// copies only what was written since the background checkpoint, which
+// took the bulk. A RESTART checkpoint from the background instead holds
+// the writer while it waits for readers with SQLite's backoff sleeps
+// (50-125 ms a time in bench pipeline, against 7-90 ms for catchUp).
 type checkpointer struct {
-	db     *sql.DB
-	cancel context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
+	db            *sql.DB
+	restartFrames int
+	cancel        context.CancelFunc
+	done          chan struct{}
+	once          sync.Once
+	restart       atomic.Bool // the log is over restartFrames: the writer should catch up
 }
 
-func startCheckpointer(db *sql.DB, every time.Duration) *checkpointer {
+func startCheckpointer(db *sql.DB, every time.Duration, restartFrames int) *checkpointer {
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &checkpointer{db: db, cancel: cancel, done: make(chan struct{})}
+	c := &checkpointer{db: db, restartFrames: restartFrames, cancel: cancel, done: make(chan struct{})}
 	go c.run(ctx, every)
 	return c
 }
@@ -174,10 +202,29 @@ func (c *checkpointer) run(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			// A failed checkpoint leaves the frames in the log for the
-			// next one; the writes it would copy are committed already.
-			_, _ = c.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+			c.checkpoint(ctx)
 		}
+	}
+}
+
+// checkpoint copies the log into the database file beside the writer,
+// and asks the writer to catch up when the log is over restartFrames. A
+// failed checkpoint leaves the frames in the log for the next one; the
+// writes it would copy are committed already.
+func (c *checkpointer) checkpoint(ctx context.Context) {
+	var busy, frames, copied int
+	err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+	if err == nil && frames >= c.restartFrames {
+		c.restart.Store(true)
+	}
+}
+
+// catchUp, called by the writer before a write on its connection db,
+// copies the rest of the log when the checkpointer asked for it, so that
+// the write starts the log over. A failure leaves it to the next request.
+func (c *checkpointer) catchUp(ctx context.Context, db *sql.DB) {
+	if c.restart.Swap(false) {
+		_, _ = db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 	}
 }
 
