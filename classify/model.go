@@ -9,7 +9,10 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -170,7 +173,9 @@ func (h *Header) CheckSchema(convention string, names []string) error {
 	return nil
 }
 
-// SavedModel is a model with its header.
+// SavedModel is a model with its header. The models [Load] reads share
+// their Header.FeatureNames and Header.Bounds with other loaded models
+// whose are equal: replace these fields, never write into them.
 type SavedModel struct {
 	Header Header
 	Model  Model
@@ -271,7 +276,10 @@ type widthModel interface {
 // scores any vector of the schema's width without panicking. Errors wrap
 // [ErrNotAModel], [ErrUnsupportedVersion], [ErrChecksum], [ErrTruncated],
 // [ErrTooLarge] or [ErrInvalid] and say what is wrong.
-func Load(r io.Reader) (*SavedModel, error) {
+func Load(r io.Reader) (*SavedModel, error) { return load(r, &schemaParts) }
+
+// load is Load sharing the schema's parts through t.
+func load(r io.Reader, t *sharedParts) (*SavedModel, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
 		return nil, err
@@ -347,7 +355,51 @@ func Load(r io.Reader) (*SavedModel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s payload of %d features: %w", ErrInvalid, h.Classifier, len(h.FeatureNames), err)
 	}
+	h.FeatureNames, h.Bounds = t.share(h.FeatureNames, h.Bounds)
 	return &m, nil
+}
+
+// schemaParts keeps one copy of the header parts that every model of a
+// schema repeats: its feature names and physical bounds (in a model of
+// the default schema, 39 names and 44 relations, 135 of its 143 heap
+// objects). A scorer holds thousands of models in its cache, and the
+// garbage collector marks every object of every one of them in each
+// cycle. A table of a few entries compared by value, by hand: the unique
+// package interns comparable values only, and these are slices.
+var schemaParts sharedParts
+
+// maxSharedParts bounds the distinct names and bounds kept: a scorer sees
+// one schema or a few; models beyond the bound keep their own.
+const maxSharedParts = 8
+
+type sharedParts struct {
+	mu     sync.Mutex
+	names  [][]string
+	bounds []*Bounds
+}
+
+// share returns the kept names and bounds equal to names and b, keeping
+// these when none is equal and the table has room.
+func (t *sharedParts) share(names []string, b *Bounds) ([]string, *Bounds) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	names = shareOne(&t.names, names, slices.Equal[[]string])
+	if b != nil {
+		b = shareOne(&t.bounds, b, func(x, y *Bounds) bool { return reflect.DeepEqual(x, y) })
+	}
+	return names, b
+}
+
+func shareOne[T any](kept *[]T, v T, equal func(T, T) bool) T {
+	for _, k := range *kept {
+		if equal(k, v) {
+			return k
+		}
+	}
+	if len(*kept) < maxSharedParts {
+		*kept = append(*kept, v)
+	}
+	return v
 }
 
 // checkHeader checks what the payload is validated against.

@@ -6,12 +6,14 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -598,5 +600,63 @@ func TestTreeEncoding(t *testing.T) {
 	}
 	if _, err := encodeTrees([][]fnode{tree}, 100); err == nil || !strings.Contains(err.Error(), "feature 100; the schema has 100") {
 		t.Errorf("encoding past the width: %v", err)
+	}
+}
+
+// TestLoadSharesSchemaParts: models loaded with equal feature names and
+// bounds share one copy of them (the garbage collector marks a scorer's
+// cached models in every cycle); a model with other bounds keeps its own,
+// and so does every model once the table holds maxSharedParts.
+func TestLoadSharesSchemaParts(t *testing.T) {
+	t.Parallel()
+	sm, _ := guardedModel(t)
+	var file bytes.Buffer
+	if err := Save(&file, sm); err != nil {
+		t.Fatal(err)
+	}
+	var table sharedParts
+	loadOf := func(data []byte) *SavedModel {
+		t.Helper()
+		m, err := load(bytes.NewReader(data), &table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a, b := loadOf(file.Bytes()), loadOf(file.Bytes())
+	if &a.Header.FeatureNames[0] != &b.Header.FeatureNames[0] || a.Header.Bounds != b.Header.Bounds {
+		t.Fatal("two loads of one model do not share its names and bounds")
+	}
+	if a.Model.Score(make([]float64, len(a.Header.FeatureNames))) != b.Model.Score(make([]float64, len(b.Header.FeatureNames))) {
+		t.Fatal("the two loads score differently")
+	}
+
+	// Other bounds (a relation's limit moved) are not shared, the names
+	// still are.
+	other := *sm
+	bounds := *sm.Header.Bounds
+	bounds.Relations = append([]Relation(nil), bounds.Relations...)
+	bounds.Relations[0].Max++
+	other.Header.Bounds = &bounds
+	file.Reset()
+	if err := Save(&file, &other); err != nil {
+		t.Fatal(err)
+	}
+	c := loadOf(file.Bytes())
+	if c.Header.Bounds == a.Header.Bounds || c.Header.Bounds.Relations[0].Max != sm.Header.Bounds.Relations[0].Max+1 {
+		t.Fatalf("a model with other bounds got %+v", c.Header.Bounds.Relations[0])
+	}
+	if &c.Header.FeatureNames[0] != &a.Header.FeatureNames[0] {
+		t.Error("equal names are not shared across bounds")
+	}
+
+	// The table is bounded.
+	for i := range 2 * maxSharedParts {
+		names := slices.Clone(sm.Header.FeatureNames)
+		names[0] = fmt.Sprintf("feature-%d", i)
+		table.share(names, nil)
+	}
+	if len(table.names) != maxSharedParts {
+		t.Errorf("the table holds %d name lists, want at most %d", len(table.names), maxSharedParts)
 	}
 }
