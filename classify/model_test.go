@@ -610,20 +610,21 @@ func TestTreeEncoding(t *testing.T) {
 func TestLoadSharesSchemaParts(t *testing.T) {
 	t.Parallel()
 	sm, _ := guardedModel(t)
-	var file bytes.Buffer
-	if err := Save(&file, sm); err != nil {
-		t.Fatal(err)
-	}
 	var table sharedParts
-	loadOf := func(data []byte) *SavedModel {
+	// roundTrip saves sm and loads it through table.
+	roundTrip := func(sm *SavedModel) *SavedModel {
 		t.Helper()
-		m, err := load(bytes.NewReader(data), &table)
+		var file bytes.Buffer
+		if err := Save(&file, sm); err != nil {
+			t.Fatal(err)
+		}
+		m, err := load(&file, &table)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return m
 	}
-	a, b := loadOf(file.Bytes()), loadOf(file.Bytes())
+	a, b := roundTrip(sm), roundTrip(sm)
 	if &a.Header.FeatureNames[0] != &b.Header.FeatureNames[0] || a.Header.Bounds != b.Header.Bounds {
 		t.Fatal("two loads of one model do not share its names and bounds")
 	}
@@ -638,11 +639,7 @@ func TestLoadSharesSchemaParts(t *testing.T) {
 	bounds.Relations = append([]Relation(nil), bounds.Relations...)
 	bounds.Relations[0].Max++
 	other.Header.Bounds = &bounds
-	file.Reset()
-	if err := Save(&file, &other); err != nil {
-		t.Fatal(err)
-	}
-	c := loadOf(file.Bytes())
+	c := roundTrip(&other)
 	if c.Header.Bounds == a.Header.Bounds || c.Header.Bounds.Relations[0].Max != sm.Header.Bounds.Relations[0].Max+1 {
 		t.Fatalf("a model with other bounds got %+v", c.Header.Bounds.Relations[0])
 	}

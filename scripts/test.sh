@@ -135,7 +135,7 @@ collect() { # collect NAME PID: waits for a background job and prints its output
   wait "$2" || status=1
   cat "$logs/$1"
 }
-collect deadcode "$deadcode_pid"
+collect deadcode "$deadcode_pid" >&2
 if [ -n "$norace_pid" ]; then
   echo "== the tests of pure computation, without -race" >&2
   collect norace "$norace_pid"

@@ -20,13 +20,12 @@
 // retries; [Readers] more serve the reads, which WAL runs beside the
 // writer, so a read never waits for the transaction being written.
 // Another connection copies the log into the database file every
-// [CheckpointEvery] (PASSIVE, beside the writer), so a commit does not wait for a
-// checkpoint, and [Store.Close] empties the log. Writes that never pause
-// would keep the log from starting over, so once it is over
+// [CheckpointEvery] (PASSIVE, beside the writer), so a commit does not
+// wait for a checkpoint, and [Store.Close] empties the log. Writes that
+// never pause would keep the log from starting over, so once it is over
 // [RestartFrames] the writer copies what the last checkpoint left before
-// its next write, which starts the log over. The
-// write connection keeps [WriteCacheKiB] of pages, the pages a merged
-// write dirties.
+// its next write, which starts the log over. The write connection keeps
+// [WriteCacheKiB] of pages, the pages a merged write dirties.
 //
 // It is one file on one machine: scorers spread over machines share a
 // MySQL or Cassandra store instead. Holding the file private is the state
