@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ import (
 	"github.com/mouseauth/mouseauth/live/store/internal/sqlstore"
 )
 
-func fileSize(t *testing.T, path string) int64 {
+func fileSize(t testing.TB, path string) int64 {
 	t.Helper()
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -99,7 +100,7 @@ func TestCloseEmptiesTheLog(t *testing.T) {
 // logRestarts reads the checkpoint sequence number in the header of the
 // write-ahead log at path (bytes 12-15), which SQLite increments each time
 // the log starts over from its beginning.
-func logRestarts(t *testing.T, path string) uint32 {
+func logRestarts(t testing.TB, path string) uint32 {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -121,7 +122,7 @@ func logRestarts(t *testing.T, path string) uint32 {
 func TestLogStartsOverUnderSteadyWrites(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "m.db")
-	s, err := openStore(context.Background(), path, Readers, sqlstore.SQLite, 256) // 1 MiB
+	s, err := openStore(context.Background(), path, Readers, sqlstore.SQLite, restartPolicy{frames: 256, passes: defaultRestart.passes}) // 1 MiB
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ func TestLogStartsOverUnderSteadyWrites(t *testing.T) {
 // left. With one pass per tick that was what a whole pass let through
 // (about 1 000-3 000 frames, 55-106 ms of held writes in bench pipeline);
 // over the bound the checkpointer now runs passes until one finds at most
-// catchUpFrames new frames, within maxPasses.
+// catchUpFrames new frames, within the policy's passes.
 func TestReadyToRestartLeavesTheWriterLittle(t *testing.T) {
 	t.Parallel()
 	const bound = 1000
@@ -186,7 +187,7 @@ func TestReadyToRestartLeavesTheWriterLittle(t *testing.T) {
 		{name: "under the bound", frames: []int{999}, want: false, passes: 1},
 		{name: "the second pass finds little", frames: []int{1000, 1000 + catchUpFrames}, want: true, passes: 2},
 		{name: "passes until one finds little", frames: []int{1000, 4000, 5500, 6000, 6100}, want: true, passes: 5},
-		{name: "writes outpace the passes", frames: []int{1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000}, want: true, passes: 1 + maxPasses},
+		{name: "writes outpace the passes", frames: []int{1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000}, want: true, passes: 1 + defaultRestart.passes},
 		{name: "the first pass fails", frames: []int{1000}, errAt: 1, want: false, passes: 1},
 		{name: "a later pass fails", frames: []int{1000, 3000, 5000}, errAt: 3, want: false, passes: 3},
 		{name: "the log started over between passes", frames: []int{1000, 40}, want: false, passes: 2},
@@ -203,9 +204,91 @@ func TestReadyToRestartLeavesTheWriterLittle(t *testing.T) {
 				}
 				return tc.frames[n-1], nil
 			}
-			if got := readyToRestart(pass, bound); got != tc.want || n != tc.passes {
+			if got := readyToRestart(pass, restartPolicy{frames: bound, passes: defaultRestart.passes}); got != tc.want || n != tc.passes {
 				t.Errorf("readyToRestart = %v after %d passes, want %v after %d", got, n, tc.want, tc.passes)
 			}
+		})
+	}
+}
+
+// BenchmarkLogRestart: how long the log's restart holds the store's writes.
+// Three writers keep a call always queued, as in
+// TestLogStartsOverUnderSteadyWrites, with the log's bound at 16 MiB; an
+// op is one restart of the log. It reports the slowest write (max-put-ms)
+// and the 99.9th percentile (p999-put-ms) while the log restarts. passes=0
+// is the checkpointer before readyToRestart's extra passes, whose single
+// pass per tick left the writer's catchUp a second's writes.
+//
+//	go test -run '^$' -bench LogRestart -benchtime 10x -count 3 ./live/store/embedded
+func BenchmarkLogRestart(b *testing.B) {
+	for _, passes := range []int{0, defaultRestart.passes} {
+		b.Run(fmt.Sprintf("passes=%d", passes), func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "m.db")
+			s, err := openStore(context.Background(), path, Readers, sqlstore.SQLite, restartPolicy{frames: 4096, passes: passes})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			var (
+				mu        sync.Mutex
+				took      []time.Duration
+				measuring bool
+			)
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			errs := make(chan error, 3)
+			vals := make([]float64, 39)
+			for w := range 3 {
+				wg.Go(func() {
+					for seq := int64(0); ; seq++ {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						vs := make([]store.Vector, 100)
+						for i := range vs {
+							vs[i] = store.Vector{User: fmt.Sprintf("u%d", i*2+w%2), Session: fmt.Sprintf("w%d", w), Seq: seq*100 + int64(i), Values: vals, At: time.UnixMilli(seq)}
+						}
+						t0 := time.Now()
+						if _, _, err := s.PutBatch(context.Background(), vs, nil); err != nil {
+							errs <- err
+							return
+						}
+						d := time.Since(t0)
+						mu.Lock()
+						if measuring {
+							took = append(took, d)
+						}
+						mu.Unlock()
+					}
+				})
+			}
+			// The log exists before the first op.
+			testutil.Eventually(b, 30*time.Second, func() bool { return fileSize(b, path+"-wal") > 0 }, "the log")
+			mu.Lock()
+			measuring = true
+			mu.Unlock()
+			for b.Loop() {
+				from := logRestarts(b, path+"-wal")
+				for logRestarts(b, path+"-wal") == from {
+					select {
+					case err := <-errs:
+						b.Fatal(err)
+					case <-time.After(5 * time.Millisecond):
+					}
+				}
+			}
+			close(stop)
+			wg.Wait()
+			slices.Sort(took)
+			if len(took) == 0 {
+				b.Fatal("no write finished")
+			}
+			ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+			b.ReportMetric(ms(took[len(took)-1]), "max-put-ms")
+			b.ReportMetric(ms(took[len(took)*999/1000]), "p999-put-ms")
+			b.ReportMetric(ms(took[len(took)/2]), "p50-put-ms")
 		})
 	}
 }
