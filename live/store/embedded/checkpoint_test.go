@@ -114,6 +114,43 @@ func logRestarts(t testing.TB, path string) uint32 {
 	return binary.BigEndian.Uint32(h[12:])
 }
 
+// steadyWriters starts three writers on s, each with a call always
+// queued, so the store's writer begins its next write as soon as one
+// commits; 200 users, so a write dirties pages all over the tables. Each
+// write's duration goes to took (when not nil). stop ends them and waits;
+// it can be called more than once.
+func steadyWriters(s *Store, took func(time.Duration)) (errs <-chan error, stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	failed := make(chan error, 3)
+	vals := make([]float64, 39)
+	for w := range 3 {
+		wg.Go(func() {
+			for seq := int64(0); ; seq++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				vs := make([]store.Vector, 100)
+				for i := range vs {
+					vs[i] = store.Vector{User: fmt.Sprintf("u%d", i*2+w%2), Session: fmt.Sprintf("w%d", w), Seq: seq*100 + int64(i), Values: vals, At: time.UnixMilli(seq)}
+				}
+				t0 := time.Now()
+				if _, _, err := s.PutBatch(context.Background(), vs, nil); err != nil {
+					failed <- err
+					return
+				}
+				if took != nil {
+					took(time.Since(t0))
+				}
+			}
+		})
+	}
+	var once sync.Once
+	return failed, func() { once.Do(func() { close(done); wg.Wait() }) }
+}
+
 // TestLogStartsOverUnderSteadyWrites: writers that never pause kept the
 // log from ever starting over (every checkpoint left frames written while
 // it ran), so it grew without end: 3.5 GB in 30 s of bench pipeline at
@@ -130,33 +167,8 @@ func TestLogStartsOverUnderSteadyWrites(t *testing.T) {
 	putMany(t, s, 100) // the log exists
 	first := logRestarts(t, path+"-wal")
 
-	// Three writers, each with a call always queued: the store's writer
-	// begins its next write as soon as one commits. 200 users, so a write
-	// dirties pages all over the tables.
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	defer func() { close(stop); wg.Wait() }()
-	vals := make([]float64, 39)
-	for w := range 3 {
-		wg.Go(func() {
-			for seq := int64(0); ; seq++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				vs := make([]store.Vector, 100)
-				for i := range vs {
-					vs[i] = store.Vector{User: fmt.Sprintf("u%d", i*2+w%2), Session: fmt.Sprintf("w%d", w), Seq: seq*100 + int64(i), Values: vals, At: time.UnixMilli(seq)}
-				}
-				if _, _, err := s.PutBatch(context.Background(), vs, nil); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
+	errs, stop := steadyWriters(s, nil)
+	defer stop()
 	testutil.Eventually(t, 60*time.Second, func() bool {
 		select {
 		case err := <-errs:
@@ -234,36 +246,14 @@ func BenchmarkLogRestart(b *testing.B) {
 				took      []time.Duration
 				measuring bool
 			)
-			stop := make(chan struct{})
-			var wg sync.WaitGroup
-			errs := make(chan error, 3)
-			vals := make([]float64, 39)
-			for w := range 3 {
-				wg.Go(func() {
-					for seq := int64(0); ; seq++ {
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						vs := make([]store.Vector, 100)
-						for i := range vs {
-							vs[i] = store.Vector{User: fmt.Sprintf("u%d", i*2+w%2), Session: fmt.Sprintf("w%d", w), Seq: seq*100 + int64(i), Values: vals, At: time.UnixMilli(seq)}
-						}
-						t0 := time.Now()
-						if _, _, err := s.PutBatch(context.Background(), vs, nil); err != nil {
-							errs <- err
-							return
-						}
-						d := time.Since(t0)
-						mu.Lock()
-						if measuring {
-							took = append(took, d)
-						}
-						mu.Unlock()
-					}
-				})
-			}
+			errs, stop := steadyWriters(s, func(d time.Duration) {
+				mu.Lock()
+				if measuring {
+					took = append(took, d)
+				}
+				mu.Unlock()
+			})
+			defer stop()
 			// The log exists before the first op.
 			testutil.Eventually(b, 30*time.Second, func() bool { return fileSize(b, path+"-wal") > 0 }, "the log")
 			mu.Lock()
@@ -279,8 +269,7 @@ func BenchmarkLogRestart(b *testing.B) {
 					}
 				}
 			}
-			close(stop)
-			wg.Wait()
+			stop()
 			slices.Sort(took)
 			if len(took) == 0 {
 				b.Fatal("no write finished")
