@@ -63,13 +63,13 @@ type Store struct {
 // opened it by its name, the name must still be that file (safefs.Pin),
 // so a link planted or swapped in never has the database kept elsewhere.
 func Open(ctx context.Context, path string) (*Store, error) {
-	return openStore(ctx, path, Readers, sqlstore.SQLite, RestartFrames)
+	return openStore(ctx, path, Readers, sqlstore.SQLite, defaultRestart)
 }
 
 // openStore is Open with readers connections for reads (0 reads through
 // the write connection) and dialect d: benchmarks compare the store as it
 // was before it had readers and prepared statements.
-func openStore(ctx context.Context, path string, readers int, d sqlstore.Dialect, restartFrames int) (*Store, error) {
+func openStore(ctx context.Context, path string, readers int, d sqlstore.Dialect, restart restartPolicy) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
@@ -120,7 +120,7 @@ func openStore(ctx context.Context, path string, readers int, d sqlstore.Dialect
 		return nil, fmt.Errorf("embedded store %s: checkpointer: %w", path, err)
 	}
 	cdb.SetMaxOpenConns(1)
-	ckpt := startCheckpointer(cdb, CheckpointEvery, restartFrames)
+	ckpt := startCheckpointer(cdb, CheckpointEvery, restart)
 	put := func(ctx context.Context, vs []store.Vector, ds []store.Decision) ([]bool, []bool, error) {
 		ckpt.catchUp(ctx, db)
 		return s.PutBatch(ctx, vs, ds)
@@ -170,25 +170,32 @@ func (s *Store) Close() error {
 // every frame copied. A writer that never pauses for a whole checkpoint
 // always has frames the last one did not copy, so the log grew without
 // end (3.5 GB in 30 s at 12 000 vectors/s). So once a checkpoint finds the
-// log over restartFrames long, the writer itself runs a PASSIVE checkpoint
+// log over RestartFrames long, the writer itself runs a PASSIVE checkpoint
 // before its next write (catchUp): nothing is written meanwhile, so it
-// copies everything, and the write after it starts the log over. It
-// copies only what was written since the background checkpoint, which
-// took the bulk. A RESTART checkpoint from the background instead holds
-// the writer while it waits for readers with SQLite's backoff sleeps
-// (50-125 ms a time in bench pipeline, against 7-90 ms for catchUp).
+// copies everything, and the write after it starts the log over.
+//
+// Every partition's writes wait while catchUp runs, so it must copy
+// little. It copies what was written during the background checkpoint
+// before it: about 1 000-3 000 frames after a pass that copied a second of
+// writes, which held the writer 55-106 ms (a probe in bench pipeline at
+// 12 000 vectors/s). So once the log is over the bound, the checkpointer
+// runs more passes first, each copying what was written during the one
+// before, until a pass finds at most catchUpFrames new (readyToRestart);
+// catchUp then held the writer 6-36 ms. A RESTART checkpoint from the
+// background instead holds the writer while it waits for readers with
+// SQLite's backoff sleeps (50-125 ms a time in bench pipeline).
 type checkpointer struct {
-	db            *sql.DB
-	restartFrames int
-	cancel        context.CancelFunc
-	done          chan struct{}
-	once          sync.Once
-	restart       atomic.Bool // the log is over restartFrames: the writer should catch up
+	db      *sql.DB
+	policy  restartPolicy
+	cancel  context.CancelFunc
+	done    chan struct{}
+	once    sync.Once
+	restart atomic.Bool // the log is over the policy's frames: the writer should catch up
 }
 
-func startCheckpointer(db *sql.DB, every time.Duration, restartFrames int) *checkpointer {
+func startCheckpointer(db *sql.DB, every time.Duration, policy restartPolicy) *checkpointer {
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &checkpointer{db: db, restartFrames: restartFrames, cancel: cancel, done: make(chan struct{})}
+	c := &checkpointer{db: db, policy: policy, cancel: cancel, done: make(chan struct{})}
 	go c.run(ctx, every)
 	return c
 }
@@ -208,15 +215,54 @@ func (c *checkpointer) run(ctx context.Context, every time.Duration) {
 }
 
 // checkpoint copies the log into the database file beside the writer,
-// and asks the writer to catch up when the log is over restartFrames. A
+// and asks the writer to catch up when the log is over the policy's
+// frames. A
 // failed checkpoint leaves the frames in the log for the next one; the
 // writes it would copy are committed already.
 func (c *checkpointer) checkpoint(ctx context.Context) {
-	var busy, frames, copied int
-	err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
-	if err == nil && frames >= c.restartFrames {
+	pass := func() (int, error) {
+		var busy, frames, copied int
+		err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+		return frames, err
+	}
+	if readyToRestart(pass, c.policy) {
 		c.restart.Store(true)
 	}
+}
+
+// catchUpFrames is how many frames written during its last pass the
+// checkpointer leaves to the writer's catchUp (1 MiB).
+const catchUpFrames = 256
+
+// restartPolicy says when the log starts over: once it is frames long,
+// after at most passes more checkpoint passes (readyToRestart).
+type restartPolicy struct{ frames, passes int }
+
+// defaultRestart: 8 passes are enough in bench pipeline at 12 000
+// vectors/s, where two or three passes reached catchUpFrames.
+var defaultRestart = restartPolicy{frames: RestartFrames, passes: 8}
+
+// readyToRestart runs one checkpoint pass (pass returns the log's length
+// in frames when it began). If the log is p.frames long or more, it runs
+// up to p.passes more, each copying the frames written during the one
+// before, until a pass finds at most catchUpFrames new frames, and reports
+// whether the writer should catch up: not after an error, nor when the log
+// has started over meanwhile.
+func readyToRestart(pass func() (int, error), p restartPolicy) bool {
+	frames, err := pass()
+	if err != nil || frames < p.frames {
+		return false
+	}
+	for range p.passes {
+		prev := frames
+		if frames, err = pass(); err != nil {
+			return false
+		}
+		if frames-prev <= catchUpFrames {
+			break
+		}
+	}
+	return frames >= p.frames
 }
 
 // catchUp, called by the writer before a write on its connection db,

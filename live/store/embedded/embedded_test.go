@@ -187,7 +187,7 @@ func BenchmarkPartitions(b *testing.B) {
 				if mode == "merged+readers" {
 					readers = Readers
 				}
-				s, err := openStore(context.Background(), filepath.Join(b.TempDir(), "bench.db"), readers, sqlstore.SQLite, RestartFrames)
+				s, err := openStore(context.Background(), filepath.Join(b.TempDir(), "bench.db"), readers, sqlstore.SQLite, defaultRestart)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -217,7 +217,7 @@ func BenchmarkPointReads(b *testing.B) {
 		b.Run(fmt.Sprintf("prepared=%v", prepare), func(b *testing.B) {
 			d := sqlstore.SQLite
 			d.Prepare = prepare
-			s, err := openStore(ctx, filepath.Join(b.TempDir(), "reads.db"), Readers, d, RestartFrames)
+			s, err := openStore(ctx, filepath.Join(b.TempDir(), "reads.db"), Readers, d, defaultRestart)
 			if err != nil {
 				b.Fatal(err)
 			}
