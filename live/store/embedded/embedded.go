@@ -216,9 +216,8 @@ func (c *checkpointer) run(ctx context.Context, every time.Duration) {
 
 // checkpoint copies the log into the database file beside the writer,
 // and asks the writer to catch up when the log is over the policy's
-// frames. A
-// failed checkpoint leaves the frames in the log for the next one; the
-// writes it would copy are committed already.
+// frames. A failed checkpoint leaves the frames in the log for the next
+// one; the writes it would copy are committed already.
 func (c *checkpointer) checkpoint(ctx context.Context) {
 	pass := func() (int, error) {
 		var busy, frames, copied int
@@ -238,8 +237,8 @@ const catchUpFrames = 256
 // after at most passes more checkpoint passes (readyToRestart).
 type restartPolicy struct{ frames, passes int }
 
-// defaultRestart: 8 passes are enough in bench pipeline at 12 000
-// vectors/s, where two or three passes reached catchUpFrames.
+// defaultRestart: 8 passes leave room; in bench pipeline at 12 000
+// vectors/s one to four more passes reached catchUpFrames.
 var defaultRestart = restartPolicy{frames: RestartFrames, passes: 8}
 
 // readyToRestart runs one checkpoint pass (pass returns the log's length
