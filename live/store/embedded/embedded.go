@@ -174,16 +174,18 @@ func (s *Store) Close() error {
 // before its next write (catchUp): nothing is written meanwhile, so it
 // copies everything, and the write after it starts the log over.
 //
-// Every partition's writes wait while catchUp runs, so it must copy
-// little. It copies what was written during the background checkpoint
-// before it: about 1 000-3 000 frames after a pass that copied a second of
-// writes, which held the writer 55-106 ms (a probe in bench pipeline at
-// 12 000 vectors/s). So once the log is over the bound, the checkpointer
-// runs more passes first, each copying what was written during the one
-// before, until a pass finds at most catchUpFrames new (readyToRestart);
-// catchUp then held the writer 6-36 ms. A RESTART checkpoint from the
-// background instead holds the writer while it waits for readers with
-// SQLite's backoff sleeps (50-125 ms a time in bench pipeline).
+// Every partition's writes wait while catchUp runs. Right after a pass
+// that copied a second of writes, catchUp held the writer 55-106 ms,
+// copying 1 154-1 900 frames (a probe in bench pipeline at 12 000
+// vectors/s). So once the log is over the bound, the checkpointer runs
+// more passes first, each copying what was written during the one before,
+// until a pass finds at most catchUpFrames new (readyToRestart). catchUp
+// then held the writer 6-36 ms, copying 436-2 812 frames (those written
+// during the last pass): the hold follows what its syncs wait for more
+// than the frames it copies (BenchmarkLogRestart compares the two). A
+// RESTART checkpoint from the background instead holds the writer while
+// it waits for readers with SQLite's backoff sleeps (50-125 ms a time in
+// bench pipeline).
 type checkpointer struct {
 	db      *sql.DB
 	policy  restartPolicy
@@ -216,9 +218,8 @@ func (c *checkpointer) run(ctx context.Context, every time.Duration) {
 
 // checkpoint copies the log into the database file beside the writer,
 // and asks the writer to catch up when the log is over the policy's
-// frames. A
-// failed checkpoint leaves the frames in the log for the next one; the
-// writes it would copy are committed already.
+// frames. A failed checkpoint leaves the frames in the log for the next
+// one; the writes it would copy are committed already.
 func (c *checkpointer) checkpoint(ctx context.Context) {
 	pass := func() (int, error) {
 		var busy, frames, copied int
@@ -230,16 +231,16 @@ func (c *checkpointer) checkpoint(ctx context.Context) {
 	}
 }
 
-// catchUpFrames is how many frames written during its last pass the
-// checkpointer leaves to the writer's catchUp (1 MiB).
+// catchUpFrames: the checkpointer's extra passes stop once one finds at
+// most this many frames written during the pass before (1 MiB).
 const catchUpFrames = 256
 
 // restartPolicy says when the log starts over: once it is frames long,
 // after at most passes more checkpoint passes (readyToRestart).
 type restartPolicy struct{ frames, passes int }
 
-// defaultRestart: 8 passes are enough in bench pipeline at 12 000
-// vectors/s, where two or three passes reached catchUpFrames.
+// defaultRestart: 8 passes leave room; in bench pipeline at 12 000
+// vectors/s two to five more passes reached catchUpFrames.
 var defaultRestart = restartPolicy{frames: RestartFrames, passes: 8}
 
 // readyToRestart runs one checkpoint pass (pass returns the log's length
