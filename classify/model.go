@@ -359,6 +359,20 @@ func load(r io.Reader, t *sharedParts) (*SavedModel, error) {
 	return &m, nil
 }
 
+// SharedParts returns the parts of m that [Load] shares with the other
+// loaded models of its schema (its feature names and bounds, when set), for
+// a size estimate to count once rather than per model.
+func (m *SavedModel) SharedParts() []any {
+	var parts []any
+	if len(m.Header.FeatureNames) > 0 {
+		parts = append(parts, m.Header.FeatureNames)
+	}
+	if m.Header.Bounds != nil {
+		parts = append(parts, m.Header.Bounds)
+	}
+	return parts
+}
+
 // schemaParts keeps one copy of the header parts that every model of a
 // schema repeats: its feature names and physical bounds (in a model of
 // the default schema, 39 names and 44 relations, 135 of its 143 heap

@@ -628,6 +628,10 @@ func TestLoadSharesSchemaParts(t *testing.T) {
 	if &a.Header.FeatureNames[0] != &b.Header.FeatureNames[0] || a.Header.Bounds != b.Header.Bounds {
 		t.Fatal("two loads of one model do not share its names and bounds")
 	}
+	// SharedParts names what is shared, for live's size estimate.
+	if p := a.SharedParts(); len(p) != 2 || &p[0].([]string)[0] != &b.Header.FeatureNames[0] || p[1].(*Bounds) != b.Header.Bounds {
+		t.Fatalf("SharedParts = %d parts, want the shared names and bounds", len(p))
+	}
 	if a.Model.Score(make([]float64, len(a.Header.FeatureNames))) != b.Model.Score(make([]float64, len(b.Header.FeatureNames))) {
 		t.Fatal("the two loads score differently")
 	}

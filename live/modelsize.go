@@ -23,13 +23,9 @@ func modelBytes(m any) int64 {
 	v := reflect.ValueOf(m)
 	w := sizeWalker{seen: map[uintptr]bool{}, flat: map[reflect.Type]bool{}}
 	if sm, ok := m.(*classify.SavedModel); ok && sm != nil {
-		// classify.Load shares these with every model of the schema: they
-		// are not this model's to count.
-		if len(sm.Header.FeatureNames) > 0 {
-			w.seen[reflect.ValueOf(sm.Header.FeatureNames).Pointer()] = true
-		}
-		if sm.Header.Bounds != nil {
-			w.seen[reflect.ValueOf(sm.Header.Bounds).Pointer()] = true
+		// Shared with every model of the schema: not this model's to count.
+		for _, p := range sm.SharedParts() {
+			w.seen[reflect.ValueOf(p).Pointer()] = true
 		}
 	}
 	return int64(v.Type().Size()) + w.reached(v)

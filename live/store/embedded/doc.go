@@ -23,8 +23,9 @@
 // [CheckpointEvery] (PASSIVE, beside the writer), so a commit does not
 // wait for a checkpoint, and [Store.Close] empties the log. Writes that
 // never pause would keep the log from starting over, so once it is over
-// [RestartFrames] the writer copies what the last checkpoint left before
-// its next write, which starts the log over. The write connection keeps
+// [RestartFrames] the checkpointer runs a few more passes, then the writer
+// copies what the last one left before its next write, which starts the
+// log over. The write connection keeps
 // [WriteCacheKiB] of pages, the pages a merged write dirties.
 //
 // It is one file on one machine: scorers spread over machines share a
